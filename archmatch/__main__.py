@@ -1,0 +1,3 @@
+from archmatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the `archmatch` CLI, one module each."""

@@ -1,0 +1,84 @@
+"""`archmatch scan PATH...`: the main job."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from archmatch.config import THRESHOLDS, ConfigError, load_config
+from archmatch.engine import exit_code, scan
+from archmatch.repo import ScanOptions
+
+FORMATS = ("text", "json", "sarif")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("scan", help="scan repositories for build/run architecture mismatches")
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    p.add_argument("-f", "--format", default="text", help=f"output format: {', '.join(FORMATS)} (more with integrations)")
+    p.add_argument("-o", "--output", help="write the report to FILE instead of stdout")
+    p.add_argument("--severity-threshold", choices=THRESHOLDS, default=None, help="lowest severity that makes the exit code 1 (default: info)")
+    p.add_argument("--config", help="configuration file (default: .archmatch.yaml in the scan root or cwd)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
+    p.add_argument("--include-skipped-dirs", action="store_true", help="also scan .git, node_modules, .terraform")
+    p.add_argument("--list-workloads", action="store_true", help="print the workload inventory instead of findings")
+    p.add_argument("--no-color", action="store_true", help="never colour text output")
+    p.set_defaults(func=run)
+
+
+def renderers() -> dict[str, object]:
+    from archmatch.report import jsonout, sarif, text
+
+    found: dict[str, object] = {"text": text.render, "json": jsonout.render, "sarif": sarif.render}
+    try:  # integrations add formats (github, markdown, junit) when present
+        from archmatch.report import extra_formats
+
+        found.update(extra_formats.RENDERERS)
+    except ImportError:
+        pass
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        print(f"archmatch: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(args.config, paths)
+    except ConfigError as exc:
+        print(f"archmatch: {exc}", file=sys.stderr)
+        return 2
+    config.excludes.extend(args.exclude)
+    options = ScanOptions(excludes=list(config.excludes), include_skipped_dirs=args.include_skipped_dirs)
+    result = scan(paths, config, options)
+    if args.list_workloads:
+        from archmatch.report.inventory import render as render_inventory
+
+        output = render_inventory(result)
+    else:
+        formats = renderers()
+        if args.format not in formats:
+            print(f"archmatch: unknown format {args.format!r} (choose from {', '.join(formats)})", file=sys.stderr)
+            return 2
+        render = formats[args.format]
+        if args.format == "text":
+            color = not args.no_color and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            output = render(result, color=color)  # type: ignore[operator]
+        elif args.format == "sarif":
+            output = render(result, config.overrides)  # type: ignore[operator]
+        else:
+            output = render(result)  # type: ignore[operator]
+    if args.output:
+        Path(args.output).write_text(output, encoding="utf-8")
+        if args.format != "text":
+            print(f"archmatch: wrote {args.output}: {len(result.findings)} findings", file=sys.stderr)
+    else:
+        sys.stdout.write(output)
+    threshold = args.severity_threshold or config.failure_threshold or "info"
+    if any(d.code == "internal" for d in result.diagnostics) and not result.findings and not result.facts:
+        return 2
+    return exit_code(result, threshold)

@@ -1,0 +1,114 @@
+"""Project configuration: `.archmatch.yaml` (or `--config FILE`).
+
+```yaml
+ignored: [ARCH104]                 # rules to drop everywhere
+override: {error: [ARCH201], info: [ARCH102]}   # severity overrides, Hadolint-style
+failure-threshold: warning         # error | warning | info | style | none
+exclude: ["vendor/**", "*.generated.yaml"]
+images:                            # explicit image -> build mapping (linking evidence #3)
+  - pattern: "*.dkr.ecr.*.amazonaws.com/api:*"
+    dockerfile: services/api/Dockerfile
+    context: services/api
+    platforms: [linux/arm64]       # optional: what your build system builds
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_NAMES = (".archmatch.yaml", ".archmatch.yml")
+SEVERITIES = ("error", "warning", "info", "style")
+THRESHOLDS = (*SEVERITIES, "none")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class ImageMapping:
+    pattern: str
+    dockerfile: str
+    context: str | None = None
+    platforms: list[str] | None = None
+
+
+@dataclass
+class Config:
+    path: str | None = None
+    ignored: set[str] = field(default_factory=set)
+    overrides: dict[str, str] = field(default_factory=dict)  # rule id -> severity
+    failure_threshold: str | None = None
+    excludes: list[str] = field(default_factory=list)
+    images: list[ImageMapping] = field(default_factory=list)
+
+    def severity(self, rule_id: str, default: str) -> str:
+        return self.overrides.get(rule_id, default)
+
+
+def _ids(value: Any, key: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"`{key}` must be a list of rule ids")
+    return [v.strip() for v in value]
+
+
+def parse_config(data: Any, source: str) -> Config:
+    if data is None:
+        return Config(path=source)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: top level must be a mapping")
+    cfg = Config(path=source)
+    cfg.ignored = set(_ids(data.get("ignored"), "ignored"))
+    override = data.get("override") or {}
+    if not isinstance(override, dict):
+        raise ConfigError(f"{source}: `override` must map a severity to rule ids")
+    for sev, ids in override.items():
+        if sev not in SEVERITIES:
+            raise ConfigError(f"{source}: unknown severity {sev!r} in `override` (use {', '.join(SEVERITIES)})")
+        for rule_id in _ids(ids, f"override.{sev}"):
+            cfg.overrides[rule_id] = sev
+    threshold = data.get("failure-threshold")
+    if threshold is not None:
+        if threshold not in THRESHOLDS:
+            raise ConfigError(f"{source}: `failure-threshold` must be one of {', '.join(THRESHOLDS)}")
+        cfg.failure_threshold = threshold
+    cfg.excludes = [str(e) for e in _ids(data.get("exclude"), "exclude")]
+    for i, item in enumerate(data.get("images") or []):
+        if not isinstance(item, dict) or "pattern" not in item or "dockerfile" not in item:
+            raise ConfigError(f"{source}: images[{i}] needs `pattern` and `dockerfile`")
+        platforms = item.get("platforms")
+        if isinstance(platforms, str):
+            platforms = [platforms]
+        cfg.images.append(ImageMapping(str(item["pattern"]), str(item["dockerfile"]), item.get("context"), platforms))
+    return cfg
+
+
+def load_config(explicit: str | None, roots: list[Path]) -> Config:
+    """The explicit file, else the first `.archmatch.yaml` in a scan root, else the cwd; else defaults."""
+    candidates: list[Path] = []
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        candidates = [path]
+    else:
+        for base in [*roots, Path.cwd()]:
+            base = base if base.is_dir() else base.parent
+            candidates.extend(base / name for name in CONFIG_NAMES)
+    for path in candidates:
+        if path.is_file():
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{path}: cannot parse: {exc}") from None
+            return parse_config(data, str(path))
+    return Config()

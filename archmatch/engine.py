@@ -1,0 +1,147 @@
+"""The scan pipeline: discover -> extract -> link -> evaluate -> suppress -> sort."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archmatch import rules as rule_registry
+from archmatch.config import Config
+from archmatch.extract import extractors
+from archmatch.link import link
+from archmatch.model import Diagnostic, Finding, Location, RepoFacts
+from archmatch.repo import RepoView, ScanOptions, discover
+from archmatch.suppress import is_suppressed, parse_pragmas
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    facts: list[RepoFacts] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)  # display prefix of each facts root
+    files_scanned: int = 0
+    seconds: float = 0.0
+    suppressed: int = 0
+
+
+def display_prefix(root: Path) -> str:
+    """Paths are shown relative to the cwd when the root is inside it, else relative to the root."""
+    try:
+        rel = root.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return ""
+    text = rel.as_posix()
+    return "" if text == "." else text + "/"
+
+
+def _prefixed(loc: Location, prefix: str) -> Location:
+    return dataclasses.replace(loc, path=prefix + loc.path) if prefix else loc
+
+
+def prefix_finding(f: Finding, prefix: str) -> Finding:
+    if not prefix:
+        return f
+    return dataclasses.replace(
+        f,
+        location=_prefixed(f.location, prefix),
+        related=tuple(dataclasses.replace(r, location=_prefixed(r.location, prefix)) for r in f.related),
+        fixes=tuple(
+            dataclasses.replace(fx, edits=tuple(dataclasses.replace(e, location=_prefixed(e.location, prefix)) for e in fx.edits))
+            for fx in f.fixes
+        ),
+    )
+
+
+def analyze(root: Path, config: Config, only: list[str] | None = None, options: ScanOptions | None = None) -> tuple[RepoFacts, RepoView]:
+    """Extract and link the facts of one root (a directory). `only` limits the files to those paths."""
+    options = options or ScanOptions(excludes=list(config.excludes))
+    facts = RepoFacts(root=root)
+    files = discover(root, options, facts.diagnostics) if only is None else sorted(only)
+    facts.files = files
+    repo = RepoView(root, files, options, facts.diagnostics)
+    for name, extract in extractors():
+        try:
+            extract(repo, facts)
+        except Exception as exc:  # one broken extractor must not stop the scan
+            facts.diagnostics.append(
+                Diagnostic(Location("."), f"internal error in extractor {name}: {exc!r}\n{traceback.format_exc(limit=3)}", "error", "internal")
+            )
+    try:
+        link(facts, config)
+    except Exception as exc:
+        facts.diagnostics.append(Diagnostic(Location("."), f"internal error while linking: {exc!r}", "error", "internal"))
+    return facts, repo
+
+
+def evaluate(facts: RepoFacts, repo: RepoView, config: Config) -> tuple[list[Finding], int]:
+    findings: list[Finding] = []
+    suppressed = 0
+    pragma_cache: dict[str, object] = {}
+    for rule in rule_registry.all_rules():
+        if rule.meta.id in config.ignored:
+            continue
+        try:
+            produced = list(rule.check(facts))
+        except Exception as exc:
+            facts.diagnostics.append(
+                Diagnostic(Location("."), f"internal error in rule {rule.meta.id}: {exc!r}", "error", "internal")
+            )
+            continue
+        for finding in produced:
+            path = finding.location.path
+            if path not in pragma_cache:
+                text = repo.read_text(path) if repo.exists(path) else None
+                pragma_cache[path] = parse_pragmas(text) if text else None
+            pragmas = pragma_cache[path]
+            if pragmas is not None and is_suppressed(finding, pragmas):  # type: ignore[arg-type]
+                suppressed += 1
+                continue
+            finding.severity = config.severity(rule.meta.id, rule.meta.severity)
+            findings.append(finding)
+    return findings, suppressed
+
+
+def scan(paths: list[Path], config: Config, options: ScanOptions | None = None) -> ScanResult:
+    started = time.perf_counter()
+    result = ScanResult()
+    for path in paths:
+        if path.is_file():
+            root, only = path.parent, [path.name]
+        else:
+            root, only = path, None
+        facts, repo = analyze(root, config, only, options)
+        findings, suppressed = evaluate(facts, repo, config)
+        prefix = display_prefix(root)
+        result.facts.append(facts)
+        result.prefixes.append(prefix)
+        result.files_scanned += len(facts.files)
+        result.suppressed += suppressed
+        result.findings.extend(prefix_finding(f, prefix) for f in findings)
+        result.diagnostics.extend(dataclasses.replace(d, location=_prefixed(d.location, prefix)) for d in facts.diagnostics)
+    result.findings = dedupe(sorted(result.findings, key=Finding.sort_key))
+    result.diagnostics = sorted(set(result.diagnostics))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[object, ...]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = f.sort_key()
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def exit_code(result: ScanResult, threshold: str) -> int:
+    if threshold == "none":
+        return 0
+    floor = rule_registry.SEVERITY_ORDER[threshold]
+    return int(any(rule_registry.SEVERITY_ORDER.get(f.severity, 3) >= floor for f in result.findings))
+

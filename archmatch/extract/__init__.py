@@ -1,0 +1,68 @@
+"""Extractors: one module per input format, each turning files into facts.
+
+Every public module in this package that defines `extract(repo, facts)` is an extractor; they
+run in module-name order and only append to `facts`. Extractors never import rules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from collections.abc import Callable
+from typing import Any
+
+from archmatch.extract import yamlsafe
+from archmatch.model import RepoFacts
+from archmatch.repo import RepoView
+
+Extractor = Callable[[RepoView, RepoFacts], None]
+
+
+def extractors() -> list[tuple[str, Extractor]]:
+    found: list[tuple[str, Extractor]] = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_") or info.name == "yamlsafe":
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        fn = getattr(module, "extract", None)
+        if callable(fn):
+            found.append((info.name, fn))
+    return found
+
+
+def yaml_docs(repo: RepoView, rel: str) -> list[Any] | None:
+    """All YAML documents of a file (cached), or None with a diagnostic naming file and line."""
+
+    def parse(path: str) -> list[Any] | None:
+        text = repo.read_text(path)
+        if text is None:
+            return None
+        try:
+            return yamlsafe.load_all(text)
+        except yamlsafe.YamlError as exc:
+            repo.diag(path, str(exc), line=exc.line)
+            return None
+
+    return repo.cached("yaml", rel, parse)
+
+
+def json_doc(repo: RepoView, rel: str) -> Any | None:
+    """A JSON document with line numbers where possible (via the YAML loader), else plain JSON."""
+
+    def parse(path: str) -> Any | None:
+        text = repo.read_text(path)
+        if text is None:
+            return None
+        try:
+            return yamlsafe.load(text)
+        except yamlsafe.YamlError:
+            pass
+        try:
+            return json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            line = getattr(exc, "lineno", 0)
+            repo.diag(path, f"JSON syntax error: {getattr(exc, 'msg', exc)}", line=line)
+            return None
+
+    return repo.cached("json", rel, parse)

@@ -1,0 +1,190 @@
+"""Safe YAML loading with line numbers, CloudFormation tags, and an alias-bomb guard.
+
+Built on PyYAML's SafeLoader: no arbitrary object construction. Mappings load as `LDict` and
+sequences as `LList`, which remember the 1-based line of each key / item. CloudFormation short
+tags (`!Ref x`) load as their long form (`{"Ref": "x"}`), as cfn-lint does; any other unknown tag
+loads as `{"!Tag": value}` rather than failing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+MAX_ALIASES = 1000
+MAX_DEPTH = 200
+MAX_NODES = 2_000_000
+
+
+class YamlError(Exception):
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
+
+
+class LDict(dict):
+    """A dict that knows the line of each of its keys and of itself."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+    def line_of(self, key: Any) -> int:
+        return getattr(self, "key_lines", {}).get(key, self.line)
+
+
+class LList(list):
+    line: int = 0
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        lines = getattr(self, "item_lines", [])
+        return lines[index] if 0 <= index < len(lines) else self.line
+
+
+class LStr(str):
+    line: int = 0
+
+
+def line_of(value: Any, default: int = 0) -> int:
+    return getattr(value, "line", default) or default
+
+
+_CFN_TAGS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    "GetAtt": "Fn::GetAtt",
+    "Sub": "Fn::Sub",
+    "Join": "Fn::Join",
+    "If": "Fn::If",
+    "FindInMap": "Fn::FindInMap",
+    "Select": "Fn::Select",
+    "Split": "Fn::Split",
+    "Base64": "Fn::Base64",
+    "Cidr": "Fn::Cidr",
+    "GetAZs": "Fn::GetAZs",
+    "ImportValue": "Fn::ImportValue",
+    "Equals": "Fn::Equals",
+    "And": "Fn::And",
+    "Or": "Fn::Or",
+    "Not": "Fn::Not",
+    "Transform": "Fn::Transform",
+    "Length": "Fn::Length",
+    "ToJsonString": "Fn::ToJsonString",
+    "GetParam": "Fn::GetParam",
+}
+
+
+class _Loader(yaml.SafeLoader):
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._aliases = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise YamlError(f"more than {MAX_ALIASES} YAML aliases (alias bomb?)", self.peek_event().start_mark.line + 1)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise YamlError(f"more than {MAX_NODES} YAML nodes", self.peek_event().start_mark.line + 1)
+        return super().compose_node(parent, index)  # type: ignore[arg-type]
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LDict:  # type: ignore[override]
+        self.flatten_mapping(node)
+        out = LDict()
+        out.line = node.start_mark.line + 1
+        out.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                key = str(key)
+            out[key] = self.construct_object(value_node, deep=True)
+            out.key_lines[key] = key_node.start_mark.line + 1
+        return out
+
+    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LList:  # type: ignore[override]
+        out = LList(self.construct_object(child, deep=True) for child in node.value)
+        out.line = node.start_mark.line + 1
+        out.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return out
+
+    def construct_scalar_str(self, node: ScalarNode) -> Any:
+        value = self.construct_scalar(node)
+        s = LStr(value)
+        s.line = node.start_mark.line + 1
+        return s
+
+
+def _construct_tagged(loader: _Loader, tag_suffix: str, node: Node) -> Any:
+    if isinstance(node, ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if tag_suffix == "GetAtt" and isinstance(value, str) and "." in value:
+            value = value.split(".", 1)
+    elif isinstance(node, SequenceNode):
+        value = loader.construct_sequence(node)
+    else:
+        value = loader.construct_mapping(node)  # type: ignore[arg-type]
+    key = _CFN_TAGS.get(tag_suffix, "!" + tag_suffix)
+    out = LDict({key: value})
+    out.line = node.start_mark.line + 1
+    out.key_lines = {key: out.line}
+    return out
+
+
+def _multi(loader: _Loader, suffix: str, node: Node) -> Any:
+    return _construct_tagged(loader, suffix, node)
+
+
+_Loader.add_multi_constructor("!", _multi)
+_Loader.add_constructor("tag:yaml.org,2002:str", _Loader.construct_scalar_str)
+
+
+def _check_depth(node: Node, depth: int = 0) -> None:
+    stack = [(node, depth)]
+    seen: set[int] = set()
+    while stack:
+        current, d = stack.pop()
+        if d > MAX_DEPTH:
+            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", current.start_mark.line + 1)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, SequenceNode):
+            stack.extend((c, d + 1) for c in current.value)
+        elif isinstance(current, MappingNode):
+            for k, v in current.value:
+                stack.append((k, d + 1))
+                stack.append((v, d + 1))
+
+
+def load_all(text: str) -> list[Any]:
+    """Every document in a YAML stream. Raises YamlError with a line on any problem."""
+    loader = _Loader(text)
+    docs: list[Any] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            _check_depth(node)
+            docs.append(loader.construct_document(node))
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlError(f"YAML syntax error: {exc.problem or exc.context}", (mark.line + 1) if mark else 0) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"YAML error: {exc}") from None
+    except RecursionError:
+        raise YamlError("YAML nested too deeply") from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def load(text: str) -> Any:
+    docs = load_all(text)
+    return docs[0] if docs else None

@@ -1,0 +1,13 @@
+"""Linking: which image build produces the image each workload runs."""
+
+from __future__ import annotations
+
+from archmatch.config import Config
+from archmatch.model import RepoFacts
+
+
+def link(facts: RepoFacts, config: Config) -> None:
+    """Fill `facts.links`. Evidence order: direct reference, repository/tag match, config mapping, naming."""
+    from archmatch.link.matcher import find_links
+
+    facts.links = find_links(facts, config)

@@ -1,0 +1,223 @@
+"""Facts the extractors produce and the rules consume.
+
+Layering: extract (parsers per format) -> link (builds to workloads) -> rules -> report.
+Every path in these facts is relative to the scan root, POSIX-style; lines are 1-based
+(0 means "the whole file" or "unknown").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from archmatch.platforms import ArchFact
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    path: str
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A problem with the input (unparseable, binary, too large, ...), not a rule finding."""
+
+    location: Location
+    message: str
+    level: str = "warning"  # error | warning | note
+    code: str = "input"  # input | parse | internal | limit
+
+
+@dataclass(frozen=True)
+class ArchEvidence:
+    """One piece of evidence that an image's content is for a given architecture."""
+
+    arch: str
+    location: Location
+    reason: str
+    certain: bool = True
+
+
+@dataclass
+class DockerImageFacts:
+    """What one Dockerfile produces for one target stage, as far as architecture goes."""
+
+    path: str
+    target: str | None
+    final_stage: str  # stage name, or its index as a string
+    final_from: Location
+    # FROM --platform=<constant> on the final stage (or the stage chain it inherits from).
+    pinned: ArchEvidence | None = None
+    # final stage runs on $BUILDPLATFORM: content is the build host's arch, label is the target's.
+    from_buildplatform: Location | None = None
+    # the final stage's base image is arch-specific (arm64v8/..., lambda ...:3.12-arm64).
+    base_arch: ArchEvidence | None = None
+    # architecture hard-coded into the final image's content (GOARCH=amd64, *_amd64.tar.gz, ...).
+    hardcoded: list[ArchEvidence] = field(default_factory=list)
+    # content comes from a $BUILDPLATFORM stage that compiles without TARGETARCH: host arch.
+    host_binaries: list[Location] = field(default_factory=list)
+
+    def content_archs(self) -> set[str]:
+        """Architectures the content is certainly built for, regardless of requested platform."""
+        found = {e.arch for e in (self.pinned, self.base_arch) if e is not None and e.certain}
+        return found
+
+
+class DockerfileLike(Protocol):
+    path: str
+
+    def image_facts(self, target: str | None = None) -> DockerImageFacts | None: ...
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image reference a workload runs, as written (or resolved) in IaC."""
+
+    ref: str  # resolved text; may keep ${...} placeholders; "" when wholly unknown
+    location: Location
+    # direct-reference keys shared with an ImageBuild, e.g. "tf:docker_registry_image.app",
+    # "sam:MyFunction", "sls:image:app", "cdk:asset:<hash>", "ecr:<repository name>".
+    link_keys: frozenset[str] = frozenset()
+    resolved: bool = True
+
+
+@dataclass
+class Workload:
+    """A place an image runs, with the CPU architecture that runs it."""
+
+    kind: str  # resource type: aws_lambda_function, AWS::Serverless::Function, k8s:Deployment, ...
+    name: str  # address or logical id (unique within its file)
+    service: str  # lambda | ecs | eks | eks-fargate | batch | apprunner | ec2 | k8s
+    location: Location  # the resource's first line
+    arch: ArchFact
+    arch_location: Location | None = None  # where the architecture is declared or derived from
+    images: list[ImageRef] = field(default_factory=list)
+    os_family: str = "linux"
+    # how to write the architecture in this file's syntax, for fixes:
+    # tf-lambda | tf-ecs | cfn-lambda | cfn-ecs | sam | serverless | k8s | cdk-ts | cdk-py | ...
+    arch_syntax: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.location.path}::{self.name}"
+
+
+@dataclass
+class InstanceChoice:
+    instance_type: str
+    arch: str | None
+    location: Location
+
+
+@dataclass
+class Capacity:
+    """Compute that hosts workloads: node group, launch template, ASG, Batch compute env, instance."""
+
+    kind: str
+    name: str
+    location: Location
+    instance_types: list[InstanceChoice] = field(default_factory=list)
+    ami_arch: ArchFact = field(default_factory=lambda: ArchFact.unknown())
+    ami_location: Location | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.location.path}::{self.name}"
+
+
+@dataclass
+class ImageBuild:
+    """A place an image is built: compose service, bake target, CI step, script line, IaC build."""
+
+    source: str  # compose | bake | github-actions | gitlab-ci | shell | makefile | npm-script |
+    # terraform-docker | terraform-lambda-docker-build | sam | serverless | cdk-asset | cdk
+    name: str  # human label, e.g. "compose service api"
+    location: Location
+    dockerfile: str | None  # root-relative path of the Dockerfile, None if outside the repo/unknown
+    context: str | None = None
+    target: str | None = None
+    platforms: ArchFact = field(default_factory=lambda: ArchFact.host())
+    platform_location: Location | None = None
+    tags: list[str] = field(default_factory=list)
+    link_keys: frozenset[str] = frozenset()
+    attestations: bool | None = None  # True if provenance/SBOM attestations make an image index
+    # how to add a platform in this file's syntax, for fixes: compose | bake | gha | docker-cli |
+    # tf-docker | serverless | cdk-ts | cdk-py | sam
+    fix_syntax: str = ""
+    command: str | None = None  # the original command line, for docker-cli builds
+
+    @property
+    def id(self) -> str:
+        return f"{self.location.path}:{self.location.line}:{self.name}"
+
+
+@dataclass
+class Link:
+    workload: Workload
+    image: ImageRef
+    build: ImageBuild
+    evidence: str  # e.g. "direct reference docker_registry_image.app", "ECR repository match"
+    confidence: str  # high | medium | low
+
+
+@dataclass(frozen=True)
+class Related:
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text of `location`'s region (lines/columns inclusive, 1-based) with `text`.
+    A region with column 0 means whole lines; end_line 0 with line N inserts before line N."""
+
+    location: Location
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    description: str
+    edits: tuple[Edit, ...] = ()
+    diff: str = ""  # a short human-readable diff for text output
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    message: str
+    location: Location
+    entity: str  # stable anchor for fingerprints and Checkov adapters (resource address, stage, ...)
+    related: tuple[Related, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+    properties: dict[str, Any] = field(default_factory=dict)
+    severity: str = ""  # filled from rule metadata / config overrides by the engine
+
+    def sort_key(self) -> tuple[Any, ...]:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.rule_id, self.entity, self.message)
+
+
+@dataclass
+class RepoFacts:
+    root: Path
+    files: list[str] = field(default_factory=list)
+    dockerfiles: dict[str, DockerfileLike] = field(default_factory=dict)
+    builds: list[ImageBuild] = field(default_factory=list)
+    workloads: list[Workload] = field(default_factory=list)
+    capacities: list[Capacity] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # free-form facts from one extractor for a rule family that no other source has (e.g. CDK
+    # buildArgs misuse); keyed by fact kind.
+    extra: dict[str, list[Any]] = field(default_factory=dict)

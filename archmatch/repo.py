@@ -1,0 +1,150 @@
+"""Discovery and safe reading of the files under a scan root.
+
+Nothing here executes or imports anything from the scanned tree. Symlinks are followed only
+when they stay inside the root, and each real directory is visited once (no loops).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archmatch.model import Diagnostic, Location
+
+DEFAULT_SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", ".hg", ".svn", "__pycache__", ".venv"})
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_SNIFF = 8192
+
+
+@dataclass
+class ScanOptions:
+    excludes: list[str] = field(default_factory=list)
+    include_skipped_dirs: bool = False
+    max_file_bytes: int = MAX_FILE_BYTES
+
+
+def _excluded(rel: str, patterns: Iterable[str]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    for pat in patterns:
+        pat = pat.rstrip("/")
+        if fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(name, pat) or rel.startswith(pat + "/"):
+            return True
+    return False
+
+
+def discover(root: Path, options: ScanOptions, diagnostics: list[Diagnostic]) -> list[str]:
+    """Root-relative POSIX paths of every regular file under root, sorted."""
+    real_root = root.resolve()
+    seen_dirs: set[str] = set()
+    out: list[str] = []
+
+    def inside(real: str) -> bool:
+        return real == str(real_root) or real.startswith(str(real_root) + os.sep)
+
+    def walk(directory: Path, rel_dir: str) -> None:
+        real = os.path.realpath(directory)
+        if real in seen_dirs:
+            diagnostics.append(Diagnostic(Location(rel_dir or "."), "symlink loop: directory already visited", "note", "input"))
+            return
+        seen_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            diagnostics.append(Diagnostic(Location(rel_dir or "."), f"cannot list directory: {exc.strerror}", "warning", "input"))
+            return
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if _excluded(rel, options.excludes):
+                continue
+            try:
+                is_link = entry.is_symlink()
+                if is_link:
+                    target = os.path.realpath(entry.path)
+                    if not inside(target):
+                        diagnostics.append(Diagnostic(Location(rel), "symlink points outside the scan root; not followed", "note", "input"))
+                        continue
+                if entry.is_dir(follow_symlinks=True):
+                    if entry.name in DEFAULT_SKIP_DIRS and not options.include_skipped_dirs:
+                        continue
+                    walk(Path(entry.path), rel)
+                elif entry.is_file(follow_symlinks=True):
+                    out.append(rel)
+                elif is_link and not os.path.exists(entry.path):
+                    diagnostics.append(Diagnostic(Location(rel), "broken symlink or symlink loop; skipped", "note", "input"))
+            except OSError as exc:
+                diagnostics.append(Diagnostic(Location(rel), f"cannot stat: {exc.strerror}", "warning", "input"))
+
+    walk(root, "")
+    return sorted(out)
+
+
+class RepoView:
+    """Files under one scan root, read once each, with diagnostics instead of exceptions."""
+
+    def __init__(self, root: Path, files: list[str], options: ScanOptions, diagnostics: list[Diagnostic]):
+        self.root = root
+        self.files = files
+        self.options = options
+        self.diagnostics = diagnostics
+        self._text: dict[str, str | None] = {}
+        self._parsed: dict[tuple[str, str], Any] = {}
+        self.file_set = frozenset(files)
+
+    def diag(self, path: str, message: str, line: int = 0, level: str = "warning", code: str = "parse") -> None:
+        self.diagnostics.append(Diagnostic(Location(path, line), message, level, code))
+
+    def matching(self, predicate: Callable[[str], bool]) -> list[str]:
+        return [f for f in self.files if predicate(f)]
+
+    def exists(self, rel: str) -> bool:
+        return rel in self.file_set
+
+    def read_bytes_head(self, rel: str, size: int = _SNIFF) -> bytes:
+        try:
+            with open(self.root / rel, "rb") as fh:
+                return fh.read(size)
+        except OSError:
+            return b""
+
+    def read_text(self, rel: str) -> str | None:
+        """UTF-8 text of a file (BOM stripped, CRLF folded), or None with a diagnostic."""
+        if rel in self._text:
+            return self._text[rel]
+        text = self._read(rel)
+        self._text[rel] = text
+        return text
+
+    def _read(self, rel: str) -> str | None:
+        path = self.root / rel
+        try:
+            size = path.stat().st_size
+            if size > self.options.max_file_bytes:
+                self.diag(rel, f"file is {size / 1048576:.1f} MB, over the {self.options.max_file_bytes // 1048576} MB limit; skipped", code="limit")
+                return None
+            data = path.read_bytes()
+        except OSError as exc:
+            self.diag(rel, f"cannot read file: {exc.strerror or exc}", code="input")
+            return None
+        if b"\0" in data[:_SNIFF]:
+            self.diag(rel, "binary file (NUL bytes); skipped", code="input")
+            return None
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            self.diag(rel, f"not valid UTF-8 (byte {exc.start}); undecodable bytes replaced", line=line, code="input")
+            text = data.decode("utf-8", errors="replace")
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def cached(self, kind: str, rel: str, parse: Callable[[str], Any]) -> Any:
+        """Parse a file once per kind (e.g. "yaml") and remember the result, even if it is None."""
+        key = (kind, rel)
+        if key not in self._parsed:
+            self._parsed[key] = parse(rel)
+        return self._parsed[key]

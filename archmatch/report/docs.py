@@ -1,0 +1,92 @@
+"""Rule documentation generated from rule metadata (docs/rules/*.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archmatch.rules import RuleMeta, all_rules
+
+FAMILY_TITLES = {
+    "dockerfile": "Dockerfile rules (ARCH1xx)",
+    "iac": "Single-resource IaC rules (ARCH2xx)",
+    "crossfile": "Cross-file rules: build vs. workload (ARCH3xx)",
+    "cdk": "AWS CDK source rules (ARCH4xx)",
+}
+
+
+def rule_markdown(meta: RuleMeta) -> str:
+    lang = meta.example.get("language", "")
+    parts = [
+        f"# {meta.id}: {meta.title}",
+        "",
+        f"- **Name:** `{meta.name}`",
+        f"- **Severity:** {meta.severity}",
+        f"- **Family:** {meta.family}",
+        f"- **Checkov id:** `{meta.checkov_id}`" + (" (also a YAML policy in `policies/`)" if meta.yaml_policy else ""),
+        "",
+        "## What it does",
+        "",
+        meta.title + ".",
+        "",
+        "## Why it matters",
+        "",
+        meta.rationale,
+        "",
+        "## Example",
+        "",
+        "Reported:",
+        "",
+        f"```{lang}",
+        meta.example["bad"].rstrip(),
+        "```",
+        "",
+        "Fixed:",
+        "",
+        f"```{lang}",
+        meta.example["good"].rstrip(),
+        "```",
+        "",
+        "## How to fix",
+        "",
+        meta.fix,
+        "",
+    ]
+    if meta.not_caught:
+        parts += ["## What it deliberately does not report", "", meta.not_caught, ""]
+    if meta.references:
+        parts += ["## References", ""] + [f"- {ref}" for ref in meta.references] + [""]
+    parts += [
+        "## Suppressing",
+        "",
+        f"`# archmatch ignore={meta.id}` on the line above (Dockerfiles also accept `# hadolint ignore={meta.id}`"
+        f" on a line of its own), `ignored: [{meta.id}]` in `.archmatch.yaml`, or `# checkov:skip={meta.checkov_id}:reason`"
+        " under Checkov.",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def index_markdown(metas: list[RuleMeta]) -> str:
+    lines = ["# archmatch rules", "", "Generated from the rule metadata by `archmatch docs`; do not edit by hand.", ""]
+    for family, title in FAMILY_TITLES.items():
+        members = [m for m in metas if m.family == family]
+        if not members:
+            continue
+        lines += [f"## {title}", "", "| Id | Severity | Checkov | Title |", "|---|---|---|---|"]
+        lines += [f"| [{m.id}]({m.id}.md) | {m.severity} | `{m.checkov_id}` | {m.title} |" for m in members]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def generate(outdir: Path) -> list[Path]:
+    outdir.mkdir(parents=True, exist_ok=True)
+    metas = [r.meta for r in all_rules()]
+    written = []
+    for meta in metas:
+        path = outdir / f"{meta.id}.md"
+        path.write_text(rule_markdown(meta), encoding="utf-8")
+        written.append(path)
+    index = outdir / "README.md"
+    index.write_text(index_markdown(metas), encoding="utf-8")
+    written.append(index)
+    return written

@@ -1,0 +1,137 @@
+"""Rule registry.
+
+Each rule is a module `archNNN_<name>.py` with its metadata beside it in `archNNN_<name>.yaml`
+(validated against `rule-metadata.schema.json`): one source of truth for the CLI, the Checkov
+checks, SARIF `tool.driver.rules` and the generated docs. A rule module defines
+`check(facts: RepoFacts) -> Iterable[Finding]` and never reads files.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from archmatch.model import Finding, RepoFacts
+
+RULES_DIR = Path(__file__).parent
+FAMILIES = ("dockerfile", "iac", "crossfile", "cdk")
+SEVERITY_ORDER = {"style": 0, "info": 1, "warning": 2, "error": 3}
+DOCS_BASE = "https://github.com/archmatch/archmatch/blob/main/docs/rules/"
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    id: str
+    name: str
+    title: str
+    severity: str
+    family: str
+    message: str
+    rationale: str
+    fix: str
+    example: dict[str, str]
+    checkov_id: str
+    checkov_frameworks: tuple[str, ...]
+    checkov_resources: tuple[str, ...]
+    yaml_policy: bool
+    not_caught: str = ""
+    tags: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+
+    @property
+    def help_uri(self) -> str:
+        return f"{DOCS_BASE}{self.id}.md"
+
+
+@dataclass(frozen=True)
+class Rule:
+    meta: RuleMeta
+    check: Callable[[RepoFacts], Iterable[Finding]]
+    module: str
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return json.loads((RULES_DIR / "rule-metadata.schema.json").read_text())
+
+
+def load_meta(path: Path) -> RuleMeta:
+    data = yaml.safe_load(path.read_text())
+    jsonschema.validate(data, _schema())
+    ck = data["checkov"]
+    return RuleMeta(
+        id=data["id"],
+        name=data["name"],
+        title=data["title"],
+        severity=data["severity"],
+        family=data["family"],
+        message=data["message"],
+        rationale=data["rationale"].strip(),
+        fix=data["fix"].strip(),
+        example=data["example"],
+        checkov_id=ck["id"],
+        checkov_frameworks=tuple(ck["frameworks"]),
+        checkov_resources=tuple(ck.get("resources", ())),
+        yaml_policy=bool(ck.get("yaml_policy", False)),
+        not_caught=data.get("not_caught", "").strip(),
+        tags=tuple(data.get("tags", ())),
+        references=tuple(data.get("references", ())),
+    )
+
+
+@functools.cache
+def all_rules() -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    for family in FAMILIES:
+        package = f"{__name__}.{family}"
+        folder = RULES_DIR / family
+        for info in pkgutil.iter_modules([str(folder)]):
+            if info.name.startswith("_"):
+                continue
+            meta_path = folder / f"{info.name}.yaml"
+            if not meta_path.exists():
+                raise RuntimeError(f"rule module {family}/{info.name}.py has no {meta_path.name}")
+            meta = load_meta(meta_path)
+            if meta.family != family:
+                raise RuntimeError(f"{meta.id}: family {meta.family!r} but lives in {family}/")
+            module = importlib.import_module(f"{package}.{info.name}")
+            rules.append(Rule(meta, module.check, f"{package}.{info.name}"))
+    rules.sort(key=lambda r: r.meta.id)
+    ids = [r.meta.id for r in rules]
+    if len(set(ids)) != len(ids):
+        raise RuntimeError(f"duplicate rule ids: {ids}")
+    return tuple(rules)
+
+
+@functools.cache
+def metadata() -> dict[str, RuleMeta]:
+    return {r.meta.id: r.meta for r in all_rules()}
+
+
+def make(rule_id: str, location: Any, entity: str, **fields: Any) -> Finding:
+    """A finding whose message is the rule's template filled with `fields`.
+
+    Keyword-only extras `related`, `fixes` and `properties` are passed to the Finding.
+    """
+    related = fields.pop("related", ())
+    fixes = fields.pop("fixes", ())
+    properties = fields.pop("properties", {})
+    meta = metadata()[rule_id]
+    return Finding(
+        rule_id=rule_id,
+        message=meta.message.format(**fields),
+        location=location,
+        entity=entity,
+        related=tuple(related),
+        fixes=tuple(fixes),
+        properties=dict(properties),
+    )
