@@ -1,0 +1,84 @@
+"""Image references split into registry / repository / tag, with unresolved parts as wildcards."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+# ${var}, ${{ expr }}, $VAR, $(VAR), <placeholder>: anything we could not resolve.
+_PLACEHOLDER = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|<[^>]*>")
+_ECR_HOST = re.compile(r"^(?:\*|\d{12})\.dkr\.ecr(?:-fips)?\.(?:\*|[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+
+
+@dataclass(frozen=True)
+class RefParts:
+    registry: str  # "" when none was written (Docker Hub or a local tag)
+    repository: str
+    tag: str  # "" when none; wildcards are "*"
+    digest: str
+
+    @property
+    def is_ecr(self) -> bool:
+        return bool(_ECR_HOST.match(self.registry))
+
+    @property
+    def mutable(self) -> bool:
+        return not self.digest and self.tag in ("", "latest")
+
+
+def _wild(text: str) -> str:
+    return _PLACEHOLDER.sub("*", text)
+
+
+def parse_ref(ref: str) -> RefParts | None:
+    text = _wild(ref.strip().strip("'\""))
+    if not text or text == "*":
+        return None
+    digest = ""
+    if "@" in text:
+        text, digest = text.split("@", 1)
+    registry = ""
+    first, _, rest = text.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost" or first == "*"):
+        registry, text = first, rest
+    tag = ""
+    slash = text.rfind("/")
+    colon = text.rfind(":")
+    if colon > slash:
+        text, tag = text[:colon], text[colon + 1 :]
+    if registry in ("docker.io", "index.docker.io", "registry-1.docker.io"):
+        registry = ""
+        if text.startswith("library/"):
+            text = text[len("library/") :]
+    if not text:
+        return None
+    return RefParts(registry.lower(), text.lower(), tag, digest)
+
+
+def _part_matches(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if "*" in a and fnmatch.fnmatchcase(b, a):
+        return True
+    return "*" in b and fnmatch.fnmatchcase(a, b)
+
+
+def repository_matches(a: RefParts, b: RefParts) -> bool:
+    """Same repository, allowing wildcards and a missing registry on one side."""
+    if a.repository == "*" or b.repository == "*":
+        return False  # a wholly unknown repository proves nothing
+    if not _part_matches(a.repository, b.repository):
+        return False
+    if a.registry and b.registry:
+        return _part_matches(a.registry, b.registry)
+    return True
+
+
+def tags_compatible(a: RefParts, b: RefParts) -> bool:
+    ta, tb = a.tag or "latest", b.tag or "latest"
+    return _part_matches(ta, tb)
+
+
+def repository_name(parts: RefParts) -> str:
+    return parts.repository.rsplit("/", 1)[-1]

@@ -1,0 +1,54 @@
+"""Shared by the cross-file rules: the workload arches to check and the related locations."""
+
+from __future__ import annotations
+
+from archmatch.link.effective import ImageArch
+from archmatch.model import Link, Location, Related, Workload
+from archmatch.platforms import How, aws_name
+
+LAMBDA_SERVICES = frozenset({"lambda"})
+
+
+def required_archs(workload: Workload) -> list[str]:
+    """Arches the workload certainly runs on (explicit, service default, or derived)."""
+    if workload.arch.how in (How.EXPLICIT, How.DEFAULT, How.DERIVED):
+        return sorted(workload.arch.archs)
+    return []
+
+
+def primary_location(workload: Workload) -> Location:
+    return workload.arch_location or workload.location
+
+
+def how_declared(workload: Workload) -> str:
+    if workload.arch.how is How.DEFAULT:
+        return "by default (nothing declared)"
+    if workload.arch.how is How.DERIVED:
+        return f"derived from {workload.arch.note}" if workload.arch.note else "derived"
+    return "declared"
+
+
+def related_for(link: Link, img: ImageArch) -> list[Related]:
+    build = link.build
+    out = [Related(build.platform_location or build.location, f"{build.name}: {build.platforms.describe()}")]
+    out.extend(img.evidence)
+    out.append(Related(link.image.location, f"image reference, linked by {link.evidence} ({link.confidence} confidence)"))
+    seen: set[tuple[Location, str]] = set()
+    unique = []
+    for r in out:
+        if (r.location, r.message) not in seen:
+            seen.add((r.location, r.message))
+            unique.append(r)
+    return unique
+
+
+def confidence_note(link: Link) -> str:
+    return " [low confidence: linked only by naming]" if link.confidence == "low" else ""
+
+
+def lam(arch: str) -> str:
+    return aws_name(arch)
+
+
+def link_properties(link: Link) -> dict[str, str]:
+    return {"linkEvidence": link.evidence, "linkConfidence": link.confidence, "build": link.build.name}

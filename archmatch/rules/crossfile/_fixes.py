@@ -1,0 +1,70 @@
+"""Concrete changes on each side of a mismatch, in the syntax of the file that needs them."""
+
+from __future__ import annotations
+
+from archmatch.model import Fix, ImageBuild, Workload
+from archmatch.platforms import aws_name
+
+
+def _plat(arch: str) -> str:
+    return f"linux/{arch}"
+
+
+def build_fix(build: ImageBuild, arch: str, lambda_target: bool = False) -> Fix:
+    """Pin the build to `arch`."""
+    plat = _plat(arch)
+    extra = " --provenance=false" if lambda_target else ""
+    snippets = {
+        "compose": f"build:\n  platforms: [\"{plat}\"]",
+        "bake": f'platforms = ["{plat}"]',
+        "gha": f"platforms: {plat}" + ("\nprovenance: false" if lambda_target else ""),
+        "tf-docker": f'platform = "{plat}"',
+        "serverless": f"platform: {plat}",
+        "cdk-ts": f"platform: Platform.{'LINUX_ARM64' if arch == 'arm64' else 'LINUX_AMD64'}",
+        "cdk-py": f"platform=Platform.{'LINUX_ARM64' if arch == 'arm64' else 'LINUX_AMD64'}",
+        "sam": f"Architectures: [{aws_name(arch)}]  # sam build derives --platform {plat} from it",
+        "config": f"platforms: [{plat}]",
+    }
+    if build.fix_syntax == "docker-cli" or build.fix_syntax not in snippets:
+        if build.command:
+            fixed = fix_command(build.command, arch, lambda_target)
+            return Fix(f"build with --platform {plat}{extra}", diff=f"- {build.command}\n+ {fixed}")
+        return Fix(f"add --platform {plat}{extra} to the docker build at {build.location}", diff=f"+ --platform {plat}{extra}")
+    snippet = snippets[build.fix_syntax]
+    return Fix(
+        f"pin the build ({build.name}) to {plat}" + (" without attestations" if lambda_target else ""),
+        diff="\n".join("+ " + line for line in snippet.splitlines()),
+    )
+
+
+def workload_fix(workload: Workload, arch: str) -> Fix:
+    """Run the workload on `arch` instead."""
+    lam, ecs = aws_name(arch), aws_name(arch, "ecs")
+    snippets = {
+        "tf-lambda": f'architectures = ["{lam}"]',
+        "tf-ecs": f'runtime_platform {{\n  cpu_architecture        = "{ecs}"\n  operating_system_family = "LINUX"\n}}',
+        "tf-batch": f'runtimePlatform = {{ cpuArchitecture = "{ecs}" }}',
+        "cfn-lambda": f"Architectures: [{lam}]",
+        "sam": f"Architectures: [{lam}]",
+        "cfn-ecs": f"RuntimePlatform:\n  CpuArchitecture: {ecs}\n  OperatingSystemFamily: LINUX",
+        "serverless": f"architecture: {lam}",
+        "k8s": f"nodeSelector:\n  kubernetes.io/arch: {arch}",
+        "cdk-ts": f"architecture: lambda.Architecture.{'ARM_64' if arch == 'arm64' else 'X86_64'}"
+        if workload.service == "lambda"
+        else f"runtimePlatform: {{ cpuArchitecture: ecs.CpuArchitecture.{ecs} }}",
+        "cdk-py": f"architecture=lambda_.Architecture.{'ARM_64' if arch == 'arm64' else 'X86_64'}"
+        if workload.service == "lambda"
+        else f"runtime_platform=ecs.RuntimePlatform(cpu_architecture=ecs.CpuArchitecture.{ecs})",
+    }
+    snippet = snippets.get(workload.arch_syntax, f"declare the architecture {lam}")
+    return Fix(
+        f"or run {workload.name} on {lam}",
+        diff="\n".join("+ " + line for line in snippet.splitlines()),
+    )
+
+
+def fix_command(command: str, arch: str, lambda_target: bool = False) -> str:
+    """The same docker build command line, pinned to one platform (and single-manifest for Lambda)."""
+    from archmatch.dockercli import with_platform
+
+    return with_platform(command, f"linux/{arch}", single_manifest=lambda_target)

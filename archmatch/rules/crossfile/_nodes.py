@@ -1,0 +1,46 @@
+"""Kubernetes pods without an architecture constraint, and the EKS node groups they may land on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from archmatch.link.effective import ImageArch, image_arch
+from archmatch.model import Capacity, Link, RepoFacts
+from archmatch.platforms import How
+
+
+def is_node_group(c: Capacity) -> bool:
+    kind = c.kind.lower().replace("_", "").replace(":", "")
+    return "nodegroup" in kind or c.details.get("eks_node_group") is True
+
+
+def node_archs(c: Capacity) -> set[str]:
+    archs = {i.arch for i in c.instance_types if i.arch}
+    if not archs and c.ami_arch.archs:
+        archs = set(c.ami_arch.archs)
+    return archs
+
+
+@dataclass
+class PodPlacement:
+    link: Link
+    image: ImageArch
+    groups: dict[str, list[Capacity]]  # arch -> node groups offering it
+
+
+def unconstrained_pods(facts: RepoFacts) -> Iterator[PodPlacement]:
+    groups: dict[str, list[Capacity]] = {}
+    for c in facts.capacities:
+        if is_node_group(c):
+            for arch in node_archs(c):
+                groups.setdefault(arch, []).append(c)
+    if not groups:
+        return
+    for link in facts.links:
+        w = link.workload
+        if w.service != "k8s" or w.arch.how in (How.EXPLICIT, How.DERIVED):
+            continue
+        img = image_arch(link.build, facts)
+        if img.content:
+            yield PodPlacement(link, img, groups)
