@@ -1,0 +1,89 @@
+"""Linking evidence order and image-reference matching, on hand-built facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archmatch.config import Config, ImageMapping
+from archmatch.link.imageref import parse_ref, repository_matches, tags_compatible
+from archmatch.link.matcher import find_links
+from archmatch.model import ImageBuild, ImageRef, Location, RepoFacts, Workload
+from archmatch.platforms import ArchFact
+
+ECR = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def test_parse_ref_splits_registry_repository_tag_digest() -> None:
+    p = parse_ref(f"{ECR}/team/api:1.2@sha256:abc")
+    assert (p.registry, p.repository, p.tag, p.digest) == (ECR, "team/api", "1.2", "sha256:abc")
+    hub = parse_ref("docker.io/library/nginx")
+    assert (hub.registry, hub.repository, hub.tag) == ("", "nginx", "")
+    assert hub.mutable
+    local = parse_ref("localhost:5000/app:dev")
+    assert (local.registry, local.repository, local.tag) == ("localhost:5000", "app", "dev")
+
+
+def test_placeholders_become_wildcards() -> None:
+    p = parse_ref("${aws_ecr_repository.app.repository_url}:${var.tag}")
+    assert p is None or p.repository == "*"  # a wholly unknown repository proves nothing
+    q = parse_ref(f"{ECR}/checkout:${{{{ github.sha }}}}")
+    assert (q.repository, q.tag) == ("checkout", "*")
+    r = parse_ref(f"{ECR}/checkout:${{var.image_tag}}")
+    assert repository_matches(q, r) and tags_compatible(q, r)
+
+
+def test_different_repositories_or_tags_do_not_match() -> None:
+    a, b = parse_ref(f"{ECR}/api:1"), parse_ref(f"{ECR}/api:2")
+    assert repository_matches(a, b) and not tags_compatible(a, b)
+    assert not repository_matches(parse_ref("myorg/nginx:1"), parse_ref("nginx:1"))
+    assert tags_compatible(parse_ref("api"), parse_ref("api:latest"))
+
+
+def _workload(ref: str, keys: frozenset[str] = frozenset()) -> Workload:
+    return Workload(
+        kind="aws_lambda_function",
+        name="aws_lambda_function.fn",
+        service="lambda",
+        location=Location("main.tf", 1),
+        arch=ArchFact.explicit("arm64"),
+        images=[ImageRef(ref, Location("main.tf", 5), keys)],
+    )
+
+
+def _build(name: str, tags: list[str], keys: frozenset[str] = frozenset(), dockerfile: str | None = None) -> ImageBuild:
+    return ImageBuild(source="shell", name=name, location=Location("build.sh", 3), dockerfile=dockerfile, tags=tags, link_keys=keys)
+
+
+def test_direct_reference_wins_over_repository_match() -> None:
+    facts = RepoFacts(root=Path("."))
+    facts.workloads = [_workload(f"{ECR}/fn:1", frozenset({"tf:docker_registry_image.fn"}))]
+    direct = _build("direct", [], frozenset({"tf:docker_registry_image.fn"}))
+    by_tag = _build("by-tag", [f"{ECR}/fn:1"])
+    facts.builds = [by_tag, direct]
+    links = find_links(facts, Config())
+    assert [(lk.build.name, lk.confidence) for lk in links] == [("direct", "high")]
+    assert links[0].evidence == "direct reference (tf:docker_registry_image.fn)"
+
+
+def test_repository_match_then_config_mapping_then_naming() -> None:
+    facts = RepoFacts(root=Path("."))
+    facts.workloads = [_workload(f"{ECR}/fn:1")]
+    facts.builds = [_build("by-tag", [f"{ECR}/fn:${{TAG}}"]), _build("other", [f"{ECR}/other:1"])]
+    assert [(lk.build.name, lk.confidence) for lk in find_links(facts, Config())] == [("by-tag", "medium")]
+
+    facts.builds = [_build("named", ["fn-local"], dockerfile="fn/Dockerfile")]
+    mapping = Config(images=[ImageMapping(f"{ECR}/fn:*", "services/fn/Dockerfile", None, ["linux/arm64"])])
+    links = find_links(facts, mapping)
+    assert [(lk.build.source, lk.build.dockerfile, lk.confidence) for lk in links] == [("config", "services/fn/Dockerfile", "high")]
+    assert links[0].build.platforms.archs == frozenset({"arm64"})
+
+    links = find_links(facts, Config())
+    assert [(lk.build.name, lk.confidence) for lk in links] == [("named", "low")]
+    assert "naming heuristic" in links[0].evidence
+
+
+def test_nothing_links_when_nothing_matches() -> None:
+    facts = RepoFacts(root=Path("."))
+    facts.workloads = [_workload("public.ecr.aws/lambda/python:3.12")]
+    facts.builds = [_build("unrelated", [f"{ECR}/billing:1"], dockerfile="billing/Dockerfile")]
+    assert find_links(facts, Config()) == []
