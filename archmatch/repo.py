@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,10 @@ def discover(root: Path, options: ScanOptions, diagnostics: list[Diagnostic]) ->
             return
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if not _printable_name(entry.name):
+                shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+                diagnostics.append(Diagnostic(Location(shown), "file name is not valid UTF-8; skipped", "note", "input"))
+                continue
             if _excluded(rel, options.excludes):
                 continue
             try:
@@ -75,11 +80,22 @@ def discover(root: Path, options: ScanOptions, diagnostics: list[Diagnostic]) ->
                     out.append(rel)
                 elif is_link and not os.path.exists(entry.path):
                     diagnostics.append(Diagnostic(Location(rel), "broken symlink or symlink loop; skipped", "note", "input"))
+                else:  # a FIFO, socket or device: opening it could block forever
+                    diagnostics.append(Diagnostic(Location(rel), "not a regular file (FIFO, socket or device); skipped", "note", "input"))
             except OSError as exc:
                 diagnostics.append(Diagnostic(Location(rel), f"cannot stat: {exc.strerror}", "warning", "input"))
 
     walk(root, "")
     return sorted(out)
+
+
+def _printable_name(name: str) -> bool:
+    """False for names with bytes that are not UTF-8 (held as surrogates): they cannot be printed."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class RepoView:
@@ -104,11 +120,30 @@ class RepoView:
         return rel in self.file_set
 
     def read_bytes_head(self, rel: str, size: int = _SNIFF) -> bytes:
+        path = self._regular_file_inside(rel)
+        if path is None:
+            return b""
         try:
-            with open(self.root / rel, "rb") as fh:
+            with open(path, "rb") as fh:
                 return fh.read(size)
         except OSError:
             return b""
+
+    def _regular_file_inside(self, rel: str) -> Path | None:
+        """The path of `rel` if it resolves to a regular file inside the root, else None.
+
+        Extractors pass paths written in the scanned files (`dockerfile: ../../x`), so a read must
+        not leave the root, nor open a FIFO (which blocks) or a device.
+        """
+        path = self.root / rel
+        try:
+            real = Path(os.path.realpath(path))
+            real_root = Path(os.path.realpath(self.root))
+            if real != real_root and real_root not in real.parents:
+                return None
+            return path if stat.S_ISREG(os.stat(path).st_mode) else None
+        except (OSError, ValueError):
+            return None
 
     def read_text(self, rel: str) -> str | None:
         """UTF-8 text of a file (BOM stripped, CRLF folded), or None with a diagnostic."""
@@ -120,6 +155,10 @@ class RepoView:
 
     def _read(self, rel: str) -> str | None:
         path = self.root / rel
+        if self._regular_file_inside(rel) is None:
+            reason = "not a regular file inside the scan root" if os.path.lexists(path) else "no such file"
+            self.diag(rel, f"cannot read file: {reason}", code="input")
+            return None
         try:
             size = path.stat().st_size
             if size > self.options.max_file_bytes:

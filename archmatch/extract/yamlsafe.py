@@ -16,6 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 MAX_ALIASES = 1000
 MAX_DEPTH = 200
 MAX_NODES = 2_000_000
+MAX_EXPANDED_NODES = 2_000_000  # nodes counted once per alias use
 
 
 class YamlError(Exception):
@@ -82,6 +83,13 @@ class _Loader(yaml.SafeLoader):
         self._aliases = 0
         self._nodes = 0
 
+    def fetch_flow_collection_start(self, token_class: type) -> None:
+        # Stop at the scanner: each open flow level makes PyYAML's scan of every later token
+        # slower (quadratic), long before the composer's recursion limit would stop it.
+        super().fetch_flow_collection_start(token_class)  # type: ignore[misc]
+        if self.flow_level > MAX_DEPTH:  # type: ignore[attr-defined]
+            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", self.get_mark().line + 1)  # type: ignore[attr-defined]
+
     def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
@@ -140,24 +148,46 @@ def _multi(loader: _Loader, suffix: str, node: Node) -> Any:
 
 _Loader.add_multi_constructor("!", _multi)
 _Loader.add_constructor("tag:yaml.org,2002:str", _Loader.construct_scalar_str)
+# PyYAML's own map/seq constructors copy into plain dict/list and would drop the line numbers.
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 
 
-def _check_depth(node: Node, depth: int = 0) -> None:
-    stack = [(node, depth)]
-    seen: set[int] = set()
+def _check_shape(root: Node) -> None:
+    """Reject documents too deep, or whose aliases expand to too many nodes.
+
+    Aliases load as shared objects, so a "billion laughs" document is small in memory, but any
+    code that walks it visits every expanded node. Sizes and depths are computed once per node
+    (the graph is a DAG: PyYAML rejects recursive aliases), iteratively so depth cannot overflow.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
-        current, d = stack.pop()
-        if d > MAX_DEPTH:
-            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", current.start_mark.line + 1)
-        if id(current) in seen:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in size:
             continue
-        seen.add(id(current))
-        if isinstance(current, SequenceNode):
-            stack.extend((c, d + 1) for c in current.value)
-        elif isinstance(current, MappingNode):
-            for k, v in current.value:
-                stack.append((k, d + 1))
-                stack.append((v, d + 1))
+        if isinstance(node, SequenceNode):
+            children = node.value
+        elif isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        if not children_done:
+            if key in entered:  # reached again from its own descendants
+                raise YamlError("recursive YAML alias", node.start_mark.line + 1)
+            entered.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in size)
+            continue
+        size[key] = 1 + sum(size[id(c)] for c in children)
+        depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+        if depth[key] > MAX_DEPTH:
+            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        if size[key] > MAX_EXPANDED_NODES:
+            raise YamlError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)", node.start_mark.line + 1)
 
 
 def load_all(text: str) -> list[Any]:
@@ -169,7 +199,7 @@ def load_all(text: str) -> list[Any]:
             node = loader.get_node()
             if node is None:
                 continue
-            _check_depth(node)
+            _check_shape(node)
             docs.append(loader.construct_document(node))
     except YamlError:
         raise

@@ -54,7 +54,7 @@ def _region(loc: Location) -> dict[str, Any] | None:
     if loc.end_line >= loc.line:
         region["endLine"] = loc.end_line
         if loc.end_column > 0:
-            region["endColumn"] = loc.end_column
+            region["endColumn"] = loc.end_column + 1  # ours is inclusive, SARIF's is exclusive
     return region
 
 
@@ -76,7 +76,7 @@ def _fix(fix: Fix) -> dict[str, Any] | None:
         if loc.column > 0:
             deleted["startColumn"] = loc.column
             deleted["endLine"] = loc.end_line or loc.line
-            deleted["endColumn"] = loc.end_column or loc.column
+            deleted["endColumn"] = (loc.end_column or loc.column) + 1  # SARIF end columns are exclusive
         elif loc.end_line >= loc.line:
             deleted["endLine"] = loc.end_line
         else:  # insertion before `line`: an empty region at its start

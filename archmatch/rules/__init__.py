@@ -59,14 +59,25 @@ class Rule:
     module: str
 
 
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.cache
 def _schema() -> dict[str, Any]:
     return json.loads((RULES_DIR / "rule-metadata.schema.json").read_text())
 
 
+@functools.cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = _schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
 def load_meta(path: Path) -> RuleMeta:
-    data = yaml.safe_load(path.read_text())
-    jsonschema.validate(data, _schema())
+    data = yaml.load(path.read_text(), Loader=_YamlLoader)  # noqa: S506 - a safe loader
+    _validator().validate(data)
     ck = data["checkov"]
     return RuleMeta(
         id=data["id"],

@@ -1,0 +1,171 @@
+"""`archmatch dockerfile FILE...`: the Dockerfile rules, as a drop-in for `hadolint FILE...`.
+
+Same flags, environment variables, configuration file (`.hadolint.yaml`), output formats (field
+layout from `archmatch.report.hadolint_formats`) and exit codes as Hadolint 2.15.1: 1 when a
+finding is at or above the failure threshold (or a file cannot be read or parsed), else 0; always
+0 with `--no-fail`. Only rules of the `dockerfile` family run, each file on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from archmatch import __version__
+from archmatch.config import Config
+from archmatch.engine import analyze
+from archmatch.hadolint_config import LEVELS, THRESHOLDS, HadolintConfig, HadolintConfigError, load
+from archmatch.model import Diagnostic, Finding
+from archmatch.report.hadolint_formats import FORMATS, LintRecord, render
+from archmatch.rules import Rule, all_rules
+from archmatch.suppress import is_suppressed, parse_pragmas
+
+PARSE_ERROR_CODE = "DL1000"  # Hadolint's code for a Dockerfile it cannot parse
+# Hadolint applies --file-path-in-report to these formats only.
+REPORT_PATH_FORMATS = frozenset({"checkstyle", "codeclimate", "gitlab_codeclimate", "sonarqube", "junit"})
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("dockerfile", help="lint Dockerfiles with the Dockerfile rules, Hadolint-compatible")
+    p.add_argument("files", nargs="*", metavar="DOCKERFILE", help="files to lint ('-' reads standard input)")
+    p.add_argument("-f", "--format", choices=FORMATS, default=None, help="output format (default: tty)")
+    p.add_argument("-c", "--config", help="configuration file (default: .hadolint.yaml in the current directory)")
+    p.add_argument("-o", "--output", help="write the report to OUTPUT")
+    p.add_argument("-t", "--failure-threshold", choices=THRESHOLDS, default=None)
+    p.add_argument("--no-fail", action="store_true", help="exit 0 even when rules are violated")
+    p.add_argument("--no-color", action="store_true", help="do not colour the tty output")
+    p.add_argument("--ignore", action="append", default=[], metavar="RULECODE", help="a rule to ignore (repeatable)")
+    for level in LEVELS:
+        p.add_argument(f"--{level}", action="append", default=[], metavar="RULECODE", help=f"make RULECODE a(n) {level}")
+    p.add_argument("--disable-ignore-pragma", action="store_true", help="ignore inline `# hadolint ignore=` pragmas")
+    p.add_argument("--file-path-in-report", help="the file path written in the report (a single file)")
+    p.set_defaults(func=run)
+
+
+def dockerfile_rules() -> list[Rule]:
+    return [r for r in all_rules() if r.meta.family == "dockerfile"]
+
+
+@dataclass
+class FileResult:
+    findings: list[Finding]
+    parse_errors: list[Diagnostic]
+
+
+def _analyse_dir(root: Path, name: str, rules: list[Rule], use_pragmas: bool) -> FileResult | None:
+    """Findings of the rules on one Dockerfile, or None if archmatch does not see it as one."""
+    facts, repo = analyze(root, Config(), [name])
+    if name not in facts.dockerfiles:
+        return None
+    pragmas = parse_pragmas(repo.read_text(name) or "") if use_pragmas else None
+    findings = []
+    for rule in rules:
+        for finding in rule.check(facts):
+            if finding.location.path == name and not (pragmas and is_suppressed(finding, pragmas)):
+                findings.append(finding)
+    errors = [d for d in facts.diagnostics if d.location.path == name and d.code == "parse"]
+    return FileResult(findings, errors)
+
+
+def lint_file(path: Path, rules: list[Rule], use_pragmas: bool) -> FileResult:
+    """Any file name works, as with Hadolint: a file archmatch would not call a Dockerfile is
+    linted as a copy named `Dockerfile`."""
+    found = _analyse_dir(path.parent, path.name, rules, use_pragmas)
+    if found is not None:
+        return found
+    with tempfile.TemporaryDirectory(prefix="archmatch-dockerfile-") as tmp:
+        shutil.copyfile(path, Path(tmp) / "Dockerfile")
+        return _analyse_dir(Path(tmp), "Dockerfile", rules, use_pragmas) or FileResult([], [])
+
+
+def settings(args: argparse.Namespace) -> HadolintConfig:
+    cfg = load(args.config)
+    cfg.ignored |= set(args.ignore)
+    for level in LEVELS:
+        for code in getattr(args, level):
+            cfg.overrides[code] = level
+    if args.failure_threshold:
+        cfg.failure_threshold = args.failure_threshold
+    cfg.no_fail = cfg.no_fail or args.no_fail
+    cfg.no_color = cfg.no_color or args.no_color
+    cfg.disable_ignore_pragma = cfg.disable_ignore_pragma or args.disable_ignore_pragma
+    if args.format:
+        cfg.format = args.format
+    return cfg
+
+
+def records_for(shown: str, result: FileResult, cfg: HadolintConfig, rules: dict[str, Rule]) -> list[LintRecord]:
+    out = [
+        LintRecord(shown, d.location.line or 1, d.location.column or 1, PARSE_ERROR_CODE, "error", d.message)
+        for d in result.parse_errors
+        if PARSE_ERROR_CODE not in cfg.ignored
+    ]
+    for f in result.findings:
+        if f.rule_id in cfg.ignored:
+            continue
+        meta = rules[f.rule_id].meta
+        level = cfg.level(f.rule_id, meta.severity)
+        out.append(LintRecord(shown, f.location.line or 1, f.location.column or 1, f.rule_id, level, f.message, meta.help_uri))
+    return out
+
+
+def sarif_rules(rules: list[Rule], cfg: HadolintConfig) -> list[dict]:
+    return [
+        {"id": r.meta.id, "name": r.meta.name, "shortDescription": r.meta.title,
+         "level": cfg.level(r.meta.id, r.meta.severity), "helpUri": r.meta.help_uri}
+        for r in rules
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        cfg = settings(args)
+    except HadolintConfigError as exc:
+        print(f"archmatch: {exc}", file=sys.stderr)
+        return 1
+    if cfg.format not in FORMATS:
+        print(f"archmatch: unknown format {cfg.format!r} (choose from {', '.join(FORMATS)})", file=sys.stderr)
+        return 1
+    if not args.files:
+        print("archmatch dockerfile: no Dockerfile given", file=sys.stderr)
+        return 1
+    rules = dockerfile_rules()
+    by_id = {r.meta.id: r for r in rules}
+    records: list[LintRecord] = []
+    shown_files: list[str] = []
+    failed_io = False
+    for given in args.files:
+        shown = args.file_path_in_report if args.file_path_in_report and cfg.format in REPORT_PATH_FORMATS else given
+        if given != "-" and not Path(given).is_file():
+            print(f"archmatch: {given}: does not exist (No such file or directory)", file=sys.stderr)
+            failed_io = True
+            continue
+        try:
+            result = lint_stdin(rules, cfg) if given == "-" else lint_file(Path(given), rules, not cfg.disable_ignore_pragma)
+        except Exception as exc:  # a broken rule must not hide the other files' results
+            print(f"archmatch: {given}: internal error: {exc!r}", file=sys.stderr)
+            failed_io = True
+            continue
+        shown_files.append(shown)
+        records += records_for(shown, result, cfg, by_id)
+    color = cfg.format == "tty" and not cfg.no_color and not args.output
+    output = render(records, cfg.format, files=shown_files, color=color, tool_name="archmatch",
+                    tool_version=__version__, rules=sarif_rules(rules, cfg))
+    if args.output:
+        Path(args.output).write_text(output, encoding="utf-8")
+    else:
+        sys.stdout.write(output)
+    if cfg.no_fail:
+        return 0
+    return int(failed_io or any(cfg.fails(r.level) for r in records))
+
+
+def lint_stdin(rules: list[Rule], cfg: HadolintConfig) -> FileResult:
+    with tempfile.TemporaryDirectory(prefix="archmatch-dockerfile-") as tmp:
+        (Path(tmp) / "Dockerfile").write_text(sys.stdin.read(), encoding="utf-8")
+        return _analyse_dir(Path(tmp), "Dockerfile", rules, not cfg.disable_ignore_pragma) or FileResult([], [])
+

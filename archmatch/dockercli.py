@@ -1,0 +1,455 @@
+"""Parse `docker build` / `docker buildx build` / `docker image build` command lines.
+
+A small shell word splitter (quotes, escapes, `$(...)`, `${...}`, backticks, `\\`-newline
+continuations, `&&`/`;`/`|` separators) finds every docker build in a piece of shell text and
+keeps the character span of every word, so a command can be re-rendered with a new
+`--platform` (for fixes) or with its `--build-arg` values masked (for labels). Nothing is
+expanded or executed; variables stay as written. Unknown flags are tolerated: `--flag=value`
+is skipped whole, a bare unknown `--flag` is taken as boolean.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# Flags of `docker build` and `docker buildx build` that take a value (docker CLI reference).
+_VALUE_FLAGS = frozenset(
+    [
+        "--add-host", "--allow", "--annotation", "--attest", "--build-arg", "--build-context",
+        "--builder", "--cache-from", "--cache-to", "--call", "--cgroup-parent", "--cpu-period",
+        "--cpu-quota", "--cpu-shares", "-c", "--cpuset-cpus", "--cpuset-mems", "--file", "-f",
+        "--iidfile", "--isolation", "--label", "--memory", "-m", "--memory-swap", "--metadata-file",
+        "--network", "--no-cache-filter", "--output", "-o", "--platform", "--progress",
+        "--provenance", "--sbom", "--secret", "--security-opt", "--shm-size", "--ssh", "--tag", "-t",
+        "--target", "--ulimit", "--policy",
+    ]
+)
+# `docker` global options that take a value, before the subcommand.
+_DOCKER_GLOBAL_VALUE_FLAGS = frozenset(["--context", "-c", "--host", "-H", "--config", "--log-level", "-l", "--tlscacert", "--tlscert", "--tlskey"])
+_WRAPPERS = frozenset(["sudo", "env", "cross-env", "command", "exec", "time", "nohup", "xargs"])
+_RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"])
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SEPARATORS = ("&&", "||", ";;", ";", "&", "|", "(", ")", "\n")
+MASK = "***"
+# environment variables whose values are harmless to show in a label
+_PUBLIC_ENV = re.compile(r"^(DOCKER_[A-Z_]+|BUILDX_[A-Z_]+|BUILDKIT_[A-Z_]+|COMPOSE_[A-Z_]+)$")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # the word with quotes removed and escapes applied; $-expressions kept as written
+    start: int  # span in the original text
+    end: int
+    redirect: bool = False  # a `>`/`<` operator: the next word is its target
+
+
+def _scan_dollar(text: str, i: int) -> int:
+    """End index of a `$(...)`, `$((...))` or `${...}` starting at i (tolerates nesting and quotes)."""
+    opener = text[i + 1]
+    closer = ")" if opener == "(" else "}"
+    depth, j = 0, i + 1
+    while j < len(text):
+        ch = text[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "'" and opener == "(":
+            end = text.find("'", j + 1)
+            j = len(text) if end < 0 else end + 1
+            continue
+        if ch == opener:
+            depth += 1
+        elif ch == closer:
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return len(text)
+
+
+def split_commands(text: str) -> list[list[Word]]:
+    """Simple commands (lists of words) in shell text, in order. Never raises."""
+    commands: list[list[Word]] = []
+    words: list[Word] = []
+    buf: list[str] = []
+    start = -1
+    i, n = 0, len(text)
+
+    def end_word(at: int) -> None:
+        nonlocal start
+        if start >= 0:
+            words.append(Word("".join(buf), start, at))
+        buf.clear()
+        start = -1
+
+    def end_command() -> None:
+        if words:
+            commands.append(list(words))
+        words.clear()
+
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n and text[i + 1] == "\n":
+            i += 2  # line continuation
+            continue
+        if ch in " \t":
+            end_word(i)
+            i += 1
+            continue
+        if ch == "#" and start < 0:
+            nl = text.find("\n", i)
+            i = n if nl < 0 else nl
+            continue
+        sep = next((s for s in _SEPARATORS if text.startswith(s, i)), None)
+        if sep is not None and not (sep == "(" and start >= 0):
+            end_word(i)
+            end_command()
+            i += len(sep)
+            continue
+        if ch in "<>":
+            if start >= 0 and "".join(buf).isdigit():  # 2>&1: the fd number belongs to the redirect
+                buf.clear()
+                start = -1
+            end_word(i)
+            j = i
+            while j < n and text[j] in "<>&":
+                j += 1
+            words.append(Word(text[i:j], i, j, redirect=True))
+            i = j
+            continue
+        if start < 0:
+            start = i
+        if ch == "'":
+            end = text.find("'", i + 1)
+            end = n if end < 0 else end
+            buf.append(text[i + 1 : end])
+            i = end + 1
+        elif ch == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                if text[j] == "\\" and j + 1 < n:
+                    if text[j + 1] == "\n":
+                        j += 2
+                        continue
+                    buf.append(text[j + 1] if text[j + 1] in '"\\$`' else text[j : j + 2])
+                    j += 2
+                elif text[j] == "$" and j + 1 < n and text[j + 1] in "({":
+                    end = _scan_dollar(text, j)
+                    buf.append(text[j:end])
+                    j = end
+                else:
+                    buf.append(text[j])
+                    j += 1
+            i = j + 1
+        elif ch == "\\" and i + 1 < n:
+            buf.append(text[i + 1])
+            i += 2
+        elif ch == "$" and i + 1 < n and text[i + 1] in "({":
+            end = _scan_dollar(text, i)
+            buf.append(text[i:end])
+            i = end
+        elif ch == "`":
+            end = text.find("`", i + 1)
+            end = n if end < 0 else end + 1
+            buf.append(text[i:end])
+            i = end
+        else:
+            buf.append(ch)
+            i += 1
+    end_word(n)
+    end_command()
+    return commands
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass
+class BuildCommand:
+    """One docker build invocation, as written (values not expanded unless an expander was given)."""
+
+    start: int  # span of the whole simple command (env prefix included) in the parsed text
+    end: int
+    is_buildx: bool
+    context: str | None = None
+    file: str | None = None
+    platforms: list[str] = field(default_factory=list)  # raw --platform values, in order
+    tags: list[str] = field(default_factory=list)
+    target: str | None = None
+    build_args: list[tuple[str, str | None]] = field(default_factory=list)
+    provenance: str | None = None
+    sbom: str | None = None
+    attest: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    push: bool = False
+    load: bool = False
+    env: dict[str, str] = field(default_factory=dict)  # VAR=value prefixes (and env/cross-env)
+    docker_start: int = 0  # offset of the `docker` word
+    subcommand_end: int = 0  # where a new flag can be inserted (after `build`)
+    platform_spans: list[Span] = field(default_factory=list)  # flag (+ value) spans
+    provenance_spans: list[Span] = field(default_factory=list)
+    sbom_spans: list[Span] = field(default_factory=list)
+    attest_spans: list[Span] = field(default_factory=list)
+    build_arg_spans: list[tuple[Span, str]] = field(default_factory=list)  # value word span, name
+    env_spans: list[tuple[Span, str]] = field(default_factory=list)
+
+    @property
+    def platform_offset(self) -> int | None:
+        return self.platform_spans[0].start if self.platform_spans else None
+
+    @property
+    def pushes(self) -> bool:
+        return self.push or any(_output_pushes(o) for o in self.outputs)
+
+
+def _output_pushes(value: str) -> bool:
+    parts = {p.split("=", 1)[0].strip(): p.split("=", 1)[-1].strip() for p in value.split(",")}
+    return parts.get("type") == "registry" or (parts.get("type") in ("image", "oci") and parts.get("push") == "true")
+
+
+def _is_docker(word: str) -> bool:
+    return word == "docker" or word.endswith("/docker")
+
+
+def _skip_prefix(words: list[Word]) -> tuple[int, int, dict[str, str], list[tuple[Span, str]]]:
+    """Index of the first word after reserved words (if, then, ...), and of the command word
+    after assignments and wrappers like sudo/env; with the VAR=value prefixes."""
+    env: dict[str, str] = {}
+    spans: list[tuple[Span, str]] = []
+    i = 0
+    while i < len(words) and words[i].text in _RESERVED:
+        i += 1
+    first = i
+    while i < len(words):
+        w = words[i]
+        if w.text in _RESERVED:
+            i += 1
+        elif _ASSIGNMENT.match(w.text):
+            name, value = w.text.split("=", 1)
+            env[name] = value
+            spans.append((Span(w.start, w.end), name))
+            i += 1
+        elif w.text in _WRAPPERS:
+            i += 1
+            while i < len(words) and words[i].text.startswith("-"):
+                i += 1  # sudo -E, env -i: options without values
+        else:
+            break
+    return first, i, env, spans
+
+
+def _subcommand(words: list[Word], i: int) -> tuple[int, bool] | None:
+    """After `docker` at i: index of the first build option and whether it is buildx."""
+    i += 1
+
+    def skip_opts(j: int, value_flags: frozenset[str]) -> int:
+        while j < len(words) and words[j].text.startswith("-"):
+            j += 2 if words[j].text in value_flags else 1
+        return j
+
+    i = skip_opts(i, _DOCKER_GLOBAL_VALUE_FLAGS)
+    if i >= len(words):
+        return None
+    sub = words[i].text
+    if sub == "build":
+        return i + 1, False
+    if sub in ("image", "builder") and i + 1 < len(words) and words[i + 1].text == "build":
+        return i + 2, False
+    if sub == "buildx":
+        i = skip_opts(i + 1, frozenset(["--builder"]))
+        if i < len(words) and words[i].text in ("build", "b"):
+            return i + 1, True
+    return None
+
+
+def parse_words(words: list[Word], expand: Callable[[str], str] | None = None) -> BuildCommand | None:
+    """The docker build invocation of one simple command (from `split_commands`), or None."""
+    return _parse(words, expand or _identity)
+
+
+def _parse(words: list[Word], expand: Callable[[str], str]) -> BuildCommand | None:
+    first, i, env, env_spans = _skip_prefix(words)
+    if i >= len(words) or not _is_docker(words[i].text):
+        return None
+    docker_at = i
+    sub = _subcommand(words, i)
+    if sub is None:
+        return None
+    i, is_buildx = sub
+    cmd = BuildCommand(words[first].start, words[-1].end, is_buildx, env=env, env_spans=env_spans)
+    cmd.docker_start = words[docker_at].start
+    cmd.subcommand_end = words[i - 1].end
+    positional: list[str] = []
+    while i < len(words):
+        w = words[i]
+        if w.redirect:
+            i += 2
+            continue
+        text = w.text
+        if not text.startswith("-") or text == "-":
+            positional.append(expand(text))
+            i += 1
+            continue
+        if text == "--":
+            positional.extend(expand(x.text) for x in words[i + 1 :] if not x.redirect)
+            break
+        name, has_eq, inline = text.partition("=")
+        if not has_eq and len(name) > 2 and name[1] != "-" and name[:2] in ("-t", "-f", "-o"):
+            name, inline, has_eq = name[:2], name[2:], True  # -tname
+        if has_eq:
+            value_word, span = w, Span(w.start, w.end)
+            value = inline
+        elif name in _VALUE_FLAGS and i + 1 < len(words):
+            value_word, span = words[i + 1], Span(w.start, words[i + 1].end)
+            value = value_word.text
+            i += 1
+        else:
+            cmd.push |= name == "--push"
+            cmd.load |= name == "--load"
+            i += 1
+            continue
+        i += 1
+        _apply_flag(cmd, name, expand(value), span, value_word, has_eq)
+    if positional:
+        cmd.context = positional[0]
+    return cmd
+
+
+def _apply_flag(cmd: BuildCommand, name: str, value: str, span: Span, value_word: Word, inline: bool) -> None:
+    if name == "--platform":
+        cmd.platforms.append(value)
+        cmd.platform_spans.append(span)
+    elif name in ("-t", "--tag"):
+        cmd.tags.append(value)
+    elif name in ("-f", "--file"):
+        cmd.file = value
+    elif name == "--target":
+        cmd.target = value
+    elif name in ("-o", "--output"):
+        cmd.outputs.append(value)
+    elif name == "--provenance":
+        cmd.provenance = value
+        cmd.provenance_spans.append(span)
+    elif name == "--sbom":
+        cmd.sbom = value
+        cmd.sbom_spans.append(span)
+    elif name == "--attest":
+        cmd.attest.append(value)
+        cmd.attest_spans.append(span)
+    elif name == "--push":
+        cmd.push = value.lower() in ("true", "1")
+    elif name == "--load":
+        cmd.load = value.lower() in ("true", "1")
+    elif name == "--build-arg":
+        key, has_value, _ = value.partition("=")
+        cmd.build_args.append((key, value.split("=", 1)[1] if has_value else None))
+        if has_value:
+            start = value_word.start
+            if inline:  # --build-arg=KEY=value: keep the flag in the masked text
+                start = value_word.start + len(name) + 1
+            cmd.build_arg_spans.append((Span(start, value_word.end), key))
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def find_build_commands(text: str, expand: Callable[[str], str] | None = None) -> list[BuildCommand]:
+    """Every docker build invocation in shell text, in order."""
+    return [c for c in (_parse(words, expand or _identity) for words in split_commands(text)) if c is not None]
+
+
+def parse_build_command(text: str, expand: Callable[[str], str] | None = None) -> BuildCommand | None:
+    """The first docker build invocation in a command line, or None."""
+    found = find_build_commands(text, expand)
+    return found[0] if found else None
+
+
+def _truthy(value: str) -> bool:
+    v = value.strip().lower()
+    return v not in ("false", "0", "no", "off") and "disabled=true" not in v
+
+
+def attestations(cmd: BuildCommand, default: bool | None = None) -> bool | None:
+    """Whether the build attaches provenance/SBOM attestations (which make an image index).
+
+    True when a flag turns one on; False when `--provenance=false` (SBOM is off unless asked for)
+    or `BUILDX_NO_DEFAULT_ATTESTATIONS` is set; otherwise `default`, the caller's knowledge of
+    the tool's default (buildx adds provenance when pushing with a docker-container builder).
+    """
+    if any(_truthy(v) for v in (cmd.provenance, cmd.sbom) if v is not None):
+        return True
+    if any(_truthy(a) and ("provenance" in a or "sbom" in a) for a in cmd.attest):
+        return True
+    if cmd.provenance is not None or cmd.env.get("BUILDX_NO_DEFAULT_ATTESTATIONS", "") not in ("", "0", "false"):
+        return False
+    return default
+
+
+def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _removal(text: str, span: Span) -> tuple[int, int, str]:
+    start = span.start
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    return start, span.end, ""
+
+
+def with_platform(command: str, platform: str, single_manifest: bool = False) -> str:
+    """The command with its first docker build pinned to `platform` (replacing any --platform).
+
+    With `single_manifest`, attestations are switched off too (`--provenance=false`, `--sbom=false`,
+    no `--attest`) so the result is a single image manifest, as Lambda requires. A command
+    without a docker build is returned unchanged.
+    """
+    cmd = parse_build_command(command)
+    if cmd is None:
+        return command
+    edits: list[tuple[int, int, str]] = []
+    inserts: list[str] = []
+    flag = f"--platform {platform}"
+    if cmd.platform_spans:
+        first = cmd.platform_spans[0]
+        edits.append((first.start, first.end, flag))
+        edits.extend(_removal(command, s) for s in cmd.platform_spans[1:])
+    else:
+        inserts.append(flag)
+    if single_manifest:
+        if cmd.provenance_spans:
+            edits.append((cmd.provenance_spans[0].start, cmd.provenance_spans[0].end, "--provenance=false"))
+            edits.extend(_removal(command, s) for s in cmd.provenance_spans[1:])
+        else:
+            inserts.append("--provenance=false")
+        if cmd.sbom_spans:
+            edits.append((cmd.sbom_spans[0].start, cmd.sbom_spans[0].end, "--sbom=false"))
+            edits.extend(_removal(command, s) for s in cmd.sbom_spans[1:])
+        edits.extend(_removal(command, s) for s in cmd.attest_spans)
+    if inserts:
+        edits.append((cmd.subcommand_end, cmd.subcommand_end, " " + " ".join(inserts)))
+    return _apply(command, edits)
+
+
+def mask_secrets(text: str) -> str:
+    """The text with every `--build-arg` value (and non-docker env prefix value) replaced by ***."""
+    edits: list[tuple[int, int, str]] = []
+    for cmd in find_build_commands(text):
+        for span, key in cmd.build_arg_spans:
+            edits.append((span.start, span.end, f"{key}={MASK}"))
+        for span, key in cmd.env_spans:
+            if not _PUBLIC_ENV.match(key):
+                edits.append((span.start, span.end, f"{key}={MASK}"))
+    return _apply(text, edits)
+
+
+def one_line(text: str) -> str:
+    """A multi-line command (`\\`-newline continuations) folded onto one line."""
+    return re.sub(r"[ \t]*\\\n[ \t]*", " ", text).strip()

@@ -1,0 +1,239 @@
+"""Image builds in GitHub Actions workflows (`.github/workflows/*.yml|yaml`).
+
+`docker/build-push-action` steps and `run:` steps holding docker build command lines. With no
+platform, BuildKit builds for its own machine: the runner, whose architecture follows from the
+`runs-on` label (GitHub-hosted images, or a self-hosted runner's `X64`/`ARM64` label).
+`DOCKER_DEFAULT_PLATFORM` counts from workflow/job/step `env:` and from earlier `$GITHUB_ENV`
+writes. `${{ }}` expressions stay unresolved, except `env.X` for constant env values.
+`docker/bake-action` steps are recorded in `facts.extra["gha-bake-action"]` (the bake files
+themselves are extracted by the bake module).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from archmatch.extract import yaml_docs
+from archmatch.extract.builds._common import (
+    DEFAULT_PLATFORM_VAR,
+    CliSite,
+    EnvValue,
+    HostContext,
+    LineMap,
+    attestation_setting,
+    cli_build,
+    default_dockerfile,
+    has_unresolved,
+    image_label,
+    join,
+    key_line,
+    node_line,
+    requested_platforms,
+    scalar_first_line,
+    split_list,
+)
+from archmatch.extract.builds._shellscan import ShellState, scan
+from archmatch.model import ImageBuild, Location, RepoFacts
+from archmatch.platforms import AMD64, ARM64
+from archmatch.repo import RepoView
+
+_GITHUB_ENV_WRITE = re.compile(r"DOCKER_DEFAULT_PLATFORM=([^\s\"']+)[\"']?\s*>>\s*[\"']?\$\{?GITHUB_ENV")
+_ENV_EXPR = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_WORKSPACE_EXPR = re.compile(r"\$\{\{\s*github\.workspace\s*\}\}")
+_SHELL_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_STEP_OUTPUT_TAGS = re.compile(r"\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.tags\s*\}\}")
+
+
+def _uses(step: dict[str, Any], action: str) -> bool:
+    uses = step.get("uses")
+    return isinstance(uses, str) and uses.lower().split("@", 1)[0] == action
+
+
+def runner_host(runs_on: Any) -> HostContext:
+    """The runner's architecture from its `runs-on` labels, when the labels say it."""
+    if isinstance(runs_on, dict):
+        runs_on = runs_on.get("labels")
+    labels = [str(x) for x in runs_on] if isinstance(runs_on, list) else [str(runs_on)] if runs_on else []
+    note = "runs-on: " + ", ".join(labels) if labels else "runs-on not given"
+    archs: set[str] = set()
+    for raw in labels:
+        label = raw.strip().lower()
+        if has_unresolved(label):
+            return HostContext(note)
+        if label in ("arm64", "aarch64"):
+            archs.add(ARM64)
+        elif label in ("x64", "amd64", "x86_64"):
+            archs.add(AMD64)
+        elif label.startswith(("ubuntu-", "windows-")):
+            archs.add(ARM64 if label.endswith(("-arm", "-arm64")) else AMD64)
+        elif label.startswith("macos-"):
+            intel = label.endswith(("-large", "-intel")) or label in ("macos-10.15", "macos-11", "macos-12", "macos-13")
+            archs.add(AMD64 if intel else ARM64)
+    return HostContext(note, frozenset(archs) if len(archs) == 1 else frozenset())
+
+
+def _env(mapping: Any, path: str, into: dict[str, EnvValue]) -> dict[str, EnvValue]:
+    out = dict(into)
+    if isinstance(mapping, dict):
+        for key, value in mapping.items():
+            if value is not None:
+                line = key_line(mapping, key)
+                out[str(key)] = EnvValue(str(value).lower() if isinstance(value, bool) else str(value), Location(path, line))
+    return out
+
+
+def _expander(env: dict[str, EnvValue]) -> Callable[[str], str]:
+    """Resolve `${{ env.X }}`, `$X`, `${X}` for constant env values and the workspace to `.`."""
+    constants = {k: v.value for k, v in env.items() if not has_unresolved(v.value)}
+    constants["GITHUB_WORKSPACE"] = "."
+
+    def expand(text: str) -> str:
+        text = _WORKSPACE_EXPR.sub(".", text)
+        text = _ENV_EXPR.sub(lambda m: constants.get(m.group(1), m.group(0)), text)
+        return _SHELL_VAR.sub(lambda m: constants.get(m.group(1) or m.group(2), m.group(0)), text)
+
+    return expand
+
+
+def _defaults_dir(node: Any) -> str | None:
+    defaults = node.get("defaults") if isinstance(node, dict) else None
+    run = defaults.get("run") if isinstance(defaults, dict) else None
+    wd = run.get("working-directory") if isinstance(run, dict) else None
+    return str(wd) if wd is not None else None
+
+
+class _Job:
+    def __init__(self, repo: RepoView, facts: RepoFacts, path: str, workflow: dict[str, Any], job_id: str, job: dict[str, Any]):
+        self.repo, self.facts, self.path, self.job_id = repo, facts, path, job_id
+        self.where = f"workflow {path.rsplit('/', 1)[-1]} job {job_id}"
+        self.host = runner_host(job.get("runs-on"))
+        self.env = _env(job.get("env"), path, _env(workflow.get("env"), path, {}))
+        self.workdir = _defaults_dir(job) or _defaults_dir(workflow)
+        self.buildx_driver: str | None = None  # driver of docker/setup-buildx-action, once seen
+        self.buildx_installed = False
+        self.meta_images: dict[str, list[str]] = {}
+
+    def step(self, index: int, step: dict[str, Any]) -> None:
+        env = _env(step.get("env"), self.path, self.env)
+        inputs = step.get("with") if isinstance(step.get("with"), dict) else {}
+        if _uses(step, "docker/setup-buildx-action"):
+            self.buildx_driver = str(inputs.get("driver") or "docker-container")
+            self.buildx_installed = _is_true(inputs.get("install"))
+            if self.buildx_driver in ("remote", "cloud") or inputs.get("endpoint"):
+                self.host = HostContext(f"remote builder ({self.buildx_driver})")
+        elif _uses(step, "docker/metadata-action") and step.get("id"):
+            expand = _expander(env)
+            images = [expand(i.split("name=", 1)[-1].split(",", 1)[0]) for i in split_list(inputs.get("images"))]
+            self.meta_images[str(step["id"])] = images
+        elif _uses(step, "docker/build-push-action"):
+            self.facts.builds.append(self._build_push(index, step, inputs, env))
+        elif _uses(step, "docker/bake-action"):
+            self.facts.extra.setdefault("gha-bake-action", []).append(
+                {"location": Location(self.path, node_line(step)), "job": self.job_id, "inputs": dict(inputs)}
+            )
+        run = step.get("run")
+        if isinstance(run, str):
+            self._run(step, run, env)
+            for m in _GITHUB_ENV_WRITE.finditer(run):
+                line = scalar_first_line(self.repo, self.path, run) + run.count("\n", 0, m.start())
+                self.env[DEFAULT_PLATFORM_VAR] = EnvValue(m.group(1), Location(self.path, line))
+
+    def _step_label(self, index: int, step: dict[str, Any]) -> str:
+        return str(step.get("id") or step.get("name") or f"step {index + 1}")
+
+    def _build_push(self, index: int, step: dict[str, Any], inputs: dict[str, Any], env: dict[str, EnvValue]) -> ImageBuild:
+        expand = _expander(env)
+        context_in = inputs.get("context")
+        context = join(".", expand(str(context_in))) if context_in is not None else "."
+        file_in = inputs.get("file")
+        dockerfile = join(".", expand(str(file_in))) if file_in is not None else default_dockerfile(self.repo, context)
+        platforms_in = split_list(inputs.get("platforms"))
+        where = Location(self.path, key_line(inputs, "platforms")) if platforms_in else None
+        platforms, platform_loc = requested_platforms(
+            [expand(p) for p in platforms_in], where, env.get(DEFAULT_PLATFORM_VAR), self.host, "platforms"
+        )
+        tags = self._tags(split_list(inputs.get("tags")), expand)
+        default = None if self.buildx_driver == "docker" else True
+        if env.get("BUILDX_NO_DEFAULT_ATTESTATIONS") and env["BUILDX_NO_DEFAULT_ATTESTATIONS"].value not in ("", "0", "false"):
+            default = False
+        attests = split_list(inputs.get("attests"))
+        label = image_label(tags) or self._step_label(index, step)
+        target = inputs.get("target")
+        return ImageBuild(
+            source="github-actions",
+            name=f"{self.where}: build-push-action {label}",
+            location=Location(self.path, node_line(step)),
+            dockerfile=dockerfile,
+            context=context,
+            target=expand(str(target)) if target is not None else None,
+            platforms=platforms,
+            platform_location=platform_loc,
+            tags=tags,
+            attestations=attestation_setting(inputs.get("provenance"), inputs.get("sbom"), attests, default),
+            fix_syntax="gha",
+        )
+
+    def _tags(self, tags: list[str], expand: Callable[[str], str]) -> list[str]:
+        """Tags as written; `${{ steps.<meta>.outputs.tags }}` becomes the metadata-action images."""
+        out: list[str] = []
+        for tag in tags:
+            m = _STEP_OUTPUT_TAGS.fullmatch(tag.strip())
+            if m and self.meta_images.get(m.group(1)):
+                out.extend(f"{image}:${{{{ steps.{m.group(1)}.outputs.version }}}}" for image in self.meta_images[m.group(1)])
+            else:
+                out.append(expand(tag))
+        return out
+
+    def _run(self, step: dict[str, Any], run: str, env: dict[str, EnvValue]) -> None:
+        if "docker" not in run:
+            return
+        workdir = step.get("working-directory") or self.workdir
+        cwd = join(".", _expander(env)(str(workdir))) if workdir is not None else "."
+        state = ShellState(path=self.path, script_dir=".", cwd=cwd, root_vars=frozenset(["GITHUB_WORKSPACE"]))
+        if DEFAULT_PLATFORM_VAR in env:
+            state.exported[DEFAULT_PLATFORM_VAR] = env[DEFAULT_PLATFORM_VAR]
+        line_at = LineMap(run, scalar_first_line(self.repo, self.path, run))
+        for found in scan(run, state, line_at, _expander(env)):
+            container_driver = self.buildx_driver not in (None, "docker")
+            applies = container_driver and (found.cmd.is_buildx or self.buildx_installed)
+            site = CliSite(
+                source="github-actions",
+                path=self.path,
+                where=self.where,
+                line_at=line_at,
+                cwd=found.cwd,
+                host=self.host,
+                default_platform=found.default_platform,
+                attestations_default=True if applies else None,
+            )
+            self.facts.builds.append(cli_build(self.repo, site, found.cmd, run))
+
+
+def _is_true(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+def _is_workflow(path: str) -> bool:
+    return path.startswith(".github/workflows/") and path.count("/") == 2 and path.endswith((".yml", ".yaml"))
+
+
+def extract(repo: RepoView, facts: RepoFacts) -> None:
+    for path in repo.matching(_is_workflow):
+        docs = yaml_docs(repo, path)
+        if not docs:
+            continue
+        workflow = docs[0]
+        jobs = workflow.get("jobs") if isinstance(workflow, dict) else None
+        if not isinstance(jobs, dict):
+            if workflow is not None:
+                repo.diag(path, "workflow has no `jobs:` mapping; skipped", line=node_line(workflow), level="note")
+            continue
+        for job_id, job in jobs.items():
+            if not isinstance(job, dict) or not isinstance(job.get("steps"), list):
+                continue
+            state = _Job(repo, facts, path, workflow, str(job_id), job)
+            for index, step in enumerate(job["steps"]):
+                if isinstance(step, dict):
+                    state.step(index, step)

@@ -1,0 +1,48 @@
+"""Docker builds in shell scripts (`*.sh`, `*.bash`, extension-less files with a sh/bash shebang).
+
+Relative paths resolve against the repository root, since scripts are usually run from there
+(`./scripts/build.sh`), unless the script changes directory first: `cd "$(dirname "$0")"` makes
+them relative to the script's folder, `cd api` to `api/`, and an unresolvable `cd $DIR` makes
+them unknown.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from archmatch.extract.builds._common import CliSite, HostContext, LineMap, cli_build
+from archmatch.extract.builds._shellscan import ShellState, scan, script_dir_of
+from archmatch.model import RepoFacts
+from archmatch.repo import RepoView
+
+_SHEBANG = re.compile(rb"^#!\s*(?:/usr)?(?:/local)?/bin/(?:env\s+(?:-\S+\s+)*)?(?:ba|da|z|k)?sh\b")
+
+
+def is_shell_script(repo: RepoView, path: str) -> bool:
+    name = posixpath.basename(path)
+    if name.endswith((".sh", ".bash")):
+        return True
+    if "." in name:
+        return False
+    return bool(_SHEBANG.match(repo.read_bytes_head(path, 128)))
+
+
+def extract(repo: RepoView, facts: RepoFacts) -> None:
+    for path in repo.matching(lambda p: is_shell_script(repo, p)):
+        text = repo.read_text(path)
+        if text is None or "docker" not in text:
+            continue
+        state = ShellState(path=path, script_dir=script_dir_of(path))
+        line_at = LineMap(text)
+        for found in scan(text, state, line_at):
+            site = CliSite(
+                source="shell",
+                path=path,
+                where=f"script {path}",
+                line_at=line_at,
+                cwd=found.cwd,
+                host=HostContext("no --platform: the machine that runs the script decides"),
+                default_platform=found.default_platform,
+            )
+            facts.builds.append(cli_build(repo, site, found.cmd, text))

@@ -1,0 +1,42 @@
+"""AWS CDK app source (TypeScript, JavaScript, Python), read without synthesis.
+
+Finds apps through `cdk.json`, parses the entry file and the app files it imports (tree-sitter for
+TypeScript/JavaScript, `ast` for Python), evaluates construct arguments the way a reviewer would
+(constants, enum members, spreads, imports; `process.arch` / `platform.machine()` are
+host-derived), and emits Lambda/ECS/Batch workloads, image-asset builds and EC2/EKS capacity.
+Nothing from the scanned repository is executed or imported.
+
+Linking: the asset expression's `cdk:src:<file>:<line>` key is in both the `ImageBuild.link_keys`
+and the workload's `ImageRef.link_keys`. Host-derived values: the workload gets
+`details["host_derived"] = True` (and `host_source`); the build's `link_keys` also hold
+`cdk:hostarch` and its platforms are `ArchFact.host(...)` with a note naming the source.
+"""
+
+from __future__ import annotations
+
+from archmatch.extract.cdk_source.constructs import Interpreter
+from archmatch.extract.cdk_source.program import Program, find_apps
+from archmatch.extract.cdk_source.values import Call
+from archmatch.model import RepoFacts
+from archmatch.repo import RepoView
+
+
+def extract(repo: RepoView, facts: RepoFacts) -> None:
+    done: set[str] = set()  # a file shared by two apps is reported once
+    for app in find_apps(repo):
+        program = Program(repo, app)
+        files = program.load()
+        calls: list[Call] = []
+        seen: set[int] = set()
+        syntax_of: dict[str, str] = {}
+        for source in files:
+            syntax_of[source.path] = source.syntax
+            if source.path in done:
+                continue
+            done.add(source.path)
+            for node in source.calls():
+                value = source.eval(node)  # type: ignore[arg-type]
+                if isinstance(value, Call) and id(value) not in seen and value.path == source.path:
+                    seen.add(id(value))
+                    calls.append(value)
+        Interpreter(repo, facts, program.app_dir, app.config, syntax_of).run(calls)

@@ -1,0 +1,198 @@
+"""Docker image assets in CDK source: where each is built, for which platform, and which
+`buildArgs` only pretend to choose a platform (facts for ARCH401)."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from archmatch.extract.cdk_source.archvalues import Arch, docker_platform
+from archmatch.extract.cdk_source.values import Call, Obj, PathV, Str, Unknown, Val, as_obj, get, key_line
+from archmatch.model import ImageBuild, Location
+from archmatch.platforms import ArchFact, arch_of
+from archmatch.repo import RepoView
+
+HOST_KEY = "cdk:hostarch"  # marks builds whose platform is computed from the deploy machine
+
+# factory -> (index of the directory argument or None for props.directory, index of the props)
+ASSET_FACTORIES: dict[str, tuple[int | None, int]] = {
+    "aws_lambda.DockerImageCode.fromImageAsset": (0, 1),
+    "aws_lambda.Code.fromAssetImage": (0, 1),
+    "aws_lambda.AssetImageCode": (0, 1),
+    "aws_ecs.ContainerImage.fromAsset": (0, 1),
+    "aws_ecs.AssetImage": (0, 1),
+    "aws_ecr_assets.DockerImageAsset": (None, 2),
+}
+# DockerImageFunction passes its architecture's platform to this factory (reference §2.3).
+ARCH_BOUND_FACTORY = "aws_lambda.DockerImageCode.fromImageAsset"
+_PLATFORM_ARG_KEYS = frozenset({"platform", "targetplatform", "target_platform", "docker_platform", "docker_default_platform", "build_platform"})
+
+
+def link_key(call: Call) -> str:
+    return f"cdk:src:{call.path}:{call.line}"
+
+
+@dataclass
+class Asset:
+    call: Call
+    syntax: str
+    directory: str | None  # root-relative build context, None when unknown or outside the root
+    directory_text: str
+    dockerfile: str | None
+    target: str | None
+    platform: Val | None  # the explicit `platform` option
+    platform_line: int
+    build_args: Obj | None
+    # set by a DockerImageFunction that binds this code: its architecture and where it is written
+    bound_arch: Arch | None = None
+    bound_line: int = 0
+    bound_by: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return link_key(self.call)
+
+    @property
+    def location(self) -> Location:
+        return Location(self.call.path, self.call.line, self.call.column)
+
+    @property
+    def name(self) -> str:
+        return f"CDK image asset {self.directory_text}"
+
+    def platforms(self) -> tuple[ArchFact, Location | None, bool]:
+        """(requested platforms, where decided, computed from the deploy machine)."""
+        path = self.call.path
+        if self.platform is not None:
+            where = Location(path, self.platform_line or self.platform.line)
+            parsed = docker_platform(self.platform)
+            return _platform_fact(parsed, "platform option"), where, parsed.host is not None
+        if self.bound_arch is not None:
+            where = Location(path, self.bound_line)
+            arch = self.bound_arch
+            if arch.host is not None:
+                return ArchFact.host(f"architecture computed from the deploy machine ({arch.host.source})"), where, True
+            if arch.docker_platform is not None:
+                return ArchFact.explicit(arch.docker_platform, note=f"DockerImageFunction {arch.text} sets the asset platform"), where, False
+            return ArchFact.unknown(f"architecture {arch.text}"), where, False
+        if self.call.callee == ARCH_BOUND_FACTORY and self.bound_by:
+            note = "DockerImageFunction without architecture: cdk-assets passes no --platform"
+        else:
+            note = "no platform option: cdk-assets builds for the machine that runs cdk deploy"
+        return ArchFact.host(note), None, False
+
+    def effective_arch(self) -> str | None:
+        fact, _, _ = self.platforms()
+        return next(iter(fact.archs)) if len(fact.archs) == 1 else None
+
+    def build(self) -> ImageBuild:
+        platforms, where, host = self.platforms()
+        keys = {self.key} | ({HOST_KEY} if host else set())
+        return ImageBuild(
+            source="cdk",
+            name=self.name,
+            location=self.location,
+            dockerfile=self.dockerfile,
+            context=self.directory,
+            target=self.target,
+            platforms=platforms,
+            platform_location=where,
+            link_keys=frozenset(keys),
+            fix_syntax=self.syntax,
+        )
+
+
+def _platform_fact(arch: Arch, source: str) -> ArchFact:
+    if arch.host is not None:
+        return ArchFact.host(f"{source} computed from the deploy machine ({arch.host.source})")
+    if arch.arch is not None:
+        return ArchFact.explicit(arch.arch, note=f"{source} {arch.text}")
+    return ArchFact.unknown(f"{source} {arch.text}")
+
+
+def _directory(value: Val | None, app_dir: str) -> tuple[str | None, str]:
+    if isinstance(value, PathV):
+        rel = value.rel
+    elif isinstance(value, Str):
+        if value.value.startswith("/"):
+            return None, value.value
+        rel = posixpath.normpath(posixpath.join(app_dir, value.value))
+    else:
+        text = value.describe() if value is not None else "(no directory)"
+        return None, text
+    if rel == ".." or rel.startswith("../"):
+        return None, rel
+    return rel, rel
+
+
+def make_asset(call: Call, syntax: str, app_dir: str) -> Asset:
+    dir_index, props_index = ASSET_FACTORIES[call.callee or ""]
+    props = call.props(props_index)
+    raw_dir = call.arg(dir_index, "directory") if dir_index is not None else get(props, "directory")
+    directory, text = _directory(raw_dir, app_dir)
+    file_value = get(props, "file")
+    dockerfile: str | None = None
+    if directory is not None:
+        if file_value is None:
+            dockerfile = posixpath.normpath(posixpath.join(directory, "Dockerfile"))
+        elif isinstance(file_value, Str) and not file_value.value.startswith("/"):
+            joined = posixpath.normpath(posixpath.join(directory, file_value.value))
+            dockerfile = None if joined.startswith("../") else joined
+    target = get(props, "target")
+    build_args = get(props, "buildArgs")
+    return Asset(
+        call=call,
+        syntax=syntax,
+        directory=directory,
+        directory_text=text,
+        dockerfile=dockerfile,
+        target=target.value if isinstance(target, Str) else None,
+        platform=get(props, "platform"),
+        platform_line=key_line(props, "platform"),
+        build_args=as_obj(build_args) if build_args is not None else None,
+    )
+
+
+def _from_platform_uses(text: str, arg: str) -> bool:
+    """Does a `FROM --platform=...` line use `$arg`? Then the build arg does pin that stage."""
+    pattern = re.compile(r"^\s*FROM\s+[^\n]*--platform=\S*\$\{?" + re.escape(arg) + r"\b", re.IGNORECASE | re.MULTILINE)
+    return bool(pattern.search(text))
+
+
+def _platform_like(key: str) -> bool:
+    normal = key.lstrip("-").lower().replace("-", "_")
+    return normal == "platform" if key.startswith("-") else normal in _PLATFORM_ARG_KEYS
+
+
+def buildarg_platform_facts(asset: Asset, repo: RepoView) -> list[dict[str, Any]]:
+    """`buildArgs` entries that look like an attempt to choose the platform."""
+    if asset.build_args is None:
+        return []
+    candidates = [(k, v) for k, v in asset.build_args.fields.items() if _platform_like(k)]
+    if not candidates:
+        return []
+    dockerfile_text = repo.read_text(asset.dockerfile) if asset.dockerfile and repo.exists(asset.dockerfile) else None
+    out: list[dict[str, Any]] = []
+    for key, value in candidates:
+        dashed = key.startswith("-")
+        value_text = value.value if isinstance(value, Str) else value.describe()
+        out.append(
+            {
+                "location": Location(asset.call.path, asset.build_args.key_lines.get(key, asset.build_args.line)),
+                "key": key,
+                "value": value_text,
+                "arch": arch_of(value.value) if isinstance(value, Str) else None,
+                "dashed": dashed,
+                "asset": asset.name,
+                "asset_location": asset.location,
+                "effective_arch": asset.effective_arch(),
+                "dockerfile": asset.dockerfile,
+                "dockerfile_read": dockerfile_text is not None,
+                "arg_used_in_from_platform": bool(dockerfile_text) and _from_platform_uses(dockerfile_text or "", key),
+                "syntax": asset.syntax,
+                "unresolved": isinstance(value, Unknown),
+            }
+        )
+    return out

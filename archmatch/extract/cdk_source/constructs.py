@@ -1,0 +1,426 @@
+"""CDK constructs -> facts: Lambda/ECS/Batch workloads, image assets (builds), EC2/EKS capacity.
+
+Works on the evaluated calls of one app, whatever language they came from. Links a workload's
+image to its asset with a direct key `cdk:src:<file>:<line of the asset expression>` shared by
+the `ImageRef` and the `ImageBuild`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archmatch.extract.cdk_source import archvalues
+from archmatch.extract.cdk_source.archvalues import Arch
+from archmatch.extract.cdk_source.assets import (
+    ASSET_FACTORIES,
+    Asset,
+    buildarg_platform_facts,
+    link_key,
+    make_asset,
+)
+from archmatch.extract.cdk_source.values import Call, Host, Null, Obj, Ref, Str, Unknown, Val, get, key_line
+from archmatch.model import Capacity, ImageRef, InstanceChoice, Location, RepoFacts, Workload
+from archmatch.platforms import AMD64, ArchFact
+from archmatch.repo import RepoView
+
+EXTRA_KIND = "cdk_buildargs_platform"
+_TASK_DEFINITIONS = {
+    "aws_ecs.FargateTaskDefinition": "fargate",
+    "aws_ecs.Ec2TaskDefinition": "ec2",
+    "aws_ecs.TaskDefinition": "",
+}
+_COMPATIBILITY = {"FARGATE": "fargate", "EC2_AND_FARGATE": "fargate", "EC2": "ec2", "EXTERNAL": "external"}
+# ecs_patterns construct -> (launch type, props key holding the image options, or "" for top level)
+_PATTERNS: dict[str, tuple[str, str]] = {}
+for _kind in ("ApplicationLoadBalanced", "NetworkLoadBalanced", "ApplicationMultipleTargetGroups", "NetworkMultipleTargetGroups"):
+    _PATTERNS[f"aws_ecs_patterns.{_kind}FargateService"] = ("fargate", "taskImageOptions")
+    _PATTERNS[f"aws_ecs_patterns.{_kind}Ec2Service"] = ("ec2", "taskImageOptions")
+_PATTERNS["aws_ecs_patterns.QueueProcessingFargateService"] = ("fargate", "")
+_PATTERNS["aws_ecs_patterns.QueueProcessingEc2Service"] = ("ec2", "")
+_PATTERNS["aws_ecs_patterns.ScheduledFargateTask"] = ("fargate", "scheduledFargateTaskImageOptions")
+_PATTERNS["aws_ecs_patterns.ScheduledEc2Task"] = ("ec2", "scheduledEc2TaskImageOptions")
+_BATCH_CONTAINERS = {"aws_batch.EcsFargateContainerDefinition": "fargate", "aws_batch.EcsEc2ContainerDefinition": "ec2"}
+_ECR_REPO_FACTORIES = {
+    "aws_ecr.Repository.fromRepositoryName": 2,
+    "aws_ecr.Repository.fromRepositoryArn": 2,
+}
+_ECR_IMAGE_FACTORIES = {
+    "aws_ecs.ContainerImage.fromEcrRepository",
+    "aws_ecs.EcrImage",
+    "aws_lambda.DockerImageCode.fromEcr",
+    "aws_lambda.Code.fromEcrImage",
+    "aws_lambda.EcrImageCode",
+}
+
+
+@dataclass
+class _Pending:
+    """An ECS/Batch workload on EC2 without an architecture: its capacity decides."""
+
+    workload: Workload
+    service: str  # ecs | batch
+
+
+@dataclass
+class Interpreter:
+    repo: RepoView
+    facts: RepoFacts
+    app_dir: str
+    config: str  # cdk.json of the app
+    syntax_of: dict[str, str]  # file -> cdk-ts | cdk-py
+    assets: dict[int, Asset] = field(default_factory=dict)  # id(call) -> asset
+    workloads: dict[int, Workload] = field(default_factory=dict)  # id(construct call) -> workload
+    capacities: list[tuple[str, Capacity]] = field(default_factory=list)  # (service, capacity)
+    pending: list[_Pending] = field(default_factory=list)
+    names: set[tuple[str, str]] = field(default_factory=set)
+    capacity_by_call: dict[int, Capacity] = field(default_factory=dict)
+
+    # ---- entry ------------------------------------------------------------------------------
+    def run(self, calls: list[Call]) -> None:
+        for call in calls:
+            if call.callee in ASSET_FACTORIES and id(call) not in self.assets:
+                self.assets[id(call)] = make_asset(call, self.syntax_of[call.path], self.app_dir)
+        constructs = [c for c in calls if c.callee is not None]
+        for call in constructs:
+            self._construct(call)
+        for call in calls:
+            if call.callee is None:
+                self._method(call)
+        for call in constructs:
+            if call.callee == "aws_ecs.ContainerDefinition":
+                self._container_definition(call)
+        self._resolve_pending()
+        for asset in sorted(self.assets.values(), key=lambda a: (a.call.path, a.call.line, a.call.column)):
+            self.facts.builds.append(asset.build())
+            facts = buildarg_platform_facts(asset, self.repo)
+            if facts:
+                self.facts.extra.setdefault(EXTRA_KIND, []).extend(facts)
+        self.facts.workloads.extend(self.workloads.values())
+        self.facts.capacities.extend(c for _, c in self.capacities)
+
+    def _construct(self, call: Call) -> None:
+        callee = call.callee or ""
+        if callee == "aws_lambda.DockerImageFunction":
+            self._lambda(call, docker_image_function=True)
+        elif callee in ("aws_lambda.Function", "aws_lambda.SingletonFunction"):
+            self._lambda(call, docker_image_function=False)
+        elif callee in _TASK_DEFINITIONS:
+            self._task_definition(call)
+        elif callee in _PATTERNS:
+            self._pattern(call)
+        elif callee in _BATCH_CONTAINERS:
+            self._batch_container(call)
+        elif callee == "aws_ecs.Cluster":
+            capacity = get(call.props(2), "capacity")
+            if capacity is not None and not isinstance(capacity, Unknown):
+                self._ec2_capacity(call, capacity, "ecs", f"{self._id(call)} capacity")
+        elif callee == "aws_autoscaling.AutoScalingGroup":
+            self._ec2_capacity(call, call.props(2), "ec2", self._id(call))
+        elif callee == "aws_ecs.AsgCapacityProvider":
+            self._asg_provider(call)
+        elif callee == "aws_eks.Nodegroup":
+            self._nodegroup(call, call.props(2), self._id(call))
+        elif callee == "aws_eks.Cluster":
+            self._eks_default_capacity(call)
+        elif callee == "aws_batch.ManagedEc2EcsComputeEnvironment":
+            self._batch_compute(call)
+
+    def _method(self, call: Call) -> None:
+        receiver = call.receiver
+        if call.method == "addContainer":
+            owner = self._owner_workload(receiver)
+            if owner is not None:
+                props = call.props(1)
+                self._add_image(owner, get(props, "image"), call, key_line(props, "image"))
+        elif call.method == "addNodegroupCapacity":
+            self._nodegroup(call, call.props(1), self._method_id(call, receiver))
+        elif call.method in ("addCapacity", "addAutoScalingGroupCapacity") and isinstance(receiver, Call):
+            service = {"aws_ecs.Cluster": "ecs", "aws_eks.Cluster": "eks"}.get(receiver.callee or "")
+            if service:
+                self._ec2_capacity(call, call.props(1), service, self._method_id(call, receiver))
+
+    # ---- naming ------------------------------------------------------------------------------
+    def _id(self, call: Call) -> str:
+        ident = call.arg(1, "id")
+        base = ident.value if isinstance(ident, Str) else f"{(call.callee or call.method).rsplit('.', 1)[-1]}@{call.line}"
+        name = base
+        if (call.path, name) in self.names:
+            name = f"{base}@{call.line}"
+        self.names.add((call.path, name))
+        return name
+
+    def _method_id(self, call: Call, receiver: Val | None) -> str:
+        ident = call.arg(0, "id")
+        owner = receiver.arg(1, "id") if isinstance(receiver, Call) else None
+        prefix = f"{owner.value}/" if isinstance(owner, Str) else ""
+        return prefix + (ident.value if isinstance(ident, Str) else f"{call.method}@{call.line}")
+
+    def _loc(self, call: Call) -> Location:
+        return Location(call.path, call.line, call.column)
+
+    def _owner_workload(self, value: Val | None) -> Workload | None:
+        if isinstance(value, Call):
+            return self.workloads.get(id(value))
+        if isinstance(value, Unknown) and value.attr == "taskDefinition" and isinstance(value.owner, Call):
+            return self.workloads.get(id(value.owner))
+        return None
+
+    def _workload(self, call: Call, service: str, arch: ArchFact, arch_line: int, host: Host | None, **details: object) -> Workload:
+        workload = Workload(
+            kind=f"cdk:{call.callee}",
+            name=self._id(call),
+            service=service,
+            location=self._loc(call),
+            arch=arch,
+            arch_location=Location(call.path, arch_line) if arch_line else None,
+            arch_syntax=self.syntax_of[call.path],
+            details={"cdk_app": self.config, **details},
+        )
+        if host is not None:
+            workload.details["host_derived"] = True
+            workload.details["host_source"] = host.source
+        self.workloads[id(call)] = workload
+        return workload
+
+    # ---- images ------------------------------------------------------------------------------
+    def _add_image(self, workload: Workload, image: Val | None, context: Call, line: int) -> Asset | None:
+        """Attach the image expression to the workload; returns the asset it builds, if any."""
+        if image is None or isinstance(image, Null):
+            return None
+        path = context.path
+        where = Location(path, image.line or line)
+        if isinstance(image, Call) and id(image) in self.assets:
+            asset = self.assets[id(image)]
+            workload.images.append(ImageRef("", Location(path, image.line, image.column), frozenset({asset.key}), resolved=False))
+            return asset
+        if isinstance(image, Call) and image.callee == "aws_ecs.ContainerImage.fromDockerImageAsset":
+            source = image.arg(0, "asset")
+            if isinstance(source, Call) and id(source) in self.assets:
+                workload.images.append(ImageRef("", Location(path, image.line, image.column), frozenset({link_key(source)}), resolved=False))
+                return self.assets[id(source)]
+        if isinstance(image, Call) and image.callee in _ECR_IMAGE_FACTORIES:
+            workload.images.append(self._ecr_image(image))
+            return None
+        if isinstance(image, Call) and image.callee == "aws_ecs.ContainerImage.fromRegistry":
+            name = image.arg(0, "name")
+            if isinstance(name, Unknown) and isinstance(name.owner, Call) and id(name.owner) in self.assets:
+                asset = self.assets[id(name.owner)]  # fromRegistry(asset.imageUri)
+                workload.images.append(ImageRef("", Location(path, image.line, image.column), frozenset({asset.key}), resolved=False))
+                return asset
+            ref = name.value if isinstance(name, Str) else ""
+            workload.images.append(ImageRef(ref, Location(path, image.line, image.column), resolved=bool(ref)))
+            return None
+        workload.images.append(ImageRef("", where, resolved=False))
+        return None
+
+    def _ecr_image(self, image: Call) -> ImageRef:
+        where = Location(image.path, image.line, image.column)
+        repo = image.arg(0, "repository")
+        if isinstance(repo, Unknown) and repo.attr == "repository" and isinstance(repo.owner, Call) and id(repo.owner) in self.assets:
+            return ImageRef("", where, frozenset({link_key(repo.owner)}), resolved=False)  # asset.repository
+        name = self._ecr_name(repo)
+        tag_value = image.arg(1, "tag")
+        if isinstance(tag_value, Obj | Call) or (tag_value is None and image.kwargs is not None):
+            opts = image.props(1)
+            tag_value = get(opts, "tagOrDigest") or get(opts, "tag")
+        tag = tag_value.value if isinstance(tag_value, Str) else ""
+        if name is None:
+            return ImageRef("", where, resolved=False)
+        sep = "@" if tag.startswith("sha256:") else ":"
+        return ImageRef(name + (sep + tag if tag else ""), where, frozenset({f"ecr:{name}"}), resolved=bool(tag) or tag_value is None)
+
+    def _ecr_name(self, repo: Val | None) -> str | None:
+        if not isinstance(repo, Call):
+            return None
+        if repo.callee in ("aws_ecr.Repository", "aws_ecr.Repository.fromRepositoryAttributes"):
+            name = get(repo.props(2), "repositoryName")
+        elif repo.callee in _ECR_REPO_FACTORIES:
+            name = repo.arg(_ECR_REPO_FACTORIES[repo.callee], "repositoryName")
+            if isinstance(name, Str) and repo.callee.endswith("Arn"):
+                return name.value.rsplit("repository/", 1)[-1] if "repository/" in name.value else None
+        else:
+            return None
+        return name.value if isinstance(name, Str) else None
+
+    # ---- Lambda ------------------------------------------------------------------------------
+    def _lambda(self, call: Call, docker_image_function: bool) -> None:
+        props = call.props(2)
+        code = get(props, "code")
+        runtime = get(props, "runtime")
+        image_code = isinstance(code, Call) and (
+            code.callee in ("aws_lambda.Code.fromAssetImage", "aws_lambda.Code.fromEcrImage", "aws_lambda.AssetImageCode", "aws_lambda.EcrImageCode")
+        )
+        from_image = isinstance(runtime, Ref) and runtime.qual == "aws_lambda.Runtime.FROM_IMAGE"
+        if not docker_image_function and not image_code and not from_image:
+            return
+        arch_value = get(props, "architecture")
+        arch_line = key_line(props, "architecture")
+        fact, parsed = _lambda_fact(arch_value)
+        workload = self._workload(
+            call, "lambda", fact, arch_line, parsed.host if parsed else None, construct=(call.callee or "").rsplit(".", 1)[-1]
+        )
+        asset = self._add_image(workload, code, call, key_line(props, "code"))
+        if docker_image_function and asset is not None and asset.call.callee == "aws_lambda.DockerImageCode.fromImageAsset":
+            asset.bound_by.append(workload.name)
+            if parsed is not None and asset.bound_arch is None:
+                asset.bound_arch, asset.bound_line = parsed, arch_line or arch_value.line  # type: ignore[union-attr]
+
+    # ---- ECS ---------------------------------------------------------------------------------
+    def _task_definition(self, call: Call) -> None:
+        props = call.props(2)
+        launch = _TASK_DEFINITIONS[call.callee or ""]
+        if not launch:
+            compat = get(props, "compatibility")
+            member = compat.qual.rsplit(".", 1)[-1] if isinstance(compat, Ref) else ""
+            launch = _COMPATIBILITY.get(member, "")
+            if launch == "external":
+                return
+        self._ecs_workload(call, props, launch, "ecs")
+
+    def _ecs_workload(self, call: Call, props: Obj, launch: str, service: str) -> Workload:
+        runtime = get(props, "runtimePlatform")
+        cpu = get(runtime, "cpuArchitecture") if runtime is not None and not isinstance(runtime, Unknown | Host) else runtime
+        line = key_line(runtime, "cpuArchitecture") if runtime is not None and cpu is not None else key_line(props, "runtimePlatform")
+        fact, host = _ecs_fact(cpu, launch)
+        windows = archvalues.is_windows(get(runtime, "operatingSystemFamily")) if isinstance(runtime, Obj | Call) else False
+        workload = self._workload(call, service, fact, line if cpu is not None else 0, host, launch_type=launch or "unknown")
+        if windows:
+            workload.os_family = "windows"
+        if fact.how.value == "unknown" and launch == "ec2" and cpu is None:
+            self.pending.append(_Pending(workload, service))
+        return workload
+
+    def _pattern(self, call: Call) -> None:
+        launch, image_key = _PATTERNS[call.callee or ""]
+        props = call.props(2)
+        task_definition = get(props, "taskDefinition")
+        if task_definition is not None and not isinstance(task_definition, Unknown):
+            return  # the task definition construct is the workload
+        workload = self._ecs_workload(call, props, launch, "ecs")
+        options = get(props, image_key) if image_key else props
+        if options is not None:
+            self._add_image(workload, get(options, "image"), call, key_line(options, "image"))
+
+    def _container_definition(self, call: Call) -> None:
+        props = call.props(2)
+        owner = self._owner_workload(get(props, "taskDefinition"))
+        if owner is not None:
+            self._add_image(owner, get(props, "image"), call, key_line(props, "image"))
+
+    # ---- Batch -------------------------------------------------------------------------------
+    def _batch_container(self, call: Call) -> None:
+        launch = _BATCH_CONTAINERS[call.callee or ""]
+        props = call.props(2)
+        cpu = get(props, "fargateCpuArchitecture") if launch == "fargate" else None
+        fact, host = _ecs_fact(cpu, launch)
+        workload = self._workload(call, "batch", fact, key_line(props, "fargateCpuArchitecture") if cpu is not None else 0, host, launch_type=launch)
+        if launch == "ec2":
+            self.pending.append(_Pending(workload, "batch"))
+        self._add_image(workload, get(props, "image"), call, key_line(props, "image"))
+
+    # ---- capacity ----------------------------------------------------------------------------
+    def _capacity(self, call: Call, kind: str, name: str, service: str, types: list[InstanceChoice], ami: ArchFact, ami_line: int, **details: object) -> Capacity:
+        capacity = Capacity(
+            kind=kind,
+            name=name,
+            location=self._loc(call),
+            instance_types=types,
+            ami_arch=ami,
+            ami_location=Location(call.path, ami_line) if ami_line else None,
+            details={"cdk_app": self.config, "service": service, **details},
+        )
+        self.capacities.append((service, capacity))
+        self.capacity_by_call[id(call)] = capacity
+        return capacity
+
+    def _ec2_capacity(self, call: Call, props: Val, service: str, name: str) -> None:
+        instance = get(props, "instanceType")
+        types = archvalues.instance_types(instance, call.path) if instance is not None else []
+        image = get(props, "machineImage")
+        ami = archvalues.machine_image(image) if image is not None else ArchFact.unknown("no machine image given")
+        if image is None and service == "eks":
+            archs = {t.arch for t in types}
+            if len(archs) == 1 and None not in archs:  # EKS picks the AMI for the instance type
+                ami = ArchFact.derived(next(iter(archs)), note="EKS-optimized AMI chosen for the instance type")  # type: ignore[arg-type]
+        kind = f"cdk:{call.callee}" if call.callee else f"cdk:{call.method}"
+        self._capacity(call, kind, name, service, types, ami, key_line(props, "machineImage"))
+
+    def _asg_provider(self, call: Call) -> None:
+        asg = get(call.props(2), "autoScalingGroup")
+        capacity = self.capacity_by_call.get(id(asg)) if isinstance(asg, Call) else None
+        if capacity is not None:
+            capacity.details["service"] = "ecs"
+            capacity.details["ecs_capacity_provider"] = self._id(call)
+            self.capacities = [("ecs" if c is capacity else s, c) for s, c in self.capacities]
+
+    def _nodegroup(self, call: Call, props: Obj, name: str) -> None:
+        instance_value = get(props, "instanceTypes")
+        types = archvalues.instance_types(instance_value, call.path)
+        ami_value = get(props, "amiType")
+        details: dict[str, object] = {}
+        if instance_value is None:
+            types = [InstanceChoice("t3.medium", AMD64, self._loc(call))]  # EKS API default (reference §9)
+            details["default_instance_type"] = True
+        if ami_value is not None:
+            ami = archvalues.eks_ami_type(ami_value)
+        else:
+            archs = {t.arch for t in types}
+            if len(archs) == 1 and None not in archs and get(props, "launchTemplateSpec") is None:
+                ami = ArchFact.derived(next(iter(archs)), note="CDK picks the AMI type from instanceTypes")  # type: ignore[arg-type]
+            else:
+                ami = ArchFact.unknown("no amiType")
+        self._capacity(call, "cdk:aws_eks.Nodegroup", name, "eks", types, ami, key_line(props, "amiType"), **details)
+
+    def _eks_default_capacity(self, call: Call) -> None:
+        props = call.props(2)
+        instance = get(props, "defaultCapacityInstance")
+        if instance is None or archvalues.is_false(get(props, "defaultCapacity")):
+            return
+        types = archvalues.instance_types(instance, call.path)
+        archs = {t.arch for t in types}
+        ami = ArchFact.derived(next(iter(archs)), note="EKS-optimized AMI chosen for the instance type") if len(archs) == 1 and None not in archs else ArchFact.unknown("")  # type: ignore[arg-type]
+        self._capacity(call, "cdk:aws_eks.Cluster.defaultCapacity", f"{self._id(call)} default capacity", "eks", types, ami, 0)
+
+    def _batch_compute(self, call: Call) -> None:
+        props = call.props(2)
+        types = archvalues.instance_types(get(props, "instanceTypes"), call.path) + archvalues.instance_types(get(props, "instanceClasses"), call.path)
+        optimal = get(props, "useOptimalInstanceClasses")
+        if optimal is None or not archvalues.is_false(optimal):
+            types.append(InstanceChoice("optimal", AMD64, self._loc(call)))  # default true; reference §1.8
+        self._capacity(call, f"cdk:{call.callee}", self._id(call), "batch", types, ArchFact.unknown("Batch picks the ECS-optimized AMI"), 0)
+
+    def _resolve_pending(self) -> None:
+        for item in self.pending:
+            caps = [c for s, c in self.capacities if s == item.service]
+            archs = {t.arch for c in caps for t in c.instance_types} | {a for c in caps for a in c.ami_arch.archs}
+            if caps and len(archs) == 1 and None not in archs and all(c.instance_types for c in caps):
+                arch = next(iter(archs))
+                names = ", ".join(c.name for c in caps)
+                item.workload.arch = ArchFact.derived(arch, note=f"the app's only EC2 capacity ({names})")  # type: ignore[arg-type]
+                item.workload.arch_location = caps[0].instance_types[0].location
+
+
+def _lambda_fact(value: Val | None) -> tuple[ArchFact, Arch | None]:
+    if value is None or isinstance(value, Null):
+        return ArchFact.default(AMD64, note="Lambda default: no architecture"), None
+    parsed = archvalues.lambda_architecture(value)
+    if parsed.host is not None:
+        return ArchFact.host(f"architecture computed from the deploy machine ({parsed.host.source})"), parsed
+    if parsed.arch is not None:
+        return ArchFact.explicit(parsed.arch, note=parsed.text), parsed
+    return ArchFact.unknown(parsed.text), parsed
+
+
+def _ecs_fact(cpu: Val | None, launch: str) -> tuple[ArchFact, Host | None]:
+    if cpu is None or isinstance(cpu, Null):
+        if launch == "fargate":
+            return ArchFact.default(AMD64, note="ECS default X86_64: no runtimePlatform.cpuArchitecture"), None
+        return ArchFact.unknown("EC2 launch type without cpuArchitecture: the container instances decide"), None
+    if isinstance(cpu, Host):
+        return ArchFact.host(f"cpuArchitecture computed from the deploy machine ({cpu.source})"), cpu
+    parsed = archvalues.ecs_cpu_architecture(cpu)
+    if parsed.host is not None:
+        return ArchFact.host(f"cpuArchitecture computed from the deploy machine ({parsed.host.source})"), parsed.host
+    if parsed.arch is not None:
+        return ArchFact.explicit(parsed.arch, note=parsed.text), None
+    return ArchFact.unknown(parsed.text), None

@@ -1,0 +1,525 @@
+"""TypeScript / JavaScript front end: tree-sitter syntax trees evaluated into `values`.
+
+The evaluator resolves what a reviewer resolves: literals, `const`/`let` bindings (a name assigned
+more than once is unknown), `this.x = ...` fields, static class fields, object spreads,
+conditionals, template strings, imports (`import * as`, named, default, `require`, and relative
+imports of other app files). Parameters and anything computed at run time stay Unknown.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import tree_sitter_javascript
+import tree_sitter_typescript
+from tree_sitter import Language, Node, Parser
+
+from archmatch.extract.cdk_source import semantics
+from archmatch.extract.cdk_source.values import (
+    Arr,
+    Call,
+    ClassV,
+    Host,
+    Null,
+    Num,
+    Obj,
+    PathV,
+    Ref,
+    Str,
+    Unknown,
+    Val,
+    as_obj,
+    concat,
+    same,
+)
+
+if TYPE_CHECKING:
+    from archmatch.extract.cdk_source.program import Program
+
+# Parsers are built once per process: building a Language is the expensive part.
+_PARSERS: dict[str, Parser] = {
+    "ts": Parser(Language(tree_sitter_typescript.language_typescript())),
+    "tsx": Parser(Language(tree_sitter_typescript.language_tsx())),
+    "js": Parser(Language(tree_sitter_javascript.language())),
+}
+TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+_SCOPES = frozenset({"program", "statement_block", "class_body", "switch_body"})
+_WRAPPERS = frozenset(
+    {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression", "type_assertion"}
+)
+MAX_DEPTH = 60
+
+
+def grammar_for(path: str) -> str:
+    if path.endswith((".tsx", ".jsx")):
+        return "tsx"
+    if path.endswith((".ts", ".mts", ".cts")):
+        return "ts"
+    return "js"
+
+
+def _text(node: Node) -> str:
+    return node.text.decode("utf-8", "replace") if node.text is not None else ""
+
+
+def _line(node: Node) -> int:
+    return node.start_point.row + 1
+
+
+def _string_value(node: Node) -> str:
+    return "".join(_text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence"))
+
+
+def first_error(node: Node) -> Node | None:
+    if not node.has_error:
+        return None
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            return n
+        stack.extend(reversed([c for c in n.children if c.has_error or c.is_missing]))
+    return node
+
+
+class TsFile:
+    def __init__(self, program: Program, path: str, source: bytes):
+        self.program = program
+        self.path = path
+        self.syntax = "cdk-ts"
+        self.tree = _PARSERS[grammar_for(path)].parse(source)
+        self.root = self.tree.root_node
+        # scope node id -> name -> value nodes (several: reassigned, so unknown)
+        self.bindings: dict[int, dict[str, list[Node]]] = {}
+        self.imports: dict[str, tuple[str, str | None]] = {}  # local name -> (specifier, imported name | None for namespace)
+        self.reexports: list[str] = []  # `export * from './x'`
+        self.reassigned: set[str] = set()
+        self.relative_imports: list[str] = []
+        self._cache: dict[tuple[int, int, str], Val] = {}
+        self._busy: set[tuple[int, int, str]] = set()
+        self._index(self.root)
+
+    # ---- indexing ---------------------------------------------------------------------------
+    def _scope_of(self, node: Node) -> Node:
+        cur = node.parent
+        while cur is not None and cur.type not in _SCOPES:
+            cur = cur.parent
+        return cur if cur is not None else self.root
+
+    def _bind(self, scope: Node, name: str, value: Node) -> None:
+        self.bindings.setdefault(scope.id, {}).setdefault(name, []).append(value)
+
+    def _index(self, root: Node) -> None:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            t = node.type
+            if t == "import_statement":
+                self._index_import(node)
+            elif t == "export_statement" and (src := node.child_by_field_name("source")) is not None:
+                spec = _string_value(src)
+                self._note_specifier(spec)
+                if not node.child_by_field_name("declaration") and any(c.type == "*" for c in node.children):
+                    self.reexports.append(spec)
+            elif t == "variable_declarator":
+                self._index_declarator(node)
+            elif t == "assignment_expression":
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if left is not None and right is not None:
+                    if left.type == "identifier":
+                        self.reassigned.add(_text(left))
+                    elif left.type == "member_expression" and (obj := left.child_by_field_name("object")) is not None and obj.type == "this":
+                        prop = left.child_by_field_name("property")
+                        body = self._enclosing(node, "class_body")
+                        if prop is not None and body is not None:
+                            self._bind(body, "this." + _text(prop), right)
+            elif t in ("public_field_definition", "field_definition"):
+                name, value = node.child_by_field_name("name") or node.child_by_field_name("property"), node.child_by_field_name("value")
+                body = node.parent
+                if name is not None and value is not None and body is not None:
+                    self._bind(body, "this." + _text(name), value)
+            elif t in ("class_declaration", "class"):
+                name = node.child_by_field_name("name")
+                if name is not None:
+                    self._bind(self._scope_of(node), _text(name), node)
+            elif t == "call_expression":
+                fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+                if fn is not None and fn.type == "identifier" and _text(fn) == "require" and args is not None:
+                    strings = [c for c in args.named_children if c.type == "string"]
+                    if strings:
+                        self._note_specifier(_string_value(strings[0]))
+            stack.extend(node.named_children)
+
+    def _enclosing(self, node: Node, kind: str) -> Node | None:
+        cur = node.parent
+        while cur is not None and cur.type != kind:
+            cur = cur.parent
+        return cur
+
+    def _note_specifier(self, spec: str) -> None:
+        if spec.startswith("."):
+            self.relative_imports.append(spec)
+
+    def _index_import(self, node: Node) -> None:
+        src = node.child_by_field_name("source")
+        clause = next((c for c in node.named_children if c.type in ("import_clause", "import_require_clause")), None)
+        if clause is not None and clause.type == "import_require_clause":
+            strings = [c for c in clause.named_children if c.type == "string"]
+            ident = next((c for c in clause.named_children if c.type == "identifier"), None)
+            if strings and ident is not None:
+                spec = _string_value(strings[0])
+                self._note_specifier(spec)
+                self.imports[_text(ident)] = (spec, None)
+            return
+        if src is None:
+            return
+        spec = _string_value(src)
+        self._note_specifier(spec)
+        if clause is None:
+            return
+        for part in clause.named_children:
+            if part.type == "identifier":  # default import: the module itself for CommonJS builtins
+                self.imports[_text(part)] = (spec, "default")
+            elif part.type == "namespace_import":
+                ident = next((c for c in part.named_children if c.type == "identifier"), None)
+                if ident is not None:
+                    self.imports[_text(ident)] = (spec, None)
+            elif part.type == "named_imports":
+                for s in part.named_children:
+                    if s.type != "import_specifier":
+                        continue
+                    name, alias = s.child_by_field_name("name"), s.child_by_field_name("alias")
+                    if name is not None:
+                        self.imports[_text(alias or name)] = (spec, _text(name))
+
+    def _index_declarator(self, node: Node) -> None:
+        name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        if name is None:
+            return
+        scope = self._scope_of(node)
+        if name.type == "identifier":
+            if value is not None:
+                self._bind(scope, _text(name), value)
+            else:  # `let x;` assigned later: unknown
+                self.reassigned.add(_text(name))
+        elif name.type == "object_pattern" and value is not None:
+            # const { join } = require('path') / const { A, B: C } = something
+            for prop in name.named_children:
+                if prop.type == "shorthand_property_identifier_pattern":
+                    self._bind(scope, _text(prop), node)
+                elif prop.type == "pair_pattern":
+                    key, val = prop.child_by_field_name("key"), prop.child_by_field_name("value")
+                    if key is not None and val is not None and val.type == "identifier":
+                        self._bind(scope, _text(val), node)
+
+    # ---- lookup -----------------------------------------------------------------------------
+    def calls(self) -> Iterator[Node]:
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node.type in ("new_expression", "call_expression"):
+                yield node
+            stack.extend(reversed(node.named_children))
+
+    def lookup(self, name: str, at: Node) -> Val:
+        cur: Node | None = at
+        line = _line(at)
+        while cur is not None:
+            if cur.type in _SCOPES:
+                found = self.bindings.get(cur.id, {}).get(name)
+                if found:
+                    if len(found) > 1 or (name in self.reassigned and not name.startswith("this.")):
+                        return Unknown(self.path, line, f"{name} is assigned more than once")
+                    return self._binding_value(name, found[0])
+            cur = cur.parent
+        return self.global_name(name, line)
+
+    def _binding_value(self, name: str, node: Node) -> Val:
+        if node.type == "variable_declarator":  # destructuring
+            source = self.eval(node.child_by_field_name("value"))  # type: ignore[arg-type]
+            pattern = node.child_by_field_name("name")
+            key = name
+            for prop in pattern.named_children if pattern is not None else []:
+                if prop.type == "pair_pattern" and _text(prop.child_by_field_name("value")) == name:  # type: ignore[arg-type]
+                    key = _text(prop.child_by_field_name("key"))  # type: ignore[arg-type]
+            return semantics.member(source, key, self.path, _line(node))
+        if node.type in ("class_declaration", "class"):
+            return self._class_value(node)
+        return self.eval(node)
+
+    def _class_value(self, node: Node) -> ClassV:
+        name = node.child_by_field_name("name")
+        body = node.child_by_field_name("body")
+        fields: dict[str, object] = {}
+        for member in body.named_children if body is not None else []:
+            if member.type in ("public_field_definition", "field_definition") and any(c.type == "static" for c in member.children):
+                key, value = member.child_by_field_name("name") or member.child_by_field_name("property"), member.child_by_field_name("value")
+                if key is not None and value is not None:
+                    fields[_text(key)] = value
+        return ClassV(self.path, _line(node), _text(name) if name is not None else "", fields, self)
+
+    def top_level(self, name: str) -> Val | None:
+        """An exported (or top-level) name of this module, for other files' imports."""
+        found = self.bindings.get(self.root.id, {}).get(name)
+        if found:
+            return self._binding_value(name, found[0]) if len(found) == 1 else Unknown(self.path, 0, f"{name} is assigned more than once")
+        if name in self.imports:
+            return self.global_name(name, 0)
+        for spec in self.reexports:
+            other = self.program.resolve_ts(self.path, spec)
+            if other is not None and (value := other.top_level(name)) is not None:
+                return value
+        return None
+
+    def global_name(self, name: str, line: int) -> Val:
+        if name in self.imports:
+            spec, imported = self.imports[name]
+            module = semantics.cdk_module(spec)
+            if module is not None:
+                if imported is None or imported == "default":
+                    return Ref(self.path, line, module, module=True)
+                return semantics.member(Ref(self.path, line, module, module=True), imported, self.path, line)
+            if spec.startswith("."):
+                other = self.program.resolve_ts(self.path, spec)
+                if other is None:
+                    return Unknown(self.path, line, f"{name} from {spec} (not found)")
+                if imported is None:
+                    return ModuleV(self.path, line, other)
+                value = other.top_level(imported)
+                return value if value is not None else Unknown(self.path, line, f"{imported} from {spec}")
+            return Unknown(self.path, line, f"{name} from {spec}")
+        if name == "__dirname":
+            return PathV(self.path, line, posixpath.dirname(self.path) or ".")
+        if name == "__filename":
+            return PathV(self.path, line, self.path)
+        if name == "process":
+            return Ref(self.path, line, "node:process", module=True)
+        if name == "require":
+            return Ref(self.path, line, "node:require")
+        if name in ("undefined",):
+            return Null(self.path, line)
+        return Unknown(self.path, line, name)
+
+    # ---- evaluation -------------------------------------------------------------------------
+    def eval(self, node: Node | None) -> Val:
+        if node is None:
+            return Null(self.path, 0)
+        key = (node.start_byte, node.end_byte, node.type)
+        if key in self._cache:
+            return self._cache[key]
+        if key in self._busy or len(self._busy) > MAX_DEPTH:
+            return Unknown(self.path, _line(node), "recursive definition")
+        self._busy.add(key)
+        try:
+            value = self._eval(node)
+        finally:
+            self._busy.discard(key)
+        self._cache[key] = value
+        return value
+
+    def _eval(self, node: Node) -> Val:
+        t, line, p = node.type, _line(node), self.path
+        if t in _WRAPPERS:
+            inner = node.named_children[0] if node.named_children else None
+            return self.eval(inner)
+        if t == "string":
+            return Str(p, line, _string_value(node))
+        if t == "template_string":
+            return self._template(node)
+        if t == "number":
+            try:
+                return Num(p, line, float(_text(node).replace("_", "")))
+            except ValueError:
+                return Unknown(p, line, _text(node))
+        if t in ("true", "false"):
+            return Num(p, line, 1.0 if t == "true" else 0.0)
+        if t in ("null", "undefined"):
+            return Null(p, line)
+        if t in ("identifier", "shorthand_property_identifier"):
+            return self.lookup(_text(node), node)
+        if t == "this":
+            return Unknown(p, line, "this")
+        if t == "member_expression":
+            return self._member(node)
+        if t == "subscript_expression":
+            return self._subscript(node)
+        if t == "object":
+            return self._object(node)
+        if t == "array":
+            return self._array(node)
+        if t in ("call_expression", "new_expression"):
+            return self._call(node)
+        if t == "ternary_expression":
+            return self._choice(node.child_by_field_name("condition"), [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")], line)
+        if t == "binary_expression":
+            return self._binary(node)
+        if t == "class":
+            return self._class_value(node)
+        return Unknown(p, line, _text(node)[:80])
+
+    def _template(self, node: Node) -> Val:
+        parts: list[Val] = []
+        for child in node.named_children:
+            if child.type == "string_fragment":
+                parts.append(Str(self.path, _line(child), _text(child)))
+            elif child.type == "template_substitution":
+                inner = child.named_children[0] if child.named_children else None
+                parts.append(self.eval(inner))
+        return concat(parts, self.path, _line(node)) if parts else Str(self.path, _line(node), "")
+
+    def _member(self, node: Node) -> Val:
+        obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+        line = _line(node)
+        if obj is None or prop is None:
+            return Unknown(self.path, line, _text(node))
+        name = _text(prop)
+        if obj.type == "this":
+            return self.lookup("this." + name, node)
+        if obj.type == "import" or _text(obj) == "import.meta":
+            return PathV(self.path, line, self.path) if name == "url" else Unknown(self.path, line, _text(node))
+        base = self.eval(obj)
+        if isinstance(base, ClassV):
+            field_node = base.fields.get(name)
+            if isinstance(field_node, Node) and isinstance(base.source, TsFile):
+                return base.source.eval(field_node)
+            return Unknown(self.path, line, _text(node))
+        if isinstance(base, ModuleV):
+            value = base.file.top_level(name)
+            return value if value is not None else Unknown(self.path, line, _text(node))
+        return semantics.member(base, name, self.path, line)
+
+    def _subscript(self, node: Node) -> Val:
+        obj, index = node.child_by_field_name("object"), node.child_by_field_name("index")
+        base, key = self.eval(obj), self.eval(index)
+        line = _line(node)
+        if isinstance(key, Host) or isinstance(base, Host):
+            return Host(self.path, line, (key if isinstance(key, Host) else base).source)  # type: ignore[union-attr]
+        if isinstance(base, Obj | Ref) and isinstance(key, Str):
+            return semantics.member(base, key.value, self.path, line)
+        if isinstance(base, Arr) and isinstance(key, Num) and 0 <= int(key.value) < len(base.items):
+            return base.items[int(key.value)]
+        return Unknown(self.path, line, _text(node)[:80])
+
+    def _object(self, node: Node) -> Obj:
+        out = Obj(self.path, _line(node))
+        for child in node.named_children:
+            if child.type == "pair":
+                key_node, value_node = child.child_by_field_name("key"), child.child_by_field_name("value")
+                if key_node is None:
+                    continue
+                if key_node.type == "string":
+                    key = _string_value(key_node)
+                elif key_node.type == "computed_property_name":
+                    computed = self.eval(key_node.named_children[0] if key_node.named_children else None)
+                    if not isinstance(computed, Str):
+                        out.open = True
+                        continue
+                    key = computed.value
+                else:
+                    key = _text(key_node)
+                out.fields[key] = self.eval(value_node)
+                out.key_lines[key] = _line(key_node)
+            elif child.type == "shorthand_property_identifier":
+                out.fields[_text(child)] = self.lookup(_text(child), child)
+                out.key_lines[_text(child)] = _line(child)
+            elif child.type == "spread_element":
+                spread = self.eval(child.named_children[0] if child.named_children else None)
+                if isinstance(spread, Obj) or (isinstance(spread, Call) and spread.kwargs is not None):
+                    inner = as_obj(spread)
+                    out.fields.update(inner.fields)
+                    out.key_lines.update(inner.key_lines)
+                    out.open = out.open or inner.open
+                elif not isinstance(spread, Null):
+                    out.open = True
+        return out
+
+    def _array(self, node: Node) -> Arr:
+        out = Arr(self.path, _line(node))
+        for child in node.named_children:
+            if child.type == "spread_element":
+                spread = self.eval(child.named_children[0] if child.named_children else None)
+                if isinstance(spread, Arr):
+                    out.items.extend(spread.items)
+                    out.open = out.open or spread.open
+                else:
+                    out.open = True
+            else:
+                out.items.append(self.eval(child))
+        return out
+
+    def _args(self, node: Node | None) -> list[Val]:
+        if node is None or node.type != "arguments":
+            return []
+        out: list[Val] = []
+        for child in node.named_children:
+            if child.type == "spread_element":
+                out.append(Unknown(self.path, _line(child), "spread arguments"))
+            else:
+                out.append(self.eval(child))
+        return out
+
+    def _call(self, node: Node) -> Val:
+        line, text = _line(node), _text(node)
+        is_new = node.type == "new_expression"
+        fn = node.child_by_field_name("constructor" if is_new else "function")
+        args = self._args(node.child_by_field_name("arguments"))
+        if fn is None:
+            return Unknown(self.path, line, text[:80])
+        if fn.type == "identifier" and _text(fn) == "require" and args and isinstance(args[0], Str):
+            spec = args[0].value
+            module = semantics.cdk_module(spec)
+            if module is not None:
+                return Ref(self.path, line, module, module=True)
+            other = self.program.resolve_ts(self.path, spec) if spec.startswith(".") else None
+            return ModuleV(self.path, line, other) if other is not None else Unknown(self.path, line, f"require({spec!r})")
+        app_dir = self.program.app_dir
+        if fn.type == "member_expression" and not is_new:
+            obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
+            if obj is not None and prop is not None and obj.type != "this":
+                receiver = self.eval(obj)
+                if isinstance(receiver, ClassV | ModuleV):
+                    return semantics.invoke(self.eval(fn), args, None, self.path, line, app_dir, text)
+                value = semantics.method(receiver, _text(prop), args, None, self.path, line, app_dir, text)
+                return _located(value, node)
+        value = semantics.invoke(self.eval(fn), args, None, self.path, line, app_dir, text)
+        return _located(value, node)
+
+    def _choice(self, condition: Node | None, branches: list[Node | None], line: int) -> Val:
+        test = self.eval(condition)
+        values = [self.eval(b) for b in branches]
+        if isinstance(test, Host) or any(isinstance(v, Host) for v in values):
+            source = test.source if isinstance(test, Host) else next(v.source for v in values if isinstance(v, Host))  # type: ignore[attr-defined]
+            return Host(self.path, line, source)
+        if all(same(values[0], v) for v in values[1:]):
+            return values[0]
+        return Unknown(self.path, line, "conditional value")
+
+    def _binary(self, node: Node) -> Val:
+        op_node = node.child_by_field_name("operator")
+        op = _text(op_node) if op_node is not None else ""
+        left, right = self.eval(node.child_by_field_name("left")), self.eval(node.child_by_field_name("right"))
+        line = _line(node)
+        if isinstance(left, Host) or isinstance(right, Host):
+            return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[union-attr]
+        if op == "+":
+            return concat([left, right], self.path, line)
+        if op in ("??", "||") and isinstance(left, Null):
+            return right
+        return Unknown(self.path, line, _text(node)[:80])
+
+
+class ModuleV(Val):
+    """Another app file imported as a namespace (`import * as cfg from './config'`)."""
+
+    def __init__(self, path: str, line: int, file: TsFile):
+        super().__init__(path, line)
+        self.file = file
+
+
+def _located(value: Val, node: Node) -> Val:
+    if isinstance(value, Call):
+        value.column = node.start_point.column + 1
+        value.end_line = node.end_point.row + 1
+    return value

@@ -1,0 +1,274 @@
+"""The language-neutral values a CDK app's source evaluates to, as far as a reviewer resolves it.
+
+Both front ends (TypeScript/JavaScript via tree-sitter, Python via `ast`) produce these values;
+`constructs.py` interprets them without knowing which language they came from. Python keyword
+arguments and method names are camel-cased on the way in (`runtime_platform` -> `runtimePlatform`,
+`from_asset` -> `fromAsset`), so both languages share one vocabulary.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)
+class Val:
+    path: str  # file, root-relative
+    line: int
+
+    def describe(self) -> str:
+        return type(self).__name__.lower()
+
+
+@dataclass(eq=False)
+class Str(Val):
+    value: str = ""
+
+    def describe(self) -> str:
+        return repr(self.value)
+
+
+@dataclass(eq=False)
+class Num(Val):
+    value: float = 0
+
+    def describe(self) -> str:
+        return str(self.value)
+
+
+@dataclass(eq=False)
+class Null(Val):
+    """`undefined` / `null` / `None`: the same as leaving the property out."""
+
+
+@dataclass(eq=False)
+class PathV(Val):
+    """A filesystem path anchored in the repository (from `__dirname`, `__file__`, cwd)."""
+
+    rel: str = "."
+
+    def describe(self) -> str:
+        return f"path {self.rel}"
+
+
+@dataclass(eq=False)
+class Ref(Val):
+    """A name imported from a known module: `aws_lambda.Architecture.ARM_64`, a module itself
+    (`aws_lambda`, `node:path`, `py:platform`), or `""` for the root `aws-cdk-lib` module."""
+
+    qual: str = ""
+    module: bool = False
+
+    def describe(self) -> str:
+        return self.qual or "aws-cdk-lib"
+
+
+@dataclass(eq=False)
+class Obj(Val):
+    """An object literal, a dict, Python keyword arguments. `open`: an unresolved spread may
+    supply more keys, so a missing key is unknown rather than absent."""
+
+    fields: dict[str, Val] = field(default_factory=dict)
+    key_lines: dict[str, int] = field(default_factory=dict)
+    open: bool = False
+
+    def describe(self) -> str:
+        return "{" + ", ".join(f"{k}: {v.describe()}" for k, v in self.fields.items()) + "}"
+
+
+@dataclass(eq=False)
+class Arr(Val):
+    items: list[Val] = field(default_factory=list)
+    open: bool = False
+
+    def describe(self) -> str:
+        return "[" + ", ".join(v.describe() for v in self.items) + "]"
+
+
+@dataclass(eq=False)
+class Call(Val):
+    """`new X(...)`, `X.of(...)`, `obj.method(...)`. `callee` is the qualified name when the
+    function is a known import (`aws_ecs.ContainerImage.fromAsset`), else None and `receiver` /
+    `method` say what was called. Python keyword arguments are in `kwargs`."""
+
+    callee: str | None = None
+    receiver: Val | None = None
+    method: str = ""
+    args: list[Val] = field(default_factory=list)
+    kwargs: Obj | None = None
+    column: int = 0
+    end_line: int = 0
+    text: str = ""
+
+    def describe(self) -> str:
+        return self.text or f"{self.callee or self.method}(...)"
+
+    def arg(self, index: int, name: str = "") -> Val | None:
+        """Positional argument `index`, or the keyword argument `name` (Python)."""
+        if index < len(self.args):
+            return self.args[index]
+        if name and self.kwargs is not None:
+            return self.kwargs.fields.get(name)
+        return None
+
+    def props(self, index: int) -> Obj:
+        """The props object at positional `index` (TypeScript) merged with the keyword
+        arguments (Python). Unresolvable props give an open, empty object."""
+        base = self.args[index] if index < len(self.args) else None
+        merged = as_obj(base) if base is not None else Obj(self.path, self.line)
+        if self.kwargs is not None:
+            merged = Obj(
+                self.path,
+                self.line,
+                {**merged.fields, **self.kwargs.fields},
+                {**merged.key_lines, **self.kwargs.key_lines},
+                merged.open or self.kwargs.open,
+            )
+        return merged
+
+
+@dataclass(eq=False)
+class Host(Val):
+    """A value computed from the machine that runs the CDK app (`process.arch`, `os.arch()`,
+    `platform.machine()`): it differs per deploy machine."""
+
+    source: str = ""
+
+    def describe(self) -> str:
+        return f"host-derived ({self.source})"
+
+
+@dataclass(eq=False)
+class Unknown(Val):
+    text: str = ""
+    # `asset.repository`, `service.taskDefinition`: a property of a known call, kept so the
+    # interpreter can follow it back to the construct.
+    owner: Val | None = None
+    attr: str = ""
+
+    def describe(self) -> str:
+        return self.text or "unresolved value"
+
+
+@dataclass(eq=False)
+class ClassV(Val):
+    """A class declared in the app; static fields resolve through `lookup`."""
+
+    name: str = ""
+    fields: dict[str, object] = field(default_factory=dict)  # name -> language node
+    source: object = None  # the front-end file that declares it (evaluates `fields`)
+
+
+def as_obj(value: Val | None) -> Obj:
+    """A props-like value as an object: object literal, or a Python struct call's kwargs."""
+    if isinstance(value, Obj):
+        return value
+    if isinstance(value, Call) and value.kwargs is not None and not value.args:
+        return value.kwargs
+    path, line = (value.path, value.line) if value is not None else ("", 0)
+    return Obj(path, line, open=value is not None and not isinstance(value, Null))
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def camel(name: str) -> str:
+    """`from_image_asset` -> `fromImageAsset`; UPPER_CASE enum members and CapWords stay."""
+    if "_" not in name or not any(c.islower() for c in name) or name[:1].isupper():
+        return name
+    head, *rest = name.strip("_").split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+MISSING = object()  # sentinel: the key is certainly absent
+
+
+def get(obj: Val | None, key: str) -> Val | None:
+    """The value at `key` (camelCase; snake_case also accepted for Python dict literals).
+
+    None when certainly absent (`undefined`/`None` count as absent); Unknown when an unresolved
+    spread or the object itself is unknown.
+    """
+    if obj is None or isinstance(obj, Null):
+        return None
+    o = as_obj(obj)
+    for k in (key, snake(key)):
+        if k in o.fields:
+            value = o.fields[k]
+            return None if isinstance(value, Null) else value
+    if o.open:
+        return Unknown(o.path, o.line, f"{key} (from an unresolved object)")
+    return None
+
+
+def key_line(obj: Val | None, key: str) -> int:
+    if obj is None:
+        return 0
+    o = as_obj(obj)
+    for k in (key, snake(key)):
+        if k in o.key_lines:
+            return o.key_lines[k]
+    return 0
+
+
+def host_in(values: list[Val | None]) -> Host | None:
+    for v in values:
+        if isinstance(v, Host):
+            return v
+    return None
+
+
+def concat(parts: list[Val], path: str, line: int) -> Val:
+    """String concatenation / template literal."""
+    if host := host_in(list(parts)):
+        return Host(path, line, host.source)
+    if parts and isinstance(parts[0], PathV) and all(isinstance(p, Str) for p in parts[1:]):
+        tail = "".join(p.value for p in parts[1:] if isinstance(p, Str))
+        return PathV(path, line, posixpath.normpath(parts[0].rel + tail))
+    if all(isinstance(p, Str | Num) for p in parts):
+        return Str(path, line, "".join(p.value if isinstance(p, Str) else _num(p) for p in parts))  # type: ignore[union-attr]
+    return Unknown(path, line, "computed string")
+
+
+def _num(n: Val) -> str:
+    value = n.value  # type: ignore[attr-defined]
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def join_paths(parts: list[Val], path: str, line: int) -> Val:
+    """`path.join(...)` / `os.path.join(...)` / `Path / "x"`."""
+    if host := host_in(list(parts)):
+        return Host(path, line, host.source)
+    if not parts or not all(isinstance(p, Str | PathV) for p in parts):
+        return Unknown(path, line, "computed path")
+    anchor: PathV | None = None
+    pieces: list[str] = []
+    for p in parts:
+        if isinstance(p, PathV):
+            anchor, pieces = p, []
+        elif p.value.startswith("/"):  # type: ignore[union-attr]
+            return Unknown(path, line, f"absolute path {p.value}")  # type: ignore[union-attr]
+        else:
+            pieces.append(p.value)  # type: ignore[union-attr]
+    joined = posixpath.join(*pieces) if pieces else ""
+    if anchor is not None:
+        return PathV(path, line, posixpath.normpath(posixpath.join(anchor.rel, joined)) if joined else anchor.rel)
+    return Str(path, line, joined)
+
+
+def same(a: Val | None, b: Val | None) -> bool:
+    """Two values a reviewer would call equal (both branches of a conditional, for instance)."""
+    if a is None or b is None:
+        return a is b
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Str | Num):
+        return a.value == b.value  # type: ignore[union-attr]
+    if isinstance(a, Ref):
+        return a.qual == b.qual  # type: ignore[union-attr]
+    if isinstance(a, PathV):
+        return a.rel == b.rel  # type: ignore[union-attr]
+    return a is b

@@ -1,0 +1,98 @@
+"""CloudFormation and SAM templates (YAML or JSON, `cdk.out/*.template.json` included), recognised
+by content: `AWSTemplateFormatVersion`, or `Resources` holding `Type: AWS::...` entries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from archmatch.extract.cloudformation import capacity, workloads
+from archmatch.extract.cloudformation.context import Ctx, Resource
+from archmatch.extract.cloudformation.intrinsics import Template
+from archmatch.extract.cloudformation.loading import json_document, yaml_documents
+from archmatch.extract.yamlsafe import LDict, LList
+from archmatch.model import RepoFacts
+from archmatch.repo import RepoView
+
+_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
+_SNIFF = re.compile(r"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?AWS::")
+
+Handler = Callable[[Ctx, Resource], None]
+HANDLERS: dict[str, Handler] = {
+    "AWS::Lambda::Function": workloads.lambda_function,
+    "AWS::Serverless::Function": workloads.lambda_function,
+    "AWS::ECS::TaskDefinition": workloads.ecs_task_definition,
+    "AWS::Batch::JobDefinition": workloads.batch_job_definition,
+    "AWS::AppRunner::Service": workloads.apprunner_service,
+    "AWS::EC2::LaunchTemplate": capacity.launch_template,
+    "AWS::EC2::Instance": capacity.ec2_instance,
+    "AWS::AutoScaling::AutoScalingGroup": capacity.autoscaling_group,
+    "AWS::EKS::Nodegroup": capacity.eks_nodegroup,
+    "AWS::EKS::FargateProfile": capacity.eks_fargate_profile,
+    "AWS::Batch::ComputeEnvironment": capacity.batch_compute_environment,
+}
+
+
+def is_template(doc: Any) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    if "AWSTemplateFormatVersion" in doc:
+        return True
+    resources = doc.get("Resources")
+    return isinstance(resources, dict) and any(
+        isinstance(r, dict) and isinstance(r.get("Type"), str) and r["Type"].startswith("AWS::") for r in resources.values()
+    )
+
+
+def load_template(repo: RepoView, rel: str) -> Template | None:
+    """The template in `rel`, or None if the file is not one (parse errors become diagnostics)."""
+    if not rel.endswith(_SUFFIXES) or rel.rsplit("/", 1)[-1].startswith(("serverless.", ".")):
+        return None
+    text = repo.read_text(rel)
+    if text is None or not _SNIFF.search(text):
+        return None
+    if rel.endswith(".json") or text.lstrip().startswith("{"):
+        doc = json_document(repo, rel)
+    else:
+        docs = yaml_documents(repo, rel)
+        doc = docs[0] if docs else None
+    if isinstance(doc, dict) and not isinstance(doc, LDict):
+        doc = with_lines(doc)  # plain JSON (the YAML loader refused it): no line numbers
+    return Template(rel, doc) if isinstance(doc, LDict) and is_template(doc) else None
+
+
+def with_lines(value: Any) -> Any:
+    """Plain dicts/lists as LDict/LList (line 0), so handlers can treat every template alike."""
+    if isinstance(value, dict):
+        out = LDict((k, with_lines(v)) for k, v in value.items())
+        out.key_lines = {}
+        return out
+    if isinstance(value, list):
+        items = LList(with_lines(v) for v in value)
+        items.item_lines = []
+        return items
+    return value
+
+
+def extract(repo: RepoView, facts: RepoFacts) -> None:
+    for rel in repo.files:
+        tpl = load_template(repo, rel)
+        if tpl is not None:
+            extract_template(Ctx(repo, facts, tpl))
+
+
+def extract_template(ctx: Ctx) -> None:
+    for logical, body in ctx.tpl.resources.items():
+        if not isinstance(body, LDict) or not isinstance(body.get("Type"), str):
+            continue
+        condition = body.get("Condition")
+        if isinstance(condition, str) and ctx.tpl.condition(condition) is False:
+            continue  # never created with the default parameters
+        raw = body.get("Properties")
+        raw = raw if isinstance(raw, LDict) else LDict()
+        props = ctx.resolve(raw)
+        res = Resource(str(logical), body["Type"], body, raw, props, ctx.tpl.resources.line_of(logical))
+        handler = HANDLERS.get(res.type)
+        if handler is not None:
+            handler(ctx, res)

@@ -1,0 +1,219 @@
+"""CloudFormation compute that hosts workloads: launch templates, instances, ASGs, EKS node groups
+and Fargate profiles, Batch compute environments. `details` keys match the Terraform extractor's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from archmatch import aws_arch
+from archmatch.extract.cloudformation.context import Ctx, Resource, as_list, key_value_line, sub, value_line
+from archmatch.extract.cloudformation.intrinsics import known_text, text_of
+from archmatch.model import Capacity, InstanceChoice, Location
+from archmatch.platforms import AMD64, ArchFact
+
+LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
+EKS_DEFAULT_INSTANCE = "t3.medium"  # EKS CreateNodegroup default when no type is given (reference §1.6)
+
+
+@dataclass
+class HostSpec:
+    """Instance types and AMI of a launch template, or of a resource that overrides one."""
+
+    instance_types: list[InstanceChoice] = field(default_factory=list)
+    ami_arch: ArchFact = field(default_factory=lambda: ArchFact.unknown("no AMI given"))
+    ami_location: Location | None = None
+    ami: str | None = None
+    ami_evidence: str = ""  # "ssm:<path>" / "eks-ami-type:<type>" when the AMI arch is known
+    ami_verified: bool = True  # False when that evidence is UNVERIFIED in the reference
+    launch_template: str | None = None
+
+    def ami_only(self) -> HostSpec:
+        return replace(self, instance_types=[])
+
+
+def set_ami(ctx: Ctx, spec: HostSpec, raw: Any, line: int) -> None:
+    """Arch of an AMI value: a well-known public SSM parameter path reveals it (`{{resolve:ssm:...}}`
+    or an SSM-typed parameter's default); an AMI id does not."""
+    text = text_of(ctx.resolve(raw))
+    spec.ami, spec.ami_location = text, ctx.loc(line)
+    arch = aws_arch.ssm_ami_parameter_arch(text) if text else None
+    if arch is None:
+        spec.ami_arch = ArchFact.unknown(f"AMI {text or 'not resolvable'}: its architecture is not visible statically")
+        spec.ami_evidence = ""
+        return
+    path = text[text.index("/aws/service/") :].removesuffix("}}")  # type: ignore[union-attr]
+    spec.ami_verified = aws_arch.ssm_ami_parameter_is_verified(path)
+    spec.ami_evidence = f"ssm:{path}"
+    spec.ami_arch = ArchFact.derived(arch, note=f"SSM parameter {path}" + ("" if spec.ami_verified else " (path pattern UNVERIFIED)"))
+
+
+def _instance_choice(ctx: Ctx, raw: Any, batch: bool = False) -> InstanceChoice | None:
+    text = ctx.text(raw)
+    if not text:
+        return None
+    arch = aws_arch.batch_instance_type_arch(text) if batch else aws_arch.instance_type_arch(text)
+    return InstanceChoice(text, arch, ctx.loc(value_line(raw)))
+
+
+def _choices(ctx: Ctx, raw: Any, batch: bool = False) -> list[InstanceChoice]:
+    """Instance types of a list property; a whole-list intrinsic (Ref to a List parameter) too."""
+    if isinstance(raw, dict):
+        line = value_line(raw)
+        texts = [t for t in as_list(ctx.resolve(raw)) if isinstance(t, str)]
+        pick = aws_arch.batch_instance_type_arch if batch else aws_arch.instance_type_arch
+        return [InstanceChoice(t, pick(t), ctx.loc(line)) for t in texts]
+    return [c for c in (_instance_choice(ctx, t, batch) for t in as_list(raw)) if c is not None]
+
+
+def _spec_from_data(ctx: Ctx, data_raw: Any, launch_template: str | None = None) -> HostSpec:
+    spec = HostSpec(launch_template=launch_template)
+    if not isinstance(data_raw, dict):
+        return spec
+    if (choice := _instance_choice(ctx, data_raw.get("InstanceType"))) is not None:
+        spec.instance_types.append(choice)
+    if "ImageId" in data_raw:
+        set_ami(ctx, spec, data_raw["ImageId"], key_value_line(data_raw, "ImageId"))
+    return spec
+
+
+def launch_template_spec(ctx: Ctx, reference: Any) -> HostSpec | None:
+    """The HostSpec of the AWS::EC2::LaunchTemplate that `reference` names (by id or by name)."""
+    if not isinstance(reference, dict):
+        return None
+    for key in ("LaunchTemplateId", "LaunchTemplateName", "Id", "Name"):
+        logical = ctx.logical_target(reference.get(key), (LAUNCH_TEMPLATE,))
+        if logical is not None:
+            body = ctx.tpl.resources[logical]
+            return _spec_from_data(ctx, sub(body, "Properties", "LaunchTemplateData"), logical)
+    return None
+
+
+def _merge(own: HostSpec, template: HostSpec | None) -> HostSpec:
+    """Values written on the resource override its launch template's."""
+    if template is None:
+        return own
+    ami = own if own.ami is not None else template
+    return replace(ami, instance_types=own.instance_types or template.instance_types, launch_template=template.launch_template)
+
+
+def _add(ctx: Ctx, res: Resource, spec: HostSpec, name: str = "", **details: Any) -> Capacity:
+    if spec.launch_template:
+        details["launch_template"] = spec.launch_template
+    if spec.ami_evidence:
+        details.update(ami_evidence=spec.ami_evidence, ami_verified=spec.ami_verified)
+    cap = Capacity(
+        kind=res.type,
+        name=name or res.logical_id,
+        location=ctx.loc(res.line),
+        instance_types=spec.instance_types,
+        ami_arch=spec.ami_arch,
+        ami_location=spec.ami_location,
+        details=details,
+    )
+    ctx.facts.capacities.append(cap)
+    return cap
+
+
+def launch_template(ctx: Ctx, res: Resource) -> None:
+    _add(ctx, res, _spec_from_data(ctx, res.raw.get("LaunchTemplateData")))
+
+
+def ec2_instance(ctx: Ctx, res: Resource) -> None:
+    own = _spec_from_data(ctx, res.raw)
+    _add(ctx, res, _merge(own, launch_template_spec(ctx, res.raw.get("LaunchTemplate"))))
+
+
+def asg_parts(ctx: Ctx, raw: Any) -> tuple[HostSpec | None, list[Any]]:
+    """The launch template an ASG uses (directly or via its mixed-instances policy) and its overrides."""
+    mixed = sub(raw, "MixedInstancesPolicy", "LaunchTemplate")
+    if isinstance(mixed, dict):
+        overrides = [o for o in as_list(mixed.get("Overrides")) if isinstance(o, dict)]
+        return launch_template_spec(ctx, mixed.get("LaunchTemplateSpecification")), overrides
+    return launch_template_spec(ctx, sub(raw, "LaunchTemplate")), []
+
+
+def autoscaling_group(ctx: Ctx, res: Resource) -> None:
+    """One capacity for the group (its override instance types against its launch template's AMI)
+    and one per override bringing its own launch template, hence its own AMI. The launch template's
+    own instance type belongs to the launch template's capacity and is not repeated here."""
+    template, overrides = asg_parts(ctx, res.raw)
+    own = HostSpec()
+    for index, override in enumerate(overrides):
+        choice = _instance_choice(ctx, override.get("InstanceType"))
+        other = launch_template_spec(ctx, override.get("LaunchTemplateSpecification"))
+        if other is not None:
+            spec = replace(other, instance_types=[choice] if choice else [])
+            _add(ctx, res, spec, name=f"{res.logical_id}.Overrides[{index}]", override_of=res.logical_id)
+            continue
+        if choice is not None:
+            own.instance_types.append(choice)
+        if "ImageId" in override and own.ami is None:
+            set_ami(ctx, own, override["ImageId"], key_value_line(override, "ImageId"))
+    spec = _merge(own, template.ami_only() if template is not None else None)
+    _add(ctx, res, spec)
+
+
+def asg_host_arch(ctx: Ctx, asg_logical: str) -> tuple[ArchFact, Location | None]:
+    """Arch of the instances an ASG launches: instance types first, then a verified AMI."""
+    template, overrides = asg_parts(ctx, sub(ctx.tpl.resources.get(asg_logical), "Properties"))
+    choices = [c for c in (_instance_choice(ctx, o.get("InstanceType")) for o in overrides) if c is not None]
+    if not choices and template is not None:
+        choices = template.instance_types
+    archs = {c.arch for c in choices}
+    if choices and None not in archs:
+        names = ", ".join(sorted({c.instance_type for c in choices}))
+        return ArchFact.derived(*sorted(a for a in archs if a), note=f"instance types {names}"), choices[0].location
+    if not choices and template is not None and template.ami_arch.known and template.ami_verified:
+        return template.ami_arch, template.ami_location
+    return ArchFact.unknown(), None
+
+
+def eks_nodegroup(ctx: Ctx, res: Resource) -> None:
+    details: dict[str, Any] = {"cluster": ctx.text(res.raw.get("ClusterName")), "eks_node_group": True}
+    template = launch_template_spec(ctx, res.raw.get("LaunchTemplate"))
+    spec = _merge(HostSpec(instance_types=_choices(ctx, res.raw.get("InstanceTypes"))), template)
+    ami_type = ctx.text(res.raw.get("AmiType"))
+    if "AmiType" in res.raw:
+        arch = aws_arch.eks_ami_type_arch(ami_type) if ami_type else None
+        spec.ami_location = ctx.loc(key_value_line(res.raw, "AmiType"))
+        spec.ami_arch = ArchFact.derived(arch, note=f"AmiType {ami_type}") if arch else ArchFact.unknown(f"AmiType {ami_type}")
+        spec.ami_evidence, spec.ami_verified = (f"eks-ami-type:{ami_type}", True) if arch else ("", True)
+    elif template is None:
+        spec.ami_arch = ArchFact.unknown("AmiType not set: EKS picks the AMI type")
+    if not spec.instance_types:
+        spec.instance_types = [InstanceChoice(EKS_DEFAULT_INSTANCE, AMD64, ctx.loc(res.line))]
+        details["instance_types_default"] = True
+    details["windows"] = bool(ami_type and aws_arch.eks_ami_type_is_windows(ami_type))
+    labels = ctx.resolve(res.raw.get("Labels"))
+    details["labels"] = {str(k): known_text(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+    _add(ctx, res, spec, **details)
+
+
+def eks_fargate_profile(ctx: Ctx, res: Resource) -> None:
+    selectors = []
+    for item in as_list(res.props.get("Selectors")):
+        labels = as_list(sub(item, "Labels"))  # CFN writes labels as a list of {Key, Value}
+        selectors.append(
+            {
+                "namespace": known_text(sub(item, "Namespace")),
+                "labels": {known_text(sub(lab, "Key")): known_text(sub(lab, "Value")) for lab in labels if isinstance(lab, dict)},
+            }
+        )
+    spec = HostSpec(ami_arch=ArchFact.derived(AMD64, note="EKS on Fargate runs x86_64 only"))
+    _add(ctx, res, spec, cluster=ctx.text(res.raw.get("ClusterName")), fargate=True, selectors=selectors)
+
+
+def batch_compute_environment(ctx: Ctx, res: Resource) -> None:
+    resources = res.raw.get("ComputeResources")
+    kind = (ctx.text(sub(resources, "Type")) or "").upper()
+    own = HostSpec(instance_types=_choices(ctx, sub(resources, "InstanceTypes"), batch=True))
+    image_raw = sub(resources, "ImageId")
+    for conf in as_list(sub(resources, "Ec2Configuration")):
+        if isinstance(conf, dict) and "ImageIdOverride" in conf:
+            image_raw = conf["ImageIdOverride"]
+    if image_raw is not None:
+        set_ami(ctx, own, image_raw, value_line(image_raw))
+    spec = _merge(own, launch_template_spec(ctx, sub(resources, "LaunchTemplate")))
+    spec.instance_types = own.instance_types
+    _add(ctx, res, spec, type=kind or None, fargate=kind.startswith("FARGATE"))

@@ -1,0 +1,37 @@
+"""Dockerfile extractor: every Dockerfile in the tree, recognised by name, into `facts.dockerfiles`.
+
+Names (case-insensitive, anywhere in the tree): `Dockerfile`, `Containerfile`, `Dockerfile.*`,
+`*.Dockerfile`, `*.dockerfile`; `*.dockerignore` files are not Dockerfiles.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from archmatch.extract.dockerfile.analysis import DockerfileAnalysis, analyse
+from archmatch.model import RepoFacts
+from archmatch.repo import RepoView
+
+__all__ = ["DockerfileAnalysis", "analyse", "extract", "is_dockerfile_name"]
+
+
+def is_dockerfile_name(path: str) -> bool:
+    name = posixpath.basename(path).lower()
+    if name.endswith(".dockerignore"):
+        return False
+    return name in ("dockerfile", "containerfile") or name.startswith("dockerfile.") or name.endswith(".dockerfile")
+
+
+def extract(repo: RepoView, facts: RepoFacts) -> None:
+    for rel in repo.matching(is_dockerfile_name):
+        text = repo.read_text(rel)
+        if text is None:
+            continue
+
+        def diag(message: str, line: int, rel: str = rel) -> None:
+            repo.diag(rel, message, line=line)
+
+        try:
+            facts.dockerfiles[rel] = analyse(rel, text, diag)
+        except Exception as exc:  # one odd file must not hide the others
+            repo.diag(rel, f"internal error analysing the Dockerfile: {exc!r}", level="error", code="internal")

@@ -1,0 +1,195 @@
+"""Dockerfile text -> instructions, on top of `dockerfile-parse`.
+
+dockerfile-parse 2.0.1 splits instructions and honours `# escape=`, but it (a) knows nothing of
+heredocs (`RUN <<EOF`): body lines become bogus instructions, and a body line ending in `\\`
+swallows the terminator and the next real instruction; (b) ends an instruction at a blank line
+inside a continuation, where BuildKit skips the blank line; (c) silently drops an instruction
+still continued at end of file; (d) stops looking for `# escape=` after a directive other than
+`# syntax=` (e.g. `# check=`), where BuildKit keeps looking.
+
+So a pre-pass that follows BuildKit's rules rewrites the lines it would get wrong (same line
+count): heredoc bodies and terminators become blank, blank lines inside a continuation become
+`#` (a comment, which continues the instruction), directive lines become `# syntax=` except the
+escape directive; it also reports unterminated heredocs and continuations. The instruction
+boundaries then come from dockerfile-parse, the same view Checkov has of the file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dockerfile_parse import DockerfileParser
+
+_DIRECTIVE = re.compile(r"^\s*#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)(-?)\s*(?:\"(\w+)\"|'(\w+)'|([A-Za-z_]\w*))")
+_HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
+_KEYWORD = re.compile(r"^\s*(\S+)\s*")
+_PLACEHOLDER = "#"
+
+Diag = Callable[[str, int], None]  # (message, line)
+
+
+@dataclass(frozen=True)
+class Heredoc:
+    delimiter: str
+    quoted: bool  # `<<'EOF'` / `<<"EOF"`: no variable expansion in the body
+    lines: tuple[tuple[int, str], ...]  # (line number, text) of the body
+    terminated: bool
+    end: int  # line of the terminator (of the last body line when unterminated)
+
+
+@dataclass(frozen=True)
+class Segment:
+    line: int
+    column: int  # 0-based column of `text` in the physical line
+    text: str  # continuation character removed
+
+
+@dataclass
+class Instruction:
+    keyword: str  # upper-case
+    start: int  # 1-based first line
+    end: int  # 1-based last line, heredoc terminators included
+    segments: tuple[Segment, ...]  # the arguments, one per physical line (comments dropped)
+    first_line: str  # the physical first line, for columns in fixes
+    heredocs: tuple[Heredoc, ...] = ()
+    args: str = field(init=False)  # the arguments as BuildKit joins them
+
+    def __post_init__(self) -> None:
+        self.args = "".join(s.text for s in self.segments)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, 1-based column) of a character offset into `args`."""
+        for seg in self.segments:
+            if offset < len(seg.text) or seg is self.segments[-1]:
+                return seg.line, seg.column + min(offset, len(seg.text)) + 1
+            offset -= len(seg.text)
+        return self.start, 1
+
+
+@dataclass
+class Lexed:
+    instructions: list[Instruction]
+    escape: str
+    comments: dict[int, str]  # line -> comment text (without '#')
+    lines: list[str]  # the physical lines
+
+
+def _directives(lines: list[str]) -> tuple[str, set[int], int | None]:
+    """BuildKit's parser directives: (escape character, directive lines, escape directive line)."""
+    escape, found, escape_line = "\\", set(), None
+    seen: set[str] = set()
+    for idx, line in enumerate(lines):
+        m = _DIRECTIVE.match(line)
+        if not m or m.group(1).lower() in seen:
+            break
+        name = m.group(1).lower()
+        seen.add(name)
+        found.add(idx)
+        if name == "escape" and m.group(2) in ("\\", "`"):
+            escape, escape_line = m.group(2), idx
+    return escape, found, escape_line
+
+
+def _continues(line: str, escape: str) -> bool:
+    return line.rstrip().endswith(escape)
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+@dataclass
+class _PendingHeredoc:
+    delimiter: str
+    strip_tabs: bool
+    quoted: bool
+    opened_at: int  # 0-based line of the instruction that opened it
+    body: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _prepass(lines: list[str], escape: str, directive_lines: set[int], escape_line: int | None, diag: Diag) -> tuple[list[str], dict[int, list[Heredoc]]]:
+    """Lines rewritten for dockerfile-parse, and the heredocs keyed by their opening line (0-based)."""
+    out = list(lines)
+    for idx in directive_lines:
+        out[idx] = f"# escape={escape}" if idx == escape_line else "# syntax=directive"
+    heredocs: dict[int, list[Heredoc]] = {}
+    pending: list[_PendingHeredoc] = []
+    continuing = False
+    instruction_text, instruction_start = "", 0
+    for idx, line in enumerate(lines):
+        if idx in directive_lines:
+            continue
+        if pending:
+            current = pending[0]
+            candidate = line.lstrip("\t") if current.strip_tabs else line
+            out[idx] = ""
+            if candidate.strip() == current.delimiter:
+                heredocs.setdefault(current.opened_at, []).append(Heredoc(current.delimiter, current.quoted, tuple(current.body), True, idx + 1))
+                pending.pop(0)
+            else:
+                current.body.append((idx + 1, line))
+            continue
+        if _is_comment(line):
+            continue
+        if not line.strip():
+            if continuing:
+                out[idx] = _PLACEHOLDER
+            continue
+        if not continuing:
+            instruction_text, instruction_start = line, idx
+        else:
+            instruction_text += line
+        continuing = _continues(line, escape)
+        if not continuing:
+            keyword = instruction_text.split(None, 1)[0].upper() if instruction_text.strip() else ""
+            if keyword in _HEREDOC_INSTRUCTIONS:
+                for m in _HEREDOC.finditer(instruction_text):
+                    name = m.group(2) or m.group(3) or m.group(4)
+                    pending.append(_PendingHeredoc(name, m.group(1) == "-", m.group(4) is None, idx))
+    if continuing:
+        diag(f"unterminated line continuation: the instruction at line {instruction_start + 1} continues past the end of the file", instruction_start + 1)
+        out.append("")  # a blank line ends the instruction for dockerfile-parse
+    for current in pending:
+        diag(f"unterminated heredoc: no line `{current.delimiter}` closes the heredoc opened at line {current.opened_at + 1}", current.opened_at + 1)
+        last = current.body[-1][0] if current.body else current.opened_at + 1
+        heredocs.setdefault(current.opened_at, []).append(Heredoc(current.delimiter, current.quoted, tuple(current.body), False, last))
+    return out, heredocs
+
+
+def _segments(lines: list[str], rewritten: list[str], start: int, end: int, escape: str) -> tuple[Segment, ...]:
+    segments: list[Segment] = []
+    for idx in range(start, min(end, len(lines) - 1) + 1):
+        if rewritten[idx] != lines[idx] or _is_comment(lines[idx]) or not lines[idx].strip():
+            continue  # blanked heredoc line, placeholder, comment or blank
+        text, column = lines[idx], 0
+        if idx == start:
+            m = _KEYWORD.match(text)
+            column = m.end() if m else 0
+            text = text[column:]
+        if _continues(text, escape):
+            text = text.rstrip()[:-1]
+        segments.append(Segment(idx + 1, column, text))
+    return tuple(segments)
+
+
+def lex(text: str, diag: Diag) -> Lexed:
+    """Instructions of a Dockerfile (CRLF already folded); problems go to `diag`, never raised."""
+    lines = text.split("\n")
+    escape, directive_lines, escape_line = _directives(lines)
+    rewritten, heredocs = _prepass(lines, escape, directive_lines, escape_line, diag)
+    parser = DockerfileParser(fileobj=io.BytesIO("".join(line + "\n" for line in rewritten).encode("utf-8")))
+    instructions: list[Instruction] = []
+    comments = {i + 1: line.lstrip()[1:].strip() for i, line in enumerate(lines) if _is_comment(line) and i not in directive_lines}
+    for item in parser.structure:
+        keyword = item["instruction"]
+        if keyword == "COMMENT":
+            continue
+        start, end = item["startline"], min(item["endline"], len(lines) - 1)
+        docs = tuple(heredocs.get(end, ()))
+        last_line = max([end + 1, *(doc.end for doc in docs)])
+        instructions.append(Instruction(keyword, start + 1, last_line, _segments(lines, rewritten, start, end, escape), lines[start], docs))
+    return Lexed(instructions, escape, comments, lines)

@@ -1,0 +1,271 @@
+"""Build stages of a Dockerfile: FROM lines, `--platform`, ARG scope, variable uses, stage edges."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from archmatch.extract.dockerfile.lexer import Instruction, Lexed
+from archmatch.extract.dockerfile.words import KEEP, expand, key_values, leading_flags, split_words, var_refs
+from archmatch.platforms import arch_of
+
+TARGET_ARGS = ("TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT")
+BUILD_ARGS = ("BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT")
+PLATFORM_ARGS = TARGET_ARGS + BUILD_ARGS
+
+# Stand-ins for the automatic args while resolving FROM --platform: where they land tells
+# whether the architecture part comes from the build host or from the target.
+_BUILD, _TARGET = "\x01build", "\x01target"
+_AUTOMATIC = {
+    "TARGETPLATFORM": f"{_TARGET}os/{_TARGET}arch",
+    "TARGETOS": f"{_TARGET}os",
+    "TARGETARCH": f"{_TARGET}arch",
+    "TARGETVARIANT": "",
+    "BUILDPLATFORM": f"{_BUILD}os/{_BUILD}arch",
+    "BUILDOS": f"{_BUILD}os",
+    "BUILDARCH": f"{_BUILD}arch",
+    "BUILDVARIANT": "",
+}
+# Instructions whose variables BuildKit expands at build time (CMD/ENTRYPOINT/HEALTHCHECK run
+# later with the container's environment, where build args never exist).
+_BUILD_TIME = frozenset({"RUN", "ENV", "ARG", "COPY", "ADD", "WORKDIR", "LABEL", "USER", "EXPOSE", "VOLUME", "STOPSIGNAL"})
+
+
+@dataclass(frozen=True)
+class ArgDecl:
+    name: str
+    default: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class PlatformFlag:
+    """A FROM line's `--platform`, resolved: kind none | const | build | target | unknown."""
+
+    raw: str = ""
+    kind: str = "none"
+    arch: str | None = None
+    args: tuple[str, ...] = ()  # user ARGs whose defaults decided the value (a --build-arg can change it)
+    note: str = ""
+
+    @property
+    def certain(self) -> bool:
+        return self.kind == "const" and not self.args
+
+
+@dataclass(frozen=True)
+class VarUse:
+    name: str
+    line: int
+    column: int
+    keyword: str
+    in_scope: bool
+    expands_to: str  # what an out-of-scope use becomes: "" or its `${X:-default}` word
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Content of another stage (or image) used by this one: COPY --from or RUN --mount from=."""
+
+    source: str  # as written
+    stage: int | None  # index of the source stage, None for an image
+    line: int
+    keyword: str
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str | None  # lower-case, as BuildKit matches it
+    from_instr: Instruction
+    platform: PlatformFlag
+    base: str  # image as written
+    base_resolved: str  # global ARG defaults applied; "" when a variable has no value
+    base_args: tuple[str, ...]  # user ARGs whose defaults went into base_resolved
+    parent: int | None  # index of the stage named in FROM
+    instructions: list[Instruction] = field(default_factory=list)
+    args: list[ArgDecl] = field(default_factory=list)
+    env: list[str] = field(default_factory=list)
+    uses: list[VarUse] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    # (line, text) per physical line of each instruction (heredoc bodies included), with
+    # out-of-scope platform args expanded as BuildKit would (usually to nothing).
+    effective: list[list[tuple[int, str]]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f'"{self.name}"' if self.name else f"#{self.index}"
+
+    @property
+    def line(self) -> int:
+        return self.from_instr.start
+
+
+def units(instr: Instruction, with_bodies: bool = True) -> list[tuple[int, str]]:
+    """(line, text) of each physical line of the instruction's arguments, then its heredoc bodies."""
+    out = [(s.line, s.text) for s in instr.segments]
+    if with_bodies:
+        for doc in instr.heredocs:
+            if instr.keyword == "RUN" or not doc.quoted:
+                out.extend(doc.lines)
+    return out
+
+
+def resolve_platform(raw: str, global_args: dict[str, ArgDecl], escape: str) -> PlatformFlag:
+    if not raw:
+        return PlatformFlag()
+    used: list[str] = []
+
+    def lookup(name: str) -> object:
+        if name in _AUTOMATIC:
+            return _AUTOMATIC[name]
+        decl = global_args.get(name)
+        if decl is not None:
+            used.append(name)
+            return decl.default
+        return None
+
+    text, unset = expand(raw, lookup, escape)
+    text = text.strip().strip("\"'")
+    args = tuple(dict.fromkeys(used))
+    parts = text.split("/")
+    arch_part = parts[1] if len(parts) > 1 else parts[0]
+    if _BUILD in arch_part:
+        return PlatformFlag(raw, "build", None, args)
+    if _TARGET in arch_part:
+        return PlatformFlag(raw, "target", None, args)
+    concrete = text.replace(f"{_TARGET}os", "linux").replace(f"{_BUILD}os", "linux")
+    arch = arch_of(concrete) if "/" in concrete else None
+    if arch is None:
+        why = f"ARG {', '.join(sorted(unset))} has no default" if unset else f"{text or raw!r} is not an os/arch platform"
+        return PlatformFlag(raw, "unknown", None, args, why)
+    return PlatformFlag(raw, "const", arch, args)
+
+
+def _expand_global(text: str, global_args: dict[str, ArgDecl], escape: str) -> tuple[str, tuple[str, ...], bool]:
+    used: list[str] = []
+
+    def lookup(name: str) -> object:
+        decl = global_args.get(name)
+        if decl is not None and decl.default is not None and name not in _AUTOMATIC:
+            used.append(name)
+            return decl.default
+        return None
+
+    value, unset = expand(text, lookup, escape)
+    return value, tuple(dict.fromkeys(used)), not unset
+
+
+def _new_stage(instr: Instruction, index: int, stages: list[Stage], global_args: dict[str, ArgDecl], escape: str) -> Stage:
+    flags, pos = leading_flags(instr.args)
+    platform_raw = next((value for name, value, _ in flags if name == "platform"), "")
+    words = [w for w, _ in split_words(instr.args[pos:], escape)]
+    base = words[0] if words else ""
+    name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
+    resolved, base_args, complete = _expand_global(base, global_args, escape)
+    parent = next((s.index for s in stages if s.name is not None and s.name == resolved.lower()), None)
+    return Stage(
+        index=index,
+        name=name,
+        from_instr=instr,
+        platform=resolve_platform(platform_raw, global_args, escape),
+        base=base,
+        base_resolved=resolved if complete else "",
+        base_args=base_args,
+        parent=parent,
+    )
+
+
+def _stage_ref(value: str, stage: Stage, stages: list[Stage]) -> int | None:
+    lowered = value.lower()
+    for other in stages:
+        if other.index < stage.index and other.name == lowered:
+            return other.index
+    if value.isdigit() and int(value) < stage.index:
+        return int(value)
+    return None
+
+
+def _edges(instr: Instruction, stage: Stage, stages: list[Stage]) -> list[Edge]:
+    flags, _ = leading_flags(instr.args)
+    sources: list[str] = []
+    for name, value, _ in flags:
+        if name == "from" and instr.keyword in ("COPY", "ADD"):
+            sources.append(value)
+        elif name == "mount":
+            options = dict(part.partition("=")[::2] for part in value.split(","))
+            if options.get("from"):
+                sources.append(options["from"])
+    keyword = instr.keyword if instr.keyword != "RUN" else "RUN --mount"
+    return [Edge(src, _stage_ref(src, stage, stages), instr.start, keyword) for src in sources if src]
+
+
+def _local_assignment(name: str, text: str, before: int) -> bool:
+    return re.search(rf"(?<![\w$]){name}=", text[:before]) is not None
+
+
+def _scope_instruction(instr: Instruction, stage: Stage, visible: set[str], escape: str) -> None:
+    """Record platform-arg uses of one instruction, then its own ARG/ENV definitions."""
+    effective: list[tuple[int, str]] = []
+    for line, text in units(instr):
+        out_of_scope: set[str] = set()
+        if instr.keyword in _BUILD_TIME:
+            for ref in var_refs(text, escape):
+                if ref.name not in PLATFORM_ARGS or (instr.keyword == "RUN" and _local_assignment(ref.name, text, ref.start)):
+                    continue
+                in_scope = ref.name in visible
+                expands_to = ""
+                if not in_scope:
+                    out_of_scope.add(ref.name)
+                    if ref.modifier in (":-", "-"):
+                        expands_to = expand(ref.word, lambda _n: None, escape)[0]
+                column = next((s.column + ref.start + 1 for s in instr.segments if s.line == line), ref.start + 1)
+                stage.uses.append(VarUse(ref.name, line, column, instr.keyword, in_scope, expands_to))
+        if out_of_scope:
+            text = expand(text, lambda n, gone=out_of_scope: None if n in gone else KEEP, escape)[0]
+        effective.append((line, text))
+    stage.effective.append(effective)
+    if instr.keyword == "ARG":
+        for name, default, _ in key_values(instr.args, escape):
+            stage.args.append(ArgDecl(name, default, instr.start))
+            visible.add(name)
+    elif instr.keyword == "ENV":
+        for name, _, _ in key_values(instr.args, escape, legacy=True):
+            stage.env.append(name)
+            visible.add(name)
+
+
+def build_stages(lexed: Lexed, diag: Callable[[str, int], None]) -> tuple[dict[str, ArgDecl], list[Stage]]:
+    """Global ARGs (before the first FROM) and the stages, with scopes resolved."""
+    global_args: dict[str, ArgDecl] = {}
+    stages: list[Stage] = []
+    visible: set[str] = set()
+    for instr in lexed.instructions:
+        if instr.keyword == "FROM":
+            stage = _new_stage(instr, len(stages), stages, global_args, lexed.escape)
+            stages.append(stage)
+            # ENV persists into stages built FROM this one; ARGs do not.
+            visible = set(_inherited_env(stage, stages))
+            continue
+        if not stages:
+            if instr.keyword == "ARG":
+                for name, default, _ in key_values(instr.args, lexed.escape):
+                    global_args[name] = ArgDecl(name, default, instr.start)
+            else:
+                diag(f"{instr.keyword} before the first FROM: BuildKit rejects it", instr.start)
+            continue
+        stage = stages[-1]
+        stage.instructions.append(instr)
+        stage.edges.extend(_edges(instr, stage, stages))
+        _scope_instruction(instr, stage, visible, lexed.escape)
+    return global_args, stages
+
+
+def _inherited_env(stage: Stage, stages: list[Stage]) -> list[str]:
+    names: list[str] = []
+    parent = stage.parent
+    while parent is not None:
+        names.extend(stages[parent].env)
+        parent = stages[parent].parent
+    return names

@@ -1,0 +1,159 @@
+"""Kubernetes manifests (plain or rendered Helm output, multi-document): pod-running objects.
+
+A pod's architecture is what its scheduling constraints allow (reference §7): the node label
+`kubernetes.io/arch` (or the deprecated `beta.kubernetes.io/arch`) in `nodeSelector`, or in the
+required node affinity (`In`/`NotIn`). Terms of `nodeSelectorTerms` are alternatives (OR); a
+term without an arch expression allows every arch. No constraint: any node, `unknown` here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from archmatch.extract.cloudformation.loading import json_document, yaml_documents
+from archmatch.extract.yamlsafe import LDict, LList, line_of
+from archmatch.model import ImageRef, Location, RepoFacts, Workload
+from archmatch.platforms import AMD64, ARM64, ArchFact, normalize_arch
+from archmatch.repo import RepoView
+
+ARCH_LABELS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
+OS_LABELS = ("kubernetes.io/os", "beta.kubernetes.io/os")
+# NotIn is read against the node arches AWS offers.
+NODE_ARCHS = frozenset({AMD64, ARM64})
+UNCONSTRAINED = "no arch constraint: schedulable on any node"
+_POD_SPEC_PATHS = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+_SNIFF_API = re.compile(r"^[ \t-]*apiVersion[ \t]*:", re.M)
+_SNIFF_KIND = re.compile(r"^[ \t-]*kind[ \t]*:", re.M)
+_SNIFF_JSON = re.compile(r"\"apiVersion\"\s*:")
+
+
+def extract(repo: RepoView, facts: RepoFacts) -> None:
+    for rel in repo.matching(lambda f: f.endswith((".yaml", ".yml", ".json"))):
+        for doc in _documents(repo, rel):
+            for obj in _objects(doc):
+                workload = pod_workload(rel, obj)
+                if workload is not None:
+                    facts.workloads.append(workload)
+
+
+def _documents(repo: RepoView, rel: str) -> list[Any]:
+    text = repo.read_text(rel)
+    if text is None:
+        return []
+    if rel.endswith(".json"):
+        return [json_document(repo, rel)] if _SNIFF_JSON.search(text) else []
+    if not (_SNIFF_API.search(text) and _SNIFF_KIND.search(text)):
+        return []
+    # An unrendered Helm template is not YAML; that is expected, so only a note.
+    level = "note" if "{{" in text else "warning"
+    return yaml_documents(repo, rel, level=level) or []
+
+
+def _objects(doc: Any) -> list[LDict]:
+    if not isinstance(doc, LDict):
+        return []
+    if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+        return [item for item in doc["items"] if isinstance(item, LDict)]
+    return [doc]
+
+
+def _get(node: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def pod_workload(path: str, obj: LDict) -> Workload | None:
+    kind = obj.get("kind")
+    if not isinstance(obj.get("apiVersion"), str) or kind not in _POD_SPEC_PATHS:
+        return None
+    spec = _get(obj, *_POD_SPEC_PATHS[kind])
+    if not isinstance(spec, LDict):
+        return None
+    metadata = obj.get("metadata")
+    name = str(_get(metadata, "name") or "?")
+    namespace = str(_get(metadata, "namespace") or "default")
+    arch, arch_line = pod_arch(spec)
+    images = [
+        ImageRef(str(c["image"]), Location(path, line_of(c["image"]) or c.line_of("image")), resolved="{{" not in str(c["image"]))
+        for key in ("initContainers", "containers")
+        for c in (spec.get(key) if isinstance(spec.get(key), list) else [])
+        if isinstance(c, LDict) and isinstance(c.get("image"), str)
+    ]
+    selector = spec.get("nodeSelector") if isinstance(spec.get("nodeSelector"), dict) else {}
+    os_name = next((str(selector[k]) for k in OS_LABELS if k in selector), "linux")
+    labels = _get(obj, *_POD_SPEC_PATHS[kind][:-1], "metadata", "labels")
+    return Workload(
+        kind=f"k8s:{kind}",
+        name=f"{namespace}/{name}",
+        service="k8s",
+        location=Location(path, obj.line),
+        arch=arch,
+        arch_location=Location(path, arch_line) if arch_line else None,
+        images=images,
+        os_family=os_name.lower(),
+        arch_syntax="k8s",
+        details={"namespace": namespace, "pod_labels": dict(labels) if isinstance(labels, dict) else {}},
+    )
+
+
+def pod_arch(spec: LDict) -> tuple[ArchFact, int]:
+    """Arches the pod may run on, and the line of the constraint that decides it."""
+    allowed: set[str] | None = None
+    line = 0
+    selector = spec.get("nodeSelector")
+    if isinstance(selector, LDict):
+        for label in ARCH_LABELS:
+            if label in selector:
+                arch = normalize_arch(str(selector[label]))
+                if arch is None:
+                    return ArchFact.unknown(f"nodeSelector {label}: {selector[label]!r}"), selector.line_of(label)
+                allowed = {arch} if allowed is None else allowed & {arch}
+                line = line or selector.line_of(label)
+    terms = _get(spec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+    if isinstance(terms, list) and terms:
+        from_affinity, affinity_line = _affinity_archs(terms)
+        if from_affinity is not None:
+            allowed = from_affinity if allowed is None else allowed & from_affinity
+            line = line or affinity_line
+    if allowed is None:
+        return ArchFact.unknown(UNCONSTRAINED), 0
+    if not allowed:
+        return ArchFact.unknown("the arch constraints exclude every node architecture"), line
+    return ArchFact.explicit(*sorted(allowed)), line
+
+
+def _affinity_archs(terms: list[Any]) -> tuple[set[str] | None, int]:
+    union: set[str] = set()
+    line = 0
+    for term in terms:
+        term_archs: set[str] | None = None
+        for expr in _get(term, "matchExpressions") or []:
+            if not isinstance(expr, LDict) or expr.get("key") not in ARCH_LABELS:
+                continue
+            values = expr.get("values") if isinstance(expr.get("values"), list) else []
+            archs = {a for a in (normalize_arch(str(v)) for v in values) if a}
+            operator = expr.get("operator")
+            if operator == "In":
+                chosen = archs
+            elif operator == "NotIn":
+                chosen = set(NODE_ARCHS - archs)
+            else:
+                continue  # Exists / DoesNotExist say nothing about which arch
+            term_archs = chosen if term_archs is None else term_archs & chosen
+            line = line or (values.line_of(0) if isinstance(values, LList) and values else expr.line)
+        if term_archs is None:
+            return None, 0  # this alternative allows any node
+        union |= term_archs
+    return union, line

@@ -1,0 +1,220 @@
+"""Serverless Framework `serverless.yml`: image functions and `provider.ecr.images` builds (reference §3).
+
+Variables resolve statically: `${self:...}`, `${sls:stage}` (default `dev`), and the default of
+`${opt:x, default}` / `${env:X, default}` (the real environment is never read). Anything else
+(`${ssm:...}`, `${file(...)}`, `${cf:...}`, an option without a default) stays unknown.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from archmatch.extract.cloudformation.loading import yaml_documents
+from archmatch.extract.yamlsafe import LDict, line_of
+from archmatch.model import ImageBuild, ImageRef, Location, RepoFacts, Workload
+from archmatch.platforms import AMD64, ArchFact, arch_of, normalize_arch
+from archmatch.repo import RepoView
+
+_NAMES = ("serverless.yml", "serverless.yaml")
+_INNERMOST = re.compile(r"\$\{([^${}]*)\}")
+_QUOTED = re.compile(r"^(['\"])(.*)\1$")
+MAX_PASSES = 20
+DEFAULT_ARCH = ArchFact.default(AMD64, note="Serverless Framework default architecture x86_64")
+
+
+class _Unknown(str):
+    """Marks a resolved text that still holds an unresolvable variable."""
+
+
+def extract(repo: RepoView, facts: RepoFacts) -> None:
+    for rel in repo.matching(lambda f: f.rsplit("/", 1)[-1] in _NAMES):
+        docs = yaml_documents(repo, rel)
+        if docs and isinstance(docs[0], LDict):
+            _Service(rel, docs[0], facts).extract()
+
+
+class _Service:
+    def __init__(self, path: str, doc: LDict, facts: RepoFacts):
+        self.path = path
+        self.doc = doc
+        self.facts = facts
+        self.folder = posixpath.dirname(path)
+
+    def loc(self, line: int) -> Location:
+        return Location(self.path, line)
+
+    # -- variables ----------------------------------------------------------------------------
+    def resolve(self, value: Any, depth: int = 0) -> Any:
+        """A scalar with `${...}` variables replaced; `_Unknown` text when one cannot be."""
+        if not isinstance(value, str) or "${" not in value or depth > 5:
+            return value
+        text, unknown = str(value), False
+        for _ in range(MAX_PASSES):
+            m = _INNERMOST.search(text)
+            if m is None:
+                break
+            replacement = self._variable(m.group(1), depth)
+            if replacement is None:
+                unknown = True
+                replacement = "\0" + m.group(1) + "\1"  # keep the text, stop re-matching it
+            elif m.span() == (0, len(text)) and not isinstance(replacement, str):
+                return replacement  # a whole-value variable may be a list or map
+            text = text[: m.start()] + str(replacement) + text[m.end() :]
+        text = text.replace("\0", "${").replace("\1", "}")
+        return _Unknown(text) if unknown or "${" in text else text
+
+    def _variable(self, body: str, depth: int) -> Any:
+        sources = [s.strip() for s in _split_top(body)]
+        for index, source in enumerate(sources):
+            if index and source and ":" not in source and "(" not in source and not _QUOTED.match(source):
+                return source  # an unquoted literal fallback: `${opt:stage, dev}`
+            value = self._source(source, depth)
+            if value is not None and not isinstance(value, _Unknown):
+                return value
+        return None
+
+    def _source(self, source: str, depth: int) -> Any:
+        if m := _QUOTED.match(source):
+            return m.group(2)
+        kind, _, rest = source.partition(":")
+        if kind == "self":
+            return self.resolve(self._lookup(rest), depth + 1)
+        if kind == "sls" and rest == "stage":
+            stage = self.resolve(self._lookup("provider.stage"), depth + 1)
+            return stage if isinstance(stage, str) and not isinstance(stage, _Unknown) else "dev"
+        return None  # opt:/env: without a default, ssm:, file(), cf:, param:, ...
+
+    def _lookup(self, dotted: str) -> Any:
+        node: Any = self.doc
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def text(self, value: Any) -> str | None:
+        resolved = self.resolve(value)
+        if isinstance(resolved, _Unknown) or not isinstance(resolved, str | int | float):
+            return None
+        return str(resolved)
+
+    # -- facts --------------------------------------------------------------------------------
+    def extract(self) -> None:
+        provider = self.doc.get("provider")
+        provider = provider if isinstance(provider, LDict) else LDict()
+        images = _get(provider, "ecr", "images")
+        named: dict[str, str | None] = {}
+        if isinstance(images, LDict):
+            for name, spec in images.items():
+                named[str(name)] = self._image(str(name), spec, images.line_of(name))
+        provider_arch = self._arch(provider, "provider.architecture")
+        functions = self.doc.get("functions")
+        if not isinstance(functions, LDict):
+            return
+        for fn_name, fn in functions.items():
+            if isinstance(fn, LDict) and "image" in fn:
+                self._function(str(fn_name), fn, functions.line_of(fn_name), provider_arch, named)
+
+    def _image(self, name: str, spec: Any, line: int) -> str | None:
+        """Add the build of `provider.ecr.images.<name>`; returns its `uri` for a prebuilt image."""
+        if not isinstance(spec, LDict):
+            return None
+        if "uri" in spec:
+            return self.text(spec["uri"]) or str(spec["uri"])
+        context = posixpath.normpath(posixpath.join(self.folder, self.text(spec.get("path")) or "."))
+        dockerfile = posixpath.normpath(posixpath.join(context, self.text(spec.get("file")) or "Dockerfile"))
+        platform_line = (line_of(spec["platform"]) or spec.line_of("platform")) if "platform" in spec else 0
+        if "platform" not in spec:
+            platforms = ArchFact.host("serverless ecr.images without platform: built for the deploying machine")
+        else:
+            text = self.text(spec["platform"])
+            arch = arch_of(text) if text else None
+            platforms = ArchFact.explicit(arch) if arch else ArchFact.unknown(f"platform {spec['platform']!r}")
+        provenance = spec.get("provenance")
+        self.facts.builds.append(
+            ImageBuild(
+                source="serverless",
+                name=f"serverless image {name}",
+                location=self.loc(line),
+                dockerfile=None if dockerfile.startswith("../") else dockerfile,
+                context=None if context.startswith("../") else context,
+                platforms=platforms,
+                platform_location=self.loc(platform_line) if platform_line else None,
+                tags=[],
+                link_keys=frozenset({f"sls:image:{name}"}),
+                attestations=provenance if isinstance(provenance, bool) else None,
+                fix_syntax="serverless",
+            )
+        )
+        return None
+
+    def _arch(self, node: LDict, what: str) -> tuple[ArchFact, int] | None:
+        if "architecture" not in node:
+            return None
+        raw = node["architecture"]
+        line = line_of(raw) or node.line_of("architecture")
+        text = self.text(raw)
+        arch = normalize_arch(text) if text else None
+        if arch is None:
+            return ArchFact.unknown(f"{what} is {self.resolve(raw)!s}"), line
+        return ArchFact.explicit(arch), line
+
+    def _function(self, name: str, fn: LDict, line: int, provider_arch: Any, named: dict[str, str | None]) -> None:
+        arch, arch_line = self._arch(fn, f"functions.{name}.architecture") or provider_arch or (DEFAULT_ARCH, 0)
+        image = fn["image"]
+        image_line = line_of(image) or fn.line_of("image")
+        if isinstance(image, dict):
+            ref_name = self.text(image.get("name"))
+            uri = self.text(image.get("uri"))
+            image_line = line_of(image.get("name") or image.get("uri")) or image_line
+        else:
+            text = self.text(image)
+            ref_name, uri = (text, None) if text in named else (None, text)
+        if ref_name is not None:
+            prebuilt = named.get(ref_name)
+            if prebuilt:
+                ref = ImageRef(prebuilt, self.loc(image_line))
+            else:  # Serverless builds, pushes and deploys it by digest: the build is the image
+                ref = ImageRef(f"${{sls:image:{ref_name}}}", self.loc(image_line), frozenset({f"sls:image:{ref_name}"}), resolved=False)
+        else:
+            ref = ImageRef(uri or str(self.resolve(image)), self.loc(image_line), resolved=uri is not None)
+        self.facts.workloads.append(
+            Workload(
+                kind="serverless:function",
+                name=name,
+                service="lambda",
+                location=self.loc(line),
+                arch=arch,
+                arch_location=self.loc(arch_line) if arch_line else None,
+                images=[ref],
+                arch_syntax="serverless",
+                details={"package_type": "Image"},
+            )
+        )
+
+
+def _get(node: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _split_top(body: str) -> list[str]:
+    """`opt:stage, 'dev'` -> the variable and its fallbacks (commas inside quotes kept)."""
+    parts, current, quote = [], "", ""
+    for ch in body:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == ",":
+            parts.append(current)
+            current = ""
+            continue
+        current += ch
+    parts.append(current)
+    return parts

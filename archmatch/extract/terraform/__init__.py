@@ -1,0 +1,131 @@
+"""Terraform extractor: workloads, capacities and image builds from `.tf` / `.tf.json` files.
+
+Each folder of .tf files is a module. Folders called by another folder through a local `source`
+are evaluated through their callers (inputs bound, addresses prefixed `module.<name>.`); every
+other folder is a root module with its tfvars. Values are resolved as a reviewer would resolve
+them (see `evaluate.py`); whatever is not resolvable stays unknown.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from archmatch.extract import json_doc
+from archmatch.extract.terraform import builds, compute, ecs, eks, public
+from archmatch.extract.terraform.context import Context, Resource
+from archmatch.extract.terraform.grammar import HclError
+from archmatch.extract.terraform.hcl import parse_tf, parse_tf_json
+from archmatch.extract.terraform.module import ModuleDef, ModuleInstance, local_module_folder
+from archmatch.model import RepoFacts
+from archmatch.repo import RepoView
+
+_PRODUCERS = (builds.produce, compute.produce, ecs.produce, eks.produce, public.produce)
+
+
+def _folder(rel: str) -> str:
+    return posixpath.dirname(rel)
+
+
+def _load_modules(repo: RepoView) -> dict[str, ModuleDef]:
+    modules: dict[str, ModuleDef] = {}
+    for rel in repo.files:
+        name = rel.rsplit("/", 1)[-1]
+        if name.endswith(".tf"):
+            text = repo.read_text(rel)
+            if text is None:
+                continue
+            try:
+                blocks, _ = parse_tf(text, rel)
+            except HclError as exc:
+                repo.diag(rel, str(exc), line=exc.line)
+                continue
+        elif name.endswith(".tf.json"):
+            doc = json_doc(repo, rel)
+            if doc is None:
+                continue
+            blocks = parse_tf_json(doc, rel)
+        else:
+            continue
+        modules.setdefault(_folder(rel), ModuleDef(_folder(rel))).blocks.extend(blocks)
+    for folder, module in modules.items():
+        _load_tfvars(repo, folder, module)
+    return modules
+
+
+def _load_tfvars(repo: RepoView, folder: str, module: ModuleDef) -> None:
+    prefix = f"{folder}/" if folder else ""
+    names = ["terraform.tfvars"] + sorted(
+        f[len(prefix) :] for f in repo.files if f.startswith(prefix) and "/" not in f[len(prefix) :] and f.endswith(".auto.tfvars")
+    )
+    for name in names:  # later files override earlier ones, as in Terraform
+        rel = prefix + name
+        if not repo.exists(rel):
+            continue
+        text = repo.read_text(rel)
+        if text is None:
+            continue
+        try:
+            _, attrs = parse_tf(text, rel)
+        except HclError as exc:
+            repo.diag(rel, str(exc), line=exc.line)
+            continue
+        module.tfvars.update(attrs)
+
+
+def _called_folders(modules: dict[str, ModuleDef]) -> set[str]:
+    called: set[str] = set()
+    for folder, module in modules.items():
+        for call in module.of_type("module"):
+            source = call.attr("source")
+            value = getattr(source.expr, "value", None) if source is not None else None
+            target = local_module_folder(folder, value) if isinstance(value, str) else None
+            if target is not None and target != folder and target in modules:
+                called.add(target)
+    return called
+
+
+def _file_reader(repo: RepoView, root_folder: str):  # type: ignore[no-untyped-def]
+    def read(path: str) -> str | None:
+        if path.startswith("/"):
+            return None
+        rel = posixpath.normpath(posixpath.join(root_folder or ".", path))
+        if rel.startswith("../") or rel == ".." or not repo.exists(rel):
+            return None
+        return repo.read_text(rel)
+
+    return read
+
+
+def _walk(instance: ModuleInstance, out: list[ModuleInstance]) -> None:
+    out.append(instance)
+    for call in instance.definition.of_type("module"):
+        if call.labels:
+            child = instance.child(call.labels[0])
+            if child is not None:
+                _walk(child, out)
+
+
+def extract(repo: RepoView, facts: RepoFacts) -> None:
+    modules = _load_modules(repo)
+    if not modules:
+        return
+    called = _called_folders(modules)
+    instances: list[ModuleInstance] = []
+    for folder in sorted(modules):
+        if folder not in called:
+            _walk(ModuleInstance(modules[folder], modules, _file_reader(repo, folder)), instances)
+    reached = {i.definition.folder for i in instances}
+    for folder in sorted(set(modules) - reached):  # only called from a cycle: scan it on its own
+        _walk(ModuleInstance(modules[folder], modules, _file_reader(repo, folder)), instances)
+    ctx = Context(facts)
+    for instance in instances:
+        for block in instance.definition.blocks:
+            if block.type in ("resource", "data") and len(block.labels) == 2:
+                res = Resource(instance, block)
+                ctx.resources[res.address] = res
+    for produce in _PRODUCERS:
+        for instance in instances:
+            try:
+                produce(ctx, instance)
+            except RecursionError:  # pathological nesting in one module must not cost the others
+                repo.diag(instance.definition.folder or ".", "Terraform values nested too deeply to analyse", code="limit")

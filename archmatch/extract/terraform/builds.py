@@ -1,0 +1,84 @@
+"""Image builds declared in Terraform: kreuzwerker `docker_image` / `docker_registry_image` with a
+`build` block (an omitted `platform` means the machine running Terraform decides)."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from archmatch.extract.terraform.context import Context, Resource, root_relative
+from archmatch.extract.terraform.module import ModuleInstance
+from archmatch.extract.terraform.values import Unknown, as_text, refs_of
+from archmatch.model import ImageBuild, Location
+from archmatch.platforms import ArchFact, parse_platform_list
+
+DOCKER_TYPES = ("docker_image", "docker_registry_image")
+
+
+def platform_fact(value: Any, location: Location, what: str) -> tuple[ArchFact, Location | None]:
+    if value in (None, ""):
+        return ArchFact.host(f"{what} not set"), None
+    if not isinstance(value, str):
+        return ArchFact.unknown(f"{what} = {as_text(value)}"), location
+    archs, bad = parse_platform_list(value)
+    if bad or not archs:
+        return ArchFact.unknown(f"{what} = {value}"), location
+    return ArchFact.explicit(*archs), location
+
+
+def dockerfile_path(context: str | None, dockerfile: Any) -> str | None:
+    if context is None:
+        return None
+    name = dockerfile if isinstance(dockerfile, str) and dockerfile else "Dockerfile"
+    if name.startswith("/") or "${" in name:
+        return None
+    joined = posixpath.normpath(posixpath.join(context or ".", name))
+    return None if joined.startswith("../") else joined
+
+
+def _pushers(ctx: Context, res: Resource) -> list[Resource]:
+    """docker_registry_image resources that push this docker_image (`name = docker_image.x.name`)."""
+    return [
+        other
+        for other in ctx.resources.values()
+        if other.block.labels[:1] == ["docker_registry_image"]
+        and other.instance is res.instance
+        and res.address in refs_of(other.eval("name"))
+    ]
+
+
+def _build(ctx: Context, res: Resource) -> ImageBuild | None:
+    build = res.block.child("build")
+    if build is None:
+        return None
+    ev = res.instance.eval_attr
+    context = root_relative(res.instance, ev(build, "context"))
+    platforms, platform_loc = platform_fact(ev(build, "platform"), Location(build.path, build.line_of("platform")), "build.platform")
+    name = res.eval("name")
+    keys = {"tf:" + res.address} | set(ctx.link_keys(name))
+    tags = [name.text if isinstance(name, Unknown) else str(name)] if name is not None else []
+    for pusher in _pushers(ctx, res):
+        keys.add("tf:" + pusher.address)
+    target = ev(build, "target")
+    return ImageBuild(
+        source="terraform-docker",
+        name=f"terraform {res.address}",
+        location=res.loc(),
+        dockerfile=dockerfile_path(context, ev(build, "dockerfile")),
+        context=context,
+        target=target if isinstance(target, str) else None,
+        platforms=platforms,
+        platform_location=platform_loc or Location(build.path, build.line),
+        tags=tags,
+        link_keys=frozenset(keys),
+        fix_syntax="tf-docker",
+    )
+
+
+def produce(ctx: Context, instance: ModuleInstance) -> None:
+    for block in instance.definition.of_type("resource"):
+        if block.labels[:1] and block.labels[0] in DOCKER_TYPES:
+            res = ctx.resource(instance.prefix + ".".join(block.labels))
+            built = _build(ctx, res) if res is not None else None
+            if built is not None:
+                ctx.facts.builds.append(built)

@@ -1,0 +1,242 @@
+"""Lambda, App Runner, Batch and EC2 (instances, launch templates, auto scaling groups)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archmatch.extract.terraform import documents
+from archmatch.extract.terraform.context import AmiFact, Context, Resource
+from archmatch.extract.terraform.module import ModuleInstance
+from archmatch.model import Capacity, InstanceChoice, Location, Workload
+from archmatch.platforms import AMD64, ArchFact
+
+
+def lambda_function(ctx: Context, res: Resource) -> None:
+    package = res.eval("package_type")
+    package_type = package if isinstance(package, str) else ("Zip" if package is None else "unknown")
+    arch, arch_loc = ctx.arch_fact(res.eval("architectures"), res.loc("architectures"), AMD64, "architectures")
+    images = []
+    if res.block.attr("image_uri") is not None:
+        images.append(ctx.image_ref(res.eval("image_uri"), res.loc("image_uri")))
+    ctx.facts.workloads.append(
+        Workload(
+            kind="aws_lambda_function",
+            name=res.address,
+            service="lambda",
+            location=res.loc(),
+            arch=arch,
+            arch_location=arch_loc,
+            images=images,
+            arch_syntax="tf-lambda",
+            details={"package_type": package_type},
+        )
+    )
+
+
+def apprunner_service(ctx: Context, res: Resource) -> None:
+    source = res.block.child("source_configuration")
+    repo = source.child("image_repository") if source is not None else None
+    images = []
+    if repo is not None and repo.attr("image_identifier") is not None:
+        value = res.instance.eval_attr(repo, "image_identifier")
+        images.append(ctx.image_ref(value, Location(repo.path, repo.line_of("image_identifier"))))
+    ctx.facts.workloads.append(
+        Workload(
+            kind="aws_apprunner_service",
+            name=res.address,
+            service="apprunner",
+            location=res.loc(),
+            arch=ArchFact.derived(AMD64, note="App Runner runs x86_64 only"),
+            images=images,
+        )
+    )
+
+
+def batch_job_definition(ctx: Context, res: Resource) -> None:
+    caps = res.eval("platform_capabilities")
+    fargate = isinstance(caps, list) and any(str(c).upper() == "FARGATE" for c in caps)
+    props = documents.objects(res, "container_properties", ("image", "runtimePlatform"), many=False)
+    fields = props[0] if props else {}
+    images = [ctx.image_ref(fields["image"].value, fields["image"].location)] if "image" in fields else []
+    platform = fields.get("runtimePlatform")
+    cpu = platform.value.get("cpuArchitecture") if platform is not None and isinstance(platform.value, dict) else None
+    os_family = platform.value.get("operatingSystemFamily") if platform is not None and isinstance(platform.value, dict) else None
+    if cpu is not None:
+        arch, arch_loc = ctx.arch_fact(cpu, platform.location, None, "runtimePlatform.cpuArchitecture")  # type: ignore[union-attr]
+    elif fargate:
+        arch, arch_loc = ArchFact.default(AMD64, note="runtimePlatform.cpuArchitecture not set (Fargate default X86_64)"), None
+    else:
+        arch, arch_loc = ArchFact.unknown("EC2 Batch jobs run on the compute environment's instances"), None
+    ctx.facts.workloads.append(
+        Workload(
+            kind="aws_batch_job_definition",
+            name=res.address,
+            service="batch",
+            location=res.loc(),
+            arch=arch,
+            arch_location=arch_loc,
+            images=images,
+            os_family=_os_family(os_family),
+            arch_syntax="tf-batch",
+            details={"fargate": fargate, "platform_capabilities": caps if isinstance(caps, list) else None},
+        )
+    )
+
+
+def _os_family(value: Any) -> str:
+    if isinstance(value, str) and value.upper().startswith("WINDOWS"):
+        return "windows"
+    return "linux" if value is None or (isinstance(value, str) and value.upper() == "LINUX") else "unknown"
+
+
+def batch_compute_environment(ctx: Context, res: Resource) -> None:
+    resources = res.block.child("compute_resources")
+    details: dict[str, Any] = {}
+    choices: list[InstanceChoice] = []
+    ami = AmiFact(ArchFact.unknown(), None)
+    if resources is not None:
+        ev = res.instance.eval_attr
+        ctype = ev(resources, "type")
+        details["type"] = ctype
+        details["fargate"] = isinstance(ctype, str) and ctype.upper().startswith("FARGATE")
+        choices = ctx.instance_choices(ev(resources, "instance_type"), Location(resources.path, resources.line_of("instance_type")), batch=True)
+        for conf in resources.children("ec2_configuration"):
+            override = ev(conf, "image_id_override")
+            if override is not None:
+                ami = ctx.ami(override, Location(conf.path, conf.line_of("image_id_override")))
+        if not ami.arch.known and resources.attr("image_id") is not None:
+            ami = ctx.ami(ev(resources, "image_id"), Location(resources.path, resources.line_of("image_id")))
+        lt = resources.child("launch_template")
+        if lt is not None:
+            template = launch_template_of(ctx, res.instance, lt)
+            if template is not None:
+                details["launch_template"] = template.address
+                if not ami.arch.known:
+                    ami = template_ami(ctx, template)
+    _capacity(ctx, res, choices, ami, details)
+
+
+def _capacity(ctx: Context, res: Resource, choices: list[InstanceChoice], ami: AmiFact, details: dict[str, Any], name: str = "") -> Capacity:
+    if ami.evidence:
+        details.update(ami_evidence=ami.evidence, ami_verified=ami.verified)
+    capacity = Capacity(
+        kind=res.block.labels[0],
+        name=name or res.address,
+        location=res.loc(),
+        instance_types=choices,
+        ami_arch=ami.arch,
+        ami_location=ami.location,
+        details=details,
+    )
+    ctx.facts.capacities.append(capacity)
+    return capacity
+
+
+def launch_template_of(ctx: Context, instance: ModuleInstance, spec: Any) -> Resource | None:
+    """The aws_launch_template a `launch_template { id | name }` block (or spec object) points at."""
+    for key in ("id", "launch_template_id", "name", "launch_template_name"):
+        value = instance.eval_attr(spec, key) if hasattr(spec, "attrs") else None
+        if value is None:
+            continue
+        found = ctx.referenced(value, "aws_launch_template")
+        if found:
+            return found[0]
+        by_name = ctx.by_name(instance, "aws_launch_template", value)
+        if by_name is not None:
+            return by_name
+    return None
+
+
+def template_ami(ctx: Context, template: Resource) -> AmiFact:
+    if template.block.attr("image_id") is None:
+        return AmiFact(ArchFact.unknown(), None)
+    return ctx.ami(template.eval("image_id"), template.loc("image_id"))
+
+
+def template_choices(ctx: Context, template: Resource) -> list[InstanceChoice]:
+    return ctx.instance_choices(template.eval("instance_type"), template.loc("instance_type"))
+
+
+def launch_template(ctx: Context, res: Resource) -> None:
+    _capacity(ctx, res, template_choices(ctx, res), template_ami(ctx, res), {})
+
+
+def ec2_instance(ctx: Context, res: Resource) -> None:
+    choices = ctx.instance_choices(res.eval("instance_type"), res.loc("instance_type"))
+    ami = ctx.ami(res.eval("ami"), res.loc("ami")) if res.block.attr("ami") is not None else AmiFact(ArchFact.unknown(), None)
+    details: dict[str, Any] = {}
+    spec = res.block.child("launch_template")
+    template = launch_template_of(ctx, res.instance, spec) if spec is not None else None
+    if template is not None:
+        details["launch_template"] = template.address
+    _capacity(ctx, res, choices, ami, details)
+
+
+def autoscaling_group(ctx: Context, res: Resource) -> None:
+    """One capacity for the group (its own instance types against its launch template's AMI), and
+    one per `override` that brings its own launch template (so its own AMI)."""
+    details: dict[str, Any] = {}
+    choices: list[InstanceChoice] = []
+    template: Resource | None = None
+    spec = res.block.child("launch_template")
+    if spec is not None:
+        template = launch_template_of(ctx, res.instance, spec)
+    policy = res.block.child("mixed_instances_policy")
+    overrides = []
+    if policy is not None:
+        lt_block = policy.child("launch_template")
+        if lt_block is not None:
+            main_spec = lt_block.child("launch_template_specification")
+            if main_spec is not None:
+                template = launch_template_of(ctx, res.instance, main_spec) or template
+            overrides = lt_block.children("override")
+    for index, override in enumerate(overrides):
+        own_choices = ctx.instance_choices(res.instance.eval_attr(override, "instance_type"), Location(override.path, override.line_of("instance_type")))
+        own_spec = override.child("launch_template_specification")
+        own_template = launch_template_of(ctx, res.instance, own_spec) if own_spec is not None else None
+        if own_template is not None:
+            _capacity(ctx, res, own_choices, template_ami(ctx, own_template), {"launch_template": own_template.address, "override_of": res.address}, name=f"{res.address}.override[{index}]")
+        else:
+            choices.extend(own_choices)
+    if template is not None:
+        details["launch_template"] = template.address
+    ami = template_ami(ctx, template) if template is not None else AmiFact(ArchFact.unknown(), None)
+    _capacity(ctx, res, choices, ami, details)
+
+
+def host_archs(ctx: Context, group: Resource) -> tuple[ArchFact, Location | None]:
+    """Architecture of the instances an auto scaling group launches (instance types first, then AMI)."""
+    caps = [c for c in ctx.facts.capacities if c.name == group.address or c.details.get("override_of") == group.address]
+    choices = [i for c in caps for i in c.instance_types]
+    template_addr = next((c.details.get("launch_template") for c in caps if c.name == group.address), None)
+    template = ctx.resource(template_addr) if template_addr else None
+    if not choices and template is not None:
+        choices = template_choices(ctx, template)
+    archs = {i.arch for i in choices}
+    if choices and None not in archs:
+        names = ", ".join(sorted({i.instance_type for i in choices}))
+        return ArchFact.derived(*sorted(a for a in archs if a), note=f"instance types {names}"), choices[0].location
+    if not choices and template is not None:
+        ami = template_ami(ctx, template)
+        if ami.arch.known and ami.verified:
+            return ami.arch, ami.location
+    return ArchFact.unknown(), None
+
+
+_HANDLERS = {
+    "aws_lambda_function": lambda_function,
+    "aws_apprunner_service": apprunner_service,
+    "aws_batch_job_definition": batch_job_definition,
+    "aws_batch_compute_environment": batch_compute_environment,
+    "aws_launch_template": launch_template,
+    "aws_instance": ec2_instance,
+    "aws_autoscaling_group": autoscaling_group,
+}
+
+
+def produce(ctx: Context, instance: ModuleInstance) -> None:
+    for block in instance.definition.of_type("resource"):
+        handler = _HANDLERS.get(block.labels[0]) if block.labels else None
+        res = ctx.resource(instance.prefix + ".".join(block.labels)) if handler else None
+        if handler is not None and res is not None:
+            handler(ctx, res)

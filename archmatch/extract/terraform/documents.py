@@ -1,0 +1,101 @@
+"""JSON documents inside Terraform attributes: ECS `container_definitions`, Batch
+`container_properties`, written as `jsonencode(...)`, a JSON string/heredoc, or `file()` /
+`templatefile()` of a JSON file inside the scan root. Values keep the line they were written on."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from archmatch.extract import yamlsafe
+from archmatch.extract.terraform.ast import Call, Expr, ObjectExpr, TupleExpr
+from archmatch.extract.terraform.context import Resource, root_relative
+from archmatch.extract.terraform.values import Unknown
+from archmatch.model import Location
+
+
+@dataclass
+class Field:
+    value: Any  # evaluated value (may be Unknown)
+    location: Location
+
+
+def _from_exprs(res: Resource, expr: Expr, keys: tuple[str, ...]) -> dict[str, Field]:
+    """Fields of one object written in HCL (jsonencode argument), each with its own line."""
+    out: dict[str, Field] = {}
+    if not isinstance(expr, ObjectExpr):
+        return out
+    for key, value in expr.items:
+        if isinstance(key, str) and key in keys:
+            out[key] = Field(res.instance.eval(value), Location(res.block.path, value.line))
+    return out
+
+
+def _from_json(data: Any, path: str, lines: dict[str, list[int]], seen: dict[str, int], fallback: int, keys: tuple[str, ...]) -> dict[str, Field]:
+    out: dict[str, Field] = {}
+    if isinstance(data, dict):
+        for key in keys:
+            if key in data:
+                found, index = lines.get(key, []), seen.get(key, 0)
+                seen[key] = index + 1
+                out[key] = Field(data[key], Location(path, found[index] if index < len(found) else fallback))
+    return out
+
+
+def _key_lines(text: str, keys: tuple[str, ...], first_line: int) -> dict[str, list[int]]:
+    """Lines of each `"key":` in a JSON text, in order; the n-th object takes the n-th line."""
+    out: dict[str, list[int]] = {}
+    for key in keys:
+        pattern = re.compile(r'"' + re.escape(key) + r'"\s*:')
+        out[key] = [first_line + text.count("\n", 0, m.start()) for m in pattern.finditer(text)]
+    return out
+
+
+def _json_text(text: str) -> Any:
+    try:
+        return yamlsafe.load(text)
+    except yamlsafe.YamlError:
+        try:
+            return json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            return None
+
+
+def objects(res: Resource, attr: str, keys: tuple[str, ...], many: bool) -> list[dict[str, Field]] | None:
+    """The JSON object(s) of an attribute as {key: Field}; None when not statically readable."""
+    attribute = res.block.attr(attr)
+    if attribute is None:
+        return None
+    expr = attribute.expr
+    if isinstance(expr, Call) and expr.name == "jsonencode" and len(expr.args) == 1:
+        arg = expr.args[0]
+        items = arg.items if isinstance(arg, TupleExpr) else [arg]
+        if all(isinstance(i, ObjectExpr) for i in items):
+            return [_from_exprs(res, i, keys) for i in items]
+        value = res.instance.eval(arg)
+        return None if isinstance(value, Unknown) or value is None else _shape(value, res.block.path, {}, attribute.line, keys, many)
+    if isinstance(expr, Call) and expr.name in ("file", "templatefile") and expr.args:
+        path = root_relative(res.instance, res.instance.eval(expr.args[0]))
+        value = res.instance.eval(expr)
+        if path is None or not isinstance(value, str):
+            return None
+        return _shape(_json_text(value), path, _key_lines(value, keys, 1), 1, keys, many)
+    value = res.instance.eval(expr)
+    if isinstance(value, str):
+        # a JSON heredoc starts on the line after the attribute
+        first = attribute.line + 1 if "\n" in value else attribute.line
+        return _shape(_json_text(value), res.block.path, _key_lines(value, keys, first), attribute.line, keys, many)
+    if isinstance(value, Unknown) or value is None:
+        return None
+    return _shape(value, res.block.path, {}, attribute.line, keys, many)
+
+
+def _shape(data: Any, path: str, lines: dict[str, list[int]], line: int, keys: tuple[str, ...], many: bool) -> list[dict[str, Field]] | None:
+    seen: dict[str, int] = {}
+    if many and isinstance(data, list):
+        return [_from_json(d, path, lines, seen, line, keys) for d in data]
+    if isinstance(data, dict):
+        return [_from_json(data, path, lines, seen, line, keys)]
+    return None

@@ -1,0 +1,132 @@
+"""ECS task definitions and the capacity that runs them:
+service -> capacity provider strategy (or cluster default strategy) -> capacity provider -> ASG ->
+launch template instance types / AMI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archmatch.extract.terraform import documents
+from archmatch.extract.terraform.compute import host_archs
+from archmatch.extract.terraform.context import Context, Resource
+from archmatch.extract.terraform.hcl import Block
+from archmatch.extract.terraform.module import ModuleInstance
+from archmatch.extract.terraform.values import refs_of
+from archmatch.model import Location, Workload
+from archmatch.platforms import AMD64
+
+FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
+
+
+def os_family_of(value: Any) -> str:
+    if value is None:
+        return "linux"
+    if isinstance(value, str):
+        upper = value.upper()
+        return "windows" if upper.startswith("WINDOWS") else "linux" if upper == "LINUX" else "unknown"
+    return "unknown"
+
+
+def _services(ctx: Context, task: Resource) -> list[Resource]:
+    return [
+        r
+        for r in ctx.resources.values()
+        if r.block.type == "resource" and r.block.labels[0] == "aws_ecs_service" and task.address in refs_of(r.eval("task_definition"))
+    ]
+
+
+def _strategy(ctx: Context, service: Resource) -> list[tuple[Any, Block]]:
+    entries = [(service.instance.eval_attr(b, "capacity_provider"), b) for b in service.block.children("capacity_provider_strategy")]
+    if entries:
+        return entries
+    cluster_refs = refs_of(service.eval("cluster"))
+    for res in ctx.resources.values():
+        if res.block.labels[0] == "aws_ecs_cluster_capacity_providers" and refs_of(res.eval("cluster_name")) & cluster_refs:
+            return [(res.instance.eval_attr(b, "capacity_provider"), b) for b in res.block.children("default_capacity_provider_strategy")]
+    return []
+
+
+def _provider_group(ctx: Context, service: Resource, provider: Any) -> Resource | None:
+    found = ctx.referenced(provider, "aws_ecs_capacity_provider") or [
+        r for r in [ctx.by_name(service.instance, "aws_ecs_capacity_provider", provider)] if r is not None
+    ]
+    for cp in found:
+        asg_block = cp.block.child("auto_scaling_group_provider")
+        if asg_block is None:
+            continue
+        groups = ctx.referenced(cp.instance.eval_attr(asg_block, "auto_scaling_group_arn"), "aws_autoscaling_group")
+        if groups:
+            return groups[0]
+    return None
+
+
+def _hosting(ctx: Context, task: Resource, details: dict[str, Any]) -> None:
+    services = _services(ctx, task)
+    details["services"] = [s.address for s in services]
+    for service in services:
+        launch_type = service.eval("launch_type")
+        if isinstance(launch_type, str):
+            details["launch_type"] = launch_type.upper()
+        for provider, block in _strategy(ctx, service):
+            if isinstance(provider, str) and provider.upper() in FARGATE_PROVIDERS:
+                details.setdefault("capacity_providers", []).append(provider.upper())
+                continue
+            group = _provider_group(ctx, service, provider)
+            if group is None:
+                continue
+            arch, location = host_archs(ctx, group)
+            details.setdefault("capacity_providers", []).append(group.address)
+            if arch.known:
+                details["capacity_arch"] = arch
+                details["capacity_location"] = location or Location(block.path, block.line)
+                details["capacity_name"] = group.address
+                return
+
+
+def task_definition(ctx: Context, res: Resource) -> None:
+    platform = res.block.child("runtime_platform")
+    ev = res.instance.eval_attr
+    cpu = ev(platform, "cpu_architecture") if platform is not None else None
+    cpu_loc = Location(platform.path, platform.line_of("cpu_architecture")) if platform is not None else res.loc()
+    arch, arch_loc = ctx.arch_fact(cpu, cpu_loc, AMD64, "runtime_platform.cpu_architecture")
+    os_value = ev(platform, "operating_system_family") if platform is not None else None
+    compat = res.eval("requires_compatibilities")
+    containers = documents.objects(res, "container_definitions", ("image", "name"), many=True) or []
+    images = [ctx.image_ref(c["image"].value, c["image"].location) for c in containers if "image" in c]
+    details: dict[str, Any] = {"requires_compatibilities": [str(c).upper() for c in compat] if isinstance(compat, list) else None}
+    if platform is not None and platform.attr("operating_system_family") is not None:
+        details["os_family_location"] = Location(platform.path, platform.line_of("operating_system_family"))
+    _hosting(ctx, res, details)
+    details["fargate"] = is_fargate(details)
+    ctx.facts.workloads.append(
+        Workload(
+            kind="aws_ecs_task_definition",
+            name=res.address,
+            service="ecs",
+            location=res.loc(),
+            arch=arch,
+            arch_location=arch_loc,
+            images=images,
+            os_family=os_family_of(os_value),
+            arch_syntax="tf-ecs",
+            details=details,
+        )
+    )
+
+
+def is_fargate(details: dict[str, Any]) -> bool:
+    compat = details.get("requires_compatibilities") or []
+    providers = details.get("capacity_providers") or []
+    if details.get("launch_type") == "FARGATE":
+        return True
+    if providers and all(p in FARGATE_PROVIDERS for p in providers):
+        return True
+    return bool(compat) and set(compat) == {"FARGATE"}
+
+
+def produce(ctx: Context, instance: ModuleInstance) -> None:
+    for block in instance.definition.of_type("resource"):
+        if block.labels[:1] == ["aws_ecs_task_definition"]:
+            res = ctx.resource(instance.prefix + ".".join(block.labels))
+            if res is not None:
+                task_definition(ctx, res)

@@ -1,0 +1,207 @@
+"""Terraform modules (the .tf files of one folder) and their instances with bound inputs.
+
+A root module takes its variables from `terraform.tfvars` / `*.auto.tfvars`, then defaults; a
+local child module (`source = "./modules/x"`) takes them from the calling block. Resources inside
+a child instance are addressed `module.<name>.<type>.<name>`, as Terraform does.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from archmatch.extract.terraform.ast import Expr
+from archmatch.extract.terraform.evaluate import Evaluator
+from archmatch.extract.terraform.hcl import Attribute, Block
+from archmatch.extract.terraform.values import Handle, Namespace, Unknown
+
+MAX_MODULE_DEPTH = 8
+
+
+@dataclass
+class ModuleDef:
+    folder: str  # root-relative, "" for the scan root
+    blocks: list[Block] = field(default_factory=list)
+    tfvars: dict[str, Attribute] = field(default_factory=dict)
+
+    def of_type(self, block_type: str) -> list[Block]:
+        return [b for b in self.blocks if b.type == block_type]
+
+    def resource(self, rtype: str, name: str, kind: str = "resource") -> Block | None:
+        return next((b for b in self.blocks if b.type == kind and b.labels == [rtype, name]), None)
+
+    def resource_types(self) -> set[str]:
+        return {b.labels[0] for b in self.blocks if b.type == "resource" and b.labels}
+
+    def named(self, block_type: str, name: str) -> Block | None:
+        return next((b for b in self.blocks if b.type == block_type and b.labels[:1] == [name]), None)
+
+    def local_attr(self, name: str) -> Attribute | None:
+        for block in self.of_type("locals"):
+            if name in block.attrs:
+                return block.attrs[name]
+        return None
+
+
+def local_module_folder(parent: str, source: str) -> str | None:
+    """Root-relative folder of a `./` or `../` module source, or None if it leaves the scan root."""
+    if not source.startswith(("./", "../")):
+        return None
+    joined = posixpath.normpath(posixpath.join(parent or ".", source))
+    if joined == ".":
+        return ""
+    if joined.startswith("../") or joined == "..":
+        return None
+    return joined
+
+
+class ModuleInstance:
+    """A module with its variable values: the scope expressions are evaluated in."""
+
+    def __init__(
+        self,
+        definition: ModuleDef,
+        modules: dict[str, ModuleDef],
+        read_file: Callable[[str], str | None],
+        prefix: str = "",
+        inputs: dict[str, Any] | None = None,
+        chain: tuple[str, ...] = (),
+    ):
+        self.definition = definition
+        self.modules = modules
+        self._read_file = read_file
+        self.prefix = prefix  # "" or "module.a." (nested: "module.a.module.b.")
+        self.inputs = inputs  # None for a root module
+        self.chain = (*chain, definition.folder)
+        self._locals: dict[str, Any] = {}
+        self._busy: set[str] = set()
+        self._children: dict[str, ModuleInstance | None] = {}
+        self._resource_types = definition.resource_types()
+
+    # --- evaluation --------------------------------------------------------------------------
+    def eval(self, expr: Expr | None) -> Any:
+        return Evaluator(self).eval(expr)
+
+    def eval_attr(self, block: Block, name: str) -> Any:
+        attr = block.attr(name)
+        return self.eval(attr.expr) if attr is not None else None
+
+    def read_file(self, path: str) -> str | None:
+        return self._read_file(path)
+
+    def _guarded(self, key: str, text: str, compute: Callable[[], Any]) -> Any:
+        if key in self._busy:
+            return Unknown("${" + text + "}")
+        self._busy.add(key)
+        try:
+            return compute()
+        finally:
+            self._busy.discard(key)
+
+    def lookup(self, namespace: tuple[str, ...], name: str, text: str) -> Any:
+        if not namespace:
+            if name in ("var", "local", "module", "data", "path", "terraform") or name in self._resource_types:
+                return Namespace((name,))
+            return Unknown("${" + text + "}")
+        head = namespace[0]
+        if head == "var":
+            return self._guarded("var." + name, text, lambda: self.variable(name, text))
+        if head == "local":
+            if name not in self._locals:
+                attr = self.definition.local_attr(name)
+                if attr is None:
+                    return Unknown("${" + text + "}")
+                self._locals[name] = self._guarded("local." + name, text, lambda: self.eval(attr.expr))
+            return self._locals[name]
+        if head == "path":
+            # like Terraform: relative to the root module folder (the working directory)
+            module_path = posixpath.relpath(self.definition.folder or ".", self.chain[0] or ".")
+            return {"module": module_path, "root": ".", "cwd": "."}.get(name, Unknown("${" + text + "}"))
+        if head == "module":
+            return Handle(f"{self.prefix}module.{name}", f"module.{name}")
+        if head == "data" and len(namespace) == 1:
+            return Namespace(("data", name))
+        if head == "data":
+            local = f"data.{namespace[1]}.{name}"
+            return Handle(self.prefix + local, local)
+        if head in self._resource_types:
+            local = f"{head}.{name}"
+            return Handle(self.prefix + local, local)
+        return Unknown("${" + text + "}")
+
+    def variable(self, name: str, text: str) -> Any:
+        if self.inputs is not None and name in self.inputs:
+            return self.inputs[name]
+        if self.inputs is None and name in self.definition.tfvars:
+            return Evaluator(_ConstScope(self)).eval(self.definition.tfvars[name].expr)
+        block = self.definition.named("variable", name)
+        if block is not None and block.attr("default") is not None:
+            return Evaluator(_ConstScope(self)).eval(block.attrs["default"].expr)
+        return Unknown("${" + text + "}")
+
+    def handle_attr(self, handle: Handle, attr: str, text: str) -> Any:
+        if handle.local.startswith("module."):
+            return self._module_output(handle, attr, text)
+        kind, rtype, name = ("data", *handle.local.split(".")[1:3]) if handle.local.startswith("data.") else ("resource", *handle.local.split(".")[:2])
+        block = self.definition.resource(rtype, name, kind)
+        refs = frozenset({handle.address})
+        if block is None or block.attr(attr) is None:
+            return Unknown("${" + text + "}", refs)
+        value = self._guarded(f"{handle.local}.{attr}", text, lambda: self.eval(block.attrs[attr].expr))
+        return _with_refs(value, refs)
+
+    # --- child modules -------------------------------------------------------------------------
+    def child(self, name: str) -> ModuleInstance | None:
+        if name in self._children:
+            return self._children[name]
+        self._children[name] = None
+        call = self.definition.named("module", name)
+        source = self.eval_attr(call, "source") if call is not None else None
+        folder = local_module_folder(self.definition.folder, source) if isinstance(source, str) else None
+        if call is None or folder is None or folder not in self.modules or folder in self.chain or len(self.chain) >= MAX_MODULE_DEPTH:
+            return None
+        inputs = {k: self.eval(a.expr) for k, a in call.attrs.items() if k not in _META_ARGS}
+        child = ModuleInstance(self.modules[folder], self.modules, self._read_file, f"{self.prefix}module.{name}.", inputs, self.chain)
+        self._children[name] = child
+        return child
+
+    def _module_output(self, handle: Handle, attr: str, text: str) -> Any:
+        name = handle.local.split(".")[1]
+        refs = frozenset({handle.address})
+        child = self.child(name)
+        output = child.definition.named("output", attr) if child is not None else None
+        if child is None or output is None:
+            return Unknown("${" + text + "}", refs)
+        value = self._guarded(f"{handle.local}.{attr}", text, lambda: child.eval_attr(output, "value"))
+        return _with_refs(value, refs)
+
+
+_META_ARGS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+
+
+class _ConstScope:
+    """Variable defaults and tfvars are constants: no references allowed."""
+
+    def __init__(self, instance: ModuleInstance):
+        self.instance = instance
+
+    def lookup(self, namespace: tuple[str, ...], name: str, text: str) -> Any:
+        return Unknown("${" + text + "}")
+
+    def handle_attr(self, handle: Handle, attr: str, text: str) -> Any:
+        return Unknown("${" + text + "}")
+
+    def read_file(self, path: str) -> str | None:
+        return self.instance.read_file(path)
+
+
+def _with_refs(value: Any, refs: frozenset[str]) -> Any:
+    from archmatch.extract.terraform.values import TStr
+
+    if isinstance(value, Unknown):
+        return Unknown(value.text, value.refs | refs)
+    if isinstance(value, str):
+        return TStr.of(value, getattr(value, "refs", frozenset()) | refs)
+    return value

@@ -1,0 +1,151 @@
+"""Hadolint's configuration, read the way Hadolint 2.15.1 reads it, for `archmatch dockerfile`.
+
+Sources, later ones winning for single values and adding up for lists (checked against the real
+binary: `--ignore` and `HADOLINT_IGNORE` add to the file's `ignored`, although Hadolint's help says
+the command line replaces it):
+
+1. `.hadolint.yaml` / `.hadolint.yml` in the current directory, else in the user's config folders
+   (or the file given with `-c/--config`);
+2. the `HADOLINT_*` environment variables and `NO_COLOR`;
+3. the command line.
+
+Hadolint's severity order is error > warning > info > style > ignore/none. A finding fails the run
+when it is at or above the threshold; with `none` or `ignore` every finding fails (as Hadolint does).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LEVELS = ("error", "warning", "info", "style")
+THRESHOLDS = (*LEVELS, "ignore", "none")
+_RANK = {"error": 0, "warning": 1, "info": 2, "style": 3, "ignore": 4, "none": 4}
+CONFIG_NAMES = (".hadolint.yaml", ".hadolint.yml")
+
+
+class HadolintConfigError(Exception):
+    pass
+
+
+@dataclass
+class HadolintConfig:
+    ignored: set[str] = field(default_factory=set)
+    overrides: dict[str, str] = field(default_factory=dict)  # code -> level
+    failure_threshold: str = "info"
+    no_fail: bool = False
+    no_color: bool = False
+    format: str = "tty"
+    disable_ignore_pragma: bool = False
+    source: str | None = None
+
+    def level(self, code: str, default: str) -> str:
+        return self.overrides.get(code, default)
+
+    def fails(self, level: str) -> bool:
+        return _RANK[level] <= _RANK[self.failure_threshold]
+
+
+def user_config_candidates(env: Mapping[str, str]) -> list[Path]:
+    home = Path(env.get("HOME", str(Path.home())))
+    xdg = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
+    out = []
+    for name in ("hadolint.yaml", "hadolint.yml"):
+        out += [xdg / name, home / ".config" / name, home / ".hadolint" / name]
+    out += [home / "hadolint" / "config.yaml", home / ".hadolint.yaml", home / ".hadolint.yml"]
+    return out
+
+
+def find_config(explicit: str | None, cwd: Path, env: Mapping[str, str]) -> Path | None:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise HadolintConfigError(f"config file not found: {explicit}")
+        return path
+    for path in [cwd / name for name in CONFIG_NAMES] + user_config_candidates(env):
+        if path.is_file():
+            return path
+    return None
+
+
+def _codes(value: Any, key: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise HadolintConfigError(f"`{key}` must be a list of rule codes")
+    return [v.strip() for v in value if v.strip()]
+
+
+def _threshold(value: Any, source: str) -> str:
+    if value not in THRESHOLDS:
+        raise HadolintConfigError(f"{source}: failure threshold must be one of {', '.join(THRESHOLDS)}, not {value!r}")
+    return str(value)
+
+
+def apply_file(cfg: HadolintConfig, path: Path) -> None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise HadolintConfigError(f"{path}: cannot read: {exc}") from None
+    if not isinstance(data, dict):
+        raise HadolintConfigError(f"{path}: top level must be a mapping")
+    cfg.source = str(path)
+    cfg.ignored |= set(_codes(data.get("ignored"), "ignored"))
+    override = data.get("override") or {}
+    if not isinstance(override, dict):
+        raise HadolintConfigError(f"{path}: `override` must map a level to rule codes")
+    for level, codes in override.items():
+        if level not in LEVELS:
+            raise HadolintConfigError(f"{path}: unknown level {level!r} in `override`")
+        for code in _codes(codes, f"override.{level}"):
+            cfg.overrides[code] = level
+    if "failure-threshold" in data:
+        cfg.failure_threshold = _threshold(data["failure-threshold"], str(path))
+    cfg.no_fail = bool(data.get("no-fail", cfg.no_fail))
+    cfg.no_color = bool(data.get("no-color", cfg.no_color))
+    cfg.disable_ignore_pragma = bool(data.get("disable-ignore-pragma", cfg.disable_ignore_pragma))
+    if data.get("format"):
+        cfg.format = str(data["format"])
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _split(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def apply_env(cfg: HadolintConfig, env: Mapping[str, str]) -> None:
+    if "HADOLINT_NOFAIL" in env:
+        cfg.no_fail = _truthy(env["HADOLINT_NOFAIL"])
+    if env.get("HADOLINT_FORMAT"):
+        cfg.format = env["HADOLINT_FORMAT"]
+    if env.get("HADOLINT_FAILURE_THRESHOLD"):
+        cfg.failure_threshold = _threshold(env["HADOLINT_FAILURE_THRESHOLD"], "HADOLINT_FAILURE_THRESHOLD")
+    for level in LEVELS:
+        for code in _split(env.get(f"HADOLINT_OVERRIDE_{level.upper()}", "")):
+            cfg.overrides[code] = level
+    cfg.ignored |= set(_split(env.get("HADOLINT_IGNORE", "")))
+    if "HADOLINT_DISABLE_IGNORE_PRAGMA" in env:
+        cfg.disable_ignore_pragma = _truthy(env["HADOLINT_DISABLE_IGNORE_PRAGMA"])
+    if "NO_COLOR" in env:  # any value, even empty, turns colour off (as in Hadolint)
+        cfg.no_color = True
+
+
+def load(explicit: str | None = None, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> HadolintConfig:
+    """The configuration from the file and the environment (the command line is applied by the caller)."""
+    env = os.environ if env is None else env
+    cfg = HadolintConfig()
+    path = find_config(explicit, cwd or Path.cwd(), env)
+    if path is not None:
+        apply_file(cfg, path)
+    apply_env(cfg, env)
+    return cfg

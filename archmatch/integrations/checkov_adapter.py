@@ -1,0 +1,231 @@
+"""archmatch rules as Checkov checks (`checkov --external-checks-dir $(archmatch checks-dir)`).
+
+One Checkov check per rule and framework, made from the rule's metadata (`checkov:` in its YAML):
+`CKV_ARCH_<n>`, name, guideline (the rule's help URI) and severity. The rule logic is not
+repeated: a check finds the scan root, runs the same repository analysis as `archmatch scan`
+(once per Checkov process; Checkov forks a process per framework), and maps the findings of its
+rule onto the resource Checkov hands it:
+
+* FAILED when a finding of the rule is in the resource's file and names the resource (`entity`
+  equals the Terraform address, the CloudFormation logical id, or the name of a workload archmatch
+  found inside the resource's lines) or lies within the resource's lines; also when the finding
+  is elsewhere (a cross-file finding at a build) and one of its related locations lies within the
+  resource. A Dockerfile is one resource: every finding in the file counts.
+* PASSED otherwise: the check is only registered for resource types the rule covers.
+* UNKNOWN when the resource's file or scan root cannot be found (Checkov does not report it).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archmatch.integrations.checkov_scope import current_scope, resolve_file, scan_root
+from archmatch.model import Finding, RepoFacts
+from archmatch.rules import Rule, RuleMeta, all_rules
+
+log = logging.getLogger("archmatch.checkov")
+
+CHECKOV_SEVERITY = {"error": "HIGH", "warning": "MEDIUM", "info": "LOW", "style": "LOW"}
+SUPPORTED_FRAMEWORKS = ("terraform", "cloudformation", "dockerfile", "kubernetes", "serverless")
+
+
+Entity = tuple[str, str, int]  # (name, path, line) of a workload or capacity archmatch found
+
+
+@dataclass
+class Analysis:
+    findings: dict[str, list[Finding]]  # rule id -> findings (paths relative to the root)
+    entities: list[Entity]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What a check learns about the resource Checkov hands it."""
+
+    reported_path: str
+    names: frozenset[str] = frozenset()
+    span: tuple[int, int] = (0, 0)  # 1-based, inclusive; (0, 0) is the whole file
+    dockerfile_instructions: list[dict[str, Any]] = field(default_factory=list, hash=False, compare=False)
+
+    def covers(self, line: int) -> bool:
+        start, end = self.span
+        return (start, end) == (0, 0) or start <= line <= end
+
+
+_ANALYSES: dict[tuple[Path, tuple[str, ...] | None], Analysis | None] = {}
+
+
+def analysis_for(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
+    """The repository analysis of `root`, computed once per process (None if it failed)."""
+    key = (root, only)
+    if key not in _ANALYSES:
+        _ANALYSES[key] = _analyse(root, only)
+    return _ANALYSES[key]
+
+
+def _analyse(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
+    from archmatch.config import Config, ConfigError, load_config
+    from archmatch.engine import analyze, evaluate
+    from archmatch.integrations import checkov_cache
+    from archmatch.repo import ScanOptions, discover
+
+    try:
+        config = load_config(None, [root])
+    except ConfigError as exc:
+        log.warning("archmatch: %s; using the default configuration", exc)
+        config = Config()
+    files = sorted(only) if only is not None else discover(root, ScanOptions(excludes=list(config.excludes)), [])
+    key = checkov_cache.cache_key(root, only, files, config.path)
+    cached = checkov_cache.read(key)
+    if cached is not None:
+        found = checkov_cache.load_findings(cached["findings"])
+        entities = [tuple(e) for e in cached["entities"]]
+    else:
+        try:
+            facts, repo = analyze(root, config, list(only) if only is not None else None)
+            found, _ = evaluate(facts, repo, config)
+        except Exception:  # Checkov would swallow it; say so and leave the resources UNKNOWN
+            log.warning("archmatch: analysis of %s failed", root, exc_info=True)
+            return None
+        entities = entities_of(facts)
+        checkov_cache.write(key, {"findings": checkov_cache.dump_findings(found), "entities": entities})
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in found:
+        by_rule.setdefault(finding.rule_id, []).append(finding)
+    return Analysis(by_rule, entities)  # type: ignore[arg-type]
+
+
+def entities_of(facts: RepoFacts) -> list[Entity]:
+    return [(item.name, item.location.path, item.location.line) for item in [*facts.workloads, *facts.capacities]]
+
+
+def _names_inside(entities: list[Entity], rel: str, resource: Resource) -> set[str]:
+    """Names of the workloads and capacities archmatch found within the resource's lines."""
+    if resource.span == (0, 0):
+        return set()
+    return {name for name, path, line in entities if path == rel and resource.covers(line)}
+
+
+def matching_findings(findings: Iterable[Finding], rel: str, resource: Resource, entities: list[Entity]) -> list[Finding]:
+    names = resource.names | _names_inside(entities, rel, resource)
+    out = []
+    for f in findings:
+        if f.location.path == rel:
+            hit = f.entity in names or resource.covers(f.location.line)
+        else:
+            hit = any(r.location.path == rel and resource.span != (0, 0) and resource.covers(r.location.line) for r in f.related)
+        if hit:
+            out.append(f)
+    return out
+
+
+def evaluate_resource(rule_id: str, resource: Resource) -> tuple[str, list[Finding]]:
+    """("FAILED" | "PASSED" | "UNKNOWN", the matching findings)."""
+    scope = current_scope()
+    file = resolve_file(scope, resource.reported_path)
+    if file is None:
+        log.warning("archmatch: cannot find %s under %s", resource.reported_path, [str(d) for d in scope.dirs] or scope.cwd)
+        return "UNKNOWN", []
+    root, only = scan_root(scope, file)
+    analysis = analysis_for(root, only)
+    if analysis is None:
+        return "UNKNOWN", []
+    rel = file.relative_to(root.resolve()).as_posix()
+    hits = matching_findings(analysis.findings.get(rule_id, []), rel, resource, analysis.entities)
+    return ("FAILED" if hits else "PASSED"), hits
+
+
+# --- resources per framework ----------------------------------------------------------------
+
+def _entity_file(entity_path: str) -> str:
+    return entity_path.split(":", 1)[0]
+
+
+def _line(value: Any) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def terraform_resource(conf: dict[str, Any], entity_path: str) -> Resource:
+    address = str(conf.get("__address__", ""))
+    names = {address, re.sub(r"^(module\.[^.]+\.)+", "", address)} - {""}
+    return Resource(_entity_file(entity_path), frozenset(names), (_line(conf.get("__start_line__")), _line(conf.get("__end_line__"))))
+
+
+def cloudformation_resource(conf: dict[str, Any], entity_path: str) -> Resource:
+    logical_id = entity_path.rsplit(":", 1)[-1]
+    props = conf.get("Properties") if isinstance(conf.get("Properties"), dict) else {}
+    reported = str(props.get("__file__") or _entity_file(entity_path))
+    start, end = _line(props.get("__startline__")), _line(props.get("__endline__"))
+    # Checkov's Properties.__startline__ is the line after the logical id's (where `Type` usually is).
+    span = (max(start - 1, 1), end) if start else (0, 0)
+    return Resource(reported, frozenset({logical_id}), span)
+
+
+def kubernetes_resource(conf: dict[str, Any], entity_path: str) -> Resource:
+    meta = conf.get("metadata") if isinstance(conf.get("metadata"), dict) else {}
+    kind, name = str(conf.get("kind", "")), str(meta.get("name", ""))
+    ns = str(meta.get("namespace", "default"))
+    names = {name, f"{kind}/{name}", f"{kind}.{ns}.{name}", f"{ns}/{name}"} if name else set()
+    return Resource(_entity_file(entity_path), frozenset(names), (_line(conf.get("__startline__")), _line(conf.get("__endline__"))))
+
+
+def serverless_resource(conf: dict[str, Any], entity_path: str) -> Resource:
+    start, end = _line(conf.get("__startline__")), _line(conf.get("__endline__"))
+    span = (max(start - 1, 1), end) if start else (0, 0)  # include the function's own key line
+    return Resource(str(conf.get("__file__") or _entity_file(entity_path)), frozenset(), span)
+
+
+def dockerfile_resource(conf: dict[str, list[dict[str, Any]]], entity_path: str) -> Resource:
+    instructions = sorted((i for items in conf.values() for i in items), key=lambda i: i.get("startline", 0))
+    return Resource(_entity_file(entity_path), frozenset(), (0, 0), instructions)
+
+
+def offending_instructions(resource: Resource, hits: list[Finding]) -> list[dict[str, Any]] | None:
+    """The Dockerfile instructions the findings point at (Checkov reports one result per item)."""
+    lines = {f.location.line for f in hits}
+    picked = [i for i in resource.dockerfile_instructions if any(i["startline"] + 1 <= ln <= i["endline"] + 1 for ln in lines)]
+    return picked or None
+
+
+def resources_for(meta: RuleMeta, framework: str) -> list[str]:
+    """Checkov entity types a rule's check registers for in one framework."""
+    listed = meta.checkov_resources
+    if framework == "terraform":
+        return [r for r in listed if re.fullmatch(r"[a-z0-9_]+", r)]
+    if framework == "cloudformation":
+        return [r for r in listed if "::" in r]
+    if framework == "kubernetes":
+        return [r for r in listed if re.fullmatch(r"[A-Z][A-Za-z]+", r)]
+    if framework == "serverless":
+        return ["serverless_aws"]  # Checkov's entity for every function of an AWS service
+    if framework == "dockerfile":
+        return ["*"]  # one call per Dockerfile with all its instructions
+    return []
+
+
+# --- registration ---------------------------------------------------------------------------
+
+_REGISTERED: list[Any] = []
+
+
+def check_name(meta: RuleMeta) -> str:
+    return f"{meta.title} (archmatch {meta.id})"
+
+
+def register_all(rules: Iterable[Rule] | None = None) -> list[Any]:
+    """Instantiate (and so register with Checkov) a check per rule and framework, once per process."""
+    if _REGISTERED:
+        return _REGISTERED
+    from archmatch.integrations import checkov_classes
+
+    for rule in all_rules() if rules is None else rules:
+        for framework in rule.meta.checkov_frameworks:
+            entities = resources_for(rule.meta, framework)
+            if framework in SUPPORTED_FRAMEWORKS and entities:
+                _REGISTERED.append(checkov_classes.make_check(rule.meta, framework, entities))
+    return _REGISTERED

@@ -1,0 +1,99 @@
+"""The Checkov check classes, one per framework. Imported only inside a Checkov process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CfnBase
+from checkov.common.bridgecrew.severities import Severities
+from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.dockerfile.base_dockerfile_check import BaseDockerfileCheck
+from checkov.kubernetes.checks.resource.base_spec_check import BaseK8Check
+from checkov.serverless.checks.function.base_function_check import BaseFunctionCheck
+from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfBase
+
+from archmatch.integrations import checkov_adapter as adapter
+from archmatch.rules import RuleMeta
+
+CATEGORIES = (CheckCategories.GENERAL_SECURITY,)
+_RESULTS = {"FAILED": CheckResult.FAILED, "PASSED": CheckResult.PASSED, "UNKNOWN": CheckResult.UNKNOWN}
+
+
+class _ArchmatchCheck:
+    """Mixin: rule id, severity, and the per-finding messages as Checkov `details`."""
+
+    rule_id: str
+    entity_path: str
+    details: list[str]
+
+    def _setup(self, meta: RuleMeta) -> None:
+        self.rule_id = meta.id
+        self.severity = Severities[adapter.CHECKOV_SEVERITY[meta.severity]]
+
+    def _verdict(self, resource: adapter.Resource) -> tuple[CheckResult, list[Any]]:
+        result, hits = adapter.evaluate_resource(self.rule_id, resource)
+        # Checkov keeps `details` only in the Terraform runner (and writes it into SARIF).
+        self.details.extend(f.message for f in hits)
+        return _RESULTS[result], hits
+
+
+class TerraformCheck(_ArchmatchCheck, TfBase):
+    def __init__(self, meta: RuleMeta, entities: list[str]) -> None:
+        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri)
+        self._setup(meta)
+
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
+        return self._verdict(adapter.terraform_resource(conf, self.entity_path))[0]
+
+
+class CloudFormationCheck(_ArchmatchCheck, CfnBase):
+    def __init__(self, meta: RuleMeta, entities: list[str]) -> None:
+        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri)
+        self._setup(meta)
+
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
+        return self._verdict(adapter.cloudformation_resource(conf, self.entity_path))[0]
+
+
+class KubernetesCheck(_ArchmatchCheck, BaseK8Check):
+    def __init__(self, meta: RuleMeta, entities: list[str]) -> None:
+        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri)
+        self._setup(meta)
+
+    def scan_spec_conf(self, conf: dict[str, Any]) -> CheckResult:
+        return self._verdict(adapter.kubernetes_resource(conf, self.entity_path))[0]
+
+
+class ServerlessCheck(_ArchmatchCheck, BaseFunctionCheck):
+    def __init__(self, meta: RuleMeta, entities: list[str]) -> None:
+        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri)
+        self._setup(meta)
+
+    def scan_function_conf(self, conf: dict[str, Any]) -> CheckResult:
+        return self._verdict(adapter.serverless_resource(conf, self.entity_path))[0]
+
+
+class DockerfileCheck(_ArchmatchCheck, BaseDockerfileCheck):
+    def __init__(self, meta: RuleMeta, entities: list[str]) -> None:
+        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri)
+        self._setup(meta)
+
+    def scan_resource_conf(self, conf: dict[str, list[dict[str, Any]]]) -> tuple[CheckResult, list[dict[str, Any]] | None]:  # type: ignore[override]
+        resource = adapter.dockerfile_resource(conf, self.entity_path)
+        result, hits = self._verdict(resource)
+        if result is CheckResult.FAILED:
+            return result, adapter.offending_instructions(resource, hits)
+        return result, None
+
+
+CLASSES: dict[str, type[_ArchmatchCheck]] = {
+    "terraform": TerraformCheck,
+    "cloudformation": CloudFormationCheck,
+    "kubernetes": KubernetesCheck,
+    "serverless": ServerlessCheck,
+    "dockerfile": DockerfileCheck,
+}
+
+
+def make_check(meta: RuleMeta, framework: str, entities: list[str]) -> Any:
+    return CLASSES[framework](meta, entities)  # type: ignore[call-arg]

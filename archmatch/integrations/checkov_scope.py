@@ -1,0 +1,112 @@
+"""Where a Checkov run is looking: its scan roots and the absolute file behind a check's resource.
+
+Checkov does not hand a check the folder it scans. What a check can see: the `-d` values
+(`bc_integration.scan_dir`), the process's argv (`-f` files) and cwd, and a file path whose form
+differs by framework and mode (`/infra/main.tf` relative to the `-d` root, `repo/k8s/x.yaml`
+relative to the cwd, relative to the common folder of the `-f` files, or absolute). Every
+candidate is tried and the first existing file wins.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT_MARKERS = (".git", ".archmatch.yaml", ".archmatch.yml")
+
+
+@dataclass(frozen=True)
+class Scope:
+    dirs: tuple[Path, ...]  # absolute -d roots
+    files: tuple[Path, ...]  # absolute -f files
+    cwd: Path
+
+
+def _argv_values(argv: list[str], flags: tuple[str, ...]) -> list[str]:
+    """Values of repeatable, multi-valued flags (`-f a b -f c`, `--file=a`)."""
+    out: list[str] = []
+    taking = False
+    for token in argv[1:]:
+        if token in flags:
+            taking = True
+            continue
+        flag, eq, value = token.partition("=")
+        if eq and flag in flags:
+            out.append(value)
+            taking = False
+            continue
+        if token.startswith("-"):
+            taking = False
+        elif taking:
+            out.append(token)
+    return out
+
+
+def current_scope(argv: list[str] | None = None, scan_dirs: list[str] | None = None, cwd: Path | None = None) -> Scope:
+    argv = sys.argv if argv is None else argv
+    cwd = (cwd or Path.cwd()).resolve()
+    if scan_dirs is None:
+        scan_dirs = _checkov_scan_dirs() or _argv_values(argv, ("-d", "--directory"))
+    dirs = tuple((cwd / os.path.expanduser(d)).resolve() for d in scan_dirs)
+    files = tuple((cwd / os.path.expanduser(f)).resolve() for f in _argv_values(argv, ("-f", "--file")))
+    return Scope(dirs, files, cwd)
+
+
+def _checkov_scan_dirs() -> list[str]:
+    try:  # the -d values, also those that came from a .checkov.yaml
+        from checkov.common.bridgecrew.platform_integration import bc_integration
+    except ImportError:
+        return []
+    return [str(d) for d in (bc_integration.scan_dir or [])]
+
+
+def resolve_file(scope: Scope, reported: str) -> Path | None:
+    """The absolute file a check's reported path names, or None."""
+    if not reported:
+        return None
+    rel = reported.lstrip("/")
+    candidates = [Path(reported)] if os.path.isabs(reported) else []
+    candidates += [d / rel for d in scope.dirs]
+    candidates.append(scope.cwd / rel)
+    candidates += [f for f in scope.files if f.as_posix().endswith("/" + rel)]
+    for path in candidates:
+        if path.is_file():
+            return path.resolve()
+    return None
+
+
+def _marker_root(path: Path) -> Path | None:
+    for parent in path.parents:
+        if any((parent / marker).exists() for marker in ROOT_MARKERS):
+            return parent
+    return None
+
+
+def scan_root(scope: Scope, file: Path) -> tuple[Path, tuple[str, ...] | None]:
+    """The folder archmatch analyses for `file`, and the files to limit it to (None: all).
+
+    `-d` scans: the deepest `-d` folder holding the file, or the repository inside it that holds
+    the file (a folder with `.git`: `checkov -d ~/src` analyses each checkout on its own, since
+    images are not linked across repositories). `-f` scans: the repository holding the file (the
+    nearest folder with `.git` or `.archmatch.yaml`), so cross-file rules still see the builds;
+    outside any repository, the common folder of the `-f` files, limited to them.
+    """
+    holders = [d for d in scope.dirs if file == d or d in file.parents]
+    if holders:
+        top = max(holders, key=lambda d: len(d.parts))
+        for parent in file.parents:
+            if parent == top or top not in parent.parents:
+                break
+            if (parent / ".git").exists():
+                return parent, None
+        return top, None
+    marked = _marker_root(file)
+    if marked is not None:
+        return marked, None
+    files = [f for f in scope.files if f.is_file()] or [file]
+    if file not in files:
+        files.append(file)
+    common = Path(os.path.commonpath([str(f.parent) for f in files]))
+    return common, tuple(sorted(f.relative_to(common).as_posix() for f in files))

@@ -1,0 +1,466 @@
+"""ImageBuild extraction from Compose, Bake, GitHub Actions, GitLab CI, scripts, Makefiles, npm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archmatch.extract import builds
+from archmatch.extract.builds._common import platform_fact
+from archmatch.extract.builds.github_actions import runner_host
+from archmatch.model import ImageBuild, Location, RepoFacts
+from archmatch.platforms import ArchFact
+from archmatch.repo import RepoView, ScanOptions, discover
+
+FIXTURES = Path(__file__).parent / "fixtures" / "builds"
+ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def extract(root: Path) -> RepoFacts:
+    facts = RepoFacts(root=root)
+    facts.files = discover(root, ScanOptions(), facts.diagnostics)
+    builds.extract(RepoView(root, facts.files, ScanOptions(), facts.diagnostics), facts)
+    return facts
+
+
+def tree(root: Path, files: dict[str, str]) -> RepoFacts:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return extract(root)
+
+
+def by_name(facts: RepoFacts) -> dict[str, ImageBuild]:
+    return {b.name: b for b in facts.builds}
+
+
+def loc(path: str, line: int) -> Location:
+    return Location(path, line)
+
+
+@pytest.fixture(scope="module")
+def monorepo() -> dict[str, ImageBuild]:
+    facts = extract(FIXTURES / "monorepo")
+    assert facts.diagnostics == []
+    return by_name(facts)
+
+
+@pytest.mark.parametrize(
+    ("values", "fact"),
+    [
+        (["linux/amd64,linux/arm64/v8"], ArchFact.explicit("amd64", "arm64", note="n")),
+        (["linux/arm64", "x86_64"], ArchFact.explicit("amd64", "arm64", note="n")),
+        (["local"], ArchFact.host("n: local")),
+        (["linux/amd"], ArchFact.unknown("unrecognised platform 'linux/amd'")),
+        (["linux/amd64,${{ inputs.extra }}"], ArchFact.unknown("n: linux/amd64,${{ inputs.extra }}")),
+    ],
+)
+def test_platform_lists(values: list[str], fact: ArchFact) -> None:
+    assert platform_fact(values, "n") == fact
+
+
+# --- Compose ------------------------------------------------------------------------------------
+
+
+def test_compose_override_file_supplies_the_service_platform(monorepo: dict[str, ImageBuild]) -> None:
+    assert monorepo["compose service api"] == ImageBuild(
+        source="compose",
+        name="compose service api",
+        location=loc("docker-compose.yml", 2),
+        dockerfile="api/Dockerfile",
+        context="api",
+        platforms=ArchFact.explicit("arm64", note="platform"),
+        platform_location=loc("docker-compose.override.yml", 3),
+        tags=[f"{ECR}/api:v1"],  # TAG from .env, REGISTRY from its ${REGISTRY:-...} default
+        fix_syntax="compose",
+    )
+
+
+def test_compose_build_mapping(monorepo: dict[str, ImageBuild]) -> None:
+    worker = monorepo["compose service worker"]
+    assert (worker.dockerfile, worker.context, worker.target) == ("worker/Dockerfile.worker", "worker", "final")
+    assert worker.platforms == ArchFact.explicit("amd64", "arm64", note="build.platforms")
+    assert worker.platform_location == loc("docker-compose.yml", 10)
+    assert worker.tags == []
+
+
+def test_compose_extra_file_is_merged_with_the_base_only(monorepo: dict[str, ImageBuild]) -> None:
+    prod = monorepo["compose docker-compose.prod.yml service api"]
+    assert prod.location == loc("docker-compose.prod.yml", 2)
+    assert (prod.dockerfile, prod.context) == ("api/Dockerfile", "api")  # build context from the base
+    # build.platforms wins over the override file's platform, which `-f base -f prod` does not load
+    assert prod.platforms == ArchFact.explicit("amd64", note="build.platforms")
+    assert prod.platform_location == loc("docker-compose.prod.yml", 4)
+    assert prod.tags == [f"{ECR}/api:prod"]
+    assert "compose docker-compose.prod.yml service worker" not in monorepo  # prod does not mention it
+
+
+def test_compose_unpinned_unresolved_inline_and_remote(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            "deploy/compose.yaml": (
+                "services:\n"
+                "  plain:\n"
+                "    build: .\n"
+                "  expr:\n"
+                "    build: {context: ../app, dockerfile: docker/Dockerfile}\n"
+                "    platform: ${PLATFORM}\n"
+                "  inline:\n"
+                "    build:\n"
+                "      dockerfile_inline: FROM alpine\n"
+                "      provenance: true\n"
+                "  remote:\n"
+                "    build: https://github.com/org/repo.git#main\n"
+                "  escape:\n"
+                "    build: ../../elsewhere\n"
+            ),
+        },
+    )
+    got = by_name(facts)
+    plain = got["compose service plain"]
+    assert (plain.context, plain.dockerfile) == ("deploy", "deploy/Dockerfile")
+    assert plain.platforms == ArchFact.host("no platform: the machine that runs docker compose decides")
+    assert plain.platform_location is None
+    expr = got["compose service expr"]
+    assert (expr.context, expr.dockerfile) == ("app", "app/docker/Dockerfile")
+    assert expr.platforms == ArchFact.unknown("platform: ${PLATFORM}")
+    assert expr.platform_location == loc("deploy/compose.yaml", 6)
+    inline = got["compose service inline"]
+    assert (inline.dockerfile, inline.attestations) == (None, True)
+    assert (got["compose service remote"].context, got["compose service remote"].dockerfile) == (None, None)
+    assert (got["compose service escape"].context, got["compose service escape"].dockerfile) == (None, None)
+
+
+def test_compose_malformed_files_give_diagnostics(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            "a/docker-compose.yml": "services:\n  api:\n    build: [unclosed\n",
+            "b/compose.yml": "services:\n  - api\n",
+            "c/compose.yaml": "services:\n  api:\n    build: .\n    platform: linux/arm64\n",
+        },
+    )
+    assert [b.name for b in facts.builds] == ["compose service api"]
+    assert facts.builds[0].location.path == "c/compose.yaml"
+    assert [(d.location.path, d.location.line > 0) for d in facts.diagnostics] == [
+        ("a/docker-compose.yml", True),
+        ("b/compose.yml", True),
+    ]
+
+
+# --- Bake ---------------------------------------------------------------------------------------
+
+
+def test_bake_inherits_chain_last_wins_and_variables_interpolate(monorepo: dict[str, ImageBuild]) -> None:
+    assert monorepo["bake target api"] == ImageBuild(
+        source="bake",
+        name="bake target api",
+        location=loc("docker-bake.hcl", 20),
+        dockerfile="api/Dockerfile",
+        context="api",
+        # _common says amd64, _arm (inheriting _common) says arm64: the last inherited wins
+        platforms=ArchFact.explicit("arm64", note="platforms"),
+        platform_location=loc("docker-bake.hcl", 18),
+        tags=[f"{ECR}/api:latest"],
+        fix_syntax="bake",
+    )
+    assert "bake target _common" not in monorepo and "bake target _arm" not in monorepo
+
+
+def test_bake_unpinned_target_with_attestations(monorepo: dict[str, ImageBuild]) -> None:
+    worker = monorepo["bake target worker"]
+    assert (worker.dockerfile, worker.context, worker.target) == ("worker/Dockerfile.worker", "worker", "final")
+    assert worker.platforms == ArchFact.host("no platforms: the BuildKit builder's own platform decides")
+    assert worker.platform_location is None
+    assert worker.attestations is True
+
+
+def test_bake_override_file_and_groups(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            "build/docker-bake.hcl": (
+                'variable "TAG" {}\n'
+                'group "default" {\n  targets = ["base", "app"]\n}\n'
+                'target "base" {\n  dockerfile = "cwd://docker/base.Dockerfile"\n}\n'
+                'target "app" {\n  inherits = ["base"]\n  context = "../src"\n  tags = ["app:${TAG}", "app:${lower(TAG)}"]\n'
+                '  attest = ["type=provenance,disabled=true"]\n}\n'
+            ),
+            "build/docker-bake.override.hcl": 'target "app" {\n  platforms = ["linux/arm64", "linux/amd64"]\n}\n',
+        },
+    )
+    got = by_name(facts)
+    base, app = got["bake target base"], got["bake target app"]  # base is built: a group names it
+    assert (base.context, base.dockerfile) == ("build", "build/docker/base.Dockerfile")
+    assert (app.context, app.dockerfile) == ("src", "build/docker/base.Dockerfile")
+    assert app.platforms == ArchFact.explicit("amd64", "arm64", note="platforms")
+    assert app.platform_location == loc("build/docker-bake.override.hcl", 2)
+    assert app.location == loc("build/docker-bake.hcl", 8)
+    assert app.tags == ["app:${TAG}", "app:${lower(TAG)}"]  # no default: stays unresolved
+    assert app.attestations is False  # default provenance switched off, SBOM never on by default
+
+
+def test_bake_json_and_variable_list_default(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            "docker-bake.json": (
+                '{\n  "variable": {"PLATFORMS": {"default": ["linux/arm64"]}},\n'
+                '  "target": {\n    "api": {\n      "platforms": "${PLATFORMS}",\n      "tags": ["api"]\n    }\n  }\n}\n'
+            ),
+        },
+    )
+    (api,) = facts.builds
+    assert (api.name, api.location, api.dockerfile) == ("bake target api", loc("docker-bake.json", 4), "Dockerfile")
+    assert api.platforms == ArchFact.explicit("arm64", note="platforms")
+    assert api.platform_location == loc("docker-bake.json", 5)
+
+
+def test_bake_syntax_error_is_a_diagnostic(tmp_path: Path) -> None:
+    facts = tree(tmp_path, {"docker-bake.hcl": 'target "x" {\n  platforms = [\n'})
+    assert facts.builds == []
+    (diag,) = facts.diagnostics
+    assert diag.location.path == "docker-bake.hcl" and diag.message.startswith("HCL syntax error")
+
+
+# --- GitHub Actions -----------------------------------------------------------------------------
+
+WORKFLOW = ".github/workflows/build.yml"
+
+
+def test_build_push_action_defaults_to_the_runner_arch(monorepo: dict[str, ImageBuild]) -> None:
+    assert monorepo["workflow build.yml job api: build-push-action api"] == ImageBuild(
+        source="github-actions",
+        name="workflow build.yml job api: build-push-action api",
+        location=loc(WORKFLOW, 15),
+        dockerfile="api/Dockerfile",
+        context="api",
+        platforms=ArchFact.host("runs-on: ubuntu-24.04-arm", frozenset({"arm64"})),
+        # metadata-action images with the env registry; the version stays an expression
+        tags=[f"{ECR}/api:${{{{ steps.meta.outputs.version }}}}"],
+        attestations=True,  # build-push-action adds provenance unless told not to
+        fix_syntax="gha",
+    )
+
+
+def test_build_push_action_platforms_file_and_provenance_off(monorepo: dict[str, ImageBuild]) -> None:
+    worker = monorepo["workflow build.yml job api: build-push-action worker"]
+    assert (worker.context, worker.dockerfile) == (".", "worker/Dockerfile.worker")  # file is workspace-relative
+    assert worker.platforms == ArchFact.explicit("amd64", "arm64", note="platforms")
+    assert worker.platform_location == loc(WORKFLOW, 26)
+    assert worker.tags == [f"{ECR}/worker:${{{{ github.sha }}}}"]
+    assert worker.attestations is False
+
+
+def test_matrix_platform_is_unknown_not_fatal(monorepo: dict[str, ImageBuild]) -> None:
+    step = monorepo["workflow build.yml job matrix: build-push-action step 1"]
+    assert step.platforms == ArchFact.unknown("platforms: ${{ matrix.platform }}")
+    assert (step.context, step.dockerfile) == (".", "Dockerfile")
+
+
+def test_multi_line_run_step_with_job_env_default_platform(monorepo: dict[str, ImageBuild]) -> None:
+    run = monorepo["workflow build.yml job matrix: docker buildx build web"]
+    assert run.location == loc(WORKFLOW, 43)  # the `docker` line inside `run: |`
+    assert (run.context, run.dockerfile) == ("web", "web/Dockerfile")
+    assert run.platforms == ArchFact.explicit("amd64", note="DOCKER_DEFAULT_PLATFORM")
+    assert run.platform_location == loc(WORKFLOW, 36)
+    assert run.tags == [f"{ECR}/web:latest"]  # $REGISTRY from workflow env
+    assert run.command == "docker buildx build -t $REGISTRY/web:latest --build-arg NPM_TOKEN=*** --push web"
+    assert run.fix_syntax == "docker-cli"
+    assert run.attestations is None  # no setup-buildx-action in this job: the builder is unknown
+    wd = monorepo["workflow build.yml job matrix: docker build web"]
+    assert (wd.location, wd.context, wd.dockerfile) == (loc(WORKFLOW, 48), "web", "web/Dockerfile")
+
+
+def test_workflow_env_file_writes_and_buildx_builder(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            ".github/workflows/ci.yaml": (
+                "on: push\n"
+                "jobs:\n"
+                "  build:\n"
+                "    runs-on: [self-hosted, linux, ARM64]\n"
+                "    defaults:\n"
+                "      run:\n"
+                "        working-directory: services\n"
+                "    steps:\n"
+                "      - uses: docker/setup-buildx-action@v3\n"
+                "      - run: echo \"DOCKER_DEFAULT_PLATFORM=linux/arm64\" >> \"$GITHUB_ENV\"\n"
+                "      - run: docker buildx build --push -t $IMAGE ./api\n"
+                "      - run: docker buildx build --platform linux/amd64 --load ./api\n"
+                "      - run: docker buildx build --platform local ./api\n"
+                "      - uses: docker/bake-action@v5\n"
+                "        with:\n"
+                "          targets: api\n"
+            ),
+        },
+    )
+    first, second, local = facts.builds
+    assert (first.context, first.dockerfile) == ("services/api", "services/api/Dockerfile")
+    assert first.platforms == ArchFact.explicit("arm64", note="DOCKER_DEFAULT_PLATFORM")
+    assert first.platform_location == loc(".github/workflows/ci.yaml", 10)
+    assert first.attestations is True  # pushed by buildx on setup-buildx-action's docker-container builder
+    assert second.platforms == ArchFact.explicit("amd64", note="--platform")
+    assert second.attestations is None  # --load does not push
+    # `local` is the client: the runner, whose ARM64 label gives the hint
+    assert local.platforms == ArchFact.host("--platform: local (runs-on: self-hosted, linux, ARM64)", frozenset({"arm64"}))
+    (bake,) = facts.extra["gha-bake-action"]
+    assert (bake["location"], bake["inputs"]) == (loc(".github/workflows/ci.yaml", 14), {"targets": "api"})
+
+
+@pytest.mark.parametrize(
+    ("runs_on", "hint"),
+    [
+        ("ubuntu-latest", {"amd64"}),
+        ("ubuntu-24.04-arm", {"arm64"}),
+        ("windows-2022", {"amd64"}),
+        ("macos-14", {"arm64"}),
+        ("macos-latest", {"arm64"}),
+        ("macos-13", {"amd64"}),
+        (["self-hosted", "linux", "x64"], {"amd64"}),
+        ("self-hosted", set()),
+        ("${{ matrix.os }}", set()),
+        ({"group": "large", "labels": ["gpu-runner"]}, set()),
+    ],
+)
+def test_runner_labels(runs_on: object, hint: set[str]) -> None:
+    assert runner_host(runs_on).hint == frozenset(hint)
+
+
+def test_broken_workflow_gives_a_diagnostic(tmp_path: Path) -> None:
+    facts = tree(tmp_path, {".github/workflows/bad.yml": "jobs:\n  a:\n    steps: [\n"})
+    assert facts.builds == []
+    assert [d.location.path for d in facts.diagnostics] == [".github/workflows/bad.yml"]
+
+
+# --- GitLab CI ----------------------------------------------------------------------------------
+
+
+def test_gitlab_variables_extends_and_runner_tags(monorepo: dict[str, ImageBuild]) -> None:
+    arm = monorepo["GitLab job build-arm: docker buildx build api"]
+    amd = monorepo["GitLab job build-amd: docker buildx build api"]
+    # both jobs run the template's line; each with its own variables
+    assert arm.location == amd.location == loc(".gitlab-ci.yml", 6)
+    assert arm.platforms == ArchFact.explicit("arm64", note="--platform")
+    assert amd.platforms == ArchFact.explicit("amd64", note="--platform")
+    assert arm.platform_location == loc(".gitlab-ci.yml", 6)
+    assert arm.tags == ["$CI_REGISTRY_IMAGE/api:$CI_COMMIT_SHA"]
+    assert arm.command == "docker buildx build --platform $PLATFORM -t $IMAGE:$CI_COMMIT_SHA --push api"
+    assert not any(name.startswith("GitLab job .build") for name in monorepo)  # hidden jobs never run
+
+
+def test_gitlab_cd_carries_over_script_lines(monorepo: dict[str, ImageBuild]) -> None:
+    host = monorepo["GitLab job build-host: docker build worker"]
+    assert host.location == loc(".gitlab-ci.yml", 18)  # first line of the `- |` block
+    assert (host.context, host.dockerfile) == ("worker", "worker/Dockerfile")
+    assert host.platforms == ArchFact.host("GitLab runner (no tags)")
+
+
+def test_gitlab_runner_tag_hint_and_default_platform_variable(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": (
+                "variables:\n"
+                "  DOCKER_DEFAULT_PLATFORM: linux/amd64\n"
+                "include:\n"
+                "  - local: ci/build.yml\n"
+            ),
+            "ci/build.yml": "build:\n  tags: [saas-linux-medium-arm64]\n  script:\n    - docker build .\n",
+        },
+    )
+    (build,) = facts.builds
+    assert build.location == loc("ci/build.yml", 4)
+    assert build.platforms == ArchFact.explicit("amd64", note="DOCKER_DEFAULT_PLATFORM")
+    assert build.platform_location == loc(".gitlab-ci.yml", 2)
+
+
+# --- Shell, Makefile, package.json --------------------------------------------------------------
+
+
+def test_shell_script_cd_dirname_and_exported_default_platform(monorepo: dict[str, ImageBuild]) -> None:
+    assert monorepo["script scripts/build.sh: docker build api"] == ImageBuild(
+        source="shell",
+        name="script scripts/build.sh: docker build api",
+        location=loc("scripts/build.sh", 5),
+        dockerfile="api/Dockerfile",  # after cd "$(dirname "$0")/.." paths are root-relative
+        context="api",
+        platforms=ArchFact.explicit("arm64", note="DOCKER_DEFAULT_PLATFORM"),
+        platform_location=loc("scripts/build.sh", 4),
+        tags=["api:dev"],
+        fix_syntax="docker-cli",
+        command="docker build -t api:dev -f api/Dockerfile api",
+    )
+    second = monorepo["script scripts/build.sh: docker buildx build"]  # "$IMAGE" gives no label
+    assert second.platforms == ArchFact.explicit("amd64", note="--platform")  # after `unset`
+    assert (second.platform_location, second.attestations) == (loc("scripts/build.sh", 7), False)
+
+
+def test_shell_paths_relative_to_root_then_literal_cd(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            "ops/release": (
+                "#!/bin/sh\n"
+                "docker build -f ops/Dockerfile .\n"
+                "cd services/api\n"
+                "DOCKER_DEFAULT_PLATFORM=linux/arm64 docker build --build-arg TOKEN=$SECRET -t $REPO:1 .\n"
+                "cd $SOMEWHERE\n"
+                "docker build .\n"
+            ),
+            "notes.txt": "docker build .\n",
+        },
+    )
+    first, second, third = facts.builds
+    assert (first.context, first.dockerfile) == (".", "ops/Dockerfile")
+    assert first.platforms == ArchFact.host("no --platform: the machine that runs the script decides")
+    assert (second.context, second.dockerfile) == ("services/api", "services/api/Dockerfile")
+    assert second.platforms == ArchFact.explicit("arm64", note="DOCKER_DEFAULT_PLATFORM")
+    assert second.platform_location == loc("ops/release", 4)
+    assert second.command == "DOCKER_DEFAULT_PLATFORM=linux/arm64 docker build --build-arg TOKEN=*** -t $REPO:1 ."
+    assert (third.context, third.dockerfile) == (None, None)  # cd to an unknown folder
+
+
+def test_makefile_recipes(monorepo: dict[str, ImageBuild]) -> None:
+    first, second = (b for b in extract(FIXTURES / "monorepo").builds if b.source == "makefile")  # same name
+    assert first.name == "make target build (Makefile): docker build"  # $(IMAGE) gives no label
+    assert (first.location, first.platform_location) == (loc("Makefile", 6), loc("Makefile", 7))
+    assert first.platforms == ArchFact.explicit("arm64", note="--platform")
+    assert first.command == "docker build -t $(IMAGE):latest --platform linux/arm64 web"
+    assert (second.location, second.context) == (loc("Makefile", 8), "web")
+    assert second.platforms == ArchFact.explicit("amd64", note="DOCKER_DEFAULT_PLATFORM")
+    assert second.platform_location == loc("Makefile", 2)
+
+
+def test_makefile_in_a_subfolder_resolves_against_it(tmp_path: Path) -> None:
+    facts = tree(tmp_path, {"svc/Makefile": "image:\n\tdocker build -t svc:$$(git rev-parse HEAD) -f docker/Dockerfile .\n"})
+    (build,) = facts.builds
+    assert (build.context, build.dockerfile, build.tags) == ("svc", "svc/docker/Dockerfile", ["svc:$(git rev-parse HEAD)"])
+
+
+def test_npm_scripts(monorepo: dict[str, ImageBuild], tmp_path: Path) -> None:
+    npm = monorepo["npm script docker (package.json): docker build web"]
+    assert (npm.location, npm.context, npm.dockerfile) == (loc("package.json", 4), "web", "web/Dockerfile")
+    assert npm.platforms == ArchFact.explicit("arm64", note="--platform")
+    facts = tree(
+        tmp_path,
+        {
+            "fe/package.json": '{"scripts": {"img": "cross-env DOCKER_DEFAULT_PLATFORM=linux/amd64 docker build ."}}',
+            "bad/package.json": '{"scripts": {"img": "docker build ."',
+        },
+    )
+    (build,) = facts.builds
+    assert (build.context, build.platforms) == ("fe", ArchFact.explicit("amd64", note="DOCKER_DEFAULT_PLATFORM"))
+    assert [d.location.path for d in facts.diagnostics] == ["bad/package.json"]
+
+
+def test_binary_and_non_utf8_inputs_do_not_stop_the_scan(tmp_path: Path) -> None:
+    (tmp_path / "build.sh").write_bytes(b"# caf\xe9\ndocker build .\n")
+    (tmp_path / "docker-bake.hcl").write_bytes(b"\0\0\0")
+    facts = extract(tmp_path)
+    assert [(b.location, b.context) for b in facts.builds] == [(loc("build.sh", 2), ".")]
+    assert sorted((d.location.path, d.location.line) for d in facts.diagnostics) == [("build.sh", 1), ("docker-bake.hcl", 0)]

@@ -1,0 +1,653 @@
+"""CDK app source extraction: exact facts per construct, in TypeScript, JavaScript and Python."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from archmatch.config import Config
+from archmatch.engine import analyze, scan
+from archmatch.extract import cdk_source
+from archmatch.model import Capacity, ImageBuild, Location, RepoFacts, Workload
+from archmatch.platforms import How
+from archmatch.repo import RepoView, ScanOptions, discover
+
+TS_APP = {"cdk.json": json.dumps({"app": "npx ts-node --prefer-ts-exts bin/app.ts"})}
+PY_APP = {"cdk.json": json.dumps({"app": "python3 app.py"})}
+DOCKERFILE = "FROM python:3.12-slim\nCMD [\"python\"]\n"
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+
+
+def facts_of(root: Path, files: dict[str, str]) -> RepoFacts:
+    write(root, files)
+    facts, _ = analyze(root, Config())
+    assert not [d for d in facts.diagnostics if d.code == "internal"], facts.diagnostics
+    return facts
+
+
+def workload(facts: RepoFacts, name: str) -> Workload:
+    found = [w for w in facts.workloads if w.name == name]
+    assert len(found) == 1, [w.name for w in facts.workloads]
+    return found[0]
+
+
+def build_at(facts: RepoFacts, path: str, line: int) -> ImageBuild:
+    found = [b for b in facts.builds if b.location.path == path and b.location.line == line and b.source == "cdk"]
+    assert len(found) == 1, [(b.location, b.name) for b in facts.builds]
+    return found[0]
+
+
+def capacity(facts: RepoFacts, name: str) -> Capacity:
+    found = [c for c in facts.capacities if c.name == name]
+    assert len(found) == 1, [c.name for c in facts.capacities]
+    return found[0]
+
+
+def keys(w: Workload) -> list[frozenset[str]]:
+    return [i.link_keys for i in w.images]
+
+
+# ---- Lambda --------------------------------------------------------------------------------
+
+
+def test_ts_docker_image_function_architecture_drives_the_asset_platform(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "fn/Dockerfile": DOCKERFILE,
+            "bin/app.ts": """
+            import * as path from 'path';
+            import { App, Stack } from 'aws-cdk-lib';
+            import * as lambda from 'aws-cdk-lib/aws-lambda';
+            import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+
+            const app = new App();
+            const stack = new Stack(app, 'S');
+            new lambda.DockerImageFunction(stack, 'NoArch', {
+              code: lambda.DockerImageCode.fromImageAsset(path.join(__dirname, '..', 'fn')),
+            });
+            new lambda.DockerImageFunction(stack, 'Arm', {
+              code: lambda.DockerImageCode.fromImageAsset('fn', { target: 'runtime' }),
+              architecture: lambda.Architecture.ARM_64,
+            });
+            new lambda.DockerImageFunction(stack, 'Override', {
+              architecture: lambda.Architecture.ARM_64,
+              code: lambda.DockerImageCode.fromImageAsset('fn', { platform: Platform.LINUX_AMD64 }),
+            });
+            new lambda.DockerImageFunction(stack, 'Custom', {
+              architecture: lambda.Architecture.custom('arm64'),
+              code: lambda.DockerImageCode.fromImageAsset('fn', { file: 'Dockerfile.lambda' }),
+            });
+            """,
+        },
+    )
+    no_arch = workload(facts, "NoArch")
+    assert (no_arch.kind, no_arch.service, no_arch.location) == ("cdk:aws_lambda.DockerImageFunction", "lambda", Location("bin/app.ts", 8, 1))
+    assert (no_arch.arch.how, no_arch.arch.archs, no_arch.arch_location, no_arch.arch_syntax) == (How.DEFAULT, {"amd64"}, None, "cdk-ts")
+    assert keys(no_arch) == [frozenset({"cdk:src:bin/app.ts:9"})]
+    assert no_arch.images[0].location == Location("bin/app.ts", 9, 9)
+    b = build_at(facts, "bin/app.ts", 9)
+    assert (b.platforms.how, b.dockerfile, b.context, b.link_keys, b.fix_syntax) == (How.HOST, "fn/Dockerfile", "fn", frozenset({"cdk:src:bin/app.ts:9"}), "cdk-ts")
+    assert "without architecture" in b.platforms.note
+
+    arm = workload(facts, "Arm")
+    assert (arm.arch.how, arm.arch.archs, arm.arch_location) == (How.EXPLICIT, {"arm64"}, Location("bin/app.ts", 13))
+    b = build_at(facts, "bin/app.ts", 12)
+    assert (b.platforms.how, b.platforms.archs, b.platform_location, b.target) == (How.EXPLICIT, {"arm64"}, Location("bin/app.ts", 13), "runtime")
+
+    b = build_at(facts, "bin/app.ts", 17)  # explicit platform beats the architecture (spread after)
+    assert (b.platforms.how, b.platforms.archs, b.platform_location) == (How.EXPLICIT, {"amd64"}, Location("bin/app.ts", 17))
+
+    custom = workload(facts, "Custom")
+    assert custom.arch.archs == {"arm64"}
+    b = build_at(facts, "bin/app.ts", 21)  # Architecture.custom's dockerPlatform defaults to linux/amd64
+    assert (b.platforms.archs, b.dockerfile) == ({"amd64"}, "fn/Dockerfile.lambda")
+    assert {(lk.workload.name, lk.build.location.line, lk.confidence) for lk in facts.links} == {
+        ("NoArch", 9, "high"),
+        ("Arm", 12, "high"),
+        ("Override", 17, "high"),
+        ("Custom", 21, "high"),
+    }
+
+
+def test_ts_function_with_asset_image_is_not_bound_to_its_architecture(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "bin/app.ts": """
+            import { App, Stack } from 'aws-cdk-lib';
+            import { Architecture, Code, DockerImageCode, DockerImageFunction, Function, Handler, Runtime } from 'aws-cdk-lib/aws-lambda';
+            import * as ecr from 'aws-cdk-lib/aws-ecr';
+            const stack = new Stack(new App(), 'S');
+            new Function(stack, 'Fn', {
+              runtime: Runtime.FROM_IMAGE,
+              handler: Handler.FROM_IMAGE,
+              architecture: Architecture['ARM_64'],
+              code: Code.fromAssetImage('fn'),
+            });
+            new Function(stack, 'Zip', { runtime: Runtime.NODEJS_20_X, handler: 'index.handler', code: Code.fromAsset('src') });
+            const repo = new ecr.Repository(stack, 'Repo', { repositoryName: 'fn-repo' });
+            new DockerImageFunction(stack, 'FromEcr', { code: DockerImageCode.fromEcr(repo, { tagOrDigest: 'v2' }) });
+            """,
+        },
+    )
+    assert [w.name for w in facts.workloads] == ["Fn", "FromEcr"]
+    from_ecr = workload(facts, "FromEcr")
+    assert [(i.ref, i.link_keys, i.location.line) for i in from_ecr.images] == [("fn-repo:v2", frozenset({"ecr:fn-repo"}), 13)]
+    fn = workload(facts, "Fn")
+    assert (fn.kind, fn.arch.archs, fn.arch_location) == ("cdk:aws_lambda.Function", {"arm64"}, Location("bin/app.ts", 8))
+    b = build_at(facts, "bin/app.ts", 9)
+    assert (b.platforms.how, b.platform_location) == (How.HOST, None)
+    assert keys(fn) == [frozenset({"cdk:src:bin/app.ts:9"})]
+
+
+def test_ts_values_resolve_through_constants_imports_spreads_and_static_fields(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        {
+            "infra/cdk.json": json.dumps({"app": "node bin/app.js"}),  # compiled output not committed
+            "infra/bin/app.ts": """
+            import * as cdk from 'aws-cdk-lib';
+            import { FnStack } from '../lib/fn-stack.js';
+            new FnStack(new cdk.App(), 'S');
+            """,
+            "infra/lib/settings.ts": """
+            import { Architecture } from 'aws-cdk-lib/aws-lambda';
+            export const ARCH = Architecture.ARM_64;
+            export class Settings {
+              static readonly ARCH = Architecture.X86_64;
+            }
+            """,
+            "infra/lib/fn-stack.ts": """
+            import * as cdk from 'aws-cdk-lib';
+            import { ARCH, Settings } from './settings';
+            import * as settings from './settings';
+
+            const common = { architecture: ARCH, memorySize: 512 };
+            export class FnStack extends cdk.Stack {
+              constructor(scope: cdk.App, id: string, props?: cdk.StackProps) {
+                super(scope, id, props);
+                const code = cdk.aws_lambda.DockerImageCode.fromImageAsset('fn');
+                new cdk.aws_lambda.DockerImageFunction(this, 'Spread', { ...common, code });
+                new cdk.aws_lambda.DockerImageFunction(this, 'Static', { code, architecture: Settings.ARCH });
+                new cdk.aws_lambda.DockerImageFunction(this, 'Namespace', { code, architecture: settings.ARCH });
+                new cdk.aws_lambda.DockerImageFunction(this, 'FromProps', { ...props, code });
+                let arch = cdk.aws_lambda.Architecture.ARM_64;
+                arch = cdk.aws_lambda.Architecture.X86_64;
+                new cdk.aws_lambda.DockerImageFunction(this, 'Reassigned', { code, architecture: arch });
+              }
+            }
+            """,
+        },
+    )
+    spread = workload(facts, "Spread")
+    assert (spread.arch.how, spread.arch.archs, spread.arch_location) == (How.EXPLICIT, {"arm64"}, Location("infra/lib/fn-stack.ts", 5))
+    assert workload(facts, "Static").arch.archs == {"amd64"}
+    assert workload(facts, "Namespace").arch.archs == {"arm64"}
+    assert workload(facts, "FromProps").arch.how is How.UNKNOWN  # an unresolved spread may hold it
+    assert workload(facts, "Reassigned").arch.how is How.UNKNOWN
+    # one asset shared by five functions: the first binding decides its platform
+    b = build_at(facts, "infra/lib/fn-stack.ts", 9)
+    assert (b.platforms.archs, b.context, b.dockerfile) == ({"arm64"}, "infra/fn", "infra/fn/Dockerfile")
+    assert {w.name for w in facts.workloads if frozenset({"cdk:src:infra/lib/fn-stack.ts:9"}) in keys(w)} == {
+        "Spread",
+        "Static",
+        "Namespace",
+        "FromProps",
+        "Reassigned",
+    }
+
+
+# ---- ECS -----------------------------------------------------------------------------------
+
+
+ECS_TS = """
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
+
+const stack = new Stack(new App(), 'S');
+const fargate = new ecs.FargateTaskDefinition(stack, 'Fargate', {
+  runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+});
+fargate.addContainer('web', { image: ecs.ContainerImage.fromAsset('web', { platform: Platform.LINUX_ARM64 }) });
+const asset = new DockerImageAsset(stack, 'Worker', { directory: 'worker', file: 'build/Dockerfile', platform: Platform.custom('linux/arm64') });
+fargate.addContainer('worker', { image: ecs.ContainerImage.fromDockerImageAsset(asset) });
+const repo = ecr.Repository.fromRepositoryName(stack, 'Repo', 'api');
+fargate.addContainer('api', { image: ecs.ContainerImage.fromEcrRepository(repo, 'v1') });
+
+const cluster = new ecs.Cluster(stack, 'Cluster');
+cluster.addCapacity('Graviton', {
+  instanceType: new ec2.InstanceType('c7g.large'),
+  machineImage: ecs.EcsOptimizedImage.amazonLinux2023(ecs.AmiHardwareType.ARM),
+});
+const onEc2 = new ecs.Ec2TaskDefinition(stack, 'OnEc2');
+new ecs.ContainerDefinition(stack, 'Sidecar', { taskDefinition: onEc2, image: ecs.ContainerImage.fromRegistry('nginx:1.27') });
+const generic = new ecs.TaskDefinition(stack, 'Generic', {
+  compatibility: ecs.Compatibility.FARGATE,
+  runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.of('ARM64') },
+});
+const win = new ecs.FargateTaskDefinition(stack, 'Win', {
+  runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE },
+});
+const plain = new ecs.FargateTaskDefinition(stack, 'Plain');
+"""
+
+
+def test_ts_ecs_task_definitions_containers_and_capacity(tmp_path: Path) -> None:
+    facts = facts_of(tmp_path, TS_APP | {"bin/app.ts": ECS_TS})
+    fargate = workload(facts, "Fargate")
+    assert (fargate.kind, fargate.service, fargate.arch.how, fargate.arch.archs) == ("cdk:aws_ecs.FargateTaskDefinition", "ecs", How.EXPLICIT, {"arm64"})
+    assert fargate.arch_location == Location("bin/app.ts", 9)
+    assert keys(fargate) == [frozenset({"cdk:src:bin/app.ts:11"}), frozenset({"cdk:src:bin/app.ts:12"}), frozenset({"ecr:api"})]
+    assert [i.ref for i in fargate.images] == ["", "", "api:v1"]
+    assert fargate.images[1].location == Location("bin/app.ts", 13, 41)  # the fromDockerImageAsset call
+
+    b = build_at(facts, "bin/app.ts", 11)
+    assert (b.platforms.how, b.platforms.archs, b.dockerfile) == (How.EXPLICIT, {"arm64"}, "web/Dockerfile")
+    b = build_at(facts, "bin/app.ts", 12)
+    assert (b.platforms.archs, b.dockerfile, b.context, b.name) == ({"arm64"}, "worker/build/Dockerfile", "worker", "CDK image asset worker")
+
+    on_ec2 = workload(facts, "OnEc2")  # no runtimePlatform: the cluster's only capacity (Graviton) decides
+    assert (on_ec2.arch.how, on_ec2.arch.archs, on_ec2.arch_location) == (How.DERIVED, {"arm64"}, Location("bin/app.ts", 19))
+    assert [(i.ref, i.location.line) for i in on_ec2.images] == [("nginx:1.27", 23)]
+
+    cap = capacity(facts, "Cluster/Graviton")
+    assert (cap.kind, cap.location.line, cap.details["service"]) == ("cdk:addCapacity", 18, "ecs")
+    assert [(t.instance_type, t.arch) for t in cap.instance_types] == [("c7g.large", "arm64")]
+    assert (cap.ami_arch.how, cap.ami_arch.archs, cap.ami_location) == (How.DERIVED, {"arm64"}, Location("bin/app.ts", 20))
+
+    assert workload(facts, "Generic").arch.archs == {"arm64"}
+    win = workload(facts, "Win")
+    assert (win.os_family, win.arch.archs) == ("windows", {"amd64"})
+    plain = workload(facts, "Plain")
+    assert (plain.arch.how, plain.arch.archs, plain.arch_location) == (How.DEFAULT, {"amd64"}, None)
+
+
+def test_ts_ecs_patterns_and_autoscaling_capacity_provider(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "bin/app.ts": """
+            import { App, Stack } from 'aws-cdk-lib';
+            import { aws_ec2 as ec2, aws_ecs as ecs, aws_ecs_patterns as patterns, aws_autoscaling as autoscaling } from 'aws-cdk-lib';
+            const stack = new Stack(new App(), 'S');
+            new patterns.ApplicationLoadBalancedFargateService(stack, 'Web', {
+              runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64 },
+              taskImageOptions: { image: ecs.ContainerImage.fromAsset('web'), containerPort: 8080 },
+            });
+            new patterns.QueueProcessingFargateService(stack, 'Queue', { image: ecs.ContainerImage.fromAsset('queue') });
+            new patterns.ScheduledFargateTask(stack, 'Cron', {
+              scheduledFargateTaskImageOptions: { image: ecs.ContainerImage.fromAsset('cron') },
+            });
+            const asg = new autoscaling.AutoScalingGroup(stack, 'Asg', {
+              instanceType: ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE),
+              machineImage: ecs.EcsOptimizedImage.amazonLinux2(ecs.AmiHardwareType.STANDARD),
+            });
+            new ecs.AsgCapacityProvider(stack, 'Provider', { autoScalingGroup: asg });
+            """,
+        },
+    )
+    web = workload(facts, "Web")
+    assert (web.kind, web.arch.archs, web.arch_location, keys(web)) == (
+        "cdk:aws_ecs_patterns.ApplicationLoadBalancedFargateService",
+        {"arm64"},
+        Location("bin/app.ts", 5),
+        [frozenset({"cdk:src:bin/app.ts:6"})],
+    )
+    assert build_at(facts, "bin/app.ts", 6).platforms.how is How.HOST
+    queue = workload(facts, "Queue")
+    assert (queue.arch.how, queue.arch.archs, keys(queue)) == (How.DEFAULT, {"amd64"}, [frozenset({"cdk:src:bin/app.ts:8"})])
+    assert keys(workload(facts, "Cron")) == [frozenset({"cdk:src:bin/app.ts:10"})]
+    asg = capacity(facts, "Asg")
+    assert (asg.kind, asg.details["service"], asg.details["ecs_capacity_provider"]) == ("cdk:aws_autoscaling.AutoScalingGroup", "ecs", "Provider")
+    assert [(t.instance_type, t.arch) for t in asg.instance_types] == [("m7g.large", "arm64")]
+    assert (asg.ami_arch.how, asg.ami_arch.archs) == (How.DERIVED, {"amd64"})  # a standard AMI on Graviton
+
+
+# ---- EKS and Batch -------------------------------------------------------------------------
+
+
+def test_ts_eks_node_groups(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "bin/app.ts": """
+            import { App, Stack } from 'aws-cdk-lib';
+            import * as ec2 from 'aws-cdk-lib/aws-ec2';
+            import * as eks from 'aws-cdk-lib/aws-eks';
+            const stack = new Stack(new App(), 'S');
+            const cluster = new eks.Cluster(stack, 'Eks', { version: eks.KubernetesVersion.V1_30, defaultCapacity: 0 });
+            cluster.addNodegroupCapacity('arm', {
+              instanceTypes: [new ec2.InstanceType('m7g.large'), new ec2.InstanceType('c7g.large')],
+              amiType: eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
+            });
+            cluster.addNodegroupCapacity('derived', { instanceTypes: [new ec2.InstanceType('m6i.large')] });
+            new eks.Nodegroup(stack, 'Defaults', { cluster });
+            """,
+        },
+    )
+    arm = capacity(facts, "Eks/arm")
+    assert (arm.kind, arm.location.line, arm.details["service"]) == ("cdk:aws_eks.Nodegroup", 6, "eks")
+    assert [(t.instance_type, t.arch, t.location.line) for t in arm.instance_types] == [("m7g.large", "arm64", 7), ("c7g.large", "arm64", 7)]
+    assert (arm.ami_arch.how, arm.ami_arch.archs, arm.ami_location) == (How.EXPLICIT, {"arm64"}, Location("bin/app.ts", 8))
+    derived = capacity(facts, "Eks/derived")
+    assert (derived.ami_arch.how, derived.ami_arch.archs) == (How.DERIVED, {"amd64"})
+    defaults = capacity(facts, "Defaults")
+    assert [(t.instance_type, t.arch) for t in defaults.instance_types] == [("t3.medium", "amd64")]
+    assert defaults.details["default_instance_type"] is True
+    assert len(facts.capacities) == 3  # defaultCapacity: 0 adds none
+
+
+def test_py_batch_job_with_image_asset_and_compute_environment(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        PY_APP
+        | {
+            "app.py": """
+            import aws_cdk as cdk
+            from aws_cdk import aws_batch as batch, aws_ec2 as ec2, aws_ecs as ecs
+
+            app = cdk.App()
+            stack = cdk.Stack(app, "S")
+            container = batch.EcsFargateContainerDefinition(
+                stack,
+                "Job",
+                image=ecs.ContainerImage.from_asset("job"),
+                cpu=1,
+                memory=cdk.Size.gibibytes(2),
+                fargate_cpu_architecture=ecs.CpuArchitecture.ARM64,
+            )
+            batch.EcsJobDefinition(stack, "JobDef", container=container)
+            ec2_container = batch.EcsEc2ContainerDefinition(stack, "Ec2Job", image=ecs.ContainerImage.from_asset("job"), cpu=1, memory=cdk.Size.gibibytes(2))
+            batch.ManagedEc2EcsComputeEnvironment(
+                stack, "Compute", vpc=None, instance_types=[ec2.InstanceType("c7g.large")], use_optimal_instance_classes=False
+            )
+            """,
+        },
+    )
+    job = workload(facts, "Job")
+    assert (job.kind, job.service, job.arch.how, job.arch.archs, job.arch_location, job.arch_syntax) == (
+        "cdk:aws_batch.EcsFargateContainerDefinition",
+        "batch",
+        How.EXPLICIT,
+        {"arm64"},
+        Location("app.py", 12),
+        "cdk-py",
+    )
+    assert keys(job) == [frozenset({"cdk:src:app.py:9"})]
+    ec2_job = workload(facts, "Ec2Job")
+    assert (ec2_job.arch.how, ec2_job.arch.archs) == (How.DERIVED, {"arm64"})
+    compute = capacity(facts, "Compute")
+    assert [(t.instance_type, t.arch) for t in compute.instance_types] == [("c7g.large", "arm64")]
+
+
+def test_buildargs_platform_facts_for_arch401(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "img/Dockerfile": "ARG TARGETPLATFORM\nFROM python:3.12-slim\n",
+            "bin/app.ts": """
+            import { App, Stack } from 'aws-cdk-lib';
+            import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
+            const stack = new Stack(new App(), 'S');
+            new DockerImageAsset(stack, 'Img', {
+              directory: 'img',
+              buildArgs: { '--platform': 'linux/arm64', TARGETPLATFORM: 'linux/arm64', VERSION: '1' },
+            });
+            """,
+        },
+    )
+    common = {
+        "value": "linux/arm64",
+        "arch": "arm64",
+        "asset": "CDK image asset img",
+        "asset_location": Location("bin/app.ts", 4, 1),
+        "effective_arch": None,
+        "dockerfile": "img/Dockerfile",
+        "syntax": "cdk-ts",
+        "unresolved": False,
+        "location": Location("bin/app.ts", 6),
+        "arg_used_in_from_platform": False,
+        "dockerfile_read": True,
+    }
+    assert facts.extra["cdk_buildargs_platform"] == [
+        common | {"key": "--platform", "dashed": True},
+        common | {"key": "TARGETPLATFORM", "dashed": False},
+    ]
+
+
+# ---- Python --------------------------------------------------------------------------------
+
+
+def test_py_import_styles_snake_case_and_paths(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        PY_APP
+        | {
+            "app.py": """
+            import aws_cdk as cdk
+            from stacks.service import ServiceStack
+
+            ServiceStack(cdk.App(), "S")
+            """,
+            "stacks/__init__.py": "",
+            "stacks/config.py": """
+            from aws_cdk import aws_lambda as lambda_
+
+            ARCH = lambda_.Architecture.ARM_64
+            """,
+            "stacks/service.py": """
+            from pathlib import Path
+
+            import aws_cdk.aws_lambda as _lambda
+            from aws_cdk import Stack, aws_ecs as ecs
+            from aws_cdk.aws_ecr_assets import Platform
+            from aws_cdk.aws_lambda import DockerImageCode, DockerImageFunction
+
+            from .config import ARCH
+
+            ROOT = Path(__file__).resolve().parent.parent
+
+
+            class ServiceStack(Stack):
+                def __init__(self, scope, construct_id, **kwargs):
+                    super().__init__(scope, construct_id, **kwargs)
+                    DockerImageFunction(
+                        self,
+                        "Fn",
+                        code=DockerImageCode.from_image_asset(str(ROOT / "fn")),
+                        architecture=ARCH,
+                    )
+                    _lambda.DockerImageFunction(self, "Fn2", code=_lambda.DockerImageCode.from_image_asset("fn"))
+                    self.task = ecs.FargateTaskDefinition(
+                        self, "Task", runtime_platform=ecs.RuntimePlatform(cpu_architecture=ecs.CpuArchitecture.ARM64)
+                    )
+                    self.task.add_container(
+                        "web",
+                        image=ecs.ContainerImage.from_asset(directory="web", platform=Platform.LINUX_ARM64),
+                    )
+            """,
+        },
+    )
+    fn = workload(facts, "Fn")
+    assert (fn.arch.how, fn.arch.archs, fn.arch_location, fn.arch_syntax) == (How.EXPLICIT, {"arm64"}, Location("stacks/service.py", 20), "cdk-py")
+    b = build_at(facts, "stacks/service.py", 19)
+    assert (b.platforms.archs, b.context, b.dockerfile, b.fix_syntax) == ({"arm64"}, "fn", "fn/Dockerfile", "cdk-py")
+    fn2 = workload(facts, "Fn2")
+    assert (fn2.arch.how, fn2.arch.archs) == (How.DEFAULT, {"amd64"})
+    assert build_at(facts, "stacks/service.py", 22).platforms.how is How.HOST
+    task = workload(facts, "Task")
+    assert (task.arch.archs, task.arch_location, keys(task)) == ({"arm64"}, Location("stacks/service.py", 24), [frozenset({"cdk:src:stacks/service.py:28"})])
+    b = build_at(facts, "stacks/service.py", 28)
+    assert (b.platforms.archs, b.platform_location, b.context) == ({"arm64"}, Location("stacks/service.py", 28), "web")
+
+
+# ---- host-derived --------------------------------------------------------------------------
+
+
+def test_host_derived_values_are_marked_and_consistent_pairs_are_not_findings(tmp_path: Path) -> None:
+    files = TS_APP | {
+        "fn/Dockerfile": DOCKERFILE,
+        "bin/app.ts": """
+        import * as os from 'os';
+        import { App, Stack } from 'aws-cdk-lib';
+        import * as lambda from 'aws-cdk-lib/aws-lambda';
+        import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+        const stack = new Stack(new App(), 'S');
+        const arch = process.arch === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64;
+        new lambda.DockerImageFunction(stack, 'Host', { architecture: arch, code: lambda.DockerImageCode.fromImageAsset('fn') });
+        new lambda.DockerImageFunction(stack, 'HostPlatform', {
+          architecture: lambda.Architecture.ARM_64,
+          code: lambda.DockerImageCode.fromImageAsset('fn', { platform: Platform.custom(`linux/${os.arch()}`) }),
+        });
+        """,
+    }
+    facts = facts_of(tmp_path, files)
+    host = workload(facts, "Host")
+    assert (host.arch.how, host.details["host_derived"], host.details["host_source"]) == (How.HOST, True, "process.arch")
+    b = build_at(facts, "bin/app.ts", 7)
+    assert (b.platforms.how, b.link_keys) == (How.HOST, frozenset({"cdk:src:bin/app.ts:7", "cdk:hostarch"}))
+    assert "process.arch" in b.platforms.note
+    assert "host_derived" not in workload(facts, "HostPlatform").details
+    b = build_at(facts, "bin/app.ts", 10)
+    assert (b.platforms.how, b.link_keys) == (How.HOST, frozenset({"cdk:src:bin/app.ts:10", "cdk:hostarch"}))
+    result = scan([tmp_path], Config())
+    # both sides of Host follow the same machine: nothing to report; HostPlatform is a real risk
+    assert {(f.rule_id, f.location.line) for f in result.findings if f.rule_id.startswith("ARCH30")} == {("ARCH302", 10)}
+
+
+def test_py_platform_machine_is_host_derived(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        PY_APP
+        | {
+            "app.py": """
+            import platform
+            import aws_cdk as cdk
+            from aws_cdk import aws_ecs as ecs
+            stack = cdk.Stack(cdk.App(), "S")
+            cpu = ecs.CpuArchitecture.ARM64 if platform.machine() in ("arm64", "aarch64") else ecs.CpuArchitecture.X86_64
+            ecs.FargateTaskDefinition(stack, "Task", runtime_platform=ecs.RuntimePlatform(cpu_architecture=cpu))
+            """,
+        },
+    )
+    task = workload(facts, "Task")
+    assert (task.arch.how, task.details["host_derived"], task.details["host_source"]) == (How.HOST, True, "platform.machine()")
+
+
+# ---- JavaScript, discovery, robustness -----------------------------------------------------
+
+
+def test_javascript_app_with_require(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        {
+            "cdk.json": json.dumps({"app": "node app.js"}),
+            "app.js": """
+            const cdk = require('aws-cdk-lib');
+            const { DockerImageAsset, Platform } = require('aws-cdk-lib/aws-ecr-assets');
+            const { join } = require('path');
+            const stack = new cdk.Stack(new cdk.App(), 'S');
+            new DockerImageAsset(stack, 'Img', { directory: join(__dirname, 'img'), platform: Platform.LINUX_ARM64 });
+            """,
+        },
+    )
+    b = build_at(facts, "app.js", 5)
+    assert (b.platforms.archs, b.context, b.fix_syntax) == ({"arm64"}, "img", "cdk-ts")
+
+
+def test_syntax_errors_give_diagnostics_and_the_scan_goes_on(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "bin/app.ts": """
+            import { App, Stack } from 'aws-cdk-lib';
+            import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
+            import './broken';
+            const stack = new Stack(new App(), 'S');
+            new DockerImageAsset(stack, 'Img', { directory: 'img' });
+            """,
+            "bin/broken.ts": "const x = {\n  a: (1,\n};\n",
+            "py/cdk.json": json.dumps({"app": "python3 app.py"}),
+            "py/app.py": "def broken(:\n    pass\n",
+            "java/cdk.json": json.dumps({"app": "mvn -e -q compile exec:java"}),
+        },
+    )
+    assert [b.location for b in facts.builds if b.source == "cdk"] == [Location("bin/app.ts", 5, 1)]
+    by_path = {d.location.path: d for d in facts.diagnostics}
+    assert by_path["bin/broken.ts"].location.line in (2, 3)
+    assert by_path["py/app.py"].location.line == 1
+    assert "Python syntax error" in by_path["py/app.py"].message
+    assert by_path["java/cdk.json"].level == "note"
+
+
+def test_nothing_from_the_app_is_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    facts_of(
+        tmp_path,
+        PY_APP | {"app.py": f"open({str(marker)!r}, 'w').write('ran')\nimport sitecustomize_should_not_load\n"},
+    )
+    assert not marker.exists()
+
+
+def test_generated_app_of_50_constructs_is_fast(tmp_path: Path) -> None:
+    lines = [
+        "import * as path from 'path';",
+        "import { App, Stack } from 'aws-cdk-lib';",
+        "import * as lambda from 'aws-cdk-lib/aws-lambda';",
+        "import * as ecs from 'aws-cdk-lib/aws-ecs';",
+        "import { Platform } from 'aws-cdk-lib/aws-ecr-assets';",
+        "const stack = new Stack(new App(), 'S');",
+    ]
+    for i in range(25):
+        lines.append(
+            f"new lambda.DockerImageFunction(stack, 'Fn{i}', {{ architecture: lambda.Architecture.ARM_64, "
+            f"code: lambda.DockerImageCode.fromImageAsset(path.join(__dirname, 'fn{i}')) }});"
+        )
+        lines.append(
+            f"const td{i} = new ecs.FargateTaskDefinition(stack, 'Task{i}', {{ runtimePlatform: {{ cpuArchitecture: ecs.CpuArchitecture.ARM64 }} }});\n"
+            f"td{i}.addContainer('c', {{ image: ecs.ContainerImage.fromAsset('svc{i}', {{ platform: Platform.LINUX_ARM64 }}) }});"
+        )
+    write(tmp_path, TS_APP | {"bin/app.ts": "\n".join(lines) + "\n"})
+    diagnostics: list = []
+    files = discover(tmp_path, ScanOptions(), diagnostics)
+    facts = RepoFacts(root=tmp_path)
+    started = time.perf_counter()
+    cdk_source.extract(RepoView(tmp_path, files, ScanOptions(), diagnostics), facts)
+    elapsed = time.perf_counter() - started
+    assert (len(facts.workloads), len(facts.builds)) == (50, 50)
+    assert elapsed < 0.5, f"{elapsed:.3f}s"
+
+
+@pytest.mark.parametrize("example", ["ts_fargate_arm64_unpinned", "ts_fargate_arm64_pinned", "py_dockerimagefunction_noarch", "py_dockerimagefunction_arch"])
+def test_example_apps(example: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).parent / "fixtures" / "cdk" / example
+    monkeypatch.chdir(root)
+    result = scan([Path(".")], Config())
+    got = sorted((f.rule_id, f.location.path, f.location.line) for f in result.findings)
+    expected = {
+        "ts_fargate_arm64_unpinned": [("ARCH302", "lib/service-stack.ts", 28)],
+        "ts_fargate_arm64_pinned": [],
+        "py_dockerimagefunction_noarch": [("ARCH302", "stacks/function_stack.py", 21)],
+        "py_dockerimagefunction_arch": [],
+    }[example]
+    assert got == expected

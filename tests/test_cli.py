@@ -1,0 +1,52 @@
+"""The `archmatch` command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "archmatch", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_quickstart_example_reports_findings_and_exits_1() -> None:
+    proc = run("scan", "examples/sam-lambda-arm64")
+    assert proc.returncode == 1, proc.stderr
+    assert "examples/sam-lambda-arm64/template.yaml:16 ARCH301 error:" in proc.stdout
+    assert "\033[" not in proc.stdout  # no colour when not a TTY
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("archmatch: ")
+
+
+def test_clean_example_exits_0_and_threshold_controls_exit() -> None:
+    assert run("scan", "examples/sam-lambda-arm64-fixed").returncode == 0
+    assert run("scan", "examples/sam-lambda-arm64", "--severity-threshold", "none").returncode == 0
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run("scan", "does/not/exist").returncode == 2
+    assert run("scan", "--format", "nope", "examples/sam-lambda-arm64").returncode == 2
+    assert run("scan", "--config", "missing.yaml", ".").returncode == 2
+    assert run().returncode == 2
+
+
+def test_json_and_sarif_to_file(tmp_path: Path) -> None:
+    out = tmp_path / "r.sarif"
+    proc = run("scan", "examples/sam-lambda-arm64", "--format", "sarif", "--output", str(out))
+    assert proc.returncode == 1
+    log = json.loads(out.read_text())
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    assert "examples/sam-lambda-arm64/template.yaml" in uris
+    data = json.loads(run("scan", "examples/sam-lambda-arm64", "-f", "json").stdout)
+    assert {f["rule"] for f in data["findings"]} >= {"ARCH301"}
+
+
+def test_rules_and_list_workloads() -> None:
+    proc = run("rules")
+    assert proc.returncode == 0 and "ARCH301" in proc.stdout and "CKV_ARCH_301" in proc.stdout
+    inv = run("scan", "--list-workloads", "examples/sam-lambda-arm64")
+    assert "AWS::Serverless::Function" in inv.stdout and "arm64" in inv.stdout

@@ -1,0 +1,51 @@
+"""Rule metadata: schema-valid, ids consistent, docs generated from it and committed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from archmatch.report.docs import index_markdown, rule_markdown
+from archmatch.rules import RULES_DIR, _schema, all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_metadata_file_is_schema_valid_and_paired_with_a_module() -> None:
+    for meta_path in sorted(RULES_DIR.glob("*/*.yaml")):
+        data = yaml.safe_load(meta_path.read_text())
+        jsonschema.validate(data, _schema())
+        assert meta_path.with_suffix(".py").exists(), meta_path
+        assert meta_path.stem.startswith(data["id"].lower() + "_"), f"{meta_path.name} should start with {data['id'].lower()}_"
+
+
+def test_checkov_ids_map_one_to_one_to_rule_ids() -> None:
+    rules = all_rules()
+    assert rules, "no rules registered"
+    for rule in rules:
+        assert rule.meta.checkov_id == "CKV_ARCH_" + rule.meta.id[4:]
+    assert len({r.meta.name for r in rules}) == len(rules)
+
+
+def test_schema_rejects_bad_metadata() -> None:
+    good = yaml.safe_load(next(RULES_DIR.glob("crossfile/arch301_*.yaml")).read_text())
+    for broken in ({**good, "severity": "fatal"}, {**good, "id": "X1"}, {k: v for k, v in good.items() if k != "fix"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, _schema())
+
+
+def test_committed_docs_are_generated_from_metadata() -> None:
+    docs = ROOT / "docs" / "rules"
+    metas = [r.meta for r in all_rules()]
+    for meta in metas:
+        path = docs / f"{meta.id}.md"
+        assert path.exists(), f"run `archmatch docs`: {path} missing"
+        assert path.read_text() == rule_markdown(meta), f"run `archmatch docs`: {path} is stale"
+        for section in ("## What it does", "## Why it matters", "## Example", "## How to fix"):
+            assert section in path.read_text()
+    assert (docs / "README.md").read_text() == index_markdown(metas)
+    stale = {p.stem for p in docs.glob("ARCH*.md")} - {m.id for m in metas}
+    assert not stale, f"docs for removed rules: {stale}"
