@@ -177,9 +177,9 @@ def test_cloudformation_results_and_metadata_skip(main: CheckovRun) -> None:
 
 def test_dockerfile_results_and_skip_comment(main: CheckovRun) -> None:
     assert _of(main, "CKV_ARCH_104", "ours/dockerfile/") == {
-        ("ours/dockerfile/Dockerfile", "ours/dockerfile/Dockerfile.FROM", "FAILED"),
-        ("ours/dockerfile/good.Dockerfile", "ours/dockerfile/good.Dockerfile.", "PASSED"),
-        ("ours/dockerfile/skipped.Dockerfile", "ours/dockerfile/skipped.Dockerfile.", "SKIPPED"),
+        ("ours/dockerfile/Dockerfile", "/Dockerfile.FROM", "FAILED"),  # the FROM on the finding's line
+        ("ours/dockerfile/good.Dockerfile", "/good.Dockerfile.", "PASSED"),
+        ("ours/dockerfile/skipped.Dockerfile", "/skipped.Dockerfile.", "SKIPPED"),  # a skip comment
     }
 
 

@@ -50,3 +50,19 @@ def test_rules_and_list_workloads() -> None:
     assert proc.returncode == 0 and "ARCH301" in proc.stdout and "CKV_ARCH_301" in proc.stdout
     inv = run("scan", "--list-workloads", "examples/sam-lambda-arm64")
     assert "AWS::Serverless::Function" in inv.stdout and "arm64" in inv.stdout
+
+
+def test_fix_command_pins_one_platform_and_single_manifest_for_lambda() -> None:
+    proc = run("fix-command", "--for", "lambda:arm64", "--", "docker", "buildx", "build", "--platform", "linux/amd64,linux/arm64", "-t", "fn", ".")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "docker buildx build --provenance=false --platform linux/arm64 -t fn ."
+    ecs = run("fix-command", "--for", "ecs:X86_64", "--", "docker", "build", "-t", "api", "api")
+    assert ecs.stdout.strip() == "docker build --platform linux/amd64 -t api api"
+
+
+def test_fix_command_masks_build_arg_values_and_rejects_bad_input() -> None:
+    proc = run("fix-command", "--for", "eks:arm64", "--", "docker", "build", "--build-arg", "NPM_TOKEN=npm_s3cr3tvalue", ".")
+    assert "npm_s3cr3tvalue" not in proc.stdout and "NPM_TOKEN=***" in proc.stdout
+    assert run("fix-command", "--for", "lambda:sparc", "--", "docker", "build", ".").returncode == 2
+    assert run("fix-command", "--for", "lambda:arm64", "--", "ls", "-l").returncode == 2
+    assert run("fix-command", "--for", "apprunner:arm64", "--", "docker", "build", ".").returncode == 2

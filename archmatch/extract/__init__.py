@@ -6,6 +6,7 @@ run in module-name order and only append to `facts`. Extractors never import rul
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import pkgutil
@@ -19,8 +20,12 @@ from archmatch.repo import RepoView
 Extractor = Callable[[RepoView, RepoFacts], None]
 
 
+@functools.cache
 def extractors() -> list[tuple[str, Extractor]]:
+    """`extract` of every extractor module, then the `finalize` of those that have one (a second
+    pass that may use other extractors' facts, e.g. Dockerfiles named only by a build)."""
     found: list[tuple[str, Extractor]] = []
+    finals: list[tuple[str, Extractor]] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_") or info.name == "yamlsafe":
             continue
@@ -28,7 +33,10 @@ def extractors() -> list[tuple[str, Extractor]]:
         fn = getattr(module, "extract", None)
         if callable(fn):
             found.append((info.name, fn))
-    return found
+        final = getattr(module, "finalize", None)
+        if callable(final):
+            finals.append((f"{info.name}.finalize", final))
+    return found + finals
 
 
 def yaml_docs(repo: RepoView, rel: str) -> list[Any] | None:

@@ -24,14 +24,26 @@ def is_dockerfile_name(path: str) -> bool:
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for rel in repo.matching(is_dockerfile_name):
-        text = repo.read_text(rel)
-        if text is None:
-            continue
+        _analyse_file(repo, facts, rel)
 
-        def diag(message: str, line: int, rel: str = rel) -> None:
-            repo.diag(rel, message, line=line)
 
-        try:
-            facts.dockerfiles[rel] = analyse(rel, text, diag)
-        except Exception as exc:  # one odd file must not hide the others
-            repo.diag(rel, f"internal error analysing the Dockerfile: {exc!r}", level="error", code="internal")
+def finalize(repo: RepoView, facts: RepoFacts) -> None:
+    """Also analyse Dockerfiles that builds name but that are not recognisable by name."""
+    for build in facts.builds:
+        rel = build.dockerfile
+        if rel and rel not in facts.dockerfiles and repo.exists(rel):
+            _analyse_file(repo, facts, rel)
+
+
+def _analyse_file(repo: RepoView, facts: RepoFacts, rel: str) -> None:
+    text = repo.read_text(rel)
+    if text is None:
+        return
+
+    def diag(message: str, line: int) -> None:
+        repo.diag(rel, message, line=line)
+
+    try:
+        facts.dockerfiles[rel] = analyse(rel, text, diag)
+    except Exception as exc:  # one odd file must not hide the others
+        repo.diag(rel, f"internal error analysing the Dockerfile: {exc!r}", level="error", code="internal")
