@@ -106,7 +106,7 @@ def test_resources_from_checkov_confs() -> None:
     tf = terraform_resource({"__address__": "module.m.aws_ecs_task_definition.t", "__start_line__": 2, "__end_line__": 9}, "/x.tf:aws_ecs_task_definition:t")
     assert tf == Resource("/x.tf", frozenset({"module.m.aws_ecs_task_definition.t", "aws_ecs_task_definition.t"}), (2, 9))
     cfn = cloudformation_resource({"Type": "AWS::Lambda::Function", "Properties": {"__file__": "repo/t.yaml", "__startline__": 5, "__endline__": 9}}, "/t.yaml:AWS::Lambda::Function:Fn")
-    assert cfn == Resource("repo/t.yaml", frozenset({"Fn"}), (4, 9))
+    assert cfn == Resource("repo/t.yaml", frozenset({"Fn"}), (4, 8))
     sls = serverless_resource({"image": "x", "__file__": "/abs/serverless.yml", "__startline__": 7, "__endline__": 8}, "x:serverless_aws:serverless_aws")
     assert sls == Resource("/abs/serverless.yml", frozenset(), (6, 8))
     conf = {"FROM": [{"instruction": "FROM", "startline": 0, "endline": 0, "content": "FROM a\n", "value": "a"}],

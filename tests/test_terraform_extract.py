@@ -300,3 +300,10 @@ def test_operator_precedence_is_restored(tmp_path: Path) -> None:
         },
     )
     assert _workload(facts, "aws_lambda_function.fn").arch == ArchFact.explicit(ARM64)
+
+
+def test_same_address_in_two_root_modules_gives_two_workloads(tmp_path: Path) -> None:
+    tf = 'resource "aws_lambda_function" "fn" {\n  package_type  = "Image"\n  image_uri     = "r/fn:1"\n  architectures = ["%s"]\n}\n'
+    facts = _scan(tmp_path, {"a/main.tf": tf % "arm64", "b/main.tf": tf % "x86_64"})
+    got = sorted((w.location.path, w.name, sorted(w.arch.archs)[0]) for w in facts.workloads)
+    assert got == [("a/main.tf", "aws_lambda_function.fn", ARM64), ("b/main.tf", "aws_lambda_function.fn", AMD64)]

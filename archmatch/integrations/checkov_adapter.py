@@ -161,8 +161,9 @@ def cloudformation_resource(conf: dict[str, Any], entity_path: str) -> Resource:
     props = conf.get("Properties") if isinstance(conf.get("Properties"), dict) else {}
     reported = str(props.get("__file__") or _entity_file(entity_path))
     start, end = _line(props.get("__startline__")), _line(props.get("__endline__"))
-    # Checkov's Properties.__startline__ is the line after the logical id's (where `Type` usually is).
-    span = (max(start - 1, 1), end) if start else (0, 0)
+    # Checkov's Properties lines are one too far: __startline__ is the line after the logical id
+    # (`Type`), __endline__ the next resource's logical id.
+    span = (max(start - 1, 1), max(end - 1, start - 1)) if start else (0, 0)
     return Resource(reported, frozenset({logical_id}), span)
 
 

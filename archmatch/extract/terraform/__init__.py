@@ -110,13 +110,24 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     if not modules:
         return
     called = _called_folders(modules)
-    instances: list[ModuleInstance] = []
-    for folder in sorted(modules):
-        if folder not in called:
-            _walk(ModuleInstance(modules[folder], modules, _file_reader(repo, folder)), instances)
-    reached = {i.definition.folder for i in instances}
+    roots = [f for f in sorted(modules) if f not in called]
+    reached: set[str] = set()
+    trees: list[list[ModuleInstance]] = []
+    for folder in roots:
+        tree: list[ModuleInstance] = []
+        _walk(ModuleInstance(modules[folder], modules, _file_reader(repo, folder)), tree)
+        reached |= {i.definition.folder for i in tree}
+        trees.append(tree)
     for folder in sorted(set(modules) - reached):  # only called from a cycle: scan it on its own
-        _walk(ModuleInstance(modules[folder], modules, _file_reader(repo, folder)), instances)
+        tree = []
+        _walk(ModuleInstance(modules[folder], modules, _file_reader(repo, folder)), tree)
+        trees.append(tree)
+    # One context per root module: addresses are unique within a root, not across the repository.
+    for tree in trees:
+        _produce(repo, facts, tree)
+
+
+def _produce(repo: RepoView, facts: RepoFacts, instances: list[ModuleInstance]) -> None:
     ctx = Context(facts)
     for instance in instances:
         for block in instance.definition.blocks:
