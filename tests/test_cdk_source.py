@@ -651,3 +651,21 @@ def test_example_apps(example: str, monkeypatch: pytest.MonkeyPatch) -> None:
         "py_dockerimagefunction_arch": [],
     }[example]
     assert got == expected
+
+
+def test_source_wins_over_a_committed_cdk_out(tmp_path: Path) -> None:
+    import shutil
+
+    from archmatch.config import Config
+    from archmatch.engine import analyze
+
+    app = tmp_path / "app"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "cdk" / "ts_fargate_arm64_unpinned", app)
+    (app / "cdk.out").mkdir()
+    (app / "cdk.out" / "Stack.assets.json").write_text(
+        '{"dockerImages": {"abc": {"source": {"directory": "asset.abc"}, "destinations": {}}}}'
+    )
+    facts, _ = analyze(tmp_path, Config())
+    assert [b.location.path for b in facts.builds] == ["app/lib/service-stack.ts"]
+    assert [w.name for w in facts.workloads] == ["Web"]
+    assert any(d.location.path == "app/cdk.out" and d.level == "note" for d in facts.diagnostics)

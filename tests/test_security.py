@@ -190,7 +190,7 @@ MASKING = [
     ("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY_ID=AKIAI**********"),
     ("key AKIAIOSFODNN7EXAMPLE here", "key AKIAI********** here"),
     ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "token ghp_ab**********"),
-    ("github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz", "github_pat_**********"),
+    ("github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz", "github**********"),
     ("docker build --build-arg DB_PASSWORD=hunter2hunter2 .", "docker build --build-arg DB_PASSWORD=hun********** ."),
     ("ENV DB_PASSWORD hunter2hunter2", "ENV DB_PASSWORD hun**********"),
     ("ENV DB_PASSWORD=hunter2hunter2", "ENV DB_PASSWORD=hun**********"),

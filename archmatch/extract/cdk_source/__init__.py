@@ -40,3 +40,15 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
                     seen.add(id(value))
                     calls.append(value)
         Interpreter(repo, facts, program.app_dir, app.config, syntax_of).run(calls)
+
+
+def finalize(repo: RepoView, facts: RepoFacts) -> None:
+    """When an app's source is read, its synthesised `cdk.out/` would report the same functions
+    and assets a second time (often stale): keep the source's view and say so once."""
+    for app in find_apps(repo):
+        out = f"{app.app_dir}/cdk.out/" if app.app_dir not in ("", ".") else "cdk.out/"
+        before = len(facts.workloads) + len(facts.builds)
+        facts.workloads = [w for w in facts.workloads if not w.location.path.startswith(out)]
+        facts.builds = [b for b in facts.builds if not b.location.path.startswith(out)]
+        if len(facts.workloads) + len(facts.builds) != before:
+            repo.diag(out.rstrip("/"), f"CDK app source {app.entry} is read instead of its synthesised cdk.out (same constructs)", level="note", code="input")
