@@ -55,6 +55,17 @@ def test_several_d_roots_each_file_gets_its_own_root(tmp_path: Path) -> None:
     assert resolve_file(scope, "one/infra/main.tf") == first
 
 
+def test_same_relative_path_under_several_roots_is_told_apart_by_the_resource(tmp_path: Path) -> None:
+    for root, name in (("a", "first"), ("b", "second")):
+        (tmp_path / root).mkdir()
+        (tmp_path / root / "main.tf").write_text(f'# {root}\nresource "aws_lambda_function" "{name}" {{\n}}\n')
+    scope = current_scope(["checkov"], scan_dirs=["a", "b"], cwd=tmp_path)
+    second = terraform_resource({"__address__": "aws_lambda_function.second", "__start_line__": 2, "__end_line__": 3},
+                                "/main.tf:aws_lambda_function:second")
+    assert resolve_file(scope, second.reported_path, second.anchor) == tmp_path / "b/main.tf"
+    assert resolve_file(scope, second.reported_path) == tmp_path / "a/main.tf"  # without the anchor: the first
+
+
 def test_a_repository_inside_a_d_root_is_its_own_root(tmp_path: Path) -> None:
     _tree(tmp_path)
     scope = current_scope(["checkov", "-d", "."], scan_dirs=["."], cwd=tmp_path)

@@ -248,10 +248,7 @@ HOSTILE: dict[str, Callable[[Path], str | None]] = {
 
 # Open bugs in other modules, found by these cases (see the hardening report). strict=True makes
 # the test fail once the bug is fixed, so the marker cannot outlive it.
-KNOWN_BUGS = {
-    "moderately_deep_json": "json_doc falls back to json.loads after the YAML depth limit, and the "
-    "CloudFormation extractor's RecursionError then drops every template (no per-file guard)",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def hostile_params() -> list:

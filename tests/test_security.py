@@ -145,11 +145,6 @@ def test_no_code_from_the_scanned_tree_runs(tmp_path: Path, how: str) -> None:
     assert log.read_text().splitlines() == ["armed"]  # nothing spawned, nothing connected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`python -m` puts the cwd first on sys.path, so a repository's yaml.py is imported; "
-    "archmatch/__main__.py must drop sys.path[0] before importing archmatch.cli",
-)
 def test_python_dash_m_inside_the_scanned_repo_imports_nothing_from_it(tmp_path: Path) -> None:
     tree, markers = tmp_path / "repo", tmp_path / "markers"
     shutil.copytree(EXAMPLE, tree)

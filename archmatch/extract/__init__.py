@@ -64,13 +64,19 @@ def json_doc(repo: RepoView, rel: str) -> Any | None:
             return None
         try:
             return yamlsafe.load(text)
-        except yamlsafe.YamlError:
-            pass
+        except yamlsafe.YamlError as exc:
+            if exc.limit:  # too deep / too many aliases: plain JSON would be no safer
+                repo.diag(path, str(exc), line=exc.line, code="limit")
+                return None
         try:
-            return json.loads(text)
+            doc = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as exc:
             line = getattr(exc, "lineno", 0)
             repo.diag(path, f"JSON syntax error: {getattr(exc, 'msg', exc)}", line=line)
             return None
+        if yamlsafe.too_deep(doc):
+            repo.diag(path, f"JSON nested deeper than {yamlsafe.MAX_DEPTH} levels", code="limit")
+            return None
+        return doc
 
     return repo.cached("json", rel, parse)

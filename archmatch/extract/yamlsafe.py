@@ -20,9 +20,10 @@ MAX_EXPANDED_NODES = 2_000_000  # nodes counted once per alias use
 
 
 class YamlError(Exception):
-    def __init__(self, message: str, line: int = 0):
+    def __init__(self, message: str, line: int = 0, limit: bool = False):
         super().__init__(message)
         self.line = line
+        self.limit = limit  # a safety limit (depth, aliases, size), not a syntax error
 
 
 class LDict(dict):
@@ -88,16 +89,16 @@ class _Loader(yaml.SafeLoader):
         # slower (quadratic), long before the composer's recursion limit would stop it.
         super().fetch_flow_collection_start(token_class)  # type: ignore[misc]
         if self.flow_level > MAX_DEPTH:  # type: ignore[attr-defined]
-            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", self.get_mark().line + 1)  # type: ignore[attr-defined]
+            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", self.get_mark().line + 1, limit=True)  # type: ignore[attr-defined]
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                raise YamlError(f"more than {MAX_ALIASES} YAML aliases (alias bomb?)", self.peek_event().start_mark.line + 1)
+                raise YamlError(f"more than {MAX_ALIASES} YAML aliases (alias bomb?)", self.peek_event().start_mark.line + 1, limit=True)
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            raise YamlError(f"more than {MAX_NODES} YAML nodes", self.peek_event().start_mark.line + 1)
+            raise YamlError(f"more than {MAX_NODES} YAML nodes", self.peek_event().start_mark.line + 1, limit=True)
         return super().compose_node(parent, index)  # type: ignore[arg-type]
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> LDict:  # type: ignore[override]
@@ -185,14 +186,17 @@ def _check_shape(root: Node) -> None:
         size[key] = 1 + sum(size[id(c)] for c in children)
         depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
         if depth[key] > MAX_DEPTH:
-            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, limit=True)
         if size[key] > MAX_EXPANDED_NODES:
-            raise YamlError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)", node.start_mark.line + 1)
+            raise YamlError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)", node.start_mark.line + 1, limit=True)
 
 
 def load_all(text: str) -> list[Any]:
     """Every document in a YAML stream. Raises YamlError with a line on any problem."""
-    loader = _Loader(text)
+    try:  # the reader rejects control characters while it is built
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        raise YamlError(f"YAML error: {exc}") from None
     docs: list[Any] = []
     try:
         while loader.check_node():
@@ -209,7 +213,7 @@ def load_all(text: str) -> list[Any]:
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {exc}") from None
     except RecursionError:
-        raise YamlError("YAML nested too deeply") from None
+        raise YamlError("YAML nested too deeply", limit=True) from None
     finally:
         loader.dispose()
     return docs
@@ -218,3 +222,17 @@ def load_all(text: str) -> list[Any]:
 def load(text: str) -> Any:
     docs = load_all(text)
     return docs[0] if docs else None
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when plain (already loaded) data nests deeper than `limit`; iterative, no recursion."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False

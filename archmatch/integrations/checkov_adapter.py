@@ -50,6 +50,8 @@ class Resource:
     reported_path: str
     names: frozenset[str] = frozenset()
     span: tuple[int, int] = (0, 0)  # 1-based, inclusive; (0, 0) is the whole file
+    # a line and a text on it, to tell apart same-named files under several -d roots
+    anchor: tuple[int, str] | None = field(default=None, compare=False)
     dockerfile_instructions: list[dict[str, Any]] = field(default_factory=list, hash=False, compare=False)
 
     def covers(self, line: int) -> bool:
@@ -127,7 +129,7 @@ def matching_findings(findings: Iterable[Finding], rel: str, resource: Resource,
 def evaluate_resource(rule_id: str, resource: Resource) -> tuple[str, list[Finding]]:
     """("FAILED" | "PASSED" | "UNKNOWN", the matching findings)."""
     scope = current_scope()
-    file = resolve_file(scope, resource.reported_path)
+    file = resolve_file(scope, resource.reported_path, resource.anchor)
     if file is None:
         log.warning("archmatch: cannot find %s under %s", resource.reported_path, [str(d) for d in scope.dirs] or scope.cwd)
         return "UNKNOWN", []
@@ -153,7 +155,9 @@ def _line(value: Any) -> int:
 def terraform_resource(conf: dict[str, Any], entity_path: str) -> Resource:
     address = str(conf.get("__address__", ""))
     names = {address, re.sub(r"^(module\.[^.]+\.)+", "", address)} - {""}
-    return Resource(_entity_file(entity_path), frozenset(names), (_line(conf.get("__start_line__")), _line(conf.get("__end_line__"))))
+    start = _line(conf.get("__start_line__"))
+    anchor = (start, f'"{address.rsplit(".", 1)[-1]}"') if start and "." in address else None
+    return Resource(_entity_file(entity_path), frozenset(names), (start, _line(conf.get("__end_line__"))), anchor)
 
 
 def cloudformation_resource(conf: dict[str, Any], entity_path: str) -> Resource:
@@ -164,7 +168,7 @@ def cloudformation_resource(conf: dict[str, Any], entity_path: str) -> Resource:
     # Checkov's Properties lines are one too far: __startline__ is the line after the logical id
     # (`Type`), __endline__ the next resource's logical id.
     span = (max(start - 1, 1), max(end - 1, start - 1)) if start else (0, 0)
-    return Resource(reported, frozenset({logical_id}), span)
+    return Resource(reported, frozenset({logical_id}), span, (span[0], logical_id) if start else None)
 
 
 def kubernetes_resource(conf: dict[str, Any], entity_path: str) -> Resource:
@@ -183,7 +187,9 @@ def serverless_resource(conf: dict[str, Any], entity_path: str) -> Resource:
 
 def dockerfile_resource(conf: dict[str, list[dict[str, Any]]], entity_path: str) -> Resource:
     instructions = sorted((i for items in conf.values() for i in items), key=lambda i: i.get("startline", 0))
-    return Resource(_entity_file(entity_path), frozenset(), (0, 0), instructions)
+    first = instructions[0] if instructions else None
+    anchor = (first["startline"] + 1, str(first["content"]).splitlines()[0].strip()) if first and first.get("content") else None
+    return Resource(_entity_file(entity_path), frozenset(), (0, 0), anchor, instructions)
 
 
 def offending_instructions(resource: Resource, hits: list[Finding]) -> list[dict[str, Any]] | None:

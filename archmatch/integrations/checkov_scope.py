@@ -62,8 +62,24 @@ def _checkov_scan_dirs() -> list[str]:
     return [str(d) for d in (bc_integration.scan_dir or [])]
 
 
-def resolve_file(scope: Scope, reported: str) -> Path | None:
-    """The absolute file a check's reported path names, or None."""
+def _line_has(path: Path, anchor: tuple[int, str]) -> bool:
+    number, text = anchor
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for index, line in enumerate(fh, start=1):
+                if index == number:
+                    return text in line
+    except OSError:
+        pass
+    return False
+
+
+def resolve_file(scope: Scope, reported: str, anchor: tuple[int, str] | None = None) -> Path | None:
+    """The absolute file a check's reported path names, or None.
+
+    With several `-d` roots a relative path (`/main.tf`) can exist under more than one of them;
+    `anchor` (a line number and a text the resource has on that line) picks the right one.
+    """
     if not reported:
         return None
     rel = reported.lstrip("/")
@@ -71,10 +87,10 @@ def resolve_file(scope: Scope, reported: str) -> Path | None:
     candidates += [d / rel for d in scope.dirs]
     candidates.append(scope.cwd / rel)
     candidates += [f for f in scope.files if f.as_posix().endswith("/" + rel)]
-    for path in candidates:
-        if path.is_file():
-            return path.resolve()
-    return None
+    found = list(dict.fromkeys(p.resolve() for p in candidates if p.is_file()))
+    if len(found) > 1 and anchor is not None:
+        found = [p for p in found if _line_has(p, anchor)] or found
+    return found[0] if found else None
 
 
 def _marker_root(path: Path) -> Path | None:
