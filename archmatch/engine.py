@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -42,11 +43,20 @@ def _prefixed(loc: Location, prefix: str) -> Location:
     return dataclasses.replace(loc, path=prefix + loc.path) if prefix else loc
 
 
+def _prefix_paths_in_text(text: str, paths: set[str], prefix: str) -> str:
+    """Messages name other files as `path:line`; show those paths the way locations are shown."""
+    for path in sorted(paths, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w./-]){re.escape(path)}(?=:\d)", lambda _m, p=path: prefix + p, text)
+    return text
+
+
 def prefix_finding(f: Finding, prefix: str) -> Finding:
     if not prefix:
         return f
+    paths = {f.location.path, *(r.location.path for r in f.related)}
     return dataclasses.replace(
         f,
+        message=_prefix_paths_in_text(f.message, paths, prefix),
         location=_prefixed(f.location, prefix),
         related=tuple(dataclasses.replace(r, location=_prefixed(r.location, prefix)) for r in f.related),
         fixes=tuple(

@@ -10,7 +10,7 @@ import pytest
 
 from archmatch.changed import ChangedFilesError, affected_files, filter_result, git_changed_files, git_report_paths
 from archmatch.config import Config
-from archmatch.engine import scan
+from archmatch.engine import ScanResult, scan
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SAM = {("sam/template.yaml", 16, "ARCH301"), ("sam/template.yaml", 24, "ARCH303"), ("sam/fn/Dockerfile", 2, "ARCH104")}
@@ -18,7 +18,7 @@ TF = {("tf/main.tf", 35, "ARCH301")}
 GO = {("go/Dockerfile", 7, "ARCH103")}
 
 
-def triples(result) -> set[tuple[str, int, str]]:  # noqa: ANN001
+def triples(result: ScanResult) -> set[tuple[str, int, str]]:
     return {(f.location.path, f.location.line, f.rule_id) for f in result.findings}
 
 
@@ -82,7 +82,7 @@ def test_diff_base_from_git(monorepo: Path) -> None:
     git(monorepo, "commit", "-qm", "change")
     assert git_changed_files(monorepo, base) == ["go/Dockerfile", "new file.txt"]
     full = scan([Path(".")], Config())
-    assert triples(filter_result(full, git_report_paths(full, base))) == {("go/Dockerfile", 8 - 1, "ARCH103")}
+    assert triples(filter_result(full, git_report_paths(full, base))) == {("go/Dockerfile", 7, "ARCH103")}
 
 
 def test_bad_revisions_are_refused(monorepo: Path) -> None:

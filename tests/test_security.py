@@ -395,3 +395,29 @@ def test_sarif_uris_stay_inside_the_scan_root(tmp_path: Path, capsys: pytest.Cap
             assert uri and not uri.startswith("/") and ":" not in uri.split("/")[0], (arg, uri)
             assert ".." not in uri.split("/"), (arg, uri)
     assert seen_results > 0
+
+
+def test_diff_base_runs_no_program_from_the_repository_git_config(tmp_path: Path) -> None:
+    from archmatch.changed import git_changed_files
+
+    repo, markers = tmp_path / "repo", tmp_path / "markers"
+    shutil.copytree(EXAMPLE, repo)
+    markers.mkdir()
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    base = git("rev-parse", "HEAD").strip()
+    (repo / "fn/Dockerfile").write_text("FROM alpine:3.20\n")
+    git("commit", "-qam", "change")
+    hooks = {"diff.external": "ext", "core.fsmonitor": "fsmonitor", "core.pager": "pager", "pager.diff": "pagerdiff"}
+    for key, name in hooks.items():
+        git("config", key, f"touch {markers / name}")
+    (repo / ".gitattributes").write_text("* diff=evil\n")
+    git("config", "diff.evil.textconv", f"touch {markers / 'textconv'}")
+    git("config", "diff.evil.command", f"touch {markers / 'diffcommand'}")
+    assert git_changed_files(repo, base) == ["fn/Dockerfile"]
+    assert sorted(os.listdir(markers)) == []

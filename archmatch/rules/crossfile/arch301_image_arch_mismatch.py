@@ -43,6 +43,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                 build_file=str(link.build.location),
                 why=why,
                 confidence=confidence_note(link),
+                evidence=link.evidence,
                 related=related_for(link, img),
                 fixes=fixes,
                 properties=link_properties(link),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archmatch.link.effective import Verdict, image_arch, supports
-from archmatch.model import Finding, RepoFacts
+from archmatch.model import Finding, Related, RepoFacts
 from archmatch.rules import make
 from archmatch.rules.crossfile._common import (
     LAMBDA_SERVICES,
@@ -38,7 +38,8 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                 how=how_declared(w),
                 why=why,
                 confidence=confidence_note(link),
-                related=related_for(link, img),
+                evidence=link.evidence,
+                related=[Related(w.arch_location or w.location, f"{w.name} runs {lam(arch)} ({how_declared(w)})"), *related_for(link, img)],
                 fixes=[build_fix(build, arch, lambda_target=w.service in LAMBDA_SERVICES)],
                 properties=link_properties(link),
             )

@@ -39,6 +39,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             build_file=str(build.platform_location or build.location),
             reasons="; ".join(reasons),
             confidence=confidence_note(link),
+                evidence=link.evidence,
             related=[],
             fixes=[build_fix(build, archs[0], lambda_target=True)],
             properties={**link_properties(link), "workloadArch": lam(archs[0])},

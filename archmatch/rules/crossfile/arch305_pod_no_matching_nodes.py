@@ -30,6 +30,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             nodes=", ".join(sorted(pod.groups)),
             groups=", ".join(groups),
             confidence=confidence_note(link),
+                evidence=link.evidence,
             related=related,
             fixes=[build_fix(link.build, node_arch)],
             properties=link_properties(link),

@@ -32,6 +32,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             bad=", ".join(sorted(bad)),
             groups=", ".join(bad_groups),
             confidence=confidence_note(link),
+                evidence=link.evidence,
             related=related,
             fixes=[workload_fix(w, sorted(good)[0])],
             properties=link_properties(link),
