@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--include-skipped-dirs", action="store_true", help="also scan .git, node_modules, .terraform")
     p.add_argument("--list-workloads", action="store_true", help="print the workload inventory instead of findings")
     p.add_argument("--no-color", action="store_true", help="never colour text output")
+    p.add_argument("--with-hadolint", action="store_true", help="add hadolint's results as a second SARIF run (hadolint on PATH)")
     p.set_defaults(func=run)
 
 
@@ -72,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
             output = render(result, config.overrides)  # type: ignore[operator]
         else:
             output = render(result)  # type: ignore[operator]
+    if args.with_hadolint:
+        from archmatch.integrations.hadolint_run import with_hadolint
+
+        output = with_hadolint(output, args.format, result)
     if args.output:
         Path(args.output).write_text(output, encoding="utf-8")
         if args.format != "text":

@@ -1,0 +1,167 @@
+"""Time archmatch against Checkov and Hadolint on the same synthetic monorepos.
+
+    python benchmarks/run.py --sizes 10 100 1000 [--skip-checkov-above 100] [--profile]
+
+For each size N a tree of N services is generated (benchmarks/generate.py) under
+benchmarks/out/, then each tool runs on it once as a subprocess; wall time and the peak RSS of
+that process (os.wait4's rusage) are recorded. Ratios are against `archmatch scan`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+@dataclass
+class Timing:
+    size: int
+    tool: str
+    seconds: float
+    peak_mb: float
+    exit_code: int
+    note: str = ""
+
+
+def timed(cmd: list[str], cwd: Path, timeout: float) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB) and exit code of one command, its output discarded."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    deadline = started + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            proc.wait()
+            return timeout, 0.0, -9
+        time.sleep(0.005)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, proc.returncode
+
+
+def tool(name: str) -> str | None:
+    """The executable next to this interpreter (a venv), else on PATH."""
+    local = Path(sys.executable).parent / name
+    return str(local) if local.exists() else shutil.which(name)
+
+
+def commands(tree: Path, size: int, skip_checkov_above: int | None) -> list[tuple[str, list[str] | None, str]]:
+    archmatch = tool("archmatch")
+    checkov = tool("checkov")
+    hadolint = tool("hadolint")
+    dockerfiles = sorted(str(p.relative_to(tree)) for p in tree.rglob("Dockerfile"))
+    skip_checkov = skip_checkov_above is not None and size > skip_checkov_above
+    runs: list[tuple[str, list[str] | None, str]] = [
+        ("archmatch scan", [archmatch, "scan", "-f", "json", "--severity-threshold", "none", "."] if archmatch else None, ""),
+    ]
+    note = f"skipped (N > {skip_checkov_above})" if skip_checkov else ("checkov not installed" if not checkov else "")
+    base = [checkov, "-d", ".", "--skip-download", "--quiet", "--compact", "-o", "json"] if checkov and not skip_checkov else None
+    runs.append(("checkov -d", base, note))
+    checks = REPO / "checks"
+    if checks.is_dir():
+        ext = [*base, "--external-checks-dir", str(checks)] if base else None
+        runs.append(("checkov -d --external-checks-dir checks", ext, note))
+    runs.append(("hadolint (all Dockerfiles)", [hadolint, "--no-fail", *dockerfiles] if hadolint else None, "" if hadolint else "hadolint not installed"))
+    return runs
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+        ram = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        ram = "unknown"
+    return {"nproc": str(os.cpu_count()), "cpu": cpu, "ram": ram, "python": platform.python_version()}
+
+
+def profile(tree: Path, top: int) -> str:
+    """cProfile of an in-process scan: the functions with the most cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    from archmatch.config import Config
+    from archmatch.engine import scan
+
+    profiler = cProfile.Profile()
+    cwd = os.getcwd()
+    os.chdir(tree)
+    try:
+        profiler.runcall(scan, [Path(".")], Config())
+    finally:
+        os.chdir(cwd)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def table(timings: list[Timing]) -> str:
+    rows = ["| N | tool | seconds | s / service | peak RSS MB | x archmatch time |", "|---:|---|---:|---:|---:|---:|"]
+    base = {t.size: t.seconds for t in timings if t.tool == "archmatch scan" and t.exit_code >= 0}
+    for t in timings:
+        if t.note and t.seconds == 0:
+            rows.append(f"| {t.size} | {t.tool} | {t.note} | | | |")
+            continue
+        ratio = f"{t.seconds / base[t.size]:.1f}" if base.get(t.size) else "-"
+        timed_out = " (timed out)" if t.exit_code == -9 else ""
+        rows.append(f"| {t.size} | {t.tool} | {t.seconds:.2f}{timed_out} | {t.seconds / t.size * 1000:.1f} ms | {t.peak_mb:.0f} | {ratio} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-checkov-above", type=int, default=None, metavar="N", help="do not run Checkov on trees of more than N services")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds before one tool run is killed")
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--profile", action="store_true", help="also print a cProfile of archmatch at the largest size")
+    args = parser.parse_args()
+
+    info = machine()
+    print(f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM, Python {info['python']}", flush=True)
+    timings: list[Timing] = []
+    for size in args.sizes:
+        tree = args.out / f"n{size}"
+        counts = generate(tree, size, args.seed)
+        print(f"N={size}: {sum(1 for _ in tree.rglob('*') if _.is_file())} files, {counts}", flush=True)
+        for name, cmd, note in commands(tree, size, args.skip_checkov_above):
+            if cmd is None:
+                timings.append(Timing(size, name, 0.0, 0.0, 0, note or "not run"))
+                continue
+            seconds, peak, code = timed(cmd, tree, args.timeout)
+            timings.append(Timing(size, name, seconds, peak, code))
+            print(f"  {name}: {seconds:.2f} s, {peak:.0f} MB, exit {code}", flush=True)
+    print()
+    print(table(timings))
+    per_service = {t.size: t.seconds / t.size for t in timings if t.tool == "archmatch scan"}
+    if 100 in per_service and 1000 in per_service:
+        print(f"\narchmatch time per service, N=1000 vs N=100: {per_service[1000] / per_service[100]:.2f}x")
+    (args.out / "results.json").write_text(json.dumps({"machine": info, "timings": [asdict(t) for t in timings]}, indent=2))
+    if args.profile:
+        print("\n" + profile(args.out / f"n{max(args.sizes)}", 30))
+
+
+if __name__ == "__main__":
+    main()
