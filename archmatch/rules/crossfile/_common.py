@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from archmatch.link.effective import ImageArch
-from archmatch.model import Link, Location, Related, Workload
+from collections.abc import Iterator
+
+from archmatch.link.effective import ImageArch, Verdict, image_arch, supports
+from archmatch.model import Link, Location, Related, RepoFacts, Workload
 from archmatch.platforms import How, aws_name
 
 LAMBDA_SERVICES = frozenset({"lambda"})
@@ -52,3 +54,13 @@ def lam(arch: str) -> str:
 
 def link_properties(link: Link) -> dict[str, str]:
     return {"linkEvidence": link.evidence, "linkConfidence": link.confidence, "build": link.build.name}
+
+
+def verdicts(facts: RepoFacts, wanted: Verdict) -> Iterator[tuple[Link, ImageArch, str, str]]:
+    """(link, image, workload arch, reason) for every linked arch whose verdict is `wanted`."""
+    for link in facts.links:
+        img = image_arch(link.build, facts)
+        for arch in required_archs(link.workload):
+            verdict, why = supports(img, arch)
+            if verdict is wanted:
+                yield link, img, arch, why

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archmatch.link.effective import Verdict, image_arch, supports
+from archmatch.link.effective import Verdict
 from archmatch.model import Finding, RepoFacts
 from archmatch.rules import make
 from archmatch.rules.crossfile._common import (
@@ -15,36 +15,31 @@ from archmatch.rules.crossfile._common import (
     link_properties,
     primary_location,
     related_for,
-    required_archs,
+    verdicts,
 )
 from archmatch.rules.crossfile._fixes import build_fix, workload_fix
 
 
 def check(facts: RepoFacts) -> Iterator[Finding]:
-    for link in facts.links:
-        img = image_arch(link.build, facts)
-        for arch in required_archs(link.workload):
-            verdict, why = supports(img, arch)
-            if verdict is not Verdict.NO:
-                continue
-            w = link.workload
-            other = sorted(img.content or img.build.platforms.host_hint or img.build.platforms.archs)
-            fixes = [build_fix(link.build, arch, lambda_target=w.service in LAMBDA_SERVICES)]
-            if len(other) == 1:
-                fixes.append(workload_fix(w, other[0]))
-            yield make(
-                "ARCH301",
-                primary_location(w),
-                w.name,
-                workload=w.name,
-                workload_arch=lam(arch),
-                how=how_declared(w),
-                build=link.build.name,
-                build_file=str(link.build.location),
-                why=why,
-                confidence=confidence_note(link),
-                evidence=link.evidence,
-                related=related_for(link, img),
-                fixes=fixes,
-                properties=link_properties(link),
-            )
+    for link, img, arch, why in verdicts(facts, Verdict.NO):
+        w = link.workload
+        other = sorted(img.content or img.build.platforms.host_hint or img.build.platforms.archs)
+        fixes = [build_fix(link.build, arch, lambda_target=w.service in LAMBDA_SERVICES)]
+        if len(other) == 1:
+            fixes.append(workload_fix(w, other[0]))
+        yield make(
+            "ARCH301",
+            primary_location(w),
+            w.name,
+            workload=w.name,
+            workload_arch=lam(arch),
+            how=how_declared(w),
+            build=link.build.name,
+            build_file=str(link.build.location),
+            why=why,
+            confidence=confidence_note(link),
+            evidence=link.evidence,
+            related=related_for(link, img),
+            fixes=fixes,
+            properties=link_properties(link),
+        )

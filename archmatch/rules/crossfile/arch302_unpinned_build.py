@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archmatch.link.effective import Verdict, image_arch, supports
+from archmatch.link.effective import Verdict
 from archmatch.model import Finding, Related, RepoFacts
 from archmatch.rules import make
 from archmatch.rules.crossfile._common import (
@@ -14,32 +14,27 @@ from archmatch.rules.crossfile._common import (
     lam,
     link_properties,
     related_for,
-    required_archs,
+    verdicts,
 )
 from archmatch.rules.crossfile._fixes import build_fix
 
 
 def check(facts: RepoFacts) -> Iterator[Finding]:
-    for link in facts.links:
-        img = image_arch(link.build, facts)
-        for arch in required_archs(link.workload):
-            verdict, why = supports(img, arch)
-            if verdict is not Verdict.HOST:
-                continue
-            build, w = link.build, link.workload
-            yield make(
-                "ARCH302",
-                build.platform_location or build.location,
-                build.name,
-                build=build.name,
-                workload=w.name,
-                workload_file=str(w.arch_location or w.location),
-                workload_arch=lam(arch),
-                how=how_declared(w),
-                why=why,
-                confidence=confidence_note(link),
-                evidence=link.evidence,
-                related=[Related(w.arch_location or w.location, f"{w.name} runs {lam(arch)} ({how_declared(w)})"), *related_for(link, img)],
-                fixes=[build_fix(build, arch, lambda_target=w.service in LAMBDA_SERVICES)],
-                properties=link_properties(link),
-            )
+    for link, img, arch, why in verdicts(facts, Verdict.HOST):
+        build, w = link.build, link.workload
+        yield make(
+            "ARCH302",
+            build.platform_location or build.location,
+            build.name,
+            build=build.name,
+            workload=w.name,
+            workload_file=str(w.arch_location or w.location),
+            workload_arch=lam(arch),
+            how=how_declared(w),
+            why=why,
+            confidence=confidence_note(link),
+            evidence=link.evidence,
+            related=[Related(w.arch_location or w.location, f"{w.name} runs {lam(arch)} ({how_declared(w)})"), *related_for(link, img)],
+            fixes=[build_fix(build, arch, lambda_target=w.service in LAMBDA_SERVICES)],
+            properties=link_properties(link),
+        )
