@@ -13,7 +13,7 @@ from archmatch import rules as rule_registry
 from archmatch.config import Config
 from archmatch.extract import extractors
 from archmatch.link import link
-from archmatch.model import Diagnostic, Finding, Location, RepoFacts
+from archmatch.model import Diagnostic, Edit, Finding, Location, RepoFacts
 from archmatch.repo import RepoView, ScanOptions, discover
 from archmatch.suppress import is_suppressed, parse_pragmas
 
@@ -111,8 +111,31 @@ def evaluate(facts: RepoFacts, repo: RepoView, config: Config) -> tuple[list[Fin
                 suppressed += 1
                 continue
             finding.severity = config.severity(rule.meta.id, rule.meta.severity)
-            findings.append(finding)
+            findings.append(_resolve_edits(finding, repo))
     return findings, suppressed
+
+
+def _resolve_edit(edit: Edit, repo: RepoView) -> Edit | None:
+    loc = edit.location
+    text = repo.read_text(loc.path) if repo.exists(loc.path) else None
+    lines = text.split("\n") if text is not None else []
+    if not 0 < loc.line <= len(lines):
+        return None
+    col = lines[loc.line - 1].find(edit.find)
+    if col < 0:
+        return None
+    region = Location(loc.path, loc.line, col + 1, loc.line, col + len(edit.find))
+    return Edit(region, edit.text)
+
+
+def _resolve_edits(finding: Finding, repo: RepoView) -> Finding:
+    if not any(e.find for fx in finding.fixes for e in fx.edits):
+        return finding
+    fixes = []
+    for fx in finding.fixes:
+        edits = [e if not e.find else _resolve_edit(e, repo) for e in fx.edits]
+        fixes.append(dataclasses.replace(fx, edits=tuple(e for e in edits if e is not None)))
+    return dataclasses.replace(finding, fixes=tuple(fixes))
 
 
 def scan(paths: list[Path], config: Config, options: ScanOptions | None = None) -> ScanResult:

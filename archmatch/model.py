@@ -179,10 +179,13 @@ class Related:
 @dataclass(frozen=True)
 class Edit:
     """Replace the text of `location`'s region (lines/columns inclusive, 1-based) with `text`.
-    A region with column 0 means whole lines; end_line 0 with line N inserts before line N."""
+    A region with column 0 means whole lines; end_line 0 with line N inserts before line N.
+    With `find`, the region is the first occurrence of `find` on `location.line`: rules do not
+    read files, so the engine resolves the columns (and drops the edit if the text is not there)."""
 
     location: Location
     text: str
+    find: str = ""
 
 
 @dataclass(frozen=True)

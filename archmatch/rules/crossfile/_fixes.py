@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from archmatch.model import Fix, ImageBuild, Workload
-from archmatch.platforms import aws_name
+from archmatch.model import Edit, Fix, ImageBuild, Workload
+from archmatch.platforms import How, aws_name
 
 
 def _plat(arch: str) -> str:
@@ -31,14 +31,35 @@ def build_fix(build: ImageBuild, arch: str, lambda_target: bool = False) -> Fix:
             return Fix(f"build with --platform {plat}{extra}", diff=f"- {build.command}\n+ {fixed}")
         return Fix(f"add --platform {plat}{extra} to the docker build at {build.location}", diff=f"+ --platform {plat}{extra}")
     snippet = snippets[build.fix_syntax]
+    edits: tuple[Edit, ...] = ()
+    if build.platforms.how is How.EXPLICIT and len(build.platforms.archs) == 1 and build.platform_location and not lambda_target:
+        (old,) = build.platforms.archs
+        edits = (Edit(build.platform_location, plat, find=f"linux/{old}"),)
     return Fix(
         f"pin the build ({build.name}) to {plat}" + (" without attestations" if lambda_target else ""),
+        edits=edits,
         diff="\n".join("+ " + line for line in snippet.splitlines()),
     )
 
 
-def workload_fix(workload: Workload, arch: str) -> Fix:
-    """Run the workload on `arch` instead."""
+def _arch_token(workload: Workload, arch: str) -> str | None:
+    """How `arch` is spelled where this workload declares it."""
+    syntax = workload.arch_syntax
+    if syntax in ("tf-lambda", "cfn-lambda", "sam", "serverless"):
+        return aws_name(arch)
+    if syntax in ("tf-ecs", "tf-ecs-module", "tf-batch", "cfn-ecs"):
+        return aws_name(arch, "ecs")
+    if syntax == "k8s":
+        return arch
+    if syntax in ("cdk-ts", "cdk-py"):
+        if workload.service == "lambda":
+            return "ARM_64" if arch == "arm64" else "X86_64"
+        return aws_name(arch, "ecs")
+    return None
+
+
+def workload_fix(workload: Workload, arch: str, current: str | None = None) -> Fix:
+    """Run the workload on `arch` instead (an exact edit when the current value is written)."""
     lam, ecs = aws_name(arch), aws_name(arch, "ecs")
     snippets = {
         "tf-lambda": f'architectures = ["{lam}"]',
@@ -57,8 +78,13 @@ def workload_fix(workload: Workload, arch: str) -> Fix:
         else f"runtime_platform=ecs.RuntimePlatform(cpu_architecture=ecs.CpuArchitecture.{ecs})",
     }
     snippet = snippets.get(workload.arch_syntax, f"declare the architecture {lam}")
+    edits: tuple[Edit, ...] = ()
+    old, new = (_arch_token(workload, current) if current else None), _arch_token(workload, arch)
+    if workload.arch.how is How.EXPLICIT and workload.arch_location and old and new:
+        edits = (Edit(workload.arch_location, new, find=old),)
     return Fix(
         f"or run {workload.name} on {lam}",
+        edits=edits,
         diff="\n".join("+ " + line for line in snippet.splitlines()),
     )
 

@@ -26,7 +26,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
         other = sorted(img.content or img.build.platforms.host_hint or img.build.platforms.archs)
         fixes = [build_fix(link.build, arch, lambda_target=w.service in LAMBDA_SERVICES)]
         if len(other) == 1:
-            fixes.append(workload_fix(w, other[0]))
+            fixes.append(workload_fix(w, other[0], current=arch))
         yield make(
             "ARCH301",
             primary_location(w),
