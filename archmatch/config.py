@@ -51,13 +51,13 @@ class Config:
         return self.overrides.get(rule_id, default)
 
 
-def _ids(value: Any, key: str) -> list[str]:
+def _ids(value: Any, key: str, source: str = "") -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"`{key}` must be a list of rule ids")
+        raise ConfigError(f"{source + ': ' if source else ''}`{key}` must be a list of strings")
     return [v.strip() for v in value]
 
 
@@ -67,28 +67,32 @@ def parse_config(data: Any, source: str) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: top level must be a mapping")
     cfg = Config(path=source)
-    cfg.ignored = set(_ids(data.get("ignored"), "ignored"))
+    cfg.ignored = set(_ids(data.get("ignored"), "ignored", source))
     override = data.get("override") or {}
     if not isinstance(override, dict):
         raise ConfigError(f"{source}: `override` must map a severity to rule ids")
     for sev, ids in override.items():
         if sev not in SEVERITIES:
             raise ConfigError(f"{source}: unknown severity {sev!r} in `override` (use {', '.join(SEVERITIES)})")
-        for rule_id in _ids(ids, f"override.{sev}"):
+        for rule_id in _ids(ids, f"override.{sev}", source):
             cfg.overrides[rule_id] = sev
     threshold = data.get("failure-threshold")
     if threshold is not None:
         if threshold not in THRESHOLDS:
             raise ConfigError(f"{source}: `failure-threshold` must be one of {', '.join(THRESHOLDS)}")
         cfg.failure_threshold = threshold
-    cfg.excludes = [str(e) for e in _ids(data.get("exclude"), "exclude")]
-    for i, item in enumerate(data.get("images") or []):
+    cfg.excludes = [str(e) for e in _ids(data.get("exclude"), "exclude", source)]
+    images = data.get("images") or []
+    if not isinstance(images, list):
+        raise ConfigError(f"{source}: `images` must be a list of {{pattern, dockerfile, context, platforms}}")
+    for i, item in enumerate(images):
         if not isinstance(item, dict) or "pattern" not in item or "dockerfile" not in item:
             raise ConfigError(f"{source}: images[{i}] needs `pattern` and `dockerfile`")
-        platforms = item.get("platforms")
-        if isinstance(platforms, str):
-            platforms = [platforms]
-        cfg.images.append(ImageMapping(str(item["pattern"]), str(item["dockerfile"]), item.get("context"), platforms))
+        platforms = _ids(item.get("platforms"), f"images[{i}].platforms", source) or None
+        context = item.get("context")
+        if context is not None and not isinstance(context, str):
+            raise ConfigError(f"{source}: images[{i}].context must be a path")
+        cfg.images.append(ImageMapping(str(item["pattern"]), str(item["dockerfile"]), context, platforms))
     return cfg
 
 

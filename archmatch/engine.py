@@ -14,6 +14,7 @@ from archmatch.config import Config
 from archmatch.extract import extractors
 from archmatch.link import link
 from archmatch.model import Diagnostic, Edit, Finding, Location, RepoFacts
+from archmatch.progress import Progress
 from archmatch.repo import RepoView, ScanOptions, discover
 from archmatch.suppress import is_suppressed, parse_pragmas
 
@@ -66,7 +67,9 @@ def prefix_finding(f: Finding, prefix: str) -> Finding:
     )
 
 
-def analyze(root: Path, config: Config, only: list[str] | None = None, options: ScanOptions | None = None) -> tuple[RepoFacts, RepoView]:
+def analyze(
+    root: Path, config: Config, only: list[str] | None = None, options: ScanOptions | None = None, progress: Progress | None = None
+) -> tuple[RepoFacts, RepoView]:
     """Extract and link the facts of one root (a directory). `only` limits the files to those paths."""
     options = options or ScanOptions(excludes=list(config.excludes))
     facts = RepoFacts(root=root)
@@ -74,6 +77,8 @@ def analyze(root: Path, config: Config, only: list[str] | None = None, options: 
     facts.files = files
     repo = RepoView(root, files, options, facts.diagnostics)
     for name, extract in extractors():
+        if progress is not None:
+            progress.advance(f"extract {name}")
         try:
             extract(repo, facts)
         except Exception as exc:  # one broken extractor must not stop the scan
@@ -87,11 +92,13 @@ def analyze(root: Path, config: Config, only: list[str] | None = None, options: 
     return facts, repo
 
 
-def evaluate(facts: RepoFacts, repo: RepoView, config: Config) -> tuple[list[Finding], int]:
+def evaluate(facts: RepoFacts, repo: RepoView, config: Config, progress: Progress | None = None) -> tuple[list[Finding], int]:
     findings: list[Finding] = []
     suppressed = 0
     pragma_cache: dict[str, object] = {}
     for rule in rule_registry.all_rules():
+        if progress is not None:
+            progress.advance(rule.meta.id)
         if rule.meta.id in config.ignored:
             continue
         try:
@@ -138,27 +145,37 @@ def _resolve_edits(finding: Finding, repo: RepoView) -> Finding:
     return dataclasses.replace(finding, fixes=tuple(fixes))
 
 
-def scan(paths: list[Path], config: Config, options: ScanOptions | None = None) -> ScanResult:
+def scan(paths: list[Path], config: Config, options: ScanOptions | None = None, progress: Progress | None = None) -> ScanResult:
     started = time.perf_counter()
     result = ScanResult()
-    for path in paths:
-        if path.is_file():
-            root, only = path.parent, [path.name]
-        else:
-            root, only = path, None
-        facts, repo = analyze(root, config, only, options)
-        findings, suppressed = evaluate(facts, repo, config)
-        prefix = display_prefix(root)
-        result.facts.append(facts)
-        result.prefixes.append(prefix)
-        result.files_scanned += len(facts.files)
-        result.suppressed += suppressed
-        result.findings.extend(prefix_finding(f, prefix) for f in findings)
-        result.diagnostics.extend(dataclasses.replace(d, location=_prefixed(d.location, prefix)) for d in facts.diagnostics)
+    if progress is not None:
+        progress.start(len(paths) * (len(extractors()) + len(rule_registry.all_rules())))
+    try:
+        for path in paths:
+            _scan_one(path, config, options, result, progress)
+    finally:
+        if progress is not None:
+            progress.finish()
     result.findings = dedupe(sorted(result.findings, key=Finding.sort_key))
     result.diagnostics = sorted(set(result.diagnostics))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _scan_one(path: Path, config: Config, options: ScanOptions | None, result: ScanResult, progress: Progress | None) -> None:
+    if path.is_file():
+        root, only = path.parent, [path.name]
+    else:
+        root, only = path, None
+    facts, repo = analyze(root, config, only, options, progress)
+    findings, suppressed = evaluate(facts, repo, config, progress)
+    prefix = display_prefix(root)
+    result.facts.append(facts)
+    result.prefixes.append(prefix)
+    result.files_scanned += len(facts.files)
+    result.suppressed += suppressed
+    result.findings.extend(prefix_finding(f, prefix) for f in findings)
+    result.diagnostics.extend(dataclasses.replace(d, location=_prefixed(d.location, prefix)) for d in facts.diagnostics)
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:

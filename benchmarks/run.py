@@ -4,7 +4,9 @@
 
 For each size N a tree of N services is generated (benchmarks/generate.py) under
 benchmarks/out/, then each tool runs on it once as a subprocess; wall time and the peak RSS of
-that process (os.wait4's rusage) are recorded. Ratios are against `archmatch scan`.
+that process (os.wait4's rusage) are recorded. Ratios are against `archmatch scan`. A tool whose
+first run takes under --repeat-under seconds is run --repeat times and the median is kept, since
+a shared machine makes single short runs noisy.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -120,7 +123,7 @@ def table(timings: list[Timing]) -> str:
     rows = ["| N | tool | seconds | s / service | peak RSS MB | x archmatch time |", "|---:|---|---:|---:|---:|---:|"]
     base = {t.size: t.seconds for t in timings if t.tool == "archmatch scan" and t.exit_code >= 0}
     for t in timings:
-        if t.note and t.seconds == 0:
+        if t.note and t.seconds == 0 and t.peak_mb == 0:
             rows.append(f"| {t.size} | {t.tool} | {t.note} | | | |")
             continue
         ratio = f"{t.seconds / base[t.size]:.1f}" if base.get(t.size) else "-"
@@ -135,6 +138,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-checkov-above", type=int, default=None, metavar="N", help="do not run Checkov on trees of more than N services")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds before one tool run is killed")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each quick tool; the median is reported")
+    parser.add_argument("--repeat-under", type=float, default=30.0, metavar="SECONDS", help="repeat only tools whose first run is shorter")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of archmatch at the largest size")
     args = parser.parse_args()
@@ -150,14 +155,21 @@ def main() -> None:
             if cmd is None:
                 timings.append(Timing(size, name, 0.0, 0.0, 0, note or "not run"))
                 continue
-            seconds, peak, code = timed(cmd, tree, args.timeout)
-            timings.append(Timing(size, name, seconds, peak, code))
-            print(f"  {name}: {seconds:.2f} s, {peak:.0f} MB, exit {code}", flush=True)
+            runs = [timed(cmd, tree, args.timeout)]
+            while len(runs) < args.repeat and runs[0][0] < args.repeat_under:
+                runs.append(timed(cmd, tree, args.timeout))
+            seconds = statistics.median(r[0] for r in runs)
+            peak, code = max(r[1] for r in runs), runs[0][2]
+            timings.append(Timing(size, name, seconds, peak, code, f"median of {len(runs)}" if len(runs) > 1 else ""))
+            print(f"  {name}: {seconds:.2f} s ({' '.join(f'{r[0]:.2f}' for r in runs)}), {peak:.0f} MB, exit {code}", flush=True)
     print()
     print(table(timings))
-    per_service = {t.size: t.seconds / t.size for t in timings if t.tool == "archmatch scan"}
-    if 100 in per_service and 1000 in per_service:
-        print(f"\narchmatch time per service, N=1000 vs N=100: {per_service[1000] / per_service[100]:.2f}x")
+    own = {t.size: t.seconds for t in timings if t.tool == "archmatch scan"}
+    if 100 in own and 1000 in own:
+        print(f"\narchmatch time per service, N=1000 vs N=100: {own[1000] / 1000 / (own[100] / 100):.2f}x")
+        if 10 in own:  # without the fixed start-up cost (interpreter, imports), measured at N=10
+            marginal = {n: (own[n] - own[10]) / (n - 10) * 1000 for n in (100, 1000)}
+            print(f"marginal ms per service: N=100 {marginal[100]:.2f}, N=1000 {marginal[1000]:.2f} ({marginal[1000] / marginal[100]:.2f}x)")
     (args.out / "results.json").write_text(json.dumps({"machine": info, "timings": [asdict(t) for t in timings]}, indent=2))
     if args.profile:
         print("\n" + profile(args.out / f"n{max(args.sizes)}", 30))

@@ -162,14 +162,14 @@ def test_sam_globals_and_metadata_build(tmp_path: Path) -> None:
     built = workload(facts, "Built")
     assert (built.kind, built.service, built.arch_syntax) == ("AWS::Serverless::Function", "lambda", "sam")
     assert (built.arch.archs, built.arch.how, str(built.arch_location)) == ({"arm64"}, How.EXPLICIT, "app/template.yaml:6")
-    assert built.images[0].link_keys == frozenset({"sam:Built"})
+    assert built.images[0].link_keys == frozenset({"sam:app/template.yaml:Built"})
     [build] = facts.builds
     assert (build.source, build.name, str(build.location)) == ("sam", "sam build Built", "app/template.yaml:13")
     # DockerContext is relative to the template's folder, Dockerfile to the context
     assert (build.context, build.dockerfile, build.target) == ("src", "src/docker/Dockerfile.lambda", "runtime")
     assert (build.platforms.archs, build.platforms.how) == ({"arm64"}, How.EXPLICIT)
     assert build.platforms.note == "sam build derives it from Architectures"
-    assert (build.link_keys, build.fix_syntax, build.tags) == (frozenset({"sam:Built"}), "sam", ["built:v1"])
+    assert (build.link_keys, build.fix_syntax, build.tags) == (frozenset({"sam:app/template.yaml:Built"}), "sam", ["built:v1"])
 
     both = workload(facts, "Both")  # SAM concatenates the global and local lists: two entries
     assert both.arch.how is How.UNKNOWN and "concatenates" in both.arch.note

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from archmatch.changed import ChangedFilesError, affected_files, filter_result, git_changed_files, git_report_paths
+from archmatch.changed import (
+    ChangedFilesError,
+    affected_files,
+    filter_result,
+    git_changed_files,
+    git_report_paths,
+)
 from archmatch.config import Config
 from archmatch.engine import ScanResult, scan
 

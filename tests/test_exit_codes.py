@@ -86,10 +86,7 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
         "- just\n- a list\n",
         "failure-threshold: fatal\n",
         "override: {critical: [ARCH101]}\n",
-        pytest.param(
-            "ignored: {ARCH101: yes}\n",
-            marks=pytest.mark.xfail(strict=True, reason="config._ids errors do not name the config file"),
-        ),
+        "ignored: {ARCH101: yes}\n",
         "images: [{pattern: x}]\n",
     ],
 )

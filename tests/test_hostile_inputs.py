@@ -101,11 +101,18 @@ def documented_findings(example: str, prefix: str) -> set[tuple[str, int, str]]:
     return found
 
 
+# One more healthy file: a final stage on $BUILDPLATFORM is ARCH101 on line 2, and nothing else.
+BUILDPLATFORM_DOCKERFILE = "# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM alpine:3.20\nRUN echo hi\n"
+
+
 def make_healthy_tree(root: Path) -> set[tuple[str, int, str]]:
     expected: set[tuple[str, int, str]] = set()
     for name in HEALTHY_EXAMPLES:
         shutil.copytree(EXAMPLES / name, root / "healthy" / name, ignore=shutil.ignore_patterns("README.md"))
         expected |= documented_findings(name, f"healthy/{name}/")
+    write(root / "healthy/buildplatform/Dockerfile", BUILDPLATFORM_DOCKERFILE)
+    if "ARCH101" in metadata():
+        expected.add(("healthy/buildplatform/Dockerfile", 2, "ARCH101"))
     return expected
 
 
@@ -138,7 +145,7 @@ def moderately_deep_json(root: Path) -> str | None:
     # recursively must not lose the rest of the scan.
     body = '{"Type": "AWS::Lambda::Function", "Properties": {"Code": ' + '{"a": ' * 900 + "1" + "}" * 900 + "}}"
     write(root / "deep/stack.json", '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Fn": ' + body + "}}")
-    return None
+    return "deep/stack.json"
 
 
 def deep_hcl(root: Path) -> str | None:
@@ -169,12 +176,12 @@ def invalid_utf8_dockerfile(root: Path) -> str | None:
 
 def unterminated_heredoc(root: Path) -> str | None:
     write(root / "heredoc/Dockerfile", "FROM alpine:3.20\nRUN <<EOF\necho never closed\n")
-    return None  # BuildKit accepts this (the heredoc runs to the end of the file)
+    return "heredoc/Dockerfile"
 
 
 def continuation_at_eof(root: Path) -> str | None:
     write(root / "cont/Dockerfile", "FROM alpine:3.20\nRUN echo a \\\n    && echo b \\\n")
-    return None  # Docker accepts a trailing continuation
+    return "cont/Dockerfile"
 
 
 def hcl_syntax_error(root: Path) -> str | None:

@@ -87,3 +87,20 @@ def test_nothing_links_when_nothing_matches() -> None:
     facts.workloads = [_workload("public.ecr.aws/lambda/python:3.12")]
     facts.builds = [_build("unrelated", [f"{ECR}/billing:1"], dockerfile="billing/Dockerfile")]
     assert find_links(facts, Config()) == []
+
+
+def test_same_logical_id_in_two_templates_does_not_cross_link(tmp_path: Path) -> None:
+    from archmatch.engine import analyze
+
+    tpl = (
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      PackageType: Image\n      Architectures: [arm64]\n"
+        "    Metadata:\n      Dockerfile: Dockerfile\n      DockerContext: ./fn\n"
+    )
+    for app in ("a", "b"):
+        (tmp_path / app / "fn").mkdir(parents=True)
+        (tmp_path / app / "template.yaml").write_text(tpl)
+        (tmp_path / app / "fn" / "Dockerfile").write_text("FROM public.ecr.aws/lambda/python:3.12\n")
+    facts, _ = analyze(tmp_path, Config())
+    pairs = sorted((lk.workload.location.path, lk.build.location.path) for lk in facts.links)
+    assert pairs == [("a/template.yaml", "a/template.yaml"), ("b/template.yaml", "b/template.yaml")]

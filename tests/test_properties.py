@@ -150,7 +150,6 @@ config_like = st.one_of(
 )
 
 
-@pytest.mark.xfail(strict=True, reason="config.parse_config iterates `images` unchecked: `images: 5` raises TypeError")
 @SETTINGS
 @given(config_like)
 @example({"images": 5})

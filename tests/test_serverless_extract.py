@@ -70,11 +70,11 @@ def test_architecture_precedence_and_image_builds(tmp_path: Path) -> None:
     api = workload(facts, "api")  # provider.architecture via ${self:custom.arch}
     assert (api.kind, api.service, api.arch_syntax) == ("serverless:function", "lambda", "serverless")
     assert (api.arch.archs, api.arch.how, str(api.arch_location)) == ({"arm64"}, How.EXPLICIT, "svc/serverless.yml:9")
-    assert (api.images[0].ref, api.images[0].link_keys, api.images[0].location.line) == ("${sls:image:api}", frozenset({"sls:image:api"}), 22)
+    assert (api.images[0].ref, api.images[0].link_keys, api.images[0].location.line) == ("${sls:image:api}", frozenset({"sls:image:svc/serverless.yml:api"}), 22)
 
     worker = workload(facts, "worker")  # the function's architecture overrides the provider's
     assert (worker.arch.archs, str(worker.arch_location)) == ({"amd64"}, "svc/serverless.yml:24")
-    assert worker.images[0].link_keys == frozenset({"sls:image:worker"})
+    assert worker.images[0].link_keys == frozenset({"sls:image:svc/serverless.yml:worker"})
 
     assert workload(facts, "external").images[0].ref == "123456789012.dkr.ecr.us-east-1.amazonaws.com/ext:1.0"
     reused = workload(facts, "reused")  # a named image with `uri` is prebuilt: no build to link
@@ -86,7 +86,7 @@ def test_architecture_precedence_and_image_builds(tmp_path: Path) -> None:
     # platform: ${self:custom.images.${sls:stage}.platform} with stage ${opt:stage, 'prod'} -> prod
     assert (api_build.platforms.archs, api_build.platforms.how, str(api_build.platform_location)) == ({"arm64"}, How.EXPLICIT, "svc/serverless.yml:15")
     assert (api_build.dockerfile, api_build.context, str(api_build.location)) == ("svc/api/Dockerfile.lambda", "svc/api", "svc/serverless.yml:12")
-    assert (api_build.link_keys, api_build.fix_syntax, api_build.source) == (frozenset({"sls:image:api"}), "serverless", "serverless")
+    assert (api_build.link_keys, api_build.fix_syntax, api_build.source) == (frozenset({"sls:image:svc/serverless.yml:api"}), "serverless", "serverless")
     worker_build = builds["serverless image worker"]  # ${env:...} uses its default; no platform -> host
     assert (worker_build.dockerfile, worker_build.platforms.how, worker_build.platform_location) == ("svc/worker/Dockerfile", How.HOST, None)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from archmatch.config import THRESHOLDS, ConfigError, load_config
 from archmatch.engine import exit_code, scan
+from archmatch.progress import Progress
 from archmatch.repo import ScanOptions
 
 FORMATS = ("text", "json", "sarif")
@@ -25,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--include-skipped-dirs", action="store_true", help="also scan .git, node_modules, .terraform")
     p.add_argument("--list-workloads", action="store_true", help="print the workload inventory instead of findings")
     p.add_argument("--no-color", action="store_true", help="never colour text output")
+    p.add_argument("--changed-files", nargs="+", metavar="FILE", help="report only findings these changed files can affect (and everything linked to them)")
+    p.add_argument("--diff-base", metavar="REF", help="like --changed-files, with the files changed since REF (git diff REF...HEAD)")
     p.add_argument("--with-hadolint", action="store_true", help="add hadolint's results as a second SARIF run (hadolint on PATH)")
     p.set_defaults(func=run)
 
@@ -55,7 +58,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
     config.excludes.extend(args.exclude)
     options = ScanOptions(excludes=list(config.excludes), include_skipped_dirs=args.include_skipped_dirs)
-    result = scan(paths, config, options)
+    progress = Progress()
+    result = scan(paths, config, options, progress=progress)
+    if args.changed_files or args.diff_base:
+        from archmatch import changed
+
+        try:
+            files = args.changed_files or changed.git_report_paths(result, args.diff_base)
+        except changed.ChangedFilesError as exc:
+            print(f"archmatch: {exc}", file=sys.stderr)
+            return 2
+        result = changed.filter_result(result, files)
     if args.list_workloads:
         from archmatch.report.inventory import render as render_inventory
 

@@ -143,7 +143,7 @@ class _Service:
                 platforms=platforms,
                 platform_location=self.loc(platform_line) if platform_line else None,
                 tags=[],
-                link_keys=frozenset({f"sls:image:{name}"}),
+                link_keys=frozenset({f"sls:image:{self.path}:{name}"}),
                 attestations=provenance if isinstance(provenance, bool) else None,
                 fix_syntax="serverless",
             )
@@ -177,7 +177,7 @@ class _Service:
             if prebuilt:
                 ref = ImageRef(prebuilt, self.loc(image_line))
             else:  # Serverless builds, pushes and deploys it by digest: the build is the image
-                ref = ImageRef(f"${{sls:image:{ref_name}}}", self.loc(image_line), frozenset({f"sls:image:{ref_name}"}), resolved=False)
+                ref = ImageRef(f"${{sls:image:{ref_name}}}", self.loc(image_line), frozenset({f"sls:image:{self.path}:{ref_name}"}), resolved=False)
         else:
             ref = ImageRef(uri or str(self.resolve(image)), self.loc(image_line), resolved=uri is not None)
         self.facts.workloads.append(

@@ -13,10 +13,20 @@ rule onto the resource Checkov hands it:
   resource. A Dockerfile is one resource: every finding in the file counts.
 * PASSED otherwise: the check is only registered for resource types the rule covers.
 * UNKNOWN when the resource's file or scan root cannot be found (Checkov does not report it).
+
+Terraform `module` blocks get a check per Terraform rule too (Checkov's module checks), since
+archmatch reads calls to the public terraform-aws-modules modules through their inputs while
+Checkov, without `--download-external-modules`, sees nothing inside them: FAILED as above (the
+finding names `module.<name>` or lies within the block), PASSED when archmatch reads modules of
+that source, UNKNOWN otherwise and for local modules (Checkov checks their resources itself).
+Resources Checkov finds inside a downloaded copy of a remote module are UNKNOWN: archmatch judges a
+remote module at its call, so each finding is reported once, on the `module` block, with or
+without `--download-external-modules`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable
@@ -24,7 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archmatch.integrations.checkov_scope import current_scope, resolve_file, scan_root
+from archmatch.integrations.checkov_scope import (
+    Scope,
+    current_scope,
+    in_module_download,
+    module_download_folders,
+    resolve_file,
+    scan_root,
+)
 from archmatch.model import Finding, RepoFacts
 from archmatch.rules import Rule, RuleMeta, all_rules
 
@@ -53,6 +70,7 @@ class Resource:
     # a line and a text on it, to tell apart same-named files under several -d roots
     anchor: tuple[int, str] | None = field(default=None, compare=False)
     dockerfile_instructions: list[dict[str, Any]] = field(default_factory=list, hash=False, compare=False)
+    terraform: bool = False  # Terraform code may come from a module Checkov downloaded
 
     def covers(self, line: int) -> bool:
         start, end = self.span
@@ -81,6 +99,9 @@ def _analyse(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
     except ConfigError as exc:
         log.warning("archmatch: %s; using the default configuration", exc)
         config = Config()
+    # Modules Checkov downloaded into the tree are not the repository's code: archmatch reads a
+    # remote module at its call, through the inputs it is given.
+    config = dataclasses.replace(config, excludes=[*config.excludes, *module_download_folders()])
     files = sorted(only) if only is not None else discover(root, ScanOptions(excludes=list(config.excludes)), [])
     key = checkov_cache.cache_key(root, only, files, config.path)
     cached = checkov_cache.read(key)
@@ -126,13 +147,15 @@ def matching_findings(findings: Iterable[Finding], rel: str, resource: Resource,
     return out
 
 
-def evaluate_resource(rule_id: str, resource: Resource) -> tuple[str, list[Finding]]:
+def evaluate_resource(rule_id: str, resource: Resource, scope: Scope | None = None) -> tuple[str, list[Finding]]:
     """("FAILED" | "PASSED" | "UNKNOWN", the matching findings)."""
-    scope = current_scope()
+    scope = scope or current_scope()
     file = resolve_file(scope, resource.reported_path, resource.anchor)
     if file is None:
         log.warning("archmatch: cannot find %s under %s", resource.reported_path, [str(d) for d in scope.dirs] or scope.cwd)
         return "UNKNOWN", []
+    if resource.terraform and in_module_download(scope, file):
+        return "UNKNOWN", []  # the verdict is on the module block that calls it
     root, only = scan_root(scope, file)
     analysis = analysis_for(root, only)
     if analysis is None:
@@ -157,7 +180,53 @@ def terraform_resource(conf: dict[str, Any], entity_path: str) -> Resource:
     names = {address, re.sub(r"^(module\.[^.]+\.)+", "", address)} - {""}
     start = _line(conf.get("__start_line__"))
     anchor = (start, f'"{address.rsplit(".", 1)[-1]}"') if start and "." in address else None
-    return Resource(_entity_file(entity_path), frozenset(names), (start, _line(conf.get("__end_line__"))), anchor)
+    return Resource(_entity_file(entity_path), frozenset(names), (start, _line(conf.get("__end_line__"))), anchor, terraform=True)
+
+
+# --- Terraform module blocks ------------------------------------------------------------------
+
+def module_call_name(checkov_address: str) -> str:
+    """archmatch's name of a module call from Checkov's `__address__` of the `module` block:
+    `orders` -> `module.orders`; in a module: `module.app.orders` -> `module.app.module.orders`."""
+    head, _, name = checkov_address.rpartition(".")
+    return f"{head}.module.{name}" if head else f"module.{name}"
+
+
+def module_resource(conf: dict[str, Any], entity_path: str) -> Resource:
+    address = str(conf.get("__address__") or entity_path.rsplit(":", 1)[-1])
+    start = _line(conf.get("__start_line__"))
+    anchor = (start, f'"{address.rsplit(".", 1)[-1]}"') if start else None
+    span = (start, _line(conf.get("__end_line__"))) if start else (0, 0)
+    return Resource(_entity_file(entity_path), frozenset({module_call_name(address)}), span, anchor, terraform=True)
+
+
+def module_source(conf: dict[str, Any]) -> str | None:
+    source = conf.get("source")
+    value = source[0] if isinstance(source, list) and source else source
+    return value if isinstance(value, str) else None
+
+
+def is_local_source(source: str) -> bool:
+    return source.startswith(("./", "../", "/")) or source in (".", "..")
+
+
+def understood_module(source: str) -> bool:
+    """Whether archmatch reads calls to this module source (the Terraform extractor's public modules)."""
+    from archmatch.extract.terraform import public
+
+    m = public._SOURCE.search(source)
+    return m is not None and (m["name"].lower(), (m["sub"] or "").lower()) in public._HANDLERS
+
+
+def evaluate_module(rule_id: str, conf: dict[str, Any], entity_path: str, scope: Scope | None = None) -> tuple[str, list[Finding]]:
+    """The verdict of one rule on a `module` block; see the module docstring."""
+    source = module_source(conf)
+    if source is None or is_local_source(source):
+        return "UNKNOWN", []
+    result, hits = evaluate_resource(rule_id, module_resource(conf, entity_path), scope)
+    if result == "PASSED" and not understood_module(source):
+        return "UNKNOWN", []  # archmatch does not know what the module runs
+    return result, hits
 
 
 def cloudformation_resource(conf: dict[str, Any], entity_path: str) -> Resource:
@@ -220,6 +289,11 @@ def resources_for(meta: RuleMeta, framework: str) -> list[str]:
 _REGISTERED: list[Any] = []
 
 
+def has_module_check(meta: RuleMeta) -> bool:
+    """Rules that can report on a Terraform workload or capacity also check `module` blocks."""
+    return "terraform" in meta.checkov_frameworks and bool(resources_for(meta, "terraform"))
+
+
 def check_name(meta: RuleMeta) -> str:
     return f"{meta.title} (archmatch {meta.id})"
 
@@ -235,4 +309,6 @@ def register_all(rules: Iterable[Rule] | None = None) -> list[Any]:
             entities = resources_for(rule.meta, framework)
             if framework in SUPPORTED_FRAMEWORKS and entities:
                 _REGISTERED.append(checkov_classes.make_check(rule.meta, framework, entities))
+        if has_module_check(rule.meta):
+            _REGISTERED.append(checkov_classes.TerraformModuleCheck(rule.meta))
     return _REGISTERED

@@ -10,6 +10,7 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.dockerfile.base_dockerfile_check import BaseDockerfileCheck
 from checkov.kubernetes.checks.resource.base_spec_check import BaseK8Check
 from checkov.serverless.checks.function.base_function_check import BaseFunctionCheck
+from checkov.terraform.checks.module.base_module_check import BaseModuleCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfBase
 
 from archmatch.integrations import checkov_adapter as adapter
@@ -31,7 +32,9 @@ class _ArchmatchCheck:
         self.severity = Severities[adapter.CHECKOV_SEVERITY[meta.severity]]
 
     def _verdict(self, resource: adapter.Resource) -> tuple[CheckResult, list[Any]]:
-        result, hits = adapter.evaluate_resource(self.rule_id, resource)
+        return self._report(*adapter.evaluate_resource(self.rule_id, resource))
+
+    def _report(self, result: str, hits: list[Any]) -> tuple[CheckResult, list[Any]]:
         # Checkov keeps `details` only in the Terraform runner (and writes it into SARIF).
         self.details.extend(f.message for f in hits)
         return _RESULTS[result], hits
@@ -44,6 +47,17 @@ class TerraformCheck(_ArchmatchCheck, TfBase):
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         return self._verdict(adapter.terraform_resource(conf, self.entity_path))[0]
+
+
+class TerraformModuleCheck(_ArchmatchCheck, BaseModuleCheck):
+    """The same rule on Terraform `module` blocks (Checkov calls it for every module call)."""
+
+    def __init__(self, meta: RuleMeta) -> None:
+        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, guideline=meta.help_uri)
+        self._setup(meta)
+
+    def scan_module_conf(self, conf: dict[str, Any]) -> CheckResult:  # type: ignore[override]
+        return self._report(*adapter.evaluate_module(self.rule_id, conf, self.entity_path))[0]
 
 
 class CloudFormationCheck(_ArchmatchCheck, CfnBase):

@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT_MARKERS = (".git", ".archmatch.yaml", ".archmatch.yml")
+# Where Checkov puts the remote modules it downloads (`--download-external-modules`), relative to
+# the `-d` folder (`--external-modules-download-path`, env EXTERNAL_MODULES_DIR); and the folder in
+# which `terraform init` keeps them (Checkov reads it with CHECKOV_EXPERIMENTAL_TERRAFORM_MANAGED_MODULES).
+DEFAULT_MODULE_DOWNLOADS = ".external_modules"
+TERRAFORM_MODULE_DOWNLOADS = ".terraform"
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,7 @@ class Scope:
     dirs: tuple[Path, ...]  # absolute -d roots
     files: tuple[Path, ...]  # absolute -f files
     cwd: Path
+    module_downloads: tuple[str, ...] = (DEFAULT_MODULE_DOWNLOADS,)  # see module_download_folders
 
 
 def _argv_values(argv: list[str], flags: tuple[str, ...]) -> list[str]:
@@ -51,7 +57,7 @@ def current_scope(argv: list[str] | None = None, scan_dirs: list[str] | None = N
         scan_dirs = _checkov_scan_dirs() or _argv_values(argv, ("-d", "--directory"))
     dirs = tuple((cwd / os.path.expanduser(d)).resolve() for d in scan_dirs)
     files = tuple((cwd / os.path.expanduser(f)).resolve() for f in _argv_values(argv, ("-f", "--file")))
-    return Scope(dirs, files, cwd)
+    return Scope(dirs, files, cwd, module_download_folders(argv))
 
 
 def _checkov_scan_dirs() -> list[str]:
@@ -126,3 +132,39 @@ def scan_root(scope: Scope, file: Path) -> tuple[Path, tuple[str, ...] | None]:
         files.append(file)
     common = Path(os.path.commonpath([str(f.parent) for f in files]))
     return common, tuple(sorted(f.relative_to(common).as_posix() for f in files))
+
+
+def module_download_folders(argv: list[str] | None = None) -> tuple[str, ...]:
+    """The folders in which Checkov may have put downloaded modules (relative to its root, or absolute)."""
+    argv = sys.argv if argv is None else argv
+    folders = [DEFAULT_MODULE_DOWNLOADS, os.environ.get("EXTERNAL_MODULES_DIR", ""),
+               *_argv_values(argv, ("--external-modules-download-path",))]
+    # the value Checkov's Terraform parser really used (it can also come from .checkov.yaml); only
+    # when Checkov has loaded it, so that nothing imports Checkov just for this
+    registry = sys.modules.get("checkov.terraform.module_loading.registry")
+    loader = getattr(registry, "module_loader_registry", None)
+    folders.append(str(getattr(loader, "external_modules_folder_name", "") or ""))
+    return tuple(dict.fromkeys(f.rstrip("/") for f in folders if f.rstrip("/")))
+
+
+def in_module_download(scope: Scope, file: Path) -> bool:
+    """Whether `file` is a copy of a remote module that Checkov downloaded or `terraform init` installed.
+
+    Checkov reaches such files only through a `module` block: it does not scan hidden folders.
+    """
+    if any(os.path.isabs(f) and Path(f).resolve() in file.parents for f in scope.module_downloads):
+        return True
+    for base in (*scope.dirs, scope.cwd):
+        if base not in file.parents:
+            continue
+        rel = file.relative_to(base)
+        inside = rel.parts[:-1]
+        if TERRAFORM_MODULE_DOWNLOADS in inside:
+            return True
+        for folder in scope.module_downloads:
+            parts = Path(folder).parts
+            # a one-part folder name anywhere (Checkov puts it in the folder it scans, which with -f
+            # is not a -d root); a longer relative path from a root
+            if (len(parts) == 1 and parts[0] in inside) or (len(parts) > 1 and rel.parts[: len(parts)] == parts):
+                return True
+    return False

@@ -37,7 +37,7 @@ def lambda_function(ctx: Ctx, res: Resource) -> None:
     if package != "Image" and not (package is None and (image_raw is not None or build is not None)):
         return  # a Zip function runs no image
     images: list[ImageRef] = []
-    sam_key = frozenset({f"sam:{res.logical_id}"}) if build is not None else frozenset()
+    sam_key = frozenset({f"sam:{ctx.path}:{res.logical_id}"}) if build is not None else frozenset()
     if image_raw is not None:
         fallback = res.raw.line_of(image_key) if image_key else key_value_line(res.raw, "Code")
         images.append(ctx.image_ref(image_raw, fallback, sam_key))
@@ -101,7 +101,7 @@ def _sam_build(ctx: Ctx, res: Resource, arch: ArchFact, metadata: Any) -> ImageB
         target=known_text(meta.get("DockerBuildTarget")),
         platforms=platforms,
         tags=[f"{image}:{tag}"],
-        link_keys=frozenset({f"sam:{res.logical_id}"}),
+        link_keys=frozenset({f"sam:{ctx.path}:{res.logical_id}"}),
         fix_syntax="sam",
     )
 
