@@ -6,7 +6,6 @@ import contextlib
 import string
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
