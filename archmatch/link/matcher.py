@@ -58,11 +58,19 @@ class _Index:
     def __init__(self, builds: list[ImageBuild]):
         self.builds = builds
         self.by_key: dict[str, list[ImageBuild]] = defaultdict(list)
-        self.refs: list[tuple[ImageBuild, RefParts]] = []
+        # build tags bucketed by repository name; names with wildcards go to "*" and meet everyone
+        self.refs: dict[str, list[tuple[ImageBuild, RefParts]]] = defaultdict(list)
         for b in builds:
             for key in b.link_keys:
                 self.by_key[key].append(b)
-            self.refs.extend((b, p) for p in _build_refs(b))
+            for p in _build_refs(b):
+                name = repository_name(p)
+                self.refs["*" if "*" in name else name].append((b, p))
+
+    def _candidates(self, names: set[str]) -> list[tuple[ImageBuild, RefParts]]:
+        if "*" in names or any("*" in n for n in names):
+            return [pair for bucket in self.refs.values() for pair in bucket]
+        return [pair for n in sorted(names) for pair in self.refs.get(n, [])] + self.refs.get("*", [])
 
     def direct(self, image: ImageRef) -> list[tuple[ImageBuild, str]]:
         out: list[tuple[ImageBuild, str]] = []
@@ -76,7 +84,8 @@ class _Index:
             out.extend((b, f"same ECR repository ({key[len(_REPO_KEY):]})") for b in self.by_key.get(key, []))
         names = _ecr_names(image.link_keys)
         parts = parse_ref(image.ref) if image.ref else None
-        for build, bparts in self.refs:
+        wanted = {n.rsplit("/", 1)[-1] for n in names} | ({repository_name(parts)} if parts else set())
+        for build, bparts in self._candidates(wanted):
             if parts is not None and repository_matches(parts, bparts) and tags_compatible(parts, bparts):
                 out.append((build, f"repository and tag match ({bparts.repository}:{bparts.tag or 'latest'})"))
             elif names and (bparts.repository in names or repository_name(bparts) in names) and (bparts.is_ecr or "*" in bparts.registry):
