@@ -47,18 +47,18 @@ def _load_modules(repo: RepoView) -> dict[str, ModuleDef]:
         else:
             continue
         modules.setdefault(_folder(rel), ModuleDef(_folder(rel))).blocks.extend(blocks)
+    auto: dict[str, list[str]] = {}
+    for rel in repo.files:
+        if rel.endswith(".auto.tfvars"):
+            auto.setdefault(_folder(rel), []).append(rel)
     for folder, module in modules.items():
-        _load_tfvars(repo, folder, module)
+        _load_tfvars(repo, folder, module, sorted(auto.get(folder, [])))
     return modules
 
 
-def _load_tfvars(repo: RepoView, folder: str, module: ModuleDef) -> None:
+def _load_tfvars(repo: RepoView, folder: str, module: ModuleDef, auto_tfvars: list[str]) -> None:
     prefix = f"{folder}/" if folder else ""
-    names = ["terraform.tfvars"] + sorted(
-        f[len(prefix) :] for f in repo.files if f.startswith(prefix) and "/" not in f[len(prefix) :] and f.endswith(".auto.tfvars")
-    )
-    for name in names:  # later files override earlier ones, as in Terraform
-        rel = prefix + name
+    for rel in [prefix + "terraform.tfvars", *auto_tfvars]:  # later files override earlier ones, as in Terraform
         if not repo.exists(rel):
             continue
         text = repo.read_text(rel)
