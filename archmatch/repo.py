@@ -16,7 +16,7 @@ from typing import Any
 
 from archmatch.model import Diagnostic, Location
 
-DEFAULT_SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", ".hg", ".svn", "__pycache__", ".venv"})
+DEFAULT_SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", ".external_modules", ".hg", ".svn", "__pycache__", ".venv"})
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _SNIFF = 8192
 

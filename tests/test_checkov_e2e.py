@@ -3,13 +3,14 @@
 Each Checkov start costs ~5 s, and Checkov pays about a second more per `-d` root, so the runs are
 few and shared (module-scoped fixtures):
 
-* main: several `-d` roots at once: each of our trees, and one `rules` root holding every rule
-  fixture case as its own repository (a `.git` folder: the checks analyse each on its own),
-  json + sarif + junitxml + cli;
+* main: several `-d` roots at once: each of our trees, one `rules` root holding every rule
+  fixture case as its own repository (a `.git` folder: the checks analyse each on its own), and
+  one `examples` root with the Terraform module examples, json + sarif + junitxml + cli;
 * f_mode: `-f` on one file of a git repository, with `--check CKV_ARCH_302`;
 * skip_check: `--skip-check CKV_ARCH_301`;
 * policies: the YAML policies instead of the Python checks, on the same trees;
-* baseline: the same scan as `main` without `--external-checks-dir`, for the cost of the pack.
+* baseline: the same scan as `main` without `--external-checks-dir`, for the cost of the pack;
+* downloaded: `--download-external-modules` on one Terraform tree, offline (see its test).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ pytestmark = pytest.mark.slow
 TESTS = Path(__file__).resolve().parent
 OUR_TREES = TESTS / "fixtures" / "integrations" / "checkov"
 RULE_FIXTURES = TESTS / "fixtures" / "rules"
+EXAMPLES = TESTS.parent / "examples"
+MODULE_EXAMPLES = ["terraform-lambda-docker-build", "terraform-lambda-docker-build-fixed"]
 FRAMEWORKS = ["terraform", "cloudformation", "kubernetes", "serverless", "dockerfile"]
 CHECKOV = shutil.which("checkov")
 
@@ -48,6 +51,7 @@ Row = tuple[str, str, str, str]  # (check id, file relative to the workspace, re
 @dataclass
 class CheckovRun:
     rows: set[Row]
+    module_rows: set[Row]  # results on Terraform `module` blocks
     reports: list[dict]
     outdir: Path
     seconds: float
@@ -59,10 +63,11 @@ def _rel(result: dict, cwd: Path) -> str:
     return (cwd / result["file_abs_path"]).resolve().relative_to(cwd.resolve()).as_posix()
 
 
-def _checkov(cwd: Path, args: list[str], outdir: Path) -> CheckovRun:
+def _checkov(cwd: Path, args: list[str], outdir: Path, command: list[str] | None = None,
+             frameworks: list[str] = FRAMEWORKS) -> CheckovRun:
     assert CHECKOV, "checkov must be on PATH"
     outdir.mkdir(parents=True, exist_ok=True)
-    cmd = [CHECKOV, *args, "--skip-download", "--framework", *FRAMEWORKS, "--output-file-path", str(outdir)]
+    cmd = [*(command or [CHECKOV]), *args, "--skip-download", "--framework", *frameworks, "--output-file-path", str(outdir)]
     if "-o" not in args:
         cmd += ["-o", "json"]
     env = {**os.environ, "LOG_LEVEL": "WARNING"}
@@ -73,11 +78,15 @@ def _checkov(cwd: Path, args: list[str], outdir: Path) -> CheckovRun:
     data = json.loads((outdir / "results_json.json").read_text())
     reports = data if isinstance(data, list) else [data]
     rows: set[Row] = set()
+    module_rows: set[Row] = set()
     for report in reports:
         for key, verdict in (("passed_checks", "PASSED"), ("failed_checks", "FAILED"), ("skipped_checks", "SKIPPED")):
             for r in report["results"][key]:
-                rows.add((r["check_id"], _rel(r, cwd), r["resource"], verdict))
-    return CheckovRun(rows, reports, outdir, seconds, proc.stderr)
+                row = (r["check_id"], _rel(r, cwd), r["resource"], verdict)
+                rows.add(row)
+                if report["check_type"] == "terraform" and (r["code_block"] or [[0, ""]])[0][1].lstrip().startswith("module "):
+                    module_rows.add(row)
+    return CheckovRun(rows, module_rows, reports, outdir, seconds, proc.stderr)
 
 
 def _checkov_rule_cases() -> list[Path]:
@@ -105,6 +114,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 shutil.copy(sidecar, target / sidecar.name)
         (target / ".git").mkdir()
     (ws / "ours" / "tf" / ".git").mkdir()  # a repository: `-f` scans use it as the root
+    for name in MODULE_EXAMPLES:
+        shutil.copytree(EXAMPLES / name, ws / "examples" / name)
+        (ws / "examples" / name / ".git").mkdir()
     return ws
 
 
@@ -114,7 +126,7 @@ def _case_dirs(ws: Path) -> list[Path]:
 
 
 def _d_args(ws: Path) -> list[str]:
-    roots = [p.relative_to(ws).as_posix() for p in sorted((ws / "ours").iterdir()) if p.is_dir()] + ["rules"]
+    roots = [p.relative_to(ws).as_posix() for p in sorted((ws / "ours").iterdir()) if p.is_dir()] + ["rules", "examples"]
     return [arg for root in roots for arg in ("-d", root)]
 
 
@@ -229,6 +241,111 @@ def test_every_checkov_rule_has_results_in_the_fixtures(main: CheckovRun) -> Non
     assert not missing, f"no FAILED result for {missing}"
 
 
+# --- Terraform module blocks ------------------------------------------------------------------
+
+TF_RULE_CHECKS = ["CKV_ARCH_201", "CKV_ARCH_202", "CKV_ARCH_203", "CKV_ARCH_204", "CKV_ARCH_205", "CKV_ARCH_206",
+                  "CKV_ARCH_301", "CKV_ARCH_302", "CKV_ARCH_304"]  # every rule with Terraform resources
+
+
+def test_module_calls_of_public_modules(main: CheckovRun) -> None:
+    """Checkov sees no resource inside the public modules (nothing is downloaded): the module checks
+    report on the two `module` blocks, every Terraform rule on each; ARCH301 is the one finding."""
+    ours = {row for row in main.rows if row[0].startswith("CKV_ARCH_")}
+    for name in MODULE_EXAMPLES:
+        f = f"examples/{name}/main.tf"
+        failed = {("CKV_ARCH_301", f, "orders_lambda", "FAILED")} if name == "terraform-lambda-docker-build" else set()
+        expected = {(check, f, call, "PASSED") for check in TF_RULE_CHECKS for call in ("orders_image", "orders_lambda")}
+        expected = {row for row in expected if row[:3] not in {r[:3] for r in failed}} | failed
+        assert {row for row in ours if row[1] == f} == expected, name
+        assert {row for row in main.module_rows if row[1] == f} == expected  # all on module blocks
+        dockerfile = {(c, path, v) for c, path, _, v in ours if path.startswith(f"examples/{name}/") and path != f}
+        assert dockerfile == {(f"CKV_ARCH_10{n}", f"examples/{name}/src/Dockerfile", "PASSED") for n in range(1, 8)}
+    ranges = {(r["resource"], tuple(r["file_line_range"])) for rep in main.reports for r in rep["results"]["failed_checks"]
+              if r["check_id"] == "CKV_ARCH_301" and "terraform-lambda-docker-build/" in r["file_abs_path"]}
+    assert ranges == {("orders_lambda", (28, 37))}  # module "orders_lambda" { ... } in main.tf
+
+
+def test_module_check_details_and_sarif(main: CheckovRun) -> None:
+    """The finding's message is the failed module check's `details`; Checkov's SARIF has the result."""
+    failed = [r for rep in main.reports for r in rep["results"]["failed_checks"]
+              if r["check_id"] == "CKV_ARCH_301" and r["resource"] == "orders_lambda"]
+    assert len(failed) == 1 and len(failed[0]["details"]) == 1
+    assert failed[0]["details"][0].startswith("module.orders_lambda runs arm64 (declared) but its image from terraform module.orders_image")
+    log = json.loads((main.outdir / "results_sarif.sarif").read_text())
+    in_examples = [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"],
+                    r["locations"][0]["physicalLocation"]["region"]["endLine"], r["level"])
+                   for r in log["runs"][0]["results"] if "/terraform-lambda-docker-build" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
+    # Checkov's SARIF holds failed results only: the one module block, none in the fixed twin
+    assert in_examples == [("CKV_ARCH_301", "examples/terraform-lambda-docker-build/main.tf", 28, 37, "error")]
+
+
+# Checkov with --download-external-modules, offline: a previous download left the module copies in
+# .external_modules (the layout Checkov's registry loader uses once the module's versions are known),
+# and the driver seeds that version list, the loader's only request to the registry.
+DOWNLOAD_DRIVER = """
+import sys
+from checkov.terraform.module_loading.loaders.registry_loader import RegistryLoader
+from checkov.main import Checkov
+RegistryLoader.modules_versions_cache[
+    "https://registry.terraform.io/v1/modules/terraform-aws-modules/lambda/aws/versions"] = ["7.20.1"]
+sys.exit(Checkov().run())
+"""
+DOWNLOADED_LAMBDA = """\
+variable "create" { default = true }
+variable "architectures" { default = null }
+variable "image_uri" { default = null }
+variable "package_type" { default = "Zip" }
+variable "function_name" { default = "" }
+variable "create_package" { default = true }
+
+resource "aws_lambda_function" "this" {
+  count         = var.create ? 1 : 0
+  function_name = var.function_name
+  architectures = var.architectures
+  image_uri     = var.image_uri
+  package_type  = var.package_type
+}
+"""
+DOWNLOADED_DOCKER_BUILD = """\
+variable "platform" { default = null }
+variable "source_path" { default = null }
+variable "ecr_repo" { default = null }
+variable "image_tag" { default = null }
+variable "create_ecr_repo" { default = false }
+
+resource "docker_image" "this" {
+  name = "${var.ecr_repo}:${var.image_tag}"
+  build {
+    context  = var.source_path
+    platform = var.platform
+  }
+}
+
+output "image_uri" { value = docker_image.this.name }
+"""
+
+
+def test_downloaded_modules_are_judged_at_the_call_only(tmp_path: Path) -> None:
+    """With the module's resources visible, the CKV_ARCH_* verdict stays on the `module` block: the
+    function inside the downloaded copy gets none (UNKNOWN), instead of a PASSED that contradicts it."""
+    tree = tmp_path / "tree"
+    shutil.copytree(EXAMPLES / "terraform-lambda-docker-build", tree)
+    module = tree / ".external_modules" / "terraform-aws-modules" / "lambda" / "aws"
+    (module / "modules" / "docker-build").mkdir(parents=True)
+    (module / "main.tf").write_text(DOWNLOADED_LAMBDA)
+    (module / "modules" / "docker-build" / "main.tf").write_text(DOWNLOADED_DOCKER_BUILD)
+    run = _checkov(tmp_path, ["-d", "tree", "--external-checks-dir", str(CHECKS_DIR), "--download-external-modules", "true",
+                              "--check", "CKV_ARCH_*,CKV_AWS_117"], tmp_path / "out",
+                   command=[sys.executable, "-c", DOWNLOAD_DRIVER], frameworks=["terraform"])
+    inner = "tree/.external_modules/terraform-aws-modules/lambda/aws/main.tf"
+    # Checkov did load the module: its own check reports on the function inside it
+    assert ("CKV_AWS_117", inner, "module.orders_lambda.aws_lambda_function.this[0]", "FAILED") in run.rows
+    expected = {(check, "tree/main.tf", call, "PASSED") for check in TF_RULE_CHECKS for call in ("orders_image", "orders_lambda")}
+    expected = expected - {("CKV_ARCH_301", "tree/main.tf", "orders_lambda", "PASSED")} | {("CKV_ARCH_301", "tree/main.tf", "orders_lambda", "FAILED")}
+    assert {row for row in run.rows if row[0].startswith("CKV_ARCH_")} == expected
+
+
 # --- metadata in Checkov's outputs ------------------------------------------------------------
 
 def test_names_severities_and_guides_in_json_cli_junit(main: CheckovRun) -> None:
@@ -303,7 +420,8 @@ def test_yaml_policies_agree_with_the_python_checks(main: CheckovRun, workspace:
     ids = _yaml_policy_ids()
     run = _checkov(workspace, [*_d_args(workspace), "--external-checks-dir", str(POLICIES_DIR), "--check", ",".join(sorted(ids))],
                    workspace / "out-policies")
-    python_rows = {row for row in main.rows if row[0] in ids}
+    # a YAML policy checks resources only; the Python checks also check `module` blocks
+    python_rows = {row for row in main.rows - main.module_rows if row[0] in ids}
     assert python_rows, "the Python checks gave no result for the YAML policy rules"
     assert {row for row in run.rows if row[0] in ids} == python_rows
     assert any(row[3] == "FAILED" for row in python_rows) and any(row[3] == "PASSED" for row in python_rows)

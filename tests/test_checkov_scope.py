@@ -5,9 +5,12 @@ Fast: no Checkov process. The end-to-end behaviour is in test_checkov_e2e.py.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from archmatch.integrations import CHECKS_DIR, POLICIES_DIR
 from archmatch.integrations.checkov_adapter import (
@@ -15,17 +18,31 @@ from archmatch.integrations.checkov_adapter import (
     cloudformation_resource,
     dockerfile_resource,
     entities_of,
+    evaluate_module,
+    evaluate_resource,
+    has_module_check,
+    is_local_source,
     kubernetes_resource,
     matching_findings,
+    module_call_name,
+    module_resource,
     offending_instructions,
     resources_for,
     serverless_resource,
     terraform_resource,
+    understood_module,
 )
-from archmatch.integrations.checkov_scope import _argv_values, current_scope, resolve_file, scan_root
+from archmatch.integrations.checkov_scope import (
+    _argv_values,
+    current_scope,
+    in_module_download,
+    module_download_folders,
+    resolve_file,
+    scan_root,
+)
 from archmatch.model import Finding, Location, Related, RepoFacts, Workload
 from archmatch.platforms import ArchFact
-from archmatch.rules import RuleMeta
+from archmatch.rules import RuleMeta, all_rules
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -115,7 +132,8 @@ def test_findings_match_by_entity_span_or_related_location() -> None:
 
 def test_resources_from_checkov_confs() -> None:
     tf = terraform_resource({"__address__": "module.m.aws_ecs_task_definition.t", "__start_line__": 2, "__end_line__": 9}, "/x.tf:aws_ecs_task_definition:t")
-    assert tf == Resource("/x.tf", frozenset({"module.m.aws_ecs_task_definition.t", "aws_ecs_task_definition.t"}), (2, 9))
+    assert tf == Resource("/x.tf", frozenset({"module.m.aws_ecs_task_definition.t", "aws_ecs_task_definition.t"}), (2, 9),
+                          terraform=True)
     cfn = cloudformation_resource({"Type": "AWS::Lambda::Function", "Properties": {"__file__": "repo/t.yaml", "__startline__": 5, "__endline__": 9}}, "/t.yaml:AWS::Lambda::Function:Fn")
     assert cfn == Resource("repo/t.yaml", frozenset({"Fn"}), (4, 8))
     sls = serverless_resource({"image": "x", "__file__": "/abs/serverless.yml", "__startline__": 7, "__endline__": 8}, "x:serverless_aws:serverless_aws")
@@ -156,3 +174,109 @@ def test_top_level_dirs_are_the_shipped_ones_and_checks_dir_prints_them() -> Non
     assert out.stdout == f"{POLICIES_DIR}\n"
 
 
+
+
+# --- Terraform module blocks ------------------------------------------------------------------
+
+def test_module_call_names_follow_archmatch_workload_names() -> None:
+    # Checkov's `__address__` of a module block: its name, prefixed by the calling modules' path
+    assert module_call_name("orders_lambda") == "module.orders_lambda"
+    assert module_call_name("module.app.orders_lambda") == "module.app.module.orders_lambda"
+    assert module_call_name("module.a.module.b.c") == "module.a.module.b.module.c"
+    conf = {"source": ["terraform-aws-modules/lambda/aws"], "__start_line__": 28, "__end_line__": 37, "__address__": "orders_lambda"}
+    res = module_resource(conf, "/main.tf:module:orders_lambda")
+    assert res == Resource("/main.tf", frozenset({"module.orders_lambda"}), (28, 37), terraform=True)
+    assert res.anchor == (28, '"orders_lambda"')
+
+
+def test_understood_module_sources_are_the_terraform_extractors() -> None:
+    understood = [
+        "terraform-aws-modules/lambda/aws",
+        "terraform-aws-modules/lambda/aws//modules/docker-build",
+        "terraform-aws-modules/ecs/aws",
+        "terraform-aws-modules/ecs/aws//modules/service",
+        "terraform-aws-modules/eks/aws",
+        "terraform-aws-modules/eks/aws//modules/eks-managed-node-group",
+        "terraform-aws-modules/eks/aws//modules/fargate-profile",
+        "registry.terraform.io/terraform-aws-modules/lambda/aws",
+        "git::https://github.com/terraform-aws-modules/terraform-aws-lambda.git?ref=v7.2.0",
+        "github.com/terraform-aws-modules/terraform-aws-ecs//modules/service",
+    ]
+    assert [s for s in understood if not understood_module(s)] == []
+    others = [
+        "terraform-aws-modules/s3-bucket/aws",
+        "terraform-aws-modules/lambda/aws//modules/deploy",  # a submodule archmatch does not read
+        "terraform-aws-modules/ecs/aws//modules/cluster",
+        "example-corp/lambda/aws",
+        "./modules/lambda",
+    ]
+    assert [s for s in others if understood_module(s)] == []
+    assert [is_local_source(s) for s in ("./app", "../shared", "/abs/mod", "terraform-aws-modules/eks/aws", "app")] == [
+        True, True, True, False, False]
+
+
+def test_every_rule_with_terraform_resources_has_a_module_check() -> None:
+    with_module_check = {r.meta.id for r in all_rules() if has_module_check(r.meta)}
+    assert with_module_check == {"ARCH201", "ARCH202", "ARCH203", "ARCH204", "ARCH205", "ARCH206", "ARCH301", "ARCH302", "ARCH304"}
+
+
+def _module_conf(name: str, source: str, start: int, end: int) -> dict:
+    return {"source": [source], "__start_line__": start, "__end_line__": end, "__address__": name}
+
+
+def test_module_block_verdicts(tmp_path: Path) -> None:
+    """The real analysis of the example: FAILED where the finding is, PASSED for understood sources,
+    UNKNOWN for remote modules archmatch does not read and for local ones."""
+    tree = tmp_path / "tree"
+    shutil.copytree(REPO / "examples" / "terraform-lambda-docker-build", tree)
+    with (tree / "main.tf").open("a") as fh:  # lines 39-41 and 43-45
+        fh.write('\nmodule "bucket" {\n  source = "terraform-aws-modules/s3-bucket/aws"\n}\n'
+                 '\nmodule "shared" {\n  source = "./shared"\n}\n')
+    scope = current_scope(["checkov", "-d", "tree"], scan_dirs=["tree"], cwd=tmp_path)
+    lam = _module_conf("orders_lambda", "terraform-aws-modules/lambda/aws", 28, 37)
+    result, hits = evaluate_module("ARCH301", lam, "/main.tf:module:orders_lambda", scope)
+    assert result == "FAILED" and [(f.location.line, f.entity) for f in hits] == [(35, "module.orders_lambda")]
+    assert evaluate_module("ARCH302", lam, "/main.tf:module:orders_lambda", scope) == ("PASSED", [])
+    image = _module_conf("orders_image", "terraform-aws-modules/lambda/aws//modules/docker-build", 17, 26)
+    assert evaluate_module("ARCH301", image, "/main.tf:module:orders_image", scope) == ("PASSED", [])
+    bucket = _module_conf("bucket", "terraform-aws-modules/s3-bucket/aws", 39, 41)
+    assert evaluate_module("ARCH301", bucket, "/main.tf:module:bucket", scope) == ("UNKNOWN", [])
+    shared = _module_conf("shared", "./shared", 43, 45)
+    assert evaluate_module("ARCH301", shared, "/main.tf:module:shared", scope) == ("UNKNOWN", [])
+    assert evaluate_module("ARCH301", {"__address__": "x"}, "/main.tf:module:x", scope) == ("UNKNOWN", [])
+
+
+def test_resources_inside_downloaded_modules_are_unknown(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(REPO / "examples" / "terraform-lambda-docker-build", tree)
+    inner = tree / ".external_modules" / "registry.terraform.io" / "terraform-aws-modules" / "lambda" / "aws" / "7.20.1" / "main.tf"
+    inner.parent.mkdir(parents=True)
+    inner.write_text('resource "aws_lambda_function" "this" {\n  architectures = var.architectures\n}\n')
+    scope = current_scope(["checkov", "-d", "tree"], scan_dirs=["tree"], cwd=tmp_path)
+    reported = "/" + inner.relative_to(tree).as_posix()
+    conf = {"__address__": "module.orders_lambda.aws_lambda_function.this[0]", "__start_line__": 1, "__end_line__": 3}
+    res = terraform_resource(conf, f"{reported}:aws_lambda_function:this")
+    assert resolve_file(scope, res.reported_path) == inner
+    assert evaluate_resource("ARCH301", res, scope) == ("UNKNOWN", [])
+    # ... and the analysis does not read the downloaded copy (its function would be a workload)
+    from archmatch.integrations.checkov_adapter import analysis_for
+
+    analysis = analysis_for(tree.resolve(), None)
+    assert analysis is not None and sorted(name for name, _, _ in analysis.entities) == ["module.orders_lambda"]
+
+
+def test_where_downloaded_modules_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EXTERNAL_MODULES_DIR", raising=False)
+    argv = ["checkov", "-d", "infra", "--external-modules-download-path", "vendor/modules"]
+    assert module_download_folders(argv)[:2] == (".external_modules", "vendor/modules")
+    monkeypatch.setenv("EXTERNAL_MODULES_DIR", "mods/")
+    assert module_download_folders(["checkov"])[:2] == (".external_modules", "mods")
+    scope = current_scope(argv, scan_dirs=["../infra"], cwd=tmp_path / "work")
+    infra = tmp_path / "infra"
+    assert in_module_download(scope, infra / ".external_modules/terraform-aws-modules/eks/aws/main.tf")
+    assert in_module_download(scope, infra / "vendor/modules/x/main.tf")
+    assert in_module_download(scope, infra / "env/prod/.terraform/modules/eks/main.tf")  # terraform init
+    assert not in_module_download(scope, infra / "main.tf")
+    assert not in_module_download(scope, infra / "app/modules/x/main.tf")  # a local module
+    assert not in_module_download(scope, tmp_path / "elsewhere" / ".external_modules" / "x.tf")  # outside -d and cwd
+    assert in_module_download(scope, tmp_path / "work" / ".external_modules" / "x.tf")  # the cwd counts as a root too

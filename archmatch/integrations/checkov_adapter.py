@@ -183,6 +183,45 @@ def terraform_resource(conf: dict[str, Any], entity_path: str) -> Resource:
     return Resource(_entity_file(entity_path), frozenset(names), (start, _line(conf.get("__end_line__"))), anchor, terraform=True)
 
 
+def cloudformation_resource(conf: dict[str, Any], entity_path: str) -> Resource:
+    logical_id = entity_path.rsplit(":", 1)[-1]
+    props = conf.get("Properties") if isinstance(conf.get("Properties"), dict) else {}
+    reported = str(props.get("__file__") or _entity_file(entity_path))
+    start, end = _line(props.get("__startline__")), _line(props.get("__endline__"))
+    # Checkov's Properties lines are one too far: __startline__ is the line after the logical id
+    # (`Type`), __endline__ the next resource's logical id.
+    span = (max(start - 1, 1), max(end - 1, start - 1)) if start else (0, 0)
+    return Resource(reported, frozenset({logical_id}), span, (span[0], logical_id) if start else None)
+
+
+def kubernetes_resource(conf: dict[str, Any], entity_path: str) -> Resource:
+    meta = conf.get("metadata") if isinstance(conf.get("metadata"), dict) else {}
+    kind, name = str(conf.get("kind", "")), str(meta.get("name", ""))
+    ns = str(meta.get("namespace", "default"))
+    names = {name, f"{kind}/{name}", f"{kind}.{ns}.{name}", f"{ns}/{name}"} if name else set()
+    return Resource(_entity_file(entity_path), frozenset(names), (_line(conf.get("__startline__")), _line(conf.get("__endline__"))))
+
+
+def serverless_resource(conf: dict[str, Any], entity_path: str) -> Resource:
+    start, end = _line(conf.get("__startline__")), _line(conf.get("__endline__"))
+    span = (max(start - 1, 1), end) if start else (0, 0)  # include the function's own key line
+    return Resource(str(conf.get("__file__") or _entity_file(entity_path)), frozenset(), span)
+
+
+def dockerfile_resource(conf: dict[str, list[dict[str, Any]]], entity_path: str) -> Resource:
+    instructions = sorted((i for items in conf.values() for i in items), key=lambda i: i.get("startline", 0))
+    first = instructions[0] if instructions else None
+    anchor = (first["startline"] + 1, str(first["content"]).splitlines()[0].strip()) if first and first.get("content") else None
+    return Resource(_entity_file(entity_path), frozenset(), (0, 0), anchor, instructions)
+
+
+def offending_instructions(resource: Resource, hits: list[Finding]) -> list[dict[str, Any]] | None:
+    """The Dockerfile instructions the findings point at (Checkov reports one result per item)."""
+    lines = {f.location.line for f in hits}
+    picked = [i for i in resource.dockerfile_instructions if any(i["startline"] + 1 <= ln <= i["endline"] + 1 for ln in lines)]
+    return picked or None
+
+
 # --- Terraform module blocks ------------------------------------------------------------------
 
 def module_call_name(checkov_address: str) -> str:
@@ -229,44 +268,7 @@ def evaluate_module(rule_id: str, conf: dict[str, Any], entity_path: str, scope:
     return result, hits
 
 
-def cloudformation_resource(conf: dict[str, Any], entity_path: str) -> Resource:
-    logical_id = entity_path.rsplit(":", 1)[-1]
-    props = conf.get("Properties") if isinstance(conf.get("Properties"), dict) else {}
-    reported = str(props.get("__file__") or _entity_file(entity_path))
-    start, end = _line(props.get("__startline__")), _line(props.get("__endline__"))
-    # Checkov's Properties lines are one too far: __startline__ is the line after the logical id
-    # (`Type`), __endline__ the next resource's logical id.
-    span = (max(start - 1, 1), max(end - 1, start - 1)) if start else (0, 0)
-    return Resource(reported, frozenset({logical_id}), span, (span[0], logical_id) if start else None)
-
-
-def kubernetes_resource(conf: dict[str, Any], entity_path: str) -> Resource:
-    meta = conf.get("metadata") if isinstance(conf.get("metadata"), dict) else {}
-    kind, name = str(conf.get("kind", "")), str(meta.get("name", ""))
-    ns = str(meta.get("namespace", "default"))
-    names = {name, f"{kind}/{name}", f"{kind}.{ns}.{name}", f"{ns}/{name}"} if name else set()
-    return Resource(_entity_file(entity_path), frozenset(names), (_line(conf.get("__startline__")), _line(conf.get("__endline__"))))
-
-
-def serverless_resource(conf: dict[str, Any], entity_path: str) -> Resource:
-    start, end = _line(conf.get("__startline__")), _line(conf.get("__endline__"))
-    span = (max(start - 1, 1), end) if start else (0, 0)  # include the function's own key line
-    return Resource(str(conf.get("__file__") or _entity_file(entity_path)), frozenset(), span)
-
-
-def dockerfile_resource(conf: dict[str, list[dict[str, Any]]], entity_path: str) -> Resource:
-    instructions = sorted((i for items in conf.values() for i in items), key=lambda i: i.get("startline", 0))
-    first = instructions[0] if instructions else None
-    anchor = (first["startline"] + 1, str(first["content"]).splitlines()[0].strip()) if first and first.get("content") else None
-    return Resource(_entity_file(entity_path), frozenset(), (0, 0), anchor, instructions)
-
-
-def offending_instructions(resource: Resource, hits: list[Finding]) -> list[dict[str, Any]] | None:
-    """The Dockerfile instructions the findings point at (Checkov reports one result per item)."""
-    lines = {f.location.line for f in hits}
-    picked = [i for i in resource.dockerfile_instructions if any(i["startline"] + 1 <= ln <= i["endline"] + 1 for ln in lines)]
-    return picked or None
-
+# --- registration ---------------------------------------------------------------------------
 
 def resources_for(meta: RuleMeta, framework: str) -> list[str]:
     """Checkov entity types a rule's check registers for in one framework."""
@@ -283,8 +285,6 @@ def resources_for(meta: RuleMeta, framework: str) -> list[str]:
         return ["*"]  # one call per Dockerfile with all its instructions
     return []
 
-
-# --- registration ---------------------------------------------------------------------------
 
 _REGISTERED: list[Any] = []
 

@@ -56,7 +56,7 @@ class TerraformModuleCheck(_ArchmatchCheck, BaseModuleCheck):
         super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, guideline=meta.help_uri)
         self._setup(meta)
 
-    def scan_module_conf(self, conf: dict[str, Any]) -> CheckResult:  # type: ignore[override]
+    def scan_module_conf(self, conf: dict[str, Any]) -> CheckResult:
         return self._report(*adapter.evaluate_module(self.rule_id, conf, self.entity_path))[0]
 
 
