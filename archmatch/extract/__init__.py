@@ -39,8 +39,9 @@ def extractors() -> list[tuple[str, Extractor]]:
     return found + finals
 
 
-def yaml_docs(repo: RepoView, rel: str) -> list[Any] | None:
-    """All YAML documents of a file (cached), or None with a diagnostic naming file and line."""
+def yaml_docs(repo: RepoView, rel: str, level: str = "warning") -> list[Any] | None:
+    """All YAML documents of a file (cached), or None with a diagnostic naming file and line
+    (`level` "note" for files that may legitimately not be YAML, such as Helm templates)."""
 
     def parse(path: str) -> list[Any] | None:
         text = repo.read_text(path)
@@ -49,7 +50,7 @@ def yaml_docs(repo: RepoView, rel: str) -> list[Any] | None:
         try:
             return yamlsafe.load_all(text)
         except yamlsafe.YamlError as exc:
-            repo.diag(path, str(exc), line=exc.line)
+            repo.diag(path, str(exc), line=exc.line, level=level)
             return None
 
     return repo.cached("yaml", rel, parse)
