@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cdk_app  # noqa: E402
 from generate import generate  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -171,6 +172,12 @@ def main() -> None:
             marginal = {n: (own[n] - own[10]) / (n - 10) * 1000 for n in (100, 1000)}
             print(f"marginal ms per service: N=100 {marginal[100]:.2f}, N=1000 {marginal[1000]:.2f} ({marginal[1000] / marginal[100]:.2f}x)")
     (args.out / "results.json").write_text(json.dumps({"machine": info, "timings": [asdict(t) for t in timings]}, indent=2))
+    print("\nCDK app source, 50 constructs (median in-process scan, imports excluded; target < 0.5 s):")
+    for language, make in (("TypeScript", cdk_app.generate_ts), ("Python", cdk_app.generate_py)):
+        app = args.out / f"cdk50-{language.lower()}"
+        make(app, 50)
+        seconds, workloads, findings = cdk_app.scan_seconds(app)
+        print(f"  {language}: {seconds:.3f} s, {workloads} workloads, {findings} findings")
     if args.profile:
         print("\n" + profile(args.out / f"n{max(args.sizes)}", 30))
 
