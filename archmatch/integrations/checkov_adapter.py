@@ -253,8 +253,7 @@ def understood_module(source: str) -> bool:
     """Whether archmatch reads calls to this module source (the Terraform extractor's public modules)."""
     from archmatch.extract.terraform import public
 
-    m = public._SOURCE.search(source)
-    return m is not None and (m["name"].lower(), (m["sub"] or "").lower()) in public._HANDLERS
+    return public.module_resource_types(source) is not None
 
 
 def evaluate_module(rule_id: str, conf: dict[str, Any], entity_path: str, scope: Scope | None = None) -> tuple[str, list[Finding]]:
@@ -262,9 +261,14 @@ def evaluate_module(rule_id: str, conf: dict[str, Any], entity_path: str, scope:
     source = module_source(conf)
     if source is None or is_local_source(source):
         return "UNKNOWN", []
+    from archmatch.extract.terraform import public
+    from archmatch.rules import metadata
+
     result, hits = evaluate_resource(rule_id, module_resource(conf, entity_path), scope)
-    if result == "PASSED" and not understood_module(source):
-        return "UNKNOWN", []  # archmatch does not know what the module runs
+    if result == "PASSED":
+        creates = public.module_resource_types(source)
+        if creates is None or not creates & set(metadata()[rule_id].checkov_resources):
+            return "UNKNOWN", []  # unknown module, or one that creates nothing this rule judges
     return result, hits
 
 

@@ -235,3 +235,21 @@ _HANDLERS = {
     ("eks", "modules/eks-managed-node-group"): _eks_node_group_module,
     ("eks", "modules/fargate-profile"): lambda call: _fargate(call, call.address, call.loc()),
 }
+
+# What each understood module creates that archmatch judges (for integrations that must say which
+# rules apply to a module call).
+_CREATES = {
+    ("lambda", ""): frozenset({"aws_lambda_function"}),
+    ("lambda", "modules/docker-build"): frozenset({"docker_registry_image"}),
+    ("ecs", ""): frozenset({"aws_ecs_task_definition", "aws_ecs_service"}),
+    ("ecs", "modules/service"): frozenset({"aws_ecs_task_definition", "aws_ecs_service"}),
+    ("eks", ""): frozenset({"aws_eks_node_group", "aws_eks_fargate_profile", "aws_launch_template"}),
+    ("eks", "modules/eks-managed-node-group"): frozenset({"aws_eks_node_group", "aws_launch_template"}),
+    ("eks", "modules/fargate-profile"): frozenset({"aws_eks_fargate_profile"}),
+}
+
+
+def module_resource_types(source: str) -> frozenset[str] | None:
+    """Resource types a call to this public module creates, or None if archmatch does not read it."""
+    m = _SOURCE.search(source)
+    return _CREATES.get((m["name"].lower(), (m["sub"] or "").lower())) if m else None
