@@ -25,21 +25,25 @@ class Progress:
         self.total = 0
         self.done = 0
         self._started = 0.0
-        self._last_draw = 0.0
+        # None until the first draw: monotonic() starts near 0 on a freshly booted machine, so a
+        # numeric sentinel would suppress drawing for the first `interval` seconds of uptime.
+        self._last_draw: float | None = None
         self._drawn = False
 
     def start(self, total: int) -> None:
         self.total = max(total, 0)
         self.done = 0
         self._started = time.monotonic()
-        self._last_draw = 0.0
+        self._last_draw = None
 
     def advance(self, label: str = "") -> None:
         self.done += 1
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self._started < self.delay or now - self._last_draw < self.interval:
+        if now - self._started < self.delay:
+            return
+        if self._last_draw is not None and now - self._last_draw < self.interval:
             return
         self._last_draw = now
         self._draw(label)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The tools the suite drives (checkov, hadolint, pre-commit, archmatch) are installed next to the
+# interpreter running pytest; put that folder first so `venv/bin/python -m pytest` works without
+# an activated venv, and a same-named tool elsewhere on PATH is never picked by mistake.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
 @pytest.fixture(scope="session")
