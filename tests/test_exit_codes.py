@@ -49,6 +49,36 @@ def test_threshold_decides_on_a_warning(tmp_path: Path, threshold: str, expected
     assert proc.returncode == expected
 
 
+FARGATE_TASK = """resource "aws_ecs_task_definition" "web" {
+  family                   = "web"
+  requires_compatibilities = ["FARGATE"]
+  cpu                      = 256
+  memory                   = 512
+  container_definitions    = jsonencode([{ name = "web", image = "IMAGE" }])
+}
+"""
+
+
+def test_consistent_fargate_repository_passes_by_default(tmp_path: Path) -> None:
+    """One Fargate task running a public third-party image: nothing to fail a pull request on."""
+    (tmp_path / "main.tf").write_text(FARGATE_TASK.replace("IMAGE", "public.ecr.aws/nginx/nginx:1.27"))
+    proc = archmatch("scan", "-f", "json", ".", cwd=tmp_path)
+    assert {f["severity"] for f in json.loads(proc.stdout)["findings"]} <= {"info", "style"}, proc.stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_info_finding_fails_at_threshold_info(tmp_path: Path) -> None:
+    """The private ECR image may be built for arm64 elsewhere: ARCH201 (info) asks to declare it."""
+    private_image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2"
+    (tmp_path / "main.tf").write_text(FARGATE_TASK.replace("IMAGE", private_image))
+    proc = archmatch("scan", "-f", "json", ".", cwd=tmp_path)
+    assert [(f["rule"], f["severity"]) for f in json.loads(proc.stdout)["findings"]] == [("ARCH201", "info")]
+    assert proc.returncode == 0
+    assert archmatch("scan", "--severity-threshold", "info", ".", cwd=tmp_path).returncode == 1
+    (tmp_path / ".archmatch.yaml").write_text("failure-threshold: info\n")
+    assert archmatch("scan", ".", cwd=tmp_path).returncode == 1
+
+
 def test_config_threshold_and_override_apply(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(PINNED_ONLY)
     (tmp_path / ".archmatch.yaml").write_text("failure-threshold: error\n")

@@ -74,3 +74,22 @@ def test_hooks_skip_files_they_do_not_read(repo: Path) -> None:
     proc = _run(repo, "pre-commit", "run", "--files", "README.md")
     assert proc.returncode == 0, proc.stdout
     assert proc.stdout.count("(no files to check)Skipped") == 2
+
+
+def test_consistent_fargate_repository_passes_the_hook(repo: Path) -> None:
+    """The default threshold fits PR pipelines: a correct repository with one Fargate task running a
+    public third-party image passes (archmatch may have info-level advice, which never fails)."""
+    (repo / "app" / "Dockerfile").unlink()
+    (repo / "main.tf").write_text(
+        'resource "aws_ecs_task_definition" "web" {\n'
+        '  family                   = "web"\n'
+        '  requires_compatibilities = ["FARGATE"]\n'
+        "  cpu                      = 256\n"
+        "  memory                   = 512\n"
+        '  container_definitions    = jsonencode([{ name = "web", image = "public.ecr.aws/nginx/nginx:1.27" }])\n'
+        "}\n"
+    )
+    _run(repo, "git", "add", "-A")
+    proc = _run(repo, "pre-commit", "run", "--all-files")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "archmatch (CPU architecture mismatches)" in proc.stdout and "Passed" in proc.stdout

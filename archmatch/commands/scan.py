@@ -13,6 +13,15 @@ from archmatch.progress import Progress
 from archmatch.repo import ScanOptions
 
 FORMATS = ("text", "json", "sarif")
+# `scan` fails from warnings up by default: an info finding (an implicit service default that is
+# right today, a hint) is worth reading but not worth blocking a pull request. Checkov fails on any
+# failed check but has no info-level checks to fail on; Hadolint's default `info` threshold is kept
+# by `archmatch dockerfile`, which is a drop-in for scripts written around `hadolint`.
+DEFAULT_THRESHOLD = "warning"
+THRESHOLD_HELP = (
+    "lowest severity that makes the exit code 1 (default: warning, so info findings never fail a "
+    "pull request; `info` or `style` to fail on them too, `none` to never fail)"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     p.add_argument("-f", "--format", default="text", help=f"output format: {', '.join(FORMATS)} (more with integrations)")
     p.add_argument("-o", "--output", help="write the report to FILE instead of stdout")
-    p.add_argument("--severity-threshold", choices=THRESHOLDS, default=None, help="lowest severity that makes the exit code 1 (default: info)")
+    p.add_argument("--severity-threshold", choices=THRESHOLDS, default=None, help=THRESHOLD_HELP)
     p.add_argument("--config", help="configuration file (default: .archmatch.yaml in the scan root or cwd)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     p.add_argument("--include-skipped-dirs", action="store_true", help="also scan .git, node_modules, .terraform")
@@ -96,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"archmatch: wrote {args.output}: {len(result.findings)} findings", file=sys.stderr)
     else:
         sys.stdout.write(output)
-    threshold = args.severity_threshold or config.failure_threshold or "info"
+    threshold = args.severity_threshold or config.failure_threshold or DEFAULT_THRESHOLD
     if any(d.code == "internal" for d in result.diagnostics) and not result.findings and not result.facts:
         return 2
     return exit_code(result, threshold)
