@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import hcl2
+from hcl2.transformer import DictTransformer
 
 from archmatch.extract import json_doc
+from archmatch.extract.budget import Budget
 from archmatch.extract.builds._common import (
     HostContext,
     attestation_setting,
@@ -28,6 +29,7 @@ from archmatch.extract.builds._common import (
     platform_fact,
     split_list,
 )
+from archmatch.extract.terraform.grammar import HclError, parse_document
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.repo import RepoView
 
@@ -112,10 +114,13 @@ def _hcl_lines(text: str) -> dict[tuple[str, str], list[tuple[int, dict[str, int
 
 
 def _parse_hcl(repo: RepoView, path: str, text: str) -> _File | None:
-    try:
-        data = hcl2.loads(text)
-    except Exception as exc:  # lark raises many error types; any of them means "not parseable"
-        repo.diag(path, f"HCL syntax error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", line=getattr(exc, "line", 0) or 0)
+    try:  # the Terraform extractor's parser: bc-python-hcl2's grammar with linear-time terminals
+        data = DictTransformer().transform(parse_document(text))
+    except HclError as exc:
+        repo.diag(path, str(exc), line=exc.line)
+        return None
+    except Exception as exc:  # the transformer rejects some parsed values; the file is not usable
+        repo.diag(path, f"HCL error: {type(exc).__name__}", line=getattr(exc, "line", 0) or 0)
         return None
     lines = _hcl_lines(text)
     seen: dict[tuple[str, str], int] = {}
@@ -165,8 +170,17 @@ def _parse_json(repo: RepoView, path: str) -> _File | None:
     return parsed
 
 
+class _OverBudget(Exception):
+    pass
+
+
 class _Project:
-    def __init__(self, files: list[_File]):
+    def __init__(self, files: list[_File], budget: Budget):
+        self.budget = budget
+        self.line = 0  # line of the target being built, for a budget diagnostic
+        self.cycle: tuple[Location, str] | None = None
+        self._resolved: dict[str, tuple[dict[str, Any], dict[str, Location]]] = {}
+        self._resolving: list[str] = []
         self.variables: dict[str, Any] = {}
         self.groups: dict[str, list[str]] = {}
         self.targets: dict[str, list[_Block]] = {}
@@ -177,6 +191,8 @@ class _Project:
                 self.targets.setdefault(name, []).extend(blocks)
 
     def interpolate(self, value: Any) -> Any:
+        if not self.budget.step(self.line):
+            return value
         if isinstance(value, list):
             return [self.interpolate(v) for v in value]
         if not isinstance(value, str):
@@ -184,22 +200,39 @@ class _Project:
         whole = _VAR_REF.fullmatch(value)
         if whole and isinstance(self.variables.get(whole.group(1)), list):
             return [self.interpolate(v) for v in self.variables[whole.group(1)]]
-
-        def sub(m: re.Match[str]) -> str:
-            known = self.variables.get(m.group(1))
-            if known is None or isinstance(known, list | dict):
-                return m.group(0)
-            return str(known).lower() if isinstance(known, bool) else str(known)
-
         for _ in range(5):  # defaults may refer to other variables
-            new = _VAR_REF.sub(sub, value)
-            if new == value:
+            new = self._substitute(value)
+            if new is None or new == value:
                 break
             value = new
         return value
 
-    def resolve(self, name: str, depth: int = 0) -> tuple[dict[str, Any], dict[str, Location]]:
-        """Attributes of a target after `inherits`, with where each one was written."""
+    def _substitute(self, value: str) -> str | None:
+        """One pass of `${VAR}` replacement; None when the result would be over the string budget."""
+        length = len(value)
+
+        def sub(m: re.Match[str]) -> str:
+            nonlocal length
+            known = self.variables.get(m.group(1))
+            if known is None or isinstance(known, list | dict):
+                return m.group(0)
+            text = str(known).lower() if isinstance(known, bool) else str(known)
+            length += len(text) - len(m.group(0))
+            if not self.budget.text_ok(length, self.line):
+                raise _OverBudget
+            return text
+
+        try:
+            return _VAR_REF.sub(sub, value)
+        except _OverBudget:
+            return None
+
+    def resolve(self, name: str) -> tuple[dict[str, Any], dict[str, Location]]:
+        """Attributes of a target after `inherits`, with where each one was written (memoised; a
+        parent that would inherit back from the target itself is skipped with a note)."""
+        if name in self._resolved:
+            return self._resolved[name]
+        self._resolving.append(name)
         attrs: dict[str, Any] = {}
         where: dict[str, Location] = {}
         own: dict[str, Any] = {}
@@ -208,13 +241,23 @@ class _Project:
             own.update(block.attrs)
             own_where.update({k: block.attr_locations.get(k, block.location) for k in block.attrs})
         for parent in split_list(self.interpolate(own.get("inherits"))):
-            if parent in self.targets and parent != name and depth < _MAX_INHERITS:
-                p_attrs, p_where = self.resolve(parent, depth + 1)
+            if parent in self._resolving:
+                self._note_cycle(name, str(parent))
+            elif parent in self.targets and len(self._resolving) <= _MAX_INHERITS:
+                p_attrs, p_where = self.resolve(parent)
                 attrs.update(p_attrs)
                 where.update(p_where)
         attrs.update(own)
         where.update(own_where)
+        self._resolving.pop()
+        self._resolved[name] = (attrs, where)
         return attrs, where
+
+    def _note_cycle(self, name: str, parent: str) -> None:
+        if self.cycle is None:
+            first = self.targets[name][0]
+            where = first.attr_locations.get("inherits", first.location)
+            self.cycle = (where, f"bake target {name!r} inherits {parent!r}, which inherits it back (a cycle); that parent is ignored")
 
     def built_targets(self) -> list[str]:
         """Targets that are built: named by a group, or not merely a base others inherit from."""
@@ -224,8 +267,9 @@ class _Project:
 
 
 def _build(project: _Project, name: str, folder: str) -> ImageBuild:
-    attrs, where = project.resolve(name)
     first = project.targets[name][0].location
+    project.budget.path, project.line = first.path, first.line
+    attrs, where = project.resolve(name)
 
     def text(key: str) -> str | None:
         value = project.interpolate(attrs.get(key))
@@ -276,6 +320,9 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
             parsed = _parse_json(repo, path) if path.endswith(".json") else _parse_hcl(repo, path, text)
             if parsed is not None:
                 files.append(parsed)
-        project = _Project(files)
+        project = _Project(files, Budget(paths[0]))
         for name in project.built_targets():
             facts.builds.append(_build(project, name, folder))
+        project.budget.report(repo)
+        if project.cycle is not None:
+            repo.diag(project.cycle[0].path, project.cycle[1], line=project.cycle[0].line)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from hcl2.parser import hcl2 as _hcl2
-from lark import Tree
+from hcl2.parser import LARK_GRAMMAR
+from lark import Lark, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
 _PREFIX = "__x = "
@@ -20,20 +20,76 @@ class HclError(Exception):
 
 _HEREDOC_START = re.compile(r"<<-?([A-Za-z][\w.-]*)\s*$")
 
+# The grammar's string and heredoc terminals backtrack catastrophically on input that does not
+# close (nested `+` in STRING_CHARS/INTERPOLATION: exponential in the length of an unclosed
+# string; `\n+\s*` before a heredoc's end marker: cubic in blank lines). These replacements
+# match exactly the same texts with one way to match each character (alternatives that start
+# differently; whitespace runs taken whole, atomically through a lookahead and a backreference,
+# which also works before Python 3.11's possessive quantifiers), so a failing match is linear.
+_STRING_TERMINALS = (
+    'STRING_LIT : "\\"" (STRING_CHARS | INTERPOLATION)* "\\""',
+    "STRING_CHARS : ",
+    "NESTED_INTERPOLATION : ",
+    "NESTED_QUOTES : ",
+    "INTERPOLATION : ",
+)
+_SAFE_STRING_LIT = r"""STRING_LIT : /"(?:(?!\$\{)(?:[^"\\]|\\.)|\$\{(?:(?!\$\{)[^}"]|"[^"]*"|\$\{[^}]+\})+\})*"/"""
+
+
+def _safe_heredoc(rule: str, dash: str, group: str) -> str:
+    atomic = {k: f"(?=(?P<{group}_{k}>{body}))(?P={group}_{k})" for k, body in (("h", r"[^\S\n]+"), ("v", r"\s*"), ("t", r"\s*"))}
+    body = rf"(?s:.)(?:\S|{atomic['h']}|\n{atomic['v']})*?"
+    return f"{rule} : /<<{dash}(?P<{group}>[a-zA-Z][a-zA-Z0-9._-]+)\\n{body}\\n{atomic['t']}(?P={group})/"
+
+
+def _safe_grammar(grammar: str) -> str:
+    lines = grammar.split("\n")
+    out: list[str] = []
+    replaced = 0
+    for line in lines:
+        if line.startswith(_STRING_TERMINALS):
+            replaced += 1
+            if line.startswith("STRING_LIT"):
+                out.append(_SAFE_STRING_LIT)
+            continue
+        if line.startswith("heredoc_template :"):
+            line, replaced = _safe_heredoc("heredoc_template", "", "heredoc"), replaced + 1
+        elif line.startswith("heredoc_template_trim :"):
+            line, replaced = _safe_heredoc("heredoc_template_trim", "-", "heredoc_trim"), replaced + 1
+        out.append(line)
+    if replaced != len(_STRING_TERMINALS) + 2:
+        raise RuntimeError("the HCL grammar of bc-python-hcl2 changed: review the safe terminals in grammar.py")
+    return "\n".join(out)
+
+
+_parser: Lark | None = None
+
+
+def hcl_parser() -> Lark:
+    """bc-python-hcl2's LALR parser with the linear-time terminals above (built once per process)."""
+    global _parser
+    if _parser is None:
+        _parser = Lark(grammar=_safe_grammar(LARK_GRAMMAR), parser="lalr", propagate_positions=True, cache=True)
+    return _parser
+
 
 def unclosed_quote_line(text: str) -> int | None:
     """Line of a string literal left open at the end of its line (HCL strings cannot span lines).
 
-    The grammar's string regex backtracks catastrophically on an unclosed quote, so this linear
-    scan runs first (hcl2.loads has a similar guard)."""
+    A linear scan that runs before the parser, for a clear message on the commonest syntax error
+    (the parser's own terminals are linear too, see `_SAFE_STRING_LIT`). Heredocs end where the
+    grammar ends them: the marker first on a line, even with more text after it."""
     heredoc: str | None = None
+    body_lines: list[str] = []
     block_comment = False
     stack: list[int] = []  # -1: inside a string; n >= 0: inside `${` with n open braces
     for number, line in enumerate(text.split("\n"), start=1):
-        if heredoc is not None:
-            heredoc = None if line.strip() == heredoc else heredoc
-            continue
         i = 0
+        if heredoc is not None:
+            if not _ends_heredoc(heredoc, body_lines, line):
+                body_lines = body_lines[:1] + [line]  # only the first line and the count matter
+                continue
+            i, heredoc = len(line) - len(line.lstrip()) + len(heredoc), None  # the rest of the line is code
         while i < len(line):
             c = line[i]
             if block_comment:
@@ -66,12 +122,20 @@ def unclosed_quote_line(text: str) -> int | None:
                 block_comment = True
                 i += 1
             elif c == "<" and (m := _HEREDOC_START.match(line, i)):
-                heredoc = m.group(1)
+                heredoc, body_lines = m.group(1), []
                 break
             i += 1
         if stack and stack[-1] == -1:
             return number
     return None
+
+
+def _ends_heredoc(marker: str, body_lines: list[str], line: str) -> bool:
+    """Where the grammar ends a heredoc: the marker first on a line, whatever follows it, once the
+    body holds at least one character before the newline that precedes the marker line."""
+    if not line.lstrip().startswith(marker):
+        return False
+    return len(body_lines) >= 2 or (len(body_lines) == 1 and body_lines[0] != "")
 
 
 def parse_document(text: str) -> Tree:
@@ -80,7 +144,7 @@ def parse_document(text: str) -> Tree:
     if open_quote is not None:
         raise HclError("HCL syntax error: unclosed string (missing closing quote)", open_quote)
     try:
-        return _hcl2.lark_parser.parse(text + "\n")
+        return hcl_parser().parse(text + "\n")
     except UnexpectedInput as exc:
         line = exc.line if isinstance(exc.line, int) and exc.line > 0 else text.count("\n") + 1
         return _raise(f"HCL syntax error: {_summary(exc)}", line)
@@ -102,7 +166,7 @@ def parse_expression_text(text: str) -> tuple[Tree, str] | None:
     """The expression tree of `text` (an interpolation body) and the source it was parsed from."""
     source = f"{_PREFIX}{text}\n"
     try:
-        tree = _hcl2.lark_parser.parse(source)
+        tree = hcl_parser().parse(source)
     except (LarkError, RecursionError):
         return None
     body = tree.children[0]

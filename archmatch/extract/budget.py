@@ -1,0 +1,147 @@
+"""Evaluation budgets: what static evaluation of one input may cost, whatever the input contains.
+
+Every evaluator (Terraform, CloudFormation, Serverless, bake, CDK values) takes a `Budget` for
+the file or module it evaluates. It spends one step per expression it evaluates, asks before it
+builds a long string, a long list or a huge number, and turns a refusal into its own "unknown"
+value. The first refusal is remembered with the file and line where it happened; `report` turns
+it into ONE `limit` diagnostic, so a hostile file costs a bounded amount of time and memory and
+says so, while every value that fits stays resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+MAX_STEPS = 200_000  # expression evaluations (nodes, lookups, substitutions) per budget
+MAX_DEPTH = 64  # nested evaluations (references of references, nested calls)
+MAX_STRING_CHARS = 1_000_000  # characters of one computed string
+MAX_ITEMS = 10_000  # items of one computed list or map
+MAX_INT_DIGITS = 100  # decimal digits of one computed integer
+
+
+class _Diagnoses(Protocol):
+    def diag(
+        self, path: str, message: str, line: int = 0, level: str = "warning", code: str = "parse"
+    ) -> None: ...
+
+
+@dataclass
+class Exceeded:
+    what: str
+    path: str
+    line: int
+
+
+class Budget:
+    """The allowance of one evaluation scope; `path` names the file a refusal is reported on."""
+
+    def __init__(self, path: str, steps: int = MAX_STEPS):
+        self.path = path
+        self.steps_left = steps
+        self.exceeded: Exceeded | None = None
+
+    def refuse(self, what: str, line: int = 0, path: str | None = None) -> bool:
+        """Record a refusal (the first one is reported) and return False, for `return budget.refuse(...)`."""
+        if self.exceeded is None:
+            self.exceeded = Exceeded(what, path or self.path, line)
+        return False
+
+    def step(self, line: int = 0, path: str | None = None) -> bool:
+        """Spend one step; False once the scope has used all of them."""
+        self.steps_left -= 1
+        if self.steps_left >= 0:
+            return True
+        return self.refuse(f"more than {MAX_STEPS} evaluation steps", line, path)
+
+    def depth_ok(self, depth: int, line: int = 0, path: str | None = None) -> bool:
+        return depth <= MAX_DEPTH or self.refuse(
+            f"values nested more than {MAX_DEPTH} levels deep", line, path
+        )
+
+    def text_ok(self, length: int, line: int = 0, path: str | None = None) -> bool:
+        return length <= MAX_STRING_CHARS or self.refuse(
+            f"a string longer than {MAX_STRING_CHARS} characters", line, path
+        )
+
+    def items_ok(self, count: int, line: int = 0, path: str | None = None) -> bool:
+        return count <= MAX_ITEMS or self.refuse(f"a list or map of more than {MAX_ITEMS} items", line, path)
+
+    def number_ok(self, value: Any, line: int = 0, path: str | None = None) -> bool:
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and abs(value).bit_length() > MAX_INT_DIGITS * 3.33
+        ):
+            return self.refuse(f"an integer of more than {MAX_INT_DIGITS} digits", line, path)
+        return True
+
+    def value_ok(self, value: Any, line: int = 0, path: str | None = None) -> bool:
+        """A computed value fits: every string, collection and integer in it within the limits."""
+        return fits(value) or self.refuse(
+            f"a value over the size limits ({MAX_STRING_CHARS} characters, {MAX_ITEMS} items)", line, path
+        )
+
+    @property
+    def out(self) -> bool:
+        """True once any refusal happened (evaluators may then stop early)."""
+        return self.exceeded is not None
+
+    def report(self, repo: _Diagnoses) -> None:
+        """One `limit` diagnostic for the first refusal, if there was one."""
+        if self.exceeded is not None:
+            e = self.exceeded
+            repo.diag(
+                e.path,
+                f"evaluation limit reached ({e.what}); the values concerned are left unknown",
+                line=e.line,
+                code="limit",
+            )
+
+
+def size_of(value: Any, stop: int = MAX_STRING_CHARS + 1) -> int:
+    """Characters plus items in a (nested) value, counted iteratively and only up to `stop`."""
+    total = 0
+    pending = [value]
+    seen = 0
+    while pending and total < stop:
+        item = pending.pop()
+        seen += 1
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += len(item)
+            pending.extend(item.values())
+            pending.extend(k for k in item if isinstance(k, str))
+        elif isinstance(item, list | tuple):
+            total += len(item)
+            pending.extend(item)
+        else:
+            total += 1
+    return total
+
+
+def fits(value: Any) -> bool:
+    """No string, collection or integer in `value` over the limits, and not too big in total."""
+    pending = [value]
+    total = 0
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            total += len(item)
+            if len(item) > MAX_STRING_CHARS:
+                return False
+        elif isinstance(item, dict | list | tuple):
+            if len(item) > MAX_ITEMS:
+                return False
+            total += len(item)
+            pending.extend(item.values() if isinstance(item, dict) else item)
+        elif (
+            isinstance(item, int)
+            and not isinstance(item, bool)
+            and abs(item).bit_length() > MAX_INT_DIGITS * 3.33
+        ):
+            return False
+        if total > 4 * MAX_STRING_CHARS:
+            return False
+    return True

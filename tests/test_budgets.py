@@ -1,0 +1,194 @@
+"""Bounded evaluation: tiny hostile files that used to cost minutes or gigabytes (issue 11).
+
+Each probe is scanned by the real CLI in a subprocess, beside a healthy file whose finding must
+survive, under a wall-clock bound (generous: it catches hangs, not slowness), an address-space
+limit (a runaway cannot take the machine) and a peak-RSS bound read with `os.wait4`. Where the
+file hits an evaluation budget, exactly one `limit` diagnostic must name it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+TIME_LIMIT_S = 20.0  # each of these scans takes ~1 s once fixed; before, minutes to hours
+MEMORY_LIMIT_MB = 400  # peak RSS; before, up to 3 GB
+ADDRESS_SPACE_LIMIT = 3 * 1024**3
+HEALTHY = (
+    "healthy/Dockerfile",
+    "FROM --platform=$BUILDPLATFORM alpine:3.20\nRUN echo hi\n",
+    ("healthy/Dockerfile", 1, "ARCH101"),
+)
+
+
+@dataclass
+class Scan:
+    report: dict
+    seconds: float
+    peak_rss_mb: float
+
+    def diagnostics(self, code: str | None = None) -> list[dict]:
+        return [d for d in self.report["diagnostics"] if code is None or d["code"] == code]
+
+    def findings(self) -> set[tuple[str, int, str]]:
+        return {(f["location"]["path"], f["location"]["line"], f["rule"]) for f in self.report["findings"]}
+
+
+def scan(root: Path) -> Scan:
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
+
+    out_path = root.parent / "report.json"
+    started = time.monotonic()
+    with open(out_path, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archmatch", "scan", "-f", "json", "--severity-threshold", "none", "."],
+            cwd=root,
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=limit_memory,
+        )
+        while True:
+            pid, _status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - started > TIME_LIMIT_S:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                pytest.fail(f"scan did not finish within {TIME_LIMIT_S} s")
+            time.sleep(0.01)
+    return Scan(json.loads(out_path.read_text()), time.monotonic() - started, usage.ru_maxrss / 1024)
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+# --- the probes: each writes its file and returns (path, diagnostic code expected or None) -----
+
+
+def bake_unclosed_interpolation(root: Path) -> tuple[str, str | None]:
+    # 89 bytes, > 300 s: the grammar's string terminal backtracked exponentially
+    write(root / "bake/docker-bake.hcl", 'target "app" {\n  dockerfile = "${' + "a" * 40 + "\n}\n")
+    return "bake/docker-bake.hcl", "parse"
+
+
+def bake_inherits_cycle(root: Path) -> tuple[str, str | None]:
+    # > 200 s: every target inherits every other, 32 levels deep
+    names = "abcdef"
+    blocks = "".join(
+        f'target "{n}" {{\n  inherits = [{", ".join(f"{chr(34)}{m}{chr(34)}" for m in names if m != n)}]\n}}\n'
+        for n in names
+    )
+    write(root / "bake/docker-bake.hcl", 'group "default" {\n  targets = ["a"]\n}\n' + blocks)
+    return "bake/docker-bake.hcl", "parse"
+
+
+def tf_heredoc_marker_not_alone(root: Path) -> tuple[str, str | None]:
+    # ×1.9 per character: the pre-scan thought the heredoc never ended and missed the open quote
+    write(root / "tf/main.tf", 'locals {\n  a = <<EOF\nx\nEOF }\n  b = "' + "a" * 60 + "\n}\n")
+    return "tf/main.tf", "parse"
+
+
+def tf_heredoc_blank_lines(root: Path) -> tuple[str, str | None]:
+    # cubic in blank lines (`\n+\s*` before the end marker): 2000 lines took 18 s
+    write(root / "tf/main.tf", "locals {\n  a = <<EOF\nx" + "\n" * 20_000 + "}\n")
+    return "tf/main.tf", "parse"
+
+
+PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
+    f.__name__: f
+    for f in (
+        bake_unclosed_interpolation,
+        bake_inherits_cycle,
+        tf_heredoc_marker_not_alone,
+        tf_heredoc_blank_lines,
+    )
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROBES))
+def test_probe_is_cheap_and_named(name: str, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / HEALTHY[0], HEALTHY[1])
+    path, code = PROBES[name](root)
+    run = scan(root)
+    assert run.seconds < TIME_LIMIT_S and run.peak_rss_mb < MEMORY_LIMIT_MB, (run.seconds, run.peak_rss_mb)
+    assert HEALTHY[2] in run.findings(), "a healthy finding elsewhere must survive"
+    assert not run.diagnostics("internal"), run.diagnostics()
+    if code is not None:
+        named = [d for d in run.diagnostics(code) if d["location"]["path"] == path]
+        assert named, f"no {code} diagnostic names {path}: {run.diagnostics()}"
+        if code == "limit":
+            assert len(run.diagnostics("limit")) == 1, run.diagnostics("limit")
+            assert named[0]["location"]["line"] > 0
+
+
+# --- the HCL grammar's safe terminals match what the original ones match -----------------------
+
+
+def test_safe_hcl_terminals_match_the_same_texts_as_the_originals() -> None:
+    from hcl2.parser import hcl2 as original_parser
+
+    from archmatch.extract.terraform.grammar import hcl_parser
+
+    def terminals(parser) -> dict[str, re.Pattern[str]]:  # type: ignore[no-untyped-def]
+        return {
+            t.name: re.compile(t.pattern.to_regexp())
+            for t in parser.terminals
+            if t.name == "STRING_LIT" or "<<" in t.pattern.to_regexp()
+        }
+
+    old, new = terminals(original_parser.lark_parser), terminals(hcl_parser())
+    assert old.keys() == new.keys() and len(old) == 3
+    rnd = random.Random(11)
+    string_alphabet = ['"', "$", "{", "}", "\\", "a", "\n", " "]
+    heredoc_alphabet = ["EOF", "EO", "E", "F", "\n", " ", "\t", "x", '"', "<<"]
+    for _ in range(20_000):
+        texts = {
+            "STRING_LIT": '"' + "".join(rnd.choice(string_alphabet) for _ in range(rnd.randint(0, 10))),
+            "heredoc": f"<<{rnd.choice(['', '-'])}EOF\n"
+            + "".join(rnd.choice(heredoc_alphabet) for _ in range(rnd.randint(0, 8))),
+        }
+        for name, pattern in old.items():
+            text = texts["STRING_LIT" if name == "STRING_LIT" else "heredoc"]
+            a, b = pattern.match(text), new[name].match(text)
+            assert (a.end() if a else None) == (b.end() if b else None), (name, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"' + "a" * 100_000,
+        '"${' + "a" * 100_000,
+        '"${"' + "a" * 100_000,
+        '"' + "${" * 50_000,
+        '"${' + '"' * 100_000,
+        "<<EOF\nx" + "\n" * 100_000,
+        "<<EOF\nx\n" + " \n" * 100_000,
+        "<<EOF\n" + "EO\n" * 100_000,
+    ],
+    ids=lambda t: repr(t[:6]),
+)
+def test_safe_hcl_terminals_fail_fast_on_unclosed_input(text: str) -> None:
+    from archmatch.extract.terraform.grammar import hcl_parser
+
+    started = time.monotonic()
+    for terminal in hcl_parser().terminals:
+        if terminal.name == "STRING_LIT" or "<<" in terminal.pattern.to_regexp():
+            re.compile(terminal.pattern.to_regexp()).match(text)
+    assert time.monotonic() - started < 5.0
