@@ -104,19 +104,21 @@ def _analyse(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
     config = dataclasses.replace(config, excludes=[*config.excludes, *module_download_folders()])
     files = sorted(only) if only is not None else discover(root, ScanOptions(excludes=list(config.excludes)), [])
     key = checkov_cache.cache_key(root, only, files, config.path)
-    cached = checkov_cache.read(key)
-    if cached is not None:
-        found = checkov_cache.load_findings(cached["findings"])
-        entities = [tuple(e) for e in cached["entities"]]
-    else:
+
+    def compute() -> dict[str, Any] | None:
         try:
             facts, repo = analyze(root, config, list(only) if only is not None else None)
             found, _ = evaluate(facts, repo, config)
         except Exception:  # Checkov would swallow it; say so and leave the resources UNKNOWN
             log.warning("archmatch: analysis of %s failed", root, exc_info=True)
             return None
-        entities = entities_of(facts)
-        checkov_cache.write(key, {"findings": checkov_cache.dump_findings(found), "entities": entities})
+        return {"findings": checkov_cache.dump_findings(found), "entities": entities_of(facts)}
+
+    data = checkov_cache.cached(key, compute)
+    if data is None:
+        return None
+    found = checkov_cache.load_findings(data["findings"])
+    entities = [tuple(e) for e in data["entities"]]
     by_rule: dict[str, list[Finding]] = {}
     for finding in found:
         by_rule.setdefault(finding.rule_id, []).append(finding)

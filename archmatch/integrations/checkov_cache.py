@@ -2,26 +2,41 @@
 
 Checkov runs each framework in its own process, so without it every framework would analyse the
 same repository again. Entries are JSON (never pickle: the folder is in the temp dir), in a folder
-only the current user may use, keyed by the archmatch code, the root, the configuration and the
-size and modification time of every file archmatch would read.
+only the current user may use. An entry is keyed by the archmatch code, the root, the files the
+scan covers and the CONTENT of each of them (plus the configuration's): a same-size edit with a
+preserved modification time is a different key, so a changed file is never served stale.
+
+One analysis per key: the first process to miss takes an exclusive lock on the key, analyses and
+writes; processes asking for the same key meanwhile wait on the lock and then read the entry.
+Entries are validated on read (a malformed one is a miss and is deleted) and the folder is pruned
+on every write (entries older than `MAX_AGE_SECONDS`, and all but the newest `MAX_ENTRIES`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import stat
 import tempfile
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from archmatch import __version__
 from archmatch.model import Finding, Location, Related
 
-FORMAT = 1
+FORMAT = 2
 PACKAGE = Path(__file__).resolve().parent.parent
+MAX_ENTRIES = 32
+MAX_AGE_SECONDS = 24 * 3600
+LOCK_TIMEOUT_SECONDS = 600.0
+# Files over the scan's size limit are skipped unread by the analysis, so their content cannot
+# change its result; their size stands in for the hash (no need to read 50 MB to key a cache).
+HASH_LIMIT_BYTES = 10 * 1024 * 1024
 
 
 @functools.cache
@@ -29,8 +44,8 @@ def _code_stamp() -> str:
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*")):
         if path.suffix in (".py", ".yaml", ".json") and "__pycache__" not in path.parts:
-            st = path.stat()
-            digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+            digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -47,14 +62,24 @@ def cache_dir() -> Path | None:
     return folder
 
 
+def _content_stamp(path: Path) -> str:
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return f"special:{stat.S_IFMT(st.st_mode)}"
+        if st.st_size > HASH_LIMIT_BYTES:
+            return f"size:{st.st_size}"
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return "missing"
+
+
 def cache_key(root: Path, only: tuple[str, ...] | None, files: list[str], config_path: str | None) -> str:
-    stamps = []
-    for rel in [*files, *([config_path] if config_path else [])]:
-        try:
-            st = (root / rel).stat()
-            stamps.append((rel, st.st_size, st.st_mtime_ns))
-        except OSError:
-            stamps.append((rel, -1, -1))
+    stamps = [(rel, _content_stamp(root / rel)) for rel in [*files, *([config_path] if config_path else [])]]
     payload = [FORMAT, __version__, _code_stamp(), str(root), only, stamps]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
@@ -65,28 +90,91 @@ def _loc(loc: Location) -> list[Any]:
 
 def dump_findings(findings: list[Finding]) -> list[dict[str, Any]]:
     return [
-        {"rule": f.rule_id, "message": f.message, "location": _loc(f.location), "entity": f.entity,
-         "related": [[_loc(r.location), r.message] for r in f.related]}
+        {
+            "rule": f.rule_id,
+            "message": f.message,
+            "location": _loc(f.location),
+            "entity": f.entity,
+            "related": [[_loc(r.location), r.message] for r in f.related],
+        }
         for f in findings
     ]
 
 
 def load_findings(items: list[dict[str, Any]]) -> list[Finding]:
     return [
-        Finding(i["rule"], i["message"], Location(*i["location"]), i["entity"],
-                related=tuple(Related(Location(*loc), msg) for loc, msg in i["related"]))
+        Finding(
+            i["rule"],
+            i["message"],
+            Location(*i["location"]),
+            i["entity"],
+            related=tuple(Related(Location(*loc), msg) for loc, msg in i["related"]),
+        )
         for i in items
     ]
+
+
+def _is_location(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 5
+        and isinstance(value[0], str)
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value[1:])
+    )
+
+
+def _is_finding(item: object) -> bool:
+    if not isinstance(item, dict):
+        return False
+    texts = all(isinstance(item.get(k), str) for k in ("rule", "message", "entity"))
+    related = item.get("related")
+    return (
+        texts
+        and _is_location(item.get("location"))
+        and isinstance(related, list)
+        and all(isinstance(r, list) and len(r) == 2 and _is_location(r[0]) and isinstance(r[1], str) for r in related)
+    )
+
+
+def _is_entity(item: object) -> bool:
+    return (
+        isinstance(item, list)
+        and len(item) == 3
+        and isinstance(item[0], str)
+        and isinstance(item[1], str)
+        and isinstance(item[2], int)
+    )
+
+
+def valid_entry(data: object) -> bool:
+    """True when `data` has exactly the shape `write` stores (anything else is a miss)."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return False
+    findings, entities = data.get("findings"), data.get("entities")
+    return (
+        isinstance(findings, list)
+        and all(_is_finding(i) for i in findings)
+        and isinstance(entities, list)
+        and all(_is_entity(e) for e in entities)
+    )
 
 
 def read(key: str) -> dict[str, Any] | None:
     folder = cache_dir()
     if folder is None:
         return None
+    entry = folder / f"{key}.json"
     try:
-        return json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(entry.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError, RecursionError):
+        data = None
+    if not valid_entry(data):
+        with contextlib.suppress(OSError):
+            entry.unlink()
+        return None
+    return data  # type: ignore[no-any-return]
 
 
 def write(key: str, data: dict[str, Any]) -> None:
@@ -95,7 +183,77 @@ def write(key: str, data: dict[str, Any]) -> None:
         return
     try:
         with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False, encoding="utf-8") as fh:
-            json.dump(data, fh)
+            json.dump({**data, "format": FORMAT}, fh)
         os.replace(fh.name, folder / f"{key}.json")  # atomic: parallel processes never read half a file
     except OSError:
-        pass
+        return
+    prune(folder)
+
+
+def prune(folder: Path, now: float | None = None) -> None:
+    """Drop entries older than MAX_AGE_SECONDS, then all but the newest MAX_ENTRIES, and stale
+    temporary and lock files (a lock is only needed while its analysis runs)."""
+    now = time.time() if now is None else now
+    entries: list[tuple[float, Path]] = []
+    for path in folder.iterdir():
+        try:
+            mtime = path.lstat().st_mtime
+        except OSError:
+            continue
+        old = now - mtime > MAX_AGE_SECONDS
+        if path.suffix == ".json" and not old:
+            entries.append((mtime, path))
+        elif old or (path.suffix == ".tmp" and now - mtime > LOCK_TIMEOUT_SECONDS):
+            with contextlib.suppress(OSError):
+                path.unlink()
+    entries.sort(reverse=True)
+    for _, path in entries[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+@contextlib.contextmanager
+def _key_lock(folder: Path, key: str) -> Iterator[None]:
+    """An exclusive lock per key across processes (no-op where flock is unavailable)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: each process analyses on its own, as before
+        yield
+        return
+    try:
+        fd = os.open(folder / f"{key}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:  # a stuck holder must not hang Checkov: analyse anyway
+                    break
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)
+
+
+def cached(key: str, compute: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The entry for `key`: read it, or compute and store it while holding the key's lock so
+    that the other Checkov framework processes wait for this analysis instead of repeating it."""
+    hit = read(key)
+    if hit is not None:
+        return hit
+    folder = cache_dir()
+    if folder is None:
+        return compute()
+    with _key_lock(folder, key):
+        hit = read(key)  # another process may have written it while we waited for the lock
+        if hit is not None:
+            return hit
+        data = compute()
+        if data is not None:
+            write(key, data)
+        return data

@@ -1,0 +1,131 @@
+"""The on-disk analysis cache shared by Checkov's framework processes: keyed by content,
+validated on read, pruned, and computed once per key across processes."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from archmatch.integrations import checkov_cache
+from archmatch.integrations.checkov_adapter import _analyse
+
+SAM = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+      Architectures: [{arch}]
+    Metadata:
+      Dockerfile: Dockerfile
+      DockerContext: ./fn
+"""
+DOCKERFILE = "FROM --platform=linux/amd64 public.ecr.aws/lambda/python:3.12\nCMD [\"app.handler\"]\n"
+
+
+@pytest.fixture(autouse=True)
+def private_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own cache folder (tempfile reads TMPDIR once, so reset its cache)."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    return tmp
+
+
+def _repo(root: Path, arch: str) -> Path:
+    (root / "fn").mkdir(parents=True, exist_ok=True)
+    (root / "template.yaml").write_text(SAM.format(arch=arch))
+    (root / "fn" / "Dockerfile").write_text(DOCKERFILE)
+    return root
+
+
+def _rules(root: Path) -> set[str]:
+    analysis = _analyse_fresh(root)
+    assert analysis is not None
+    return {rule for rule, found in analysis.findings.items() if found}
+
+
+def _analyse_fresh(root: Path):  # type: ignore[no-untyped-def]
+    return _analyse(root.resolve(), None)
+
+
+def test_same_size_edit_with_preserved_mtime_is_not_served_stale(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo", "arm64")
+    assert "ARCH301" in _rules(root)  # arm64 function, Dockerfile pinned to amd64
+    template = root / "template.yaml"
+    before = template.stat()
+    template.write_text(SAM.format(arch="x86_64")[: before.st_size].ljust(before.st_size))
+    os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = template.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert "ARCH301" not in _rules(root)
+
+
+def test_malformed_entries_are_misses_and_removed(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo", "arm64")
+    _rules(root)
+    folder = checkov_cache.cache_dir()
+    assert folder is not None
+    (entry,) = list(folder.glob("*.json"))
+    for broken in ["{", "[]", json.dumps({"format": checkov_cache.FORMAT, "findings": [{"rule": 1}], "entities": []})]:
+        entry.write_text(broken)
+        assert "ARCH301" in _rules(root)  # recomputed, no exception
+        assert checkov_cache.valid_entry(json.loads(entry.read_text()))
+
+
+def test_prune_keeps_the_newest_entries_and_drops_old_ones(tmp_path: Path) -> None:
+    folder = checkov_cache.cache_dir()
+    assert folder is not None
+    now = time.time()
+    for i in range(checkov_cache.MAX_ENTRIES + 5):
+        path = folder / f"{i:04d}.json"
+        path.write_text("{}")
+        os.utime(path, (now - 100 + i, now - 100 + i))
+    ancient = folder / "ancient.json"
+    ancient.write_text("{}")
+    os.utime(ancient, (now - checkov_cache.MAX_AGE_SECONDS - 10,) * 2)
+    checkov_cache.prune(folder, now)
+    left = sorted(p.name for p in folder.glob("*.json"))
+    assert len(left) == checkov_cache.MAX_ENTRIES
+    assert left[0] == f"{5:04d}.json" and "ancient.json" not in left
+
+
+def test_cache_folder_is_private(tmp_path: Path) -> None:
+    folder = checkov_cache.cache_dir()
+    assert folder is not None
+    assert folder.stat().st_mode & 0o777 == 0o700
+    folder.chmod(0o755)  # someone else could plant entries: refuse the folder
+    assert checkov_cache.cache_dir() is None
+
+
+def _compute_once(args: tuple[str, str]) -> int:
+    tmp, counter = args
+    os.environ["TMPDIR"] = tmp
+    import tempfile
+
+    tempfile.tempdir = None
+
+    def compute() -> dict[str, object]:
+        with open(counter, "a") as fh:
+            fh.write("x")
+        time.sleep(0.5)  # long enough for the other processes to arrive while it runs
+        return {"findings": [], "entities": []}
+
+    data = checkov_cache.cached("k" * 64, compute)
+    return 0 if data is None else len(data["findings"])
+
+
+def test_one_analysis_per_key_across_processes(tmp_path: Path, private_tmpdir: Path) -> None:
+    counter = tmp_path / "computed"
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(3) as pool:
+        assert pool.map(_compute_once, [(str(private_tmpdir), str(counter))] * 3) == [0, 0, 0]
+    assert counter.read_text() == "x"
