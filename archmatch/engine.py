@@ -141,7 +141,9 @@ def _resolve_edits(finding: Finding, repo: RepoView) -> Finding:
     fixes = []
     for fx in finding.fixes:
         edits = [e if not e.find else _resolve_edit(e, repo) for e in fx.edits]
-        fixes.append(dataclasses.replace(fx, edits=tuple(e for e in edits if e is not None)))
+        # a fix whose edits cannot all be placed is shown but not applied: a part of it may break
+        resolved = tuple(e for e in edits if e is not None) if all(e is not None for e in edits) else ()
+        fixes.append(dataclasses.replace(fx, edits=resolved))
     return dataclasses.replace(finding, fixes=tuple(fixes))
 
 

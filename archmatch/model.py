@@ -56,6 +56,9 @@ class DockerImageFacts:
     final_from: Location
     # FROM --platform=<constant> on the final stage (or the stage chain it inherits from).
     pinned: ArchEvidence | None = None
+    # the `--platform=...` flag of that pin exactly as written on pinned.location's line (with the
+    # whitespace after it), so that a fix can delete it without reading the file.
+    pin_flag: str = ""
     # final stage runs on $BUILDPLATFORM: content is the build host's arch, label is the target's.
     from_buildplatform: Location | None = None
     # the final stage's base image is arch-specific (arm64v8/..., lambda ...:3.12-arm64).

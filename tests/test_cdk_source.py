@@ -422,6 +422,7 @@ def test_buildargs_platform_facts_for_arch401(tmp_path: Path) -> None:
         "asset_location": Location("bin/app.ts", 4, 1),
         "effective_arch": None,
         "dockerfile": "img/Dockerfile",
+        "target": None,
         "syntax": "cdk-ts",
         "unresolved": False,
         "location": Location("bin/app.ts", 6),

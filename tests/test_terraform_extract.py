@@ -238,7 +238,7 @@ def test_public_modules_lambda_docker_build_ecs_and_eks(tmp_path: Path) -> None:
     fn = _workload(facts, "module.fn")
     assert (fn.arch, fn.arch_location, fn.details["package_type"]) == (ArchFact.explicit(ARM64), Location("main.tf", 11), "Image")
     assert fn.images[0].link_keys == frozenset({"tf:module.image"}) and fn.images[0].location == Location("main.tf", 12)
-    assert [(lk.workload.name, lk.build.name) for lk in facts.links] == [("module.fn", "terraform module.image")]
+    assert [(lk.workload.name, lk.build.name) for lk in facts.links] == [("module.fn", "the docker-build module call module.image")]
     svc = _workload(facts, "module.svc")
     assert svc.arch.how is How.DEFAULT and svc.arch.archs == {AMD64}
     assert svc.details["fargate"] is True and svc.details["requires_compatibilities"] == ["FARGATE"]

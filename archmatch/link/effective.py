@@ -56,7 +56,7 @@ def image_arch(build: ImageBuild, facts: RepoFacts) -> ImageArch:
         if host_content is not None:
             evidence.append(Related(host_content, "built on $BUILDPLATFORM: binaries are the build host's architecture"))
     if not content and build.platforms.how in (How.EXPLICIT, How.DERIVED, How.DEFAULT) and build.platforms.archs:
-        content, reason = build.platforms.archs, f"{build.source} requests {'/'.join(sorted(build.platforms.archs))}"
+        content, reason = build.platforms.archs, f"{build.name} requests {', '.join('linux/' + a for a in sorted(build.platforms.archs))}"
         where = build.platform_location or build.location
     return ImageArch(build, image, content, reason, where, host_content, evidence)
 

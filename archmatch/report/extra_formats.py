@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from archmatch.engine import ScanResult
-from archmatch.model import Finding, Link
+from archmatch.link.effective import image_arch
+from archmatch.model import Finding, Link, RepoFacts
 from archmatch.report.common import mask_secrets
 from archmatch.rules import SEVERITY_ORDER, all_rules, metadata
 
@@ -97,6 +98,14 @@ def link_status(link: Link, findings: list[Finding]) -> str:
     return ""
 
 
+def _content_line(link: Link, facts: RepoFacts) -> str:
+    """What the image really holds when the Dockerfile decides it against the request."""
+    img = image_arch(link.build, facts)
+    if not img.content or img.content == link.build.platforms.archs:
+        return ""
+    return f"image content {'/'.join(sorted(img.content))} ({img.content_reason})"
+
+
 def mermaid_graph(result: ScanResult) -> list[str]:
     nodes: dict[tuple[str, str], str] = {}
     lines = ["graph LR"]
@@ -116,7 +125,7 @@ def mermaid_graph(result: ScanResult) -> list[str]:
             bid = node("b", prefix + b.id, _mermaid_label(b.name, prefix + str(b.location)))
             wid = node("w", prefix + w.id, _mermaid_label(w.name, prefix + str(w.location)))
             status = link_status(link, result.findings)
-            label = _mermaid_label(f"builds {b.platforms.describe()}", f"runs {w.arch.describe()}",
+            label = _mermaid_label(f"builds {b.platforms.describe()}", _content_line(link, facts), f"runs {w.arch.describe()}",
                                    f"{link.confidence} confidence" if link.confidence != "high" else "")
             edges.append(f"  {bid} -- {label} --> {wid}")
             if status:

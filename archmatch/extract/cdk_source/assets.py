@@ -189,6 +189,7 @@ def buildarg_platform_facts(asset: Asset, repo: RepoView) -> list[dict[str, Any]
                 "asset_location": asset.location,
                 "effective_arch": asset.effective_arch(),
                 "dockerfile": asset.dockerfile,
+                "target": asset.target,
                 "dockerfile_read": dockerfile_text is not None,
                 "arg_used_in_from_platform": bool(dockerfile_text) and _from_platform_uses(dockerfile_text or "", key),
                 "syntax": asset.syntax,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,6 +11,8 @@ from archmatch.extract.dockerfile.lexer import Lexed, lex
 from archmatch.extract.dockerfile.stages import TARGET_ARGS, ArgDecl, Edge, Stage, build_stages, units
 from archmatch.model import ArchEvidence, DockerImageFacts, Location
 from archmatch.platforms import arch_of_image_ref
+
+_PLATFORM_FLAG = re.compile(r"--platform(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)\s*")
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,12 @@ class DockerfileAnalysis:
                 out.extend(HostCompile(stage, c) for c in compiles(lines, env))
         return out
 
+    def platform_flag_text(self, line: int) -> str:
+        """`--platform=<value> ` as written on a FROM line (with the whitespace after it), or ""."""
+        text = self.lexed.lines[line - 1] if 0 < line <= len(self.lexed.lines) else ""
+        m = _PLATFORM_FLAG.search(text)
+        return m.group(0) if m else ""
+
     # --- DockerfileLike -----------------------------------------------------------------
 
     def image_facts(self, target: str | None = None) -> DockerImageFacts | None:
@@ -144,6 +153,8 @@ class DockerfileAnalysis:
             pinned=self.pin(final),
             base_arch=self.base_arch(final),
         )
+        if facts.pinned is not None:
+            facts.pin_flag = self.platform_flag_text(facts.pinned.location.line)
         host = self.runs_on_build_host(final)
         if host is not None and chain[-1].base_resolved.lower() != "scratch":
             facts.from_buildplatform = self.loc(host.line)

@@ -30,6 +30,8 @@ _FLAG_ARCH = re.compile(r"(?<![\w-])--(platform|arch|cpu|target[_-]arch)(?:=|\s+
 _TRIPLE = re.compile(r"(?<![\w.-])(x86_64|aarch64)-(?:unknown-|pc-)?linux-(?:gnu|musl)[\w.+-]*")
 _TRIPLE_AS_TARGET = re.compile(r"(?:target|--host|--build|\bCC|\bCXX|CROSS_COMPILE|LINKER|AR)\s*[=\s]\s*[\"']?$|rustup\s+target\s+add\s+(?:\S+\s+)*$")
 _RID = re.compile(r"(?<![\w-])(?:-r|--runtime|--rid)(?:=|\s+)[\"']?(linux(?:-musl)?-(x64|arm64))\b")
+# a framework-dependent publish: the app is portable IL that the target's .NET runtime runs
+_FRAMEWORK_DEPENDENT = re.compile(r"--self-contained(?:=|\s+)false\b|--no-self-contained\b|SelfContained=false\b", re.IGNORECASE)
 _FILE_WORD = re.compile(r"[^\s\"'=;|&()<>]+")
 _FILE_ARCH = re.compile(rf"(?<![A-Za-z0-9])({_ARCH_TOKEN}|linux(?:-musl)?[-_]x64)(?![A-Za-z0-9])")
 _FILE_LIKE = re.compile(r"/|://|\.(?:tar|tgz|tbz2?|txz|zip|gz|xz|bz2|zst|deb|rpm|apk|whl|so|AppImage|bin|run|sh|exe|msi)\b")
@@ -56,7 +58,7 @@ def _arch_in(value: str) -> str | None:
     return _token_arch(m.group(1)) if m else None
 
 
-def _scan_line(line: int, text: str, keyword: str) -> list[Hardcoded]:
+def _scan_line(line: int, text: str, keyword: str, portable_dotnet: bool = False) -> list[Hardcoded]:
     found: list[Hardcoded] = []
     for m in _GOARCH.finditer(text):
         arch = normalize_arch(m.group(1))
@@ -67,7 +69,7 @@ def _scan_line(line: int, text: str, keyword: str) -> list[Hardcoded]:
             arch = _arch_in(m.group(2))
             if arch and "$" not in m.group(2):
                 found.append(Hardcoded(arch, line, m.group(0), True))
-        for m in _RID.finditer(text):
+        for m in () if portable_dotnet else _RID.finditer(text):
             found.append(Hardcoded(normalize_arch(m.group(2)) or m.group(2), line, m.group(0), True))
     for m in _TRIPLE.finditer(text):
         arch = normalize_arch(m.group(1))
@@ -94,7 +96,8 @@ def hardcoded(keyword: str, lines: list[tuple[int, str]]) -> list[Hardcoded]:
     joined = "\n".join(text for _, text in lines)
     if _CHOOSES_ARCH.search(joined):
         return []
-    found = [h for line, text in lines for h in _scan_line(line, text, keyword)]
+    portable_dotnet = _FRAMEWORK_DEPENDENT.search(joined) is not None
+    found = [h for line, text in lines for h in _scan_line(line, text, keyword, portable_dotnet)]
     if len({h.arch for h in found}) > 1:
         return []
     out: dict[tuple[int, str], Hardcoded] = {}

@@ -99,7 +99,7 @@ def _docker_build(call: Call) -> None:
     call.ctx.facts.builds.append(
         ImageBuild(
             source="terraform-lambda-docker-build",
-            name=f"terraform {call.address}",
+            name=f"the docker-build module call {call.address}",
             location=call.loc(),
             dockerfile=dockerfile_path(context, call.get("docker_file_path", "Dockerfile")),
             context=context,

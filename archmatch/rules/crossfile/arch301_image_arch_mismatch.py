@@ -1,12 +1,18 @@
-"""ARCH301: the image's architecture set cannot include the workload's architecture."""
+"""ARCH301: the image's architecture set cannot include the workload's architecture.
+
+When a Dockerfile pin or architecture-specific base image decides the content, this is the one
+error for that root cause: the pin (ARCH104) and a build that requests another platform (ARCH303)
+become related locations, and the fix edits the Dockerfile."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archmatch.link.effective import Verdict
-from archmatch.model import Finding, RepoFacts
+from archmatch.link.effective import ImageArch, Verdict
+from archmatch.model import Finding, Fix, ImageBuild, Link, Related, RepoFacts
+from archmatch.platforms import How
 from archmatch.rules import make
+from archmatch.rules._linked import DockerfileCause, dockerfile_cause, pin_removal_safe, remove_pin_edit
 from archmatch.rules.crossfile._common import (
     LAMBDA_SERVICES,
     confidence_note,
@@ -20,13 +26,100 @@ from archmatch.rules.crossfile._common import (
 from archmatch.rules.crossfile._fixes import build_fix, workload_fix
 
 
+def _requests(build: ImageBuild, arch: str) -> bool:
+    return build.platforms.how is How.EXPLICIT and arch in build.platforms.archs
+
+
+def _cause_fix(facts: RepoFacts, cause: DockerfileCause, lambda_target: bool) -> Fix:
+    """Make the Dockerfile follow the requested platform (and request the workload's arch)."""
+    build, arch, evidence, image = cause.link.build, cause.arch, cause.evidence, cause.image
+    plat = f"linux/{arch}"
+    pin_build = None if _requests(build, arch) else build_fix(build, arch, lambda_target=lambda_target)
+    if not cause.is_pin:
+        text = (
+            f"replace the architecture-specific base image at {evidence.location} ({evidence.reason}) with its "
+            "multi-architecture name (drop the arm64v8/ or amd64/ prefix, the -arm64/-x86_64 tag suffix)"
+        )
+        return Fix(
+            text + (f", and {pin_build.description}" if pin_build else ""),
+            diff=pin_build.diff if pin_build else "",
+        )
+    flag = image.pin_flag.strip() or "--platform"
+    edit = remove_pin_edit(image)
+    diff = (
+        f"- {evidence.reason}\n+ {evidence.reason.replace(image.pin_flag, '', 1)}" if image.pin_flag else ""
+    )
+    if pin_build is None:
+        description = f"remove `{flag}` from {evidence.location}: {build.name} already requests {plat}"
+        edits = (edit,) if edit is not None and pin_removal_safe(facts, image) else ()
+        return Fix(description, edits, diff)
+    planned = {build.id: {arch}}
+    mechanical = edit is not None and bool(pin_build.edits) and pin_removal_safe(facts, image, planned)
+    return Fix(
+        f"remove `{flag}` from {evidence.location} and {pin_build.description}",
+        (edit, *pin_build.edits) if mechanical and edit is not None else (),
+        "\n".join(x for x in (diff, pin_build.diff) if x),
+    )
+
+
+def _workload_alternative(link: Link, img: ImageArch, arch: str, cause: DockerfileCause | None) -> Fix | None:
+    """Run the workload on the image's architecture instead, unless that leaves a mislabelled build."""
+    other = sorted(img.content or img.build.platforms.host_hint or img.build.platforms.archs)
+    if len(other) != 1:
+        return None
+    build = link.build
+    derived_from_workload = build.fix_syntax == "sam"  # sam build derives --platform from Architectures
+    if (
+        cause is not None
+        and build.platforms.how is How.EXPLICIT
+        and build.platforms.archs != {other[0]}
+        and not derived_from_workload
+    ):
+        return None  # the build would still request another platform than the Dockerfile builds (ARCH303)
+    return workload_fix(link.workload, other[0], current=arch)
+
+
+def _cause_related(link: Link, img: ImageArch, cause: DockerfileCause) -> list[Related]:
+    build, evidence = link.build, cause.evidence
+    rule = "ARCH104" if cause.is_pin else "ARCH107"
+    out = [
+        Related(
+            evidence.location, f"root cause: {evidence.reason} fixes the content to {evidence.arch} ({rule})"
+        )
+    ]
+    if build.platforms.how is How.EXPLICIT and build.platforms.archs - {evidence.arch}:
+        requested = "/".join(sorted(build.platforms.archs))
+        out.append(
+            Related(
+                build.platform_location or build.location,
+                f"{build.name} requests {requested} but gets {evidence.arch} content: a mislabelled image (ARCH303)",
+            )
+        )
+    covered = {r.location for r in out}
+    build_line = build.platform_location or build.location
+    out += [
+        r
+        for r in related_for(link, img)
+        if r.location not in covered or r.location != build_line and r.location != evidence.location
+    ]
+    return out
+
+
 def check(facts: RepoFacts) -> Iterator[Finding]:
     for link, img, arch, why in verdicts(facts, Verdict.NO):
         w = link.workload
-        other = sorted(img.content or img.build.platforms.host_hint or img.build.platforms.archs)
-        fixes = [build_fix(link.build, arch, lambda_target=w.service in LAMBDA_SERVICES)]
-        if len(other) == 1:
-            fixes.append(workload_fix(w, other[0], current=arch))
+        lambda_target = w.service in LAMBDA_SERVICES
+        cause = dockerfile_cause(facts, link, arch)
+        if cause is not None:
+            fixes = [_cause_fix(facts, cause, lambda_target)]
+            related = _cause_related(link, img, cause)
+            why = f"{why} in {cause.evidence.location}"
+        else:
+            fixes = [build_fix(link.build, arch, lambda_target=lambda_target)]
+            related = related_for(link, img)
+        alternative = _workload_alternative(link, img, arch, cause)
+        if alternative is not None:
+            fixes.append(alternative)
         yield make(
             "ARCH301",
             primary_location(w),
@@ -39,7 +132,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             why=why,
             confidence=confidence_note(link),
             evidence=link.evidence,
-            related=related_for(link, img),
+            related=related,
             fixes=fixes,
             properties=link_properties(link),
         )

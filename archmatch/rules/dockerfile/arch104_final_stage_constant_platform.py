@@ -1,11 +1,21 @@
-"""ARCH104: the final stage is pinned to a constant platform."""
+"""ARCH104: the final stage is pinned to a constant platform.
+
+Judged against the builds of the Dockerfile and the workloads linked to them: a pin that every
+build and workload agrees with is not reported, a pin that is the root cause of an ARCH301 error is
+reported there, and a pin that is the only thing keeping a linked workload right is reported with
+advice that moves the platform to the build first.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archmatch.extract.dockerfile import DockerfileAnalysis
+from archmatch.extract.dockerfile.stages import Stage
 from archmatch.model import Finding, Fix, Related, RepoFacts
 from archmatch.rules import make
+from archmatch.rules._linked import Consumers, build_names, consumers, folded_pins, names
+from archmatch.rules.crossfile._fixes import build_fix
 from archmatch.rules.dockerfile._common import (
     analyses,
     describe_arch,
@@ -15,18 +25,61 @@ from archmatch.rules.dockerfile._common import (
 )
 
 
+def _judgement(group: Consumers, arch: str) -> str:
+    needing = group.workloads_needing(arch)
+    unpinned = group.not_requesting(arch)
+    if needing and unpinned:
+        return (
+            f"it is what keeps {names(needing)} right, because {build_names(unpinned)} does not request "
+            f"linux/{arch}: removing it alone would break {'them' if len(needing) > 1 else 'it'}"
+        )
+    if unpinned:
+        return f"{build_names(unpinned)} does not request linux/{arch}, so the pin alone decides the platform"
+    return "a build that requests another platform gets a mislabelled image (amd64 content labelled arm64 or the reverse)"
+
+
+def _fix(df: DockerfileAnalysis, decider: Stage, arch: str, group: Consumers) -> Fix:
+    flag = f"--platform={decider.platform.raw}"
+    edit, diff = remove_platform_flag(df, decider)
+    unpinned = group.not_requesting(arch)
+    if unpinned:  # the build must request the platform first: no mechanical edit of the Dockerfile alone
+        first = [build_fix(b, arch) for b in unpinned]
+        return Fix(
+            "; ".join(f.description for f in first) + f"; then remove `{flag}` from line {decider.line}",
+            (),
+            "\n".join([*(f.diff for f in first), diff]),
+        )
+    return Fix(
+        f"remove `{flag}` from line {decider.line} and pass the platform to the build instead "
+        f"(docker buildx build --platform linux/{arch}, `platforms:` in Compose/Bake/CI)",
+        (edit,) if edit else (),
+        diff,
+    )
+
+
 def check(facts: RepoFacts) -> Iterator[Finding]:
+    folded = folded_pins(facts)
     for df in analyses(facts):
         for final in final_stages(facts, df):
             decider = df.platform_stage(final)
             if decider is None or decider.platform.kind != "const" or decider.platform.arch is None:
                 continue
+            if df.loc(decider.line) in folded:
+                continue  # the root cause of an ARCH301 error: reported there, with this line related
             platform = decider.platform
+            arch = platform.arch
+            group = consumers(facts, df.path, final.name or str(final.index))
+            if group.agree_on(arch):
+                continue  # every build requests it and every linked workload runs it
             how = f"--platform={platform.raw}"
             if platform.args:
                 how += f", the default of ARG {', '.join(platform.args)} (a --build-arg can change it)"
             via = "" if decider is final else f" through stage {decider.label}, which it is built FROM"
-            edit, diff = remove_platform_flag(df, decider)
+            related = [] if decider is final else [Related(df.loc(final.line), f"final stage {final.label}")]
+            related += [
+                Related(b.platform_location or b.location, f"{b.name}: {b.platforms.describe()}")
+                for b in group.builds
+            ]
             yield make(
                 "ARCH104",
                 df.loc(decider.line),
@@ -35,13 +88,8 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                 how=how,
                 via=via,
                 line=decider.line,
-                arch=describe_arch(platform.arch),
-                related=[] if decider is final else [Related(df.loc(final.line), f"final stage {final.label}")],
-                fixes=[
-                    Fix(
-                        f"remove `--platform={platform.raw}` from line {decider.line} and pass --platform to the build (docker buildx build --platform linux/{platform.arch})",
-                        (edit,) if edit else (),
-                        diff,
-                    )
-                ],
+                arch=describe_arch(arch),
+                judgement=_judgement(group, arch),
+                related=related,
+                fixes=[_fix(df, decider, arch, group)],
             )

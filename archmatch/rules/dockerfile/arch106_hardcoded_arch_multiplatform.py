@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from archmatch.model import Finding, RepoFacts
 from archmatch.rules import make
+from archmatch.rules._linked import consumers
 from archmatch.rules.dockerfile._common import describe_arch, entity
 from archmatch.rules.dockerfile._hardcoded import Hit, follow_target_fix, hits
 
@@ -28,9 +29,19 @@ def _platform(hit: Hit) -> str:
     return _PLATFORM[decider.platform.kind if decider else "none"]
 
 
+def _only_ever_built_for(facts: RepoFacts, hit: Hit) -> bool:
+    """Every build of the Dockerfile requests exactly the hard-coded architecture, the stage follows
+    that request, and every linked workload runs it: the image is only ever built for one
+    architecture, so the hard-coded one is right."""
+    decider = hit.df.platform_stage(hit.stage)
+    if decider is not None and decider.platform.kind not in ("none", "target"):
+        return False
+    return consumers(facts, hit.df.path).agree_on(hit.item.found.arch)
+
+
 def check(facts: RepoFacts) -> Iterator[Finding]:
     for hit in hits(facts):
-        if hit.certain_conflict:
+        if hit.certain_conflict or _only_ever_built_for(facts, hit):
             continue
         found = hit.item.found
         yield make(
