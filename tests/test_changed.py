@@ -19,7 +19,7 @@ from archmatch.config import Config
 from archmatch.engine import ScanResult, scan
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-SAM = {("sam/template.yaml", 16, "ARCH301"), ("sam/template.yaml", 24, "ARCH303"), ("sam/fn/Dockerfile", 2, "ARCH104")}
+SAM = {("sam/template.yaml", 16, "ARCH301")}  # one root cause (the Dockerfile pin), one error
 TF = {("tf/main.tf", 35, "ARCH301")}
 GO = {("go/Dockerfile", 7, "ARCH103")}
 
