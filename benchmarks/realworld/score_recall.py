@@ -12,8 +12,9 @@ case is judged from the findings that touch it:
   workload file or build file within a window of lines around the labelled line
   (TOUCH_BEFORE lines before, TOUCH_AFTER after), or anywhere in the case's Dockerfile;
 * mismatch:       found  = an error-severity finding touches the case;
-* host-dependent: warned = a warning from HOST_DEPENDENT_RULES touches the case (an error that
-                  touches it is counted as found too, and listed as an over-claim);
+* host-dependent: warned = a warning from HOST_DEPENDENT_RULES touches the case's workload or build
+                  file (a warning seen only on the Dockerfile is not about this workload; an error
+                  that touches the case also counts, and is listed as an over-claim);
 * consistent:     false error = an error-severity finding touches the case.
 
 CI does not run this script: it needs the local copies, which are third-party code and are never
@@ -46,6 +47,7 @@ class Target:
 
     path: str
     line: int
+    role: str
 
     def touched_by(self, path: str, line: int) -> bool:
         if path != self.path:
@@ -59,6 +61,7 @@ class Target:
 class Outcome:
     case: dict[str, Any]
     touching: list[dict[str, Any]] = field(default_factory=list)
+    touching_workload_or_build: list[dict[str, Any]] = field(default_factory=list)
     scan_error: str = ""
 
     @property
@@ -80,7 +83,10 @@ class Outcome:
 
     @property
     def has_host_warning(self) -> bool:
-        return bool(self.rules("warning", HOST_DEPENDENT_RULES))
+        return any(
+            f["severity"] == "warning" and f["rule"] in HOST_DEPENDENT_RULES
+            for f in self.touching_workload_or_build
+        )
 
     @property
     def reported(self) -> bool:
@@ -105,11 +111,11 @@ def targets(case: dict[str, Any]) -> list[Target]:
     for part in ("workload", "build"):
         path = relative_to_scan(case, str(case[part]["file"]))
         if path is not None:
-            found.append(Target(path, int(case[part]["line"])))
+            found.append(Target(path, int(case[part]["line"]), part))
     dockerfile = str(case["build"].get("dockerfile", "")).split(" ")[0]
     path = relative_to_scan(case, dockerfile) if dockerfile and dockerfile != "none" else None
     if path:
-        found.append(Target(path, 0))
+        found.append(Target(path, 0, "dockerfile"))
     return found
 
 
@@ -119,6 +125,7 @@ def finding_locations(finding: dict[str, Any]) -> list[tuple[str, int]]:
 
 
 def touches(finding: dict[str, Any], case_targets: list[Target]) -> bool:
+    """Whether one of the finding's locations falls on one of the targets."""
     return any(t.touched_by(path, line) for path, line in finding_locations(finding) for t in case_targets)
 
 
@@ -150,8 +157,10 @@ def score(cases: list[dict[str, Any]], copies: Path) -> list[Outcome]:
             scans[key] = scan(root) if root.is_dir() else ([], f"missing copy {root}")
         findings, error = scans[key]
         case_targets = targets(case)
+        direct = [t for t in case_targets if t.role != "dockerfile"]
         touching = [f for f in findings if touches(f, case_targets)]
-        outcomes.append(Outcome(case, touching, error))
+        touching_direct = [f for f in touching if touches(f, direct)]
+        outcomes.append(Outcome(case, touching, touching_direct, error))
     return outcomes
 
 
