@@ -4,7 +4,10 @@ its module."""
 
 from __future__ import annotations
 
-from archmatch.model import Capacity, Location, Workload
+import re
+
+from archmatch.link.imageref import RefParts, parse_ref
+from archmatch.model import Capacity, ImageBuild, ImageRef, Location, RepoFacts, Workload
 from archmatch.platforms import How, aws_name
 
 KNOWN_HOW = (How.EXPLICIT, How.DEFAULT, How.DERIVED)
@@ -27,8 +30,79 @@ def is_node_group(capacity: Capacity) -> bool:
 
 def ami_is_certain(capacity: Capacity) -> bool:
     """AMI arch known from verified evidence (an UNVERIFIED SSM path pattern does not count)."""
-    return capacity.ami_arch.how in KNOWN_HOW and capacity.ami_arch.known and capacity.details.get("ami_verified", True) is not False
+    return (
+        capacity.ami_arch.how in KNOWN_HOW
+        and capacity.ami_arch.known
+        and capacity.details.get("ami_verified", True) is not False
+    )
 
 
 def where(location: Location | None, fallback: Location) -> Location:
     return location if location is not None and location.line else fallback
+
+
+# --- where a workload's image comes from ----------------------------------------------------------
+# "built": this repository builds or pushes the image's repository (a link to a build, a shared
+# direct or ECR key, or a build tag naming the same repository path); "third-party": a fully
+# written reference outside a private ECR registry that nothing here builds (nginx, busybox,
+# registry.k8s.io/pause, vendor images); "unknown": anything else (unresolved, placeholders, a
+# private ECR repository filled by another repository's pipeline).
+BUILT, THIRD_PARTY, UNKNOWN = "built", "third-party", "unknown"
+_PLACEHOLDER = re.compile(r"\{\{|<[^>]*>|REPLACE[_-]?ME|CHANGE[_-]?ME|IMAGE_URI", re.I)
+_INTERPOLATION = re.compile(r"\$\{|\$\(|\$[A-Za-z_]")
+
+
+def is_placeholder(ref: str) -> bool:
+    """A reference that is a placeholder to be filled in by hand or by a tool (`REPLACE_ME_IMAGE`,
+    `IMAGE_URI`, `<account>.dkr.ecr...`, `{{ .Values.image }}`)."""
+    return bool(_PLACEHOLDER.search(ref))
+
+
+def _same_repository(a: RefParts, b: RefParts) -> bool:
+    if "*" in a.repository or "*" in b.repository or a.repository != b.repository:
+        return False
+    return not (a.registry and b.registry and "*" not in a.registry + b.registry and a.registry != b.registry)
+
+
+def builds_of(facts: RepoFacts, workload: Workload, image: ImageRef) -> list[ImageBuild]:
+    """The builds of this repository that produce `image`'s repository (not guessed by naming)."""
+    found = [
+        link.build
+        for link in facts.links
+        if link.workload is workload and link.image is image and link.confidence != "low"
+    ]
+    parts = parse_ref(image.ref) if image.ref else None
+    ecr_names = {k.removeprefix("ecr:").lower() for k in image.link_keys if k.startswith("ecr:")}
+    for build in facts.builds:
+        if build in found:
+            continue
+        tags = [p for p in (parse_ref(t) for t in build.tags) if p is not None]
+        if (
+            image.link_keys & build.link_keys
+            or (parts is not None and any(_same_repository(parts, p) for p in tags))
+            or any(p.repository in ecr_names and (p.is_ecr or not p.registry) for p in tags)
+        ):
+            found.append(build)
+    return found
+
+
+def image_origin(facts: RepoFacts, workload: Workload, image: ImageRef) -> str:
+    if builds_of(facts, workload, image):
+        return BUILT
+    if not image.resolved or not image.ref or is_placeholder(image.ref) or _INTERPOLATION.search(image.ref):
+        return UNKNOWN
+    parts = parse_ref(image.ref)
+    if parts is None or "*" in parts.registry + parts.repository or parts.is_ecr:
+        return UNKNOWN
+    return THIRD_PARTY
+
+
+def display_name(workload: Workload) -> str:
+    """The workload as a reader finds it: its address, logical id or construct id; a construct
+    whose id is computed is named by its class and line (`FargateTaskDefinition at stack.ts:35`)."""
+    base, at, line = workload.name.rpartition("@")
+    if at and line.isdigit() and workload.kind.startswith("cdk:"):
+        construct = workload.kind.rsplit(".", 1)[-1].removeprefix("cdk:")
+        label = base if base and base != construct else ""
+        return f"{construct} {label} at {workload.location.path}:{line}".replace("  ", " ")
+    return workload.name

@@ -1,36 +1,122 @@
-"""ARCH201: an image workload with no declared architecture runs x86_64 by default.
+"""ARCH201: an image workload with no declared architecture runs x86_64 only because the service
+defaults to it.
 
-Facts read: Workload.service in {lambda, ecs, batch}, Workload.arch.how == DEFAULT,
-details["package_type"] ("Image" | "Zip", Lambda only), details["fargate"] (Batch: only Fargate
-jobs have the X86_64 default; EC2 jobs run on whatever the compute environment offers).
+Only where the service itself picks x86_64 when nothing is written: image-packaged Lambda
+functions, ECS task definitions that run on Fargate (`requiresCompatibilities` FARGATE, a FARGATE
+launch type or Fargate capacity providers) and Fargate Batch jobs. Not EC2 launch types (the
+container instances decide: ARCH206 judges them), not task definitions whose compatibility is
+unknown, not App Runner (it has no architecture to declare; it runs x86_64, which ARCH301/ARCH302
+judge against the build), not SAM functions built from `Metadata: Dockerfile` (`sam build` derives
+the platform from the function, so the two cannot disagree). Only for images this repository builds or whose origin is unknown: a
+workload that runs only third-party images (`public.ecr.aws/nginx/nginx:1.27`) has nothing of its
+own to mismatch.
+
+Facts read: Workload.service, .arch.how == DEFAULT, .arch_syntax, details["package_type"]
+(Lambda), details["fargate"] / details["launch_type"] (ECS, Batch; "fargate" from CDK sources),
+RepoFacts.links and RepoFacts.builds (what builds the image, and for which platform).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archmatch.model import Finding, RepoFacts, Workload
-from archmatch.platforms import How
+from archmatch.model import Finding, ImageBuild, RepoFacts, Workload
+from archmatch.platforms import How, aws_name
 from archmatch.rules import make
+from archmatch.rules.iac._common import THIRD_PARTY, builds_of, display_name, image_origin
 
-_WHERE = {
-    "lambda": "architectures = [\"arm64\"] (or [\"x86_64\"]); CloudFormation/SAM Architectures, Serverless architecture",
-    "ecs": "runtime_platform { cpu_architecture = \"ARM64\" } (CloudFormation RuntimePlatform.CpuArchitecture)",
-    "batch": "runtimePlatform.cpuArchitecture in the container properties",
-}
+_SERVICE = {"lambda": "Lambda", "ecs": "ECS on Fargate", "batch": "AWS Batch on Fargate"}
+
+
+def _on_fargate(w: Workload) -> bool:
+    return w.details.get("fargate") is True or str(w.details.get("launch_type", "")).lower() == "fargate"
 
 
 def _applies(w: Workload) -> bool:
-    if w.arch.how is not How.DEFAULT or w.service not in _WHERE:
+    if w.arch.how is not How.DEFAULT or w.service not in _SERVICE:
         return False
     if w.service == "lambda":
         return str(w.details.get("package_type", "")).lower() == "image"
+    return _on_fargate(w)
+
+
+def _lambda_token(arch: str, syntax: str) -> str:
+    return ("ARM_64" if arch == "arm64" else "X86_64") if syntax.startswith("cdk") else aws_name(arch)
+
+
+def declaration(w: Workload, arch: str) -> str:
+    """How to write `arch` for this workload, in the syntax of the file that declares it."""
+    syntax, ecs = w.arch_syntax, aws_name(arch, "ecs")
+    json_file = w.location.path.endswith(".json")
+    if w.service == "lambda":
+        lam = _lambda_token(arch, syntax)
+        return {
+            "tf-lambda": f'architectures = ["{lam}"]',
+            "serverless": f"architecture: {lam}",
+            "cdk-ts": f"architecture: lambda.Architecture.{lam}",
+            "cdk-py": f"architecture=_lambda.Architecture.{lam}",
+        }.get(syntax, f'"Architectures": ["{lam}"]' if json_file else f"Architectures: [{lam}]")
     if w.service == "batch":
-        return w.details.get("fargate") is True
-    return True
+        return {
+            "tf-batch": f'runtimePlatform = {{ cpuArchitecture = "{ecs}" }} in container_properties',
+            "cdk-ts": f"fargateCpuArchitecture: ecs.CpuArchitecture.{ecs}",
+            "cdk-py": f"fargate_cpu_architecture=ecs.CpuArchitecture.{ecs}",
+        }.get(
+            syntax,
+            f'"RuntimePlatform": {{"CpuArchitecture": "{ecs}"}} in ContainerProperties'
+            if json_file
+            else f"RuntimePlatform: {{CpuArchitecture: {ecs}}} in ContainerProperties",
+        )
+    return {
+        "tf-ecs": f'runtime_platform {{ cpu_architecture = "{ecs}" }}',
+        "tf-ecs-module": f'runtime_platform = {{ cpu_architecture = "{ecs}" }}',
+        "cdk-ts": f"runtimePlatform: {{ cpuArchitecture: ecs.CpuArchitecture.{ecs} }}",
+        "cdk-py": f"runtime_platform=ecs.RuntimePlatform(cpu_architecture=ecs.CpuArchitecture.{ecs})",
+    }.get(
+        syntax,
+        f'"RuntimePlatform": {{"CpuArchitecture": "{ecs}"}}'
+        if json_file
+        else f"RuntimePlatform: {{CpuArchitecture: {ecs}}}",
+    )
+
+
+def _built_arch(builds: list[ImageBuild]) -> tuple[str, ImageBuild] | None:
+    """The one architecture every build of the image pins, with a build that says so."""
+    archs = {a for b in builds for a in b.platforms.archs}
+    if not builds or len(archs) != 1 or any(b.platforms.how is not How.EXPLICIT for b in builds):
+        return None
+    return next(iter(archs)), builds[0]
+
+
+def advice(w: Workload, builds: list[ImageBuild]) -> str:
+    built = _built_arch(builds)
+    if built is not None:
+        arch, build = built
+        return f"its image is built for linux/{arch} ({build.name}): state it with {declaration(w, arch)}"
+    return (
+        "state the architecture its image is built for: "
+        f"{declaration(w, 'amd64')} or {declaration(w, 'arm64')} (and pin the build to the same)"
+    )
 
 
 def check(facts: RepoFacts) -> Iterator[Finding]:
     for w in facts.workloads:
-        if _applies(w):
-            yield make("ARCH201", w.location, w.name, workload=w.name, kind=w.kind, where=_WHERE[w.service])
+        if not _applies(w):
+            continue
+        origins = [image_origin(facts, w, image) for image in w.images]
+        if origins and all(o == THIRD_PARTY for o in origins):
+            continue  # only third-party images: nothing of this repository's to mismatch
+        builds = [b for image in w.images for b in builds_of(facts, w, image)]
+        if builds and all(b.source == "sam" for b in builds):
+            continue  # `sam build` derives the platform from the function: they cannot disagree
+        built = _built_arch(builds)
+        if built is not None and built[0] not in w.arch.archs:
+            continue  # a known mismatch: ARCH301 reports it, with the fix
+        yield make(
+            "ARCH201",
+            w.location,
+            w.name,
+            workload=display_name(w),
+            service=_SERVICE[w.service],
+            advice=advice(w, builds),
+        )

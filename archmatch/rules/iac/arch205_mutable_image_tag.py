@@ -1,18 +1,29 @@
-"""ARCH205: a workload image referenced by a mutable tag (`:latest` or no tag, no digest).
+"""ARCH205: a workload runs an image that this repository builds by a mutable tag (`:latest` or
+no tag, no digest), and a build here could overwrite it with another architecture.
 
-Facts read: Workload.images[].ref / .location / .resolved. A reference whose tag (or, when there
-is no tag, whose last segment) is an unresolved placeholder is skipped: the real value may carry a
-tag or digest. `${...repository_url}` is a bare repository (Terraform's ECR attribute has no tag).
+Facts read: Workload.images[].ref / .link_keys, RepoFacts.links and RepoFacts.builds (which
+builds produce the image's repository), RepoFacts.extra["kustomize_images"] (kustomization
+`images:` entries that replace the tag). Not reported:
+- images nobody here builds (nginx, busybox, registry.k8s.io/pause, vendor images): their tags are
+  the vendor's business, and a vendor's `latest` is a multi-arch index;
+- SAM functions built from `Metadata: Dockerfile` (`sam deploy` pushes a content-addressed tag);
+- images whose tag a kustomization's `images:` entry replaces (newTag or digest);
+- placeholders (`REPLACE_ME_...`, `IMAGE_URI`, `<account>`, `{{ .Values.image }}`) and references
+  ending in an unresolved `${...}` (the real value may carry a tag or a digest);
+- images whose every build here pins its platform: a push from any machine gives the same arch.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from archmatch.link.imageref import parse_ref
-from archmatch.model import Finding, RepoFacts
+from archmatch.model import Finding, ImageBuild, ImageRef, Related, RepoFacts
+from archmatch.platforms import How
 from archmatch.rules import make
+from archmatch.rules.iac._common import builds_of, is_placeholder
 
 _ENDS_WITH_PLACEHOLDER = re.compile(r"\$\{[^}]*\}$|\$\{\{.*\}\}$")
 _BARE_REPOSITORY = re.compile(r"\$\{[^}]*\.repository_url\}$")
@@ -20,20 +31,54 @@ _BARE_REPOSITORY = re.compile(r"\$\{[^}]*\.repository_url\}$")
 
 def _mutable(ref: str) -> str | None:
     parts = parse_ref(ref)
-    if parts is None or parts.digest or "*" in parts.tag:
+    if parts is None or not parts.mutable or is_placeholder(ref):
         return None
     if parts.tag == "latest":
         return "the tag latest"
-    if parts.tag:
-        return None
     if _ENDS_WITH_PLACEHOLDER.search(ref) and not _BARE_REPOSITORY.search(ref):
         return None  # `${var.image}` may hold a tag or digest
     return "no tag (so latest)"
 
 
+def _kustomized(image: ImageRef, overrides: list[Any]) -> bool:
+    """A kustomization `images:` entry that sets a tag or digest for this image name."""
+    parts = parse_ref(image.ref)
+    if parts is None:
+        return False
+    written = image.ref.split("@", 1)[0].rsplit(":", 1)[0] if parts.tag else image.ref.split("@", 1)[0]
+    names = {written.lower(), parts.repository}
+    return any(
+        str(o.get("name", "")).lower() in names and (o.get("newTag") or o.get("digest")) for o in overrides
+    )
+
+
+def _rewritten_or_pinned(builds: list[ImageBuild]) -> bool:
+    if any(b.source == "sam" for b in builds):
+        return True  # sam deploy replaces the local tag with a content-addressed one
+    return all(b.platforms.how is How.EXPLICIT and b.platforms.known for b in builds)
+
+
 def check(facts: RepoFacts) -> Iterator[Finding]:
+    overrides = facts.extra.get("kustomize_images", [])
     for w in facts.workloads:
         for image in w.images:
             reason = _mutable(image.ref) if image.ref else None
-            if reason:
-                yield make("ARCH205", image.location, w.name, workload=w.name, ref=image.ref, reason=reason)
+            if reason is None or _kustomized(image, overrides):
+                continue
+            builds = builds_of(facts, w, image)
+            if not builds or _rewritten_or_pinned(builds):
+                continue
+            build = next(b for b in builds if b.platforms.how is not How.EXPLICIT or not b.platforms.known)
+            related = [
+                Related(build.location, f"{build.name} pushes this repository without pinning a platform")
+            ]
+            yield make(
+                "ARCH205",
+                image.location,
+                w.name,
+                workload=w.name,
+                ref=image.ref,
+                reason=reason,
+                build=build.name,
+                related=related,
+            )
