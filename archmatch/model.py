@@ -102,6 +102,9 @@ class Workload:
     location: Location  # the resource's first line
     arch: ArchFact
     arch_location: Location | None = None  # where the architecture is declared or derived from
+    # where the workload takes that value when its literal is written elsewhere (a module's
+    # `architectures = var.architectures` whose caller writes `["arm64"]`): a related location
+    arch_via: Location | None = None
     images: list[ImageRef] = field(default_factory=list)
     os_family: str = "linux"
     # how to write the architecture in this file's syntax, for fixes:
@@ -151,6 +154,7 @@ class ImageBuild:
     target: str | None = None
     platforms: ArchFact = field(default_factory=lambda: ArchFact.host())
     platform_location: Location | None = None
+    platform_via: Location | None = None  # like Workload.arch_via: the module-internal line
     tags: list[str] = field(default_factory=list)
     link_keys: frozenset[str] = frozenset()
     attestations: bool | None = None  # True if provenance/SBOM attestations make an image index

@@ -44,7 +44,8 @@ def test_tfvars_override_defaults_and_locals_conditionals_interpolation_resolve(
     )
     fn = _workload(facts, "aws_lambda_function.fn")
     assert fn.arch == ArchFact.explicit(ARM64)
-    assert fn.arch_location == Location("infra/main.tf", 13)
+    # located at the literal (the local's conditional), with the attribute that uses it related
+    assert (fn.arch_location, fn.arch_via) == (Location("infra/main.tf", 9), Location("infra/main.tf", 13))
     assert fn.location == Location("infra/main.tf", 11)
     assert [(i.ref, i.location.line, i.resolved) for i in fn.images] == [
         ("123456789012.dkr.ecr.us-east-1.amazonaws.com/fn:from-auto", 14, True)
@@ -150,7 +151,8 @@ def test_local_modules_are_followed_with_inputs_bound_and_recursion_guarded(tmp_
     assert names == ["module.api.aws_lambda_function.this"]
     fn = facts.workloads[0]
     assert fn.arch == ArchFact.explicit(ARM64)
-    assert fn.arch_location == Location("modules/fn/main.tf", 7)
+    # the caller's literal, where the user can act; the module-internal line is related
+    assert (fn.arch_location, fn.arch_via) == (Location("main.tf", 3), Location("modules/fn/main.tf", 7))
     assert fn.images[0].ref == "${aws_ecr_repository.api.repository_url}:v3"
     assert fn.images[0].link_keys == frozenset({"ecr:api-repo"})
 
@@ -307,3 +309,51 @@ def test_same_address_in_two_root_modules_gives_two_workloads(tmp_path: Path) ->
     facts = _scan(tmp_path, {"a/main.tf": tf % "arm64", "b/main.tf": tf % "x86_64"})
     got = sorted((w.location.path, w.name, sorted(w.arch.archs)[0]) for w in facts.workloads)
     assert got == [("a/main.tf", "aws_lambda_function.fn", ARM64), ("b/main.tf", "aws_lambda_function.fn", AMD64)]
+
+
+def test_provenance_follows_tfvars_module_inputs_and_build_platforms(tmp_path: Path) -> None:
+    """Values keep where their literal was written: tfvars -> module input -> resource inside the
+    module; the module-internal attribute becomes `arch_via` / `platform_via`."""
+    facts = _scan(
+        tmp_path,
+        {
+            "envs/prod/main.tf": (
+                'variable "arch" {}\n'  # 1
+                'variable "platform" {}\n'  # 2
+                'module "fn" {\n'  # 3
+                '  source        = "../../modules/fn"\n'
+                "  architectures = [var.arch]\n"  # 5
+                '  platform      = var.platform\n'  # 6
+                "}\n"
+            ),
+            "envs/prod/terraform.tfvars": 'arch     = "arm64"\nplatform = "linux/arm64"\n',
+            "modules/fn/main.tf": (
+                'variable "architectures" {}\n'
+                'variable "platform" {}\n'
+                'resource "docker_image" "img" {\n'  # 3
+                '  name = "registry.example.com/fn:1"\n'
+                "  build {\n"
+                '    context  = "app"\n'
+                "    platform = var.platform\n"  # 7
+                "  }\n}\n"
+                'resource "aws_lambda_function" "this" {\n'  # 10
+                '  package_type  = "Image"\n'
+                "  architectures = var.architectures\n"  # 12
+                "  image_uri     = docker_image.img.name\n"
+                "}\n"
+            ),
+        },
+    )
+    fn = _workload(facts, "module.fn.aws_lambda_function.this")
+    assert fn.arch == ArchFact.explicit(ARM64)
+    assert (fn.arch_location, fn.arch_via) == (Location("envs/prod/terraform.tfvars", 1), Location("modules/fn/main.tf", 12))
+    build = next(b for b in facts.builds if b.name.endswith("docker_image.img"))
+    assert build.platforms == ArchFact.explicit(ARM64)
+    assert (build.platform_location, build.platform_via) == (
+        Location("envs/prod/terraform.tfvars", 2),
+        Location("modules/fn/main.tf", 7),
+    )
+    # a literal written where it is used has no via
+    direct = _scan(tmp_path / "direct", {"main.tf": 'resource "aws_lambda_function" "f" {\n  architectures = ["arm64"]\n}\n'})
+    f = _workload(direct, "aws_lambda_function.f")
+    assert (f.arch_location, f.arch_via) == (Location("main.tf", 2), None)

@@ -70,6 +70,7 @@ def _load_tfvars(repo: RepoView, folder: str, module: ModuleDef, auto_tfvars: li
             repo.diag(rel, str(exc), line=exc.line)
             continue
         module.tfvars.update(attrs)
+        module.tfvars_paths.update(dict.fromkeys(attrs, rel))
 
 
 def _called_folders(modules: dict[str, ModuleDef]) -> set[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from archmatch.extract.terraform.context import Context, Resource, root_relative
 from archmatch.extract.terraform.module import ModuleInstance
-from archmatch.extract.terraform.values import Unknown, as_text, refs_of
+from archmatch.extract.terraform.values import Unknown, as_text, origin_of, refs_of
 from archmatch.model import ImageBuild, Location
 from archmatch.platforms import ArchFact, parse_platform_list
 
@@ -16,6 +16,8 @@ DOCKER_TYPES = ("docker_image", "docker_registry_image")
 
 
 def platform_fact(value: Any, location: Location, what: str) -> tuple[ArchFact, Location | None]:
+    """The requested platforms, located where the literal was written (a module caller, tfvars)."""
+    location = origin_of(value) or location
     if value in (None, ""):
         return ArchFact.host(f"{what} not set"), None
     if not isinstance(value, str):
@@ -53,7 +55,8 @@ def _build(ctx: Context, res: Resource) -> ImageBuild | None:
         return None
     ev = res.instance.eval_attr
     context = root_relative(res.instance, ev(build, "context"))
-    platforms, platform_loc = platform_fact(ev(build, "platform"), Location(build.path, build.line_of("platform")), "build.platform")
+    platform_value, written = ev(build, "platform"), Location(build.path, build.line_of("platform"))
+    platforms, platform_loc = platform_fact(platform_value, written, "build.platform")
     name = res.eval("name")
     keys = {"tf:" + res.address} | set(ctx.link_keys(name))
     tags = [name.text if isinstance(name, Unknown) else str(name)] if name is not None else []
@@ -69,6 +72,7 @@ def _build(ctx: Context, res: Resource) -> ImageBuild | None:
         target=target if isinstance(target, str) else None,
         platforms=platforms,
         platform_location=platform_loc or Location(build.path, build.line),
+        platform_via=Context.via(platform_value, written),
         tags=tags,
         link_keys=frozenset(keys),
         fix_syntax="tf-docker",

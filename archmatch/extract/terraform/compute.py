@@ -14,7 +14,8 @@ from archmatch.platforms import AMD64, ArchFact
 def lambda_function(ctx: Context, res: Resource) -> None:
     package = res.eval("package_type")
     package_type = package if isinstance(package, str) else ("Zip" if package is None else "unknown")
-    arch, arch_loc = ctx.arch_fact(res.eval("architectures"), res.loc("architectures"), AMD64, "architectures")
+    arch_value = res.eval("architectures")
+    arch, arch_loc = ctx.arch_fact(arch_value, res.loc("architectures"), AMD64, "architectures")
     images = []
     if res.block.attr("image_uri") is not None:
         images.append(ctx.image_ref(res.eval("image_uri"), res.loc("image_uri")))
@@ -26,6 +27,7 @@ def lambda_function(ctx: Context, res: Resource) -> None:
             location=res.loc(),
             arch=arch,
             arch_location=arch_loc,
+            arch_via=ctx.via(arch_value, res.loc("architectures")),
             images=images,
             arch_syntax="tf-lambda",
             details={"package_type": package_type},

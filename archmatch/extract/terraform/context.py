@@ -11,7 +11,7 @@ from archmatch import aws_arch
 from archmatch.extract.terraform.ast import Expr, ObjectExpr
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
-from archmatch.extract.terraform.values import TStr, Unknown, as_text, is_known, refs_of
+from archmatch.extract.terraform.values import TStr, Unknown, as_text, is_known, origin_of, refs_of
 from archmatch.model import ImageRef, InstanceChoice, Location, RepoFacts
 from archmatch.platforms import ArchFact, normalize_arch
 
@@ -103,7 +103,9 @@ class Context:
 
     # --- architecture -----------------------------------------------------------------------
     def arch_fact(self, value: Any, location: Location, default: str | None, what: str) -> tuple[ArchFact, Location | None]:
-        """ArchFact of an architecture attribute value (`"arm64"`, `["x86_64"]`, `"ARM64"`)."""
+        """ArchFact of an architecture attribute value (`"arm64"`, `["x86_64"]`, `"ARM64"`), located
+        where its literal was written (see `via` for the attribute that passes it on)."""
+        location = origin_of(value) or location
         if value is None:
             return (ArchFact.default(default, note=f"{what} not set") if default else ArchFact.unknown()), None
         items = value if isinstance(value, list) else [value]
@@ -113,6 +115,12 @@ class Context:
         if any(a is None for a in archs):
             return ArchFact.unknown(f"{what} = {items}"), location
         return ArchFact.explicit(*[a for a in archs if a]), location
+
+    @staticmethod
+    def via(value: Any, location: Location) -> Location | None:
+        """`location` when the value's literal is written elsewhere (it only passes the value on)."""
+        origin = origin_of(value)
+        return location if origin is not None and origin != location else None
 
     def instance_choice(self, value: Any, location: Location, batch: bool = False) -> InstanceChoice:
         if isinstance(value, str):

@@ -106,6 +106,7 @@ def task_definition(ctx: Context, res: Resource) -> None:
             location=res.loc(),
             arch=arch,
             arch_location=arch_loc,
+            arch_via=ctx.via(cpu, cpu_loc),
             images=images,
             os_family=os_family_of(os_value),
             arch_syntax="tf-ecs",

@@ -34,6 +34,7 @@ from archmatch.extract.terraform.values import (
     Unknown,
     as_text,
     is_known,
+    origin_of,
     refs_of,
     unknown_like,
 )
@@ -130,7 +131,10 @@ class Evaluator:
             else:
                 pieces.append(as_text(value))
         text = "".join(pieces)
-        return TStr.of(text, refs) if known else Unknown(text, refs)
+        exprs = [p for p in expr.parts if not isinstance(p, str)]
+        # `"linux/${var.arch}"`: the one interpolated literal is where the value is decided
+        origin = origin_of(self.eval(exprs[0])) if known and len(exprs) == 1 else None
+        return TStr.of(text, refs, origin) if known else Unknown(text, refs)
 
     def _get_attr(self, base: Any, name: str, expr: Expr) -> Any:
         if isinstance(base, Namespace):

@@ -15,7 +15,7 @@ from typing import Any
 from archmatch.extract.terraform.ast import Expr
 from archmatch.extract.terraform.evaluate import Evaluator
 from archmatch.extract.terraform.hcl import Attribute, Block
-from archmatch.extract.terraform.values import Handle, Namespace, Unknown
+from archmatch.extract.terraform.values import Handle, Namespace, Unknown, origin_of, with_origin
 
 MAX_MODULE_DEPTH = 8
 
@@ -25,6 +25,7 @@ class ModuleDef:
     folder: str  # root-relative, "" for the scan root
     blocks: list[Block] = field(default_factory=list)
     tfvars: dict[str, Attribute] = field(default_factory=dict)
+    tfvars_paths: dict[str, str] = field(default_factory=dict)  # variable -> the tfvars file that sets it
 
     def of_type(self, block_type: str) -> list[Block]:
         return [b for b in self.blocks if b.type == block_type]
@@ -39,9 +40,13 @@ class ModuleDef:
         return next((b for b in self.blocks if b.type == block_type and b.labels[:1] == [name]), None)
 
     def local_attr(self, name: str) -> Attribute | None:
+        found = self.local_with_path(name)
+        return found[0] if found else None
+
+    def local_with_path(self, name: str) -> tuple[Attribute, str] | None:
         for block in self.of_type("locals"):
             if name in block.attrs:
-                return block.attrs[name]
+                return block.attrs[name], block.path
         return None
 
 
@@ -110,10 +115,12 @@ class ModuleInstance:
             return self._guarded("var." + name, text, lambda: self.variable(name, text))
         if head == "local":
             if name not in self._locals:
-                attr = self.definition.local_attr(name)
-                if attr is None:
+                found = self.definition.local_with_path(name)
+                if found is None:
                     return Unknown("${" + text + "}")
-                self._locals[name] = self._guarded("local." + name, text, lambda: self.eval(attr.expr))
+                attr, path = found
+                value = self._guarded("local." + name, text, lambda: self.eval(attr.expr))
+                self._locals[name] = with_origin(value, attr.expr, path)
             return self._locals[name]
         if head == "path":
             # like Terraform: relative to the root module folder (the working directory)
@@ -135,10 +142,14 @@ class ModuleInstance:
         if self.inputs is not None and name in self.inputs:
             return self.inputs[name]
         if self.inputs is None and name in self.definition.tfvars:
-            return Evaluator(_ConstScope(self)).eval(self.definition.tfvars[name].expr)
+            expr = self.definition.tfvars[name].expr
+            path = self.definition.tfvars_paths.get(name, "")
+            value = Evaluator(_ConstScope(self)).eval(expr)
+            return with_origin(value, expr, path) if path else value
         block = self.definition.named("variable", name)
         if block is not None and block.attr("default") is not None:
-            return Evaluator(_ConstScope(self)).eval(block.attrs["default"].expr)
+            expr = block.attrs["default"].expr
+            return with_origin(Evaluator(_ConstScope(self)).eval(expr), expr, block.path)
         return Unknown("${" + text + "}")
 
     def handle_attr(self, handle: Handle, attr: str, text: str) -> Any:
@@ -162,7 +173,7 @@ class ModuleInstance:
         folder = local_module_folder(self.definition.folder, source) if isinstance(source, str) else None
         if call is None or folder is None or folder not in self.modules or folder in self.chain or len(self.chain) >= MAX_MODULE_DEPTH:
             return None
-        inputs = {k: self.eval(a.expr) for k, a in call.attrs.items() if k not in _META_ARGS}
+        inputs = {k: with_origin(self.eval(a.expr), a.expr, call.path) for k, a in call.attrs.items() if k not in _META_ARGS}
         child = ModuleInstance(self.modules[folder], self.modules, self._read_file, f"{self.prefix}module.{name}.", inputs, self.chain)
         self._children[name] = child
         return child
@@ -175,6 +186,8 @@ class ModuleInstance:
         if child is None or output is None:
             return Unknown("${" + text + "}", refs)
         value = self._guarded(f"{handle.local}.{attr}", text, lambda: child.eval_attr(output, "value"))
+        value_attr = output.attr("value")
+        value = with_origin(value, value_attr.expr if value_attr is not None else None, output.path)
         return _with_refs(value, refs)
 
 
@@ -203,5 +216,5 @@ def _with_refs(value: Any, refs: frozenset[str]) -> Any:
     if isinstance(value, Unknown):
         return Unknown(value.text, value.refs | refs)
     if isinstance(value, str):
-        return TStr.of(value, getattr(value, "refs", frozenset()) | refs)
+        return TStr.of(value, getattr(value, "refs", frozenset()) | refs, origin_of(value))
     return value

@@ -69,7 +69,8 @@ def _lambda(call: Call) -> None:
     if not call.enabled("create", "create_function"):
         return
     package = call.get("package_type", "Zip")
-    arch, arch_loc = call.ctx.arch_fact(call.get("architectures"), call.loc("architectures"), AMD64, "architectures")
+    arch_value = call.get("architectures")
+    arch, arch_loc = call.ctx.arch_fact(arch_value, call.loc("architectures"), AMD64, "architectures")
     images = [call.ctx.image_ref(call.get("image_uri"), call.loc("image_uri"))] if call.block.attr("image_uri") else []
     call.ctx.facts.workloads.append(
         Workload(
@@ -79,6 +80,7 @@ def _lambda(call: Call) -> None:
             location=call.loc(),
             arch=arch,
             arch_location=arch_loc,
+            arch_via=call.ctx.via(arch_value, call.loc("architectures")),
             images=images,
             arch_syntax="tf-lambda",
             details={"package_type": package if isinstance(package, str) else "unknown", "module": "terraform-aws-modules/lambda/aws"},
@@ -88,7 +90,8 @@ def _lambda(call: Call) -> None:
 
 def _docker_build(call: Call) -> None:
     context = root_relative(call.instance, call.get("source_path"))
-    platforms, platform_loc = platform_fact(call.get("platform"), call.loc("platform"), "platform")
+    platform_value = call.get("platform")
+    platforms, platform_loc = platform_fact(platform_value, call.loc("platform"), "platform")
     repo = call.get("ecr_repo")
     tag = call.get("image_tag")
     keys = {"tf:" + call.address}
@@ -105,6 +108,7 @@ def _docker_build(call: Call) -> None:
             context=context,
             platforms=platforms,
             platform_location=platform_loc or call.loc(),
+            platform_via=call.ctx.via(platform_value, call.loc("platform")),
             tags=tags,
             link_keys=frozenset(keys),
             fix_syntax="tf-docker",

@@ -4,6 +4,12 @@ Known values are plain Python (str, int, float, bool, None, list, dict). Strings
 also remember the resource/module addresses they were computed from (the link keys of image
 references). What cannot be resolved is an `Unknown`: its text keeps the `${...}` placeholders, and
 it carries the addresses it refers to.
+
+Provenance: a value that crosses a binding (a tfvars entry, a variable default, a module input, a
+local, a module output) keeps the location where its literal was written (`origin`), so that a
+finding about `architectures = var.architectures` inside a module can point at the caller's
+`architectures = ["arm64"]`. Strings are `TStr`, lists `TList`, maps `TDict`; a value computed
+from others (a function, a template with several parts) has no origin.
 """
 
 from __future__ import annotations
@@ -11,17 +17,65 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from archmatch.extract.terraform.ast import Expr, Lit, ObjectExpr, TupleExpr
+from archmatch.model import Location
+
 
 class TStr(str):
     refs: frozenset[str] = frozenset()
+    origin: Location | None = None
 
     @staticmethod
-    def of(value: str, refs: frozenset[str] = frozenset()) -> str:
-        if not refs:
+    def of(value: str, refs: frozenset[str] = frozenset(), origin: Location | None = None) -> str:
+        if not refs and origin is None:
             return str(value)
         out = TStr(value)
         out.refs = refs
+        out.origin = origin
         return out
+
+
+class TList(list):  # type: ignore[type-arg]
+    origin: Location | None = None
+
+
+class TDict(dict):  # type: ignore[type-arg]
+    origin: Location | None = None
+
+
+def origin_of(value: Any) -> Location | None:
+    """Where the literal of a value was written, looking through a one-item list."""
+    if isinstance(value, list) and len(value) == 1 and getattr(value[0], "origin", None) is not None:
+        return value[0].origin  # type: ignore[no-any-return]
+    return getattr(value, "origin", None)
+
+
+def with_origin(value: Any, expr: Expr | None, path: str) -> Any:
+    """The value tagged with where `expr` (in file `path`) wrote it, unless it already has an origin.
+    Items of a literal list or map get the lines of their own expressions."""
+    if expr is None or getattr(value, "origin", None) is not None or isinstance(value, bool):
+        return value
+    loc = Location(path, expr.line)
+    if isinstance(value, str):
+        return TStr.of(value, getattr(value, "refs", frozenset()), loc)
+    if isinstance(value, list):
+        items = expr.items if isinstance(expr, TupleExpr) and len(expr.items) == len(value) else None
+        out_list = TList(
+            with_origin(v, items[i] if items else _whole(expr), path) for i, v in enumerate(value)
+        )
+        out_list.origin = loc
+        return out_list
+    if isinstance(value, dict):
+        keyed = {k: v for k, v in expr.items if isinstance(k, str)} if isinstance(expr, ObjectExpr) else {}
+        out_dict = TDict({k: with_origin(v, keyed.get(k, _whole(expr)), path) for k, v in value.items()})
+        out_dict.origin = loc
+        return out_dict
+    return value
+
+
+def _whole(expr: Expr) -> Expr | None:
+    """Items of a value not written item by item: only a literal expression is their origin."""
+    return expr if isinstance(expr, Lit | TupleExpr | ObjectExpr) else None
 
 
 @dataclass(frozen=True)
