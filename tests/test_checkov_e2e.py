@@ -187,6 +187,14 @@ def test_cloudformation_results_and_metadata_skip(main: CheckovRun) -> None:
     }
 
 
+def test_serverless_results_per_function(main: CheckovRun) -> None:
+    f = "ours/sls/serverless.yml"
+    assert {(res, v) for file, res, v in _of(main, "CKV_ARCH_301", "ours/sls/") if file == f} == {
+        ("resize", "FAILED"),  # arm64 function, image built for linux/amd64
+        ("crop", "PASSED"),
+    }
+
+
 def test_dockerfile_results_and_skip_comment(main: CheckovRun) -> None:
     assert _of(main, "CKV_ARCH_104", "ours/dockerfile/") == {
         ("ours/dockerfile/Dockerfile", "/Dockerfile.FROM", "FAILED"),  # the FROM on the finding's line
@@ -267,12 +275,14 @@ def test_module_calls_of_public_modules(main: CheckovRun) -> None:
     assert ranges == {("orders_lambda", (28, 37))}  # module "orders_lambda" { ... } in main.tf
 
 
-def test_module_check_details_and_sarif(main: CheckovRun) -> None:
-    """The finding's message is the failed module check's `details`; Checkov's SARIF has the result."""
+def test_module_check_reason_and_sarif(main: CheckovRun) -> None:
+    """The finding's message follows the title in the failed module check's name; Checkov's SARIF has the result."""
     failed = [r for rep in main.reports for r in rep["results"]["failed_checks"]
               if r["check_id"] == "CKV_ARCH_301" and r["resource"] == "orders_lambda"]
-    assert len(failed) == 1 and len(failed[0]["details"]) == 1
-    assert failed[0]["details"][0].startswith("module.orders_lambda runs arm64 (declared) but its image from terraform module.orders_image")
+    title = f"{metadata()['ARCH301'].title} (archmatch ARCH301)"
+    assert len(failed) == 1 and not failed[0]["details"]
+    reason = failed[0]["check_name"].removeprefix(title + ": ")
+    assert reason.startswith("module.orders_lambda runs arm64"), failed[0]["check_name"]
     log = json.loads((main.outdir / "results_sarif.sarif").read_text())
     in_examples = [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
                     r["locations"][0]["physicalLocation"]["region"]["startLine"],
@@ -355,36 +365,55 @@ def test_names_severities_and_guides_in_json_cli_junit(main: CheckovRun) -> None
     failed = [c for r in main.reports for c in r["results"]["failed_checks"] if c["check_id"] == "CKV_ARCH_301"]
     assert failed
     for c in failed:
-        assert c["check_name"] == f"{meta.title} (archmatch ARCH301)"
+        assert c["check_name"].startswith(f"{meta.title} (archmatch ARCH301): ")
         assert c["severity"] == "HIGH" and c["guideline"] == meta.help_uri
+    passed = [c for r in main.reports for c in r["results"]["passed_checks"] if c["check_id"] == "CKV_ARCH_301"]
+    assert passed and {c["check_name"] for c in passed} == {f"{meta.title} (archmatch ARCH301)"}
     assert {c["severity"] for r in main.reports for c in r["results"]["failed_checks"] if c["check_id"] == "CKV_ARCH_302"} == {"MEDIUM"}
     cli = (main.outdir / "results_cli.txt").read_text()
-    assert f'Check: CKV_ARCH_301: "{meta.title} (archmatch ARCH301)"' in cli
+    assert f'Check: CKV_ARCH_301: "{meta.title} (archmatch ARCH301): ' in cli
     assert "Severity: HIGH" in cli and f"Guide: {meta.help_uri}" in cli
     junit = ET.parse(main.outdir / "results_junitxml.xml").getroot()
     names = {case.get("name", "") for case in junit.iter("testcase")}
     assert any(n.startswith("[HIGH][CKV_ARCH_301]") for n in names), sorted(names)[:5]
 
 
-def test_checkov_sarif_has_our_rules_and_validates_without_attachments(main: CheckovRun, sarif_validator) -> None:
+def test_every_failure_carries_its_reason_in_every_framework(main: CheckovRun) -> None:
+    """Checkov copies only the check name into non-Terraform records: each FAILED CKV_ARCH_*
+    result, in every framework, names the finding after the title (the other end of a mismatch
+    for cross-file rules)."""
+    titles = {r.meta.checkov_id: f"{r.meta.title} (archmatch {r.meta.id})" for r in all_rules()}
+    frameworks = set()
+    for report in main.reports:
+        for c in report["results"]["failed_checks"]:
+            if c["check_id"].startswith("CKV_ARCH_"):
+                frameworks.add(report["check_type"])
+                reason = c["check_name"].removeprefix(titles[c["check_id"]] + ": ")
+                assert reason != c["check_name"] and len(reason) > 20, c["check_name"]
+    assert frameworks == set(FRAMEWORKS)
+    cross = [c["check_name"] for r in main.reports if r["check_type"] == "kubernetes"
+             for c in r["results"]["failed_checks"] if c["check_id"] == "CKV_ARCH_305"]
+    assert cross and all("node" in name for name in cross), cross
+
+
+def test_checkov_sarif_has_our_rules_and_validates(main: CheckovRun, sarif_validator) -> None:
     log = json.loads((main.outdir / "results_sarif.sarif").read_text())
     run = log["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     meta = metadata()["ARCH301"]
     assert rules["CKV_ARCH_301"]["helpUri"] == meta.help_uri
-    assert rules["CKV_ARCH_301"]["shortDescription"]["text"] == f"{meta.title} (archmatch ARCH301)"
+    assert rules["CKV_ARCH_301"]["shortDescription"]["text"].startswith(f"{meta.title} (archmatch ARCH301)")
     ours = [r for r in run["results"] if r["ruleId"] == "CKV_ARCH_301"]
     assert ours and {r["level"] for r in ours} == {"error"}  # HIGH -> error
     assert {r["ruleId"] for r in run["results"] if r["ruleId"] == "CKV_ARCH_302"} == {"CKV_ARCH_302"}
     assert {r["level"] for r in run["results"] if r["ruleId"] == "CKV_ARCH_302"} == {"warning"}  # MEDIUM
-    # Known Checkov defect: Terraform `details` become `attachments` without an artifactLocation,
-    # which the schema requires. Remove exactly that and nothing else, then validate.
-    with_attachments = [r for r in run["results"] if "attachments" in r]
-    assert with_attachments, "expected Checkov to write our Terraform details as attachments"
-    errors = list(sarif_validator.iter_errors(log))
-    assert errors and all("attachments" in [str(p) for p in e.absolute_path] for e in errors)
-    for r in with_attachments:
-        del r["attachments"]
+    # No `details`, so Checkov writes no schema-invalid `attachments`: the log validates as it is.
+    assert all(not r.get("attachments") for r in run["results"])
+    title = f"{meta.title} (archmatch ARCH301)"
+    failed = [r["message"]["text"] for r in ours if not r.get("suppressions")]
+    assert failed and all(text.startswith(f"{title}: ") for text in failed), failed
+    skipped = [r["message"]["text"] for r in ours if r.get("suppressions")]
+    assert skipped and set(skipped) == {title}  # never the reason of another resource
     assert_valid_sarif(sarif_validator, log)
 
 

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def list_rules(args: argparse.Namespace) -> int:
     for rule in all_rules():
         m = rule.meta
-        print(f"{m.id:8} {m.severity:8} {m.checkov_id:14} {m.title}")
+        print(f"{m.id:8} {m.severity:8} {m.checkov_id if m.in_checkov else '-':14} {m.title}")
     return 0
 
 

@@ -304,6 +304,14 @@ def check_name(meta: RuleMeta) -> str:
     return f"{meta.title} (archmatch {meta.id})"
 
 
+def failure_name(title: str, hits: list[Finding]) -> str:
+    """The check name of a failed result: its title, then each finding's masked message."""
+    from archmatch.report.common import mask_secrets
+
+    reasons = " | ".join(mask_secrets(" ".join(f.message.split())) for f in hits)
+    return f"{title}: {reasons}" if reasons else title
+
+
 def register_all(rules: Iterable[Rule] | None = None) -> list[Any]:
     """Instantiate (and so register with Checkov) a check per rule and framework, once per process."""
     if _REGISTERED:

@@ -21,22 +21,36 @@ _RESULTS = {"FAILED": CheckResult.FAILED, "PASSED": CheckResult.PASSED, "UNKNOWN
 
 
 class _ArchmatchCheck:
-    """Mixin: rule id, severity, and the per-finding messages as Checkov `details`."""
+    """Mixin: rule id, severity, and the reason of each failure in the check's name.
+
+    Checkov keeps per-result `details` only in its Terraform runner, and its SARIF writer turns
+    them into `attachments` without the `artifactLocation` the SARIF schema requires (GitHub
+    rejects the upload). Every runner, though, copies `check.name` into the record it creates right
+    after scanning a resource, and every output (CLI, JSON, JUnit, SARIF message) shows it: so a
+    failed result's name carries the finding's message, and a passed one has the plain title.
+    """
 
     rule_id: str
     entity_path: str
-    details: list[str]
+    name: str
+    title: str
 
     def _setup(self, meta: RuleMeta) -> None:
         self.rule_id = meta.id
+        self.title = adapter.check_name(meta)
         self.severity = Severities[adapter.CHECKOV_SEVERITY[meta.severity]]
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        # A skipped result never reaches `_report`: reset first so it cannot inherit the name of
+        # the previous resource's failure.
+        self.name = self.title
+        return super().run(*args, **kwargs)  # type: ignore[misc]
 
     def _verdict(self, resource: adapter.Resource) -> tuple[CheckResult, list[Any]]:
         return self._report(*adapter.evaluate_resource(self.rule_id, resource))
 
     def _report(self, result: str, hits: list[Any]) -> tuple[CheckResult, list[Any]]:
-        # Checkov keeps `details` only in the Terraform runner (and writes it into SARIF).
-        self.details.extend(f.message for f in hits)
+        self.name = adapter.failure_name(self.title, hits) if result == "FAILED" else self.title
         return _RESULTS[result], hits
 
 

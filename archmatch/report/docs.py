@@ -14,6 +14,16 @@ FAMILY_TITLES = {
 }
 
 
+def _checkov_line(meta: RuleMeta) -> str:
+    if not meta.in_checkov:
+        return "- **Checkov:** not reported by Checkov (its evidence lies outside the files Checkov's frameworks hand a check)"
+    return f"- **Checkov id:** `{meta.checkov_id}`" + (" (also a YAML policy in `policies/`)" if meta.yaml_policy else "")
+
+
+def _checkov_cell(meta: RuleMeta) -> str:
+    return f"`{meta.checkov_id}`" if meta.in_checkov else "-"
+
+
 def rule_markdown(meta: RuleMeta) -> str:
     lang = meta.example.get("language", "")
     parts = [
@@ -22,7 +32,7 @@ def rule_markdown(meta: RuleMeta) -> str:
         f"- **Name:** `{meta.name}`",
         f"- **Severity:** {meta.severity}",
         f"- **Family:** {meta.family}",
-        f"- **Checkov id:** `{meta.checkov_id}`" + (" (also a YAML policy in `policies/`)" if meta.yaml_policy else ""),
+        _checkov_line(meta),
         "",
         "## What it does",
         "",
@@ -59,8 +69,8 @@ def rule_markdown(meta: RuleMeta) -> str:
         "## Suppressing",
         "",
         f"`# archmatch ignore={meta.id}` on the line above (Dockerfiles also accept `# hadolint ignore={meta.id}`"
-        f" on a line of its own), `ignored: [{meta.id}]` in `.archmatch.yaml`, or `# checkov:skip={meta.checkov_id}:reason`"
-        " under Checkov.",
+        f" on a line of its own), `ignored: [{meta.id}]` in `.archmatch.yaml`"
+        + (f", or `# checkov:skip={meta.checkov_id}:reason` under Checkov." if meta.in_checkov else "."),
         "",
     ]
     return "\n".join(parts)
@@ -73,7 +83,7 @@ def index_markdown(metas: list[RuleMeta]) -> str:
         if not members:
             continue
         lines += [f"## {title}", "", "| Id | Severity | Checkov | Title |", "|---|---|---|---|"]
-        lines += [f"| [{m.id}]({m.id}.md) | {m.severity} | `{m.checkov_id}` | {m.title} |" for m in members]
+        lines += [f"| [{m.id}]({m.id}.md) | {m.severity} | {_checkov_cell(m)} | {m.title} |" for m in members]
         lines.append("")
     return "\n".join(lines)
 

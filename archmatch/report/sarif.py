@@ -40,7 +40,7 @@ def sarif_rule(meta: RuleMeta, level: str | None = None) -> dict[str, Any]:
             "precision": "high" if meta.severity == "error" else "medium",
             "problem.severity": {"error": "error", "warning": "warning"}.get(meta.severity, "recommendation"),
             "security-severity": SECURITY_SEVERITY[meta.severity],
-            "checkov-id": meta.checkov_id,
+            **({"checkov-id": meta.checkov_id} if meta.in_checkov else {}),
         },
     }
 

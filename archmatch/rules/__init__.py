@@ -51,6 +51,12 @@ class RuleMeta:
     def help_uri(self) -> str:
         return f"{DOCS_BASE}{self.id}.md"
 
+    @property
+    def in_checkov(self) -> bool:
+        """True when Checkov reports this rule (a check exists for at least one framework); the
+        Checkov id of a rule that Checkov never reports is not shown anywhere."""
+        return any(fw != "none" for fw in self.checkov_frameworks)
+
 
 @dataclass(frozen=True)
 class Rule:
