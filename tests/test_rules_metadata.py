@@ -50,3 +50,14 @@ def test_committed_docs_are_generated_from_metadata() -> None:
     assert (docs / "README.md").read_text() == index_markdown(metas)
     stale = {p.stem for p in docs.glob("ARCH*.md")} - {m.id for m in metas}
     assert not stale, f"docs for removed rules: {stale}"
+
+
+def test_checkov_ids_are_shown_only_for_rules_checkov_reports(capsys: pytest.CaptureFixture[str]) -> None:
+    from archmatch.commands.rules import list_rules
+
+    list_rules(argparse.Namespace())
+    shown = {line.split()[0]: line.split()[2] for line in capsys.readouterr().out.splitlines()}
+    for rule in all_rules():
+        expected = rule.meta.checkov_id if rule.meta.in_checkov else "-"
+        assert shown[rule.meta.id] == expected, rule.meta.id
+    assert shown["ARCH303"] == "-" and shown["ARCH401"] == "-"  # frameworks: [none]
