@@ -59,6 +59,7 @@ def prefix_finding(f: Finding, prefix: str) -> Finding:
         f,
         message=_prefix_paths_in_text(f.message, paths, prefix),
         location=_prefixed(f.location, prefix),
+        subject=_prefixed(f.subject, prefix) if f.subject is not None else None,
         related=tuple(dataclasses.replace(r, location=_prefixed(r.location, prefix)) for r in f.related),
         fixes=tuple(
             dataclasses.replace(fx, edits=tuple(dataclasses.replace(e, location=_prefixed(e.location, prefix)) for e in fx.edits))
@@ -117,9 +118,18 @@ def evaluate(facts: RepoFacts, repo: RepoView, config: Config, progress: Progres
             if pragmas is not None and is_suppressed(finding, pragmas):  # type: ignore[arg-type]
                 suppressed += 1
                 continue
-            finding.severity = config.severity(rule.meta.id, rule.meta.severity)
+            finding.severity = capped_severity(finding, config.severity(rule.meta.id, rule.meta.severity))
             findings.append(_resolve_edits(finding, repo))
     return findings, suppressed
+
+
+def capped_severity(finding: Finding, severity: str) -> str:
+    """A finding that rests on a low-confidence link (a naming heuristic) is at most a warning: an
+    error claims deploys will fail, which needs evidence a maintainer accepts."""
+    order = rule_registry.SEVERITY_ORDER
+    if finding.properties.get("linkConfidence") == "low" and order.get(severity, 0) > order["warning"]:
+        return "warning"
+    return severity
 
 
 def _resolve_edit(edit: Edit, repo: RepoView) -> Edit | None:

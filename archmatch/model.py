@@ -87,7 +87,8 @@ class ImageRef:
     ref: str  # resolved text; may keep ${...} placeholders; "" when wholly unknown
     location: Location
     # direct-reference keys shared with an ImageBuild, e.g. "tf:docker_registry_image.app",
-    # "sam:MyFunction", "sls:image:app", "cdk:asset:<hash>", "ecr:<repository name>".
+    # "sam:MyFunction", "sls:image:app", "cdk:asset:<hash>"; repository keys name a repository, not
+    # an image: "ecr:<repository name>", "repo:tf:module.ecr" (an unresolved module output).
     link_keys: frozenset[str] = frozenset()
     resolved: bool = True
 
@@ -111,6 +112,9 @@ class Workload:
     # tf-lambda | tf-ecs | cfn-lambda | cfn-ecs | sam | serverless | k8s | cdk-ts | cdk-py | ...
     arch_syntax: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    # folder of the deployable unit it belongs to (archmatch/link/projects.py); set by linking from
+    # the location, or by the extractor when the location does not tell (Terraform root modules)
+    project: str | None = None
 
     @property
     def id(self) -> str:
@@ -135,6 +139,7 @@ class Capacity:
     ami_arch: ArchFact = field(default_factory=lambda: ArchFact.unknown())
     ami_location: Location | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    project: str | None = None  # as Workload.project
 
     @property
     def id(self) -> str:
@@ -162,6 +167,7 @@ class ImageBuild:
     # tf-docker | serverless | cdk-ts | cdk-py | sam
     fix_syntax: str = ""
     command: str | None = None  # the original command line, for docker-cli builds
+    project: str | None = None  # as Workload.project: the folder of the file that declares the build
 
     @property
     def id(self) -> str:
@@ -173,8 +179,8 @@ class Link:
     workload: Workload
     image: ImageRef
     build: ImageBuild
-    evidence: str  # e.g. "direct reference docker_registry_image.app", "ECR repository match"
-    confidence: str  # high | medium | low
+    evidence: str  # e.g. "direct reference docker_registry_image.app", "repository and tag match (api:v1)"
+    confidence: str  # high | medium | low (low: a naming heuristic; findings on it stay warnings)
 
 
 @dataclass(frozen=True)
@@ -212,10 +218,28 @@ class Finding:
     fixes: tuple[Fix, ...] = ()
     properties: dict[str, Any] = field(default_factory=dict)
     severity: str = ""  # filled from rule metadata / config overrides by the engine
+    # the workload a finding located elsewhere is about (ARCH302 sits at the build): what Checkov
+    # adapters map it onto; related locations never decide that
+    subject: Location | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
         return (loc.path, loc.line, loc.column, self.rule_id, self.entity, self.message)
+
+
+@dataclass(frozen=True, order=True)
+class Project:
+    """A deployable unit of the repository: a Terraform root module with its tfvars, a CDK app, a
+    SAM/Serverless app, a compose project, a bake file, a kustomization or chart folder, or the
+    repository of CI workflows. Identified by its folder; one folder may be several kinds."""
+
+    folder: str  # root-relative, "" for the scan root
+    kind: str  # terraform | cdk | sam | serverless | compose | bake | kustomize | helm | ci | repository
+    marker: str = ""  # the file (or folder) that makes it one
+
+    @property
+    def label(self) -> str:
+        return self.folder or "."
 
 
 @dataclass
@@ -227,6 +251,9 @@ class RepoFacts:
     workloads: list[Workload] = field(default_factory=list)
     capacities: list[Capacity] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    # deployable units (archmatch/link/projects.py); extractors add what only they know (Terraform
+    # root modules), linking adds the rest from marker files
+    projects: list[Project] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # free-form facts from one extractor for a rule family that no other source has (e.g. CDK
     # buildArgs misuse); keyed by fact kind.

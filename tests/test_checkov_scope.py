@@ -106,11 +106,13 @@ def test_f_files_use_the_repository_around_them_or_their_common_folder(tmp_path:
     assert resolve_file(scope, "/nowhere.tf") is None
 
 
-def _finding(rule: str, path: str, line: int, entity: str, related: tuple[Related, ...] = ()) -> Finding:
-    return Finding(rule, "message", Location(path, line), entity, related=related)
+def _finding(
+    rule: str, path: str, line: int, entity: str, related: tuple[Related, ...] = (), subject: Location | None = None
+) -> Finding:
+    return Finding(rule, "message", Location(path, line), entity, related=related, subject=subject)
 
 
-def test_findings_match_by_entity_span_or_related_location() -> None:
+def test_findings_match_by_entity_span_or_subject_never_by_related_location() -> None:
     facts = RepoFacts(root=Path("/r"))
     facts.workloads.append(Workload("k8s:Deployment", "web", "k8s", Location("k8s/web.yaml", 3), ArchFact.unknown()))
     entities = entities_of(facts)
@@ -119,9 +121,11 @@ def test_findings_match_by_entity_span_or_related_location() -> None:
     tf_b = terraform_resource({"__address__": "aws_lambda_function.b", "__start_line__": 8, "__end_line__": 14}, "/main.tf:aws_lambda_function:b")
     by_entity = _finding("ARCH301", "main.tf", 0, "aws_lambda_function.a")
     in_span = _finding("ARCH301", "main.tf", 10, "something else")
-    cross = _finding("ARCH302", "build.sh", 4, "docker build", (Related(Location("main.tf", 12), "image reference"),))
-    elsewhere = _finding("ARCH302", "build.sh", 4, "docker build", (Related(Location("other.tf", 12), "x"),))
-    found = [by_entity, in_span, cross, elsewhere]
+    cross = _finding("ARCH302", "build.sh", 4, "docker build", (Related(Location("main.tf", 12), "image reference"),), Location("main.tf", 8))
+    elsewhere = _finding("ARCH302", "build.sh", 4, "docker build", (Related(Location("other.tf", 12), "x"),), Location("other.tf", 8))
+    # a finding about another project's workload whose evidence (a related location) lies in tf_b
+    evidence_only = _finding("ARCH301", "dev/main.tf", 3, "aws_lambda_function.b", (Related(Location("main.tf", 12), "image reference"),))
+    found = [by_entity, in_span, cross, elsewhere, evidence_only]
     assert matching_findings(found, "main.tf", tf_a, entities) == [by_entity]
     assert matching_findings(found, "main.tf", tf_b, entities) == [in_span, cross]
     # Kubernetes: the workload archmatch found within the manifest's lines names the resource

@@ -9,8 +9,9 @@ rule onto the resource Checkov hands it:
 * FAILED when a finding of the rule is in the resource's file and names the resource (`entity`
   equals the Terraform address, the CloudFormation logical id, or the name of a workload archmatch
   found inside the resource's lines) or lies within the resource's lines; also when the finding
-  is elsewhere (a cross-file finding at a build) and one of its related locations lies within the
-  resource. A Dockerfile is one resource: every finding in the file counts.
+  is elsewhere (ARCH302 at a build) and its `subject`, the workload it is about, lies within the
+  resource. Related locations never count: they are evidence, and may lie in another project.
+  A Dockerfile is one resource: every finding in the file counts.
 * PASSED otherwise: the check is only registered for resource types the rule covers.
 * UNKNOWN when the resource's file or scan root cannot be found (Checkov does not report it).
 
@@ -142,8 +143,9 @@ def matching_findings(findings: Iterable[Finding], rel: str, resource: Resource,
     for f in findings:
         if f.location.path == rel:
             hit = f.entity in names or resource.covers(f.location.line)
-        else:
-            hit = any(r.location.path == rel and resource.span != (0, 0) and resource.covers(r.location.line) for r in f.related)
+        else:  # located elsewhere (at a build): only the workload it is about; never a related location
+            subject = f.subject
+            hit = subject is not None and subject.path == rel and resource.span != (0, 0) and resource.covers(subject.line)
         if hit:
             out.append(f)
     return out

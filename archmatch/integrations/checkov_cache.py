@@ -96,6 +96,7 @@ def dump_findings(findings: list[Finding]) -> list[dict[str, Any]]:
             "location": _loc(f.location),
             "entity": f.entity,
             "related": [[_loc(r.location), r.message] for r in f.related],
+            "subject": _loc(f.subject) if f.subject is not None else None,
         }
         for f in findings
     ]
@@ -109,6 +110,7 @@ def load_findings(items: list[dict[str, Any]]) -> list[Finding]:
             Location(*i["location"]),
             i["entity"],
             related=tuple(Related(Location(*loc), msg) for loc, msg in i["related"]),
+            subject=Location(*i["subject"]) if i.get("subject") else None,
         )
         for i in items
     ]

@@ -7,9 +7,11 @@ from archmatch.model import RepoFacts
 
 
 def link(facts: RepoFacts, config: Config) -> None:
-    """Fill `facts.links`. Evidence order: direct reference, repository/tag match, config mapping, naming."""
+    """Fill `facts.projects` and `facts.links`. Evidence order: direct reference, repository/tag match, config mapping, naming."""
     from archmatch.link.matcher import find_links
     from archmatch.link.placement import place_pods
+    from archmatch.link.projects import assign_projects
 
+    assign_projects(facts)
     place_pods(facts)
     facts.links = find_links(facts, config)

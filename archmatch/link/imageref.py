@@ -56,6 +56,11 @@ def parse_ref(ref: str) -> RefParts | None:
     return RefParts(registry.lower(), text.lower(), tag, digest)
 
 
+def wild_match(a: str, b: str) -> bool:
+    """Equal, or equal once the unresolved parts (`*`) of either side are filled in."""
+    return _part_matches(a, b)
+
+
 def _part_matches(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -82,3 +87,30 @@ def tags_compatible(a: RefParts, b: RefParts) -> bool:
 
 def repository_name(parts: RefParts) -> str:
     return parts.repository.rsplit("/", 1)[-1]
+
+
+def is_exact(text: str) -> bool:
+    return "*" not in text
+
+
+def registries_agree(a: RefParts, b: RefParts) -> bool:
+    """The registry may be unknown or missing on one side; where both are written they must agree."""
+    if not a.registry or not b.registry:
+        return True
+    return _part_matches(a.registry, b.registry)
+
+
+def tags_agree(a: RefParts, b: RefParts) -> bool:
+    """Tags that are both known must be equal; an unresolved tag on either side does not contradict."""
+    ta, tb = a.tag or "latest", b.tag or "latest"
+    if is_exact(ta) and is_exact(tb):
+        return ta == tb
+    return _part_matches(ta, tb)
+
+
+def with_repository(parts: RefParts | None, repository: str) -> RefParts:
+    """The reference with its wholly unknown repository replaced by one a key names (an ECR
+    repository's name, a project-local handle such as `tf:module.ecr`)."""
+    if parts is None:
+        return RefParts("*", repository.lower(), "", "")
+    return RefParts(parts.registry or "*", repository.lower(), parts.tag, parts.digest)

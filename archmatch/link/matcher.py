@@ -1,46 +1,127 @@
 """Link each workload image reference to the build(s) that produce it.
 
 Evidence, strongest first; an image reference is linked at the first level that finds builds:
-1. direct reference: a `link_key` shared by the ImageRef and the build (SAM metadata, Terraform
-   `docker_registry_image.x.name` / module output, Serverless image name, CDK asset);
-2. repository/tag match: the same repository (ECR repository resource or URL, registry path)
-   with compatible tags, unresolved `${...}` parts acting as wildcards;
-3. the config file's `images:` mapping (pattern -> Dockerfile);
-4. naming heuristics: the repository name equals the build's service or Dockerfile folder
-   name (low confidence, and said so in every finding).
+1. direct reference (high): a `link_key` shared by the ImageRef and the build (SAM metadata,
+   Terraform `docker_registry_image.x.name` / a build module's output, Serverless image name, CDK
+   asset), within one project (module instances of two Terraform roots are different resources);
+   content-addressed CDK asset hashes are the same image anywhere;
+2. repository and tag match (medium): the same repository path and tag. Across projects only when
+   the repository path is written out on both sides (the registry host or account may be unknown on
+   one side); placeholders inside a path match only within a project. Tags both known must be
+   equal; a digest reference matches no build (a build's digest is never known here). A repository
+   key alone (`ecr:<name>`, an unresolved module output) names a repository, not an image: its tag
+   is still compared. When builds of several projects match, the nearest project wins;
+3. the config file's `images:` mapping (high: the user said so);
+4. naming heuristics (low): the repository name equals the build's service or Dockerfile folder
+   name, only within the workload's project (a CI job or script counts in the project of the
+   Dockerfile it builds). Findings on such links stay warnings and say their confidence.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections import defaultdict
+from dataclasses import dataclass
 
 from archmatch.config import Config, ImageMapping
-from archmatch.link.imageref import RefParts, parse_ref, repository_matches, repository_name, tags_compatible
-from archmatch.model import ImageBuild, ImageRef, Link, Location, RepoFacts
+from archmatch.link.imageref import (
+    RefParts,
+    parse_ref,
+    registries_agree,
+    repository_name,
+    tags_agree,
+    wild_match,
+    with_repository,
+)
+from archmatch.link.projects import ProjectIndex, assign_projects, build_place, common_depth
+from archmatch.model import ImageBuild, ImageRef, Link, Location, RepoFacts, Workload
 from archmatch.platforms import ArchFact, parse_platform_list
 
-_REPO_KEY = "ecr:"
+_REPOSITORY_KEYS = ("ecr:", "repo:")
+_GLOBAL_KEYS = ("cdk:asset:",)  # content hashes: the same image in any project
+
+Found = list[tuple[ImageBuild, str]]
 
 
-def _is_direct(key: str) -> bool:
-    return not key.startswith(_REPO_KEY)
+def _is_module_handle(key: str) -> bool:
+    """`tf:module.ecr`: an unresolved output of a module call, which may name a build module's image
+    or a repository module's repository."""
+    parts = key.split(".")
+    return key.startswith("tf:") and len(parts) >= 2 and parts[-2].endswith("module")
 
 
-def _build_refs(build: ImageBuild) -> list[RefParts]:
-    return [p for p in (parse_ref(t) for t in build.tags) if p is not None]
+def _repository_keys(keys: frozenset[str], *, image_side: bool) -> list[str]:
+    out = []
+    for key in sorted(keys):
+        if key.startswith("ecr:"):
+            out.append(key)
+        elif key.startswith("repo:"):
+            out.append(key[len("repo:") :])
+        elif image_side and _is_module_handle(key):
+            out.append(key)
+    return out
 
 
-def _ecr_names(keys: frozenset[str]) -> set[str]:
-    return {k[len(_REPO_KEY) :].lower() for k in keys if k.startswith(_REPO_KEY)}
+@dataclass(frozen=True)
+class _Name:
+    """One image name a side knows: a parsed reference, its repository possibly taken from a key."""
+
+    parts: RefParts
+    key: str = ""  # the repository key it came from ("" when written in the reference)
+
+    @property
+    def local(self) -> bool:  # a Terraform handle: meaningful only inside its root module
+        return self.key.startswith("tf:")
+
+    @property
+    def ecr(self) -> bool:
+        return self.key.startswith("ecr:")
 
 
-def _config_build(mapping: ImageMapping, image: ImageRef, config: Config) -> ImageBuild:
+def _names(refs: list[str], keys: list[str]) -> list[_Name]:
+    out: list[_Name] = []
+    parsed = [parse_ref(r) for r in refs] or [None]
+    for parts in parsed:
+        if parts is not None and parts.repository != "*":
+            out.append(_Name(parts))
+            continue
+        for key in keys:
+            name = key[len("ecr:") :] if key.startswith("ecr:") else key
+            out.append(_Name(with_repository(parts, name), key))
+    return out
+
+
+def _registry_fits(name: _Name, other: RefParts) -> bool:
+    """A name taken from an ECR repository key is that registry's: a bare local tag is not it."""
+    return not name.ecr or other.is_ecr or "*" in other.registry
+
+
+def _match(image: _Name, build: _Name, same_project: bool) -> str | None:
+    a, b = image.parts, build.parts
+    if a.digest:
+        return None  # only a build whose digest is known equal would do, and none is known here
+    if (image.local or build.local) and not (image.local and build.local and same_project):
+        return None
+    if "*" in (a.repository, b.repository):
+        return None  # a wholly unknown repository proves nothing
+    if a.repository != b.repository and not (same_project and wild_match(a.repository, b.repository)):
+        return None  # placeholders inside a repository path are trusted only within a project
+    if not (
+        _registry_fits(image, b) and _registry_fits(build, a) and registries_agree(a, b) and tags_agree(a, b)
+    ):
+        return None
+    return f"repository and tag match ({b.repository}:{b.tag or 'latest'})"
+
+
+def _config_build(mapping: ImageMapping, config: Config) -> ImageBuild:
     platforms = ArchFact.host("not stated in the images: mapping")
     if mapping.platforms:
         archs, _ = parse_platform_list(mapping.platforms)
-        platforms = ArchFact.explicit(*archs, note="images: mapping") if archs else ArchFact.unknown("images: mapping")
+        platforms = (
+            ArchFact.explicit(*archs, note="images: mapping")
+            if archs
+            else ArchFact.unknown("images: mapping")
+        )
     dockerfile = posixpath.normpath(mapping.dockerfile)
     return ImageBuild(
         source="config",
@@ -54,67 +135,75 @@ def _config_build(mapping: ImageMapping, image: ImageRef, config: Config) -> Ima
     )
 
 
+def _naming_candidates(build: ImageBuild) -> set[str]:
+    candidates = {build.name.rsplit(" ", 1)[-1].lower()}
+    if build.dockerfile:
+        folder = posixpath.basename(posixpath.dirname(build.dockerfile))
+        if folder:
+            candidates.add(folder.lower())
+    if build.context:
+        candidates.add(posixpath.basename(build.context.rstrip("/")).lower())
+    return {c for c in candidates if c and c != "."}
+
+
 class _Index:
-    def __init__(self, builds: list[ImageBuild]):
+    def __init__(self, builds: list[ImageBuild], projects: ProjectIndex):
         self.builds = builds
-        self.by_key: dict[str, list[ImageBuild]] = defaultdict(list)
-        # build tags bucketed by repository name; names with wildcards go to "*" and meet everyone
-        self.refs: dict[str, list[tuple[ImageBuild, RefParts]]] = defaultdict(list)
+        self.by_key: dict[str, list[ImageBuild]] = {}
         for b in builds:
             for key in b.link_keys:
-                self.by_key[key].append(b)
-            for p in _build_refs(b):
-                name = repository_name(p)
-                self.refs["*" if "*" in name else name].append((b, p))
+                self.by_key.setdefault(key, []).append(b)
+        self.names = {id(b): _names(b.tags, _repository_keys(b.link_keys, image_side=False)) for b in builds}
+        self.place = {id(b): build_place(b, projects) for b in builds}
 
-    def _candidates(self, names: set[str]) -> list[tuple[ImageBuild, RefParts]]:
-        if "*" in names or any("*" in n for n in names):
-            return [pair for bucket in self.refs.values() for pair in bucket]
-        return [pair for n in sorted(names) for pair in self.refs.get(n, [])] + self.refs.get("*", [])
-
-    def direct(self, image: ImageRef) -> list[tuple[ImageBuild, str]]:
-        out: list[tuple[ImageBuild, str]] = []
-        for key in sorted(k for k in image.link_keys if _is_direct(k)):
-            out.extend((b, f"direct reference ({key})") for b in self.by_key.get(key, []))
+    def direct(self, workload: Workload, image: ImageRef) -> Found:
+        out: Found = []
+        for key in sorted(k for k in image.link_keys if not k.startswith(_REPOSITORY_KEYS)):
+            for build in self.by_key.get(key, []):
+                if key.startswith(_GLOBAL_KEYS) or build.project == workload.project:
+                    out.append((build, f"direct reference ({key})"))
         return out
 
-    def repository(self, image: ImageRef) -> list[tuple[ImageBuild, str]]:
-        out: list[tuple[ImageBuild, str]] = []
-        for key in sorted(k for k in image.link_keys if not _is_direct(k)):
-            out.extend((b, f"same ECR repository ({key[len(_REPO_KEY):]})") for b in self.by_key.get(key, []))
-        names = _ecr_names(image.link_keys)
-        parts = parse_ref(image.ref) if image.ref else None
-        wanted = {n.rsplit("/", 1)[-1] for n in names} | ({repository_name(parts)} if parts else set())
-        for build, bparts in self._candidates(wanted):
-            if parts is not None and repository_matches(parts, bparts) and tags_compatible(parts, bparts):
-                out.append((build, f"repository and tag match ({bparts.repository}:{bparts.tag or 'latest'})"))
-            elif names and (bparts.repository in names or repository_name(bparts) in names) and (bparts.is_ecr or "*" in bparts.registry):
-                out.append((build, f"same ECR repository ({bparts.repository})"))
-        return out
+    def repository(self, workload: Workload, image: ImageRef) -> Found:
+        wanted = _names([image.ref] if image.ref else [], _repository_keys(image.link_keys, image_side=True))
+        found: list[tuple[tuple[bool, int], ImageBuild, str]] = []
+        for build in self.builds:
+            same = build.project == workload.project
+            evidence = next(
+                (e for w in wanted for n in self.names[id(build)] if (e := _match(w, n, same))), None
+            )
+            if evidence is not None:
+                rank = (same, common_depth(workload.project or "", build.project or ""))
+                found.append((rank, build, _across(evidence, workload, build)))
+        if not found:
+            return []
+        best = max(rank for rank, _, _ in found)
+        return [(build, evidence) for rank, build, evidence in found if rank == best]
 
-    def naming(self, image: ImageRef) -> list[tuple[ImageBuild, str]]:
+    def naming(self, workload: Workload, image: ImageRef) -> Found:
         parts = parse_ref(image.ref) if image.ref else None
-        names = _ecr_names(image.link_keys)
+        names = {k[len("ecr:") :].rsplit("/", 1)[-1].lower() for k in image.link_keys if k.startswith("ecr:")}
         if parts is not None and "*" not in repository_name(parts):
             names.add(repository_name(parts))
-        if not names:
-            return []
-        out = []
+        out: Found = []
         for build in self.builds:
-            candidates = {build.name.rsplit(" ", 1)[-1].lower()}
-            if build.dockerfile:
-                folder = posixpath.basename(posixpath.dirname(build.dockerfile))
-                if folder:
-                    candidates.add(folder.lower())
-            if build.context:
-                candidates.add(posixpath.basename(build.context.rstrip("/")).lower())
-            hit = names & {c for c in candidates if c and c != "."}
+            if not names or self.place[id(build)] != workload.project:
+                continue  # naming never crosses a project boundary
+            hit = names & _naming_candidates(build)
             if hit:
-                out.append((build, f"naming heuristic: repository name {sorted(hit)[0]!r} matches {build.name}"))
+                out.append(
+                    (build, f"naming heuristic: repository name {sorted(hit)[0]!r} matches {build.name}")
+                )
         return out
 
 
-def _unique(pairs: list[tuple[ImageBuild, str]]) -> list[tuple[ImageBuild, str]]:
+def _across(evidence: str, workload: Workload, build: ImageBuild) -> str:
+    if build.project == workload.project:
+        return evidence
+    return f"{evidence} across projects {build.project or '.'} and {workload.project or '.'}"
+
+
+def _unique(pairs: Found) -> Found:
     seen: set[int] = set()
     out = []
     for build, evidence in pairs:
@@ -124,23 +213,33 @@ def _unique(pairs: list[tuple[ImageBuild, str]]) -> list[tuple[ImageBuild, str]]
     return out
 
 
+def _link_image(index: _Index, workload: Workload, image: ImageRef, config: Config) -> tuple[Found, str]:
+    found = _unique(index.direct(workload, image))
+    if found:
+        return found, "high"
+    found = _unique(index.repository(workload, image))
+    if found:
+        return found, "medium"
+    for mapping in config.images if image.ref else []:
+        if fnmatch.fnmatchcase(image.ref, mapping.pattern):
+            return [(_config_build(mapping, config), f"config images: mapping {mapping.pattern!r}")], "high"
+    return _unique(index.naming(workload, image)), "low"
+
+
 def find_links(facts: RepoFacts, config: Config) -> list[Link]:
-    index = _Index(facts.builds)
+    index = _Index(facts.builds, assign_projects(facts))
     links: list[Link] = []
     for workload in facts.workloads:
         for image in workload.images:
-            found = _unique(index.direct(image))
-            confidence = "high"
-            if not found:
-                found, confidence = _unique(index.repository(image)), "medium"
-            if not found and image.ref:
-                for mapping in config.images:
-                    if fnmatch.fnmatchcase(image.ref, mapping.pattern):
-                        build = _config_build(mapping, image, config)
-                        found, confidence = [(build, f"config images: mapping {mapping.pattern!r}")], "high"
-                        break
-            if not found:
-                found, confidence = _unique(index.naming(image)), "low"
+            found, confidence = _link_image(index, workload, image, config)
             links.extend(Link(workload, image, build, evidence, confidence) for build, evidence in found)
-    links.sort(key=lambda lk: (lk.workload.location, lk.image.location, lk.build.location, lk.build.name))
+    links.sort(
+        key=lambda lk: (
+            lk.workload.location,
+            lk.image.location,
+            lk.build.location,
+            lk.build.name,
+            lk.workload.project or "",
+        )
+    )
     return links

@@ -10,12 +10,17 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
+from archmatch.link.projects import nearest
 from archmatch.model import Capacity, RepoFacts, Workload
 from archmatch.platforms import AMD64, ArchFact, How
 
 
 def _fargate_profiles(facts: RepoFacts) -> list[Capacity]:
-    return [c for c in facts.capacities if c.details.get("fargate") and isinstance(c.details.get("selectors"), list)]
+    return [
+        c
+        for c in facts.capacities
+        if c.details.get("fargate") and isinstance(c.details.get("selectors"), list)
+    ]
 
 
 def _selector_matches(selector: Any, namespace: str, labels: dict[str, Any]) -> bool:
@@ -46,7 +51,7 @@ def place_pods(facts: RepoFacts) -> None:
     for workload in facts.workloads:
         if workload.service != "k8s":
             continue
-        profile = matching_profile(workload, profiles)
+        profile = matching_profile(workload, nearest(profiles, workload.project))
         if profile is None:
             continue
         workload.service = "eks-fargate"

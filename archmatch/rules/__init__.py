@@ -137,11 +137,12 @@ def metadata() -> dict[str, RuleMeta]:
 def make(rule_id: str, location: Any, entity: str, **fields: Any) -> Finding:
     """A finding whose message is the rule's template filled with `fields`.
 
-    Keyword-only extras `related`, `fixes` and `properties` are passed to the Finding.
+    Keyword-only extras `related`, `fixes`, `properties` and `subject` are passed to the Finding.
     """
     related = fields.pop("related", ())
     fixes = fields.pop("fixes", ())
     properties = fields.pop("properties", {})
+    subject = fields.pop("subject", None)
     meta = metadata()[rule_id]
     return Finding(
         rule_id=rule_id,
@@ -151,4 +152,5 @@ def make(rule_id: str, location: Any, entity: str, **fields: Any) -> Finding:
         related=tuple(related),
         fixes=tuple(fixes),
         properties=dict(properties),
+        subject=subject,
     )

@@ -1,4 +1,5 @@
-"""Image builds in GitHub Actions workflows (`.github/workflows/*.yml|yaml`).
+"""Image builds in GitHub Actions workflows (`.github/workflows/*.yml|yaml`, also in a subfolder
+when the scan root holds several repositories: paths then resolve against that subfolder).
 
 `docker/build-push-action` steps and `run:` steps holding docker build command lines. With no
 platform, BuildKit builds for its own machine: the runner, whose architecture follows from the
@@ -107,6 +108,7 @@ def _defaults_dir(node: Any) -> str | None:
 class _Job:
     def __init__(self, repo: RepoView, facts: RepoFacts, path: str, workflow: dict[str, Any], job_id: str, job: dict[str, Any]):
         self.repo, self.facts, self.path, self.job_id = repo, facts, path, job_id
+        self.base = workflow_repository(path)  # the folder the workflow's paths are relative to
         self.where = f"workflow {path.rsplit('/', 1)[-1]} job {job_id}"
         self.host = runner_host(job.get("runs-on"))
         self.env = _env(job.get("env"), path, _env(workflow.get("env"), path, {}))
@@ -146,9 +148,9 @@ class _Job:
     def _build_push(self, index: int, step: dict[str, Any], inputs: dict[str, Any], env: dict[str, EnvValue]) -> ImageBuild:
         expand = _expander(env)
         context_in = inputs.get("context")
-        context = join(".", expand(str(context_in))) if context_in is not None else "."
+        context = join(self.base, expand(str(context_in))) if context_in is not None else self.base
         file_in = inputs.get("file")
-        dockerfile = join(".", expand(str(file_in))) if file_in is not None else default_dockerfile(self.repo, context)
+        dockerfile = join(self.base, expand(str(file_in))) if file_in is not None else default_dockerfile(self.repo, context)
         platforms_in = split_list(inputs.get("platforms"))
         where = Location(self.path, key_line(inputs, "platforms")) if platforms_in else None
         platforms, platform_loc = requested_platforms(
@@ -190,8 +192,8 @@ class _Job:
         if "docker" not in run:
             return
         workdir = step.get("working-directory") or self.workdir
-        cwd = join(".", _expander(env)(str(workdir))) if workdir is not None else "."
-        state = ShellState(path=self.path, script_dir=".", cwd=cwd, root_vars=frozenset(["GITHUB_WORKSPACE"]))
+        cwd = join(self.base, _expander(env)(str(workdir))) if workdir is not None else self.base
+        state = ShellState(path=self.path, script_dir=self.base, cwd=cwd, root_vars=frozenset(["GITHUB_WORKSPACE"]))
         if DEFAULT_PLATFORM_VAR in env:
             state.exported[DEFAULT_PLATFORM_VAR] = env[DEFAULT_PLATFORM_VAR]
         line_at = LineMap(run, scalar_first_line(self.repo, self.path, run))
@@ -215,8 +217,16 @@ def _is_true(value: Any) -> bool:
     return str(value).strip().lower() == "true"
 
 
+_WORKFLOW = re.compile(r"(?:(?P<repo>.+)/)?\.github/workflows/[^/]+\.ya?ml")
+
+
+def workflow_repository(path: str) -> str:
+    m = _WORKFLOW.fullmatch(path)
+    return (m.group("repo") if m else None) or "."
+
+
 def _is_workflow(path: str) -> bool:
-    return path.startswith(".github/workflows/") and path.count("/") == 2 and path.endswith((".yml", ".yaml"))
+    return _WORKFLOW.fullmatch(path) is not None
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:

@@ -16,7 +16,7 @@ from archmatch.extract.terraform.context import Context, Resource
 from archmatch.extract.terraform.grammar import HclError
 from archmatch.extract.terraform.hcl import parse_tf, parse_tf_json
 from archmatch.extract.terraform.module import ModuleDef, ModuleInstance, local_module_folder
-from archmatch.model import RepoFacts
+from archmatch.model import Project, RepoFacts
 from archmatch.repo import RepoView
 
 _PRODUCERS = (builds.produce, compute.produce, ecs.produce, eks.produce, public.produce)
@@ -123,9 +123,16 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         tree = []
         _walk(ModuleInstance(modules[folder], modules, _file_reader(repo, folder)), tree)
         trees.append(tree)
-    # One context per root module: addresses are unique within a root, not across the repository.
+    # One context per root module: addresses are unique within a root, not across the repository;
+    # every fact a root produces belongs to that root's project, wherever its module file lies.
     for tree in trees:
+        folder = tree[0].definition.folder
+        facts.projects.append(Project(folder, "terraform", folder or "."))
+        before = (len(facts.workloads), len(facts.builds), len(facts.capacities))
         _produce(repo, facts, tree)
+        produced = [*facts.workloads[before[0] :], *facts.builds[before[1] :], *facts.capacities[before[2] :]]
+        for item in produced:
+            item.project = folder
 
 
 def _produce(repo: RepoView, facts: RepoFacts, instances: list[ModuleInstance]) -> None:

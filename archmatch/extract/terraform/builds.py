@@ -38,6 +38,12 @@ def dockerfile_path(context: str | None, dockerfile: Any) -> str | None:
     return None if joined.startswith("../") else joined
 
 
+def repository_key(key: str) -> str:
+    """`tf:module.ecr` (an unresolved module output) names a repository; resource keys stay."""
+    parts = key.split(".")
+    return "repo:" + key if key.startswith("tf:") and len(parts) >= 2 and parts[-2].endswith("module") else key
+
+
 def _pushers(ctx: Context, res: Resource) -> list[Resource]:
     """docker_registry_image resources that push this docker_image (`name = docker_image.x.name`)."""
     return [
@@ -58,7 +64,9 @@ def _build(ctx: Context, res: Resource) -> ImageBuild | None:
     platform_value, written = ev(build, "platform"), Location(build.path, build.line_of("platform"))
     platforms, platform_loc = platform_fact(platform_value, written, "build.platform")
     name = res.eval("name")
-    keys = {"tf:" + res.address} | set(ctx.link_keys(name))
+    # what the name references is the repository pushed into (an ECR repository, an unresolved
+    # module output), not this image: those keys only say "same repository"
+    keys = {"tf:" + res.address} | {repository_key(k) for k in ctx.link_keys(name)}
     tags = [name.text if isinstance(name, Unknown) else str(name)] if name is not None else []
     for pusher in _pushers(ctx, res):
         keys.add("tf:" + pusher.address)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archmatch.link.effective import ImageArch, image_arch
+from archmatch.link.projects import nearest
 from archmatch.model import Capacity, Link, RepoFacts
 from archmatch.platforms import How
 
@@ -29,13 +30,18 @@ class PodPlacement:
     groups: dict[str, list[Capacity]]  # arch -> node groups offering it
 
 
-def unconstrained_pods(facts: RepoFacts) -> Iterator[PodPlacement]:
+def _by_arch(node_groups: list[Capacity]) -> dict[str, list[Capacity]]:
     groups: dict[str, list[Capacity]] = {}
-    for c in facts.capacities:
-        if is_node_group(c):
-            for arch in node_archs(c):
-                groups.setdefault(arch, []).append(c)
-    if not groups:
+    for c in node_groups:
+        for arch in node_archs(c):
+            groups.setdefault(arch, []).append(c)
+    return groups
+
+
+def unconstrained_pods(facts: RepoFacts) -> Iterator[PodPlacement]:
+    """Pods without an arch constraint, with the node groups of the projects nearest to them."""
+    node_groups = [c for c in facts.capacities if is_node_group(c) and node_archs(c)]
+    if not node_groups:
         return
     for link in facts.links:
         w = link.workload
@@ -43,4 +49,4 @@ def unconstrained_pods(facts: RepoFacts) -> Iterator[PodPlacement]:
             continue
         img = image_arch(link.build, facts)
         if img.content:
-            yield PodPlacement(link, img, groups)
+            yield PodPlacement(link, img, _by_arch(nearest(node_groups, w.project)))

@@ -37,4 +37,5 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             related=[Related(w.arch_location or w.location, f"{w.name} runs {lam(arch)} ({how_declared(w)})"), *related_for(link, img)],
             fixes=[build_fix(build, arch, lambda_target=w.service in LAMBDA_SERVICES)],
             properties=link_properties(link),
+            subject=w.location,
         )
