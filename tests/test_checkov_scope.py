@@ -228,6 +228,20 @@ def _module_conf(name: str, source: str, start: int, end: int) -> dict:
     return {"source": [source], "__start_line__": start, "__end_line__": end, "__address__": name}
 
 
+def test_fixed_twin_passes_when_scanned_beside_its_broken_twin(tmp_path: Path) -> None:
+    """Both twins under one -d root: same module names, same repository. The broken one FAILS, the
+    fixed one PASSES: nothing links across them, and related locations never decide a verdict."""
+    tree = tmp_path / "tree"
+    for name in ("terraform-lambda-docker-build", "terraform-lambda-docker-build-fixed"):
+        shutil.copytree(REPO / "examples" / name, tree / name)
+    scope = current_scope(["checkov", "-d", "tree"], scan_dirs=["tree"], cwd=tmp_path)
+    lam = _module_conf("orders_lambda", "terraform-aws-modules/lambda/aws", 28, 37)
+    broken, hits = evaluate_module("ARCH301", lam, "/terraform-lambda-docker-build/main.tf:module:orders_lambda", scope)
+    assert broken == "FAILED" and [f.location for f in hits] == [Location("terraform-lambda-docker-build/main.tf", 35)]
+    fixed = evaluate_module("ARCH301", lam, "/terraform-lambda-docker-build-fixed/main.tf:module:orders_lambda", scope)
+    assert fixed == ("PASSED", [])
+
+
 def test_module_block_verdicts(tmp_path: Path) -> None:
     """The real analysis of the example: FAILED where the finding is, PASSED for understood sources,
     UNKNOWN for remote modules archmatch does not read and for local ones."""

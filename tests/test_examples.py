@@ -60,3 +60,17 @@ def test_every_broken_example_has_a_clean_twin() -> None:
         if _blocks(example)["findings"]:
             twins = [n for n in names if n != example.name and n.startswith(example.name.rsplit("-", 1)[0]) and not _blocks(EXAMPLES / n)["findings"]]
             assert twins, f"{example.name} has no clean twin"
+
+
+def test_scanning_all_examples_at_once_reports_only_their_documented_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One scan root holding every example (broken and fixed twins side by side, same names, same
+    repositories and tags): nothing links across examples, so the findings are the union of each
+    example's own, and every fixed twin stays clean."""
+    expected = sorted(f"{example.name}/{line}" for example in _examples() for line in _blocks(example)["findings"])
+    monkeypatch.chdir(EXAMPLES)
+    result = scan([Path(".")], Config())
+    got = sorted(f"{f.location.path}:{f.location.line} {f.rule_id}" for f in result.findings)
+    assert got == expected
+    for finding in result.findings:
+        example = finding.location.path.split("/", 1)[0]
+        assert all(r.location.path.startswith(example + "/") for r in finding.related), finding

@@ -39,6 +39,8 @@ def parse_ref(ref: str) -> RefParts | None:
     if "@" in text:
         text, digest = text.split("@", 1)
     registry = ""
+    if text.startswith("/"):  # `${REGISTRY}/api` with the registry variable left empty: set elsewhere
+        text, registry = text.lstrip("/"), "*"
     first, _, rest = text.partition("/")
     if rest and ("." in first or ":" in first or first == "localhost" or first == "*"):
         registry, text = first, rest
@@ -93,11 +95,14 @@ def is_exact(text: str) -> bool:
     return "*" not in text
 
 
-def registries_agree(a: RefParts, b: RefParts) -> bool:
-    """The registry may be unknown or missing on one side; where both are written they must agree."""
-    if not a.registry or not b.registry:
-        return True
-    return _part_matches(a.registry, b.registry)
+def registries_agree(a: RefParts, b: RefParts, same_project: bool = True) -> bool:
+    """Where both registries are written they must agree; an unresolved one (`${REGISTRY}`) agrees
+    with any. A reference written without a registry (Docker Hub or a local tag) meets a registry
+    one only inside a project, where a script may retag and push it."""
+    if a.registry and b.registry:
+        return _part_matches(a.registry, b.registry)
+    written = a.registry or b.registry
+    return same_project or not written or "*" in written
 
 
 def tags_agree(a: RefParts, b: RefParts) -> bool:

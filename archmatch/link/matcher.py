@@ -107,10 +107,14 @@ def _match(image: _Name, build: _Name, same_project: bool) -> str | None:
     if a.repository != b.repository and not (same_project and wild_match(a.repository, b.repository)):
         return None  # placeholders inside a repository path are trusted only within a project
     if not (
-        _registry_fits(image, b) and _registry_fits(build, a) and registries_agree(a, b) and tags_agree(a, b)
+        _registry_fits(image, b)
+        and _registry_fits(build, a)
+        and registries_agree(a, b, same_project)
+        and tags_agree(a, b)
     ):
         return None
-    return f"repository and tag match ({b.repository}:{b.tag or 'latest'})"
+    repository = b.repository[len("tf:") :] if build.local else b.repository
+    return f"repository and tag match ({repository}:{b.tag or 'latest'})"
 
 
 def _config_build(mapping: ImageMapping, config: Config) -> ImageBuild:
@@ -183,6 +187,8 @@ class _Index:
     def naming(self, workload: Workload, image: ImageRef) -> Found:
         parts = parse_ref(image.ref) if image.ref else None
         names = {k[len("ecr:") :].rsplit("/", 1)[-1].lower() for k in image.link_keys if k.startswith("ecr:")}
+        if parts is not None and parts.digest:
+            return []  # a digest names one image: only its own build would do, never a name guess
         if parts is not None and "*" not in repository_name(parts):
             names.add(repository_name(parts))
         out: Found = []
@@ -200,7 +206,7 @@ class _Index:
 def _across(evidence: str, workload: Workload, build: ImageBuild) -> str:
     if build.project == workload.project:
         return evidence
-    return f"{evidence} across projects {build.project or '.'} and {workload.project or '.'}"
+    return f"{evidence}, across projects (build in {build.project or '.'}, workload in {workload.project or '.'})"
 
 
 def _unique(pairs: Found) -> Found:

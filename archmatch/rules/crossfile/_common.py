@@ -65,7 +65,13 @@ def lam(arch: str) -> str:
 
 
 def link_properties(link: Link) -> dict[str, str]:
-    return {"linkEvidence": link.evidence, "linkConfidence": link.confidence, "build": link.build.name}
+    return {
+        "linkEvidence": link.evidence,
+        "linkConfidence": link.confidence,
+        "build": link.build.name,
+        "buildProject": link.build.project or ".",
+        "workloadProject": link.workload.project or ".",
+    }
 
 
 def verdicts(facts: RepoFacts, wanted: Verdict) -> Iterator[tuple[Link, ImageArch, str, str]]:
