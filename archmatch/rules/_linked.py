@@ -8,7 +8,9 @@ build and workload already agrees with is not reported.
 It also holds the root-cause grouping (docs/ARCHITECTURE.md, "One root cause, one error"): when a
 Dockerfile's pin or architecture-specific base image is why a linked workload cannot run the image
 (ARCH301), ARCH301 is the one error; the pin (ARCH104) and the build that requests another
-platform (ARCH303) become its related locations instead of findings of their own.
+platform (ARCH303) become its related locations instead of findings of their own. A pin that a
+build contradicts without breaking a linked workload is reported by ARCH303 (the error), not also by
+ARCH104.
 """
 
 from __future__ import annotations
@@ -146,6 +148,17 @@ def dockerfile_causes(facts: RepoFacts) -> list[DockerfileCause]:
 def folded_pins(facts: RepoFacts) -> set[Location]:
     """Dockerfile pins that are the root cause of an ARCH301 error (reported there, not by ARCH104)."""
     return {c.evidence.location for c in dockerfile_causes(facts) if c.is_pin}
+
+
+def contradicted_pins(facts: RepoFacts) -> set[Location]:
+    """Final-stage pins that a build explicitly contradicts (ARCH303 reports them, naming the pin)."""
+    out: set[Location] = set()
+    for build in facts.builds:
+        image = image_of(facts, build) if build.platforms.how is How.EXPLICIT else None
+        pin = image.pinned if image is not None else None
+        if pin is not None and pin.certain and build.platforms.archs - {pin.arch}:
+            out.add(pin.location)
+    return out
 
 
 def folded_builds(facts: RepoFacts) -> set[tuple[str, Location]]:

@@ -35,6 +35,9 @@ def build_fix(build: ImageBuild, arch: str, lambda_target: bool = False) -> Fix:
     if build.platforms.how is How.EXPLICIT and len(build.platforms.archs) == 1 and build.platform_location and not lambda_target:
         (old,) = build.platforms.archs
         edits = (Edit(build.platform_location, plat, find=f"linux/{old}"),)
+    elif build.platforms.how is How.HOST and build.fix_syntax == "tf-docker" and build.platform_location and not lambda_target:
+        # the block that requests no platform (`build {`, `module "image" {`): add it as its first line
+        edits = (Edit(build.platform_location, f'{{\n  platform = "{plat}"', find="{"),)
     return Fix(
         f"pin the build ({build.name}) to {plat}" + (" without attestations" if lambda_target else ""),
         edits=edits,

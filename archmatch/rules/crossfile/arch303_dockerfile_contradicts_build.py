@@ -75,7 +75,12 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                 reason=evidence.reason,
                 content=evidence.arch,
                 missing=", ".join(missing),
-                related=[Related(evidence.location, f"{evidence.reason}: content is {evidence.arch}")],
+                related=[
+                    Related(
+                        evidence.location,
+                        f"{evidence.reason}: content is {evidence.arch} (the pin ARCH104 would report)",
+                    )
+                ],
                 fixes=_fixes(facts, build, image, evidence),
             )
             break

@@ -14,7 +14,7 @@ from archmatch.extract.dockerfile import DockerfileAnalysis
 from archmatch.extract.dockerfile.stages import Stage
 from archmatch.model import Finding, Fix, Related, RepoFacts
 from archmatch.rules import make
-from archmatch.rules._linked import Consumers, build_names, consumers, folded_pins, names
+from archmatch.rules._linked import Consumers, build_names, consumers, contradicted_pins, folded_pins, names
 from archmatch.rules.crossfile._fixes import build_fix
 from archmatch.rules.dockerfile._common import (
     analyses,
@@ -44,9 +44,10 @@ def _fix(df: DockerfileAnalysis, decider: Stage, arch: str, group: Consumers) ->
     unpinned = group.not_requesting(arch)
     if unpinned:  # the build must request the platform first: no mechanical edit of the Dockerfile alone
         first = [build_fix(b, arch) for b in unpinned]
+        mechanical = edit is not None and all(f.edits for f in first)
         return Fix(
             "; ".join(f.description for f in first) + f"; then remove `{flag}` from line {decider.line}",
-            (),
+            (*(e for f in first for e in f.edits), edit) if mechanical and edit is not None else (),
             "\n".join([*(f.diff for f in first), diff]),
         )
     return Fix(
@@ -58,14 +59,14 @@ def _fix(df: DockerfileAnalysis, decider: Stage, arch: str, group: Consumers) ->
 
 
 def check(facts: RepoFacts) -> Iterator[Finding]:
-    folded = folded_pins(facts)
+    folded = folded_pins(facts) | contradicted_pins(facts)
     for df in analyses(facts):
         for final in final_stages(facts, df):
             decider = df.platform_stage(final)
             if decider is None or decider.platform.kind != "const" or decider.platform.arch is None:
                 continue
             if df.loc(decider.line) in folded:
-                continue  # the root cause of an ARCH301 error: reported there, with this line related
+                continue  # the root cause of an ARCH301 or ARCH303 error: reported there, with this line related
             platform = decider.platform
             arch = platform.arch
             group = consumers(facts, df.path, final.name or str(final.index))
