@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from archmatch.safetext import mask_secrets
+
 # Flags of `docker build` and `docker buildx build` that take a value (docker CLI reference).
 _VALUE_FLAGS = frozenset(
     [
@@ -438,8 +440,9 @@ def with_platform(command: str, platform: str, single_manifest: bool = False) ->
     return _apply(command, edits)
 
 
-def mask_secrets(text: str) -> str:
-    """The text with every `--build-arg` value (and non-docker env prefix value) replaced by ***."""
+def hide_build_values(text: str) -> str:
+    """The text with every `--build-arg` value (and non-docker env prefix value) replaced by ***,
+    then masked by the one secret masker (a `--label GITHUB_TOKEN=...` is caught there)."""
     edits: list[tuple[int, int, str]] = []
     for cmd in find_build_commands(text):
         for span, key in cmd.build_arg_spans:
@@ -447,7 +450,7 @@ def mask_secrets(text: str) -> str:
         for span, key in cmd.env_spans:
             if not _PUBLIC_ENV.match(key):
                 edits.append((span.start, span.end, f"{key}={MASK}"))
-    return _apply(text, edits)
+    return mask_secrets(_apply(text, edits))
 
 
 def one_line(text: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 from archmatch.dockercli import (
     attestations,
     find_build_commands,
-    mask_secrets,
+    hide_build_values,
     one_line,
     parse_build_command,
     with_platform,
@@ -90,7 +90,7 @@ def test_expander_resolves_values_but_not_the_span() -> None:
 @pytest.mark.parametrize("text", ['docker build "unterminated', "docker build $(oops", "docker build 'x", "\\", ""])
 def test_malformed_input_never_raises(text: str) -> None:
     find_build_commands(text)
-    mask_secrets(text)
+    hide_build_values(text)
     with_platform(text, "linux/arm64")
 
 
@@ -116,9 +116,9 @@ def test_with_platform_leaves_other_commands_alone() -> None:
     assert with_platform("make build", "linux/arm64") == "make build"
 
 
-def test_mask_secrets_hides_build_arg_values_and_env_prefixes() -> None:
+def test_hide_build_values_hides_build_arg_values_and_env_prefixes() -> None:
     line = 'NPM_TOKEN=s3cr3t DOCKER_BUILDKIT=1 docker build --build-arg TOKEN="a b" --build-arg=KEY=v --build-arg FROM_ENV .'
-    assert mask_secrets(line) == "NPM_TOKEN=*** DOCKER_BUILDKIT=1 docker build --build-arg TOKEN=*** --build-arg=KEY=*** --build-arg FROM_ENV ."
+    assert hide_build_values(line) == "NPM_TOKEN=*** DOCKER_BUILDKIT=1 docker build --build-arg TOKEN=*** --build-arg=KEY=*** --build-arg FROM_ENV ."
 
 
 def test_one_line_folds_continuations() -> None:

@@ -116,7 +116,7 @@ def test_junit_input_errors_and_xml_unsafe_characters() -> None:
     root = ET.fromstring(render_junit(result))
     assert root.get("errors") == "1" and root.get("tests") == str(len(all_rules()) + 1)
     failure = root.find(".//failure")
-    assert failure.get("message") == "bell\ufffd and <tag> & \"quotes\""
+    assert failure.get("message") == "bell\\x07 and <tag> & \"quotes\""  # XML 1.0 cannot hold \x07: written visibly
     error_suite = root.findall("testsuite")[-1]
     assert error_suite.get("name") == "archmatch input"
     assert error_suite.find("testcase/error").attrib == {"message": "internal error in extractor x", "type": "internal"}

@@ -21,8 +21,8 @@ from archmatch.platforms import (
     parse_platform,
     parse_platform_list,
 )
-from archmatch.report.common import mask_secrets
 from archmatch.rules import all_rules
+from archmatch.safetext import mask_secrets
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

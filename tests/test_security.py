@@ -21,7 +21,7 @@ import pytest
 
 from archmatch.cli import main
 from archmatch.commands.scan import renderers
-from archmatch.report.common import mask_secrets, mask_value
+from archmatch.safetext import mask_secrets, mask_value
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "sam-lambda-arm64"
@@ -231,6 +231,8 @@ SECRET_VALUES = [
     "hunter2-compose-image", "npm_composecomposecomposecompose1234", "hunter2-compose-env",
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "hunter2-build-arg", "ghp_buildbuildbuildbuildbuildbuildbuild12",
     "hunter2-tf-ecs-env", "hunter2-tf-url", "hunter2-tf-lambda-env", "ghp_tftftftftftftftftftftftftftftftftftf12",
+    "hunter2-dockerfile-url", "ghp_labellabellabellabellabellabellabel12", "hunter2-sarif-merge",
+    "ghp_hclhclhclhclhclhclhclhclhclhclhclhcl12",
 ]
 
 SECRET_TREE = {
@@ -261,7 +263,7 @@ SECRET_TREE = {
               DockerBuildArgs:
                 GITHUB_TOKEN: ghp_samsamsamsamsamsamsamsamsamsamsamsam12
         """,
-    "svc/Dockerfile": "FROM node:20\n",
+    "svc/Dockerfile": "FROM node:20\nRUN curl -fsSL -o /t.tgz https://bob:hunter2-dockerfile-url@example.com/tool-linux-amd64.tar.gz\n",
     "compose.yaml": """\
         services:
           api:
@@ -319,6 +321,8 @@ def secret_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (tree / "bad/main.tf").write_text('resource "x" "y" {\n  environment { DB_PASSWORD = "hunter2-tf-lambda-env" "AKIAIOSFODNN7EXAMPLE" }\n')
     (tree / "bad/compose.yaml").write_text("services:\n  a:\n    environment:\n      DB_PASSWORD: hunter2-compose-env\n     x: [AKIAIOSFODNN7EXAMPLE\n")
     (tree / "bad/Dockerfile").write_text("FROM alpine\nARG TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789 \\\n")
+    (tree / "bad/parse.tf").write_text('resource "x" "y" {\n  a = "x" "ghp_hclhclhclhclhclhclhclhclhclhclhclhcl12"\n}\n')
+    (tree / "bad/docker-bake.hcl").write_text('target "x" {\n  a = "x" "ghp_hclhclhclhclhclhclhclhclhclhclhclhcl12"\n}\n')
     return tree
 
 
@@ -334,8 +338,19 @@ def outputs(tree: Path, tmp_path: Path) -> dict[str, str]:
     got["list-workloads"] = out.read_text()
     for fmt in ("tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu", "sarif", "junit", "sonarqube", "codacy"):
         out = tmp_path / f"hadolint.{fmt}"
-        main(["dockerfile", "--no-fail", "-f", fmt, "-o", str(out), str(tree / "fn/Dockerfile"), str(tree / "bad/Dockerfile")])
+        main(["dockerfile", "--no-fail", "-f", fmt, "-o", str(out), str(tree / "fn/Dockerfile"), str(tree / "bad/Dockerfile"),
+              str(tree / "svc/Dockerfile")])
         got[f"dockerfile-{fmt}"] = out.read_text()
+    main(["fix-command", "--for", "lambda:arm64", "--", "docker", "build", "--label", "GITHUB_TOKEN=ghp_labellabellabellabellabellabellabel12",
+          "--build-arg", "DB_PASSWORD=hunter2-build-arg", "-t", "https://alice:hunter2-tf-url@registry.example.com/fn:1", "."])
+    foreign = tmp_path / "foreign.sarif"
+    foreign.write_text(json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "other"}}, "results": [
+        {"ruleId": "X1", "message": {"text": "saw DB_PASSWORD=hunter2-sarif-merge in the file"},
+         "properties": {"evidence": "https://bob:hunter2-sarif-merge@example.com/x"}}]}]}))
+    out = tmp_path / "merged.sarif"
+    main(["sarif-merge", str(tmp_path / "report.sarif"), str(foreign), "-o", str(out)])
+    got["sarif-merge"] = out.read_text()
+    main(["rules"])
     return got
 
 
@@ -349,6 +364,20 @@ def test_secrets_never_appear_in_any_output(secret_tree: Path, tmp_path: Path, c
     # the secrets did reach the reports, masked: the inventory lists the image with its password
     assert "alice:hun**********@registry.example.com/fn:1" in reports["list-workloads"]
     assert json.loads(reports["json"])["findings"], "the tree has findings whose text could carry secrets"
+    assert "https://bob:hunte**********@example.com/tool-linux-amd64.tar.gz" in reports["dockerfile-tty"]
+    assert "GITHUB_TOKEN=ghp_la**********" in reports["stdout+stderr"]  # fix-command's --label
+    assert "bob:hunt**********@example.com" in reports["sarif-merge"] and "saw DB_PASSWORD=hunt**********" in reports["sarif-merge"]
+    assert "ghp_hc**********" in reports["text"]  # the HCL parse errors quote the token, masked
+
+
+def test_checkov_failure_reasons_are_masked() -> None:
+    from types import SimpleNamespace
+
+    from archmatch.integrations.checkov_adapter import failure_name
+
+    hits = [SimpleNamespace(message="image bob:hunter2hunter2@registry.example.com/api:1 with DB_PASSWORD=hunter2hunter2 ##[error]x")]
+    name = failure_name("Title", hits)  # type: ignore[arg-type]
+    assert name == "Title: image bob:hun**********@registry.example.com/api:1 with DB_PASSWORD=hun********** ##\\[error]x"
 
 
 # --- SARIF URIs -------------------------------------------------------------------------------

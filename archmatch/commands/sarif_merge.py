@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from archmatch.integrations.sarif_merge import SarifMergeError, merge_files
+from archmatch.safetext import json_inert
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     except SarifMergeError as exc:
         print(f"archmatch: {exc}", file=sys.stderr)
         return 2
-    text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+    text = json_inert(json.dumps(merged, indent=2, ensure_ascii=False)) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

@@ -45,6 +45,7 @@ from archmatch.integrations.checkov_scope import (
 )
 from archmatch.model import Finding, RepoFacts
 from archmatch.rules import Rule, RuleMeta, all_rules
+from archmatch.safetext import one_line
 
 log = logging.getLogger("archmatch.checkov")
 
@@ -308,9 +309,7 @@ def check_name(meta: RuleMeta) -> str:
 
 def failure_name(title: str, hits: list[Finding]) -> str:
     """The check name of a failed result: its title, then each finding's masked message."""
-    from archmatch.report.common import mask_secrets
-
-    reasons = " | ".join(mask_secrets(" ".join(f.message.split())) for f in hits)
+    reasons = " | ".join(one_line(" ".join(f.message.split())) for f in hits)
     return f"{title}: {reasons}" if reasons else title
 
 

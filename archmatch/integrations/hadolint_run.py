@@ -14,6 +14,7 @@ from typing import Any
 
 from archmatch.engine import ScanResult
 from archmatch.integrations.sarif_merge import merge_logs
+from archmatch.safetext import json_inert, uri_reference
 
 TIMEOUT_SECONDS = 120
 
@@ -44,7 +45,7 @@ def hadolint_log(result: ScanResult, exe: str) -> dict[str, Any] | None:
             for loc in res.get("locations", []):
                 art = loc.get("physicalLocation", {}).get("artifactLocation", {})
                 if art.get("uri") in files:
-                    art["uri"] = files[art["uri"]]
+                    art["uri"] = uri_reference(files[art["uri"]])
     return log
 
 
@@ -65,4 +66,4 @@ def with_hadolint(output: str, fmt: str, result: ScanResult) -> str:
     if extra is None:
         return output
     merged = merge_logs([json.loads(output), extra])
-    return json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+    return json_inert(json.dumps(merged, indent=2, ensure_ascii=False)) + "\n"

@@ -1,7 +1,9 @@
 """Merge SARIF logs into one log with one run per tool, as GitHub code scanning wants them.
 
 Every run keeps its own `automationDetails.id` (GitHub rejects two runs of one tool and category
-in a file); a run without one gets `<tool name>/`, and a clash gets a numeric suffix.
+in a file); a run without one gets `<tool name>/`, and a clash gets a numeric suffix. The
+results and invocations of every run are cleaned and masked (URIs cleaned only) like archmatch's
+own output: another tool's messages may quote the scanned files.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from archmatch.safetext import masked_tree
+
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 GITHUB_MAX_RUNS = 20
+_URI_KEYS = frozenset({"uri", "uriBaseId"})
 
 
 class SarifMergeError(Exception):
@@ -41,6 +46,9 @@ def merge_logs(logs: list[dict[str, Any]]) -> dict[str, Any]:
                 n += 1
             seen.add(run_id)
             run["automationDetails"] = {**run.get("automationDetails", {}), "id": run_id}
+            for key in ("results", "invocations"):
+                if key in run:
+                    run[key] = masked_tree(run[key], _URI_KEYS)
             runs.append(run)
     if len(runs) > GITHUB_MAX_RUNS:
         raise SarifMergeError(f"{len(runs)} runs: GitHub code scanning accepts at most {GITHUB_MAX_RUNS} per file")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 # ${var}, ${{ expr }}, $VAR, $(VAR), <placeholder>: anything we could not resolve.
 _PLACEHOLDER = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|<[^>]*>")
+# An OCI digest (`sha256:<hex>`); a wildcard stands for an unresolved one.
+_DIGEST = re.compile(r"^(?:\*|[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Za-z0-9=_*-]+)$")
 _ECR_HOST = re.compile(r"^(?:\*|\d{12})\.dkr\.ecr(?:-fips)?\.(?:\*|[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
 
 
@@ -37,7 +39,11 @@ def parse_ref(ref: str) -> RefParts | None:
         return None
     digest = ""
     if "@" in text:
-        text, digest = text.split("@", 1)
+        before, after = text.split("@", 1)
+        if "/" not in before and not _DIGEST.match(after):
+            text = after  # `user:password@registry/...`: credentials, not an image name
+        else:
+            text, digest = before, after
     registry = ""
     if text.startswith("/"):  # `${REGISTRY}/api` with the registry variable left empty: set elsewhere
         text, registry = text.lstrip("/"), "*"

@@ -8,6 +8,11 @@
 * junit: one <testsuite> per rule, one failing <testcase> per finding (classname = rule id,
   name = file:line); a rule without findings gets one passing testcase, so every rule that ran is
   visible. Input diagnostics of level error become <error> testcases in a last suite.
+
+Values from the scanned files are masked and made inert for each format: the github format
+escapes them as the Actions toolkit does (`%25`, `%0D`, `%0A`, and `%3A`/`%2C` in properties);
+markdown cells and Mermaid labels are single lines with markdown punctuation and Mermaid's
+`#quot;`-style codes escaped; JUnit attributes and text hold no character XML 1.0 forbids.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from collections.abc import Callable
 
 from archmatch.engine import ScanResult
 from archmatch.link.effective import image_arch
-from archmatch.model import Finding, Link, RepoFacts
-from archmatch.report.common import mask_secrets
+from archmatch.model import Finding, Link, Location, RepoFacts
+from archmatch.report.common import shown_location
 from archmatch.rules import SEVERITY_ORDER, all_rules, metadata
+from archmatch.safetext import clean, escape_controls, guard_lines, mask_secrets, one_line
 
 # --- github ----------------------------------------------------------------------------------
 
@@ -29,10 +35,13 @@ _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice", "styl
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow-command message: `%`, CR and LF percent-encoded (other controls made visible)."""
+    text = clean(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape_controls(text)
 
 
 def escape_property(text: str) -> str:
+    """A workflow-command property value: as a message, plus `:` and `,`."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
@@ -62,8 +71,21 @@ MAX_TABLE_ROWS = 200  # a PR comment holds at most 65,536 characters
 _ICON = {"error": "🔴", "warning": "🟠", "info": "🔵", "style": "⚪"}
 
 
+# Markdown punctuation that could open a link, an image, HTML, an entity or a code span, end a
+# table cell or hide text: backslash-escaped in every value from the scanned files.
+_MARKDOWN_PUNCTUATION = re.compile(r"[\\`*\[\]<>|&]")
+
+
 def _cell(text: str) -> str:
-    return mask_secrets(text).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    """One table cell / list item: no raw line break (`<br>` between lines), markdown inert."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "<br>".join(_MARKDOWN_PUNCTUATION.sub(lambda m: "\\" + m.group(0), one_line(line)) for line in lines)
+
+
+def _code_cell(text: str) -> str:
+    """A location as a code span (a backtick in it would end the span: then escaped text)."""
+    shown = one_line(text)
+    return f"`{shown.replace('|', chr(92) + '|')}`" if "`" not in shown else _cell(text)
 
 
 def _summary(findings: list[Finding]) -> str:
@@ -78,14 +100,23 @@ def _table(findings: list[Finding]) -> list[str]:
     for f in findings[:MAX_TABLE_ROWS]:
         meta = metas.get(f.rule_id)
         rule = f"[{f.rule_id}]({meta.help_uri})" if meta else f.rule_id
-        lines.append(f"| {_ICON.get(f.severity, '')} {f.severity} | {rule} | `{_cell(str(f.location))}` | {_cell(f.message)} |")
+        lines.append(f"| {_ICON.get(f.severity, '')} {f.severity} | {rule} | {_code_cell(shown_location(f.location))} | {_cell(f.message)} |")
     if len(findings) > MAX_TABLE_ROWS:
         lines.append(f"\n…and {len(findings) - MAX_TABLE_ROWS} more (see the SARIF report).")
     return lines
 
 
+# Mermaid entity codes (`#35;` is `#`): every character that could end the quoted label, open a
+# markdown string or hold HTML is written as its code.
+_MERMAID_CODES = {"#": "#35;", '"': "#quot;", "`": "#96;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}
+
+
+def _mermaid_text(text: str) -> str:
+    return "".join(_MERMAID_CODES.get(ch, ch) for ch in one_line(text))
+
+
 def _mermaid_label(*lines: str) -> str:
-    return '"' + "<br/>".join(mask_secrets(x).replace('"', "#quot;") for x in lines if x) + '"'
+    return '"' + "<br/>".join(_mermaid_text(x) for x in lines if x) + '"'
 
 
 def link_status(link: Link, findings: list[Finding]) -> str:
@@ -122,8 +153,8 @@ def mermaid_graph(result: ScanResult) -> list[str]:
     for facts, prefix in zip(result.facts, result.prefixes, strict=False):
         for link in facts.links:
             b, w = link.build, link.workload
-            bid = node("b", prefix + b.id, _mermaid_label(b.name, prefix + str(b.location)))
-            wid = node("w", prefix + w.id, _mermaid_label(w.name, prefix + str(w.location)))
+            bid = node("b", prefix + b.id, _mermaid_label(b.name, shown_location(Location(prefix + b.location.path, b.location.line))))
+            wid = node("w", prefix + w.id, _mermaid_label(w.name, shown_location(Location(prefix + w.location.path, w.location.line))))
             status = link_status(link, result.findings)
             label = _mermaid_label(f"builds {b.platforms.describe()}", _content_line(link, facts), f"runs {w.arch.describe()}",
                                    f"{link.confidence} confidence" if link.confidence != "high" else "")
@@ -146,20 +177,39 @@ def render_markdown(result: ScanResult) -> str:
     problems = [d for d in result.diagnostics if d.level in ("error", "warning")]
     if problems:
         out += ["", f"<details><summary>{len(problems)} input problem(s)</summary>", ""]
-        out += [f"- `{_cell(str(d.location))}`: {_cell(d.message.splitlines()[0] if d.message else d.code)}" for d in problems]
+        out += [f"- {_code_cell(shown_location(d.location))}: {_cell(d.message.splitlines()[0] if d.message else d.code)}" for d in problems]
         out += ["", "</details>"]
     out.append(f"\n<sub>{result.files_scanned} files scanned, {result.suppressed} findings suppressed.</sub>")
-    return "\n".join(out) + "\n"
+    return guard_lines("\n".join(out) + "\n")
 
 
 # --- junit -----------------------------------------------------------------------------------
 
+# Characters XML 1.0 cannot hold (besides lone surrogates, which `clean` replaces).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+def xml_value(text: str) -> str:
+    """Cleaned, masked text without the characters XML 1.0 forbids (written as visible escapes)."""
+    return _NOT_XML.sub(lambda m: escape_controls(m.group(0)) if m.group(0) < " " else "\ufffd", mask_secrets(clean(text)))
+
+
 def _xml_text(text: str) -> str:
-    """Masked text without the control characters XML 1.0 cannot hold."""
-    return _NOT_XML.sub("\ufffd", mask_secrets(text))
+    return xml_value(text)
+
+
+def _sanitise(tree: ET.Element) -> None:
+    """Every attribute and text of the tree made valid XML 1.0 and masked."""
+    for element in tree.iter():
+        for key, value in element.attrib.items():
+            element.set(key, xml_value(value))
+        if element.text:
+            element.text = xml_value(element.text)
+
+
+def xml_inert(document: str) -> str:
+    """Serialised XML that cannot start or hold a GitHub workflow command (same document)."""
+    return guard_lines(document.replace("##[", "##&#91;"), "&#58;")
 
 
 def render_junit(result: ScanResult) -> str:
@@ -193,8 +243,9 @@ def render_junit(result: ScanResult) -> str:
     suites.set("tests", str(total))
     suites.set("failures", str(failures))
     suites.set("errors", str(errors))
+    _sanitise(suites)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return xml_inert('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n")
 
 
 RENDERERS: dict[str, Callable[[ScanResult], str]] = {

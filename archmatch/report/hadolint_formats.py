@@ -9,7 +9,10 @@ Each renderer mirrors what the real ``hadolint -f <fmt>`` binary writes (checked
   elements self-closed, ``"`` escaped only in attributes and ``>`` only in text.
 
 Hadolint writes its own name in a few places. There we write ``tool_name`` (and
-``tool_version``) instead. Everything else stays as Hadolint has it.
+``tool_version``) instead. Everything else stays as Hadolint has it, except for values no
+well-formed input produces: file names and messages are cleaned and masked
+(``archmatch.safetext``); tty and gnu lines hold no control character; XML holds no character
+XML 1.0 forbids; SARIF URIs are percent-encoded; and no output can carry a GitHub workflow command.
 """
 
 from __future__ import annotations
@@ -17,8 +20,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from archmatch.safetext import (
+    clean,
+    defang,
+    escape_controls,
+    guard_lines,
+    json_inert,
+    mask_secrets,
+    uri_reference,
+)
 
 
 @dataclass(frozen=True)
@@ -54,12 +67,33 @@ def _aeson(value: Any) -> str:
     return re.sub(r"\\(.)", lambda m: {"b": "\\u0008", "f": "\\u000c"}.get(m[1], m[0]), text)
 
 
+# Characters XML 1.0 cannot hold: written as visible escapes (`\x01`).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Line breaks in an attribute would be normalised to spaces by any XML reader (Hadolint writes
+# tabs raw, and so do we).
+_ATTR_BREAKS = {"\n": "&#10;", "\r": "&#13;"}
+
+
+def _xml_valid(value: str) -> str:
+    return _NOT_XML.sub(lambda m: escape_controls(m.group(0)), value)
+
+
 def _xml_attr(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    value = _xml_valid(value).replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    return re.sub("[\n\r]", lambda m: _ATTR_BREAKS[m.group(0)], value)
 
 
 def _xml_text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _xml_valid(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _xml_inert(document: str) -> str:
+    """The same XML document, unable to start or hold a GitHub workflow command."""
+    return guard_lines(document.replace("##[", "##&#91;"), "&#58;")
+
+
+def _one_line(value: str) -> str:
+    return defang(escape_controls(value, keep="\t"))  # Hadolint writes tabs as they are
 
 
 def _xml(tag: str, attrs: dict[str, str], inner: str = "") -> str:
@@ -77,11 +111,11 @@ def _tty(records: list[LintRecord], color: bool) -> str:
     def level(r: LintRecord) -> str:
         return f"{_TTY_COLOUR[r.level]}{r.level}\x1b[0m" if color else r.level
 
-    return "".join(f"{r.file}:{r.line} {r.code} {level(r)}: {r.message}\n" for r in records)
+    return "".join(f"{_one_line(r.file)}:{r.line} {r.code} {level(r)}: {_one_line(r.message)}\n" for r in records)
 
 
 def _gnu(records: list[LintRecord], tool_name: str) -> str:
-    return "".join(f"{tool_name}:{r.file}:{r.line}: {r.code} {r.level}: {r.message}\n" for r in records)
+    return "".join(f"{tool_name}:{_one_line(r.file)}:{r.line}: {r.code} {r.level}: {_one_line(r.message)}\n" for r in records)
 
 
 def _json(records: list[LintRecord]) -> str:
@@ -198,7 +232,7 @@ def _sarif(records: list[LintRecord], tool_name: str, tool_version: str, rules: 
             "level": _SARIF_LEVEL[r.level],
             "message": {"text": r.message},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": r.file},
+                "artifactLocation": {"uri": uri_reference(r.file)},
                 "region": {
                     "startLine": r.line, "endLine": r.line, "startColumn": r.column, "endColumn": r.column,
                     # Hadolint: "dockerfile" for DL rules, "sh" for everything else (ShellCheck).
@@ -243,6 +277,18 @@ def render(
     # level and message only break ties, so that the input order never shows through.
     records = sorted(records, key=lambda r: (r.file, r.line, r.column, r.code, r.level, r.message))
     all_files = sorted(set(files) | {r.file for r in records})
+    records = [replace(r, file=clean(r.file), message=mask_secrets(clean(r.message))) for r in records]
+    output = _render(records, fmt, all_files=[clean(f) for f in all_files], color=color, tool_name=tool_name,
+                     tool_version=tool_version, rules=rules)
+    if fmt in ("tty", "gnu"):
+        return guard_lines(output)
+    if fmt in ("checkstyle", "junit"):
+        return _xml_inert(output)
+    return json_inert(output)
+
+
+def _render(records: list[LintRecord], fmt: str, *, all_files: list[str], color: bool, tool_name: str,
+            tool_version: str, rules: list[dict] | None) -> str:
     if fmt == "tty":
         return _tty(records, color)
     if fmt == "gnu":

@@ -1,4 +1,7 @@
-"""Machine-readable JSON: findings, diagnostics and the workload/build/link inventory."""
+"""Machine-readable JSON: findings, diagnostics and the workload/build/link inventory.
+
+Every string is cleaned and masked (paths cleaned only) by `archmatch.safetext.masked_tree`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from typing import Any
 from archmatch import __version__
 from archmatch.engine import ScanResult
 from archmatch.model import Location
-from archmatch.report.common import fingerprints, mask_secrets
+from archmatch.report.common import fingerprints
+from archmatch.safetext import json_inert, masked_tree
 
 
 def _loc(loc: Location) -> dict[str, Any]:
@@ -17,25 +21,25 @@ def _loc(loc: Location) -> dict[str, Any]:
 
 def as_dict(result: ScanResult) -> dict[str, Any]:
     prints = fingerprints(result.findings)
-    return {
+    raw = {
         "tool": "archmatch",
         "version": __version__,
         "findings": [
             {
                 "rule": f.rule_id,
                 "severity": f.severity,
-                "message": mask_secrets(f.message),
+                "message": f.message,
                 "location": _loc(f.location),
-                "entity": mask_secrets(f.entity),
-                "related": [{"location": _loc(r.location), "message": mask_secrets(r.message)} for r in f.related],
-                "fixes": [{"description": mask_secrets(x.description), "diff": mask_secrets(x.diff)} for x in f.fixes],
+                "entity": f.entity,
+                "related": [{"location": _loc(r.location), "message": r.message} for r in f.related],
+                "fixes": [{"description": x.description, "diff": x.diff} for x in f.fixes],
                 "properties": f.properties,
                 "fingerprint": fp,
             }
             for f, fp in zip(result.findings, prints, strict=True)
         ],
         "diagnostics": [
-            {"location": _loc(d.location), "level": d.level, "code": d.code, "message": mask_secrets(d.message)}
+            {"location": _loc(d.location), "level": d.level, "code": d.code, "message": d.message}
             for d in result.diagnostics
         ],
         "summary": {
@@ -44,7 +48,8 @@ def as_dict(result: ScanResult) -> dict[str, Any]:
             "suppressed": result.suppressed,
         },
     }
+    return masked_tree(raw, keep=frozenset({"path"}))  # type: ignore[return-value]
 
 
 def render(result: ScanResult) -> str:
-    return json.dumps(as_dict(result), indent=2, ensure_ascii=False, default=str) + "\n"
+    return json_inert(json.dumps(as_dict(result), indent=2, ensure_ascii=False, default=str)) + "\n"

@@ -2,7 +2,9 @@
 
 Notes that shaped this (see docs/integrations.md): GitHub computes `primaryLocationLineHash`
 itself, so our fingerprint lives under `archmatch/v1`; URIs stay relative to the directory the
-scan ran from, even though `uriBaseId` is also set.
+scan ran from, even though `uriBaseId` is also set, and are percent-encoded relative references
+(a folder named `file:` or `a b#frag?q` stays a path). Results and notifications are cleaned and
+masked as a whole by `archmatch.safetext.masked_tree`.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from typing import Any
 from archmatch import __version__
 from archmatch.engine import ScanResult
 from archmatch.model import Diagnostic, Finding, Fix, Location
-from archmatch.report.common import SECURITY_SEVERITY, SEVERITY_TO_SARIF, fingerprints, mask_secrets
+from archmatch.report.common import SECURITY_SEVERITY, SEVERITY_TO_SARIF, fingerprints
 from archmatch.report.docs import rule_markdown
 from archmatch.rules import RuleMeta, all_rules
+from archmatch.safetext import json_inert, masked_tree, uri_reference
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFO_URI = "https://github.com/archmatch/archmatch"
 SRCROOT = "%SRCROOT%"
+_URI_KEYS = frozenset({"uri", "uriBaseId"})
 
 
 def _pascal(name: str) -> str:
@@ -59,7 +63,7 @@ def _region(loc: Location) -> dict[str, Any] | None:
 
 
 def _physical(loc: Location) -> dict[str, Any]:
-    phys: dict[str, Any] = {"artifactLocation": {"uri": loc.path, "uriBaseId": SRCROOT}}
+    phys: dict[str, Any] = {"artifactLocation": {"uri": uri_reference(loc.path), "uriBaseId": SRCROOT}}
     region = _region(loc)
     if region:
         phys["region"] = region
@@ -83,13 +87,13 @@ def _fix(fix: Fix) -> dict[str, Any] | None:
             deleted["startColumn"] = 1
             deleted["endColumn"] = 1
             deleted["endLine"] = loc.line
-        by_path.setdefault(loc.path, []).append({"deletedRegion": deleted, "insertedContent": {"text": mask_secrets(edit.text)}})
+        by_path.setdefault(loc.path, []).append({"deletedRegion": deleted, "insertedContent": {"text": edit.text}})
     if not by_path:
         return None
     return {
-        "description": {"text": mask_secrets(fix.description)},
+        "description": {"text": fix.description},
         "artifactChanges": [
-            {"artifactLocation": {"uri": path, "uriBaseId": SRCROOT}, "replacements": reps}
+            {"artifactLocation": {"uri": uri_reference(path), "uriBaseId": SRCROOT}, "replacements": reps}
             for path, reps in sorted(by_path.items())
         ],
     }
@@ -100,13 +104,13 @@ def _result(f: Finding, rule_index: dict[str, int], fingerprint: str) -> dict[st
         "ruleId": f.rule_id,
         "ruleIndex": rule_index[f.rule_id],
         "level": SEVERITY_TO_SARIF.get(f.severity, "warning"),
-        "message": {"text": mask_secrets(f.message)},
+        "message": {"text": f.message},
         "locations": [{"physicalLocation": _physical(f.location)}],
         "partialFingerprints": {"archmatch/v1": fingerprint},
     }
     if f.related:
         result["relatedLocations"] = [
-            {"id": i, "physicalLocation": _physical(r.location), "message": {"text": mask_secrets(r.message)}}
+            {"id": i, "physicalLocation": _physical(r.location), "message": {"text": r.message}}
             for i, r in enumerate(f.related, start=1)
         ]
     fixes = [fx for fx in (_fix(x) for x in f.fixes) if fx]
@@ -114,9 +118,9 @@ def _result(f: Finding, rule_index: dict[str, int], fingerprint: str) -> dict[st
         result["fixes"] = fixes
     props = {k: v for k, v in sorted(f.properties.items())}
     props["severity"] = f.severity
-    props["entity"] = mask_secrets(f.entity)
+    props["entity"] = f.entity
     if f.fixes:
-        props["fixSummary"] = mask_secrets(f.fixes[0].description)
+        props["fixSummary"] = f.fixes[0].description
     result["properties"] = props
     return result
 
@@ -124,7 +128,7 @@ def _result(f: Finding, rule_index: dict[str, int], fingerprint: str) -> dict[st
 def _notification(d: Diagnostic) -> dict[str, Any]:
     note: dict[str, Any] = {
         "level": d.level if d.level in ("error", "warning", "note") else "warning",
-        "message": {"text": mask_secrets(d.message.splitlines()[0] if d.code != "internal" else d.message)},
+        "message": {"text": d.message.splitlines()[0] if d.code != "internal" else d.message},
         "descriptor": {"id": f"archmatch/{d.code}"},
     }
     if d.location.path and d.location.path != ".":
@@ -152,14 +156,14 @@ def sarif_log(result: ScanResult, overrides: dict[str, str] | None = None) -> di
         "invocations": [
             {
                 "executionSuccessful": not any(d.code == "internal" for d in result.diagnostics),
-                "toolExecutionNotifications": [_notification(d) for d in result.diagnostics],
+                "toolExecutionNotifications": masked_tree([_notification(d) for d in result.diagnostics], _URI_KEYS),
             }
         ],
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, rule_index, fp) for f, fp in zip(result.findings, prints, strict=True)],
+        "results": masked_tree([_result(f, rule_index, fp) for f, fp in zip(result.findings, prints, strict=True)], _URI_KEYS),
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
 def render(result: ScanResult, overrides: dict[str, str] | None = None) -> str:
-    return json.dumps(sarif_log(result, overrides), indent=2, ensure_ascii=False) + "\n"
+    return json_inert(json.dumps(sarif_log(result, overrides), indent=2, ensure_ascii=False)) + "\n"

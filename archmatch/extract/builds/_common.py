@@ -157,7 +157,7 @@ def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> Im
     platforms, platform_loc = requested_platforms(cmd.platforms, platform_loc, default, site.host, "--platform")
     context = join(site.cwd, cmd.context)
     dockerfile = join(site.cwd, cmd.file) if cmd.file is not None else default_dockerfile(repo, context)
-    command = dockercli.one_line(dockercli.mask_secrets(text[cmd.start : cmd.end]))
+    command = dockercli.one_line(dockercli.hide_build_values(text[cmd.start : cmd.end]))
     label = image_label(cmd.tags)
     verb = "docker buildx build" if cmd.is_buildx else "docker build"
     return ImageBuild(

@@ -6,7 +6,9 @@ import re
 
 from hcl2.parser import LARK_GRAMMAR
 from lark import Lark, Tree
-from lark.exceptions import LarkError, UnexpectedInput
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from archmatch.safetext import offending
 
 _PREFIX = "__x = "
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
@@ -150,7 +152,7 @@ def parse_document(text: str) -> Tree:
         return _raise(f"HCL syntax error: {_summary(exc)}", line)
     except (LarkError, RecursionError) as exc:
         m = _LINE_IN_MESSAGE.search(str(exc))
-        return _raise(f"HCL parse error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", int(m.group(1)) if m else 0)
+        return _raise(f"HCL parse error: {syntax_error_summary(exc)}", int(m.group(1)) if m else 0)
 
 
 def _raise(message: str, line: int) -> Tree:
@@ -158,8 +160,19 @@ def _raise(message: str, line: int) -> Tree:
 
 
 def _summary(exc: UnexpectedInput) -> str:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return first.split(" at line ")[0].rstrip(".,")
+    return syntax_error_summary(exc)
+
+
+def syntax_error_summary(exc: Exception) -> str:
+    """What the parser choked on, quoting at most the offending token (masked and shortened):
+    Lark's own message quotes the token in full, and a token can be a whole secret string."""
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        return f"unexpected {exc.token.type} {offending(str(exc.token))}"
+    if isinstance(exc, UnexpectedCharacters):
+        return f"unexpected character {offending(exc.char)}"
+    if isinstance(exc, UnexpectedEOF | UnexpectedToken):
+        return "unexpected end of file"
+    return type(exc).__name__
 
 
 def parse_expression_text(text: str) -> tuple[Tree, str] | None:
