@@ -123,6 +123,9 @@ SURROGATE_FILES = {
 def surrogates(tmp_path: Path) -> Path:
     tree = tmp_path / "repo"
     shutil.copytree(SAM, tree / "sam")
+    shutil.copytree(SAM, tree / "sam-surrogate")  # a finding whose message names "Thumb\ud800Fn"
+    template = tree / "sam-surrogate/template.yaml"
+    template.write_text(template.read_text().replace("  ThumbnailFunction:", '  "Thumb\\ud800Fn":'))
     for rel, text in SURROGATE_FILES.items():
         (tree / rel).parent.mkdir(parents=True, exist_ok=True)
         (tree / rel).write_text(text)
