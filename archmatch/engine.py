@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archmatch import rules as rule_registry
+from archmatch import templating
 from archmatch.config import Config
 from archmatch.extract import extractors
 from archmatch.link import link
@@ -86,6 +87,7 @@ def analyze(
             facts.diagnostics.append(
                 Diagnostic(Location("."), f"internal error in extractor {name}: {exc!r}\n{traceback.format_exc(limit=3)}", "error", "internal")
             )
+    facts.diagnostics.extend(templating.summary(repo.templated))
     try:
         link(facts, config)
     except Exception as exc:

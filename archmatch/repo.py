@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archmatch import templating
 from archmatch.model import Diagnostic, Location
 
 DEFAULT_SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", ".external_modules", ".hg", ".svn", "__pycache__", ".venv"})
@@ -109,6 +110,7 @@ class RepoView:
         self._text: dict[str, str | None] = {}
         self._parsed: dict[tuple[str, str], Any] = {}
         self.file_set = frozenset(files)
+        self.templated: dict[str, str] = {}  # path -> template language, skipped (see templating)
 
     def diag(self, path: str, message: str, line: int = 0, level: str = "warning", code: str = "parse") -> None:
         self.diagnostics.append(Diagnostic(Location(path, line), message, level, code))
@@ -146,12 +148,21 @@ class RepoView:
             return None
 
     def read_text(self, rel: str) -> str | None:
-        """UTF-8 text of a file (BOM stripped, CRLF folded), or None with a diagnostic."""
+        """UTF-8 text of a file (BOM stripped, CRLF folded), or None with a diagnostic. A template
+        that must be rendered first (Jinja/cookiecutter, Helm) is None too, and is counted in the
+        scan root's one summary note instead (`templating`)."""
         if rel in self._text:
             return self._text[rel]
         text = self._read(rel)
+        kind = templating.kind_of(rel, text) if text is not None else None
+        if kind is not None:
+            self.skip_templated(rel, kind)
+            text = None
         self._text[rel] = text
         return text
+
+    def skip_templated(self, rel: str, kind: str) -> None:
+        self.templated.setdefault(rel, kind)
 
     def _read(self, rel: str) -> str | None:
         path = self.root / rel

@@ -19,7 +19,7 @@ from archmatch import __version__
 from archmatch.config import Config
 from archmatch.engine import analyze
 from archmatch.hadolint_config import LEVELS, THRESHOLDS, HadolintConfig, HadolintConfigError, load
-from archmatch.model import Diagnostic, Finding
+from archmatch.model import Diagnostic, Finding, Location
 from archmatch.report.hadolint_formats import FORMATS, LintRecord, render
 from archmatch.rules import Rule, all_rules
 from archmatch.suppress import is_suppressed, parse_pragmas
@@ -59,6 +59,9 @@ class FileResult:
 def _analyse_dir(root: Path, name: str, rules: list[Rule], use_pragmas: bool) -> FileResult | None:
     """Findings of the rules on one Dockerfile, or None if archmatch does not see it as one."""
     facts, repo = analyze(root, Config(), [name])
+    if name in repo.templated:  # like Hadolint, which cannot parse it either: a parse error (DL1000)
+        message = f"a {repo.templated[name]} template: render it first, archmatch does not read its branches"
+        return FileResult([], [Diagnostic(Location(name, 1), message, "error", "parse")])
     if name not in facts.dockerfiles:
         return None
     pragmas = parse_pragmas(repo.read_text(name) or "") if use_pragmas else None

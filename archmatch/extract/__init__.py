@@ -13,6 +13,7 @@ import pkgutil
 from collections.abc import Callable
 from typing import Any
 
+from archmatch import templating
 from archmatch.extract import yamlsafe
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
@@ -50,6 +51,9 @@ def yaml_docs(repo: RepoView, rel: str, level: str = "warning") -> list[Any] | N
         try:
             return yamlsafe.load_all(text)
         except yamlsafe.YamlError as exc:
+            if not exc.limit and templating.looks_templated(text):
+                repo.skip_templated(path, templating.OTHER)  # counted in one note, not one per file
+                return None
             repo.diag(path, str(exc), line=exc.line, level=level)
             return None
 
@@ -72,6 +76,9 @@ def json_doc(repo: RepoView, rel: str) -> Any | None:
         try:
             doc = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as exc:
+            if templating.looks_templated(text):
+                repo.skip_templated(path, templating.OTHER)
+                return None
             line = getattr(exc, "lineno", 0)
             repo.diag(path, f"JSON syntax error: {getattr(exc, 'msg', exc)}", line=line)
             return None
