@@ -105,7 +105,8 @@ def test_parameters_mappings_conditions_sub_and_join_resolve(tmp_path: Path) -> 
 
     by_param = workload(facts, "FromParameter")
     assert (by_param.arch.archs, by_param.arch.how) == ({"arm64"}, How.EXPLICIT)
-    assert str(by_param.arch_location) == "infra/stack.yaml:28"
+    # located at the parameter's Default, where the value is written; the property line is related
+    assert (str(by_param.arch_location), str(by_param.arch_via)) == ("infra/stack.yaml:5", "infra/stack.yaml:28")
     image = by_param.images[0]
     # RepositoryName is written, so the URI keeps its shape; the parameter without default stays ${Tag}
     assert image.ref == "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/shop/api:${Tag}"
@@ -120,7 +121,9 @@ def test_parameters_mappings_conditions_sub_and_join_resolve(tmp_path: Path) -> 
     assert undecidable.images[0].ref == "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:prod-${AWS::Region}"
 
     task = workload(facts, "Task")
-    assert (task.arch.archs, task.arch.how, task.arch_location.line) == ({"arm64"}, How.EXPLICIT, 59)  # type: ignore[union-attr]
+    assert (task.arch.archs, task.arch.how) == ({"arm64"}, How.EXPLICIT)
+    # `!FindInMap [StageConfig, !Ref Stage, CpuArch]`: the mapping value for the default stage
+    assert (task.arch_location.line, task.arch_via.line) == (13, 59)  # type: ignore[union-attr]
     # an unknown tag loads as {"!Custom": ...} and stays unknown
     assert (task.images[0].ref, task.images[0].resolved, task.images[0].location.line) == ("${Custom}", False, 62)
     assert task.arch_syntax == "cfn-ecs" and by_param.arch_syntax == "cfn-lambda"
@@ -412,3 +415,57 @@ def test_malformed_templates_give_diagnostics_and_the_scan_goes_on(tmp_path: Pat
     diags = sorted((d.location.path, d.location.line, d.message.split(":")[0]) for d in facts.diagnostics)
     assert diags == [("bad.json", 3, "JSON syntax error"), ("bad.yaml", 5, "YAML syntax error")]
     assert [w.name for w in facts.workloads] == ["Task"]
+
+
+def test_architecture_located_at_the_parameter_default_or_mapping_value(tmp_path: Path) -> None:
+    """Provenance: `!Ref Param` and `!FindInMap` are located where their literal is written (the
+    parameter's Default, the mapping's value); the property that refers to it is `arch_via`."""
+    from archmatch.model import Location
+
+    facts = run(
+        tmp_path,
+        {
+            "template.yaml": textwrap.dedent(
+                """\
+                AWSTemplateFormatVersion: "2010-09-09"
+                Parameters:
+                  FunctionArch:
+                    Type: String
+                    Default: arm64
+                Mappings:
+                  Env:
+                    prod:
+                      Cpu: ARM64
+                Resources:
+                  Fn:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      PackageType: Image
+                      Architectures:
+                        - !Ref FunctionArch
+                      Code:
+                        ImageUri: registry.example.com/fn:1
+                  Task:
+                    Type: AWS::ECS::TaskDefinition
+                    Properties:
+                      RequiresCompatibilities: [FARGATE]
+                      RuntimePlatform:
+                        CpuArchitecture: !FindInMap [Env, prod, Cpu]
+                      ContainerDefinitions:
+                        - Name: web
+                          Image: registry.example.com/web:1.0
+                  Direct:
+                    Type: AWS::Lambda::Function
+                    Properties:
+                      PackageType: Image
+                      Architectures: [x86_64]
+                      Code:
+                        ImageUri: registry.example.com/fn:1
+                """
+            )
+        },
+    )
+    fn, task, direct = workload(facts, "Fn"), workload(facts, "Task"), workload(facts, "Direct")
+    assert (fn.arch_location, fn.arch_via) == (Location("template.yaml", 5), Location("template.yaml", 16))
+    assert (task.arch_location, task.arch_via) == (Location("template.yaml", 9), Location("template.yaml", 24))
+    assert (direct.arch_location, direct.arch_via) == (Location("template.yaml", 32), None)

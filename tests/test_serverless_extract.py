@@ -69,7 +69,9 @@ def test_architecture_precedence_and_image_builds(tmp_path: Path) -> None:
 
     api = workload(facts, "api")  # provider.architecture via ${self:custom.arch}
     assert (api.kind, api.service, api.arch_syntax) == ("serverless:function", "lambda", "serverless")
-    assert (api.arch.archs, api.arch.how, str(api.arch_location)) == ({"arm64"}, How.EXPLICIT, "svc/serverless.yml:9")
+    assert (api.arch.archs, api.arch.how) == ({"arm64"}, How.EXPLICIT)
+    # located where `custom.arch` is written; provider.architecture refers to it
+    assert (str(api.arch_location), str(api.arch_via)) == ("svc/serverless.yml:3", "svc/serverless.yml:9")
     assert (api.images[0].ref, api.images[0].link_keys, api.images[0].location.line) == ("${sls:image:api}", frozenset({"sls:image:svc/serverless.yml:api"}), 22)
 
     worker = workload(facts, "worker")  # the function's architecture overrides the provider's
@@ -126,3 +128,32 @@ def test_malformed_serverless_yml_gives_a_diagnostic(tmp_path: Path) -> None:
     facts = run(tmp_path, {"serverless.yml": "service: s\nfunctions:\n  a:\n    image: x\n   bad: [\n"})
     assert facts.workloads == []
     assert [(d.location.path, d.location.line) for d in facts.diagnostics] == [("serverless.yml", 5)]
+
+
+def test_architecture_located_where_the_self_variable_is_written(tmp_path: Path) -> None:
+    from archmatch.model import Location
+
+    facts = run(
+        tmp_path,
+        {
+            "serverless.yml": (
+                "service: thumbs\n"
+                "custom:\n"
+                "  arch: arm64\n"  # 3
+                "  fnArch: ${self:custom.arch}\n"
+                "provider:\n"
+                "  name: aws\n"
+                "functions:\n"
+                "  resize:\n"
+                "    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/thumbs:1\n"
+                "    architecture: ${self:custom.fnArch}\n"  # 10
+                "  direct:\n"
+                "    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/thumbs:1\n"
+                "    architecture: x86_64\n"  # 13
+            )
+        },
+    )
+    resize, direct = workload(facts, "resize"), workload(facts, "direct")
+    assert resize.arch.archs == {"arm64"}
+    assert (resize.arch_location, resize.arch_via) == (Location("serverless.yml", 3), Location("serverless.yml", 10))
+    assert (direct.arch_location, direct.arch_via) == (Location("serverless.yml", 13), None)

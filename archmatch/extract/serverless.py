@@ -20,6 +20,7 @@ from archmatch.repo import RepoView
 _NAMES = ("serverless.yml", "serverless.yaml")
 _INNERMOST = re.compile(r"\$\{([^${}]*)\}")
 _QUOTED = re.compile(r"^(['\"])(.*)\1$")
+_SELF_WHOLE = re.compile(r"^\$\{self:([\w.-]+)(?:\s*,[^}]*)?\}$")
 MAX_PASSES = 20
 DEFAULT_ARCH = ArchFact.default(AMD64, note="Serverless Framework default architecture x86_64")
 
@@ -94,6 +95,22 @@ class _Service:
             node = node[part]
         return node
 
+    def origin_line(self, raw: Any) -> int:
+        """Line where a whole-value `${self:path}` variable's literal is written (followed through
+        chained variables); 0 when the value is written in place or elsewhere."""
+        line = 0
+        for _ in range(5):
+            m = _SELF_WHOLE.match(raw) if isinstance(raw, str) else None
+            if m is None:
+                break
+            parent_path, _, key = m.group(1).rpartition(".")
+            parent = self._lookup(parent_path) if parent_path else self.doc
+            if not isinstance(parent, LDict) or key not in parent:
+                break
+            raw = parent[key]
+            line = line_of(raw) or parent.line_of(key)
+        return line
+
     def text(self, value: Any) -> str | None:
         resolved = self.resolve(value)
         if isinstance(resolved, _Unknown) or not isinstance(resolved, str | int | float):
@@ -150,19 +167,22 @@ class _Service:
         )
         return None
 
-    def _arch(self, node: LDict, what: str) -> tuple[ArchFact, int] | None:
+    def _arch(self, node: LDict, what: str) -> tuple[ArchFact, int, int] | None:
+        """(architecture, the line where its literal is written, the line that refers to it or 0)."""
         if "architecture" not in node:
             return None
         raw = node["architecture"]
         line = line_of(raw) or node.line_of("architecture")
+        origin = self.origin_line(raw)
+        line, via = (origin, line) if origin and origin != line else (line, 0)
         text = self.text(raw)
         arch = normalize_arch(text) if text else None
         if arch is None:
-            return ArchFact.unknown(f"{what} is {self.resolve(raw)!s}"), line
-        return ArchFact.explicit(arch), line
+            return ArchFact.unknown(f"{what} is {self.resolve(raw)!s}"), line, via
+        return ArchFact.explicit(arch), line, via
 
     def _function(self, name: str, fn: LDict, line: int, provider_arch: Any, named: dict[str, str | None]) -> None:
-        arch, arch_line = self._arch(fn, f"functions.{name}.architecture") or provider_arch or (DEFAULT_ARCH, 0)
+        arch, arch_line, via_line = self._arch(fn, f"functions.{name}.architecture") or provider_arch or (DEFAULT_ARCH, 0, 0)
         image = fn["image"]
         image_line = line_of(image) or fn.line_of("image")
         if isinstance(image, dict):
@@ -188,6 +208,7 @@ class _Service:
                 location=self.loc(line),
                 arch=arch,
                 arch_location=self.loc(arch_line) if arch_line else None,
+                arch_via=self.loc(via_line) if via_line else None,
                 images=[ref],
                 arch_syntax="serverless",
                 details={"package_type": "Image"},

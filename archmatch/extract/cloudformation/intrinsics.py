@@ -205,6 +205,26 @@ class Template:
             return [item.strip() for item in text.split(",")]
         return text
 
+    def origin_line(self, raw: Any) -> int:
+        """Line where the literal behind a raw value is written when it is not written in place: a
+        parameter's `Default` (`!Ref Arch`, `[!Ref Arch]`) or a mapping's value (`!FindInMap`); 0 otherwise."""
+        if isinstance(raw, list) and len(raw) == 1:
+            raw = raw[0]
+        call = intrinsic(raw)
+        if call is None:
+            return 0
+        fn, arg = call
+        if fn == "Ref" and isinstance(arg, str) and arg in self.parameters:
+            return self.parameter_default_line(arg)
+        if fn == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
+            keys = [known_text(self.resolve(a)) for a in arg[:3]]
+            top = self.mappings.get(keys[0]) if keys[0] is not None else None
+            second = top.get(keys[1]) if isinstance(top, dict) and keys[1] is not None else None
+            if isinstance(second, LDict) and keys[2] in second:
+                value = second[keys[2]]
+                return (value.line_of(0) if isinstance(value, LList) and value else 0) or second.line_of(keys[2])
+        return 0
+
     def parameter_default_line(self, name: str) -> int:
         param = self.parameters.get(name)
         return param.line_of("Default") if isinstance(param, LDict) and "Default" in param else 0

@@ -17,7 +17,7 @@ from archmatch.extract.cloudformation.context import (
 )
 from archmatch.extract.cloudformation.intrinsics import known_text
 from archmatch.extract.yamlsafe import LDict, line_of
-from archmatch.model import ImageBuild, ImageRef, Workload
+from archmatch.model import ImageBuild, ImageRef, Location, Workload
 from archmatch.platforms import AMD64, ArchFact, How
 
 LAMBDA_DEFAULT = ArchFact.default(AMD64, note="Lambda runs x86_64 when Architectures is omitted")
@@ -28,7 +28,8 @@ SAM_PLATFORM_NOTE = "sam build derives it from Architectures"
 def lambda_function(ctx: Ctx, res: Resource) -> None:
     """AWS::Lambda::Function and AWS::Serverless::Function (with SAM Globals and build Metadata)."""
     sam = res.type == "AWS::Serverless::Function"
-    arch, arch_line = _lambda_arch(ctx, res, sam)
+    arch, arch_line, arch_raw = _lambda_arch(ctx, res, sam)
+    arch_location, arch_via = _arch_locations(ctx, arch_raw, arch_line)
     package = known_text(res.props.get("PackageType"))
     image_key = "ImageUri" if sam else None
     image_raw = res.raw.get("ImageUri") if sam else sub(res.raw, "Code", "ImageUri")
@@ -53,7 +54,8 @@ def lambda_function(ctx: Ctx, res: Resource) -> None:
             service="lambda",
             location=ctx.loc(res.line),
             arch=arch,
-            arch_location=ctx.loc(arch_line) if arch_line else None,
+            arch_location=arch_location,
+            arch_via=arch_via,
             images=images,
             arch_syntax="sam" if sam else "cfn-lambda",
             details={"package_type": package or "Image"},
@@ -61,21 +63,32 @@ def lambda_function(ctx: Ctx, res: Resource) -> None:
     )
 
 
-def _lambda_arch(ctx: Ctx, res: Resource, sam: bool) -> tuple[ArchFact, int]:
+def _arch_locations(ctx: Ctx, raw: Any, line: int) -> tuple[Location | None, Location | None]:
+    """(where the architecture's literal is written, the line that only refers to it): a parameter's
+    Default or a mapping value is where the user changes it; the property line becomes related."""
+    origin = ctx.tpl.origin_line(raw) if raw is not None else 0
+    if origin and origin != line:
+        return ctx.loc(origin), ctx.loc(line) if line else None
+    return (ctx.loc(line) if line else None), None
+
+
+def _lambda_arch(ctx: Ctx, res: Resource, sam: bool) -> tuple[ArchFact, int, Any]:
     local = "Architectures" in res.raw
     global_raw = sub(ctx.tpl.doc, "Globals", "Function") if sam and ctx.tpl.is_sam else None
     in_globals = isinstance(global_raw, LDict) and "Architectures" in global_raw
     if local and in_globals:
         # SAM concatenates list globals with the function's list; Lambda takes exactly one entry.
         line = value_line(res.raw["Architectures"])
-        return ArchFact.unknown("Globals and the function both set Architectures; SAM concatenates them"), line
+        return ArchFact.unknown("Globals and the function both set Architectures; SAM concatenates them"), line, None
     if in_globals:
         assert isinstance(global_raw, LDict)
         value = ctx.resolve(global_raw["Architectures"])
-        return arch_list_fact(value, "Globals.Function.Architectures"), key_value_line(global_raw, "Architectures")
+        raw = global_raw["Architectures"]
+        return arch_list_fact(value, "Globals.Function.Architectures"), key_value_line(global_raw, "Architectures"), raw
     if not local or "Architectures" not in res.props:  # omitted, or Ref AWS::NoValue
-        return LAMBDA_DEFAULT, 0
-    return arch_list_fact(res.props["Architectures"], "Architectures"), key_value_line(res.raw, "Architectures")
+        return LAMBDA_DEFAULT, 0, None
+    raw = res.raw["Architectures"]
+    return arch_list_fact(res.props["Architectures"], "Architectures"), key_value_line(res.raw, "Architectures"), raw
 
 
 def _sam_build(ctx: Ctx, res: Resource, arch: ArchFact, metadata: Any) -> ImageBuild | None:
@@ -110,6 +123,8 @@ def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
     platform_raw, platform = res.raw.get("RuntimePlatform"), res.props.get("RuntimePlatform")
     arch = arch_text_fact(sub(platform, "CpuArchitecture"), "RuntimePlatform.CpuArchitecture") or ECS_DEFAULT
     arch_line = key_value_line(platform_raw, "CpuArchitecture") if arch is not ECS_DEFAULT else 0
+    cpu_raw = sub(platform_raw, "CpuArchitecture") if arch is not ECS_DEFAULT else None
+    arch_location, arch_via = _arch_locations(ctx, cpu_raw, arch_line)
     os_family = known_text(sub(platform, "OperatingSystemFamily")) or "LINUX"
     images = [
         ctx.image_ref(c.get("Image"), line_of(c))
@@ -129,7 +144,8 @@ def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
             service="ecs",
             location=ctx.loc(res.line),
             arch=arch,
-            arch_location=ctx.loc(arch_line) if arch_line else None,
+            arch_location=arch_location,
+            arch_via=arch_via,
             images=images,
             os_family="windows" if os_family.upper().startswith("WINDOWS") else "linux",
             arch_syntax="cfn-ecs",

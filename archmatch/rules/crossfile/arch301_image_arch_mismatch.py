@@ -62,7 +62,9 @@ def _cause_fix(facts: RepoFacts, cause: DockerfileCause, lambda_target: bool) ->
     )
 
 
-def _workload_alternative(link: Link, img: ImageArch, arch: str, cause: DockerfileCause | None) -> Fix | None:
+def _workload_alternative(
+    facts: RepoFacts, link: Link, img: ImageArch, arch: str, cause: DockerfileCause | None
+) -> Fix | None:
     """Run the workload on the image's architecture instead, unless that leaves a mislabelled build."""
     other = sorted(img.content or img.build.platforms.host_hint or img.build.platforms.archs)
     if len(other) != 1:
@@ -76,7 +78,17 @@ def _workload_alternative(link: Link, img: ImageArch, arch: str, cause: Dockerfi
         and not derived_from_workload
     ):
         return None  # the build would still request another platform than the Dockerfile builds (ARCH303)
-    return workload_fix(link.workload, other[0], current=arch)
+    fix = workload_fix(link.workload, other[0], current=arch)
+    w = link.workload
+    sharing = sorted(
+        o.name
+        for o in facts.workloads
+        if o is not w and o.arch_location is not None and o.arch_location == w.arch_location
+    )
+    if sharing:  # a shared parameter/variable: editing it would move the other workloads too
+        note = f" (the value at {w.arch_location} is shared with {', '.join(sharing)}: give {w.name} its own)"
+        return Fix(fix.description + note, (), fix.diff)
+    return fix
 
 
 def _cause_related(link: Link, img: ImageArch, cause: DockerfileCause) -> list[Related]:
@@ -117,7 +129,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
         else:
             fixes = [build_fix(link.build, arch, lambda_target=lambda_target)]
             related = related_for(link, img)
-        alternative = _workload_alternative(link, img, arch, cause)
+        alternative = _workload_alternative(facts, link, img, arch, cause)
         if alternative is not None:
             fixes.append(alternative)
         yield make(
