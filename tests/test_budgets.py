@@ -110,6 +110,62 @@ def tf_heredoc_blank_lines(root: Path) -> tuple[str, str | None]:
     return "tf/main.tf", "parse"
 
 
+def tf_attribute_references_fan_out(root: Path) -> tuple[str, str | None]:
+    # 2^30 evaluations before resource attributes were memoised (16 levels took > 120 s)
+    blocks = ['resource "aws_ssm_parameter" "p0" {\n  name = "x"\n  value = "v"\n}\n']
+    for i in range(1, 31):
+        prev = f"aws_ssm_parameter.p{i - 1}"
+        blocks.append(
+            f'resource "aws_ssm_parameter" "p{i}" {{\n  name = coalesce({prev}.value, {prev}.name)\n'
+            f"  value = coalesce({prev}.name, {prev}.value)\n}}\n"
+        )
+    blocks.append(LAMBDA_TF % "aws_ssm_parameter.p30.value")
+    write(root / "tf/main.tf", "".join(blocks))
+    return "tf/main.tf", None
+
+
+def tf_attribute_reference_cycle(root: Path) -> tuple[str, str | None]:
+    cycle = (
+        'resource "aws_ssm_parameter" "a" {\n  name = "${aws_ssm_parameter.b.name}${aws_ssm_parameter.b.value}"\n'
+        "  value = aws_ssm_parameter.b.name\n}\n"
+        'resource "aws_ssm_parameter" "b" {\n  name = "${aws_ssm_parameter.a.name}${aws_ssm_parameter.a.value}"\n'
+        "  value = aws_ssm_parameter.a.value\n}\n"
+    )
+    write(root / "tf/main.tf", cycle + LAMBDA_TF % "aws_ssm_parameter.a.name")
+    return "tf/main.tf", None
+
+
+def tf_locals_doubling_a_string(root: Path) -> tuple[str, str | None]:
+    # 1.5 KB file -> 2.1 GB, then MemoryError
+    lines = ["locals {", '  s0 = "ab"'] + [
+        f'  s{i} = "${{local.s{i - 1}}}${{local.s{i - 1}}}"' for i in range(1, 41)
+    ]
+    write(root / "tf/main.tf", "\n".join([*lines, "}", LAMBDA_TF % "local.s40"]))
+    return "tf/main.tf", "limit"
+
+
+def tf_functions_growing_lists_and_numbers(root: Path) -> tuple[str, str | None]:
+    lines = ["locals {", '  l0 = ["a", "b"]', "  n0 = 12345678901234567890"]
+    for i in range(1, 41):
+        lines += [
+            f"  l{i} = concat(local.l{i - 1}, local.l{i - 1})",
+            f"  n{i} = local.n{i - 1} * local.n{i - 1}",
+        ]
+    lines += [
+        '  j = join(",", local.l40)',
+        '  r = replace("${local.l20[0]}aaaaaaaaaa", "a", join("", local.l14))',
+    ]
+    lines += ["  z = 1 / 0", "  m = 5 % 0", "  big = " + "9" * 5000, "}"]
+    write(root / "tf/main.tf", "\n".join([*lines, LAMBDA_TF % "local.j"]))
+    return "tf/main.tf", "limit"
+
+
+LAMBDA_TF = (
+    'resource "aws_lambda_function" "f" {\n  package_type = "Image"\n  image_uri = %s\n'
+    '  function_name = "f"\n  role = "r"\n}\n'
+)
+
+
 PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
     f.__name__: f
     for f in (
@@ -117,6 +173,10 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         bake_inherits_cycle,
         tf_heredoc_marker_not_alone,
         tf_heredoc_blank_lines,
+        tf_attribute_references_fan_out,
+        tf_attribute_reference_cycle,
+        tf_locals_doubling_a_string,
+        tf_functions_growing_lists_and_numbers,
     )
 }
 

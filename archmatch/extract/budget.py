@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 MAX_STEPS = 200_000  # expression evaluations (nodes, lookups, substitutions) per budget
-MAX_DEPTH = 64  # nested evaluations (references of references, nested calls)
+MAX_DEPTH = 100  # nested evaluations (references of references, nested calls)
 MAX_STRING_CHARS = 1_000_000  # characters of one computed string
 MAX_ITEMS = 10_000  # items of one computed list or map
-MAX_INT_DIGITS = 100  # decimal digits of one computed integer
+MAX_INT_DIGITS = 100  # decimal digits of one computed integer (or integer literal)
+_MAX_INT_BITS = int(MAX_INT_DIGITS * 3.33)
+_NODES_PER_STEP = 32  # measuring a value costs one step per this many nodes walked
 
 
 class _Diagnoses(Protocol):
@@ -39,6 +41,7 @@ class Budget:
     def __init__(self, path: str, steps: int = MAX_STEPS):
         self.path = path
         self.steps_left = steps
+        self.depth = 0  # current nesting, kept by the evaluator
         self.exceeded: Exceeded | None = None
 
     def refuse(self, what: str, line: int = 0, path: str | None = None) -> bool:
@@ -68,17 +71,23 @@ class Budget:
         return count <= MAX_ITEMS or self.refuse(f"a list or map of more than {MAX_ITEMS} items", line, path)
 
     def number_ok(self, value: Any, line: int = 0, path: str | None = None) -> bool:
-        if (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            and abs(value).bit_length() > MAX_INT_DIGITS * 3.33
-        ):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value).bit_length() > _MAX_INT_BITS:
             return self.refuse(f"an integer of more than {MAX_INT_DIGITS} digits", line, path)
         return True
 
+    def measure(self, value: Any) -> int:
+        """Characters plus items in a nested value (up to just past the string limit); the walk is
+        paid for in steps, so measuring cannot cost more than the budget."""
+        size, nodes, _ = _walk(value, MAX_STRING_CHARS)
+        self.steps_left -= nodes // _NODES_PER_STEP
+        return size
+
     def value_ok(self, value: Any, line: int = 0, path: str | None = None) -> bool:
-        """A computed value fits: every string, collection and integer in it within the limits."""
-        return fits(value) or self.refuse(
+        """A computed value fits: every string, collection and integer in it within the limits, and
+        no more than MAX_STRING_CHARS characters and items in all."""
+        _, nodes, ok = _walk(value, MAX_STRING_CHARS)
+        self.steps_left -= nodes // _NODES_PER_STEP
+        return ok or self.refuse(
             f"a value over the size limits ({MAX_STRING_CHARS} characters, {MAX_ITEMS} items)", line, path
         )
 
@@ -99,49 +108,25 @@ class Budget:
             )
 
 
-def size_of(value: Any, stop: int = MAX_STRING_CHARS + 1) -> int:
-    """Characters plus items in a (nested) value, counted iteratively and only up to `stop`."""
-    total = 0
+def _walk(value: Any, stop: int) -> tuple[int, int, bool]:
+    """(size, nodes visited, within limits) of a nested value; size counts characters plus items,
+    and the walk (iterative: no recursion) stops once the size passes `stop`."""
+    total = nodes = 0
     pending = [value]
-    seen = 0
-    while pending and total < stop:
+    while pending and total <= stop:
         item = pending.pop()
-        seen += 1
-        if isinstance(item, str):
-            total += len(item)
-        elif isinstance(item, dict):
-            total += len(item)
-            pending.extend(item.values())
-            pending.extend(k for k in item if isinstance(k, str))
-        elif isinstance(item, list | tuple):
-            total += len(item)
-            pending.extend(item)
-        else:
-            total += 1
-    return total
-
-
-def fits(value: Any) -> bool:
-    """No string, collection or integer in `value` over the limits, and not too big in total."""
-    pending = [value]
-    total = 0
-    while pending:
-        item = pending.pop()
+        nodes += 1
         if isinstance(item, str):
             total += len(item)
             if len(item) > MAX_STRING_CHARS:
-                return False
+                return total, nodes, False
         elif isinstance(item, dict | list | tuple):
-            if len(item) > MAX_ITEMS:
-                return False
             total += len(item)
+            if len(item) > MAX_ITEMS:
+                return total, nodes, False
             pending.extend(item.values() if isinstance(item, dict) else item)
-        elif (
-            isinstance(item, int)
-            and not isinstance(item, bool)
-            and abs(item).bit_length() > MAX_INT_DIGITS * 3.33
-        ):
-            return False
-        if total > 4 * MAX_STRING_CHARS:
-            return False
-    return True
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item).bit_length() > _MAX_INT_BITS:
+            return total, nodes, False
+        else:
+            total += 1
+    return total, nodes, total <= stop

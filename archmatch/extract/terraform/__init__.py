@@ -148,3 +148,5 @@ def _produce(repo: RepoView, facts: RepoFacts, instances: list[ModuleInstance]) 
                 produce(ctx, instance)
             except RecursionError:  # pathological nesting in one module must not cost the others
                 repo.diag(instance.definition.folder or ".", "Terraform values nested too deeply to analyse", code="limit")
+    if instances:
+        instances[0].budget.report(repo)  # one budget per root module tree

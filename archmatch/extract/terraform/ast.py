@@ -13,6 +13,7 @@ from typing import Any
 
 from lark import Token, Tree
 
+from archmatch.extract.budget import MAX_INT_DIGITS
 from archmatch.extract.terraform.grammar import parse_expression_text
 
 
@@ -121,7 +122,9 @@ class Converter:
         if kind == "expr_term":
             return self.convert(kids[0]) if len(kids) == 1 else Opaque(line, text)
         if kind == "int_lit":
-            return Lit(line, text, int("".join(str(k) for k in kids)))
+            digits = "".join(str(k) for k in kids)
+            # past the budget's digits an integer is unknown (int() refuses > 4300 digits anyway)
+            return Lit(line, text, int(digits)) if len(digits) <= MAX_INT_DIGITS else Opaque(line, text)
         if kind == "float_lit":
             return Lit(line, text, float("".join(str(k) for k in kids)))
         if kind == "identifier":

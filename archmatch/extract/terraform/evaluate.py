@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from archmatch.extract.budget import MAX_INT_DIGITS, Budget
 from archmatch.extract.terraform.ast import (
     BinOp,
     Call,
@@ -58,20 +59,30 @@ def _placeholder(expr: Expr) -> Unknown:
 
 
 class Evaluator:
-    def __init__(self, scope: Scope, depth: int = 0):
+    """Evaluates expressions of one file (`path`) within a budget shared by the whole module tree:
+    steps, nesting (references of references count), string, list and integer sizes. What is over
+    budget evaluates to its placeholder, and the budget remembers the first file and line."""
+
+    def __init__(self, scope: Scope, depth: int = 0, budget: Budget | None = None, path: str | None = None):
         self.scope = scope
-        self.depth = depth
+        self.budget = budget if budget is not None else Budget("")
+        self.path = path
 
     def eval(self, expr: Expr | None) -> Any:
         if expr is None:
             return None
-        if self.depth > 60:
+        budget = self.budget
+        if not budget.step(expr.line, self.path) or not budget.depth_ok(budget.depth + 1, expr.line, self.path):
             return _placeholder(expr)
-        self.depth += 1
+        budget.depth += 1
         try:
             return self._eval(expr)
         finally:
-            self.depth -= 1
+            budget.depth -= 1
+
+    def refuse_size(self, expr: Expr, length: int) -> bool:
+        """True (and the budget told) when a value of `length` characters or items is too big."""
+        return not self.budget.text_ok(length, expr.line, self.path)
 
     def _eval(self, expr: Expr) -> Any:
         if isinstance(expr, Lit):
@@ -130,6 +141,8 @@ class Evaluator:
                 pieces.append(as_text(value))
             else:
                 pieces.append(as_text(value))
+        if self.refuse_size(expr, sum(len(p) for p in pieces)):
+            return Unknown("${" + expr.text + "}", refs)
         text = "".join(pieces)
         exprs = [p for p in expr.parts if not isinstance(p, str)]
         # `"linux/${var.arch}"`: the one interpolated literal is where the value is decided
@@ -177,7 +190,7 @@ class Evaluator:
                 return left and right if op == "&&" else left or right
         elif is_known(left) and is_known(right):
             result = _compare_or_arith(op, left, right)
-            if result is not _NO_RESULT:
+            if result is not _NO_RESULT and self.budget.number_ok(result, expr.line, self.path):
                 return result
         return unknown_like("${" + expr.text + "}", left, right)
 
@@ -191,9 +204,13 @@ class Evaluator:
             return _placeholder(expr)
         args = [self.eval(a) for a in expr.args]
         if fn is not None and all(is_known(a) for a in args):
+            if not self._affordable(expr, args):
+                return unknown_like("${" + expr.text + "}", *args)
             try:
                 result = fn(self, *args)
-            except (TypeError, ValueError, KeyError, IndexError, OverflowError, RecursionError):
+            except (TypeError, ValueError, KeyError, IndexError, OverflowError, RecursionError, ZeroDivisionError, AttributeError):
+                result = _NO_RESULT
+            if result is not _NO_RESULT and not self.budget.value_ok(result, expr.line, self.path):
                 result = _NO_RESULT
             if result is not _NO_RESULT:
                 refs = frozenset().union(*(refs_of(a) for a in args)) if args else frozenset()
@@ -209,6 +226,19 @@ class Evaluator:
         return unknown_like("${" + expr.text + "}", *args)
 
 
+    def _affordable(self, expr: Call, args: list[Any]) -> bool:
+        """Whether a call's result can be built within the size budget, judged before building it."""
+        sizes = [self.budget.measure(a) for a in args]
+        if expr.name == "replace" and len(args) == 3 and all(isinstance(a, str) for a in args):
+            s, old, new = args
+            estimate = len(s) + (s.count(old) if old else len(s) + 1) * len(new)
+        elif expr.name in ("jsonencode", "format"):
+            estimate = 6 * sum(sizes)  # escaping: at most six characters per character
+        else:
+            estimate = sum(sizes)
+        return not self.refuse_size(expr, estimate)
+
+
 _NO_RESULT = object()
 
 
@@ -220,6 +250,8 @@ def _compare_or_arith(op: str, left: Any, right: Any) -> Any:
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
     if not numeric:
         return _NO_RESULT
+    if op == "*" and isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > 4 * MAX_INT_DIGITS:
+        return _NO_RESULT  # over the integer budget: not worth computing
     ops: dict[str, Callable[[Any, Any], Any]] = {
         "<": lambda a, b: a < b,
         ">": lambda a, b: a > b,
@@ -232,7 +264,10 @@ def _compare_or_arith(op: str, left: Any, right: Any) -> Any:
         "%": lambda a, b: a % b,
     }
     fn = ops.get(op)
-    return fn(left, right) if fn else _NO_RESULT
+    try:
+        return fn(left, right) if fn else _NO_RESULT
+    except (ZeroDivisionError, OverflowError):  # Terraform fails the plan; for us it is unknown
+        return _NO_RESULT
 
 
 _FORMAT_VERB = re.compile(r"%(?:%|[-+#0 ]*\d*(?:\.\d+)?[svdqtfb])")
@@ -269,7 +304,7 @@ def _templatefile(ev: Evaluator, path: str, variables: dict[str, Any]) -> Any:
     from archmatch.extract.terraform.ast import parse_template
 
     template = parse_template(text, 1, quoted=False)
-    inner = Evaluator(_TemplateScope(variables, ev.scope))
+    inner = Evaluator(_TemplateScope(variables, ev.scope), budget=ev.budget, path=ev.path)
     value = inner.eval(template)
     return value if isinstance(value, str) else _NO_RESULT
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archmatch.extract.budget import Budget
 from archmatch.extract.terraform.ast import Expr
 from archmatch.extract.terraform.evaluate import Evaluator
 from archmatch.extract.terraform.hcl import Attribute, Block
@@ -49,6 +50,9 @@ class ModuleDef:
                 return block.attrs[name], block.path
         return None
 
+    def first_path(self) -> str:
+        return min((b.path for b in self.blocks), default=self.folder or ".")
+
 
 def local_module_folder(parent: str, source: str) -> str | None:
     """Root-relative folder of a `./` or `../` module source, or None if it leaves the scan root."""
@@ -73,6 +77,7 @@ class ModuleInstance:
         prefix: str = "",
         inputs: dict[str, Any] | None = None,
         chain: tuple[str, ...] = (),
+        budget: Budget | None = None,
     ):
         self.definition = definition
         self.modules = modules
@@ -80,23 +85,27 @@ class ModuleInstance:
         self.prefix = prefix  # "" or "module.a." (nested: "module.a.module.b.")
         self.inputs = inputs  # None for a root module
         self.chain = (*chain, definition.folder)
+        self.budget = budget if budget is not None else Budget(definition.first_path())
         self._locals: dict[str, Any] = {}
+        self._attrs: dict[str, Any] = {}  # resource attributes and module outputs, once each
         self._busy: set[str] = set()
         self._children: dict[str, ModuleInstance | None] = {}
         self._resource_types = definition.resource_types()
 
     # --- evaluation --------------------------------------------------------------------------
-    def eval(self, expr: Expr | None) -> Any:
-        return Evaluator(self).eval(expr)
+    def eval(self, expr: Expr | None, path: str | None = None) -> Any:
+        """Value of an expression; `path` is the file it is written in (for a budget diagnostic)."""
+        return Evaluator(self, budget=self.budget, path=path).eval(expr)
 
     def eval_attr(self, block: Block, name: str) -> Any:
         attr = block.attr(name)
-        return self.eval(attr.expr) if attr is not None else None
+        return self.eval(attr.expr, block.path) if attr is not None else None
 
     def read_file(self, path: str) -> str | None:
         return self._read_file(path)
 
     def _guarded(self, key: str, text: str, compute: Callable[[], Any]) -> Any:
+        """compute() unless `key` is already being computed (a reference cycle: unknown)."""
         if key in self._busy:
             return Unknown("${" + text + "}")
         self._busy.add(key)
@@ -104,6 +113,15 @@ class ModuleInstance:
             return compute()
         finally:
             self._busy.discard(key)
+
+    def _memo(self, key: str, text: str, compute: Callable[[], Any]) -> Any:
+        """A resource attribute or module output, evaluated once however often it is referenced."""
+        if key not in self._attrs:
+            value = self._guarded(key, text, compute)
+            if key in self._busy:  # inside a cycle through `key`: do not keep the cut value
+                return value
+            self._attrs[key] = value
+        return self._attrs[key]
 
     def lookup(self, namespace: tuple[str, ...], name: str, text: str) -> Any:
         if not namespace:
@@ -119,7 +137,7 @@ class ModuleInstance:
                 if found is None:
                     return Unknown("${" + text + "}")
                 attr, path = found
-                value = self._guarded("local." + name, text, lambda: self.eval(attr.expr))
+                value = self._guarded("local." + name, text, lambda: self.eval(attr.expr, path))
                 self._locals[name] = with_origin(value, attr.expr, path)
             return self._locals[name]
         if head == "path":
@@ -144,12 +162,12 @@ class ModuleInstance:
         if self.inputs is None and name in self.definition.tfvars:
             expr = self.definition.tfvars[name].expr
             path = self.definition.tfvars_paths.get(name, "")
-            value = Evaluator(_ConstScope(self)).eval(expr)
+            value = Evaluator(_ConstScope(self), budget=self.budget, path=path or None).eval(expr)
             return with_origin(value, expr, path) if path else value
         block = self.definition.named("variable", name)
         if block is not None and block.attr("default") is not None:
             expr = block.attrs["default"].expr
-            return with_origin(Evaluator(_ConstScope(self)).eval(expr), expr, block.path)
+            return with_origin(Evaluator(_ConstScope(self), budget=self.budget, path=block.path).eval(expr), expr, block.path)
         return Unknown("${" + text + "}")
 
     def handle_attr(self, handle: Handle, attr: str, text: str) -> Any:
@@ -160,7 +178,7 @@ class ModuleInstance:
         refs = frozenset({handle.address})
         if block is None or block.attr(attr) is None:
             return Unknown("${" + text + "}", refs)
-        value = self._guarded(f"{handle.local}.{attr}", text, lambda: self.eval(block.attrs[attr].expr))
+        value = self._memo(f"{handle.local}.{attr}", text, lambda: self.eval(block.attrs[attr].expr, block.path))
         return _with_refs(value, refs)
 
     # --- child modules -------------------------------------------------------------------------
@@ -173,8 +191,10 @@ class ModuleInstance:
         folder = local_module_folder(self.definition.folder, source) if isinstance(source, str) else None
         if call is None or folder is None or folder not in self.modules or folder in self.chain or len(self.chain) >= MAX_MODULE_DEPTH:
             return None
-        inputs = {k: with_origin(self.eval(a.expr), a.expr, call.path) for k, a in call.attrs.items() if k not in _META_ARGS}
-        child = ModuleInstance(self.modules[folder], self.modules, self._read_file, f"{self.prefix}module.{name}.", inputs, self.chain)
+        inputs = {k: with_origin(self.eval(a.expr, call.path), a.expr, call.path) for k, a in call.attrs.items() if k not in _META_ARGS}
+        child = ModuleInstance(
+            self.modules[folder], self.modules, self._read_file, f"{self.prefix}module.{name}.", inputs, self.chain, self.budget
+        )
         self._children[name] = child
         return child
 
@@ -185,7 +205,7 @@ class ModuleInstance:
         output = child.definition.named("output", attr) if child is not None else None
         if child is None or output is None:
             return Unknown("${" + text + "}", refs)
-        value = self._guarded(f"{handle.local}.{attr}", text, lambda: child.eval_attr(output, "value"))
+        value = self._memo(f"{handle.local}.{attr}", text, lambda: child.eval_attr(output, "value"))
         value_attr = output.attr("value")
         value = with_origin(value, value_attr.expr if value_attr is not None else None, output.path)
         return _with_refs(value, refs)
