@@ -160,6 +160,15 @@ def tf_functions_growing_lists_and_numbers(root: Path) -> tuple[str, str | None]
     return "tf/main.tf", "limit"
 
 
+def serverless_self_fan_out(root: Path) -> tuple[str, str | None]:
+    # 2 KB, > 100 s: twenty `${self:}` references per level, each level re-resolved every time
+    lines = ["service: s", "provider:", "  name: aws", "  architecture: ${self:custom.a6}", "custom:", "  a0: arm64"]
+    lines += [f"  a{i}: " + f"${{self:custom.a{i - 1}}}" * 20 for i in range(1, 7)]
+    lines += ["  c1: ${self:custom.c2}", "  c2: ${self:custom.c1}x", "functions:", "  f:", "    image: ${self:custom.c1}"]
+    write(root / "sls/serverless.yml", "\n".join(lines) + "\n")
+    return "sls/serverless.yml", None
+
+
 LAMBDA_TF = (
     'resource "aws_lambda_function" "f" {\n  package_type = "Image"\n  image_uri = %s\n'
     '  function_name = "f"\n  role = "r"\n}\n'
@@ -177,6 +186,7 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         tf_attribute_reference_cycle,
         tf_locals_doubling_a_string,
         tf_functions_growing_lists_and_numbers,
+        serverless_self_fan_out,
     )
 }
 

@@ -11,6 +11,7 @@ import posixpath
 import re
 from typing import Any
 
+from archmatch.extract.budget import Budget
 from archmatch.extract.cloudformation.loading import yaml_documents
 from archmatch.extract.yamlsafe import LDict, line_of
 from archmatch.model import ImageBuild, ImageRef, Location, RepoFacts, Workload
@@ -33,7 +34,9 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     for rel in repo.matching(lambda f: f.rsplit("/", 1)[-1] in _NAMES):
         docs = yaml_documents(repo, rel)
         if docs and isinstance(docs[0], LDict):
-            _Service(rel, docs[0], facts).extract()
+            service = _Service(rel, docs[0], facts)
+            service.extract()
+            service.budget.report(repo)
 
 
 class _Service:
@@ -42,6 +45,9 @@ class _Service:
         self.doc = doc
         self.facts = facts
         self.folder = posixpath.dirname(path)
+        self.budget = Budget(path)
+        self._self_values: dict[str, Any] = {}  # `${self:a.b}` resolved once per address
+        self._resolving: set[str] = set()
 
     def loc(self, line: int) -> Location:
         return Location(self.path, line)
@@ -52,9 +58,10 @@ class _Service:
         if not isinstance(value, str) or "${" not in value or depth > 5:
             return value
         text, unknown = str(value), False
+        line = line_of(value)
         for _ in range(MAX_PASSES):
             m = _INNERMOST.search(text)
-            if m is None:
+            if m is None or not self.budget.step(line):
                 break
             replacement = self._variable(m.group(1), depth)
             if replacement is None:
@@ -62,7 +69,10 @@ class _Service:
                 replacement = "\0" + m.group(1) + "\1"  # keep the text, stop re-matching it
             elif m.span() == (0, len(text)) and not isinstance(replacement, str):
                 return replacement  # a whole-value variable may be a list or map
-            text = text[: m.start()] + str(replacement) + text[m.end() :]
+            replacement = str(replacement)
+            if not self.budget.text_ok(len(text) - (m.end() - m.start()) + len(replacement), line):
+                return _Unknown(value)
+            text = text[: m.start()] + replacement + text[m.end() :]
         text = text.replace("\0", "${").replace("\1", "}")
         return _Unknown(text) if unknown or "${" in text else text
 
@@ -81,11 +91,25 @@ class _Service:
             return m.group(2)
         kind, _, rest = source.partition(":")
         if kind == "self":
-            return self.resolve(self._lookup(rest), depth + 1)
+            return self._self_value(rest, depth)
         if kind == "sls" and rest == "stage":
-            stage = self.resolve(self._lookup("provider.stage"), depth + 1)
+            stage = self._self_value("provider.stage", depth)
             return stage if isinstance(stage, str) and not isinstance(stage, _Unknown) else "dev"
         return None  # opt:/env: without a default, ssm:, file(), cf:, param:, ...
+
+    def _self_value(self, dotted: str, depth: int) -> Any:
+        """The resolved value at a `self:` address, computed once; a cycle back to it is unknown."""
+        if dotted in self._self_values:
+            return self._self_values[dotted]
+        if dotted in self._resolving:
+            return None
+        self._resolving.add(dotted)
+        try:
+            value = self.resolve(self._lookup(dotted), depth + 1)
+        finally:
+            self._resolving.discard(dotted)
+        self._self_values[dotted] = value
+        return value
 
     def _lookup(self, dotted: str) -> Any:
         node: Any = self.doc
