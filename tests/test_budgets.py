@@ -169,6 +169,14 @@ def serverless_self_fan_out(root: Path) -> tuple[str, str | None]:
     return "sls/serverless.yml", None
 
 
+def dockerfile_nested_defaults(root: Path) -> tuple[str, str | None]:
+    # 160 KB, 126 s: every `${` re-matched its braces to the end of the line, at every depth
+    n = 20_000
+    write(root / "df/Dockerfile", "FROM alpine:3.20\nARG A\nRUN echo " + "${A:-" * n + "x" + "}" * n + "\n")
+    write(root / "df2/Dockerfile", "FROM alpine:3.20\nRUN echo " + "${TARGETARCH:-" * n + "x" + "}" * n + "\n")
+    return "df/Dockerfile", None
+
+
 LAMBDA_TF = (
     'resource "aws_lambda_function" "f" {\n  package_type = "Image"\n  image_uri = %s\n'
     '  function_name = "f"\n  role = "r"\n}\n'
@@ -187,6 +195,7 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         tf_locals_doubling_a_string,
         tf_functions_growing_lists_and_numbers,
         serverless_self_fan_out,
+        dockerfile_nested_defaults,
     )
 }
 

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archmatch.extract.dockerfile.lexer import Instruction, Lexed
-from archmatch.extract.dockerfile.words import KEEP, expand, key_values, leading_flags, split_words, var_refs
+from archmatch.extract.dockerfile.words import (
+    KEEP,
+    expand,
+    key_values,
+    leading_flags,
+    refs_with_unset_words,
+    split_words,
+)
 from archmatch.platforms import arch_of
 
 TARGET_ARGS = ("TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT")
@@ -211,7 +218,7 @@ def _scope_instruction(instr: Instruction, stage: Stage, visible: set[str], esca
     for line, text in units(instr):
         out_of_scope: set[str] = set()
         if instr.keyword in _BUILD_TIME:
-            for ref in var_refs(text, escape):
+            for ref, unset_word in refs_with_unset_words(text, escape):
                 if ref.name not in PLATFORM_ARGS or (instr.keyword == "RUN" and _local_assignment(ref.name, text, ref.start)):
                     continue
                 in_scope = ref.name in visible
@@ -219,7 +226,7 @@ def _scope_instruction(instr: Instruction, stage: Stage, visible: set[str], esca
                 if not in_scope:
                     out_of_scope.add(ref.name)
                     if ref.modifier in (":-", "-"):
-                        expands_to = expand(ref.word, lambda _n: None, escape)[0]
+                        expands_to = unset_word
                 column = next((s.column + ref.start + 1 for s in instr.segments if s.line == line), ref.start + 1)
                 stage.uses.append(VarUse(ref.name, line, column, instr.keyword, in_scope, expands_to))
         if out_of_scope:

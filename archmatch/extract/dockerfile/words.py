@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FLAG = re.compile(r"\s*--([A-Za-z][A-Za-z0-9-]*)(?:=(\"[^\"]*\"|'[^']*'|\S*))?(?=\s|$)")
-_MODIFIER = re.compile(r"^(:?[-+])(.*)$", re.S)
+MAX_NESTING = 32  # `${A:-${B:-...}}`: words inside words looked into / expanded; deeper ones stay as written
+_BRACE = re.compile(r"[{}]")
+_MODIFIER = re.compile(r"(:?[-+])(.*)", re.S)  # used with match(text, start, end): the whole rest
 
 
 @dataclass(frozen=True)
@@ -18,62 +20,99 @@ class VarRef:
     end: int  # offset after the reference
     modifier: str = ""  # ":-", "-", ":+", "+" or ""
     word: str = ""  # the text after the modifier (default / alternative value)
+    word_start: int = 0  # offset of the word
 
 
 def var_refs(text: str, escape: str = "\\") -> Iterator[VarRef]:
     """`$X`, `${X}`, `${X:-word}` ... in text, outermost first, skipping escaped `$`."""
-    i = 0
-    while True:
-        i = text.find("$", i)
-        if i < 0:
-            return
-        if i > 0 and text[i - 1] == escape:
-            i += 1
-            continue
-        if text.startswith("{", i + 1):
-            m = _NAME.match(text, i + 2)
-            close = _matching_brace(text, i + 1)
-            if m is None or close < 0:
-                i += 1
-                continue
-            rest = text[m.end() : close]
-            mod = _MODIFIER.match(rest)
-            yield VarRef(m.group(), i, close + 1, mod.group(1) if mod else "", mod.group(2) if mod else "")
-            if mod:  # references nested in the default word
-                for inner in var_refs(mod.group(2), escape):
-                    offset = m.end() + len(mod.group(1))
-                    yield VarRef(inner.name, inner.start + offset, inner.end + offset, inner.modifier, inner.word)
-            i = close + 1
-        else:
-            m = _NAME.match(text, i + 1)
-            if m is None:
-                i += 1
-                continue
-            yield VarRef(m.group(), i, m.end())
-            i = m.end()
+    return _Scanner(text, escape).refs(0, len(text), nested=True)
 
 
-def _matching_brace(text: str, open_at: int) -> int:
-    depth = 0
-    for j in range(open_at, len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return j
-    return -1
+class _Scanner:
+    """References in one text, found in one pass per region; braces are matched once, up front,
+    so hostile nesting (`${A:-${A:-...}}`) costs linear time, not quadratic."""
+
+    def __init__(self, text: str, escape: str):
+        self.text = text
+        self.escape = escape
+        self._closing: dict[int, int] | None = None
+
+    def closing(self, open_at: int) -> int:
+        if self._closing is None:
+            self._closing = _matching_braces(self.text)
+        return self._closing.get(open_at, -1)
+
+    def refs(self, start: int, end: int, nested: bool) -> Iterator[VarRef]:
+        """References in text[start:end]; with `nested`, each reference with a modifier is followed
+        by those in its word (down to MAX_NESTING words deep)."""
+        text, words, i = self.text, [], start  # words: ends of the words the scan is inside
+        while True:
+            i = text.find("$", i, end)
+            if i < 0:
+                return
+            while words and i >= words[-1]:
+                words.pop()
+            if i > start and text[i - 1] == self.escape:
+                i += 1
+                continue
+            if i + 1 < end and text[i + 1] == "{":
+                m = _NAME.match(text, i + 2, end)
+                close = self.closing(i + 1)
+                if m is None or close < 0 or close >= end:
+                    i += 1
+                    continue
+                mod = _MODIFIER.match(text, m.end(), close)
+                yield VarRef(m.group(), i, close + 1, mod.group(1) if mod else "", mod.group(2) if mod else "", mod.start(2) if mod else 0)
+                if nested and mod and len(words) < MAX_NESTING:  # references in the word come next
+                    words.append(close)
+                    i = mod.start(2)
+                else:
+                    i = close + 1
+            else:
+                m = _NAME.match(text, i + 1, end)
+                if m is None:
+                    i += 1
+                    continue
+                yield VarRef(m.group(), i, m.end())
+                i = m.end()
+
+
+def _matching_braces(text: str) -> dict[int, int]:
+    """Offset of each `{` -> offset of the `}` that closes it (unclosed braces are left out)."""
+    pairs: dict[int, int] = {}
+    open_at: list[int] = []
+    for m in _BRACE.finditer(text):
+        if m.group() == "{":
+            open_at.append(m.start())
+        elif open_at:
+            pairs[open_at.pop()] = m.start()
+    return pairs
 
 
 KEEP = object()  # a lookup result meaning "leave this reference as written"
 
 
+def refs_with_unset_words(text: str, escape: str = "\\") -> Iterator[tuple[VarRef, str]]:
+    """Each reference of `var_refs` with what its word expands to when every variable is unset."""
+    scanner = _Scanner(text, escape)
+    for ref in scanner.refs(0, len(text), nested=True):
+        word = _expand(scanner, ref.word_start, ref.end - 1, lambda _n: None, 0)[0] if ref.modifier else ""
+        yield ref, word
+
+
 def expand(text: str, lookup: Callable[[str], object], escape: str = "\\") -> tuple[str, set[str]]:
     """Expand references with `lookup` (None = unset, KEEP = leave as is); returns (text, unset names)."""
+    return _expand(_Scanner(text, escape), 0, len(text), lookup, 0)
+
+
+def _expand(scanner: _Scanner, start: int, end: int, lookup: Callable[[str], object], depth: int) -> tuple[str, set[str]]:
+    text = scanner.text
+    if depth > MAX_NESTING:
+        return text[start:end], set()
     out: list[str] = []
     unset: set[str] = set()
-    pos = 0
-    for ref in _outermost(var_refs(text, escape)):
+    pos = start
+    for ref in _outermost(scanner.refs(start, end, nested=False)):
         out.append(text[pos : ref.start])
         pos = ref.end
         value = lookup(ref.name)
@@ -85,7 +124,7 @@ def expand(text: str, lookup: Callable[[str], object], escape: str = "\\") -> tu
         if ref.modifier in (":-", "-"):
             use_word = not is_set or (ref.modifier == ":-" and empty)
             if use_word:
-                word, inner_unset = expand(ref.word, lookup, escape)
+                word, inner_unset = _expand(scanner, ref.word_start, ref.end - 1, lookup, depth + 1)
                 unset |= inner_unset
                 out.append(word)
             else:
@@ -93,14 +132,14 @@ def expand(text: str, lookup: Callable[[str], object], escape: str = "\\") -> tu
         elif ref.modifier in (":+", "+"):
             use_word = is_set and not (ref.modifier == ":+" and empty)
             if use_word:
-                word, inner_unset = expand(ref.word, lookup, escape)
+                word, inner_unset = _expand(scanner, ref.word_start, ref.end - 1, lookup, depth + 1)
                 unset |= inner_unset
                 out.append(word)
         else:
             if not is_set:
                 unset.add(ref.name)
             out.append(str(value) if is_set else "")
-    out.append(text[pos:])
+    out.append(text[pos:end])
     return "".join(out), unset
 
 
