@@ -162,9 +162,22 @@ def tf_functions_growing_lists_and_numbers(root: Path) -> tuple[str, str | None]
 
 def serverless_self_fan_out(root: Path) -> tuple[str, str | None]:
     # 2 KB, > 100 s: twenty `${self:}` references per level, each level re-resolved every time
-    lines = ["service: s", "provider:", "  name: aws", "  architecture: ${self:custom.a6}", "custom:", "  a0: arm64"]
+    lines = [
+        "service: s",
+        "provider:",
+        "  name: aws",
+        "  architecture: ${self:custom.a6}",
+        "custom:",
+        "  a0: arm64",
+    ]
     lines += [f"  a{i}: " + f"${{self:custom.a{i - 1}}}" * 20 for i in range(1, 7)]
-    lines += ["  c1: ${self:custom.c2}", "  c2: ${self:custom.c1}x", "functions:", "  f:", "    image: ${self:custom.c1}"]
+    lines += [
+        "  c1: ${self:custom.c2}",
+        "  c2: ${self:custom.c1}x",
+        "functions:",
+        "  f:",
+        "    image: ${self:custom.c1}",
+    ]
     write(root / "sls/serverless.yml", "\n".join(lines) + "\n")
     return "sls/serverless.yml", None
 
@@ -173,8 +186,38 @@ def dockerfile_nested_defaults(root: Path) -> tuple[str, str | None]:
     # 160 KB, 126 s: every `${` re-matched its braces to the end of the line, at every depth
     n = 20_000
     write(root / "df/Dockerfile", "FROM alpine:3.20\nARG A\nRUN echo " + "${A:-" * n + "x" + "}" * n + "\n")
-    write(root / "df2/Dockerfile", "FROM alpine:3.20\nRUN echo " + "${TARGETARCH:-" * n + "x" + "}" * n + "\n")
+    write(
+        root / "df2/Dockerfile", "FROM alpine:3.20\nRUN echo " + "${TARGETARCH:-" * n + "x" + "}" * n + "\n"
+    )
     return "df/Dockerfile", None
+
+
+def cfn_join_over_a_big_alias(root: Path) -> tuple[str, str | None]:
+    # 1 MB anchor joined 999 times: 2.97 GB (the alias guard counted nodes, not characters)
+    aliases = ", ".join(["*big"] * 999)
+    write(
+        root / "cfn/template.yaml",
+        f'AWSTemplateFormatVersion: "2010-09-09"\nMappings:\n  Big: &big "{"x" * 1024 * 1024}"\n'
+        + CFN_FUNCTION % f'!Join ["", [{aliases}]]',
+    )
+    return "cfn/template.yaml", "parse"
+
+
+def cfn_join_and_sub_over_a_big_parameter(root: Path) -> tuple[str, str | None]:
+    # no aliases: 100 KB default joined 1000 times would be 100 MB
+    refs = ", ".join(["!Ref Big"] * 1000)
+    write(
+        root / "cfn/template.yaml",
+        f'AWSTemplateFormatVersion: "2010-09-09"\nParameters:\n  Big:\n    Type: String\n    Default: "{"x" * 100_000}"\n'
+        + CFN_FUNCTION % f'!Join ["", [{refs}]]'
+        + '      Description: !Sub "'
+        + "${Big}" * 1000
+        + '"\n',
+    )
+    return "cfn/template.yaml", "limit"
+
+
+CFN_FUNCTION = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      PackageType: Image\n      Code:\n        ImageUri: %s\n"
 
 
 LAMBDA_TF = (
@@ -196,6 +239,8 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         tf_functions_growing_lists_and_numbers,
         serverless_self_fan_out,
         dockerfile_nested_defaults,
+        cfn_join_over_a_big_alias,
+        cfn_join_and_sub_over_a_big_parameter,
     )
 }
 

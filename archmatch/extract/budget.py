@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-MAX_STEPS = 200_000  # expression evaluations (nodes, lookups, substitutions) per budget
+MAX_STEPS = 1_000_000  # expression evaluations (nodes, lookups, substitutions) per budget
 MAX_DEPTH = 100  # nested evaluations (references of references, nested calls)
 MAX_STRING_CHARS = 1_000_000  # characters of one computed string
 MAX_ITEMS = 10_000  # items of one computed list or map

@@ -20,6 +20,7 @@ MAX_ALIASES = 1000
 MAX_DEPTH = 200
 MAX_NODES = 2_000_000
 MAX_EXPANDED_NODES = 2_000_000  # nodes counted once per alias use
+MAX_EXPANDED_CHARS = 20_000_000  # scalar characters counted once per alias use (twice the file limit)
 
 
 class YamlError(Exception):
@@ -158,13 +159,14 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 
 
 def _check_shape(root: Node) -> None:
-    """Reject documents too deep, or whose aliases expand to too many nodes.
+    """Reject documents too deep, or whose aliases expand to too many nodes or characters.
 
     Aliases load as shared objects, so a "billion laughs" document is small in memory, but any
     code that walks it visits every expanded node. Sizes and depths are computed once per node
     (the graph is a DAG: PyYAML rejects recursive aliases), iteratively so depth cannot overflow.
     """
     size: dict[int, int] = {}
+    chars: dict[int, int] = {}
     depth: dict[int, int] = {}
     entered: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -187,11 +189,16 @@ def _check_shape(root: Node) -> None:
             stack.extend((c, False) for c in children if id(c) not in size)
             continue
         size[key] = 1 + sum(size[id(c)] for c in children)
+        chars[key] = (len(node.value) if isinstance(node, ScalarNode) else 0) + sum(chars[id(c)] for c in children)
         depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
         if depth[key] > MAX_DEPTH:
             raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, limit=True)
         if size[key] > MAX_EXPANDED_NODES:
             raise YamlError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)", node.start_mark.line + 1, limit=True)
+        if chars[key] > MAX_EXPANDED_CHARS:
+            raise YamlError(
+                f"YAML aliases expand to more than {MAX_EXPANDED_CHARS} characters (alias bomb?)", node.start_mark.line + 1, limit=True
+            )
 
 
 try:  # libyaml's event parser: the same documents, several times faster than PyYAML's

@@ -96,3 +96,4 @@ def extract_template(ctx: Ctx) -> None:
         handler = HANDLERS.get(res.type)
         if handler is not None:
             handler(ctx, res)
+    ctx.tpl.budget.report(ctx.repo)

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from archmatch.extract.yamlsafe import LDict, LList
+from archmatch.extract.budget import Budget
+from archmatch.extract.yamlsafe import LDict, LList, line_of
 
 MAX_DEPTH = 40
 
@@ -64,6 +65,7 @@ class Template:
     def __init__(self, path: str, doc: LDict):
         self.path = path
         self.doc = doc
+        self.budget = Budget(path)  # every evaluation in this template, with its sizes
         self.folder = path.rsplit("/", 1)[0] if "/" in path else ""
         self.parameters = _mapping(doc.get("Parameters"))
         self.mappings = _mapping(doc.get("Mappings"))
@@ -131,7 +133,7 @@ class Template:
     # -- values -------------------------------------------------------------------------------
     def resolve(self, value: Any, depth: int = 0) -> Any:
         """The value with every intrinsic evaluated where the template allows; maps/lists keep lines."""
-        if depth > MAX_DEPTH:
+        if depth > MAX_DEPTH or not self.budget.step(line_of(value)):
             return Unknown("${...}")
         call = intrinsic(value)
         if call is not None:
@@ -174,7 +176,9 @@ class Template:
             return self._select(arg, depth)
         if fn == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
             sep, source = known_text(self.resolve(arg[0], depth)), known_text(self.resolve(arg[1], depth))
-            return source.split(sep) if sep is not None and source is not None and sep else Unknown("${Fn::Split}")
+            if sep and source is not None and self.budget.items_ok(source.count(sep) + 1, line_of(arg)):
+                return source.split(sep)
+            return Unknown("${Fn::Split}")
         if fn in _CONDITION_FUNCS:
             truth = self._truth({fn: arg}, depth)
             return Unknown(f"${{{fn}}}") if truth is None else truth
@@ -252,9 +256,10 @@ class Template:
         if not isinstance(arg, str):
             return Unknown("${Fn::Sub}")
         unresolved = False
+        length = len(arg)
 
         def replace(m: re.Match[str]) -> str:
-            nonlocal unresolved
+            nonlocal unresolved, length
             name = m.group(1).strip()
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
@@ -268,10 +273,16 @@ class Template:
             text = text_of(value)
             if isinstance(value, Unknown) or text is None:
                 unresolved = True
-                return text if text is not None else "${" + name + "}"
+                text = text if text is not None else "${" + name + "}"
+            length += len(text)
+            if not self.budget.text_ok(length, line_of(arg)):
+                raise _OverBudget
             return text
 
-        text = _SUB_VAR.sub(replace, arg)
+        try:
+            text = _SUB_VAR.sub(replace, arg)
+        except _OverBudget:
+            return Unknown("${Fn::Sub}")
         return Unknown(text) if unresolved else text
 
     def _join(self, arg: Any, depth: int) -> Any:
@@ -281,6 +292,8 @@ class Template:
         if sep is None or not isinstance(items, list):
             return Unknown("${Fn::Join}")
         pieces = [text_of(i) for i in items]
+        if not self.budget.text_ok(sum(len(p) if p is not None else 4 for p in pieces) + len(sep) * len(pieces), line_of(arg)):
+            return Unknown("${Fn::Join}")
         text = sep.join(p if p is not None else "${?}" for p in pieces)
         return Unknown(text) if any(isinstance(i, Unknown) or p is None for i, p in zip(items, pieces, strict=True)) else text
 
@@ -314,6 +327,10 @@ class Template:
         if index is None or not index.isdigit() or not isinstance(items, list) or int(index) >= len(items):
             return Unknown("${Fn::Select}")
         return items[int(index)]
+
+
+class _OverBudget(Exception):
+    pass
 
 
 def _mapping(value: Any) -> dict[str, Any]:
