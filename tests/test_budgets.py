@@ -220,6 +220,26 @@ def cfn_join_and_sub_over_a_big_parameter(root: Path) -> tuple[str, str | None]:
 CFN_FUNCTION = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      PackageType: Image\n      Code:\n        ImageUri: %s\n"
 
 
+def cdk_app_doubling_strings_and_arrays(root: Path) -> tuple[str, str | None]:
+    write(root / "cdk/cdk.json", '{"app": "npx ts-node --prefer-ts-exts bin/app.ts"}\n')
+    lines = [
+        'import * as cdk from "aws-cdk-lib";',
+        'import * as lambda from "aws-cdk-lib/aws-lambda";',
+        "const app = new cdk.App();",
+        'const stack = new cdk.Stack(app, "S");',
+        f'const s0 = "{"x" * 10_000}";',
+    ]
+    lines += [f"const s{i} = s{i - 1} + s{i - 1};" for i in range(1, 13)]
+    lines += ["const l0 = [" + ", ".join(['"a"'] * 100) + "];"]
+    lines += [f"const l{i} = [...l{i - 1}, ...l{i - 1}];" for i in range(1, 11)]
+    lines += [
+        'new lambda.DockerImageFunction(stack, "F", '
+        "{ code: lambda.DockerImageCode.fromImageAsset(s12), architecture: l10[0] });"
+    ]
+    write(root / "cdk/bin/app.ts", "\n".join(lines) + "\n")
+    return "cdk/bin/app.ts", "limit"
+
+
 LAMBDA_TF = (
     'resource "aws_lambda_function" "f" {\n  package_type = "Image"\n  image_uri = %s\n'
     '  function_name = "f"\n  role = "r"\n}\n'
@@ -241,6 +261,7 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         dockerfile_nested_defaults,
         cfn_join_over_a_big_alias,
         cfn_join_and_sub_over_a_big_parameter,
+        cdk_app_doubling_strings_and_arrays,
     )
 }
 

@@ -40,6 +40,7 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
                     seen.add(id(value))
                     calls.append(value)
         Interpreter(repo, facts, program.app_dir, app.config, syntax_of).run(calls)
+        program.budget.report(repo)
 
 
 def finalize(repo: RepoView, facts: RepoFacts) -> None:

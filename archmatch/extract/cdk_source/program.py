@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from archmatch.extract import json_doc
+from archmatch.extract.budget import Budget
 from archmatch.extract.cdk_source.py_front import PyFile
 from archmatch.extract.cdk_source.ts_front import TS_SUFFIXES, TsFile, first_error
 from archmatch.repo import RepoView
@@ -96,6 +97,7 @@ class Program:
         self.repo = repo
         self.app = app
         self.app_dir = app.app_dir or "."
+        self.budget = Budget(app.entry)  # evaluation of every file of the app
         self.files: dict[str, TsFile | PyFile | None] = {}
         self._queue: deque[str] = deque()
 

@@ -196,6 +196,8 @@ class PyFile:
             return self._cache[key]
         if key in self._busy or len(self._busy) > MAX_DEPTH:
             return Unknown(self.path, getattr(node, "lineno", 0), "recursive definition")
+        if not self.program.budget.step(getattr(node, "lineno", 0), self.path):
+            return Unknown(self.path, getattr(node, "lineno", 0), "over the evaluation budget")
         self._busy.add(key)
         try:
             value = self._eval(node)
@@ -226,7 +228,7 @@ class PyFile:
             return self._list(node)
         if isinstance(node, ast.JoinedStr):
             parts = [self.eval(v.value) if isinstance(v, ast.FormattedValue) else self.eval(v) for v in node.values]
-            return concat(parts, p, line) if parts else Str(p, line, "")
+            return concat(parts, p, line, self.program.budget) if parts else Str(p, line, "")
         if isinstance(node, ast.IfExp):
             return self._choice(node.test, [node.body, node.orelse], line)
         if isinstance(node, ast.BinOp):
@@ -307,6 +309,8 @@ class PyFile:
                 spread = self.eval(elt.value)
                 if isinstance(spread, Arr):
                     out.items.extend(spread.items)
+                    if not self.program.budget.items_ok(len(out.items), out.line, self.path):
+                        return Arr(self.path, out.line, open=True)
                 else:
                     out.open = True
             else:
@@ -371,7 +375,7 @@ class PyFile:
         if isinstance(node.op, ast.Div) and isinstance(left, PathV):
             return join_paths([left, right], self.path, line)
         if isinstance(node.op, ast.Add):
-            return concat([left, right], self.path, line)
+            return concat([left, right], self.path, line, self.program.budget)
         if isinstance(left, Host) or isinstance(right, Host):
             return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[union-attr]
         return Unknown(self.path, line, "arithmetic")

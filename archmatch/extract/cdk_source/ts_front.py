@@ -311,6 +311,8 @@ class TsFile:
             return self._cache[key]
         if key in self._busy or len(self._busy) > MAX_DEPTH:
             return Unknown(self.path, _line(node), "recursive definition")
+        if not self.program.budget.step(_line(node), self.path):
+            return Unknown(self.path, _line(node), "over the evaluation budget")
         self._busy.add(key)
         try:
             value = self._eval(node)
@@ -367,7 +369,7 @@ class TsFile:
             elif child.type == "template_substitution":
                 inner = child.named_children[0] if child.named_children else None
                 parts.append(self.eval(inner))
-        return concat(parts, self.path, _line(node)) if parts else Str(self.path, _line(node), "")
+        return concat(parts, self.path, _line(node), self.program.budget) if parts else Str(self.path, _line(node), "")
 
     def _member(self, node: Node) -> Val:
         obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
@@ -442,6 +444,8 @@ class TsFile:
                 spread = self.eval(child.named_children[0] if child.named_children else None)
                 if isinstance(spread, Arr):
                     out.items.extend(spread.items)
+                    if not self.program.budget.items_ok(len(out.items), out.line, self.path):
+                        return Arr(self.path, out.line, open=True)
                     out.open = out.open or spread.open
                 else:
                     out.open = True
@@ -504,7 +508,7 @@ class TsFile:
         if isinstance(left, Host) or isinstance(right, Host):
             return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[union-attr]
         if op == "+":
-            return concat([left, right], self.path, line)
+            return concat([left, right], self.path, line, self.program.budget)
         if op in ("??", "||") and isinstance(left, Null):
             return right
         return Unknown(self.path, line, _text(node)[:80])

@@ -12,6 +12,8 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from archmatch.extract.budget import Budget
+
 
 @dataclass(eq=False)
 class Val:
@@ -221,10 +223,13 @@ def host_in(values: list[Val | None]) -> Host | None:
     return None
 
 
-def concat(parts: list[Val], path: str, line: int) -> Val:
-    """String concatenation / template literal."""
+def concat(parts: list[Val], path: str, line: int, budget: Budget | None = None) -> Val:
+    """String concatenation / template literal (unknown past the budget's string size)."""
     if host := host_in(list(parts)):
         return Host(path, line, host.source)
+    length = sum(len(p.value) if isinstance(p, Str) else len(p.rel) if isinstance(p, PathV) else 0 for p in parts)
+    if budget is not None and not budget.text_ok(length, line, path):
+        return Unknown(path, line, "string over the size limit")
     if parts and isinstance(parts[0], PathV) and all(isinstance(p, Str) for p in parts[1:]):
         tail = "".join(p.value for p in parts[1:] if isinstance(p, Str))
         return PathV(path, line, posixpath.normpath(parts[0].rel + tail))
