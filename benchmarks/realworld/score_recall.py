@@ -156,12 +156,17 @@ def score(cases: list[dict[str, Any]], copies: Path) -> list[Outcome]:
         if key not in scans:
             scans[key] = scan(root) if root.is_dir() else ([], f"missing copy {root}")
         findings, error = scans[key]
-        case_targets = targets(case)
-        direct = [t for t in case_targets if t.role != "dockerfile"]
-        touching = [f for f in findings if touches(f, case_targets)]
-        touching_direct = [f for f in touching if touches(f, direct)]
-        outcomes.append(Outcome(case, touching, touching_direct, error))
+        outcomes.append(judge(case, findings, error))
     return outcomes
+
+
+def judge(case: dict[str, Any], findings: list[dict[str, Any]], scan_error: str = "") -> Outcome:
+    """The findings of one scan that touch this case, split by what they touch."""
+    case_targets = targets(case)
+    direct = [t for t in case_targets if t.role != "dockerfile"]
+    touching = [f for f in findings if touches(f, case_targets)]
+    touching_direct = [f for f in touching if touches(f, direct)]
+    return Outcome(case, touching, touching_direct, scan_error)
 
 
 def ratio(hits: int, total: int) -> str:
