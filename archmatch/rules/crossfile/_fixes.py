@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archmatch.model import Edit, Fix, ImageBuild, Workload
+from archmatch.model import Edit, Fix, ImageBuild, RepoFacts, Workload
 from archmatch.platforms import How, aws_name
 
 
@@ -10,8 +10,9 @@ def _plat(arch: str) -> str:
     return f"linux/{arch}"
 
 
-def build_fix(build: ImageBuild, arch: str, lambda_target: bool = False) -> Fix:
-    """Pin the build to `arch`."""
+def build_fix(build: ImageBuild, arch: str, lambda_target: bool = False, facts: RepoFacts | None = None) -> Fix:
+    """Pin the build to `arch`. With `facts`, a platform written once for several builds (a shared
+    tfvars entry or variable) gets no mechanical edit: changing it would move the others too."""
     plat = _plat(arch)
     extra = " --provenance=false" if lambda_target else ""
     snippets = {
@@ -38,11 +39,19 @@ def build_fix(build: ImageBuild, arch: str, lambda_target: bool = False) -> Fix:
     elif build.platforms.how is How.HOST and build.fix_syntax == "tf-docker" and build.platform_location and not lambda_target:
         # the block that requests no platform (`build {`, `module "image" {`): add it as its first line
         edits = (Edit(build.platform_location, f'{{\n  platform = "{plat}"', find="{"),)
+    sharing = _sharing(build, facts) if edits else []
+    note = f" (the platform at {build.platform_location} is shared with {', '.join(sharing)}: give this build its own)" if sharing else ""
     return Fix(
-        f"pin the build ({build.name}) to {plat}" + (" without attestations" if lambda_target else ""),
-        edits=edits,
+        f"pin the build ({build.name}) to {plat}" + (" without attestations" if lambda_target else "") + note,
+        edits=() if sharing else edits,
         diff="\n".join("+ " + line for line in snippet.splitlines()),
     )
+
+
+def _sharing(build: ImageBuild, facts: RepoFacts | None) -> list[str]:
+    if facts is None or build.platform_location is None or build.platform_via is None:
+        return []
+    return sorted(b.name for b in facts.builds if b is not build and b.platform_location == build.platform_location)
 
 
 def _arch_token(workload: Workload, arch: str) -> str | None:

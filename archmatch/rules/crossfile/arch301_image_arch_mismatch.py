@@ -34,7 +34,7 @@ def _cause_fix(facts: RepoFacts, cause: DockerfileCause, lambda_target: bool) ->
     """Make the Dockerfile follow the requested platform (and request the workload's arch)."""
     build, arch, evidence, image = cause.link.build, cause.arch, cause.evidence, cause.image
     plat = f"linux/{arch}"
-    pin_build = None if _requests(build, arch) else build_fix(build, arch, lambda_target=lambda_target)
+    pin_build = None if _requests(build, arch) else build_fix(build, arch, lambda_target=lambda_target, facts=facts)
     if not cause.is_pin:
         text = (
             f"replace the architecture-specific base image at {evidence.location} ({evidence.reason}) with its "
@@ -127,7 +127,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             related = _cause_related(link, img, cause)
             why = f"{why} in {cause.evidence.location}"
         else:
-            fixes = [build_fix(link.build, arch, lambda_target=lambda_target)]
+            fixes = [build_fix(link.build, arch, lambda_target=lambda_target, facts=facts)]
             related = related_for(link, img)
         alternative = _workload_alternative(facts, link, img, arch, cause)
         if alternative is not None:

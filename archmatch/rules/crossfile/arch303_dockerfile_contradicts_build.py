@@ -17,7 +17,7 @@ from archmatch.rules.crossfile._fixes import build_fix
 def _fixes(facts: RepoFacts, build: ImageBuild, image: DockerImageFacts, evidence: ArchEvidence) -> list[Fix]:
     group = consumers(facts, image.path, image.final_stage)
     needing_pin = group.workloads_needing(evidence.arch)
-    keep = build_fix(build, evidence.arch)
+    keep = build_fix(build, evidence.arch, facts=facts)
     keep_fix = Fix(
         f"request linux/{evidence.arch}, the platform the Dockerfile builds: {keep.description}",
         keep.edits,

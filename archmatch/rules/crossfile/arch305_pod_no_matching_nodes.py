@@ -32,6 +32,6 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             confidence=confidence_note(link),
                 evidence=link.evidence,
             related=related,
-            fixes=[build_fix(link.build, node_arch)],
+            fixes=[build_fix(link.build, node_arch, facts=facts)],
             properties=link_properties(link),
         )
