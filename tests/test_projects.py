@@ -22,7 +22,9 @@ RULES = Path(__file__).parent / "fixtures" / "rules"
 
 def _links(root: Path) -> list[tuple[str, str, str, str]]:
     facts, _ = analyze(root, Config())
-    return sorted((lk.workload.project or ".", lk.workload.name, lk.build.name, lk.confidence) for lk in facts.links)
+    return sorted(
+        (lk.workload.project or ".", lk.workload.name, lk.build.name, lk.confidence) for lk in facts.links
+    )
 
 
 def test_projects_are_marker_folders_and_the_deepest_one_holds_a_file() -> None:
@@ -62,8 +64,18 @@ def test_projects_are_marker_folders_and_the_deepest_one_holds_a_file() -> None:
 def test_dev_and_prod_roots_calling_the_same_modules_link_inside_each_root() -> None:
     links = _links(LINKING / "envs_dev_prod")
     assert links == [
-        ("envs/dev", "module.app_lambda.aws_lambda_function.this", "terraform module.app_image.docker_image.this", "high"),
-        ("envs/prod", "module.app_lambda.aws_lambda_function.this", "terraform module.app_image.docker_image.this", "high"),
+        (
+            "envs/dev",
+            "module.app_lambda.aws_lambda_function.this",
+            "terraform module.app_image.docker_image.this",
+            "high",
+        ),
+        (
+            "envs/prod",
+            "module.app_lambda.aws_lambda_function.this",
+            "terraform module.app_image.docker_image.this",
+            "high",
+        ),
     ]
     facts, _ = analyze(LINKING / "envs_dev_prod", Config())
     assert all(lk.build.project == lk.workload.project for lk in facts.links)
@@ -93,8 +105,18 @@ def test_module_output_repository_is_not_an_image_identity() -> None:
     facts, _ = analyze(LINKING / "shared_repository", Config())
     got = sorted((lk.workload.name, lk.build.name, lk.evidence, lk.confidence) for lk in facts.links)
     assert got == [
-        ("aws_lambda_function.first", "terraform docker_image.first", "repository and tag match (module.ecr:first_stage)", "medium"),
-        ("aws_lambda_function.second", "terraform docker_image.second", "direct reference (tf:docker_registry_image.second)", "high"),
+        (
+            "aws_lambda_function.first",
+            "terraform docker_image.first",
+            "repository and tag match (module.ecr:first_stage)",
+            "medium",
+        ),
+        (
+            "aws_lambda_function.second",
+            "terraform docker_image.second",
+            "direct reference (tf:docker_registry_image.second)",
+            "high",
+        ),
     ]  # `pinned` runs a digest no build here is known to produce: unlinked
     assert scan([LINKING / "shared_repository"], Config()).findings == []
 
@@ -108,13 +130,21 @@ def test_bake_tag_links_to_terraform_repository_url_with_the_same_path_and_tag()
 
 
 def _workload(project: str, ref: str, keys: frozenset[str] = frozenset()) -> Workload:
-    w = Workload("aws_lambda_function", f"fn-{project}", "lambda", Location(f"{project}/main.tf", 1), ArchFact.explicit("arm64"))
+    w = Workload(
+        "aws_lambda_function",
+        f"fn-{project}",
+        "lambda",
+        Location(f"{project}/main.tf", 1),
+        ArchFact.explicit("arm64"),
+    )
     w.images = [ImageRef(ref, Location(f"{project}/main.tf", 3), keys)]
     return w
 
 
 def _build(path: str, tags: list[str], dockerfile: str | None = None, source: str = "compose") -> ImageBuild:
-    return ImageBuild(source=source, name=f"build {path}", location=Location(path, 2), dockerfile=dockerfile, tags=tags)
+    return ImageBuild(
+        source=source, name=f"build {path}", location=Location(path, 2), dockerfile=dockerfile, tags=tags
+    )
 
 
 def _facts(files: list[str], workloads: list[Workload], builds: list[ImageBuild]) -> RepoFacts:
@@ -150,7 +180,9 @@ def test_the_nearest_project_wins_among_equal_repository_matches() -> None:
 
 def test_naming_stays_inside_a_project_and_ci_builds_count_where_their_dockerfile_is() -> None:
     files = ["svc-a/template.yaml", "svc-c/template.yaml", ".github/workflows/ci.yml"]
-    ci = _build(".github/workflows/ci.yml", ["api-local"], dockerfile="svc-a/api/Dockerfile", source="github-actions")
+    ci = _build(
+        ".github/workflows/ci.yml", ["api-local"], dockerfile="svc-a/api/Dockerfile", source="github-actions"
+    )
     inside = find_links(_facts(files, [_workload("svc-a", "${IMAGE}/api:${TAG}")], [ci]), Config())
     assert [(lk.build.name, lk.confidence) for lk in inside] == [("build .github/workflows/ci.yml", "low")]
     outside = find_links(_facts(files, [_workload("svc-c", "${IMAGE}/api:${TAG}")], [ci]), Config())
@@ -161,9 +193,23 @@ def test_direct_keys_do_not_cross_terraform_roots() -> None:
     key = frozenset({"tf:module.app_image"})
     w = _workload("envs/dev", "", key)
     w.project = "envs/dev"
-    prod = ImageBuild("terraform-docker", "terraform module.app_image", Location("envs/prod/main.tf", 5), None, link_keys=key, project="envs/prod")
+    prod = ImageBuild(
+        "terraform-docker",
+        "terraform module.app_image",
+        Location("envs/prod/main.tf", 5),
+        None,
+        link_keys=key,
+        project="envs/prod",
+    )
     assert find_links(_facts([], [w], [prod]), Config()) == []
-    dev = ImageBuild("terraform-docker", "terraform module.app_image", Location("envs/dev/main.tf", 5), None, link_keys=key, project="envs/dev")
+    dev = ImageBuild(
+        "terraform-docker",
+        "terraform module.app_image",
+        Location("envs/dev/main.tf", 5),
+        None,
+        link_keys=key,
+        project="envs/dev",
+    )
     assert [lk.confidence for lk in find_links(_facts([], [w], [prod, dev]), Config())] == ["high"]
 
 
@@ -177,3 +223,29 @@ def test_findings_on_naming_links_are_warnings_and_say_so(monkeypatch: pytest.Mo
     results = [r for r in run["results"] if r["ruleId"] == "ARCH301"]
     assert {r["level"] for r in results} == {"warning"}
     assert {r["properties"]["linkConfidence"] for r in results} == {"low"}
+
+
+def test_workflows_of_a_repository_inside_the_scan_root_resolve_paths_against_it(tmp_path: Path) -> None:
+    workflow = "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: app\n"
+    (tmp_path / "repo-a" / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / "repo-a" / ".github" / "workflows" / "ci.yml").write_text(workflow)
+    (tmp_path / "repo-a" / "app").mkdir()
+    (tmp_path / "repo-a" / "app" / "Dockerfile").write_text("FROM alpine:3.20\n")
+    facts, _ = analyze(tmp_path, Config())
+    assert [(b.dockerfile, b.context, b.project) for b in facts.builds] == [
+        ("repo-a/app/Dockerfile", "repo-a/app", "repo-a")
+    ]
+
+
+def test_list_workloads_tells_apart_one_module_file_evaluated_by_two_roots(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from archmatch.report import inventory
+
+    monkeypatch.chdir(LINKING / "envs_dev_prod")
+    text = inventory.render(scan([Path(".")], Config()))
+    rows = [line.split() for line in text.splitlines()[1:]]
+    assert [(r[0], r[3], r[4]) for r in rows] == [
+        ("modules/app_lambda/main.tf:9", "envs/dev", "amd64"),
+        ("modules/app_lambda/main.tf:9", "envs/prod", "arm64"),
+    ]

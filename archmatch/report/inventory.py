@@ -7,16 +7,31 @@ from archmatch.safetext import guard_lines, one_line, shown_path
 
 
 def render(result: ScanResult) -> str:
-    rows: list[tuple[str, str, str, str, str, str]] = []
+    """One row per workload; PROJECT tells apart the same module file evaluated by two root modules."""
+    rows: list[tuple[str, ...]] = []
     for facts, prefix in zip(result.facts, result.prefixes, strict=True):
         for w in facts.workloads:
             arch = ",".join(sorted(w.arch.archs)) or "-"
             images = " ".join(i.ref or "?" for i in w.images) or "-"
             where = shown_path(f"{prefix}{w.arch_location}") if w.arch_location else "-"
-            rows.append((shown_path(f"{prefix}{w.location}"), one_line(w.kind), one_line(w.name), arch,
-                         f"{w.arch.how.value} @ {where}", one_line(images)))
+            project = shown_path((prefix + w.project).rstrip("/")) if w.project else (prefix.rstrip("/") or ".")
+            rows.append(
+                (
+                    shown_path(f"{prefix}{w.location}"),
+                    one_line(w.kind),
+                    one_line(w.name),
+                    project,
+                    arch,
+                    f"{w.arch.how.value} @ {where}",
+                    one_line(images),
+                )
+            )
     rows.sort()
-    header = ("LOCATION", "KIND", "NAME", "ARCH", "DECIDED", "IMAGES")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
-    lines = ["  ".join(c.ljust(widths[i]) if i < 5 else c for i, c in enumerate(r)).rstrip() for r in [header, *rows]]
+    header = ("LOCATION", "KIND", "NAME", "PROJECT", "ARCH", "DECIDED", "IMAGES")
+    last = len(header) - 1
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(last)]
+    lines = [
+        "  ".join(c.ljust(widths[i]) if i < last else c for i, c in enumerate(r)).rstrip()
+        for r in [header, *rows]
+    ]
     return guard_lines("\n".join(lines) + "\n")
