@@ -139,3 +139,27 @@ def test_the_display_only_list_names_failing_fixtures_with_a_reason() -> None:
     failing = {f"{rule}/{case.name}" for rule, case in _failing_cases()}
     assert set(DISPLAY_ONLY) <= failing, sorted(set(DISPLAY_ONLY) - failing)
     assert all(reason for reason in DISPLAY_ONLY.values())
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.mark.parametrize(
+    "example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.endswith("-fixed"))
+)
+def test_every_fix_of_a_broken_example_removes_its_finding_and_breaks_nothing(
+    example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = EXAMPLES / example
+    before = _results(source, monkeypatch)
+    fixes = [(r, fx) for r in before for fx in r.get("fixes", [])]
+    for index, (result, fix) in enumerate(fixes):
+        work = tmp_path / f"fix{index}"
+        shutil.copytree(source, work)
+        apply_sarif_fix(work, fix)
+        after = _results(work, monkeypatch)
+        what = f"{example}: {_key(result)} ({fix['description']['text']})"
+        assert _key(result) not in {_key(r) for r in after}, f"{what} left the finding"
+        assert _errors(after) <= _errors(before), (
+            f"{what} brought new errors: {sorted(_errors(after) - _errors(before))}"
+        )
