@@ -460,13 +460,14 @@ def test_yaml_policies_agree_with_the_python_checks(main: CheckovRun, workspace:
 
 # --- cost -----------------------------------------------------------------------------------
 
-def test_cost_of_the_pack(main: CheckovRun, workspace: Path, record_property: pytest.RecordProperty) -> None:
+def test_cost_of_the_pack_is_recorded(main: CheckovRun, workspace: Path, record_property: pytest.RecordProperty) -> None:
+    """The same scan without the pack, for the record only: wall-clock ratios on a shared CI machine
+    are not a verdict (benchmarks/run.py measures the pack's cost side by side on a quiet machine)."""
     base = _checkov(workspace, [*_d_args(workspace), "--check", "CKV_DOCKER_2,CKV_AWS_117", *ALL_OUTPUTS], workspace / "out-base")
-    ratio = main.seconds / base.seconds
     record_property("checkov_seconds_without_pack", round(base.seconds, 2))
     record_property("checkov_seconds_with_pack", round(main.seconds, 2))
-    print(f"\ncheckov without the pack {base.seconds:.1f}s, with it {main.seconds:.1f}s: x{ratio:.2f}")
-    assert ratio < 5, "the pack should cost less than the Checkov start-up it rides on"
+    assert not any(row[0].startswith("CKV_ARCH_") for row in base.rows)  # the baseline really ran without it
+    assert {row[0] for row in base.rows} == {"CKV_DOCKER_2", "CKV_AWS_117"}
 
 
 # --- the pack's own warning -------------------------------------------------------------------

@@ -31,7 +31,9 @@ from archmatch.model import Finding, Location, Related
 
 FORMAT = 2
 PACKAGE = Path(__file__).resolve().parent.parent
-MAX_ENTRIES = 32
+# One entry per scan root: a Checkov run over many roots must find every root's entry in each of
+# its framework processes, so the bound is on a day's worth of roots, not on one run.
+MAX_ENTRIES = 1000
 MAX_AGE_SECONDS = 24 * 3600
 LOCK_TIMEOUT_SECONDS = 600.0
 # Files over the scan's size limit are skipped unread by the analysis, so their content cannot
@@ -189,6 +191,12 @@ def write(key: str, data: dict[str, Any]) -> None:
         os.replace(fh.name, folder / f"{key}.json")  # atomic: parallel processes never read half a file
     except OSError:
         return
+    _prune_once(folder)
+
+
+@functools.cache
+def _prune_once(folder: Path) -> None:
+    """Prune once per process: a run over many roots writes many entries."""
     prune(folder)
 
 
