@@ -10,7 +10,9 @@ the command line replaces it):
 3. the command line.
 
 Hadolint's severity order is error > warning > info > style > ignore/none. A finding fails the run
-when it is at or above the threshold; with `none` or `ignore` every finding fails (as Hadolint does).
+when it is at or above the threshold; with `none` or `ignore` every finding fails (as Hadolint 2.15.1
+does: they rank below `style`). `archmatch scan --severity-threshold none` differs on purpose: there it
+means "never fail" (the drop-in keeps Hadolint's meaning; `--no-fail` is its "never fail").
 """
 
 from __future__ import annotations
@@ -43,6 +45,26 @@ class HadolintConfig:
     format: str = "tty"
     disable_ignore_pragma: bool = False
     source: str | None = None
+    # Settings of Hadolint's own rules (DL3026, DL3048-3058): accepted and shown, no archmatch rule uses them.
+    trusted_registries: list[str] = field(default_factory=list)
+    label_schema: dict[str, str] = field(default_factory=dict)
+    strict_labels: bool = False
+
+    def describe(self) -> str:
+        """The configuration in use, for `--verbose` (Hadolint's `-V` prints the same on stderr)."""
+        lines = [f"configuration file: {self.source or 'none (defaults)'}", f"no fail: {self.no_fail}",
+                 f"no color: {self.no_color}", f"output format: {self.format}",
+                 f"failure threshold: {self.failure_threshold}",
+                 f"ignored: {', '.join(sorted(self.ignored)) or 'none'}"]
+        for level in LEVELS:
+            codes = sorted(code for code, lv in self.overrides.items() if lv == level)
+            lines.append(f"override {level}: {', '.join(codes) or 'none'}")
+        lines += [f"disable ignore pragma: {self.disable_ignore_pragma}",
+                  f"trusted registries (Hadolint's DL3026 only): {', '.join(self.trusted_registries) or 'none'}",
+                  f"label schema (Hadolint's label rules only): "
+                  f"{', '.join(f'{k}:{v}' for k, v in sorted(self.label_schema.items())) or 'none'}",
+                  f"strict labels (Hadolint's label rules only): {self.strict_labels}"]
+        return "".join(f"archmatch dockerfile: {line}\n" for line in lines)
 
     def level(self, code: str, default: str) -> str:
         return self.overrides.get(code, default)
@@ -113,6 +135,11 @@ def apply_file(cfg: HadolintConfig, path: Path) -> None:
     cfg.disable_ignore_pragma = bool(data.get("disable-ignore-pragma", cfg.disable_ignore_pragma))
     if data.get("format"):
         cfg.format = str(data["format"])
+    cfg.trusted_registries += [str(r) for r in data.get("trustedRegistries") or [] if isinstance(r, str)]
+    schema = data.get("label-schema")
+    if isinstance(schema, dict):
+        cfg.label_schema.update({str(k): str(v) for k, v in schema.items()})
+    cfg.strict_labels = bool(data.get("strict-labels", cfg.strict_labels))
 
 
 def _truthy(value: str) -> bool:

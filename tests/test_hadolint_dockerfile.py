@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,3 +135,61 @@ def test_any_file_name_and_format_from_env(work: Path) -> None:
     (work / "build" / "app.txt").write_text(PINNED)
     out = archmatch(work, "build/app.txt", HADOLINT_FORMAT="json").stdout
     assert [(r["file"], r["code"], r["line"]) for r in json.loads(out)] == [("build/app.txt", "ARCH104", 1)]
+
+
+# Every flag of the installed Hadolint's `--help`, with arguments that exercise it. Each case runs
+# both tools (Hadolint on a file with one warning of its own, archmatch on one with one of ours) and
+# compares the exit codes. Unwritable `-o` is left out: archmatch exits 2 there (an I/O error is not a
+# finding), where Hadolint exits 1.
+FLAG_CASES: dict[str, list[list[str]]] = {
+    "-h": [["-h"]], "--help": [["--help"]],
+    "-v": [["-v"], ["-v", "FILE"]], "--version": [["--version"]],
+    "-c": [["-c", "cfg.yaml", "FILE"], ["-c", "missing.yaml", "FILE"]], "--config": [["--config", "cfg.yaml", "FILE"]],
+    "--file-path-in-report": [["--file-path-in-report", "x/Dockerfile", "-f", "checkstyle", "FILE"]],
+    "-o": [["-o", "out.txt", "FILE"]], "--output": [["--output", "out.txt", "--no-fail", "FILE"]],
+    "--no-fail": [["--no-fail", "FILE"]], "--no-color": [["--no-color", "FILE"]],
+    "-V": [["-V", "FILE"]], "--verbose": [["--verbose", "-t", "error", "FILE"]],
+    "-f": [["-f", fmt, "FILE"] for fmt in ("tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu",
+                                           "codacy", "sonarqube", "sarif", "junit", "bogus")],
+    "--format": [["--format", "json", "FILE"]],
+    "--error": [["--error", "CODE", "-t", "error", "FILE"]], "--warning": [["--warning", "CODE", "FILE"]],
+    "--info": [["--info", "CODE", "-t", "warning", "FILE"]], "--style": [["--style", "CODE", "-t", "info", "FILE"]],
+    "--ignore": [["--ignore", "CODE", "FILE"], ["--ignore", "OTHER", "FILE"]],
+    "--trusted-registry": [["--trusted-registry", "docker.io", "-t", "error", "FILE"]],
+    "--require-label": [["--require-label", "maintainer:text", "-t", "error", "FILE"]],
+    "--strict-labels": [["--strict-labels", "-t", "error", "FILE"]],
+    "--disable-ignore-pragma": [["--disable-ignore-pragma", "FILE"]],
+    "-t": [["-t", t, "FILE"] for t in ("error", "warning", "info", "style", "ignore", "none", "bogus")],
+    "--failure-threshold": [["--failure-threshold", "none", "FILE"]],
+    "": [[], ["--bogus-flag", "FILE"], ["FILE", "missing-file"]],
+}
+
+
+def hadolint_flags() -> set[str]:
+    exe = shutil.which("hadolint")
+    assert exe
+    text = subprocess.run([exe, "--help"], capture_output=True, text=True, check=False).stdout
+    options = text.split("Available options:")[1]
+    # An option line starts with two spaces then the flags ("  -v,--version   Show version").
+    heads = [line.split()[0] for line in options.splitlines() if line.startswith("  ") and not line.startswith("   ")]
+    return {flag for head in heads for flag in re.findall(r"--?[A-Za-z][\w-]*", head)}
+
+
+def test_every_hadolint_flag_has_a_case() -> None:
+    assert hadolint_flags() - set(FLAG_CASES) == set()
+
+
+def _fill(args: list[str], file: str, code: str) -> list[str]:
+    return [{"FILE": file, "CODE": code}.get(a, a) for a in args]
+
+
+@pytest.mark.parametrize("args", [a for cases in FLAG_CASES.values() for a in cases], ids=" ".join)
+def test_flag_exit_codes_match_hadolint(work: Path, args: list[str]) -> None:
+    (work / "cfg.yaml").write_text("failure-threshold: warning\n")
+    theirs = hadolint(work, *_fill(args, "hl.Dockerfile", "DL3006"))
+    ours = archmatch(work, *_fill(args, "Dockerfile", "ARCH104"))
+    assert ours.returncode == theirs.returncode, (ours.stdout, ours.stderr, theirs.stdout, theirs.stderr)
+    if "-V" in args or "--verbose" in args:
+        assert "failure threshold" in ours.stderr and "failure threshold" in theirs.stderr
+    if args and args[0] in ("-v", "--version"):
+        assert "2.15.1" in ours.stdout and "2.15.1" in theirs.stdout

@@ -3,7 +3,10 @@
 Same flags, environment variables, configuration file (`.hadolint.yaml`), output formats (field
 layout from `archmatch.report.hadolint_formats`) and exit codes as Hadolint 2.15.1: 1 when a
 finding is at or above the failure threshold (or a file cannot be read or parsed), else 0; always
-0 with `--no-fail`. Only rules of the `dockerfile` family run, each file on its own.
+0 with `--no-fail`; findings never fail the `codeclimate` and `codacy` formats; usage errors exit 1.
+`-t none`/`ignore` rank below `style`, so any finding fails (Hadolint's meaning, unlike `scan`'s
+`--severity-threshold none`). `--trusted-registry`, `--require-label` and `--strict-labels` configure
+Hadolint's own rules: accepted and shown by `-V`, they change no archmatch result. Only rules of the `dockerfile` family run, each file on its own.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from archmatch import __version__
 from archmatch.config import Config
@@ -26,23 +30,61 @@ from archmatch.suppress import is_suppressed, parse_pragmas
 
 PARSE_ERROR_CODE = "DL1000"  # Hadolint's code for a Dockerfile it cannot parse
 # Hadolint applies --file-path-in-report to these formats only.
+# Hadolint 2.15.1 exits 0 whatever it finds with these formats (they feed the Code Climate and Codacy
+# engines, which read the report, not the exit code); a missing file still exits 1.
+FINDINGS_NEVER_FAIL_FORMATS = frozenset({"codeclimate", "codacy"})
 REPORT_PATH_FORMATS = frozenset({"checkstyle", "codeclimate", "gitlab_codeclimate", "sonarqube", "junit"})
+
+
+HADOLINT_VERSION = "2.15.1"  # the Hadolint whose command line this mirrors
+
+
+class HadolintStyleParser(argparse.ArgumentParser):
+    """Usage errors exit 1, as Hadolint's do (it never returns 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(1)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("dockerfile", help="lint Dockerfiles with the Dockerfile rules, Hadolint-compatible")
+    add_arguments(p)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """`archmatch dockerfile ARGS`, parsed with Hadolint's exit code for usage errors."""
+    parser = HadolintStyleParser(prog="archmatch dockerfile", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="*", metavar="DOCKERFILE", help="files to lint ('-' reads standard input)")
+    p.add_argument("-v", "--version", action="version",
+                   version=f"archmatch dockerfile {__version__} (command line of Hadolint {HADOLINT_VERSION})")
     p.add_argument("-f", "--format", choices=FORMATS, default=None, help="output format (default: tty)")
     p.add_argument("-c", "--config", help="configuration file (default: .hadolint.yaml in the current directory)")
     p.add_argument("-o", "--output", help="write the report to OUTPUT")
-    p.add_argument("-t", "--failure-threshold", choices=THRESHOLDS, default=None)
+    p.add_argument("-t", "--failure-threshold", choices=THRESHOLDS, default=None,
+                   help="exit 1 when a finding is at or above THRESHOLD (default: info); as in Hadolint, "
+                   "`none` and `ignore` are the lowest thresholds, so any finding fails (use --no-fail "
+                   "to never fail)")
     p.add_argument("--no-fail", action="store_true", help="exit 0 even when rules are violated")
     p.add_argument("--no-color", action="store_true", help="do not colour the tty output")
+    p.add_argument("-V", "--verbose", action="store_true", help="print the configuration in use on stderr")
     p.add_argument("--ignore", action="append", default=[], metavar="RULECODE", help="a rule to ignore (repeatable)")
     for level in LEVELS:
         p.add_argument(f"--{level}", action="append", default=[], metavar="RULECODE", help=f"make RULECODE a(n) {level}")
     p.add_argument("--disable-ignore-pragma", action="store_true", help="ignore inline `# hadolint ignore=` pragmas")
     p.add_argument("--file-path-in-report", help="the file path written in the report (a single file)")
+    p.add_argument("--trusted-registry", action="append", default=[], metavar="REGISTRY",
+                   help="accepted for Hadolint compatibility: configures Hadolint's DL3026, no archmatch rule")
+    p.add_argument("--require-label", action="append", default=[], metavar="LABELSCHEMA",
+                   help="accepted for Hadolint compatibility: configures Hadolint's label rules, no archmatch rule")
+    p.add_argument("--strict-labels", action="store_true",
+                   help="accepted for Hadolint compatibility: configures Hadolint's label rules, no archmatch rule")
     p.set_defaults(func=run)
 
 
@@ -98,6 +140,9 @@ def settings(args: argparse.Namespace) -> HadolintConfig:
     cfg.disable_ignore_pragma = cfg.disable_ignore_pragma or args.disable_ignore_pragma
     if args.format:
         cfg.format = args.format
+    cfg.trusted_registries += args.trusted_registry
+    cfg.label_schema.update(label.partition(":")[::2] for label in args.require_label)
+    cfg.strict_labels = cfg.strict_labels or args.strict_labels
     return cfg
 
 
@@ -136,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.files:
         print("archmatch dockerfile: no Dockerfile given", file=sys.stderr)
         return 1
+    if args.verbose:
+        sys.stderr.write(cfg.describe())
     rules = dockerfile_rules()
     by_id = {r.meta.id: r for r in rules}
     records: list[LintRecord] = []
@@ -164,7 +211,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(output)
     if cfg.no_fail:
         return 0
-    return int(failed_io or any(cfg.fails(r.level) for r in records))
+    fails = cfg.format not in FINDINGS_NEVER_FAIL_FORMATS and any(cfg.fails(r.level) for r in records)
+    return int(failed_io or fails)
 
 
 def lint_stdin(rules: list[Rule], cfg: HadolintConfig) -> FileResult:
