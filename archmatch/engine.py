@@ -55,15 +55,22 @@ def _prefix_paths_in_text(text: str, paths: set[str], prefix: str) -> str:
 def prefix_finding(f: Finding, prefix: str) -> Finding:
     if not prefix:
         return f
-    paths = {f.location.path, *(r.location.path for r in f.related)}
+    paths = {f.location.path, *(r.location.path for r in f.related), *(e.location.path for fx in f.fixes for e in fx.edits)}
     return dataclasses.replace(
         f,
         message=_prefix_paths_in_text(f.message, paths, prefix),
         location=_prefixed(f.location, prefix),
         subject=_prefixed(f.subject, prefix) if f.subject is not None else None,
-        related=tuple(dataclasses.replace(r, location=_prefixed(r.location, prefix)) for r in f.related),
+        related=tuple(
+            dataclasses.replace(r, location=_prefixed(r.location, prefix), message=_prefix_paths_in_text(r.message, paths, prefix))
+            for r in f.related
+        ),
         fixes=tuple(
-            dataclasses.replace(fx, edits=tuple(dataclasses.replace(e, location=_prefixed(e.location, prefix)) for e in fx.edits))
+            dataclasses.replace(
+                fx,
+                description=_prefix_paths_in_text(fx.description, paths, prefix),
+                edits=tuple(dataclasses.replace(e, location=_prefixed(e.location, prefix)) for e in fx.edits),
+            )
             for fx in f.fixes
         ),
     )
