@@ -26,7 +26,8 @@ def test_flagship_sam_example_one_error_with_a_fix_that_is_not_already_there(mon
     assert finding.rule_id == "ARCH301" and "in fn/Dockerfile:2" in finding.message
     related = {(str(r.location), r.message.split(":")[0]) for r in finding.related}
     assert ("fn/Dockerfile:2", "root cause") in related
-    assert any("(ARCH303)" in r.message and str(r.location) == "template.yaml:24" for r in finding.related)
+    assert any("instead of ARCH303" in r.message and str(r.location) == "template.yaml:24" for r in finding.related)
+    assert any("instead of ARCH104" in r.message and str(r.location) == "fn/Dockerfile:2" for r in finding.related)
     first, alternative = finding.fixes
     assert first.description.startswith("remove `--platform=linux/amd64` from fn/Dockerfile:2")
     assert [(e.location.path, e.location.line, e.text) for e in first.edits] == [("fn/Dockerfile", 2, "")]

@@ -34,7 +34,9 @@ def _cause_fix(facts: RepoFacts, cause: DockerfileCause, lambda_target: bool) ->
     """Make the Dockerfile follow the requested platform (and request the workload's arch)."""
     build, arch, evidence, image = cause.link.build, cause.arch, cause.evidence, cause.image
     plat = f"linux/{arch}"
-    pin_build = None if _requests(build, arch) else build_fix(build, arch, lambda_target=lambda_target, facts=facts)
+    pin_build = (
+        None if _requests(build, arch) else build_fix(build, arch, lambda_target=lambda_target, facts=facts)
+    )
     if not cause.is_pin:
         text = (
             f"replace the architecture-specific base image at {evidence.location} ({evidence.reason}) with its "
@@ -93,10 +95,14 @@ def _workload_alternative(
 
 def _cause_related(link: Link, img: ImageArch, cause: DockerfileCause) -> list[Related]:
     build, evidence = link.build, cause.evidence
-    rule = "ARCH104" if cause.is_pin else "ARCH107"
+    note = (
+        "reported here instead of ARCH104"
+        if cause.is_pin
+        else "ARCH107 gives the multi-architecture image name"
+    )
     out = [
         Related(
-            evidence.location, f"root cause: {evidence.reason} fixes the content to {evidence.arch} ({rule})"
+            evidence.location, f"root cause: {evidence.reason} fixes the content to {evidence.arch} ({note})"
         )
     ]
     if build.platforms.how is How.EXPLICIT and build.platforms.archs - {evidence.arch}:
@@ -104,7 +110,7 @@ def _cause_related(link: Link, img: ImageArch, cause: DockerfileCause) -> list[R
         out.append(
             Related(
                 build.platform_location or build.location,
-                f"{build.name} requests {requested} but gets {evidence.arch} content: a mislabelled image (ARCH303)",
+                f"{build.name} requests {requested} but gets {evidence.arch} content: a mislabelled image (reported here instead of ARCH303)",
             )
         )
     covered = {r.location for r in out}
