@@ -159,6 +159,20 @@ class _Index:
                 self.by_key.setdefault(key, []).append(b)
         self.names = {id(b): _names(b.tags, _repository_keys(b.link_keys, image_side=False)) for b in builds}
         self.place = {id(b): build_place(b, projects) for b in builds}
+        # builds by the repository path of their names; paths with placeholders meet every reference
+        self.by_repository: dict[str, list[ImageBuild]] = {}
+        for b in builds:
+            for repository in sorted(
+                {"*" if "*" in n.parts.repository else n.parts.repository for n in self.names[id(b)]}
+            ):
+                self.by_repository.setdefault(repository, []).append(b)
+
+    def _candidates(self, wanted: list[_Name]) -> list[ImageBuild]:
+        if any("*" in w.parts.repository for w in wanted):
+            return self.builds
+        picked = {id(b) for w in wanted for b in self.by_repository.get(w.parts.repository, [])}
+        picked |= {id(b) for b in self.by_repository.get("*", [])}
+        return [b for b in self.builds if id(b) in picked]
 
     def direct(self, workload: Workload, image: ImageRef) -> Found:
         out: Found = []
@@ -171,7 +185,7 @@ class _Index:
     def repository(self, workload: Workload, image: ImageRef) -> Found:
         wanted = _names([image.ref] if image.ref else [], _repository_keys(image.link_keys, image_side=True))
         found: list[tuple[tuple[bool, int], ImageBuild, str]] = []
-        for build in self.builds:
+        for build in self._candidates(wanted):
             same = build.project == workload.project
             evidence = next(
                 (e for w in wanted for n in self.names[id(build)] if (e := _match(w, n, same))), None
