@@ -85,7 +85,8 @@ def touches(finding: Finding, files: set[str]) -> bool:
 
 
 def filter_result(result: ScanResult, changed: Iterable[str]) -> ScanResult:
-    """The findings (and diagnostics) of a full scan that concern the change set.
+    """The findings (and diagnostics) of a full scan that concern the change set, and every
+    internal error (a file left out of the analysis may hide findings in any changed file).
 
     `changed` paths are relative to the current directory, as the report's paths are when the
     scan root is inside it; each root's facts are keyed relative to that root.
@@ -98,7 +99,8 @@ def filter_result(result: ScanResult, changed: Iterable[str]) -> ScanResult:
     return dataclasses.replace(
         result,
         findings=[f for f in result.findings if touches(f, wanted)],
-        diagnostics=[d for d in result.diagnostics if d.location.path in wanted],
+        # an internal error may hide findings anywhere: it is reported whatever changed
+        diagnostics=[d for d in result.diagnostics if d.location.path in wanted or d.code == "internal"],
     )
 
 

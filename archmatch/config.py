@@ -4,6 +4,7 @@
 ignored: [ARCH104]                 # rules to drop everywhere
 override: {error: [ARCH201], info: [ARCH102]}   # severity overrides, Hadolint-style
 failure-threshold: warning         # error | warning | info | style | none
+internal-errors: fail              # fail (exit 2, the default) | warn (report them, exit as usual)
 exclude: ["vendor/**", "*.generated.yaml"]
 images:                            # explicit image -> build mapping (linking evidence #3)
   - pattern: "*.dkr.ecr.*.amazonaws.com/api:*"
@@ -24,6 +25,7 @@ import yaml
 CONFIG_NAMES = (".archmatch.yaml", ".archmatch.yml")
 SEVERITIES = ("error", "warning", "info", "style")
 THRESHOLDS = (*SEVERITIES, "none")
+INTERNAL_ERRORS = ("fail", "warn")
 
 
 class ConfigError(Exception):
@@ -44,6 +46,7 @@ class Config:
     ignored: set[str] = field(default_factory=set)
     overrides: dict[str, str] = field(default_factory=dict)  # rule id -> severity
     failure_threshold: str | None = None
+    internal_errors: str | None = None  # fail | warn; None: the default (fail)
     excludes: list[str] = field(default_factory=list)
     images: list[ImageMapping] = field(default_factory=list)
 
@@ -81,6 +84,11 @@ def parse_config(data: Any, source: str) -> Config:
         if threshold not in THRESHOLDS:
             raise ConfigError(f"{source}: `failure-threshold` must be one of {', '.join(THRESHOLDS)}")
         cfg.failure_threshold = threshold
+    internal = data.get("internal-errors")
+    if internal is not None:
+        if internal not in INTERNAL_ERRORS:
+            raise ConfigError(f"{source}: `internal-errors` must be one of {', '.join(INTERNAL_ERRORS)}")
+        cfg.internal_errors = internal
     cfg.excludes = [str(e) for e in _ids(data.get("exclude"), "exclude", source)]
     images = data.get("images") or []
     if not isinstance(images, list):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from archmatch import rules as rule_registry
 from archmatch import templating
 from archmatch.config import Config
 from archmatch.extract import extractors
+from archmatch.isolation import run_stage
 from archmatch.link import link
 from archmatch.model import Diagnostic, Edit, Finding, Location, RepoFacts
 from archmatch.progress import Progress
@@ -88,12 +88,7 @@ def analyze(
     for name, extract in extractors():
         if progress is not None:
             progress.advance(f"extract {name}")
-        try:
-            extract(repo, facts)
-        except Exception as exc:  # one broken extractor must not stop the scan
-            facts.diagnostics.append(
-                Diagnostic(Location("."), f"internal error in extractor {name}: {exc!r}\n{traceback.format_exc(limit=3)}", "error", "internal")
-            )
+        run_stage(name, extract, repo, facts)
     facts.diagnostics.extend(templating.summary(repo.templated))
     try:
         link(facts, config)

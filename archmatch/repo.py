@@ -12,10 +12,13 @@ import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archmatch import templating
 from archmatch.model import Diagnostic, Location
+
+if TYPE_CHECKING:
+    from archmatch.isolation import Focus
 
 DEFAULT_SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", ".external_modules", ".hg", ".svn", "__pycache__", ".venv"})
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -39,55 +42,64 @@ def _excluded(rel: str, patterns: Iterable[str]) -> bool:
 
 
 def discover(root: Path, options: ScanOptions, diagnostics: list[Diagnostic]) -> list[str]:
-    """Root-relative POSIX paths of every regular file under root, sorted."""
-    real_root = root.resolve()
+    """Root-relative POSIX paths of every regular file under root, sorted.
+
+    The walk keeps its own stack, so a tree nested thousands of folders deep cannot exhaust
+    Python's recursion limit."""
+    real_root = str(root.resolve())
     seen_dirs: set[str] = set()
     out: list[str] = []
-
-    def inside(real: str) -> bool:
-        return real == str(real_root) or real.startswith(str(real_root) + os.sep)
-
-    def walk(directory: Path, rel_dir: str) -> None:
-        real = os.path.realpath(directory)
-        if real in seen_dirs:
-            diagnostics.append(Diagnostic(Location(rel_dir or "."), "symlink loop: directory already visited", "note", "input"))
-            return
-        seen_dirs.add(real)
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as exc:
-            diagnostics.append(Diagnostic(Location(rel_dir or "."), f"cannot list directory: {exc.strerror}", "warning", "input"))
-            return
-        for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if not _printable_name(entry.name):
-                shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
-                diagnostics.append(Diagnostic(Location(shown), "file name is not valid UTF-8; skipped", "note", "input"))
-                continue
-            if _excluded(rel, options.excludes):
-                continue
-            try:
-                is_link = entry.is_symlink()
-                if is_link:
-                    target = os.path.realpath(entry.path)
-                    if not inside(target):
-                        diagnostics.append(Diagnostic(Location(rel), "symlink points outside the scan root; not followed", "note", "input"))
-                        continue
-                if entry.is_dir(follow_symlinks=True):
-                    if entry.name in DEFAULT_SKIP_DIRS and not options.include_skipped_dirs:
-                        continue
-                    walk(Path(entry.path), rel)
-                elif entry.is_file(follow_symlinks=True):
-                    out.append(rel)
-                elif is_link and not os.path.exists(entry.path):
-                    diagnostics.append(Diagnostic(Location(rel), "broken symlink or symlink loop; skipped", "note", "input"))
-                else:  # a FIFO, socket or device: opening it could block forever
-                    diagnostics.append(Diagnostic(Location(rel), "not a regular file (FIFO, socket or device); skipped", "note", "input"))
-            except OSError as exc:
-                diagnostics.append(Diagnostic(Location(rel), f"cannot stat: {exc.strerror}", "warning", "input"))
-
-    walk(root, "")
+    pending: list[tuple[Path, str]] = [(root, "")]
+    while pending:
+        directory, rel_dir = pending.pop()
+        subdirs = _walk_one(directory, rel_dir, real_root, options, seen_dirs, out, diagnostics)
+        pending.extend(reversed(subdirs))
     return sorted(out)
+
+
+def _walk_one(
+    directory: Path, rel_dir: str, real_root: str, options: ScanOptions, seen_dirs: set[str], out: list[str], diagnostics: list[Diagnostic]
+) -> list[tuple[Path, str]]:
+    """Record the files of one directory; return its subdirectories to visit."""
+    real = os.path.realpath(directory)
+    if real in seen_dirs:
+        diagnostics.append(Diagnostic(Location(rel_dir or "."), "symlink loop: directory already visited", "note", "input"))
+        return []
+    seen_dirs.add(real)
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as exc:
+        diagnostics.append(Diagnostic(Location(rel_dir or "."), f"cannot list directory: {exc.strerror}", "warning", "input"))
+        return []
+    subdirs: list[tuple[Path, str]] = []
+    for entry in entries:
+        rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+        if not _printable_name(entry.name):
+            shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+            diagnostics.append(Diagnostic(Location(shown), "file name is not valid UTF-8; skipped", "note", "input"))
+            continue
+        if _excluded(rel, options.excludes):
+            continue
+        try:
+            is_link = entry.is_symlink()
+            if is_link:
+                target = os.path.realpath(entry.path)
+                if not (target == real_root or target.startswith(real_root + os.sep)):
+                    diagnostics.append(Diagnostic(Location(rel), "symlink points outside the scan root; not followed", "note", "input"))
+                    continue
+            if entry.is_dir(follow_symlinks=True):
+                if entry.name in DEFAULT_SKIP_DIRS and not options.include_skipped_dirs:
+                    continue
+                subdirs.append((Path(entry.path), rel))
+            elif entry.is_file(follow_symlinks=True):
+                out.append(rel)
+            elif is_link and not os.path.exists(entry.path):
+                diagnostics.append(Diagnostic(Location(rel), "broken symlink or symlink loop; skipped", "note", "input"))
+            else:  # a FIFO, socket or device: opening it could block forever
+                diagnostics.append(Diagnostic(Location(rel), "not a regular file (FIFO, socket or device); skipped", "note", "input"))
+        except OSError as exc:
+            diagnostics.append(Diagnostic(Location(rel), f"cannot stat: {exc.strerror}", "warning", "input"))
+    return subdirs
 
 
 def _printable_name(name: str) -> bool:
@@ -111,6 +123,8 @@ class RepoView:
         self._parsed: dict[tuple[str, str], Any] = {}
         self.file_set = frozenset(files)
         self.templated: dict[str, str] = {}  # path -> template language, skipped (see templating)
+        self.stage = ""  # the extractor running now, for internal-error diagnostics
+        self.focus: Focus | None = None  # where it is reading (archmatch/isolation.py)
 
     def diag(self, path: str, message: str, line: int = 0, level: str = "warning", code: str = "parse") -> None:
         self.diagnostics.append(Diagnostic(Location(path, line), message, level, code))

@@ -162,7 +162,11 @@ def test_a_rule_that_crashes_on_one_file_is_a_tool_notification(tmp_path: Path) 
     (tmp_path / "repo/boom").mkdir()
     (tmp_path / "repo/boom/Dockerfile").write_text("FROM alpine:3.20\n")
     proc = run_with_broken_rule(tmp_path, "scan", "-f", "sarif", "repo")
-    assert proc.returncode == 1, proc.stderr  # the other rules' findings still decide
+    assert proc.returncode == 2, proc.stderr  # an incomplete scan must not look like its findings alone
+    assert "internal error" in proc.stderr
+    relaxed = run_with_broken_rule(tmp_path, "scan", "-f", "sarif", "--internal-errors", "warn", "repo")
+    assert relaxed.returncode == 1, relaxed.stderr  # relaxed: the other rules' findings decide
+    assert relaxed.stdout == proc.stdout
     run = json.loads(proc.stdout)["runs"][0]
     got = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"]) for r in run["results"]}
     assert got == {(f"repo/{p}", n, r) for p, n, r in SAM_FINDINGS}

@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from archmatch.config import THRESHOLDS, ConfigError, load_config
-from archmatch.engine import exit_code, scan
+from archmatch.config import INTERNAL_ERRORS, THRESHOLDS, ConfigError, load_config
+from archmatch.engine import ScanResult, exit_code, scan
 from archmatch.progress import Progress
 from archmatch.repo import ScanOptions
 
@@ -30,6 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-f", "--format", default="text", help=f"output format: {', '.join(FORMATS)} (more with integrations)")
     p.add_argument("-o", "--output", help="write the report to FILE instead of stdout")
     p.add_argument("--severity-threshold", choices=THRESHOLDS, default=None, help=THRESHOLD_HELP)
+    p.add_argument(
+        "--internal-errors",
+        choices=INTERNAL_ERRORS,
+        default=None,
+        help="fail: exit 2 when a file could not be analysed (default); warn: report it and exit as usual",
+    )
     p.add_argument("--config", help="configuration file (default: .archmatch.yaml in the scan root or cwd)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     p.add_argument("--include-skipped-dirs", action="store_true", help="also scan .git, node_modules, .terraform")
@@ -106,6 +112,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
     threshold = args.severity_threshold or config.failure_threshold or DEFAULT_THRESHOLD
-    if any(d.code == "internal" for d in result.diagnostics) and not result.findings and not result.facts:
+    return _exit_code(result, threshold, args.internal_errors or config.internal_errors or "fail")
+
+
+def _exit_code(result: ScanResult, threshold: str, internal_errors: str) -> int:
+    """A scan that may have missed findings must not look clean: internal errors exit 2 unless
+    `internal-errors: warn` (whatever the severity threshold)."""
+    internal = sum(d.code == "internal" for d in result.diagnostics)
+    if internal and internal_errors == "fail":
+        print(
+            f"archmatch: {internal} internal error(s): the analysis is incomplete, so findings may be missing "
+            "(exit 2; see the diagnostics; `--internal-errors warn` or `internal-errors: warn` relaxes this)",
+            file=sys.stderr,
+        )
         return 2
     return exit_code(result, threshold)

@@ -74,7 +74,7 @@ def json_doc(repo: RepoView, rel: str) -> Any | None:
                 repo.diag(path, str(exc), line=exc.line, code="limit")
                 return None
         try:
-            doc = json.loads(text)
+            doc = json.loads(text, parse_int=_int_or_text)
         except (json.JSONDecodeError, RecursionError) as exc:
             if templating.looks_templated(text):
                 repo.skip_templated(path, templating.OTHER)
@@ -88,3 +88,11 @@ def json_doc(repo: RepoView, rel: str) -> Any | None:
         return doc
 
     return repo.cached("json", rel, parse)
+
+
+def _int_or_text(digits: str) -> int | str:
+    """A JSON integer, or its text when Python refuses it (over 4300 digits)."""
+    try:
+        return int(digits)
+    except ValueError:
+        return digits

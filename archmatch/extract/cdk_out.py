@@ -13,6 +13,7 @@ from typing import Any
 from archmatch.extract.cloudformation.intrinsics import known_text
 from archmatch.extract.cloudformation.loading import json_document
 from archmatch.extract.yamlsafe import LDict
+from archmatch.isolation import isolated
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.platforms import ArchFact, arch_of
 from archmatch.repo import RepoView
@@ -22,16 +23,21 @@ HOST_NOTE = "the CDK asset has no platform: cdk-assets builds for the machine th
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for rel in repo.matching(lambda f: f.endswith(".assets.json")):
-        doc = json_document(repo, rel)
-        images = doc.get("dockerImages") if isinstance(doc, dict) else None
-        if not isinstance(images, dict):
-            continue
-        folder = posixpath.dirname(rel)
-        syntax = _fix_syntax(repo, folder)
-        for asset_hash, asset in images.items():
-            build = _asset_build(rel, folder, str(asset_hash), asset, images, syntax)
-            if build is not None:
-                facts.builds.append(build)
+        with isolated(repo, facts, rel):
+            _extract_manifest(repo, facts, rel)
+
+
+def _extract_manifest(repo: RepoView, facts: RepoFacts, rel: str) -> None:
+    doc = json_document(repo, rel)
+    images = doc.get("dockerImages") if isinstance(doc, dict) else None
+    if not isinstance(images, dict):
+        return
+    folder = posixpath.dirname(rel)
+    syntax = _fix_syntax(repo, folder)
+    for asset_hash, asset in images.items():
+        build = _asset_build(rel, folder, str(asset_hash), asset, images, syntax)
+        if build is not None:
+            facts.builds.append(build)
 
 
 def _asset_build(rel: str, folder: str, asset_hash: str, asset: Any, images: Any, syntax: str) -> ImageBuild | None:

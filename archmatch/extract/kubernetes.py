@@ -13,6 +13,7 @@ from typing import Any
 
 from archmatch.extract.cloudformation.loading import json_document, yaml_documents
 from archmatch.extract.yamlsafe import LDict, LList, line_of
+from archmatch.isolation import isolated
 from archmatch.model import ImageRef, Location, RepoFacts, Workload
 from archmatch.platforms import AMD64, ARM64, ArchFact, normalize_arch
 from archmatch.repo import RepoView
@@ -38,11 +39,13 @@ _SNIFF_JSON = re.compile(r"\"apiVersion\"\s*:")
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for rel in repo.matching(lambda f: f.endswith((".yaml", ".yml", ".json"))):
-        for doc in _documents(repo, rel):
-            for obj in _objects(doc):
-                workload = pod_workload(rel, obj)
-                if workload is not None:
-                    facts.workloads.append(workload)
+        with isolated(repo, facts, rel) as focus:
+            for doc in _documents(repo, rel):
+                for obj in _objects(doc):
+                    focus.at(rel, obj.line)
+                    workload = pod_workload(rel, obj)
+                    if workload is not None:
+                        facts.workloads.append(workload)
 
 
 def _documents(repo: RepoView, rel: str) -> list[Any]:
@@ -76,7 +79,7 @@ def _get(node: Any, *keys: str) -> Any:
 
 def pod_workload(path: str, obj: LDict) -> Workload | None:
     kind = obj.get("kind")
-    if not isinstance(obj.get("apiVersion"), str) or kind not in _POD_SPEC_PATHS:
+    if not isinstance(obj.get("apiVersion"), str) or not isinstance(kind, str) or kind not in _POD_SPEC_PATHS:
         return None
     spec = _get(obj, *_POD_SPEC_PATHS[kind])
     if not isinstance(spec, LDict):

@@ -14,6 +14,7 @@ from typing import Any
 from archmatch.extract.budget import Budget
 from archmatch.extract.cloudformation.loading import yaml_documents
 from archmatch.extract.yamlsafe import LDict, line_of
+from archmatch.isolation import isolated
 from archmatch.model import ImageBuild, ImageRef, Location, RepoFacts, Workload
 from archmatch.platforms import AMD64, ArchFact, arch_of, normalize_arch
 from archmatch.repo import RepoView
@@ -32,11 +33,12 @@ class _Unknown(str):
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for rel in repo.matching(lambda f: f.rsplit("/", 1)[-1] in _NAMES):
-        docs = yaml_documents(repo, rel)
-        if docs and isinstance(docs[0], LDict):
-            service = _Service(rel, docs[0], facts)
-            service.extract()
-            service.budget.report(repo)
+        with isolated(repo, facts, rel):
+            docs = yaml_documents(repo, rel)
+            if docs and isinstance(docs[0], LDict):
+                service = _Service(rel, docs[0], facts)
+                service.extract()
+                service.budget.report(repo)
 
 
 class _Service:

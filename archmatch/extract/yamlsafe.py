@@ -151,7 +151,25 @@ def _multi(loader: _Loader, suffix: str, node: Node) -> Any:
     return _construct_tagged(loader, suffix, node)
 
 
+def _int_or_text(loader: _Loader, node: ScalarNode) -> Any:
+    """An integer, or its text when Python refuses it (over 4300 digits)."""
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        return loader.construct_scalar_str(node)
+
+
+def _timestamp_or_text(loader: _Loader, node: ScalarNode) -> Any:
+    """A date, or its text when it is no real date (`2001-02-30`)."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar_str(node)
+
+
 _Loader.add_multi_constructor("!", _multi)
+_Loader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 _Loader.add_constructor("tag:yaml.org,2002:str", _Loader.construct_scalar_str)
 # PyYAML's own map/seq constructors copy into plain dict/list and would drop the line numbers.
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)

@@ -6,9 +6,8 @@ bug in one source does not lose the others' builds.
 
 from __future__ import annotations
 
-import traceback
-
 from archmatch.extract.builds import bake, compose, github_actions, gitlab_ci, makefile, npm_scripts, shell
+from archmatch.isolation import run_stage
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
 
@@ -16,9 +15,5 @@ SOURCES = (compose, bake, github_actions, gitlab_ci, shell, makefile, npm_script
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
-    for source in SOURCES:
-        try:
-            source.extract(repo, facts)
-        except Exception as exc:  # a bug in one source must not stop the others
-            name = source.__name__.rsplit(".", 1)[-1]
-            repo.diag(".", f"internal error in build extractor {name}: {exc!r}\n{traceback.format_exc(limit=3)}", level="error", code="internal")
+    for source in SOURCES:  # a bug in one source must not stop the others
+        run_stage(f"{repo.stage or 'builds'}.{source.__name__.rsplit('.', 1)[-1]}", source.extract, repo, facts)

@@ -30,6 +30,7 @@ from archmatch.extract.builds._common import (
     split_list,
 )
 from archmatch.extract.terraform.grammar import HclError, parse_document
+from archmatch.isolation import isolated_unit, note_position
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.repo import RepoView
 
@@ -190,6 +191,11 @@ class _Project:
             for name, blocks in f.targets.items():
                 self.targets.setdefault(name, []).extend(blocks)
 
+    def position(self, name: str) -> tuple[str, int]:
+        """The file and line of a target's last block (the one a bug is blamed on)."""
+        blocks = self.targets.get(name) or []
+        return (blocks[-1].location.path, blocks[-1].location.line) if blocks else ("", 0)
+
     def interpolate(self, value: Any) -> Any:
         if not self.budget.step(self.line):
             return value
@@ -312,17 +318,25 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     for path in repo.matching(lambda p: posixpath.basename(p) in LOOKUP_ORDER):
         by_folder.setdefault(folder_of(path), []).append(path)
     for folder, paths in sorted(by_folder.items()):
-        files: list[_File] = []
-        for path in sorted(paths, key=lambda p: LOOKUP_ORDER.index(posixpath.basename(p))):
-            text = repo.read_text(path)
-            if text is None:
-                continue
-            parsed = _parse_json(repo, path) if path.endswith(".json") else _parse_hcl(repo, path, text)
-            if parsed is not None:
-                files.append(parsed)
-        project = _Project(files, Budget(paths[0]))
-        for name in project.built_targets():
-            facts.builds.append(_build(project, name, folder))
-        project.budget.report(repo)
-        if project.cycle is not None:
-            repo.diag(project.cycle[0].path, project.cycle[1], line=project.cycle[0].line)
+        ordered = sorted(paths, key=lambda p: LOOKUP_ORDER.index(posixpath.basename(p)))
+        # the files of a folder merge: one that breaks is left out and the folder read again
+        isolated_unit(repo, facts, ordered, lambda left_out, f=folder, o=ordered: _folder_builds(repo, facts, f, o, left_out))
+
+
+def _folder_builds(repo: RepoView, facts: RepoFacts, folder: str, paths: list[str], left_out: frozenset[str]) -> None:
+    files: list[_File] = []
+    for path in paths:
+        text = repo.read_text(path) if path not in left_out else None
+        if text is None:
+            continue
+        note_position(repo, path)
+        parsed = _parse_json(repo, path) if path.endswith(".json") else _parse_hcl(repo, path, text)
+        if parsed is not None:
+            files.append(parsed)
+    project = _Project(files, Budget(paths[0]))
+    for name in project.built_targets():
+        note_position(repo, *project.position(name))
+        facts.builds.append(_build(project, name, folder))
+    project.budget.report(repo)
+    if project.cycle is not None:
+        repo.diag(project.cycle[0].path, project.cycle[1], line=project.cycle[0].line)

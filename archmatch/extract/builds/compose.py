@@ -28,6 +28,7 @@ from archmatch.extract.builds._common import (
     platform_fact,
     split_list,
 )
+from archmatch.isolation import isolated_unit, note_position
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.repo import RepoView
 
@@ -194,19 +195,35 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     for folder, files in sorted(by_folder.items()):
         env = _dotenv(repo, folder)
         for project, reported in _projects(files):
-            layers = [layer for layer in (_layer(repo, f) for f in project) if layer is not None]
-            if not layers:
-                continue
-            primary = layers[-1] if reported is not None else layers[0]
-            if reported is not None and primary.path != reported:
-                continue  # the extra file itself did not parse
-            services = list(primary.services) if reported is not None else _all_services(layers)
-            for service in services:
-                owner = primary if service in primary.services else next(la for la in layers if service in la.services)
-                label = f"compose service {service}" if reported is None else f"compose {posixpath.basename(reported)} service {service}"
-                build = _service_build(repo, layers, str(service), owner, env, label)
-                if build is not None:
-                    facts.builds.append(build)
+            # the files of a project merge: one that breaks is left out and the project read again
+            isolated_unit(repo, facts, project, lambda left_out, p=project, r=reported, e=env: _project(repo, facts, p, r, e, left_out))
+
+
+def _project(
+    repo: RepoView, facts: RepoFacts, project: list[str], reported: str | None, env: dict[str, str], left_out: frozenset[str]
+) -> None:
+    if reported in left_out:
+        return
+    layers = []
+    for path in project:
+        if path not in left_out:
+            note_position(repo, path)
+            layer = _layer(repo, path)
+            if layer is not None:
+                layers.append(layer)
+    if not layers:
+        return
+    primary = layers[-1] if reported is not None else layers[0]
+    if reported is not None and primary.path != reported:
+        return  # the extra file itself did not parse
+    services = list(primary.services) if reported is not None else _all_services(layers)
+    for service in services:
+        owner = primary if service in primary.services else next(la for la in layers if service in la.services)
+        note_position(repo, owner.path, node_line(owner.services.get(service)))
+        label = f"compose service {service}" if reported is None else f"compose {posixpath.basename(reported)} service {service}"
+        build = _service_build(repo, layers, str(service), owner, env, label)
+        if build is not None:
+            facts.builds.append(build)
 
 
 def _all_services(layers: list[_Layer]) -> list[str]:

@@ -36,6 +36,7 @@ from archmatch.extract.builds._common import (
     split_list,
 )
 from archmatch.extract.builds._shellscan import ShellState, scan
+from archmatch.isolation import Focus, isolated
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.platforms import AMD64, ARM64
 from archmatch.repo import RepoView
@@ -231,19 +232,26 @@ def _is_workflow(path: str) -> bool:
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for path in repo.matching(_is_workflow):
-        docs = yaml_docs(repo, path)
-        if not docs:
+        with isolated(repo, facts, path) as focus:
+            _workflow(repo, facts, path, focus)
+
+
+def _workflow(repo: RepoView, facts: RepoFacts, path: str, focus: Focus) -> None:
+    docs = yaml_docs(repo, path)
+    if not docs:
+        return
+    workflow = docs[0]
+    jobs = workflow.get("jobs") if isinstance(workflow, dict) else None
+    if not isinstance(jobs, dict):
+        if workflow is not None:
+            repo.diag(path, "workflow has no `jobs:` mapping; skipped", line=node_line(workflow), level="note")
+        return
+    for job_id, job in jobs.items():
+        if not isinstance(job, dict) or not isinstance(job.get("steps"), list):
             continue
-        workflow = docs[0]
-        jobs = workflow.get("jobs") if isinstance(workflow, dict) else None
-        if not isinstance(jobs, dict):
-            if workflow is not None:
-                repo.diag(path, "workflow has no `jobs:` mapping; skipped", line=node_line(workflow), level="note")
-            continue
-        for job_id, job in jobs.items():
-            if not isinstance(job, dict) or not isinstance(job.get("steps"), list):
-                continue
-            state = _Job(repo, facts, path, workflow, str(job_id), job)
-            for index, step in enumerate(job["steps"]):
-                if isinstance(step, dict):
-                    state.step(index, step)
+        focus.at(path, node_line(job))
+        state = _Job(repo, facts, path, workflow, str(job_id), job)
+        for index, step in enumerate(job["steps"]):
+            if isinstance(step, dict):
+                focus.at(path, node_line(step))
+                state.step(index, step)

@@ -28,6 +28,7 @@ from archmatch.extract.builds._common import (
     scalar_first_line,
 )
 from archmatch.extract.builds._shellscan import ShellState, scan
+from archmatch.isolation import isolated_unit, note_position
 from archmatch.model import Location, RepoFacts
 from archmatch.platforms import AMD64, ARM64
 from archmatch.repo import RepoView
@@ -80,16 +81,18 @@ def runner_host(tags: Any) -> HostContext:
 
 
 class _Pipeline:
-    def __init__(self, repo: RepoView):
+    def __init__(self, repo: RepoView, left_out: frozenset[str] = frozenset()):
         self.repo = repo
+        self.left_out = left_out  # files that broke the extractor: read as if absent
         self.jobs: dict[str, tuple[str, dict[str, Any]]] = {}  # name -> (file, definition)
         self.globals: dict[str, EnvValue] = {}
         self.default_before: tuple[str, Any] | None = None  # (file, before_script) of default:/top level
 
     def load(self, path: str, seen: set[str]) -> None:
-        if path in seen or not self.repo.exists(path):
+        if path in seen or not self.repo.exists(path) or path in self.left_out:
             return
         seen.add(path)
+        note_position(self.repo, path)
         docs = yaml_docs(self.repo, path)
         doc = docs[0] if docs else None
         if not isinstance(doc, dict):
@@ -155,13 +158,21 @@ def _local_includes(node: Any) -> list[str]:
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
+    yaml_files = repo.matching(lambda p: p.endswith((".yml", ".yaml")))
     for root_file in repo.matching(lambda p: p == ".gitlab-ci.yml" or p.endswith("/.gitlab-ci.yml")):
-        pipeline = _Pipeline(repo)
-        pipeline.load(root_file, set())
-        for name in sorted(pipeline.jobs, key=lambda n: (pipeline.jobs[n][0], node_line(pipeline.jobs[n][1]))):
-            if name.startswith("."):
-                continue
-            _job_builds(repo, facts, pipeline, name)
+        # a pipeline reads its includes: one that breaks is left out and the pipeline read again
+        files = [root_file, *(f for f in yaml_files if f != root_file)]
+        isolated_unit(repo, facts, files, lambda left_out, r=root_file: _pipeline_builds(repo, facts, r, left_out))
+
+
+def _pipeline_builds(repo: RepoView, facts: RepoFacts, root_file: str, left_out: frozenset[str]) -> None:
+    pipeline = _Pipeline(repo, left_out)
+    pipeline.load(root_file, set())
+    for name in sorted(pipeline.jobs, key=lambda n: (pipeline.jobs[n][0], node_line(pipeline.jobs[n][1]))):
+        if name.startswith("."):
+            continue
+        note_position(repo, pipeline.jobs[name][0], node_line(pipeline.jobs[name][1]))
+        _job_builds(repo, facts, pipeline, name)
 
 
 def _job_builds(repo: RepoView, facts: RepoFacts, pipeline: _Pipeline, name: str) -> None:

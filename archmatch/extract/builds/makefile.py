@@ -20,6 +20,7 @@ from archmatch.extract.builds._common import (
     cli_build,
 )
 from archmatch.extract.builds._shellscan import ShellState, scan, script_dir_of
+from archmatch.isolation import isolated
 from archmatch.model import Location, RepoFacts
 from archmatch.repo import RepoView
 
@@ -57,7 +58,8 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         text = repo.read_text(path)
         if text is None or "docker" not in text:
             continue
-        _extract_file(repo, facts, path, text)
+        with isolated(repo, facts, path):
+            _extract_file(repo, facts, path, text)
 
 
 def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> None:

@@ -8,6 +8,7 @@ import posixpath
 from archmatch.extract import json_doc
 from archmatch.extract.builds._common import CliSite, HostContext, LineMap, cli_build, key_line
 from archmatch.extract.builds._shellscan import ShellState, scan, script_dir_of
+from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
 
@@ -17,28 +18,33 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         text = repo.read_text(path)
         if text is None or "docker" not in text:
             continue
-        doc = json_doc(repo, path)
-        scripts = doc.get("scripts") if isinstance(doc, dict) else None
-        if scripts is None:
+        with isolated(repo, facts, path):
+            _extract_package(repo, facts, path)
+
+
+def _extract_package(repo: RepoView, facts: RepoFacts, path: str) -> None:
+    doc = json_doc(repo, path)
+    scripts = doc.get("scripts") if isinstance(doc, dict) else None
+    if scripts is None:
+        return
+    if not isinstance(scripts, dict):
+        repo.diag(path, "package.json `scripts` is not an object; skipped", line=key_line(doc, "scripts"))
+        return
+    folder = script_dir_of(path)
+    for name, command in scripts.items():
+        if not isinstance(command, str) or "docker" not in command:
             continue
-        if not isinstance(scripts, dict):
-            repo.diag(path, "package.json `scripts` is not an object; skipped", line=key_line(doc, "scripts"))
-            continue
-        folder = script_dir_of(path)
-        for name, command in scripts.items():
-            if not isinstance(command, str) or "docker" not in command:
-                continue
-            line = key_line(scripts, name)
-            line_at = LineMap(command, line)
-            state = ShellState(path=path, script_dir=folder, cwd=folder)
-            for found in scan(command, state, line_at):
-                site = CliSite(
-                    source="npm-script",
-                    path=path,
-                    where=f"npm script {name} ({path})",
-                    line_at=line_at,
-                    cwd=found.cwd,
-                    host=HostContext("no --platform: the machine that runs the script decides"),
-                    default_platform=found.default_platform,
-                )
-                facts.builds.append(cli_build(repo, site, found.cmd, command))
+        line = key_line(scripts, name)
+        line_at = LineMap(command, line)
+        state = ShellState(path=path, script_dir=folder, cwd=folder)
+        for found in scan(command, state, line_at):
+            site = CliSite(
+                source="npm-script",
+                path=path,
+                where=f"npm script {name} ({path})",
+                line_at=line_at,
+                cwd=found.cwd,
+                host=HostContext("no --platform: the machine that runs the script decides"),
+                default_platform=found.default_platform,
+            )
+            facts.builds.append(cli_build(repo, site, found.cmd, command))

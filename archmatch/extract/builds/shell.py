@@ -13,6 +13,7 @@ import re
 
 from archmatch.extract.builds._common import CliSite, HostContext, LineMap, cli_build
 from archmatch.extract.builds._shellscan import ShellState, scan, script_dir_of
+from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
 
@@ -33,16 +34,21 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         text = repo.read_text(path)
         if text is None or "docker" not in text:
             continue
-        state = ShellState(path=path, script_dir=script_dir_of(path))
-        line_at = LineMap(text)
-        for found in scan(text, state, line_at):
-            site = CliSite(
-                source="shell",
-                path=path,
-                where=f"script {path}",
-                line_at=line_at,
-                cwd=found.cwd,
-                host=HostContext("no --platform: the machine that runs the script decides"),
-                default_platform=found.default_platform,
-            )
-            facts.builds.append(cli_build(repo, site, found.cmd, text))
+        with isolated(repo, facts, path):
+            _extract_script(repo, facts, path, text)
+
+
+def _extract_script(repo: RepoView, facts: RepoFacts, path: str, text: str) -> None:
+    state = ShellState(path=path, script_dir=script_dir_of(path))
+    line_at = LineMap(text)
+    for found in scan(text, state, line_at):
+        site = CliSite(
+            source="shell",
+            path=path,
+            where=f"script {path}",
+            line_at=line_at,
+            cwd=found.cwd,
+            host=HostContext("no --platform: the machine that runs the script decides"),
+            default_platform=found.default_platform,
+        )
+        facts.builds.append(cli_build(repo, site, found.cmd, text))

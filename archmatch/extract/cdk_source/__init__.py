@@ -14,33 +14,53 @@ and the workload's `ImageRef.link_keys`. Host-derived values: the workload gets
 
 from __future__ import annotations
 
+from typing import Any
+
 from archmatch.extract.cdk_source.constructs import Interpreter
-from archmatch.extract.cdk_source.program import Program, find_apps
+from archmatch.extract.cdk_source.program import CdkApp, Program, find_apps
+from archmatch.extract.cdk_source.ts_front import TS_SUFFIXES
 from archmatch.extract.cdk_source.values import Call
+from archmatch.isolation import isolated_unit, note_position
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     done: set[str] = set()  # a file shared by two apps is reported once
+    sources = repo.matching(lambda f: f.endswith((*TS_SUFFIXES, ".py")))
     for app in find_apps(repo):
-        program = Program(repo, app)
-        files = program.load()
-        calls: list[Call] = []
-        seen: set[int] = set()
-        syntax_of: dict[str, str] = {}
-        for source in files:
-            syntax_of[source.path] = source.syntax
-            if source.path in done:
-                continue
-            done.add(source.path)
-            for node in source.calls():
-                value = source.eval(node)  # type: ignore[arg-type]
-                if isinstance(value, Call) and id(value) not in seen and value.path == source.path:
-                    seen.add(id(value))
-                    calls.append(value)
-        Interpreter(repo, facts, program.app_dir, app.config, syntax_of).run(calls)
-        program.budget.report(repo)
+        # an app's files are read together: one that breaks is left out and the app read again
+        files = [app.entry, *(f for f in sources if f != app.entry)]
+        isolated_unit(repo, facts, files, lambda left_out, a=app: _app(repo, facts, a, done, left_out))
+
+
+def _app(repo: RepoView, facts: RepoFacts, app: CdkApp, done: set[str], left_out: frozenset[str]) -> None:
+    program = Program(repo, app, left_out)
+    files = program.load()
+    calls: list[Call] = []
+    seen: set[int] = set()
+    syntax_of: dict[str, str] = {}
+    reported: set[str] = set()
+    for source in files:
+        syntax_of[source.path] = source.syntax
+        if source.path in done or source.path in reported:
+            continue
+        reported.add(source.path)
+        for node in source.calls():
+            note_position(repo, source.path, _line_of(node))
+            value = source.eval(node)  # type: ignore[arg-type]
+            if isinstance(value, Call) and id(value) not in seen and value.path == source.path:
+                seen.add(id(value))
+                calls.append(value)
+    Interpreter(repo, facts, program.app_dir, app.config, syntax_of).run(calls)
+    program.budget.report(repo)
+    done |= reported
+
+
+def _line_of(node: Any) -> int:
+    """1-based line of a tree-sitter node or a Python ast node."""
+    point = getattr(node, "start_point", None)
+    return point.row + 1 if point is not None else getattr(node, "lineno", 0)
 
 
 def finalize(repo: RepoView, facts: RepoFacts) -> None:

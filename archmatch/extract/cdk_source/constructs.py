@@ -19,6 +19,7 @@ from archmatch.extract.cdk_source.assets import (
     make_asset,
 )
 from archmatch.extract.cdk_source.values import Call, Host, Null, Obj, Ref, Str, Unknown, Val, get, key_line
+from archmatch.isolation import note_position
 from archmatch.model import Capacity, ImageRef, InstanceChoice, Location, RepoFacts, Workload
 from archmatch.platforms import AMD64, ArchFact
 from archmatch.repo import RepoView
@@ -99,6 +100,7 @@ class Interpreter:
         self.facts.capacities.extend(c for _, c in self.capacities)
 
     def _construct(self, call: Call) -> None:
+        note_position(self.repo, call.path, call.line)
         callee = call.callee or ""
         if callee == "aws_lambda.DockerImageFunction":
             self._lambda(call, docker_image_function=True)
@@ -126,6 +128,7 @@ class Interpreter:
             self._batch_compute(call)
 
     def _method(self, call: Call) -> None:
+        note_position(self.repo, call.path, call.line)
         receiver = call.receiver
         if call.method == "addContainer":
             owner = self._owner_workload(receiver)

@@ -16,6 +16,7 @@ from archmatch.extract import json_doc
 from archmatch.extract.budget import Budget
 from archmatch.extract.cdk_source.py_front import PyFile
 from archmatch.extract.cdk_source.ts_front import TS_SUFFIXES, TsFile, first_error
+from archmatch.isolation import isolated, note_position
 from archmatch.repo import RepoView
 
 MAX_APP_FILES = 400
@@ -69,33 +70,39 @@ def _entry_from_command(repo: RepoView, app_dir: str, command: str) -> tuple[str
 def find_apps(repo: RepoView) -> list[CdkApp]:
     apps: list[CdkApp] = []
     for config in repo.matching(lambda f: f == "cdk.json" or f.endswith("/cdk.json")):
-        doc = json_doc(repo, config)
-        if not isinstance(doc, dict):
-            continue
-        command = doc.get("app")
-        app_dir = posixpath.dirname(config)
-        if not isinstance(command, str):
-            continue
-        found = _entry_from_command(repo, app_dir, command)
-        if found is None:
-            repo.diag(
-                config,
-                f"CDK app command {command!r}: no TypeScript, JavaScript or Python entry file in the repository; its source is not checked",
-                line=getattr(doc, "line_of", lambda _k: 0)("app"),
-                level="note",
-                code="input",
-            )
-            continue
-        apps.append(CdkApp(config, app_dir, found[0], found[1]))
+        with isolated(repo, None, config):
+            _find_app(repo, config, apps)
     return apps
+
+
+def _find_app(repo: RepoView, config: str, apps: list[CdkApp]) -> None:
+    doc = json_doc(repo, config)
+    if not isinstance(doc, dict):
+        return
+    command = doc.get("app")
+    app_dir = posixpath.dirname(config)
+    if not isinstance(command, str):
+        return
+    found = _entry_from_command(repo, app_dir, command)
+    if found is None:
+        repo.diag(
+            config,
+            f"CDK app command {command!r}: no TypeScript, JavaScript or Python entry file in the repository; its source is not checked",
+            line=getattr(doc, "line_of", lambda _k: 0)("app"),
+            level="note",
+            code="input",
+        )
+        return
+    apps.append(CdkApp(config, app_dir, found[0], found[1]))
 
 
 class Program:
     """One CDK app's files, parsed once, with import resolution between them."""
 
-    def __init__(self, repo: RepoView, app: CdkApp):
+    def __init__(self, repo: RepoView, app: CdkApp, left_out: frozenset[str] = frozenset()):
         self.repo = repo
         self.app = app
+        self.left_out = left_out  # files that broke the extractor: read as if absent
         self.app_dir = app.app_dir or "."
         self.budget = Budget(app.entry)  # evaluation of every file of the app
         self.files: dict[str, TsFile | PyFile | None] = {}
@@ -139,8 +146,9 @@ class Program:
 
     def _get(self, path: str) -> TsFile | PyFile | None:
         if path not in self.files:
-            if len(self.files) >= MAX_APP_FILES:
+            if len(self.files) >= MAX_APP_FILES or path in self.left_out:
                 return None
+            note_position(self.repo, path)
             self.files[path] = None  # guards import cycles while parsing
             self.files[path] = self._parse(path)
             self._queue.append(path)

@@ -12,6 +12,7 @@ from archmatch.extract.cloudformation.context import Ctx, Resource
 from archmatch.extract.cloudformation.intrinsics import Template
 from archmatch.extract.cloudformation.loading import json_document, yaml_documents
 from archmatch.extract.yamlsafe import LDict, LList
+from archmatch.isolation import isolated, note_position
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
 
@@ -77,9 +78,10 @@ def with_lines(value: Any) -> Any:
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for rel in repo.files:
-        tpl = load_template(repo, rel)
-        if tpl is not None:
-            extract_template(Ctx(repo, facts, tpl))
+        with isolated(repo, facts, rel):
+            tpl = load_template(repo, rel)
+            if tpl is not None:
+                extract_template(Ctx(repo, facts, tpl))
 
 
 def extract_template(ctx: Ctx) -> None:
@@ -89,9 +91,12 @@ def extract_template(ctx: Ctx) -> None:
         condition = body.get("Condition")
         if isinstance(condition, str) and ctx.tpl.condition(condition) is False:
             continue  # never created with the default parameters
+        note_position(ctx.repo, ctx.tpl.path, ctx.tpl.resources.line_of(logical))
         raw = body.get("Properties")
         raw = raw if isinstance(raw, LDict) else LDict()
         props = ctx.resolve(raw)
+        if not isinstance(props, dict):  # `Properties: !Ref X` resolves to no mapping: nothing known
+            props = LDict()
         res = Resource(str(logical), body["Type"], body, raw, props, ctx.tpl.resources.line_of(logical))
         handler = HANDLERS.get(res.type)
         if handler is not None:

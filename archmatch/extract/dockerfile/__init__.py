@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 
 from archmatch.extract.dockerfile.analysis import DockerfileAnalysis, analyse
+from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
 
@@ -43,7 +44,5 @@ def _analyse_file(repo: RepoView, facts: RepoFacts, rel: str) -> None:
     def diag(message: str, line: int) -> None:
         repo.diag(rel, message, line=line)
 
-    try:
+    with isolated(repo, facts, rel):  # one odd file must not hide the others
         facts.dockerfiles[rel] = analyse(rel, text, diag)
-    except Exception as exc:  # one odd file must not hide the others
-        repo.diag(rel, f"internal error analysing the Dockerfile: {exc!r}", level="error", code="internal")

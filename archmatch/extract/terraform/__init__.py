@@ -8,14 +8,16 @@ them (see `evaluate.py`); whatever is not resolvable stays unknown.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 
 from archmatch.extract import json_doc
 from archmatch.extract.terraform import builds, compute, ecs, eks, public
 from archmatch.extract.terraform.context import Context, Resource
 from archmatch.extract.terraform.grammar import HclError
-from archmatch.extract.terraform.hcl import parse_tf, parse_tf_json
+from archmatch.extract.terraform.hcl import Block, parse_tf, parse_tf_json
 from archmatch.extract.terraform.module import ModuleDef, ModuleInstance, local_module_folder
+from archmatch.isolation import isolated, isolated_unit, note_position
 from archmatch.model import Project, RepoFacts
 from archmatch.repo import RepoView
 
@@ -26,37 +28,37 @@ def _folder(rel: str) -> str:
     return posixpath.dirname(rel)
 
 
-def _load_modules(repo: RepoView) -> dict[str, ModuleDef]:
+def _load_modules(repo: RepoView, facts: RepoFacts) -> dict[str, ModuleDef]:
     modules: dict[str, ModuleDef] = {}
-    for rel in repo.files:
-        name = rel.rsplit("/", 1)[-1]
-        if name.endswith(".tf"):
-            text = repo.read_text(rel)
-            if text is None:
-                continue
-            try:
-                blocks, _ = parse_tf(text, rel)
-            except HclError as exc:
-                repo.diag(rel, str(exc), line=exc.line)
-                continue
-        elif name.endswith(".tf.json"):
-            doc = json_doc(repo, rel)
-            if doc is None:
-                continue
-            blocks = parse_tf_json(doc, rel)
-        else:
-            continue
-        modules.setdefault(_folder(rel), ModuleDef(_folder(rel))).blocks.extend(blocks)
+    for rel in repo.matching(lambda f: f.endswith((".tf", ".tf.json"))):
+        with isolated(repo, facts, rel):
+            blocks = _parse_file(repo, rel)
+            if blocks is not None:
+                modules.setdefault(_folder(rel), ModuleDef(_folder(rel))).blocks.extend(blocks)
     auto: dict[str, list[str]] = {}
     for rel in repo.files:
         if rel.endswith(".auto.tfvars"):
             auto.setdefault(_folder(rel), []).append(rel)
     for folder, module in modules.items():
-        _load_tfvars(repo, folder, module, sorted(auto.get(folder, [])))
+        _load_tfvars(repo, facts, folder, module, sorted(auto.get(folder, [])))
     return modules
 
 
-def _load_tfvars(repo: RepoView, folder: str, module: ModuleDef, auto_tfvars: list[str]) -> None:
+def _parse_file(repo: RepoView, rel: str) -> list[Block] | None:
+    if rel.endswith(".tf.json"):
+        doc = json_doc(repo, rel)
+        return parse_tf_json(doc, rel) if doc is not None else None
+    text = repo.read_text(rel)
+    if text is None:
+        return None
+    try:
+        return parse_tf(text, rel)[0]
+    except HclError as exc:
+        repo.diag(rel, str(exc), line=exc.line)
+        return None
+
+
+def _load_tfvars(repo: RepoView, facts: RepoFacts, folder: str, module: ModuleDef, auto_tfvars: list[str]) -> None:
     prefix = f"{folder}/" if folder else ""
     for rel in [prefix + "terraform.tfvars", *auto_tfvars]:  # later files override earlier ones, as in Terraform
         if not repo.exists(rel):
@@ -64,13 +66,14 @@ def _load_tfvars(repo: RepoView, folder: str, module: ModuleDef, auto_tfvars: li
         text = repo.read_text(rel)
         if text is None:
             continue
-        try:
-            _, attrs = parse_tf(text, rel)
-        except HclError as exc:
-            repo.diag(rel, str(exc), line=exc.line)
-            continue
-        module.tfvars.update(attrs)
-        module.tfvars_paths.update(dict.fromkeys(attrs, rel))
+        with isolated(repo, facts, rel):
+            try:
+                _, attrs = parse_tf(text, rel)
+            except HclError as exc:
+                repo.diag(rel, str(exc), line=exc.line)
+                continue
+            module.tfvars.update(attrs)
+            module.tfvars_paths.update(dict.fromkeys(attrs, rel))
 
 
 def _called_folders(modules: dict[str, ModuleDef]) -> set[str]:
@@ -97,46 +100,60 @@ def _file_reader(repo: RepoView, root_folder: str):  # type: ignore[no-untyped-d
     return read
 
 
-def _walk(instance: ModuleInstance, out: list[ModuleInstance]) -> None:
+def _walk(repo: RepoView, instance: ModuleInstance, out: list[ModuleInstance]) -> None:
     out.append(instance)
     for call in instance.definition.of_type("module"):
         if call.labels:
+            note_position(repo, call.path, call.line)
             child = instance.child(call.labels[0])
             if child is not None:
-                _walk(child, out)
+                _walk(repo, child, out)
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
-    modules = _load_modules(repo)
+    modules = _load_modules(repo, facts)
     if not modules:
         return
     called = _called_folders(modules)
-    roots = [f for f in sorted(modules) if f not in called]
     reached: set[str] = set()
-    trees: list[list[ModuleInstance]] = []
-    for folder in roots:
-        tree: list[ModuleInstance] = []
-        _walk(ModuleInstance(modules[folder], modules, _file_reader(repo, folder)), tree)
-        reached |= {i.definition.folder for i in tree}
-        trees.append(tree)
+    for folder in [f for f in sorted(modules) if f not in called]:
+        _root_module(repo, facts, modules, folder, reached)
     for folder in sorted(set(modules) - reached):  # only called from a cycle: scan it on its own
-        tree = []
-        _walk(ModuleInstance(modules[folder], modules, _file_reader(repo, folder)), tree)
-        trees.append(tree)
-    # One context per root module: addresses are unique within a root, not across the repository;
-    # every fact a root produces belongs to that root's project, wherever its module file lies.
-    for tree in trees:
-        folder = tree[0].definition.folder
-        facts.projects.append(Project(folder, "terraform", folder or "."))
+        _root_module(repo, facts, modules, folder, reached)
+
+
+def _root_module(repo: RepoView, facts: RepoFacts, modules: dict[str, ModuleDef], folder: str, reached: set[str]) -> None:
+    """The facts of one root module and the local modules it calls: one context per root, as
+    addresses are unique within a root, not across the repository. A file whose evaluation
+    fails is left out and the root analysed again without it (archmatch/isolation.py)."""
+    files = sorted({b.path for m in modules.values() for b in m.blocks}, key=lambda p: (_folder(p) != folder, p))
+
+    def run(left_out: frozenset[str]) -> None:
+        kept = _without(modules, left_out)
+        tree: list[ModuleInstance] = []
+        _walk(repo, ModuleInstance(kept[folder], kept, _file_reader(repo, folder)), tree)
+        reached.update(i.definition.folder for i in tree)
+        facts.projects.append(Project(folder, "terraform", folder or "."))  # every fact of a root belongs to its project
         before = (len(facts.workloads), len(facts.builds), len(facts.capacities))
         _produce(repo, facts, tree)
         produced = [*facts.workloads[before[0] :], *facts.builds[before[1] :], *facts.capacities[before[2] :]]
         for item in produced:
             item.project = folder
 
+    isolated_unit(repo, facts, files, run)
+
+
+def _without(modules: dict[str, ModuleDef], left_out: frozenset[str]) -> dict[str, ModuleDef]:
+    if not left_out:
+        return modules
+    return {
+        folder: dataclasses.replace(m, blocks=[b for b in m.blocks if b.path not in left_out])
+        for folder, m in modules.items()
+    }
+
 
 def _produce(repo: RepoView, facts: RepoFacts, instances: list[ModuleInstance]) -> None:
-    ctx = Context(facts)
+    ctx = Context(facts, repo=repo)
     for instance in instances:
         for block in instance.definition.blocks:
             if block.type in ("resource", "data") and len(block.labels) == 2:

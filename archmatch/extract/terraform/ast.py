@@ -135,7 +135,8 @@ class Converter:
             return GetAttr(line, text, self.convert(kids[0]), str(kids[1].children[0].children[0]))
         if kind == "index_expr_term":
             index = kids[1]
-            key = self.convert(index.children[0]) if isinstance(index.children[0], Tree) else Lit(line, str(index.children[0]), int(str(index.children[0])))
+            first = index.children[0]
+            key = self.convert(first) if isinstance(first, Tree) else _number(line, str(first), str(first), int)
             return Index(line, text, self.convert(kids[0]), key)
         if kind == "function_call":
             args = [self.convert(a) for a in kids[1].children] if len(kids) > 1 else []
@@ -301,3 +302,11 @@ def parse_expression(text: str, line: int) -> Expr:
         return Opaque(line, text)
     tree, source = parsed
     return Converter(source, line - 1).convert(tree)
+
+
+def _number(line: int, text: str, digits: str, kind: type[int] | type[float]) -> Expr:
+    """A number literal; one Python refuses (an integer over 4300 digits) stays unevaluated."""
+    try:
+        return Lit(line, text, kind(digits))
+    except ValueError:
+        return Opaque(line, text)

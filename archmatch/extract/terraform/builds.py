@@ -89,6 +89,7 @@ def _build(ctx: Context, res: Resource) -> ImageBuild | None:
 
 def produce(ctx: Context, instance: ModuleInstance) -> None:
     for block in instance.definition.of_type("resource"):
+        ctx.at(block)
         if block.labels[:1] and block.labels[0] in DOCKER_TYPES:
             res = ctx.resource(instance.prefix + ".".join(block.labels))
             built = _build(ctx, res) if res is not None else None

@@ -238,6 +238,7 @@ _HANDLERS = {
 
 def produce(ctx: Context, instance: ModuleInstance) -> None:
     for block in instance.definition.of_type("resource"):
+        ctx.at(block)
         handler = _HANDLERS.get(block.labels[0]) if block.labels else None
         res = ctx.resource(instance.prefix + ".".join(block.labels)) if handler else None
         if handler is not None and res is not None:

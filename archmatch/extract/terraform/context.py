@@ -12,6 +12,7 @@ from archmatch.extract.terraform.ast import Expr, ObjectExpr
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import TStr, Unknown, as_text, is_known, origin_of, refs_of
+from archmatch.isolation import note_position
 from archmatch.model import ImageRef, InstanceChoice, Location, RepoFacts
 from archmatch.platforms import ArchFact, normalize_arch
 
@@ -50,6 +51,12 @@ class AmiFact:
 class Context:
     facts: RepoFacts
     resources: dict[str, Resource] = field(default_factory=dict)  # by instance-prefixed address
+    repo: Any = None  # the RepoView, told which block is being read (archmatch/isolation.py)
+
+    def at(self, block: Block) -> None:
+        """The producers read `block` now: an internal error is blamed on its file."""
+        if self.repo is not None:
+            note_position(self.repo, block.path, block.line)
 
     def resource(self, address: str) -> Resource | None:
         return self.resources.get(address)

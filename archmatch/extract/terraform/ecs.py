@@ -127,6 +127,7 @@ def is_fargate(details: dict[str, Any]) -> bool:
 
 def produce(ctx: Context, instance: ModuleInstance) -> None:
     for block in instance.definition.of_type("resource"):
+        ctx.at(block)
         if block.labels[:1] == ["aws_ecs_task_definition"]:
             res = ctx.resource(instance.prefix + ".".join(block.labels))
             if res is not None:

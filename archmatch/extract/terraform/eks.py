@@ -76,6 +76,7 @@ def fargate_profile(ctx: Context, res: Resource) -> None:
 
 def produce(ctx: Context, instance: ModuleInstance) -> None:
     for block in instance.definition.of_type("resource"):
+        ctx.at(block)
         kind = block.labels[0] if block.labels else ""
         if kind not in ("aws_eks_node_group", "aws_eks_fargate_profile"):
             continue

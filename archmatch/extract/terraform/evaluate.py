@@ -208,7 +208,7 @@ class Evaluator:
                 return unknown_like("${" + expr.text + "}", *args)
             try:
                 result = fn(self, *args)
-            except (TypeError, ValueError, KeyError, IndexError, OverflowError, RecursionError, ZeroDivisionError, AttributeError):
+            except Exception:  # any argument a function cannot take (`upper(1)`, `format("%s")`): unknown
                 result = _NO_RESULT
             if result is not _NO_RESULT and not self.budget.value_ok(result, expr.line, self.path):
                 result = _NO_RESULT
@@ -266,7 +266,7 @@ def _compare_or_arith(op: str, left: Any, right: Any) -> Any:
     fn = ops.get(op)
     try:
         return fn(left, right) if fn else _NO_RESULT
-    except (ZeroDivisionError, OverflowError):  # Terraform fails the plan; for us it is unknown
+    except (ArithmeticError, ValueError):  # `1/0`, a float overflow: Terraform fails the plan; unknown here
         return _NO_RESULT
 
 

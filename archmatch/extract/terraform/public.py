@@ -218,6 +218,7 @@ def _eks_node_group_module(call: Call) -> None:
 
 def produce(ctx: Context, instance: ModuleInstance) -> None:
     for block in instance.definition.of_type("module"):
+        ctx.at(block)
         if not block.labels:
             continue
         source = instance.eval_attr(block, "source")
