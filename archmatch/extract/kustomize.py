@@ -11,6 +11,7 @@ import posixpath
 
 from archmatch.extract import yaml_docs
 from archmatch.extract.yamlsafe import LDict, LList
+from archmatch.isolation import isolated
 from archmatch.model import Location, RepoFacts
 from archmatch.repo import RepoView
 
@@ -20,12 +21,14 @@ _FIELDS = ("name", "newName", "newTag", "digest")
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for rel in repo.matching(lambda f: posixpath.basename(f) in KUSTOMIZATION_NAMES):
-        for doc in yaml_docs(repo, rel) or []:
-            images = doc.get("images") if isinstance(doc, LDict) else None
-            if not isinstance(images, LList):
-                continue
-            for index, entry in enumerate(images):
-                if isinstance(entry, LDict) and isinstance(entry.get("name"), str):
-                    found = {k: str(entry[k]) for k in _FIELDS if entry.get(k) is not None}
-                    found["location"] = Location(rel, images.line_of(index))  # type: ignore[assignment]
-                    facts.extra.setdefault("kustomize_images", []).append(found)
+        with isolated(repo, facts, rel) as focus:
+            for doc in yaml_docs(repo, rel) or []:
+                images = doc.get("images") if isinstance(doc, LDict) else None
+                if not isinstance(images, LList):
+                    continue
+                for index, entry in enumerate(images):
+                    focus.at(rel, images.line_of(index))
+                    if isinstance(entry, LDict) and isinstance(entry.get("name"), str):
+                        found = {k: str(entry[k]) for k in _FIELDS if entry.get(k) is not None}
+                        found["location"] = Location(rel, images.line_of(index))  # type: ignore[assignment]
+                        facts.extra.setdefault("kustomize_images", []).append(found)
