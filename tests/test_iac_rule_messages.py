@@ -55,10 +55,14 @@ def test_arch201_advice_is_in_the_files_syntax_and_offers_both_archs(
     )
 
 
-def test_arch201_names_the_arch_the_linked_build_pins(monkeypatch: pytest.MonkeyPatch) -> None:
-    (message,) = _messages("fail_tf_fargate_built_here", "ARCH201", monkeypatch).values()
-    assert "built for linux/amd64" in message and 'cpu_architecture = "X86_64"' in message
-    assert "ARM64" not in message
+def test_arch201_is_silent_when_the_build_agrees_or_another_rule_says_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pinned to linux/amd64: agrees with the default. Unpinned and linked: ARCH302's finding."""
+    assert _messages("pass_tf_fargate_build_agrees", "ARCH201", monkeypatch) == {}
+    assert _messages("pass_linked_unpinned_build", "ARCH201", monkeypatch) == {}
+    (message,) = _messages("fail_tf_fargate_build_platform_variable", "ARCH201", monkeypatch).values()
+    assert 'cpu_architecture = "X86_64" }' in message and 'cpu_architecture = "ARM64" }' in message
 
 
 def test_arch201_never_suggests_arm64_alone_for_an_amd64_named_service(

@@ -13,13 +13,16 @@ own to mismatch.
 
 Facts read: Workload.service, .arch.how == DEFAULT, .arch_syntax, details["package_type"]
 (Lambda), details["fargate"] / details["launch_type"] (ECS, Batch; "fargate" from CDK sources),
-RepoFacts.links and RepoFacts.builds (what builds the image, and for which platform).
+RepoFacts.links and RepoFacts.builds (what builds the image, and for which platform). A build
+linked to the workload that cannot match is ARCH301's, an unpinned one ARCH302's (one root cause,
+one finding); builds whose image certainly holds x86_64 agree with the default (nothing to say).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archmatch.link.effective import Verdict, image_arch, supports
 from archmatch.model import Finding, ImageBuild, RepoFacts, Workload
 from archmatch.platforms import How, aws_name
 from archmatch.rules import make
@@ -88,6 +91,29 @@ def _built_arch(builds: list[ImageBuild]) -> tuple[str, ImageBuild] | None:
     return next(iter(archs)), builds[0]
 
 
+def _verdict(facts: RepoFacts, w: Workload, build: ImageBuild) -> Verdict:
+    found = {supports(image_arch(build, facts), arch)[0] for arch in w.arch.archs}
+    for verdict in (Verdict.NO, Verdict.HOST, Verdict.UNKNOWN):
+        if verdict in found:
+            return verdict
+    return Verdict.YES
+
+
+def _said_elsewhere_or_agrees(facts: RepoFacts, w: Workload, builds: list[ImageBuild]) -> bool:
+    """A linked build that cannot match (ARCH301) or depends on the build host (ARCH302) is
+    reported there, with its fix: one root cause, one finding. Builds whose image certainly holds
+    x86_64 agree with the default: nothing to act on."""
+    if not builds:
+        return False
+    linked = {id(link.build) for link in facts.links if link.workload is w}
+    verdicts = [_verdict(facts, w, b) for b in builds]
+    if any(
+        id(b) in linked and v in (Verdict.NO, Verdict.HOST) for b, v in zip(builds, verdicts, strict=True)
+    ):
+        return True
+    return all(v is Verdict.YES for v in verdicts)
+
+
 def advice(w: Workload, builds: list[ImageBuild]) -> str:
     built = _built_arch(builds)
     if built is not None:
@@ -109,9 +135,8 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
         builds = [b for image in w.images for b in builds_of(facts, w, image)]
         if builds and all(b.source == "sam" for b in builds):
             continue  # `sam build` derives the platform from the function: they cannot disagree
-        built = _built_arch(builds)
-        if built is not None and built[0] not in w.arch.archs:
-            continue  # a known mismatch: ARCH301 reports it, with the fix
+        if _said_elsewhere_or_agrees(facts, w, builds):
+            continue
         yield make(
             "ARCH201",
             w.location,
