@@ -357,3 +357,34 @@ def test_provenance_follows_tfvars_module_inputs_and_build_platforms(tmp_path: P
     direct = _scan(tmp_path / "direct", {"main.tf": 'resource "aws_lambda_function" "f" {\n  architectures = ["arm64"]\n}\n'})
     f = _workload(direct, "aws_lambda_function.f")
     assert (f.arch_location, f.arch_via) == (Location("main.tf", 2), None)
+
+
+def test_jsonencode_container_definitions_with_quoted_keys(tmp_path: Path) -> None:
+    """`"image" : "nginx"` (JSON-style quoted keys inside jsonencode) is read like `image = "nginx"`,
+    through a local too."""
+    facts = _scan(
+        tmp_path,
+        {
+            "main.tf": """
+locals {
+  container_image = "amazon/amazon-ecs-sample"
+}
+resource "aws_ecs_task_definition" "quoted" {
+  family                   = "quoted"
+  requires_compatibilities = ["FARGATE"]
+  container_definitions = jsonencode([
+    {
+      "name" : "web",
+      "image" : "nginx",
+    },
+    {
+      "name" : "sample",
+      "image" : "${local.container_image}",
+    }
+  ])
+}
+"""
+        },
+    )
+    images = [(i.ref, i.location.line) for i in _workload(facts, "aws_ecs_task_definition.quoted").images]
+    assert images == [("nginx", 11), ("amazon/amazon-ecs-sample", 15)]

@@ -28,8 +28,9 @@ def _from_exprs(res: Resource, expr: Expr, keys: tuple[str, ...]) -> dict[str, F
     if not isinstance(expr, ObjectExpr):
         return out
     for key, value in expr.items:
-        if isinstance(key, str) and key in keys:
-            out[key] = Field(res.instance.eval(value), Location(res.block.path, value.line))
+        name = key if isinstance(key, str) else res.instance.eval(key)  # `"image" = ...` is a string key
+        if isinstance(name, str) and name in keys:
+            out[str(name)] = Field(res.instance.eval(value), Location(res.block.path, value.line))
     return out
 
 
