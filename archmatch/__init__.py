@@ -1,3 +1,3 @@
 """archmatch: find CPU-architecture mismatches between built images and the compute that runs them."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

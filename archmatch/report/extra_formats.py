@@ -45,7 +45,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _command(level: str, props: dict[str, object], message: str) -> str:
+def github_command(level: str, props: dict[str, object], message: str) -> str:
     fields = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v not in (None, "", 0))
     return f"::{level} {fields}::{escape_data(mask_secrets(message))}\n"
 
@@ -58,10 +58,10 @@ def render_github(result: ScanResult) -> str:
         title = f"{f.rule_id}: {meta.title}" if meta else f.rule_id
         props = {"file": loc.path, "line": loc.line, "endLine": loc.end_line if loc.end_line >= loc.line else 0,
                  "col": loc.column, "title": title}
-        out.append(_command(_GITHUB_LEVEL.get(f.severity, "warning"), props, f.message))
+        out.append(github_command(_GITHUB_LEVEL.get(f.severity, "warning"), props, f.message))
     for d in result.diagnostics:
         props = {"file": d.location.path if d.location.path != "." else "", "line": d.location.line, "title": f"archmatch {d.code}"}
-        out.append(_command(_GITHUB_LEVEL.get(d.level, "warning"), props, d.message.splitlines()[0] if d.message else d.code))
+        out.append(github_command(_GITHUB_LEVEL.get(d.level, "warning"), props, d.message.splitlines()[0] if d.message else d.code))
     return "".join(out)
 
 
