@@ -318,6 +318,9 @@ class Seed:
     def __init__(self, unit: Path | None, file: Path | str, dest: str, fmt: str):
         self.unit, self.file, self.dest, self.fmt = unit, file, dest, fmt
 
+    def __repr__(self) -> str:  # hypothesis prints it with a failing example
+        return f"Seed({self.file if isinstance(self.file, Path) else '<inline>'} -> {self.dest})"
+
     def text(self) -> str:
         return self.file if isinstance(self.file, str) else self.file.read_text(encoding="utf-8")
 
@@ -400,8 +403,8 @@ def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """Not an Exception: isolation must not turn the alarm into an internal error and go on."""
 
 
 def _alarm(_signum: int, _frame: Any) -> None:

@@ -116,17 +116,20 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         return
     called = _called_folders(modules)
     reached: set[str] = set()
+    files = sorted({b.path for m in modules.values() for b in m.blocks})
     for folder in [f for f in sorted(modules) if f not in called]:
-        _root_module(repo, facts, modules, folder, reached)
+        _root_module(repo, facts, modules, folder, reached, files)
     for folder in sorted(set(modules) - reached):  # only called from a cycle: scan it on its own
-        _root_module(repo, facts, modules, folder, reached)
+        _root_module(repo, facts, modules, folder, reached, files)
 
 
-def _root_module(repo: RepoView, facts: RepoFacts, modules: dict[str, ModuleDef], folder: str, reached: set[str]) -> None:
+def _root_module(
+    repo: RepoView, facts: RepoFacts, modules: dict[str, ModuleDef], folder: str, reached: set[str], all_files: list[str]
+) -> None:
     """The facts of one root module and the local modules it calls: one context per root, as
     addresses are unique within a root, not across the repository. A file whose evaluation
     fails is left out and the root analysed again without it (archmatch/isolation.py)."""
-    files = sorted({b.path for m in modules.values() for b in m.blocks}, key=lambda p: (_folder(p) != folder, p))
+    files = [p for p in all_files if _folder(p) == folder] + [p for p in all_files if _folder(p) != folder]
 
     def run(left_out: frozenset[str]) -> None:
         kept = _without(modules, left_out)
