@@ -108,6 +108,17 @@ _SSM_PATTERNS: tuple[tuple[re.Pattern[str], bool], ...] = (
 )
 
 
+
+_REVERSED_VERSION_TAIL = re.compile(r"\W*(?:\d+:)?")
+
+
+def _without_version_tail(text: str) -> str:
+    r"""`text` without a trailing `:<digits>` and non-word characters: what
+    `re.sub(r"(?::\d+)?\W*$", "", text)` gives, matched on the reversed text from its start, as
+    that search is quadratic on a long run of non-word characters."""
+    return text[: len(text) - _REVERSED_VERSION_TAIL.match(text[::-1]).end()]  # type: ignore[union-attr]
+
+
 def _ssm_match(path: str) -> tuple[re.Match[str], bool] | None:
     # Accepts the bare name, `resolve:ssm:<name>[:version]`, `{{resolve:ssm:...}}`, an SSM parameter
     # ARN, or a Terraform `name = "..."` string (interpolation such as `${var.k8s}` is fine in the
@@ -115,7 +126,7 @@ def _ssm_match(path: str) -> tuple[re.Match[str], bool] | None:
     start = path.find("/aws/service/")
     if start < 0:
         return None
-    name = re.sub(r"(?::\d+)?\W*$", "", path[start:])  # drop `:version`, `}}`, quotes
+    name = _without_version_tail(path[start:])  # drop `:version`, `}}`, quotes
     for pattern, verified in _SSM_PATTERNS:
         if m := pattern.match(name + "/"):
             return m, verified

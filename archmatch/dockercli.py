@@ -453,6 +453,11 @@ def hide_build_values(text: str) -> str:
     return mask_secrets(_apply(text, edits))
 
 
+# Starts only where a run of blanks starts: from inside the run the same match would be tried
+# again and again (quadratic on a long run of spaces).
+_CONTINUATION = re.compile(r"(?<![ \t])[ \t]*\\\n[ \t]*")
+
+
 def one_line(text: str) -> str:
     """A multi-line command (`\\`-newline continuations) folded onto one line."""
-    return re.sub(r"[ \t]*\\\n[ \t]*", " ", text).strip()
+    return _CONTINUATION.sub(" ", text).strip()

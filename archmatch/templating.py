@@ -28,8 +28,9 @@ _JINJA_TAGS = (
 )
 _JINJA = re.compile(r"\{%-?\s*(?:" + _JINJA_TAGS + r")\b|\{\{-?\s*cookiecutter\.")
 # `{{` not preceded by `$` (GitHub Actions' `${{ }}`) or a word character.
+# The action's text stops at the next `{{` as well as at `}`: linear on a run of `{`.
 _HELM_OBJECTS = re.compile(
-    r"(?<![$\w])\{\{-?[^}]*?(?:\.Values\b|\.Release\.|\.Chart\.|\b(?:include|template|define)\s+\")"
+    r"(?<![$\w])\{\{-?(?:[^{}]|\{(?!\{))*?(?:\.Values\b|\.Release\.|\.Chart\.|\b(?:include|template|define)\s+\")"
 )
 _GO_CONTROL = re.compile(r"(?<![$\w])\{\{-?\s*(?:if|else|end|range|with)\b")
 _ANY_TEMPLATE = re.compile(r"(?<![$\w])\{\{(?!\s*resolve:)|\{%(?!-?\s*\$)")

@@ -7,7 +7,11 @@ import re
 from dataclasses import dataclass
 
 # ${var}, ${{ expr }}, $VAR, $(VAR), <placeholder>: anything we could not resolve.
-_PLACEHOLDER = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|<[^>]*>")
+# Each placeholder ends before the next opener of its kind, so an unclosed run of openers
+# (`${${${...`, `<<<<...`) costs linear time.
+_PLACEHOLDER = re.compile(
+    r"\$\{\{(?:(?!\$\{\{).)*?\}\}|\$\{(?:[^}$]|\$(?!\{))*\}|\$\((?:[^)$]|\$(?!\())*\)|\$[A-Za-z_][A-Za-z0-9_]*|<[^<>]*>"
+)
 # An OCI digest (`sha256:<hex>`); a wildcard stands for an unresolved one.
 _DIGEST = re.compile(r"^(?:\*|[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Za-z0-9=_*-]+)$")
 _ECR_HOST = re.compile(r"^(?:\*|\d{12})\.dkr\.ecr(?:-fips)?\.(?:\*|[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")

@@ -35,7 +35,11 @@ from archmatch.repo import RepoView
 BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 _OVERRIDE = re.compile(r"^(?:docker-)?compose\.override\.ya?ml$")
 _EXTRA = re.compile(r"^(?:docker-)?compose\.[^/]+\.ya?ml$")
-_INTERPOLATION = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+# A default/alternative word ends at the first `}` and never holds another `${` (which would
+# be nested interpolation): each `${` then scans only to the next one, in linear time.
+_INTERPOLATION = re.compile(
+    r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^}$]|\$(?!\{))*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)"
+)
 HOST = HostContext("no platform: the machine that runs docker compose decides")
 
 

@@ -27,7 +27,7 @@ from archmatch.repo import RepoView
 _NAMES = frozenset(["Makefile", "makefile", "GNUmakefile"])
 _ASSIGN = re.compile(r"^(export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:\?|:|::|:::|\+|!)?=\s*(.*)$")
 _EXPORT = re.compile(r"^export\s+([A-Za-z_][A-Za-z0-9_ .-]*)$")
-_RULE = re.compile(r"^([^\t#=:][^=:]*?)\s*::?(?!=)")
+_RULE = re.compile(r"^([^\t#=:][^=:]*)::?(?!=)")  # the target (group 1) is stripped by the caller
 
 
 def _logical_lines(text: str) -> list[tuple[int, list[str]]]:

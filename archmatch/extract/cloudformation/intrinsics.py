@@ -30,7 +30,7 @@ NO_VALUE = Unknown("${AWS::NoValue}")  # `Ref: AWS::NoValue`: the property is re
 # Commercial-partition constants: ECR hosts are `<account>.dkr.ecr.<region>.amazonaws.com`.
 _PSEUDO_KNOWN = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
 _SSM_TYPE = re.compile(r"^AWS::SSM::Parameter::Value<(?P<inner>.+)>$")
-_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+_SUB_VAR = re.compile(r"\$\{((?:[^}$]|\$(?!\{))*)\}")  # no `${` inside: linear on `${${${...`
 _CONDITION_FUNCS = ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Condition")
 
 

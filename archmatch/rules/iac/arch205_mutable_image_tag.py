@@ -15,7 +15,6 @@ builds produce the image's repository), RepoFacts.extra["kustomize_images"] (kus
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,8 +24,35 @@ from archmatch.platforms import How
 from archmatch.rules import make
 from archmatch.rules.iac._common import builds_of, is_placeholder
 
-_ENDS_WITH_PLACEHOLDER = re.compile(r"\$\{[^}]*\}$|\$\{\{.*\}\}$")
-_BARE_REPOSITORY = re.compile(r"\$\{[^}]*\.repository_url\}$")
+_REPOSITORY_URL = ".repository_url}"
+
+
+# String tests rather than the regexes `\$\{[^}]*\}$|\$\{\{.*\}\}$` and
+# `\$\{[^}]*\.repository_url\}$`, which `search` tries from every `${` of a long run (quadratic).
+def _ends(ref: str) -> list[str]:
+    """The texts whose end `$` may mark: the whole ref, and the ref without one final newline."""
+    return [ref, ref[:-1]] if ref.endswith("\n") else [ref]
+
+
+def _ends_with_placeholder(ref: str) -> bool:
+    """`${...}` (no `}` inside) or `${{ ... }}` (on the last line) at the end of the ref."""
+    for s in _ends(ref):
+        inner_close = s.rfind("}", 0, len(s) - 1)
+        if s.endswith("}") and "${" in s[inner_close + 1 : -1]:
+            return True
+        line = s[s.rfind("\n") + 1 :]
+        if line.endswith("}}") and "${{" in line[:-2]:
+            return True
+    return False
+
+
+def _ends_with_bare_repository(ref: str) -> bool:
+    """`${<anything without }>.repository_url}` at the end: the repository alone, no tag."""
+    for s in _ends(ref):
+        inner_close = s.rfind("}", 0, len(s) - 1)
+        if s.endswith(_REPOSITORY_URL) and "${" in s[inner_close + 1 : len(s) - len(_REPOSITORY_URL)]:
+            return True
+    return False
 
 
 def _mutable(ref: str) -> str | None:
@@ -35,7 +61,7 @@ def _mutable(ref: str) -> str | None:
         return None
     if parts.tag == "latest":
         return "the tag latest"
-    if _ENDS_WITH_PLACEHOLDER.search(ref) and not _BARE_REPOSITORY.search(ref):
+    if _ends_with_placeholder(ref) and not _ends_with_bare_repository(ref):
         return None  # `${var.image}` may hold a tag or digest
     return "no tag (so latest)"
 
