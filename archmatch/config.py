@@ -64,11 +64,23 @@ def _ids(value: Any, key: str, source: str = "") -> list[str]:
     return [v.strip() for v in value]
 
 
+def check_config(data: dict[str, Any], source: str) -> None:
+    """Raise the first problem the schema or the rule catalogue finds, naming the file and the key."""
+    from archmatch.config_check import config_problems
+    from archmatch.rules import metadata
+
+    problems = config_problems(data, sorted(metadata()))
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"{source}: {problems[0]}{more}")
+
+
 def parse_config(data: Any, source: str) -> Config:
     if data is None:
         return Config(path=source)
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: top level must be a mapping")
+    check_config(data, source)
     cfg = Config(path=source)
     cfg.ignored = set(_ids(data.get("ignored"), "ignored", source))
     override = data.get("override") or {}

@@ -181,9 +181,10 @@ def scan(paths: list[Path], config: Config, options: ScanOptions | None = None, 
 def _scan_one(path: Path, config: Config, options: ScanOptions | None, result: ScanResult, progress: Progress | None) -> None:
     if path.is_file():
         root, only = path.parent, [path.name]
+        facts, repo = _analyze_file_and_what_it_names(root, path.name, config, options, progress)
     else:
         root, only = path, None
-    facts, repo = analyze(root, config, only, options, progress)
+        facts, repo = analyze(root, config, only, options, progress)
     findings, suppressed = evaluate(facts, repo, config, progress)
     prefix = display_prefix(root)
     result.facts.append(facts)
@@ -192,6 +193,28 @@ def _scan_one(path: Path, config: Config, options: ScanOptions | None, result: S
     result.suppressed += suppressed
     result.findings.extend(prefix_finding(f, prefix) for f in findings)
     result.diagnostics.extend(dataclasses.replace(d, location=_prefixed(d.location, prefix)) for d in facts.diagnostics)
+
+
+def _analyze_file_and_what_it_names(
+    root: Path, name: str, config: Config, options: ScanOptions | None, progress: Progress | None
+) -> tuple[RepoFacts, RepoView]:
+    from archmatch import single_file
+
+    read = [name]
+    named = single_file.Named()
+    facts, repo = analyze(root, config, read, options, progress)
+    for _ in range(single_file.MAX_ROUNDS):
+        more = single_file.named_files(root, facts, read, named)
+        if not more:
+            break
+        read += more
+        named.read += more
+        named.unread.clear()  # recomputed from the wider read
+        facts, repo = analyze(root, config, read, options, progress)
+    else:
+        single_file.named_files(root, facts, read, named)
+    facts.diagnostics.append(single_file.note(name, named))
+    return facts, repo
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:

@@ -27,7 +27,7 @@ THRESHOLD_HELP = (
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("scan", help="scan repositories for build/run architecture mismatches")
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    p.add_argument("-f", "--format", default="text", help=f"output format: {', '.join(FORMATS)} (more with integrations)")
+    p.add_argument("-f", "--format", default="text", help=f"output format: {', '.join(renderers())} (default: text)")
     p.add_argument("-o", "--output", help="write the report to FILE instead of stdout")
     p.add_argument("--severity-threshold", choices=THRESHOLDS, default=None, help=THRESHOLD_HELP)
     p.add_argument(
@@ -39,11 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--config", help="configuration file (default: .archmatch.yaml in the scan root or cwd)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     p.add_argument("--include-skipped-dirs", action="store_true", help="also scan .git, node_modules, .terraform")
-    p.add_argument("--list-workloads", action="store_true", help="print the workload inventory instead of findings")
+    p.add_argument("--list-workloads", action="store_true",
+                   help="print the workload inventory instead of findings (text or json; exit 0, it is not a gate)")
     p.add_argument("--no-color", action="store_true", help="never colour text output")
     p.add_argument("--changed-files", nargs="+", metavar="FILE", help="report only findings these changed files can affect (and everything linked to them)")
     p.add_argument("--diff-base", metavar="REF", help="like --changed-files, with the files changed since REF (git diff REF...HEAD)")
-    p.add_argument("--with-hadolint", action="store_true", help="add hadolint's results as a second SARIF run (hadolint on PATH)")
+    p.add_argument("--with-hadolint", action="store_true",
+                   help="add hadolint's results as a second SARIF run (hadolint on PATH; --format sarif only)")
     p.set_defaults(func=run)
 
 
@@ -66,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(f"archmatch: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
+    usage = _usage_problem(args)
+    if usage:
+        print(f"archmatch: {usage}", file=sys.stderr)
+        return 2
     try:
         config = load_config(args.config, paths)
     except ConfigError as exc:
@@ -84,10 +90,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"archmatch: {exc}", file=sys.stderr)
             return 2
         result = changed.filter_result(result, files)
+    for d in result.diagnostics:
+        if d.code == "single-file":  # what a one-file scan did and did not read, also on stderr
+            print(f"archmatch: note: {d.message}", file=sys.stderr)
     if args.list_workloads:
         from archmatch.report.inventory import render as render_inventory
+        from archmatch.report.inventory import render_json as render_inventory_json
 
-        output = render_inventory(result)
+        output = render_inventory_json(result) if args.format == "json" else render_inventory(result)
     else:
         formats = renderers()
         if args.format not in formats:
@@ -112,7 +122,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
     threshold = args.severity_threshold or config.failure_threshold or DEFAULT_THRESHOLD
+    if args.list_workloads:  # a listing, not a gate: 0 whatever the findings (2 if incomplete)
+        return 2 if _exit_code(result, "none", args.internal_errors or config.internal_errors or "fail") == 2 else 0
     return _exit_code(result, threshold, args.internal_errors or config.internal_errors or "fail")
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    if args.with_hadolint and (args.format != "sarif" or args.list_workloads):
+        return "--with-hadolint adds Hadolint's run to a SARIF report: use it with --format sarif (and no --list-workloads)"
+    if args.list_workloads and args.format not in ("text", "json"):
+        return f"--list-workloads prints text or json, not {args.format!r}"
+    return None
 
 
 def _exit_code(result: ScanResult, threshold: str, internal_errors: str) -> int:

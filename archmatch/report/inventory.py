@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import json
+
 from archmatch.engine import ScanResult
-from archmatch.safetext import guard_lines, one_line, shown_path
+from archmatch.safetext import guard_lines, json_inert, one_line, shown_path
+
+HEADER = ("LOCATION", "KIND", "NAME", "PROJECT", "ARCH", "DECIDED", "IMAGES")
+
+
+def render_json(result: ScanResult) -> str:
+    """The rows of `render` as JSON objects (keys: the lower-cased column names)."""
+    keys = [h.lower() for h in HEADER]
+    items = [dict(zip(keys, row, strict=True)) for row in rows_of(result)]
+    return json_inert(json.dumps({"workloads": items}, indent=2, ensure_ascii=False)) + "\n"
 
 
 def render(result: ScanResult) -> str:
     """One row per workload; PROJECT tells apart the same module file evaluated by two root modules."""
+    rows = rows_of(result)
+    header = HEADER
+    last = len(header) - 1
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(last)]
+    lines = [
+        "  ".join(c.ljust(widths[i]) if i < last else c for i, c in enumerate(r)).rstrip()
+        for r in [header, *rows]
+    ]
+    return guard_lines("\n".join(lines) + "\n")
+
+
+def rows_of(result: ScanResult) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for facts, prefix in zip(result.facts, result.prefixes, strict=True):
         for w in facts.workloads:
@@ -27,11 +50,4 @@ def render(result: ScanResult) -> str:
                 )
             )
     rows.sort()
-    header = ("LOCATION", "KIND", "NAME", "PROJECT", "ARCH", "DECIDED", "IMAGES")
-    last = len(header) - 1
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(last)]
-    lines = [
-        "  ".join(c.ljust(widths[i]) if i < last else c for i, c in enumerate(r)).rstrip()
-        for r in [header, *rows]
-    ]
-    return guard_lines("\n".join(lines) + "\n")
+    return rows
