@@ -26,3 +26,11 @@ def sarif_validator() -> jsonschema.protocols.Validator:
 def assert_valid_sarif(validator: jsonschema.protocols.Validator, log: dict) -> None:
     errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="rewrite tests/snapshots/ from the current findings (review the diff like code)",
+    )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from expectations import case_expectations
+from fixture_cases import INPUT_PROBLEMS, case_id, is_passing
 
 from archmatch.config import Config
-from archmatch.engine import scan
+from archmatch.engine import ScanResult, scan
 from archmatch.rules import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
@@ -28,6 +30,29 @@ def test_fixture_findings_match_expectations(case: Path, monkeypatch: pytest.Mon
     expected = case_expectations(case)
     assert got == expected, f"missing: {sorted(expected - got)}\nunexpected: {sorted(got - expected)}"
     assert not [d for d in result.diagnostics if d.code == "internal"], result.diagnostics
+    if is_passing(case):
+        _assert_the_input_reached_the_rules(case, result)
+
+
+# passing cases whose input is skipped on purpose, and the diagnostic that says so
+SKIPPED_ON_PURPOSE = {
+    "ARCH104/pass_cookiecutter_branches.Dockerfile": "templated file skipped",
+    "ARCH105/pass_cookiecutter_branches.Dockerfile": "templated file skipped",
+    "ARCH106/pass_cookiecutter_inline_branches.Dockerfile": "templated file skipped",
+}
+
+
+def _assert_the_input_reached_the_rules(case: Path, result: ScanResult) -> None:
+    """A passing case passes because the rules saw its input and found nothing, not because the
+    input failed to parse, was cut by a limit, or produced no facts at all."""
+    problems = [d for d in result.diagnostics if d.code in INPUT_PROBLEMS]
+    expected_skip = SKIPPED_ON_PURPOSE.get(case_id(case))
+    if expected_skip is not None:
+        assert problems and all(expected_skip in d.message for d in problems), problems
+        return
+    assert not problems, f"{case_id(case)}: the input did not reach the rules as written: {problems}"
+    facts = [(f.dockerfiles, f.builds, f.workloads, f.capacities) for f in result.facts]
+    assert any(any(kind) for kinds in facts for kind in kinds), f"{case_id(case)}: no facts extracted"
 
 
 def test_every_rule_has_a_failing_and_a_passing_fixture() -> None:
@@ -40,3 +65,29 @@ def test_every_rule_has_a_failing_and_a_passing_fixture() -> None:
         passing = [c for c in cases if c.name.startswith(("pass", "good")) and not any(e[2] == rule_id for e in case_expectations(c))]
         assert failing, f"{rule_id}: no fixture expects it"
         assert passing, f"{rule_id}: no passing fixture (named pass*/good*)"
+
+
+_BREAKAGES = {
+    "broken HCL appended": ("ARCH203/pass_tf_matching", "main.tf", lambda text: text + '\nresource "x" "y" {{{\n'),
+    "template replaced by invalid YAML": ("ARCH203/pass_cfn_matching", "template.yaml", lambda _: "Resources: [a\n  : :\n"),
+    "Dockerfile emptied": ("ARCH101/pass_cross_compile.Dockerfile", "", lambda _: ""),
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(_BREAKAGES))
+def test_a_broken_passing_case_fails(breakage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check above can fail: a passing case whose input no longer parses is not a pass."""
+    name, rel, change = _BREAKAGES[breakage]
+    source = FIXTURES / name
+    case = tmp_path / source.parent.name / source.name
+    case.parent.mkdir()
+    if source.is_dir():
+        shutil.copytree(source, case)
+    else:
+        shutil.copy(source, case)
+    path = case / rel if rel else case
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+    monkeypatch.chdir(case if case.is_dir() else case.parent)
+    result = scan([Path(".") if case.is_dir() else Path(case.name)], Config())
+    with pytest.raises(AssertionError):
+        _assert_the_input_reached_the_rules(case, result)

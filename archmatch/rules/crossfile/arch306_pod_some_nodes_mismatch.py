@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
-from archmatch.model import Finding, Related, RepoFacts
+from archmatch.model import Finding, Fix, Related, RepoFacts
 from archmatch.rules import make
 from archmatch.rules.crossfile._common import confidence_note, link_properties, related_for
 from archmatch.rules.crossfile._fixes import workload_fix
@@ -34,6 +35,11 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             confidence=confidence_note(link),
                 evidence=link.evidence,
             related=related,
-            fixes=[workload_fix(w, sorted(good)[0])],
+            fixes=[_sole(workload_fix(w, sorted(good)[0]))],
             properties=link_properties(link),
         )
+
+
+def _sole(fix: Fix) -> Fix:
+    """The workload fix is worded as an alternative ("or run ..."); here it is the only one."""
+    return dataclasses.replace(fix, description=fix.description.removeprefix("or "))

@@ -24,7 +24,9 @@ def _platform(hit: Hit) -> str:
     if hit.item.keyword == "ARG":
         return "it is the default of a build arg, and the stage follows whatever platform the build requests"
     if hit.stage_arch is not None:
-        return f"the stage is {hit.stage_arch.arch} only by {hit.stage_arch.reason} (line {hit.stage_arch.location.line}), which a --build-arg can change"
+        reason = hit.stage_arch.reason
+        tail = "" if "--build-arg can change" in reason else ", which a --build-arg can change"
+        return f"the stage is {hit.stage_arch.arch} only by {reason} (line {hit.stage_arch.location.line}){tail}"
     decider = hit.df.platform_stage(hit.stage)
     return _PLATFORM[decider.platform.kind if decider else "none"]
 
