@@ -9,6 +9,10 @@ import pkgutil
 import sys
 
 from archmatch import __version__, commands
+from archmatch.outputs import OutputError, abandon_stdout, flush_stdout
+from archmatch.safetext import one_line
+
+DEBUG_HELP = "show the traceback of an internal or output error (default: one line)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,10 +21,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find CPU-architecture mismatches between the images you build and the compute that runs them.",
     )
     parser.add_argument("--version", action="version", version=f"archmatch {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if not info.name.startswith("_"):
             importlib.import_module(f"{commands.__name__}.{info.name}").register(sub)
+    for command in sub.choices.values():  # `archmatch scan --debug` as well as `archmatch --debug scan`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
 
 
@@ -37,8 +44,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        flush_stdout()
+        return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        abandon_stdout()
         return 0
+    except OutputError as exc:
+        abandon_stdout()
+        if args.debug:
+            raise
+        print(f"archmatch: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if args.debug:
+            raise
+        reason = one_line(str(exc))[:300]
+        print(f"archmatch: internal error: {type(exc).__name__}{': ' + reason if reason else ''} (--debug shows the traceback)", file=sys.stderr)
+        return 2

@@ -22,6 +22,9 @@ from typing import Any
 
 import yaml
 
+from archmatch.repo import escapes_through_symlink
+from archmatch.safetext import one_line
+
 CONFIG_NAMES = (".archmatch.yaml", ".archmatch.yml")
 SEVERITIES = ("error", "warning", "info", "style")
 THRESHOLDS = (*SEVERITIES, "none")
@@ -119,20 +122,34 @@ def parse_config(data: Any, source: str) -> Config:
 def load_config(explicit: str | None, roots: list[Path]) -> Config:
     """The explicit file, else the first `.archmatch.yaml` in a scan root, else the cwd; else defaults."""
     candidates: list[Path] = []
+    bases = [p if p.is_dir() else p.parent for p in [*roots, Path.cwd()]]
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(f"config file not found: {explicit}")
         candidates = [path]
     else:
-        for base in [*roots, Path.cwd()]:
-            base = base if base.is_dir() else base.parent
+        for base in bases:
             candidates.extend(base / name for name in CONFIG_NAMES)
     for path in candidates:
         if path.is_file():
+            if escapes_through_symlink(path, bases):
+                raise ConfigError(f"{path}: a symlink to a file outside the scanned folders; refused (not read)")
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"{path}: cannot parse: {exc}") from None
+                raise ConfigError(f"{path}: cannot parse: {yaml_problem(exc)}") from None
             return parse_config(data, str(path))
     return Config()
+
+
+def yaml_problem(exc: Exception) -> str:
+    """A YAML error without the snippet of the file PyYAML quotes (it may hold a secret): the
+    problem and its line, masked."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        return one_line(str(exc.problem or exc.context or "syntax error"))[:200] + where
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not valid UTF-8 (byte {exc.start})"
+    return type(exc).__name__

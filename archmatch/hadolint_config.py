@@ -25,6 +25,9 @@ from typing import Any
 
 import yaml
 
+from archmatch.config import yaml_problem
+from archmatch.repo import escapes_through_symlink
+
 LEVELS = ("error", "warning", "info", "style")
 THRESHOLDS = (*LEVELS, "ignore", "none")
 _RANK = {"error": 0, "warning": 1, "info": 2, "style": 3, "ignore": 4, "none": 4}
@@ -84,15 +87,27 @@ def user_config_candidates(env: Mapping[str, str]) -> list[Path]:
 
 
 def find_config(explicit: str | None, cwd: Path, env: Mapping[str, str]) -> Path | None:
+    """The configuration file to read. One given with `-c` or found in the current directory
+    that is a symlink out of the current directory is refused (the repository being linted
+    could point it at `~/.aws/credentials`); the user's own config folders are theirs."""
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise HadolintConfigError(f"config file not found: {explicit}")
-        return path
-    for path in [cwd / name for name in CONFIG_NAMES] + user_config_candidates(env):
+        return _inside(path, cwd)
+    for path in [cwd / name for name in CONFIG_NAMES]:
+        if path.is_file():
+            return _inside(path, cwd)
+    for path in user_config_candidates(env):
         if path.is_file():
             return path
     return None
+
+
+def _inside(path: Path, cwd: Path) -> Path:
+    if escapes_through_symlink(path, [cwd]):
+        raise HadolintConfigError(f"{path}: a symlink to a file outside the current directory; refused (not read)")
+    return path
 
 
 def _codes(value: Any, key: str) -> list[str]:
@@ -114,8 +129,10 @@ def _threshold(value: Any, source: str) -> str:
 def apply_file(cfg: HadolintConfig, path: Path) -> None:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise HadolintConfigError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise HadolintConfigError(f"{path}: cannot read: {exc.strerror or type(exc).__name__}") from None
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise HadolintConfigError(f"{path}: cannot read: {yaml_problem(exc)}") from None
     if not isinstance(data, dict):
         raise HadolintConfigError(f"{path}: top level must be a mapping")
     cfg.source = str(path)

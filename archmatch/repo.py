@@ -110,6 +110,25 @@ def _walk_one(
     return subdirs
 
 
+def escapes_through_symlink(path: Path, roots: Iterable[Path]) -> bool:
+    """True when `path` goes through a symlink (itself or a parent) and its real location lies
+    outside every root: a repository's `.archmatch.yaml -> ~/.aws/credentials` must never be read.
+    A path without symlinks is the user's own choice, wherever it is."""
+    absolute = Path(os.path.abspath(path))
+    if not _has_symlink(absolute):
+        return False
+    real = os.path.realpath(absolute)
+    for root in roots:
+        real_root = os.path.realpath(root)
+        if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep):
+            return False
+    return True
+
+
+def _has_symlink(path: Path) -> bool:
+    return any(p.is_symlink() for p in (path, *path.parents))
+
+
 def _printable_name(name: str) -> bool:
     """False for names with bytes that are not UTF-8 (held as surrogates): they cannot be printed."""
     try:

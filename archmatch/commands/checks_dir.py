@@ -14,6 +14,7 @@ import importlib.util
 import sys
 
 from archmatch.integrations import CHECKS_DIR, POLICIES_DIR
+from archmatch.outputs import write_stdout
 
 MISSING_CHECKOV = (
     "archmatch: note: Checkov is not installed in this Python ({python}); the checks in this folder run "
@@ -35,7 +36,7 @@ def checkov_installed() -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    print(POLICIES_DIR if args.policies else CHECKS_DIR)
+    write_stdout(f"{POLICIES_DIR if args.policies else CHECKS_DIR}\n")
     if not args.policies and not checkov_installed():  # YAML policies need no archmatch in Checkov
         print(MISSING_CHECKOV.format(python=sys.executable), file=sys.stderr)
     return 0

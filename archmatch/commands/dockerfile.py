@@ -24,8 +24,11 @@ from archmatch.config import Config
 from archmatch.engine import analyze
 from archmatch.hadolint_config import LEVELS, THRESHOLDS, HadolintConfig, HadolintConfigError, load
 from archmatch.model import Diagnostic, Finding, Location
+from archmatch.outputs import write_report
+from archmatch.repo import escapes_through_symlink
 from archmatch.report.hadolint_formats import FORMATS, LintRecord, render
 from archmatch.rules import Rule, all_rules
+from archmatch.safetext import one_line, shown_path
 from archmatch.suppress import is_suppressed, parse_pragmas
 
 PARSE_ERROR_CODE = "DL1000"  # Hadolint's code for a Dockerfile it cannot parse
@@ -116,6 +119,18 @@ def _analyse_dir(root: Path, name: str, rules: list[Rule], use_pragmas: bool) ->
     return FileResult(findings, errors)
 
 
+def unreadable(given: str) -> str:
+    """Why a FILE argument is not linted ("" when it is): missing, or a symlink out of the current
+    directory (the repository being linted), which `scan` would not follow either."""
+    if given == "-":
+        return ""
+    if not Path(given).is_file():
+        return "does not exist (No such file or directory)"
+    if escapes_through_symlink(Path(given), [Path.cwd()]):
+        return "a symlink to a file outside the current directory; not followed"
+    return ""
+
+
 def lint_file(path: Path, rules: list[Rule], use_pragmas: bool) -> FileResult:
     """Any file name works, as with Hadolint: a file archmatch would not call a Dockerfile is
     linted as a copy named `Dockerfile`."""
@@ -190,14 +205,15 @@ def run(args: argparse.Namespace) -> int:
     failed_io = False
     for given in args.files:
         shown = args.file_path_in_report if args.file_path_in_report and cfg.format in REPORT_PATH_FORMATS else given
-        if given != "-" and not Path(given).is_file():
-            print(f"archmatch: {given}: does not exist (No such file or directory)", file=sys.stderr)
+        problem = unreadable(given)
+        if problem:
+            print(f"archmatch: {shown_path(given)}: {problem}", file=sys.stderr)
             failed_io = True
             continue
         try:
             result = lint_stdin(rules, cfg) if given == "-" else lint_file(Path(given), rules, not cfg.disable_ignore_pragma)
         except Exception as exc:  # a broken rule must not hide the other files' results
-            print(f"archmatch: {given}: internal error: {exc!r}", file=sys.stderr)
+            print(f"archmatch: {shown_path(given)}: internal error: {type(exc).__name__}: {one_line(str(exc))[:200]}", file=sys.stderr)
             failed_io = True
             continue
         shown_files.append(shown)
@@ -205,10 +221,7 @@ def run(args: argparse.Namespace) -> int:
     color = cfg.format == "tty" and not cfg.no_color and not args.output
     output = render(records, cfg.format, files=shown_files, color=color, tool_name="archmatch",
                     tool_version=__version__, rules=sarif_rules(rules, cfg))
-    if args.output:
-        Path(args.output).write_text(output, encoding="utf-8")
-    else:
-        sys.stdout.write(output)
+    write_report(args.output, output)
     if cfg.no_fail:
         return 0
     fails = cfg.format not in FINDINGS_NEVER_FAIL_FORMATS and any(cfg.fails(r.level) for r in records)

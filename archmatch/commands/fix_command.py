@@ -11,6 +11,7 @@ import shlex
 import sys
 
 from archmatch.dockercli import hide_build_values, parse_build_command, with_platform
+from archmatch.outputs import write_stdout
 from archmatch.platforms import AMD64, ARM64, arch_of
 
 SERVICES = ("lambda", "ecs", "fargate", "eks", "k8s", "batch", "ec2", "apprunner")
@@ -43,5 +44,5 @@ def run(args: argparse.Namespace) -> int:
         print("archmatch: not a docker build / docker buildx build command", file=sys.stderr)
         return 2
     fixed = with_platform(command, f"linux/{arch}", single_manifest=service.lower() == "lambda")
-    print(hide_build_values(fixed))
+    write_stdout(hide_build_values(fixed) + "\n")
     return 0

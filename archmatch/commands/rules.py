@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from archmatch.outputs import write_stdout
 from archmatch.report.docs import generate
 from archmatch.rules import all_rules
 
@@ -18,13 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def list_rules(args: argparse.Namespace) -> int:
-    for rule in all_rules():
-        m = rule.meta
-        print(f"{m.id:8} {m.severity:8} {m.checkov_id if m.in_checkov else '-':14} {m.title}")
+    lines = [f"{m.id:8} {m.severity:8} {m.checkov_id if m.in_checkov else '-':14} {m.title}" for m in (r.meta for r in all_rules())]
+    write_stdout("".join(line + "\n" for line in lines))
     return 0
 
 
 def write_docs(args: argparse.Namespace) -> int:
-    for path in generate(Path(args.out)):
-        print(path)
+    write_stdout("".join(f"{path}\n" for path in generate(Path(args.out))))
     return 0

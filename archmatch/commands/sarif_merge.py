@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from archmatch.integrations.sarif_merge import SarifMergeError, merge_files
+from archmatch.outputs import write_report
 from archmatch.safetext import json_inert
 
 
@@ -25,8 +26,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"archmatch: {exc}", file=sys.stderr)
         return 2
     text = json_inert(json.dumps(merged, indent=2, ensure_ascii=False)) + "\n"
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_report(args.output, text)
     return 0

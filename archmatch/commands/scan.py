@@ -9,6 +9,7 @@ from pathlib import Path
 
 from archmatch.config import INTERNAL_ERRORS, THRESHOLDS, ConfigError, load_config
 from archmatch.engine import ScanResult, exit_code, scan
+from archmatch.outputs import write_report
 from archmatch.progress import Progress
 from archmatch.repo import ScanOptions
 
@@ -115,12 +116,9 @@ def run(args: argparse.Namespace) -> int:
         from archmatch.integrations.hadolint_run import with_hadolint
 
         output = with_hadolint(output, args.format, result)
-    if args.output:
-        Path(args.output).write_text(output, encoding="utf-8")
-        if args.format != "text":
-            print(f"archmatch: wrote {args.output}: {len(result.findings)} findings", file=sys.stderr)
-    else:
-        sys.stdout.write(output)
+    write_report(args.output, output)
+    if args.output and args.format != "text":
+        print(f"archmatch: wrote {args.output}: {len(result.findings)} findings", file=sys.stderr)
     threshold = args.severity_threshold or config.failure_threshold or DEFAULT_THRESHOLD
     if args.list_workloads:  # a listing, not a gate: 0 whatever the findings (2 if incomplete)
         return 2 if _exit_code(result, "none", args.internal_errors or config.internal_errors or "fail") == 2 else 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from archmatch.outputs import OutputError, write_report
 from archmatch.rules import RuleMeta, all_rules
 
 FAMILY_TITLES = {
@@ -89,14 +90,18 @@ def index_markdown(metas: list[RuleMeta]) -> str:
 
 
 def generate(outdir: Path) -> list[Path]:
-    outdir.mkdir(parents=True, exist_ok=True)
+    """Write the rule pages and the index into `outdir` (raises OutputError naming the file)."""
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(str(outdir), exc.strerror or type(exc).__name__) from exc
     metas = [r.meta for r in all_rules()]
     written = []
     for meta in metas:
         path = outdir / f"{meta.id}.md"
-        path.write_text(rule_markdown(meta), encoding="utf-8")
+        write_report(path, rule_markdown(meta))
         written.append(path)
     index = outdir / "README.md"
-    index.write_text(index_markdown(metas), encoding="utf-8")
+    write_report(index, index_markdown(metas))
     written.append(index)
     return written
