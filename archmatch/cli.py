@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
         if not info.name.startswith("_"):
             importlib.import_module(f"{commands.__name__}.{info.name}").register(sub)
     for command in sub.choices.values():  # `archmatch scan --debug` as well as `archmatch --debug scan`
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+        if "--debug" not in command._option_string_actions:
+            command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
 
 
@@ -54,12 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OutputError as exc:
         abandon_stdout()
-        if args.debug:
+        if getattr(args, "debug", False):
             raise
         print(f"archmatch: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except Exception as exc:
-        if args.debug:
+        if getattr(args, "debug", False):
             raise
         reason = one_line(str(exc))[:300]
         print(f"archmatch: internal error: {type(exc).__name__}{': ' + reason if reason else ''} (--debug shows the traceback)", file=sys.stderr)

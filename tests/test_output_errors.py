@@ -75,19 +75,20 @@ def test_docs_into_an_unwritable_folder(workdir: Path) -> None:
     assert proc.stderr.splitlines() == ["archmatch: cannot write /dev/full/rules: Not a directory"]
 
 
-@pytest.mark.parametrize("where", ["before", "after"])
-def test_debug_shows_the_traceback(workdir: Path, where: str) -> None:
-    args = (
-        ["--debug", *COMMANDS["scan"], "-o", MISSING]
-        if where == "before"
-        else [*COMMANDS["scan"], "--debug", "-o", MISSING]
-    )
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--debug", *COMMANDS["scan"], "-o", MISSING],
+        [*COMMANDS["scan"], "--debug", "-o", MISSING],
+        [*COMMANDS["dockerfile"], "--debug", "-o", MISSING],
+        ["sarif-merge", "--debug", "a.sarif", "-o", MISSING],
+    ],
+    ids=["before-the-command", "after-the-command", "dockerfile", "sarif-merge"],
+)
+def test_debug_shows_the_traceback(workdir: Path, args: list[str]) -> None:
     proc = run(args, workdir)
-    assert (
-        proc.returncode != 0
-        and "Traceback (most recent call last)" in proc.stderr
-        and "OutputError" in proc.stderr
-    )
+    assert proc.returncode != 0
+    assert "Traceback (most recent call last)" in proc.stderr and "OutputError" in proc.stderr
 
 
 def test_a_written_report_keeps_the_findings_exit_code(workdir: Path) -> None:

@@ -70,6 +70,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-f", "--format", choices=FORMATS, default=None, help="output format (default: tty)")
     p.add_argument("-c", "--config", help="configuration file (default: .hadolint.yaml in the current directory)")
     p.add_argument("-o", "--output", help="write the report to OUTPUT")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an internal or output error (not in Hadolint)")
     p.add_argument("-t", "--failure-threshold", choices=THRESHOLDS, default=None,
                    help="exit 1 when a finding is at or above THRESHOLD (default: info); as in Hadolint, "
                    "`none` and `ignore` are the lowest thresholds, so any finding fails (use --no-fail "
