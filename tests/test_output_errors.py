@@ -26,6 +26,7 @@ def run(args: list[str], cwd: Path, stdout: object = subprocess.PIPE) -> subproc
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = tmp_path_factory.mktemp("outputs")
     (cwd / "a.sarif").write_text(json.dumps({"version": "2.1.0", "runs": []}))
+    subprocess.run([ARCHMATCH, "scan", "-f", "sarif", "-o", str(cwd / "report.sarif"), str(EXAMPLE)], timeout=120)
     return cwd
 
 
@@ -58,9 +59,10 @@ def test_an_unwritable_output_file_exits_2_with_one_line(
         ["sarif-merge", "a.sarif"],
         ["rules"],
         ["checks-dir"],
+        ["annotate", "report.sarif"],
         ["fix-command", "--for", "lambda:arm64", "--", "docker", "build", "."],
     ],
-    ids=["scan", "dockerfile", "sarif-merge", "rules", "checks-dir", "fix-command"],
+    ids=["scan", "dockerfile", "sarif-merge", "rules", "checks-dir", "annotate", "fix-command"],
 )
 def test_a_full_standard_output_exits_2_with_one_line(workdir: Path, args: list[str]) -> None:
     with open("/dev/full", "w") as full:

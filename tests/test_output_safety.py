@@ -257,3 +257,17 @@ def test_parse_errors_quote_only_the_masked_offending_token(tmp_path: Path) -> N
         assert "rest of a long line" not in report, fmt
         if fmt != "junit":  # JUnit lists error-level input problems only
             assert "HCL syntax error" in report, fmt
+
+
+def test_annotations_from_sarif_are_escaped_like_the_github_format(
+    hostile_names: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sarif = tmp_path / "report.sarif"
+    main(["scan", "-f", "sarif", "-o", str(sarif), str(hostile_names)])
+    capsys.readouterr()
+    assert main(["annotate", str(sarif)]) == 0
+    report = capsys.readouterr().out
+    assert report and all(
+        line.startswith(("::error ", "::warning ", "::notice ")) for line in report.splitlines()
+    )
+    assert "%0A%3A%3Aerror file=x%3A%3AApproved" in report  # the folder name, decoded from the URI, escaped

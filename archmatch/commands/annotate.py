@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from archmatch.integrations.sarif_annotate import SarifAnnotateError, annotate_files
+from archmatch.outputs import write_stdout
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,5 +26,5 @@ def run(args: argparse.Namespace) -> int:
     except SarifAnnotateError as exc:
         print(f"archmatch: {exc}", file=sys.stderr)
         return 2
-    sys.stdout.write(text)
+    write_stdout(text)
     return 0
