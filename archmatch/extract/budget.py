@@ -91,11 +91,6 @@ class Budget:
             f"a value over the size limits ({MAX_STRING_CHARS} characters, {MAX_ITEMS} items)", line, path
         )
 
-    @property
-    def out(self) -> bool:
-        """True once any refusal happened (evaluators may then stop early)."""
-        return self.exceeded is not None
-
     def report(self, repo: _Diagnoses) -> None:
         """One `limit` diagnostic for the first refusal, if there was one."""
         if self.exceeded is not None:

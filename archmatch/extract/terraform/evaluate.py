@@ -63,7 +63,7 @@ class Evaluator:
     steps, nesting (references of references count), string, list and integer sizes. What is over
     budget evaluates to its placeholder, and the budget remembers the first file and line."""
 
-    def __init__(self, scope: Scope, depth: int = 0, budget: Budget | None = None, path: str | None = None):
+    def __init__(self, scope: Scope, budget: Budget | None = None, path: str | None = None):
         self.scope = scope
         self.budget = budget if budget is not None else Budget("")
         self.path = path
