@@ -18,7 +18,7 @@ from archmatch.model import Diagnostic, Location, RepoFacts
 
 CODE = "single-file"
 MAX_ROUNDS = 4
-_LOCAL_SOURCE = re.compile(r"""^\s*source\s*=\s*"(\.\.?/[^"]*)"\s*$""", re.M)
+_LOCAL_SOURCE = re.compile(r"""^[ \t]*source[ \t]*=[ \t]*"(\.\.?/[^"\n]*)"[ \t]*$""", re.M)
 _TERRAFORM = (".tf", ".tfvars", ".tf.json")
 
 
