@@ -175,9 +175,20 @@ def _replace(tree: Any, path: tuple[Any, ...], value: Any) -> Any:
     return tree
 
 
+def _keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return {str(k) for k in value} | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
 @st.composite
 def mutated_tree(draw: st.DrawFn, original: Any) -> Any:
+    """Replace nodes by values of other types, or add a key the input has elsewhere (a field an
+    extractor reads, now in a place or with a type it did not expect)."""
     tree = copy.deepcopy(original)
+    known_keys = sorted(_keys(tree) | set(WEIRD_KEYS))
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         paths = list(_paths(tree))
         path = draw(st.sampled_from(paths))
@@ -185,7 +196,10 @@ def mutated_tree(draw: st.DrawFn, original: Any) -> Any:
         for key in path:
             current = current[key]
         value = draw(st.sampled_from(_confused(current)) | tree_values)
-        tree = _replace(tree, path, value)
+        if isinstance(current, dict) and draw(st.booleans()):
+            current[draw(st.sampled_from(known_keys))] = copy.deepcopy(value)  # may hold `current`: no cycle
+        else:
+            tree = _replace(tree, path, value)
     return tree
 
 
