@@ -350,6 +350,7 @@ def outputs(tree: Path, tmp_path: Path) -> dict[str, str]:
     out = tmp_path / "merged.sarif"
     main(["sarif-merge", str(tmp_path / "report.sarif"), str(foreign), "-o", str(out)])
     got["sarif-merge"] = out.read_text()
+    main(["annotate", str(out)])  # annotations from the merged log (stdout, checked below)
     main(["rules"])
     return got
 

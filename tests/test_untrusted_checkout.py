@@ -255,3 +255,12 @@ def test_archmatch_dockerfile_does_not_follow_a_symlink_out_of_the_repository(tm
     assert "LINE-FROM-OUTSIDE" not in proc.stdout and "Dockerfile.in:2 ARCH104" in proc.stdout
     scan = run([str(BINDIR / "archmatch"), "scan", "-f", "json", "."], tree)
     assert "symlink points outside the scan root" in scan.stdout and "LINE-FROM-OUTSIDE" not in scan.stdout
+
+
+def test_config_errors_mask_the_values_they_quote(tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, tree)
+    (tree / ".archmatch.yaml").write_text('failure-threshold: "AKIAIOSFODNN7EXAMPLE\\n::error::x"\n')
+    proc = run([str(BINDIR / "archmatch"), "scan", "."], tree)
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1 and "AKIAI**********" in proc.stderr
+    no_leak(proc)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from archmatch.integrations.sarif_annotate import SarifAnnotateError, annotate_files
 from archmatch.outputs import write_stdout
+from archmatch.safetext import one_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         text = annotate_files([Path(p) for p in args.inputs])
     except SarifAnnotateError as exc:
-        print(f"archmatch: {exc}", file=sys.stderr)
+        print(f"archmatch: {one_line(str(exc))}", file=sys.stderr)
         return 2
     write_stdout(text)
     return 0

@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         cfg = settings(args)
     except HadolintConfigError as exc:
-        print(f"archmatch: {exc}", file=sys.stderr)
+        print(f"archmatch: {one_line(str(exc))}", file=sys.stderr)
         return 1
     if cfg.format not in FORMATS:
         print(f"archmatch: unknown format {cfg.format!r} (choose from {', '.join(FORMATS)})", file=sys.stderr)

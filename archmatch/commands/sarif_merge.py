@@ -9,7 +9,7 @@ from pathlib import Path
 
 from archmatch.integrations.sarif_merge import SarifMergeError, merge_files
 from archmatch.outputs import write_report
-from archmatch.safetext import json_inert
+from archmatch.safetext import json_inert, one_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         merged = merge_files([Path(p) for p in args.inputs])
     except SarifMergeError as exc:
-        print(f"archmatch: {exc}", file=sys.stderr)
+        print(f"archmatch: {one_line(str(exc))}", file=sys.stderr)
         return 2
     text = json_inert(json.dumps(merged, indent=2, ensure_ascii=False)) + "\n"
     write_report(args.output, text)

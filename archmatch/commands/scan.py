@@ -12,6 +12,7 @@ from archmatch.engine import ScanResult, exit_code, scan
 from archmatch.outputs import write_report
 from archmatch.progress import Progress
 from archmatch.repo import ScanOptions
+from archmatch.safetext import one_line
 
 FORMATS = ("text", "json", "sarif")
 # `scan` fails from warnings up by default: an info finding (an implicit service default that is
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config, paths)
     except ConfigError as exc:
-        print(f"archmatch: {exc}", file=sys.stderr)
+        print(f"archmatch: {one_line(str(exc))}", file=sys.stderr)
         return 2
     config.excludes.extend(args.exclude)
     options = ScanOptions(excludes=list(config.excludes), include_skipped_dirs=args.include_skipped_dirs)
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             files = args.changed_files or changed.git_report_paths(result, args.diff_base)
         except changed.ChangedFilesError as exc:
-            print(f"archmatch: {exc}", file=sys.stderr)
+            print(f"archmatch: {one_line(str(exc))}", file=sys.stderr)
             return 2
         result = changed.filter_result(result, files)
     for d in result.diagnostics:

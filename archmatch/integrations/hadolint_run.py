@@ -14,7 +14,7 @@ from typing import Any
 
 from archmatch.engine import ScanResult
 from archmatch.integrations.sarif_merge import merge_logs
-from archmatch.safetext import json_inert, uri_reference
+from archmatch.safetext import json_inert, one_line, uri_reference
 
 TIMEOUT_SECONDS = 120
 
@@ -37,7 +37,7 @@ def hadolint_log(result: ScanResult, exe: str) -> dict[str, Any] | None:
     try:
         log = json.loads(proc.stdout)
     except json.JSONDecodeError:
-        print(f"archmatch: hadolint wrote no SARIF (exit {proc.returncode}): {proc.stderr.strip()[:500]}", file=sys.stderr)
+        print(f"archmatch: hadolint wrote no SARIF (exit {proc.returncode}): {one_line(proc.stderr.strip())[:500]}", file=sys.stderr)
         return None
     for run in log.get("runs", []):
         run["automationDetails"] = {"id": "hadolint/"}
@@ -61,7 +61,7 @@ def with_hadolint(output: str, fmt: str, result: ScanResult) -> str:
     try:
         extra = hadolint_log(result, exe)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        print(f"archmatch: --with-hadolint: hadolint failed: {exc}", file=sys.stderr)
+        print(f"archmatch: --with-hadolint: hadolint failed: {one_line(str(exc))}", file=sys.stderr)
         return output
     if extra is None:
         return output
