@@ -19,7 +19,8 @@ SCHEMA_RESOURCE = ("archmatch", "schemas/config.schema.json")
 @cache
 def config_schema() -> dict[str, Any]:
     text = resources.files(SCHEMA_RESOURCE[0]).joinpath(SCHEMA_RESOURCE[1]).read_text(encoding="utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -64,7 +65,7 @@ def _schema_problems(data: Any) -> list[str]:
 
 def _error_text(error: jsonschema.ValidationError) -> str:
     if error.validator == "enum":
-        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"  # type: ignore[arg-type]  # an enum's values: a list
     if error.validator == "anyOf":
         return f"{error.instance!r} must be a string or a list of strings"
     return error.message
@@ -88,7 +89,7 @@ def _rule_id_problems(data: dict[str, Any], known: list[str]) -> list[str]:
         return [value] if isinstance(value, str) else [v for v in value or [] if isinstance(v, str)]
 
     places = [("ignored", listed(data.get("ignored")))]
-    override = data.get("override") if isinstance(data.get("override"), dict) else {}
+    override = given if isinstance(given := data.get("override"), dict) else {}
     places += [(f"override.{sev}", listed(ids)) for sev, ids in override.items()]
     return [p for key, ids in places for rule_id in ids if (p := _rule_id_problem(rule_id, key, known))]
 

@@ -300,7 +300,8 @@ def _parse(words: list[Word], expand: Callable[[str], str]) -> BuildCommand | No
         if text == "--":
             positional.extend(expand(x.text) for x in words[i + 1 :] if not x.redirect)
             break
-        name, has_eq, inline = text.partition("=")
+        name, sep, inline = text.partition("=")
+        has_eq = bool(sep)
         if not has_eq and len(name) > 2 and name[1] != "-" and name[:2] in ("-t", "-f", "-o"):
             name, inline, has_eq = name[:2], name[2:], True  # -tname
         if has_eq:

@@ -48,7 +48,7 @@ def _prefixed(loc: Location, prefix: str) -> Location:
 def _prefix_paths_in_text(text: str, paths: set[str], prefix: str) -> str:
     """Messages name other files as `path:line`; show those paths the way locations are shown."""
     for path in sorted(paths, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w./-]){re.escape(path)}(?=:\d)", lambda _m, p=path: prefix + p, text)
+        text = re.sub(rf"(?<![\w./-]){re.escape(path)}(?=:\d)", lambda _m, p=path: prefix + p, text)  # type: ignore[misc]  # a lambda with defaults
     return text
 
 

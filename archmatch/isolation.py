@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from archmatch.model import Diagnostic, Location, RepoFacts
 
@@ -86,7 +86,7 @@ def internal_diagnostic(path: str, line: int, stage: str, exc: BaseException, le
     )
 
 
-class Guarded:
+class Guarded(Protocol):
     """What `RepoView` offers the guards: the diagnostics list, the current stage and focus."""
 
     diagnostics: list[Diagnostic]

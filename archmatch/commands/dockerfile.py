@@ -17,7 +17,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from archmatch import __version__
 from archmatch.config import Config
@@ -177,7 +177,7 @@ def records_for(shown: str, result: FileResult, cfg: HadolintConfig, rules: dict
     return out
 
 
-def sarif_rules(rules: list[Rule], cfg: HadolintConfig) -> list[dict]:
+def sarif_rules(rules: list[Rule], cfg: HadolintConfig) -> list[dict[str, Any]]:
     return [
         {"id": r.meta.id, "name": r.meta.name, "shortDescription": r.meta.title,
          "level": cfg.level(r.meta.id, r.meta.severity), "helpUri": r.meta.help_uri}

@@ -49,7 +49,8 @@ def yaml_docs(repo: RepoView, rel: str, level: str = "warning") -> list[Any] | N
         if text is None:
             return None
         try:
-            return yamlsafe.load_all(text)
+            docs: list[Any] = yamlsafe.load_all(text)
+            return docs
         except yamlsafe.YamlError as exc:
             if not exc.limit and templating.looks_templated(text):
                 repo.skip_templated(path, templating.OTHER)  # counted in one note, not one per file
@@ -57,7 +58,8 @@ def yaml_docs(repo: RepoView, rel: str, level: str = "warning") -> list[Any] | N
             repo.diag(path, str(exc), line=exc.line, level=level)
             return None
 
-    return repo.cached("yaml", rel, parse)
+    docs: list[Any] | None = repo.cached("yaml", rel, parse)
+    return docs
 
 
 def json_doc(repo: RepoView, rel: str) -> Any | None:

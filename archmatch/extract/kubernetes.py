@@ -91,10 +91,10 @@ def pod_workload(path: str, obj: LDict) -> Workload | None:
     images = [
         ImageRef(str(c["image"]), Location(path, line_of(c["image"]) or c.line_of("image")), resolved="{{" not in str(c["image"]))
         for key in ("initContainers", "containers")
-        for c in (spec.get(key) if isinstance(spec.get(key), list) else [])
+        for c in _list(spec.get(key))
         if isinstance(c, LDict) and isinstance(c.get("image"), str)
     ]
-    selector = spec.get("nodeSelector") if isinstance(spec.get("nodeSelector"), dict) else {}
+    selector = given if isinstance(given := spec.get("nodeSelector"), dict) else {}
     os_name = next((str(selector[k]) for k in OS_LABELS if k in selector), "linux")
     labels = _get(obj, *_POD_SPEC_PATHS[kind][:-1], "metadata", "labels")
     return Workload(
@@ -145,7 +145,7 @@ def _affinity_archs(terms: list[Any]) -> tuple[set[str] | None, int]:
         for expr in _get(term, "matchExpressions") or []:
             if not isinstance(expr, LDict) or expr.get("key") not in ARCH_LABELS:
                 continue
-            values = expr.get("values") if isinstance(expr.get("values"), list) else []
+            values = given if isinstance(given := expr.get("values"), list) else []
             archs = {a for a in (normalize_arch(str(v)) for v in values) if a}
             operator = expr.get("operator")
             if operator == "In":
@@ -160,3 +160,7 @@ def _affinity_archs(terms: list[Any]) -> tuple[set[str] | None, int]:
             return None, 0  # this alternative allows any node
         union |= term_archs
     return union, line
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

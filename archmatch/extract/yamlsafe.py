@@ -30,17 +30,18 @@ class YamlError(Exception):
         self.limit = limit  # a safety limit (depth, aliases, size), not a syntax error
 
 
-class LDict(dict):
+class LDict(dict[Any, Any]):
     """A dict that knows the line of each of its keys and of itself."""
 
     line: int = 0
     key_lines: dict[Any, int]
 
     def line_of(self, key: Any) -> int:
-        return getattr(self, "key_lines", {}).get(key, self.line)
+        lines: dict[Any, int] = getattr(self, "key_lines", {})
+        return lines.get(key, self.line)
 
 
-class LList(list):
+class LList(list[Any]):
     line: int = 0
     item_lines: list[int]
 
@@ -91,21 +92,21 @@ class _Loader(yaml.SafeLoader):
     def fetch_flow_collection_start(self, token_class: type) -> None:
         # Stop at the scanner: each open flow level makes PyYAML's scan of every later token
         # slower (quadratic), long before the composer's recursion limit would stop it.
-        super().fetch_flow_collection_start(token_class)  # type: ignore[misc]
-        if self.flow_level > MAX_DEPTH:  # type: ignore[attr-defined]
-            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", self.get_mark().line + 1, limit=True)  # type: ignore[attr-defined]
+        super().fetch_flow_collection_start(token_class)
+        if self.flow_level > MAX_DEPTH:
+            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", self.get_mark().line + 1, limit=True)
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                raise YamlError(f"more than {MAX_ALIASES} YAML aliases (alias bomb?)", self.peek_event().start_mark.line + 1, limit=True)
+                raise YamlError(f"more than {MAX_ALIASES} YAML aliases (alias bomb?)", self.peek_event().start_mark.line + 1, limit=True)  # type: ignore[no-untyped-call]
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            raise YamlError(f"more than {MAX_NODES} YAML nodes", self.peek_event().start_mark.line + 1, limit=True)
-        return super().compose_node(parent, index)  # type: ignore[arg-type]
+            raise YamlError(f"more than {MAX_NODES} YAML nodes", self.peek_event().start_mark.line + 1, limit=True)  # type: ignore[no-untyped-call]
+        return super().compose_node(parent, index)  # type: ignore[return-value]
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LDict:  # type: ignore[override]
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LDict:
         self.flatten_mapping(node)
         out = LDict()
         out.line = node.start_mark.line + 1
@@ -118,7 +119,7 @@ class _Loader(yaml.SafeLoader):
             out.key_lines[key] = key_node.start_mark.line + 1
         return out
 
-    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LList:  # type: ignore[override]
+    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LList:
         out = LList(self.construct_object(child, deep=True) for child in node.value)
         out.line = node.start_mark.line + 1
         out.item_lines = [child.start_mark.line + 1 for child in node.value]
@@ -222,12 +223,12 @@ def _check_shape(root: Node) -> None:
 try:  # libyaml's event parser: the same documents, several times faster than PyYAML's
     from yaml._yaml import CParser
 except ImportError:  # PyYAML built without libyaml
-    CParser = None
+    CParser = None  # type: ignore[assignment, misc]  # the optional-import idiom
 
 
 if CParser is not None:
 
-    class _FastLoader(CParser, _Loader):  # type: ignore[misc, valid-type]
+    class _FastLoader(CParser, _Loader):
         """libyaml parses; composing and constructing stay in Python, in `_Loader`.
 
         libyaml's own composer recurses in C and crashes the interpreter on deep nesting, so

@@ -43,7 +43,7 @@ from archmatch.integrations.checkov_scope import (
     resolve_file,
     scan_root,
 )
-from archmatch.model import Finding, RepoFacts
+from archmatch.model import Capacity, Finding, RepoFacts, Workload
 from archmatch.rules import Rule, RuleMeta, all_rules
 from archmatch.safetext import one_line
 
@@ -124,11 +124,12 @@ def _analyse(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
     by_rule: dict[str, list[Finding]] = {}
     for finding in found:
         by_rule.setdefault(finding.rule_id, []).append(finding)
-    return Analysis(by_rule, entities)  # type: ignore[arg-type]
+    return Analysis(by_rule, entities)
 
 
 def entities_of(facts: RepoFacts) -> list[Entity]:
-    return [(item.name, item.location.path, item.location.line) for item in [*facts.workloads, *facts.capacities]]
+    items: list[Workload | Capacity] = [*facts.workloads, *facts.capacities]
+    return [(item.name, item.location.path, item.location.line) for item in items]
 
 
 def _names_inside(entities: list[Entity], rel: str, resource: Resource) -> set[str]:
@@ -190,7 +191,7 @@ def terraform_resource(conf: dict[str, Any], entity_path: str) -> Resource:
 
 def cloudformation_resource(conf: dict[str, Any], entity_path: str) -> Resource:
     logical_id = entity_path.rsplit(":", 1)[-1]
-    props = conf.get("Properties") if isinstance(conf.get("Properties"), dict) else {}
+    props = given if isinstance(given := conf.get("Properties"), dict) else {}
     reported = str(props.get("__file__") or _entity_file(entity_path))
     start, end = _line(props.get("__startline__")), _line(props.get("__endline__"))
     # Checkov's Properties lines are one too far: __startline__ is the line after the logical id
@@ -200,7 +201,7 @@ def cloudformation_resource(conf: dict[str, Any], entity_path: str) -> Resource:
 
 
 def kubernetes_resource(conf: dict[str, Any], entity_path: str) -> Resource:
-    meta = conf.get("metadata") if isinstance(conf.get("metadata"), dict) else {}
+    meta = given if isinstance(given := conf.get("metadata"), dict) else {}
     kind, name = str(conf.get("kind", "")), str(meta.get("name", ""))
     ns = str(meta.get("namespace", "default"))
     names = {name, f"{kind}/{name}", f"{kind}.{ns}.{name}", f"{ns}/{name}"} if name else set()

@@ -44,7 +44,7 @@ class _ArchmatchCheck:
         # A skipped result never reaches `_report`: reset first so it cannot inherit the name of
         # the previous resource's failure.
         self.name = self.title
-        return super().run(*args, **kwargs)  # type: ignore[misc]
+        return super().run(*args, **kwargs)
 
     def _verdict(self, resource: adapter.Resource) -> tuple[CheckResult, list[Any]]:
         return self._report(*adapter.evaluate_resource(self.rule_id, resource))

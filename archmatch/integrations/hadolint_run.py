@@ -35,7 +35,7 @@ def hadolint_log(result: ScanResult, exe: str) -> dict[str, Any] | None:
     proc = subprocess.run([exe, "--no-fail", "--no-color", "-f", "sarif", *files], capture_output=True, text=True,
                           encoding="utf-8", timeout=TIMEOUT_SECONDS, check=False)
     try:
-        log = json.loads(proc.stdout)
+        log: dict[str, Any] = json.loads(proc.stdout)
     except json.JSONDecodeError:
         print(f"archmatch: hadolint wrote no SARIF (exit {proc.returncode}): {one_line(proc.stderr.strip())[:500]}", file=sys.stderr)
         return None

@@ -56,7 +56,7 @@ def _notification_command(note: dict[str, Any], tool: str) -> str:
     return github_command(_LEVEL.get(str(note.get("level", "warning")), "warning"), props, text[0] if text else code)
 
 
-def annotations(log: dict[str, Any]) -> str:
+def annotations(log: dict[str, Any]) -> str:  # type: ignore[no-redef]  # mypy confuses it with `from __future__ import annotations`
     out = []
     for run in log.get("runs") or []:
         titles = _titles(run)
@@ -76,5 +76,5 @@ def annotate_files(paths: list[Path]) -> str:
             raise SarifAnnotateError(f"{path}: cannot read a SARIF log: {exc}") from None
         if not isinstance(log, dict) or not isinstance(log.get("runs"), list):
             raise SarifAnnotateError(f"{path}: not a SARIF log (no `runs`)")
-        out.append(annotations(log))
+        out.append(annotations(log))  # type: ignore[operator]  # the function above, not the __future__ feature
     return "".join(out)

@@ -26,7 +26,7 @@ class SarifMergeError(Exception):
 def _run_id(run: dict[str, Any]) -> str:
     details = run.get("automationDetails")
     if isinstance(details, dict) and isinstance(details.get("id"), str) and details["id"]:
-        return details["id"]
+        return str(details["id"])
     name = str(run.get("tool", {}).get("driver", {}).get("name", "tool")).lower()
     return f"{name}/"
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from typing import TypeVar
 
-from archmatch.model import Capacity, ImageBuild, Project, RepoFacts
+from archmatch.model import Capacity, ImageBuild, Project, RepoFacts, Workload
 
 T = TypeVar("T", bound=Capacity)
 
@@ -106,7 +106,8 @@ def assign_projects(facts: RepoFacts) -> ProjectIndex:
     """Fill `facts.projects` and the `project` of every workload, capacity and build."""
     facts.projects = discover_projects(facts.files, facts.projects)
     index = ProjectIndex(facts.projects)
-    for item in [*facts.workloads, *facts.capacities, *facts.builds]:
+    items: list[Workload | Capacity | ImageBuild] = [*facts.workloads, *facts.capacities, *facts.builds]
+    for item in items:
         if item.project is None:
             item.project = index.enclosing(item.location.path)
     return index

@@ -206,7 +206,7 @@ def _junit(records: list[LintRecord], files: list[str], tool_name: str, tool_ver
     return _XML_DECL + _xml("testsuites", {"name": f"{tool_name} run", "time": "0.001"}, suites)
 
 
-def _sarif(records: list[LintRecord], tool_name: str, tool_version: str, rules: list[dict] | None) -> str:
+def _sarif(records: list[LintRecord], tool_name: str, tool_version: str, rules: list[dict[str, Any]] | None) -> str:
     # Hadolint also writes fullName/downloadUri/shortDescription describing Hadolint itself;
     # those would be false for another tool, so the driver carries only name and version.
     driver: dict[str, Any] = {"name": tool_name}
@@ -260,7 +260,7 @@ def render(
     color: bool = False,
     tool_name: str = "archmatch",
     tool_version: str = "",
-    rules: list[dict] | None = None,
+    rules: list[dict[str, Any]] | None = None,
 ) -> str:
     """Render ``records`` as Hadolint's ``-f fmt`` would.
 
@@ -288,7 +288,7 @@ def render(
 
 
 def _render(records: list[LintRecord], fmt: str, *, all_files: list[str], color: bool, tool_name: str,
-            tool_version: str, rules: list[dict] | None) -> str:
+            tool_version: str, rules: list[dict[str, Any]] | None) -> str:
     if fmt == "tty":
         return _tty(records, color)
     if fmt == "gnu":

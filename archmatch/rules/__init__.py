@@ -70,7 +70,8 @@ _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @functools.cache
 def _schema() -> dict[str, Any]:
-    return json.loads((RULES_DIR / "rule-metadata.schema.json").read_text())
+    schema: dict[str, Any] = json.loads((RULES_DIR / "rule-metadata.schema.json").read_text())
+    return schema
 
 
 @functools.cache

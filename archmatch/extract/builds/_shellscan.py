@@ -59,8 +59,7 @@ def _dir_value(state: ShellState, text: str) -> tuple[str | None, bool]:
         if name in state.root_vars:
             return join(".", "./" + text[v.end() :].lstrip("/")), True
         if name in state.dir_vars:
-            base = state.dir_vars[name]
-            return join(base, "./" + text[v.end() :].lstrip("/")), True
+            return join(state.dir_vars[name], "./" + text[v.end() :].lstrip("/")), True
     return None, False
 
 

@@ -320,7 +320,7 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     for folder, paths in sorted(by_folder.items()):
         ordered = sorted(paths, key=lambda p: LOOKUP_ORDER.index(posixpath.basename(p)))
         # the files of a folder merge: one that breaks is left out and the folder read again
-        isolated_unit(repo, facts, ordered, lambda left_out, f=folder, o=ordered: _folder_builds(repo, facts, f, o, left_out))
+        isolated_unit(repo, facts, ordered, lambda left_out, f=folder, o=ordered: _folder_builds(repo, facts, f, o, left_out))  # type: ignore[misc]  # a lambda with defaults
 
 
 def _folder_builds(repo: RepoView, facts: RepoFacts, folder: str, paths: list[str], left_out: frozenset[str]) -> None:

@@ -200,7 +200,7 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         env = _dotenv(repo, folder)
         for project, reported in _projects(files):
             # the files of a project merge: one that breaks is left out and the project read again
-            isolated_unit(repo, facts, project, lambda left_out, p=project, r=reported, e=env: _project(repo, facts, p, r, e, left_out))
+            isolated_unit(repo, facts, project, lambda left_out, p=project, r=reported, e=env: _project(repo, facts, p, r, e, left_out))  # type: ignore[misc]  # a lambda with defaults
 
 
 def _project(

@@ -120,7 +120,7 @@ class _Job:
 
     def step(self, index: int, step: dict[str, Any]) -> None:
         env = _env(step.get("env"), self.path, self.env)
-        inputs = step.get("with") if isinstance(step.get("with"), dict) else {}
+        inputs = given if isinstance(given := step.get("with"), dict) else {}
         if _uses(step, "docker/setup-buildx-action"):
             self.buildx_driver = str(inputs.get("driver") or "docker-container")
             self.buildx_installed = _is_true(inputs.get("install"))

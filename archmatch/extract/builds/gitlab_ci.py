@@ -162,7 +162,7 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     for root_file in repo.matching(lambda p: p == ".gitlab-ci.yml" or p.endswith("/.gitlab-ci.yml")):
         # a pipeline reads its includes: one that breaks is left out and the pipeline read again
         files = [root_file, *(f for f in yaml_files if f != root_file)]
-        isolated_unit(repo, facts, files, lambda left_out, r=root_file: _pipeline_builds(repo, facts, r, left_out))
+        isolated_unit(repo, facts, files, lambda left_out, r=root_file: _pipeline_builds(repo, facts, r, left_out))  # type: ignore[misc]  # a lambda with defaults
 
 
 def _pipeline_builds(repo: RepoView, facts: RepoFacts, root_file: str, left_out: frozenset[str]) -> None:

@@ -31,7 +31,7 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     for app in find_apps(repo):
         # an app's files are read together: one that breaks is left out and the app read again
         files = [app.entry, *(f for f in sources if f != app.entry)]
-        isolated_unit(repo, facts, files, lambda left_out, a=app: _app(repo, facts, a, done, left_out))
+        isolated_unit(repo, facts, files, lambda left_out, a=app: _app(repo, facts, a, done, left_out))  # type: ignore[misc]  # a lambda with defaults
 
 
 def _app(repo: RepoView, facts: RepoFacts, app: CdkApp, done: set[str], left_out: frozenset[str]) -> None:

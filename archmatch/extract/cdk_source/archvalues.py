@@ -40,7 +40,7 @@ def lambda_architecture(value: Val) -> Arch:
         name, platform = value.arg(0, "name"), value.arg(1, "dockerPlatform")
         if isinstance(name, Str):
             if platform is None:
-                docker = AMD64  # the documented default of Architecture.custom
+                docker: str | None = AMD64  # the documented default of Architecture.custom
             else:
                 docker = arch_of(platform.value) if isinstance(platform, Str) else None
             return Arch(normalize_arch(name.value), value.describe(), docker_platform=docker)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archmatch.extract.cdk_source import semantics
 from archmatch.extract.cdk_source.values import (
@@ -100,9 +100,9 @@ class PyFile:
                 for target in targets:
                     self._index_target(node, target, node.value)
             elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor | ast.withitem | ast.NamedExpr):
-                target = getattr(node, "target", None) or getattr(node, "optional_vars", None)
-                if isinstance(target, ast.Name):  # a loop/with/augmented target: unresolvable
-                    self._bind(self._scope_of(node), target.id, node)
+                bound: Any = getattr(node, "target", None) or getattr(node, "optional_vars", None)
+                if isinstance(bound, ast.Name):  # a loop/with/augmented target: unresolvable
+                    self._bind(self._scope_of(node), bound.id, node)
             elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
                 self._bind(self._scope_of(node), node.name, node)
             elif isinstance(node, ast.arguments):
@@ -273,7 +273,7 @@ class PyFile:
         base, key = self.eval(node.value), self.eval(node.slice)
         line = node.lineno
         if isinstance(key, Host) or isinstance(base, Host):
-            return Host(self.path, line, (key if isinstance(key, Host) else base).source)  # type: ignore[union-attr]
+            return Host(self.path, line, (key if isinstance(key, Host) else base).source)  # type: ignore[attr-defined]
         if isinstance(base, Obj | Ref) and isinstance(key, Str):
             return semantics.member(base, key.value, self.path, line)
         if isinstance(base, Arr) and isinstance(key, Num) and -len(base.items) <= int(key.value) < len(base.items):
@@ -363,7 +363,7 @@ class PyFile:
         test = self.eval(test_node)
         values = [self.eval(b) for b in branches]
         if isinstance(test, Host) or any(isinstance(v, Host) for v in values):
-            source = test.source if isinstance(test, Host) else next(v.source for v in values if isinstance(v, Host))  # type: ignore[attr-defined]
+            source = test.source if isinstance(test, Host) else next(v.source for v in values if isinstance(v, Host))
             return Host(self.path, line, source)
         if all(same(values[0], v) for v in values[1:]):
             return values[0]
@@ -377,5 +377,5 @@ class PyFile:
         if isinstance(node.op, ast.Add):
             return concat([left, right], self.path, line, self.program.budget)
         if isinstance(left, Host) or isinstance(right, Host):
-            return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[union-attr]
+            return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[attr-defined]
         return Unknown(self.path, line, "arithmetic")

@@ -238,7 +238,7 @@ class TsFile:
 
     def _binding_value(self, name: str, node: Node) -> Val:
         if node.type == "variable_declarator":  # destructuring
-            source = self.eval(node.child_by_field_name("value"))  # type: ignore[arg-type]
+            source = self.eval(node.child_by_field_name("value"))
             pattern = node.child_by_field_name("name")
             key = name
             for prop in pattern.named_children if pattern is not None else []:
@@ -397,7 +397,7 @@ class TsFile:
         base, key = self.eval(obj), self.eval(index)
         line = _line(node)
         if isinstance(key, Host) or isinstance(base, Host):
-            return Host(self.path, line, (key if isinstance(key, Host) else base).source)  # type: ignore[union-attr]
+            return Host(self.path, line, (key if isinstance(key, Host) else base).source)  # type: ignore[attr-defined]
         if isinstance(base, Obj | Ref) and isinstance(key, Str):
             return semantics.member(base, key.value, self.path, line)
         if isinstance(base, Arr) and isinstance(key, Num) and 0 <= int(key.value) < len(base.items):
@@ -494,7 +494,7 @@ class TsFile:
         test = self.eval(condition)
         values = [self.eval(b) for b in branches]
         if isinstance(test, Host) or any(isinstance(v, Host) for v in values):
-            source = test.source if isinstance(test, Host) else next(v.source for v in values if isinstance(v, Host))  # type: ignore[attr-defined]
+            source = test.source if isinstance(test, Host) else next(v.source for v in values if isinstance(v, Host))
             return Host(self.path, line, source)
         if all(same(values[0], v) for v in values[1:]):
             return values[0]
@@ -506,7 +506,7 @@ class TsFile:
         left, right = self.eval(node.child_by_field_name("left")), self.eval(node.child_by_field_name("right"))
         line = _line(node)
         if isinstance(left, Host) or isinstance(right, Host):
-            return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[union-attr]
+            return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[attr-defined]
         if op == "+":
             return concat([left, right], self.path, line, self.program.budget)
         if op in ("??", "||") and isinstance(left, Null):

@@ -234,7 +234,7 @@ def concat(parts: list[Val], path: str, line: int, budget: Budget | None = None)
         tail = "".join(p.value for p in parts[1:] if isinstance(p, Str))
         return PathV(path, line, posixpath.normpath(parts[0].rel + tail))
     if all(isinstance(p, Str | Num) for p in parts):
-        return Str(path, line, "".join(p.value if isinstance(p, Str) else _num(p) for p in parts))  # type: ignore[union-attr]
+        return Str(path, line, "".join(p.value if isinstance(p, Str) else _num(p) for p in parts))
     return Unknown(path, line, "computed string")
 
 
@@ -254,10 +254,10 @@ def join_paths(parts: list[Val], path: str, line: int) -> Val:
     for p in parts:
         if isinstance(p, PathV):
             anchor, pieces = p, []
-        elif p.value.startswith("/"):  # type: ignore[union-attr]
-            return Unknown(path, line, f"absolute path {p.value}")  # type: ignore[union-attr]
-        else:
-            pieces.append(p.value)  # type: ignore[union-attr]
+        elif isinstance(p, Str) and p.value.startswith("/"):
+            return Unknown(path, line, f"absolute path {p.value}")
+        elif isinstance(p, Str):
+            pieces.append(p.value)
     joined = posixpath.join(*pieces) if pieces else ""
     if anchor is not None:
         return PathV(path, line, posixpath.normpath(posixpath.join(anchor.rel, joined)) if joined else anchor.rel)
@@ -270,10 +270,10 @@ def same(a: Val | None, b: Val | None) -> bool:
         return a is b
     if type(a) is not type(b):
         return False
-    if isinstance(a, Str | Num):
-        return a.value == b.value  # type: ignore[union-attr]
-    if isinstance(a, Ref):
-        return a.qual == b.qual  # type: ignore[union-attr]
-    if isinstance(a, PathV):
-        return a.rel == b.rel  # type: ignore[union-attr]
+    if isinstance(a, Str | Num) and isinstance(b, Str | Num):
+        return bool(a.value == b.value)
+    if isinstance(a, Ref) and isinstance(b, Ref):
+        return a.qual == b.qual
+    if isinstance(a, PathV) and isinstance(b, PathV):
+        return a.rel == b.rel
     return a is b

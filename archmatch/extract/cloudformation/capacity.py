@@ -42,7 +42,7 @@ def set_ami(ctx: Ctx, spec: HostSpec, raw: Any, line: int) -> None:
         spec.ami_arch = ArchFact.unknown(f"AMI {text or 'not resolvable'}: its architecture is not visible statically")
         spec.ami_evidence = ""
         return
-    path = text[text.index("/aws/service/") :].removesuffix("}}")  # type: ignore[union-attr]
+    path = (text or "")[(text or "").index("/aws/service/") :].removesuffix("}}")
     spec.ami_verified = aws_arch.ssm_ami_parameter_is_verified(path)
     spec.ami_evidence = f"ssm:{path}"
     spec.ami_arch = ArchFact.derived(arch, note=f"SSM parameter {path}" + ("" if spec.ami_verified else " (path pattern UNVERIFIED)"))

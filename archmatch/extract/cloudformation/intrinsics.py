@@ -70,7 +70,9 @@ class Template:
         self.parameters = _mapping(doc.get("Parameters"))
         self.mappings = _mapping(doc.get("Mappings"))
         self.condition_defs = _mapping(doc.get("Conditions"))
-        self.resources = _mapping(doc.get("Resources"))
+        resources = doc.get("Resources")
+        # the loader and `with_lines` make every mapping an LDict, which knows its keys' lines
+        self.resources: LDict = resources if isinstance(resources, LDict) else LDict()
         self._conditions: dict[str, bool | None] = {}
         self._evaluating: set[str] = set()
         self.ecr_names = {
@@ -301,7 +303,7 @@ class Template:
         if not isinstance(arg, list) or len(arg) < 3:
             return Unknown("${Fn::FindInMap}")
         keys = [known_text(self.resolve(a, depth)) for a in arg[:3]]
-        if None not in keys:
+        if keys[0] is not None and keys[1] is not None and keys[2] is not None:
             top = self.mappings.get(keys[0])
             second = top.get(keys[1]) if isinstance(top, dict) else None
             if isinstance(second, dict) and keys[2] in second:

@@ -230,7 +230,7 @@ def _scope_instruction(instr: Instruction, stage: Stage, visible: set[str], esca
                 column = next((s.column + ref.start + 1 for s in instr.segments if s.line == line), ref.start + 1)
                 stage.uses.append(VarUse(ref.name, line, column, instr.keyword, in_scope, expands_to))
         if out_of_scope:
-            text = expand(text, lambda n, gone=out_of_scope: None if n in gone else KEEP, escape)[0]
+            text = expand(text, lambda n, gone=out_of_scope: None if n in gone else KEEP, escape)[0]  # type: ignore[misc]  # a lambda with defaults
         effective.append((line, text))
     stage.effective.append(effective)
     if instr.keyword == "ARG":

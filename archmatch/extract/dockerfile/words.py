@@ -45,7 +45,7 @@ class _Scanner:
     def refs(self, start: int, end: int, nested: bool) -> Iterator[VarRef]:
         """References in text[start:end]; with `nested`, each reference with a modifier is followed
         by those in its word (down to MAX_NESTING words deep)."""
-        text, words, i = self.text, [], start  # words: ends of the words the scan is inside
+        text, words, i = self.text, list[int](), start  # words: ends of the words the scan is inside
         while True:
             i = text.find("$", i, end)
             if i < 0:

@@ -18,7 +18,7 @@ from archmatch.extract.terraform.grammar import HclError
 from archmatch.extract.terraform.hcl import Block, parse_tf, parse_tf_json
 from archmatch.extract.terraform.module import ModuleDef, ModuleInstance, local_module_folder
 from archmatch.isolation import isolated, isolated_unit, note_position
-from archmatch.model import Project, RepoFacts
+from archmatch.model import Capacity, ImageBuild, Project, RepoFacts, Workload
 from archmatch.repo import RepoView
 
 _PRODUCERS = (builds.produce, compute.produce, ecs.produce, eks.produce, public.produce)
@@ -139,7 +139,7 @@ def _root_module(
         facts.projects.append(Project(folder, "terraform", folder or "."))  # every fact of a root belongs to its project
         before = (len(facts.workloads), len(facts.builds), len(facts.capacities))
         _produce(repo, facts, tree)
-        produced = [*facts.workloads[before[0] :], *facts.builds[before[1] :], *facts.capacities[before[2] :]]
+        produced: list[Workload | ImageBuild | Capacity] = [*facts.workloads[before[0] :], *facts.builds[before[1] :], *facts.capacities[before[2] :]]
         for item in produced:
             item.project = folder
 

@@ -101,11 +101,11 @@ class Converter:
         self.source = source
         self.line_offset = line_offset
 
-    def _line(self, node: Tree | Token) -> int:
+    def _line(self, node: Tree[Any] | Token) -> int:
         line = node.line if isinstance(node, Token) else getattr(node.meta, "line", 0)
         return (line or 0) + self.line_offset
 
-    def _text(self, node: Tree | Token) -> str:
+    def _text(self, node: Tree[Any] | Token) -> str:
         if isinstance(node, Token):
             return str(node)
         meta = node.meta
@@ -113,7 +113,7 @@ class Converter:
             return ""
         return self.source[meta.start_pos : meta.end_pos]
 
-    def convert(self, node: Tree | Token) -> Expr:
+    def convert(self, node: Tree[Any] | Token) -> Expr:
         line, text = self._line(node), self._text(node)
         if isinstance(node, Token):
             return self._token(node, line)
@@ -152,7 +152,7 @@ class Converter:
         if kind == "binary_op":
             return self._binary_chain(node)
         if kind in ("heredoc_template", "heredoc_template_trim"):
-            return self._heredoc(kids[0], line, kind.endswith("trim"))
+            return self._heredoc(kids[0], line, kind.endswith("trim"))  # type: ignore[arg-type]  # the grammar: a heredoc is one token
         return Opaque(line, text)
 
     def _token(self, token: Token, line: int) -> Expr:
@@ -160,7 +160,7 @@ class Converter:
             return parse_template(str(token)[1:-1], line, quoted=True)
         return Lit(line, str(token), str(token))
 
-    def _object_elem(self, elem: Tree) -> tuple[str | Expr, Expr]:
+    def _object_elem(self, elem: Tree[Any]) -> tuple[str | Expr, Expr]:
         key_node, value_node = elem.children[0], elem.children[-1]
         value = self.convert(value_node)
         if isinstance(key_node, Tree) and key_node.data == "identifier":
@@ -181,11 +181,11 @@ class Converter:
         text = "\n".join(lines) + ("\n" if lines else "")
         return parse_template(text, line + 1, quoted=False)
 
-    def _binary_chain(self, node: Tree) -> Expr:
+    def _binary_chain(self, node: Tree[Any]) -> Expr:
         operands: list[Expr] = []
         ops: list[str] = []
         tail: Cond | None = None
-        current: Tree | None = node
+        current: Tree[Any] | None = node
         while current is not None:
             left, term = current.children[0], current.children[1]
             operands.append(self.convert(left))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hcl2.parser import LARK_GRAMMAR
 from lark import Lark, Tree
@@ -140,7 +141,7 @@ def _ends_heredoc(marker: str, body_lines: list[str], line: str) -> bool:
     return len(body_lines) >= 2 or (len(body_lines) == 1 and body_lines[0] != "")
 
 
-def parse_document(text: str) -> Tree:
+def parse_document(text: str) -> Tree[Any]:
     """The `start` tree of a .tf file. Raises HclError with the 1-based line of the problem."""
     open_quote = unclosed_quote_line(text)
     if open_quote is not None:
@@ -155,7 +156,7 @@ def parse_document(text: str) -> Tree:
         return _raise(f"HCL parse error: {syntax_error_summary(exc)}", int(m.group(1)) if m else 0)
 
 
-def _raise(message: str, line: int) -> Tree:
+def _raise(message: str, line: int) -> Tree[Any]:
     raise HclError(message, line)
 
 
@@ -175,14 +176,14 @@ def syntax_error_summary(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def parse_expression_text(text: str) -> tuple[Tree, str] | None:
+def parse_expression_text(text: str) -> tuple[Tree[Any], str] | None:
     """The expression tree of `text` (an interpolation body) and the source it was parsed from."""
     source = f"{_PREFIX}{text}\n"
     try:
         tree = hcl_parser().parse(source)
     except (LarkError, RecursionError):
         return None
-    body = tree.children[0]
+    body: Any = tree.children[0]  # the grammar makes it the body Tree, of attribute Trees
     if not body.children or body.children[0].data != "attribute":
         return None
     return body.children[0].children[1], source

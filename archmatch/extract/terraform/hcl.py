@@ -63,14 +63,14 @@ def _object_block(block_type: str, obj: ObjectExpr, path: str) -> Block:
     return block
 
 
-def _label(node: Tree | Token) -> str:
+def _label(node: Tree[Any] | Token) -> str:
     if isinstance(node, Token):
         text = str(node)
         return text[1:-1] if text.startswith('"') else text
     return str(node.children[0])
 
 
-def _body(body: Tree, converter: Converter, path: str) -> tuple[dict[str, Attribute], list[Block]]:
+def _body(body: Tree[Any], converter: Converter, path: str) -> tuple[dict[str, Attribute], list[Block]]:
     attrs: dict[str, Attribute] = {}
     blocks: list[Block] = []
     for item in body.children:
@@ -84,7 +84,7 @@ def _body(body: Tree, converter: Converter, path: str) -> tuple[dict[str, Attrib
     return attrs, blocks
 
 
-def _block(node: Tree, converter: Converter, path: str) -> Block:
+def _block(node: Tree[Any], converter: Converter, path: str) -> Block:
     kids = node.children
     labels = [_label(k) for k in kids[1:-1]]
     attrs, blocks = _body(kids[-1], converter, path)

@@ -16,6 +16,7 @@ defaults (checked against the modules' variables.tf):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from archmatch.extract.terraform.ast import Expr
@@ -231,7 +232,7 @@ def produce(ctx: Context, instance: ModuleInstance) -> None:
             handler(call)
 
 
-_HANDLERS = {
+_HANDLERS: dict[tuple[str, str], Callable[[Call], None]] = {
     ("lambda", ""): _lambda,
     ("lambda", "modules/docker-build"): _docker_build,
     ("ecs", ""): _ecs_root,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import ModuleType
 
 
-def _adapter():  # type: ignore[no-untyped-def]
+def _adapter() -> ModuleType | None:
     try:
         from archmatch.integrations import checkov_adapter
     except ImportError as exc:

@@ -63,12 +63,14 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
     for df in analyses(facts):
         for final in final_stages(facts, df):
             decider = df.platform_stage(final)
-            if decider is None or decider.platform.kind != "const" or decider.platform.arch is None:
+            if decider is None or decider.platform.kind != "const":
                 continue
             if df.loc(decider.line) in folded:
                 continue  # the root cause of an ARCH301 or ARCH303 error: reported there, with this line related
             platform = decider.platform
             arch = platform.arch
+            if arch is None:
+                continue
             group = consumers(facts, df.path, final.name or str(final.index))
             if group.agree_on(arch):
                 continue  # every build requests it and every linked workload runs it
