@@ -1,5 +1,5 @@
 """CPU architecture of AWS compute identifiers: EC2 instance types, EKS AMI types, SSM AMI
-parameters, Batch instance-type keywords and AMI name filters (reference §1.3, §1.6, §1.8, §4).
+parameters, Batch instance-type keywords and AMI name filters (docs/aws-facts.md: instance-types, eks-node-groups, ecs-capacity, batch-instance-types).
 
 The `*_arch` functions return `AMD64`, `ARM64` or None; None means unknown *or* UNVERIFIED in
 the reference, so callers never get a confident answer the reference does not back.
@@ -14,7 +14,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Reference §4.2 / §4.3: Karpenter's DescribeInstanceTypes-generated list (regenerated 2026-07-11).
+# docs/aws-facts.md#instance-types: Karpenter's DescribeInstanceTypes-generated list (regenerated 2026-07-11).
 INSTANCE_FAMILIES_ARM64 = _words(
     "a1 c6g c6gd c6gn c7g c7gd c7gn c8g c8gb c8gd c8gn c9g c9gd g5g hpc7g i4g i8g i8ge im4gn is4gen "
     "m6g m6gd m7g m7gd m8g m8gb m8gd m8gn m9g m9gd r6g r6gd r7g r7gd r8g r8gb r8gd r8gn t4g x2gd x8g"
@@ -29,7 +29,7 @@ INSTANCE_FAMILIES_AMD64 = _words(
     "u7i-8tb u7in-16tb u7in-24tb u7in-32tb vt1 x1 x1e x2idn x2iedn x2iezn x8aedz x8i z1d"
 )
 
-# Mac families are macOS-only and outside the naming rule (§4.1 step 5). `mac2-m1ultra` and
+# Mac families are macOS-only and outside the naming rule (docs/aws-facts.md#instance-types). `mac2-m1ultra` and
 # `mac-m4*` are deliberately absent: their arch value is UNVERIFIED.
 _MAC_FAMILIES = {"mac1": AMD64, "mac2": ARM64, "mac2-m2": ARM64, "mac2-m2pro": ARM64}
 
@@ -44,7 +44,7 @@ _CATEGORIES = frozenset(
 
 
 def instance_type_arch(instance_type: str) -> str | None:
-    """Arch of an EC2 instance type (`c7g.large`) or bare family (`c6gn`), per reference §4.1."""
+    """Arch of an EC2 instance type (`c7g.large`) or bare family (`c6gn`), per docs/aws-facts.md#instance-types."""
     m = _INSTANCE_TYPE.fullmatch(instance_type.strip().lower())
     if not m:
         return None
@@ -56,7 +56,7 @@ def instance_type_arch(instance_type: str) -> str | None:
     f = _FAMILY.fullmatch(family)
     if not f or f["cat"] not in _CATEGORIES:
         return None
-    # UNVERIFIED (§4.1 step 5, §11.6): Grace-Blackwell hosts (`p6e-gb200`) reportedly have an Arm CPU,
+    # UNVERIFIED (docs/aws-facts.md#instance-types): Grace-Blackwell hosts (`p6e-gb200`) reportedly have an Arm CPU,
     # which the rule would get wrong; Trainium variants beyond the listed ones (`trn2u`, `trn2-ac`).
     if (f["suffix"] or "").startswith("gb"):
         return None
@@ -65,7 +65,7 @@ def instance_type_arch(instance_type: str) -> str | None:
     return ARM64 if family == "a1" or "g" in f["attr"] else AMD64
 
 
-# Reference §1.6 (CFN schema 2026-06-15). CUSTOM is absent: its arch comes from the launch template's AMI.
+# docs/aws-facts.md#eks-node-groups (CFN schema 2026-06-15). CUSTOM is absent: its arch comes from the launch template's AMI.
 _EKS_AMI_TYPES_AMD64 = _words(
     "AL2_x86_64 AL2_x86_64_GPU AL2023_x86_64_STANDARD AL2023_x86_64_NVIDIA AL2023_x86_64_NEURON "
     "BOTTLEROCKET_x86_64 BOTTLEROCKET_x86_64_FIPS BOTTLEROCKET_x86_64_NVIDIA BOTTLEROCKET_x86_64_NVIDIA_FIPS "
@@ -91,7 +91,7 @@ def eks_ami_type_is_windows(ami_type: str) -> bool:
     return key.startswith("WINDOWS_") and key in _EKS_AMI_TYPE_ARCH
 
 
-# (pattern, verified). Verified = documented in the EKS user guide (reference §1.3); the ECS-optimized
+# (pattern, verified). Verified = documented in the EKS user guide (docs/aws-facts.md#eks-node-groups); the ECS-optimized
 # pattern is only observed in public IaC (UNVERIFIED-official). Group `arch` holds the arch marker.
 _SSM_PATTERNS: tuple[tuple[re.Pattern[str], bool], ...] = (
     (re.compile(r"/aws/service/eks/optimized-ami/[^/]+/amazon-linux-2023/(?P<arch>x86_64|arm64)/"), True),
@@ -147,7 +147,7 @@ def ssm_ami_parameter_is_verified(path: str) -> bool:
     return hit is not None and hit[1]
 
 
-# Reference §1.8: `optimal` picks c4/m4/r4/c5/m5/r5 and is moving to `default_x86_64` - x86 either way.
+# docs/aws-facts.md#batch-instance-types: `optimal` picks c4/m4/r4/c5/m5/r5 and is moving to `default_x86_64` - x86 either way.
 _BATCH_KEYWORDS = {"default_x86_64": AMD64, "default_arm64": ARM64, "optimal": AMD64}
 
 

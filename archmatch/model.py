@@ -68,11 +68,6 @@ class DockerImageFacts:
     # content comes from a $BUILDPLATFORM stage that compiles without TARGETARCH: host arch.
     host_binaries: list[Location] = field(default_factory=list)
 
-    def content_archs(self) -> set[str]:
-        """Architectures the content is certainly built for, regardless of requested platform."""
-        found = {e.arch for e in (self.pinned, self.base_arch) if e is not None and e.certain}
-        return found
-
 
 class DockerfileLike(Protocol):
     path: str

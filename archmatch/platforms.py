@@ -1,6 +1,6 @@
 """Platform model: every spelling of a CPU architecture normalised to one token.
 
-Normalisation follows containerd's `platforms` package (reference §0, §6.1): lower-case input,
+Normalisation follows containerd's `platforms` package (docs/aws-facts.md#architecture-spellings): lower-case input,
 `x86_64`/`x86-64` -> `amd64`, `aarch64` -> `arm64`, arm64 variant `v8` dropped, and so on.
 Architectures are plain strings (`amd64`, `arm64`, `arm/v7`, `386`, `s390x`, ...); the two
 that AWS runs are the constants below.
@@ -36,7 +36,7 @@ _ARCH_ALIASES = {
     "i686": "386",
 }
 
-# Docker Hub official-image architecture namespaces (reference §0, bashbrew oci-platform.go).
+# Docker Hub official-image architecture namespaces (docs/aws-facts.md#architecture-spellings, bashbrew oci-platform.go).
 HUB_NAMESPACES = {
     "amd64": AMD64,
     "arm64v8": ARM64,

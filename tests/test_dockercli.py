@@ -87,11 +87,18 @@ def test_expander_resolves_values_but_not_the_span() -> None:
     assert cmd is not None and cmd.platforms == ["linux/arm64"]
 
 
-@pytest.mark.parametrize("text", ['docker build "unterminated', "docker build $(oops", "docker build 'x", "\\", ""])
-def test_malformed_input_never_raises(text: str) -> None:
-    find_build_commands(text)
-    hide_build_values(text)
-    with_platform(text, "linux/arm64")
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [('docker build "unterminated', "unterminated"), ("docker build $(oops", "$(oops"), ("docker build 'x", "x"), ("\\", None), ("", None)],
+)
+def test_malformed_input_is_read_as_far_as_it_goes(text: str, context: str | None) -> None:
+    """An unterminated quote or substitution still yields the build (its context is the rest of the
+    line), the masker changes nothing without a build argument, and the platform goes after `build`."""
+    commands = find_build_commands(text)
+    assert [c.context for c in commands] == ([context] if context is not None else [])
+    assert hide_build_values(text) == text
+    pinned = with_platform(text, "linux/arm64")
+    assert pinned == (text.replace("docker build ", "docker build --platform linux/arm64 ", 1) if context else text)
 
 
 def test_with_platform_inserts_after_the_subcommand() -> None:

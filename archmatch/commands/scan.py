@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from archmatch.config import INTERNAL_ERRORS, THRESHOLDS, ConfigError, load_config
@@ -51,16 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def renderers() -> dict[str, object]:
-    from archmatch.report import jsonout, sarif, text
+def renderers() -> dict[str, Callable[..., str]]:
+    from archmatch.report import extra_formats, jsonout, sarif, text
 
-    found: dict[str, object] = {"text": text.render, "json": jsonout.render, "sarif": sarif.render}
-    try:  # integrations add formats (github, markdown, junit) when present
-        from archmatch.report import extra_formats
-
-        found.update(extra_formats.RENDERERS)
-    except ImportError:
-        pass
+    found: dict[str, Callable[..., str]] = {"text": text.render, "json": jsonout.render, "sarif": sarif.render}
+    found.update(extra_formats.RENDERERS)  # github, markdown, junit
     return found
 
 
@@ -108,11 +104,11 @@ def run(args: argparse.Namespace) -> int:
         render = formats[args.format]
         if args.format == "text":
             color = not args.no_color and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-            output = render(result, color=color)  # type: ignore[operator]
+            output = render(result, color=color)
         elif args.format == "sarif":
-            output = render(result, config.overrides)  # type: ignore[operator]
+            output = render(result, config.overrides)
         else:
-            output = render(result)  # type: ignore[operator]
+            output = render(result)
     if args.with_hadolint:
         from archmatch.integrations.hadolint_run import with_hadolint
 

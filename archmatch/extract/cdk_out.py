@@ -2,7 +2,7 @@
 
 The templates beside them are plain CloudFormation (the cloudformation extractor reads them);
 their image URIs end in `:<asset hash>`, which links them to these builds (`cdk:asset:<hash>`).
-`cdk-assets` passes `--platform` only when the manifest has `source.platform` (reference §2.3).
+`cdk-assets` passes `--platform` only when the manifest has `source.platform` (docs/aws-facts.md#cdk-assets).
 """
 
 from __future__ import annotations

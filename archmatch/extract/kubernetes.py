@@ -1,6 +1,6 @@
 """Kubernetes manifests (plain or rendered Helm output, multi-document): pod-running objects.
 
-A pod's architecture is what its scheduling constraints allow (reference §7): the node label
+A pod's architecture is what its scheduling constraints allow (docs/aws-facts.md#kubernetes-scheduling): the node label
 `kubernetes.io/arch` (or the deprecated `beta.kubernetes.io/arch`) in `nodeSelector`, or in the
 required node affinity (`In`/`NotIn`). Terms of `nodeSelectorTerms` are alternatives (OR); a
 term without an arch expression allows every arch. No constraint: any node, `unknown` here.

@@ -1,4 +1,4 @@
-"""Serverless Framework `serverless.yml`: image functions and `provider.ecr.images` builds (reference §3).
+"""Serverless Framework `serverless.yml`: image functions and `provider.ecr.images` builds (docs/aws-facts.md#serverless).
 
 Variables resolve statically: `${self:...}`, `${sls:stage}` (default `dev`), and the default of
 `${opt:x, default}` / `${env:X, default}` (the real environment is never read). Anything else

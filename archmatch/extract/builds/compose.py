@@ -5,7 +5,7 @@ Per folder, the project Compose loads by default is the first of `compose.yaml`,
 `docker-compose.<x>.yml` / `compose.<x>.yaml` is read as `-f <base> -f <x>` (the way such files
 are used) and gives builds only for the services it mentions. `build.context` is relative to the
 project folder, `build.dockerfile` to the context; `build.platforms` is the platform list, the
-service `platform` the default when it is omitted (reference §6.4). `${VAR:-default}` is
+service `platform` the default when it is omitted (docs/aws-facts.md#docker-builds). `${VAR:-default}` is
 interpolated from the folder's `.env` file, then from the default.
 """
 

@@ -1,4 +1,4 @@
-"""CDK enum members and factories that name an architecture (reference §0 "CDK", §2.3, §4).
+"""CDK enum members and factories that name an architecture (docs/aws-facts.md: architecture-spellings, cdk-assets).
 
 Each reader returns an `Arch`: the canonical arch (or None), how it was decided, and whether it
 came from the deploy machine. Unresolvable values are UNKNOWN, never guessed.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archmatch.aws_arch import eks_ami_type_arch, instance_type_arch, ssm_ami_parameter_arch
-from archmatch.extract.cdk_source.values import Arr, Call, Host, Num, Ref, Str, Unknown, Val, get
+from archmatch.extract.cdk_source.values import Arr, Call, Host, Num, Ref, Str, Val, get
 from archmatch.model import InstanceChoice, Location
 from archmatch.platforms import AMD64, ARM64, ArchFact, arch_of, normalize_arch
 
@@ -185,9 +185,3 @@ def eks_ami_type(value: Val) -> ArchFact:
 
 def is_false(value: Val | None) -> bool:
     return isinstance(value, Num) and value.value == 0
-
-
-def unknown_text(value: Val | None) -> str:
-    if isinstance(value, Unknown):
-        return value.text
-    return value.describe() if value is not None else ""

@@ -25,7 +25,7 @@ ASSET_FACTORIES: dict[str, tuple[int | None, int]] = {
     "aws_ecs.AssetImage": (0, 1),
     "aws_ecr_assets.DockerImageAsset": (None, 2),
 }
-# DockerImageFunction passes its architecture's platform to this factory (reference §2.3).
+# DockerImageFunction passes its architecture's platform to this factory (docs/aws-facts.md#cdk-assets).
 ARCH_BOUND_FACTORY = "aws_lambda.DockerImageCode.fromImageAsset"
 _PLATFORM_ARG_KEYS = frozenset({"platform", "targetplatform", "target_platform", "docker_platform", "docker_default_platform", "build_platform"})
 

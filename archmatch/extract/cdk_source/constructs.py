@@ -362,7 +362,7 @@ class Interpreter:
         ami_value = get(props, "amiType")
         details: dict[str, object] = {}
         if instance_value is None:
-            types = [InstanceChoice("t3.medium", AMD64, self._loc(call))]  # EKS API default (reference §9)
+            types = [InstanceChoice("t3.medium", AMD64, self._loc(call))]  # EKS API default (docs/aws-facts.md#eks-node-groups)
             details["default_instance_type"] = True
         if ami_value is not None:
             ami = archvalues.eks_ami_type(ami_value)
@@ -389,7 +389,7 @@ class Interpreter:
         types = archvalues.instance_types(get(props, "instanceTypes"), call.path) + archvalues.instance_types(get(props, "instanceClasses"), call.path)
         optimal = get(props, "useOptimalInstanceClasses")
         if optimal is None or not archvalues.is_false(optimal):
-            types.append(InstanceChoice("optimal", AMD64, self._loc(call)))  # default true; reference §1.8
+            types.append(InstanceChoice("optimal", AMD64, self._loc(call)))  # default true: docs/aws-facts.md#batch-instance-types
         self._capacity(call, f"cdk:{call.callee}", self._id(call), "batch", types, ArchFact.unknown("Batch picks the ECS-optimized AMI"), 0)
 
     def _resolve_pending(self) -> None:

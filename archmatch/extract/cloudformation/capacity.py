@@ -13,7 +13,7 @@ from archmatch.model import Capacity, InstanceChoice, Location
 from archmatch.platforms import AMD64, ArchFact
 
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
-EKS_DEFAULT_INSTANCE = "t3.medium"  # EKS CreateNodegroup default when no type is given (reference §1.6)
+EKS_DEFAULT_INSTANCE = "t3.medium"  # EKS CreateNodegroup default when no type is given (docs/aws-facts.md#eks-node-groups)
 
 
 @dataclass

@@ -92,7 +92,7 @@ def _lambda_arch(ctx: Ctx, res: Resource, sam: bool) -> tuple[ArchFact, int, Any
 
 
 def _sam_build(ctx: Ctx, res: Resource, arch: ArchFact, metadata: Any) -> ImageBuild | None:
-    """The image `sam build` makes from the resource's Metadata (SAM CLI app_builder, reference §2.2)."""
+    """The image `sam build` makes from the resource's Metadata (SAM CLI app_builder, docs/aws-facts.md#sam-build)."""
     if not isinstance(metadata, LDict) or "Dockerfile" not in metadata:
         return None
     meta = ctx.resolve(metadata)

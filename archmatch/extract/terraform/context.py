@@ -208,14 +208,6 @@ def sub_expr(expr: Expr | None, *keys: str) -> Expr | None:
     return current
 
 
-def sub_line(block: Block, attr: str, *keys: str) -> int:
-    attribute = block.attr(attr)
-    if attribute is None:
-        return block.line
-    nested = sub_expr(attribute.expr, *keys) if keys else attribute.expr
-    return nested.line if nested is not None else attribute.line
-
-
 def root_relative(instance: ModuleInstance, path: Any) -> str | None:
     """A Terraform path value as a root-relative path. Relative paths resolve against the root module
     folder (Terraform's working directory; `path.module` is relative to it too); paths that leave

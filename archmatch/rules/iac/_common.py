@@ -13,12 +13,6 @@ from archmatch.platforms import How, aws_name
 KNOWN_HOW = (How.EXPLICIT, How.DEFAULT, How.DERIVED)
 
 
-def spelled(arch: str, workload: Workload | None = None) -> str:
-    """An arch the way the workload's service writes it (ECS `ARM64`, Lambda `arm64`)."""
-    style = "ecs" if workload is not None and workload.service in ("ecs", "batch") else "lambda"
-    return aws_name(arch, style)
-
-
 def archs_text(archs: set[str] | frozenset[str]) -> str:
     return "/".join(aws_name(a) for a in sorted(archs))
 
