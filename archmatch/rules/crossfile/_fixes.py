@@ -59,7 +59,7 @@ def _arch_token(workload: Workload, arch: str) -> str | None:
     syntax = workload.arch_syntax
     if syntax in ("tf-lambda", "cfn-lambda", "sam", "serverless"):
         return aws_name(arch)
-    if syntax in ("tf-ecs", "tf-ecs-module", "tf-batch", "cfn-ecs"):
+    if syntax in ("tf-ecs", "tf-ecs-module", "tf-batch", "cfn-ecs", "cfn-batch"):
         return aws_name(arch, "ecs")
     if syntax == "k8s":
         return arch
@@ -76,10 +76,12 @@ def workload_fix(workload: Workload, arch: str, current: str | None = None) -> F
     snippets = {
         "tf-lambda": f'architectures = ["{lam}"]',
         "tf-ecs": f'runtime_platform {{\n  cpu_architecture        = "{ecs}"\n  operating_system_family = "LINUX"\n}}',
+        "tf-ecs-module": f'runtime_platform = {{\n  cpu_architecture        = "{ecs}"\n  operating_system_family = "LINUX"\n}}',
         "tf-batch": f'runtimePlatform = {{ cpuArchitecture = "{ecs}" }}',
         "cfn-lambda": f"Architectures: [{lam}]",
         "sam": f"Architectures: [{lam}]",
         "cfn-ecs": f"RuntimePlatform:\n  CpuArchitecture: {ecs}\n  OperatingSystemFamily: LINUX",
+        "cfn-batch": f"ContainerProperties:\n  RuntimePlatform:\n    CpuArchitecture: {ecs}\n    OperatingSystemFamily: LINUX",
         "serverless": f"architecture: {lam}",
         "k8s": f"nodeSelector:\n  kubernetes.io/arch: {arch}",
         "cdk-ts": f"architecture: lambda.Architecture.{'ARM_64' if arch == 'arm64' else 'X86_64'}"
