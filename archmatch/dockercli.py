@@ -30,7 +30,7 @@ _VALUE_FLAGS = frozenset(
 )
 # `docker` global options that take a value, before the subcommand.
 _DOCKER_GLOBAL_VALUE_FLAGS = frozenset(["--context", "-c", "--host", "-H", "--config", "--log-level", "-l", "--tlscacert", "--tlscert", "--tlskey"])
-_WRAPPERS = frozenset(["sudo", "env", "cross-env", "command", "exec", "time", "nohup", "xargs"])
+WRAPPERS = frozenset(["sudo", "env", "cross-env", "command", "exec", "time", "nohup", "xargs"])
 _RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"])
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SEPARATORS = ("&&", "||", ";;", ";", "&", "|", "(", ")", "\n")
@@ -236,7 +236,7 @@ def _skip_prefix(words: list[Word]) -> tuple[int, int, dict[str, str], list[tupl
             env[name] = value
             spans.append((Span(w.start, w.end), name))
             i += 1
-        elif w.text in _WRAPPERS:
+        elif w.text in WRAPPERS:
             i += 1
             while i < len(words) and words[i].text.startswith("-"):
                 i += 1  # sudo -E, env -i: options without values

@@ -176,6 +176,9 @@ def arch_of_image_ref(ref: str) -> tuple[str, str] | None:
     return None
 
 
+HOST_TEST_NOTE = "platform is set only on some hosts"  # a script tests `uname -m` / Darwin first
+
+
 class How(str, Enum):
     """How an architecture was decided."""
 

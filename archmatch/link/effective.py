@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from archmatch.model import ArchEvidence, DockerImageFacts, ImageBuild, Location, Related, RepoFacts
-from archmatch.platforms import How
+from archmatch.platforms import HOST_TEST_NOTE, How
 
 
 class Verdict(str, Enum):
@@ -78,5 +78,7 @@ def supports(img: ImageArch, arch: str) -> tuple[Verdict, str]:
     if platforms.how is How.HOST:
         if platforms.host_hint and arch not in platforms.host_hint:
             return Verdict.NO, f"the build has no platform, so it builds for its {'/'.join(sorted(platforms.host_hint))} host ({platforms.note})"
+        if platforms.note.startswith(HOST_TEST_NOTE):
+            return Verdict.HOST, f"its {platforms.note}: the machine that runs it decides"
         return Verdict.HOST, "the build has no platform: the machine that runs it decides"
     return Verdict.UNKNOWN, platforms.describe()

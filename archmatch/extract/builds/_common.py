@@ -12,7 +12,7 @@ from archmatch import dockercli
 from archmatch.dockercli import BuildCommand
 from archmatch.extract.yamlsafe import LDict
 from archmatch.model import ImageBuild, Location
-from archmatch.platforms import ArchFact, How, parse_platform_list
+from archmatch.platforms import HOST_TEST_NOTE, ArchFact, How, parse_platform_list
 from archmatch.repo import RepoView
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
@@ -145,6 +145,7 @@ class CliSite:
     host: HostContext
     default_platform: EnvValue | None = None
     attestations_default: bool | None = None  # what the tool adds when nothing is said
+    host_test: str = ""  # the platform was set under this test of the host (`uname -m`, Darwin)
 
 
 def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> ImageBuild:
@@ -155,6 +156,8 @@ def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> Im
         default = EnvValue(cmd.env[DEFAULT_PLATFORM_VAR], Location(site.path, line))
     platform_loc = Location(site.path, site.line_at(cmd.platform_offset)) if cmd.platform_offset is not None else None
     platforms, platform_loc = requested_platforms(cmd.platforms, platform_loc, default, site.host, "--platform")
+    if site.host_test:
+        platforms, platform_loc = ArchFact.host(f"{HOST_TEST_NOTE}, under {site.host_test}"), None
     context = join(site.cwd, cmd.context)
     dockerfile = join(site.cwd, cmd.file) if cmd.file is not None else default_dockerfile(repo, context)
     command = dockercli.one_line(dockercli.hide_build_values(text[cmd.start : cmd.end]))

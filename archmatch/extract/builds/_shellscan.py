@@ -1,6 +1,10 @@
 """Walk shell text command by command, tracking what changes a later docker build: the working
-directory (`cd`, `pushd`) and exported `DOCKER_DEFAULT_PLATFORM`. Control flow is ignored:
-commands are taken in the order written, which is what a reader of the script assumes too.
+directory (`cd`, `pushd`), variables (`_shellvalues`: assignments, exports, defaults, positional
+parameters) and exported `DOCKER_DEFAULT_PLATFORM`. Control flow is mostly ignored: commands are
+taken in the order written, which is what a reader of the script assumes too, except that a
+function runs where the script calls it (with its arguments as `$1`...; one never called runs once
+where it is defined), `docker tag SRC DST` adds DST to the build that made SRC, and an `if`/`case`
+that tests the host marks the values assigned inside it as set on some hosts only.
 """
 
 from __future__ import annotations
@@ -12,13 +16,20 @@ from dataclasses import dataclass, field
 
 from archmatch import dockercli
 from archmatch.dockercli import BuildCommand, Word
+from archmatch.extract.budget import Budget
 from archmatch.extract.builds._common import DEFAULT_PLATFORM_VAR, EnvValue, has_unresolved, join
+from archmatch.extract.builds._shellvalues import ShellValues
 from archmatch.model import Location
 
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 # $(dirname "$0"), $(dirname "${BASH_SOURCE[0]}"), $(cd "$(dirname "$0")" && pwd): the script's folder
 _SCRIPT_DIR = re.compile(r"^\$\((?:cd\s+)?[\"']?\$?\(?\s*dirname\s+[\"']?\$(?:0|\{0\}|\{?BASH_SOURCE)[^)]*\)(?:[\"']?\s*&&\s*pwd\s*\))?")
 _TOPLEVEL = re.compile(r"^\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
+_RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "done"])
+MAX_SHELL_STEPS = 50_000  # commands and expansions of one script run
+MAX_CALL_DEPTH = 16  # nested shell function calls
+MAX_FUNCTION_COMMANDS = 5_000  # commands of one function body
+_LONE_VARIABLE = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
 _VAR = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -34,6 +45,7 @@ class ShellState:
     dir_vars: dict[str, str | None] = field(default_factory=dict)  # SCRIPT_DIR=$(dirname "$0") etc.
     root_vars: frozenset[str] = frozenset()  # variables that name the repository root (CI_PROJECT_DIR)
     stack: list[str | None] = field(default_factory=list)
+    values: ShellValues | None = None  # variables of the script run, created by the first `scan`
 
     @property
     def default_platform(self) -> EnvValue | None:
@@ -45,6 +57,7 @@ class Found:
     cmd: BuildCommand
     cwd: str | None
     default_platform: EnvValue | None
+    host_note: str = ""  # the host test under which the build's platform was set, "" if none
 
 
 def _dir_value(state: ShellState, text: str) -> tuple[str | None, bool]:
@@ -99,36 +112,250 @@ def scan(
     text: str, state: ShellState, line_at: Callable[[int], int], expand: Callable[[str], str] | None = None
 ) -> list[Found]:
     """Every docker build in the text, with the state in force where it runs; updates `state`."""
-    found: list[Found] = []
-    for words in dockercli.split_commands(text):
-        while words and words[0].text in ("if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"):
-            words = words[1:]
-        if not words:
+    if state.values is None:
+        state.values = ShellValues(Budget(state.path or "<shell>", steps=MAX_SHELL_STEPS), external=expand)
+    commands = dockercli.split_commands(text)
+    functions, inside = _functions(text, commands)
+    walker = _Walker(text, state, state.values, line_at, functions, expand)
+    for index, words in enumerate(commands):
+        if index not in inside:
+            walker.command(words, 0)
+    for name, body in functions.items():  # a function never called here may be called by its user
+        if name not in walker.called:
+            for words in body:
+                walker.command(words, 0)
+    return walker.found
+
+
+_FUNCTION_HEAD = re.compile(r"^([A-Za-z_][A-Za-z0-9_:.-]*)\($")
+_EMPTY_PARENS = re.compile(r"^[ \t]*\([ \t]*\)")
+
+
+def _function_name(text: str, words: list[Word]) -> str | None:
+    """The name a command defines (`name() {`, `function name {`, `name () {`), or None."""
+    if words[0].text == "function" and len(words) > 1:
+        return words[1].text.split("(", 1)[0] or None
+    m = _FUNCTION_HEAD.match(words[-1].text)
+    if m and len(words) == 1:
+        return m.group(1)
+    if len(words) == 1 and _EMPTY_PARENS.match(text, words[0].end) and re.match(r"^[A-Za-z_][\w:.-]*$", words[0].text):
+        return words[0].text
+    return None
+
+
+def _is_brace(text: str, word: Word, brace: str) -> bool:
+    return word.text == brace and text[word.start : word.end] == brace
+
+
+def _functions(text: str, commands: list[list[Word]]) -> tuple[dict[str, list[list[Word]]], set[int]]:
+    """Function bodies by name (their commands, the braces left out) and the indices of every
+    command that belongs to a definition. A definition whose braces do not balance is ignored."""
+    functions: dict[str, list[list[Word]]] = {}
+    inside: set[int] = set()
+    index = 0
+    while index < len(commands):
+        name = _function_name(text, commands[index])
+        span = _body(text, commands, index) if name else None
+        if name is None or span is None:
+            index += 1
             continue
+        first, last = span
+        body = [list(commands[i]) for i in range(first, last + 1)]
+        body = [[w for w in words if not (_is_brace(text, w, "{") or _is_brace(text, w, "}"))] for words in body]
+        functions[name] = [words for words in body if words]
+        inside.update(range(index, last + 1))
+        index = last + 1
+    return functions, inside
+
+
+def _body(text: str, commands: list[list[Word]], index: int) -> tuple[int, int] | None:
+    """(first, last) command indices of the brace group that opens at or right after `index`."""
+    depth = 0
+    opened = False
+    for i in range(index, min(len(commands), index + MAX_FUNCTION_COMMANDS)):
+        for word in commands[i]:
+            if _is_brace(text, word, "{"):
+                depth += 1
+                opened = True
+            elif _is_brace(text, word, "}"):
+                depth -= 1
+                if opened and depth == 0:
+                    return index, i
+        if not opened and i > index + 1:
+            return None
+    return None
+
+
+class _Walker:
+    """Takes commands in the order written, calling functions where the script calls them."""
+
+    def __init__(
+        self,
+        text: str,
+        state: ShellState,
+        values: ShellValues,
+        line_at: Callable[[int], int],
+        functions: dict[str, list[list[Word]]],
+        expand: Callable[[str], str] | None,
+    ):
+        self.text, self.state, self.values, self.line_at = text, state, values, line_at
+        self.functions = functions
+        self.expand = expand
+        self.called: set[str] = set()
+        self.found: list[Found] = []
+        self.conditions: list[str] = []  # host test of each open if/case ("" when it tests something else)
+
+    @property
+    def host_note(self) -> str:
+        return next((c for c in self.conditions if c), "")
+
+    def command(self, words: list[Word], depth: int) -> None:
+        if not self.values.budget.step():
+            return
+        words = self._conditions(words)
+        if not words:
+            return
         head = words[0].text
-        line = line_at(words[0].start)
-        if head in ("cd", "pushd"):
+        line = self.line_at(words[0].start)
+        if head in self.functions:
+            self._call(head, words, depth)
+        elif head in ("cd", "pushd"):
             if head == "pushd":
-                state.stack.append(state.cwd)
-            _cd(state, words)
+                self.state.stack.append(self.state.cwd)
+            _cd(self.state, self._expanded_words(words))
         elif head == "popd":
-            state.cwd = state.stack.pop() if state.stack else None
-        elif head in ("export", "declare", "typeset") and len(words) > 1:
+            self.state.cwd = self.state.stack.pop() if self.state.stack else None
+        elif head in ("export", "declare", "typeset", "local", "readonly") and len(words) > 1:
+            export = head == "export" or any(x.text == "-x" for x in words)
             for w in words[1:]:
                 if not w.text.startswith("-"):
-                    _assign(state, w.text, line, export=head == "export" or any(x.text == "-x" for x in words))
+                    self._assign(w.text, line, export)
         elif head == "unset":
             for w in words[1:]:
-                state.exported.pop(w.text, None)
-                state.assigned.pop(w.text, None)
+                self.state.exported.pop(w.text, None)
+                self.state.assigned.pop(w.text, None)
+                self.values.forget(w.text)
+        elif head in ("read", "mapfile", "readarray", "getopts"):
+            for w in words[1:]:
+                if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", w.text):
+                    self.values.forget(w.text)
+        elif head in ("for", "select") and len(words) > 1:
+            self.values.forget(words[1].text)
+        elif head in ("source", "."):
+            self.values.sourced = True
+        elif head == "shift" and self.values.positional:
+            self.values.positional = self.values.positional[1:]
         elif all(_ASSIGN.match(w.text) for w in words):
             for w in words:
-                _assign(state, w.text, line, export=False)
+                self._assign(w.text, line, export=False)
         else:
-            cmd = dockercli.parse_words(words, expand)
-            if cmd is not None:
-                found.append(Found(cmd, state.cwd, state.default_platform))
-    return found
+            self._docker(words)
+
+    def _conditions(self, words: list[Word]) -> list[Word]:
+        """Track if/case blocks that test the host; the words left once reserved words are dropped."""
+        while words and words[0].text in _RESERVED:
+            head = words[0].text
+            if head in ("if", "elif"):
+                condition = " ".join(self.text[w.start : w.end] for w in words[1:])
+                note = f"`{dockercli.one_line(condition)[:120]}`" if self.values.tests_host(condition) else ""
+                if head == "if":
+                    self.conditions.append(note)
+                elif self.conditions and note:
+                    self.conditions[-1] = note
+                return []
+            words = words[1:]
+        if words and words[0].text == "case":
+            subject = " ".join(self.text[w.start : w.end] for w in words[1:])
+            self.conditions.append(f"`case {subject[:120]}`" if self.values.tests_host(subject) else "")
+            return []
+        if words and words[0].text in ("fi", "esac"):
+            if self.conditions:
+                self.conditions.pop()
+            return []
+        return words
+
+    def _call(self, name: str, words: list[Word], depth: int) -> None:
+        self.called.add(name)
+        if depth >= MAX_CALL_DEPTH:
+            self.values.budget.refuse(f"shell functions calling each other more than {MAX_CALL_DEPTH} deep")
+            return
+        saved = self.values.positional
+        self.values.positional = [w.text for w in self._expanded_words(words)[1:] if not w.redirect]
+        try:
+            for body_words in self.functions[name]:
+                self.command(body_words, depth + 1)
+        finally:
+            self.values.positional = saved
+
+    def _assign(self, text: str, line: int, export: bool) -> None:
+        _assign(self.state, text, line, export)
+        m = _ASSIGN.match(text)
+        if not m:
+            return
+        name = m.group(1)
+        self.values.assign(name, m.group(2), self.host_note)
+        value = self.values.values[name]
+        if name in self.state.exported and value.text is not None:
+            self.state.exported[name] = EnvValue(value.text, self.state.exported[name].location)
+
+    def _expanded_words(self, words: list[Word]) -> list[Word]:
+        return [w for w, _ in self._expand_words(words)]
+
+    def _expand_words(self, words: list[Word]) -> list[tuple[Word, str]]:
+        """Each word with its variables expanded (an unquoted one split on blanks, dropped when
+        empty), with the host test a value it used was assigned under."""
+        out: list[tuple[Word, str]] = []
+        for w in words:
+            if "$" not in w.text or w.redirect:
+                out.append((w, ""))
+                continue
+            value, note = self.values.expand(w.text)
+            raw = self.text[w.start : w.end]
+            if not _LONE_VARIABLE.match(raw):  # only `$X` unquoted is split into words
+                out.append((Word(value, w.start, w.end), note))
+            else:
+                out.extend((Word(part, w.start, w.end), note) for part in value.split())
+        return out
+
+    def _docker(self, words: list[Word]) -> None:
+        expanded = self._expand_words(words)
+        plain = [w for w, _ in expanded]
+        if self._retag(plain):
+            return
+        cmd = dockercli.parse_words(plain, self.expand)
+        if cmd is None:
+            return
+        note = next((n for w, n in expanded if n and _overlaps(w, cmd.platform_spans)), "")
+        default = self.state.default_platform
+        if not cmd.platform_spans and default is not None and DEFAULT_PLATFORM_VAR not in cmd.env:
+            known = self.values.values.get(DEFAULT_PLATFORM_VAR)
+            note = known.host_note if known is not None else ""
+        self.found.append(Found(cmd, self.state.cwd, default, note))
+
+    def _retag(self, words: list[Word]) -> bool:
+        """`docker tag SRC DST` / `docker image tag`: DST names what a build of this script made."""
+        texts = [w.text for w in words if not w.redirect]
+        while texts and (texts[0] in dockercli.WRAPPERS or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", texts[0])):
+            texts = texts[1:]
+        if len(texts) < 4 or not (texts[0] == "docker" or texts[0].endswith("/docker")):
+            return False
+        rest = texts[2:] if texts[1] == "tag" else texts[3:] if texts[1:3] == ["image", "tag"] else None
+        if rest is None:
+            return False
+        args = [t for t in rest if not t.startswith("-")]
+        if len(args) == 2:
+            for found in self.found:
+                if _same_image(args[0], found.cmd.tags) and args[1] not in found.cmd.tags:
+                    found.cmd.tags.append(args[1])
+        return True
+
+
+def _same_image(source: str, tags: list[str]) -> bool:
+    return any(source == tag or (":" not in source.rsplit("/", 1)[-1] and tag == f"{source}:latest") for tag in tags)
+
+
+def _overlaps(word: Word, spans: list[dockercli.Span]) -> bool:
+    return any(s.start <= word.start < s.end or word.start <= s.start < word.end for s in spans)
 
 
 def script_dir_of(path: str) -> str:

@@ -50,5 +50,8 @@ def _extract_script(repo: RepoView, facts: RepoFacts, path: str, text: str) -> N
             cwd=found.cwd,
             host=HostContext("no --platform: the machine that runs the script decides"),
             default_platform=found.default_platform,
+            host_test=found.host_note,
         )
         facts.builds.append(cli_build(repo, site, found.cmd, text))
+    if state.values is not None:
+        state.values.budget.report(repo)

@@ -1,0 +1,73 @@
+"""Static shell values (archmatch/extract/builds/_shellvalues.py): expansion rules and the budgets
+that keep hostile scripts cheap."""
+
+from __future__ import annotations
+
+import time
+
+from archmatch.extract.budget import Budget
+from archmatch.extract.builds._common import LineMap
+from archmatch.extract.builds._shellscan import ShellState, scan
+from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
+
+
+def _tags(text: str) -> list[list[str]]:
+    state = ShellState(path="build.sh", script_dir=".")
+    return [found.cmd.tags for found in scan(text, state, LineMap(text))]
+
+
+def _values() -> ShellValues:
+    return ShellValues(Budget("build.sh"))
+
+
+def test_defaults_positional_and_unknown_sources() -> None:
+    values = _values()
+    values.assign("IMAGE", "api")
+    assert values.expand("${IMAGE:-x}:${TAG:-v1}")[0] == "api:v1"
+    assert values.expand("${1:-latest}")[0] == "latest"  # the script's own argument defaults
+    assert values.expand("$1")[0] == "$1"
+    values.assign("ACCOUNT", "$(aws sts get-caller-identity)")
+    assert values.expand("$ACCOUNT.dkr")[0] == "$ACCOUNT.dkr"
+    values.sourced = True  # a sourced file may set TAG: its default is no longer certain
+    assert values.expand("${TAG:-v1}")[0] == "${TAG:-v1}"
+
+
+def test_script_builds_with_function_arguments_and_retag() -> None:
+    text = (
+        'NAME=api\nbuild() { docker build -t "$NAME:${2:-dev}" "$1"; }\nbuild ./svc v2\n'
+        'docker tag "$NAME:v2" "123456789012.dkr.ecr.eu-west-1.amazonaws.com/$NAME:v2"\n'
+    )
+    assert _tags(text) == [["api:v2", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:v2"]]
+
+
+def test_uncalled_function_is_still_a_build() -> None:
+    assert _tags('build() {\n  docker build -t "app:${1:-dev}" .\n}\n') == [["app:dev"]]
+
+
+def test_read_and_for_make_values_unknown() -> None:
+    assert _tags('TAG=v1\nread -r TAG\ndocker build -t "app:$TAG" .\n') == [["app:$TAG"]]
+    assert _tags('R=x\nfor R in a b; do docker build -t "$R/app" .; done\n') == [["$R/app"]]
+
+
+def test_hostile_recursive_functions_stay_bounded() -> None:
+    text = "f() {\n  f\n  f\n  docker build -t app .\n}\nf\n"
+    started = time.monotonic()
+    state = ShellState(path="build.sh", script_dir=".")
+    found = scan(text, state, LineMap(text))
+    assert time.monotonic() - started < 10
+    assert found and state.values is not None and state.values.budget.out
+
+
+def test_hostile_self_referencing_variable_stays_bounded() -> None:
+    text = "A=x\n" + "A=$A$A$A$A\n" * 200 + 'docker build -t "$A" .\n'
+    state = ShellState(path="build.sh", script_dir=".")
+    found = scan(text, state, LineMap(text))
+    assert len(found) == 1 and len(found[0].cmd.tags[0]) <= MAX_VALUE_CHARS
+    assert state.values is not None and state.values.budget.out
+
+
+def test_hostile_huge_string_is_unknown() -> None:
+    values = _values()
+    values.assign("BIG", "y" * (MAX_VALUE_CHARS * 10))
+    assert values.expand("$BIG:tag")[0] == "$BIG:tag"
+    assert values.budget.out
