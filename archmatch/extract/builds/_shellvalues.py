@@ -74,7 +74,7 @@ class ShellValues:
         return out, (notes[0] if notes else "")
 
     def _too_long(self) -> None:
-        if not self.budget.out:
+        if self.budget.exceeded is None:
             self.budget.refuse(f"a shell value longer than {MAX_VALUE_CHARS} characters or nested too deep")
 
     def tests_host(self, text: str) -> bool:
