@@ -6,6 +6,7 @@ override: {error: [ARCH201], info: [ARCH102]}   # severity overrides, Hadolint-s
 failure-threshold: warning         # error | warning | info | style | none
 internal-errors: fail              # fail (exit 2, the default) | warn (report them, exit as usual)
 exclude: ["vendor/**", "*.generated.yaml"]
+include: [vendor]                  # folders skipped by default (node_modules, site-packages, ...) to scan
 images:                            # explicit image -> build mapping (linking evidence #3)
   - pattern: "*.dkr.ecr.*.amazonaws.com/api:*"
     dockerfile: services/api/Dockerfile
@@ -51,6 +52,7 @@ class Config:
     failure_threshold: str | None = None
     internal_errors: str | None = None  # fail | warn; None: the default (fail)
     excludes: list[str] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)  # default-skipped folders to walk (names or globs)
     images: list[ImageMapping] = field(default_factory=list)
 
     def severity(self, rule_id: str, default: str) -> str:
@@ -105,6 +107,7 @@ def parse_config(data: Any, source: str) -> Config:
             raise ConfigError(f"{source}: `internal-errors` must be one of {', '.join(INTERNAL_ERRORS)}")
         cfg.internal_errors = internal
     cfg.excludes = [str(e) for e in _ids(data.get("exclude"), "exclude", source)]
+    cfg.includes = [str(e) for e in _ids(data.get("include"), "include", source)]
     images = data.get("images") or []
     if not isinstance(images, list):
         raise ConfigError(f"{source}: `images` must be a list of {{pattern, dockerfile, context, platforms}}")

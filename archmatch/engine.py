@@ -80,7 +80,7 @@ def analyze(
     root: Path, config: Config, only: list[str] | None = None, options: ScanOptions | None = None, progress: Progress | None = None
 ) -> tuple[RepoFacts, RepoView]:
     """Extract and link the facts of one root (a directory). `only` limits the files to those paths."""
-    options = options or ScanOptions(excludes=list(config.excludes))
+    options = options or ScanOptions(excludes=list(config.excludes), include=list(config.includes))
     facts = RepoFacts(root=root)
     files = discover(root, options, facts.diagnostics) if only is None else sorted(only)
     facts.files = files

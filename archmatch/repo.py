@@ -20,7 +20,33 @@ from archmatch.model import Diagnostic, Location
 if TYPE_CHECKING:
     from archmatch.isolation import Focus
 
-DEFAULT_SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", ".external_modules", ".hg", ".svn", "__pycache__", ".venv"})
+# Folders skipped by default: what is in them is a copy of something else (installed packages,
+# build output) or tool state, never the configuration a user deploys. Each reason is what the
+# summary note says. `include:` in .archmatch.yaml (or --include-skipped-dirs) walks them again.
+DEFAULT_SKIP_DIRS: dict[str, str] = {
+    ".git": "version control",
+    ".hg": "version control",
+    ".svn": "version control",
+    "node_modules": "installed npm packages",
+    "bower_components": "installed Bower packages",
+    "site-packages": "installed Python packages",
+    "dist-packages": "installed Python packages",
+    ".venv": "Python virtualenv",
+    ".tox": "tox virtualenvs",
+    ".nox": "nox virtualenvs",
+    "__pycache__": "Python bytecode",
+    ".mypy_cache": "tool cache",
+    ".pytest_cache": "tool cache",
+    ".ruff_cache": "tool cache",
+    ".terraform": "downloaded Terraform modules and providers",
+    ".terragrunt-cache": "Terragrunt's copies of modules",
+    ".external_modules": "downloaded Terraform modules",
+    ".aws-sam": "sam build output (copies of the template and code)",
+    ".serverless": "serverless package output (generated CloudFormation)",
+}
+VENDOR_DIR = "vendor"
+VENDOR_MARKERS = ("go.mod", "composer.json", "Gemfile")  # beside `vendor/`: Go, PHP, Ruby dependencies
+CDK_OUT = "cdk.out"
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _SNIFF = 8192
 
@@ -30,6 +56,48 @@ class ScanOptions:
     excludes: list[str] = field(default_factory=list)
     include_skipped_dirs: bool = False
     max_file_bytes: int = MAX_FILE_BYTES
+    include: list[str] = field(default_factory=list)  # folder names or globs walked despite the skip list
+
+
+def skip_reason(entry_name: str, rel: str, dir_path: str, parent_names: frozenset[str], options: ScanOptions) -> str | None:
+    """Why a folder is not walked by default, or None. `parent_names` are the names beside it."""
+    if options.include_skipped_dirs or (options.include and _excluded(rel, options.include)):
+        return None
+    reason = DEFAULT_SKIP_DIRS.get(entry_name)
+    if reason is not None:
+        return reason
+    if entry_name == VENDOR_DIR and (parent_names & set(VENDOR_MARKERS) or os.path.exists(os.path.join(dir_path, "modules.txt"))):
+        return "vendored dependencies (Go, PHP or Ruby)"
+    if os.path.exists(os.path.join(dir_path, "pyvenv.cfg")):
+        return "Python virtualenv"
+    if os.path.exists(os.path.join(dir_path, "CACHEDIR.TAG")):
+        return "cache or build output (CACHEDIR.TAG)"
+    return None
+
+
+def _in_cdk_asset(rel_dir: str) -> bool:
+    """A `cdk.out/asset.*` folder: CDK's staged copy of an asset's source. Only its Dockerfile is
+    read (the asset manifest names it); the rest is a copy of code elsewhere in the repository."""
+    parts = rel_dir.split("/")
+    return any(a == CDK_OUT and b.startswith("asset.") for a, b in zip(parts, parts[1:], strict=False))
+
+
+def _dockerfile_like(name: str) -> bool:
+    lowered = name.lower()
+    return "dockerfile" in lowered or "containerfile" in lowered
+
+
+def skipped_summary(skipped: dict[str, int]) -> list[Diagnostic]:
+    """One note per scan root naming what discovery left out by default."""
+    if not skipped:
+        return []
+    total = sum(skipped.values())
+    parts = ", ".join(f"{count} {reason}" for reason, count in sorted(skipped.items()))
+    message = (
+        f"skipped {total} vendored or generated folder{'s' if total != 1 else ''} ({parts}); "
+        "list them under `include:` in .archmatch.yaml to scan them"
+    )
+    return [Diagnostic(Location("."), message, "note", "input")]
 
 
 def _excluded(rel: str, patterns: Iterable[str]) -> bool:
@@ -51,10 +119,12 @@ def discover(root: Path, options: ScanOptions, diagnostics: list[Diagnostic]) ->
     seen_dirs: set[tuple[int, int]] = set()
     out: list[str] = []
     pending: list[tuple[Path, str]] = [(root, "")]
+    skipped: dict[str, int] = {}  # reason -> folders skipped by default
     while pending:
         directory, rel_dir = pending.pop()
-        subdirs = _walk_one(directory, rel_dir, real_root, options, seen_dirs, out, diagnostics)
+        subdirs = _walk_one(directory, rel_dir, real_root, options, seen_dirs, out, diagnostics, skipped)
         pending.extend(reversed(subdirs))
+    diagnostics.extend(skipped_summary(skipped))
     return sorted(out)
 
 
@@ -66,6 +136,7 @@ def _walk_one(
     seen_dirs: set[tuple[int, int]],
     out: list[str],
     diagnostics: list[Diagnostic],
+    skipped: dict[str, int],
 ) -> list[tuple[Path, str]]:
     """Record the files of one directory; return its subdirectories to visit."""
     try:
@@ -80,6 +151,8 @@ def _walk_one(
         diagnostics.append(Diagnostic(Location(rel_dir or "."), f"cannot list directory: {exc.strerror}", "warning", "input"))
         return []
     subdirs: list[tuple[Path, str]] = []
+    names = frozenset(e.name for e in entries)
+    in_asset = _in_cdk_asset(rel_dir)
     for entry in entries:
         rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
         if not _printable_name(entry.name):
@@ -96,10 +169,14 @@ def _walk_one(
                     diagnostics.append(Diagnostic(Location(rel), "symlink points outside the scan root; not followed", "note", "input"))
                     continue
             if entry.is_dir(follow_symlinks=True):
-                if entry.name in DEFAULT_SKIP_DIRS and not options.include_skipped_dirs:
+                reason = skip_reason(entry.name, rel, entry.path, names, options)
+                if reason is not None:
+                    skipped[reason] = skipped.get(reason, 0) + 1
                     continue
                 subdirs.append((Path(entry.path), rel))
             elif entry.is_file(follow_symlinks=True):
+                if in_asset and not _dockerfile_like(entry.name) and not options.include_skipped_dirs:
+                    continue
                 out.append(rel)
             elif is_link and not os.path.exists(entry.path):
                 diagnostics.append(Diagnostic(Location(rel), "broken symlink or symlink loop; skipped", "note", "input"))

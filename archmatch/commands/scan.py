@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--config", help="configuration file (default: .archmatch.yaml in the scan root or cwd)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
-    p.add_argument("--include-skipped-dirs", action="store_true", help="also scan .git, node_modules, .terraform")
+    p.add_argument("--include-skipped-dirs", action="store_true", help="also scan the folders skipped by default (node_modules, site-packages, .terraform, ...)")
     p.add_argument("--list-workloads", action="store_true",
                    help="print the workload inventory instead of findings (text or json; exit 0, it is not a gate)")
     p.add_argument("--no-color", action="store_true", help="never colour text output")
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"archmatch: {one_line(str(exc))}", file=sys.stderr)
         return 2
     config.excludes.extend(args.exclude)
-    options = ScanOptions(excludes=list(config.excludes), include_skipped_dirs=args.include_skipped_dirs)
+    options = ScanOptions(excludes=list(config.excludes), include_skipped_dirs=args.include_skipped_dirs, include=list(config.includes))
     progress = Progress()
     result = scan(paths, config, options, progress=progress)
     if args.changed_files or args.diff_base:

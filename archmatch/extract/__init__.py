@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import functools
 import importlib
-import json
 import pkgutil
 from collections.abc import Callable
 from typing import Any
 
 from archmatch import templating
-from archmatch.extract import yamlsafe
+from archmatch.extract import jsonlines, yamlsafe
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
 
@@ -28,7 +27,7 @@ def extractors() -> list[tuple[str, Extractor]]:
     found: list[tuple[str, Extractor]] = []
     finals: list[tuple[str, Extractor]] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.name == "yamlsafe":
+        if info.name.startswith("_") or info.name in ("yamlsafe", "jsonlines"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         fn = getattr(module, "extract", None)
@@ -63,38 +62,23 @@ def yaml_docs(repo: RepoView, rel: str, level: str = "warning") -> list[Any] | N
 
 
 def json_doc(repo: RepoView, rel: str) -> Any | None:
-    """A JSON document with line numbers where possible (via the YAML loader), else plain JSON."""
+    """A JSON document with line numbers (`jsonlines`: a JSON parser, not the YAML loader), cached."""
 
     def parse(path: str) -> Any | None:
         text = repo.read_text(path)
         if text is None:
             return None
         try:
-            return yamlsafe.load(text)
-        except yamlsafe.YamlError as exc:
-            if exc.limit:  # too deep / too many aliases: plain JSON would be no safer
+            return jsonlines.loads(text)
+        except jsonlines.JsonError as exc:
+            if exc.limit:
                 repo.diag(path, str(exc), line=exc.line, code="limit")
                 return None
-        try:
-            doc = json.loads(text, parse_int=_int_or_text)
-        except (json.JSONDecodeError, RecursionError) as exc:
             if templating.looks_templated(text):
                 repo.skip_templated(path, templating.OTHER)
                 return None
-            line = getattr(exc, "lineno", 0)
-            repo.diag(path, f"JSON syntax error: {getattr(exc, 'msg', exc)}", line=line)
+            repo.diag(path, str(exc), line=exc.line)
             return None
-        if yamlsafe.too_deep(doc):
-            repo.diag(path, f"JSON nested deeper than {yamlsafe.MAX_DEPTH} levels", code="limit")
-            return None
-        return doc
 
     return repo.cached("json", rel, parse)
 
-
-def _int_or_text(digits: str) -> int | str:
-    """A JSON integer, or its text when Python refuses it (over 4300 digits)."""
-    try:
-        return int(digits)
-    except ValueError:
-        return digits

@@ -32,9 +32,14 @@ _POD_SPEC_PATHS = {
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
-_SNIFF_API = re.compile(r"^[ \t-]*apiVersion[ \t]*:", re.M)
-_SNIFF_KIND = re.compile(r"^[ \t-]*kind[ \t]*:", re.M)
-_SNIFF_JSON = re.compile(r"\"apiVersion\"\s*:")
+# Cheap checks before any parse: a manifest worth parsing names a pod-running kind (or a List of
+# them) as the value of `kind`. A vendored JSON file that merely contains "apiVersion" (AWS SDK
+# service models do) is never parsed.
+_KINDS = "|".join([*_POD_SPEC_PATHS, "List"])
+_SNIFF_API = re.compile(r"^[ \t-]*[\"']?apiVersion[\"']?[ \t]*:", re.M)
+_SNIFF_KIND = re.compile(rf"^[ \t-]*[\"']?kind[\"']?[ \t]*:[ \t]*[\"']?(?:{_KINDS})\b", re.M)
+_SNIFF_JSON_API = re.compile(r"\"apiVersion\"\s*:")
+_SNIFF_JSON_KIND = re.compile(rf"\"kind\"\s*:\s*\"(?:{_KINDS})\"")
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
@@ -53,7 +58,7 @@ def _documents(repo: RepoView, rel: str) -> list[Any]:
     if text is None:
         return []
     if rel.endswith(".json"):
-        return [json_document(repo, rel)] if _SNIFF_JSON.search(text) else []
+        return [json_document(repo, rel)] if _SNIFF_JSON_KIND.search(text) and _SNIFF_JSON_API.search(text) else []
     if not (_SNIFF_API.search(text) and _SNIFF_KIND.search(text)):
         return []
     # An unrendered Helm template is not YAML; that is expected, so only a note.

@@ -104,7 +104,7 @@ def _analyse(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
     # Modules Checkov downloaded into the tree are not the repository's code: archmatch reads a
     # remote module at its call, through the inputs it is given.
     config = dataclasses.replace(config, excludes=[*config.excludes, *module_download_folders()])
-    files = sorted(only) if only is not None else discover(root, ScanOptions(excludes=list(config.excludes)), [])
+    files = sorted(only) if only is not None else discover(root, ScanOptions(excludes=list(config.excludes), include=list(config.includes)), [])
     key = checkov_cache.cache_key(root, only, files, config.path)
 
     def compute() -> dict[str, Any] | None:
