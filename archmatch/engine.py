@@ -85,6 +85,8 @@ def analyze(
     files = discover(root, options, facts.diagnostics) if only is None else sorted(only)
     facts.files = files
     repo = RepoView(root, files, options, facts.diagnostics)
+    if only is None:
+        repo.discovered = repo.file_set
     for name, extract in extractors():
         if progress is not None:
             progress.advance(f"extract {name}")

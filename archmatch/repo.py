@@ -226,6 +226,7 @@ class RepoView:
         self._text: dict[str, str | None] = {}
         self._parsed: dict[tuple[str, str], Any] = {}
         self.file_set = frozenset(files)
+        self.discovered: frozenset[str] = frozenset()  # files `discover` found: known to be inside the root
         self.templated: dict[str, str] = {}  # path -> template language, skipped (see templating)
         self.stage = ""  # the extractor running now, for internal-error diagnostics
         self.focus: Focus | None = None  # where it is reading (archmatch/isolation.py)
@@ -256,6 +257,11 @@ class RepoView:
         not leave the root, nor open a FIFO (which blocks) or a device.
         """
         path = self.root / rel
+        if rel in self.discovered:  # discovery followed links only inside the root
+            try:
+                return path if stat.S_ISREG(os.stat(path).st_mode) else None
+            except (OSError, ValueError):
+                return None
         try:
             real = Path(os.path.realpath(path))
             real_root = Path(os.path.realpath(self.root))

@@ -39,6 +39,8 @@ _DATA_SUFFIXES = (".yaml", ".yml", ".json", ".tpl")
 
 def kind_of(path: str, text: str) -> str | None:
     """The template language of a file that must be rendered before it can be read, or None."""
+    if "{{" not in text and "{%" not in text:  # every marker below starts with one of these
+        return None
     if _JINJA.search(text):
         return JINJA
     if not path.lower().endswith(_DATA_SUFFIXES):
@@ -52,7 +54,7 @@ def kind_of(path: str, text: str) -> str | None:
 
 def looks_templated(text: str) -> bool:
     """Template markers in a file that failed to parse: the markers, not the syntax, are the cause."""
-    return bool(_ANY_TEMPLATE.search(text))
+    return ("{{" in text or "{%" in text) and bool(_ANY_TEMPLATE.search(text))
 
 
 def summary(skipped: dict[str, str]) -> list[Diagnostic]:

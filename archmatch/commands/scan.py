@@ -7,13 +7,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archmatch.config import INTERNAL_ERRORS, THRESHOLDS, ConfigError, load_config
-from archmatch.engine import ScanResult, exit_code, scan
 from archmatch.outputs import write_report
 from archmatch.progress import Progress
 from archmatch.repo import ScanOptions
 from archmatch.safetext import one_line
+
+if TYPE_CHECKING:
+    from archmatch.engine import ScanResult
 
 FORMATS = ("text", "json", "sarif")
 # `scan` fails from warnings up by default: an info finding (an implicit service default that is
@@ -61,6 +64,8 @@ def renderers() -> dict[str, Callable[..., str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from archmatch.engine import scan  # the pipeline loads only when a scan runs
+
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -133,6 +138,8 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 def _exit_code(result: ScanResult, threshold: str, internal_errors: str) -> int:
     """A scan that may have missed findings must not look clean: internal errors exit 2 unless
     `internal-errors: warn` (whatever the severity threshold)."""
+    from archmatch.engine import exit_code
+
     internal = sum(d.code == "internal" for d in result.diagnostics)
     if internal and internal_errors == "fail":
         print(

@@ -10,6 +10,7 @@ import functools
 import importlib
 import pkgutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from archmatch import templating
@@ -20,6 +21,29 @@ from archmatch.repo import RepoView
 Extractor = Callable[[RepoView, RepoFacts], None]
 
 
+# Extractors whose modules (and the parsers they load: Lark for HCL, tree-sitter) are imported
+# only when the scan root holds a file they read; the others are cheap to import.
+_GATED: dict[str, Callable[[str], bool]] = {
+    "terraform": lambda f: f.endswith((".tf", ".tf.json")),
+    "cdk_source": lambda f: f == "cdk.json" or f.endswith("/cdk.json"),
+}
+
+
+@dataclass(frozen=True)
+class _Lazy:
+    """`module.attr`, imported on the first scan that holds a file the module reads."""
+
+    module: str
+    attr: str
+
+    def __call__(self, repo: RepoView, facts: RepoFacts) -> None:
+        if not any(_GATED[self.module](f) for f in repo.files):
+            return
+        fn = getattr(importlib.import_module(f"{__name__}.{self.module}"), self.attr, None)
+        if callable(fn):
+            fn(repo, facts)
+
+
 @functools.cache
 def extractors() -> list[tuple[str, Extractor]]:
     """`extract` of every extractor module, then the `finalize` of those that have one (a second
@@ -27,7 +51,11 @@ def extractors() -> list[tuple[str, Extractor]]:
     found: list[tuple[str, Extractor]] = []
     finals: list[tuple[str, Extractor]] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.name in ("yamlsafe", "jsonlines"):
+        if info.name.startswith("_") or info.name in ("yamlsafe", "jsonlines", "budget"):
+            continue
+        if info.name in _GATED:
+            found.append((info.name, _Lazy(info.name, "extract")))
+            finals.append((f"{info.name}.finalize", _Lazy(info.name, "finalize")))
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         fn = getattr(module, "extract", None)

@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from hcl2.transformer import DictTransformer
-
 from archmatch.extract import json_doc
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds._common import (
@@ -29,7 +27,6 @@ from archmatch.extract.builds._common import (
     platform_fact,
     split_list,
 )
-from archmatch.extract.terraform.grammar import HclError, parse_document
 from archmatch.isolation import isolated_unit, note_position
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.repo import RepoView
@@ -115,6 +112,10 @@ def _hcl_lines(text: str) -> dict[tuple[str, str], list[tuple[int, dict[str, int
 
 
 def _parse_hcl(repo: RepoView, path: str, text: str) -> _File | None:
+    from hcl2.transformer import DictTransformer  # Lark loads only for a repository with bake files
+
+    from archmatch.extract.terraform.grammar import HclError, parse_document
+
     try:  # the Terraform extractor's parser: bc-python-hcl2's grammar with linear-time terminals
         data = DictTransformer().transform(parse_document(text))
     except HclError as exc:

@@ -17,7 +17,9 @@ from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
 
 _SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
-_SNIFF = re.compile(r"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?AWS::")
+# Starts with a literal, so the regex engine skips ahead quickly in multi-MB files that are not
+# templates (a quote before `Type` is allowed but need not be matched).
+_SNIFF = re.compile(r"Type[\"']?\s*:\s*[\"']?AWS::")
 
 Handler = Callable[[Ctx, Resource], None]
 HANDLERS: dict[str, Handler] = {
@@ -51,7 +53,7 @@ def load_template(repo: RepoView, rel: str) -> Template | None:
     if not rel.endswith(_SUFFIXES) or rel.rsplit("/", 1)[-1].startswith(("serverless.", ".")):
         return None
     text = repo.read_text(rel)
-    if text is None or not _SNIFF.search(text):
+    if text is None or not ("AWSTemplateFormatVersion" in text or ("AWS::" in text and _SNIFF.search(text))):
         return None
     if rel.endswith(".json") or text.lstrip().startswith("{"):
         doc = json_document(repo, rel)
