@@ -33,16 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["dockerfile"]:  # Hadolint's drop-in: usage errors exit 1, as Hadolint's do
         from archmatch.commands.dockerfile import parse_args
 
+        parser = None  # the other commands are not even imported
         args = parse_args(argv[1:])
     else:
+        parser = build_parser()
         args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
+        (parser or build_parser()).print_help(sys.stderr)
         return 2
     try:
         code = int(args.func(args))

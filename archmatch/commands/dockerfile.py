@@ -27,7 +27,7 @@ from archmatch.model import Diagnostic, Finding, Location
 from archmatch.outputs import write_report
 from archmatch.repo import escapes_through_symlink
 from archmatch.report.hadolint_formats import FORMATS, LintRecord, render
-from archmatch.rules import Rule, all_rules
+from archmatch.rules import Rule, family_rules
 from archmatch.safetext import one_line, shown_path
 from archmatch.suppress import is_suppressed, parse_pragmas
 
@@ -93,7 +93,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def dockerfile_rules() -> list[Rule]:
-    return [r for r in all_rules() if r.meta.family == "dockerfile"]
+    return list(family_rules("dockerfile"))
 
 
 @dataclass

@@ -21,11 +21,27 @@ from archmatch.repo import RepoView
 Extractor = Callable[[RepoView, RepoFacts], None]
 
 
-# Extractors whose modules (and the parsers they load: Lark for HCL, tree-sitter) are imported
-# only when the scan root holds a file they read; the others are cheap to import.
+def _basename(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _not_a_dockerfile(path: str) -> bool:
+    name = _basename(path).lower()
+    return not (name in ("dockerfile", "containerfile") or name.startswith("dockerfile.") or name.endswith(".dockerfile"))
+
+
+# Extractors imported only when the scan root holds a file they may read (each test is a superset
+# of the extractor's own choice of files), so a small scan loads only the parsers it needs: Lark
+# for HCL, tree-sitter for CDK TypeScript, the build and IaC readers. The others always run.
 _GATED: dict[str, Callable[[str], bool]] = {
+    "builds": _not_a_dockerfile,
+    "cdk_out": lambda f: f.endswith(".assets.json"),
+    "cdk_source": lambda f: _basename(f) == "cdk.json",
+    "cloudformation": lambda f: f.endswith((".yaml", ".yml", ".json", ".template", ".cfn")),
+    "kubernetes": lambda f: f.endswith((".yaml", ".yml", ".json")),
+    "kustomize": lambda f: _basename(f) in ("kustomization.yaml", "kustomization.yml", "Kustomization"),
+    "serverless": lambda f: _basename(f) in ("serverless.yml", "serverless.yaml"),
     "terraform": lambda f: f.endswith((".tf", ".tf.json")),
-    "cdk_source": lambda f: f == "cdk.json" or f.endswith("/cdk.json"),
 }
 
 

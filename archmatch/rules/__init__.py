@@ -97,24 +97,44 @@ def load_meta(path: Path) -> RuleMeta:
     )
 
 
+def _family_files(family: str) -> list[tuple[str, Path]]:
+    """(module name, metadata path) of every rule of a family."""
+    folder = RULES_DIR / family
+    out = []
+    for info in pkgutil.iter_modules([str(folder)]):
+        if info.name.startswith("_"):
+            continue
+        meta_path = folder / f"{info.name}.yaml"
+        if not meta_path.exists():
+            raise RuntimeError(f"rule module {family}/{info.name}.py has no {meta_path.name}")
+        out.append((info.name, meta_path))
+    return out
+
+
+@functools.cache
+def family_metadata(family: str) -> tuple[tuple[str, RuleMeta], ...]:
+    found = []
+    for name, meta_path in _family_files(family):
+        meta = load_meta(meta_path)
+        if meta.family != family:
+            raise RuntimeError(f"{meta.id}: family {meta.family!r} but lives in {family}/")
+        found.append((name, meta))
+    return tuple(found)
+
+
+@functools.cache
+def family_rules(family: str) -> tuple[Rule, ...]:
+    """The rules of one family, importing only their modules (`archmatch dockerfile` needs one)."""
+    package = f"{__name__}.{family}"
+    rules = [
+        Rule(meta, importlib.import_module(f"{package}.{name}").check, f"{package}.{name}") for name, meta in family_metadata(family)
+    ]
+    return tuple(sorted(rules, key=lambda r: r.meta.id))
+
+
 @functools.cache
 def all_rules() -> tuple[Rule, ...]:
-    rules: list[Rule] = []
-    for family in FAMILIES:
-        package = f"{__name__}.{family}"
-        folder = RULES_DIR / family
-        for info in pkgutil.iter_modules([str(folder)]):
-            if info.name.startswith("_"):
-                continue
-            meta_path = folder / f"{info.name}.yaml"
-            if not meta_path.exists():
-                raise RuntimeError(f"rule module {family}/{info.name}.py has no {meta_path.name}")
-            meta = load_meta(meta_path)
-            if meta.family != family:
-                raise RuntimeError(f"{meta.id}: family {meta.family!r} but lives in {family}/")
-            module = importlib.import_module(f"{package}.{info.name}")
-            rules.append(Rule(meta, module.check, f"{package}.{info.name}"))
-    rules.sort(key=lambda r: r.meta.id)
+    rules = sorted((r for family in FAMILIES for r in family_rules(family)), key=lambda r: r.meta.id)
     ids = [r.meta.id for r in rules]
     if len(set(ids)) != len(ids):
         raise RuntimeError(f"duplicate rule ids: {ids}")
@@ -123,7 +143,8 @@ def all_rules() -> tuple[Rule, ...]:
 
 @functools.cache
 def metadata() -> dict[str, RuleMeta]:
-    return {r.meta.id: r.meta for r in all_rules()}
+    """Every rule's metadata, read without importing the rule modules."""
+    return {meta.id: meta for family in FAMILIES for _, meta in family_metadata(family)}
 
 
 def make(rule_id: str, location: Any, entity: str, **fields: Any) -> Finding:
