@@ -1,0 +1,144 @@
+"""What keeps scans of real repositories fast: default-skipped folders, JSON read by a JSON parser
+with the YAML loader's line numbers, cheap sniffs before parsing, and lazy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archmatch.config import Config, parse_config
+from archmatch.engine import analyze
+from archmatch.extract import jsonlines, yamlsafe
+from archmatch.model import Diagnostic
+from archmatch.repo import ScanOptions, discover
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "api"},
+    "spec": {"template": {"spec": {"nodeSelector": {"kubernetes.io/arch": "arm64"}, "containers": [{"name": "a", "image": "api:1"}]}}},
+}
+
+
+def write(root: Path, rel: str, text: str = "x\n") -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_vendored_and_generated_folders_are_skipped_with_one_note(tmp_path: Path) -> None:
+    for rel in (
+        "app/node_modules/dep/Dockerfile",
+        "lib/python3.12/site-packages/pkg/template.yaml",
+        "env/pyvenv.cfg",
+        "env/lib/Dockerfile",
+        "go/go.mod",
+        "go/vendor/github.com/x/Dockerfile",
+        "sam/.aws-sam/build/template.yaml",
+        "rust/target/CACHEDIR.TAG",
+        "rust/target/debug/Dockerfile",
+        "cdk/cdk.out/asset.abc/Dockerfile",
+        "cdk/cdk.out/asset.abc/index.js",
+        "cdk/cdk.out/App.template.json",
+        "vendor/Dockerfile",  # no Go/PHP/Ruby project beside it: the user's own folder
+        "target/Dockerfile",  # no CACHEDIR.TAG: not known to be build output
+    ):
+        write(tmp_path, rel)
+    diagnostics: list[Diagnostic] = []
+    files = discover(tmp_path, ScanOptions(), diagnostics)
+    assert files == [
+        "cdk/cdk.out/App.template.json",
+        "cdk/cdk.out/asset.abc/Dockerfile",
+        "go/go.mod",
+        "target/Dockerfile",
+        "vendor/Dockerfile",
+    ]
+    notes = [d for d in diagnostics if "vendored or generated" in d.message]
+    assert len(notes) == 1 and notes[0].location.path == "."
+    assert notes[0].message.startswith("skipped 6 vendored or generated folders (")
+    assert "1 installed npm packages" in notes[0].message and "`include:`" in notes[0].message
+
+
+def test_include_walks_a_skipped_folder_again(tmp_path: Path) -> None:
+    write(tmp_path, "go.mod")
+    write(tmp_path, "vendor/Dockerfile")
+    write(tmp_path, "node_modules/Dockerfile")
+    config = parse_config({"include": ["vendor"]}, ".archmatch.yaml")
+    diagnostics: list[Diagnostic] = []
+    files = discover(tmp_path, ScanOptions(include=config.includes), diagnostics)
+    assert files == ["go.mod", "vendor/Dockerfile"]
+    assert discover(tmp_path, ScanOptions(include_skipped_dirs=True), []) == ["go.mod", "node_modules/Dockerfile", "vendor/Dockerfile"]
+
+
+JSON_SAMPLES = [
+    '{"a": [1, 2.5, "x", {"b": null, "c": true}],\n "d": {\n  "e": "f"\n },\n "g": []}',
+    '[\n {"k": "v"},\n\n "s",\n 3\n]',
+    '{"esc": "\\u00e9\\n\\"q\\"", "big": -12, "neg": -0.5e+3}',
+]
+
+
+@pytest.mark.parametrize("text", JSON_SAMPLES)
+def test_json_loads_like_the_yaml_loader_with_the_same_lines(text: str) -> None:
+    ours, theirs = jsonlines.loads(text), yamlsafe.load(text)
+    assert ours == theirs == json.loads(text)
+
+    def lines(value: object) -> object:
+        if isinstance(value, dict):
+            return (value.line, value.key_lines, {k: lines(v) for k, v in value.items()})  # type: ignore[attr-defined]
+        if isinstance(value, list):
+            return (value.line, value.item_lines, [lines(v) for v in value])  # type: ignore[attr-defined]
+        return getattr(value, "line", None)
+
+    assert lines(ours) == lines(theirs)
+
+
+def test_json_errors_and_limits() -> None:
+    with pytest.raises(jsonlines.JsonError) as err:
+        jsonlines.loads('{\n "a": 1,\n}')
+    assert err.value.line == 3 and not err.value.limit
+    with pytest.raises(jsonlines.JsonError) as deep:
+        jsonlines.loads("[" * 300 + "]" * 300)
+    assert deep.value.limit
+    assert jsonlines.loads(" \n") is None
+    assert jsonlines.loads("1" * 5000) == "1" * 5000  # Python refuses the integer: its text
+
+
+def test_kubernetes_never_parses_json_that_only_mentions_apiversion(tmp_path: Path) -> None:
+    model = {"metadata": {"apiVersion": "2016-11-15"}, "shapes": {"S": {"type": "structure"}}}
+    write(tmp_path, "botocore/data/ec2/service-2.json", json.dumps(model))
+    write(tmp_path, "k8s/api.json", json.dumps(DEPLOYMENT, indent=1))
+    facts, repo = analyze(tmp_path, Config())
+    assert [w.name for w in facts.workloads] == ["default/api"]
+    assert [w.arch_location.line for w in facts.workloads if w.arch_location] == [11]
+    parsed = {rel for _, rel in repo._parsed}
+    assert "k8s/api.json" in parsed and "botocore/data/ec2/service-2.json" not in parsed
+
+
+def _modules_after(argv: list[str], cwd: Path) -> set[str]:
+    code = (
+        "import sys\nfrom archmatch.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return set(done.stderr.split())
+
+
+HEAVY = ("hcl2", "lark", "tree_sitter", "jsonschema", "checkov")
+
+
+def test_small_scans_import_only_what_they_need() -> None:
+    sam = ROOT / "examples" / "sam-lambda-arm64"
+    scanned = _modules_after(["scan", "-f", "json", "."], sam)
+    assert "archmatch.engine" in scanned
+    assert not {m for m in scanned if m.split(".")[0] in HEAVY}
+    linted = _modules_after(["dockerfile", str(sam / "fn" / "Dockerfile")], sam)
+    assert "archmatch.rules.dockerfile" in linted
+    assert not {m for m in linted if m.split(".")[0] in HEAVY or m.startswith(("archmatch.rules.iac", "archmatch.commands.scan"))}
+    terraform = _modules_after(["scan", "-f", "json", "."], ROOT / "examples" / "terraform-lambda-docker-build")
+    assert "lark" in terraform and "tree_sitter" not in terraform and "jsonschema" not in terraform
