@@ -314,7 +314,7 @@ class RepoView:
             line = data[: exc.start].count(b"\n") + 1
             self.diag(rel, f"not valid UTF-8 (byte {exc.start}); undecodable bytes replaced", line=line, code="input")
             text = data.decode("utf-8", errors="replace")
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
     def cached(self, kind: str, rel: str, parse: Callable[[str], Any]) -> Any:
         """Parse a file once per kind (e.g. "yaml") and remember the result, even if it is None."""

@@ -6,14 +6,34 @@ bug in one source does not lose the others' builds.
 
 from __future__ import annotations
 
-from archmatch.extract.builds import bake, compose, github_actions, gitlab_ci, makefile, npm_scripts, shell
+import importlib
+from collections.abc import Callable
+
 from archmatch.isolation import run_stage
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
 
-SOURCES = (compose, bake, github_actions, gitlab_ci, shell, makefile, npm_scripts)
+
+def _name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+# Each source, in the order they run, with a cheap test on file names that holds for every file
+# the source reads (a superset of its own choice): a source is imported only when a file passes.
+SOURCES: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("compose", lambda p: "compose" in _name(p)),
+    ("bake", lambda p: _name(p).startswith("docker-bake")),
+    ("github_actions", lambda p: ".github/workflows/" in "/" + p),
+    ("gitlab_ci", lambda p: _name(p) == ".gitlab-ci.yml"),
+    ("shell", lambda p: p.endswith((".sh", ".bash")) or ("." not in _name(p) and _name(p).lower() not in ("dockerfile", "containerfile"))),
+    ("makefile", lambda p: _name(p) in ("Makefile", "makefile", "GNUmakefile") or p.endswith(".mk")),
+    ("npm_scripts", lambda p: _name(p) == "package.json"),
+)
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
-    for source in SOURCES:  # a bug in one source must not stop the others
-        run_stage(f"{repo.stage or 'builds'}.{source.__name__.rsplit('.', 1)[-1]}", source.extract, repo, facts)
+    for name, wanted in SOURCES:  # a bug in one source must not stop the others
+        if not any(wanted(f) for f in repo.files):
+            continue
+        module = importlib.import_module(f"{__name__}.{name}")
+        run_stage(f"{repo.stage or 'builds'}.{name}", module.extract, repo, facts)
