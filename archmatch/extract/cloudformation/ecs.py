@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from archmatch.aws.ecs import FARGATE_PROVIDERS
 from archmatch.extract.cloudformation.capacity import asg_host_arch
 from archmatch.extract.cloudformation.context import Ctx, as_list, sub, value_line
 from archmatch.extract.cloudformation.intrinsics import known_text
 
-FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
 SERVICE = "AWS::ECS::Service"
 CLUSTER = "AWS::ECS::Cluster"
 TASK = "AWS::ECS::TaskDefinition"
@@ -63,13 +63,3 @@ def hosting(ctx: Ctx, task_logical: str, details: dict[str, Any]) -> None:
                 details["capacity_location"] = location or ctx.loc(value_line(raw_provider))
                 details["capacity_name"] = asg
                 return
-
-
-def is_fargate(details: dict[str, Any]) -> bool:
-    compat = details.get("requires_compatibilities") or []
-    providers = details.get("capacity_providers") or []
-    if details.get("launch_type") == "FARGATE":
-        return True
-    if providers and all(p in FARGATE_PROVIDERS for p in providers):
-        return True
-    return bool(compat) and set(compat) == {"FARGATE"}

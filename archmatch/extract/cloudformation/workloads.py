@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archmatch.aws.ecs import is_fargate, os_family_of
 from archmatch.extract.cloudformation import ecs
 from archmatch.extract.cloudformation.context import (
     Ctx,
@@ -125,7 +126,6 @@ def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
     arch_line = key_value_line(platform_raw, "CpuArchitecture") if arch is not ECS_DEFAULT else 0
     cpu_raw = sub(platform_raw, "CpuArchitecture") if arch is not ECS_DEFAULT else None
     arch_location, arch_via = _arch_locations(ctx, cpu_raw, arch_line)
-    os_family = known_text(sub(platform, "OperatingSystemFamily")) or "LINUX"
     images = [
         ctx.image_ref(c.get("Image"), line_of(c))
         for c in as_list(res.raw.get("ContainerDefinitions"))
@@ -136,7 +136,7 @@ def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
     if isinstance(platform_raw, dict) and "OperatingSystemFamily" in platform_raw:
         details["os_family_location"] = ctx.loc(key_value_line(platform_raw, "OperatingSystemFamily"))
     ecs.hosting(ctx, res.logical_id, details)
-    details["fargate"] = ecs.is_fargate(details)
+    details["fargate"] = is_fargate(details)
     ctx.facts.workloads.append(
         Workload(
             kind=res.type,
@@ -147,7 +147,7 @@ def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
             arch_location=arch_location,
             arch_via=arch_via,
             images=images,
-            os_family="windows" if os_family.upper().startswith("WINDOWS") else "linux",
+            os_family=_os_family(platform),
             arch_syntax="cfn-ecs",
             details=details,
         )
@@ -170,7 +170,6 @@ def batch_job_definition(ctx: Ctx, res: Resource) -> None:
     images = [ctx.image_ref(raw, line_of(raw)) for raw in _batch_images(res.raw)]
     if not images:
         return
-    os_family = known_text(sub(platform, "OperatingSystemFamily")) or "LINUX"
     ctx.facts.workloads.append(
         Workload(
             kind=res.type,
@@ -180,7 +179,7 @@ def batch_job_definition(ctx: Ctx, res: Resource) -> None:
             arch=arch,
             arch_location=ctx.loc(arch_line) if arch_line else None,
             images=images,
-            os_family="windows" if os_family.upper().startswith("WINDOWS") else "linux",
+            os_family=_os_family(platform),
             arch_syntax="cfn-batch",
             details={"fargate": fargate, "platform_capabilities": capabilities or None},
         )
@@ -212,3 +211,10 @@ def apprunner_service(ctx: Ctx, res: Resource) -> None:
             images=images,
         )
     )
+
+
+def _os_family(platform: Any) -> str:
+    """RuntimePlatform.OperatingSystemFamily: the written text, or the unresolved value itself."""
+    value = sub(platform, "OperatingSystemFamily")
+    text = known_text(value)
+    return os_family_of(text if text is not None else value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archmatch.aws.ecs import os_family_of
 from archmatch.extract.terraform import documents
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
 from archmatch.extract.terraform.module import ModuleInstance
@@ -78,17 +79,11 @@ def batch_job_definition(ctx: Context, res: Resource) -> None:
             arch=arch,
             arch_location=arch_loc,
             images=images,
-            os_family=_os_family(os_family),
+            os_family=os_family_of(os_family),
             arch_syntax="tf-batch",
             details={"fargate": fargate, "platform_capabilities": caps if isinstance(caps, list) else None},
         )
     )
-
-
-def _os_family(value: Any) -> str:
-    if isinstance(value, str) and value.upper().startswith("WINDOWS"):
-        return "windows"
-    return "linux" if value is None or (isinstance(value, str) and value.upper() == "LINUX") else "unknown"
 
 
 def batch_compute_environment(ctx: Context, res: Resource) -> None:

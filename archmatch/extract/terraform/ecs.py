@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archmatch.aws.ecs import FARGATE_PROVIDERS, is_fargate, os_family_of
 from archmatch.extract.terraform import documents
 from archmatch.extract.terraform.compute import host_archs
 from archmatch.extract.terraform.context import Context, Resource
@@ -14,17 +15,6 @@ from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import refs_of
 from archmatch.model import Location, Workload
 from archmatch.platforms import AMD64
-
-FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
-
-
-def os_family_of(value: Any) -> str:
-    if value is None:
-        return "linux"
-    if isinstance(value, str):
-        upper = value.upper()
-        return "windows" if upper.startswith("WINDOWS") else "linux" if upper == "LINUX" else "unknown"
-    return "unknown"
 
 
 def _services(ctx: Context, task: Resource) -> list[Resource]:
@@ -113,16 +103,6 @@ def task_definition(ctx: Context, res: Resource) -> None:
             details=details,
         )
     )
-
-
-def is_fargate(details: dict[str, Any]) -> bool:
-    compat = details.get("requires_compatibilities") or []
-    providers = details.get("capacity_providers") or []
-    if details.get("launch_type") == "FARGATE":
-        return True
-    if providers and all(p in FARGATE_PROVIDERS for p in providers):
-        return True
-    return bool(compat) and set(compat) == {"FARGATE"}
 
 
 def produce(ctx: Context, instance: ModuleInstance) -> None:

@@ -19,10 +19,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from archmatch.aws.ecs import os_family_of
 from archmatch.extract.terraform.ast import Expr
 from archmatch.extract.terraform.builds import dockerfile_path, platform_fact
 from archmatch.extract.terraform.context import Context, root_relative, sub_expr
-from archmatch.extract.terraform.ecs import os_family_of
 from archmatch.extract.terraform.eks import ami_type_fact, node_group_capacity
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance

@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from archmatch.aws.eks import is_node_group
 from archmatch.link.effective import ImageArch, image_arch
 from archmatch.link.projects import nearest
 from archmatch.model import Capacity, Link, RepoFacts
 from archmatch.platforms import How
-
-
-def is_node_group(c: Capacity) -> bool:
-    kind = c.kind.lower().replace("_", "").replace(":", "")
-    return "nodegroup" in kind or c.details.get("eks_node_group") is True
 
 
 def node_archs(c: Capacity) -> set[str]:

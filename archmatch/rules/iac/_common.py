@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from archmatch.aws.eks import is_node_group as is_node_group
 from archmatch.link.imageref import RefParts, parse_ref
 from archmatch.model import Capacity, ImageBuild, ImageRef, Location, RepoFacts, Workload
 from archmatch.platforms import How, aws_name
@@ -15,11 +16,6 @@ KNOWN_HOW = (How.EXPLICIT, How.DEFAULT, How.DERIVED)
 
 def archs_text(archs: set[str] | frozenset[str]) -> str:
     return "/".join(aws_name(a) for a in sorted(archs))
-
-
-def is_node_group(capacity: Capacity) -> bool:
-    kind = capacity.kind.lower().replace("_", "").replace(":", "")
-    return "nodegroup" in kind or capacity.details.get("eks_node_group") is True
 
 
 def ami_is_certain(capacity: Capacity) -> bool:
