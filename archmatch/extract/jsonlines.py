@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # the C decoder; typeshed omits it
 from typing import Any
 
 from archmatch.extract.yamlsafe import MAX_DEPTH, MAX_NODES, LDict, LList, LStr
