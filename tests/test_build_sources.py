@@ -427,10 +427,11 @@ def test_shell_paths_relative_to_root_then_literal_cd(tmp_path: Path) -> None:
 
 def test_makefile_recipes(monorepo: dict[str, ImageBuild]) -> None:
     first, second = (b for b in extract(FIXTURES / "monorepo").builds if b.source == "makefile")  # same name
-    assert first.name == "make target build (Makefile): docker build"  # $(IMAGE) gives no label
+    assert first.name == "make target build (Makefile): docker build web"  # IMAGE ?= web
     assert (first.location, first.platform_location) == (loc("Makefile", 6), loc("Makefile", 7))
     assert first.platforms == ArchFact.explicit("arm64", note="--platform")
-    assert first.command == "docker build -t $(IMAGE):latest --platform linux/arm64 web"
+    assert first.command == "docker build -t web:latest --platform linux/arm64 web"  # as make runs it
+    assert first.tags == ["web:latest"]
     assert (second.location, second.context) == (loc("Makefile", 8), "web")
     assert second.platforms == ArchFact.explicit("amd64", note="DOCKER_DEFAULT_PLATFORM")
     assert second.platform_location == loc("Makefile", 2)

@@ -64,6 +64,7 @@ DISPLAY_ONLY: dict[str, str] = {
     "ARCH206/fail_tf_default_arch_on_graviton": _CAPACITY,
     "ARCH302/fail_script_to_lambda": "a docker build line in a shell script: the fix shows the whole edited command (--platform and --provenance=false)",
     "ARCH302/fail_script_variables_function": "a docker build line in a shell script: the fix shows the whole edited command",
+    "ARCH302/fail_makefile_variables": "a docker build line in a Makefile recipe: the fix shows the whole command as make runs it",
     "ARCH302/fail_script_host_test": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_script_darwin_default_platform": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_script_retag_read_tag": "a docker build line in a shell script: the fix shows the whole edited command",

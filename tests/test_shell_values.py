@@ -71,3 +71,43 @@ def test_hostile_huge_string_is_unknown() -> None:
     values.assign("BIG", "y" * (MAX_VALUE_CHARS * 10))
     assert values.expand("$BIG:tag")[0] == "$BIG:tag"
     assert values.budget.exceeded is not None
+
+
+def _make_builds(tmp_path, files: dict[str, str]):  # type: ignore[no-untyped-def]
+    from archmatch.extract.builds import makefile
+    from archmatch.model import RepoFacts
+    from archmatch.repo import RepoView, ScanOptions, discover
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    facts = RepoFacts(root=tmp_path)
+    facts.files = discover(tmp_path, ScanOptions(), facts.diagnostics)
+    makefile.extract(RepoView(tmp_path, facts.files, ScanOptions(), facts.diagnostics), facts)
+    return facts.builds, facts
+
+
+def test_make_flavours_and_target_variables(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    builds, _ = _make_builds(
+        tmp_path,
+        {
+            "Makefile": "A = one\nB := $(A)\nA = two\nC ?= $(A)\nC ?= ignored\nD = x\nD += y\n"
+            "t: E = e\nt:\n\tdocker build -t '$(B)/$(C)/$(D)/$(E)/$@:$(shell git rev-parse HEAD)' .\n"
+        },
+    )
+    assert [b.tags for b in builds] == [["one/two/x y/e/t:$(shell git rev-parse HEAD)"]]
+
+
+def test_hostile_make_variables_stay_bounded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    builds, facts = _make_builds(
+        tmp_path,
+        {
+            "Makefile": "include Makefile other.mk\nA = $(A)$(A)\nB = " + "$(B)" * 50 + "\n"
+            "t:\n\tdocker build -t $(A):$(B) .\n",
+            "other.mk": "include Makefile\n",
+        },
+    )
+    assert time.monotonic() - started < 10
+    assert len(builds) == 1
+    assert any(d.code == "limit" for d in facts.diagnostics)

@@ -1,16 +1,23 @@
 """Docker builds in Makefile recipes (`Makefile`, `makefile`, `GNUmakefile`, `*.mk`).
 
 Each recipe line runs in its own shell started in the Makefile's folder, so relative paths
-resolve against that folder (a `cd x &&` on the same line moves it). `$$` is the shell's `$`;
-make variables (`$(IMAGE)`) stay unresolved. `export DOCKER_DEFAULT_PLATFORM = ...` (or the
-variable plus a bare `export` / `.EXPORT_ALL_VARIABLES:`) applies to every recipe.
+resolve against that folder (a `cd x &&` on the same line moves it). `$$` is the shell's `$`.
+Make variables are evaluated statically, as make would with no command-line overrides: `:=`/`::=`
+expand when defined, `=` when used, `?=` defines only an undefined variable, `+=` appends; target-
+specific assignments (`build: IMAGE = x`) apply to that target's recipe, and `include`d files
+inside the repository add their assignments where they are included. `$(shell ...)`, `!=` and
+other make functions stay unknown (written as they are, which the linker treats as a wildcard).
+`$@` is the target. `export DOCKER_DEFAULT_PLATFORM = ...` (or the variable plus a bare `export` /
+`.EXPORT_ALL_VARIABLES:`) applies to every recipe. Expansion is budgeted (`MakeValues`).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass, field
 
+from archmatch.extract.budget import Budget
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
     CliSite,
@@ -18,15 +25,23 @@ from archmatch.extract.builds._common import (
     HostContext,
     LineMap,
     cli_build,
+    join,
 )
 from archmatch.extract.builds._shellscan import ShellState, scan, script_dir_of
+from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS
 from archmatch.isolation import isolated
 from archmatch.model import Location, RepoFacts
 from archmatch.repo import RepoView
 
 _NAMES = frozenset(["Makefile", "makefile", "GNUmakefile"])
-_ASSIGN = re.compile(r"^(export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:\?|:|::|:::|\+|!)?=\s*(.*)$")
+_ASSIGN = re.compile(r"^(export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(\?|:::|::|:|\+|!)?=\s*(.*)$")
 _EXPORT = re.compile(r"^export\s+([A-Za-z_][A-Za-z0-9_ .-]*)$")
+_TARGET_ASSIGN = re.compile(
+    r"^([^\t#=:]+?)\s*:\s*(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(\?|:|::|:::|\+|!)?=\s*(.*)$"
+)
+_INCLUDE = re.compile(r"^(?:-|s)?include\s+(.+)$")
+_FLAVOUR = re.compile(r"(\?|:::|::|:|\+|!)?=")
+MAX_INCLUDE_DEPTH = 8
 _RULE = re.compile(r"^([^\t#=:][^=:]*)::?(?!=)")  # the target (group 1) is stripped by the caller
 
 
@@ -47,10 +62,92 @@ def _logical_lines(text: str) -> list[tuple[int, list[str]]]:
     return out
 
 
-def _recipe_text(lines: list[str]) -> str:
-    """The shell text make hands over: recipe prefix and @/-/+ modifiers dropped, $$ -> $."""
-    parts = [lines[0][1:].lstrip(" ").lstrip("@-+ ")] + [ln[1:] if ln.startswith("\t") else ln for ln in lines[1:]]
-    return "\n".join(parts).replace("$$", "$")
+@dataclass
+class MakeValues:
+    """Make variables: `raw` holds what was written, `simple` the names whose value is already
+    expanded (`:=`); `None` is unknown (`!=`). `$(NAME)` expands here, anything else stays."""
+
+    budget: Budget
+    raw: dict[str, str | None] = field(default_factory=dict)
+    simple: set[str] = field(default_factory=set)
+
+    def define(self, name: str, op: str, value: str) -> None:
+        if op == "!":
+            self.raw[name] = None
+            self.simple.discard(name)
+        elif op == "?":
+            if name not in self.raw:
+                self.raw[name] = value
+        elif op == "+":
+            if name not in self.raw:
+                self.raw[name] = value
+            elif self.raw[name] is not None:
+                added = self.expand(value) if name in self.simple else value
+                self.raw[name] = f"{self.raw[name]} {added}".strip()
+        elif op in (":", "::", ":::"):
+            self.raw[name] = self.expand(value)
+            self.simple.add(name)
+        else:
+            self.raw[name] = value
+            self.simple.discard(name)
+
+    def copy(self) -> MakeValues:
+        return MakeValues(self.budget, dict(self.raw), set(self.simple))
+
+    def expand(self, text: str, target: str = "", depth: int = 0) -> str:
+        """The text with the make variables it names expanded; `$$` is kept for the shell."""
+        if "$" not in text:
+            return text
+        if not self.budget.depth_ok(depth) or not self.budget.step():
+            return text
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            j = text.find("$", i)
+            if j < 0 or j + 1 >= len(text):
+                out.append(text[i:])
+                break
+            out.append(text[i:j])
+            piece, i = self._reference(text, j, target, depth)
+            out.append(piece)
+            if sum(len(p) for p in out) > MAX_VALUE_CHARS:
+                self.budget.refuse(f"a make value longer than {MAX_VALUE_CHARS} characters")
+                return text
+        return "".join(out)
+
+    def _reference(self, text: str, at: int, target: str, depth: int) -> tuple[str, int]:
+        nxt = text[at + 1]
+        if nxt == "$":
+            return "$$", at + 2
+        if nxt in "({":
+            end = _closing(text, at + 1, nxt, ")" if nxt == "(" else "}")
+            inner = text[at + 2 : end - 1]
+            value = self.raw.get(inner, "") if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", inner) else None
+            if value is None or inner not in self.raw:
+                return text[at:end], end  # a function, a substitution or an unknown variable
+            return (value if inner in self.simple else self.expand(value, target, depth + 1)), end
+        if nxt == "@" and target:
+            return target, at + 2
+        return text[at : at + 2], at + 2
+
+
+def _closing(text: str, at: int, opener: str, closer: str) -> int:
+    depth = 0
+    for i in range(at, len(text)):
+        if text[i] == opener:
+            depth += 1
+        elif text[i] == closer:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(text)
+
+
+def _recipe_text(lines: list[str], values: MakeValues, target: str) -> str:
+    """The shell text make hands over: recipe prefix and @/-/+ modifiers dropped, make variables
+    expanded, $$ -> $."""
+    parts = [lines[0][1:].lstrip(" \t").lstrip("@-+ ")] + [ln[1:] if ln.startswith("\t") else ln for ln in lines[1:]]
+    return values.expand("\n".join(parts), target).replace("$$", "$")
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
@@ -62,46 +159,89 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
             _extract_file(repo, facts, path, text)
 
 
-def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> None:
-    assignments: dict[str, EnvValue] = {}
-    exported: set[str] = set()
-    export_all = False
-    recipes: list[tuple[str, int, str]] = []  # (target, first line, shell text)
+@dataclass
+class _Makefile:
+    """What the reading of one Makefile (and the files it includes) has gathered."""
+
+    values: MakeValues
+    assignments: dict[str, EnvValue] = field(default_factory=dict)
+    exported: set[str] = field(default_factory=set)
+    export_all: bool = False
+    recipes: list[tuple[str, int, list[str], MakeValues]] = field(default_factory=list)
+    per_target: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    read: set[str] = field(default_factory=set)  # files read so far: each is included once
+
+
+def _read(repo: RepoView, path: str, text: str, state: _Makefile, depth: int) -> None:
+    state.read.add(path)
     target = ""
     for first, lines in _logical_lines(text):
         line = lines[0]
         if line.startswith("\t"):
             if target and "docker" in "".join(lines):
-                recipes.append((target, first, _recipe_text(lines)))
+                state.recipes.append((target, first, lines, state.values))
             continue
         stripped = " ".join(ln.rstrip("\\").strip() for ln in lines).strip()
         if not stripped or stripped.startswith("#"):
             continue
-        m = _ASSIGN.match(stripped)
-        if m:
-            assignments[m.group(2)] = EnvValue(m.group(3).strip(), Location(path, first))
-            if m.group(1) and m.group(1).strip() == "export":
-                exported.add(m.group(2))
-            continue
-        e = _EXPORT.match(stripped)
-        if e:
-            exported.update(e.group(1).split())
-            continue
-        if stripped == "export":
-            export_all = True
-            continue
-        r = _RULE.match(stripped)
+        _statement(repo, path, first, stripped, state, depth)
+        r = None if _ASSIGN.match(stripped) or _TARGET_ASSIGN.match(stripped) else _RULE.match(stripped)
         if r:
             target = r.group(1).strip()
-            export_all |= target == ".EXPORT_ALL_VARIABLES"
-    default = assignments.get(DEFAULT_PLATFORM_VAR) if export_all or DEFAULT_PLATFORM_VAR in exported else None
+            state.export_all |= target == ".EXPORT_ALL_VARIABLES"
+
+
+def _statement(repo: RepoView, path: str, first: int, stripped: str, state: _Makefile, depth: int) -> None:
+    m = _ASSIGN.match(stripped)
+    if m:
+        name, op, value = m.group(2), m.group(3) or "", m.group(4).strip()
+        state.values = state.values.copy()  # recipes read before keep the values of their time
+        state.values.define(name, op, value)
+        state.assignments[name] = EnvValue(state.values.expand(value), Location(path, first))
+        if m.group(1) and m.group(1).strip() == "export":
+            state.exported.add(name)
+        return
+    t = _TARGET_ASSIGN.match(stripped)
+    if t:
+        for name in t.group(1).split():
+            state.per_target.setdefault(name, []).append((t.group(2), t.group(3) or "", t.group(4).strip()))
+        return
+    e = _EXPORT.match(stripped)
+    if e:
+        state.exported.update(e.group(1).split())
+    elif stripped == "export":
+        state.export_all = True
+    else:
+        i = _INCLUDE.match(stripped)
+        if i and depth < MAX_INCLUDE_DEPTH:
+            for name in state.values.expand(i.group(1)).split():
+                _include(repo, path, name, state, depth)
+
+
+def _include(repo: RepoView, path: str, name: str, state: _Makefile, depth: int) -> None:
+    included = join(script_dir_of(path), name)
+    if included is None or included in state.read or not repo.exists(included):
+        return
+    text = repo.read_text(included)
+    if text is not None:
+        _read(repo, included, text, state, depth + 1)
+
+
+def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> None:
+    state = _Makefile(MakeValues(Budget(path, steps=50_000)))
+    _read(repo, path, text, state, 0)
+    default = state.assignments.get(DEFAULT_PLATFORM_VAR)
+    if not (state.export_all or DEFAULT_PLATFORM_VAR in state.exported):
+        default = None
     folder = script_dir_of(path)
-    for target_name, first, shell in recipes:
-        state = ShellState(path=path, script_dir=folder, cwd=folder)
+    for target_name, first, lines, values in state.recipes:
+        values = _with_target(values, state.per_target.get(target_name, []))
+        shell = _recipe_text(lines, values, target_name)
+        shell_state = ShellState(path=path, script_dir=folder, cwd=folder)
         if default is not None:
-            state.exported[DEFAULT_PLATFORM_VAR] = default
+            shell_state.exported[DEFAULT_PLATFORM_VAR] = default
         line_at = LineMap(shell, first)
-        for found in scan(shell, state, line_at):
+        for found in scan(shell, shell_state, line_at):
             site = CliSite(
                 source="makefile",
                 path=path,
@@ -110,5 +250,16 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
                 cwd=found.cwd,
                 host=HostContext("no --platform: the machine that runs make decides"),
                 default_platform=found.default_platform,
+                host_test=found.host_note,
             )
             facts.builds.append(cli_build(repo, site, found.cmd, shell))
+    state.values.budget.report(repo)
+
+
+def _with_target(values: MakeValues, assignments: list[tuple[str, str, str]]) -> MakeValues:
+    if not assignments:
+        return values
+    values = values.copy()
+    for name, op, value in assignments:
+        values.define(name, op, value)
+    return values
