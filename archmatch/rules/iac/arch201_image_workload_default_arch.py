@@ -57,7 +57,7 @@ def declaration(w: Workload, arch: str) -> str:
             "tf-lambda": f'architectures = ["{lam}"]',
             "serverless": f"architecture: {lam}",
             "cdk-ts": f"architecture: lambda.Architecture.{lam}",
-            "cdk-py": f"architecture=_lambda.Architecture.{lam}",
+            "cdk-py": f"architecture=lambda_.Architecture.{lam}",
         }.get(syntax, f'"Architectures": ["{lam}"]' if json_file else f"Architectures: [{lam}]")
     if w.service == "batch":
         return {
