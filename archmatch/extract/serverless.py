@@ -11,12 +11,13 @@ import posixpath
 import re
 from typing import Any
 
+from archmatch.aws.defaults import LAMBDA_DEFAULT_ARCH
 from archmatch.extract.budget import Budget
 from archmatch.extract.cloudformation.loading import yaml_documents
 from archmatch.extract.yamlsafe import LDict, line_of
 from archmatch.isolation import isolated
 from archmatch.model import ImageBuild, ImageRef, Location, RepoFacts, Workload
-from archmatch.platforms import AMD64, ArchFact, arch_of, normalize_arch
+from archmatch.platforms import ArchFact, arch_of, normalize_arch
 from archmatch.repo import RepoView
 
 _NAMES = ("serverless.yml", "serverless.yaml")
@@ -24,7 +25,7 @@ _INNERMOST = re.compile(r"\$\{([^${}]*)\}")
 _QUOTED = re.compile(r"^(['\"])(.*)\1$")
 _SELF_WHOLE = re.compile(r"^\$\{self:([\w.-]+)(?:\s*,[^}]*)?\}$")
 MAX_PASSES = 20
-DEFAULT_ARCH = ArchFact.default(AMD64, note="Serverless Framework default architecture x86_64")
+DEFAULT_ARCH = ArchFact.default(LAMBDA_DEFAULT_ARCH, note="Serverless Framework default architecture x86_64")
 
 
 class _Unknown(str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archmatch.aws.defaults import ECS_DEFAULT_ARCH, EKS_DEFAULT_INSTANCE_TYPE, LAMBDA_DEFAULT_ARCH
 from archmatch.extract.cdk_source import archvalues
 from archmatch.extract.cdk_source.archvalues import Arch
 from archmatch.extract.cdk_source.assets import (
@@ -362,7 +363,7 @@ class Interpreter:
         ami_value = get(props, "amiType")
         details: dict[str, object] = {}
         if instance_value is None:
-            types = [InstanceChoice("t3.medium", AMD64, self._loc(call))]  # EKS API default (docs/aws-facts.md#eks-node-groups)
+            types = [InstanceChoice(EKS_DEFAULT_INSTANCE_TYPE, AMD64, self._loc(call))]  # EKS API default (docs/aws-facts.md#eks-node-groups)
             details["default_instance_type"] = True
         if ami_value is not None:
             ami = archvalues.eks_ami_type(ami_value)
@@ -405,7 +406,7 @@ class Interpreter:
 
 def _lambda_fact(value: Val | None) -> tuple[ArchFact, Arch | None]:
     if value is None or isinstance(value, Null):
-        return ArchFact.default(AMD64, note="Lambda default: no architecture"), None
+        return ArchFact.default(LAMBDA_DEFAULT_ARCH, note="Lambda default: no architecture"), None
     parsed = archvalues.lambda_architecture(value)
     if parsed.host is not None:
         return ArchFact.host(f"architecture computed from the deploy machine ({parsed.host.source})"), parsed
@@ -417,7 +418,7 @@ def _lambda_fact(value: Val | None) -> tuple[ArchFact, Arch | None]:
 def _ecs_fact(cpu: Val | None, launch: str) -> tuple[ArchFact, Host | None]:
     if cpu is None or isinstance(cpu, Null):
         if launch == "fargate":
-            return ArchFact.default(AMD64, note="ECS default X86_64: no runtimePlatform.cpuArchitecture"), None
+            return ArchFact.default(ECS_DEFAULT_ARCH, note="ECS default X86_64: no runtimePlatform.cpuArchitecture"), None
         return ArchFact.unknown("EC2 launch type without cpuArchitecture: the container instances decide"), None
     if isinstance(cpu, Host):
         return ArchFact.host(f"cpuArchitecture computed from the deploy machine ({cpu.source})"), cpu

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from archmatch import aws_arch
+from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE
 from archmatch.extract.cloudformation.context import Ctx, Resource, as_list, key_value_line, sub, value_line
 from archmatch.extract.cloudformation.intrinsics import known_text, text_of
 from archmatch.model import Capacity, InstanceChoice, Location
 from archmatch.platforms import AMD64, ArchFact
 
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
-EKS_DEFAULT_INSTANCE = "t3.medium"  # EKS CreateNodegroup default when no type is given (docs/aws-facts.md#eks-node-groups)
+EKS_DEFAULT_INSTANCE = EKS_DEFAULT_INSTANCE_TYPE  # EKS CreateNodegroup default when no type is given (docs/aws-facts.md#eks-node-groups)
 
 
 @dataclass

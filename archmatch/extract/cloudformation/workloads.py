@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archmatch.aws.defaults import BATCH_FARGATE_DEFAULT_ARCH, ECS_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
 from archmatch.aws.ecs import is_fargate, os_family_of
 from archmatch.extract.cloudformation import ecs
 from archmatch.extract.cloudformation.context import (
@@ -21,8 +22,8 @@ from archmatch.extract.yamlsafe import LDict, line_of
 from archmatch.model import ImageBuild, ImageRef, Location, Workload
 from archmatch.platforms import AMD64, ArchFact, How
 
-LAMBDA_DEFAULT = ArchFact.default(AMD64, note="Lambda runs x86_64 when Architectures is omitted")
-ECS_DEFAULT = ArchFact.default(AMD64, note="ECS runs X86_64 when RuntimePlatform.CpuArchitecture is omitted")
+LAMBDA_DEFAULT = ArchFact.default(LAMBDA_DEFAULT_ARCH, note="Lambda runs x86_64 when Architectures is omitted")
+ECS_DEFAULT = ArchFact.default(ECS_DEFAULT_ARCH, note="ECS runs X86_64 when RuntimePlatform.CpuArchitecture is omitted")
 SAM_PLATFORM_NOTE = "sam build derives it from Architectures"
 
 
@@ -163,7 +164,7 @@ def batch_job_definition(ctx: Ctx, res: Resource) -> None:
     arch_line = key_value_line(sub(raw_container, "RuntimePlatform"), "CpuArchitecture") if arch else 0
     if arch is None:
         arch = (
-            ArchFact.default(AMD64, note="Fargate Batch jobs run X86_64 when RuntimePlatform is omitted")
+            ArchFact.default(BATCH_FARGATE_DEFAULT_ARCH, note="Fargate Batch jobs run X86_64 when RuntimePlatform is omitted")
             if fargate
             else ArchFact.unknown("decided by the compute environment of the job queue")
         )

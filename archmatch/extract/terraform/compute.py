@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archmatch.aws.defaults import BATCH_FARGATE_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
 from archmatch.aws.ecs import os_family_of
 from archmatch.extract.terraform import documents
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
@@ -16,7 +17,7 @@ def lambda_function(ctx: Context, res: Resource) -> None:
     package = res.eval("package_type")
     package_type = package if isinstance(package, str) else ("Zip" if package is None else "unknown")
     arch_value = res.eval("architectures")
-    arch, arch_loc = ctx.arch_fact(arch_value, res.loc("architectures"), AMD64, "architectures")
+    arch, arch_loc = ctx.arch_fact(arch_value, res.loc("architectures"), LAMBDA_DEFAULT_ARCH, "architectures")
     images = []
     if res.block.attr("image_uri") is not None:
         images.append(ctx.image_ref(res.eval("image_uri"), res.loc("image_uri")))
@@ -67,7 +68,7 @@ def batch_job_definition(ctx: Context, res: Resource) -> None:
     if cpu is not None:
         arch, arch_loc = ctx.arch_fact(cpu, platform.location, None, "runtimePlatform.cpuArchitecture")  # type: ignore[union-attr]
     elif fargate:
-        arch, arch_loc = ArchFact.default(AMD64, note="runtimePlatform.cpuArchitecture not set (Fargate default X86_64)"), None
+        arch, arch_loc = ArchFact.default(BATCH_FARGATE_DEFAULT_ARCH, note="runtimePlatform.cpuArchitecture not set (Fargate default X86_64)"), None
     else:
         arch, arch_loc = ArchFact.unknown("EC2 Batch jobs run on the compute environment's instances"), None
     ctx.facts.workloads.append(

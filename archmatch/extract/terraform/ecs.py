@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archmatch.aws.defaults import ECS_DEFAULT_ARCH
 from archmatch.aws.ecs import FARGATE_PROVIDERS, is_fargate, os_family_of
 from archmatch.extract.terraform import documents
 from archmatch.extract.terraform.compute import host_archs
@@ -14,7 +15,6 @@ from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import refs_of
 from archmatch.model import Location, Workload
-from archmatch.platforms import AMD64
 
 
 def _services(ctx: Context, task: Resource) -> list[Resource]:
@@ -78,7 +78,7 @@ def task_definition(ctx: Context, res: Resource) -> None:
     ev = res.instance.eval_attr
     cpu = ev(platform, "cpu_architecture") if platform is not None else None
     cpu_loc = Location(platform.path, platform.line_of("cpu_architecture")) if platform is not None else res.loc()
-    arch, arch_loc = ctx.arch_fact(cpu, cpu_loc, AMD64, "runtime_platform.cpu_architecture")
+    arch, arch_loc = ctx.arch_fact(cpu, cpu_loc, ECS_DEFAULT_ARCH, "runtime_platform.cpu_architecture")
     os_value = ev(platform, "operating_system_family") if platform is not None else None
     compat = res.eval("requires_compatibilities")
     containers = documents.objects(res, "container_definitions", ("image", "name"), many=True) or []

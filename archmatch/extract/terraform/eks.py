@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from archmatch import aws_arch
+from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE
 from archmatch.extract.terraform.compute import launch_template_of, template_ami, template_choices
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
 from archmatch.extract.terraform.module import ModuleInstance
@@ -12,7 +13,7 @@ from archmatch.extract.terraform.values import as_text
 from archmatch.model import Capacity, InstanceChoice, Location
 from archmatch.platforms import AMD64, ArchFact
 
-DEFAULT_INSTANCE_TYPE = "t3.medium"  # EKS API default when neither instance_types nor the LT set one
+DEFAULT_INSTANCE_TYPE = EKS_DEFAULT_INSTANCE_TYPE  # EKS API default when neither instance_types nor the LT set one
 
 
 def ami_type_fact(value: Any, location: Location) -> AmiFact:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from archmatch.aws.defaults import ECS_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
 from archmatch.aws.ecs import os_family_of
 from archmatch.extract.terraform.ast import Expr
 from archmatch.extract.terraform.builds import dockerfile_path, platform_fact
@@ -71,7 +72,7 @@ def _lambda(call: Call) -> None:
         return
     package = call.get("package_type", "Zip")
     arch_value = call.get("architectures")
-    arch, arch_loc = call.ctx.arch_fact(arch_value, call.loc("architectures"), AMD64, "architectures")
+    arch, arch_loc = call.ctx.arch_fact(arch_value, call.loc("architectures"), LAMBDA_DEFAULT_ARCH, "architectures")
     images = [call.ctx.image_ref(call.get("image_uri"), call.loc("image_uri"))] if call.block.attr("image_uri") else []
     call.ctx.facts.workloads.append(
         Workload(
@@ -125,9 +126,9 @@ def _ecs_service(call: Call, config: dict[str, Any], prefix: tuple[str, ...], na
     attr = prefix[0] if prefix else "runtime_platform"
     keys = (*prefix[1:], "runtime_platform") if prefix else ()
     if isinstance(platform, dict) and "cpu_architecture" in platform:
-        arch, arch_loc = call.ctx.arch_fact(platform["cpu_architecture"], call.loc(attr, *keys, "cpu_architecture"), AMD64, "cpu_architecture")
+        arch, arch_loc = call.ctx.arch_fact(platform["cpu_architecture"], call.loc(attr, *keys, "cpu_architecture"), ECS_DEFAULT_ARCH, "cpu_architecture")
     elif platform is None or isinstance(platform, dict):
-        arch, arch_loc = ArchFact.default(AMD64, note="module default runtime_platform.cpu_architecture = X86_64"), None
+        arch, arch_loc = ArchFact.default(ECS_DEFAULT_ARCH, note="module default runtime_platform.cpu_architecture = X86_64"), None
     else:
         arch, arch_loc = ArchFact.unknown(f"runtime_platform = {getattr(platform, 'text', platform)}"), call.loc(attr, *keys)
     os_value = platform.get("operating_system_family") if isinstance(platform, dict) else None
