@@ -12,7 +12,7 @@ import dataclasses
 import posixpath
 
 from archmatch.extract import json_doc
-from archmatch.extract.terraform import builds, compute, ecs, eks, public
+from archmatch.extract.terraform import builds, compute, ecs, eks, local_exec, public
 from archmatch.extract.terraform.context import Context, Resource
 from archmatch.extract.terraform.grammar import HclError
 from archmatch.extract.terraform.hcl import Block, parse_tf, parse_tf_json
@@ -21,7 +21,7 @@ from archmatch.isolation import isolated, isolated_unit, note_position
 from archmatch.model import Capacity, ImageBuild, Project, RepoFacts, Workload
 from archmatch.repo import RepoView
 
-_PRODUCERS = (builds.produce, compute.produce, ecs.produce, eks.produce, public.produce)
+_PRODUCERS = (builds.produce, local_exec.produce, compute.produce, ecs.produce, eks.produce, public.produce)
 
 
 def _folder(rel: str) -> str:
