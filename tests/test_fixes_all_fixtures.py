@@ -66,6 +66,7 @@ DISPLAY_ONLY: dict[str, str] = {
     "ARCH302/fail_script_variables_function": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_makefile_variables": "a docker build line in a Makefile recipe: the fix shows the whole command as make runs it",
     "ARCH302/fail_tf_local_exec_ecr": "a docker build line in a Terraform local-exec command: the fix shows the whole edited command",
+    "ARCH302/fail_script_cli_create_function": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_script_host_test": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_script_darwin_default_platform": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_script_retag_read_tag": "a docker build line in a shell script: the fix shows the whole edited command",

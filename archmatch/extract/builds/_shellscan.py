@@ -46,10 +46,24 @@ class ShellState:
     root_vars: frozenset[str] = frozenset()  # variables that name the repository root (CI_PROJECT_DIR)
     stack: list[str | None] = field(default_factory=list)
     values: ShellValues | None = None  # variables of the script run, created by the first `scan`
+    workloads: list[CliWorkload] = field(default_factory=list)  # `aws lambda create-function` ...
 
     @property
     def default_platform(self) -> EnvValue | None:
         return self.exported.get(DEFAULT_PLATFORM_VAR)
+
+
+@dataclass
+class CliWorkload:
+    """`aws lambda create-function` / `update-function-code --architectures`: a Lambda function
+    the script deploys, with the image it runs."""
+
+    command: str  # create-function | update-function-code
+    function: str
+    image: str
+    architectures: str | None  # as written, None when absent
+    start: int  # offset of the `aws` word
+    arch_offset: int | None
 
 
 @dataclass
@@ -124,6 +138,7 @@ def scan(
         if name not in walker.called:
             for words in body:
                 walker.command(words, 0)
+    state.workloads.extend(walker.workloads)
     return walker.found
 
 
@@ -203,6 +218,7 @@ class _Walker:
         self.expand = expand
         self.called: set[str] = set()
         self.found: list[Found] = []
+        self.workloads: list[CliWorkload] = []
         self.conditions: list[str] = []  # host test of each open if/case ("" when it tests something else)
 
     @property
@@ -320,7 +336,7 @@ class _Walker:
     def _docker(self, words: list[Word]) -> None:
         expanded = self._expand_words(words)
         plain = [w for w, _ in expanded]
-        if self._retag(plain):
+        if self._retag(plain) or self._aws_lambda(plain):
             return
         cmd = dockercli.parse_words(plain, self.expand)
         if cmd is None:
@@ -331,6 +347,12 @@ class _Walker:
             known = self.values.values.get(DEFAULT_PLATFORM_VAR)
             note = known.host_note if known is not None else ""
         self.found.append(Found(cmd, self.state.cwd, default, note))
+
+    def _aws_lambda(self, words: list[Word]) -> bool:
+        workload = aws_lambda_workload(words)
+        if workload is not None:
+            self.workloads.append(workload)
+        return workload is not None
 
     def _retag(self, words: list[Word]) -> bool:
         """`docker tag SRC DST` / `docker image tag`: DST names what a build of this script made."""
@@ -348,6 +370,43 @@ class _Walker:
                 if _same_image(args[0], found.cmd.tags) and args[1] not in found.cmd.tags:
                     found.cmd.tags.append(args[1])
         return True
+
+
+def _option_values(words: list[Word]) -> dict[str, tuple[str, int]]:
+    """`--name value` / `--name=value` options of a command: value and the option's offset."""
+    out: dict[str, tuple[str, int]] = {}
+    for i, w in enumerate(words):
+        if not w.text.startswith("--"):
+            continue
+        name, eq, value = w.text.partition("=")
+        if eq:
+            out[name] = (value, w.start)
+        elif i + 1 < len(words) and not words[i + 1].text.startswith("--"):
+            out[name] = (words[i + 1].text, w.start)
+    return out
+
+
+_IMAGE_URI = re.compile(r"""(?:ImageUri=|"ImageUri"\s*:\s*")([^,"}\s]+)""")
+
+
+def aws_lambda_workload(words: list[Word]) -> CliWorkload | None:
+    texts = [w.text for w in words]
+    at = next((i for i, t in enumerate(texts) if t == "aws" or t.endswith("/aws")), None)
+    if at is None or texts[at + 1 : at + 2] != ["lambda"] or len(texts) < at + 3:
+        return None
+    command = texts[at + 2]
+    if command not in ("create-function", "update-function-code"):
+        return None
+    options = _option_values(words[at + 3 :])
+    image = options.get("--image-uri", ("", 0))[0]
+    if not image and "--code" in options:
+        m = _IMAGE_URI.search(options["--code"][0])
+        image = m.group(1) if m else ""
+    arch = options.get("--architectures")
+    if not image or (command == "update-function-code" and arch is None):
+        return None  # update-function-code without --architectures keeps the function's own
+    function = options.get("--function-name", ("", 0))[0]
+    return CliWorkload(command, function, image, arch[0] if arch else None, words[at].start, arch[1] if arch else None)
 
 
 def _same_image(source: str, tags: list[str]) -> bool:
