@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from archmatch.aws.defaults import LAMBDA_DEFAULT_ARCH
 from archmatch.extract.builds._common import (
     CliSite,
     HostContext,
@@ -73,7 +74,7 @@ def _lambda_workload(path: str, line_at: LineMap, cli: CliWorkload) -> Workload:
     location = Location(path, line_at(cli.start))
     arch_location = Location(path, line_at(cli.arch_offset)) if cli.arch_offset is not None else location
     if cli.architectures is None:
-        arch = ArchFact.default("amd64", note="create-function without --architectures")
+        arch = ArchFact.default(LAMBDA_DEFAULT_ARCH, note="create-function without --architectures")
     else:
         arch = platform_fact([cli.architectures.replace("x86_64", "amd64")], "--architectures")
     name = cli.function if cli.function and not has_unresolved(cli.function) else f"function at line {location.line}"
