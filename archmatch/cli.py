@@ -15,7 +15,22 @@ from archmatch.safetext import one_line
 DEBUG_HELP = "show the traceback of an internal or output error (default: one line)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The module of each command, so that running one imports only its own module (start-up time);
+# tests/test_speed.py checks it against what the modules register.
+COMMAND_MODULES = {
+    "annotate": "annotate",
+    "checks-dir": "checks_dir",
+    "dockerfile": "dockerfile",
+    "fix-command": "fix_command",
+    "rules": "rules",
+    "docs": "rules",
+    "sarif-merge": "sarif_merge",
+    "scan": "scan",
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of the command module `only`."""
     parser = argparse.ArgumentParser(
         prog="archmatch",
         description="Find CPU-architecture mismatches between the images you build and the compute that runs them.",
@@ -24,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
+        if not info.name.startswith("_") and only in (None, info.name):
             importlib.import_module(f"{commands.__name__}.{info.name}").register(sub)
     for command in sub.choices.values():  # `archmatch scan --debug` as well as `archmatch --debug scan`
         if "--debug" not in command._option_string_actions:
@@ -40,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         parser = None  # the other commands are not even imported
         args = parse_args(argv[1:])
     else:
-        parser = build_parser()
+        command = next((a for a in argv if not a.startswith("-")), None)
+        parser = build_parser(COMMAND_MODULES.get(command or ""))
         args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         (parser or build_parser()).print_help(sys.stderr)

@@ -142,3 +142,18 @@ def test_small_scans_import_only_what_they_need() -> None:
     assert not {m for m in linted if m.split(".")[0] in HEAVY or m.startswith(("archmatch.rules.iac", "archmatch.commands.scan"))}
     terraform = _modules_after(["scan", "-f", "json", "."], ROOT / "examples" / "terraform-lambda-docker-build")
     assert "lark" in terraform and "tree_sitter" not in terraform and "jsonschema" not in terraform
+
+
+def test_each_command_is_found_in_its_module() -> None:
+    import argparse
+
+    from archmatch import cli
+
+    registered: dict[str, str] = {}
+    for module in set(cli.COMMAND_MODULES.values()):
+        sub = argparse.ArgumentParser().add_subparsers()
+        __import__(f"archmatch.commands.{module}", fromlist=["register"]).register(sub)
+        registered.update({name: module for name in sub.choices})
+    assert registered == cli.COMMAND_MODULES
+    assert set(cli.build_parser()._subparsers._group_actions[0].choices) == set(cli.COMMAND_MODULES)  # type: ignore[union-attr]
+    assert _modules_after(["--debug", "rules"], ROOT).isdisjoint({"archmatch.commands.scan", "archmatch.commands.annotate"})
