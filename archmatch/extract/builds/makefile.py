@@ -37,7 +37,8 @@ _NAMES = frozenset(["Makefile", "makefile", "GNUmakefile"])
 _ASSIGN = re.compile(r"^(export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(\?|:::|::|:|\+|!)?=\s*(.*)$")
 _EXPORT = re.compile(r"^export\s+([A-Za-z_][A-Za-z0-9_ .-]*)$")
 _TARGET_ASSIGN = re.compile(
-    r"^([^\t#=:]+?)\s*:\s*(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(\?|:|::|:::|\+|!)?=\s*(.*)$"
+    r"^([^\t#=:\s]+(?:[ \t]+[^\t#=:\s]+)*)[ \t]*:[ \t]*(?:export[ \t]+|override[ \t]+)?"
+    r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*(\?|:::|::|:|\+|!)?=[ \t]*(.*)$"
 )
 _INCLUDE = re.compile(r"^(?:-|s)?include\s+(.+)$")
 _FLAVOUR = re.compile(r"(\?|:::|::|:|\+|!)?=")
