@@ -1,4 +1,5 @@
-"""ARCH106: a stage that is not pinned hard-codes one architecture."""
+"""ARCH106: a stage that is not pinned hard-codes one architecture, and this repository builds or
+runs the image for another (see _hazard.py for how ARCH106 and ARCH108 divide the hazard)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from collections.abc import Iterator
 
 from archmatch.model import Finding, RepoFacts
 from archmatch.rules import make
-from archmatch.rules._linked import consumers
 from archmatch.rules.dockerfile._common import describe_arch, entity
-from archmatch.rules.dockerfile._hardcoded import Hit, follow_target_fix, hits
+from archmatch.rules.dockerfile._hardcoded import Hit, follow_target_fix
+from archmatch.rules.dockerfile._hazard import hazards
 
 _PLATFORM = {
     "none": "the stage has no --platform, so it is built for whatever platform the build requests",
@@ -18,7 +19,7 @@ _PLATFORM = {
 }
 
 
-def _platform(hit: Hit) -> str:
+def stage_platform(hit: Hit) -> str:
     if hit.stage_arch is not None and hit.stage_arch.certain and hit.item.keyword != "ARG":
         return f"the stage is {hit.stage_arch.arch} ({hit.stage_arch.reason}, line {hit.stage_arch.location.line}), so its output is {hit.item.found.arch} whatever platform the build requests"
     if hit.item.keyword == "ARG":
@@ -31,21 +32,11 @@ def _platform(hit: Hit) -> str:
     return _PLATFORM[decider.platform.kind if decider else "none"]
 
 
-def _only_ever_built_for(facts: RepoFacts, hit: Hit) -> bool:
-    """Every build of the Dockerfile requests exactly the hard-coded architecture, the stage follows
-    that request, and every linked workload runs it: the image is only ever built for one
-    architecture, so the hard-coded one is right."""
-    decider = hit.df.platform_stage(hit.stage)
-    if decider is not None and decider.platform.kind not in ("none", "target"):
-        return False
-    return consumers(facts, hit.df.path).agree_on(hit.item.found.arch)
-
-
 def check(facts: RepoFacts) -> Iterator[Finding]:
-    for hit in hits(facts):
-        if hit.certain_conflict or _only_ever_built_for(facts, hit):
-            continue
-        found = hit.item.found
+    for hazard in hazards(facts):
+        if hazard.evidence is None:
+            continue  # ARCH108's
+        hit, found = hazard.hit, hazard.hit.item.found
         yield make(
             "ARCH106",
             hit.df.loc(found.line),
@@ -55,6 +46,8 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             token=found.token,
             keyword=hit.item.keyword,
             line=found.line,
-            platform=_platform(hit),
+            platform=stage_platform(hit),
+            evidence=hazard.evidence,
+            related=hazard.related(),
             fixes=[follow_target_fix(hit)],
         )
