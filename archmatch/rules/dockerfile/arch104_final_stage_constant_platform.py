@@ -1,9 +1,10 @@
 """ARCH104: the final stage is pinned to a constant platform.
 
 Judged against the builds of the Dockerfile and the workloads linked to them: a pin that every
-build and workload agrees with is not reported, a pin that is the root cause of an ARCH301 error is
-reported there, and a pin that is the only thing keeping a linked workload right is reported with
-advice that moves the platform to the build first.
+build and workload agrees with is not reported, and neither is a pin that keeps every linked
+workload right while the builds request no platform (BuildKit then takes the image's platform from
+the pinned final stage, so the image is right on any build host). A pin that is the root cause of an
+ARCH301 error is reported there, one that a build contradicts by ARCH303.
 """
 
 from __future__ import annotations
@@ -13,8 +14,17 @@ from collections.abc import Iterator
 from archmatch.extract.dockerfile import DockerfileAnalysis
 from archmatch.extract.dockerfile.stages import Stage
 from archmatch.model import Finding, Fix, Related, RepoFacts
+from archmatch.platforms import How
 from archmatch.rules import make
-from archmatch.rules._linked import Consumers, build_names, consumers, contradicted_pins, folded_pins, names
+from archmatch.rules._linked import (
+    Consumers,
+    build_names,
+    builds_exactly,
+    consumers,
+    contradicted_pins,
+    folded_pins,
+    names,
+)
 from archmatch.rules.crossfile._fixes import build_fix
 from archmatch.rules.dockerfile._common import (
     analyses,
@@ -23,6 +33,16 @@ from archmatch.rules.dockerfile._common import (
     final_stages,
     remove_platform_flag,
 )
+
+
+def _keeps_linked_workloads_right(group: Consumers, arch: str) -> bool:
+    """Some workload is linked, every linked workload runs `arch`, and every build requests either
+    nothing (the pinned final stage then decides the image's platform, on any host) or `arch`."""
+    return (
+        bool(group.links)
+        and not group.workloads_not_running(arch)
+        and all(b.platforms.how is How.HOST or builds_exactly(b, arch) for b in group.builds)
+    )
 
 
 def _judgement(group: Consumers, arch: str) -> str:
@@ -72,8 +92,8 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             if arch is None:
                 continue
             group = consumers(facts, df.path, final.name or str(final.index))
-            if group.agree_on(arch):
-                continue  # every build requests it and every linked workload runs it
+            if group.agree_on(arch) or (not platform.args and _keeps_linked_workloads_right(group, arch)):
+                continue
             how = f"--platform={platform.raw}"
             if platform.args:
                 how += f", the default of ARG {', '.join(platform.args)} (a --build-arg can change it)"
