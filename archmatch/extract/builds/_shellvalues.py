@@ -27,7 +27,9 @@ _SIMPLE = re.compile(rf"\$(?:({_NAME})|([0-9]))")
 _BRACED = re.compile(rf"\$\{{({_NAME}|[0-9]+)(?:(:?[-=?+])(.*))?\}}$", re.DOTALL)
 _SPECIAL = re.compile(r"\$[@*#?$!-]")
 # a test of the machine the script runs on
-HOST_TEST = re.compile(r"uname|darwin|\$\{?OSTYPE|\$\{?HOSTTYPE|\$\{?MACHTYPE|\barch\b|sysctl|/proc/cpuinfo", re.I)
+HOST_TEST = re.compile(
+    r"uname|darwin|\$\{?OSTYPE|\$\{?HOSTTYPE|\$\{?MACHTYPE|(?:\$\(|`)\s*arch\b|sysctl|/proc/cpuinfo", re.I
+)
 
 
 @dataclass(frozen=True)
