@@ -121,3 +121,8 @@ def test_a_parameter_named_arch_is_not_a_host_test() -> None:
     text = 'if [ "$(arch)" = arm64 ]; then P=linux/amd64; fi\ndocker build --platform "$P" .\n'
     (found,) = scan(text, ShellState(path="build.sh", script_dir="."), LineMap(text))
     assert found.host_note.startswith("`[ \"$(arch)\"")
+
+
+def test_a_function_called_twice_alike_is_one_build() -> None:
+    text = 'b() { docker build -t "app:${1:-dev}" .; }\nb v1\nb v1\nb v2\n'
+    assert _tags(text) == [["app:v1"], ["app:v2"]]

@@ -346,7 +346,9 @@ class _Walker:
         if not cmd.platform_spans and default is not None and DEFAULT_PLATFORM_VAR not in cmd.env:
             known = self.values.values.get(DEFAULT_PLATFORM_VAR)
             note = known.host_note if known is not None else ""
-        self.found.append(Found(cmd, self.state.cwd, default, note))
+        found = Found(cmd, self.state.cwd, default, note)
+        if not any(_same_build(found, other) for other in self.found):  # a function called twice alike
+            self.found.append(found)
 
     def _aws_lambda(self, words: list[Word]) -> bool:
         workload = aws_lambda_workload(words)
@@ -407,6 +409,18 @@ def aws_lambda_workload(words: list[Word]) -> CliWorkload | None:
         return None  # update-function-code without --architectures keeps the function's own
     function = options.get("--function-name", ("", 0))[0]
     return CliWorkload(command, function, image, arch[0] if arch else None, words[at].start, arch[1] if arch else None)
+
+
+def _same_build(a: Found, b: Found) -> bool:
+    return (a.cmd.start, a.cmd.tags, a.cmd.platforms, a.cmd.context, a.cmd.file, a.cwd, a.host_note) == (
+        b.cmd.start,
+        b.cmd.tags,
+        b.cmd.platforms,
+        b.cmd.context,
+        b.cmd.file,
+        b.cwd,
+        b.host_note,
+    )
 
 
 def _same_image(source: str, tags: list[str]) -> bool:
