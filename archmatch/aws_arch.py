@@ -108,7 +108,6 @@ _SSM_PATTERNS: tuple[tuple[re.Pattern[str], bool], ...] = (
 )
 
 
-
 _REVERSED_VERSION_TAIL = re.compile(r"\W*(?:\d+:)?")
 
 

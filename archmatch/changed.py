@@ -23,10 +23,14 @@ from archmatch.model import Finding, Location, RepoFacts
 
 # Options that make `git diff` run programs named in the repository's own config.
 _GIT_SAFE = (
-    "-c", "core.fsmonitor=false",
-    "-c", "diff.external=",
-    "-c", "core.pager=cat",
-    "-c", "core.hooksPath=/dev/null",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "diff.external=",
+    "-c",
+    "core.pager=cat",
+    "-c",
+    "core.hooksPath=/dev/null",
     "--no-pager",
 )
 
@@ -40,13 +44,34 @@ def git_changed_files(repo: Path, base: str, timeout: float = 60.0) -> list[str]
     if not base or base.startswith("-") or any(c in base for c in "\0\n"):
         raise ChangedFilesError(f"not a revision: {base!r}")
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "GIT_EXTERNAL_DIFF": ""}
-    cmd = ["git", *_GIT_SAFE, "diff", "--no-ext-diff", "--no-textconv", "--name-only", "--relative", "-z", f"{base}...HEAD", "--"]
+    cmd = [
+        "git",
+        *_GIT_SAFE,
+        "diff",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--name-only",
+        "--relative",
+        "-z",
+        f"{base}...HEAD",
+        "--",
+    ]
     try:
-        proc = subprocess.run(cmd, cwd=repo, capture_output=True, env=env, timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            cmd,
+            cwd=repo,
+            capture_output=True,
+            env=env,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ChangedFilesError(f"git diff failed: {exc}") from None
     if proc.returncode != 0:
-        raise ChangedFilesError(f"git diff {base}...HEAD failed: {proc.stderr.decode(errors='replace').strip()}")
+        raise ChangedFilesError(
+            f"git diff {base}...HEAD failed: {proc.stderr.decode(errors='replace').strip()}"
+        )
     return sorted({os.fsdecode(p) for p in proc.stdout.split(b"\0") if p})
 
 
@@ -57,8 +82,14 @@ def _paths(*locations: Location | None) -> set[str]:
 def affected_files(facts: RepoFacts, changed: Iterable[str]) -> set[str]:
     """Root-relative files whose findings a change to `changed` (root-relative paths) can alter."""
     touched = {p.removeprefix("./") for p in changed}
-    workloads = [w for w in facts.workloads if _paths(w.location, w.arch_location, *(i.location for i in w.images)) & touched]
-    builds = [b for b in facts.builds if (_paths(b.location, b.platform_location) | {b.dockerfile or ""}) & touched]
+    workloads = [
+        w
+        for w in facts.workloads
+        if _paths(w.location, w.arch_location, *(i.location for i in w.images)) & touched
+    ]
+    builds = [
+        b for b in facts.builds if (_paths(b.location, b.platform_location) | {b.dockerfile or ""}) & touched
+    ]
     capacities = [c for c in facts.capacities if _paths(c.location, c.ami_location) & touched]
     workload_ids = {w.id for w in workloads}
     build_ids = {b.id for b in builds}
@@ -94,7 +125,7 @@ def filter_result(result: ScanResult, changed: Iterable[str]) -> ScanResult:
     changed = [os.path.normpath(p).replace(os.sep, "/") for p in changed]
     wanted: set[str] = set()
     for facts, prefix in zip(result.facts, result.prefixes, strict=True):
-        local = [p[len(prefix):] for p in changed if p.startswith(prefix)] if prefix else changed
+        local = [p[len(prefix) :] for p in changed if p.startswith(prefix)] if prefix else changed
         wanted |= {prefix + p for p in affected_files(facts, local)}
     return dataclasses.replace(
         result,

@@ -80,5 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "debug", False):
             raise
         reason = one_line(str(exc))[:300]
-        print(f"archmatch: internal error: {type(exc).__name__}{': ' + reason if reason else ''} (--debug shows the traceback)", file=sys.stderr)
+        print(
+            f"archmatch: internal error: {type(exc).__name__}{': ' + reason if reason else ''} (--debug shows the traceback)",
+            file=sys.stderr,
+        )
         return 2

@@ -93,7 +93,9 @@ def parse_config(data: Any, source: str) -> Config:
         raise ConfigError(f"{source}: `override` must map a severity to rule ids")
     for sev, ids in override.items():
         if sev not in SEVERITIES:
-            raise ConfigError(f"{source}: unknown severity {sev!r} in `override` (use {', '.join(SEVERITIES)})")
+            raise ConfigError(
+                f"{source}: unknown severity {sev!r} in `override` (use {', '.join(SEVERITIES)})"
+            )
         for rule_id in _ids(ids, f"override.{sev}", source):
             cfg.overrides[rule_id] = sev
     threshold = data.get("failure-threshold")
@@ -137,7 +139,9 @@ def load_config(explicit: str | None, roots: list[Path]) -> Config:
     for path in candidates:
         if path.is_file():
             if escapes_through_symlink(path, bases):
-                raise ConfigError(f"{path}: a symlink to a file outside the scanned folders; refused (not read)")
+                raise ConfigError(
+                    f"{path}: a symlink to a file outside the scanned folders; refused (not read)"
+                )
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:

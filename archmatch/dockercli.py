@@ -19,17 +19,66 @@ from archmatch.safetext import mask_secrets
 # Flags of `docker build` and `docker buildx build` that take a value (docker CLI reference).
 _VALUE_FLAGS = frozenset(
     [
-        "--add-host", "--allow", "--annotation", "--attest", "--build-arg", "--build-context",
-        "--builder", "--cache-from", "--cache-to", "--call", "--cgroup-parent", "--cpu-period",
-        "--cpu-quota", "--cpu-shares", "-c", "--cpuset-cpus", "--cpuset-mems", "--file", "-f",
-        "--iidfile", "--isolation", "--label", "--memory", "-m", "--memory-swap", "--metadata-file",
-        "--network", "--no-cache-filter", "--output", "-o", "--platform", "--progress",
-        "--provenance", "--sbom", "--secret", "--security-opt", "--shm-size", "--ssh", "--tag", "-t",
-        "--target", "--ulimit", "--policy",
+        "--add-host",
+        "--allow",
+        "--annotation",
+        "--attest",
+        "--build-arg",
+        "--build-context",
+        "--builder",
+        "--cache-from",
+        "--cache-to",
+        "--call",
+        "--cgroup-parent",
+        "--cpu-period",
+        "--cpu-quota",
+        "--cpu-shares",
+        "-c",
+        "--cpuset-cpus",
+        "--cpuset-mems",
+        "--file",
+        "-f",
+        "--iidfile",
+        "--isolation",
+        "--label",
+        "--memory",
+        "-m",
+        "--memory-swap",
+        "--metadata-file",
+        "--network",
+        "--no-cache-filter",
+        "--output",
+        "-o",
+        "--platform",
+        "--progress",
+        "--provenance",
+        "--sbom",
+        "--secret",
+        "--security-opt",
+        "--shm-size",
+        "--ssh",
+        "--tag",
+        "-t",
+        "--target",
+        "--ulimit",
+        "--policy",
     ]
 )
 # `docker` global options that take a value, before the subcommand.
-_DOCKER_GLOBAL_VALUE_FLAGS = frozenset(["--context", "-c", "--host", "-H", "--config", "--log-level", "-l", "--tlscacert", "--tlscert", "--tlskey"])
+_DOCKER_GLOBAL_VALUE_FLAGS = frozenset(
+    [
+        "--context",
+        "-c",
+        "--host",
+        "-H",
+        "--config",
+        "--log-level",
+        "-l",
+        "--tlscacert",
+        "--tlscert",
+        "--tlskey",
+    ]
+)
 WRAPPERS = frozenset(["sudo", "env", "cross-env", "command", "exec", "time", "nohup", "xargs"])
 _RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"])
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -211,7 +260,9 @@ class BuildCommand:
 
 def _output_pushes(value: str) -> bool:
     parts = {p.split("=", 1)[0].strip(): p.split("=", 1)[-1].strip() for p in value.split(",")}
-    return parts.get("type") == "registry" or (parts.get("type") in ("image", "oci") and parts.get("push") == "true")
+    return parts.get("type") == "registry" or (
+        parts.get("type") in ("image", "oci") and parts.get("push") == "true"
+    )
 
 
 def _is_docker(word: str) -> bool:
@@ -364,7 +415,9 @@ def _identity(text: str) -> str:
 
 def find_build_commands(text: str, expand: Callable[[str], str] | None = None) -> list[BuildCommand]:
     """Every docker build invocation in shell text, in order."""
-    return [c for c in (_parse(words, expand or _identity) for words in split_commands(text)) if c is not None]
+    return [
+        c for c in (_parse(words, expand or _identity) for words in split_commands(text)) if c is not None
+    ]
 
 
 def parse_build_command(text: str, expand: Callable[[str], str] | None = None) -> BuildCommand | None:
@@ -389,7 +442,11 @@ def attestations(cmd: BuildCommand, default: bool | None = None) -> bool | None:
         return True
     if any(_truthy(a) and ("provenance" in a or "sbom" in a) for a in cmd.attest):
         return True
-    if cmd.provenance is not None or cmd.env.get("BUILDX_NO_DEFAULT_ATTESTATIONS", "") not in ("", "0", "false"):
+    if cmd.provenance is not None or cmd.env.get("BUILDX_NO_DEFAULT_ATTESTATIONS", "") not in (
+        "",
+        "0",
+        "false",
+    ):
         return False
     return default
 

@@ -55,14 +55,22 @@ def _prefix_paths_in_text(text: str, paths: set[str], prefix: str) -> str:
 def prefix_finding(f: Finding, prefix: str) -> Finding:
     if not prefix:
         return f
-    paths = {f.location.path, *(r.location.path for r in f.related), *(e.location.path for fx in f.fixes for e in fx.edits)}
+    paths = {
+        f.location.path,
+        *(r.location.path for r in f.related),
+        *(e.location.path for fx in f.fixes for e in fx.edits),
+    }
     return dataclasses.replace(
         f,
         message=_prefix_paths_in_text(f.message, paths, prefix),
         location=_prefixed(f.location, prefix),
         subject=_prefixed(f.subject, prefix) if f.subject is not None else None,
         related=tuple(
-            dataclasses.replace(r, location=_prefixed(r.location, prefix), message=_prefix_paths_in_text(r.message, paths, prefix))
+            dataclasses.replace(
+                r,
+                location=_prefixed(r.location, prefix),
+                message=_prefix_paths_in_text(r.message, paths, prefix),
+            )
             for r in f.related
         ),
         fixes=tuple(
@@ -77,7 +85,11 @@ def prefix_finding(f: Finding, prefix: str) -> Finding:
 
 
 def analyze(
-    root: Path, config: Config, only: list[str] | None = None, options: ScanOptions | None = None, progress: Progress | None = None
+    root: Path,
+    config: Config,
+    only: list[str] | None = None,
+    options: ScanOptions | None = None,
+    progress: Progress | None = None,
 ) -> tuple[RepoFacts, RepoView]:
     """Extract and link the facts of one root (a directory). `only` limits the files to those paths."""
     options = options or ScanOptions(excludes=list(config.excludes), include=list(config.includes))
@@ -95,11 +107,15 @@ def analyze(
     try:
         link(facts, config)
     except Exception as exc:
-        facts.diagnostics.append(Diagnostic(Location("."), f"internal error while linking: {exc!r}", "error", "internal"))
+        facts.diagnostics.append(
+            Diagnostic(Location("."), f"internal error while linking: {exc!r}", "error", "internal")
+        )
     return facts, repo
 
 
-def evaluate(facts: RepoFacts, repo: RepoView, config: Config, progress: Progress | None = None) -> tuple[list[Finding], int]:
+def evaluate(
+    facts: RepoFacts, repo: RepoView, config: Config, progress: Progress | None = None
+) -> tuple[list[Finding], int]:
     findings: list[Finding] = []
     suppressed = 0
     pragma_cache: dict[str, object] = {}
@@ -112,7 +128,9 @@ def evaluate(facts: RepoFacts, repo: RepoView, config: Config, progress: Progres
             produced = list(rule.check(facts))
         except Exception as exc:
             facts.diagnostics.append(
-                Diagnostic(Location("."), f"internal error in rule {rule.meta.id}: {exc!r}", "error", "internal")
+                Diagnostic(
+                    Location("."), f"internal error in rule {rule.meta.id}: {exc!r}", "error", "internal"
+                )
             )
             continue
         for finding in produced:
@@ -163,7 +181,9 @@ def _resolve_edits(finding: Finding, repo: RepoView) -> Finding:
     return dataclasses.replace(finding, fixes=tuple(fixes))
 
 
-def scan(paths: list[Path], config: Config, options: ScanOptions | None = None, progress: Progress | None = None) -> ScanResult:
+def scan(
+    paths: list[Path], config: Config, options: ScanOptions | None = None, progress: Progress | None = None
+) -> ScanResult:
     started = time.perf_counter()
     result = ScanResult()
     if progress is not None:
@@ -180,7 +200,9 @@ def scan(paths: list[Path], config: Config, options: ScanOptions | None = None, 
     return result
 
 
-def _scan_one(path: Path, config: Config, options: ScanOptions | None, result: ScanResult, progress: Progress | None) -> None:
+def _scan_one(
+    path: Path, config: Config, options: ScanOptions | None, result: ScanResult, progress: Progress | None
+) -> None:
     if path.is_file():
         root, only = path.parent, [path.name]
         facts, repo = _analyze_file_and_what_it_names(root, path.name, config, options, progress)
@@ -194,7 +216,9 @@ def _scan_one(path: Path, config: Config, options: ScanOptions | None, result: S
     result.files_scanned += len(facts.files)
     result.suppressed += suppressed
     result.findings.extend(prefix_finding(f, prefix) for f in findings)
-    result.diagnostics.extend(dataclasses.replace(d, location=_prefixed(d.location, prefix)) for d in facts.diagnostics)
+    result.diagnostics.extend(
+        dataclasses.replace(d, location=_prefixed(d.location, prefix)) for d in facts.diagnostics
+    )
 
 
 def _analyze_file_and_what_it_names(
@@ -235,4 +259,3 @@ def exit_code(result: ScanResult, threshold: str) -> int:
         return 0
     floor = rule_registry.SEVERITY_ORDER[threshold]
     return int(any(rule_registry.SEVERITY_ORDER.get(f.severity, 3) >= floor for f in result.findings))
-

@@ -55,18 +55,24 @@ class HadolintConfig:
 
     def describe(self) -> str:
         """The configuration in use, for `--verbose` (Hadolint's `-V` prints the same on stderr)."""
-        lines = [f"configuration file: {self.source or 'none (defaults)'}", f"no fail: {self.no_fail}",
-                 f"no color: {self.no_color}", f"output format: {self.format}",
-                 f"failure threshold: {self.failure_threshold}",
-                 f"ignored: {', '.join(sorted(self.ignored)) or 'none'}"]
+        lines = [
+            f"configuration file: {self.source or 'none (defaults)'}",
+            f"no fail: {self.no_fail}",
+            f"no color: {self.no_color}",
+            f"output format: {self.format}",
+            f"failure threshold: {self.failure_threshold}",
+            f"ignored: {', '.join(sorted(self.ignored)) or 'none'}",
+        ]
         for level in LEVELS:
             codes = sorted(code for code, lv in self.overrides.items() if lv == level)
             lines.append(f"override {level}: {', '.join(codes) or 'none'}")
-        lines += [f"disable ignore pragma: {self.disable_ignore_pragma}",
-                  f"trusted registries (Hadolint's DL3026 only): {', '.join(self.trusted_registries) or 'none'}",
-                  f"label schema (Hadolint's label rules only): "
-                  f"{', '.join(f'{k}:{v}' for k, v in sorted(self.label_schema.items())) or 'none'}",
-                  f"strict labels (Hadolint's label rules only): {self.strict_labels}"]
+        lines += [
+            f"disable ignore pragma: {self.disable_ignore_pragma}",
+            f"trusted registries (Hadolint's DL3026 only): {', '.join(self.trusted_registries) or 'none'}",
+            f"label schema (Hadolint's label rules only): "
+            f"{', '.join(f'{k}:{v}' for k, v in sorted(self.label_schema.items())) or 'none'}",
+            f"strict labels (Hadolint's label rules only): {self.strict_labels}",
+        ]
         return "".join(f"archmatch dockerfile: {line}\n" for line in lines)
 
     def level(self, code: str, default: str) -> str:
@@ -106,7 +112,9 @@ def find_config(explicit: str | None, cwd: Path, env: Mapping[str, str]) -> Path
 
 def _inside(path: Path, cwd: Path) -> Path:
     if escapes_through_symlink(path, [cwd]):
-        raise HadolintConfigError(f"{path}: a symlink to a file outside the current directory; refused (not read)")
+        raise HadolintConfigError(
+            f"{path}: a symlink to a file outside the current directory; refused (not read)"
+        )
     return path
 
 
@@ -122,7 +130,9 @@ def _codes(value: Any, key: str) -> list[str]:
 
 def _threshold(value: Any, source: str) -> str:
     if value not in THRESHOLDS:
-        raise HadolintConfigError(f"{source}: failure threshold must be one of {', '.join(THRESHOLDS)}, not {value!r}")
+        raise HadolintConfigError(
+            f"{source}: failure threshold must be one of {', '.join(THRESHOLDS)}, not {value!r}"
+        )
     return str(value)
 
 
@@ -184,7 +194,9 @@ def apply_env(cfg: HadolintConfig, env: Mapping[str, str]) -> None:
         cfg.no_color = True
 
 
-def load(explicit: str | None = None, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> HadolintConfig:
+def load(
+    explicit: str | None = None, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> HadolintConfig:
     """The configuration from the file and the environment (the command line is applied by the caller)."""
     env = os.environ if env is None else env
     cfg = HadolintConfig()

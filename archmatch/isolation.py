@@ -76,7 +76,9 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}{': ' + text if text else ''}{where}"
 
 
-def internal_diagnostic(path: str, line: int, stage: str, exc: BaseException, left_out: str = "this file") -> Diagnostic:
+def internal_diagnostic(
+    path: str, line: int, stage: str, exc: BaseException, left_out: str = "this file"
+) -> Diagnostic:
     return Diagnostic(
         Location(path or ".", line),
         f"internal error in the {stage or 'archmatch'} extractor ({describe(exc)}); {left_out} was left out of the "
@@ -111,7 +113,9 @@ def isolated(repo: Guarded, facts: RepoFacts | None, path: str, line: int = 0) -
         repo.focus = outer
 
 
-def isolated_unit(repo: Guarded, facts: RepoFacts, files: list[str], run: Callable[[frozenset[str]], None]) -> None:
+def isolated_unit(
+    repo: Guarded, facts: RepoFacts, files: list[str], run: Callable[[frozenset[str]], None]
+) -> None:
     """Run `run(left_out)` for files read together; when it fails in one of them (the focus says
     which), roll back and run again without that file. If the failing file is not known, the
     whole unit is left out and its first file named."""
@@ -129,7 +133,9 @@ def isolated_unit(repo: Guarded, facts: RepoFacts, files: list[str], run: Callab
             if not culprit:
                 named = files[0] if files else "."
                 others = f" and the {len(files) - 1} files read with it" if len(files) > 1 else ""
-                repo.diagnostics.append(internal_diagnostic(named, 0, repo.stage, exc, left_out=f"this file{others}"))
+                repo.diagnostics.append(
+                    internal_diagnostic(named, 0, repo.stage, exc, left_out=f"this file{others}")
+                )
                 return
             repo.diagnostics.append(internal_diagnostic(culprit, focus.line, repo.stage, exc))
             left_out.add(culprit)

@@ -92,9 +92,24 @@ class ImageRef:
 # architecture or a platform in the file that declares it. Every tag has a fix renderer
 # (archmatch/rules/crossfile/_fixes.py; tests/test_fix_syntaxes.py checks both directions).
 ARCH_SYNTAXES = frozenset(
-    {"tf-lambda", "tf-ecs", "tf-ecs-module", "tf-batch", "cfn-lambda", "cfn-ecs", "cfn-batch", "sam", "serverless", "k8s", "cdk-ts", "cdk-py"}
+    {
+        "tf-lambda",
+        "tf-ecs",
+        "tf-ecs-module",
+        "tf-batch",
+        "cfn-lambda",
+        "cfn-ecs",
+        "cfn-batch",
+        "sam",
+        "serverless",
+        "k8s",
+        "cdk-ts",
+        "cdk-py",
+    }
 )
-FIX_SYNTAXES = frozenset({"compose", "bake", "gha", "docker-cli", "tf-docker", "serverless", "sam", "cdk-ts", "cdk-py", "config"})
+FIX_SYNTAXES = frozenset(
+    {"compose", "bake", "gha", "docker-cli", "tf-docker", "serverless", "sam", "cdk-ts", "cdk-py", "config"}
+)
 
 
 @dataclass

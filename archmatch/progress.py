@@ -15,7 +15,13 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, stream: TextIO | None = None, delay: float = 1.0, interval: float = 0.1, enabled: bool | None = None):
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        delay: float = 1.0,
+        interval: float = 0.1,
+        enabled: bool | None = None,
+    ):
         self.stream = stream if stream is not None else sys.stderr
         self.delay = delay
         self.interval = interval
@@ -59,7 +65,7 @@ class Progress:
         digits = len(str(self.total))
         head = f"archmatch: [{self.done:>{digits}}/{self.total}] "
         room = max(width - len(head) - 1, 0)
-        text = label if len(label) <= room else "…" + label[-(room - 1):] if room > 1 else ""
+        text = label if len(label) <= room else "…" + label[-(room - 1) :] if room > 1 else ""
         self.stream.write(f"\r\033[K{head}{text}")
         self.stream.flush()
         self._drawn = True

@@ -59,14 +59,18 @@ class ScanOptions:
     include: list[str] = field(default_factory=list)  # folder names or globs walked despite the skip list
 
 
-def skip_reason(entry_name: str, rel: str, dir_path: str, parent_names: frozenset[str], options: ScanOptions) -> str | None:
+def skip_reason(
+    entry_name: str, rel: str, dir_path: str, parent_names: frozenset[str], options: ScanOptions
+) -> str | None:
     """Why a folder is not walked by default, or None. `parent_names` are the names beside it."""
     if options.include_skipped_dirs or (options.include and _excluded(rel, options.include)):
         return None
     reason = DEFAULT_SKIP_DIRS.get(entry_name)
     if reason is not None:
         return reason
-    if entry_name == VENDOR_DIR and (parent_names & set(VENDOR_MARKERS) or os.path.exists(os.path.join(dir_path, "modules.txt"))):
+    if entry_name == VENDOR_DIR and (
+        parent_names & set(VENDOR_MARKERS) or os.path.exists(os.path.join(dir_path, "modules.txt"))
+    ):
         return "vendored dependencies (Go, PHP or Ruby)"
     if os.path.exists(os.path.join(dir_path, "pyvenv.cfg")):
         return "Python virtualenv"
@@ -143,12 +147,18 @@ def _walk_one(
         info = os.stat(directory)
         identity = (info.st_dev, info.st_ino)
         if identity in seen_dirs:
-            diagnostics.append(Diagnostic(Location(rel_dir or "."), "symlink loop: directory already visited", "note", "input"))
+            diagnostics.append(
+                Diagnostic(
+                    Location(rel_dir or "."), "symlink loop: directory already visited", "note", "input"
+                )
+            )
             return []
         seen_dirs.add(identity)
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError as exc:
-        diagnostics.append(Diagnostic(Location(rel_dir or "."), f"cannot list directory: {exc.strerror}", "warning", "input"))
+        diagnostics.append(
+            Diagnostic(Location(rel_dir or "."), f"cannot list directory: {exc.strerror}", "warning", "input")
+        )
         return []
     subdirs: list[tuple[Path, str]] = []
     names = frozenset(e.name for e in entries)
@@ -157,7 +167,9 @@ def _walk_one(
         rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
         if not _printable_name(entry.name):
             shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
-            diagnostics.append(Diagnostic(Location(shown), "file name is not valid UTF-8; skipped", "note", "input"))
+            diagnostics.append(
+                Diagnostic(Location(shown), "file name is not valid UTF-8; skipped", "note", "input")
+            )
             continue
         if _excluded(rel, options.excludes):
             continue
@@ -166,7 +178,14 @@ def _walk_one(
             if is_link:
                 target = os.path.realpath(entry.path)
                 if not (target == real_root or target.startswith(real_root + os.sep)):
-                    diagnostics.append(Diagnostic(Location(rel), "symlink points outside the scan root; not followed", "note", "input"))
+                    diagnostics.append(
+                        Diagnostic(
+                            Location(rel),
+                            "symlink points outside the scan root; not followed",
+                            "note",
+                            "input",
+                        )
+                    )
                     continue
             if entry.is_dir(follow_symlinks=True):
                 reason = skip_reason(entry.name, rel, entry.path, names, options)
@@ -179,9 +198,15 @@ def _walk_one(
                     continue
                 out.append(rel)
             elif is_link and not os.path.exists(entry.path):
-                diagnostics.append(Diagnostic(Location(rel), "broken symlink or symlink loop; skipped", "note", "input"))
+                diagnostics.append(
+                    Diagnostic(Location(rel), "broken symlink or symlink loop; skipped", "note", "input")
+                )
             else:  # a FIFO, socket or device: opening it could block forever
-                diagnostics.append(Diagnostic(Location(rel), "not a regular file (FIFO, socket or device); skipped", "note", "input"))
+                diagnostics.append(
+                    Diagnostic(
+                        Location(rel), "not a regular file (FIFO, socket or device); skipped", "note", "input"
+                    )
+                )
         except OSError as exc:
             diagnostics.append(Diagnostic(Location(rel), f"cannot stat: {exc.strerror}", "warning", "input"))
     return subdirs
@@ -231,7 +256,9 @@ class RepoView:
         self.stage = ""  # the extractor running now, for internal-error diagnostics
         self.focus: Focus | None = None  # where it is reading (archmatch/isolation.py)
 
-    def diag(self, path: str, message: str, line: int = 0, level: str = "warning", code: str = "parse") -> None:
+    def diag(
+        self, path: str, message: str, line: int = 0, level: str = "warning", code: str = "parse"
+    ) -> None:
         self.diagnostics.append(Diagnostic(Location(path, line), message, level, code))
 
     def matching(self, predicate: Callable[[str], bool]) -> list[str]:
@@ -297,7 +324,11 @@ class RepoView:
         try:
             size = path.stat().st_size
             if size > self.options.max_file_bytes:
-                self.diag(rel, f"file is {size / 1048576:.1f} MB, over the {self.options.max_file_bytes // 1048576} MB limit; skipped", code="limit")
+                self.diag(
+                    rel,
+                    f"file is {size / 1048576:.1f} MB, over the {self.options.max_file_bytes // 1048576} MB limit; skipped",
+                    code="limit",
+                )
                 return None
             data = path.read_bytes()
         except OSError as exc:
@@ -312,7 +343,12 @@ class RepoView:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            self.diag(rel, f"not valid UTF-8 (byte {exc.start}); undecodable bytes replaced", line=line, code="input")
+            self.diag(
+                rel,
+                f"not valid UTF-8 (byte {exc.start}); undecodable bytes replaced",
+                line=line,
+                code="input",
+            )
             text = data.decode("utf-8", errors="replace")
         return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 

@@ -39,8 +39,15 @@ def _inside(root: Path, rel: str) -> str | None:
 
 def _terraform_files(root: Path, folder: str) -> list[str]:
     base = root / folder
-    return sorted((Path(folder) / p.name).as_posix() for p in base.iterdir()
-                  if p.is_file() and p.name.endswith(_TERRAFORM)) if base.is_dir() else []
+    return (
+        sorted(
+            (Path(folder) / p.name).as_posix()
+            for p in base.iterdir()
+            if p.is_file() and p.name.endswith(_TERRAFORM)
+        )
+        if base.is_dir()
+        else []
+    )
 
 
 def _terraform_named(root: Path, name: str, named: Named) -> list[str]:
@@ -53,7 +60,9 @@ def _terraform_named(root: Path, name: str, named: Named) -> list[str]:
     for source in _LOCAL_SOURCE.findall(text):
         module = _inside(root, f"{folder}/{source}")
         if module is None:
-            named.unread.append(f"module {source} (outside {root.as_posix() or '.'}; scan a folder holding both)")
+            named.unread.append(
+                f"module {source} (outside {root.as_posix() or '.'}; scan a folder holding both)"
+            )
         elif not (root / module).is_dir():
             named.unread.append(f"module {source} (not found)")
         else:
@@ -80,7 +89,9 @@ def named_files(root: Path, facts: RepoFacts, read: list[str], named: Named) -> 
 def note(file: str, named: Named) -> Diagnostic:
     read = f"; also read what it names: {', '.join(named.read)}" if named.read else ""
     unread = f"; named but not read: {', '.join(sorted(set(named.unread)))}" if named.unread else ""
-    message = (f"scanned {file} on its own{read}{unread}; no other file was read, so a build or workload "
-               "elsewhere (CI workflows, scripts, Makefiles, other templates) is not linked: scan the folder "
-               "for those")
+    message = (
+        f"scanned {file} on its own{read}{unread}; no other file was read, so a build or workload "
+        "elsewhere (CI workflows, scripts, Makefiles, other templates) is not linked: scan the folder "
+        "for those"
+    )
     return Diagnostic(Location(file), message, "note", CODE)

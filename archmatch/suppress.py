@@ -42,7 +42,9 @@ def parse_pragmas(text: str) -> FilePragmas:
         if line.lstrip().startswith(("#", "//")):
             # a comment line applies to the next line that is not blank or a comment
             nxt = idx + 1
-            while nxt <= len(lines) and (not lines[nxt - 1].strip() or lines[nxt - 1].lstrip().startswith(("#", "//"))):
+            while nxt <= len(lines) and (
+                not lines[nxt - 1].strip() or lines[nxt - 1].lstrip().startswith(("#", "//"))
+            ):
                 nxt += 1
             out.line_ignores.setdefault(nxt, set()).update(codes)
     return out

@@ -31,7 +31,9 @@ def generate_ts(root: Path, constructs: int) -> None:
         lines.append(
             f"const td{i} = new ecs.FargateTaskDefinition(stack, 'Task{i}', {{ runtimePlatform: {{ cpuArchitecture: ecs.CpuArchitecture.ARM64 }} }});"
         )
-        lines.append(f"td{i}.addContainer('c', {{ image: ecs.ContainerImage.fromAsset('svc{i}', {{ platform: Platform.LINUX_ARM64 }}) }});")
+        lines.append(
+            f"td{i}.addContainer('c', {{ image: ecs.ContainerImage.fromAsset('svc{i}', {{ platform: Platform.LINUX_ARM64 }}) }});"
+        )
     _write_common(root, constructs, {"app": "npx ts-node --prefer-ts-exts bin/app.ts"})
     (root / "bin").mkdir(parents=True, exist_ok=True)
     (root / "bin" / "app.ts").write_text("\n".join(lines) + "\n")
@@ -53,7 +55,9 @@ def generate_py(root: Path, constructs: int) -> None:
         lines.append(
             f"td{i} = ecs.FargateTaskDefinition(stack, 'Task{i}', runtime_platform=ecs.RuntimePlatform(cpu_architecture=ecs.CpuArchitecture.ARM64))"
         )
-        lines.append(f"td{i}.add_container('c', image=ecs.ContainerImage.from_asset('svc{i}', platform=Platform.LINUX_ARM64))")
+        lines.append(
+            f"td{i}.add_container('c', image=ecs.ContainerImage.from_asset('svc{i}', platform=Platform.LINUX_ARM64))"
+        )
     _write_common(root, constructs, {"app": "python3 app.py"})
     (root / "app.py").write_text("\n".join(lines) + "\n")
 

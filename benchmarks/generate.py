@@ -126,7 +126,11 @@ def service(root: Path, index: int, rng: random.Random) -> str:
     ident = f"Svc{index:04d}"
     arch = rng.choice(["arm64", "x86_64"])
     platform = "linux/arm64" if arch == "arm64" else "linux/amd64"
-    broken = rng.choice(["constant-amd64-final", "build-wrong-arch", "hardcoded-goarch"]) if rng.random() < 0.2 else ""
+    broken = (
+        rng.choice(["constant-amd64-final", "build-wrong-arch", "hardcoded-goarch"])
+        if rng.random() < 0.2
+        else ""
+    )
     if broken == "constant-amd64-final":
         arch, platform = "arm64", "linux/arm64"
     build_platform = "linux/amd64" if broken == "build-wrong-arch" and arch == "arm64" else platform
@@ -138,7 +142,9 @@ def service(root: Path, index: int, rng: random.Random) -> str:
     final_platform = "--platform=linux/amd64 " if broken == "constant-amd64-final" else ""
     if runtime == "tf-ecs" or (runtime == "tf-lambda" and rng.random() < 0.5):
         goarch = "amd64" if broken == "hardcoded-goarch" else "$TARGETARCH"
-        (src / "Dockerfile").write_text(GO_DOCKERFILE.format(name=name, goarch=goarch, final_platform=final_platform))
+        (src / "Dockerfile").write_text(
+            GO_DOCKERFILE.format(name=name, goarch=goarch, final_platform=final_platform)
+        )
         (src / "go.mod").write_text(f"module example.com/{name}\n\ngo 1.22\n")
     else:
         (src / "Dockerfile").write_text(PY_DOCKERFILE.format(final_platform=final_platform))
@@ -148,19 +154,32 @@ def service(root: Path, index: int, rng: random.Random) -> str:
         (src / "template.yaml").write_text(SAM.format(ident=ident, arch=arch))
     else:
         if rng.random() < 0.5:
-            platforms = f"      platforms: [{build_platform}]\n" if broken != "build-wrong-arch" or rng.random() < 0.9 else ""
-            (src / "compose.yaml").write_text(COMPOSE.format(name=name, registry=REGISTRY, platforms=platforms))
+            platforms = (
+                f"      platforms: [{build_platform}]\n"
+                if broken != "build-wrong-arch" or rng.random() < 0.9
+                else ""
+            )
+            (src / "compose.yaml").write_text(
+                COMPOSE.format(name=name, registry=REGISTRY, platforms=platforms)
+            )
         else:
             workflows = root / ".github" / "workflows"
             workflows.mkdir(parents=True, exist_ok=True)
             platforms = f"          platforms: {build_platform}\n"
-            (workflows / f"{name}.yml").write_text(WORKFLOW.format(name=name, registry=REGISTRY, platforms=platforms))
+            (workflows / f"{name}.yml").write_text(
+                WORKFLOW.format(name=name, registry=REGISTRY, platforms=platforms)
+            )
         infra = root / "infra" / name
         infra.mkdir(parents=True)
         if runtime == "tf-lambda":
             text = TF_LAMBDA.format(ident=ident.lower(), name=name, registry=REGISTRY, arch=arch)
         else:
-            text = TF_ECS.format(ident=ident.lower(), name=name, registry=REGISTRY, ecs_arch="ARM64" if arch == "arm64" else "X86_64")
+            text = TF_ECS.format(
+                ident=ident.lower(),
+                name=name,
+                registry=REGISTRY,
+                ecs_arch="ARM64" if arch == "arm64" else "X86_64",
+            )
         (infra / "main.tf").write_text(text)
     return broken
 
@@ -181,13 +200,17 @@ def generate(out: Path, services: int, seed: int = 1) -> dict[str, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--services", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     counts = generate(args.out, args.services, args.seed)
-    print(f"{args.out}: {args.services} services ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))})")
+    print(
+        f"{args.out}: {args.services} services ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))})"
+    )
 
 
 if __name__ == "__main__":

@@ -88,13 +88,26 @@ def sdk_model(rng: random.Random, name: str, size: int) -> str:
     while n * 150 < size:
         shapes[f"{name.title()}Shape{n}"] = {
             "type": "structure",
-            "members": {"Name": {"shape": "String", "documentation": "<p>The name. " + "x" * rng.randint(20, 80) + "</p>"}},
+            "members": {
+                "Name": {
+                    "shape": "String",
+                    "documentation": "<p>The name. " + "x" * rng.randint(20, 80) + "</p>",
+                }
+            },
         }
         n += 1
     doc = {
         "version": "2.0",
-        "metadata": {"apiVersion": "2016-11-15", "endpointPrefix": name, "protocol": "json", "serviceId": name},
-        "operations": {f"Get{k}": {"name": f"Get{k}", "http": {"method": "POST", "requestUri": "/"}} for k in list(shapes)[:50]},
+        "metadata": {
+            "apiVersion": "2016-11-15",
+            "endpointPrefix": name,
+            "protocol": "json",
+            "serviceId": name,
+        },
+        "operations": {
+            f"Get{k}": {"name": f"Get{k}", "http": {"method": "POST", "requestUri": "/"}}
+            for k in list(shapes)[:50]
+        },
         "shapes": shapes,
     }
     return json.dumps(doc, indent=2)
@@ -107,7 +120,9 @@ def sdk_tree(rng: random.Random) -> dict[str, str]:
         size = 2_900_000 if i < 2 else rng.randint(20_000, 120_000)
         files[f"{name}/2016-11-15/service-2.json"] = sdk_model(rng, name, size)
         files[f"{name}/2016-11-15/paginators-1.json"] = json.dumps({"pagination": {}}, indent=1)
-        files[f"{name}/2016-11-15/endpoint-rule-set-1.json"] = json.dumps({"version": "1.0", "rules": []}, indent=1)
+        files[f"{name}/2016-11-15/endpoint-rule-set-1.json"] = json.dumps(
+            {"version": "1.0", "rules": []}, indent=1
+        )
     return files
 
 
@@ -115,9 +130,15 @@ def node_modules(root: Path, rng: random.Random, packages: int) -> int:
     count = 0
     for i in range(packages):
         pkg = root / "node_modules" / f"dep-{i}"
-        write(pkg / "package.json", json.dumps({"name": f"dep-{i}", "version": "1.0.0", "scripts": {"build": "tsc"}}))
+        write(
+            pkg / "package.json",
+            json.dumps({"name": f"dep-{i}", "version": "1.0.0", "scripts": {"build": "tsc"}}),
+        )
         write(pkg / "index.js", f"module.exports = {i};\n")
-        write(pkg / ".github/workflows/ci.yml", "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{run: npm test}]\n")
+        write(
+            pkg / ".github/workflows/ci.yml",
+            "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{run: npm test}]\n",
+        )
         write(pkg / "lib" / "util.js", "exports.x = 1;\n" * rng.randint(1, 20))
         count += 4
     return count
@@ -140,17 +161,24 @@ def generate_realshape(out: Path, seed: int = 1) -> dict[str, int]:
     write(out / "apps/ingest/.aws-sam/build/template.yaml", SAM_TEMPLATE)
     for app in ("web", "admin", "api"):
         files += node_modules(out / "frontends" / app, rng, 400)
-        write(out / "frontends" / app / "package.json", json.dumps({"name": app, "scripts": {"start": "vite"}}))
+        write(
+            out / "frontends" / app / "package.json", json.dumps({"name": app, "scripts": {"start": "vite"}})
+        )
     for i in range(1500):  # workspace packages: thousands of package.json outside node_modules
         scripts = {"build": "tsc -p .", "test": "jest"}
         if i % 300 == 0:
             scripts["image"] = f"docker build -t pkg{i} ."
-        write(out / "packages" / f"pkg{i}" / "package.json", json.dumps({"name": f"@org/pkg{i}", "scripts": scripts}, indent=2))
+        write(
+            out / "packages" / f"pkg{i}" / "package.json",
+            json.dumps({"name": f"@org/pkg{i}", "scripts": scripts}, indent=2),
+        )
         write(out / "packages" / f"pkg{i}" / "src/index.ts", f"export const x{i} = {i};\n")
         files += 2
     write(out / "tools/go.mod", "module example.com/tools\n")
     for i in range(1000):
-        write(out / f"tools/vendor/github.com/org/lib{i // 50}/file{i}.go", f"package lib\nconst X{i} = {i}\n")
+        write(
+            out / f"tools/vendor/github.com/org/lib{i // 50}/file{i}.go", f"package lib\nconst X{i} = {i}\n"
+        )
         files += 1
     write(out / "tools/vendor/modules.txt", "# github.com/org/lib0 v1.0.0\n")
     for i in range(800):
@@ -158,7 +186,10 @@ def generate_realshape(out: Path, seed: int = 1) -> dict[str, int]:
         files += 1
     files += cdk_out(out / "cdk")
     for i in range(500):
-        write(out / f"infra/.terraform/modules/mod{i // 10}/main{i}.tf", f'resource "null_resource" "r{i}" {{}}\n')
+        write(
+            out / f"infra/.terraform/modules/mod{i // 10}/main{i}.tf",
+            f'resource "null_resource" "r{i}" {{}}\n',
+        )
         files += 1
     for chart in range(20):
         base = out / f"charts/chart{chart}"
@@ -168,9 +199,13 @@ def generate_realshape(out: Path, seed: int = 1) -> dict[str, int]:
             write(base / f"templates/deploy{n}.yaml", HELM_TEMPLATE.format(n=n))
         files += 10
     for i in range(5):  # multi-MB data that is not infrastructure
-        rows = [{"id": k, "apiVersion": "v1", "name": f"row{k}", "value": rng.random()} for k in range(40_000)]
+        rows = [
+            {"id": k, "apiVersion": "v1", "name": f"row{k}", "value": rng.random()} for k in range(40_000)
+        ]
         write(out / f"data/fixtures/big{i}.json", json.dumps(rows))
-        yaml_rows = "".join(f"- id: {k}\n  kind: record\n  apiVersion: v1\n  name: row{k}\n" for k in range(40_000))
+        yaml_rows = "".join(
+            f"- id: {k}\n  kind: record\n  apiVersion: v1\n  name: row{k}\n" for k in range(40_000)
+        )
         write(out / f"data/fixtures/big{i}.yaml", yaml_rows)
         files += 2
     for i in range(1500):  # a deep folder tree of documentation
@@ -204,7 +239,11 @@ def cdk_out(app: Path) -> int:
         "Resources": {
             "Fn": {
                 "Type": "AWS::Lambda::Function",
-                "Properties": {"PackageType": "Image", "Architectures": ["arm64"], "Code": {"ImageUri": f"x.dkr.ecr.us-east-1.amazonaws.com/cdk-assets:{asset}"}},
+                "Properties": {
+                    "PackageType": "Image",
+                    "Architectures": ["arm64"],
+                    "Code": {"ImageUri": f"x.dkr.ecr.us-east-1.amazonaws.com/cdk-assets:{asset}"},
+                },
             }
         }
     }
@@ -216,7 +255,9 @@ def cdk_out(app: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()

@@ -56,10 +56,14 @@ class Timing:
     note: str = ""
 
 
-def timed(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> tuple[float, float, int]:
+def timed(
+    cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None
+) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MB) and exit code of one command, its output discarded."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env
+    )
     deadline = started + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -80,24 +84,44 @@ def tool(name: str) -> str | None:
     return str(local) if local.exists() else shutil.which(name)
 
 
-def commands(tree: Path, size: int, skip_checkov_above: int | None) -> list[tuple[str, list[str] | None, str]]:
+def commands(
+    tree: Path, size: int, skip_checkov_above: int | None
+) -> list[tuple[str, list[str] | None, str]]:
     archmatch = tool("archmatch")
     checkov = tool("checkov")
     hadolint = tool("hadolint")
     dockerfiles = sorted(str(p.relative_to(tree)) for p in tree.rglob("Dockerfile"))
     skip_checkov = skip_checkov_above is not None and size > skip_checkov_above
     runs: list[tuple[str, list[str] | None, str]] = [
-        ("archmatch scan", [archmatch, "scan", "-f", "json", "--severity-threshold", "none", "."] if archmatch else None, ""),
+        (
+            "archmatch scan",
+            [archmatch, "scan", "-f", "json", "--severity-threshold", "none", "."] if archmatch else None,
+            "",
+        ),
     ]
-    note = f"skipped (N > {skip_checkov_above})" if skip_checkov else ("checkov not installed" if not checkov else "")
-    base = [checkov, "-d", ".", "--skip-download", "--quiet", "--compact", "-o", "json"] if checkov and not skip_checkov else None
+    note = (
+        f"skipped (N > {skip_checkov_above})"
+        if skip_checkov
+        else ("checkov not installed" if not checkov else "")
+    )
+    base = (
+        [checkov, "-d", ".", "--skip-download", "--quiet", "--compact", "-o", "json"]
+        if checkov and not skip_checkov
+        else None
+    )
     runs.append(("checkov -d", base, note))
     checks = REPO / "checks"
     if checks.is_dir():
         ext = [*base, "--external-checks-dir", str(checks)] if base else None
         runs.append((PACK_COLD, ext, note))
         runs.append((PACK_WARM, ext, note))
-    runs.append(("hadolint (all Dockerfiles)", [hadolint, "--no-fail", *dockerfiles] if hadolint else None, "" if hadolint else "hadolint not installed"))
+    runs.append(
+        (
+            "hadolint (all Dockerfiles)",
+            [hadolint, "--no-fail", *dockerfiles] if hadolint else None,
+            "" if hadolint else "hadolint not installed",
+        )
+    )
     return runs
 
 
@@ -108,7 +132,11 @@ def machine() -> dict[str, str]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+        mem_kb = next(
+            int(ln.split()[1])
+            for ln in Path("/proc/meminfo").read_text().splitlines()
+            if ln.startswith("MemTotal")
+        )
         ram = f"{mem_kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         ram = "unknown"
@@ -137,7 +165,10 @@ def profile(tree: Path, top: int) -> str:
 
 
 def table(timings: list[Timing]) -> str:
-    rows = ["| N | tool | seconds | s / service | peak RSS MB | x archmatch time |", "|---:|---|---:|---:|---:|---:|"]
+    rows = [
+        "| N | tool | seconds | s / service | peak RSS MB | x archmatch time |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
     base = {t.size: t.seconds for t in timings if t.tool == "archmatch scan" and t.exit_code >= 0}
     for t in timings:
         if t.note and t.seconds == 0 and t.peak_mb == 0:
@@ -145,7 +176,9 @@ def table(timings: list[Timing]) -> str:
             continue
         ratio = f"{t.seconds / base[t.size]:.1f}" if base.get(t.size) else "-"
         timed_out = " (timed out)" if t.exit_code == -9 else ""
-        rows.append(f"| {t.size} | {t.tool} | {t.seconds:.2f}{timed_out} | {t.seconds / t.size * 1000:.1f} ms | {t.peak_mb:.0f} | {ratio} |")
+        rows.append(
+            f"| {t.size} | {t.tool} | {t.seconds:.2f}{timed_out} | {t.seconds / t.size * 1000:.1f} ms | {t.peak_mb:.0f} | {ratio} |"
+        )
     return "\n".join(rows)
 
 
@@ -185,7 +218,10 @@ def measure(size: int, name: str, cmd: list[str], tree: Path, args: argparse.Nam
         runs.append(timed(cmd, tree, args.timeout, run_env(name, scratch, tree, cmd, args.timeout)))
     seconds = statistics.median(r[0] for r in runs)
     peak, code = max(r[1] for r in runs), runs[0][2]
-    print(f"  {name}: {seconds:.3f} s ({' '.join(f'{r[0]:.2f}' for r in runs)}), {peak:.0f} MB, exit {code}", flush=True)
+    print(
+        f"  {name}: {seconds:.3f} s ({' '.join(f'{r[0]:.2f}' for r in runs)}), {peak:.0f} MB, exit {code}",
+        flush=True,
+    )
     return Timing(size, name, seconds, peak, code, f"median of {len(runs)}" if len(runs) > 1 else "")
 
 
@@ -200,7 +236,12 @@ def startup(args: argparse.Namespace) -> list[str]:
     dockerfile = five / "fn" / "Dockerfile"
     pairs = [
         (f"archmatch scan of a {files}-file repository", [archmatch, "scan", "."], None, 0.15),
-        ("archmatch dockerfile (one Dockerfile)", [archmatch, "dockerfile", str(dockerfile)], [hadolint, str(dockerfile)] if hadolint else None, None),
+        (
+            "archmatch dockerfile (one Dockerfile)",
+            [archmatch, "dockerfile", str(dockerfile)],
+            [hadolint, str(dockerfile)] if hadolint else None,
+            None,
+        ),
     ]
     lines = []
     for label, ours, theirs, target in pairs:
@@ -238,7 +279,10 @@ def realshape(args: argparse.Namespace) -> list[str]:
 
 def pack_ratios(timings: list[Timing]) -> list[str]:
     """Checkov with the pack against Checkov alone, per tree (target <= 1.10)."""
-    rows = ["| tree | checkov -d s | + pack cold s | ratio | + pack warm s | ratio |", "|---|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| tree | checkov -d s | + pack cold s | ratio | + pack warm s | ratio |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     by_tree: dict[str, dict[str, float]] = {}
     for t in timings:
         if t.exit_code >= 0 and t.seconds:
@@ -246,7 +290,9 @@ def pack_ratios(timings: list[Timing]) -> list[str]:
     for tree, got in by_tree.items():
         base, cold, warm = got.get("checkov -d"), got.get(PACK_COLD), got.get(PACK_WARM)
         if base and cold and warm:
-            rows.append(f"| {tree} | {base:.2f} | {cold:.2f} | {cold / base:.2f} | {warm:.2f} | {warm / base:.2f} |")
+            rows.append(
+                f"| {tree} | {base:.2f} | {cold:.2f} | {cold / base:.2f} | {warm:.2f} | {warm / base:.2f} |"
+            )
     return rows
 
 
@@ -256,7 +302,9 @@ def two_file_pack(args: argparse.Namespace) -> list[Timing]:
         shutil.rmtree(tree)
     tree.mkdir(parents=True)
     (tree / "template.yaml").write_text(TWO_FILE_TEMPLATE)
-    (tree / "Dockerfile").write_text("FROM --platform=linux/amd64 public.ecr.aws/lambda/python:3.12\nCOPY app.py ./\n")
+    (tree / "Dockerfile").write_text(
+        "FROM --platform=linux/amd64 public.ecr.aws/lambda/python:3.12\nCOPY app.py ./\n"
+    )
     print("2-file repository:", flush=True)
     timings = []
     for name, cmd, _ in commands(tree, 2, None):
@@ -280,17 +328,35 @@ def synthetic(args: argparse.Namespace) -> list[Timing]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--skip-checkov-above", type=int, default=None, metavar="N", help="do not run Checkov on trees of more than N services")
+    parser.add_argument(
+        "--skip-checkov-above",
+        type=int,
+        default=None,
+        metavar="N",
+        help="do not run Checkov on trees of more than N services",
+    )
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds before one tool run is killed")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each quick tool; the median is reported")
-    parser.add_argument("--repeat-under", type=float, default=10.0, metavar="SECONDS", help="repeat only tools whose first run is shorter")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each quick tool; the median is reported"
+    )
+    parser.add_argument(
+        "--repeat-under",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="repeat only tools whose first run is shorter",
+    )
     parser.add_argument("--repeat-small", type=int, default=11, help="runs of each start-up command (median)")
     parser.add_argument("--out", type=Path, default=HERE / "out")
-    parser.add_argument("--profile", action="store_true", help="also print a cProfile of archmatch at the largest size")
+    parser.add_argument(
+        "--profile", action="store_true", help="also print a cProfile of archmatch at the largest size"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # An installed package has its bytecode; a checkout run with PYTHONDONTWRITEBYTECODE would
@@ -299,7 +365,10 @@ def main() -> None:
 
     info = machine()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM, Python {info['python']}; load average {load}", flush=True)
+    print(
+        f"machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM, Python {info['python']}; load average {load}",
+        flush=True,
+    )
     report: list[str] = []
     if "startup" in args.sections:
         report += ["", "Start-up:", *startup(args)]
@@ -310,10 +379,19 @@ def main() -> None:
         report += ["", "Synthetic monorepos:", table(timings), *ratio_lines(timings)]
     pack_timings = two_file_pack(args) if "pack" in args.sections else []
     if timings or pack_timings:
-        report += ["", "Checkov with the archmatch pack / Checkov alone (target <= 1.10):", *pack_ratios(timings + pack_timings)]
-    (args.out / "results.json").write_text(json.dumps({"machine": info, "timings": [asdict(t) for t in timings + pack_timings]}, indent=2))
+        report += [
+            "",
+            "Checkov with the archmatch pack / Checkov alone (target <= 1.10):",
+            *pack_ratios(timings + pack_timings),
+        ]
+    (args.out / "results.json").write_text(
+        json.dumps({"machine": info, "timings": [asdict(t) for t in timings + pack_timings]}, indent=2)
+    )
     if "cdk" in args.sections:
-        report += ["", "CDK app source, 50 constructs (median in-process scan, imports excluded; target < 0.5 s):"]
+        report += [
+            "",
+            "CDK app source, 50 constructs (median in-process scan, imports excluded; target < 0.5 s):",
+        ]
         for language, make in (("TypeScript", cdk_app.generate_ts), ("Python", cdk_app.generate_py)):
             app = args.out / f"cdk50-{language.lower()}"
             make(app, 50)
@@ -328,12 +406,20 @@ def main() -> None:
 def ratio_lines(timings: list[Timing]) -> list[str]:
     own = {t.size: t.seconds for t in timings if t.tool == "archmatch scan"}
     checkov = {t.size: t.seconds for t in timings if t.tool == "checkov -d" and t.seconds}
-    lines = [f"checkov -d / archmatch at N={n}: {checkov[n] / own[n]:.1f}x (target >= 20x)" for n in sorted(checkov) if n in own]
+    lines = [
+        f"checkov -d / archmatch at N={n}: {checkov[n] / own[n]:.1f}x (target >= 20x)"
+        for n in sorted(checkov)
+        if n in own
+    ]
     if 100 in own and 1000 in own:
-        lines.append(f"archmatch time per service, N=1000 vs N=100: {own[1000] / 1000 / (own[100] / 100):.2f}x")
+        lines.append(
+            f"archmatch time per service, N=1000 vs N=100: {own[1000] / 1000 / (own[100] / 100):.2f}x"
+        )
         if 10 in own:  # without the fixed start-up cost (interpreter, imports), measured at N=10
             marginal = {n: (own[n] - own[10]) / (n - 10) * 1000 for n in (100, 1000)}
-            lines.append(f"marginal ms per service: N=100 {marginal[100]:.2f}, N=1000 {marginal[1000]:.2f} ({marginal[1000] / marginal[100]:.2f}x)")
+            lines.append(
+                f"marginal ms per service: N=100 {marginal[100]:.2f}, N=1000 {marginal[1000]:.2f} ({marginal[1000] / marginal[100]:.2f}x)"
+            )
     return lines
 
 

@@ -23,7 +23,9 @@ ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 STEPS = {s.get("id") or s.get("name"): s for s in ACTION["runs"]["steps"]}
 
 
-def run_scan_step(tmp_path: Path, workdir: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str], list[str]]:
+def run_scan_step(
+    tmp_path: Path, workdir: Path, **inputs: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str], list[str]]:
     values = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
     values.update({k.replace("_", "-"): v for k, v in inputs.items()})
     step = STEPS["scan"]
@@ -40,7 +42,9 @@ def run_scan_step(tmp_path: Path, workdir: Path, **inputs: str) -> tuple[subproc
     outputs = tmp_path / "github_output"
     outputs.write_text("")
     env["GITHUB_OUTPUT"] = str(outputs)
-    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workdir, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=workdir, env=env, capture_output=True, text=True, check=False
+    )
     found = dict(line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
     calls = log.read_text().splitlines() if log.exists() else []
     return proc, found, calls
@@ -60,8 +64,13 @@ def test_one_scan_gives_sarif_and_the_annotations(tmp_path: Path, repo: Path, sa
     assert [c.split()[0] for c in calls] == ["scan", "annotate"]  # one scan; annotations from its SARIF
     log = json.loads((repo / "archmatch.sarif").read_text())
     assert_valid_sarif(sarif_validator, log)
-    github = subprocess.run([sys.executable, "-m", "archmatch", "scan", ".", "-f", "github"], cwd=repo,
-                            capture_output=True, text=True, check=False).stdout
+    github = subprocess.run(
+        [sys.executable, "-m", "archmatch", "scan", ".", "-f", "github"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     assert proc.stdout == github and "::error file=template.yaml" in github
 
 
@@ -73,7 +82,10 @@ def test_annotations_off(tmp_path: Path, repo: Path) -> None:
 def test_exclude_config_and_threshold_inputs(tmp_path: Path, repo: Path) -> None:
     proc, outputs, calls = run_scan_step(tmp_path, repo, exclude="template.yaml\nfn/**\n")
     assert "--exclude template.yaml --exclude fn/**" in calls[0]
-    assert outputs["exit-code"] == "0" and json.loads((repo / "archmatch.sarif").read_text())["runs"][0]["results"] == []
+    assert (
+        outputs["exit-code"] == "0"
+        and json.loads((repo / "archmatch.sarif").read_text())["runs"][0]["results"] == []
+    )
     (repo / "ci.yaml").write_text("ignored: [ARCH301, ARCH104, ARCH302, ARCH303]\n")
     proc, outputs, calls = run_scan_step(tmp_path, repo, config="ci.yaml")
     assert "--config ci.yaml" in calls[-2] and outputs["exit-code"] == "0"

@@ -80,7 +80,11 @@ def test_compose_override_file_supplies_the_service_platform(monorepo: dict[str,
 
 def test_compose_build_mapping(monorepo: dict[str, ImageBuild]) -> None:
     worker = monorepo["compose service worker"]
-    assert (worker.dockerfile, worker.context, worker.target) == ("worker/Dockerfile.worker", "worker", "final")
+    assert (worker.dockerfile, worker.context, worker.target) == (
+        "worker/Dockerfile.worker",
+        "worker",
+        "final",
+    )
     assert worker.platforms == ArchFact.explicit("amd64", "arm64", note="build.platforms")
     assert worker.platform_location == loc("docker-compose.yml", 10)
     assert worker.tags == []
@@ -172,7 +176,11 @@ def test_bake_inherits_chain_last_wins_and_variables_interpolate(monorepo: dict[
 
 def test_bake_unpinned_target_with_attestations(monorepo: dict[str, ImageBuild]) -> None:
     worker = monorepo["bake target worker"]
-    assert (worker.dockerfile, worker.context, worker.target) == ("worker/Dockerfile.worker", "worker", "final")
+    assert (worker.dockerfile, worker.context, worker.target) == (
+        "worker/Dockerfile.worker",
+        "worker",
+        "final",
+    )
     assert worker.platforms == ArchFact.host("no platforms: the BuildKit builder's own platform decides")
     assert worker.platform_location is None
     assert worker.attestations is True
@@ -214,7 +222,11 @@ def test_bake_json_and_variable_list_default(tmp_path: Path) -> None:
         },
     )
     (api,) = facts.builds
-    assert (api.name, api.location, api.dockerfile) == ("bake target api", loc("docker-bake.json", 4), "Dockerfile")
+    assert (api.name, api.location, api.dockerfile) == (
+        "bake target api",
+        loc("docker-bake.json", 4),
+        "Dockerfile",
+    )
     assert api.platforms == ArchFact.explicit("arm64", note="platforms")
     assert api.platform_location == loc("docker-bake.json", 5)
 
@@ -248,7 +260,10 @@ def test_build_push_action_defaults_to_the_runner_arch(monorepo: dict[str, Image
 
 def test_build_push_action_platforms_file_and_provenance_off(monorepo: dict[str, ImageBuild]) -> None:
     worker = monorepo["workflow build.yml job api: build-push-action worker"]
-    assert (worker.context, worker.dockerfile) == (".", "worker/Dockerfile.worker")  # file is workspace-relative
+    assert (worker.context, worker.dockerfile) == (
+        ".",
+        "worker/Dockerfile.worker",
+    )  # file is workspace-relative
     assert worker.platforms == ArchFact.explicit("amd64", "arm64", note="platforms")
     assert worker.platform_location == loc(WORKFLOW, 26)
     assert worker.tags == [f"{ECR}/worker:${{{{ github.sha }}}}"]
@@ -289,7 +304,7 @@ def test_workflow_env_file_writes_and_buildx_builder(tmp_path: Path) -> None:
                 "        working-directory: services\n"
                 "    steps:\n"
                 "      - uses: docker/setup-buildx-action@v3\n"
-                "      - run: echo \"DOCKER_DEFAULT_PLATFORM=linux/arm64\" >> \"$GITHUB_ENV\"\n"
+                '      - run: echo "DOCKER_DEFAULT_PLATFORM=linux/arm64" >> "$GITHUB_ENV"\n'
                 "      - run: docker buildx build --push -t $IMAGE ./api\n"
                 "      - run: docker buildx build --platform linux/amd64 --load ./api\n"
                 "      - run: docker buildx build --platform local ./api\n"
@@ -307,7 +322,9 @@ def test_workflow_env_file_writes_and_buildx_builder(tmp_path: Path) -> None:
     assert second.platforms == ArchFact.explicit("amd64", note="--platform")
     assert second.attestations is None  # --load does not push
     # `local` is the client: the runner, whose ARM64 label gives the hint
-    assert local.platforms == ArchFact.host("--platform: local (runs-on: self-hosted, linux, ARM64)", frozenset({"arm64"}))
+    assert local.platforms == ArchFact.host(
+        "--platform: local (runs-on: self-hosted, linux, ARM64)", frozenset({"arm64"})
+    )
     (bake,) = facts.extra["gha-bake-action"]
     assert (bake["location"], bake["inputs"]) == (loc(".github/workflows/ci.yaml", 14), {"targets": "api"})
 
@@ -365,10 +382,7 @@ def test_gitlab_runner_tag_hint_and_default_platform_variable(tmp_path: Path) ->
         tmp_path,
         {
             ".gitlab-ci.yml": (
-                "variables:\n"
-                "  DOCKER_DEFAULT_PLATFORM: linux/amd64\n"
-                "include:\n"
-                "  - local: ci/build.yml\n"
+                "variables:\n  DOCKER_DEFAULT_PLATFORM: linux/amd64\ninclude:\n  - local: ci/build.yml\n"
             ),
             "ci/build.yml": "build:\n  tags: [saas-linux-medium-arm64]\n  script:\n    - docker build .\n",
         },
@@ -421,7 +435,10 @@ def test_shell_paths_relative_to_root_then_literal_cd(tmp_path: Path) -> None:
     assert (second.context, second.dockerfile) == ("services/api", "services/api/Dockerfile")
     assert second.platforms == ArchFact.explicit("arm64", note="DOCKER_DEFAULT_PLATFORM")
     assert second.platform_location == loc("ops/release", 4)
-    assert second.command == "DOCKER_DEFAULT_PLATFORM=linux/arm64 docker build --build-arg TOKEN=*** -t $REPO:1 ."
+    assert (
+        second.command
+        == "DOCKER_DEFAULT_PLATFORM=linux/arm64 docker build --build-arg TOKEN=*** -t $REPO:1 ."
+    )
     assert (third.context, third.dockerfile) == (None, None)  # cd to an unknown folder
 
 
@@ -438,9 +455,16 @@ def test_makefile_recipes(monorepo: dict[str, ImageBuild]) -> None:
 
 
 def test_makefile_in_a_subfolder_resolves_against_it(tmp_path: Path) -> None:
-    facts = tree(tmp_path, {"svc/Makefile": "image:\n\tdocker build -t svc:$$(git rev-parse HEAD) -f docker/Dockerfile .\n"})
+    facts = tree(
+        tmp_path,
+        {"svc/Makefile": "image:\n\tdocker build -t svc:$$(git rev-parse HEAD) -f docker/Dockerfile .\n"},
+    )
     (build,) = facts.builds
-    assert (build.context, build.dockerfile, build.tags) == ("svc", "svc/docker/Dockerfile", ["svc:$(git rev-parse HEAD)"])
+    assert (build.context, build.dockerfile, build.tags) == (
+        "svc",
+        "svc/docker/Dockerfile",
+        ["svc:$(git rev-parse HEAD)"],
+    )
 
 
 def test_npm_scripts(monorepo: dict[str, ImageBuild], tmp_path: Path) -> None:
@@ -455,7 +479,10 @@ def test_npm_scripts(monorepo: dict[str, ImageBuild], tmp_path: Path) -> None:
         },
     )
     (build,) = facts.builds
-    assert (build.context, build.platforms) == ("fe", ArchFact.explicit("amd64", note="DOCKER_DEFAULT_PLATFORM"))
+    assert (build.context, build.platforms) == (
+        "fe",
+        ArchFact.explicit("amd64", note="DOCKER_DEFAULT_PLATFORM"),
+    )
     assert [d.location.path for d in facts.diagnostics] == ["bad/package.json"]
 
 
@@ -464,4 +491,7 @@ def test_binary_and_non_utf8_inputs_do_not_stop_the_scan(tmp_path: Path) -> None
     (tmp_path / "docker-bake.hcl").write_bytes(b"\0\0\0")
     facts = extract(tmp_path)
     assert [(b.location, b.context) for b in facts.builds] == [(loc("build.sh", 2), ".")]
-    assert sorted((d.location.path, d.location.line) for d in facts.diagnostics) == [("build.sh", 1), ("docker-bake.hcl", 0)]
+    assert sorted((d.location.path, d.location.line) for d in facts.diagnostics) == [
+        ("build.sh", 1),
+        ("docker-bake.hcl", 0),
+    ]

@@ -18,7 +18,7 @@ from archmatch.repo import RepoView, ScanOptions, discover
 
 TS_APP = {"cdk.json": json.dumps({"app": "npx ts-node --prefer-ts-exts bin/app.ts"})}
 PY_APP = {"cdk.json": json.dumps({"app": "python3 app.py"})}
-DOCKERFILE = "FROM python:3.12-slim\nCMD [\"python\"]\n"
+DOCKERFILE = 'FROM python:3.12-slim\nCMD ["python"]\n'
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -42,7 +42,9 @@ def workload(facts: RepoFacts, name: str) -> Workload:
 
 
 def build_at(facts: RepoFacts, path: str, line: int) -> ImageBuild:
-    found = [b for b in facts.builds if b.location.path == path and b.location.line == line and b.source == "cdk"]
+    found = [
+        b for b in facts.builds if b.location.path == path and b.location.line == line and b.source == "cdk"
+    ]
     assert len(found) == 1, [(b.location, b.name) for b in facts.builds]
     return found[0]
 
@@ -93,21 +95,49 @@ def test_ts_docker_image_function_architecture_drives_the_asset_platform(tmp_pat
         },
     )
     no_arch = workload(facts, "NoArch")
-    assert (no_arch.kind, no_arch.service, no_arch.location) == ("cdk:aws_lambda.DockerImageFunction", "lambda", Location("bin/app.ts", 8, 1))
-    assert (no_arch.arch.how, no_arch.arch.archs, no_arch.arch_location, no_arch.arch_syntax) == (How.DEFAULT, {"amd64"}, None, "cdk-ts")
+    assert (no_arch.kind, no_arch.service, no_arch.location) == (
+        "cdk:aws_lambda.DockerImageFunction",
+        "lambda",
+        Location("bin/app.ts", 8, 1),
+    )
+    assert (no_arch.arch.how, no_arch.arch.archs, no_arch.arch_location, no_arch.arch_syntax) == (
+        How.DEFAULT,
+        {"amd64"},
+        None,
+        "cdk-ts",
+    )
     assert keys(no_arch) == [frozenset({"cdk:src:bin/app.ts:9"})]
     assert no_arch.images[0].location == Location("bin/app.ts", 9, 9)
     b = build_at(facts, "bin/app.ts", 9)
-    assert (b.platforms.how, b.dockerfile, b.context, b.link_keys, b.fix_syntax) == (How.HOST, "fn/Dockerfile", "fn", frozenset({"cdk:src:bin/app.ts:9"}), "cdk-ts")
+    assert (b.platforms.how, b.dockerfile, b.context, b.link_keys, b.fix_syntax) == (
+        How.HOST,
+        "fn/Dockerfile",
+        "fn",
+        frozenset({"cdk:src:bin/app.ts:9"}),
+        "cdk-ts",
+    )
     assert "without architecture" in b.platforms.note
 
     arm = workload(facts, "Arm")
-    assert (arm.arch.how, arm.arch.archs, arm.arch_location) == (How.EXPLICIT, {"arm64"}, Location("bin/app.ts", 13))
+    assert (arm.arch.how, arm.arch.archs, arm.arch_location) == (
+        How.EXPLICIT,
+        {"arm64"},
+        Location("bin/app.ts", 13),
+    )
     b = build_at(facts, "bin/app.ts", 12)
-    assert (b.platforms.how, b.platforms.archs, b.platform_location, b.target) == (How.EXPLICIT, {"arm64"}, Location("bin/app.ts", 13), "runtime")
+    assert (b.platforms.how, b.platforms.archs, b.platform_location, b.target) == (
+        How.EXPLICIT,
+        {"arm64"},
+        Location("bin/app.ts", 13),
+        "runtime",
+    )
 
     b = build_at(facts, "bin/app.ts", 17)  # explicit platform beats the architecture (spread after)
-    assert (b.platforms.how, b.platforms.archs, b.platform_location) == (How.EXPLICIT, {"amd64"}, Location("bin/app.ts", 17))
+    assert (b.platforms.how, b.platforms.archs, b.platform_location) == (
+        How.EXPLICIT,
+        {"amd64"},
+        Location("bin/app.ts", 17),
+    )
 
     custom = workload(facts, "Custom")
     assert custom.arch.archs == {"arm64"}
@@ -145,9 +175,15 @@ def test_ts_function_with_asset_image_is_not_bound_to_its_architecture(tmp_path:
     )
     assert [w.name for w in facts.workloads] == ["Fn", "FromEcr"]
     from_ecr = workload(facts, "FromEcr")
-    assert [(i.ref, i.link_keys, i.location.line) for i in from_ecr.images] == [("fn-repo:v2", frozenset({"ecr:fn-repo"}), 13)]
+    assert [(i.ref, i.link_keys, i.location.line) for i in from_ecr.images] == [
+        ("fn-repo:v2", frozenset({"ecr:fn-repo"}), 13)
+    ]
     fn = workload(facts, "Fn")
-    assert (fn.kind, fn.arch.archs, fn.arch_location) == ("cdk:aws_lambda.Function", {"arm64"}, Location("bin/app.ts", 8))
+    assert (fn.kind, fn.arch.archs, fn.arch_location) == (
+        "cdk:aws_lambda.Function",
+        {"arm64"},
+        Location("bin/app.ts", 8),
+    )
     b = build_at(facts, "bin/app.ts", 9)
     assert (b.platforms.how, b.platform_location) == (How.HOST, None)
     assert keys(fn) == [frozenset({"cdk:src:bin/app.ts:9"})]
@@ -193,7 +229,11 @@ def test_ts_values_resolve_through_constants_imports_spreads_and_static_fields(t
         },
     )
     spread = workload(facts, "Spread")
-    assert (spread.arch.how, spread.arch.archs, spread.arch_location) == (How.EXPLICIT, {"arm64"}, Location("infra/lib/fn-stack.ts", 5))
+    assert (spread.arch.how, spread.arch.archs, spread.arch_location) == (
+        How.EXPLICIT,
+        {"arm64"},
+        Location("infra/lib/fn-stack.ts", 5),
+    )
     assert workload(facts, "Static").arch.archs == {"amd64"}
     assert workload(facts, "Namespace").arch.archs == {"arm64"}
     assert workload(facts, "FromProps").arch.how is How.UNKNOWN  # an unresolved spread may hold it
@@ -251,25 +291,47 @@ const plain = new ecs.FargateTaskDefinition(stack, 'Plain');
 def test_ts_ecs_task_definitions_containers_and_capacity(tmp_path: Path) -> None:
     facts = facts_of(tmp_path, TS_APP | {"bin/app.ts": ECS_TS})
     fargate = workload(facts, "Fargate")
-    assert (fargate.kind, fargate.service, fargate.arch.how, fargate.arch.archs) == ("cdk:aws_ecs.FargateTaskDefinition", "ecs", How.EXPLICIT, {"arm64"})
+    assert (fargate.kind, fargate.service, fargate.arch.how, fargate.arch.archs) == (
+        "cdk:aws_ecs.FargateTaskDefinition",
+        "ecs",
+        How.EXPLICIT,
+        {"arm64"},
+    )
     assert fargate.arch_location == Location("bin/app.ts", 9)
-    assert keys(fargate) == [frozenset({"cdk:src:bin/app.ts:11"}), frozenset({"cdk:src:bin/app.ts:12"}), frozenset({"ecr:api"})]
+    assert keys(fargate) == [
+        frozenset({"cdk:src:bin/app.ts:11"}),
+        frozenset({"cdk:src:bin/app.ts:12"}),
+        frozenset({"ecr:api"}),
+    ]
     assert [i.ref for i in fargate.images] == ["", "", "api:v1"]
     assert fargate.images[1].location == Location("bin/app.ts", 13, 41)  # the fromDockerImageAsset call
 
     b = build_at(facts, "bin/app.ts", 11)
     assert (b.platforms.how, b.platforms.archs, b.dockerfile) == (How.EXPLICIT, {"arm64"}, "web/Dockerfile")
     b = build_at(facts, "bin/app.ts", 12)
-    assert (b.platforms.archs, b.dockerfile, b.context, b.name) == ({"arm64"}, "worker/build/Dockerfile", "worker", "CDK image asset worker")
+    assert (b.platforms.archs, b.dockerfile, b.context, b.name) == (
+        {"arm64"},
+        "worker/build/Dockerfile",
+        "worker",
+        "CDK image asset worker",
+    )
 
     on_ec2 = workload(facts, "OnEc2")  # no runtimePlatform: the cluster's only capacity (Graviton) decides
-    assert (on_ec2.arch.how, on_ec2.arch.archs, on_ec2.arch_location) == (How.DERIVED, {"arm64"}, Location("bin/app.ts", 19))
+    assert (on_ec2.arch.how, on_ec2.arch.archs, on_ec2.arch_location) == (
+        How.DERIVED,
+        {"arm64"},
+        Location("bin/app.ts", 19),
+    )
     assert [(i.ref, i.location.line) for i in on_ec2.images] == [("nginx:1.27", 23)]
 
     cap = capacity(facts, "Cluster/Graviton")
     assert (cap.kind, cap.location.line, cap.details["service"]) == ("cdk:addCapacity", 18, "ecs")
     assert [(t.instance_type, t.arch) for t in cap.instance_types] == [("c7g.large", "arm64")]
-    assert (cap.ami_arch.how, cap.ami_arch.archs, cap.ami_location) == (How.DERIVED, {"arm64"}, Location("bin/app.ts", 20))
+    assert (cap.ami_arch.how, cap.ami_arch.archs, cap.ami_location) == (
+        How.DERIVED,
+        {"arm64"},
+        Location("bin/app.ts", 20),
+    )
 
     assert workload(facts, "Generic").arch.archs == {"arm64"}
     win = workload(facts, "Win")
@@ -312,10 +374,18 @@ def test_ts_ecs_patterns_and_autoscaling_capacity_provider(tmp_path: Path) -> No
     )
     assert build_at(facts, "bin/app.ts", 6).platforms.how is How.HOST
     queue = workload(facts, "Queue")
-    assert (queue.arch.how, queue.arch.archs, keys(queue)) == (How.DEFAULT, {"amd64"}, [frozenset({"cdk:src:bin/app.ts:8"})])
+    assert (queue.arch.how, queue.arch.archs, keys(queue)) == (
+        How.DEFAULT,
+        {"amd64"},
+        [frozenset({"cdk:src:bin/app.ts:8"})],
+    )
     assert keys(workload(facts, "Cron")) == [frozenset({"cdk:src:bin/app.ts:10"})]
     asg = capacity(facts, "Asg")
-    assert (asg.kind, asg.details["service"], asg.details["ecs_capacity_provider"]) == ("cdk:aws_autoscaling.AutoScalingGroup", "ecs", "Provider")
+    assert (asg.kind, asg.details["service"], asg.details["ecs_capacity_provider"]) == (
+        "cdk:aws_autoscaling.AutoScalingGroup",
+        "ecs",
+        "Provider",
+    )
     assert [(t.instance_type, t.arch) for t in asg.instance_types] == [("m7g.large", "arm64")]
     assert (asg.ami_arch.how, asg.ami_arch.archs) == (How.DERIVED, {"amd64"})  # a standard AMI on Graviton
 
@@ -345,8 +415,15 @@ def test_ts_eks_node_groups(tmp_path: Path) -> None:
     )
     arm = capacity(facts, "Eks/arm")
     assert (arm.kind, arm.location.line, arm.details["service"]) == ("cdk:aws_eks.Nodegroup", 6, "eks")
-    assert [(t.instance_type, t.arch, t.location.line) for t in arm.instance_types] == [("m7g.large", "arm64", 7), ("c7g.large", "arm64", 7)]
-    assert (arm.ami_arch.how, arm.ami_arch.archs, arm.ami_location) == (How.EXPLICIT, {"arm64"}, Location("bin/app.ts", 8))
+    assert [(t.instance_type, t.arch, t.location.line) for t in arm.instance_types] == [
+        ("m7g.large", "arm64", 7),
+        ("c7g.large", "arm64", 7),
+    ]
+    assert (arm.ami_arch.how, arm.ami_arch.archs, arm.ami_location) == (
+        How.EXPLICIT,
+        {"arm64"},
+        Location("bin/app.ts", 8),
+    )
     derived = capacity(facts, "Eks/derived")
     assert (derived.ami_arch.how, derived.ami_arch.archs) == (How.DERIVED, {"amd64"})
     defaults = capacity(facts, "Defaults")
@@ -489,16 +566,34 @@ def test_py_import_styles_snake_case_and_paths(tmp_path: Path) -> None:
         },
     )
     fn = workload(facts, "Fn")
-    assert (fn.arch.how, fn.arch.archs, fn.arch_location, fn.arch_syntax) == (How.EXPLICIT, {"arm64"}, Location("stacks/service.py", 20), "cdk-py")
+    assert (fn.arch.how, fn.arch.archs, fn.arch_location, fn.arch_syntax) == (
+        How.EXPLICIT,
+        {"arm64"},
+        Location("stacks/service.py", 20),
+        "cdk-py",
+    )
     b = build_at(facts, "stacks/service.py", 19)
-    assert (b.platforms.archs, b.context, b.dockerfile, b.fix_syntax) == ({"arm64"}, "fn", "fn/Dockerfile", "cdk-py")
+    assert (b.platforms.archs, b.context, b.dockerfile, b.fix_syntax) == (
+        {"arm64"},
+        "fn",
+        "fn/Dockerfile",
+        "cdk-py",
+    )
     fn2 = workload(facts, "Fn2")
     assert (fn2.arch.how, fn2.arch.archs) == (How.DEFAULT, {"amd64"})
     assert build_at(facts, "stacks/service.py", 22).platforms.how is How.HOST
     task = workload(facts, "Task")
-    assert (task.arch.archs, task.arch_location, keys(task)) == ({"arm64"}, Location("stacks/service.py", 24), [frozenset({"cdk:src:stacks/service.py:28"})])
+    assert (task.arch.archs, task.arch_location, keys(task)) == (
+        {"arm64"},
+        Location("stacks/service.py", 24),
+        [frozenset({"cdk:src:stacks/service.py:28"})],
+    )
     b = build_at(facts, "stacks/service.py", 28)
-    assert (b.platforms.archs, b.platform_location, b.context) == ({"arm64"}, Location("stacks/service.py", 28), "web")
+    assert (b.platforms.archs, b.platform_location, b.context) == (
+        {"arm64"},
+        Location("stacks/service.py", 28),
+        "web",
+    )
 
 
 # ---- host-derived --------------------------------------------------------------------------
@@ -523,7 +618,11 @@ def test_host_derived_values_are_marked_and_consistent_pairs_are_not_findings(tm
     }
     facts = facts_of(tmp_path, files)
     host = workload(facts, "Host")
-    assert (host.arch.how, host.details["host_derived"], host.details["host_source"]) == (How.HOST, True, "process.arch")
+    assert (host.arch.how, host.details["host_derived"], host.details["host_source"]) == (
+        How.HOST,
+        True,
+        "process.arch",
+    )
     b = build_at(facts, "bin/app.ts", 7)
     assert (b.platforms.how, b.link_keys) == (How.HOST, frozenset({"cdk:src:bin/app.ts:7", "cdk:hostarch"}))
     assert "process.arch" in b.platforms.note
@@ -532,7 +631,9 @@ def test_host_derived_values_are_marked_and_consistent_pairs_are_not_findings(tm
     assert (b.platforms.how, b.link_keys) == (How.HOST, frozenset({"cdk:src:bin/app.ts:10", "cdk:hostarch"}))
     result = scan([tmp_path], Config())
     # both sides of Host follow the same machine: nothing to report; HostPlatform is a real risk
-    assert {(f.rule_id, f.location.line) for f in result.findings if f.rule_id.startswith("ARCH30")} == {("ARCH302", 10)}
+    assert {(f.rule_id, f.location.line) for f in result.findings if f.rule_id.startswith("ARCH30")} == {
+        ("ARCH302", 10)
+    }
 
 
 def test_py_platform_machine_is_host_derived(tmp_path: Path) -> None:
@@ -551,7 +652,11 @@ def test_py_platform_machine_is_host_derived(tmp_path: Path) -> None:
         },
     )
     task = workload(facts, "Task")
-    assert (task.arch.how, task.details["host_derived"], task.details["host_source"]) == (How.HOST, True, "platform.machine()")
+    assert (task.arch.how, task.details["host_derived"], task.details["host_source"]) == (
+        How.HOST,
+        True,
+        "platform.machine()",
+    )
 
 
 # ---- JavaScript, discovery, robustness -----------------------------------------------------
@@ -605,7 +710,8 @@ def test_nothing_from_the_app_is_executed(tmp_path: Path) -> None:
     marker = tmp_path / "executed"
     facts_of(
         tmp_path,
-        PY_APP | {"app.py": f"open({str(marker)!r}, 'w').write('ran')\nimport sitecustomize_should_not_load\n"},
+        PY_APP
+        | {"app.py": f"open({str(marker)!r}, 'w').write('ran')\nimport sitecustomize_should_not_load\n"},
     )
     assert not marker.exists()
 
@@ -639,7 +745,15 @@ def test_generated_app_of_50_constructs_is_fast(tmp_path: Path) -> None:
     assert elapsed < 0.5, f"{elapsed:.3f}s"
 
 
-@pytest.mark.parametrize("example", ["ts_fargate_arm64_unpinned", "ts_fargate_arm64_pinned", "py_dockerimagefunction_noarch", "py_dockerimagefunction_arch"])
+@pytest.mark.parametrize(
+    "example",
+    [
+        "ts_fargate_arm64_unpinned",
+        "ts_fargate_arm64_pinned",
+        "py_dockerimagefunction_noarch",
+        "py_dockerimagefunction_arch",
+    ],
+)
 def test_example_apps(example: str, monkeypatch: pytest.MonkeyPatch) -> None:
     root = Path(__file__).parent / "fixtures" / "cdk" / example
     monkeypatch.chdir(root)

@@ -101,12 +101,20 @@ Resources:
 
 def test_parameters_mappings_conditions_sub_and_join_resolve(tmp_path: Path) -> None:
     facts = run(tmp_path, {"infra/stack.yaml": RESOLUTION})
-    assert sorted(w.name for w in facts.workloads) == ["FromCondition", "FromParameter", "Task", "Undecidable"]  # DevOnly: IsDev is false
+    assert sorted(w.name for w in facts.workloads) == [
+        "FromCondition",
+        "FromParameter",
+        "Task",
+        "Undecidable",
+    ]  # DevOnly: IsDev is false
 
     by_param = workload(facts, "FromParameter")
     assert (by_param.arch.archs, by_param.arch.how) == ({"arm64"}, How.EXPLICIT)
     # located at the parameter's Default, where the value is written; the property line is related
-    assert (str(by_param.arch_location), str(by_param.arch_via)) == ("infra/stack.yaml:5", "infra/stack.yaml:28")
+    assert (str(by_param.arch_location), str(by_param.arch_via)) == (
+        "infra/stack.yaml:5",
+        "infra/stack.yaml:28",
+    )
     image = by_param.images[0]
     # RepositoryName is written, so the URI keeps its shape; the parameter without default stays ${Tag}
     assert image.ref == "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/shop/api:${Tag}"
@@ -125,7 +133,11 @@ def test_parameters_mappings_conditions_sub_and_join_resolve(tmp_path: Path) -> 
     # `!FindInMap [StageConfig, !Ref Stage, CpuArch]`: the mapping value for the default stage
     assert (task.arch_location.line, task.arch_via.line) == (13, 59)  # type: ignore[union-attr]
     # an unknown tag loads as {"!Custom": ...} and stays unknown
-    assert (task.images[0].ref, task.images[0].resolved, task.images[0].location.line) == ("${Custom}", False, 62)
+    assert (task.images[0].ref, task.images[0].resolved, task.images[0].location.line) == (
+        "${Custom}",
+        False,
+        62,
+    )
     assert task.arch_syntax == "cfn-ecs" and by_param.arch_syntax == "cfn-lambda"
 
 
@@ -164,15 +176,31 @@ def test_sam_globals_and_metadata_build(tmp_path: Path) -> None:
     facts = run(tmp_path, {"app/template.yaml": SAM})
     built = workload(facts, "Built")
     assert (built.kind, built.service, built.arch_syntax) == ("AWS::Serverless::Function", "lambda", "sam")
-    assert (built.arch.archs, built.arch.how, str(built.arch_location)) == ({"arm64"}, How.EXPLICIT, "app/template.yaml:6")
+    assert (built.arch.archs, built.arch.how, str(built.arch_location)) == (
+        {"arm64"},
+        How.EXPLICIT,
+        "app/template.yaml:6",
+    )
     assert built.images[0].link_keys == frozenset({"sam:app/template.yaml:Built"})
     [build] = facts.builds
-    assert (build.source, build.name, str(build.location)) == ("sam", "sam build Built", "app/template.yaml:13")
+    assert (build.source, build.name, str(build.location)) == (
+        "sam",
+        "sam build Built",
+        "app/template.yaml:13",
+    )
     # DockerContext is relative to the template's folder, Dockerfile to the context
-    assert (build.context, build.dockerfile, build.target) == ("src", "src/docker/Dockerfile.lambda", "runtime")
+    assert (build.context, build.dockerfile, build.target) == (
+        "src",
+        "src/docker/Dockerfile.lambda",
+        "runtime",
+    )
     assert (build.platforms.archs, build.platforms.how) == ({"arm64"}, How.EXPLICIT)
     assert build.platforms.note == "sam build derives it from Architectures"
-    assert (build.link_keys, build.fix_syntax, build.tags) == (frozenset({"sam:app/template.yaml:Built"}), "sam", ["built:v1"])
+    assert (build.link_keys, build.fix_syntax, build.tags) == (
+        frozenset({"sam:app/template.yaml:Built"}),
+        "sam",
+        ["built:v1"],
+    )
 
     both = workload(facts, "Both")  # SAM concatenates the global and local lists: two entries
     assert both.arch.how is How.UNKNOWN and "concatenates" in both.arch.note
@@ -246,15 +274,22 @@ def test_ecs_service_capacity_chain_through_cluster_default_strategy(tmp_path: P
     assert (task.arch.archs, str(task.arch_location)) == ({"arm64"}, "ecs.yaml:35")
     assert task.details["services"] == ["Service"]
     assert task.details["capacity_providers"] == ["ASG"]
-    assert task.details["capacity_arch"].archs == {"amd64"} and task.details["capacity_arch"].how is How.DERIVED
+    assert (
+        task.details["capacity_arch"].archs == {"amd64"} and task.details["capacity_arch"].how is How.DERIVED
+    )
     assert (task.details["capacity_name"], str(task.details["capacity_location"])) == ("ASG", "ecs.yaml:7")
     assert task.details["fargate"] is False and str(task.details["os_family_location"]) == "ecs.yaml:36"
 
     lt = capacity(facts, "LT")
-    assert [(i.instance_type, i.arch, i.location.line) for i in lt.instance_types] == [("m5.large", "amd64", 7)]
+    assert [(i.instance_type, i.arch, i.location.line) for i in lt.instance_types] == [
+        ("m5.large", "amd64", 7)
+    ]
     # SSM-typed parameter default: the ECS-optimized path pattern is UNVERIFIED-official
     assert (lt.ami_arch.archs, lt.ami_arch.how, lt.ami_location.line) == ({"amd64"}, How.DERIVED, 6)  # type: ignore[union-attr]
-    assert lt.details["ami_evidence"] == "ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+    assert (
+        lt.details["ami_evidence"]
+        == "ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+    )
     assert lt.details["ami_verified"] is False
     asg = capacity(facts, "ASG")  # the launch template's instance type is not repeated on the ASG
     assert (asg.instance_types, asg.ami_arch.archs, asg.details["launch_template"]) == ([], {"amd64"}, "LT")
@@ -266,7 +301,10 @@ def test_ecs_task_without_runtime_platform_defaults_to_x86_64(tmp_path: Path) ->
         "Resources": {
             "Task": {
                 "Type": "AWS::ECS::TaskDefinition",
-                "Properties": {"RequiresCompatibilities": ["FARGATE"], "ContainerDefinitions": [{"Image": "nginx:1.27"}]},
+                "Properties": {
+                    "RequiresCompatibilities": ["FARGATE"],
+                    "ContainerDefinitions": [{"Image": "nginx:1.27"}],
+                },
             }
         }
     }
@@ -331,7 +369,10 @@ Resources:
 def test_capacity_and_other_workload_resources(tmp_path: Path) -> None:
     facts = run(tmp_path, {"nodes.yml": NODES})
     graviton = capacity(facts, "Graviton")
-    assert [(i.instance_type, i.arch, i.location.line) for i in graviton.instance_types] == [("m7g.large", "arm64", 9), ("c7g.xlarge", "arm64", 10)]
+    assert [(i.instance_type, i.arch, i.location.line) for i in graviton.instance_types] == [
+        ("m7g.large", "arm64", 9),
+        ("c7g.xlarge", "arm64", 10),
+    ]
     assert (graviton.ami_arch.archs, graviton.ami_location.line, graviton.details["ami_evidence"]) == (  # type: ignore[union-attr]
         {"arm64"},
         7,
@@ -342,14 +383,28 @@ def test_capacity_and_other_workload_resources(tmp_path: Path) -> None:
     assert [(i.instance_type, i.arch) for i in defaulted.instance_types] == [("t3.medium", "amd64")]
     assert defaulted.details["instance_types_default"] is True and defaulted.ami_arch.how is How.UNKNOWN
     profile = capacity(facts, "Profile")
-    assert profile.ami_arch.archs == {"amd64"} and profile.details["selectors"] == [{"namespace": "web", "labels": {"app": "api"}}]
+    assert profile.ami_arch.archs == {"amd64"} and profile.details["selectors"] == [
+        {"namespace": "web", "labels": {"app": "api"}}
+    ]
     box = capacity(facts, "Box")
-    assert (box.ami_arch.archs, box.details["ami_verified"], box.instance_types[0].arch) == ({"arm64"}, True, "arm64")
+    assert (box.ami_arch.archs, box.details["ami_verified"], box.instance_types[0].arch) == (
+        {"arm64"},
+        True,
+        "arm64",
+    )
     batch = capacity(facts, "Batch")
-    assert [(i.instance_type, i.arch) for i in batch.instance_types] == [("default_arm64", "arm64"), ("m6g", "arm64")]
+    assert [(i.instance_type, i.arch) for i in batch.instance_types] == [
+        ("default_arm64", "arm64"),
+        ("m6g", "arm64"),
+    ]
     assert (batch.details["type"], batch.details["fargate"]) == ("EC2", False)
     job = workload(facts, "Job")
-    assert (job.service, job.arch.archs, job.arch.how, job.details["fargate"]) == ("batch", {"amd64"}, How.DEFAULT, True)
+    assert (job.service, job.arch.archs, job.arch.how, job.details["fargate"]) == (
+        "batch",
+        {"amd64"},
+        How.DEFAULT,
+        True,
+    )
     runner = workload(facts, "Runner")
     assert (runner.service, runner.arch.archs, runner.arch.how) == ("apprunner", {"amd64"}, How.DERIVED)
     assert runner.images[0].ref == "public.ecr.aws/nginx/nginx:1.27"
@@ -362,9 +417,21 @@ ASSETS = {
         "a" * 64: {
             "displayName": "Fn/AssetImage",
             "source": {"directory": "asset." + "a" * 64, "dockerBuildTarget": "prod"},
-            "destinations": {"d": {"repositoryName": "cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}", "imageTag": "a" * 64}},
+            "destinations": {
+                "d": {
+                    "repositoryName": "cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}",
+                    "imageTag": "a" * 64,
+                }
+            },
         },
-        "b" * 64: {"source": {"directory": "asset." + "b" * 64, "dockerFile": "Dockerfile.arm", "platform": "linux/arm64"}, "destinations": {}},
+        "b" * 64: {
+            "source": {
+                "directory": "asset." + "b" * 64,
+                "dockerFile": "Dockerfile.arm",
+                "platform": "linux/arm64",
+            },
+            "destinations": {},
+        },
     },
 }
 CDK_TEMPLATE = {
@@ -393,14 +460,28 @@ def test_cdk_out_assets_and_templates_link_by_asset_hash(tmp_path: Path) -> None
     }
     facts = run(tmp_path, files)
     unpinned, pinned = sorted(facts.builds, key=lambda b: b.name)
-    assert (unpinned.name, unpinned.source, unpinned.platforms.how) == ("cdk asset Fn/AssetImage", "cdk-asset", How.HOST)
-    assert (unpinned.dockerfile, unpinned.target, unpinned.fix_syntax) == (f"cdk.out/asset.{'a' * 64}/Dockerfile", "prod", "cdk-py")
+    assert (unpinned.name, unpinned.source, unpinned.platforms.how) == (
+        "cdk asset Fn/AssetImage",
+        "cdk-asset",
+        How.HOST,
+    )
+    assert (unpinned.dockerfile, unpinned.target, unpinned.fix_syntax) == (
+        f"cdk.out/asset.{'a' * 64}/Dockerfile",
+        "prod",
+        "cdk-py",
+    )
     assert unpinned.location.line == 5 and unpinned.link_keys == frozenset({"cdk:asset:" + "a" * 64})
-    assert (pinned.platforms.archs, pinned.platforms.how, pinned.dockerfile) == ({"arm64"}, How.EXPLICIT, f"cdk.out/asset.{'b' * 64}/Dockerfile.arm")
+    assert (pinned.platforms.archs, pinned.platforms.how, pinned.dockerfile) == (
+        {"arm64"},
+        How.EXPLICIT,
+        f"cdk.out/asset.{'b' * 64}/Dockerfile.arm",
+    )
     assert pinned.platform_location is not None and pinned.platform_location.line > 0
     fn = workload(facts, "Fn")
     assert fn.images[0].link_keys == frozenset({"cdk:asset:" + "a" * 64})
-    assert fn.images[0].ref.startswith("${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/cdk-hnb659fds-container-assets-")
+    assert fn.images[0].ref.startswith(
+        "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/cdk-hnb659fds-container-assets-"
+    )
 
 
 def test_malformed_templates_give_diagnostics_and_the_scan_goes_on(tmp_path: Path) -> None:
@@ -467,5 +548,8 @@ def test_architecture_located_at_the_parameter_default_or_mapping_value(tmp_path
     )
     fn, task, direct = workload(facts, "Fn"), workload(facts, "Task"), workload(facts, "Direct")
     assert (fn.arch_location, fn.arch_via) == (Location("template.yaml", 5), Location("template.yaml", 16))
-    assert (task.arch_location, task.arch_via) == (Location("template.yaml", 9), Location("template.yaml", 24))
+    assert (task.arch_location, task.arch_via) == (
+        Location("template.yaml", 9),
+        Location("template.yaml", 24),
+    )
     assert (direct.arch_location, direct.arch_via) == (Location("template.yaml", 32), None)

@@ -30,7 +30,11 @@ def triples(result: ScanResult) -> set[tuple[str, int, str]]:
 
 @pytest.fixture
 def monorepo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name, src in (("sam", "sam-lambda-arm64"), ("tf", "terraform-lambda-docker-build"), ("go", "go-cross-compile-wrong")):
+    for name, src in (
+        ("sam", "sam-lambda-arm64"),
+        ("tf", "terraform-lambda-docker-build"),
+        ("go", "go-cross-compile-wrong"),
+    ):
         shutil.copytree(EXAMPLES / src, tmp_path / name, ignore=shutil.ignore_patterns("README.md"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -48,7 +52,9 @@ def monorepo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ([], set()),
     ],
 )
-def test_filter_keeps_exactly_the_findings_the_change_affects(monorepo: Path, changed: list[str], expected: set) -> None:
+def test_filter_keeps_exactly_the_findings_the_change_affects(
+    monorepo: Path, changed: list[str], expected: set
+) -> None:
     full = scan([Path(".")], Config())
     assert triples(full) == SAM | TF | GO
     narrowed = filter_result(full, changed)
@@ -72,8 +78,20 @@ def test_paths_are_matched_with_the_report_prefix(monorepo: Path, monkeypatch: p
 
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 

@@ -27,7 +27,7 @@ Resources:
       Dockerfile: Dockerfile
       DockerContext: ./fn
 """
-DOCKERFILE = "FROM --platform=linux/amd64 public.ecr.aws/lambda/python:3.12\nCMD [\"app.handler\"]\n"
+DOCKERFILE = 'FROM --platform=linux/amd64 public.ecr.aws/lambda/python:3.12\nCMD ["app.handler"]\n'
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +75,11 @@ def test_malformed_entries_are_misses_and_removed(tmp_path: Path) -> None:
     folder = checkov_cache.cache_dir()
     assert folder is not None
     (entry,) = list(folder.glob("*.json"))
-    for broken in ["{", "[]", json.dumps({"format": checkov_cache.FORMAT, "findings": [{"rule": 1}], "entities": []})]:
+    for broken in [
+        "{",
+        "[]",
+        json.dumps({"format": checkov_cache.FORMAT, "findings": [{"rule": 1}], "entities": []}),
+    ]:
         entry.write_text(broken)
         assert "ARCH301" in _rules(root)  # recomputed, no exception
         assert checkov_cache.valid_entry(json.loads(entry.read_text()))

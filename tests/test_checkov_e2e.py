@@ -63,11 +63,24 @@ def _rel(result: dict, cwd: Path) -> str:
     return (cwd / result["file_abs_path"]).resolve().relative_to(cwd.resolve()).as_posix()
 
 
-def _checkov(cwd: Path, args: list[str], outdir: Path, command: list[str] | None = None,
-             frameworks: list[str] = FRAMEWORKS) -> CheckovRun:
+def _checkov(
+    cwd: Path,
+    args: list[str],
+    outdir: Path,
+    command: list[str] | None = None,
+    frameworks: list[str] = FRAMEWORKS,
+) -> CheckovRun:
     assert CHECKOV, "checkov must be on PATH"
     outdir.mkdir(parents=True, exist_ok=True)
-    cmd = [*(command or [CHECKOV]), *args, "--skip-download", "--framework", *frameworks, "--output-file-path", str(outdir)]
+    cmd = [
+        *(command or [CHECKOV]),
+        *args,
+        "--skip-download",
+        "--framework",
+        *frameworks,
+        "--output-file-path",
+        str(outdir),
+    ]
     if "-o" not in args:
         cmd += ["-o", "json"]
     env = {**os.environ, "LOG_LEVEL": "WARNING"}
@@ -80,11 +93,17 @@ def _checkov(cwd: Path, args: list[str], outdir: Path, command: list[str] | None
     rows: set[Row] = set()
     module_rows: set[Row] = set()
     for report in reports:
-        for key, verdict in (("passed_checks", "PASSED"), ("failed_checks", "FAILED"), ("skipped_checks", "SKIPPED")):
+        for key, verdict in (
+            ("passed_checks", "PASSED"),
+            ("failed_checks", "FAILED"),
+            ("skipped_checks", "SKIPPED"),
+        ):
             for r in report["results"][key]:
                 row = (r["check_id"], _rel(r, cwd), r["resource"], verdict)
                 rows.add(row)
-                if report["check_type"] == "terraform" and (r["code_block"] or [[0, ""]])[0][1].lstrip().startswith("module "):
+                if report["check_type"] == "terraform" and (r["code_block"] or [[0, ""]])[0][
+                    1
+                ].lstrip().startswith("module "):
                     module_rows.add(row)
     return CheckovRun(rows, module_rows, reports, outdir, seconds, proc.stderr)
 
@@ -126,7 +145,10 @@ def _case_dirs(ws: Path) -> list[Path]:
 
 
 def _d_args(ws: Path) -> list[str]:
-    roots = [p.relative_to(ws).as_posix() for p in sorted((ws / "ours").iterdir()) if p.is_dir()] + ["rules", "examples"]
+    roots = [p.relative_to(ws).as_posix() for p in sorted((ws / "ours").iterdir()) if p.is_dir()] + [
+        "rules",
+        "examples",
+    ]
     return [arg for root in roots for arg in ("-d", root)]
 
 
@@ -135,7 +157,14 @@ ALL_OUTPUTS = ["-o", "json", "-o", "sarif", "-o", "junitxml", "-o", "cli"]
 
 @pytest.fixture(scope="module")
 def main(workspace: Path) -> CheckovRun:
-    args = [*_d_args(workspace), "--external-checks-dir", str(CHECKS_DIR), "--check", "CKV_ARCH_*", *ALL_OUTPUTS]
+    args = [
+        *_d_args(workspace),
+        "--external-checks-dir",
+        str(CHECKS_DIR),
+        "--check",
+        "CKV_ARCH_*",
+        *ALL_OUTPUTS,
+    ]
     return _checkov(workspace, args, workspace / "out-main")
 
 
@@ -145,11 +174,20 @@ def _of(run: CheckovRun, check_id: str, prefix: str) -> set[tuple[str, str, str]
 
 # --- the checks run and give the exact results -------------------------------------------------
 
+
 def test_our_checks_ran_at_all(main: CheckovRun) -> None:
     """Checkov exits 0 when a pack fails to load: fail loudly instead."""
     ours = {row for row in main.rows if row[0].startswith("CKV_ARCH_")}
     assert ours, f"no CKV_ARCH_* result: the external checks did not run\n{main.stderr[-2000:]}"
-    types = {r["check_type"] for r in main.reports if any(c["check_id"].startswith("CKV_ARCH_") for k in ("passed_checks", "failed_checks") for c in r["results"][k])}
+    types = {
+        r["check_type"]
+        for r in main.reports
+        if any(
+            c["check_id"].startswith("CKV_ARCH_")
+            for k in ("passed_checks", "failed_checks")
+            for c in r["results"][k]
+        )
+    }
     assert {"terraform", "cloudformation"} <= types
     assert "WARNING archmatch" not in main.stderr
 
@@ -204,8 +242,12 @@ def test_dockerfile_results_and_skip_comment(main: CheckovRun) -> None:
 
 
 def test_terraform_inline_skip(main: CheckovRun) -> None:
-    assert _of(main, "CKV_ARCH_301", "ours/suppressed/") == {("ours/suppressed/lambda.tf", "aws_lambda_function.skipped", "SKIPPED")}
-    assert _of(main, "CKV_ARCH_302", "ours/suppressed/") == {("ours/suppressed/lambda.tf", "aws_lambda_function.skipped", "PASSED")}
+    assert _of(main, "CKV_ARCH_301", "ours/suppressed/") == {
+        ("ours/suppressed/lambda.tf", "aws_lambda_function.skipped", "SKIPPED")
+    }
+    assert _of(main, "CKV_ARCH_302", "ours/suppressed/") == {
+        ("ours/suppressed/lambda.tf", "aws_lambda_function.skipped", "PASSED")
+    }
 
 
 def _line_ranges(run: CheckovRun, ws: Path) -> dict[tuple[str, str, str], tuple[int, int, str]]:
@@ -234,7 +276,9 @@ def test_checkov_agrees_with_every_rule_fixture(main: CheckovRun, workspace: Pat
             if inside and verdict != "FAILED":
                 problems.append(f"{check_id} {path} {resource}: expected FAILED, got {verdict}")
             if verdict == "FAILED" and not in_case:
-                problems.append(f"{check_id} {path} {resource}: FAILED without any {rule} expectation in {rel_case}")
+                problems.append(
+                    f"{check_id} {path} {resource}: FAILED without any {rule} expectation in {rel_case}"
+                )
     assert not problems, "\n".join(problems)
 
 
@@ -243,7 +287,9 @@ def test_every_checkov_rule_has_results_in_the_fixtures(main: CheckovRun) -> Non
     failed = {row[0] for row in main.rows if row[3] == "FAILED"}
     missing = []
     for rule in all_rules():
-        covered = set(rule.meta.checkov_frameworks) & set(FRAMEWORKS) and (RULE_FIXTURES / rule.meta.id).is_dir()
+        covered = (
+            set(rule.meta.checkov_frameworks) & set(FRAMEWORKS) and (RULE_FIXTURES / rule.meta.id).is_dir()
+        )
         if covered and rule.meta.checkov_id not in failed:
             missing.append(rule.meta.checkov_id)
     assert not missing, f"no FAILED result for {missing}"
@@ -263,33 +309,59 @@ def test_module_calls_of_public_modules(main: CheckovRun) -> None:
     ours = {row for row in main.rows if row[0].startswith("CKV_ARCH_")}
     for name in MODULE_EXAMPLES:
         f = f"examples/{name}/main.tf"
-        failed = {("CKV_ARCH_301", f, "orders_lambda", "FAILED")} if name == "terraform-lambda-docker-build" else set()
+        failed = (
+            {("CKV_ARCH_301", f, "orders_lambda", "FAILED")}
+            if name == "terraform-lambda-docker-build"
+            else set()
+        )
         expected = {(check, f, "orders_lambda", "PASSED") for check in LAMBDA_MODULE_CHECKS}
         expected = {row for row in expected if row[:3] not in {r[:3] for r in failed}} | failed
         assert {row for row in ours if row[1] == f} == expected, name
         assert {row for row in main.module_rows if row[1] == f} == expected  # all on module blocks
-        dockerfile = {(c, path, v) for c, path, _, v in ours if path.startswith(f"examples/{name}/") and path != f}
-        assert dockerfile == {(f"CKV_ARCH_10{n}", f"examples/{name}/src/Dockerfile", "PASSED") for n in range(1, 9)}
-    ranges = {(r["resource"], tuple(r["file_line_range"])) for rep in main.reports for r in rep["results"]["failed_checks"]
-              if r["check_id"] == "CKV_ARCH_301" and "terraform-lambda-docker-build/" in r["file_abs_path"]}
+        dockerfile = {
+            (c, path, v) for c, path, _, v in ours if path.startswith(f"examples/{name}/") and path != f
+        }
+        assert dockerfile == {
+            (f"CKV_ARCH_10{n}", f"examples/{name}/src/Dockerfile", "PASSED") for n in range(1, 9)
+        }
+    ranges = {
+        (r["resource"], tuple(r["file_line_range"]))
+        for rep in main.reports
+        for r in rep["results"]["failed_checks"]
+        if r["check_id"] == "CKV_ARCH_301" and "terraform-lambda-docker-build/" in r["file_abs_path"]
+    }
     assert ranges == {("orders_lambda", (28, 37))}  # module "orders_lambda" { ... } in main.tf
 
 
 def test_module_check_reason_and_sarif(main: CheckovRun) -> None:
     """The finding's message follows the title in the failed module check's name; Checkov's SARIF has the result."""
-    failed = [r for rep in main.reports for r in rep["results"]["failed_checks"]
-              if r["check_id"] == "CKV_ARCH_301" and r["resource"] == "orders_lambda"]
+    failed = [
+        r
+        for rep in main.reports
+        for r in rep["results"]["failed_checks"]
+        if r["check_id"] == "CKV_ARCH_301" and r["resource"] == "orders_lambda"
+    ]
     title = f"{metadata()['ARCH301'].title} (archmatch ARCH301)"
     assert len(failed) == 1 and not failed[0]["details"]
     reason = failed[0]["check_name"].removeprefix(title + ": ")
     assert reason.startswith("module.orders_lambda runs arm64"), failed[0]["check_name"]
     log = json.loads((main.outdir / "results_sarif.sarif").read_text())
-    in_examples = [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                    r["locations"][0]["physicalLocation"]["region"]["startLine"],
-                    r["locations"][0]["physicalLocation"]["region"]["endLine"], r["level"])
-                   for r in log["runs"][0]["results"] if "/terraform-lambda-docker-build" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
+    in_examples = [
+        (
+            r["ruleId"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["locations"][0]["physicalLocation"]["region"]["endLine"],
+            r["level"],
+        )
+        for r in log["runs"][0]["results"]
+        if "/terraform-lambda-docker-build"
+        in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    ]
     # Checkov's SARIF holds failed results only: the one module block, none in the fixed twin
-    assert in_examples == [("CKV_ARCH_301", "examples/terraform-lambda-docker-build/main.tf", 28, 37, "error")]
+    assert in_examples == [
+        ("CKV_ARCH_301", "examples/terraform-lambda-docker-build/main.tf", 28, 37, "error")
+    ]
 
 
 # Checkov with --download-external-modules, offline: a previous download left the module copies in
@@ -347,29 +419,54 @@ def test_downloaded_modules_are_judged_at_the_call_only(tmp_path: Path) -> None:
     (module / "modules" / "docker-build").mkdir(parents=True)
     (module / "main.tf").write_text(DOWNLOADED_LAMBDA)
     (module / "modules" / "docker-build" / "main.tf").write_text(DOWNLOADED_DOCKER_BUILD)
-    run = _checkov(tmp_path, ["-d", "tree", "--external-checks-dir", str(CHECKS_DIR), "--download-external-modules", "true",
-                              "--check", "CKV_ARCH_*,CKV_AWS_117"], tmp_path / "out",
-                   command=[sys.executable, "-c", DOWNLOAD_DRIVER], frameworks=["terraform"])
+    run = _checkov(
+        tmp_path,
+        [
+            "-d",
+            "tree",
+            "--external-checks-dir",
+            str(CHECKS_DIR),
+            "--download-external-modules",
+            "true",
+            "--check",
+            "CKV_ARCH_*,CKV_AWS_117",
+        ],
+        tmp_path / "out",
+        command=[sys.executable, "-c", DOWNLOAD_DRIVER],
+        frameworks=["terraform"],
+    )
     inner = "tree/.external_modules/terraform-aws-modules/lambda/aws/main.tf"
     # Checkov did load the module: its own check reports on the function inside it
     assert ("CKV_AWS_117", inner, "module.orders_lambda.aws_lambda_function.this[0]", "FAILED") in run.rows
     expected = {(check, "tree/main.tf", "orders_lambda", "PASSED") for check in LAMBDA_MODULE_CHECKS}
-    expected = expected - {("CKV_ARCH_301", "tree/main.tf", "orders_lambda", "PASSED")} | {("CKV_ARCH_301", "tree/main.tf", "orders_lambda", "FAILED")}
+    expected = expected - {("CKV_ARCH_301", "tree/main.tf", "orders_lambda", "PASSED")} | {
+        ("CKV_ARCH_301", "tree/main.tf", "orders_lambda", "FAILED")
+    }
     assert {row for row in run.rows if row[0].startswith("CKV_ARCH_")} == expected
 
 
 # --- metadata in Checkov's outputs ------------------------------------------------------------
 
+
 def test_names_severities_and_guides_in_json_cli_junit(main: CheckovRun) -> None:
     meta = metadata()["ARCH301"]
-    failed = [c for r in main.reports for c in r["results"]["failed_checks"] if c["check_id"] == "CKV_ARCH_301"]
+    failed = [
+        c for r in main.reports for c in r["results"]["failed_checks"] if c["check_id"] == "CKV_ARCH_301"
+    ]
     assert failed
     for c in failed:
         assert c["check_name"].startswith(f"{meta.title} (archmatch ARCH301): ")
         assert c["severity"] == "HIGH" and c["guideline"] == meta.help_uri
-    passed = [c for r in main.reports for c in r["results"]["passed_checks"] if c["check_id"] == "CKV_ARCH_301"]
+    passed = [
+        c for r in main.reports for c in r["results"]["passed_checks"] if c["check_id"] == "CKV_ARCH_301"
+    ]
     assert passed and {c["check_name"] for c in passed} == {f"{meta.title} (archmatch ARCH301)"}
-    assert {c["severity"] for r in main.reports for c in r["results"]["failed_checks"] if c["check_id"] == "CKV_ARCH_302"} == {"MEDIUM"}
+    assert {
+        c["severity"]
+        for r in main.reports
+        for c in r["results"]["failed_checks"]
+        if c["check_id"] == "CKV_ARCH_302"
+    } == {"MEDIUM"}
     cli = (main.outdir / "results_cli.txt").read_text()
     assert f'Check: CKV_ARCH_301: "{meta.title} (archmatch ARCH301): ' in cli
     assert "Severity: HIGH" in cli and f"Guide: {meta.help_uri}" in cli
@@ -391,8 +488,13 @@ def test_every_failure_carries_its_reason_in_every_framework(main: CheckovRun) -
                 reason = c["check_name"].removeprefix(titles[c["check_id"]] + ": ")
                 assert reason != c["check_name"] and len(reason) > 20, c["check_name"]
     assert frameworks == set(FRAMEWORKS)
-    cross = [c["check_name"] for r in main.reports if r["check_type"] == "kubernetes"
-             for c in r["results"]["failed_checks"] if c["check_id"] == "CKV_ARCH_305"]
+    cross = [
+        c["check_name"]
+        for r in main.reports
+        if r["check_type"] == "kubernetes"
+        for c in r["results"]["failed_checks"]
+        if c["check_id"] == "CKV_ARCH_305"
+    ]
     assert cross and all("node" in name for name in cross), cross
 
 
@@ -419,9 +521,13 @@ def test_checkov_sarif_has_our_rules_and_validates(main: CheckovRun, sarif_valid
 
 # --- -f scans, --check and --skip-check ------------------------------------------------------
 
+
 def test_f_mode_uses_the_repository_and_check_selects(workspace: Path) -> None:
-    run = _checkov(workspace, ["-f", "ours/tf/lambda.tf", "--external-checks-dir", str(CHECKS_DIR), "--check", "CKV_ARCH_302"],
-                   workspace / "out-f")
+    run = _checkov(
+        workspace,
+        ["-f", "ours/tf/lambda.tf", "--external-checks-dir", str(CHECKS_DIR), "--check", "CKV_ARCH_302"],
+        workspace / "out-f",
+    )
     f = "ours/tf/lambda.tf"
     assert run.rows == {  # build.sh is not passed, but the repository around lambda.tf is analysed
         ("CKV_ARCH_302", f, "aws_lambda_function.bad", "PASSED"),
@@ -431,13 +537,17 @@ def test_f_mode_uses_the_repository_and_check_selects(workspace: Path) -> None:
 
 
 def test_skip_check(workspace: Path) -> None:
-    run = _checkov(workspace, ["-d", "ours/tf", "--external-checks-dir", str(CHECKS_DIR), "--skip-check", "CKV_ARCH_301"],
-                   workspace / "out-skip")
+    run = _checkov(
+        workspace,
+        ["-d", "ours/tf", "--external-checks-dir", str(CHECKS_DIR), "--skip-check", "CKV_ARCH_301"],
+        workspace / "out-skip",
+    )
     ours = {row[0] for row in run.rows if row[0].startswith("CKV_ARCH_")}
     assert "CKV_ARCH_301" not in ours and {"CKV_ARCH_302", "CKV_ARCH_304"} <= ours
 
 
 # --- YAML policies --------------------------------------------------------------------------
+
 
 def _yaml_policy_ids() -> set[str]:
     return {r.meta.checkov_id for r in all_rules() if r.meta.yaml_policy}
@@ -449,8 +559,11 @@ def test_a_yaml_policy_exists_exactly_for_yaml_policy_rules() -> None:
 
 def test_yaml_policies_agree_with_the_python_checks(main: CheckovRun, workspace: Path) -> None:
     ids = _yaml_policy_ids()
-    run = _checkov(workspace, [*_d_args(workspace), "--external-checks-dir", str(POLICIES_DIR), "--check", ",".join(sorted(ids))],
-                   workspace / "out-policies")
+    run = _checkov(
+        workspace,
+        [*_d_args(workspace), "--external-checks-dir", str(POLICIES_DIR), "--check", ",".join(sorted(ids))],
+        workspace / "out-policies",
+    )
     # a YAML policy checks resources only; the Python checks also check `module` blocks
     python_rows = {row for row in main.rows - main.module_rows if row[0] in ids}
     assert python_rows, "the Python checks gave no result for the YAML policy rules"
@@ -460,10 +573,17 @@ def test_yaml_policies_agree_with_the_python_checks(main: CheckovRun, workspace:
 
 # --- cost -----------------------------------------------------------------------------------
 
-def test_cost_of_the_pack_is_recorded(main: CheckovRun, workspace: Path, record_property: pytest.RecordProperty) -> None:
+
+def test_cost_of_the_pack_is_recorded(
+    main: CheckovRun, workspace: Path, record_property: pytest.RecordProperty
+) -> None:
     """The same scan without the pack, for the record only: wall-clock ratios on a shared CI machine
     are not a verdict (benchmarks/run.py measures the pack's cost side by side on a quiet machine)."""
-    base = _checkov(workspace, [*_d_args(workspace), "--check", "CKV_DOCKER_2,CKV_AWS_117", *ALL_OUTPUTS], workspace / "out-base")
+    base = _checkov(
+        workspace,
+        [*_d_args(workspace), "--check", "CKV_DOCKER_2,CKV_AWS_117", *ALL_OUTPUTS],
+        workspace / "out-base",
+    )
     record_property("checkov_seconds_without_pack", round(base.seconds, 2))
     record_property("checkov_seconds_with_pack", round(main.seconds, 2))
     assert not any(row[0].startswith("CKV_ARCH_") for row in base.rows)  # the baseline really ran without it
@@ -472,17 +592,23 @@ def test_cost_of_the_pack_is_recorded(main: CheckovRun, workspace: Path, record_
 
 # --- the pack's own warning -------------------------------------------------------------------
 
+
 def test_the_pack_warns_when_it_cannot_import_archmatch(tmp_path: Path) -> None:
     pack = tmp_path / "a" / "b" / "c" / "archmatch_checkov_checks.py"
     pack.parent.mkdir(parents=True)
     shutil.copy(CHECKS_DIR / "archmatch_checkov_checks.py", pack)
     # -I -S: no site-packages, so archmatch cannot be imported, as in a Checkov installed elsewhere
-    proc = subprocess.run([sys.executable, "-I", "-S", str(pack)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", str(pack)], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0
-    assert proc.stderr.startswith("WARNING archmatch: the CKV_ARCH_* checks are NOT running: cannot import archmatch")
+    assert proc.stderr.startswith(
+        "WARNING archmatch: the CKV_ARCH_* checks are NOT running: cannot import archmatch"
+    )
 
 
 # --- our fixture trees say what archmatch itself reports ----------------------------------------
+
 
 def _our_cases() -> Iterator[Path]:
     return (p for p in sorted(OUR_TREES.iterdir()) if p.is_dir())

@@ -48,7 +48,19 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_argv_values_takes_repeated_and_multi_valued_flags() -> None:
-    argv = ["checkov", "-f", "a.tf", "b.yaml", "--framework", "terraform", "--file=c", "-f", "d", "-o", "json"]
+    argv = [
+        "checkov",
+        "-f",
+        "a.tf",
+        "b.yaml",
+        "--framework",
+        "terraform",
+        "--file=c",
+        "-f",
+        "d",
+        "-o",
+        "json",
+    ]
     assert _argv_values(argv, ("-f", "--file")) == ["a.tf", "b.yaml", "c", "d"]
     assert _argv_values(["checkov", "-d", "x", "--directory", "y"], ("-d", "--directory")) == ["x", "y"]
 
@@ -75,12 +87,18 @@ def test_several_d_roots_each_file_gets_its_own_root(tmp_path: Path) -> None:
 def test_same_relative_path_under_several_roots_is_told_apart_by_the_resource(tmp_path: Path) -> None:
     for root, name in (("a", "first"), ("b", "second")):
         (tmp_path / root).mkdir()
-        (tmp_path / root / "main.tf").write_text(f'# {root}\nresource "aws_lambda_function" "{name}" {{\n}}\n')
+        (tmp_path / root / "main.tf").write_text(
+            f'# {root}\nresource "aws_lambda_function" "{name}" {{\n}}\n'
+        )
     scope = current_scope(["checkov"], scan_dirs=["a", "b"], cwd=tmp_path)
-    second = terraform_resource({"__address__": "aws_lambda_function.second", "__start_line__": 2, "__end_line__": 3},
-                                "/main.tf:aws_lambda_function:second")
+    second = terraform_resource(
+        {"__address__": "aws_lambda_function.second", "__start_line__": 2, "__end_line__": 3},
+        "/main.tf:aws_lambda_function:second",
+    )
     assert resolve_file(scope, second.reported_path, second.anchor) == tmp_path / "b/main.tf"
-    assert resolve_file(scope, second.reported_path) == tmp_path / "a/main.tf"  # without the anchor: the first
+    assert (
+        resolve_file(scope, second.reported_path) == tmp_path / "a/main.tf"
+    )  # without the anchor: the first
 
 
 def test_a_repository_inside_a_d_root_is_its_own_root(tmp_path: Path) -> None:
@@ -107,59 +125,132 @@ def test_f_files_use_the_repository_around_them_or_their_common_folder(tmp_path:
 
 
 def _finding(
-    rule: str, path: str, line: int, entity: str, related: tuple[Related, ...] = (), subject: Location | None = None
+    rule: str,
+    path: str,
+    line: int,
+    entity: str,
+    related: tuple[Related, ...] = (),
+    subject: Location | None = None,
 ) -> Finding:
     return Finding(rule, "message", Location(path, line), entity, related=related, subject=subject)
 
 
 def test_findings_match_by_entity_span_or_subject_never_by_related_location() -> None:
     facts = RepoFacts(root=Path("/r"))
-    facts.workloads.append(Workload("k8s:Deployment", "web", "k8s", Location("k8s/web.yaml", 3), ArchFact.unknown()))
+    facts.workloads.append(
+        Workload("k8s:Deployment", "web", "k8s", Location("k8s/web.yaml", 3), ArchFact.unknown())
+    )
     entities = entities_of(facts)
     assert entities == [("web", "k8s/web.yaml", 3)]
-    tf_a = terraform_resource({"__address__": "aws_lambda_function.a", "__start_line__": 1, "__end_line__": 6}, "/main.tf:aws_lambda_function:a")
-    tf_b = terraform_resource({"__address__": "aws_lambda_function.b", "__start_line__": 8, "__end_line__": 14}, "/main.tf:aws_lambda_function:b")
+    tf_a = terraform_resource(
+        {"__address__": "aws_lambda_function.a", "__start_line__": 1, "__end_line__": 6},
+        "/main.tf:aws_lambda_function:a",
+    )
+    tf_b = terraform_resource(
+        {"__address__": "aws_lambda_function.b", "__start_line__": 8, "__end_line__": 14},
+        "/main.tf:aws_lambda_function:b",
+    )
     by_entity = _finding("ARCH301", "main.tf", 0, "aws_lambda_function.a")
     in_span = _finding("ARCH301", "main.tf", 10, "something else")
-    cross = _finding("ARCH302", "build.sh", 4, "docker build", (Related(Location("main.tf", 12), "image reference"),), Location("main.tf", 8))
-    elsewhere = _finding("ARCH302", "build.sh", 4, "docker build", (Related(Location("other.tf", 12), "x"),), Location("other.tf", 8))
+    cross = _finding(
+        "ARCH302",
+        "build.sh",
+        4,
+        "docker build",
+        (Related(Location("main.tf", 12), "image reference"),),
+        Location("main.tf", 8),
+    )
+    elsewhere = _finding(
+        "ARCH302",
+        "build.sh",
+        4,
+        "docker build",
+        (Related(Location("other.tf", 12), "x"),),
+        Location("other.tf", 8),
+    )
     # a finding about another project's workload whose evidence (a related location) lies in tf_b
-    evidence_only = _finding("ARCH301", "dev/main.tf", 3, "aws_lambda_function.b", (Related(Location("main.tf", 12), "image reference"),))
+    evidence_only = _finding(
+        "ARCH301",
+        "dev/main.tf",
+        3,
+        "aws_lambda_function.b",
+        (Related(Location("main.tf", 12), "image reference"),),
+    )
     found = [by_entity, in_span, cross, elsewhere, evidence_only]
     assert matching_findings(found, "main.tf", tf_a, entities) == [by_entity]
     assert matching_findings(found, "main.tf", tf_b, entities) == [in_span, cross]
     # Kubernetes: the workload archmatch found within the manifest's lines names the resource
-    k8s = kubernetes_resource({"kind": "Deployment", "metadata": {"name": "web"}, "__startline__": 1, "__endline__": 20}, "k8s/web.yaml:Deployment:Deployment")
+    k8s = kubernetes_resource(
+        {"kind": "Deployment", "metadata": {"name": "web"}, "__startline__": 1, "__endline__": 20},
+        "k8s/web.yaml:Deployment:Deployment",
+    )
     arch_elsewhere = _finding("ARCH305", "k8s/web.yaml", 30, "web")
     assert matching_findings([arch_elsewhere], "k8s/web.yaml", k8s, entities) == [arch_elsewhere]
 
 
 def test_resources_from_checkov_confs() -> None:
-    tf = terraform_resource({"__address__": "module.m.aws_ecs_task_definition.t", "__start_line__": 2, "__end_line__": 9}, "/x.tf:aws_ecs_task_definition:t")
-    assert tf == Resource("/x.tf", frozenset({"module.m.aws_ecs_task_definition.t", "aws_ecs_task_definition.t"}), (2, 9),
-                          terraform=True)
-    cfn = cloudformation_resource({"Type": "AWS::Lambda::Function", "Properties": {"__file__": "repo/t.yaml", "__startline__": 5, "__endline__": 9}}, "/t.yaml:AWS::Lambda::Function:Fn")
+    tf = terraform_resource(
+        {"__address__": "module.m.aws_ecs_task_definition.t", "__start_line__": 2, "__end_line__": 9},
+        "/x.tf:aws_ecs_task_definition:t",
+    )
+    assert tf == Resource(
+        "/x.tf",
+        frozenset({"module.m.aws_ecs_task_definition.t", "aws_ecs_task_definition.t"}),
+        (2, 9),
+        terraform=True,
+    )
+    cfn = cloudformation_resource(
+        {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {"__file__": "repo/t.yaml", "__startline__": 5, "__endline__": 9},
+        },
+        "/t.yaml:AWS::Lambda::Function:Fn",
+    )
     assert cfn == Resource("repo/t.yaml", frozenset({"Fn"}), (4, 8))
-    sls = serverless_resource({"image": "x", "__file__": "/abs/serverless.yml", "__startline__": 7, "__endline__": 8}, "x:serverless_aws:serverless_aws")
+    sls = serverless_resource(
+        {"image": "x", "__file__": "/abs/serverless.yml", "__startline__": 7, "__endline__": 8},
+        "x:serverless_aws:serverless_aws",
+    )
     assert sls == Resource("/abs/serverless.yml", frozenset(), (6, 8))
-    conf = {"FROM": [{"instruction": "FROM", "startline": 0, "endline": 0, "content": "FROM a\n", "value": "a"}],
-            "RUN": [{"instruction": "RUN", "startline": 1, "endline": 2, "content": "RUN b \\\n c\n", "value": "b c"}]}
+    conf = {
+        "FROM": [{"instruction": "FROM", "startline": 0, "endline": 0, "content": "FROM a\n", "value": "a"}],
+        "RUN": [
+            {"instruction": "RUN", "startline": 1, "endline": 2, "content": "RUN b \\\n c\n", "value": "b c"}
+        ],
+    }
     df = dockerfile_resource(conf, "/Dockerfile:*:/Dockerfile")
     assert df.reported_path == "/Dockerfile" and df.span == (0, 0)
     # findings on lines 3 and 1 point at the RUN (lines 2-3) and the FROM (line 1)
-    picked = offending_instructions(df, [_finding("ARCH101", "Dockerfile", 3, "s"), _finding("ARCH101", "Dockerfile", 1, "s")])
+    picked = offending_instructions(
+        df, [_finding("ARCH101", "Dockerfile", 3, "s"), _finding("ARCH101", "Dockerfile", 1, "s")]
+    )
     assert [i["instruction"] for i in picked or []] == ["FROM", "RUN"]
     assert offending_instructions(df, [_finding("ARCH101", "Dockerfile", 0, "s")]) is None  # whole file
 
 
 def _meta(frameworks: tuple[str, ...], resources: tuple[str, ...]) -> RuleMeta:
-    return RuleMeta("ARCH999", "x", "t" * 10, "error", "crossfile", "m" * 10, "r" * 40, "f" * 10, {}, "CKV_ARCH_999",
-                    frameworks, resources, False)
+    return RuleMeta(
+        "ARCH999",
+        "x",
+        "t" * 10,
+        "error",
+        "crossfile",
+        "m" * 10,
+        "r" * 40,
+        "f" * 10,
+        {},
+        "CKV_ARCH_999",
+        frameworks,
+        resources,
+        False,
+    )
 
 
 def test_resource_types_are_split_by_framework() -> None:
-    meta = _meta(("terraform", "cloudformation", "kubernetes", "serverless", "dockerfile", "none"),
-                 ("aws_lambda_function", "AWS::Serverless::Function", "Deployment", "CronJob"))
+    meta = _meta(
+        ("terraform", "cloudformation", "kubernetes", "serverless", "dockerfile", "none"),
+        ("aws_lambda_function", "AWS::Serverless::Function", "Deployment", "CronJob"),
+    )
     assert resources_for(meta, "terraform") == ["aws_lambda_function"]
     assert resources_for(meta, "cloudformation") == ["AWS::Serverless::Function"]
     assert resources_for(meta, "kubernetes") == ["Deployment", "CronJob"]
@@ -172,22 +263,33 @@ def test_top_level_dirs_are_the_shipped_ones_and_checks_dir_prints_them() -> Non
     assert (REPO / "checks").resolve() == CHECKS_DIR
     assert (REPO / "policies").resolve() == POLICIES_DIR
     assert (CHECKS_DIR / "__init__.py").is_file()  # without it Checkov silently loads nothing
-    out = subprocess.run([sys.executable, "-m", "archmatch", "checks-dir"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "archmatch", "checks-dir"], capture_output=True, text=True, check=True
+    )
     assert out.stdout == f"{CHECKS_DIR}\n"
-    out = subprocess.run([sys.executable, "-m", "archmatch", "checks-dir", "--policies"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "archmatch", "checks-dir", "--policies"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout == f"{POLICIES_DIR}\n"
 
 
-
-
 # --- Terraform module blocks ------------------------------------------------------------------
+
 
 def test_module_call_names_follow_archmatch_workload_names() -> None:
     # Checkov's `__address__` of a module block: its name, prefixed by the calling modules' path
     assert module_call_name("orders_lambda") == "module.orders_lambda"
     assert module_call_name("module.app.orders_lambda") == "module.app.module.orders_lambda"
     assert module_call_name("module.a.module.b.c") == "module.a.module.b.module.c"
-    conf = {"source": ["terraform-aws-modules/lambda/aws"], "__start_line__": 28, "__end_line__": 37, "__address__": "orders_lambda"}
+    conf = {
+        "source": ["terraform-aws-modules/lambda/aws"],
+        "__start_line__": 28,
+        "__end_line__": 37,
+        "__address__": "orders_lambda",
+    }
     res = module_resource(conf, "/main.tf:module:orders_lambda")
     assert res == Resource("/main.tf", frozenset({"module.orders_lambda"}), (28, 37), terraform=True)
     assert res.anchor == (28, '"orders_lambda"')
@@ -215,13 +317,24 @@ def test_understood_module_sources_are_the_terraform_extractors() -> None:
         "./modules/lambda",
     ]
     assert [s for s in others if understood_module(s)] == []
-    assert [is_local_source(s) for s in ("./app", "../shared", "/abs/mod", "terraform-aws-modules/eks/aws", "app")] == [
-        True, True, True, False, False]
+    assert [
+        is_local_source(s) for s in ("./app", "../shared", "/abs/mod", "terraform-aws-modules/eks/aws", "app")
+    ] == [True, True, True, False, False]
 
 
 def test_every_rule_with_terraform_resources_has_a_module_check() -> None:
     with_module_check = {r.meta.id for r in all_rules() if has_module_check(r.meta)}
-    assert with_module_check == {"ARCH201", "ARCH202", "ARCH203", "ARCH204", "ARCH205", "ARCH206", "ARCH301", "ARCH302", "ARCH304"}
+    assert with_module_check == {
+        "ARCH201",
+        "ARCH202",
+        "ARCH203",
+        "ARCH204",
+        "ARCH205",
+        "ARCH206",
+        "ARCH301",
+        "ARCH302",
+        "ARCH304",
+    }
 
 
 def _module_conf(name: str, source: str, start: int, end: int) -> dict:
@@ -236,9 +349,15 @@ def test_fixed_twin_passes_when_scanned_beside_its_broken_twin(tmp_path: Path) -
         shutil.copytree(REPO / "examples" / name, tree / name)
     scope = current_scope(["checkov", "-d", "tree"], scan_dirs=["tree"], cwd=tmp_path)
     lam = _module_conf("orders_lambda", "terraform-aws-modules/lambda/aws", 28, 37)
-    broken, hits = evaluate_module("ARCH301", lam, "/terraform-lambda-docker-build/main.tf:module:orders_lambda", scope)
-    assert broken == "FAILED" and [f.location for f in hits] == [Location("terraform-lambda-docker-build/main.tf", 35)]
-    fixed = evaluate_module("ARCH301", lam, "/terraform-lambda-docker-build-fixed/main.tf:module:orders_lambda", scope)
+    broken, hits = evaluate_module(
+        "ARCH301", lam, "/terraform-lambda-docker-build/main.tf:module:orders_lambda", scope
+    )
+    assert broken == "FAILED" and [f.location for f in hits] == [
+        Location("terraform-lambda-docker-build/main.tf", 35)
+    ]
+    fixed = evaluate_module(
+        "ARCH301", lam, "/terraform-lambda-docker-build-fixed/main.tf:module:orders_lambda", scope
+    )
     assert fixed == ("PASSED", [])
 
 
@@ -248,12 +367,16 @@ def test_module_block_verdicts(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     shutil.copytree(REPO / "examples" / "terraform-lambda-docker-build", tree)
     with (tree / "main.tf").open("a") as fh:  # lines 39-41 and 43-45
-        fh.write('\nmodule "bucket" {\n  source = "terraform-aws-modules/s3-bucket/aws"\n}\n'
-                 '\nmodule "shared" {\n  source = "./shared"\n}\n')
+        fh.write(
+            '\nmodule "bucket" {\n  source = "terraform-aws-modules/s3-bucket/aws"\n}\n'
+            '\nmodule "shared" {\n  source = "./shared"\n}\n'
+        )
     scope = current_scope(["checkov", "-d", "tree"], scan_dirs=["tree"], cwd=tmp_path)
     lam = _module_conf("orders_lambda", "terraform-aws-modules/lambda/aws", 28, 37)
     result, hits = evaluate_module("ARCH301", lam, "/main.tf:module:orders_lambda", scope)
-    assert result == "FAILED" and [(f.location.line, f.entity) for f in hits] == [(35, "module.orders_lambda")]
+    assert result == "FAILED" and [(f.location.line, f.entity) for f in hits] == [
+        (35, "module.orders_lambda")
+    ]
     assert evaluate_module("ARCH302", lam, "/main.tf:module:orders_lambda", scope) == ("PASSED", [])
     image = _module_conf("orders_image", "terraform-aws-modules/lambda/aws//modules/docker-build", 17, 26)
     # the docker-build module creates only a build, which no workload rule judges: no verdict
@@ -268,12 +391,25 @@ def test_module_block_verdicts(tmp_path: Path) -> None:
 def test_resources_inside_downloaded_modules_are_unknown(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     shutil.copytree(REPO / "examples" / "terraform-lambda-docker-build", tree)
-    inner = tree / ".external_modules" / "registry.terraform.io" / "terraform-aws-modules" / "lambda" / "aws" / "7.20.1" / "main.tf"
+    inner = (
+        tree
+        / ".external_modules"
+        / "registry.terraform.io"
+        / "terraform-aws-modules"
+        / "lambda"
+        / "aws"
+        / "7.20.1"
+        / "main.tf"
+    )
     inner.parent.mkdir(parents=True)
     inner.write_text('resource "aws_lambda_function" "this" {\n  architectures = var.architectures\n}\n')
     scope = current_scope(["checkov", "-d", "tree"], scan_dirs=["tree"], cwd=tmp_path)
     reported = "/" + inner.relative_to(tree).as_posix()
-    conf = {"__address__": "module.orders_lambda.aws_lambda_function.this[0]", "__start_line__": 1, "__end_line__": 3}
+    conf = {
+        "__address__": "module.orders_lambda.aws_lambda_function.this[0]",
+        "__start_line__": 1,
+        "__end_line__": 3,
+    }
     res = terraform_resource(conf, f"{reported}:aws_lambda_function:this")
     assert resolve_file(scope, res.reported_path) == inner
     assert evaluate_resource("ARCH301", res, scope) == ("UNKNOWN", [])
@@ -281,7 +417,9 @@ def test_resources_inside_downloaded_modules_are_unknown(tmp_path: Path) -> None
     from archmatch.integrations.checkov_adapter import analysis_for
 
     analysis = analysis_for(tree.resolve(), None)
-    assert analysis is not None and sorted(name for name, _, _ in analysis.entities) == ["module.orders_lambda"]
+    assert analysis is not None and sorted(name for name, _, _ in analysis.entities) == [
+        "module.orders_lambda"
+    ]
 
 
 def test_where_downloaded_modules_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -297,5 +435,9 @@ def test_where_downloaded_modules_are(tmp_path: Path, monkeypatch: pytest.Monkey
     assert in_module_download(scope, infra / "env/prod/.terraform/modules/eks/main.tf")  # terraform init
     assert not in_module_download(scope, infra / "main.tf")
     assert not in_module_download(scope, infra / "app/modules/x/main.tf")  # a local module
-    assert not in_module_download(scope, tmp_path / "elsewhere" / ".external_modules" / "x.tf")  # outside -d and cwd
-    assert in_module_download(scope, tmp_path / "work" / ".external_modules" / "x.tf")  # the cwd counts as a root too
+    assert not in_module_download(
+        scope, tmp_path / "elsewhere" / ".external_modules" / "x.tf"
+    )  # outside -d and cwd
+    assert in_module_download(
+        scope, tmp_path / "work" / ".external_modules" / "x.tf"
+    )  # the cwd counts as a root too

@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archmatch", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "archmatch", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_quickstart_example_reports_findings_and_exits_1() -> None:
@@ -39,7 +41,9 @@ def test_json_and_sarif_to_file(tmp_path: Path) -> None:
     proc = run("scan", "examples/sam-lambda-arm64", "--format", "sarif", "--output", str(out))
     assert proc.returncode == 1
     log = json.loads(out.read_text())
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]
+    }
     assert "examples/sam-lambda-arm64/template.yaml" in uris
     data = json.loads(run("scan", "examples/sam-lambda-arm64", "-f", "json").stdout)
     assert {f["rule"] for f in data["findings"]} >= {"ARCH301"}
@@ -53,7 +57,20 @@ def test_rules_and_list_workloads() -> None:
 
 
 def test_fix_command_pins_one_platform_and_single_manifest_for_lambda() -> None:
-    proc = run("fix-command", "--for", "lambda:arm64", "--", "docker", "buildx", "build", "--platform", "linux/amd64,linux/arm64", "-t", "fn", ".")
+    proc = run(
+        "fix-command",
+        "--for",
+        "lambda:arm64",
+        "--",
+        "docker",
+        "buildx",
+        "build",
+        "--platform",
+        "linux/amd64,linux/arm64",
+        "-t",
+        "fn",
+        ".",
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "docker buildx build --provenance=false --platform linux/arm64 -t fn ."
     ecs = run("fix-command", "--for", "ecs:X86_64", "--", "docker", "build", "-t", "api", "api")
@@ -61,7 +78,17 @@ def test_fix_command_pins_one_platform_and_single_manifest_for_lambda() -> None:
 
 
 def test_fix_command_masks_build_arg_values_and_rejects_bad_input() -> None:
-    proc = run("fix-command", "--for", "eks:arm64", "--", "docker", "build", "--build-arg", "NPM_TOKEN=npm_s3cr3tvalue", ".")
+    proc = run(
+        "fix-command",
+        "--for",
+        "eks:arm64",
+        "--",
+        "docker",
+        "build",
+        "--build-arg",
+        "NPM_TOKEN=npm_s3cr3tvalue",
+        ".",
+    )
     assert "npm_s3cr3tvalue" not in proc.stdout and "NPM_TOKEN=***" in proc.stdout
     assert run("fix-command", "--for", "lambda:sparc", "--", "docker", "build", ".").returncode == 2
     assert run("fix-command", "--for", "lambda:arm64", "--", "ls", "-l").returncode == 2

@@ -55,7 +55,9 @@ def test_recognises_every_spelling_of_docker_build(line: str, buildx: bool) -> N
     assert cmd is not None and cmd.is_buildx is buildx and cmd.context == "."
 
 
-@pytest.mark.parametrize("line", ["docker buildx bake api", "docker push app:1", "echo docker build .", "docker", "podman build ."])
+@pytest.mark.parametrize(
+    "line", ["docker buildx bake api", "docker push app:1", "echo docker build .", "docker", "podman build ."]
+)
 def test_other_commands_are_not_builds(line: str) -> None:
     assert parse_build_command(line) is None
 
@@ -83,13 +85,21 @@ def test_quotes_escapes_and_substitutions_stay_one_word() -> None:
 
 
 def test_expander_resolves_values_but_not_the_span() -> None:
-    cmd = parse_build_command("docker build --platform $PLATFORM .", expand=lambda s: s.replace("$PLATFORM", "linux/arm64"))
+    cmd = parse_build_command(
+        "docker build --platform $PLATFORM .", expand=lambda s: s.replace("$PLATFORM", "linux/arm64")
+    )
     assert cmd is not None and cmd.platforms == ["linux/arm64"]
 
 
 @pytest.mark.parametrize(
     ("text", "context"),
-    [('docker build "unterminated', "unterminated"), ("docker build $(oops", "$(oops"), ("docker build 'x", "x"), ("\\", None), ("", None)],
+    [
+        ('docker build "unterminated', "unterminated"),
+        ("docker build $(oops", "$(oops"),
+        ("docker build 'x", "x"),
+        ("\\", None),
+        ("", None),
+    ],
 )
 def test_malformed_input_is_read_as_far_as_it_goes(text: str, context: str | None) -> None:
     """An unterminated quote or substitution still yields the build (its context is the rest of the
@@ -98,11 +108,16 @@ def test_malformed_input_is_read_as_far_as_it_goes(text: str, context: str | Non
     assert [c.context for c in commands] == ([context] if context is not None else [])
     assert hide_build_values(text) == text
     pinned = with_platform(text, "linux/arm64")
-    assert pinned == (text.replace("docker build ", "docker build --platform linux/arm64 ", 1) if context else text)
+    assert pinned == (
+        text.replace("docker build ", "docker build --platform linux/arm64 ", 1) if context else text
+    )
 
 
 def test_with_platform_inserts_after_the_subcommand() -> None:
-    assert with_platform("docker build -t app .", "linux/arm64") == "docker build --platform linux/arm64 -t app ."
+    assert (
+        with_platform("docker build -t app .", "linux/arm64")
+        == "docker build --platform linux/arm64 -t app ."
+    )
 
 
 def test_with_platform_replaces_every_existing_platform_flag() -> None:
@@ -116,7 +131,10 @@ def test_with_platform_single_manifest_switches_attestations_off() -> None:
         with_platform(line, "linux/arm64", single_manifest=True)
         == "docker buildx build --platform linux/arm64 --provenance=false --sbom=false -t app --push ."
     )
-    assert with_platform("docker build .", "linux/amd64", single_manifest=True) == "docker build --platform linux/amd64 --provenance=false ."
+    assert (
+        with_platform("docker build .", "linux/amd64", single_manifest=True)
+        == "docker build --platform linux/amd64 --provenance=false ."
+    )
 
 
 def test_with_platform_leaves_other_commands_alone() -> None:
@@ -125,7 +143,10 @@ def test_with_platform_leaves_other_commands_alone() -> None:
 
 def test_hide_build_values_hides_build_arg_values_and_env_prefixes() -> None:
     line = 'NPM_TOKEN=s3cr3t DOCKER_BUILDKIT=1 docker build --build-arg TOKEN="a b" --build-arg=KEY=v --build-arg FROM_ENV .'
-    assert hide_build_values(line) == "NPM_TOKEN=*** DOCKER_BUILDKIT=1 docker build --build-arg TOKEN=*** --build-arg=KEY=*** --build-arg FROM_ENV ."
+    assert (
+        hide_build_values(line)
+        == "NPM_TOKEN=*** DOCKER_BUILDKIT=1 docker build --build-arg TOKEN=*** --build-arg=KEY=*** --build-arg FROM_ENV ."
+    )
 
 
 def test_one_line_folds_continuations() -> None:

@@ -52,7 +52,9 @@ def test_extract_finds_dockerfiles_anywhere_and_reports_binary_ones(tmp_path: Pa
     (tmp_path / "Dockerfile.dockerignore").write_text("node_modules\n")
     facts, _ = analyze(tmp_path, Config())
     assert sorted(facts.dockerfiles) == ["Containerfile", "svc/api.Dockerfile"]
-    assert [(d.location, d.message) for d in facts.diagnostics] == [(Location("Dockerfile"), "binary file (NUL bytes); skipped")]
+    assert [(d.location, d.message) for d in facts.diagnostics] == [
+        (Location("Dockerfile"), "binary file (NUL bytes); skipped")
+    ]
     crlf = facts.dockerfiles["Containerfile"]
     assert isinstance(crlf, DockerfileAnalysis)
     assert instructions(crlf) == [("FROM", 1, 1, "alpine"), ("RUN", 2, 3, "echo a   b")]
@@ -63,7 +65,11 @@ def test_extract_finds_dockerfiles_anywhere_and_reports_binary_ones(tmp_path: Pa
 
 def test_continuations_skip_comments_and_blank_lines_as_buildkit_does() -> None:
     df, diags = parse("FROM alpine\nRUN apk add \\\n  # a comment inside\n  curl \\\n\n  jq\nUSER nobody\n")
-    assert instructions(df) == [("FROM", 1, 1, "alpine"), ("RUN", 2, 6, "apk add   curl   jq"), ("USER", 7, 7, "nobody")]
+    assert instructions(df) == [
+        ("FROM", 1, 1, "alpine"),
+        ("RUN", 2, 6, "apk add   curl   jq"),
+        ("USER", 7, 7, "nobody"),
+    ]
     run = df.lexed.instructions[1]
     assert run.position(run.args.index("jq")) == (6, 3)
     assert diags == []
@@ -91,10 +97,18 @@ def test_heredoc_bodies_are_not_instructions() -> None:
         "USER nobody\n"
     )
     df, diags = parse(text)
-    assert [(k, s, e) for k, s, e, _ in instructions(df)] == [("FROM", 1, 1), ("RUN", 2, 5), ("COPY", 6, 10), ("USER", 11, 11)]
+    assert [(k, s, e) for k, s, e, _ in instructions(df)] == [
+        ("FROM", 1, 1),
+        ("RUN", 2, 5),
+        ("COPY", 6, 10),
+        ("USER", 11, 11),
+    ]
     run, copy = df.lexed.instructions[1], df.lexed.instructions[2]
     assert run.heredocs[0].lines == ((3, "apt-get update"), (4, "apt-get install -y curl \\"))
-    assert [(h.delimiter, h.quoted, h.lines) for h in copy.heredocs] == [("CONF", True, ((7, "\tkey=$TARGETARCH"),)), ("END", False, ((9, "second"),))]
+    assert [(h.delimiter, h.quoted, h.lines) for h in copy.heredocs] == [
+        ("CONF", True, ((7, "\tkey=$TARGETARCH"),)),
+        ("END", False, ((9, "second"),)),
+    ]
     assert diags == []
     assert df.stages[0].uses == []  # a quoted COPY heredoc is not expanded
 
@@ -104,14 +118,19 @@ def test_unterminated_heredoc_and_continuation_give_diagnostics() -> None:
     assert diags == [("unterminated heredoc: no line `EOF` closes the heredoc opened at line 2", 2)]
     assert df.lexed.instructions[1].heredocs[0].lines == ((3, "echo hi"), (4, ""))
     df, diags = parse("FROM alpine\nRUN apk add \\\n  curl \\")
-    assert diags == [("unterminated line continuation: the instruction at line 2 continues past the end of the file", 2)]
+    assert diags == [
+        ("unterminated line continuation: the instruction at line 2 continues past the end of the file", 2)
+    ]
     assert instructions(df)[1] == ("RUN", 2, 3, "apk add   curl ")
 
 
 def test_no_from_is_a_diagnostic_not_an_error() -> None:
     df, diags = parse("# just a comment\nRUN echo hi\n")
     assert df.stages == [] and df.image_facts() is None
-    assert diags == [("RUN before the first FROM: BuildKit rejects it", 2), ("no FROM instruction: not a Dockerfile stage graph", 0)]
+    assert diags == [
+        ("RUN before the first FROM: BuildKit rejects it", 2),
+        ("no FROM instruction: not a Dockerfile stage graph", 0),
+    ]
 
 
 # --- stages, ARG scope, platforms ---------------------------------------------------------
@@ -134,10 +153,23 @@ def test_stages_args_and_edges() -> None:
     df, _ = parse(text)
     assert sorted(df.global_args) == ["GO", "TARGETARCH"]
     build, test, final = df.stages
-    assert (build.name, build.label, build.base, build.base_resolved, build.parent) == ("build", '"build"', "golang:${GO}", "golang:1.23", None)
+    assert (build.name, build.label, build.base, build.base_resolved, build.parent) == (
+        "build",
+        '"build"',
+        "golang:${GO}",
+        "golang:1.23",
+        None,
+    )
     assert (test.parent, df.chain(test)) == (0, [test, build])
-    assert [(a.name, a.default, a.line) for a in build.args] == [("TARGETOS", None, 5), ("TARGETARCH", "ignored", 5)]
-    assert [(u.name, u.line, u.in_scope) for u in build.uses] == [("TARGETARCH", 4, False), ("TARGETOS", 6, True), ("TARGETARCH", 6, True)]
+    assert [(a.name, a.default, a.line) for a in build.args] == [
+        ("TARGETOS", None, 5),
+        ("TARGETARCH", "ignored", 5),
+    ]
+    assert [(u.name, u.line, u.in_scope) for u in build.uses] == [
+        ("TARGETARCH", 4, False),
+        ("TARGETOS", 6, True),
+        ("TARGETARCH", 6, True),
+    ]
     assert [(u.name, u.line, u.column, u.in_scope) for u in test.uses] == [("BUILDARCH", 8, 62, False)]
     assert [(e.source, e.stage, e.line, e.keyword) for e in test.edges] == [("build", 0, 8, "RUN --mount")]
     assert [(e.source, e.stage) for e in final.edges] == [("0", 0), ("busybox:1.36", None)]
@@ -160,18 +192,27 @@ def test_stages_args_and_edges() -> None:
         ("", "$UNDECLARED", "unknown", None, False),
     ],
 )
-def test_from_platform_resolution(prelude: str, flag: str, kind: str, arch: str | None, certain: bool) -> None:
+def test_from_platform_resolution(
+    prelude: str, flag: str, kind: str, arch: str | None, certain: bool
+) -> None:
     df, _ = parse(f"{prelude}FROM --platform={flag} alpine\n")
     platform = df.stages[0].platform
     assert (platform.raw, platform.kind, platform.arch, platform.certain) == (flag, kind, arch, certain)
 
 
 def test_pin_and_base_image_follow_the_stage_chain() -> None:
-    df, _ = parse("ARG BASE=arm64v8/node:20\nFROM --platform=linux/arm64 ${BASE} AS base\nFROM base AS app\nFROM app\n")
+    df, _ = parse(
+        "ARG BASE=arm64v8/node:20\nFROM --platform=linux/arm64 ${BASE} AS base\nFROM base AS app\nFROM app\n"
+    )
     final = df.stages[-1]
-    assert df.pin(final) == ArchEvidence("arm64", Location("Dockerfile", 2), "FROM --platform=linux/arm64 ${BASE}", True)
+    assert df.pin(final) == ArchEvidence(
+        "arm64", Location("Dockerfile", 2), "FROM --platform=linux/arm64 ${BASE}", True
+    )
     assert df.base_arch(final) == ArchEvidence(
-        "arm64", Location("Dockerfile", 2), "FROM arm64v8/node:20: Docker Hub architecture namespace arm64v8/", False
+        "arm64",
+        Location("Dockerfile", 2),
+        "FROM arm64v8/node:20: Docker Hub architecture namespace arm64v8/",
+        False,
     )
 
 
@@ -262,16 +303,57 @@ def facts_of(text: str, target: str | None = None) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (GO_RIGHT, {"final": "1", "pinned": None, "buildplatform": None, "base": None, "hardcoded": [], "host": []}),
-        (GO_WRONG, {"final": "1", "pinned": None, "buildplatform": None, "base": None, "hardcoded": [], "host": [5]}),
-        (LAMBDA_ARM64, {"final": "0", "pinned": None, "buildplatform": None, "base": ("arm64", True), "hardcoded": [("amd64", 2, True)], "host": []}),
+        (
+            GO_RIGHT,
+            {"final": "1", "pinned": None, "buildplatform": None, "base": None, "hardcoded": [], "host": []},
+        ),
+        (
+            GO_WRONG,
+            {"final": "1", "pinned": None, "buildplatform": None, "base": None, "hardcoded": [], "host": [5]},
+        ),
+        (
+            LAMBDA_ARM64,
+            {
+                "final": "0",
+                "pinned": None,
+                "buildplatform": None,
+                "base": ("arm64", True),
+                "hardcoded": [("amd64", 2, True)],
+                "host": [],
+            },
+        ),
         # npm ci in a target stage is fine; npm install on $BUILDPLATFORM builds host-arch modules
-        (NODE, {"final": "2", "pinned": None, "buildplatform": None, "base": None, "hardcoded": [], "host": [5]}),
+        (
+            NODE,
+            {"final": "2", "pinned": None, "buildplatform": None, "base": None, "hardcoded": [], "host": [5]},
+        ),
         # the rust binary is arm64 whatever is requested; the COPY path is judged in its own stage
-        (RUST, {"final": "1", "pinned": None, "buildplatform": None, "base": None,
-                "hardcoded": [("arm64", 2, True), ("arm64", 3, True)], "host": []}),
-        (DOTNET, {"final": "1", "pinned": None, "buildplatform": None, "base": None, "hardcoded": [("amd64", 2, True)], "host": []}),
-        (DISTROLESS_FROM_BUILDPLATFORM, {"final": "1", "pinned": None, "buildplatform": 4, "base": None, "hardcoded": [], "host": [3]}),
+        (
+            RUST,
+            {
+                "final": "1",
+                "pinned": None,
+                "buildplatform": None,
+                "base": None,
+                "hardcoded": [("arm64", 2, True), ("arm64", 3, True)],
+                "host": [],
+            },
+        ),
+        (
+            DOTNET,
+            {
+                "final": "1",
+                "pinned": None,
+                "buildplatform": None,
+                "base": None,
+                "hardcoded": [("amd64", 2, True)],
+                "host": [],
+            },
+        ),
+        (
+            DISTROLESS_FROM_BUILDPLATFORM,
+            {"final": "1", "pinned": None, "buildplatform": 4, "base": None, "hardcoded": [], "host": [3]},
+        ),
     ],
     ids=["go-right", "go-wrong", "lambda-arm64", "node", "rust", "dotnet", "distroless-buildplatform"],
 )
@@ -280,10 +362,20 @@ def test_image_facts(text: str, expected: dict[str, object]) -> None:
 
 
 def test_target_selects_the_stage_and_its_sources() -> None:
-    text = GO_WRONG + "FROM --platform=linux/amd64 alpine:3.20 AS debug\nRUN wget https://example.com/tool_linux_arm64.tgz\n"
+    text = (
+        GO_WRONG
+        + "FROM --platform=linux/amd64 alpine:3.20 AS debug\nRUN wget https://example.com/tool_linux_arm64.tgz\n"
+    )
     assert facts_of(text)["pinned"] == ("amd64", 8, True)
     assert facts_of(text)["hardcoded"] == [("arm64", 9, True)]
-    assert facts_of(text, "build") == {"final": "build", "pinned": None, "buildplatform": 1, "base": None, "hardcoded": [], "host": []}
+    assert facts_of(text, "build") == {
+        "final": "build",
+        "pinned": None,
+        "buildplatform": 1,
+        "base": None,
+        "hardcoded": [],
+        "host": [],
+    }
     assert parse(text)[0].image_facts("missing") is None
 
 

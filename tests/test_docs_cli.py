@@ -15,13 +15,19 @@ TIME = re.compile(r" in \d+(?:\.\d+)?s$", re.M)
 
 def _archmatch(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"NO_COLOR": "1", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "archmatch", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "archmatch", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def _section(title: str) -> str:
     start = README.index(f"## {title}\n")
-    return README[start:README.index("\n## ", start + 3)]
+    return README[start : README.index("\n## ", start + 3)]
 
 
 def _usage_block() -> str:

@@ -22,7 +22,9 @@ PINNED_ONLY = "FROM --platform=linux/amd64 alpine:3.20\nRUN echo ok\n"  # ARCH10
 
 
 def archmatch(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archmatch", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "archmatch", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_clean_tree_exits_0() -> None:
@@ -34,9 +36,9 @@ def test_clean_tree_exits_0() -> None:
 def test_findings_exit_1() -> None:
     proc = archmatch("scan", "-f", "json", "examples/sam-lambda-arm64")
     assert proc.returncode == 1
-    assert {(f["location"]["path"], f["location"]["line"], f["rule"]) for f in json.loads(proc.stdout)["findings"]} == {
-        (f"examples/sam-lambda-arm64/{p}", n, r) for p, n, r in SAM_FINDINGS
-    }
+    assert {
+        (f["location"]["path"], f["location"]["line"], f["rule"]) for f in json.loads(proc.stdout)["findings"]
+    } == {(f"examples/sam-lambda-arm64/{p}", n, r) for p, n, r in SAM_FINDINGS}
 
 
 @pytest.mark.parametrize(
@@ -45,7 +47,9 @@ def test_findings_exit_1() -> None:
 def test_threshold_decides_on_a_warning(tmp_path: Path, threshold: str, expected: int) -> None:
     (tmp_path / "Dockerfile").write_text(PINNED_ONLY)
     proc = archmatch("scan", "-f", "json", "--severity-threshold", threshold, ".", cwd=tmp_path)
-    assert [(f["rule"], f["severity"]) for f in json.loads(proc.stdout)["findings"]] == [("ARCH104", "warning")]
+    assert [(f["rule"], f["severity"]) for f in json.loads(proc.stdout)["findings"]] == [
+        ("ARCH104", "warning")
+    ]
     assert proc.returncode == expected
 
 
@@ -154,7 +158,9 @@ BROKEN_RULE_RUNNER = textwrap.dedent(
 def run_with_broken_rule(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     runner = tmp_path / "runner.py"
     runner.write_text(BROKEN_RULE_RUNNER)
-    return subprocess.run([sys.executable, str(runner), *args], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(runner), *args], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_a_rule_that_crashes_on_one_file_is_a_tool_notification(tmp_path: Path) -> None:
@@ -168,11 +174,20 @@ def test_a_rule_that_crashes_on_one_file_is_a_tool_notification(tmp_path: Path) 
     assert relaxed.returncode == 1, relaxed.stderr  # relaxed: the other rules' findings decide
     assert relaxed.stdout == proc.stdout
     run = json.loads(proc.stdout)["runs"][0]
-    got = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"]) for r in run["results"]}
+    got = {
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["ruleId"],
+        )
+        for r in run["results"]
+    }
     assert got == {(f"repo/{p}", n, r) for p, n, r in SAM_FINDINGS}
     invocation = run["invocations"][0]
     assert invocation["executionSuccessful"] is False
-    internal = [n for n in invocation["toolExecutionNotifications"] if n["descriptor"]["id"] == "archmatch/internal"]
+    internal = [
+        n for n in invocation["toolExecutionNotifications"] if n["descriptor"]["id"] == "archmatch/internal"
+    ]
     assert len(internal) == 1 and internal[0]["level"] == "error"
     assert "ARCH999" in internal[0]["message"]["text"] and "boom/Dockerfile" in internal[0]["message"]["text"]
     assert "ARCH999" in {r["id"] for r in run["tool"]["driver"]["rules"]}

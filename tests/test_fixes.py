@@ -20,7 +20,11 @@ def apply_sarif_fix(root: Path, fix: dict) -> None:
     for change in fix["artifactChanges"]:
         path = root / change["artifactLocation"]["uri"]
         lines = path.read_text().split("\n")
-        for rep in sorted(change["replacements"], key=lambda r: (r["deletedRegion"]["startLine"], r["deletedRegion"].get("startColumn", 0)), reverse=True):
+        for rep in sorted(
+            change["replacements"],
+            key=lambda r: (r["deletedRegion"]["startLine"], r["deletedRegion"].get("startColumn", 0)),
+            reverse=True,
+        ):
             region, text = rep["deletedRegion"], rep["insertedContent"]["text"]
             start = region["startLine"] - 1
             if "startColumn" in region:
@@ -43,7 +47,9 @@ def _findings(root: Path) -> list[dict]:
         ("ARCH104/fail_lambda_pinned.Dockerfile", "ARCH104"),
     ],
 )
-def test_each_mechanical_fix_removes_the_finding(case: str, rule: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_mechanical_fix_removes_the_finding(
+    case: str, rule: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = FIXTURES / case
     assert source.exists(), source
     monkeypatch.chdir(tmp_path)
@@ -62,5 +68,7 @@ def test_each_mechanical_fix_removes_the_finding(case: str, rule: str, tmp_path:
         if index >= len(fixes):
             break
         apply_sarif_fix(work, fixes[index])
-        assert [r for r in _findings(work) if r["ruleId"] == rule] == [], f"fix {index} left {rule}: {fixes[index]}"
+        assert [r for r in _findings(work) if r["ruleId"] == rule] == [], (
+            f"fix {index} left {rule}: {fixes[index]}"
+        )
     assert results and results[0].get("fixes"), f"{case}: no mechanical fix offered"

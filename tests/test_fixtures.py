@@ -17,7 +17,13 @@ FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 
 
 def _cases() -> list[Path]:
-    return sorted(p for rule_dir in FIXTURES.iterdir() if rule_dir.is_dir() for p in rule_dir.iterdir() if not p.name.endswith(".expect"))
+    return sorted(
+        p
+        for rule_dir in FIXTURES.iterdir()
+        if rule_dir.is_dir()
+        for p in rule_dir.iterdir()
+        if not p.name.endswith(".expect")
+    )
 
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -62,14 +68,26 @@ def test_every_rule_has_a_failing_and_a_passing_fixture() -> None:
         assert folder.is_dir(), f"{rule_id}: no fixture folder {folder}"
         cases = [p for p in folder.iterdir() if not p.name.endswith(".expect")]
         failing = [c for c in cases if any(e[2] == rule_id for e in case_expectations(c))]
-        passing = [c for c in cases if c.name.startswith(("pass", "good")) and not any(e[2] == rule_id for e in case_expectations(c))]
+        passing = [
+            c
+            for c in cases
+            if c.name.startswith(("pass", "good")) and not any(e[2] == rule_id for e in case_expectations(c))
+        ]
         assert failing, f"{rule_id}: no fixture expects it"
         assert passing, f"{rule_id}: no passing fixture (named pass*/good*)"
 
 
 _BREAKAGES = {
-    "broken HCL appended": ("ARCH203/pass_tf_matching", "main.tf", lambda text: text + '\nresource "x" "y" {{{\n'),
-    "template replaced by invalid YAML": ("ARCH203/pass_cfn_matching", "template.yaml", lambda _: "Resources: [a\n  : :\n"),
+    "broken HCL appended": (
+        "ARCH203/pass_tf_matching",
+        "main.tf",
+        lambda text: text + '\nresource "x" "y" {{{\n',
+    ),
+    "template replaced by invalid YAML": (
+        "ARCH203/pass_cfn_matching",
+        "template.yaml",
+        lambda _: "Resources: [a\n  : :\n",
+    ),
     "Dockerfile emptied": ("ARCH101/pass_cross_compile.Dockerfile", "", lambda _: ""),
 }
 

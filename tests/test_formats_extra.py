@@ -35,17 +35,42 @@ RULE = "ARCH301"  # any registered rule; the formats read its title and help URI
 
 def _result() -> ScanResult:
     facts = RepoFacts(root=Path("/repo"))
-    workload = Workload("aws_lambda_function", "aws_lambda_function.api", "lambda", Location("infra/main.tf", 1),
-                        ArchFact.explicit("arm64"), Location("infra/main.tf", 5))
-    ok_workload = Workload("aws_lambda_function", "aws_lambda_function.ok", "lambda", Location("infra/main.tf", 9),
-                           ArchFact.default("amd64"))
-    build = ImageBuild("shell", 'docker build "api"', Location("build.sh", 3), "api/Dockerfile",
-                       platforms=ArchFact.explicit("amd64"))
+    workload = Workload(
+        "aws_lambda_function",
+        "aws_lambda_function.api",
+        "lambda",
+        Location("infra/main.tf", 1),
+        ArchFact.explicit("arm64"),
+        Location("infra/main.tf", 5),
+    )
+    ok_workload = Workload(
+        "aws_lambda_function",
+        "aws_lambda_function.ok",
+        "lambda",
+        Location("infra/main.tf", 9),
+        ArchFact.default("amd64"),
+    )
+    build = ImageBuild(
+        "shell",
+        'docker build "api"',
+        Location("build.sh", 3),
+        "api/Dockerfile",
+        platforms=ArchFact.explicit("amd64"),
+    )
     ok_build = ImageBuild("compose", "compose service ok", Location("compose.yaml", 2), "ok/Dockerfile")
     ref = ImageRef("api:1", Location("infra/main.tf", 4))
-    facts.links = [Link(workload, ref, build, "repository match", "high"), Link(ok_workload, ref, ok_build, "naming", "low")]
-    finding = Finding(RULE, "api runs arm64 | but: 100% x86_64\nsecond line", Location("infra/main.tf", 5, 3, 5, 20),
-                      "aws_lambda_function.api", related=(Related(Location("build.sh", 3), "build"),), severity="error")
+    facts.links = [
+        Link(workload, ref, build, "repository match", "high"),
+        Link(ok_workload, ref, ok_build, "naming", "low"),
+    ]
+    finding = Finding(
+        RULE,
+        "api runs arm64 | but: 100% x86_64\nsecond line",
+        Location("infra/main.tf", 5, 3, 5, 20),
+        "aws_lambda_function.api",
+        related=(Related(Location("build.sh", 3), "build"),),
+        severity="error",
+    )
     diag = Diagnostic(Location("bad.yaml", 2), "YAML syntax error: mapping values, here", "warning", "parse")
     return ScanResult(findings=[finding], diagnostics=[diag], facts=[facts], prefixes=[""], files_scanned=4)
 
@@ -71,7 +96,10 @@ def test_markdown_table_and_mermaid_graph() -> None:
     text = render_markdown(_result())
     help_uri = metadata()[RULE].help_uri
     assert text.startswith("## archmatch: 1 finding (1 error)\n")
-    assert f"| 🔴 error | [{RULE}]({help_uri}) | `infra/main.tf:5` | api runs arm64 \\| but: 100% x86_64<br>second line |" in text
+    assert (
+        f"| 🔴 error | [{RULE}]({help_uri}) | `infra/main.tf:5` | api runs arm64 \\| but: 100% x86_64<br>second line |"
+        in text
+    )
     graph = text.split("```mermaid\n", 1)[1].split("```", 1)[0].splitlines()
     assert graph == [
         "graph LR",
@@ -89,7 +117,10 @@ def test_markdown_table_and_mermaid_graph() -> None:
 
 def test_markdown_without_findings() -> None:
     text = render_markdown(ScanResult(files_scanned=2))
-    assert text == "## archmatch: 0 findings\n\nNo architecture mismatch found.\n\n<sub>2 files scanned, 0 findings suppressed.</sub>\n"
+    assert (
+        text
+        == "## archmatch: 0 findings\n\nNo architecture mismatch found.\n\n<sub>2 files scanned, 0 findings suppressed.</sub>\n"
+    )
 
 
 def test_junit_one_suite_per_rule_one_case_per_finding() -> None:
@@ -111,21 +142,32 @@ def test_junit_one_suite_per_rule_one_case_per_finding() -> None:
 
 def test_junit_input_errors_and_xml_unsafe_characters() -> None:
     result = _result()
-    result.findings[0].message = "bell\x07 and <tag> & \"quotes\""
-    result.diagnostics = [Diagnostic(Location("x.tf", 1), "internal error in extractor x", "error", "internal")]
+    result.findings[0].message = 'bell\x07 and <tag> & "quotes"'
+    result.diagnostics = [
+        Diagnostic(Location("x.tf", 1), "internal error in extractor x", "error", "internal")
+    ]
     root = ET.fromstring(render_junit(result))
     assert root.get("errors") == "1" and root.get("tests") == str(len(all_rules()) + 1)
     failure = root.find(".//failure")
-    assert failure.get("message") == "bell\\x07 and <tag> & \"quotes\""  # XML 1.0 cannot hold \x07: written visibly
+    assert (
+        failure.get("message") == 'bell\\x07 and <tag> & "quotes"'
+    )  # XML 1.0 cannot hold \x07: written visibly
     error_suite = root.findall("testsuite")[-1]
     assert error_suite.get("name") == "archmatch input"
-    assert error_suite.find("testcase/error").attrib == {"message": "internal error in extractor x", "type": "internal"}
+    assert error_suite.find("testcase/error").attrib == {
+        "message": "internal error in extractor x",
+        "type": "internal",
+    }
 
 
 def test_scan_offers_the_formats(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("nothing to see\n")
     for fmt, start in (("github", ""), ("markdown", "## archmatch: 0 findings"), ("junit", "<?xml")):
-        proc = subprocess.run([sys.executable, "-m", "archmatch", "scan", "--format", fmt, str(tmp_path)],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "archmatch", "scan", "--format", fmt, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.startswith(start)

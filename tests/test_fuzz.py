@@ -89,18 +89,91 @@ RAW_YAML = {
     "__PAIRS__": "!!omap [a: 1, b: 2]",
 }
 WEIRD_STRINGS = [
-    "", " ", "arm64", "x86_64", "amd64", "linux/arm64", "linux/amd64,linux/arm64", "ARM64", "X86_64", "linux/arm/v7",
-    "${self:custom.x}", "${opt:stage, dev}", "${env:X}", "${self:}", "${file(x.yml)}", "${{ matrix.platform }}",
-    "$BUILDPLATFORM", "${TARGETARCH}", "${A:-${B:-c}}", "{{ .Values.image }}", "%s", "%%", "\\", "'", '"',
-    "a" * 300, "image:tag", "registry.example.com:5000/a/b:c@sha256:" + "0" * 64, "../../../etc/passwd", "/abs/path",
-    "Fn::GetAtt", "Ref", "AWS::NoValue", "AWS::Region", "true", "null", "1e999", "-0", "\u202e", "\x01", "café",
+    "",
+    " ",
+    "arm64",
+    "x86_64",
+    "amd64",
+    "linux/arm64",
+    "linux/amd64,linux/arm64",
+    "ARM64",
+    "X86_64",
+    "linux/arm/v7",
+    "${self:custom.x}",
+    "${opt:stage, dev}",
+    "${env:X}",
+    "${self:}",
+    "${file(x.yml)}",
+    "${{ matrix.platform }}",
+    "$BUILDPLATFORM",
+    "${TARGETARCH}",
+    "${A:-${B:-c}}",
+    "{{ .Values.image }}",
+    "%s",
+    "%%",
+    "\\",
+    "'",
+    '"',
+    "a" * 300,
+    "image:tag",
+    "registry.example.com:5000/a/b:c@sha256:" + "0" * 64,
+    "../../../etc/passwd",
+    "/abs/path",
+    "Fn::GetAtt",
+    "Ref",
+    "AWS::NoValue",
+    "AWS::Region",
+    "true",
+    "null",
+    "1e999",
+    "-0",
+    "\u202e",
+    "\x01",
+    "café",
 ]
 WEIRD_KEYS = [
-    "Type", "Properties", "Ref", "Fn::If", "Fn::Sub", "Fn::Join", "Condition", "image", "kind", "apiVersion", "spec",
-    "services", "build", "platform", "platforms", "architectures", "Architectures", "steps", "uses", "with", "run",
-    "jobs", "script", "extends", "include", "variables", "functions", "provider", "Metadata", "containers",
-    "nodeSelector", "affinity", "PackageType", "ImageUri", "Code", "target", "inherits", "dockerImages", "source",
-    "<<", "1", "",
+    "Type",
+    "Properties",
+    "Ref",
+    "Fn::If",
+    "Fn::Sub",
+    "Fn::Join",
+    "Condition",
+    "image",
+    "kind",
+    "apiVersion",
+    "spec",
+    "services",
+    "build",
+    "platform",
+    "platforms",
+    "architectures",
+    "Architectures",
+    "steps",
+    "uses",
+    "with",
+    "run",
+    "jobs",
+    "script",
+    "extends",
+    "include",
+    "variables",
+    "functions",
+    "provider",
+    "Metadata",
+    "containers",
+    "nodeSelector",
+    "affinity",
+    "PackageType",
+    "ImageUri",
+    "Code",
+    "target",
+    "inherits",
+    "dockerImages",
+    "source",
+    "<<",
+    "1",
+    "",
 ]
 
 
@@ -122,7 +195,10 @@ scalars = st.one_of(
 )
 tree_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(WEIRD_KEYS) | st.text(max_size=6), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(WEIRD_KEYS) | st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=8,
 ) | st.builds(_deep, st.integers(min_value=20, max_value=90), scalars)
 
@@ -223,43 +299,112 @@ def load_tree(text: str, fmt: str) -> list[Any]:
 
 # --- text mutation (HCL, Dockerfile, shell, Makefile, CDK source) -------------------------------
 TF_FUNCTIONS = [
-    "upper", "lower", "format", "element", "merge", "lookup", "join", "split", "concat", "length", "tostring",
-    "tonumber", "try", "coalesce", "jsonencode", "jsondecode", "replace", "substr", "file", "templatefile",
-    "cidrsubnet", "keys", "values", "flatten", "distinct", "contains", "index", "slice", "zipmap", "range",
-    "max", "min", "abs", "pow", "regex", "trimprefix", "nosuch",
+    "upper",
+    "lower",
+    "format",
+    "element",
+    "merge",
+    "lookup",
+    "join",
+    "split",
+    "concat",
+    "length",
+    "tostring",
+    "tonumber",
+    "try",
+    "coalesce",
+    "jsonencode",
+    "jsondecode",
+    "replace",
+    "substr",
+    "file",
+    "templatefile",
+    "cidrsubnet",
+    "keys",
+    "values",
+    "flatten",
+    "distinct",
+    "contains",
+    "index",
+    "slice",
+    "zipmap",
+    "range",
+    "max",
+    "min",
+    "abs",
+    "pow",
+    "regex",
+    "trimprefix",
+    "nosuch",
 ]
 hcl_leaf = st.one_of(
     st.integers(min_value=-(2**40), max_value=2**40).map(str),
-    st.sampled_from([HUGE_INT, "-" + HUGE_INT, "1e999", "0.5", "null", "true", "false", "1/0", "1 % 0", "-(-1)"]),
+    st.sampled_from(
+        [HUGE_INT, "-" + HUGE_INT, "1e999", "0.5", "null", "true", "false", "1/0", "1 % 0", "-(-1)"]
+    ),
     st.sampled_from(WEIRD_STRINGS).map(lambda s: json.dumps(s).replace("${{", "$${{")),
-    st.sampled_from(['"${var.x}"', '"${local.a}-${local.b}"', '"%{ if true }a%{ endif }"', '"${"', '"$${x}"', '"${upper(1)}"']),
-    st.sampled_from(["var.x", "local.a", "local.b", "aws_lambda_function.f.architectures", "module.m.out", "data.x.y.z", "each.value", "count.index", "self", "path.module", "terraform.workspace"]),
+    st.sampled_from(
+        [
+            '"${var.x}"',
+            '"${local.a}-${local.b}"',
+            '"%{ if true }a%{ endif }"',
+            '"${"',
+            '"$${x}"',
+            '"${upper(1)}"',
+        ]
+    ),
+    st.sampled_from(
+        [
+            "var.x",
+            "local.a",
+            "local.b",
+            "aws_lambda_function.f.architectures",
+            "module.m.out",
+            "data.x.y.z",
+            "each.value",
+            "count.index",
+            "self",
+            "path.module",
+            "terraform.workspace",
+        ]
+    ),
 )
 
 
 def _hcl_expr(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.one_of(
         st.lists(inner, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
-        st.lists(st.tuples(st.sampled_from(["a", "b", "platform", "architectures", "x86_64", '"k"']), inner), max_size=3).map(
-            lambda kv: "{" + ", ".join(f"{k} = {v}" for k, v in kv) + "}"
+        st.lists(
+            st.tuples(st.sampled_from(["a", "b", "platform", "architectures", "x86_64", '"k"']), inner),
+            max_size=3,
+        ).map(lambda kv: "{" + ", ".join(f"{k} = {v}" for k, v in kv) + "}"),
+        st.tuples(st.sampled_from(TF_FUNCTIONS), st.lists(inner, max_size=3)).map(
+            lambda fa: f"{fa[0]}({', '.join(fa[1])})"
         ),
-        st.tuples(st.sampled_from(TF_FUNCTIONS), st.lists(inner, max_size=3)).map(lambda fa: f"{fa[0]}({', '.join(fa[1])})"),
         st.tuples(inner, inner, inner).map(lambda t: f"{t[0]} ? {t[1]} : {t[2]}"),
-        st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "%", "==", "&&", "<"]), inner).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
+        st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "%", "==", "&&", "<"]), inner).map(
+            lambda t: f"{t[0]} {t[1]} {t[2]}"
+        ),
         st.tuples(inner, inner).map(lambda t: f"{t[0]}[{t[1]}]"),
         inner.map(lambda x: f"[for v in {x} : v]"),
         inner.map(lambda x: f"{x}[*].id"),
     )
 
 
-hcl_values = st.recursive(hcl_leaf, _hcl_expr, max_leaves=6) | st.integers(min_value=20, max_value=80).map(lambda n: "[" * n + "1" + "]" * n)
+hcl_values = st.recursive(hcl_leaf, _hcl_expr, max_leaves=6) | st.integers(min_value=20, max_value=80).map(
+    lambda n: "[" * n + "1" + "]" * n
+)
 _HCL_ATTR = re.compile(r"^(\s*[A-Za-z_][\w-]*\s*=\s*)(.+)$")
 
 
 @st.composite
 def mutated_hcl(draw: st.DrawFn, text: str) -> str:
     lines = text.split("\n")
-    candidates = [i for i, ln in enumerate(lines) if _HCL_ATTR.match(ln) and not ln.rstrip().endswith(("{", "[", "(", "<<EOF", "<<-EOF"))]
+    candidates = [
+        i
+        for i, ln in enumerate(lines)
+        if _HCL_ATTR.match(ln) and not ln.rstrip().endswith(("{", "[", "(", "<<EOF", "<<-EOF"))
+    ]
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         if not candidates:
             break
@@ -274,27 +419,82 @@ def mutated_hcl(draw: st.DrawFn, text: str) -> str:
 
 
 SHELL_TOKENS = [
-    "--platform", "--platform=linux/arm64", "--platform=$BUILDPLATFORM", "--platform ${P:-linux/amd64}", "linux/arm64",
-    "-f", "-t", "--build-arg", "GOARCH=arm64", "--target", "$(uname -m)", "`arch`", "\\", "'", '"', "$", "${",
-    "${A:-${B:-${C}}}", "&&", "||", ";", "|", "<<EOF", "cd ..", "export DOCKER_DEFAULT_PLATFORM=linux/arm64",
-    "docker", "buildx", "build", "bake", "push", ".", "..", "-", "--load", "--push", "=", "a" * 200,
+    "--platform",
+    "--platform=linux/arm64",
+    "--platform=$BUILDPLATFORM",
+    "--platform ${P:-linux/amd64}",
+    "linux/arm64",
+    "-f",
+    "-t",
+    "--build-arg",
+    "GOARCH=arm64",
+    "--target",
+    "$(uname -m)",
+    "`arch`",
+    "\\",
+    "'",
+    '"',
+    "$",
+    "${",
+    "${A:-${B:-${C}}}",
+    "&&",
+    "||",
+    ";",
+    "|",
+    "<<EOF",
+    "cd ..",
+    "export DOCKER_DEFAULT_PLATFORM=linux/arm64",
+    "docker",
+    "buildx",
+    "build",
+    "bake",
+    "push",
+    ".",
+    "..",
+    "-",
+    "--load",
+    "--push",
+    "=",
+    "a" * 200,
 ]
 DOCKERFILE_LINES = [
-    "FROM --platform=$BUILDPLATFORM golang:1.22 AS build", "FROM --platform=linux/arm64 alpine", "FROM build",
-    "FROM ${BASE:-${BASE2:-alpine}}", "ARG TARGETARCH", "ARG BUILDPLATFORM", "ARG A=${B:-c}", "ENV GOARCH=amd64",
-    "RUN GOARCH=arm64 go build", "RUN <<EOF\necho hi\nEOF", "COPY --from=build /x /y", "COPY --from=0 / /",
-    "RUN curl -L https://x/arm64/y", "FROM", "ARG", "COPY --from= a b", "RUN \\", "FROM scratch AS " + "s" * 100,
-    "# syntax=docker/dockerfile:1", "# escape=`", "ONBUILD FROM x", "FROM $$", "FROM ${",
+    "FROM --platform=$BUILDPLATFORM golang:1.22 AS build",
+    "FROM --platform=linux/arm64 alpine",
+    "FROM build",
+    "FROM ${BASE:-${BASE2:-alpine}}",
+    "ARG TARGETARCH",
+    "ARG BUILDPLATFORM",
+    "ARG A=${B:-c}",
+    "ENV GOARCH=amd64",
+    "RUN GOARCH=arm64 go build",
+    "RUN <<EOF\necho hi\nEOF",
+    "COPY --from=build /x /y",
+    "COPY --from=0 / /",
+    "RUN curl -L https://x/arm64/y",
+    "FROM",
+    "ARG",
+    "COPY --from= a b",
+    "RUN \\",
+    "FROM scratch AS " + "s" * 100,
+    "# syntax=docker/dockerfile:1",
+    "# escape=`",
+    "ONBUILD FROM x",
+    "FROM $$",
+    "FROM ${",
 ]
 
 
 @st.composite
-def mutated_lines(draw: st.DrawFn, text: str, alphabet: list[str], whole_lines: list[str] | None = None) -> str:
+def mutated_lines(
+    draw: st.DrawFn, text: str, alphabet: list[str], whole_lines: list[str] | None = None
+) -> str:
     lines = text.split("\n")
     for _ in range(draw(st.integers(min_value=1, max_value=5))):
         i = draw(st.integers(min_value=0, max_value=max(0, len(lines) - 1)))
         words = lines[i].split(" ") if lines else [""]
-        action = draw(st.sampled_from(["replace", "insert", "line"] if whole_lines else ["replace", "insert"]))
+        action = draw(
+            st.sampled_from(["replace", "insert", "line"] if whole_lines else ["replace", "insert"])
+        )
         token = draw(st.sampled_from(alphabet) | st.text(max_size=8))
         if action == "line" and whole_lines:
             lines.insert(i, draw(st.sampled_from(whole_lines)))
@@ -309,9 +509,31 @@ def mutated_lines(draw: st.DrawFn, text: str, alphabet: list[str], whole_lines: 
 
 
 SOURCE_LITERALS = [
-    "0", "-1", HUGE_INT, "1e999", "null", "undefined", "None", "True", "[]", "{}", "[[[[[[1]]]]]]", '""', "'arm64'",
-    "'linux/arm64'", "lambda_.Architecture.ARM_64", "Architecture.X86_64", "ecs.CpuArchitecture.ARM64", "x.y.z.w",
-    "f(g(h()))", "...[]", "`${a}`", "'" + "a" * 300 + "'", "new Foo()", "this", "self",
+    "0",
+    "-1",
+    HUGE_INT,
+    "1e999",
+    "null",
+    "undefined",
+    "None",
+    "True",
+    "[]",
+    "{}",
+    "[[[[[[1]]]]]]",
+    '""',
+    "'arm64'",
+    "'linux/arm64'",
+    "lambda_.Architecture.ARM_64",
+    "Architecture.X86_64",
+    "ecs.CpuArchitecture.ARM64",
+    "x.y.z.w",
+    "f(g(h()))",
+    "...[]",
+    "`${a}`",
+    "'" + "a" * 300 + "'",
+    "new Foo()",
+    "this",
+    "self",
 ]
 _LITERAL = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|\b\d+\b|\b(?:true|false|True|False|None|null)\b")
 
@@ -319,7 +541,9 @@ _LITERAL = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|\b\d+\b|\b(?:true|false|True|Fals
 @st.composite
 def mutated_source(draw: st.DrawFn, text: str) -> str:
     spans = [m.span() for m in _LITERAL.finditer(text)]
-    chosen = sorted(set(draw(st.lists(st.sampled_from(spans), min_size=1, max_size=4)) if spans else []), reverse=True)
+    chosen = sorted(
+        set(draw(st.lists(st.sampled_from(spans), min_size=1, max_size=4)) if spans else []), reverse=True
+    )
     for start, end in chosen:
         text = text[:start] + draw(st.sampled_from(SOURCE_LITERALS)) + text[end:]
     return text
@@ -364,43 +588,99 @@ CDK_ASSETS = json.dumps(
     {
         "version": "36.0.0",
         "dockerImages": {
-            "a" * 64: {"source": {"directory": "asset.a", "dockerBuildTarget": "prod", "platform": "linux/arm64"}, "destinations": {"d": {"repositoryName": "r", "imageTag": "t"}}},
-            "b" * 64: {"source": {"directory": "asset.b", "dockerFile": "Dockerfile.arm"}, "destinations": {}},
+            "a" * 64: {
+                "source": {"directory": "asset.a", "dockerBuildTarget": "prod", "platform": "linux/arm64"},
+                "destinations": {"d": {"repositoryName": "r", "imageTag": "t"}},
+            },
+            "b" * 64: {
+                "source": {"directory": "asset.b", "dockerFile": "Dockerfile.arm"},
+                "destinations": {},
+            },
         },
     },
     indent=1,
 )
 SEEDS: dict[str, list[Seed]] = {
-    "kubernetes": [_seed("examples/eks-graviton-compose-amd64/k8s/api.yaml", "yaml", "examples/eks-graviton-compose-amd64")],
-    "kustomize": [_seed(str(p.relative_to(ROOT)), "yaml") for p in sorted(FIXTURES.glob("rules/*/*/*/kustomization.yaml"))[:1]]
-    + [_seed(str(p.relative_to(ROOT)), "yaml") for p in sorted(FIXTURES.glob("rules/*/*/*/*/kustomization.yaml"))[:1]],
+    "kubernetes": [
+        _seed(
+            "examples/eks-graviton-compose-amd64/k8s/api.yaml", "yaml", "examples/eks-graviton-compose-amd64"
+        )
+    ],
+    "kustomize": [
+        _seed(str(p.relative_to(ROOT)), "yaml")
+        for p in sorted(FIXTURES.glob("rules/*/*/*/kustomization.yaml"))[:1]
+    ]
+    + [
+        _seed(str(p.relative_to(ROOT)), "yaml")
+        for p in sorted(FIXTURES.glob("rules/*/*/*/*/kustomization.yaml"))[:1]
+    ],
     "cloudformation": [
         _seed("examples/sam-lambda-arm64-fixed/template.yaml", "yaml", "examples/sam-lambda-arm64-fixed"),
-        *[_seed(str(p.relative_to(ROOT)), "yaml") for p in sorted(FIXTURES.glob("rules/ARCH2*/*/template.yaml"))[:3]],
+        *[
+            _seed(str(p.relative_to(ROOT)), "yaml")
+            for p in sorted(FIXTURES.glob("rules/ARCH2*/*/template.yaml"))[:3]
+        ],
     ],
-    "serverless": [_seed(str(p.relative_to(ROOT)), "yaml", str(p.parent.relative_to(ROOT))) for p in sorted(FIXTURES.glob("rules/*/*/serverless.yml"))],
+    "serverless": [
+        _seed(str(p.relative_to(ROOT)), "yaml", str(p.parent.relative_to(ROOT)))
+        for p in sorted(FIXTURES.glob("rules/*/*/serverless.yml"))
+    ],
     "terraform": [
-        _seed("examples/terraform-lambda-docker-build/main.tf", "hcl", "examples/terraform-lambda-docker-build"),
-        _seed("examples/eks-graviton-compose-amd64/infra/eks.tf", "hcl", "examples/eks-graviton-compose-amd64"),
-        *[_seed(str(p.relative_to(ROOT)), "hcl") for p in sorted(FIXTURES.glob("rules/ARCH2*/*/main.tf"))[:4]],
+        _seed(
+            "examples/terraform-lambda-docker-build/main.tf", "hcl", "examples/terraform-lambda-docker-build"
+        ),
+        _seed(
+            "examples/eks-graviton-compose-amd64/infra/eks.tf", "hcl", "examples/eks-graviton-compose-amd64"
+        ),
+        *[
+            _seed(str(p.relative_to(ROOT)), "hcl")
+            for p in sorted(FIXTURES.glob("rules/ARCH2*/*/main.tf"))[:4]
+        ],
     ],
     "compose": [
-        _seed("examples/eks-graviton-compose-amd64/compose.yaml", "yaml", "examples/eks-graviton-compose-amd64"),
-        _seed("tests/fixtures/builds/monorepo/docker-compose.override.yml", "yaml", "tests/fixtures/builds/monorepo"),
+        _seed(
+            "examples/eks-graviton-compose-amd64/compose.yaml", "yaml", "examples/eks-graviton-compose-amd64"
+        ),
+        _seed(
+            "tests/fixtures/builds/monorepo/docker-compose.override.yml",
+            "yaml",
+            "tests/fixtures/builds/monorepo",
+        ),
     ],
-    "bake": [_seed(str(p.relative_to(ROOT)), "hcl", str(p.parent.relative_to(ROOT))) for p in sorted([*EXAMPLES.glob("*/docker-bake.hcl"), *FIXTURES.glob("builds/*/docker-bake.hcl")])],
+    "bake": [
+        _seed(str(p.relative_to(ROOT)), "hcl", str(p.parent.relative_to(ROOT)))
+        for p in sorted([*EXAMPLES.glob("*/docker-bake.hcl"), *FIXTURES.glob("builds/*/docker-bake.hcl")])
+    ],
     "github-actions": [
-        _seed("examples/ecs-fargate-arm64-gha/.github/workflows/release.yml", "yaml", dest=".github/workflows/0fuzz.yml"),
-        _seed("tests/fixtures/builds/monorepo/.github/workflows/build.yml", "yaml", dest=".github/workflows/0fuzz.yml"),
+        _seed(
+            "examples/ecs-fargate-arm64-gha/.github/workflows/release.yml",
+            "yaml",
+            dest=".github/workflows/0fuzz.yml",
+        ),
+        _seed(
+            "tests/fixtures/builds/monorepo/.github/workflows/build.yml",
+            "yaml",
+            dest=".github/workflows/0fuzz.yml",
+        ),
     ],
-    "gitlab-ci": [_seed("tests/fixtures/builds/monorepo/.gitlab-ci.yml", "yaml", "tests/fixtures/builds/monorepo")],
+    "gitlab-ci": [
+        _seed("tests/fixtures/builds/monorepo/.gitlab-ci.yml", "yaml", "tests/fixtures/builds/monorepo")
+    ],
     "shell-makefile-npm": [
         _seed("tests/fixtures/builds/monorepo/Makefile", "shell", "tests/fixtures/builds/monorepo"),
         _seed("tests/fixtures/builds/monorepo/package.json", "json", "tests/fixtures/builds/monorepo"),
-        *[_seed(str(p.relative_to(ROOT)), "shell") for p in sorted(FIXTURES.glob("builds/monorepo/scripts/*.sh"))],
+        *[
+            _seed(str(p.relative_to(ROOT)), "shell")
+            for p in sorted(FIXTURES.glob("builds/monorepo/scripts/*.sh"))
+        ],
     ],
-    "dockerfile": [_seed(str(p.relative_to(ROOT)), "dockerfile") for p in sorted(EXAMPLES.glob("*/Dockerfile"))[:3]]
-    + [_seed(str(p.relative_to(ROOT)), "dockerfile") for p in sorted(FIXTURES.glob("rules/ARCH10*/*/Dockerfile"))[:4]],
+    "dockerfile": [
+        _seed(str(p.relative_to(ROOT)), "dockerfile") for p in sorted(EXAMPLES.glob("*/Dockerfile"))[:3]
+    ]
+    + [
+        _seed(str(p.relative_to(ROOT)), "dockerfile")
+        for p in sorted(FIXTURES.glob("rules/ARCH10*/*/Dockerfile"))[:4]
+    ],
     "cdk-out": [Seed(None, CDK_ASSETS, f"{FUZZ_DIR}/cdk.out/Stack.assets.json", "json")],
     "cdk-source": [
         _seed(str(p.relative_to(ROOT)), "source", str(p.parents[1].relative_to(ROOT)))
@@ -466,7 +746,9 @@ def check_scan(root: Path, seed: Seed, text: str) -> None:
     assert found >= HEALTHY_FINDINGS, f"healthy findings lost: {HEALTHY_FINDINGS - found}\n{text[:2000]}"
     internal = [d for d in result.diagnostics if d.code == "internal"]
     for d in internal:
-        assert d.location.path.startswith((FUZZ_DIR + "/", ".github/")), f"internal error not naming the mutated file: {d}"
+        assert d.location.path.startswith((FUZZ_DIR + "/", ".github/")), (
+            f"internal error not naming the mutated file: {d}"
+        )
         assert "MemoryError" not in d.message, f"over the memory bound: {d}\n{text[:2000]}"
     if STRICT:
         assert not internal, f"{internal}\n--- input ---\n{text[:4000]}"
@@ -492,7 +774,17 @@ def test_every_extractor_has_seeds() -> None:
     assert all(SEEDS.values()), {k: len(v) for k, v in SEEDS.items()}
     names = {name.split(".")[0] for name, _ in extractors()}
     # a new extractor needs seeds here (and its files isolated: archmatch/isolation.py)
-    assert names <= {"builds", "cdk_out", "cdk_source", "cloudformation", "dockerfile", "kubernetes", "kustomize", "serverless", "terraform"}
+    assert names <= {
+        "builds",
+        "cdk_out",
+        "cdk_source",
+        "cloudformation",
+        "dockerfile",
+        "kubernetes",
+        "kustomize",
+        "serverless",
+        "terraform",
+    }
 
 
 for _extractor in SEEDS:

@@ -32,8 +32,14 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def archmatch(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archmatch", "dockerfile", *args], cwd=cwd, env=_env(**env),
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "archmatch", "dockerfile", *args],
+        cwd=cwd,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def hadolint(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -53,7 +59,10 @@ def _message() -> str:
     from archmatch.config import Config
     from archmatch.engine import scan
 
-    found = [f for f in scan([Path("tests/fixtures/integrations/checkov/dockerfile/Dockerfile")], Config()).findings]
+    found = [
+        f
+        for f in scan([Path("tests/fixtures/integrations/checkov/dockerfile/Dockerfile")], Config()).findings
+    ]
     assert [f.rule_id for f in found] == ["ARCH104"]
     return found[0].message.replace("line 2", "line 1")  # that fixture has a comment line first
 
@@ -63,7 +72,9 @@ def test_tty_and_json_layout(work: Path) -> None:
     proc = archmatch(work, "--no-color", "Dockerfile")
     assert (proc.returncode, proc.stdout) == (1, f"Dockerfile:1 ARCH104 warning: {msg}\n")
     proc = archmatch(work, "-f", "json", "Dockerfile")
-    assert json.loads(proc.stdout) == [{"code": "ARCH104", "column": 1, "file": "Dockerfile", "level": "warning", "line": 1, "message": msg}]
+    assert json.loads(proc.stdout) == [
+        {"code": "ARCH104", "column": 1, "file": "Dockerfile", "level": "warning", "line": 1, "message": msg}
+    ]
     proc = archmatch(work, "Dockerfile")  # colour by default, like Hadolint (even into a pipe)
     assert proc.stdout.startswith("Dockerfile:1 ARCH104 \x1b[1m\x1b[93mwarning\x1b[0m: ")
     assert archmatch(work, "Dockerfile", NO_COLOR="").stdout.startswith("Dockerfile:1 ARCH104 warning: ")
@@ -73,9 +84,13 @@ def test_sarif_and_gnu(work: Path) -> None:
     log = json.loads(archmatch(work, "-f", "sarif", "Dockerfile").stdout)
     run = log["runs"][0]
     assert run["tool"]["driver"]["name"] == "archmatch"
-    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {m.id for m in metadata().values() if m.family == "dockerfile"}
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == {
+        m.id for m in metadata().values() if m.family == "dockerfile"
+    }
     assert [(r["ruleId"], r["level"]) for r in run["results"]] == [("ARCH104", "warning")]
-    assert archmatch(work, "-f", "gnu", "--no-color", "Dockerfile").stdout.startswith("archmatch:Dockerfile:1: ARCH104 warning: ")
+    assert archmatch(work, "-f", "gnu", "--no-color", "Dockerfile").stdout.startswith(
+        "archmatch:Dockerfile:1: ARCH104 warning: "
+    )
 
 
 @pytest.mark.parametrize("threshold", ["error", "warning", "info", "style", "ignore", "none"])
@@ -85,14 +100,19 @@ def test_exit_codes_match_hadolint(work: Path, threshold: str) -> None:
     assert ours == theirs == (0 if threshold == "error" else 1)
 
 
-@pytest.mark.parametrize(("args", "env", "config"), [
-    (["--no-fail"], {}, None),
-    ([], {"HADOLINT_NOFAIL": "1"}, None),
-    ([], {"HADOLINT_FAILURE_THRESHOLD": "error"}, None),
-    ([], {}, "failure-threshold: error\n"),
-    ([], {}, "no-fail: true\n"),
-])
-def test_no_fail_and_threshold_sources_match_hadolint(work: Path, args: list[str], env: dict[str, str], config: str | None) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "config"),
+    [
+        (["--no-fail"], {}, None),
+        ([], {"HADOLINT_NOFAIL": "1"}, None),
+        ([], {"HADOLINT_FAILURE_THRESHOLD": "error"}, None),
+        ([], {}, "failure-threshold: error\n"),
+        ([], {}, "no-fail: true\n"),
+    ],
+)
+def test_no_fail_and_threshold_sources_match_hadolint(
+    work: Path, args: list[str], env: dict[str, str], config: str | None
+) -> None:
     if config:
         (work / ".hadolint.yaml").write_text(config)
     assert hadolint(work, *args, "hl.Dockerfile", **env).returncode == 0
@@ -116,7 +136,9 @@ def test_ignores_from_config_env_flag_and_pragmas(work: Path) -> None:
     (work / ".hadolint.yaml").unlink()
     (work / "Dockerfile").write_text("# hadolint ignore=ARCH104\n" + PINNED)
     assert archmatch(work, "Dockerfile").stdout == ""
-    assert archmatch(work, "--disable-ignore-pragma", "-f", "json", "Dockerfile").stdout.count('"ARCH104"') == 1
+    assert (
+        archmatch(work, "--disable-ignore-pragma", "-f", "json", "Dockerfile").stdout.count('"ARCH104"') == 1
+    )
     (work / "Dockerfile").write_text(PINNED + "# hadolint global ignore=ARCH104\n")
     assert archmatch(work, "Dockerfile").returncode == 0
 
@@ -125,7 +147,10 @@ def test_severity_overrides(work: Path) -> None:
     (work / ".hadolint.yml").write_text("override:\n  error: [ARCH104]\n")
     assert json.loads(archmatch(work, "-f", "json", "Dockerfile").stdout)[0]["level"] == "error"
     assert archmatch(work, "-t", "error", "Dockerfile").returncode == 1
-    assert json.loads(archmatch(work, "-f", "json", "--style", "ARCH104", "Dockerfile").stdout)[0]["level"] == "style"
+    assert (
+        json.loads(archmatch(work, "-f", "json", "--style", "ARCH104", "Dockerfile").stdout)[0]["level"]
+        == "style"
+    )
     out = archmatch(work, "-f", "json", "Dockerfile", HADOLINT_OVERRIDE_INFO="ARCH104").stdout
     assert json.loads(out)[0]["level"] == "info"
 
@@ -142,18 +167,40 @@ def test_any_file_name_and_format_from_env(work: Path) -> None:
 # compares the exit codes. Unwritable `-o` is left out: archmatch exits 2 there (an I/O error is not a
 # finding), where Hadolint exits 1.
 FLAG_CASES: dict[str, list[list[str]]] = {
-    "-h": [["-h"]], "--help": [["--help"]],
-    "-v": [["-v"], ["-v", "FILE"]], "--version": [["--version"]],
-    "-c": [["-c", "cfg.yaml", "FILE"], ["-c", "missing.yaml", "FILE"]], "--config": [["--config", "cfg.yaml", "FILE"]],
+    "-h": [["-h"]],
+    "--help": [["--help"]],
+    "-v": [["-v"], ["-v", "FILE"]],
+    "--version": [["--version"]],
+    "-c": [["-c", "cfg.yaml", "FILE"], ["-c", "missing.yaml", "FILE"]],
+    "--config": [["--config", "cfg.yaml", "FILE"]],
     "--file-path-in-report": [["--file-path-in-report", "x/Dockerfile", "-f", "checkstyle", "FILE"]],
-    "-o": [["-o", "out.txt", "FILE"]], "--output": [["--output", "out.txt", "--no-fail", "FILE"]],
-    "--no-fail": [["--no-fail", "FILE"]], "--no-color": [["--no-color", "FILE"]],
-    "-V": [["-V", "FILE"]], "--verbose": [["--verbose", "-t", "error", "FILE"]],
-    "-f": [["-f", fmt, "FILE"] for fmt in ("tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu",
-                                           "codacy", "sonarqube", "sarif", "junit", "bogus")],
+    "-o": [["-o", "out.txt", "FILE"]],
+    "--output": [["--output", "out.txt", "--no-fail", "FILE"]],
+    "--no-fail": [["--no-fail", "FILE"]],
+    "--no-color": [["--no-color", "FILE"]],
+    "-V": [["-V", "FILE"]],
+    "--verbose": [["--verbose", "-t", "error", "FILE"]],
+    "-f": [
+        ["-f", fmt, "FILE"]
+        for fmt in (
+            "tty",
+            "json",
+            "checkstyle",
+            "codeclimate",
+            "gitlab_codeclimate",
+            "gnu",
+            "codacy",
+            "sonarqube",
+            "sarif",
+            "junit",
+            "bogus",
+        )
+    ],
     "--format": [["--format", "json", "FILE"]],
-    "--error": [["--error", "CODE", "-t", "error", "FILE"]], "--warning": [["--warning", "CODE", "FILE"]],
-    "--info": [["--info", "CODE", "-t", "warning", "FILE"]], "--style": [["--style", "CODE", "-t", "info", "FILE"]],
+    "--error": [["--error", "CODE", "-t", "error", "FILE"]],
+    "--warning": [["--warning", "CODE", "FILE"]],
+    "--info": [["--info", "CODE", "-t", "warning", "FILE"]],
+    "--style": [["--style", "CODE", "-t", "info", "FILE"]],
     "--ignore": [["--ignore", "CODE", "FILE"], ["--ignore", "OTHER", "FILE"]],
     "--trusted-registry": [["--trusted-registry", "docker.io", "-t", "error", "FILE"]],
     "--require-label": [["--require-label", "maintainer:text", "-t", "error", "FILE"]],
@@ -171,7 +218,11 @@ def hadolint_flags() -> set[str]:
     text = subprocess.run([exe, "--help"], capture_output=True, text=True, check=False).stdout
     options = text.split("Available options:")[1]
     # An option line starts with two spaces then the flags ("  -v,--version   Show version").
-    heads = [line.split()[0] for line in options.splitlines() if line.startswith("  ") and not line.startswith("   ")]
+    heads = [
+        line.split()[0]
+        for line in options.splitlines()
+        if line.startswith("  ") and not line.startswith("   ")
+    ]
     return {flag for head in heads for flag in re.findall(r"--?[A-Za-z][\w-]*", head)}
 
 

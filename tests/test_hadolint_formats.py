@@ -95,7 +95,9 @@ def test_matches_hadolint(fmt: str, scenario: str, tmp_path: Path, hadolint_vers
     files = sorted(dockerfiles)
     records = [LintRecord(**d) for d in json.loads(hadolint(tmp_path, ["-f", "json", *extra, *files]))]
     assert records, "the fixture must produce findings"
-    assert records == sorted(records, key=lambda r: (r.file, r.line, r.column, r.code)), "one finding per line"
+    assert records == sorted(records, key=lambda r: (r.file, r.line, r.column, r.code)), (
+        "one finding per line"
+    )
 
     def text_lines(output: str) -> str:
         if scenario != "controls":
@@ -166,14 +168,30 @@ def validate_sarif(doc: dict) -> None:
 
 
 RECORDS = [
-    LintRecord("b/Dockerfile", 3, 1, "ARCH101", "error", "Image is amd64 only", "https://example.com/ARCH101"),
+    LintRecord(
+        "b/Dockerfile", 3, 1, "ARCH101", "error", "Image is amd64 only", "https://example.com/ARCH101"
+    ),
     LintRecord("Dockerfile", 2, 5, "ARCH102", "style", "x"),
     LintRecord("Dockerfile", 2, 5, "ARCH101", "info", "y"),
-    LintRecord("Dockerfile", 1, 1, "SC2086", "warning", "Double quote to prevent globbing and word splitting."),
+    LintRecord(
+        "Dockerfile", 1, 1, "SC2086", "warning", "Double quote to prevent globbing and word splitting."
+    ),
 ]
 RULES = [
-    {"id": "ARCH101", "name": "SingleArchImage", "shortDescription": "Image lacks an arch", "helpUri": "", "level": "error"},
-    {"id": "ARCH102", "name": "Other", "shortDescription": "Other", "helpUri": "https://example.com/2", "level": "style"},
+    {
+        "id": "ARCH101",
+        "name": "SingleArchImage",
+        "shortDescription": "Image lacks an arch",
+        "helpUri": "",
+        "level": "error",
+    },
+    {
+        "id": "ARCH102",
+        "name": "Other",
+        "shortDescription": "Other",
+        "helpUri": "https://example.com/2",
+        "level": "style",
+    },
 ]
 
 

@@ -55,11 +55,17 @@ def test_our_pragmas_and_config_leave_hadolint_output_unchanged(tmp_path: Path) 
     assert {e[0] for e in expected} == {"DL3006", "DL3029"}
     assert _by_line_text(tmp_path, "pragmas.Dockerfile", tagged.stdout) == expected
     # .hadolint.yaml naming our codes: Hadolint accepts it and reports the same
-    (tmp_path / ".hadolint.yaml").write_text("ignored: [ARCH104]\noverride:\n  error: [ARCH101]\nfailure-threshold: warning\n")
+    (tmp_path / ".hadolint.yaml").write_text(
+        "ignored: [ARCH104]\noverride:\n  error: [ARCH101]\nfailure-threshold: warning\n"
+    )
     configured = hadolint(tmp_path, "-f", "json", "plain.Dockerfile")
-    assert not configured.stderr and _by_line_text(tmp_path, "plain.Dockerfile", configured.stdout) == expected
+    assert (
+        not configured.stderr and _by_line_text(tmp_path, "plain.Dockerfile", configured.stdout) == expected
+    )
     # ...while archmatch honours the pragmas: no ARCH104 left in the tagged file
-    assert not [f for f in scan([tmp_path / "pragmas.Dockerfile"], Config()).findings if f.rule_id == "ARCH104"]
+    assert not [
+        f for f in scan([tmp_path / "pragmas.Dockerfile"], Config()).findings if f.rule_id == "ARCH104"
+    ]
     assert [f.rule_id for f in scan([tmp_path / "plain.Dockerfile"], Config()).findings] == ["ARCH104"]
 
 
@@ -75,19 +81,31 @@ def test_where_our_codes_go_next_to_hadolint_pragmas(tmp_path: Path) -> None:
     for name, (pragmas, _) in cases.items():
         (tmp_path / name).write_text(pinned.format(pragmas))
     for name, (_, expected) in cases.items():
-        assert [r["code"] for r in json.loads(hadolint(tmp_path, "-f", "json", name).stdout)] == expected, name
+        assert [r["code"] for r in json.loads(hadolint(tmp_path, "-f", "json", name).stdout)] == expected, (
+            name
+        )
     assert [f.rule_id for f in scan([tmp_path / "ours_above.Dockerfile"], Config()).findings] == []
 
 
 def test_sarif_merge_of_archmatch_and_hadolint(tmp_path: Path, sarif_validator) -> None:
     (tmp_path / "Dockerfile").write_text(PLAIN)
-    ours = subprocess.run([sys.executable, "-m", "archmatch", "scan", "--format", "sarif", "-o", "a.sarif", "."],
-                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    ours = subprocess.run(
+        [sys.executable, "-m", "archmatch", "scan", "--format", "sarif", "-o", "a.sarif", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ours.returncode == 1, ours.stderr
     theirs = hadolint(tmp_path, "-f", "sarif", "Dockerfile")
     (tmp_path / "b.sarif").write_text(theirs.stdout)
-    merge = subprocess.run([sys.executable, "-m", "archmatch", "sarif-merge", "a.sarif", "b.sarif", "-o", "out.sarif"],
-                           cwd=tmp_path, capture_output=True, text=True, check=False)
+    merge = subprocess.run(
+        [sys.executable, "-m", "archmatch", "sarif-merge", "a.sarif", "b.sarif", "-o", "out.sarif"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert merge.returncode == 0, merge.stderr
     log = json.loads((tmp_path / "out.sarif").read_text())
     runs = log["runs"]
@@ -106,14 +124,20 @@ def test_sarif_merge_keeps_run_ids_unique(tmp_path: Path) -> None:
     assert [r["automationDetails"]["id"] for r in merged["runs"]] == ["x/", "x-2/"]
 
 
-def test_with_hadolint_adds_a_second_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sarif_validator) -> None:
+def test_with_hadolint_adds_a_second_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sarif_validator
+) -> None:
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "Dockerfile").write_text(PLAIN)
     monkeypatch.chdir(tmp_path)
     result = scan([Path(".")], Config())
     log = json.loads(with_hadolint(sarif.render(result), "sarif", result))
     assert [r["automationDetails"]["id"] for r in log["runs"]] == ["archmatch/", "hadolint/"]
-    uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][1]["results"] for loc in r["locations"]}
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][1]["results"]
+        for loc in r["locations"]
+    }
     assert uris == {"svc/Dockerfile"}  # the path archmatch reports, not hadolint's absolute argument
     assert_valid_sarif(sarif_validator, log)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))

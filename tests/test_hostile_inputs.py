@@ -31,7 +31,12 @@ from archmatch.rules import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-HEALTHY_EXAMPLES = ("sam-lambda-arm64", "terraform-lambda-docker-build", "go-cross-compile-wrong", "eks-graviton-compose-amd64")
+HEALTHY_EXAMPLES = (
+    "sam-lambda-arm64",
+    "terraform-lambda-docker-build",
+    "go-cross-compile-wrong",
+    "eks-graviton-compose-amd64",
+)
 TIME_LIMIT_S = 20.0  # a healthy scan of this tree takes ~0.4 s; the slack is for a loaded CI box
 MEMORY_LIMIT_MB = 400  # peak RSS; a plain scan peaks near 60 MB
 ADDRESS_SPACE_LIMIT = 3 * 1024**3  # hard stop (ulimit -v) so a runaway cannot take the machine
@@ -67,7 +72,11 @@ def run_scan(cwd: Path, *paths: str, timeout: float = TIME_LIMIT_S) -> ScanRun:
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "archmatch", "scan", "-f", "json", "--severity-threshold", "none", *paths],
-            cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, preexec_fn=limit_memory,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=limit_memory,
         )
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -102,7 +111,9 @@ def documented_findings(example: str, prefix: str) -> set[tuple[str, int, str]]:
 
 
 # One more healthy file: a final stage on $BUILDPLATFORM is ARCH101 on line 2, and nothing else.
-BUILDPLATFORM_DOCKERFILE = "# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM alpine:3.20\nRUN echo hi\n"
+BUILDPLATFORM_DOCKERFILE = (
+    "# syntax=docker/dockerfile:1\nFROM --platform=$BUILDPLATFORM alpine:3.20\nRUN echo hi\n"
+)
 
 
 def make_healthy_tree(root: Path) -> set[tuple[str, int, str]]:
@@ -122,29 +133,49 @@ def make_healthy_tree(root: Path) -> set[tuple[str, int, str]]:
 
 
 def yaml_alias_bomb(root: Path) -> str | None:
-    lines = ['AWSTemplateFormatVersion: "2010-09-09"', 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines = [
+        'AWSTemplateFormatVersion: "2010-09-09"',
+        'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+    ]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
-    lines += ["Resources:", "  Fn:", "    Type: AWS::Lambda::Function", "    Properties:", "      Code: {ImageUri: *a9}"]
+    lines += [
+        "Resources:",
+        "  Fn:",
+        "    Type: AWS::Lambda::Function",
+        "    Properties:",
+        "      Code: {ImageUri: *a9}",
+    ]
     write(root / "bomb/template.yaml", "\n".join(lines) + "\n")
     return "bomb/template.yaml"
 
 
 def deep_yaml(root: Path) -> str | None:
-    write(root / "deep/template.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\nResources: ' + "[" * 50_000 + "]" * 50_000 + "\n")
+    write(
+        root / "deep/template.yaml",
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources: ' + "[" * 50_000 + "]" * 50_000 + "\n",
+    )
     return "deep/template.yaml"
 
 
 def deep_json(root: Path) -> str | None:
     # 50 000 levels: over every parser's limit
-    write(root / "deep/template.json", '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    write(
+        root / "deep/template.json",
+        '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": ' + "[" * 50_000 + "]" * 50_000 + "}",
+    )
     return "deep/template.json"
 
 
 def moderately_deep_json(root: Path) -> str | None:
     # 900 levels: too deep for the YAML loader, not for json.loads; code that then walks it
     # recursively must not lose the rest of the scan.
-    body = '{"Type": "AWS::Lambda::Function", "Properties": {"Code": ' + '{"a": ' * 900 + "1" + "}" * 900 + "}}"
-    write(root / "deep/stack.json", '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Fn": ' + body + "}}")
+    body = (
+        '{"Type": "AWS::Lambda::Function", "Properties": {"Code": ' + '{"a": ' * 900 + "1" + "}" * 900 + "}}"
+    )
+    write(
+        root / "deep/stack.json",
+        '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Fn": ' + body + "}}",
+    )
     return "deep/stack.json"
 
 
@@ -170,7 +201,9 @@ def binary_dockerfile(root: Path) -> str | None:
 
 
 def invalid_utf8_dockerfile(root: Path) -> str | None:
-    (mkdirs(root / "latin1") / "Dockerfile").write_bytes(b"FROM alpine:3.20\nLABEL maintainer=\"J\xf6rg \xff\"\nRUN echo ok\n")
+    (mkdirs(root / "latin1") / "Dockerfile").write_bytes(
+        b'FROM alpine:3.20\nLABEL maintainer="J\xf6rg \xff"\nRUN echo ok\n'
+    )
     return "latin1/Dockerfile"
 
 
@@ -185,7 +218,10 @@ def continuation_at_eof(root: Path) -> str | None:
 
 
 def hcl_syntax_error(root: Path) -> str | None:
-    write(root / "badhcl/main.tf", 'resource "aws_lambda_function" "f" {\n  package_type = "Image"\n  image_uri = "x\n  architectures = [\n')
+    write(
+        root / "badhcl/main.tf",
+        'resource "aws_lambda_function" "f" {\n  package_type = "Image"\n  image_uri = "x\n  architectures = [\n',
+    )
     return "badhcl/main.tf"
 
 
@@ -218,13 +254,19 @@ def unreadable_fifo(root: Path) -> str | None:
     # for everyone, and a compose file below points the build at it as well.
     mkdirs(root / "fifo")
     os.mkfifo(root / "fifo/Dockerfile")
-    write(root / "fifo/compose.yaml", "services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile\n")
+    write(
+        root / "fifo/compose.yaml",
+        "services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile\n",
+    )
     return "fifo/Dockerfile"
 
 
 def directory_named_like_a_file(root: Path) -> str | None:
     mkdirs(root / "dirfile/Dockerfile.build")
-    write(root / "dirfile/compose.yaml", "services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile.build\n")
+    write(
+        root / "dirfile/compose.yaml",
+        "services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile.build\n",
+    )
     return None  # a directory is not a file: discovery walks into it, nothing to read
 
 
@@ -246,9 +288,24 @@ def undecodable_file_name(root: Path) -> str | None:
 HOSTILE: dict[str, Callable[[Path], str | None]] = {
     f.__name__: f
     for f in (
-        yaml_alias_bomb, deep_yaml, deep_json, moderately_deep_json, deep_hcl, huge_terraform, binary_dockerfile,
-        invalid_utf8_dockerfile, unterminated_heredoc, continuation_at_eof, hcl_syntax_error, cfn_unknown_tags,
-        symlink_loop, links_out_of_root, unreadable_fifo, directory_named_like_a_file, chmod_000, undecodable_file_name,
+        yaml_alias_bomb,
+        deep_yaml,
+        deep_json,
+        moderately_deep_json,
+        deep_hcl,
+        huge_terraform,
+        binary_dockerfile,
+        invalid_utf8_dockerfile,
+        unterminated_heredoc,
+        continuation_at_eof,
+        hcl_syntax_error,
+        cfn_unknown_tags,
+        symlink_loop,
+        links_out_of_root,
+        unreadable_fifo,
+        directory_named_like_a_file,
+        chmod_000,
+        undecodable_file_name,
     )
 }
 
@@ -260,7 +317,9 @@ KNOWN_BUGS: dict[str, str] = {}
 
 def hostile_params() -> list:
     return [
-        pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[case])) if case in KNOWN_BUGS else case
+        pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[case]))
+        if case in KNOWN_BUGS
+        else case
         for case in sorted(HOSTILE)
     ]
 
@@ -302,7 +361,11 @@ def test_hostile_input_beside_healthy_tree(case: str, tmp_path: Path, healthy_ba
 def test_all_hostile_inputs_together(tmp_path: Path, healthy_baseline: set) -> None:
     root = tmp_path / "repo"
     make_healthy_tree(root)
-    named = {case: writer(root) for case, writer in HOSTILE.items() if case not in KNOWN_BUGS and case != "huge_terraform"}
+    named = {
+        case: writer(root)
+        for case, writer in HOSTILE.items()
+        if case not in KNOWN_BUGS and case != "huge_terraform"
+    }
     run = run_scan(root, ".")
     assert run.seconds < TIME_LIMIT_S and run.peak_rss_mb < MEMORY_LIMIT_MB
     assert run.findings() == healthy_baseline
@@ -323,7 +386,13 @@ def test_crlf_and_bom_files_give_the_same_findings_as_lf(tmp_path: Path, healthy
     assert run.report["diagnostics"] == []
 
 
-WEIRD_NAMES = ("with space", "ünïcödé-服务", "$(touch PWNED); `touch PWNED2` | & > x", "-rf --help", "quote'\"back\\slash")
+WEIRD_NAMES = (
+    "with space",
+    "ünïcödé-服务",
+    "$(touch PWNED); `touch PWNED2` | & > x",
+    "-rf --help",
+    "quote'\"back\\slash",
+)
 
 
 def test_weird_file_names_are_reported_verbatim_and_run_nothing(tmp_path: Path) -> None:
@@ -339,7 +408,9 @@ def test_weird_file_names_are_reported_verbatim_and_run_nothing(tmp_path: Path) 
     # and as a command-line argument, one directory at a time
     for name in WEIRD_NAMES[:3]:
         one = run_scan(root, name)
-        assert {(p, n, r) for p, n, r in one.findings()} == {f for f in expected if f[0].startswith(f"{name}/")}
+        assert {(p, n, r) for p, n, r in one.findings()} == {
+            f for f in expected if f[0].startswith(f"{name}/")
+        }
 
 
 def test_permission_denied_is_a_diagnostic_when_not_root(tmp_path: Path) -> None:

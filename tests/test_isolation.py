@@ -61,14 +61,44 @@ CRASH_SITES: dict[str, tuple[str, str]] = {
     "tf-format-missing-argument": ("0/main.tf", TF_LAMBDA.format('architectures = [format("%s")]')),
     "tf-element-of-empty-list": ("0/main.tf", TF_LAMBDA.format("architectures = [element([], 0)]")),
     "tf-merge-of-string": ("0/main.tf", TF_LAMBDA.format('architectures = merge("a")')),
-    "tf-5000-digit-integer": ("0/main.tf", TF_LAMBDA.format(f"memory_size = {BIG}\n  architectures = [{BIG}]\n  timeout = x[{BIG}]")),
-    "cfn-properties-ref": ("0/template.yaml", CFN + "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: !Ref X\n"),
-    "yaml-invalid-date-cfn": ("0/template.yaml", CFN + "when: 2001-02-30\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {PackageType: Image}\n"),
-    "yaml-invalid-date-k8s": ("0/pod.yaml", "apiVersion: v1\nkind: Pod\nwhen: 2001-02-30\nmetadata: {name: x}\nspec: {containers: [{image: a}]}\n"),
-    "yaml-5000-digit-cfn": ("0/template.yaml", CFN + f"Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {{MemorySize: {BIG}, Architectures: [{BIG}]}}\n"),
-    "yaml-5000-digit-k8s": ("0/pod.yaml", f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {BIG}}}\nspec: {{containers: [{{image: {BIG}}}]}}\n"),
-    "json-5000-digit-cfn": ("0/template.json", '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"MemorySize": BIG}}}}'.replace("BIG", BIG)),
-    "json-5000-digit-k8s": ("0/pod.json", '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": BIG}, "spec": {"containers": [{"image": BIG}]}}'.replace("BIG", BIG)),
+    "tf-5000-digit-integer": (
+        "0/main.tf",
+        TF_LAMBDA.format(f"memory_size = {BIG}\n  architectures = [{BIG}]\n  timeout = x[{BIG}]"),
+    ),
+    "cfn-properties-ref": (
+        "0/template.yaml",
+        CFN + "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: !Ref X\n",
+    ),
+    "yaml-invalid-date-cfn": (
+        "0/template.yaml",
+        CFN
+        + "when: 2001-02-30\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {PackageType: Image}\n",
+    ),
+    "yaml-invalid-date-k8s": (
+        "0/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nwhen: 2001-02-30\nmetadata: {name: x}\nspec: {containers: [{image: a}]}\n",
+    ),
+    "yaml-5000-digit-cfn": (
+        "0/template.yaml",
+        CFN
+        + f"Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {{MemorySize: {BIG}, Architectures: [{BIG}]}}\n",
+    ),
+    "yaml-5000-digit-k8s": (
+        "0/pod.yaml",
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {BIG}}}\nspec: {{containers: [{{image: {BIG}}}]}}\n",
+    ),
+    "json-5000-digit-cfn": (
+        "0/template.json",
+        '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"MemorySize": BIG}}}}'.replace(
+            "BIG", BIG
+        ),
+    ),
+    "json-5000-digit-k8s": (
+        "0/pod.json",
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": BIG}, "spec": {"containers": [{"image": BIG}]}}'.replace(
+            "BIG", BIG
+        ),
+    ),
 }
 
 
@@ -85,7 +115,10 @@ def test_audit_crash_site_keeps_every_healthy_finding(case: str, tmp_path: Path,
 
 def test_json_without_line_numbers_reads_a_5000_digit_integer_as_text(tmp_path: Path) -> None:
     # JSON that the YAML loader refuses (a tab) goes through the plain JSON parser
-    write(tmp_path / "repo/pod.json", '{\t"apiVersion": "v1", "kind": "Pod", "metadata": {"name": BIG}, "spec": {}}'.replace("BIG", BIG))
+    write(
+        tmp_path / "repo/pod.json",
+        '{\t"apiVersion": "v1", "kind": "Pod", "metadata": {"name": BIG}, "spec": {}}'.replace("BIG", BIG),
+    )
     result = run(tmp_path / "repo")
     assert internal(result) == []
     [workload] = result.facts[0].workloads
@@ -130,7 +163,11 @@ def trapped_facts(root: Path) -> RepoFacts:
 
 def fact_keys(facts: RepoFacts) -> set[tuple[str, str, int, str]]:
     out: set[tuple[str, str, int, str]] = set()
-    for kind, items in (("build", facts.builds), ("workload", facts.workloads), ("capacity", facts.capacities)):
+    for kind, items in (
+        ("build", facts.builds),
+        ("workload", facts.workloads),
+        ("capacity", facts.capacities),
+    ):
         out |= {(kind, i.location.path, i.location.line, i.name) for i in items}
     return out | {("dockerfile", path, 0, "") for path in facts.dockerfiles}
 
@@ -139,8 +176,13 @@ TWO_PODS = "".join(
     f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  nodeSelector: {{kubernetes.io/arch: arm64}}\n  containers: [{{image: app:{i}}}]\n"
     for i in (1, 2)
 )
-TWO_CFN_FUNCTIONS = CFN + "Resources:\n" + "".join(
-    f"  Fn{i}:\n    Type: AWS::Lambda::Function\n    Properties: {{PackageType: Image, Code: {{ImageUri: app:{i}}}}}\n" for i in (1, 2)
+TWO_CFN_FUNCTIONS = (
+    CFN
+    + "Resources:\n"
+    + "".join(
+        f"  Fn{i}:\n    Type: AWS::Lambda::Function\n    Properties: {{PackageType: Image, Code: {{ImageUri: app:{i}}}}}\n"
+        for i in (1, 2)
+    )
 )
 TWO_SLS_FUNCTIONS = "service: s\nprovider: {name: aws, ecr: {images: {a: {path: ./a}, b: {path: ./b}}}}\nfunctions:\n  f1: {image: {name: a}}\n  f2: {image: {name: b}}\n"
 TF_FUNCTION = 'resource "aws_lambda_function" "{0}" {{\n  function_name = "{0}"\n  package_type = "Image"\n  image_uri = "app:{0}"\n}}\n'
@@ -158,19 +200,49 @@ TWO_CDK_ASSETS = '{"version": "36.0.0", "dockerImages": {"h1": {"source": {"dire
 # extractor -> (files to write, the file that breaks); a `keep` file beside it must still count
 CASES: dict[str, tuple[dict[str, str], str]] = {
     "kubernetes": ({"boom/pods.yaml": TWO_PODS, "keep/pods.yaml": TWO_PODS}, "boom/pods.yaml"),
-    "cloudformation": ({"boom/template.yaml": TWO_CFN_FUNCTIONS, "keep/template.yaml": TWO_CFN_FUNCTIONS}, "boom/template.yaml"),
-    "serverless": ({"boom/serverless.yml": TWO_SLS_FUNCTIONS, "keep/serverless.yml": TWO_SLS_FUNCTIONS}, "boom/serverless.yml"),
+    "cloudformation": (
+        {"boom/template.yaml": TWO_CFN_FUNCTIONS, "keep/template.yaml": TWO_CFN_FUNCTIONS},
+        "boom/template.yaml",
+    ),
+    "serverless": (
+        {"boom/serverless.yml": TWO_SLS_FUNCTIONS, "keep/serverless.yml": TWO_SLS_FUNCTIONS},
+        "boom/serverless.yml",
+    ),
     # one module: the broken file is left out, the other file of the module still counts
-    "terraform": ({"tf/a_boom.tf": TF_FUNCTION.format("x") + TF_FUNCTION.format("y"), "tf/b.tf": TF_FUNCTION.format("z")}, "tf/a_boom.tf"),
-    "compose": ({"boom/compose.yaml": TWO_COMPOSE_SERVICES, "keep/compose.yaml": TWO_COMPOSE_SERVICES}, "boom/compose.yaml"),
-    "bake": ({"boom/docker-bake.hcl": TWO_BAKE_TARGETS, "keep/docker-bake.hcl": TWO_BAKE_TARGETS}, "boom/docker-bake.hcl"),
-    "github-actions": ({".github/workflows/boom.yml": TWO_GHA_STEPS, ".github/workflows/keep.yml": TWO_GHA_STEPS}, ".github/workflows/boom.yml"),
-    "gitlab-ci": ({"boom/.gitlab-ci.yml": TWO_GITLAB_JOBS, "keep/.gitlab-ci.yml": TWO_GITLAB_JOBS}, "boom/.gitlab-ci.yml"),
+    "terraform": (
+        {
+            "tf/a_boom.tf": TF_FUNCTION.format("x") + TF_FUNCTION.format("y"),
+            "tf/b.tf": TF_FUNCTION.format("z"),
+        },
+        "tf/a_boom.tf",
+    ),
+    "compose": (
+        {"boom/compose.yaml": TWO_COMPOSE_SERVICES, "keep/compose.yaml": TWO_COMPOSE_SERVICES},
+        "boom/compose.yaml",
+    ),
+    "bake": (
+        {"boom/docker-bake.hcl": TWO_BAKE_TARGETS, "keep/docker-bake.hcl": TWO_BAKE_TARGETS},
+        "boom/docker-bake.hcl",
+    ),
+    "github-actions": (
+        {".github/workflows/boom.yml": TWO_GHA_STEPS, ".github/workflows/keep.yml": TWO_GHA_STEPS},
+        ".github/workflows/boom.yml",
+    ),
+    "gitlab-ci": (
+        {"boom/.gitlab-ci.yml": TWO_GITLAB_JOBS, "keep/.gitlab-ci.yml": TWO_GITLAB_JOBS},
+        "boom/.gitlab-ci.yml",
+    ),
     "shell": ({"boom/build.sh": TWO_SHELL_BUILDS, "keep/build.sh": TWO_SHELL_BUILDS}, "boom/build.sh"),
     "makefile": ({"boom/Makefile": TWO_MAKE_BUILDS, "keep/Makefile": TWO_MAKE_BUILDS}, "boom/Makefile"),
     "npm": ({"boom/package.json": TWO_NPM_BUILDS, "keep/package.json": TWO_NPM_BUILDS}, "boom/package.json"),
-    "dockerfile": ({"boom/Dockerfile": "FROM alpine:3.20\n", "keep/Dockerfile": "FROM alpine:3.20\n"}, "boom/Dockerfile"),
-    "cdk-out": ({"boom/cdk.out/S.assets.json": TWO_CDK_ASSETS, "keep/cdk.out/S.assets.json": TWO_CDK_ASSETS}, "boom/cdk.out/S.assets.json"),
+    "dockerfile": (
+        {"boom/Dockerfile": "FROM alpine:3.20\n", "keep/Dockerfile": "FROM alpine:3.20\n"},
+        "boom/Dockerfile",
+    ),
+    "cdk-out": (
+        {"boom/cdk.out/S.assets.json": TWO_CDK_ASSETS, "keep/cdk.out/S.assets.json": TWO_CDK_ASSETS},
+        "boom/cdk.out/S.assets.json",
+    ),
 }
 
 
@@ -181,7 +253,9 @@ def scan_with_trap(root: Path, monkeypatch: pytest.MonkeyPatch) -> ScanResult:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_file_that_breaks_its_extractor_is_analysed_as_absent(case: str, tmp_path: Path, healthy: set, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_that_breaks_its_extractor_is_analysed_as_absent(
+    case: str, tmp_path: Path, healthy: set, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files, broken = CASES[case]
     root = tmp_path / "repo"
     make_healthy_tree(root)
@@ -189,7 +263,9 @@ def test_a_file_that_breaks_its_extractor_is_analysed_as_absent(case: str, tmp_p
         write(root / rel, text)
     result = scan_with_trap(root, monkeypatch)
     errors = internal(result)
-    assert [(path, "deliberately broken" in message) for path, _, message in errors] == [(broken, True)], errors
+    assert [(path, "deliberately broken" in message) for path, _, message in errors] == [(broken, True)], (
+        errors
+    )
     assert "left out" in errors[0][2]
     healthy_found = {f for f in findings(result) if f[0].startswith("healthy/")}
     assert healthy_found == healthy
@@ -197,10 +273,15 @@ def test_a_file_that_breaks_its_extractor_is_analysed_as_absent(case: str, tmp_p
     (root / broken).unlink()
     without = run(root)
     assert fact_keys(result.facts[0]) == fact_keys(without.facts[0])
-    assert any(key[1].startswith(("keep/", ".github/workflows/keep", "tf/b.tf")) for key in fact_keys(result.facts[0])), "the other file must count"
+    assert any(
+        key[1].startswith(("keep/", ".github/workflows/keep", "tf/b.tf"))
+        for key in fact_keys(result.facts[0])
+    ), "the other file must count"
 
 
-def test_a_broken_cdk_source_file_is_left_out_of_its_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_cdk_source_file_is_left_out_of_its_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fixture = Path(__file__).parent / "fixtures/cdk/ts_fargate_arm64_pinned"
     shutil.copytree(fixture, tmp_path / "repo")
     stacks = sorted((tmp_path / "repo/lib").glob("*.ts"))
@@ -244,7 +325,13 @@ def test_internal_errors_exit_2_and_survive_changed_files(tmp_path: Path) -> Non
     runner.write_text(BROKEN_K8S_RUNNER)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, str(runner), "scan", *args], cwd=tmp_path / "repo", capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, str(runner), "scan", *args],
+            cwd=tmp_path / "repo",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     strict = cli("-f", "json", ".")
     assert strict.returncode == 2 and "internal error" in strict.stderr

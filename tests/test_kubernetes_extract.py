@@ -111,22 +111,43 @@ metadata:
 
 def test_workloads_arch_and_images(tmp_path: Path) -> None:
     facts = run(tmp_path, {"k8s/all.yaml": MANIFESTS})
-    assert sorted(w.name for w in facts.workloads) == ["default/loose", "default/report", "kube-system/agent", "shop/api"]
+    assert sorted(w.name for w in facts.workloads) == [
+        "default/loose",
+        "default/report",
+        "kube-system/agent",
+        "shop/api",
+    ]
 
     api = workload(facts, "shop/api")
     assert (api.kind, api.service, api.arch_syntax, api.location.line) == ("k8s:Deployment", "k8s", "k8s", 1)
-    assert (api.arch.archs, api.arch.how, str(api.arch_location)) == ({"arm64"}, How.EXPLICIT, "k8s/all.yaml:12")
-    assert [(i.ref, i.location.line) for i in api.images] == [("registry.example.com/shop/migrate:1.0", 15), ("registry.example.com/shop/api:2.3.1", 18)]
+    assert (api.arch.archs, api.arch.how, str(api.arch_location)) == (
+        {"arm64"},
+        How.EXPLICIT,
+        "k8s/all.yaml:12",
+    )
+    assert [(i.ref, i.location.line) for i in api.images] == [
+        ("registry.example.com/shop/migrate:1.0", 15),
+        ("registry.example.com/shop/api:2.3.1", 18),
+    ]
     assert api.details == {"namespace": "shop", "pod_labels": {"app": "api"}}
 
     report = workload(facts, "default/report")  # NotIn arm64 leaves amd64 among AWS node arches
-    assert (report.kind, report.location.line, report.arch.archs, report.arch_location.line) == ("k8s:CronJob", 20, {"amd64"}, 36)  # type: ignore[union-attr]
+    assert (report.kind, report.location.line, report.arch.archs, report.arch_location.line) == (
+        "k8s:CronJob",
+        20,
+        {"amd64"},
+        36,
+    )  # type: ignore[union-attr]
 
     agent = workload(facts, "kube-system/agent")  # deprecated beta label, both arches
     assert (agent.arch.archs, agent.arch.how) == ({"amd64", "arm64"}, How.EXPLICIT)
 
     loose = workload(facts, "default/loose")  # the second term allows any node
-    assert (loose.arch.how, loose.arch.note, loose.arch_location) == (How.UNKNOWN, "no arch constraint: schedulable on any node", None)
+    assert (loose.arch.how, loose.arch.note, loose.arch_location) == (
+        How.UNKNOWN,
+        "no arch constraint: schedulable on any node",
+        None,
+    )
 
 
 def test_helm_templates_and_malformed_yaml(tmp_path: Path) -> None:
@@ -171,6 +192,12 @@ def test_list_objects_and_json_manifests(tmp_path: Path) -> None:
     pod = '{\n  "apiVersion": "v1",\n  "kind": "Pod",\n  "metadata": {"name": "p"},\n  "spec": {"containers": [{"image": "p:2"}]}\n}\n'
     facts = run(tmp_path, {"list.yml": listing, "pod.json": pod})
     job = workload(facts, "ops/once")
-    assert (job.kind, job.location.line, job.arch.archs, job.arch_location.line, job.os_family) == ("k8s:Job", 4, {"amd64"}, 10, "linux")  # type: ignore[union-attr]
+    assert (job.kind, job.location.line, job.arch.archs, job.arch_location.line, job.os_family) == (
+        "k8s:Job",
+        4,
+        {"amd64"},
+        10,
+        "linux",
+    )  # type: ignore[union-attr]
     json_pod = workload(facts, "default/p")
     assert (json_pod.location.line, json_pod.images[0].ref, json_pod.images[0].location.line) == (1, "p:2", 5)

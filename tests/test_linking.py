@@ -50,8 +50,17 @@ def _workload(ref: str, keys: frozenset[str] = frozenset()) -> Workload:
     )
 
 
-def _build(name: str, tags: list[str], keys: frozenset[str] = frozenset(), dockerfile: str | None = None) -> ImageBuild:
-    return ImageBuild(source="shell", name=name, location=Location("build.sh", 3), dockerfile=dockerfile, tags=tags, link_keys=keys)
+def _build(
+    name: str, tags: list[str], keys: frozenset[str] = frozenset(), dockerfile: str | None = None
+) -> ImageBuild:
+    return ImageBuild(
+        source="shell",
+        name=name,
+        location=Location("build.sh", 3),
+        dockerfile=dockerfile,
+        tags=tags,
+        link_keys=keys,
+    )
 
 
 def test_direct_reference_wins_over_repository_match() -> None:
@@ -74,7 +83,9 @@ def test_repository_match_then_config_mapping_then_naming() -> None:
     facts.builds = [_build("named", ["fn-local"], dockerfile="fn/Dockerfile")]
     mapping = Config(images=[ImageMapping(f"{ECR}/fn:*", "services/fn/Dockerfile", None, ["linux/arm64"])])
     links = find_links(facts, mapping)
-    assert [(lk.build.source, lk.build.dockerfile, lk.confidence) for lk in links] == [("config", "services/fn/Dockerfile", "high")]
+    assert [(lk.build.source, lk.build.dockerfile, lk.confidence) for lk in links] == [
+        ("config", "services/fn/Dockerfile", "high")
+    ]
     assert links[0].build.platforms.archs == frozenset({"arm64"})
 
     links = find_links(facts, Config())

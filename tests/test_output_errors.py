@@ -26,7 +26,9 @@ def run(args: list[str], cwd: Path, stdout: object = subprocess.PIPE) -> subproc
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = tmp_path_factory.mktemp("outputs")
     (cwd / "a.sarif").write_text(json.dumps({"version": "2.1.0", "runs": []}))
-    subprocess.run([ARCHMATCH, "scan", "-f", "sarif", "-o", str(cwd / "report.sarif"), str(EXAMPLE)], timeout=120)
+    subprocess.run(
+        [ARCHMATCH, "scan", "-f", "sarif", "-o", str(cwd / "report.sarif"), str(EXAMPLE)], timeout=120
+    )
     return cwd
 
 

@@ -38,9 +38,7 @@ def test_draws_and_erases_on_a_tty_after_the_delay() -> None:
         progress.advance("extract dockerfile")
         progress.advance("rule ARCH101")
     assert out.getvalue() == (
-        "\r\033[Karchmatch: [ 1/12] extract dockerfile"
-        "\r\033[Karchmatch: [ 2/12] rule ARCH101"
-        "\r\033[K"
+        "\r\033[Karchmatch: [ 1/12] extract dockerfile\r\033[Karchmatch: [ 2/12] rule ARCH101\r\033[K"
     )
 
 

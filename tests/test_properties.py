@@ -28,7 +28,19 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 
 # --- platforms --------------------------------------------------------------------------------
 
-_ARCH_WORDS = [*KNOWN_ARCHS, "x86_64", "X86-64", "aarch64", "AARCH64", "armhf", "armel", "i386", "i686", "x64", "arm_64"]
+_ARCH_WORDS = [
+    *KNOWN_ARCHS,
+    "x86_64",
+    "X86-64",
+    "aarch64",
+    "AARCH64",
+    "armhf",
+    "armel",
+    "i386",
+    "i686",
+    "x64",
+    "arm_64",
+]
 _OS_WORDS = [*KNOWN_OS, "macos", "Linux", "WINDOWS"]
 _VARIANTS = ["", "v5", "v6", "v7", "v8", "8", "v8.0", "v9", "9.0", "V2", "v3", "v1", "7", "x"]
 platform_like = st.one_of(
@@ -36,7 +48,12 @@ platform_like = st.one_of(
     st.text(alphabet=string.ascii_letters + string.digits + "/_.-$ {}'\"\n", max_size=30),
     st.builds(lambda a: a, st.sampled_from(_ARCH_WORDS)),
     st.builds(lambda o, a: f"{o}/{a}", st.sampled_from(_OS_WORDS), st.sampled_from(_ARCH_WORDS)),
-    st.builds(lambda o, a, v: f"{o}/{a}/{v}", st.sampled_from(_OS_WORDS), st.sampled_from(_ARCH_WORDS), st.sampled_from(_VARIANTS)),
+    st.builds(
+        lambda o, a, v: f"{o}/{a}/{v}",
+        st.sampled_from(_OS_WORDS),
+        st.sampled_from(_ARCH_WORDS),
+        st.sampled_from(_VARIANTS),
+    ),
 )
 
 
@@ -67,10 +84,21 @@ image_ref_like = st.one_of(
     st.text(max_size=60),
     st.builds(
         lambda reg, ns, name, tag: f"{reg}{ns}{name}{tag}",
-        st.sampled_from(["", "docker.io/", "index.docker.io/", "public.ecr.aws/", "localhost:5000/", "123.dkr.ecr.us-east-1.amazonaws.com/"]),
+        st.sampled_from(
+            [
+                "",
+                "docker.io/",
+                "index.docker.io/",
+                "public.ecr.aws/",
+                "localhost:5000/",
+                "123.dkr.ecr.us-east-1.amazonaws.com/",
+            ]
+        ),
         st.sampled_from(["", "arm64v8/", "amd64/", "lambda/", "library/", "i386/", "winamd64/"]),
         st.text(alphabet=string.ascii_lowercase + "-_./", min_size=1, max_size=12),
-        st.sampled_from(["", ":latest", ":3.12-arm64", ":3.12-x86_64", "@sha256:abc", ":1@sha256:abc", ":${TAG}"]),
+        st.sampled_from(
+            ["", ":latest", ":3.12-arm64", ":3.12-x86_64", "@sha256:abc", ":1@sha256:abc", ":${TAG}"]
+        ),
     ),
 )
 
@@ -89,19 +117,73 @@ def test_arch_of_image_ref_never_crashes(ref: str) -> None:
 
 # --- Dockerfiles ------------------------------------------------------------------------------
 
-_IMAGES = ["alpine:3.20", "scratch", "arm64v8/alpine", "public.ecr.aws/lambda/python:3.12-arm64", "golang:1.22", "${BASE}", "$BASE", "build", "base", "0"]
-_PLATFORMS = ["", "--platform=$BUILDPLATFORM ", "--platform=$TARGETPLATFORM ", "--platform=linux/amd64 ", "--platform=linux/arm64 ", "--platform=${P:-linux/amd64} ", "--platform= ", "--platform=bogus "]
+_IMAGES = [
+    "alpine:3.20",
+    "scratch",
+    "arm64v8/alpine",
+    "public.ecr.aws/lambda/python:3.12-arm64",
+    "golang:1.22",
+    "${BASE}",
+    "$BASE",
+    "build",
+    "base",
+    "0",
+]
+_PLATFORMS = [
+    "",
+    "--platform=$BUILDPLATFORM ",
+    "--platform=$TARGETPLATFORM ",
+    "--platform=linux/amd64 ",
+    "--platform=linux/arm64 ",
+    "--platform=${P:-linux/amd64} ",
+    "--platform= ",
+    "--platform=bogus ",
+]
 instruction = st.one_of(
-    st.builds(lambda p, i, a: f"FROM {p}{i}{a}", st.sampled_from(_PLATFORMS), st.sampled_from(_IMAGES), st.sampled_from(["", " AS build", " AS base", " as final", " AS"])),
-    st.sampled_from([
-        "ARG TARGETARCH", "ARG BUILDPLATFORM", "ARG BASE=alpine", "ARG P=linux/arm64", "ARG", "ENV GOARCH=amd64",
-        "ENV GOARCH amd64", "RUN GOOS=linux GOARCH=amd64 go build -o /app .", "RUN GOARCH=$TARGETARCH go build .",
-        "RUN curl -LO https://x/tool_linux_amd64.tar.gz", "RUN <<EOF", "RUN <<-'EOT' bash", "EOF", "EOT",
-        "COPY --from=build /app /app", "COPY --from=0 /a /b", "COPY --from= /a /b", "RUN echo a \\", "\\", "  && echo b",
-        "# escape=`", "# syntax=docker/dockerfile:1", "# hadolint ignore=DL3006", "# archmatch ignore=ARCH101", "",
-        "RUN dpkg --print-architecture", "ONBUILD RUN x", "HEALTHCHECK NONE", "CMD [\"x\"", "ENTRYPOINT", "USER",
-        "RUN [\"sh\", \"-c\", \"GOARCH=arm64 go build\"]", "LABEL a=b \\", "RUN --mount=type=cache,target=/x go build",
-    ]),
+    st.builds(
+        lambda p, i, a: f"FROM {p}{i}{a}",
+        st.sampled_from(_PLATFORMS),
+        st.sampled_from(_IMAGES),
+        st.sampled_from(["", " AS build", " AS base", " as final", " AS"]),
+    ),
+    st.sampled_from(
+        [
+            "ARG TARGETARCH",
+            "ARG BUILDPLATFORM",
+            "ARG BASE=alpine",
+            "ARG P=linux/arm64",
+            "ARG",
+            "ENV GOARCH=amd64",
+            "ENV GOARCH amd64",
+            "RUN GOOS=linux GOARCH=amd64 go build -o /app .",
+            "RUN GOARCH=$TARGETARCH go build .",
+            "RUN curl -LO https://x/tool_linux_amd64.tar.gz",
+            "RUN <<EOF",
+            "RUN <<-'EOT' bash",
+            "EOF",
+            "EOT",
+            "COPY --from=build /app /app",
+            "COPY --from=0 /a /b",
+            "COPY --from= /a /b",
+            "RUN echo a \\",
+            "\\",
+            "  && echo b",
+            "# escape=`",
+            "# syntax=docker/dockerfile:1",
+            "# hadolint ignore=DL3006",
+            "# archmatch ignore=ARCH101",
+            "",
+            "RUN dpkg --print-architecture",
+            "ONBUILD RUN x",
+            "HEALTHCHECK NONE",
+            'CMD ["x"',
+            "ENTRYPOINT",
+            "USER",
+            'RUN ["sh", "-c", "GOARCH=arm64 go build"]',
+            "LABEL a=b \\",
+            "RUN --mount=type=cache,target=/x go build",
+        ]
+    ),
     st.text(max_size=40),
 )
 
@@ -118,7 +200,11 @@ def _run_rules(facts: RepoFacts) -> list[Finding]:
 def test_dockerfile_analysis_never_crashes(lines: list[str], newline: str) -> None:
     text = newline.join(lines)
     diagnostics: list[tuple[str, int]] = []
-    analysis = analyse("svc/Dockerfile", text.replace("\r\n", "\n"), lambda message, line: diagnostics.append((message, line)))
+    analysis = analyse(
+        "svc/Dockerfile",
+        text.replace("\r\n", "\n"),
+        lambda message, line: diagnostics.append((message, line)),
+    )
     line_count = text.count("\n") + 1
     for message, line in diagnostics:
         assert isinstance(message, str) and message.strip()
@@ -139,13 +225,39 @@ def test_dockerfile_analysis_never_crashes(lines: list[str], newline: str) -> No
 # --- configuration ----------------------------------------------------------------------------
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=10))
-yamlish = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.text(max_size=8), st.integers()), inner, max_size=4)), max_leaves=12)
-_CONFIG_KEYS = ["ignored", "override", "failure-threshold", "exclude", "images", "error", "warning", "pattern", "dockerfile", "platforms", "context"]
+yamlish = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.text(max_size=8), st.integers()), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+_CONFIG_KEYS = [
+    "ignored",
+    "override",
+    "failure-threshold",
+    "exclude",
+    "images",
+    "error",
+    "warning",
+    "pattern",
+    "dockerfile",
+    "platforms",
+    "context",
+]
 config_like = st.one_of(
     yamlish,
     st.dictionaries(st.sampled_from(_CONFIG_KEYS), yamlish, max_size=5),
-    st.dictionaries(st.sampled_from(_CONFIG_KEYS), st.dictionaries(st.sampled_from(_CONFIG_KEYS), yamlish, max_size=3), max_size=3),
-    st.builds(lambda items: {"images": items}, st.lists(st.dictionaries(st.sampled_from(_CONFIG_KEYS), yamlish, max_size=4), max_size=3)),
+    st.dictionaries(
+        st.sampled_from(_CONFIG_KEYS),
+        st.dictionaries(st.sampled_from(_CONFIG_KEYS), yamlish, max_size=3),
+        max_size=3,
+    ),
+    st.builds(
+        lambda items: {"images": items},
+        st.lists(st.dictionaries(st.sampled_from(_CONFIG_KEYS), yamlish, max_size=4), max_size=3),
+    ),
 )
 
 

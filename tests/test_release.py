@@ -29,7 +29,9 @@ def test_setup_cfg_and_package_versions_agree() -> None:
 
 
 def test_cli_version() -> None:
-    proc = subprocess.run([sys.executable, "-m", "archmatch", "--version"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "archmatch", "--version"], capture_output=True, text=True, check=False
+    )
     assert (proc.returncode, proc.stdout) == (0, f"archmatch {__version__}\n")
 
 
@@ -65,7 +67,9 @@ sys.exit(main(sys.argv[1:]))
 
 @pytest.mark.parametrize("args", [["checks-dir"], ["scan", "examples/sam-lambda-arm64"], ["rules"]])
 def test_cli_works_without_checkov(args: list[str]) -> None:
-    proc = subprocess.run([sys.executable, "-c", NO_CHECKOV, *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_CHECKOV, *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert "Traceback" not in proc.stderr
     if args == ["checks-dir"]:
         assert proc.returncode == 0 and Path(proc.stdout.strip()).is_dir()
@@ -75,5 +79,7 @@ def test_cli_works_without_checkov(args: list[str]) -> None:
 
 
 def test_checks_dir_is_quiet_with_checkov() -> None:
-    proc = subprocess.run([sys.executable, "-m", "archmatch", "checks-dir"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "archmatch", "checks-dir"], capture_output=True, text=True, check=False
+    )
     assert (proc.returncode, proc.stderr) == (0, "")

@@ -20,7 +20,9 @@ def test_every_metadata_file_is_schema_valid_and_paired_with_a_module() -> None:
         data = yaml.safe_load(meta_path.read_text())
         jsonschema.validate(data, _schema())
         assert meta_path.with_suffix(".py").exists(), meta_path
-        assert meta_path.stem.startswith(data["id"].lower() + "_"), f"{meta_path.name} should start with {data['id'].lower()}_"
+        assert meta_path.stem.startswith(data["id"].lower() + "_"), (
+            f"{meta_path.name} should start with {data['id'].lower()}_"
+        )
 
 
 def test_checkov_ids_map_one_to_one_to_rule_ids() -> None:
@@ -33,7 +35,11 @@ def test_checkov_ids_map_one_to_one_to_rule_ids() -> None:
 
 def test_schema_rejects_bad_metadata() -> None:
     good = yaml.safe_load(next(RULES_DIR.glob("crossfile/arch301_*.yaml")).read_text())
-    for broken in ({**good, "severity": "fatal"}, {**good, "id": "X1"}, {k: v for k, v in good.items() if k != "fix"}):
+    for broken in (
+        {**good, "severity": "fatal"},
+        {**good, "id": "X1"},
+        {k: v for k, v in good.items() if k != "fix"},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(broken, _schema())
 

@@ -13,7 +13,13 @@ from conftest import ROOT
 
 
 def scan(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archmatch", "scan", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "archmatch", "scan", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_sam_template_alone_reads_the_dockerfile_it_builds() -> None:
@@ -33,11 +39,14 @@ def test_compose_file_alone_reads_its_dockerfiles() -> None:
 
 def test_terraform_file_alone_reads_its_module_and_local_modules(tmp_path: Path) -> None:
     (tmp_path / "modules" / "fn").mkdir(parents=True)
-    (tmp_path / "main.tf").write_text('module "fn" {\n  source = "./modules/fn"\n}\nmodule "up" {\n  source = "../up"\n}\n')
+    (tmp_path / "main.tf").write_text(
+        'module "fn" {\n  source = "./modules/fn"\n}\nmodule "up" {\n  source = "../up"\n}\n'
+    )
     (tmp_path / "vars.tf").write_text('variable "x" {\n  default = "y"\n}\n')
     (tmp_path / "modules" / "fn" / "main.tf").write_text(
         'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  package_type = "Image"\n'
-        '  image_uri = "1.dkr.ecr.us-east-1.amazonaws.com/f:1"\n  architectures = ["arm64"]\n}\n')
+        '  image_uri = "1.dkr.ecr.us-east-1.amazonaws.com/f:1"\n  architectures = ["arm64"]\n}\n'
+    )
     proc = scan("--list-workloads", "-f", "json", "main.tf", cwd=tmp_path)
     assert [w["name"] for w in json.loads(proc.stdout)["workloads"]] == ["module.fn.aws_lambda_function.f"]
     assert "also read what it names: modules/fn/main.tf, vars.tf" in proc.stderr
@@ -48,7 +57,11 @@ def test_the_note_is_a_diagnostic_and_names_a_missing_dockerfile(tmp_path: Path)
     (tmp_path / "compose.yaml").write_text("services:\n  api:\n    build: {context: api}\n")
     proc = scan("compose.yaml", "-f", "json", cwd=tmp_path)
     notes = [d for d in json.loads(proc.stdout)["diagnostics"] if d["code"] == "single-file"]
-    assert len(notes) == 1 and "api/Dockerfile (built by" in notes[0]["message"] and "not found" in notes[0]["message"]
+    assert (
+        len(notes) == 1
+        and "api/Dockerfile (built by" in notes[0]["message"]
+        and "not found" in notes[0]["message"]
+    )
 
 
 def test_a_folder_scan_has_no_single_file_note() -> None:

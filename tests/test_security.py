@@ -80,7 +80,12 @@ def test_scan_uses_no_network_and_spawns_no_process(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE, tree)
     for fmt in ("json", "sarif", "text"):
         proc = subprocess.run(
-            [sys.executable, "-m", "archmatch", "scan", "-f", fmt, "."], cwd=tree, env=env, capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "archmatch", "scan", "-f", fmt, "."],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert proc.returncode == 1, proc.stderr
         if fmt == "json":
@@ -90,7 +95,9 @@ def test_scan_uses_no_network_and_spawns_no_process(tmp_path: Path) -> None:
 
 def test_the_network_guard_itself_works(tmp_path: Path) -> None:
     env, log = guarded_env(tmp_path)
-    probe = "import socket, subprocess\ntry:\n socket.create_connection(('127.0.0.1', 9))\nexcept OSError: pass\n"
+    probe = (
+        "import socket, subprocess\ntry:\n socket.create_connection(('127.0.0.1', 9))\nexcept OSError: pass\n"
+    )
     subprocess.run([sys.executable, "-c", probe], env=env, check=True, timeout=30)
     assert log.read_text().splitlines()[0] == "armed" and "socket.create_connection" in log.read_text()
 
@@ -113,10 +120,18 @@ def plant(tree: Path, markers: Path) -> list[str]:
         "jsonschema.py": py("jsonschema.py"),
         "evil.pth": "import os; " + py("evil.pth").strip() + "\n",
         "Makefile": f"all:\n\t{sh('Makefile')}\nbuild:\n\tdocker build -t app fn\n\t{sh('Makefile-build')}\n",
-        "package.json": json.dumps({"name": "x", "scripts": {"postinstall": sh("postinstall"), "build": "docker build -t app fn && " + sh("npm-build")}}),
+        "package.json": json.dumps(
+            {
+                "name": "x",
+                "scripts": {
+                    "postinstall": sh("postinstall"),
+                    "build": "docker build -t app fn && " + sh("npm-build"),
+                },
+            }
+        ),
         "build.sh": f"#!/bin/sh\n{sh('build.sh')}\ndocker build -t app fn\n",
         ".git/hooks/post-checkout": f"#!/bin/sh\n{sh('git-hook')}\n",
-        "fn/compose.yaml": f"services:\n  app:\n    build: .\n    command: sh -c \"{sh('compose-command')}\"\n",
+        "fn/compose.yaml": f'services:\n  app:\n    build: .\n    command: sh -c "{sh("compose-command")}"\n',
     }
     for rel, text in planted.items():
         path = tree / rel
@@ -151,7 +166,13 @@ def test_python_dash_m_inside_the_scanned_repo_imports_nothing_from_it(tmp_path:
     markers.mkdir()
     plant(tree, markers)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    subprocess.run([sys.executable, "-m", "archmatch", "scan", "-f", "json", "."], cwd=tree, env=env, capture_output=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "archmatch", "scan", "-f", "json", "."],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
     assert sorted(os.listdir(markers)) == []
 
 
@@ -174,7 +195,9 @@ def test_yaml_python_tags_construct_nothing(tmp_path: Path, capsys: pytest.Captu
     # each payload is refused with a diagnostic naming its file (or, at the least, ignored)
     assert named <= set(payloads) | {"."}
     assert "evil/template.yaml" in named and "evil/compose.yaml" in named
-    assert {(p.rsplit("repo/", 1)[-1], n, r) for p, n, r in findings_of(json.dumps(report))} == EXAMPLE_FINDINGS
+    assert {
+        (p.rsplit("repo/", 1)[-1], n, r) for p, n, r in findings_of(json.dumps(report))
+    } == EXAMPLE_FINDINGS
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -186,16 +209,28 @@ MASKING = [
     ("key AKIAIOSFODNN7EXAMPLE here", "key AKIAI********** here"),
     ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "token ghp_ab**********"),
     ("github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz", "github**********"),
-    ("docker build --build-arg DB_PASSWORD=hunter2hunter2 .", "docker build --build-arg DB_PASSWORD=hun********** ."),
+    (
+        "docker build --build-arg DB_PASSWORD=hunter2hunter2 .",
+        "docker build --build-arg DB_PASSWORD=hun********** .",
+    ),
     ("ENV DB_PASSWORD hunter2hunter2", "ENV DB_PASSWORD hun**********"),
     ("ENV DB_PASSWORD=hunter2hunter2", "ENV DB_PASSWORD=hun**********"),
     ("      - DB_PASSWORD=hunter2hunter2", "      - DB_PASSWORD=hun**********"),
     ("      DB_PASSWORD: hunter2hunter2", "      DB_PASSWORD: hun**********"),
     ('      DB_PASSWORD = "hunter2hunter2"', '      DB_PASSWORD = "hun**********"'),
     ('{"name": "x", "DB_PASSWORD": "hunter2hunter2"}', '{"name": "x", "DB_PASSWORD": "hun**********"}'),
-    ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = wJalrX**********"),
-    ("image: bob:hunter2hunter2@registry.example.com/api:1.0", "image: bob:hun**********@registry.example.com/api:1.0"),
-    ("https://bob:hunter2hunter2@registry.example.com/v2/", "https://bob:hun**********@registry.example.com/v2/"),
+    (
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "aws_secret_access_key = wJalrX**********",
+    ),
+    (
+        "image: bob:hunter2hunter2@registry.example.com/api:1.0",
+        "image: bob:hun**********@registry.example.com/api:1.0",
+    ),
+    (
+        "https://bob:hunter2hunter2@registry.example.com/v2/",
+        "https://bob:hun**********@registry.example.com/v2/",
+    ),
 ]
 NOT_SECRETS = [
     "FROM --platform=linux/amd64 public.ecr.aws/lambda/python:3.12",
@@ -226,12 +261,25 @@ def test_mask_value_matches_checkov_omit_secret_value_from_line() -> None:
 
 
 SECRET_VALUES = [
-    "npm_dockerfilearg0123456789abcdefghij", "hunter2-dockerfile-env", "AKIAIOSFODNN7EXAMPLE",
-    "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "hunter2-sam-env", "ghp_samsamsamsamsamsamsamsamsamsamsamsam12",
-    "hunter2-compose-image", "npm_composecomposecomposecompose1234", "hunter2-compose-env",
-    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "hunter2-build-arg", "ghp_buildbuildbuildbuildbuildbuildbuild12",
-    "hunter2-tf-ecs-env", "hunter2-tf-url", "hunter2-tf-lambda-env", "ghp_tftftftftftftftftftftftftftftftftftf12",
-    "hunter2-dockerfile-url", "ghp_labellabellabellabellabellabellabel12", "hunter2-sarif-merge",
+    "npm_dockerfilearg0123456789abcdefghij",
+    "hunter2-dockerfile-env",
+    "AKIAIOSFODNN7EXAMPLE",
+    "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    "hunter2-sam-env",
+    "ghp_samsamsamsamsamsamsamsamsamsamsamsam12",
+    "hunter2-compose-image",
+    "npm_composecomposecomposecompose1234",
+    "hunter2-compose-env",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "hunter2-build-arg",
+    "ghp_buildbuildbuildbuildbuildbuildbuild12",
+    "hunter2-tf-ecs-env",
+    "hunter2-tf-url",
+    "hunter2-tf-lambda-env",
+    "ghp_tftftftftftftftftftftftftftftftftftf12",
+    "hunter2-dockerfile-url",
+    "ghp_labellabellabellabellabellabellabel12",
+    "hunter2-sarif-merge",
     "ghp_hclhclhclhclhclhclhclhclhclhclhclhcl12",
 ]
 
@@ -318,11 +366,21 @@ def secret_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (tree / rel).write_text(textwrap.dedent(text))
     # broken copies: parse errors must not quote a secret either
     (tree / "bad").mkdir()
-    (tree / "bad/main.tf").write_text('resource "x" "y" {\n  environment { DB_PASSWORD = "hunter2-tf-lambda-env" "AKIAIOSFODNN7EXAMPLE" }\n')
-    (tree / "bad/compose.yaml").write_text("services:\n  a:\n    environment:\n      DB_PASSWORD: hunter2-compose-env\n     x: [AKIAIOSFODNN7EXAMPLE\n")
-    (tree / "bad/Dockerfile").write_text("FROM alpine\nARG TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789 \\\n")
-    (tree / "bad/parse.tf").write_text('resource "x" "y" {\n  a = "x" "ghp_hclhclhclhclhclhclhclhclhclhclhclhcl12"\n}\n')
-    (tree / "bad/docker-bake.hcl").write_text('target "x" {\n  a = "x" "ghp_hclhclhclhclhclhclhclhclhclhclhclhcl12"\n}\n')
+    (tree / "bad/main.tf").write_text(
+        'resource "x" "y" {\n  environment { DB_PASSWORD = "hunter2-tf-lambda-env" "AKIAIOSFODNN7EXAMPLE" }\n'
+    )
+    (tree / "bad/compose.yaml").write_text(
+        "services:\n  a:\n    environment:\n      DB_PASSWORD: hunter2-compose-env\n     x: [AKIAIOSFODNN7EXAMPLE\n"
+    )
+    (tree / "bad/Dockerfile").write_text(
+        "FROM alpine\nARG TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789 \\\n"
+    )
+    (tree / "bad/parse.tf").write_text(
+        'resource "x" "y" {\n  a = "x" "ghp_hclhclhclhclhclhclhclhclhclhclhclhcl12"\n}\n'
+    )
+    (tree / "bad/docker-bake.hcl").write_text(
+        'target "x" {\n  a = "x" "ghp_hclhclhclhclhclhclhclhclhclhclhclhcl12"\n}\n'
+    )
     return tree
 
 
@@ -336,17 +394,70 @@ def outputs(tree: Path, tmp_path: Path) -> dict[str, str]:
     out = tmp_path / "inventory.txt"
     main(["scan", "--list-workloads", "-o", str(out), str(tree)])
     got["list-workloads"] = out.read_text()
-    for fmt in ("tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu", "sarif", "junit", "sonarqube", "codacy"):
+    for fmt in (
+        "tty",
+        "json",
+        "checkstyle",
+        "codeclimate",
+        "gitlab_codeclimate",
+        "gnu",
+        "sarif",
+        "junit",
+        "sonarqube",
+        "codacy",
+    ):
         out = tmp_path / f"hadolint.{fmt}"
-        main(["dockerfile", "--no-fail", "-f", fmt, "-o", str(out), str(tree / "fn/Dockerfile"), str(tree / "bad/Dockerfile"),
-              str(tree / "svc/Dockerfile")])
+        main(
+            [
+                "dockerfile",
+                "--no-fail",
+                "-f",
+                fmt,
+                "-o",
+                str(out),
+                str(tree / "fn/Dockerfile"),
+                str(tree / "bad/Dockerfile"),
+                str(tree / "svc/Dockerfile"),
+            ]
+        )
         got[f"dockerfile-{fmt}"] = out.read_text()
-    main(["fix-command", "--for", "lambda:arm64", "--", "docker", "build", "--label", "GITHUB_TOKEN=ghp_labellabellabellabellabellabellabel12",
-          "--build-arg", "DB_PASSWORD=hunter2-build-arg", "-t", "https://alice:hunter2-tf-url@registry.example.com/fn:1", "."])
+    main(
+        [
+            "fix-command",
+            "--for",
+            "lambda:arm64",
+            "--",
+            "docker",
+            "build",
+            "--label",
+            "GITHUB_TOKEN=ghp_labellabellabellabellabellabellabel12",
+            "--build-arg",
+            "DB_PASSWORD=hunter2-build-arg",
+            "-t",
+            "https://alice:hunter2-tf-url@registry.example.com/fn:1",
+            ".",
+        ]
+    )
     foreign = tmp_path / "foreign.sarif"
-    foreign.write_text(json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "other"}}, "results": [
-        {"ruleId": "X1", "message": {"text": "saw DB_PASSWORD=hunter2-sarif-merge in the file"},
-         "properties": {"evidence": "https://bob:hunter2-sarif-merge@example.com/x"}}]}]}))
+    foreign.write_text(
+        json.dumps(
+            {
+                "version": "2.1.0",
+                "runs": [
+                    {
+                        "tool": {"driver": {"name": "other"}},
+                        "results": [
+                            {
+                                "ruleId": "X1",
+                                "message": {"text": "saw DB_PASSWORD=hunter2-sarif-merge in the file"},
+                                "properties": {"evidence": "https://bob:hunter2-sarif-merge@example.com/x"},
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    )
     out = tmp_path / "merged.sarif"
     main(["sarif-merge", str(tmp_path / "report.sarif"), str(foreign), "-o", str(out)])
     got["sarif-merge"] = out.read_text()
@@ -355,7 +466,9 @@ def outputs(tree: Path, tmp_path: Path) -> dict[str, str]:
     return got
 
 
-def test_secrets_never_appear_in_any_output(secret_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_secrets_never_appear_in_any_output(
+    secret_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     reports = outputs(secret_tree, tmp_path)
     captured = capsys.readouterr()
     reports["stdout+stderr"] = captured.out + captured.err
@@ -367,7 +480,10 @@ def test_secrets_never_appear_in_any_output(secret_tree: Path, tmp_path: Path, c
     assert json.loads(reports["json"])["findings"], "the tree has findings whose text could carry secrets"
     assert "https://bob:hunte**********@example.com/tool-linux-amd64.tar.gz" in reports["dockerfile-tty"]
     assert "GITHUB_TOKEN=ghp_la**********" in reports["stdout+stderr"]  # fix-command's --label
-    assert "bob:hunt**********@example.com" in reports["sarif-merge"] and "saw DB_PASSWORD=hunt**********" in reports["sarif-merge"]
+    assert (
+        "bob:hunt**********@example.com" in reports["sarif-merge"]
+        and "saw DB_PASSWORD=hunt**********" in reports["sarif-merge"]
+    )
     assert "ghp_hc**********" in reports["text"]  # the HCL parse errors quote the token, masked
 
 
@@ -376,9 +492,16 @@ def test_checkov_failure_reasons_are_masked() -> None:
 
     from archmatch.integrations.checkov_adapter import failure_name
 
-    hits = [SimpleNamespace(message="image bob:hunter2hunter2@registry.example.com/api:1 with DB_PASSWORD=hunter2hunter2 ##[error]x")]
+    hits = [
+        SimpleNamespace(
+            message="image bob:hunter2hunter2@registry.example.com/api:1 with DB_PASSWORD=hunter2hunter2 ##[error]x"
+        )
+    ]
     name = failure_name("Title", hits)  # type: ignore[arg-type]
-    assert name == "Title: image bob:hun**********@registry.example.com/api:1 with DB_PASSWORD=hun********** ##\\[error]x"
+    assert (
+        name
+        == "Title: image bob:hun**********@registry.example.com/api:1 with DB_PASSWORD=hun********** ##\\[error]x"
+    )
 
 
 # --- SARIF URIs -------------------------------------------------------------------------------
@@ -401,7 +524,9 @@ def sarif_uris(log: dict) -> list[str]:
     return uris
 
 
-def test_sarif_uris_stay_inside_the_scan_root(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sarif_uris_stay_inside_the_scan_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     base = tmp_path / "work"
     tree = base / "repo"
     shutil.copytree(EXAMPLE, tree)
@@ -412,8 +537,15 @@ def test_sarif_uris_stay_inside_the_scan_root(tmp_path: Path, capsys: pytest.Cap
     (base / "alias").symlink_to("repo")
     sub = tree / "fn"
     cases = [
-        (base, "repo"), (base, "./repo/../repo"), (base, str(tree)), (base, "alias"), (sub, ".."), (sub, "../.."),
-        (sub, "../template.yaml"), (tmp_path, "work/alias/fn/../template.yaml"), (sub, str(tree / "linked")),
+        (base, "repo"),
+        (base, "./repo/../repo"),
+        (base, str(tree)),
+        (base, "alias"),
+        (sub, ".."),
+        (sub, "../.."),
+        (sub, "../template.yaml"),
+        (tmp_path, "work/alias/fn/../template.yaml"),
+        (sub, str(tree / "linked")),
     ]
     seen_results = 0
     for cwd, arg in cases:
@@ -435,7 +567,13 @@ def test_diff_base_runs_no_program_from_the_repository_git_config(tmp_path: Path
     markers.mkdir()
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
 
     git("init", "-q")
     git("add", "-A")
@@ -443,7 +581,12 @@ def test_diff_base_runs_no_program_from_the_repository_git_config(tmp_path: Path
     base = git("rev-parse", "HEAD").strip()
     (repo / "fn/Dockerfile").write_text("FROM alpine:3.20\n")
     git("commit", "-qam", "change")
-    hooks = {"diff.external": "ext", "core.fsmonitor": "fsmonitor", "core.pager": "pager", "pager.diff": "pagerdiff"}
+    hooks = {
+        "diff.external": "ext",
+        "core.fsmonitor": "fsmonitor",
+        "core.pager": "pager",
+        "pager.diff": "pagerdiff",
+    }
     for key, name in hooks.items():
         git("config", key, f"touch {markers / name}")
     (repo / ".gitattributes").write_text("* diff=evil\n")

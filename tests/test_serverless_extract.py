@@ -72,7 +72,11 @@ def test_architecture_precedence_and_image_builds(tmp_path: Path) -> None:
     assert (api.arch.archs, api.arch.how) == ({"arm64"}, How.EXPLICIT)
     # located where `custom.arch` is written; provider.architecture refers to it
     assert (str(api.arch_location), str(api.arch_via)) == ("svc/serverless.yml:3", "svc/serverless.yml:9")
-    assert (api.images[0].ref, api.images[0].link_keys, api.images[0].location.line) == ("${sls:image:api}", frozenset({"sls:image:svc/serverless.yml:api"}), 22)
+    assert (api.images[0].ref, api.images[0].link_keys, api.images[0].location.line) == (
+        "${sls:image:api}",
+        frozenset({"sls:image:svc/serverless.yml:api"}),
+        22,
+    )
 
     worker = workload(facts, "worker")  # the function's architecture overrides the provider's
     assert (worker.arch.archs, str(worker.arch_location)) == ({"amd64"}, "svc/serverless.yml:24")
@@ -80,17 +84,36 @@ def test_architecture_precedence_and_image_builds(tmp_path: Path) -> None:
 
     assert workload(facts, "external").images[0].ref == "123456789012.dkr.ecr.us-east-1.amazonaws.com/ext:1.0"
     reused = workload(facts, "reused")  # a named image with `uri` is prebuilt: no build to link
-    assert (reused.images[0].ref, reused.images[0].link_keys) == ("123456789012.dkr.ecr.us-east-1.amazonaws.com/prebuilt@sha256:abc", frozenset())
+    assert (reused.images[0].ref, reused.images[0].link_keys) == (
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/prebuilt@sha256:abc",
+        frozenset(),
+    )
 
     builds = {b.name: b for b in facts.builds}
     assert sorted(builds) == ["serverless image api", "serverless image worker"]
     api_build = builds["serverless image api"]
     # platform: ${self:custom.images.${sls:stage}.platform} with stage ${opt:stage, 'prod'} -> prod
-    assert (api_build.platforms.archs, api_build.platforms.how, str(api_build.platform_location)) == ({"arm64"}, How.EXPLICIT, "svc/serverless.yml:15")
-    assert (api_build.dockerfile, api_build.context, str(api_build.location)) == ("svc/api/Dockerfile.lambda", "svc/api", "svc/serverless.yml:12")
-    assert (api_build.link_keys, api_build.fix_syntax, api_build.source) == (frozenset({"sls:image:svc/serverless.yml:api"}), "serverless", "serverless")
+    assert (api_build.platforms.archs, api_build.platforms.how, str(api_build.platform_location)) == (
+        {"arm64"},
+        How.EXPLICIT,
+        "svc/serverless.yml:15",
+    )
+    assert (api_build.dockerfile, api_build.context, str(api_build.location)) == (
+        "svc/api/Dockerfile.lambda",
+        "svc/api",
+        "svc/serverless.yml:12",
+    )
+    assert (api_build.link_keys, api_build.fix_syntax, api_build.source) == (
+        frozenset({"sls:image:svc/serverless.yml:api"}),
+        "serverless",
+        "serverless",
+    )
     worker_build = builds["serverless image worker"]  # ${env:...} uses its default; no platform -> host
-    assert (worker_build.dockerfile, worker_build.platforms.how, worker_build.platform_location) == ("svc/worker/Dockerfile", How.HOST, None)
+    assert (worker_build.dockerfile, worker_build.platforms.how, worker_build.platform_location) == (
+        "svc/worker/Dockerfile",
+        How.HOST,
+        None,
+    )
 
 
 def test_defaults_and_unresolvable_variables(tmp_path: Path) -> None:
@@ -121,7 +144,10 @@ def test_defaults_and_unresolvable_variables(tmp_path: Path) -> None:
     staged = workload(facts, "staged")  # ${sls:stage} defaults to dev
     assert staged.arch.archs == {"arm64"}
     [build] = facts.builds
-    assert (build.platforms.how, build.dockerfile) == (How.UNKNOWN, "Dockerfile")  # ${opt:platform} has no default
+    assert (build.platforms.how, build.dockerfile) == (
+        How.UNKNOWN,
+        "Dockerfile",
+    )  # ${opt:platform} has no default
 
 
 def test_malformed_serverless_yml_gives_a_diagnostic(tmp_path: Path) -> None:
@@ -155,5 +181,8 @@ def test_architecture_located_where_the_self_variable_is_written(tmp_path: Path)
     )
     resize, direct = workload(facts, "resize"), workload(facts, "direct")
     assert resize.arch.archs == {"arm64"}
-    assert (resize.arch_location, resize.arch_via) == (Location("serverless.yml", 3), Location("serverless.yml", 10))
+    assert (resize.arch_location, resize.arch_via) == (
+        Location("serverless.yml", 3),
+        Location("serverless.yml", 10),
+    )
     assert (direct.arch_location, direct.arch_via) == (Location("serverless.yml", 13), None)

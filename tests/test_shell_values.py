@@ -114,13 +114,15 @@ def test_hostile_make_variables_stay_bounded(tmp_path) -> None:  # type: ignore[
 
 
 def test_a_parameter_named_arch_is_not_a_host_test() -> None:
-    text = 'arch=${1:-arm64}\nif [ "$arch" = arm64 ]; then P=linux/arm64; fi\ndocker build --platform "$P" .\n'
+    text = (
+        'arch=${1:-arm64}\nif [ "$arch" = arm64 ]; then P=linux/arm64; fi\ndocker build --platform "$P" .\n'
+    )
     state = ShellState(path="build.sh", script_dir=".")
     (found,) = scan(text, state, LineMap(text))
     assert found.host_note == "" and found.cmd.platforms == ["linux/arm64"]
     text = 'if [ "$(arch)" = arm64 ]; then P=linux/amd64; fi\ndocker build --platform "$P" .\n'
     (found,) = scan(text, ShellState(path="build.sh", script_dir="."), LineMap(text))
-    assert found.host_note.startswith("`[ \"$(arch)\"")
+    assert found.host_note.startswith('`[ "$(arch)"')
 
 
 def test_a_function_called_twice_alike_is_one_build() -> None:

@@ -21,7 +21,14 @@ DEPLOYMENT = {
     "apiVersion": "apps/v1",
     "kind": "Deployment",
     "metadata": {"name": "api"},
-    "spec": {"template": {"spec": {"nodeSelector": {"kubernetes.io/arch": "arm64"}, "containers": [{"name": "a", "image": "api:1"}]}}},
+    "spec": {
+        "template": {
+            "spec": {
+                "nodeSelector": {"kubernetes.io/arch": "arm64"},
+                "containers": [{"name": "a", "image": "api:1"}],
+            }
+        }
+    },
 }
 
 
@@ -72,7 +79,11 @@ def test_include_walks_a_skipped_folder_again(tmp_path: Path) -> None:
     diagnostics: list[Diagnostic] = []
     files = discover(tmp_path, ScanOptions(include=config.includes), diagnostics)
     assert files == ["go.mod", "vendor/Dockerfile"]
-    assert discover(tmp_path, ScanOptions(include_skipped_dirs=True), []) == ["go.mod", "node_modules/Dockerfile", "vendor/Dockerfile"]
+    assert discover(tmp_path, ScanOptions(include_skipped_dirs=True), []) == [
+        "go.mod",
+        "node_modules/Dockerfile",
+        "vendor/Dockerfile",
+    ]
 
 
 JSON_SAMPLES = [
@@ -139,8 +150,14 @@ def test_small_scans_import_only_what_they_need() -> None:
     assert not {m for m in scanned if m.split(".")[0] in HEAVY}
     linted = _modules_after(["dockerfile", str(sam / "fn" / "Dockerfile")], sam)
     assert "archmatch.rules.dockerfile" in linted
-    assert not {m for m in linted if m.split(".")[0] in HEAVY or m.startswith(("archmatch.rules.iac", "archmatch.commands.scan"))}
-    terraform = _modules_after(["scan", "-f", "json", "."], ROOT / "examples" / "terraform-lambda-docker-build")
+    assert not {
+        m
+        for m in linted
+        if m.split(".")[0] in HEAVY or m.startswith(("archmatch.rules.iac", "archmatch.commands.scan"))
+    }
+    terraform = _modules_after(
+        ["scan", "-f", "json", "."], ROOT / "examples" / "terraform-lambda-docker-build"
+    )
     assert "lark" in terraform and "tree_sitter" not in terraform and "jsonschema" not in terraform
 
 
@@ -156,4 +173,6 @@ def test_each_command_is_found_in_its_module() -> None:
         registered.update({name: module for name in sub.choices})
     assert registered == cli.COMMAND_MODULES
     assert set(cli.build_parser()._subparsers._group_actions[0].choices) == set(cli.COMMAND_MODULES)  # type: ignore[union-attr]
-    assert _modules_after(["--debug", "rules"], ROOT).isdisjoint({"archmatch.commands.scan", "archmatch.commands.annotate"})
+    assert _modules_after(["--debug", "rules"], ROOT).isdisjoint(
+        {"archmatch.commands.scan", "archmatch.commands.annotate"}
+    )

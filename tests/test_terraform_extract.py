@@ -38,7 +38,7 @@ def test_tfvars_override_defaults_and_locals_conditionals_interpolation_resolve(
                 '  image_uri     = "${local.registry}/fn:${var.tag}"\n'  # 14
                 "}\n"
             ),
-            "infra/terraform.tfvars": "graviton = true\ntag = \"from-tfvars\"\n",
+            "infra/terraform.tfvars": 'graviton = true\ntag = "from-tfvars"\n',
             "infra/z.auto.tfvars": 'tag = "from-auto"\n',
         },
     )
@@ -78,7 +78,9 @@ def test_unresolvable_values_stay_unknown_and_keep_placeholders(tmp_path: Path) 
 
 
 def test_default_arch_when_nothing_is_written(tmp_path: Path) -> None:
-    facts = _scan(tmp_path, {"main.tf": 'resource "aws_lambda_function" "zip" {\n  runtime = "python3.12"\n}\n'})
+    facts = _scan(
+        tmp_path, {"main.tf": 'resource "aws_lambda_function" "zip" {\n  runtime = "python3.12"\n}\n'}
+    )
     fn = _workload(facts, "aws_lambda_function.zip")
     assert fn.arch == ArchFact.default(AMD64, note="architectures not set")
     assert fn.arch_location is None
@@ -234,20 +236,34 @@ def test_public_modules_lambda_docker_build_ecs_and_eks(tmp_path: Path) -> None:
         },
     )
     build = next(b for b in facts.builds if b.source == "terraform-lambda-docker-build")
-    assert (build.location, build.context, build.dockerfile) == (Location("main.tf", 1), "src", "src/Dockerfile")
+    assert (build.location, build.context, build.dockerfile) == (
+        Location("main.tf", 1),
+        "src",
+        "src/Dockerfile",
+    )
     assert build.platforms.how is How.HOST
     assert build.link_keys == frozenset({"tf:module.image", "ecr:fn"})
     fn = _workload(facts, "module.fn")
-    assert (fn.arch, fn.arch_location, fn.details["package_type"]) == (ArchFact.explicit(ARM64), Location("main.tf", 11), "Image")
-    assert fn.images[0].link_keys == frozenset({"tf:module.image"}) and fn.images[0].location == Location("main.tf", 12)
-    assert [(lk.workload.name, lk.build.name) for lk in facts.links] == [("module.fn", "the docker-build module call module.image")]
+    assert (fn.arch, fn.arch_location, fn.details["package_type"]) == (
+        ArchFact.explicit(ARM64),
+        Location("main.tf", 11),
+        "Image",
+    )
+    assert fn.images[0].link_keys == frozenset({"tf:module.image"}) and fn.images[0].location == Location(
+        "main.tf", 12
+    )
+    assert [(lk.workload.name, lk.build.name) for lk in facts.links] == [
+        ("module.fn", "the docker-build module call module.image")
+    ]
     svc = _workload(facts, "module.svc")
     assert svc.arch.how is How.DEFAULT and svc.arch.archs == {AMD64}
     assert svc.details["fargate"] is True and svc.details["requires_compatibilities"] == ["FARGATE"]
     assert [(i.ref, i.location.line) for i in svc.images] == [("public.ecr.aws/nginx/nginx:1.27", 18)]
     group = next(c for c in facts.capacities if c.name == "module.eks.eks_managed_node_groups.arm")
     assert group.ami_arch.archs == {ARM64} and group.ami_location == Location("main.tf", 26)
-    assert [(i.instance_type, i.arch, i.location.line) for i in group.instance_types] == [("m7g.large", ARM64, 27)]
+    assert [(i.instance_type, i.arch, i.location.line) for i in group.instance_types] == [
+        ("m7g.large", ARM64, 27)
+    ]
 
 
 def test_ecs_capacity_chain_records_host_arch(tmp_path: Path) -> None:
@@ -308,7 +324,10 @@ def test_same_address_in_two_root_modules_gives_two_workloads(tmp_path: Path) ->
     tf = 'resource "aws_lambda_function" "fn" {\n  package_type  = "Image"\n  image_uri     = "r/fn:1"\n  architectures = ["%s"]\n}\n'
     facts = _scan(tmp_path, {"a/main.tf": tf % "arm64", "b/main.tf": tf % "x86_64"})
     got = sorted((w.location.path, w.name, sorted(w.arch.archs)[0]) for w in facts.workloads)
-    assert got == [("a/main.tf", "aws_lambda_function.fn", ARM64), ("b/main.tf", "aws_lambda_function.fn", AMD64)]
+    assert got == [
+        ("a/main.tf", "aws_lambda_function.fn", ARM64),
+        ("b/main.tf", "aws_lambda_function.fn", AMD64),
+    ]
 
 
 def test_provenance_follows_tfvars_module_inputs_and_build_platforms(tmp_path: Path) -> None:
@@ -323,7 +342,7 @@ def test_provenance_follows_tfvars_module_inputs_and_build_platforms(tmp_path: P
                 'module "fn" {\n'  # 3
                 '  source        = "../../modules/fn"\n'
                 "  architectures = [var.arch]\n"  # 5
-                '  platform      = var.platform\n'  # 6
+                "  platform      = var.platform\n"  # 6
                 "}\n"
             ),
             "envs/prod/terraform.tfvars": 'arch     = "arm64"\nplatform = "linux/arm64"\n',
@@ -346,7 +365,10 @@ def test_provenance_follows_tfvars_module_inputs_and_build_platforms(tmp_path: P
     )
     fn = _workload(facts, "module.fn.aws_lambda_function.this")
     assert fn.arch == ArchFact.explicit(ARM64)
-    assert (fn.arch_location, fn.arch_via) == (Location("envs/prod/terraform.tfvars", 1), Location("modules/fn/main.tf", 12))
+    assert (fn.arch_location, fn.arch_via) == (
+        Location("envs/prod/terraform.tfvars", 1),
+        Location("modules/fn/main.tf", 12),
+    )
     build = next(b for b in facts.builds if b.name.endswith("docker_image.img"))
     assert build.platforms == ArchFact.explicit(ARM64)
     assert (build.platform_location, build.platform_via) == (
@@ -354,7 +376,10 @@ def test_provenance_follows_tfvars_module_inputs_and_build_platforms(tmp_path: P
         Location("modules/fn/main.tf", 7),
     )
     # a literal written where it is used has no via
-    direct = _scan(tmp_path / "direct", {"main.tf": 'resource "aws_lambda_function" "f" {\n  architectures = ["arm64"]\n}\n'})
+    direct = _scan(
+        tmp_path / "direct",
+        {"main.tf": 'resource "aws_lambda_function" "f" {\n  architectures = ["arm64"]\n}\n'},
+    )
     f = _workload(direct, "aws_lambda_function.f")
     assert (f.arch_location, f.arch_via) == (Location("main.tf", 2), None)
 

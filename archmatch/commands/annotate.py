@@ -1,7 +1,7 @@
 """`archmatch annotate SARIF...`: GitHub workflow annotations from SARIF logs (one scan, two outputs).
 
-    archmatch scan . --format sarif --output archmatch.sarif
-    archmatch annotate archmatch.sarif     # the same lines `scan --format github` prints
+archmatch scan . --format sarif --output archmatch.sarif
+archmatch annotate archmatch.sarif     # the same lines `scan --format github` prints
 """
 
 from __future__ import annotations

@@ -18,13 +18,17 @@ from archmatch.outputs import write_stdout
 
 MISSING_CHECKOV = (
     "archmatch: note: Checkov is not installed in this Python ({python}); the checks in this folder run "
-    "inside Checkov and import archmatch, so install both together: pip install \"archmatch[checkov]\""
+    'inside Checkov and import archmatch, so install both together: pip install "archmatch[checkov]"'
 )
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("checks-dir", help="print the folder of the Checkov external checks (for --external-checks-dir)")
-    p.add_argument("--policies", action="store_true", help="print the folder of the YAML custom policies instead")
+    p = sub.add_parser(
+        "checks-dir", help="print the folder of the Checkov external checks (for --external-checks-dir)"
+    )
+    p.add_argument(
+        "--policies", action="store_true", help="print the folder of the YAML custom policies instead"
+    )
     p.set_defaults(func=run)
 
 

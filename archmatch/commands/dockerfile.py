@@ -65,30 +65,64 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="*", metavar="DOCKERFILE", help="files to lint ('-' reads standard input)")
-    p.add_argument("-v", "--version", action="version",
-                   version=f"archmatch dockerfile {__version__} (command line of Hadolint {HADOLINT_VERSION})")
+    p.add_argument(
+        "-v",
+        "--version",
+        action="version",
+        version=f"archmatch dockerfile {__version__} (command line of Hadolint {HADOLINT_VERSION})",
+    )
     p.add_argument("-f", "--format", choices=FORMATS, default=None, help="output format (default: tty)")
-    p.add_argument("-c", "--config", help="configuration file (default: .hadolint.yaml in the current directory)")
+    p.add_argument(
+        "-c", "--config", help="configuration file (default: .hadolint.yaml in the current directory)"
+    )
     p.add_argument("-o", "--output", help="write the report to OUTPUT")
-    p.add_argument("--debug", action="store_true", help="show the traceback of an internal or output error (not in Hadolint)")
-    p.add_argument("-t", "--failure-threshold", choices=THRESHOLDS, default=None,
-                   help="exit 1 when a finding is at or above THRESHOLD (default: info); as in Hadolint, "
-                   "`none` and `ignore` are the lowest thresholds, so any finding fails (use --no-fail "
-                   "to never fail)")
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the traceback of an internal or output error (not in Hadolint)",
+    )
+    p.add_argument(
+        "-t",
+        "--failure-threshold",
+        choices=THRESHOLDS,
+        default=None,
+        help="exit 1 when a finding is at or above THRESHOLD (default: info); as in Hadolint, "
+        "`none` and `ignore` are the lowest thresholds, so any finding fails (use --no-fail "
+        "to never fail)",
+    )
     p.add_argument("--no-fail", action="store_true", help="exit 0 even when rules are violated")
     p.add_argument("--no-color", action="store_true", help="do not colour the tty output")
     p.add_argument("-V", "--verbose", action="store_true", help="print the configuration in use on stderr")
-    p.add_argument("--ignore", action="append", default=[], metavar="RULECODE", help="a rule to ignore (repeatable)")
+    p.add_argument(
+        "--ignore", action="append", default=[], metavar="RULECODE", help="a rule to ignore (repeatable)"
+    )
     for level in LEVELS:
-        p.add_argument(f"--{level}", action="append", default=[], metavar="RULECODE", help=f"make RULECODE a(n) {level}")
-    p.add_argument("--disable-ignore-pragma", action="store_true", help="ignore inline `# hadolint ignore=` pragmas")
+        p.add_argument(
+            f"--{level}", action="append", default=[], metavar="RULECODE", help=f"make RULECODE a(n) {level}"
+        )
+    p.add_argument(
+        "--disable-ignore-pragma", action="store_true", help="ignore inline `# hadolint ignore=` pragmas"
+    )
     p.add_argument("--file-path-in-report", help="the file path written in the report (a single file)")
-    p.add_argument("--trusted-registry", action="append", default=[], metavar="REGISTRY",
-                   help="accepted for Hadolint compatibility: configures Hadolint's DL3026, no archmatch rule")
-    p.add_argument("--require-label", action="append", default=[], metavar="LABELSCHEMA",
-                   help="accepted for Hadolint compatibility: configures Hadolint's label rules, no archmatch rule")
-    p.add_argument("--strict-labels", action="store_true",
-                   help="accepted for Hadolint compatibility: configures Hadolint's label rules, no archmatch rule")
+    p.add_argument(
+        "--trusted-registry",
+        action="append",
+        default=[],
+        metavar="REGISTRY",
+        help="accepted for Hadolint compatibility: configures Hadolint's DL3026, no archmatch rule",
+    )
+    p.add_argument(
+        "--require-label",
+        action="append",
+        default=[],
+        metavar="LABELSCHEMA",
+        help="accepted for Hadolint compatibility: configures Hadolint's label rules, no archmatch rule",
+    )
+    p.add_argument(
+        "--strict-labels",
+        action="store_true",
+        help="accepted for Hadolint compatibility: configures Hadolint's label rules, no archmatch rule",
+    )
     p.set_defaults(func=run)
 
 
@@ -162,7 +196,9 @@ def settings(args: argparse.Namespace) -> HadolintConfig:
     return cfg
 
 
-def records_for(shown: str, result: FileResult, cfg: HadolintConfig, rules: dict[str, Rule]) -> list[LintRecord]:
+def records_for(
+    shown: str, result: FileResult, cfg: HadolintConfig, rules: dict[str, Rule]
+) -> list[LintRecord]:
     out = [
         LintRecord(shown, d.location.line or 1, d.location.column or 1, PARSE_ERROR_CODE, "error", d.message)
         for d in result.parse_errors
@@ -173,14 +209,29 @@ def records_for(shown: str, result: FileResult, cfg: HadolintConfig, rules: dict
             continue
         meta = rules[f.rule_id].meta
         level = cfg.level(f.rule_id, meta.severity)
-        out.append(LintRecord(shown, f.location.line or 1, f.location.column or 1, f.rule_id, level, f.message, meta.help_uri))
+        out.append(
+            LintRecord(
+                shown,
+                f.location.line or 1,
+                f.location.column or 1,
+                f.rule_id,
+                level,
+                f.message,
+                meta.help_uri,
+            )
+        )
     return out
 
 
 def sarif_rules(rules: list[Rule], cfg: HadolintConfig) -> list[dict[str, Any]]:
     return [
-        {"id": r.meta.id, "name": r.meta.name, "shortDescription": r.meta.title,
-         "level": cfg.level(r.meta.id, r.meta.severity), "helpUri": r.meta.help_uri}
+        {
+            "id": r.meta.id,
+            "name": r.meta.name,
+            "shortDescription": r.meta.title,
+            "level": cfg.level(r.meta.id, r.meta.severity),
+            "helpUri": r.meta.help_uri,
+        }
         for r in rules
     ]
 
@@ -205,23 +256,41 @@ def run(args: argparse.Namespace) -> int:
     shown_files: list[str] = []
     failed_io = False
     for given in args.files:
-        shown = args.file_path_in_report if args.file_path_in_report and cfg.format in REPORT_PATH_FORMATS else given
+        shown = (
+            args.file_path_in_report
+            if args.file_path_in_report and cfg.format in REPORT_PATH_FORMATS
+            else given
+        )
         problem = unreadable(given)
         if problem:
             print(f"archmatch: {shown_path(given)}: {problem}", file=sys.stderr)
             failed_io = True
             continue
         try:
-            result = lint_stdin(rules, cfg) if given == "-" else lint_file(Path(given), rules, not cfg.disable_ignore_pragma)
+            result = (
+                lint_stdin(rules, cfg)
+                if given == "-"
+                else lint_file(Path(given), rules, not cfg.disable_ignore_pragma)
+            )
         except Exception as exc:  # a broken rule must not hide the other files' results
-            print(f"archmatch: {shown_path(given)}: internal error: {type(exc).__name__}: {one_line(str(exc))[:200]}", file=sys.stderr)
+            print(
+                f"archmatch: {shown_path(given)}: internal error: {type(exc).__name__}: {one_line(str(exc))[:200]}",
+                file=sys.stderr,
+            )
             failed_io = True
             continue
         shown_files.append(shown)
         records += records_for(shown, result, cfg, by_id)
     color = cfg.format == "tty" and not cfg.no_color and not args.output
-    output = render(records, cfg.format, files=shown_files, color=color, tool_name="archmatch",
-                    tool_version=__version__, rules=sarif_rules(rules, cfg))
+    output = render(
+        records,
+        cfg.format,
+        files=shown_files,
+        color=color,
+        tool_name="archmatch",
+        tool_version=__version__,
+        rules=sarif_rules(rules, cfg),
+    )
     write_report(args.output, output)
     if cfg.no_fail:
         return 0
@@ -232,5 +301,6 @@ def run(args: argparse.Namespace) -> int:
 def lint_stdin(rules: list[Rule], cfg: HadolintConfig) -> FileResult:
     with tempfile.TemporaryDirectory(prefix="archmatch-dockerfile-") as tmp:
         (Path(tmp) / "Dockerfile").write_text(sys.stdin.read(), encoding="utf-8")
-        return _analyse_dir(Path(tmp), "Dockerfile", rules, not cfg.disable_ignore_pragma) or FileResult([], [])
-
+        return _analyse_dir(Path(tmp), "Dockerfile", rules, not cfg.disable_ignore_pragma) or FileResult(
+            [], []
+        )

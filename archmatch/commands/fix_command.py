@@ -1,7 +1,7 @@
 """`archmatch fix-command`: the corrected `docker build` command for a target workload.
 
-    archmatch fix-command --for lambda:arm64 -- docker buildx build --platform linux/amd64,linux/arm64 -t fn .
-    docker buildx build --platform linux/arm64 --provenance=false --sbom=false -t fn .
+archmatch fix-command --for lambda:arm64 -- docker buildx build --platform linux/amd64,linux/arm64 -t fn .
+docker buildx build --platform linux/arm64 --provenance=false --sbom=false -t fn .
 """
 
 from __future__ import annotations
@@ -24,8 +24,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Rewrite a docker build command so its image runs on the given workload: one "
         "--platform for its architecture, and for Lambda a single-manifest image (no attestations).",
     )
-    p.add_argument("--for", dest="target", required=True, metavar="SERVICE:ARCH", help="e.g. lambda:arm64, ecs:x86_64, eks:amd64")
-    p.add_argument("command", nargs=argparse.REMAINDER, help="the docker build command (after --), or - to read it from stdin")
+    p.add_argument(
+        "--for",
+        dest="target",
+        required=True,
+        metavar="SERVICE:ARCH",
+        help="e.g. lambda:arm64, ecs:x86_64, eks:amd64",
+    )
+    p.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        help="the docker build command (after --), or - to read it from stdin",
+    )
     p.set_defaults(func=run)
 
 
@@ -33,13 +43,20 @@ def run(args: argparse.Namespace) -> int:
     service, _, arch_text = args.target.partition(":")
     arch = arch_of(arch_text) if arch_text else None
     if service.lower() not in SERVICES or arch not in (AMD64, ARM64):
-        print(f"archmatch: --for takes SERVICE:ARCH with SERVICE one of {', '.join(SERVICES)} and ARCH amd64/x86_64 or arm64 (e.g. lambda:arm64)", file=sys.stderr)
+        print(
+            f"archmatch: --for takes SERVICE:ARCH with SERVICE one of {', '.join(SERVICES)} and ARCH amd64/x86_64 or arm64 (e.g. lambda:arm64)",
+            file=sys.stderr,
+        )
         return 2
     if service.lower() == "apprunner" and arch != "amd64":
         print("archmatch: App Runner runs x86_64 only; there is no arm64 to build for", file=sys.stderr)
         return 2
     words = [w for w in args.command if w != "--"]
-    command = sys.stdin.read().strip() if words == ["-"] else " ".join(shlex.quote(w) if " " in w else w for w in words)
+    command = (
+        sys.stdin.read().strip()
+        if words == ["-"]
+        else " ".join(shlex.quote(w) if " " in w else w for w in words)
+    )
     if parse_build_command(command) is None:
         print("archmatch: not a docker build / docker buildx build command", file=sys.stderr)
         return 2

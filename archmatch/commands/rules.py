@@ -19,7 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def list_rules(args: argparse.Namespace) -> int:
-    lines = [f"{m.id:8} {m.severity:8} {m.checkov_id if m.in_checkov else '-':14} {m.title}" for m in (r.meta for r in all_rules())]
+    lines = [
+        f"{m.id:8} {m.severity:8} {m.checkov_id if m.in_checkov else '-':14} {m.title}"
+        for m in (r.meta for r in all_rules())
+    ]
     write_stdout("".join(line + "\n" for line in lines))
     return 0
 

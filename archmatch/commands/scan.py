@@ -33,7 +33,9 @@ THRESHOLD_HELP = (
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("scan", help="scan repositories for build/run architecture mismatches")
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    p.add_argument("-f", "--format", default="text", help=f"output format: {', '.join(renderers())} (default: text)")
+    p.add_argument(
+        "-f", "--format", default="text", help=f"output format: {', '.join(renderers())} (default: text)"
+    )
     p.add_argument("-o", "--output", help="write the report to FILE instead of stdout")
     p.add_argument("--severity-threshold", choices=THRESHOLDS, default=None, help=THRESHOLD_HELP)
     p.add_argument(
@@ -43,22 +45,47 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="fail: exit 2 when a file could not be analysed (default); warn: report it and exit as usual",
     )
     p.add_argument("--config", help="configuration file (default: .archmatch.yaml in the scan root or cwd)")
-    p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
-    p.add_argument("--include-skipped-dirs", action="store_true", help="also scan the folders skipped by default (node_modules, site-packages, .terraform, ...)")
-    p.add_argument("--list-workloads", action="store_true",
-                   help="print the workload inventory instead of findings (text or json; exit 0, it is not a gate)")
+    p.add_argument(
+        "--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)"
+    )
+    p.add_argument(
+        "--include-skipped-dirs",
+        action="store_true",
+        help="also scan the folders skipped by default (node_modules, site-packages, .terraform, ...)",
+    )
+    p.add_argument(
+        "--list-workloads",
+        action="store_true",
+        help="print the workload inventory instead of findings (text or json; exit 0, it is not a gate)",
+    )
     p.add_argument("--no-color", action="store_true", help="never colour text output")
-    p.add_argument("--changed-files", nargs="+", metavar="FILE", help="report only findings these changed files can affect (and everything linked to them)")
-    p.add_argument("--diff-base", metavar="REF", help="like --changed-files, with the files changed since REF (git diff REF...HEAD)")
-    p.add_argument("--with-hadolint", action="store_true",
-                   help="add hadolint's results as a second SARIF run (hadolint on PATH; --format sarif only)")
+    p.add_argument(
+        "--changed-files",
+        nargs="+",
+        metavar="FILE",
+        help="report only findings these changed files can affect (and everything linked to them)",
+    )
+    p.add_argument(
+        "--diff-base",
+        metavar="REF",
+        help="like --changed-files, with the files changed since REF (git diff REF...HEAD)",
+    )
+    p.add_argument(
+        "--with-hadolint",
+        action="store_true",
+        help="add hadolint's results as a second SARIF run (hadolint on PATH; --format sarif only)",
+    )
     p.set_defaults(func=run)
 
 
 def renderers() -> dict[str, Callable[..., str]]:
     from archmatch.report import extra_formats, jsonout, sarif, text
 
-    found: dict[str, Callable[..., str]] = {"text": text.render, "json": jsonout.render, "sarif": sarif.render}
+    found: dict[str, Callable[..., str]] = {
+        "text": text.render,
+        "json": jsonout.render,
+        "sarif": sarif.render,
+    }
     found.update(extra_formats.RENDERERS)  # github, markdown, junit
     return found
 
@@ -81,7 +108,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"archmatch: {one_line(str(exc))}", file=sys.stderr)
         return 2
     config.excludes.extend(args.exclude)
-    options = ScanOptions(excludes=list(config.excludes), include_skipped_dirs=args.include_skipped_dirs, include=list(config.includes))
+    options = ScanOptions(
+        excludes=list(config.excludes),
+        include_skipped_dirs=args.include_skipped_dirs,
+        include=list(config.includes),
+    )
     progress = Progress()
     result = scan(paths, config, options, progress=progress)
     if args.changed_files or args.diff_base:
@@ -104,11 +135,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         formats = renderers()
         if args.format not in formats:
-            print(f"archmatch: unknown format {args.format!r} (choose from {', '.join(formats)})", file=sys.stderr)
+            print(
+                f"archmatch: unknown format {args.format!r} (choose from {', '.join(formats)})",
+                file=sys.stderr,
+            )
             return 2
         render = formats[args.format]
         if args.format == "text":
-            color = not args.no_color and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            color = (
+                not args.no_color and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            )
             output = render(result, color=color)
         elif args.format == "sarif":
             output = render(result, config.overrides)
@@ -123,7 +159,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"archmatch: wrote {args.output}: {len(result.findings)} findings", file=sys.stderr)
     threshold = args.severity_threshold or config.failure_threshold or DEFAULT_THRESHOLD
     if args.list_workloads:  # a listing, not a gate: 0 whatever the findings (2 if incomplete)
-        return 2 if _exit_code(result, "none", args.internal_errors or config.internal_errors or "fail") == 2 else 0
+        return (
+            2
+            if _exit_code(result, "none", args.internal_errors or config.internal_errors or "fail") == 2
+            else 0
+        )
     return _exit_code(result, threshold, args.internal_errors or config.internal_errors or "fail")
 
 

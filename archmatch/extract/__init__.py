@@ -27,7 +27,11 @@ def _basename(path: str) -> str:
 
 def _not_a_dockerfile(path: str) -> bool:
     name = _basename(path).lower()
-    return not (name in ("dockerfile", "containerfile") or name.startswith("dockerfile.") or name.endswith(".dockerfile"))
+    return not (
+        name in ("dockerfile", "containerfile")
+        or name.startswith("dockerfile.")
+        or name.endswith(".dockerfile")
+    )
 
 
 # Extractors imported only when the scan root holds a file they may read (each test is a superset
@@ -125,4 +129,3 @@ def json_doc(repo: RepoView, rel: str) -> Any | None:
             return None
 
     return repo.cached("json", rel, parse)
-

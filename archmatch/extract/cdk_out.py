@@ -40,12 +40,16 @@ def _extract_manifest(repo: RepoView, facts: RepoFacts, rel: str) -> None:
             facts.builds.append(build)
 
 
-def _asset_build(rel: str, folder: str, asset_hash: str, asset: Any, images: Any, syntax: str) -> ImageBuild | None:
+def _asset_build(
+    rel: str, folder: str, asset_hash: str, asset: Any, images: Any, syntax: str
+) -> ImageBuild | None:
     source = asset.get("source") if isinstance(asset, dict) else None
     if not isinstance(source, dict) or known_text(source.get("directory")) is None:
         return None  # `executable` sources build outside docker build: nothing to read
     directory = posixpath.normpath(posixpath.join(folder, str(source["directory"])))
-    dockerfile = posixpath.normpath(posixpath.join(directory, known_text(source.get("dockerFile")) or "Dockerfile"))
+    dockerfile = posixpath.normpath(
+        posixpath.join(directory, known_text(source.get("dockerFile")) or "Dockerfile")
+    )
     line = images.line_of(asset_hash) if isinstance(images, LDict) else 0
     platform_text = known_text(source.get("platform"))
     platform_line = source.line_of("platform") if isinstance(source, LDict) and platform_text else 0
@@ -53,7 +57,11 @@ def _asset_build(rel: str, folder: str, asset_hash: str, asset: Any, images: Any
         platforms = ArchFact.host(HOST_NOTE)
     else:
         arch = arch_of(platform_text)
-        platforms = ArchFact.explicit(arch, note="asset manifest platform") if arch else ArchFact.unknown(f"platform {platform_text!r}")
+        platforms = (
+            ArchFact.explicit(arch, note="asset manifest platform")
+            if arch
+            else ArchFact.unknown(f"platform {platform_text!r}")
+        )
     tags = [f"{d['repositoryName']}:{d['imageTag']}" for d in _destinations(asset)]
     label = known_text(asset.get("displayName")) or asset_hash[:12]
     return ImageBuild(
@@ -75,7 +83,11 @@ def _destinations(asset: dict[str, Any]) -> list[dict[str, Any]]:
     dests = asset.get("destinations")
     if not isinstance(dests, dict):
         return []
-    return [d for d in dests.values() if isinstance(d, dict) and known_text(d.get("repositoryName")) and known_text(d.get("imageTag"))]
+    return [
+        d
+        for d in dests.values()
+        if isinstance(d, dict) and known_text(d.get("repositoryName")) and known_text(d.get("imageTag"))
+    ]
 
 
 def _fix_syntax(repo: RepoView, cdk_out: str) -> str:

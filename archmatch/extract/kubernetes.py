@@ -58,7 +58,11 @@ def _documents(repo: RepoView, rel: str) -> list[Any]:
     if text is None:
         return []
     if rel.endswith(".json"):
-        return [json_document(repo, rel)] if _SNIFF_JSON_KIND.search(text) and _SNIFF_JSON_API.search(text) else []
+        return (
+            [json_document(repo, rel)]
+            if _SNIFF_JSON_KIND.search(text) and _SNIFF_JSON_API.search(text)
+            else []
+        )
     if not (_SNIFF_API.search(text) and _SNIFF_KIND.search(text)):
         return []
     # An unrendered Helm template is not YAML; that is expected, so only a note.
@@ -94,7 +98,11 @@ def pod_workload(path: str, obj: LDict) -> Workload | None:
     namespace = str(_get(metadata, "namespace") or "default")
     arch, arch_line = pod_arch(spec)
     images = [
-        ImageRef(str(c["image"]), Location(path, line_of(c["image"]) or c.line_of("image")), resolved="{{" not in str(c["image"]))
+        ImageRef(
+            str(c["image"]),
+            Location(path, line_of(c["image"]) or c.line_of("image")),
+            resolved="{{" not in str(c["image"]),
+        )
         for key in ("initContainers", "containers")
         for c in _list(spec.get(key))
         if isinstance(c, LDict) and isinstance(c.get("image"), str)
@@ -126,10 +134,18 @@ def pod_arch(spec: LDict) -> tuple[ArchFact, int]:
             if label in selector:
                 arch = normalize_arch(str(selector[label]))
                 if arch is None:
-                    return ArchFact.unknown(f"nodeSelector {label}: {selector[label]!r}"), selector.line_of(label)
+                    return ArchFact.unknown(f"nodeSelector {label}: {selector[label]!r}"), selector.line_of(
+                        label
+                    )
                 allowed = {arch} if allowed is None else allowed & {arch}
                 line = line or selector.line_of(label)
-    terms = _get(spec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+    terms = _get(
+        spec,
+        "affinity",
+        "nodeAffinity",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        "nodeSelectorTerms",
+    )
     if isinstance(terms, list) and terms:
         from_affinity, affinity_line = _affinity_archs(terms)
         if from_affinity is not None:

@@ -171,11 +171,15 @@ class _Service:
         dockerfile = posixpath.normpath(posixpath.join(context, self.text(spec.get("file")) or "Dockerfile"))
         platform_line = (line_of(spec["platform"]) or spec.line_of("platform")) if "platform" in spec else 0
         if "platform" not in spec:
-            platforms = ArchFact.host("serverless ecr.images without platform: built for the deploying machine")
+            platforms = ArchFact.host(
+                "serverless ecr.images without platform: built for the deploying machine"
+            )
         else:
             text = self.text(spec["platform"])
             arch = arch_of(text) if text else None
-            platforms = ArchFact.explicit(arch) if arch else ArchFact.unknown(f"platform {spec['platform']!r}")
+            platforms = (
+                ArchFact.explicit(arch) if arch else ArchFact.unknown(f"platform {spec['platform']!r}")
+            )
         provenance = spec.get("provenance")
         self.facts.builds.append(
             ImageBuild(
@@ -208,8 +212,12 @@ class _Service:
             return ArchFact.unknown(f"{what} is {self.resolve(raw)!s}"), line, via
         return ArchFact.explicit(arch), line, via
 
-    def _function(self, name: str, fn: LDict, line: int, provider_arch: Any, named: dict[str, str | None]) -> None:
-        arch, arch_line, via_line = self._arch(fn, f"functions.{name}.architecture") or provider_arch or (DEFAULT_ARCH, 0, 0)
+    def _function(
+        self, name: str, fn: LDict, line: int, provider_arch: Any, named: dict[str, str | None]
+    ) -> None:
+        arch, arch_line, via_line = (
+            self._arch(fn, f"functions.{name}.architecture") or provider_arch or (DEFAULT_ARCH, 0, 0)
+        )
         image = fn["image"]
         image_line = line_of(image) or fn.line_of("image")
         if isinstance(image, dict):
@@ -224,7 +232,12 @@ class _Service:
             if prebuilt:
                 ref = ImageRef(prebuilt, self.loc(image_line))
             else:  # Serverless builds, pushes and deploys it by digest: the build is the image
-                ref = ImageRef(f"${{sls:image:{ref_name}}}", self.loc(image_line), frozenset({f"sls:image:{self.path}:{ref_name}"}), resolved=False)
+                ref = ImageRef(
+                    f"${{sls:image:{ref_name}}}",
+                    self.loc(image_line),
+                    frozenset({f"sls:image:{self.path}:{ref_name}"}),
+                    resolved=False,
+                )
         else:
             ref = ImageRef(uri or str(self.resolve(image)), self.loc(image_line), resolved=uri is not None)
         self.facts.workloads.append(

@@ -94,16 +94,23 @@ class _Loader(yaml.SafeLoader):
         # slower (quadratic), long before the composer's recursion limit would stop it.
         super().fetch_flow_collection_start(token_class)
         if self.flow_level > MAX_DEPTH:
-            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", self.get_mark().line + 1, limit=True)
+            raise YamlError(
+                f"YAML nested deeper than {MAX_DEPTH} levels", self.get_mark().line + 1, limit=True
+            )
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                raise YamlError(f"more than {MAX_ALIASES} YAML aliases (alias bomb?)", self.peek_event().start_mark.line + 1, limit=True)  # type: ignore[no-untyped-call]
+                raise YamlError(
+                    f"more than {MAX_ALIASES} YAML aliases (alias bomb?)",
+                    self.peek_event().start_mark.line + 1,  # type: ignore[no-untyped-call]
+                    limit=True,
+                )
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            raise YamlError(f"more than {MAX_NODES} YAML nodes", self.peek_event().start_mark.line + 1, limit=True)  # type: ignore[no-untyped-call]
+            line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
+            raise YamlError(f"more than {MAX_NODES} YAML nodes", line, limit=True)
         return super().compose_node(parent, index)  # type: ignore[return-value]
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> LDict:
@@ -208,15 +215,25 @@ def _check_shape(root: Node) -> None:
             stack.extend((c, False) for c in children if id(c) not in size)
             continue
         size[key] = 1 + sum(size[id(c)] for c in children)
-        chars[key] = (len(node.value) if isinstance(node, ScalarNode) else 0) + sum(chars[id(c)] for c in children)
+        chars[key] = (len(node.value) if isinstance(node, ScalarNode) else 0) + sum(
+            chars[id(c)] for c in children
+        )
         depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
         if depth[key] > MAX_DEPTH:
-            raise YamlError(f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, limit=True)
+            raise YamlError(
+                f"YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, limit=True
+            )
         if size[key] > MAX_EXPANDED_NODES:
-            raise YamlError(f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)", node.start_mark.line + 1, limit=True)
+            raise YamlError(
+                f"YAML aliases expand to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)",
+                node.start_mark.line + 1,
+                limit=True,
+            )
         if chars[key] > MAX_EXPANDED_CHARS:
             raise YamlError(
-                f"YAML aliases expand to more than {MAX_EXPANDED_CHARS} characters (alias bomb?)", node.start_mark.line + 1, limit=True
+                f"YAML aliases expand to more than {MAX_EXPANDED_CHARS} characters (alias bomb?)",
+                node.start_mark.line + 1,
+                limit=True,
             )
 
 
@@ -266,7 +283,9 @@ def _load_all(loader_class: type[_Loader], text: str) -> list[Any]:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise YamlError(f"YAML syntax error: {exc.problem or exc.context}", (mark.line + 1) if mark else 0) from None
+        raise YamlError(
+            f"YAML syntax error: {exc.problem or exc.context}", (mark.line + 1) if mark else 0
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {exc}") from None
     except RecursionError:

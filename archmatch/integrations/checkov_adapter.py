@@ -104,7 +104,11 @@ def _analyse(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
     # Modules Checkov downloaded into the tree are not the repository's code: archmatch reads a
     # remote module at its call, through the inputs it is given.
     config = dataclasses.replace(config, excludes=[*config.excludes, *module_download_folders()])
-    files = sorted(only) if only is not None else discover(root, ScanOptions(excludes=list(config.excludes), include=list(config.includes)), [])
+    files = (
+        sorted(only)
+        if only is not None
+        else discover(root, ScanOptions(excludes=list(config.excludes), include=list(config.includes)), [])
+    )
     key = checkov_cache.cache_key(root, only, files, config.path)
 
     def compute() -> dict[str, Any] | None:
@@ -139,7 +143,9 @@ def _names_inside(entities: list[Entity], rel: str, resource: Resource) -> set[s
     return {name for name, path, line in entities if path == rel and resource.covers(line)}
 
 
-def matching_findings(findings: Iterable[Finding], rel: str, resource: Resource, entities: list[Entity]) -> list[Finding]:
+def matching_findings(
+    findings: Iterable[Finding], rel: str, resource: Resource, entities: list[Entity]
+) -> list[Finding]:
     names = resource.names | _names_inside(entities, rel, resource)
     out = []
     for f in findings:
@@ -147,18 +153,29 @@ def matching_findings(findings: Iterable[Finding], rel: str, resource: Resource,
             hit = f.entity in names or resource.covers(f.location.line)
         else:  # located elsewhere (at a build): only the workload it is about; never a related location
             subject = f.subject
-            hit = subject is not None and subject.path == rel and resource.span != (0, 0) and resource.covers(subject.line)
+            hit = (
+                subject is not None
+                and subject.path == rel
+                and resource.span != (0, 0)
+                and resource.covers(subject.line)
+            )
         if hit:
             out.append(f)
     return out
 
 
-def evaluate_resource(rule_id: str, resource: Resource, scope: Scope | None = None) -> tuple[str, list[Finding]]:
+def evaluate_resource(
+    rule_id: str, resource: Resource, scope: Scope | None = None
+) -> tuple[str, list[Finding]]:
     """("FAILED" | "PASSED" | "UNKNOWN", the matching findings)."""
     scope = scope or current_scope()
     file = resolve_file(scope, resource.reported_path, resource.anchor)
     if file is None:
-        log.warning("archmatch: cannot find %s under %s", resource.reported_path, [str(d) for d in scope.dirs] or scope.cwd)
+        log.warning(
+            "archmatch: cannot find %s under %s",
+            resource.reported_path,
+            [str(d) for d in scope.dirs] or scope.cwd,
+        )
         return "UNKNOWN", []
     if resource.terraform and in_module_download(scope, file):
         return "UNKNOWN", []  # the verdict is on the module block that calls it
@@ -173,6 +190,7 @@ def evaluate_resource(rule_id: str, resource: Resource, scope: Scope | None = No
 
 # --- resources per framework ----------------------------------------------------------------
 
+
 def _entity_file(entity_path: str) -> str:
     return entity_path.split(":", 1)[0]
 
@@ -186,7 +204,13 @@ def terraform_resource(conf: dict[str, Any], entity_path: str) -> Resource:
     names = {address, re.sub(r"^(module\.[^.]+\.)+", "", address)} - {""}
     start = _line(conf.get("__start_line__"))
     anchor = (start, f'"{address.rsplit(".", 1)[-1]}"') if start and "." in address else None
-    return Resource(_entity_file(entity_path), frozenset(names), (start, _line(conf.get("__end_line__"))), anchor, terraform=True)
+    return Resource(
+        _entity_file(entity_path),
+        frozenset(names),
+        (start, _line(conf.get("__end_line__"))),
+        anchor,
+        terraform=True,
+    )
 
 
 def cloudformation_resource(conf: dict[str, Any], entity_path: str) -> Resource:
@@ -205,7 +229,11 @@ def kubernetes_resource(conf: dict[str, Any], entity_path: str) -> Resource:
     kind, name = str(conf.get("kind", "")), str(meta.get("name", ""))
     ns = str(meta.get("namespace", "default"))
     names = {name, f"{kind}/{name}", f"{kind}.{ns}.{name}", f"{ns}/{name}"} if name else set()
-    return Resource(_entity_file(entity_path), frozenset(names), (_line(conf.get("__startline__")), _line(conf.get("__endline__"))))
+    return Resource(
+        _entity_file(entity_path),
+        frozenset(names),
+        (_line(conf.get("__startline__")), _line(conf.get("__endline__"))),
+    )
 
 
 def serverless_resource(conf: dict[str, Any], entity_path: str) -> Resource:
@@ -217,18 +245,27 @@ def serverless_resource(conf: dict[str, Any], entity_path: str) -> Resource:
 def dockerfile_resource(conf: dict[str, list[dict[str, Any]]], entity_path: str) -> Resource:
     instructions = sorted((i for items in conf.values() for i in items), key=lambda i: i.get("startline", 0))
     first = instructions[0] if instructions else None
-    anchor = (first["startline"] + 1, str(first["content"]).splitlines()[0].strip()) if first and first.get("content") else None
+    anchor = (
+        (first["startline"] + 1, str(first["content"]).splitlines()[0].strip())
+        if first and first.get("content")
+        else None
+    )
     return Resource(_entity_file(entity_path), frozenset(), (0, 0), anchor, instructions)
 
 
 def offending_instructions(resource: Resource, hits: list[Finding]) -> list[dict[str, Any]] | None:
     """The Dockerfile instructions the findings point at (Checkov reports one result per item)."""
     lines = {f.location.line for f in hits}
-    picked = [i for i in resource.dockerfile_instructions if any(i["startline"] + 1 <= ln <= i["endline"] + 1 for ln in lines)]
+    picked = [
+        i
+        for i in resource.dockerfile_instructions
+        if any(i["startline"] + 1 <= ln <= i["endline"] + 1 for ln in lines)
+    ]
     return picked or None
 
 
 # --- Terraform module blocks ------------------------------------------------------------------
+
 
 def module_call_name(checkov_address: str) -> str:
     """archmatch's name of a module call from Checkov's `__address__` of the `module` block:
@@ -242,7 +279,9 @@ def module_resource(conf: dict[str, Any], entity_path: str) -> Resource:
     start = _line(conf.get("__start_line__"))
     anchor = (start, f'"{address.rsplit(".", 1)[-1]}"') if start else None
     span = (start, _line(conf.get("__end_line__"))) if start else (0, 0)
-    return Resource(_entity_file(entity_path), frozenset({module_call_name(address)}), span, anchor, terraform=True)
+    return Resource(
+        _entity_file(entity_path), frozenset({module_call_name(address)}), span, anchor, terraform=True
+    )
 
 
 def module_source(conf: dict[str, Any]) -> str | None:
@@ -262,7 +301,9 @@ def understood_module(source: str) -> bool:
     return public.module_resource_types(source) is not None
 
 
-def evaluate_module(rule_id: str, conf: dict[str, Any], entity_path: str, scope: Scope | None = None) -> tuple[str, list[Finding]]:
+def evaluate_module(
+    rule_id: str, conf: dict[str, Any], entity_path: str, scope: Scope | None = None
+) -> tuple[str, list[Finding]]:
     """The verdict of one rule on a `module` block; see the module docstring."""
     source = module_source(conf)
     if source is None or is_local_source(source):
@@ -279,6 +320,7 @@ def evaluate_module(rule_id: str, conf: dict[str, Any], entity_path: str, scope:
 
 
 # --- registration ---------------------------------------------------------------------------
+
 
 def resources_for(meta: RuleMeta, framework: str) -> list[str]:
     """Checkov entity types a rule's check registers for in one framework."""

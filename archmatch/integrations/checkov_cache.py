@@ -53,13 +53,19 @@ def _code_stamp() -> str:
 
 def cache_dir() -> Path | None:
     """A private folder for this user, or None when one cannot be had safely."""
-    folder = Path(tempfile.gettempdir()) / f"archmatch-checkov-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    folder = (
+        Path(tempfile.gettempdir()) / f"archmatch-checkov-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    )
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         st = os.lstat(folder)
     except OSError:
         return None
-    if not stat.S_ISDIR(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()) or st.st_mode & 0o077:
+    if (
+        not stat.S_ISDIR(st.st_mode)
+        or (hasattr(os, "getuid") and st.st_uid != os.getuid())
+        or st.st_mode & 0o077
+    ):
         return None
     return folder
 
@@ -136,7 +142,10 @@ def _is_finding(item: object) -> bool:
         texts
         and _is_location(item.get("location"))
         and isinstance(related, list)
-        and all(isinstance(r, list) and len(r) == 2 and _is_location(r[0]) and isinstance(r[1], str) for r in related)
+        and all(
+            isinstance(r, list) and len(r) == 2 and _is_location(r[0]) and isinstance(r[1], str)
+            for r in related
+        )
     )
 
 
@@ -186,7 +195,9 @@ def write(key: str, data: dict[str, Any]) -> None:
     if folder is None:
         return
     try:
-        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False, encoding="utf-8") as fh:
+        with tempfile.NamedTemporaryFile(
+            "w", dir=folder, suffix=".tmp", delete=False, encoding="utf-8"
+        ) as fh:
             json.dump({**data, "format": FORMAT}, fh)
         os.replace(fh.name, folder / f"{key}.json")  # atomic: parallel processes never read half a file
     except OSError:

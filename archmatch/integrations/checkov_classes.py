@@ -56,7 +56,9 @@ class _ArchmatchCheck:
 
 class TerraformCheck(_ArchmatchCheck, TfBase):
     def __init__(self, meta: RuleMeta, entities: list[str]) -> None:
-        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri)
+        super().__init__(
+            adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri
+        )
         self._setup(meta)
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
@@ -76,7 +78,9 @@ class TerraformModuleCheck(_ArchmatchCheck, BaseModuleCheck):
 
 class CloudFormationCheck(_ArchmatchCheck, CfnBase):
     def __init__(self, meta: RuleMeta, entities: list[str]) -> None:
-        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri)
+        super().__init__(
+            adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri
+        )
         self._setup(meta)
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
@@ -85,7 +89,9 @@ class CloudFormationCheck(_ArchmatchCheck, CfnBase):
 
 class KubernetesCheck(_ArchmatchCheck, BaseK8Check):
     def __init__(self, meta: RuleMeta, entities: list[str]) -> None:
-        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri)
+        super().__init__(
+            adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri
+        )
         self._setup(meta)
 
     def scan_spec_conf(self, conf: dict[str, Any]) -> CheckResult:
@@ -94,7 +100,9 @@ class KubernetesCheck(_ArchmatchCheck, BaseK8Check):
 
 class ServerlessCheck(_ArchmatchCheck, BaseFunctionCheck):
     def __init__(self, meta: RuleMeta, entities: list[str]) -> None:
-        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri)
+        super().__init__(
+            adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri
+        )
         self._setup(meta)
 
     def scan_function_conf(self, conf: dict[str, Any]) -> CheckResult:
@@ -103,10 +111,14 @@ class ServerlessCheck(_ArchmatchCheck, BaseFunctionCheck):
 
 class DockerfileCheck(_ArchmatchCheck, BaseDockerfileCheck):
     def __init__(self, meta: RuleMeta, entities: list[str]) -> None:
-        super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri)
+        super().__init__(
+            adapter.check_name(meta), meta.checkov_id, CATEGORIES, entities, guideline=meta.help_uri
+        )
         self._setup(meta)
 
-    def scan_resource_conf(self, conf: dict[str, list[dict[str, Any]]]) -> tuple[CheckResult, list[dict[str, Any]] | None]:  # type: ignore[override]
+    def scan_resource_conf(  # type: ignore[override]
+        self, conf: dict[str, list[dict[str, Any]]]
+    ) -> tuple[CheckResult, list[dict[str, Any]] | None]:
         resource = adapter.dockerfile_resource(conf, self.entity_path)
         result, hits = self._verdict(resource)
         if result is CheckResult.FAILED:

@@ -50,7 +50,9 @@ def _argv_values(argv: list[str], flags: tuple[str, ...]) -> list[str]:
     return out
 
 
-def current_scope(argv: list[str] | None = None, scan_dirs: list[str] | None = None, cwd: Path | None = None) -> Scope:
+def current_scope(
+    argv: list[str] | None = None, scan_dirs: list[str] | None = None, cwd: Path | None = None
+) -> Scope:
     argv = sys.argv if argv is None else argv
     cwd = (cwd or Path.cwd()).resolve()
     if scan_dirs is None:
@@ -137,8 +139,11 @@ def scan_root(scope: Scope, file: Path) -> tuple[Path, tuple[str, ...] | None]:
 def module_download_folders(argv: list[str] | None = None) -> tuple[str, ...]:
     """The folders in which Checkov may have put downloaded modules (relative to its root, or absolute)."""
     argv = sys.argv if argv is None else argv
-    folders = [DEFAULT_MODULE_DOWNLOADS, os.environ.get("EXTERNAL_MODULES_DIR", ""),
-               *_argv_values(argv, ("--external-modules-download-path",))]
+    folders = [
+        DEFAULT_MODULE_DOWNLOADS,
+        os.environ.get("EXTERNAL_MODULES_DIR", ""),
+        *_argv_values(argv, ("--external-modules-download-path",)),
+    ]
     # the value Checkov's Terraform parser really used (it can also come from .checkov.yaml); only
     # when Checkov has loaded it, so that nothing imports Checkov just for this
     registry = sys.modules.get("checkov.terraform.module_loading.registry")
@@ -165,6 +170,8 @@ def in_module_download(scope: Scope, file: Path) -> bool:
             parts = Path(folder).parts
             # a one-part folder name anywhere (Checkov puts it in the folder it scans, which with -f
             # is not a -d root); a longer relative path from a root
-            if (len(parts) == 1 and parts[0] in inside) or (len(parts) > 1 and rel.parts[: len(parts)] == parts):
+            if (len(parts) == 1 and parts[0] in inside) or (
+                len(parts) > 1 and rel.parts[: len(parts)] == parts
+            ):
                 return True
     return False

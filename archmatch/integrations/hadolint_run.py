@@ -32,12 +32,21 @@ def hadolint_log(result: ScanResult, exe: str) -> dict[str, Any] | None:
     files = dockerfiles(result)
     if not files:
         return None
-    proc = subprocess.run([exe, "--no-fail", "--no-color", "-f", "sarif", *files], capture_output=True, text=True,
-                          encoding="utf-8", timeout=TIMEOUT_SECONDS, check=False)
+    proc = subprocess.run(
+        [exe, "--no-fail", "--no-color", "-f", "sarif", *files],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
     try:
         log: dict[str, Any] = json.loads(proc.stdout)
     except json.JSONDecodeError:
-        print(f"archmatch: hadolint wrote no SARIF (exit {proc.returncode}): {one_line(proc.stderr.strip())[:500]}", file=sys.stderr)
+        print(
+            f"archmatch: hadolint wrote no SARIF (exit {proc.returncode}): {one_line(proc.stderr.strip())[:500]}",
+            file=sys.stderr,
+        )
         return None
     for run in log.get("runs", []):
         run["automationDetails"] = {"id": "hadolint/"}
@@ -56,7 +65,10 @@ def with_hadolint(output: str, fmt: str, result: ScanResult) -> str:
         return output
     exe = shutil.which("hadolint")
     if exe is None:
-        print("archmatch: --with-hadolint: no hadolint on PATH; the SARIF has archmatch's run only", file=sys.stderr)
+        print(
+            "archmatch: --with-hadolint: no hadolint on PATH; the SARIF has archmatch's run only",
+            file=sys.stderr,
+        )
         return output
     try:
         extra = hadolint_log(result, exe)

@@ -36,7 +36,9 @@ def _location(item: dict[str, Any]) -> tuple[str, int, int, int]:
 
 def _titles(run: dict[str, Any]) -> dict[str, str]:
     rules = ((run.get("tool") or {}).get("driver") or {}).get("rules") or []
-    return {str(r.get("id")): str((r.get("shortDescription") or {}).get("text", "")) for r in rules if r.get("id")}
+    return {
+        str(r.get("id")): str((r.get("shortDescription") or {}).get("text", "")) for r in rules if r.get("id")
+    }
 
 
 def _result_command(result: dict[str, Any], titles: dict[str, str]) -> str:
@@ -53,7 +55,9 @@ def _notification_command(note: dict[str, Any], tool: str) -> str:
     code = str((note.get("descriptor") or {}).get("id", "")).split("/")[-1]
     props = {"file": path, "line": line, "title": f"{tool} {code}".strip()}
     text = str((note.get("message") or {}).get("text", "")).splitlines()
-    return github_command(_LEVEL.get(str(note.get("level", "warning")), "warning"), props, text[0] if text else code)
+    return github_command(
+        _LEVEL.get(str(note.get("level", "warning")), "warning"), props, text[0] if text else code
+    )
 
 
 def annotations(log: dict[str, Any]) -> str:  # type: ignore[no-redef]  # mypy confuses it with `from __future__ import annotations`
@@ -63,7 +67,9 @@ def annotations(log: dict[str, Any]) -> str:  # type: ignore[no-redef]  # mypy c
         out += [_result_command(r, titles) for r in run.get("results") or []]
         tool = str(((run.get("tool") or {}).get("driver") or {}).get("name", ""))
         for invocation in run.get("invocations") or []:
-            out += [_notification_command(n, tool) for n in invocation.get("toolExecutionNotifications") or []]
+            out += [
+                _notification_command(n, tool) for n in invocation.get("toolExecutionNotifications") or []
+            ]
     return "".join(out)
 
 

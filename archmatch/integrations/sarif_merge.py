@@ -35,7 +35,11 @@ def merge_logs(logs: list[dict[str, Any]]) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, log in enumerate(logs):
-        if not isinstance(log, dict) or log.get("version") != "2.1.0" or not isinstance(log.get("runs"), list):
+        if (
+            not isinstance(log, dict)
+            or log.get("version") != "2.1.0"
+            or not isinstance(log.get("runs"), list)
+        ):
             raise SarifMergeError(f"input {index + 1} is not a SARIF 2.1.0 log")
         for run in log["runs"]:
             run = dict(run)
@@ -51,7 +55,9 @@ def merge_logs(logs: list[dict[str, Any]]) -> dict[str, Any]:
                     run[key] = masked_tree(run[key], _URI_KEYS)
             runs.append(run)
     if len(runs) > GITHUB_MAX_RUNS:
-        raise SarifMergeError(f"{len(runs)} runs: GitHub code scanning accepts at most {GITHUB_MAX_RUNS} per file")
+        raise SarifMergeError(
+            f"{len(runs)} runs: GitHub code scanning accepts at most {GITHUB_MAX_RUNS} per file"
+        )
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
 
 

@@ -54,9 +54,18 @@ def image_arch(build: ImageBuild, facts: RepoFacts) -> ImageArch:
                 evidence.append(Related(hard.location, f"{hard.reason}: hard-codes {hard.arch}"))
         host_content = image.from_buildplatform or (image.host_binaries[0] if image.host_binaries else None)
         if host_content is not None:
-            evidence.append(Related(host_content, "built on $BUILDPLATFORM: binaries are the build host's architecture"))
-    if not content and build.platforms.how in (How.EXPLICIT, How.DERIVED, How.DEFAULT) and build.platforms.archs:
-        content, reason = build.platforms.archs, f"{build.name} requests {', '.join('linux/' + a for a in sorted(build.platforms.archs))}"
+            evidence.append(
+                Related(host_content, "built on $BUILDPLATFORM: binaries are the build host's architecture")
+            )
+    if (
+        not content
+        and build.platforms.how in (How.EXPLICIT, How.DERIVED, How.DEFAULT)
+        and build.platforms.archs
+    ):
+        content, reason = (
+            build.platforms.archs,
+            f"{build.name} requests {', '.join('linux/' + a for a in sorted(build.platforms.archs))}",
+        )
         where = build.platform_location or build.location
     return ImageArch(build, image, content, reason, where, host_content, evidence)
 
@@ -77,7 +86,10 @@ def supports(img: ImageArch, arch: str) -> tuple[Verdict, str]:
     platforms = img.build.platforms
     if platforms.how is How.HOST:
         if platforms.host_hint and arch not in platforms.host_hint:
-            return Verdict.NO, f"the build has no platform, so it builds for its {'/'.join(sorted(platforms.host_hint))} host ({platforms.note})"
+            return (
+                Verdict.NO,
+                f"the build has no platform, so it builds for its {'/'.join(sorted(platforms.host_hint))} host ({platforms.note})",
+            )
         if platforms.note.startswith(HOST_TEST_NOTE):
             return Verdict.HOST, f"its {platforms.note}: the machine that runs it decides"
         return Verdict.HOST, "the build has no platform: the machine that runs it decides"

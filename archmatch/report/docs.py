@@ -18,7 +18,9 @@ FAMILY_TITLES = {
 def _checkov_line(meta: RuleMeta) -> str:
     if not meta.in_checkov:
         return "- **Checkov:** not reported by Checkov (its evidence lies outside the files Checkov's frameworks hand a check)"
-    return f"- **Checkov id:** `{meta.checkov_id}`" + (" (also a YAML policy in `policies/`)" if meta.yaml_policy else "")
+    return f"- **Checkov id:** `{meta.checkov_id}`" + (
+        " (also a YAML policy in `policies/`)" if meta.yaml_policy else ""
+    )
 
 
 def _checkov_cell(meta: RuleMeta) -> str:
@@ -78,7 +80,12 @@ def rule_markdown(meta: RuleMeta) -> str:
 
 
 def index_markdown(metas: list[RuleMeta]) -> str:
-    lines = ["# archmatch rules", "", "Generated from the rule metadata by `archmatch docs`; do not edit by hand.", ""]
+    lines = [
+        "# archmatch rules",
+        "",
+        "Generated from the rule metadata by `archmatch docs`; do not edit by hand.",
+        "",
+    ]
     for family, title in FAMILY_TITLES.items():
         members = [m for m in metas if m.family == family]
         if not members:

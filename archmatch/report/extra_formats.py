@@ -31,7 +31,13 @@ from archmatch.safetext import clean, escape_controls, guard_lines, mask_secrets
 
 # --- github ----------------------------------------------------------------------------------
 
-_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice", "style": "notice", "note": "notice"}
+_GITHUB_LEVEL = {
+    "error": "error",
+    "warning": "warning",
+    "info": "notice",
+    "style": "notice",
+    "note": "notice",
+}
 
 
 def escape_data(text: str) -> str:
@@ -56,12 +62,27 @@ def render_github(result: ScanResult) -> str:
         loc = f.location
         meta = metadata().get(f.rule_id)
         title = f"{f.rule_id}: {meta.title}" if meta else f.rule_id
-        props = {"file": loc.path, "line": loc.line, "endLine": loc.end_line if loc.end_line >= loc.line else 0,
-                 "col": loc.column, "title": title}
+        props = {
+            "file": loc.path,
+            "line": loc.line,
+            "endLine": loc.end_line if loc.end_line >= loc.line else 0,
+            "col": loc.column,
+            "title": title,
+        }
         out.append(github_command(_GITHUB_LEVEL.get(f.severity, "warning"), props, f.message))
     for d in result.diagnostics:
-        props = {"file": d.location.path if d.location.path != "." else "", "line": d.location.line, "title": f"archmatch {d.code}"}
-        out.append(github_command(_GITHUB_LEVEL.get(d.level, "warning"), props, d.message.splitlines()[0] if d.message else d.code))
+        props = {
+            "file": d.location.path if d.location.path != "." else "",
+            "line": d.location.line,
+            "title": f"archmatch {d.code}",
+        }
+        out.append(
+            github_command(
+                _GITHUB_LEVEL.get(d.level, "warning"),
+                props,
+                d.message.splitlines()[0] if d.message else d.code,
+            )
+        )
     return "".join(out)
 
 
@@ -79,7 +100,9 @@ _MARKDOWN_PUNCTUATION = re.compile(r"[\\`*\[\]<>|&]")
 def _cell(text: str) -> str:
     """One table cell / list item: no raw line break (`<br>` between lines), markdown inert."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "<br>".join(_MARKDOWN_PUNCTUATION.sub(lambda m: "\\" + m.group(0), one_line(line)) for line in lines)
+    return "<br>".join(
+        _MARKDOWN_PUNCTUATION.sub(lambda m: "\\" + m.group(0), one_line(line)) for line in lines
+    )
 
 
 def _code_cell(text: str) -> str:
@@ -100,7 +123,9 @@ def _table(findings: list[Finding]) -> list[str]:
     for f in findings[:MAX_TABLE_ROWS]:
         meta = metas.get(f.rule_id)
         rule = f"[{f.rule_id}]({meta.help_uri})" if meta else f.rule_id
-        lines.append(f"| {_ICON.get(f.severity, '')} {f.severity} | {rule} | {_code_cell(shown_location(f.location))} | {_cell(f.message)} |")
+        lines.append(
+            f"| {_ICON.get(f.severity, '')} {f.severity} | {rule} | {_code_cell(shown_location(f.location))} | {_cell(f.message)} |"
+        )
     if len(findings) > MAX_TABLE_ROWS:
         lines.append(f"\n…and {len(findings) - MAX_TABLE_ROWS} more (see the SARIF report).")
     return lines
@@ -120,7 +145,7 @@ def _mermaid_label(*lines: str) -> str:
 
 
 def link_status(link: Link, findings: list[Finding]) -> str:
-    """"error" / "warning" when a finding names this link's workload or build, else ""."""
+    """ "error" / "warning" when a finding names this link's workload or build, else ""."""
     names = {link.workload.name, link.build.name}
     severities = {f.severity for f in findings if f.entity in names}
     for level in ("error", "warning"):
@@ -153,11 +178,23 @@ def mermaid_graph(result: ScanResult) -> list[str]:
     for facts, prefix in zip(result.facts, result.prefixes, strict=False):
         for link in facts.links:
             b, w = link.build, link.workload
-            bid = node("b", prefix + b.id, _mermaid_label(b.name, shown_location(Location(prefix + b.location.path, b.location.line))))
-            wid = node("w", prefix + w.id, _mermaid_label(w.name, shown_location(Location(prefix + w.location.path, w.location.line))))
+            bid = node(
+                "b",
+                prefix + b.id,
+                _mermaid_label(b.name, shown_location(Location(prefix + b.location.path, b.location.line))),
+            )
+            wid = node(
+                "w",
+                prefix + w.id,
+                _mermaid_label(w.name, shown_location(Location(prefix + w.location.path, w.location.line))),
+            )
             status = link_status(link, result.findings)
-            label = _mermaid_label(f"builds {b.platforms.describe()}", _content_line(link, facts), f"runs {w.arch.describe()}",
-                                   f"{link.confidence} confidence" if link.confidence != "high" else "")
+            label = _mermaid_label(
+                f"builds {b.platforms.describe()}",
+                _content_line(link, facts),
+                f"runs {w.arch.describe()}",
+                f"{link.confidence} confidence" if link.confidence != "high" else "",
+            )
             edges.append(f"  {bid} -- {label} --> {wid}")
             if status:
                 colour = "#d73a49" if status == "error" else "#e36209"
@@ -177,7 +214,10 @@ def render_markdown(result: ScanResult) -> str:
     problems = [d for d in result.diagnostics if d.level in ("error", "warning")]
     if problems:
         out += ["", f"<details><summary>{len(problems)} input problem(s)</summary>", ""]
-        out += [f"- {_code_cell(shown_location(d.location))}: {_cell(d.message.splitlines()[0] if d.message else d.code)}" for d in problems]
+        out += [
+            f"- {_code_cell(shown_location(d.location))}: {_cell(d.message.splitlines()[0] if d.message else d.code)}"
+            for d in problems
+        ]
         out += ["", "</details>"]
     out.append(f"\n<sub>{result.files_scanned} files scanned, {result.suppressed} findings suppressed.</sub>")
     return guard_lines("\n".join(out) + "\n")
@@ -191,7 +231,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def xml_value(text: str) -> str:
     """Cleaned, masked text without the characters XML 1.0 forbids (written as visible escapes)."""
-    return _NOT_XML.sub(lambda m: escape_controls(m.group(0)) if m.group(0) < " " else "\ufffd", mask_secrets(clean(text)))
+    return _NOT_XML.sub(
+        lambda m: escape_controls(m.group(0)) if m.group(0) < " " else "\ufffd", mask_secrets(clean(text))
+    )
 
 
 def _xml_text(text: str) -> str:
@@ -220,24 +262,50 @@ def render_junit(result: ScanResult) -> str:
     total = failures = errors = 0
     for rule in all_rules():
         found = by_rule.get(rule.meta.id, [])
-        suite = ET.SubElement(suites, "testsuite", name=f"{rule.meta.id} {rule.meta.name}",
-                              tests=str(max(len(found), 1)), failures=str(len(found)), errors="0")
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=f"{rule.meta.id} {rule.meta.name}",
+            tests=str(max(len(found), 1)),
+            failures=str(len(found)),
+            errors="0",
+        )
         if not found:
             ET.SubElement(suite, "testcase", classname=rule.meta.id, name="all files")
         for f in found:
-            case = ET.SubElement(suite, "testcase", classname=f.rule_id, name=_xml_text(str(f.location)), file=_xml_text(f.location.path))
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f.rule_id,
+                name=_xml_text(str(f.location)),
+                file=_xml_text(f.location.path),
+            )
             if f.location.line:
                 case.set("line", str(f.location.line))
             failure = ET.SubElement(case, "failure", message=_xml_text(f.message), type=f.severity)
-            failure.text = "\n".join([_xml_text(f.message), *(f"related: {r.location}: {_xml_text(r.message)}" for r in f.related)])
+            failure.text = "\n".join(
+                [_xml_text(f.message), *(f"related: {r.location}: {_xml_text(r.message)}" for r in f.related)]
+            )
         total += max(len(found), 1)
         failures += len(found)
     bad_inputs = [d for d in result.diagnostics if d.level == "error"]
     if bad_inputs:
-        suite = ET.SubElement(suites, "testsuite", name="archmatch input", tests=str(len(bad_inputs)), failures="0", errors=str(len(bad_inputs)))
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name="archmatch input",
+            tests=str(len(bad_inputs)),
+            failures="0",
+            errors=str(len(bad_inputs)),
+        )
         for d in bad_inputs:
             case = ET.SubElement(suite, "testcase", classname=f"archmatch.{d.code}", name=str(d.location))
-            ET.SubElement(case, "error", message=_xml_text(d.message.splitlines()[0] if d.message else d.code), type=d.code)
+            ET.SubElement(
+                case,
+                "error",
+                message=_xml_text(d.message.splitlines()[0] if d.message else d.code),
+                type=d.code,
+            )
         total += len(bad_inputs)
         errors += len(bad_inputs)
     suites.set("tests", str(total))
@@ -245,7 +313,9 @@ def render_junit(result: ScanResult) -> str:
     suites.set("errors", str(errors))
     _sanitise(suites)
     ET.indent(suites)
-    return xml_inert('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n")
+    return xml_inert(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
 
 
 RENDERERS: dict[str, Callable[[ScanResult], str]] = {

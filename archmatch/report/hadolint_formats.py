@@ -46,18 +46,32 @@ class LintRecord:
 
 
 FORMATS: tuple[str, ...] = (
-    "tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate",
-    "gnu", "sarif", "junit", "sonarqube", "codacy",
+    "tty",
+    "json",
+    "checkstyle",
+    "codeclimate",
+    "gitlab_codeclimate",
+    "gnu",
+    "sarif",
+    "junit",
+    "sonarqube",
+    "codacy",
 )
 LEVELS = ("error", "warning", "info", "style")
 
-_TTY_COLOUR = {"error": "\x1b[1m\x1b[91m", "warning": "\x1b[1m\x1b[93m", "info": "\x1b[92m", "style": "\x1b[96m"}
+_TTY_COLOUR = {
+    "error": "\x1b[1m\x1b[91m",
+    "warning": "\x1b[1m\x1b[93m",
+    "info": "\x1b[92m",
+    "style": "\x1b[96m",
+}
 _CODECLIMATE_SEVERITY = {"error": "blocker", "warning": "major", "info": "info", "style": "minor"}
 _SONAR_SEVERITY = {"error": "CRITICAL", "warning": "MAJOR", "info": "MINOR", "style": "INFO"}
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note", "style": "note"}
 
 
 # --- low-level writers ---------------------------------------------------------------------
+
 
 def _aeson(value: Any) -> str:
     """JSON laid out the way aeson writes it (sorted keys, compact, raw UTF-8)."""
@@ -84,7 +98,13 @@ def _xml_attr(value: str) -> str:
 
 
 def _xml_text(value: str) -> str:
-    return _xml_valid(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return (
+        _xml_valid(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\r", "&#13;")
+    )
 
 
 def _xml_inert(document: str) -> str:
@@ -107,22 +127,37 @@ _XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>'
 
 # --- one function per format ---------------------------------------------------------------
 
+
 def _tty(records: list[LintRecord], color: bool) -> str:
     def level(r: LintRecord) -> str:
         return f"{_TTY_COLOUR[r.level]}{r.level}\x1b[0m" if color else r.level
 
-    return "".join(f"{_one_line(r.file)}:{r.line} {r.code} {level(r)}: {_one_line(r.message)}\n" for r in records)
+    return "".join(
+        f"{_one_line(r.file)}:{r.line} {r.code} {level(r)}: {_one_line(r.message)}\n" for r in records
+    )
 
 
 def _gnu(records: list[LintRecord], tool_name: str) -> str:
-    return "".join(f"{tool_name}:{_one_line(r.file)}:{r.line}: {r.code} {r.level}: {_one_line(r.message)}\n" for r in records)
+    return "".join(
+        f"{tool_name}:{_one_line(r.file)}:{r.line}: {r.code} {r.level}: {_one_line(r.message)}\n"
+        for r in records
+    )
 
 
 def _json(records: list[LintRecord]) -> str:
-    return _aeson([
-        {"code": r.code, "column": r.column, "file": r.file, "level": r.level, "line": r.line, "message": r.message}
-        for r in records
-    ])
+    return _aeson(
+        [
+            {
+                "code": r.code,
+                "column": r.column,
+                "file": r.file,
+                "level": r.level,
+                "line": r.line,
+                "message": r.message,
+            }
+            for r in records
+        ]
+    )
 
 
 def _codeclimate_issue(r: LintRecord) -> dict[str, Any]:
@@ -154,35 +189,58 @@ def _gitlab_codeclimate(records: list[LintRecord]) -> str:
 def _codacy(records: list[LintRecord]) -> str:
     # Hadolint 2.15.1 writes the objects back to back, with no separator at all.
     return "".join(
-        _aeson({"filename": r.file, "line": r.line, "message": r.message, "patternId": r.code}) for r in records
+        _aeson({"filename": r.file, "line": r.line, "message": r.message, "patternId": r.code})
+        for r in records
     )
 
 
 def _sonarqube(records: list[LintRecord], tool_name: str) -> str:
-    return _aeson({"issues": [
+    return _aeson(
         {
-            "engineId": tool_name,
-            "ruleId": r.code,
-            "severity": _SONAR_SEVERITY[r.level],
-            "type": "BUG" if r.level == "error" else "CODE_SMELL",
-            "primaryLocation": {
-                "message": r.message,
-                "filePath": r.file,
-                # SonarQube columns are 0-based; Hadolint writes 0..1 for its column 1.
-                "textRange": {"startLine": r.line, "endLine": r.line, "startColumn": r.column - 1, "endColumn": r.column},
-            },
+            "issues": [
+                {
+                    "engineId": tool_name,
+                    "ruleId": r.code,
+                    "severity": _SONAR_SEVERITY[r.level],
+                    "type": "BUG" if r.level == "error" else "CODE_SMELL",
+                    "primaryLocation": {
+                        "message": r.message,
+                        "filePath": r.file,
+                        # SonarQube columns are 0-based; Hadolint writes 0..1 for its column 1.
+                        "textRange": {
+                            "startLine": r.line,
+                            "endLine": r.line,
+                            "startColumn": r.column - 1,
+                            "endColumn": r.column,
+                        },
+                    },
+                }
+                for r in records
+            ]
         }
-        for r in records
-    ]})
+    )
 
 
 def _checkstyle(records: list[LintRecord], files: list[str]) -> str:
     body = "".join(
-        _xml("file", {"name": f}, "".join(
-            _xml("error", {"line": str(r.line), "column": str(r.column), "severity": r.level,
-                           "message": r.message, "source": r.code})
-            for r in records if r.file == f
-        ))
+        _xml(
+            "file",
+            {"name": f},
+            "".join(
+                _xml(
+                    "error",
+                    {
+                        "line": str(r.line),
+                        "column": str(r.column),
+                        "severity": r.level,
+                        "message": r.message,
+                        "source": r.code,
+                    },
+                )
+                for r in records
+                if r.file == f
+            ),
+        )
         for f in files
     )
     return _XML_DECL + _xml("checkstyle", {"version": "4.3"}, body)
@@ -190,23 +248,36 @@ def _checkstyle(records: list[LintRecord], files: list[str]) -> str:
 
 def _junit(records: list[LintRecord], files: list[str], tool_name: str, tool_version: str) -> str:
     def testcase(r: LintRecord) -> str:
-        text = (f"File: {r.file}\nLine: {r.line}\n"
-                f"Category: {tool_name} - Dockerfile Static Analysis\n{r.level}: {r.message}\n")
+        text = (
+            f"File: {r.file}\nLine: {r.line}\n"
+            f"Category: {tool_name} - Dockerfile Static Analysis\n{r.level}: {r.message}\n"
+        )
         failure = _xml("failure", {"id": r.code, "message": r.message, "type": r.level}, _xml_text(text))
         return _xml("testcase", {"id": f"{tool_name}.rule.{r.code}", "time": "0.001"}, failure)
 
     suites = ""
     for f in files:
         cases = [testcase(r) for r in records if r.file == f]
-        suites += _xml("testsuite", {"id": tool_name, "name": f"{tool_name} {tool_version}".strip(),
-                                     "time": "0.001", "failures": str(len(cases)), "errors": "0"}, "".join(cases))
+        suites += _xml(
+            "testsuite",
+            {
+                "id": tool_name,
+                "name": f"{tool_name} {tool_version}".strip(),
+                "time": "0.001",
+                "failures": str(len(cases)),
+                "errors": "0",
+            },
+            "".join(cases),
+        )
     # Hadolint writes the wall-clock time here: id="%Y%m%d_%H%M%S" and
     # name="Hadolint run at %Y-%m-%d %H:%M:%S". Output must be byte-identical across runs,
     # so the timestamp is left out: no id, and the name without " at <time>".
     return _XML_DECL + _xml("testsuites", {"name": f"{tool_name} run", "time": "0.001"}, suites)
 
 
-def _sarif(records: list[LintRecord], tool_name: str, tool_version: str, rules: list[dict[str, Any]] | None) -> str:
+def _sarif(
+    records: list[LintRecord], tool_name: str, tool_version: str, rules: list[dict[str, Any]] | None
+) -> str:
     # Hadolint also writes fullName/downloadUri/shortDescription describing Hadolint itself;
     # those would be false for another tool, so the driver carries only name and version.
     driver: dict[str, Any] = {"name": tool_name}
@@ -231,26 +302,36 @@ def _sarif(records: list[LintRecord], tool_name: str, tool_version: str, rules: 
             "ruleId": r.code,
             "level": _SARIF_LEVEL[r.level],
             "message": {"text": r.message},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": uri_reference(r.file)},
-                "region": {
-                    "startLine": r.line, "endLine": r.line, "startColumn": r.column, "endColumn": r.column,
-                    # Hadolint: "dockerfile" for DL rules, "sh" for everything else (ShellCheck).
-                    # Our own codes (ARCH...) are Dockerfile rules, so only SC codes mean shell.
-                    "sourceLanguage": "sh" if r.code.startswith("SC") else "dockerfile",
-                },
-            }}],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri_reference(r.file)},
+                        "region": {
+                            "startLine": r.line,
+                            "endLine": r.line,
+                            "startColumn": r.column,
+                            "endColumn": r.column,
+                            # Hadolint: "dockerfile" for DL rules, "sh" for everything else (ShellCheck).
+                            # Our own codes (ARCH...) are Dockerfile rules, so only SC codes mean shell.
+                            "sourceLanguage": "sh" if r.code.startswith("SC") else "dockerfile",
+                        },
+                    }
+                }
+            ],
         }
         for r in records
     ]
-    return _aeson({
-        "version": "2.1.0",
-        "$schema": "http://json.schemastore.org/sarif-2.1.0",
-        "runs": [{"tool": {"driver": driver}, "results": results, "defaultSourceLanguage": "dockerfile"}],
-    })
+    return _aeson(
+        {
+            "version": "2.1.0",
+            "$schema": "http://json.schemastore.org/sarif-2.1.0",
+            "runs": [{"tool": {"driver": driver}, "results": results, "defaultSourceLanguage": "dockerfile"}],
+        }
+    )
 
 
 # --- entry point ---------------------------------------------------------------------------
+
 
 def render(
     records: list[LintRecord],
@@ -278,8 +359,15 @@ def render(
     records = sorted(records, key=lambda r: (r.file, r.line, r.column, r.code, r.level, r.message))
     all_files = sorted(set(files) | {r.file for r in records})
     records = [replace(r, file=clean(r.file), message=mask_secrets(clean(r.message))) for r in records]
-    output = _render(records, fmt, all_files=[clean(f) for f in all_files], color=color, tool_name=tool_name,
-                     tool_version=tool_version, rules=rules)
+    output = _render(
+        records,
+        fmt,
+        all_files=[clean(f) for f in all_files],
+        color=color,
+        tool_name=tool_name,
+        tool_version=tool_version,
+        rules=rules,
+    )
     if fmt in ("tty", "gnu"):
         return guard_lines(output)
     if fmt in ("checkstyle", "junit"):
@@ -287,8 +375,16 @@ def render(
     return json_inert(output)
 
 
-def _render(records: list[LintRecord], fmt: str, *, all_files: list[str], color: bool, tool_name: str,
-            tool_version: str, rules: list[dict[str, Any]] | None) -> str:
+def _render(
+    records: list[LintRecord],
+    fmt: str,
+    *,
+    all_files: list[str],
+    color: bool,
+    tool_name: str,
+    tool_version: str,
+    rules: list[dict[str, Any]] | None,
+) -> str:
     if fmt == "tty":
         return _tty(records, color)
     if fmt == "gnu":

@@ -37,7 +37,9 @@ def rows_of(result: ScanResult) -> list[tuple[str, ...]]:
             arch = ",".join(sorted(w.arch.archs)) or "-"
             images = " ".join(i.ref or "?" for i in w.images) or "-"
             where = shown_path(f"{prefix}{w.arch_location}") if w.arch_location else "-"
-            project = shown_path((prefix + w.project).rstrip("/")) if w.project else (prefix.rstrip("/") or ".")
+            project = (
+                shown_path((prefix + w.project).rstrip("/")) if w.project else (prefix.rstrip("/") or ".")
+            )
             rows.append(
                 (
                     shown_path(f"{prefix}{w.location}"),

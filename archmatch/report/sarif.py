@@ -87,7 +87,9 @@ def _fix(fix: Fix) -> dict[str, Any] | None:
             deleted["startColumn"] = 1
             deleted["endColumn"] = 1
             deleted["endLine"] = loc.line
-        by_path.setdefault(loc.path, []).append({"deletedRegion": deleted, "insertedContent": {"text": edit.text}})
+        by_path.setdefault(loc.path, []).append(
+            {"deletedRegion": deleted, "insertedContent": {"text": edit.text}}
+        )
     if not by_path:
         return None
     return {
@@ -152,15 +154,23 @@ def sarif_log(result: ScanResult, overrides: dict[str, str] | None = None) -> di
             }
         },
         "automationDetails": {"id": "archmatch/"},
-        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The directory archmatch ran from (the repository root in CI)."}}},
+        "originalUriBaseIds": {
+            SRCROOT: {
+                "description": {"text": "The directory archmatch ran from (the repository root in CI)."}
+            }
+        },
         "invocations": [
             {
                 "executionSuccessful": not any(d.code == "internal" for d in result.diagnostics),
-                "toolExecutionNotifications": masked_tree([_notification(d) for d in result.diagnostics], _URI_KEYS),
+                "toolExecutionNotifications": masked_tree(
+                    [_notification(d) for d in result.diagnostics], _URI_KEYS
+                ),
             }
         ],
         "columnKind": "unicodeCodePoints",
-        "results": masked_tree([_result(f, rule_index, fp) for f, fp in zip(result.findings, prints, strict=True)], _URI_KEYS),
+        "results": masked_tree(
+            [_result(f, rule_index, fp) for f, fp in zip(result.findings, prints, strict=True)], _URI_KEYS
+        ),
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

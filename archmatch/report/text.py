@@ -12,7 +12,13 @@ from archmatch.engine import ScanResult
 from archmatch.report.common import shown_location
 from archmatch.safetext import guard_lines, one_line
 
-_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "style": "\033[35m", "note": "\033[36m"}
+_COLORS = {
+    "error": "\033[31m",
+    "warning": "\033[33m",
+    "info": "\033[36m",
+    "style": "\033[35m",
+    "note": "\033[36m",
+}
 _RESET = "\033[0m"
 _DIM = "\033[2m"
 
@@ -26,7 +32,9 @@ def render(result: ScanResult, color: bool = False) -> str:
 
     out: list[str] = []
     for f in result.findings:
-        out.append(f"{shown_location(f.location)} {paint(f.rule_id, f.severity)} {paint(f.severity, f.severity)}: {one_line(f.message)}")
+        out.append(
+            f"{shown_location(f.location)} {paint(f.rule_id, f.severity)} {paint(f.severity, f.severity)}: {one_line(f.message)}"
+        )
         for rel in f.related:
             out.append(dim(f"    related: {shown_location(rel.location)} {one_line(rel.message)}"))
         for fix in f.fixes[:1]:
@@ -37,7 +45,10 @@ def render(result: ScanResult, color: bool = False) -> str:
         first = d.message.splitlines()[0] if d.message else ""
         out.append(dim(f"{shown_location(d.location)} [{d.code}] {d.level}: {one_line(first)}"))
     counts = Counter(f.severity for f in result.findings)
-    summary = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info", "style") if counts[s]) or "no findings"
+    summary = (
+        ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info", "style") if counts[s])
+        or "no findings"
+    )
     if out:
         out.append("")
     out.append(

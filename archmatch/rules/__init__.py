@@ -127,7 +127,8 @@ def family_rules(family: str) -> tuple[Rule, ...]:
     """The rules of one family, importing only their modules (`archmatch dockerfile` needs one)."""
     package = f"{__name__}.{family}"
     rules = [
-        Rule(meta, importlib.import_module(f"{package}.{name}").check, f"{package}.{name}") for name, meta in family_metadata(family)
+        Rule(meta, importlib.import_module(f"{package}.{name}").check, f"{package}.{name}")
+        for name, meta in family_metadata(family)
     ]
     return tuple(sorted(rules, key=lambda r: r.meta.id))
 

@@ -25,7 +25,13 @@ SOURCES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("bake", lambda p: _name(p).startswith("docker-bake")),
     ("github_actions", lambda p: ".github/workflows/" in "/" + p),
     ("gitlab_ci", lambda p: _name(p) == ".gitlab-ci.yml"),
-    ("shell", lambda p: p.endswith((".sh", ".bash")) or ("." not in _name(p) and _name(p).lower() not in ("dockerfile", "containerfile"))),
+    (
+        "shell",
+        lambda p: (
+            p.endswith((".sh", ".bash"))
+            or ("." not in _name(p) and _name(p).lower() not in ("dockerfile", "containerfile"))
+        ),
+    ),
     ("makefile", lambda p: _name(p) in ("Makefile", "makefile", "GNUmakefile") or p.endswith(".mk")),
     ("npm_scripts", lambda p: _name(p) == "package.json"),
 )

@@ -154,8 +154,12 @@ def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> Im
     default = site.default_platform
     if DEFAULT_PLATFORM_VAR in cmd.env:
         default = EnvValue(cmd.env[DEFAULT_PLATFORM_VAR], Location(site.path, line))
-    platform_loc = Location(site.path, site.line_at(cmd.platform_offset)) if cmd.platform_offset is not None else None
-    platforms, platform_loc = requested_platforms(cmd.platforms, platform_loc, default, site.host, "--platform")
+    platform_loc = (
+        Location(site.path, site.line_at(cmd.platform_offset)) if cmd.platform_offset is not None else None
+    )
+    platforms, platform_loc = requested_platforms(
+        cmd.platforms, platform_loc, default, site.host, "--platform"
+    )
     if site.host_test:
         platforms, platform_loc = ArchFact.host(f"{HOST_TEST_NOTE}, under {site.host_test}"), None
     context = join(site.cwd, cmd.context)
@@ -202,7 +206,9 @@ def truthy(value: object) -> bool | None:
     return text not in ("false", "0", "no", "off") and "disabled=true" not in text
 
 
-def attestation_setting(provenance: object, sbom: object, attests: list[str], default: bool | None) -> bool | None:
+def attestation_setting(
+    provenance: object, sbom: object, attests: list[str], default: bool | None
+) -> bool | None:
     """True if provenance/SBOM is switched on, False if provenance is off and SBOM not on."""
     prov, bom = truthy(provenance), truthy(sbom)
     if prov or bom or any("provenance" in a or "sbom" in a for a in attests if truthy(a)):

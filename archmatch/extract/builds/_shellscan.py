@@ -23,7 +23,9 @@ from archmatch.model import Location
 
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 # $(dirname "$0"), $(dirname "${BASH_SOURCE[0]}"), $(cd "$(dirname "$0")" && pwd): the script's folder
-_SCRIPT_DIR = re.compile(r"^\$\((?:cd\s+)?[\"']?\$?\(?\s*dirname\s+[\"']?\$(?:0|\{0\}|\{?BASH_SOURCE)[^)]*\)(?:[\"']?\s*&&\s*pwd\s*\))?")
+_SCRIPT_DIR = re.compile(
+    r"^\$\((?:cd\s+)?[\"']?\$?\(?\s*dirname\s+[\"']?\$(?:0|\{0\}|\{?BASH_SOURCE)[^)]*\)(?:[\"']?\s*&&\s*pwd\s*\))?"
+)
 _TOPLEVEL = re.compile(r"^\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
 _RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "done"])
 MAX_SHELL_STEPS = 50_000  # commands and expansions of one script run
@@ -153,7 +155,11 @@ def _function_name(text: str, words: list[Word]) -> str | None:
     m = _FUNCTION_HEAD.match(words[-1].text)
     if m and len(words) == 1:
         return m.group(1)
-    if len(words) == 1 and _EMPTY_PARENS.match(text, words[0].end) and re.match(r"^[A-Za-z_][\w:.-]*$", words[0].text):
+    if (
+        len(words) == 1
+        and _EMPTY_PARENS.match(text, words[0].end)
+        and re.match(r"^[A-Za-z_][\w:.-]*$", words[0].text)
+    ):
         return words[0].text
     return None
 
@@ -176,7 +182,9 @@ def _functions(text: str, commands: list[list[Word]]) -> tuple[dict[str, list[li
             continue
         first, last = span
         body = [list(commands[i]) for i in range(first, last + 1)]
-        body = [[w for w in words if not (_is_brace(text, w, "{") or _is_brace(text, w, "}"))] for words in body]
+        body = [
+            [w for w in words if not (_is_brace(text, w, "{") or _is_brace(text, w, "}"))] for words in body
+        ]
         functions[name] = [words for words in body if words]
         inside.update(range(index, last + 1))
         index = last + 1
@@ -408,7 +416,9 @@ def aws_lambda_workload(words: list[Word]) -> CliWorkload | None:
     if not image or (command == "update-function-code" and arch is None):
         return None  # update-function-code without --architectures keeps the function's own
     function = options.get("--function-name", ("", 0))[0]
-    return CliWorkload(command, function, image, arch[0] if arch else None, words[at].start, arch[1] if arch else None)
+    return CliWorkload(
+        command, function, image, arch[0] if arch else None, words[at].start, arch[1] if arch else None
+    )
 
 
 def _same_build(a: Found, b: Found) -> bool:
@@ -424,7 +434,9 @@ def _same_build(a: Found, b: Found) -> bool:
 
 
 def _same_image(source: str, tags: list[str]) -> bool:
-    return any(source == tag or (":" not in source.rsplit("/", 1)[-1] and tag == f"{source}:latest") for tag in tags)
+    return any(
+        source == tag or (":" not in source.rsplit("/", 1)[-1] and tag == f"{source}:latest") for tag in tags
+    )
 
 
 def _overlaps(word: Word, spans: list[dockercli.Span]) -> bool:

@@ -31,7 +31,12 @@ from archmatch.isolation import isolated_unit, note_position
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.repo import RepoView
 
-LOOKUP_ORDER = ("docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl")
+LOOKUP_ORDER = (
+    "docker-bake.json",
+    "docker-bake.hcl",
+    "docker-bake.override.json",
+    "docker-bake.override.hcl",
+)
 HOST = HostContext("no platforms: the BuildKit builder's own platform decides")
 _VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BLOCK_HEADER = re.compile(r'^\s*(target|group|variable)\s+"([^"]+)"\s*\{')
@@ -129,14 +134,16 @@ def _parse_hcl(repo: RepoView, path: str, text: str) -> _File | None:
     parsed = _File()
     for kind in ("variable", "group", "target"):
         for entry in data.get(kind, []) if isinstance(data, dict) else []:
-            for name, body in (entry.items() if isinstance(entry, dict) else []):
+            for name, body in entry.items() if isinstance(entry, dict) else []:
                 body = body if isinstance(body, dict) else {}
                 attrs = {k: _unwrap(v) for k, v in body.items() if not k.startswith("__")}
                 index = seen.get((kind, name), 0)
                 seen[(kind, name)] = index + 1
                 found = lines.get((kind, name), [])
                 header, attr_lines = found[index] if index < len(found) else (0, {})
-                block = _Block(attrs, Location(path, header), {k: Location(path, n) for k, n in attr_lines.items()})
+                block = _Block(
+                    attrs, Location(path, header), {k: Location(path, n) for k, n in attr_lines.items()}
+                )
                 _add(parsed, kind, name, block)
     return parsed
 
@@ -264,12 +271,20 @@ class _Project:
         if self.cycle is None:
             first = self.targets[name][0]
             where = first.attr_locations.get("inherits", first.location)
-            self.cycle = (where, f"bake target {name!r} inherits {parent!r}, which inherits it back (a cycle); that parent is ignored")
+            self.cycle = (
+                where,
+                f"bake target {name!r} inherits {parent!r}, which inherits it back (a cycle); that parent is ignored",
+            )
 
     def built_targets(self) -> list[str]:
         """Targets that are built: named by a group, or not merely a base others inherit from."""
         grouped = {t for targets in self.groups.values() for t in targets}
-        inherited = {p for n in self.targets for b in self.targets[n] for p in split_list(self.interpolate(b.attrs.get("inherits")))}
+        inherited = {
+            p
+            for n in self.targets
+            for b in self.targets[n]
+            for p in split_list(self.interpolate(b.attrs.get("inherits")))
+        }
         return [n for n in self.targets if n in grouped or n not in inherited]
 
 
@@ -321,10 +336,17 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     for folder, paths in sorted(by_folder.items()):
         ordered = sorted(paths, key=lambda p: LOOKUP_ORDER.index(posixpath.basename(p)))
         # the files of a folder merge: one that breaks is left out and the folder read again
-        isolated_unit(repo, facts, ordered, lambda left_out, f=folder, o=ordered: _folder_builds(repo, facts, f, o, left_out))  # type: ignore[misc]  # a lambda with defaults
+        isolated_unit(
+            repo,
+            facts,
+            ordered,
+            lambda left_out, f=folder, o=ordered: _folder_builds(repo, facts, f, o, left_out),  # type: ignore[misc]
+        )
 
 
-def _folder_builds(repo: RepoView, facts: RepoFacts, folder: str, paths: list[str], left_out: frozenset[str]) -> None:
+def _folder_builds(
+    repo: RepoView, facts: RepoFacts, folder: str, paths: list[str], left_out: frozenset[str]
+) -> None:
     files: list[_File] = []
     for path in paths:
         text = repo.read_text(path) if path not in left_out else None

@@ -126,7 +126,9 @@ def _last(layers: list[_Layer], service: str, key: str, sub: str | None = None) 
     return None
 
 
-def _service_build(repo: RepoView, layers: list[_Layer], service: str, primary: _Layer, env: dict[str, str], name: str) -> ImageBuild | None:
+def _service_build(
+    repo: RepoView, layers: list[_Layer], service: str, primary: _Layer, env: dict[str, str], name: str
+) -> ImageBuild | None:
     if _last(layers, service, "build") is None:
         return None
     folder = folder_of(layers[0].path)
@@ -148,9 +150,14 @@ def _service_build(repo: RepoView, layers: list[_Layer], service: str, primary: 
         values = [interpolate(v, env) for v in split_list(listed.value)]
         platforms, platform_loc = platform_fact(values, "build.platforms"), listed.location
     elif single is not None and single.value and interpolate(str(single.value), env).strip():
-        platforms, platform_loc = platform_fact([interpolate(str(single.value), env)], "platform"), single.location
+        platforms, platform_loc = (
+            platform_fact([interpolate(str(single.value), env)], "platform"),
+            single.location,
+        )
     extra_tags = _last(layers, service, "build", "tags")
-    tags = [t for t in [text("image")] if t] + [interpolate(t, env) for t in split_list(extra_tags.value if extra_tags else None)]
+    tags = [t for t in [text("image")] if t] + [
+        interpolate(t, env) for t in split_list(extra_tags.value if extra_tags else None)
+    ]
     prov, sbom = _last(layers, service, "build", "provenance"), _last(layers, service, "build", "sbom")
     return ImageBuild(
         source="compose",
@@ -162,7 +169,9 @@ def _service_build(repo: RepoView, layers: list[_Layer], service: str, primary: 
         platforms=platforms,
         platform_location=platform_loc,
         tags=tags,
-        attestations=attestation_setting(prov.value if prov else None, sbom.value if sbom else None, [], None),
+        attestations=attestation_setting(
+            prov.value if prov else None, sbom.value if sbom else None, [], None
+        ),
         fix_syntax="compose",
     )
 
@@ -183,7 +192,14 @@ def _projects(files: list[str]) -> list[tuple[list[str], str | None]]:
     else:
         extras = overrides + extras
     for extra in extras:
-        projects.append(([base, extra] if base is not None and posixpath.basename(extra) not in BASE_NAMES else [extra], extra))
+        projects.append(
+            (
+                [base, extra]
+                if base is not None and posixpath.basename(extra) not in BASE_NAMES
+                else [extra],
+                extra,
+            )
+        )
     return projects
 
 
@@ -200,11 +216,21 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         env = _dotenv(repo, folder)
         for project, reported in _projects(files):
             # the files of a project merge: one that breaks is left out and the project read again
-            isolated_unit(repo, facts, project, lambda left_out, p=project, r=reported, e=env: _project(repo, facts, p, r, e, left_out))  # type: ignore[misc]  # a lambda with defaults
+            isolated_unit(
+                repo,
+                facts,
+                project,
+                lambda left_out, p=project, r=reported, e=env: _project(repo, facts, p, r, e, left_out),  # type: ignore[misc]
+            )
 
 
 def _project(
-    repo: RepoView, facts: RepoFacts, project: list[str], reported: str | None, env: dict[str, str], left_out: frozenset[str]
+    repo: RepoView,
+    facts: RepoFacts,
+    project: list[str],
+    reported: str | None,
+    env: dict[str, str],
+    left_out: frozenset[str],
 ) -> None:
     if reported in left_out:
         return
@@ -222,9 +248,15 @@ def _project(
         return  # the extra file itself did not parse
     services = list(primary.services) if reported is not None else _all_services(layers)
     for service in services:
-        owner = primary if service in primary.services else next(la for la in layers if service in la.services)
+        owner = (
+            primary if service in primary.services else next(la for la in layers if service in la.services)
+        )
         note_position(repo, owner.path, node_line(owner.services.get(service)))
-        label = f"compose service {service}" if reported is None else f"compose {posixpath.basename(reported)} service {service}"
+        label = (
+            f"compose service {service}"
+            if reported is None
+            else f"compose {posixpath.basename(reported)} service {service}"
+        )
         build = _service_build(repo, layers, str(service), owner, env, label)
         if build is not None:
             facts.builds.append(build)
@@ -235,4 +267,3 @@ def _all_services(layers: list[_Layer]) -> list[str]:
     for layer in layers:
         seen.extend(s for s in layer.services if s not in seen)
     return seen
-

@@ -71,7 +71,12 @@ def runner_host(runs_on: Any) -> HostContext:
         elif label.startswith(("ubuntu-", "windows-")):
             archs.add(ARM64 if label.endswith(("-arm", "-arm64")) else AMD64)
         elif label.startswith("macos-"):
-            intel = label.endswith(("-large", "-intel")) or label in ("macos-10.15", "macos-11", "macos-12", "macos-13")
+            intel = label.endswith(("-large", "-intel")) or label in (
+                "macos-10.15",
+                "macos-11",
+                "macos-12",
+                "macos-13",
+            )
             archs.add(AMD64 if intel else ARM64)
     return HostContext(note, frozenset(archs) if len(archs) == 1 else frozenset())
 
@@ -82,7 +87,9 @@ def _env(mapping: Any, path: str, into: dict[str, EnvValue]) -> dict[str, EnvVal
         for key, value in mapping.items():
             if value is not None:
                 line = key_line(mapping, key)
-                out[str(key)] = EnvValue(str(value).lower() if isinstance(value, bool) else str(value), Location(path, line))
+                out[str(key)] = EnvValue(
+                    str(value).lower() if isinstance(value, bool) else str(value), Location(path, line)
+                )
     return out
 
 
@@ -107,7 +114,15 @@ def _defaults_dir(node: Any) -> str | None:
 
 
 class _Job:
-    def __init__(self, repo: RepoView, facts: RepoFacts, path: str, workflow: dict[str, Any], job_id: str, job: dict[str, Any]):
+    def __init__(
+        self,
+        repo: RepoView,
+        facts: RepoFacts,
+        path: str,
+        workflow: dict[str, Any],
+        job_id: str,
+        job: dict[str, Any],
+    ):
         self.repo, self.facts, self.path, self.job_id = repo, facts, path, job_id
         self.base = workflow_repository(path)  # the folder the workflow's paths are relative to
         self.where = f"workflow {path.rsplit('/', 1)[-1]} job {job_id}"
@@ -128,7 +143,9 @@ class _Job:
                 self.host = HostContext(f"remote builder ({self.buildx_driver})")
         elif _uses(step, "docker/metadata-action") and step.get("id"):
             expand = _expander(env)
-            images = [expand(i.split("name=", 1)[-1].split(",", 1)[0]) for i in split_list(inputs.get("images"))]
+            images = [
+                expand(i.split("name=", 1)[-1].split(",", 1)[0]) for i in split_list(inputs.get("images"))
+            ]
             self.meta_images[str(step["id"])] = images
         elif _uses(step, "docker/build-push-action"):
             self.facts.builds.append(self._build_push(index, step, inputs, env))
@@ -146,12 +163,18 @@ class _Job:
     def _step_label(self, index: int, step: dict[str, Any]) -> str:
         return str(step.get("id") or step.get("name") or f"step {index + 1}")
 
-    def _build_push(self, index: int, step: dict[str, Any], inputs: dict[str, Any], env: dict[str, EnvValue]) -> ImageBuild:
+    def _build_push(
+        self, index: int, step: dict[str, Any], inputs: dict[str, Any], env: dict[str, EnvValue]
+    ) -> ImageBuild:
         expand = _expander(env)
         context_in = inputs.get("context")
         context = join(self.base, expand(str(context_in))) if context_in is not None else self.base
         file_in = inputs.get("file")
-        dockerfile = join(self.base, expand(str(file_in))) if file_in is not None else default_dockerfile(self.repo, context)
+        dockerfile = (
+            join(self.base, expand(str(file_in)))
+            if file_in is not None
+            else default_dockerfile(self.repo, context)
+        )
         platforms_in = split_list(inputs.get("platforms"))
         where = Location(self.path, key_line(inputs, "platforms")) if platforms_in else None
         platforms, platform_loc = requested_platforms(
@@ -159,7 +182,11 @@ class _Job:
         )
         tags = self._tags(split_list(inputs.get("tags")), expand)
         default = None if self.buildx_driver == "docker" else True
-        if env.get("BUILDX_NO_DEFAULT_ATTESTATIONS") and env["BUILDX_NO_DEFAULT_ATTESTATIONS"].value not in ("", "0", "false"):
+        if env.get("BUILDX_NO_DEFAULT_ATTESTATIONS") and env["BUILDX_NO_DEFAULT_ATTESTATIONS"].value not in (
+            "",
+            "0",
+            "false",
+        ):
             default = False
         attests = split_list(inputs.get("attests"))
         label = image_label(tags) or self._step_label(index, step)
@@ -184,7 +211,10 @@ class _Job:
         for tag in tags:
             m = _STEP_OUTPUT_TAGS.fullmatch(tag.strip())
             if m and self.meta_images.get(m.group(1)):
-                out.extend(f"{image}:${{{{ steps.{m.group(1)}.outputs.version }}}}" for image in self.meta_images[m.group(1)])
+                out.extend(
+                    f"{image}:${{{{ steps.{m.group(1)}.outputs.version }}}}"
+                    for image in self.meta_images[m.group(1)]
+                )
             else:
                 out.append(expand(tag))
         return out
@@ -194,7 +224,9 @@ class _Job:
             return
         workdir = step.get("working-directory") or self.workdir
         cwd = join(self.base, _expander(env)(str(workdir))) if workdir is not None else self.base
-        state = ShellState(path=self.path, script_dir=self.base, cwd=cwd, root_vars=frozenset(["GITHUB_WORKSPACE"]))
+        state = ShellState(
+            path=self.path, script_dir=self.base, cwd=cwd, root_vars=frozenset(["GITHUB_WORKSPACE"])
+        )
         if DEFAULT_PLATFORM_VAR in env:
             state.exported[DEFAULT_PLATFORM_VAR] = env[DEFAULT_PLATFORM_VAR]
         line_at = LineMap(run, scalar_first_line(self.repo, self.path, run))
@@ -244,7 +276,9 @@ def _workflow(repo: RepoView, facts: RepoFacts, path: str, focus: Focus) -> None
     jobs = workflow.get("jobs") if isinstance(workflow, dict) else None
     if not isinstance(jobs, dict):
         if workflow is not None:
-            repo.diag(path, "workflow has no `jobs:` mapping; skipped", line=node_line(workflow), level="note")
+            repo.diag(
+                path, "workflow has no `jobs:` mapping; skipped", line=node_line(workflow), level="note"
+            )
         return
     for job_id, job in jobs.items():
         if not isinstance(job, dict) or not isinstance(job.get("steps"), list):

@@ -34,7 +34,19 @@ from archmatch.platforms import AMD64, ARM64
 from archmatch.repo import RepoView
 
 _RESERVED = frozenset(
-    ["stages", "variables", "default", "include", "workflow", "image", "services", "before_script", "after_script", "cache", "types"]
+    [
+        "stages",
+        "variables",
+        "default",
+        "include",
+        "workflow",
+        "image",
+        "services",
+        "before_script",
+        "after_script",
+        "cache",
+        "types",
+    ]
 )
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _MAX_EXTENDS = 11  # GitLab's own limit on extends depth
@@ -120,7 +132,11 @@ class _Pipeline:
             if str(parent) in self.jobs and depth < _MAX_EXTENDS:
                 p_merged, p_origin = self.resolve(str(parent), depth + 1)
                 for key, value in p_merged.items():
-                    merged[key] = {**merged[key], **value} if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+                    merged[key] = (
+                        {**merged[key], **value}
+                        if isinstance(value, dict) and isinstance(merged.get(key), dict)
+                        else value
+                    )
                 origin.update(p_origin)
         for key, value in job.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
@@ -149,7 +165,13 @@ def _local_includes(node: Any) -> list[str]:
     items = node if isinstance(node, list) else [node] if node is not None else []
     out = []
     for item in items:
-        local = item.get("local") if isinstance(item, dict) else item if isinstance(item, str) and "://" not in item else None
+        local = (
+            item.get("local")
+            if isinstance(item, dict)
+            else item
+            if isinstance(item, str) and "://" not in item
+            else None
+        )
         if isinstance(local, str) and not has_unresolved(local) and "*" not in local:
             path = join(".", local.lstrip("/"))
             if path:
@@ -162,7 +184,12 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     for root_file in repo.matching(lambda p: p == ".gitlab-ci.yml" or p.endswith("/.gitlab-ci.yml")):
         # a pipeline reads its includes: one that breaks is left out and the pipeline read again
         files = [root_file, *(f for f in yaml_files if f != root_file)]
-        isolated_unit(repo, facts, files, lambda left_out, r=root_file: _pipeline_builds(repo, facts, r, left_out))  # type: ignore[misc]  # a lambda with defaults
+        isolated_unit(
+            repo,
+            facts,
+            files,
+            lambda left_out, r=root_file: _pipeline_builds(repo, facts, r, left_out),  # type: ignore[misc]
+        )
 
 
 def _pipeline_builds(repo: RepoView, facts: RepoFacts, root_file: str, left_out: frozenset[str]) -> None:

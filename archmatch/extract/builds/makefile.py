@@ -147,7 +147,9 @@ def _closing(text: str, at: int, opener: str, closer: str) -> int:
 def _recipe_text(lines: list[str], values: MakeValues, target: str) -> str:
     """The shell text make hands over: recipe prefix and @/-/+ modifiers dropped, make variables
     expanded, $$ -> $."""
-    parts = [lines[0][1:].lstrip(" \t").lstrip("@-+ ")] + [ln[1:] if ln.startswith("\t") else ln for ln in lines[1:]]
+    parts = [lines[0][1:].lstrip(" \t").lstrip("@-+ ")] + [
+        ln[1:] if ln.startswith("\t") else ln for ln in lines[1:]
+    ]
     return values.expand("\n".join(parts), target).replace("$$", "$")
 
 

@@ -77,7 +77,11 @@ def _lambda_workload(path: str, line_at: LineMap, cli: CliWorkload) -> Workload:
         arch = ArchFact.default(LAMBDA_DEFAULT_ARCH, note="create-function without --architectures")
     else:
         arch = platform_fact([cli.architectures.replace("x86_64", "amd64")], "--architectures")
-    name = cli.function if cli.function and not has_unresolved(cli.function) else f"function at line {location.line}"
+    name = (
+        cli.function
+        if cli.function and not has_unresolved(cli.function)
+        else f"function at line {location.line}"
+    )
     return Workload(
         kind=f"aws lambda {cli.command}",
         name=f"{name} (aws lambda {cli.command})",

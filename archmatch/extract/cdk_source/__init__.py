@@ -72,4 +72,9 @@ def finalize(repo: RepoView, facts: RepoFacts) -> None:
         facts.workloads = [w for w in facts.workloads if not w.location.path.startswith(out)]
         facts.builds = [b for b in facts.builds if not b.location.path.startswith(out)]
         if len(facts.workloads) + len(facts.builds) != before:
-            repo.diag(out.rstrip("/"), f"CDK app source {app.entry} is read instead of its synthesised cdk.out (same constructs)", level="note", code="input")
+            repo.diag(
+                out.rstrip("/"),
+                f"CDK app source {app.entry} is read instead of its synthesised cdk.out (same constructs)",
+                level="note",
+                code="input",
+            )

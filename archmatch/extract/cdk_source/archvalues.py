@@ -140,7 +140,11 @@ def machine_image(value: Val | None) -> ArchFact:
         if factory in ("amazonLinux", "windows"):
             return ArchFact.derived(AMD64, note=text)
         if factory in _ECS_IMAGE_FACTORIES or callee == "aws_ecs.EcsOptimizedAmi":
-            hw = value.arg(0, "hardwareType") if factory != "EcsOptimizedAmi" else get(value.props(0), "hardwareType")
+            hw = (
+                value.arg(0, "hardwareType")
+                if factory != "EcsOptimizedAmi"
+                else get(value.props(0), "hardwareType")
+            )
             if hw is None:
                 return ArchFact.derived(AMD64, note=f"{text} (standard hardware type)")
             if isinstance(hw, Ref) and hw.qual.startswith("aws_ecs.AmiHardwareType."):
@@ -148,14 +152,21 @@ def machine_image(value: Val | None) -> ArchFact:
                 if arch:
                     return ArchFact.derived(arch, note=text)
         return ArchFact.unknown(text)
-    if callee.startswith("aws_ec2.MachineImage.latestAmazonLinux") or callee in ("aws_ec2.AmazonLinuxImage", "aws_ec2.AmazonLinux2023Image", "aws_ec2.AmazonLinux2Image"):
+    if callee.startswith("aws_ec2.MachineImage.latestAmazonLinux") or callee in (
+        "aws_ec2.AmazonLinuxImage",
+        "aws_ec2.AmazonLinux2023Image",
+        "aws_ec2.AmazonLinux2Image",
+    ):
         cpu = get(value.props(0), "cpuType")
         if cpu is None:
             return ArchFact.derived(AMD64, note=f"{text} (default cpuType X86_64)")
         if isinstance(cpu, Ref) and cpu.qual.startswith("aws_ec2.AmazonLinuxCpuType."):
             return ArchFact.derived(ARM64 if cpu.qual.endswith("ARM_64") else AMD64, note=text)
         return ArchFact.unknown(text)
-    if callee in ("aws_ec2.MachineImage.fromSsmParameter", "aws_ec2.MachineImage.resolveSsmParameterAtLaunch"):
+    if callee in (
+        "aws_ec2.MachineImage.fromSsmParameter",
+        "aws_ec2.MachineImage.resolveSsmParameterAtLaunch",
+    ):
         name = value.arg(0, "parameterName")
         arch = ssm_ami_parameter_arch(name.value) if isinstance(name, Str) else None
         return ArchFact.derived(arch, note=text) if arch else ArchFact.unknown(text)
@@ -174,10 +185,16 @@ def eks_ami_type(value: Val) -> ArchFact:
     if isinstance(value, Ref) and value.qual.startswith("aws_eks.NodegroupAmiType."):
         member = value.qual.rsplit(".", 1)[1]
         arch = eks_ami_type_arch(member)
-        return ArchFact.explicit(arch, note=f"amiType {member}") if arch else ArchFact.unknown(f"amiType {member}")
+        return (
+            ArchFact.explicit(arch, note=f"amiType {member}")
+            if arch
+            else ArchFact.unknown(f"amiType {member}")
+        )
     if isinstance(value, Str):
         arch = eks_ami_type_arch(value.value)
-        return ArchFact.explicit(arch, note=f"amiType {value.value}") if arch else ArchFact.unknown(value.value)
+        return (
+            ArchFact.explicit(arch, note=f"amiType {value.value}") if arch else ArchFact.unknown(value.value)
+        )
     if isinstance(value, Host):
         return ArchFact.host(f"amiType computed from {value.source}")
     return ArchFact.unknown(value.describe())

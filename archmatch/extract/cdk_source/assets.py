@@ -27,7 +27,16 @@ ASSET_FACTORIES: dict[str, tuple[int | None, int]] = {
 }
 # DockerImageFunction passes its architecture's platform to this factory (docs/aws-facts.md#cdk-assets).
 ARCH_BOUND_FACTORY = "aws_lambda.DockerImageCode.fromImageAsset"
-_PLATFORM_ARG_KEYS = frozenset({"platform", "targetplatform", "target_platform", "docker_platform", "docker_default_platform", "build_platform"})
+_PLATFORM_ARG_KEYS = frozenset(
+    {
+        "platform",
+        "targetplatform",
+        "target_platform",
+        "docker_platform",
+        "docker_default_platform",
+        "build_platform",
+    }
+)
 
 
 def link_key(call: Call) -> str:
@@ -73,9 +82,19 @@ class Asset:
             where = Location(path, self.bound_line)
             arch = self.bound_arch
             if arch.host is not None:
-                return ArchFact.host(f"architecture computed from the deploy machine ({arch.host.source})"), where, True
+                return (
+                    ArchFact.host(f"architecture computed from the deploy machine ({arch.host.source})"),
+                    where,
+                    True,
+                )
             if arch.docker_platform is not None:
-                return ArchFact.explicit(arch.docker_platform, note=f"DockerImageFunction {arch.text} sets the asset platform"), where, False
+                return (
+                    ArchFact.explicit(
+                        arch.docker_platform, note=f"DockerImageFunction {arch.text} sets the asset platform"
+                    ),
+                    where,
+                    False,
+                )
             return ArchFact.unknown(f"architecture {arch.text}"), where, False
         if self.call.callee == ARCH_BOUND_FACTORY and self.bound_by:
             note = "DockerImageFunction without architecture: cdk-assets passes no --platform"
@@ -157,7 +176,9 @@ def make_asset(call: Call, syntax: str, app_dir: str) -> Asset:
 
 def _from_platform_uses(text: str, arg: str) -> bool:
     """Does a `FROM --platform=...` line use `$arg`? Then the build arg does pin that stage."""
-    pattern = re.compile(r"^\s*FROM\s+[^\n]*--platform=\S*\$\{?" + re.escape(arg) + r"\b", re.IGNORECASE | re.MULTILINE)
+    pattern = re.compile(
+        r"^\s*FROM\s+[^\n]*--platform=\S*\$\{?" + re.escape(arg) + r"\b", re.IGNORECASE | re.MULTILINE
+    )
     return bool(pattern.search(text))
 
 
@@ -173,14 +194,18 @@ def buildarg_platform_facts(asset: Asset, repo: RepoView) -> list[dict[str, Any]
     candidates = [(k, v) for k, v in asset.build_args.fields.items() if _platform_like(k)]
     if not candidates:
         return []
-    dockerfile_text = repo.read_text(asset.dockerfile) if asset.dockerfile and repo.exists(asset.dockerfile) else None
+    dockerfile_text = (
+        repo.read_text(asset.dockerfile) if asset.dockerfile and repo.exists(asset.dockerfile) else None
+    )
     out: list[dict[str, Any]] = []
     for key, value in candidates:
         dashed = key.startswith("-")
         value_text = value.value if isinstance(value, Str) else value.describe()
         out.append(
             {
-                "location": Location(asset.call.path, asset.build_args.key_lines.get(key, asset.build_args.line)),
+                "location": Location(
+                    asset.call.path, asset.build_args.key_lines.get(key, asset.build_args.line)
+                ),
                 "key": key,
                 "value": value_text,
                 "arch": arch_of(value.value) if isinstance(value, Str) else None,
@@ -191,7 +216,8 @@ def buildarg_platform_facts(asset: Asset, repo: RepoView) -> list[dict[str, Any]
                 "dockerfile": asset.dockerfile,
                 "target": asset.target,
                 "dockerfile_read": dockerfile_text is not None,
-                "arg_used_in_from_platform": bool(dockerfile_text) and _from_platform_uses(dockerfile_text or "", key),
+                "arg_used_in_from_platform": bool(dockerfile_text)
+                and _from_platform_uses(dockerfile_text or "", key),
                 "syntax": asset.syntax,
                 "unresolved": isinstance(value, Unknown),
             }

@@ -34,14 +34,22 @@ _TASK_DEFINITIONS = {
 _COMPATIBILITY = {"FARGATE": "fargate", "EC2_AND_FARGATE": "fargate", "EC2": "ec2", "EXTERNAL": "external"}
 # ecs_patterns construct -> (launch type, props key holding the image options, or "" for top level)
 _PATTERNS: dict[str, tuple[str, str]] = {}
-for _kind in ("ApplicationLoadBalanced", "NetworkLoadBalanced", "ApplicationMultipleTargetGroups", "NetworkMultipleTargetGroups"):
+for _kind in (
+    "ApplicationLoadBalanced",
+    "NetworkLoadBalanced",
+    "ApplicationMultipleTargetGroups",
+    "NetworkMultipleTargetGroups",
+):
     _PATTERNS[f"aws_ecs_patterns.{_kind}FargateService"] = ("fargate", "taskImageOptions")
     _PATTERNS[f"aws_ecs_patterns.{_kind}Ec2Service"] = ("ec2", "taskImageOptions")
 _PATTERNS["aws_ecs_patterns.QueueProcessingFargateService"] = ("fargate", "")
 _PATTERNS["aws_ecs_patterns.QueueProcessingEc2Service"] = ("ec2", "")
 _PATTERNS["aws_ecs_patterns.ScheduledFargateTask"] = ("fargate", "scheduledFargateTaskImageOptions")
 _PATTERNS["aws_ecs_patterns.ScheduledEc2Task"] = ("ec2", "scheduledEc2TaskImageOptions")
-_BATCH_CONTAINERS = {"aws_batch.EcsFargateContainerDefinition": "fargate", "aws_batch.EcsEc2ContainerDefinition": "ec2"}
+_BATCH_CONTAINERS = {
+    "aws_batch.EcsFargateContainerDefinition": "fargate",
+    "aws_batch.EcsEc2ContainerDefinition": "ec2",
+}
 _ECR_REPO_FACTORIES = {
     "aws_ecr.Repository.fromRepositoryName": 2,
     "aws_ecr.Repository.fromRepositoryArn": 2,
@@ -146,7 +154,11 @@ class Interpreter:
     # ---- naming ------------------------------------------------------------------------------
     def _id(self, call: Call) -> str:
         ident = call.arg(1, "id")
-        base = ident.value if isinstance(ident, Str) else f"{(call.callee or call.method).rsplit('.', 1)[-1]}@{call.line}"
+        base = (
+            ident.value
+            if isinstance(ident, Str)
+            else f"{(call.callee or call.method).rsplit('.', 1)[-1]}@{call.line}"
+        )
         name = base
         if (call.path, name) in self.names:
             name = f"{base}@{call.line}"
@@ -169,7 +181,9 @@ class Interpreter:
             return self.workloads.get(id(value.owner))
         return None
 
-    def _workload(self, call: Call, service: str, arch: ArchFact, arch_line: int, host: Host | None, **details: object) -> Workload:
+    def _workload(
+        self, call: Call, service: str, arch: ArchFact, arch_line: int, host: Host | None, **details: object
+    ) -> Workload:
         workload = Workload(
             kind=f"cdk:{call.callee}",
             name=self._id(call),
@@ -195,12 +209,21 @@ class Interpreter:
         where = Location(path, image.line or line)
         if isinstance(image, Call) and id(image) in self.assets:
             asset = self.assets[id(image)]
-            workload.images.append(ImageRef("", Location(path, image.line, image.column), frozenset({asset.key}), resolved=False))
+            workload.images.append(
+                ImageRef("", Location(path, image.line, image.column), frozenset({asset.key}), resolved=False)
+            )
             return asset
         if isinstance(image, Call) and image.callee == "aws_ecs.ContainerImage.fromDockerImageAsset":
             source = image.arg(0, "asset")
             if isinstance(source, Call) and id(source) in self.assets:
-                workload.images.append(ImageRef("", Location(path, image.line, image.column), frozenset({link_key(source)}), resolved=False))
+                workload.images.append(
+                    ImageRef(
+                        "",
+                        Location(path, image.line, image.column),
+                        frozenset({link_key(source)}),
+                        resolved=False,
+                    )
+                )
                 return self.assets[id(source)]
         if isinstance(image, Call) and image.callee in _ECR_IMAGE_FACTORIES:
             workload.images.append(self._ecr_image(image))
@@ -209,10 +232,16 @@ class Interpreter:
             name = image.arg(0, "name")
             if isinstance(name, Unknown) and isinstance(name.owner, Call) and id(name.owner) in self.assets:
                 asset = self.assets[id(name.owner)]  # fromRegistry(asset.imageUri)
-                workload.images.append(ImageRef("", Location(path, image.line, image.column), frozenset({asset.key}), resolved=False))
+                workload.images.append(
+                    ImageRef(
+                        "", Location(path, image.line, image.column), frozenset({asset.key}), resolved=False
+                    )
+                )
                 return asset
             ref = name.value if isinstance(name, Str) else ""
-            workload.images.append(ImageRef(ref, Location(path, image.line, image.column), resolved=bool(ref)))
+            workload.images.append(
+                ImageRef(ref, Location(path, image.line, image.column), resolved=bool(ref))
+            )
             return None
         workload.images.append(ImageRef("", where, resolved=False))
         return None
@@ -220,7 +249,12 @@ class Interpreter:
     def _ecr_image(self, image: Call) -> ImageRef:
         where = Location(image.path, image.line, image.column)
         repo = image.arg(0, "repository")
-        if isinstance(repo, Unknown) and repo.attr == "repository" and isinstance(repo.owner, Call) and id(repo.owner) in self.assets:
+        if (
+            isinstance(repo, Unknown)
+            and repo.attr == "repository"
+            and isinstance(repo.owner, Call)
+            and id(repo.owner) in self.assets
+        ):
             return ImageRef("", where, frozenset({link_key(repo.owner)}), resolved=False)  # asset.repository
         name = self._ecr_name(repo)
         tag_value = image.arg(1, "tag")
@@ -231,7 +265,12 @@ class Interpreter:
         if name is None:
             return ImageRef("", where, resolved=False)
         sep = "@" if tag.startswith("sha256:") else ":"
-        return ImageRef(name + (sep + tag if tag else ""), where, frozenset({f"ecr:{name}"}), resolved=bool(tag) or tag_value is None)
+        return ImageRef(
+            name + (sep + tag if tag else ""),
+            where,
+            frozenset({f"ecr:{name}"}),
+            resolved=bool(tag) or tag_value is None,
+        )
 
     def _ecr_name(self, repo: Val | None) -> str | None:
         if not isinstance(repo, Call):
@@ -252,7 +291,13 @@ class Interpreter:
         code = get(props, "code")
         runtime = get(props, "runtime")
         image_code = isinstance(code, Call) and (
-            code.callee in ("aws_lambda.Code.fromAssetImage", "aws_lambda.Code.fromEcrImage", "aws_lambda.AssetImageCode", "aws_lambda.EcrImageCode")
+            code.callee
+            in (
+                "aws_lambda.Code.fromAssetImage",
+                "aws_lambda.Code.fromEcrImage",
+                "aws_lambda.AssetImageCode",
+                "aws_lambda.EcrImageCode",
+            )
         )
         from_image = isinstance(runtime, Ref) and runtime.qual == "aws_lambda.Runtime.FROM_IMAGE"
         if not docker_image_function and not image_code and not from_image:
@@ -261,10 +306,19 @@ class Interpreter:
         arch_line = key_line(props, "architecture")
         fact, parsed = _lambda_fact(arch_value)
         workload = self._workload(
-            call, "lambda", fact, arch_line, parsed.host if parsed else None, construct=(call.callee or "").rsplit(".", 1)[-1]
+            call,
+            "lambda",
+            fact,
+            arch_line,
+            parsed.host if parsed else None,
+            construct=(call.callee or "").rsplit(".", 1)[-1],
         )
         asset = self._add_image(workload, code, call, key_line(props, "code"))
-        if docker_image_function and asset is not None and asset.call.callee == "aws_lambda.DockerImageCode.fromImageAsset":
+        if (
+            docker_image_function
+            and asset is not None
+            and asset.call.callee == "aws_lambda.DockerImageCode.fromImageAsset"
+        ):
             asset.bound_by.append(workload.name)
             if parsed is not None and asset.bound_arch is None:
                 asset.bound_arch, asset.bound_line = parsed, arch_line or arch_value.line  # type: ignore[union-attr]
@@ -283,11 +337,25 @@ class Interpreter:
 
     def _ecs_workload(self, call: Call, props: Obj, launch: str, service: str) -> Workload:
         runtime = get(props, "runtimePlatform")
-        cpu = get(runtime, "cpuArchitecture") if runtime is not None and not isinstance(runtime, Unknown | Host) else runtime
-        line = key_line(runtime, "cpuArchitecture") if runtime is not None and cpu is not None else key_line(props, "runtimePlatform")
+        cpu = (
+            get(runtime, "cpuArchitecture")
+            if runtime is not None and not isinstance(runtime, Unknown | Host)
+            else runtime
+        )
+        line = (
+            key_line(runtime, "cpuArchitecture")
+            if runtime is not None and cpu is not None
+            else key_line(props, "runtimePlatform")
+        )
         fact, host = _ecs_fact(cpu, launch)
-        windows = archvalues.is_windows(get(runtime, "operatingSystemFamily")) if isinstance(runtime, Obj | Call) else False
-        workload = self._workload(call, service, fact, line if cpu is not None else 0, host, launch_type=launch or "unknown")
+        windows = (
+            archvalues.is_windows(get(runtime, "operatingSystemFamily"))
+            if isinstance(runtime, Obj | Call)
+            else False
+        )
+        workload = self._workload(
+            call, service, fact, line if cpu is not None else 0, host, launch_type=launch or "unknown"
+        )
         if windows:
             workload.os_family = "windows"
         if fact.how.value == "unknown" and launch == "ec2" and cpu is None:
@@ -317,13 +385,30 @@ class Interpreter:
         props = call.props(2)
         cpu = get(props, "fargateCpuArchitecture") if launch == "fargate" else None
         fact, host = _ecs_fact(cpu, launch)
-        workload = self._workload(call, "batch", fact, key_line(props, "fargateCpuArchitecture") if cpu is not None else 0, host, launch_type=launch)
+        workload = self._workload(
+            call,
+            "batch",
+            fact,
+            key_line(props, "fargateCpuArchitecture") if cpu is not None else 0,
+            host,
+            launch_type=launch,
+        )
         if launch == "ec2":
             self.pending.append(_Pending(workload, "batch"))
         self._add_image(workload, get(props, "image"), call, key_line(props, "image"))
 
     # ---- capacity ----------------------------------------------------------------------------
-    def _capacity(self, call: Call, kind: str, name: str, service: str, types: list[InstanceChoice], ami: ArchFact, ami_line: int, **details: object) -> Capacity:
+    def _capacity(
+        self,
+        call: Call,
+        kind: str,
+        name: str,
+        service: str,
+        types: list[InstanceChoice],
+        ami: ArchFact,
+        ami_line: int,
+        **details: object,
+    ) -> Capacity:
         capacity = Capacity(
             kind=kind,
             name=name,
@@ -341,11 +426,18 @@ class Interpreter:
         instance = get(props, "instanceType")
         types = archvalues.instance_types(instance, call.path) if instance is not None else []
         image = get(props, "machineImage")
-        ami = archvalues.machine_image(image) if image is not None else ArchFact.unknown("no machine image given")
+        ami = (
+            archvalues.machine_image(image)
+            if image is not None
+            else ArchFact.unknown("no machine image given")
+        )
         if image is None and service == "eks":
             archs = {t.arch for t in types}
             if len(archs) == 1 and None not in archs:  # EKS picks the AMI for the instance type
-                ami = ArchFact.derived(next(iter(archs)), note="EKS-optimized AMI chosen for the instance type")  # type: ignore[arg-type]
+                ami = ArchFact.derived(
+                    next(iter(archs)),  # type: ignore[arg-type]
+                    note="EKS-optimized AMI chosen for the instance type",
+                )
         kind = f"cdk:{call.callee}" if call.callee else f"cdk:{call.method}"
         self._capacity(call, kind, name, service, types, ami, key_line(props, "machineImage"))
 
@@ -363,7 +455,9 @@ class Interpreter:
         ami_value = get(props, "amiType")
         details: dict[str, object] = {}
         if instance_value is None:
-            types = [InstanceChoice(EKS_DEFAULT_INSTANCE_TYPE, AMD64, self._loc(call))]  # EKS API default (docs/aws-facts.md#eks-node-groups)
+            types = [
+                InstanceChoice(EKS_DEFAULT_INSTANCE_TYPE, AMD64, self._loc(call))
+            ]  # EKS API default (docs/aws-facts.md#eks-node-groups)
             details["default_instance_type"] = True
         if ami_value is not None:
             ami = archvalues.eks_ami_type(ami_value)
@@ -373,7 +467,9 @@ class Interpreter:
                 ami = ArchFact.derived(next(iter(archs)), note="CDK picks the AMI type from instanceTypes")  # type: ignore[arg-type]
             else:
                 ami = ArchFact.unknown("no amiType")
-        self._capacity(call, "cdk:aws_eks.Nodegroup", name, "eks", types, ami, key_line(props, "amiType"), **details)
+        self._capacity(
+            call, "cdk:aws_eks.Nodegroup", name, "eks", types, ami, key_line(props, "amiType"), **details
+        )
 
     def _eks_default_capacity(self, call: Call) -> None:
         props = call.props(2)
@@ -382,21 +478,47 @@ class Interpreter:
             return
         types = archvalues.instance_types(instance, call.path)
         archs = {t.arch for t in types}
-        ami = ArchFact.derived(next(iter(archs)), note="EKS-optimized AMI chosen for the instance type") if len(archs) == 1 and None not in archs else ArchFact.unknown("")  # type: ignore[arg-type]
-        self._capacity(call, "cdk:aws_eks.Cluster.defaultCapacity", f"{self._id(call)} default capacity", "eks", types, ami, 0)
+        ami = (
+            ArchFact.derived(next(iter(archs)), note="EKS-optimized AMI chosen for the instance type")  # type: ignore[arg-type]
+            if len(archs) == 1 and None not in archs
+            else ArchFact.unknown("")
+        )
+        self._capacity(
+            call,
+            "cdk:aws_eks.Cluster.defaultCapacity",
+            f"{self._id(call)} default capacity",
+            "eks",
+            types,
+            ami,
+            0,
+        )
 
     def _batch_compute(self, call: Call) -> None:
         props = call.props(2)
-        types = archvalues.instance_types(get(props, "instanceTypes"), call.path) + archvalues.instance_types(get(props, "instanceClasses"), call.path)
+        types = archvalues.instance_types(get(props, "instanceTypes"), call.path) + archvalues.instance_types(
+            get(props, "instanceClasses"), call.path
+        )
         optimal = get(props, "useOptimalInstanceClasses")
         if optimal is None or not archvalues.is_false(optimal):
-            types.append(InstanceChoice("optimal", AMD64, self._loc(call)))  # default true: docs/aws-facts.md#batch-instance-types
-        self._capacity(call, f"cdk:{call.callee}", self._id(call), "batch", types, ArchFact.unknown("Batch picks the ECS-optimized AMI"), 0)
+            types.append(
+                InstanceChoice("optimal", AMD64, self._loc(call))
+            )  # default true: docs/aws-facts.md#batch-instance-types
+        self._capacity(
+            call,
+            f"cdk:{call.callee}",
+            self._id(call),
+            "batch",
+            types,
+            ArchFact.unknown("Batch picks the ECS-optimized AMI"),
+            0,
+        )
 
     def _resolve_pending(self) -> None:
         for item in self.pending:
             caps = [c for s, c in self.capacities if s == item.service]
-            archs = {t.arch for c in caps for t in c.instance_types} | {a for c in caps for a in c.ami_arch.archs}
+            archs = {t.arch for c in caps for t in c.instance_types} | {
+                a for c in caps for a in c.ami_arch.archs
+            }
             if caps and len(archs) == 1 and None not in archs and all(c.instance_types for c in caps):
                 arch = next(iter(archs))
                 names = ", ".join(c.name for c in caps)
@@ -418,13 +540,19 @@ def _lambda_fact(value: Val | None) -> tuple[ArchFact, Arch | None]:
 def _ecs_fact(cpu: Val | None, launch: str) -> tuple[ArchFact, Host | None]:
     if cpu is None or isinstance(cpu, Null):
         if launch == "fargate":
-            return ArchFact.default(ECS_DEFAULT_ARCH, note="ECS default X86_64: no runtimePlatform.cpuArchitecture"), None
-        return ArchFact.unknown("EC2 launch type without cpuArchitecture: the container instances decide"), None
+            return ArchFact.default(
+                ECS_DEFAULT_ARCH, note="ECS default X86_64: no runtimePlatform.cpuArchitecture"
+            ), None
+        return ArchFact.unknown(
+            "EC2 launch type without cpuArchitecture: the container instances decide"
+        ), None
     if isinstance(cpu, Host):
         return ArchFact.host(f"cpuArchitecture computed from the deploy machine ({cpu.source})"), cpu
     parsed = archvalues.ecs_cpu_architecture(cpu)
     if parsed.host is not None:
-        return ArchFact.host(f"cpuArchitecture computed from the deploy machine ({parsed.host.source})"), parsed.host
+        return ArchFact.host(
+            f"cpuArchitecture computed from the deploy machine ({parsed.host.source})"
+        ), parsed.host
     if parsed.arch is not None:
         return ArchFact.explicit(parsed.arch, note=parsed.text), None
     return ArchFact.unknown(parsed.text), None

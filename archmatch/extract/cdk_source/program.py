@@ -32,7 +32,9 @@ class CdkApp:
 
 def _join(base: str, rel: str) -> str | None:
     """Root-relative normalised path, or None when it leaves the scan root."""
-    joined = posixpath.normpath(posixpath.join(base, rel)) if base not in ("", ".") else posixpath.normpath(rel)
+    joined = (
+        posixpath.normpath(posixpath.join(base, rel)) if base not in ("", ".") else posixpath.normpath(rel)
+    )
     if joined.startswith("../") or joined == ".." or posixpath.isabs(joined):
         return None
     return joined
@@ -135,13 +137,21 @@ class Program:
             try:
                 tree = ast.parse(text, filename=path)
             except (SyntaxError, ValueError, RecursionError) as exc:
-                self.repo.diag(path, f"Python syntax error: {getattr(exc, 'msg', exc)}; CDK constructs in this file are not checked", line=getattr(exc, "lineno", 0) or 0)
+                self.repo.diag(
+                    path,
+                    f"Python syntax error: {getattr(exc, 'msg', exc)}; CDK constructs in this file are not checked",
+                    line=getattr(exc, "lineno", 0) or 0,
+                )
                 return None
             return PyFile(self, path, text, tree)
         parsed = TsFile(self, path, text.encode("utf-8"))
         error = first_error(parsed.root)
         if error is not None:
-            self.repo.diag(path, "TypeScript/JavaScript syntax error; constructs around it may be missed", line=error.start_point.row + 1)
+            self.repo.diag(
+                path,
+                "TypeScript/JavaScript syntax error; constructs around it may be missed",
+                line=error.start_point.row + 1,
+            )
         return parsed
 
     def _get(self, path: str) -> TsFile | PyFile | None:

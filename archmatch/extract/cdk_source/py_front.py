@@ -113,7 +113,11 @@ class PyFile:
     def _index_target(self, stmt: ast.AST, target: ast.AST, value: ast.AST) -> None:
         if isinstance(target, ast.Name):
             self._bind(self._scope_of(stmt), target.id, value)
-        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "self"
+        ):
             cls = self._enclosing_class(stmt)
             if cls is not None:
                 self._bind(cls, "self." + target.attr, value)
@@ -149,16 +153,28 @@ class PyFile:
     def _class_value(self, node: ast.ClassDef) -> ClassV:
         fields: dict[str, object] = {}
         for stmt in node.body:
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+            ):
                 fields[stmt.targets[0].id] = stmt.value
-            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            elif (
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and stmt.value is not None
+            ):
                 fields[stmt.target.id] = stmt.value
         return ClassV(self.path, node.lineno, node.name, fields, self)
 
     def top_level(self, name: str) -> Val | None:
         found = self.bindings.get(id(self.tree), {}).get(name)
         if found:
-            return self._binding_value(found[0], 0) if len(found) == 1 else Unknown(self.path, 0, f"{name} is assigned more than once")
+            return (
+                self._binding_value(found[0], 0)
+                if len(found) == 1
+                else Unknown(self.path, 0, f"{name} is assigned more than once")
+            )
         if name in self.imports:
             return self.global_name(name, 0)
         return None
@@ -176,7 +192,11 @@ class PyFile:
                 value = other.top_level(attr)
                 if value is not None:
                     return value
-            if attr is not None and (sub_module := self.program.resolve_py(self.path, f"{module}.{attr}" if module else attr, level)):
+            if attr is not None and (
+                sub_module := self.program.resolve_py(
+                    self.path, f"{module}.{attr}" if module else attr, level
+                )
+            ):
                 return PyModuleV(self.path, line, sub_module)
             return Unknown(self.path, line, f"{name} from {module or '.'}")
         if name == "__file__":
@@ -227,7 +247,9 @@ class PyFile:
         if isinstance(node, ast.List | ast.Tuple):
             return self._list(node)
         if isinstance(node, ast.JoinedStr):
-            parts = [self.eval(v.value) if isinstance(v, ast.FormattedValue) else self.eval(v) for v in node.values]
+            parts = [
+                self.eval(v.value) if isinstance(v, ast.FormattedValue) else self.eval(v) for v in node.values
+            ]
             return concat(parts, p, line, self.program.budget) if parts else Str(p, line, "")
         if isinstance(node, ast.IfExp):
             return self._choice(node.test, [node.body, node.orelse], line)
@@ -265,7 +287,11 @@ class PyFile:
             value = base.file.top_level(node.attr)
             if value is not None:
                 return value
-            sub = self.program.resolve_py(base.file.path, "." + node.attr, 1) if base.file.path.endswith("__init__.py") else None
+            sub = (
+                self.program.resolve_py(base.file.path, "." + node.attr, 1)
+                if base.file.path.endswith("__init__.py")
+                else None
+            )
             return PyModuleV(self.path, line, sub) if sub is not None else Unknown(self.path, line, node.attr)
         return semantics.member(base, node.attr, self.path, line)
 
@@ -276,7 +302,11 @@ class PyFile:
             return Host(self.path, line, (key if isinstance(key, Host) else base).source)  # type: ignore[attr-defined]
         if isinstance(base, Obj | Ref) and isinstance(key, Str):
             return semantics.member(base, key.value, self.path, line)
-        if isinstance(base, Arr) and isinstance(key, Num) and -len(base.items) <= int(key.value) < len(base.items):
+        if (
+            isinstance(base, Arr)
+            and isinstance(key, Num)
+            and -len(base.items) <= int(key.value) < len(base.items)
+        ):
             return base.items[int(key.value)]
         if isinstance(base, Call) and base.callee in semantics.HOST_CALLS:
             return Host(self.path, line, base.callee.split(":", 1)[1] + "()")
@@ -363,7 +393,11 @@ class PyFile:
         test = self.eval(test_node)
         values = [self.eval(b) for b in branches]
         if isinstance(test, Host) or any(isinstance(v, Host) for v in values):
-            source = test.source if isinstance(test, Host) else next(v.source for v in values if isinstance(v, Host))
+            source = (
+                test.source
+                if isinstance(test, Host)
+                else next(v.source for v in values if isinstance(v, Host))
+            )
             return Host(self.path, line, source)
         if all(same(values[0], v) for v in values[1:]):
             return values[0]

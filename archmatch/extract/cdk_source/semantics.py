@@ -35,10 +35,26 @@ HOST_CALLS = frozenset(
         "py:os.uname",
     }
 )
-_JOIN = frozenset({"node:path.join", "node:path.resolve", "node:path.posix.join", "py:os.path.join", "py:pathlib.Path", "py:pathlib.PurePath"})
+_JOIN = frozenset(
+    {
+        "node:path.join",
+        "node:path.resolve",
+        "node:path.posix.join",
+        "py:os.path.join",
+        "py:pathlib.Path",
+        "py:pathlib.PurePath",
+    }
+)
 _DIRNAME = frozenset({"node:path.dirname", "py:os.path.dirname"})
 _IDENTITY = frozenset(
-    {"node:path.normalize", "py:os.path.abspath", "py:os.path.realpath", "py:os.path.normpath", "node:url.fileURLToPath", "py:str"}
+    {
+        "node:path.normalize",
+        "py:os.path.abspath",
+        "py:os.path.realpath",
+        "py:os.path.normpath",
+        "node:url.fileURLToPath",
+        "py:str",
+    }
 )
 _CWD = frozenset({"node:process.cwd", "py:os.getcwd"})
 _PATH_METHODS_IDENTITY = frozenset({"resolve", "absolute", "asPosix", "toString"})
@@ -100,7 +116,9 @@ def member(base: Val, attr: str, path: str, line: int) -> Val:
     return Unknown(path, line, f"property {attr} of {base.describe()}")
 
 
-def invoke(callee: Val, args: list[Val], kwargs: Obj | None, path: str, line: int, app_dir: str, text: str) -> Val:
+def invoke(
+    callee: Val, args: list[Val], kwargs: Obj | None, path: str, line: int, app_dir: str, text: str
+) -> Val:
     """Evaluate a call whose callee has already been evaluated."""
     if isinstance(callee, Host):
         return Host(path, line, callee.source)
@@ -120,7 +138,16 @@ def invoke(callee: Val, args: list[Val], kwargs: Obj | None, path: str, line: in
     return Call(path, line, callee=None, receiver=callee, args=args, kwargs=kwargs, text=text)
 
 
-def method(receiver: Val, name: str, args: list[Val], kwargs: Obj | None, path: str, line: int, app_dir: str, text: str) -> Val:
+def method(
+    receiver: Val,
+    name: str,
+    args: list[Val],
+    kwargs: Obj | None,
+    path: str,
+    line: int,
+    app_dir: str,
+    text: str,
+) -> Val:
     """`receiver.name(args)`."""
     if isinstance(receiver, Host):
         return Host(path, line, receiver.source)
@@ -133,7 +160,9 @@ def method(receiver: Val, name: str, args: list[Val], kwargs: Obj | None, path: 
         return invoke(member(receiver, name, path, line), args, kwargs, path, line, app_dir, text)
     if isinstance(receiver, Str) and name in ("toString", "trim"):
         return receiver
-    return Call(path, line, callee=None, receiver=receiver, method=camel(name), args=args, kwargs=kwargs, text=text)
+    return Call(
+        path, line, callee=None, receiver=receiver, method=camel(name), args=args, kwargs=kwargs, text=text
+    )
 
 
 def _dirname(value: Val, path: str, line: int) -> Val:

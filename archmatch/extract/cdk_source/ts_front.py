@@ -47,7 +47,14 @@ _PARSERS: dict[str, Parser] = {
 TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 _SCOPES = frozenset({"program", "statement_block", "class_body", "switch_body"})
 _WRAPPERS = frozenset(
-    {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression", "await_expression", "type_assertion"}
+    {
+        "parenthesized_expression",
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+        "await_expression",
+        "type_assertion",
+    }
 )
 MAX_DEPTH = 60
 
@@ -93,7 +100,9 @@ class TsFile:
         self.root = self.tree.root_node
         # scope node id -> name -> value nodes (several: reassigned, so unknown)
         self.bindings: dict[int, dict[str, list[Node]]] = {}
-        self.imports: dict[str, tuple[str, str | None]] = {}  # local name -> (specifier, imported name | None for namespace)
+        self.imports: dict[
+            str, tuple[str, str | None]
+        ] = {}  # local name -> (specifier, imported name | None for namespace)
         self.reexports: list[str] = []  # `export * from './x'`
         self.reassigned: set[str] = set()
         self.relative_imports: list[str] = []
@@ -130,13 +139,20 @@ class TsFile:
                 if left is not None and right is not None:
                     if left.type == "identifier":
                         self.reassigned.add(_text(left))
-                    elif left.type == "member_expression" and (obj := left.child_by_field_name("object")) is not None and obj.type == "this":
+                    elif (
+                        left.type == "member_expression"
+                        and (obj := left.child_by_field_name("object")) is not None
+                        and obj.type == "this"
+                    ):
                         prop = left.child_by_field_name("property")
                         body = self._enclosing(node, "class_body")
                         if prop is not None and body is not None:
                             self._bind(body, "this." + _text(prop), right)
             elif t in ("public_field_definition", "field_definition"):
-                name, value = node.child_by_field_name("name") or node.child_by_field_name("property"), node.child_by_field_name("value")
+                name, value = (
+                    node.child_by_field_name("name") or node.child_by_field_name("property"),
+                    node.child_by_field_name("value"),
+                )
                 body = node.parent
                 if name is not None and value is not None and body is not None:
                     self._bind(body, "this." + _text(name), value)
@@ -164,7 +180,9 @@ class TsFile:
 
     def _index_import(self, node: Node) -> None:
         src = node.child_by_field_name("source")
-        clause = next((c for c in node.named_children if c.type in ("import_clause", "import_require_clause")), None)
+        clause = next(
+            (c for c in node.named_children if c.type in ("import_clause", "import_require_clause")), None
+        )
         if clause is not None and clause.type == "import_require_clause":
             strings = [c for c in clause.named_children if c.type == "string"]
             ident = next((c for c in clause.named_children if c.type == "identifier"), None)
@@ -254,8 +272,13 @@ class TsFile:
         body = node.child_by_field_name("body")
         fields: dict[str, object] = {}
         for member in body.named_children if body is not None else []:
-            if member.type in ("public_field_definition", "field_definition") and any(c.type == "static" for c in member.children):
-                key, value = member.child_by_field_name("name") or member.child_by_field_name("property"), member.child_by_field_name("value")
+            if member.type in ("public_field_definition", "field_definition") and any(
+                c.type == "static" for c in member.children
+            ):
+                key, value = (
+                    member.child_by_field_name("name") or member.child_by_field_name("property"),
+                    member.child_by_field_name("value"),
+                )
                 if key is not None and value is not None:
                     fields[_text(key)] = value
         return ClassV(self.path, _line(node), _text(name) if name is not None else "", fields, self)
@@ -264,7 +287,11 @@ class TsFile:
         """An exported (or top-level) name of this module, for other files' imports."""
         found = self.bindings.get(self.root.id, {}).get(name)
         if found:
-            return self._binding_value(name, found[0]) if len(found) == 1 else Unknown(self.path, 0, f"{name} is assigned more than once")
+            return (
+                self._binding_value(name, found[0])
+                if len(found) == 1
+                else Unknown(self.path, 0, f"{name} is assigned more than once")
+            )
         if name in self.imports:
             return self.global_name(name, 0)
         for spec in self.reexports:
@@ -354,7 +381,11 @@ class TsFile:
         if t in ("call_expression", "new_expression"):
             return self._call(node)
         if t == "ternary_expression":
-            return self._choice(node.child_by_field_name("condition"), [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")], line)
+            return self._choice(
+                node.child_by_field_name("condition"),
+                [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")],
+                line,
+            )
         if t == "binary_expression":
             return self._binary(node)
         if t == "class":
@@ -369,7 +400,11 @@ class TsFile:
             elif child.type == "template_substitution":
                 inner = child.named_children[0] if child.named_children else None
                 parts.append(self.eval(inner))
-        return concat(parts, self.path, _line(node), self.program.budget) if parts else Str(self.path, _line(node), "")
+        return (
+            concat(parts, self.path, _line(node), self.program.budget)
+            if parts
+            else Str(self.path, _line(node), "")
+        )
 
     def _member(self, node: Node) -> Val:
         obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
@@ -380,7 +415,9 @@ class TsFile:
         if obj.type == "this":
             return self.lookup("this." + name, node)
         if obj.type == "import" or _text(obj) == "import.meta":
-            return PathV(self.path, line, self.path) if name == "url" else Unknown(self.path, line, _text(node))
+            return (
+                PathV(self.path, line, self.path) if name == "url" else Unknown(self.path, line, _text(node))
+            )
         base = self.eval(obj)
         if isinstance(base, ClassV):
             field_node = base.fields.get(name)
@@ -477,7 +514,11 @@ class TsFile:
             if module is not None:
                 return Ref(self.path, line, module, module=True)
             other = self.program.resolve_ts(self.path, spec) if spec.startswith(".") else None
-            return ModuleV(self.path, line, other) if other is not None else Unknown(self.path, line, f"require({spec!r})")
+            return (
+                ModuleV(self.path, line, other)
+                if other is not None
+                else Unknown(self.path, line, f"require({spec!r})")
+            )
         app_dir = self.program.app_dir
         if fn.type == "member_expression" and not is_new:
             obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
@@ -494,7 +535,11 @@ class TsFile:
         test = self.eval(condition)
         values = [self.eval(b) for b in branches]
         if isinstance(test, Host) or any(isinstance(v, Host) for v in values):
-            source = test.source if isinstance(test, Host) else next(v.source for v in values if isinstance(v, Host))
+            source = (
+                test.source
+                if isinstance(test, Host)
+                else next(v.source for v in values if isinstance(v, Host))
+            )
             return Host(self.path, line, source)
         if all(same(values[0], v) for v in values[1:]):
             return values[0]
@@ -503,7 +548,10 @@ class TsFile:
     def _binary(self, node: Node) -> Val:
         op_node = node.child_by_field_name("operator")
         op = _text(op_node) if op_node is not None else ""
-        left, right = self.eval(node.child_by_field_name("left")), self.eval(node.child_by_field_name("right"))
+        left, right = (
+            self.eval(node.child_by_field_name("left")),
+            self.eval(node.child_by_field_name("right")),
+        )
         line = _line(node)
         if isinstance(left, Host) or isinstance(right, Host):
             return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[attr-defined]

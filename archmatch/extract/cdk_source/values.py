@@ -227,7 +227,9 @@ def concat(parts: list[Val], path: str, line: int, budget: Budget | None = None)
     """String concatenation / template literal (unknown past the budget's string size)."""
     if host := host_in(list(parts)):
         return Host(path, line, host.source)
-    length = sum(len(p.value) if isinstance(p, Str) else len(p.rel) if isinstance(p, PathV) else 0 for p in parts)
+    length = sum(
+        len(p.value) if isinstance(p, Str) else len(p.rel) if isinstance(p, PathV) else 0 for p in parts
+    )
     if budget is not None and not budget.text_ok(length, line, path):
         return Unknown(path, line, "string over the size limit")
     if parts and isinstance(parts[0], PathV) and all(isinstance(p, Str) for p in parts[1:]):
@@ -260,7 +262,9 @@ def join_paths(parts: list[Val], path: str, line: int) -> Val:
             pieces.append(p.value)
     joined = posixpath.join(*pieces) if pieces else ""
     if anchor is not None:
-        return PathV(path, line, posixpath.normpath(posixpath.join(anchor.rel, joined)) if joined else anchor.rel)
+        return PathV(
+            path, line, posixpath.normpath(posixpath.join(anchor.rel, joined)) if joined else anchor.rel
+        )
     return Str(path, line, joined)
 
 

@@ -44,7 +44,8 @@ def is_template(doc: Any) -> bool:
         return True
     resources = doc.get("Resources")
     return isinstance(resources, dict) and any(
-        isinstance(r, dict) and isinstance(r.get("Type"), str) and r["Type"].startswith("AWS::") for r in resources.values()
+        isinstance(r, dict) and isinstance(r.get("Type"), str) and r["Type"].startswith("AWS::")
+        for r in resources.values()
     )
 
 

@@ -40,13 +40,17 @@ def set_ami(ctx: Ctx, spec: HostSpec, raw: Any, line: int) -> None:
     spec.ami, spec.ami_location = text, ctx.loc(line)
     arch = aws_arch.ssm_ami_parameter_arch(text) if text else None
     if arch is None:
-        spec.ami_arch = ArchFact.unknown(f"AMI {text or 'not resolvable'}: its architecture is not visible statically")
+        spec.ami_arch = ArchFact.unknown(
+            f"AMI {text or 'not resolvable'}: its architecture is not visible statically"
+        )
         spec.ami_evidence = ""
         return
     path = (text or "")[(text or "").index("/aws/service/") :].removesuffix("}}")
     spec.ami_verified = aws_arch.ssm_ami_parameter_is_verified(path)
     spec.ami_evidence = f"ssm:{path}"
-    spec.ami_arch = ArchFact.derived(arch, note=f"SSM parameter {path}" + ("" if spec.ami_verified else " (path pattern UNVERIFIED)"))
+    spec.ami_arch = ArchFact.derived(
+        arch, note=f"SSM parameter {path}" + ("" if spec.ami_verified else " (path pattern UNVERIFIED)")
+    )
 
 
 def _instance_choice(ctx: Ctx, raw: Any, batch: bool = False) -> InstanceChoice | None:
@@ -95,7 +99,11 @@ def _merge(own: HostSpec, template: HostSpec | None) -> HostSpec:
     if template is None:
         return own
     ami = own if own.ami is not None else template
-    return replace(ami, instance_types=own.instance_types or template.instance_types, launch_template=template.launch_template)
+    return replace(
+        ami,
+        instance_types=own.instance_types or template.instance_types,
+        launch_template=template.launch_template,
+    )
 
 
 def _add(ctx: Ctx, res: Resource, spec: HostSpec, name: str = "", **details: Any) -> Capacity:
@@ -164,7 +172,9 @@ def asg_host_arch(ctx: Ctx, asg_logical: str) -> tuple[ArchFact, Location | None
     archs = {c.arch for c in choices}
     if choices and None not in archs:
         names = ", ".join(sorted({c.instance_type for c in choices}))
-        return ArchFact.derived(*sorted(a for a in archs if a), note=f"instance types {names}"), choices[0].location
+        return ArchFact.derived(*sorted(a for a in archs if a), note=f"instance types {names}"), choices[
+            0
+        ].location
     if not choices and template is not None and template.ami_arch.known and template.ami_verified:
         return template.ami_arch, template.ami_location
     return ArchFact.unknown(), None
@@ -178,7 +188,11 @@ def eks_nodegroup(ctx: Ctx, res: Resource) -> None:
     if "AmiType" in res.raw:
         arch = aws_arch.eks_ami_type_arch(ami_type) if ami_type else None
         spec.ami_location = ctx.loc(key_value_line(res.raw, "AmiType"))
-        spec.ami_arch = ArchFact.derived(arch, note=f"AmiType {ami_type}") if arch else ArchFact.unknown(f"AmiType {ami_type}")
+        spec.ami_arch = (
+            ArchFact.derived(arch, note=f"AmiType {ami_type}")
+            if arch
+            else ArchFact.unknown(f"AmiType {ami_type}")
+        )
         spec.ami_evidence, spec.ami_verified = (f"eks-ami-type:{ami_type}", True) if arch else ("", True)
     elif template is None:
         spec.ami_arch = ArchFact.unknown("AmiType not set: EKS picks the AMI type")
@@ -198,7 +212,11 @@ def eks_fargate_profile(ctx: Ctx, res: Resource) -> None:
         selectors.append(
             {
                 "namespace": known_text(sub(item, "Namespace")),
-                "labels": {known_text(sub(lab, "Key")): known_text(sub(lab, "Value")) for lab in labels if isinstance(lab, dict)},
+                "labels": {
+                    known_text(sub(lab, "Key")): known_text(sub(lab, "Value"))
+                    for lab in labels
+                    if isinstance(lab, dict)
+                },
             }
         )
     spec = HostSpec(ami_arch=ArchFact.derived(AMD64, note="EKS on Fargate runs x86_64 only"))

@@ -60,7 +60,9 @@ class Ctx:
                 keys.add(f"ecr:{self.tpl.ecr_names[logical]}")
         if m := _ASSET_TAG.search(text):
             keys.add(f"cdk:asset:{m.group(1)}")
-        return ImageRef(text, self.loc(value_line(raw) or fallback_line), frozenset(keys), not isinstance(value, Unknown))
+        return ImageRef(
+            text, self.loc(value_line(raw) or fallback_line), frozenset(keys), not isinstance(value, Unknown)
+        )
 
     def logical_target(self, raw: Any, types: tuple[str, ...]) -> str | None:
         """The logical id of a resource of one of `types` that `raw` refers to (Ref / GetAtt / Sub)."""

@@ -24,7 +24,12 @@ def _cluster_strategy(ctx: Ctx, service_props: Any) -> list[Any]:
     for logical, body in ctx.tpl.resources.items():
         kind = sub(body, "Type")
         props = sub(body, "Properties")
-        if kind == CLUSTER and logical == cluster or kind == "AWS::ECS::ClusterCapacityProviderAssociations" and ctx.logical_target(sub(props, "Cluster"), (CLUSTER,)) == cluster:
+        if (
+            kind == CLUSTER
+            and logical == cluster
+            or kind == "AWS::ECS::ClusterCapacityProviderAssociations"
+            and ctx.logical_target(sub(props, "Cluster"), (CLUSTER,)) == cluster
+        ):
             strategy = sub(props, "DefaultCapacityProviderStrategy")
         else:
             continue
@@ -37,14 +42,17 @@ def hosting(ctx: Ctx, task_logical: str, details: dict[str, Any]) -> None:
     services = {
         str(logical): sub(body, "Properties")
         for logical, body in ctx.tpl.resources.items()
-        if sub(body, "Type") == SERVICE and ctx.logical_target(sub(body, "Properties", "TaskDefinition"), (TASK,)) == task_logical
+        if sub(body, "Type") == SERVICE
+        and ctx.logical_target(sub(body, "Properties", "TaskDefinition"), (TASK,)) == task_logical
     }
     details["services"] = sorted(services)
     for props in services.values():
         launch_type = ctx.text(sub(props, "LaunchType"))
         if launch_type:
             details["launch_type"] = launch_type.upper()
-        strategy = as_list(sub(props, "CapacityProviderStrategy")) or ([] if launch_type else _cluster_strategy(ctx, props))
+        strategy = as_list(sub(props, "CapacityProviderStrategy")) or (
+            [] if launch_type else _cluster_strategy(ctx, props)
+        )
         for item in strategy:
             raw_provider = sub(item, "CapacityProvider")
             name = known_text(ctx.resolve(raw_provider))
@@ -52,8 +60,21 @@ def hosting(ctx: Ctx, task_logical: str, details: dict[str, Any]) -> None:
                 details.setdefault("capacity_providers", []).append(name.upper())
                 continue
             provider = ctx.logical_target(raw_provider, ("AWS::ECS::CapacityProvider",))
-            asg_ref = sub(ctx.tpl.resources.get(provider), "Properties", "AutoScalingGroupProvider", "AutoScalingGroupArn") if provider else None
-            asg = ctx.logical_target(asg_ref, ("AWS::AutoScaling::AutoScalingGroup",)) if asg_ref is not None else None
+            asg_ref = (
+                sub(
+                    ctx.tpl.resources.get(provider),
+                    "Properties",
+                    "AutoScalingGroupProvider",
+                    "AutoScalingGroupArn",
+                )
+                if provider
+                else None
+            )
+            asg = (
+                ctx.logical_target(asg_ref, ("AWS::AutoScaling::AutoScalingGroup",))
+                if asg_ref is not None
+                else None
+            )
             if asg is None:
                 continue
             details.setdefault("capacity_providers", []).append(asg)

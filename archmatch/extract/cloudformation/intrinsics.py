@@ -228,7 +228,9 @@ class Template:
             second = top.get(keys[1]) if isinstance(top, dict) and keys[1] is not None else None
             if isinstance(second, LDict) and keys[2] in second:
                 value = second[keys[2]]
-                return (value.line_of(0) if isinstance(value, LList) and value else 0) or second.line_of(keys[2])
+                return (value.line_of(0) if isinstance(value, LList) and value else 0) or second.line_of(
+                    keys[2]
+                )
         return 0
 
     def parameter_default_line(self, name: str) -> int:
@@ -294,10 +296,16 @@ class Template:
         if sep is None or not isinstance(items, list):
             return Unknown("${Fn::Join}")
         pieces = [text_of(i) for i in items]
-        if not self.budget.text_ok(sum(len(p) if p is not None else 4 for p in pieces) + len(sep) * len(pieces), line_of(arg)):
+        if not self.budget.text_ok(
+            sum(len(p) if p is not None else 4 for p in pieces) + len(sep) * len(pieces), line_of(arg)
+        ):
             return Unknown("${Fn::Join}")
         text = sep.join(p if p is not None else "${?}" for p in pieces)
-        return Unknown(text) if any(isinstance(i, Unknown) or p is None for i, p in zip(items, pieces, strict=True)) else text
+        return (
+            Unknown(text)
+            if any(isinstance(i, Unknown) or p is None for i, p in zip(items, pieces, strict=True))
+            else text
+        )
 
     def _find_in_map(self, arg: Any, depth: int) -> Any:
         if not isinstance(arg, list) or len(arg) < 3:
@@ -350,13 +358,19 @@ def references(value: Any, depth: int = 0) -> set[str]:
         if fn == "Ref" and isinstance(arg, str):
             found.add(arg)
         elif fn == "Fn::GetAtt":
-            target = arg.split(".", 1)[0] if isinstance(arg, str) else (arg[0] if isinstance(arg, list) and arg else None)
+            target = (
+                arg.split(".", 1)[0]
+                if isinstance(arg, str)
+                else (arg[0] if isinstance(arg, list) and arg else None)
+            )
             if isinstance(target, str):
                 found.add(target)
         elif fn == "Fn::Sub":
             template = arg[0] if isinstance(arg, list) and arg else arg
             if isinstance(template, str):
-                found.update(m.split(".", 1)[0].strip() for m in _SUB_VAR.findall(template) if not m.startswith("!"))
+                found.update(
+                    m.split(".", 1)[0].strip() for m in _SUB_VAR.findall(template) if not m.startswith("!")
+                )
             if isinstance(arg, list) and len(arg) == 2:
                 found |= references(arg[1], depth + 1)
             return found

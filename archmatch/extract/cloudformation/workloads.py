@@ -22,8 +22,12 @@ from archmatch.extract.yamlsafe import LDict, line_of
 from archmatch.model import ImageBuild, ImageRef, Location, Workload
 from archmatch.platforms import AMD64, ArchFact, How
 
-LAMBDA_DEFAULT = ArchFact.default(LAMBDA_DEFAULT_ARCH, note="Lambda runs x86_64 when Architectures is omitted")
-ECS_DEFAULT = ArchFact.default(ECS_DEFAULT_ARCH, note="ECS runs X86_64 when RuntimePlatform.CpuArchitecture is omitted")
+LAMBDA_DEFAULT = ArchFact.default(
+    LAMBDA_DEFAULT_ARCH, note="Lambda runs x86_64 when Architectures is omitted"
+)
+ECS_DEFAULT = ArchFact.default(
+    ECS_DEFAULT_ARCH, note="ECS runs X86_64 when RuntimePlatform.CpuArchitecture is omitted"
+)
 SAM_PLATFORM_NOTE = "sam build derives it from Architectures"
 
 
@@ -81,16 +85,28 @@ def _lambda_arch(ctx: Ctx, res: Resource, sam: bool) -> tuple[ArchFact, int, Any
     if local and in_globals:
         # SAM concatenates list globals with the function's list; Lambda takes exactly one entry.
         line = value_line(res.raw["Architectures"])
-        return ArchFact.unknown("Globals and the function both set Architectures; SAM concatenates them"), line, None
+        return (
+            ArchFact.unknown("Globals and the function both set Architectures; SAM concatenates them"),
+            line,
+            None,
+        )
     if in_globals:
         assert isinstance(global_raw, LDict)
         value = ctx.resolve(global_raw["Architectures"])
         raw = global_raw["Architectures"]
-        return arch_list_fact(value, "Globals.Function.Architectures"), key_value_line(global_raw, "Architectures"), raw
+        return (
+            arch_list_fact(value, "Globals.Function.Architectures"),
+            key_value_line(global_raw, "Architectures"),
+            raw,
+        )
     if not local or "Architectures" not in res.props:  # omitted, or Ref AWS::NoValue
         return LAMBDA_DEFAULT, 0, None
     raw = res.raw["Architectures"]
-    return arch_list_fact(res.props["Architectures"], "Architectures"), key_value_line(res.raw, "Architectures"), raw
+    return (
+        arch_list_fact(res.props["Architectures"], "Architectures"),
+        key_value_line(res.raw, "Architectures"),
+        raw,
+    )
 
 
 def _sam_build(ctx: Ctx, res: Resource, arch: ArchFact, metadata: Any) -> ImageBuild | None:
@@ -164,7 +180,10 @@ def batch_job_definition(ctx: Ctx, res: Resource) -> None:
     arch_line = key_value_line(sub(raw_container, "RuntimePlatform"), "CpuArchitecture") if arch else 0
     if arch is None:
         arch = (
-            ArchFact.default(BATCH_FARGATE_DEFAULT_ARCH, note="Fargate Batch jobs run X86_64 when RuntimePlatform is omitted")
+            ArchFact.default(
+                BATCH_FARGATE_DEFAULT_ARCH,
+                note="Fargate Batch jobs run X86_64 when RuntimePlatform is omitted",
+            )
             if fargate
             else ArchFact.unknown("decided by the compute environment of the job queue")
         )

@@ -20,7 +20,11 @@ def is_dockerfile_name(path: str) -> bool:
     name = posixpath.basename(path).lower()
     if name.endswith(".dockerignore"):
         return False
-    return name in ("dockerfile", "containerfile") or name.startswith("dockerfile.") or name.endswith(".dockerfile")
+    return (
+        name in ("dockerfile", "containerfile")
+        or name.startswith("dockerfile.")
+        or name.endswith(".dockerfile")
+    )
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:

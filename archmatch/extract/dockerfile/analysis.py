@@ -98,7 +98,9 @@ class DockerfileAnalysis:
         if found is None:
             return None
         arch, why = found
-        return ArchEvidence(arch, self.loc(root.line), f"FROM {root.base_resolved}: {why}", not root.base_args)
+        return ArchEvidence(
+            arch, self.loc(root.line), f"FROM {root.base_resolved}: {why}", not root.base_args
+        )
 
     def runs_on_build_host(self, stage: Stage) -> Stage | None:
         """The stage whose `FROM --platform=$BUILDPLATFORM` this stage runs under, if any."""
@@ -114,11 +116,17 @@ class DockerfileAnalysis:
         for instr in stage.instructions:
             if instr.start in copied_from_stage:
                 continue  # paths inside another stage: that stage is judged by what it builds
-            out.extend(StageHardcoded(stage, instr.keyword, h) for h in hardcoded(instr.keyword, units(instr)))
+            out.extend(
+                StageHardcoded(stage, instr.keyword, h) for h in hardcoded(instr.keyword, units(instr))
+            )
         for edge in stage.edges:
             found = arch_of_image_ref(edge.source) if edge.stage is None else None
             if found:
-                out.append(StageHardcoded(stage, edge.keyword, Hardcoded(found[0], edge.line, f"--from={edge.source}", True)))
+                out.append(
+                    StageHardcoded(
+                        stage, edge.keyword, Hardcoded(found[0], edge.line, f"--from={edge.source}", True)
+                    )
+                )
         return out
 
     def host_compiles(self, stage: Stage) -> list[HostCompile]:
@@ -164,7 +172,9 @@ class DockerfileAnalysis:
             for item in self.hardcoded(stage):
                 # a file named in a stage we only COPY from may not be what is copied
                 certain = item.keyword != "ARG" and (in_final or item.found.decides_output)
-                facts.hardcoded.append(ArchEvidence(item.found.arch, self.loc(item.found.line), item.reason, certain))
+                facts.hardcoded.append(
+                    ArchEvidence(item.found.arch, self.loc(item.found.line), item.reason, certain)
+                )
             if not in_final:
                 facts.host_binaries.extend(self.loc(h.compile.line) for h in self.host_compiles(stage))
         return facts

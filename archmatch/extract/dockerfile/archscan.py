@@ -28,13 +28,19 @@ _ARCH_TOKEN = r"(?:amd64|x86_64|x86-64|aarch64|arm64)"
 _GOARCH = re.compile(r"\bGOARCH(?:\s*=\s*|\s+)[\"']?([A-Za-z0-9_]+)")
 _FLAG_ARCH = re.compile(r"(?<![\w-])--(platform|arch|cpu|target[_-]arch)(?:=|\s+)[\"']?([^\s\"',;]+)")
 _TRIPLE = re.compile(r"(?<![\w.-])(x86_64|aarch64)-(?:unknown-|pc-)?linux-(?:gnu|musl)[\w.+-]*")
-_TRIPLE_AS_TARGET = re.compile(r"(?:target|--host|--build|\bCC|\bCXX|CROSS_COMPILE|LINKER|AR)\s*[=\s]\s*[\"']?$|rustup\s+target\s+add\s+(?:\S+\s+)*$")
+_TRIPLE_AS_TARGET = re.compile(
+    r"(?:target|--host|--build|\bCC|\bCXX|CROSS_COMPILE|LINKER|AR)\s*[=\s]\s*[\"']?$|rustup\s+target\s+add\s+(?:\S+\s+)*$"
+)
 _RID = re.compile(r"(?<![\w-])(?:-r|--runtime|--rid)(?:=|\s+)[\"']?(linux(?:-musl)?-(x64|arm64))\b")
 # a framework-dependent publish: the app is portable IL that the target's .NET runtime runs
-_FRAMEWORK_DEPENDENT = re.compile(r"--self-contained(?:=|\s+)false\b|--no-self-contained\b|SelfContained=false\b", re.IGNORECASE)
+_FRAMEWORK_DEPENDENT = re.compile(
+    r"--self-contained(?:=|\s+)false\b|--no-self-contained\b|SelfContained=false\b", re.IGNORECASE
+)
 _FILE_WORD = re.compile(r"[^\s\"'=;|&()<>]+")
 _FILE_ARCH = re.compile(rf"(?<![A-Za-z0-9])({_ARCH_TOKEN}|linux(?:-musl)?[-_]x64)(?![A-Za-z0-9])")
-_FILE_LIKE = re.compile(r"/|://|\.(?:tar|tgz|tbz2?|txz|zip|gz|xz|bz2|zst|deb|rpm|apk|whl|so|AppImage|bin|run|sh|exe|msi)\b")
+_FILE_LIKE = re.compile(
+    r"/|://|\.(?:tar|tgz|tbz2?|txz|zip|gz|xz|bz2|zst|deb|rpm|apk|whl|so|AppImage|bin|run|sh|exe|msi)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,9 @@ def _scan_line(line: int, text: str, keyword: str, portable_dotnet: bool = False
             found.append(Hardcoded(normalize_arch(m.group(2)) or m.group(2), line, m.group(0), True))
     for m in _TRIPLE.finditer(text):
         arch = normalize_arch(m.group(1))
-        as_target = _TRIPLE_AS_TARGET.search(text[: m.start()]) is not None or m.group(0).endswith(("-gcc", "-g++", "-cc", "-ld"))
+        as_target = _TRIPLE_AS_TARGET.search(text[: m.start()]) is not None or m.group(0).endswith(
+            ("-gcc", "-g++", "-cc", "-ld")
+        )
         if arch:
             found.append(Hardcoded(arch, line, m.group(0), as_target))
     for word in _FILE_WORD.finditer(text):
@@ -120,17 +128,44 @@ class Tool:
 
 
 _TOOLS = (
-    Tool("go build", re.compile(r"^(?:\S*/)?go\s+(?:build|install)\b"), re.compile(r"\bGOARCH=\S|\bGOARCH\s+\S")),
-    Tool("cargo build", re.compile(r"^(?:\S*/)?cargo\s+(?:\+\S+\s+)?(?:build|install|zigbuild|chef\s+cook|auditable\s+build)\b"),
-         re.compile(r"--target\b|CARGO_BUILD_TARGET=\S")),
-    Tool("dotnet publish", re.compile(r"^(?:\S*/)?dotnet\s+(?:publish|build)\b"),
-         re.compile(r"(?<![\w-])(?:-r|--runtime|-a|--arch)(?:=|\s+)\S|RuntimeIdentifier=\S")),
-    Tool("C/C++ compiler", re.compile(r"^(?:\S*/)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|make|cmake\s+--build|ninja)(?:\s|$)"),
-         re.compile(r"\bCC=\S|\bCXX=\S|--host=\S|CROSS_COMPILE=\S|(?<![\w-])-?-target[= ]\S")),
-    Tool("npm install", re.compile(r"^(?:\S*/)?(?:npm\s+(?:ci|install|i|rebuild)\b|yarn(?:\s+install\b|\s*$|\s+--)|pnpm\s+(?:install|i)\b)"),
-         re.compile(r"--ignore-scripts|(?<!\S)(?:-g|--global)\b|--arch[= ]\S|--cpu[= ]\S|npm_config_arch=\S|--target_arch[= ]\S")),
-    Tool("pip install", re.compile(r"^(?:\S*/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip)\s+(?:install|wheel)\b"),
-         re.compile(r"--platform\b|--python-platform\b")),
+    Tool(
+        "go build",
+        re.compile(r"^(?:\S*/)?go\s+(?:build|install)\b"),
+        re.compile(r"\bGOARCH=\S|\bGOARCH\s+\S"),
+    ),
+    Tool(
+        "cargo build",
+        re.compile(
+            r"^(?:\S*/)?cargo\s+(?:\+\S+\s+)?(?:build|install|zigbuild|chef\s+cook|auditable\s+build)\b"
+        ),
+        re.compile(r"--target\b|CARGO_BUILD_TARGET=\S"),
+    ),
+    Tool(
+        "dotnet publish",
+        re.compile(r"^(?:\S*/)?dotnet\s+(?:publish|build)\b"),
+        re.compile(r"(?<![\w-])(?:-r|--runtime|-a|--arch)(?:=|\s+)\S|RuntimeIdentifier=\S"),
+    ),
+    Tool(
+        "C/C++ compiler",
+        re.compile(r"^(?:\S*/)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|make|cmake\s+--build|ninja)(?:\s|$)"),
+        re.compile(r"\bCC=\S|\bCXX=\S|--host=\S|CROSS_COMPILE=\S|(?<![\w-])-?-target[= ]\S"),
+    ),
+    Tool(
+        "npm install",
+        re.compile(
+            r"^(?:\S*/)?(?:npm\s+(?:ci|install|i|rebuild)\b|yarn(?:\s+install\b|\s*$|\s+--)|pnpm\s+(?:install|i)\b)"
+        ),
+        re.compile(
+            r"--ignore-scripts|(?<!\S)(?:-g|--global)\b|--arch[= ]\S|--cpu[= ]\S|npm_config_arch=\S|--target_arch[= ]\S"
+        ),
+    ),
+    Tool(
+        "pip install",
+        re.compile(
+            r"^(?:\S*/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip)\s+(?:install|wheel)\b"
+        ),
+        re.compile(r"--platform\b|--python-platform\b"),
+    ),
 )
 
 
@@ -149,6 +184,10 @@ def compiles(lines: list[tuple[int, str]], stage_env: str) -> list[Compile]:
         for part in _SEPARATORS.split(text):
             command = _PREFIX.sub("", part.strip().lstrip("\"'"))
             for tool in _TOOLS:
-                if tool.command.search(command) and not tool.exempt.search(whole) and not tool.exempt.search(stage_env):
+                if (
+                    tool.command.search(command)
+                    and not tool.exempt.search(whole)
+                    and not tool.exempt.search(stage_env)
+                ):
                     found.append(Compile(tool.name, line, command.strip()))
     return found

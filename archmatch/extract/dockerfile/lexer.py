@@ -111,7 +111,9 @@ class _PendingHeredoc:
     body: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _prepass(lines: list[str], escape: str, directive_lines: set[int], escape_line: int | None, diag: Diag) -> tuple[list[str], dict[int, list[Heredoc]]]:
+def _prepass(
+    lines: list[str], escape: str, directive_lines: set[int], escape_line: int | None, diag: Diag
+) -> tuple[list[str], dict[int, list[Heredoc]]]:
     """Lines rewritten for dockerfile-parse, and the heredocs keyed by their opening line (0-based)."""
     out = list(lines)
     for idx in directive_lines:
@@ -128,7 +130,9 @@ def _prepass(lines: list[str], escape: str, directive_lines: set[int], escape_li
             candidate = line.lstrip("\t") if current.strip_tabs else line
             out[idx] = ""
             if candidate.strip() == current.delimiter:
-                heredocs.setdefault(current.opened_at, []).append(Heredoc(current.delimiter, current.quoted, tuple(current.body), True, idx + 1))
+                heredocs.setdefault(current.opened_at, []).append(
+                    Heredoc(current.delimiter, current.quoted, tuple(current.body), True, idx + 1)
+                )
                 pending.pop(0)
             else:
                 current.body.append((idx + 1, line))
@@ -151,16 +155,26 @@ def _prepass(lines: list[str], escape: str, directive_lines: set[int], escape_li
                     name = m.group(2) or m.group(3) or m.group(4)
                     pending.append(_PendingHeredoc(name, m.group(1) == "-", m.group(4) is None, idx))
     if continuing:
-        diag(f"unterminated line continuation: the instruction at line {instruction_start + 1} continues past the end of the file", instruction_start + 1)
+        diag(
+            f"unterminated line continuation: the instruction at line {instruction_start + 1} continues past the end of the file",
+            instruction_start + 1,
+        )
         out.append("")  # a blank line ends the instruction for dockerfile-parse
     for current in pending:
-        diag(f"unterminated heredoc: no line `{current.delimiter}` closes the heredoc opened at line {current.opened_at + 1}", current.opened_at + 1)
+        diag(
+            f"unterminated heredoc: no line `{current.delimiter}` closes the heredoc opened at line {current.opened_at + 1}",
+            current.opened_at + 1,
+        )
         last = current.body[-1][0] if current.body else current.opened_at + 1
-        heredocs.setdefault(current.opened_at, []).append(Heredoc(current.delimiter, current.quoted, tuple(current.body), False, last))
+        heredocs.setdefault(current.opened_at, []).append(
+            Heredoc(current.delimiter, current.quoted, tuple(current.body), False, last)
+        )
     return out, heredocs
 
 
-def _segments(lines: list[str], rewritten: list[str], start: int, end: int, escape: str) -> tuple[Segment, ...]:
+def _segments(
+    lines: list[str], rewritten: list[str], start: int, end: int, escape: str
+) -> tuple[Segment, ...]:
     segments: list[Segment] = []
     for idx in range(start, min(end, len(lines) - 1) + 1):
         if rewritten[idx] != lines[idx] or _is_comment(lines[idx]) or not lines[idx].strip():
@@ -183,7 +197,11 @@ def lex(text: str, diag: Diag) -> Lexed:
     rewritten, heredocs = _prepass(lines, escape, directive_lines, escape_line, diag)
     parser = DockerfileParser(fileobj=io.BytesIO("".join(line + "\n" for line in rewritten).encode("utf-8")))
     instructions: list[Instruction] = []
-    comments = {i + 1: line.lstrip()[1:].strip() for i, line in enumerate(lines) if _is_comment(line) and i not in directive_lines}
+    comments = {
+        i + 1: line.lstrip()[1:].strip()
+        for i, line in enumerate(lines)
+        if _is_comment(line) and i not in directive_lines
+    }
     for item in parser.structure:
         keyword = item["instruction"]
         if keyword == "COMMENT":
@@ -191,5 +209,14 @@ def lex(text: str, diag: Diag) -> Lexed:
         start, end = item["startline"], min(item["endline"], len(lines) - 1)
         docs = tuple(heredocs.get(end, ()))
         last_line = max([end + 1, *(doc.end for doc in docs)])
-        instructions.append(Instruction(keyword, start + 1, last_line, _segments(lines, rewritten, start, end, escape), lines[start], docs))
+        instructions.append(
+            Instruction(
+                keyword,
+                start + 1,
+                last_line,
+                _segments(lines, rewritten, start, end, escape),
+                lines[start],
+                docs,
+            )
+        )
     return Lexed(instructions, escape, comments, lines)

@@ -36,7 +36,9 @@ _AUTOMATIC = {
 }
 # Instructions whose variables BuildKit expands at build time (CMD/ENTRYPOINT/HEALTHCHECK run
 # later with the container's environment, where build args never exist).
-_BUILD_TIME = frozenset({"RUN", "ENV", "ARG", "COPY", "ADD", "WORKDIR", "LABEL", "USER", "EXPOSE", "VOLUME", "STOPSIGNAL"})
+_BUILD_TIME = frozenset(
+    {"RUN", "ENV", "ARG", "COPY", "ADD", "WORKDIR", "LABEL", "USER", "EXPOSE", "VOLUME", "STOPSIGNAL"}
+)
 
 
 @dataclass(frozen=True)
@@ -145,12 +147,18 @@ def resolve_platform(raw: str, global_args: dict[str, ArgDecl], escape: str) -> 
     concrete = text.replace(f"{_TARGET}os", "linux").replace(f"{_BUILD}os", "linux")
     arch = arch_of(concrete) if "/" in concrete else None
     if arch is None:
-        why = f"ARG {', '.join(sorted(unset))} has no default" if unset else f"{text or raw!r} is not an os/arch platform"
+        why = (
+            f"ARG {', '.join(sorted(unset))} has no default"
+            if unset
+            else f"{text or raw!r} is not an os/arch platform"
+        )
         return PlatformFlag(raw, "unknown", None, args, why)
     return PlatformFlag(raw, "const", arch, args)
 
 
-def _expand_global(text: str, global_args: dict[str, ArgDecl], escape: str) -> tuple[str, tuple[str, ...], bool]:
+def _expand_global(
+    text: str, global_args: dict[str, ArgDecl], escape: str
+) -> tuple[str, tuple[str, ...], bool]:
     used: list[str] = []
 
     def lookup(name: str) -> object:
@@ -164,7 +172,9 @@ def _expand_global(text: str, global_args: dict[str, ArgDecl], escape: str) -> t
     return value, tuple(dict.fromkeys(used)), not unset
 
 
-def _new_stage(instr: Instruction, index: int, stages: list[Stage], global_args: dict[str, ArgDecl], escape: str) -> Stage:
+def _new_stage(
+    instr: Instruction, index: int, stages: list[Stage], global_args: dict[str, ArgDecl], escape: str
+) -> Stage:
     flags, pos = leading_flags(instr.args)
     platform_raw = next((value for name, value, _ in flags if name == "platform"), "")
     words = [w for w, _ in split_words(instr.args[pos:], escape)]
@@ -219,7 +229,9 @@ def _scope_instruction(instr: Instruction, stage: Stage, visible: set[str], esca
         out_of_scope: set[str] = set()
         if instr.keyword in _BUILD_TIME:
             for ref, unset_word in refs_with_unset_words(text, escape):
-                if ref.name not in PLATFORM_ARGS or (instr.keyword == "RUN" and _local_assignment(ref.name, text, ref.start)):
+                if ref.name not in PLATFORM_ARGS or (
+                    instr.keyword == "RUN" and _local_assignment(ref.name, text, ref.start)
+                ):
                     continue
                 in_scope = ref.name in visible
                 expands_to = ""
@@ -227,7 +239,9 @@ def _scope_instruction(instr: Instruction, stage: Stage, visible: set[str], esca
                     out_of_scope.add(ref.name)
                     if ref.modifier in (":-", "-"):
                         expands_to = unset_word
-                column = next((s.column + ref.start + 1 for s in instr.segments if s.line == line), ref.start + 1)
+                column = next(
+                    (s.column + ref.start + 1 for s in instr.segments if s.line == line), ref.start + 1
+                )
                 stage.uses.append(VarUse(ref.name, line, column, instr.keyword, in_scope, expands_to))
         if out_of_scope:
             text = expand(text, lambda n, gone=out_of_scope: None if n in gone else KEEP, escape)[0]  # type: ignore[misc]  # a lambda with defaults

@@ -62,7 +62,14 @@ class _Scanner:
                     i += 1
                     continue
                 mod = _MODIFIER.match(text, m.end(), close)
-                yield VarRef(m.group(), i, close + 1, mod.group(1) if mod else "", mod.group(2) if mod else "", mod.start(2) if mod else 0)
+                yield VarRef(
+                    m.group(),
+                    i,
+                    close + 1,
+                    mod.group(1) if mod else "",
+                    mod.group(2) if mod else "",
+                    mod.start(2) if mod else 0,
+                )
                 if nested and mod and len(words) < MAX_NESTING:  # references in the word come next
                     words.append(close)
                     i = mod.start(2)
@@ -105,7 +112,9 @@ def expand(text: str, lookup: Callable[[str], object], escape: str = "\\") -> tu
     return _expand(_Scanner(text, escape), 0, len(text), lookup, 0)
 
 
-def _expand(scanner: _Scanner, start: int, end: int, lookup: Callable[[str], object], depth: int) -> tuple[str, set[str]]:
+def _expand(
+    scanner: _Scanner, start: int, end: int, lookup: Callable[[str], object], depth: int
+) -> tuple[str, set[str]]:
     text = scanner.text
     if depth > MAX_NESTING:
         return text[start:end], set()

@@ -58,9 +58,14 @@ def _parse_file(repo: RepoView, rel: str) -> list[Block] | None:
         return None
 
 
-def _load_tfvars(repo: RepoView, facts: RepoFacts, folder: str, module: ModuleDef, auto_tfvars: list[str]) -> None:
+def _load_tfvars(
+    repo: RepoView, facts: RepoFacts, folder: str, module: ModuleDef, auto_tfvars: list[str]
+) -> None:
     prefix = f"{folder}/" if folder else ""
-    for rel in [prefix + "terraform.tfvars", *auto_tfvars]:  # later files override earlier ones, as in Terraform
+    for rel in [
+        prefix + "terraform.tfvars",
+        *auto_tfvars,
+    ]:  # later files override earlier ones, as in Terraform
         if not repo.exists(rel):
             continue
         text = repo.read_text(rel)
@@ -124,7 +129,12 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
 
 
 def _root_module(
-    repo: RepoView, facts: RepoFacts, modules: dict[str, ModuleDef], folder: str, reached: set[str], all_files: list[str]
+    repo: RepoView,
+    facts: RepoFacts,
+    modules: dict[str, ModuleDef],
+    folder: str,
+    reached: set[str],
+    all_files: list[str],
 ) -> None:
     """The facts of one root module and the local modules it calls: one context per root, as
     addresses are unique within a root, not across the repository. A file whose evaluation
@@ -136,10 +146,16 @@ def _root_module(
         tree: list[ModuleInstance] = []
         _walk(repo, ModuleInstance(kept[folder], kept, _file_reader(repo, folder)), tree)
         reached.update(i.definition.folder for i in tree)
-        facts.projects.append(Project(folder, "terraform", folder or "."))  # every fact of a root belongs to its project
+        facts.projects.append(
+            Project(folder, "terraform", folder or ".")
+        )  # every fact of a root belongs to its project
         before = (len(facts.workloads), len(facts.builds), len(facts.capacities))
         _produce(repo, facts, tree)
-        produced: list[Workload | ImageBuild | Capacity] = [*facts.workloads[before[0] :], *facts.builds[before[1] :], *facts.capacities[before[2] :]]
+        produced: list[Workload | ImageBuild | Capacity] = [
+            *facts.workloads[before[0] :],
+            *facts.builds[before[1] :],
+            *facts.capacities[before[2] :],
+        ]
         for item in produced:
             item.project = folder
 
@@ -167,6 +183,10 @@ def _produce(repo: RepoView, facts: RepoFacts, instances: list[ModuleInstance]) 
             try:
                 produce(ctx, instance)
             except RecursionError:  # pathological nesting in one module must not cost the others
-                repo.diag(instance.definition.folder or ".", "Terraform values nested too deeply to analyse", code="limit")
+                repo.diag(
+                    instance.definition.folder or ".",
+                    "Terraform values nested too deeply to analyse",
+                    code="limit",
+                )
     if instances:
         instances[0].budget.report(repo)  # one budget per root module tree

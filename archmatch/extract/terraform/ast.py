@@ -91,7 +91,21 @@ class Opaque(Expr):
     """for-expressions, splats, template directives: never evaluated."""
 
 
-_PRECEDENCE = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
+_PRECEDENCE = {
+    "||": 1,
+    "&&": 2,
+    "==": 3,
+    "!=": 3,
+    "<": 4,
+    ">": 4,
+    "<=": 4,
+    ">=": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "/": 6,
+    "%": 6,
+}
 
 
 class Converter:
@@ -136,7 +150,9 @@ class Converter:
         if kind == "index_expr_term":
             index = kids[1]
             first = index.children[0]
-            key = self.convert(first) if isinstance(first, Tree) else _number(line, str(first), str(first), int)
+            key = (
+                self.convert(first) if isinstance(first, Tree) else _number(line, str(first), str(first), int)
+            )
             return Index(line, text, self.convert(kids[0]), key)
         if kind == "function_call":
             args = [self.convert(a) for a in kids[1].children] if len(kids) > 1 else []
@@ -261,7 +277,11 @@ def parse_template(raw: str, line: int, quoted: bool = True) -> Expr:
         if quoted and c == "\\" and i + 1 < len(raw):
             nxt = raw[i + 1]
             if nxt == "u" and i + 6 <= len(raw):
-                buf.append(chr(int(raw[i + 2 : i + 6], 16)) if all(ch in "0123456789abcdefABCDEF" for ch in raw[i + 2 : i + 6]) else raw[i : i + 6])
+                buf.append(
+                    chr(int(raw[i + 2 : i + 6], 16))
+                    if all(ch in "0123456789abcdefABCDEF" for ch in raw[i + 2 : i + 6])
+                    else raw[i : i + 6]
+                )
                 i += 6
                 continue
             buf.append(_ESCAPES.get(nxt, "\\" + nxt))

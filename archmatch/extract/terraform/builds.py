@@ -41,7 +41,9 @@ def dockerfile_path(context: str | None, dockerfile: Any) -> str | None:
 def repository_key(key: str) -> str:
     """`tf:module.ecr` (an unresolved module output) names a repository; resource keys stay."""
     parts = key.split(".")
-    return "repo:" + key if key.startswith("tf:") and len(parts) >= 2 and parts[-2].endswith("module") else key
+    return (
+        "repo:" + key if key.startswith("tf:") and len(parts) >= 2 and parts[-2].endswith("module") else key
+    )
 
 
 def _pushers(ctx: Context, res: Resource) -> list[Resource]:

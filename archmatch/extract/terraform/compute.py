@@ -63,12 +63,26 @@ def batch_job_definition(ctx: Context, res: Resource) -> None:
     fields = props[0] if props else {}
     images = [ctx.image_ref(fields["image"].value, fields["image"].location)] if "image" in fields else []
     platform = fields.get("runtimePlatform")
-    cpu = platform.value.get("cpuArchitecture") if platform is not None and isinstance(platform.value, dict) else None
-    os_family = platform.value.get("operatingSystemFamily") if platform is not None and isinstance(platform.value, dict) else None
+    cpu = (
+        platform.value.get("cpuArchitecture")
+        if platform is not None and isinstance(platform.value, dict)
+        else None
+    )
+    os_family = (
+        platform.value.get("operatingSystemFamily")
+        if platform is not None and isinstance(platform.value, dict)
+        else None
+    )
     if cpu is not None:
         arch, arch_loc = ctx.arch_fact(cpu, platform.location, None, "runtimePlatform.cpuArchitecture")  # type: ignore[union-attr]
     elif fargate:
-        arch, arch_loc = ArchFact.default(BATCH_FARGATE_DEFAULT_ARCH, note="runtimePlatform.cpuArchitecture not set (Fargate default X86_64)"), None
+        arch, arch_loc = (
+            ArchFact.default(
+                BATCH_FARGATE_DEFAULT_ARCH,
+                note="runtimePlatform.cpuArchitecture not set (Fargate default X86_64)",
+            ),
+            None,
+        )
     else:
         arch, arch_loc = ArchFact.unknown("EC2 Batch jobs run on the compute environment's instances"), None
     ctx.facts.workloads.append(
@@ -97,7 +111,11 @@ def batch_compute_environment(ctx: Context, res: Resource) -> None:
         ctype = ev(resources, "type")
         details["type"] = ctype
         details["fargate"] = isinstance(ctype, str) and ctype.upper().startswith("FARGATE")
-        choices = ctx.instance_choices(ev(resources, "instance_type"), Location(resources.path, resources.line_of("instance_type")), batch=True)
+        choices = ctx.instance_choices(
+            ev(resources, "instance_type"),
+            Location(resources.path, resources.line_of("instance_type")),
+            batch=True,
+        )
         for conf in resources.children("ec2_configuration"):
             override = ev(conf, "image_id_override")
             if override is not None:
@@ -114,7 +132,14 @@ def batch_compute_environment(ctx: Context, res: Resource) -> None:
     _capacity(ctx, res, choices, ami, details)
 
 
-def _capacity(ctx: Context, res: Resource, choices: list[InstanceChoice], ami: AmiFact, details: dict[str, Any], name: str = "") -> Capacity:
+def _capacity(
+    ctx: Context,
+    res: Resource,
+    choices: list[InstanceChoice],
+    ami: AmiFact,
+    details: dict[str, Any],
+    name: str = "",
+) -> Capacity:
     if ami.evidence:
         details.update(ami_evidence=ami.evidence, ami_verified=ami.verified)
     capacity = Capacity(
@@ -161,7 +186,11 @@ def launch_template(ctx: Context, res: Resource) -> None:
 
 def ec2_instance(ctx: Context, res: Resource) -> None:
     choices = ctx.instance_choices(res.eval("instance_type"), res.loc("instance_type"))
-    ami = ctx.ami(res.eval("ami"), res.loc("ami")) if res.block.attr("ami") is not None else AmiFact(ArchFact.unknown(), None)
+    ami = (
+        ctx.ami(res.eval("ami"), res.loc("ami"))
+        if res.block.attr("ami") is not None
+        else AmiFact(ArchFact.unknown(), None)
+    )
     details: dict[str, Any] = {}
     spec = res.block.child("launch_template")
     template = launch_template_of(ctx, res.instance, spec) if spec is not None else None
@@ -189,11 +218,21 @@ def autoscaling_group(ctx: Context, res: Resource) -> None:
                 template = launch_template_of(ctx, res.instance, main_spec) or template
             overrides = lt_block.children("override")
     for index, override in enumerate(overrides):
-        own_choices = ctx.instance_choices(res.instance.eval_attr(override, "instance_type"), Location(override.path, override.line_of("instance_type")))
+        own_choices = ctx.instance_choices(
+            res.instance.eval_attr(override, "instance_type"),
+            Location(override.path, override.line_of("instance_type")),
+        )
         own_spec = override.child("launch_template_specification")
         own_template = launch_template_of(ctx, res.instance, own_spec) if own_spec is not None else None
         if own_template is not None:
-            _capacity(ctx, res, own_choices, template_ami(ctx, own_template), {"launch_template": own_template.address, "override_of": res.address}, name=f"{res.address}.override[{index}]")
+            _capacity(
+                ctx,
+                res,
+                own_choices,
+                template_ami(ctx, own_template),
+                {"launch_template": own_template.address, "override_of": res.address},
+                name=f"{res.address}.override[{index}]",
+            )
         else:
             choices.extend(own_choices)
     if template is not None:
@@ -204,7 +243,11 @@ def autoscaling_group(ctx: Context, res: Resource) -> None:
 
 def host_archs(ctx: Context, group: Resource) -> tuple[ArchFact, Location | None]:
     """Architecture of the instances an auto scaling group launches (instance types first, then AMI)."""
-    caps = [c for c in ctx.facts.capacities if c.name == group.address or c.details.get("override_of") == group.address]
+    caps = [
+        c
+        for c in ctx.facts.capacities
+        if c.name == group.address or c.details.get("override_of") == group.address
+    ]
     choices = [i for c in caps for i in c.instance_types]
     template_addr = next((c.details.get("launch_template") for c in caps if c.name == group.address), None)
     template = ctx.resource(template_addr) if template_addr else None
@@ -213,7 +256,9 @@ def host_archs(ctx: Context, group: Resource) -> tuple[ArchFact, Location | None
     archs = {i.arch for i in choices}
     if choices and None not in archs:
         names = ", ".join(sorted({i.instance_type for i in choices}))
-        return ArchFact.derived(*sorted(a for a in archs if a), note=f"instance types {names}"), choices[0].location
+        return ArchFact.derived(*sorted(a for a in archs if a), note=f"instance types {names}"), choices[
+            0
+        ].location
     if not choices and template is not None:
         ami = template_ami(ctx, template)
         if ami.arch.known and ami.verified:

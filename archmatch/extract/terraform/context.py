@@ -70,7 +70,9 @@ class Context:
                 out.append(res)
         return out
 
-    def by_name(self, instance: ModuleInstance, rtype: str, name_value: Any, attr: str = "name") -> Resource | None:
+    def by_name(
+        self, instance: ModuleInstance, rtype: str, name_value: Any, attr: str = "name"
+    ) -> Resource | None:
         """A resource of the same module instance whose `name` attribute equals a literal value."""
         if not isinstance(name_value, str):
             return None
@@ -109,15 +111,21 @@ class Context:
         return ImageRef("", location, self.link_keys(value), False)
 
     # --- architecture -----------------------------------------------------------------------
-    def arch_fact(self, value: Any, location: Location, default: str | None, what: str) -> tuple[ArchFact, Location | None]:
+    def arch_fact(
+        self, value: Any, location: Location, default: str | None, what: str
+    ) -> tuple[ArchFact, Location | None]:
         """ArchFact of an architecture attribute value (`"arm64"`, `["x86_64"]`, `"ARM64"`), located
         where its literal was written (see `via` for the attribute that passes it on)."""
         location = origin_of(value) or location
         if value is None:
-            return (ArchFact.default(default, note=f"{what} not set") if default else ArchFact.unknown()), None
+            return (
+                ArchFact.default(default, note=f"{what} not set") if default else ArchFact.unknown()
+            ), None
         items = value if isinstance(value, list) else [value]
         if not is_known(value) or not items:
-            return ArchFact.unknown(f"{what} = {as_text(value) if not isinstance(value, list) else value}"), location
+            return ArchFact.unknown(
+                f"{what} = {as_text(value) if not isinstance(value, list) else value}"
+            ), location
         archs = [normalize_arch(str(i)) for i in items]
         if any(a is None for a in archs):
             return ArchFact.unknown(f"{what} = {items}"), location
@@ -188,13 +196,19 @@ def _aws_ami_fact(res: Resource) -> AmiFact:
             if len(archs) == 1 and None not in archs:
                 arch = archs.pop()
                 assert arch is not None
-                return AmiFact(ArchFact.derived(arch, note=f"aws_ami filter architecture = {values[0]}"), loc, "ami-filter:architecture")
+                return AmiFact(
+                    ArchFact.derived(arch, note=f"aws_ami filter architecture = {values[0]}"),
+                    loc,
+                    "ami-filter:architecture",
+                )
         if fname == "name":
             archs = {aws_arch.ami_name_arch(v) for v in values}
             if len(archs) == 1 and None not in archs:
                 arch = archs.pop()
                 assert arch is not None
-                return AmiFact(ArchFact.derived(arch, note=f"AMI name filter {values[0]}"), loc, "ami-name:" + values[0])
+                return AmiFact(
+                    ArchFact.derived(arch, note=f"AMI name filter {values[0]}"), loc, "ami-name:" + values[0]
+                )
     return AmiFact(ArchFact.unknown(), None)
 
 

@@ -34,7 +34,14 @@ def _from_exprs(res: Resource, expr: Expr, keys: tuple[str, ...]) -> dict[str, F
     return out
 
 
-def _from_json(data: Any, path: str, lines: dict[str, list[int]], seen: dict[str, int], fallback: int, keys: tuple[str, ...]) -> dict[str, Field]:
+def _from_json(
+    data: Any,
+    path: str,
+    lines: dict[str, list[int]],
+    seen: dict[str, int],
+    fallback: int,
+    keys: tuple[str, ...],
+) -> dict[str, Field]:
     out: dict[str, Field] = {}
     if isinstance(data, dict):
         for key in keys:
@@ -76,7 +83,11 @@ def objects(res: Resource, attr: str, keys: tuple[str, ...], many: bool) -> list
         if all(isinstance(i, ObjectExpr) for i in items):
             return [_from_exprs(res, i, keys) for i in items]
         value = res.instance.eval(arg)
-        return None if isinstance(value, Unknown) or value is None else _shape(value, res.block.path, {}, attribute.line, keys, many)
+        return (
+            None
+            if isinstance(value, Unknown) or value is None
+            else _shape(value, res.block.path, {}, attribute.line, keys, many)
+        )
     if isinstance(expr, Call) and expr.name in ("file", "templatefile") and expr.args:
         path = root_relative(res.instance, res.instance.eval(expr.args[0]))
         value = res.instance.eval(expr)
@@ -87,13 +98,17 @@ def objects(res: Resource, attr: str, keys: tuple[str, ...], many: bool) -> list
     if isinstance(value, str):
         # a JSON heredoc starts on the line after the attribute
         first = attribute.line + 1 if "\n" in value else attribute.line
-        return _shape(_json_text(value), res.block.path, _key_lines(value, keys, first), attribute.line, keys, many)
+        return _shape(
+            _json_text(value), res.block.path, _key_lines(value, keys, first), attribute.line, keys, many
+        )
     if isinstance(value, Unknown) or value is None:
         return None
     return _shape(value, res.block.path, {}, attribute.line, keys, many)
 
 
-def _shape(data: Any, path: str, lines: dict[str, list[int]], line: int, keys: tuple[str, ...], many: bool) -> list[dict[str, Field]] | None:
+def _shape(
+    data: Any, path: str, lines: dict[str, list[int]], line: int, keys: tuple[str, ...], many: bool
+) -> list[dict[str, Field]] | None:
     seen: dict[str, int] = {}
     if many and isinstance(data, list):
         return [_from_json(d, path, lines, seen, line, keys) for d in data]

@@ -21,18 +21,29 @@ def _services(ctx: Context, task: Resource) -> list[Resource]:
     return [
         r
         for r in ctx.resources.values()
-        if r.block.type == "resource" and r.block.labels[0] == "aws_ecs_service" and task.address in refs_of(r.eval("task_definition"))
+        if r.block.type == "resource"
+        and r.block.labels[0] == "aws_ecs_service"
+        and task.address in refs_of(r.eval("task_definition"))
     ]
 
 
 def _strategy(ctx: Context, service: Resource) -> list[tuple[Any, Block]]:
-    entries = [(service.instance.eval_attr(b, "capacity_provider"), b) for b in service.block.children("capacity_provider_strategy")]
+    entries = [
+        (service.instance.eval_attr(b, "capacity_provider"), b)
+        for b in service.block.children("capacity_provider_strategy")
+    ]
     if entries:
         return entries
     cluster_refs = refs_of(service.eval("cluster"))
     for res in ctx.resources.values():
-        if res.block.labels[0] == "aws_ecs_cluster_capacity_providers" and refs_of(res.eval("cluster_name")) & cluster_refs:
-            return [(res.instance.eval_attr(b, "capacity_provider"), b) for b in res.block.children("default_capacity_provider_strategy")]
+        if (
+            res.block.labels[0] == "aws_ecs_cluster_capacity_providers"
+            and refs_of(res.eval("cluster_name")) & cluster_refs
+        ):
+            return [
+                (res.instance.eval_attr(b, "capacity_provider"), b)
+                for b in res.block.children("default_capacity_provider_strategy")
+            ]
     return []
 
 
@@ -44,7 +55,9 @@ def _provider_group(ctx: Context, service: Resource, provider: Any) -> Resource 
         asg_block = cp.block.child("auto_scaling_group_provider")
         if asg_block is None:
             continue
-        groups = ctx.referenced(cp.instance.eval_attr(asg_block, "auto_scaling_group_arn"), "aws_autoscaling_group")
+        groups = ctx.referenced(
+            cp.instance.eval_attr(asg_block, "auto_scaling_group_arn"), "aws_autoscaling_group"
+        )
         if groups:
             return groups[0]
     return None
@@ -77,13 +90,17 @@ def task_definition(ctx: Context, res: Resource) -> None:
     platform = res.block.child("runtime_platform")
     ev = res.instance.eval_attr
     cpu = ev(platform, "cpu_architecture") if platform is not None else None
-    cpu_loc = Location(platform.path, platform.line_of("cpu_architecture")) if platform is not None else res.loc()
+    cpu_loc = (
+        Location(platform.path, platform.line_of("cpu_architecture")) if platform is not None else res.loc()
+    )
     arch, arch_loc = ctx.arch_fact(cpu, cpu_loc, ECS_DEFAULT_ARCH, "runtime_platform.cpu_architecture")
     os_value = ev(platform, "operating_system_family") if platform is not None else None
     compat = res.eval("requires_compatibilities")
     containers = documents.objects(res, "container_definitions", ("image", "name"), many=True) or []
     images = [ctx.image_ref(c["image"].value, c["image"].location) for c in containers if "image" in c]
-    details: dict[str, Any] = {"requires_compatibilities": [str(c).upper() for c in compat] if isinstance(compat, list) else None}
+    details: dict[str, Any] = {
+        "requires_compatibilities": [str(c).upper() for c in compat] if isinstance(compat, list) else None
+    }
     if platform is not None and platform.attr("operating_system_family") is not None:
         details["os_family_location"] = Location(platform.path, platform.line_of("operating_system_family"))
     _hosting(ctx, res, details)

@@ -13,7 +13,9 @@ from archmatch.extract.terraform.values import as_text
 from archmatch.model import Capacity, InstanceChoice, Location
 from archmatch.platforms import AMD64, ArchFact
 
-DEFAULT_INSTANCE_TYPE = EKS_DEFAULT_INSTANCE_TYPE  # EKS API default when neither instance_types nor the LT set one
+DEFAULT_INSTANCE_TYPE = (
+    EKS_DEFAULT_INSTANCE_TYPE  # EKS API default when neither instance_types nor the LT set one
+)
 
 
 def ami_type_fact(value: Any, location: Location) -> AmiFact:
@@ -56,7 +58,9 @@ def node_group(ctx: Context, res: Resource) -> None:
             choices = template_choices(ctx, template)
         if res.block.attr("ami_type") is None:
             ami = template_ami(ctx, template)
-    ctx.facts.capacities.append(node_group_capacity("aws_eks_node_group", res.address, res.loc(), choices, ami, details))
+    ctx.facts.capacities.append(
+        node_group_capacity("aws_eks_node_group", res.address, res.loc(), choices, ami, details)
+    )
 
 
 def fargate_profile(ctx: Context, res: Resource) -> None:

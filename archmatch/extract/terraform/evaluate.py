@@ -72,7 +72,9 @@ class Evaluator:
         if expr is None:
             return None
         budget = self.budget
-        if not budget.step(expr.line, self.path) or not budget.depth_ok(budget.depth + 1, expr.line, self.path):
+        if not budget.step(expr.line, self.path) or not budget.depth_ok(
+            budget.depth + 1, expr.line, self.path
+        ):
             return _placeholder(expr)
         budget.depth += 1
         try:
@@ -163,7 +165,12 @@ class Evaluator:
     def _index(self, base: Any, key: Any, expr: Expr) -> Any:
         if isinstance(base, Handle):  # aws_x.y[0] / aws_x.y["k"]: count / for_each instances
             return base
-        if isinstance(base, list) and isinstance(key, int) and not isinstance(key, bool) and -len(base) <= key < len(base):
+        if (
+            isinstance(base, list)
+            and isinstance(key, int)
+            and not isinstance(key, bool)
+            and -len(base) <= key < len(base)
+        ):
             return base[key]
         if isinstance(base, dict) and isinstance(key, str) and key in base:
             return base[key]
@@ -225,7 +232,6 @@ class Evaluator:
                     return a
         return unknown_like("${" + expr.text + "}", *args)
 
-
     def _affordable(self, expr: Call, args: list[Any]) -> bool:
         """Whether a call's result can be built within the size budget, judged before building it."""
         sizes = [self.budget.measure(a) for a in args]
@@ -250,7 +256,12 @@ def _compare_or_arith(op: str, left: Any, right: Any) -> Any:
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
     if not numeric:
         return _NO_RESULT
-    if op == "*" and isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > 4 * MAX_INT_DIGITS:
+    if (
+        op == "*"
+        and isinstance(left, int)
+        and isinstance(right, int)
+        and left.bit_length() + right.bit_length() > 4 * MAX_INT_DIGITS
+    ):
         return _NO_RESULT  # over the integer budget: not worth computing
     ops: dict[str, Callable[[Any, Any], Any]] = {
         "<": lambda a, b: a < b,
@@ -339,7 +350,9 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trimspace": lambda _, s: s.strip(),
     "join": lambda _, sep, items: sep.join(as_text(i) for i in items),
     "split": lambda _, sep, s: s.split(sep),
-    "replace": lambda _, s, old, new: s.replace(old, new) if not (old.startswith("/") and old.endswith("/")) else _NO_RESULT,
+    "replace": lambda _, s, old, new: (
+        s.replace(old, new) if not (old.startswith("/") and old.endswith("/")) else _NO_RESULT
+    ),
     "concat": lambda _, *lists: [x for lst in lists for x in lst],
     "merge": lambda _, *maps: {k: v for m in maps if m for k, v in m.items()},
     "lookup": lambda _, m, k, *default: m[k] if k in m else (default[0] if default else _NO_RESULT),

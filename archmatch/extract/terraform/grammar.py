@@ -36,11 +36,16 @@ _STRING_TERMINALS = (
     "NESTED_QUOTES : ",
     "INTERPOLATION : ",
 )
-_SAFE_STRING_LIT = r"""STRING_LIT : /"(?:(?!\$\{)(?:[^"\\]|\\.)|\$\{(?:(?!\$\{)[^}"]|"[^"]*"|\$\{[^}]+\})+\})*"/"""
+_SAFE_STRING_LIT = (
+    r"""STRING_LIT : /"(?:(?!\$\{)(?:[^"\\]|\\.)|\$\{(?:(?!\$\{)[^}"]|"[^"]*"|\$\{[^}]+\})+\})*"/"""
+)
 
 
 def _safe_heredoc(rule: str, dash: str, group: str) -> str:
-    atomic = {k: f"(?=(?P<{group}_{k}>{body}))(?P={group}_{k})" for k, body in (("h", r"[^\S\n]+"), ("v", r"\s*"), ("t", r"\s*"))}
+    atomic = {
+        k: f"(?=(?P<{group}_{k}>{body}))(?P={group}_{k})"
+        for k, body in (("h", r"[^\S\n]+"), ("v", r"\s*"), ("t", r"\s*"))
+    }
     body = rf"(?s:.)(?:\S|{atomic['h']}|\n{atomic['v']})*?"
     return f"{rule} : /<<{dash}(?P<{group}>[a-zA-Z][a-zA-Z0-9._-]+)\\n{body}\\n{atomic['t']}(?P={group})/"
 
@@ -61,7 +66,9 @@ def _safe_grammar(grammar: str) -> str:
             line, replaced = _safe_heredoc("heredoc_template_trim", "-", "heredoc_trim"), replaced + 1
         out.append(line)
     if replaced != len(_STRING_TERMINALS) + 2:
-        raise RuntimeError("the HCL grammar of bc-python-hcl2 changed: review the safe terminals in grammar.py")
+        raise RuntimeError(
+            "the HCL grammar of bc-python-hcl2 changed: review the safe terminals in grammar.py"
+        )
     return "\n".join(out)
 
 
@@ -72,7 +79,9 @@ def hcl_parser() -> Lark:
     """bc-python-hcl2's LALR parser with the linear-time terminals above (built once per process)."""
     global _parser
     if _parser is None:
-        _parser = Lark(grammar=_safe_grammar(LARK_GRAMMAR), parser="lalr", propagate_positions=True, cache=True)
+        _parser = Lark(
+            grammar=_safe_grammar(LARK_GRAMMAR), parser="lalr", propagate_positions=True, cache=True
+        )
     return _parser
 
 

@@ -104,7 +104,16 @@ def parse_tf(text: str, path: str) -> tuple[list[Block], dict[str, Attribute]]:
 
 # --- .tf.json ---------------------------------------------------------------------------------
 
-_JSON_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "locals": 0, "terraform": 0}
+_JSON_LABELS = {
+    "resource": 2,
+    "data": 2,
+    "module": 1,
+    "variable": 1,
+    "output": 1,
+    "provider": 1,
+    "locals": 0,
+    "terraform": 0,
+}
 
 
 def _json_line(container: Any, key: Any, default: int) -> int:
@@ -119,15 +128,21 @@ def json_expr(value: Any, line: int) -> Expr:
     if isinstance(value, str):
         return parse_template(value, line, quoted=False)
     if isinstance(value, list):
-        return TupleExpr(line, "[...]", [json_expr(v, _json_line(value, i, line)) for i, v in enumerate(value)])
+        return TupleExpr(
+            line, "[...]", [json_expr(v, _json_line(value, i, line)) for i, v in enumerate(value)]
+        )
     if isinstance(value, dict):
-        items: list[tuple[str | Expr, Expr]] = [(str(k), json_expr(v, _json_line(value, k, line))) for k, v in value.items()]
+        items: list[tuple[str | Expr, Expr]] = [
+            (str(k), json_expr(v, _json_line(value, k, line))) for k, v in value.items()
+        ]
         return ObjectExpr(getattr(value, "line", line) or line, "{...}", items)
     return Lit(line, str(value), value)
 
 
 def _json_body(obj: Any, block_type: str, labels: list[str], path: str, line: int) -> Block:
-    block = Block(block_type, labels, path, getattr(obj, "line", line) or line, getattr(obj, "line", line) or line)
+    block = Block(
+        block_type, labels, path, getattr(obj, "line", line) or line, getattr(obj, "line", line) or line
+    )
     if isinstance(obj, dict):
         for key, value in obj.items():
             kline = _json_line(obj, key, block.line)
@@ -136,7 +151,9 @@ def _json_body(obj: Any, block_type: str, labels: list[str], path: str, line: in
     return block
 
 
-def _json_blocks(value: Any, block_type: str, depth: int, labels: list[str], path: str, line: int) -> list[Block]:
+def _json_blocks(
+    value: Any, block_type: str, depth: int, labels: list[str], path: str, line: int
+) -> list[Block]:
     if isinstance(value, list):
         out: list[Block] = []
         for i, item in enumerate(value):
@@ -148,7 +165,11 @@ def _json_blocks(value: Any, block_type: str, depth: int, labels: list[str], pat
         return []
     out = []
     for key, inner in value.items():
-        out.extend(_json_blocks(inner, block_type, depth - 1, [*labels, str(key)], path, _json_line(value, key, line)))
+        out.extend(
+            _json_blocks(
+                inner, block_type, depth - 1, [*labels, str(key)], path, _json_line(value, key, line)
+            )
+        )
     return out
 
 
@@ -159,5 +180,7 @@ def parse_tf_json(doc: Any, path: str) -> list[Block]:
     for block_type, value in doc.items():
         depth = _JSON_LABELS.get(str(block_type))
         if depth is not None:
-            blocks.extend(_json_blocks(value, str(block_type), depth, [], path, _json_line(doc, block_type, 1)))
+            blocks.extend(
+                _json_blocks(value, str(block_type), depth, [], path, _json_line(doc, block_type, 1))
+            )
     return blocks

@@ -125,7 +125,10 @@ class ModuleInstance:
 
     def lookup(self, namespace: tuple[str, ...], name: str, text: str) -> Any:
         if not namespace:
-            if name in ("var", "local", "module", "data", "path", "terraform") or name in self._resource_types:
+            if (
+                name in ("var", "local", "module", "data", "path", "terraform")
+                or name in self._resource_types
+            ):
                 return Namespace((name,))
             return Unknown("${" + text + "}")
         head = namespace[0]
@@ -167,18 +170,26 @@ class ModuleInstance:
         block = self.definition.named("variable", name)
         if block is not None and block.attr("default") is not None:
             expr = block.attrs["default"].expr
-            return with_origin(Evaluator(_ConstScope(self), budget=self.budget, path=block.path).eval(expr), expr, block.path)
+            return with_origin(
+                Evaluator(_ConstScope(self), budget=self.budget, path=block.path).eval(expr), expr, block.path
+            )
         return Unknown("${" + text + "}")
 
     def handle_attr(self, handle: Handle, attr: str, text: str) -> Any:
         if handle.local.startswith("module."):
             return self._module_output(handle, attr, text)
-        kind, rtype, name = ("data", *handle.local.split(".")[1:3]) if handle.local.startswith("data.") else ("resource", *handle.local.split(".")[:2])
+        kind, rtype, name = (
+            ("data", *handle.local.split(".")[1:3])
+            if handle.local.startswith("data.")
+            else ("resource", *handle.local.split(".")[:2])
+        )
         block = self.definition.resource(rtype, name, kind)
         refs = frozenset({handle.address})
         if block is None or block.attr(attr) is None:
             return Unknown("${" + text + "}", refs)
-        value = self._memo(f"{handle.local}.{attr}", text, lambda: self.eval(block.attrs[attr].expr, block.path))
+        value = self._memo(
+            f"{handle.local}.{attr}", text, lambda: self.eval(block.attrs[attr].expr, block.path)
+        )
         return _with_refs(value, refs)
 
     # --- child modules -------------------------------------------------------------------------
@@ -189,11 +200,27 @@ class ModuleInstance:
         call = self.definition.named("module", name)
         source = self.eval_attr(call, "source") if call is not None else None
         folder = local_module_folder(self.definition.folder, source) if isinstance(source, str) else None
-        if call is None or folder is None or folder not in self.modules or folder in self.chain or len(self.chain) >= MAX_MODULE_DEPTH:
+        if (
+            call is None
+            or folder is None
+            or folder not in self.modules
+            or folder in self.chain
+            or len(self.chain) >= MAX_MODULE_DEPTH
+        ):
             return None
-        inputs = {k: with_origin(self.eval(a.expr, call.path), a.expr, call.path) for k, a in call.attrs.items() if k not in _META_ARGS}
+        inputs = {
+            k: with_origin(self.eval(a.expr, call.path), a.expr, call.path)
+            for k, a in call.attrs.items()
+            if k not in _META_ARGS
+        }
         child = ModuleInstance(
-            self.modules[folder], self.modules, self._read_file, f"{self.prefix}module.{name}.", inputs, self.chain, self.budget
+            self.modules[folder],
+            self.modules,
+            self._read_file,
+            f"{self.prefix}module.{name}.",
+            inputs,
+            self.chain,
+            self.budget,
         )
         self._children[name] = child
         return child

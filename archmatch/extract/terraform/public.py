@@ -72,8 +72,14 @@ def _lambda(call: Call) -> None:
         return
     package = call.get("package_type", "Zip")
     arch_value = call.get("architectures")
-    arch, arch_loc = call.ctx.arch_fact(arch_value, call.loc("architectures"), LAMBDA_DEFAULT_ARCH, "architectures")
-    images = [call.ctx.image_ref(call.get("image_uri"), call.loc("image_uri"))] if call.block.attr("image_uri") else []
+    arch, arch_loc = call.ctx.arch_fact(
+        arch_value, call.loc("architectures"), LAMBDA_DEFAULT_ARCH, "architectures"
+    )
+    images = (
+        [call.ctx.image_ref(call.get("image_uri"), call.loc("image_uri"))]
+        if call.block.attr("image_uri")
+        else []
+    )
     call.ctx.facts.workloads.append(
         Workload(
             kind="aws_lambda_function",
@@ -85,7 +91,10 @@ def _lambda(call: Call) -> None:
             arch_via=call.ctx.via(arch_value, call.loc("architectures")),
             images=images,
             arch_syntax="tf-lambda",
-            details={"package_type": package if isinstance(package, str) else "unknown", "module": "terraform-aws-modules/lambda/aws"},
+            details={
+                "package_type": package if isinstance(package, str) else "unknown",
+                "module": "terraform-aws-modules/lambda/aws",
+            },
         )
     )
 
@@ -126,16 +135,33 @@ def _ecs_service(call: Call, config: dict[str, Any], prefix: tuple[str, ...], na
     attr = prefix[0] if prefix else "runtime_platform"
     keys = (*prefix[1:], "runtime_platform") if prefix else ()
     if isinstance(platform, dict) and "cpu_architecture" in platform:
-        arch, arch_loc = call.ctx.arch_fact(platform["cpu_architecture"], call.loc(attr, *keys, "cpu_architecture"), ECS_DEFAULT_ARCH, "cpu_architecture")
+        arch, arch_loc = call.ctx.arch_fact(
+            platform["cpu_architecture"],
+            call.loc(attr, *keys, "cpu_architecture"),
+            ECS_DEFAULT_ARCH,
+            "cpu_architecture",
+        )
     elif platform is None or isinstance(platform, dict):
-        arch, arch_loc = ArchFact.default(ECS_DEFAULT_ARCH, note="module default runtime_platform.cpu_architecture = X86_64"), None
+        arch, arch_loc = (
+            ArchFact.default(
+                ECS_DEFAULT_ARCH, note="module default runtime_platform.cpu_architecture = X86_64"
+            ),
+            None,
+        )
     else:
-        arch, arch_loc = ArchFact.unknown(f"runtime_platform = {getattr(platform, 'text', platform)}"), call.loc(attr, *keys)
+        arch, arch_loc = (
+            ArchFact.unknown(f"runtime_platform = {getattr(platform, 'text', platform)}"),
+            call.loc(attr, *keys),
+        )
     os_value = platform.get("operating_system_family") if isinstance(platform, dict) else None
     compat = config.get("requires_compatibilities", ["FARGATE"])
     launch_type = config.get("launch_type", "FARGATE")
     strategy = config.get("capacity_provider_strategy")
-    providers = [str(v.get("capacity_provider")).upper() for v in strategy.values() if isinstance(v, dict)] if isinstance(strategy, dict) else []
+    providers = (
+        [str(v.get("capacity_provider")).upper() for v in strategy.values() if isinstance(v, dict)]
+        if isinstance(strategy, dict)
+        else []
+    )
     images = []
     definitions = config.get("container_definitions")
     if isinstance(definitions, dict):
@@ -144,7 +170,9 @@ def _ecs_service(call: Call, config: dict[str, Any], prefix: tuple[str, ...], na
                 ckeys = (*prefix[1:], "container_definitions", cname, "image") if prefix else (cname, "image")
                 cattr = prefix[0] if prefix else "container_definitions"
                 images.append(call.ctx.image_ref(cdef["image"], call.loc(cattr, *ckeys)))
-    fargate = (launch_type == "FARGATE" and not providers) or (bool(providers) and all(p.startswith("FARGATE") for p in providers))
+    fargate = (launch_type == "FARGATE" and not providers) or (
+        bool(providers) and all(p.startswith("FARGATE") for p in providers)
+    )
     details: dict[str, Any] = {
         "requires_compatibilities": [str(c).upper() for c in compat] if isinstance(compat, list) else None,
         "launch_type": launch_type if isinstance(launch_type, str) else None,
@@ -181,15 +209,32 @@ def _ecs_service_module(call: Call) -> None:
     _ecs_service(call, {k: v for k, v in inputs.items() if v is not None}, (), call.address)
 
 
-def _node_group(call: Call, config: dict[str, Any], name: str, attr: str | None, keys: tuple[str, ...], defaults: dict[str, Any]) -> None:
+def _node_group(
+    call: Call,
+    config: dict[str, Any],
+    name: str,
+    attr: str | None,
+    keys: tuple[str, ...],
+    defaults: dict[str, Any],
+) -> None:
     merged = {**defaults, **config}
     if merged.get("create", True) is False:
         return
-    loc_of = (lambda k: call.loc(attr, *keys, k) if k in config else call.loc("eks_managed_node_group_defaults", k)) if attr else call.loc
+    loc_of = (
+        (
+            lambda k: (
+                call.loc(attr, *keys, k) if k in config else call.loc("eks_managed_node_group_defaults", k)
+            )
+        )
+        if attr
+        else call.loc
+    )
     ami = ami_type_fact(merged.get("ami_type"), loc_of("ami_type"))
     choices = call.ctx.instance_choices(merged.get("instance_types"), loc_of("instance_types"))
     location = call.loc(attr, *keys) if attr else call.loc()
-    capacity = node_group_capacity("aws_eks_node_group", name, location, choices, ami, {"module": "terraform-aws-modules/eks/aws"})
+    capacity = node_group_capacity(
+        "aws_eks_node_group", name, location, choices, ami, {"module": "terraform-aws-modules/eks/aws"}
+    )
     call.ctx.facts.capacities.append(capacity)
 
 
@@ -200,7 +245,14 @@ def _eks_root(call: Call) -> None:
     if isinstance(groups, dict):
         for gname, config in groups.items():
             if isinstance(config, dict):
-                _node_group(call, config, f"{call.address}.eks_managed_node_groups.{gname}", "eks_managed_node_groups", (gname,), defaults)
+                _node_group(
+                    call,
+                    config,
+                    f"{call.address}.eks_managed_node_groups.{gname}",
+                    "eks_managed_node_groups",
+                    (gname,),
+                    defaults,
+                )
     profiles = call.get("fargate_profiles")
     if isinstance(profiles, dict):
         for pname in profiles:
@@ -209,7 +261,13 @@ def _eks_root(call: Call) -> None:
 
 def _fargate(call: Call, name: str, location: Location) -> None:
     call.ctx.facts.capacities.append(
-        Capacity("aws_eks_fargate_profile", name, location, ami_arch=ArchFact.derived(AMD64, note="EKS on Fargate runs x86_64 only"), details={"fargate": True})
+        Capacity(
+            "aws_eks_fargate_profile",
+            name,
+            location,
+            ami_arch=ArchFact.derived(AMD64, note="EKS on Fargate runs x86_64 only"),
+            details={"fargate": True},
+        )
     )
 
 

@@ -35,9 +35,19 @@ def via_related(link: Link) -> list[Related]:
     out = []
     w, build = link.workload, link.build
     if w.arch_via is not None:
-        out.append(Related(w.arch_via, f"{w.name} takes its architecture here from {w.arch_location} (the value is written there)"))
+        out.append(
+            Related(
+                w.arch_via,
+                f"{w.name} takes its architecture here from {w.arch_location} (the value is written there)",
+            )
+        )
     if build.platform_via is not None:
-        out.append(Related(build.platform_via, f"{build.name} takes its platform here from {build.platform_location} (the value is written there)"))
+        out.append(
+            Related(
+                build.platform_via,
+                f"{build.name} takes its platform here from {build.platform_location} (the value is written there)",
+            )
+        )
     return out
 
 
@@ -46,7 +56,11 @@ def related_for(link: Link, img: ImageArch) -> list[Related]:
     out = [Related(build.platform_location or build.location, f"{build.name}: {build.platforms.describe()}")]
     out.extend(via_related(link))
     out.extend(img.evidence)
-    out.append(Related(link.image.location, f"image reference, linked by {link.evidence} ({link.confidence} confidence)"))
+    out.append(
+        Related(
+            link.image.location, f"image reference, linked by {link.evidence} ({link.confidence} confidence)"
+        )
+    )
     seen: set[tuple[Location, str]] = set()
     unique = []
     for r in out:

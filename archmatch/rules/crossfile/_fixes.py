@@ -10,13 +10,15 @@ def _plat(arch: str) -> str:
     return f"linux/{arch}"
 
 
-def build_fix(build: ImageBuild, arch: str, lambda_target: bool = False, facts: RepoFacts | None = None) -> Fix:
+def build_fix(
+    build: ImageBuild, arch: str, lambda_target: bool = False, facts: RepoFacts | None = None
+) -> Fix:
     """Pin the build to `arch`. With `facts`, a platform written once for several builds (a shared
     tfvars entry or variable) gets no mechanical edit: changing it would move the others too."""
     plat = _plat(arch)
     extra = " --provenance=false" if lambda_target else ""
     snippets = {
-        "compose": f"build:\n  platforms: [\"{plat}\"]",
+        "compose": f'build:\n  platforms: ["{plat}"]',
         "bake": f'platforms = ["{plat}"]',
         "gha": f"platforms: {plat}" + ("\nprovenance: false" if lambda_target else ""),
         "tf-docker": f'platform = "{plat}"',
@@ -30,17 +32,34 @@ def build_fix(build: ImageBuild, arch: str, lambda_target: bool = False, facts: 
         if build.command:
             fixed = fix_command(build.command, arch, lambda_target)
             return Fix(f"build with --platform {plat}{extra}", diff=f"- {build.command}\n+ {fixed}")
-        return Fix(f"add --platform {plat}{extra} to the docker build at {build.location}", diff=f"+ --platform {plat}{extra}")
+        return Fix(
+            f"add --platform {plat}{extra} to the docker build at {build.location}",
+            diff=f"+ --platform {plat}{extra}",
+        )
     snippet = snippets[build.fix_syntax]
     edits: tuple[Edit, ...] = ()
-    if build.platforms.how is How.EXPLICIT and len(build.platforms.archs) == 1 and build.platform_location and not lambda_target:
+    if (
+        build.platforms.how is How.EXPLICIT
+        and len(build.platforms.archs) == 1
+        and build.platform_location
+        and not lambda_target
+    ):
         (old,) = build.platforms.archs
         edits = (Edit(build.platform_location, plat, find=f"linux/{old}"),)
-    elif build.platforms.how is How.HOST and build.fix_syntax == "tf-docker" and build.platform_location and not lambda_target:
+    elif (
+        build.platforms.how is How.HOST
+        and build.fix_syntax == "tf-docker"
+        and build.platform_location
+        and not lambda_target
+    ):
         # the block that requests no platform (`build {`, `module "image" {`): add it as its first line
         edits = (Edit(build.platform_location, f'{{\n  platform = "{plat}"', find="{"),)
     sharing = _sharing(build, facts) if edits else []
-    note = f" (the platform at {build.platform_location} is shared with {', '.join(sharing)}: give this build its own)" if sharing else ""
+    note = (
+        f" (the platform at {build.platform_location} is shared with {', '.join(sharing)}: give this build its own)"
+        if sharing
+        else ""
+    )
     return Fix(
         f"pin the build ({build.name}) to {plat}" + (" without attestations" if lambda_target else "") + note,
         edits=() if sharing else edits,
@@ -51,7 +70,9 @@ def build_fix(build: ImageBuild, arch: str, lambda_target: bool = False, facts: 
 def _sharing(build: ImageBuild, facts: RepoFacts | None) -> list[str]:
     if facts is None or build.platform_location is None or build.platform_via is None:
         return []
-    return sorted(b.name for b in facts.builds if b is not build and b.platform_location == build.platform_location)
+    return sorted(
+        b.name for b in facts.builds if b is not build and b.platform_location == build.platform_location
+    )
 
 
 def _arch_token(workload: Workload, arch: str) -> str | None:

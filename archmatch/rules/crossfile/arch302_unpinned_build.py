@@ -34,7 +34,10 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             why=why,
             confidence=confidence_note(link),
             evidence=link.evidence,
-            related=[Related(w.arch_location or w.location, f"{w.name} runs {lam(arch)} ({how_declared(w)})"), *related_for(link, img)],
+            related=[
+                Related(w.arch_location or w.location, f"{w.name} runs {lam(arch)} ({how_declared(w)})"),
+                *related_for(link, img),
+            ],
             fixes=[build_fix(build, arch, lambda_target=w.service in LAMBDA_SERVICES, facts=facts)],
             properties=link_properties(link),
             subject=w.location,

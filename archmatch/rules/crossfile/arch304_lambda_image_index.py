@@ -24,7 +24,9 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             continue
         reasons = []
         if build.platforms.how is How.EXPLICIT and len(build.platforms.archs) > 1:
-            reasons.append(f"it builds several platforms ({', '.join(sorted(build.platforms.archs))}) into one image index")
+            reasons.append(
+                f"it builds several platforms ({', '.join(sorted(build.platforms.archs))}) into one image index"
+            )
         if build.attestations:
             reasons.append("it adds provenance/SBOM attestations, which turn the image into an index")
         if not reasons:
@@ -39,7 +41,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             build_file=str(build.platform_location or build.location),
             reasons="; ".join(reasons),
             confidence=confidence_note(link),
-                evidence=link.evidence,
+            evidence=link.evidence,
             related=[],
             fixes=[build_fix(build, archs[0], lambda_target=True)],
             properties={**link_properties(link), "workloadArch": lam(archs[0])},

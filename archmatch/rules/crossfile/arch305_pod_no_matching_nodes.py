@@ -19,7 +19,9 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
         node_arch = sorted(pod.groups)[0]
         groups = sorted({c.name for cs in pod.groups.values() for c in cs})
         related = related_for(link, pod.image) + [
-            Related(c.location, f"node group {c.name}: {arch}") for arch, cs in sorted(pod.groups.items()) for c in cs
+            Related(c.location, f"node group {c.name}: {arch}")
+            for arch, cs in sorted(pod.groups.items())
+            for c in cs
         ]
         yield make(
             "ARCH305",
@@ -30,7 +32,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             nodes=", ".join(sorted(pod.groups)),
             groups=", ".join(groups),
             confidence=confidence_note(link),
-                evidence=link.evidence,
+            evidence=link.evidence,
             related=related,
             fixes=[build_fix(link.build, node_arch, facts=facts)],
             properties=link_properties(link),

@@ -34,7 +34,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             groups=("node group " if len(bad_groups) == 1 else "node groups ") + ", ".join(bad_groups),
             are="is" if len(bad_groups) == 1 else "are",
             confidence=confidence_note(link),
-                evidence=link.evidence,
+            evidence=link.evidence,
             related=related,
             fixes=[_sole(workload_fix(w, sorted(good)[0]))],
             properties=link_properties(link),

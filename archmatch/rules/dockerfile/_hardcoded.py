@@ -59,4 +59,8 @@ def follow_target_fix(hit: Hit) -> Fix:
     line = df.lexed.lines[found.line - 1]
     new_line = line[: region.column - 1] + "GOARCH=$TARGETARCH" + line[region.end_column :]
     diff = (diff + "\n" if diff else "") + f"- {line.strip()}\n+ {new_line.strip()}"
-    return Fix(f"build for the target: GOARCH=$TARGETARCH with `ARG TARGETARCH` in stage {stage.label}", tuple(edits), diff)
+    return Fix(
+        f"build for the target: GOARCH=$TARGETARCH with `ARG TARGETARCH` in stage {stage.label}",
+        tuple(edits),
+        diff,
+    )

@@ -39,7 +39,10 @@ class Hazard:
     repeats: list[Hit] = field(default_factory=list)
 
     def related(self) -> list[Related]:
-        return [Related(h.df.loc(h.item.found.line), f"the same file again (`{h.item.found.token}`)") for h in self.repeats]
+        return [
+            Related(h.df.loc(h.item.found.line), f"the same file again (`{h.item.found.token}`)")
+            for h in self.repeats
+        ]
 
 
 def _stem(token: str) -> str:

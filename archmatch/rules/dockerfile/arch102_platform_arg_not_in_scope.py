@@ -28,5 +28,11 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                     stage=stage.label,
                     from_line=stage.line,
                     expansion=f"its default `{use.expands_to}`" if use.expands_to else "an empty string",
-                    fixes=[Fix(f"declare `ARG {use.name}` in stage {stage.label}, after its FROM (line {stage.line})", (edit,), diff)],
+                    fixes=[
+                        Fix(
+                            f"declare `ARG {use.name}` in stage {stage.label}, after its FROM (line {stage.line})",
+                            (edit,),
+                            diff,
+                        )
+                    ],
                 )

@@ -65,7 +65,13 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                         fixes = [f for f in [_go_fix(df, item)] if f] or fixes
                     platform_edit, diff = remove_platform_flag(df, host) if host else (None, "")
                     if platform_edit:
-                        fixes.append(Fix(f"or build stage {stage.label} on the target platform (slower, emulated)", (platform_edit,), diff))
+                        fixes.append(
+                            Fix(
+                                f"or build stage {stage.label} on the target platform (slower, emulated)",
+                                (platform_edit,),
+                                diff,
+                            )
+                        )
                     yield make(
                         "ARCH103",
                         df.loc(item.compile.line),
@@ -76,6 +82,11 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                         from_line=host.line if host else stage.line,
                         final=final.label,
                         copy_line=edge.line,
-                        related=[Related(df.loc(edge.line), f"{edge.keyword} --from={edge.source} brings its output into final stage {final.label}")],
+                        related=[
+                            Related(
+                                df.loc(edge.line),
+                                f"{edge.keyword} --from={edge.source} brings its output into final stage {final.label}",
+                            )
+                        ],
                         fixes=fixes,
                     )

@@ -27,9 +27,15 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             stage_arch=describe_arch(hit.stage_arch.arch),
             decided_by=hit.stage_arch.reason,
             decided_line=hit.stage_arch.location.line,
-            related=[Related(hit.stage_arch.location, f"{hit.stage_arch.reason}: the stage is {hit.stage_arch.arch}")],
+            related=[
+                Related(
+                    hit.stage_arch.location, f"{hit.stage_arch.reason}: the stage is {hit.stage_arch.arch}"
+                )
+            ],
             fixes=[
-                Fix(f"use the {hit.stage_arch.arch} build of what line {found.line} names (or build it for $TARGETARCH and drop the pin)"),
+                Fix(
+                    f"use the {hit.stage_arch.arch} build of what line {found.line} names (or build it for $TARGETARCH and drop the pin)"
+                ),
                 follow_target_fix(hit),
             ],
         )

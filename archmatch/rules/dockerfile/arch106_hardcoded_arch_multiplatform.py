@@ -27,7 +27,9 @@ def stage_platform(hit: Hit) -> str:
     if hit.stage_arch is not None:
         reason = hit.stage_arch.reason
         tail = "" if "--build-arg can change" in reason else ", which a --build-arg can change"
-        return f"the stage is {hit.stage_arch.arch} only by {reason} (line {hit.stage_arch.location.line}){tail}"
+        return (
+            f"the stage is {hit.stage_arch.arch} only by {reason} (line {hit.stage_arch.location.line}){tail}"
+        )
     decider = hit.df.platform_stage(hit.stage)
     return _PLATFORM[decider.platform.kind if decider else "none"]
 

@@ -34,7 +34,11 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             root = df.chain(final)[-1]
             image = root.base_resolved
             better = multi_arch_counterpart(image)
-            region = find(df, root.from_instr.start, root.from_instr.end, root.base) if root.base == image else None
+            region = (
+                find(df, root.from_instr.start, root.from_instr.end, root.base)
+                if root.base == image
+                else None
+            )
             edits = (Edit(region, better),) if region is not None and better != image else ()
             yield make(
                 "ARCH107",
@@ -45,6 +49,11 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                 arch=evidence.arch,
                 why=evidence.reason.split(": ", 1)[-1],
                 line=evidence.location.line,
-                fixes=[Fix(f"use the multi-architecture image `{better}` and choose the platform at build time", edits,
-                           f"- FROM {image}\n+ FROM {better}" if better != image else "")],
+                fixes=[
+                    Fix(
+                        f"use the multi-architecture image `{better}` and choose the platform at build time",
+                        edits,
+                        f"- FROM {image}\n+ FROM {better}" if better != image else "",
+                    )
+                ],
             )

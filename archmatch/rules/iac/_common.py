@@ -38,7 +38,9 @@ def where(location: Location | None, fallback: Location) -> Location:
 # registry.k8s.io/pause, vendor images); "unknown": anything else (unresolved, placeholders, a
 # private ECR repository filled by another repository's pipeline).
 BUILT, THIRD_PARTY, UNKNOWN = "built", "third-party", "unknown"
-_PLACEHOLDER = re.compile(r"\{\{|<[^<>]*>|REPLACE[_-]?ME|CHANGE[_-]?ME|IMAGE_URI", re.I)  # `<[^<>]*>`: linear on `<<<...`
+_PLACEHOLDER = re.compile(
+    r"\{\{|<[^<>]*>|REPLACE[_-]?ME|CHANGE[_-]?ME|IMAGE_URI", re.I
+)  # `<[^<>]*>`: linear on `<<<...`
 _INTERPOLATION = re.compile(r"\$\{|\$\(|\$[A-Za-z_]")
 
 

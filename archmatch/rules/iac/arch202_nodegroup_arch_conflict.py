@@ -22,11 +22,19 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             continue
         typed = [i for i in c.instance_types if i.arch]
         archs = {i.arch for i in typed if i.arch}
-        default = " (the EKS default, no instance types written)" if c.details.get("instance_types_default") else ""
+        default = (
+            " (the EKS default, no instance types written)" if c.details.get("instance_types_default") else ""
+        )
         if len(archs) > 1:
             first = next(i for i in typed if i.arch != typed[0].arch)
             types = ", ".join(f"{i.instance_type} ({archs_text({i.arch})})" for i in typed if i.arch)
-            yield make("ARCH202", where(first.location, c.location), c.name, group=c.name, problem=f"mixes instance architectures: {types}; a node group runs one AMI, so part of its nodes cannot boot it")
+            yield make(
+                "ARCH202",
+                where(first.location, c.location),
+                c.name,
+                group=c.name,
+                problem=f"mixes instance architectures: {types}; a node group runs one AMI, so part of its nodes cannot boot it",
+            )
             continue
         if not archs or not ami_is_certain(c) or archs <= c.ami_arch.archs:
             continue

@@ -16,7 +16,7 @@ from archmatch.rules.iac._common import where
 
 _X86_ONLY = {
     "apprunner": "App Runner runs x86_64 only (there is no architecture setting and no Graviton option)",
-    "eks-fargate": "EKS on Fargate runs x86_64 only (\"Can run workloads that require Arm processors: No\")",
+    "eks-fargate": 'EKS on Fargate runs x86_64 only ("Can run workloads that require Arm processors: No")',
 }
 
 

@@ -18,14 +18,24 @@ from archmatch.rules.iac._common import KNOWN_HOW, archs_text, where
 def check(facts: RepoFacts) -> Iterator[Finding]:
     for w in facts.workloads:
         hosts = w.details.get("capacity_arch")
-        if w.service != "ecs" or not isinstance(hosts, ArchFact) or not hosts.known or hosts.how not in KNOWN_HOW:
+        if (
+            w.service != "ecs"
+            or not isinstance(hosts, ArchFact)
+            or not hosts.known
+            or hosts.how not in KNOWN_HOW
+        ):
             continue
         if not w.arch.known or w.arch.how not in KNOWN_HOW or w.arch.archs & hosts.archs:
             continue
         declared = "declares" if w.arch.how is How.EXPLICIT else "defaults to"
         related = []
         if w.details.get("capacity_location"):
-            related.append(Related(w.details["capacity_location"], f"{w.details.get('capacity_name', 'capacity')}: {hosts.describe()}"))
+            related.append(
+                Related(
+                    w.details["capacity_location"],
+                    f"{w.details.get('capacity_name', 'capacity')}: {hosts.describe()}",
+                )
+            )
         yield make(
             "ARCH206",
             where(w.arch_location, w.location),
