@@ -7,9 +7,10 @@ Every path in these facts is relative to the scan root, POSIX-style; lines are 1
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from archmatch.platforms import ArchFact
 
@@ -90,26 +91,120 @@ class ImageRef:
 
 # The tags extractors write in Workload.arch_syntax and ImageBuild.fix_syntax: how to write an
 # architecture or a platform in the file that declares it. Every tag has a fix renderer
-# (archmatch/rules/crossfile/_fixes.py; tests/test_fix_syntaxes.py checks both directions).
-ARCH_SYNTAXES = frozenset(
-    {
-        "tf-lambda",
-        "tf-ecs",
-        "tf-ecs-module",
-        "tf-batch",
-        "cfn-lambda",
-        "cfn-ecs",
-        "cfn-batch",
-        "sam",
-        "serverless",
-        "k8s",
-        "cdk-ts",
-        "cdk-py",
-    }
-)
-FIX_SYNTAXES = frozenset(
-    {"compose", "bake", "gha", "docker-cli", "tf-docker", "serverless", "sam", "cdk-ts", "cdk-py", "config"}
-)
+# (archmatch/rules/crossfile/_fixes.py; mypy checks the tables are exhaustive and
+# tests/test_fix_syntaxes.py that every tag an extractor writes is declared here).
+ArchSyntax = Literal[
+    "tf-lambda",
+    "tf-ecs",
+    "tf-ecs-module",
+    "tf-batch",
+    "cfn-lambda",
+    "cfn-ecs",
+    "cfn-batch",
+    "sam",
+    "serverless",
+    "k8s",
+    "cdk-ts",
+    "cdk-py",
+]
+FixSyntax = Literal[
+    "compose", "bake", "gha", "docker-cli", "tf-docker", "serverless", "sam", "cdk-ts", "cdk-py", "config"
+]
+CdkSyntax = Literal["cdk-ts", "cdk-py"]  # both tables hold them: CDK apps declare workloads and builds
+ARCH_SYNTAXES: frozenset[ArchSyntax] = frozenset(get_args(ArchSyntax))
+FIX_SYNTAXES: frozenset[FixSyntax] = frozenset(get_args(FixSyntax))
+
+# the service a workload runs on; "eks-fargate" is a Kubernetes pod that linking placed on an EKS
+# Fargate profile (archmatch/link/placement.py)
+Service = Literal["lambda", "ecs", "batch", "apprunner", "k8s", "eks-fargate"]
+
+# what declares an ImageBuild
+BuildSource = Literal[
+    "compose",
+    "bake",
+    "github-actions",
+    "gitlab-ci",
+    "shell",
+    "makefile",
+    "npm-script",
+    "terraform-docker",
+    "terraform-lambda-docker-build",
+    "terraform-local-exec",
+    "sam",
+    "serverless",
+    "cdk-asset",
+    "cdk",
+    "config",
+]
+
+# how sure a link is (low: a naming heuristic; findings on it stay warnings)
+Confidence = Literal["high", "medium", "low"]
+
+
+@dataclass(frozen=True)
+class LambdaFacts:
+    """What a Lambda function's declaration says beyond its architecture."""
+
+    # PackageType as written (Image | Zip), "unknown" when unresolved; only "Image" runs an image
+    package_type: str
+    # the registry module that declares the function (terraform-aws-modules/lambda/aws), if any
+    module: str | None = None
+
+
+@dataclass(frozen=True)
+class EcsHosts:
+    """The EC2 capacity that runs an ECS task definition (service -> capacity provider -> ASG ->
+    launch template instance types / AMI), when its architecture is known."""
+
+    arch: ArchFact
+    location: Location
+    name: str  # the auto scaling group's address or logical id
+
+
+@dataclass(frozen=True)
+class EcsFacts:
+    """Where an ECS task definition or a Batch job definition runs, as the IaC says.
+
+    `fargate`: certainly on Fargate (`aws.ecs.runs_on_fargate` for task definitions; FARGATE
+    platform capabilities for Batch jobs). `launch_type`: the service's launch type as written
+    (upper case from Terraform/CloudFormation; CDK writes fargate | ec2 | unknown)."""
+
+    fargate: bool = False
+    launch_type: str | None = None
+    requires_compatibilities: tuple[str, ...] | None = None
+    platform_capabilities: tuple[str, ...] | None = None  # Batch job definitions
+    services: tuple[str, ...] = ()  # the ECS services that run the task definition
+    capacity_providers: tuple[str, ...] = ()  # FARGATE/FARGATE_SPOT, or the ASG behind a provider
+    hosts: EcsHosts | None = None
+    # where runtimePlatform.operatingSystemFamily is written, for a related location
+    os_family_location: Location | None = None
+    module: str | None = None  # the registry module that declares it (terraform-aws-modules/ecs/aws)
+
+
+@dataclass(frozen=True)
+class PodFacts:
+    """A Kubernetes pod template's namespace and labels, which Fargate profile selectors match."""
+
+    namespace: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    fargate_profile: str | None = None  # set by linking when a profile selects the pod
+
+
+@dataclass(frozen=True)
+class CdkOrigin:
+    """A workload or capacity declared in a CDK app's source."""
+
+    app: str  # the app's cdk.json
+    construct: str | None = None  # the Lambda construct class (DockerImageFunction, Function)
+    # the architecture is computed from the machine that runs `cdk deploy` (os.arch(), platform.machine())
+    host_source: str | None = None
+    # capacity: the service it hosts (ecs | ec2 | eks | batch) and the ECS capacity provider using it
+    service: str | None = None
+    ecs_capacity_provider: str | None = None
+
+    @property
+    def host_derived(self) -> bool:
+        return self.host_source is not None
 
 
 @dataclass
@@ -118,7 +213,7 @@ class Workload:
 
     kind: str  # resource type: aws_lambda_function, AWS::Serverless::Function, k8s:Deployment, ...
     name: str  # address or logical id (unique within its file)
-    service: str  # lambda | ecs | eks | eks-fargate | batch | apprunner | ec2 | k8s
+    service: Service
     location: Location  # the resource's first line
     arch: ArchFact
     arch_location: Location | None = None  # where the architecture is declared or derived from
@@ -127,10 +222,13 @@ class Workload:
     arch_via: Location | None = None
     images: list[ImageRef] = field(default_factory=list)
     os_family: str = "linux"
-    # how to write the architecture in this file's syntax, for fixes:
-    # tf-lambda | tf-ecs | cfn-lambda | cfn-ecs | sam | serverless | k8s | cdk-ts | cdk-py | ...
-    arch_syntax: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    # how to write the architecture in this file's syntax, for fixes (None: nothing to write)
+    arch_syntax: ArchSyntax | None = None
+    # per-service facts: at most the one of the workload's service (and `cdk` for CDK sources)
+    lambda_: LambdaFacts | None = None
+    ecs: EcsFacts | None = None  # ECS task definitions and Batch job definitions
+    pod: PodFacts | None = None
+    cdk: CdkOrigin | None = None
     # folder of the deployable unit it belongs to (archmatch/link/projects.py); set by linking from
     # the location, or by the extractor when the location does not tell (Terraform root modules)
     project: str | None = None
@@ -147,6 +245,27 @@ class InstanceChoice:
     location: Location
 
 
+@dataclass(frozen=True)
+class NodeGroupFacts:
+    """An EKS node group (managed, self-managed or a module's)."""
+
+    # no instance types written anywhere: the EKS default (t3.medium, x86_64) was assumed
+    instance_types_default: bool = False
+
+
+@dataclass(frozen=True)
+class FargateSelector:
+    """One selector of an EKS Fargate profile; None where the value is not known (never matches)."""
+
+    namespace: str | None
+    labels: Mapping[str, str] | None = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FargateProfileFacts:
+    selectors: tuple[FargateSelector, ...]
+
+
 @dataclass
 class Capacity:
     """Compute that hosts workloads: node group, launch template, ASG, Batch compute env, instance."""
@@ -157,7 +276,18 @@ class Capacity:
     instance_types: list[InstanceChoice] = field(default_factory=list)
     ami_arch: ArchFact = field(default_factory=lambda: ArchFact.unknown())
     ami_location: Location | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    # what decided ami_arch ("ssm:<parameter>", "eks-ami-type:<type>", ...) and whether that
+    # evidence is verified (False: an UNVERIFIED name pattern, never the basis of an error)
+    ami_evidence: str = ""
+    ami_verified: bool = True
+    launch_template: str | None = None  # address or logical id of the launch template it uses
+    override_of: str | None = None  # an ASG override with its own launch template: the ASG's name
+    fargate: bool = False  # Fargate capacity (EKS Fargate profile, Batch FARGATE environment)
+    node_group: NodeGroupFacts | None = None  # an EKS node group
+    fargate_profile: FargateProfileFacts | None = None  # an EKS Fargate profile with known selectors
+    batch_type: str | None = None  # a Batch compute environment's type (EC2, SPOT, FARGATE, ...)
+    module: str | None = None  # the registry module that declares it
+    cdk: CdkOrigin | None = None
     project: str | None = None  # as Workload.project
 
     @property
@@ -169,8 +299,7 @@ class Capacity:
 class ImageBuild:
     """A place an image is built: compose service, bake target, CI step, script line, IaC build."""
 
-    source: str  # compose | bake | github-actions | gitlab-ci | shell | makefile | npm-script |
-    # terraform-docker | terraform-lambda-docker-build | sam | serverless | cdk-asset | cdk
+    source: BuildSource
     name: str  # human label, e.g. "compose service api"
     location: Location
     dockerfile: str | None  # root-relative path of the Dockerfile, None if outside the repo/unknown
@@ -182,9 +311,8 @@ class ImageBuild:
     tags: list[str] = field(default_factory=list)
     link_keys: frozenset[str] = frozenset()
     attestations: bool | None = None  # True if provenance/SBOM attestations make an image index
-    # how to add a platform in this file's syntax, for fixes: compose | bake | gha | docker-cli |
-    # tf-docker | serverless | cdk-ts | cdk-py | sam
-    fix_syntax: str = ""
+    # how to add a platform in this file's syntax, for fixes (None: only the generic advice)
+    fix_syntax: FixSyntax | None = None
     command: str | None = None  # the original command line, for docker-cli builds
     project: str | None = None  # as Workload.project: the folder of the file that declares the build
 
@@ -199,7 +327,7 @@ class Link:
     image: ImageRef
     build: ImageBuild
     evidence: str  # e.g. "direct reference docker_registry_image.app", "repository and tag match (api:v1)"
-    confidence: str  # high | medium | low (low: a naming heuristic; findings on it stay warnings)
+    confidence: Confidence  # low: a naming heuristic; findings on it stay warnings
 
 
 @dataclass(frozen=True)

@@ -325,7 +325,7 @@ def test_ts_ecs_task_definitions_containers_and_capacity(tmp_path: Path) -> None
     assert [(i.ref, i.location.line) for i in on_ec2.images] == [("nginx:1.27", 23)]
 
     cap = capacity(facts, "Cluster/Graviton")
-    assert (cap.kind, cap.location.line, cap.details["service"]) == ("cdk:addCapacity", 18, "ecs")
+    assert (cap.kind, cap.location.line, cap.cdk and cap.cdk.service) == ("cdk:addCapacity", 18, "ecs")
     assert [(t.instance_type, t.arch) for t in cap.instance_types] == [("c7g.large", "arm64")]
     assert (cap.ami_arch.how, cap.ami_arch.archs, cap.ami_location) == (
         How.DERIVED,
@@ -381,7 +381,7 @@ def test_ts_ecs_patterns_and_autoscaling_capacity_provider(tmp_path: Path) -> No
     )
     assert keys(workload(facts, "Cron")) == [frozenset({"cdk:src:bin/app.ts:10"})]
     asg = capacity(facts, "Asg")
-    assert (asg.kind, asg.details["service"], asg.details["ecs_capacity_provider"]) == (
+    assert (asg.kind, asg.cdk and asg.cdk.service, asg.cdk and asg.cdk.ecs_capacity_provider) == (
         "cdk:aws_autoscaling.AutoScalingGroup",
         "ecs",
         "Provider",
@@ -414,7 +414,7 @@ def test_ts_eks_node_groups(tmp_path: Path) -> None:
         },
     )
     arm = capacity(facts, "Eks/arm")
-    assert (arm.kind, arm.location.line, arm.details["service"]) == ("cdk:aws_eks.Nodegroup", 6, "eks")
+    assert (arm.kind, arm.location.line, arm.cdk and arm.cdk.service) == ("cdk:aws_eks.Nodegroup", 6, "eks")
     assert [(t.instance_type, t.arch, t.location.line) for t in arm.instance_types] == [
         ("m7g.large", "arm64", 7),
         ("c7g.large", "arm64", 7),
@@ -428,7 +428,7 @@ def test_ts_eks_node_groups(tmp_path: Path) -> None:
     assert (derived.ami_arch.how, derived.ami_arch.archs) == (How.DERIVED, {"amd64"})
     defaults = capacity(facts, "Defaults")
     assert [(t.instance_type, t.arch) for t in defaults.instance_types] == [("t3.medium", "amd64")]
-    assert defaults.details["default_instance_type"] is True
+    assert defaults.node_group is not None and defaults.node_group.instance_types_default is True
     assert len(facts.capacities) == 3  # defaultCapacity: 0 adds none
 
 
@@ -618,7 +618,7 @@ def test_host_derived_values_are_marked_and_consistent_pairs_are_not_findings(tm
     }
     facts = facts_of(tmp_path, files)
     host = workload(facts, "Host")
-    assert (host.arch.how, host.details["host_derived"], host.details["host_source"]) == (
+    assert (host.arch.how, host.cdk and host.cdk.host_derived, host.cdk and host.cdk.host_source) == (
         How.HOST,
         True,
         "process.arch",
@@ -626,7 +626,8 @@ def test_host_derived_values_are_marked_and_consistent_pairs_are_not_findings(tm
     b = build_at(facts, "bin/app.ts", 7)
     assert (b.platforms.how, b.link_keys) == (How.HOST, frozenset({"cdk:src:bin/app.ts:7", "cdk:hostarch"}))
     assert "process.arch" in b.platforms.note
-    assert "host_derived" not in workload(facts, "HostPlatform").details
+    plain = workload(facts, "HostPlatform").cdk
+    assert plain is not None and not plain.host_derived
     b = build_at(facts, "bin/app.ts", 10)
     assert (b.platforms.how, b.link_keys) == (How.HOST, frozenset({"cdk:src:bin/app.ts:10", "cdk:hostarch"}))
     result = scan([tmp_path], Config())
@@ -652,7 +653,7 @@ def test_py_platform_machine_is_host_derived(tmp_path: Path) -> None:
         },
     )
     task = workload(facts, "Task")
-    assert (task.arch.how, task.details["host_derived"], task.details["host_source"]) == (
+    assert (task.arch.how, task.cdk and task.cdk.host_derived, task.cdk and task.cdk.host_source) == (
         How.HOST,
         True,
         "platform.machine()",

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 from archmatch.extract import cdk_out, cloudformation
-from archmatch.model import Capacity, RepoFacts, Workload
+from archmatch.model import Capacity, FargateProfileFacts, FargateSelector, RepoFacts, Workload
 from archmatch.platforms import How
 from archmatch.repo import RepoView, ScanOptions, discover
 
@@ -272,13 +272,12 @@ def test_ecs_service_capacity_chain_through_cluster_default_strategy(tmp_path: P
     facts = run(tmp_path, {"ecs.yaml": ECS_CHAIN})
     task = workload(facts, "Task")
     assert (task.arch.archs, str(task.arch_location)) == ({"arm64"}, "ecs.yaml:35")
-    assert task.details["services"] == ["Service"]
-    assert task.details["capacity_providers"] == ["ASG"]
-    assert (
-        task.details["capacity_arch"].archs == {"amd64"} and task.details["capacity_arch"].how is How.DERIVED
-    )
-    assert (task.details["capacity_name"], str(task.details["capacity_location"])) == ("ASG", "ecs.yaml:7")
-    assert task.details["fargate"] is False and str(task.details["os_family_location"]) == "ecs.yaml:36"
+    assert task.ecs is not None and task.ecs.hosts is not None
+    assert task.ecs.services == ("Service",)
+    assert task.ecs.capacity_providers == ("ASG",)
+    assert task.ecs.hosts.arch.archs == {"amd64"} and task.ecs.hosts.arch.how is How.DERIVED
+    assert (task.ecs.hosts.name, str(task.ecs.hosts.location)) == ("ASG", "ecs.yaml:7")
+    assert task.ecs.fargate is False and str(task.ecs.os_family_location) == "ecs.yaml:36"
 
     lt = capacity(facts, "LT")
     assert [(i.instance_type, i.arch, i.location.line) for i in lt.instance_types] == [
@@ -286,13 +285,10 @@ def test_ecs_service_capacity_chain_through_cluster_default_strategy(tmp_path: P
     ]
     # SSM-typed parameter default: the ECS-optimized path pattern is UNVERIFIED-official
     assert (lt.ami_arch.archs, lt.ami_arch.how, lt.ami_location.line) == ({"amd64"}, How.DERIVED, 6)  # type: ignore[union-attr]
-    assert (
-        lt.details["ami_evidence"]
-        == "ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
-    )
-    assert lt.details["ami_verified"] is False
+    assert lt.ami_evidence == "ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+    assert lt.ami_verified is False
     asg = capacity(facts, "ASG")  # the launch template's instance type is not repeated on the ASG
-    assert (asg.instance_types, asg.ami_arch.archs, asg.details["launch_template"]) == ([], {"amd64"}, "LT")
+    assert (asg.instance_types, asg.ami_arch.archs, asg.launch_template) == ([], {"amd64"}, "LT")
     assert {c.name for c in facts.capacities} == {"LT", "ASG"}
 
 
@@ -312,7 +308,7 @@ def test_ecs_task_without_runtime_platform_defaults_to_x86_64(tmp_path: Path) ->
     task = workload(facts, "Task")
     assert (task.arch.archs, task.arch.how, task.arch_location) == ({"amd64"}, How.DEFAULT, None)
     assert (task.location.line, task.images[0].location.line) == (3, 11)  # JSON keeps lines too
-    assert task.details["fargate"] is True and task.details["services"] == []
+    assert task.ecs is not None and task.ecs.fargate is True and task.ecs.services == ()
 
 
 NODES = """
@@ -373,21 +369,25 @@ def test_capacity_and_other_workload_resources(tmp_path: Path) -> None:
         ("m7g.large", "arm64", 9),
         ("c7g.xlarge", "arm64", 10),
     ]
-    assert (graviton.ami_arch.archs, graviton.ami_location.line, graviton.details["ami_evidence"]) == (  # type: ignore[union-attr]
+    assert (graviton.ami_arch.archs, graviton.ami_location.line, graviton.ami_evidence) == (  # type: ignore[union-attr]
         {"arm64"},
         7,
         "eks-ami-type:AL2023_ARM_64_STANDARD",
     )
-    assert graviton.details["eks_node_group"] is True
+    assert graviton.node_group is not None
     defaulted = capacity(facts, "Defaulted")  # EKS default instance type t3.medium
     assert [(i.instance_type, i.arch) for i in defaulted.instance_types] == [("t3.medium", "amd64")]
-    assert defaulted.details["instance_types_default"] is True and defaulted.ami_arch.how is How.UNKNOWN
+    assert (
+        defaulted.node_group
+        and defaulted.node_group.instance_types_default
+        and defaulted.ami_arch.how is How.UNKNOWN
+    )
     profile = capacity(facts, "Profile")
-    assert profile.ami_arch.archs == {"amd64"} and profile.details["selectors"] == [
-        {"namespace": "web", "labels": {"app": "api"}}
-    ]
+    assert profile.ami_arch.archs == {"amd64"} and profile.fargate_profile == FargateProfileFacts(
+        (FargateSelector("web", {"app": "api"}),)
+    )
     box = capacity(facts, "Box")
-    assert (box.ami_arch.archs, box.details["ami_verified"], box.instance_types[0].arch) == (
+    assert (box.ami_arch.archs, box.ami_verified, box.instance_types[0].arch) == (
         {"arm64"},
         True,
         "arm64",
@@ -397,9 +397,9 @@ def test_capacity_and_other_workload_resources(tmp_path: Path) -> None:
         ("default_arm64", "arm64"),
         ("m6g", "arm64"),
     ]
-    assert (batch.details["type"], batch.details["fargate"]) == ("EC2", False)
+    assert (batch.batch_type, batch.fargate) == ("EC2", False)
     job = workload(facts, "Job")
-    assert (job.service, job.arch.archs, job.arch.how, job.details["fargate"]) == (
+    assert (job.service, job.arch.archs, job.arch.how, job.ecs and job.ecs.fargate) == (
         "batch",
         {"amd64"},
         How.DEFAULT,

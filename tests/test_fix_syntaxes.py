@@ -17,7 +17,7 @@ from archmatch.platforms import ArchFact, How
 from archmatch.rules.crossfile._fixes import build_fix, workload_fix
 
 ROOT = Path(__file__).resolve().parent.parent
-_ASSIGNED = re.compile(r"(?:arch_syntax|fix_syntax|self\.syntax)\s*=\s*(?P<value>[^,\n]+)")
+_ASSIGNED = re.compile(r"(?:arch_syntax|fix_syntax|self\.syntax(?:: CdkSyntax)?)\s*=\s*(?P<value>[^,\n]+)")
 _TAG = re.compile(r'"([a-z0-9]+(?:-[a-z0-9]+)*)"')
 
 
@@ -91,7 +91,7 @@ def test_every_arch_syntax_has_a_workload_fix(syntax: str) -> None:
 @pytest.mark.parametrize("syntax", sorted(FIX_SYNTAXES - {"docker-cli"}))
 def test_every_fix_syntax_has_a_build_fix(syntax: str) -> None:
     build = ImageBuild(
-        source="x",
+        source="config",
         name="b",
         location=Location("f", 1),
         dockerfile="Dockerfile",

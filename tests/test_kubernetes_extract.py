@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from archmatch.extract import kubernetes
-from archmatch.model import RepoFacts, Workload
+from archmatch.model import PodFacts, RepoFacts, Workload
 from archmatch.platforms import How
 from archmatch.repo import RepoView, ScanOptions, discover
 
@@ -129,7 +129,7 @@ def test_workloads_arch_and_images(tmp_path: Path) -> None:
         ("registry.example.com/shop/migrate:1.0", 15),
         ("registry.example.com/shop/api:2.3.1", 18),
     ]
-    assert api.details == {"namespace": "shop", "pod_labels": {"app": "api"}}
+    assert api.pod == PodFacts("shop", {"app": "api"})
 
     report = workload(facts, "default/report")  # NotIn arm64 leaves amd64 among AWS node arches
     assert (report.kind, report.location.line, report.arch.archs, report.arch_location.line) == (

@@ -50,7 +50,7 @@ def test_tfvars_override_defaults_and_locals_conditionals_interpolation_resolve(
     assert [(i.ref, i.location.line, i.resolved) for i in fn.images] == [
         ("123456789012.dkr.ecr.us-east-1.amazonaws.com/fn:from-auto", 14, True)
     ]
-    assert fn.details["package_type"] == "Image"
+    assert fn.lambda_ is not None and fn.lambda_.package_type == "Image"
     assert fn.arch_syntax == "tf-lambda"
 
 
@@ -84,7 +84,7 @@ def test_default_arch_when_nothing_is_written(tmp_path: Path) -> None:
     fn = _workload(facts, "aws_lambda_function.zip")
     assert fn.arch == ArchFact.default(AMD64, note="architectures not set")
     assert fn.arch_location is None
-    assert fn.details["package_type"] == "Zip"
+    assert fn.lambda_ is not None and fn.lambda_.package_type == "Zip"
 
 
 def test_container_definitions_from_jsonencode_file_and_templatefile(tmp_path: Path) -> None:
@@ -244,7 +244,7 @@ def test_public_modules_lambda_docker_build_ecs_and_eks(tmp_path: Path) -> None:
     assert build.platforms.how is How.HOST
     assert build.link_keys == frozenset({"tf:module.image", "ecr:fn"})
     fn = _workload(facts, "module.fn")
-    assert (fn.arch, fn.arch_location, fn.details["package_type"]) == (
+    assert (fn.arch, fn.arch_location, fn.lambda_ and fn.lambda_.package_type) == (
         ArchFact.explicit(ARM64),
         Location("main.tf", 11),
         "Image",
@@ -257,7 +257,8 @@ def test_public_modules_lambda_docker_build_ecs_and_eks(tmp_path: Path) -> None:
     ]
     svc = _workload(facts, "module.svc")
     assert svc.arch.how is How.DEFAULT and svc.arch.archs == {AMD64}
-    assert svc.details["fargate"] is True and svc.details["requires_compatibilities"] == ["FARGATE"]
+    assert svc.ecs is not None
+    assert svc.ecs.fargate is True and svc.ecs.requires_compatibilities == ("FARGATE",)
     assert [(i.ref, i.location.line) for i in svc.images] == [("public.ecr.aws/nginx/nginx:1.27", 18)]
     group = next(c for c in facts.capacities if c.name == "module.eks.eks_managed_node_groups.arm")
     assert group.ami_arch.archs == {ARM64} and group.ami_location == Location("main.tf", 26)
@@ -270,10 +271,11 @@ def test_ecs_capacity_chain_records_host_arch(tmp_path: Path) -> None:
     root = Path(__file__).parent / "fixtures" / "rules" / "ARCH206" / "fail_tf_capacity_provider_chain"
     facts, _ = analyze(root, Config())
     task = _workload(facts, "aws_ecs_task_definition.app")
-    assert task.details["capacity_arch"].archs == {ARM64}
-    assert task.details["capacity_name"] == "aws_autoscaling_group.ecs"
-    assert task.details["capacity_location"] == Location("main.tf", 7)
-    assert task.details["fargate"] is False
+    assert task.ecs is not None and task.ecs.hosts is not None
+    assert task.ecs.hosts.arch.archs == {ARM64}
+    assert task.ecs.hosts.name == "aws_autoscaling_group.ecs"
+    assert task.ecs.hosts.location == Location("main.tf", 7)
+    assert task.ecs.fargate is False
 
 
 def test_broken_file_gives_a_diagnostic_with_line_and_the_rest_is_scanned(tmp_path: Path) -> None:

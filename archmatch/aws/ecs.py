@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
+
+from archmatch.model import EcsFacts, EcsHosts, Location
 
 # capacity providers that run tasks on Fargate (ECS `capacityProviderStrategy`)
 FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
@@ -37,8 +40,25 @@ def runs_on_fargate(
     return compat == {"FARGATE"}
 
 
-def is_fargate(details: dict[str, Any]) -> bool:
-    """`runs_on_fargate` from the details the ECS extractors record."""
-    return runs_on_fargate(
-        details.get("launch_type"), details.get("capacity_providers"), details.get("requires_compatibilities")
-    )
+@dataclass
+class Hosting:
+    """What the ECS services running one task definition say about where it runs (collected by
+    each format's extractor, then frozen into `EcsFacts`)."""
+
+    services: list[str] = field(default_factory=list)
+    launch_type: str | None = None
+    capacity_providers: list[str] = field(default_factory=list)
+    hosts: EcsHosts | None = None
+
+    def facts(
+        self, requires_compatibilities: tuple[str, ...] | None, os_family_location: Location | None
+    ) -> EcsFacts:
+        return EcsFacts(
+            fargate=runs_on_fargate(self.launch_type, self.capacity_providers, requires_compatibilities),
+            launch_type=self.launch_type,
+            requires_compatibilities=requires_compatibilities,
+            services=tuple(self.services),
+            capacity_providers=tuple(self.capacity_providers),
+            hosts=self.hosts,
+            os_family_location=os_family_location,
+        )

@@ -8,4 +8,4 @@ from archmatch.model import Capacity
 def is_node_group(capacity: Capacity) -> bool:
     """An EKS node group (managed, self-managed or a module's), whatever the format spells it."""
     kind = capacity.kind.lower().replace("_", "").replace(":", "")
-    return "nodegroup" in kind or capacity.details.get("eks_node_group") is True
+    return "nodegroup" in kind or capacity.node_group is not None

@@ -14,7 +14,7 @@ from archmatch.extract.cloudformation.intrinsics import known_text
 from archmatch.extract.cloudformation.loading import json_document
 from archmatch.extract.yamlsafe import LDict
 from archmatch.isolation import isolated
-from archmatch.model import ImageBuild, Location, RepoFacts
+from archmatch.model import CdkSyntax, ImageBuild, Location, RepoFacts
 from archmatch.platforms import ArchFact, arch_of
 from archmatch.repo import RepoView
 
@@ -41,7 +41,7 @@ def _extract_manifest(repo: RepoView, facts: RepoFacts, rel: str) -> None:
 
 
 def _asset_build(
-    rel: str, folder: str, asset_hash: str, asset: Any, images: Any, syntax: str
+    rel: str, folder: str, asset_hash: str, asset: Any, images: Any, syntax: CdkSyntax
 ) -> ImageBuild | None:
     source = asset.get("source") if isinstance(asset, dict) else None
     if not isinstance(source, dict) or known_text(source.get("directory")) is None:
@@ -90,7 +90,7 @@ def _destinations(asset: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _fix_syntax(repo: RepoView, cdk_out: str) -> str:
+def _fix_syntax(repo: RepoView, cdk_out: str) -> CdkSyntax:
     """`cdk-py` when the app beside cdk.out is Python (cdk.json `app`), else `cdk-ts`."""
     app_dir = posixpath.dirname(cdk_out)
     cdk_json = posixpath.join(app_dir, "cdk.json") if app_dir else "cdk.json"

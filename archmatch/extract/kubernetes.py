@@ -14,7 +14,7 @@ from typing import Any
 from archmatch.extract.cloudformation.loading import json_document, yaml_documents
 from archmatch.extract.yamlsafe import LDict, LList, line_of
 from archmatch.isolation import isolated
-from archmatch.model import ImageRef, Location, RepoFacts, Workload
+from archmatch.model import ImageRef, Location, PodFacts, RepoFacts, Workload
 from archmatch.platforms import AMD64, ARM64, ArchFact, normalize_arch
 from archmatch.repo import RepoView
 
@@ -120,8 +120,15 @@ def pod_workload(path: str, obj: LDict) -> Workload | None:
         images=images,
         os_family=os_name.lower(),
         arch_syntax="k8s",
-        details={"namespace": namespace, "pod_labels": dict(labels) if isinstance(labels, dict) else {}},
+        pod=PodFacts(namespace, _string_labels(labels)),
     )
+
+
+def _string_labels(labels: Any) -> dict[str, str]:
+    """The pod template's labels that a Fargate profile selector can match (string keys and values)."""
+    if not isinstance(labels, dict):
+        return {}
+    return {str(k): str(v) for k, v in labels.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def pod_arch(spec: LDict) -> tuple[ArchFact, int]:

@@ -16,7 +16,7 @@ from archmatch.extract.budget import Budget
 from archmatch.extract.cloudformation.loading import yaml_documents
 from archmatch.extract.yamlsafe import LDict, line_of
 from archmatch.isolation import isolated
-from archmatch.model import ImageBuild, ImageRef, Location, RepoFacts, Workload
+from archmatch.model import ImageBuild, ImageRef, LambdaFacts, Location, RepoFacts, Workload
 from archmatch.platforms import ArchFact, arch_of, normalize_arch
 from archmatch.repo import RepoView
 
@@ -251,7 +251,7 @@ class _Service:
                 arch_via=self.loc(via_line) if via_line else None,
                 images=[ref],
                 arch_syntax="serverless",
-                details={"package_type": "Image"},
+                lambda_=LambdaFacts(package_type="Image"),
             )
         )
 

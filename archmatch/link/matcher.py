@@ -34,7 +34,7 @@ from archmatch.link.imageref import (
     with_repository,
 )
 from archmatch.link.projects import ProjectIndex, assign_projects, build_place, common_depth
-from archmatch.model import ImageBuild, ImageRef, Link, Location, RepoFacts, Workload
+from archmatch.model import Confidence, ImageBuild, ImageRef, Link, Location, RepoFacts, Workload
 from archmatch.platforms import ArchFact, parse_platform_list
 
 _REPOSITORY_KEYS = ("ecr:", "repo:")
@@ -233,7 +233,9 @@ def _unique(pairs: Found) -> Found:
     return out
 
 
-def _link_image(index: _Index, workload: Workload, image: ImageRef, config: Config) -> tuple[Found, str]:
+def _link_image(
+    index: _Index, workload: Workload, image: ImageRef, config: Config
+) -> tuple[Found, Confidence]:
     found = _unique(index.direct(workload, image))
     if found:
         return found, "high"

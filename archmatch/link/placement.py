@@ -8,38 +8,31 @@ with an explicit arm64 constraint the workload is marked `eks-fargate`, which AR
 from __future__ import annotations
 
 import fnmatch
-from typing import Any
+from dataclasses import replace
 
 from archmatch.link.projects import nearest
-from archmatch.model import Capacity, RepoFacts, Workload
+from archmatch.model import Capacity, FargateSelector, PodFacts, RepoFacts, Workload
 from archmatch.platforms import AMD64, ArchFact, How
 
 
 def _fargate_profiles(facts: RepoFacts) -> list[Capacity]:
-    return [
-        c
-        for c in facts.capacities
-        if c.details.get("fargate") and isinstance(c.details.get("selectors"), list)
-    ]
+    return [c for c in facts.capacities if c.fargate and c.fargate_profile is not None]
 
 
-def _selector_matches(selector: Any, namespace: str, labels: dict[str, Any]) -> bool:
-    if not isinstance(selector, dict):
-        return False
-    pattern = selector.get("namespace")
-    if not isinstance(pattern, str) or not fnmatch.fnmatchcase(namespace, pattern):
+def _selector_matches(selector: FargateSelector, pod: PodFacts) -> bool:
+    pattern = selector.namespace
+    if pattern is None or not fnmatch.fnmatchcase(pod.namespace, pattern):
         return False  # an unresolved namespace proves nothing
-    wanted = selector.get("labels") or {}
-    if not isinstance(wanted, dict):
-        return False
-    return all(isinstance(v, str) and labels.get(k) == v for k, v in wanted.items())
+    if selector.labels is None:
+        return False  # an unresolved label proves nothing either
+    return all(pod.labels.get(k) == v for k, v in selector.labels.items())
 
 
 def matching_profile(workload: Workload, profiles: list[Capacity]) -> Capacity | None:
-    namespace = str(workload.details.get("namespace", "default"))
-    labels = workload.details.get("pod_labels") or {}
+    pod = workload.pod or PodFacts("default")
     for profile in profiles:
-        if any(_selector_matches(s, namespace, labels) for s in profile.details["selectors"]):
+        assert profile.fargate_profile is not None
+        if any(_selector_matches(s, pod) for s in profile.fargate_profile.selectors):
             return profile
     return None
 
@@ -55,7 +48,7 @@ def place_pods(facts: RepoFacts) -> None:
         if profile is None:
             continue
         workload.service = "eks-fargate"
-        workload.details["fargate_profile"] = profile.name
+        workload.pod = replace(workload.pod or PodFacts("default"), fargate_profile=profile.name)
         if workload.arch.how in (How.UNKNOWN, How.HOST) and not workload.arch.archs:
             workload.arch = ArchFact.derived(AMD64, note=f"EKS Fargate profile {profile.name} (x86_64 only)")
             workload.arch_location = profile.location

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from archmatch import dockercli
 from archmatch.dockercli import BuildCommand
 from archmatch.extract.yamlsafe import LDict
-from archmatch.model import ImageBuild, Location
+from archmatch.model import BuildSource, ImageBuild, Location
 from archmatch.platforms import HOST_TEST_NOTE, ArchFact, How, parse_platform_list
 from archmatch.repo import RepoView
 
@@ -137,7 +137,7 @@ def requested_platforms(
 class CliSite:
     """Where a docker build command line was found and what surrounds it."""
 
-    source: str
+    source: BuildSource
     path: str  # file holding the command
     where: str  # label prefix, e.g. "script build.sh" or "workflow ci.yml job build"
     line_at: Callable[[int], int]

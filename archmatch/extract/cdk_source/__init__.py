@@ -8,7 +8,7 @@ Nothing from the scanned repository is executed or imported.
 
 Linking: the asset expression's `cdk:src:<file>:<line>` key is in both the `ImageBuild.link_keys`
 and the workload's `ImageRef.link_keys`. Host-derived values: the workload gets
-`details["host_derived"] = True` (and `host_source`); the build's `link_keys` also hold
+`cdk.host_source` (`cdk.host_derived`); the build's `link_keys` also hold
 `cdk:hostarch` and its platforms are `ArchFact.host(...)` with a note naming the source.
 """
 
@@ -21,7 +21,7 @@ from archmatch.extract.cdk_source.program import CdkApp, Program, find_apps
 from archmatch.extract.cdk_source.ts_front import TS_SUFFIXES
 from archmatch.extract.cdk_source.values import Call
 from archmatch.isolation import isolated_unit, note_position
-from archmatch.model import RepoFacts
+from archmatch.model import CdkSyntax, RepoFacts
 from archmatch.repo import RepoView
 
 
@@ -39,7 +39,7 @@ def _app(repo: RepoView, facts: RepoFacts, app: CdkApp, done: set[str], left_out
     files = program.load()
     calls: list[Call] = []
     seen: set[int] = set()
-    syntax_of: dict[str, str] = {}
+    syntax_of: dict[str, CdkSyntax] = {}
     reported: set[str] = set()
     for source in files:
         syntax_of[source.path] = source.syntax

@@ -10,7 +10,7 @@ from typing import Any
 
 from archmatch.extract.cdk_source.archvalues import Arch, docker_platform
 from archmatch.extract.cdk_source.values import Call, Obj, PathV, Str, Unknown, Val, as_obj, get, key_line
-from archmatch.model import ImageBuild, Location
+from archmatch.model import CdkSyntax, ImageBuild, Location
 from archmatch.platforms import ArchFact, arch_of
 from archmatch.repo import RepoView
 
@@ -46,7 +46,7 @@ def link_key(call: Call) -> str:
 @dataclass
 class Asset:
     call: Call
-    syntax: str
+    syntax: CdkSyntax
     directory: str | None  # root-relative build context, None when unknown or outside the root
     directory_text: str
     dockerfile: str | None
@@ -146,7 +146,7 @@ def _directory(value: Val | None, app_dir: str) -> tuple[str | None, str]:
     return rel, rel
 
 
-def make_asset(call: Call, syntax: str, app_dir: str) -> Asset:
+def make_asset(call: Call, syntax: CdkSyntax, app_dir: str) -> Asset:
     dir_index, props_index = ASSET_FACTORIES[call.callee or ""]
     props = call.props(props_index)
     raw_dir = call.arg(dir_index, "directory") if dir_index is not None else get(props, "directory")

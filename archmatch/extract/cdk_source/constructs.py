@@ -8,6 +8,7 @@ the `ImageRef` and the `ImageBuild`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, EKS_DEFAULT_INSTANCE_TYPE, LAMBDA_DEFAULT_ARCH
 from archmatch.extract.cdk_source import archvalues
@@ -21,7 +22,18 @@ from archmatch.extract.cdk_source.assets import (
 )
 from archmatch.extract.cdk_source.values import Call, Host, Null, Obj, Ref, Str, Unknown, Val, get, key_line
 from archmatch.isolation import note_position
-from archmatch.model import Capacity, ImageRef, InstanceChoice, Location, RepoFacts, Workload
+from archmatch.model import (
+    Capacity,
+    CdkOrigin,
+    CdkSyntax,
+    EcsFacts,
+    ImageRef,
+    InstanceChoice,
+    Location,
+    NodeGroupFacts,
+    RepoFacts,
+    Workload,
+)
 from archmatch.platforms import AMD64, ArchFact
 from archmatch.repo import RepoView
 
@@ -77,7 +89,7 @@ class Interpreter:
     facts: RepoFacts
     app_dir: str
     config: str  # cdk.json of the app
-    syntax_of: dict[str, str]  # file -> cdk-ts | cdk-py
+    syntax_of: dict[str, CdkSyntax]  # file -> cdk-ts | cdk-py
     assets: dict[int, Asset] = field(default_factory=dict)  # id(call) -> asset
     workloads: dict[int, Workload] = field(default_factory=dict)  # id(construct call) -> workload
     capacities: list[tuple[str, Capacity]] = field(default_factory=list)  # (service, capacity)
@@ -182,7 +194,14 @@ class Interpreter:
         return None
 
     def _workload(
-        self, call: Call, service: str, arch: ArchFact, arch_line: int, host: Host | None, **details: object
+        self,
+        call: Call,
+        service: Literal["lambda", "ecs", "batch"],
+        arch: ArchFact,
+        arch_line: int,
+        host: Host | None,
+        construct: str | None = None,
+        ecs: EcsFacts | None = None,
     ) -> Workload:
         workload = Workload(
             kind=f"cdk:{call.callee}",
@@ -192,11 +211,9 @@ class Interpreter:
             arch=arch,
             arch_location=Location(call.path, arch_line) if arch_line else None,
             arch_syntax=self.syntax_of[call.path],
-            details={"cdk_app": self.config, **details},
+            ecs=ecs,
+            cdk=CdkOrigin(self.config, construct=construct, host_source=host.source if host else None),
         )
-        if host is not None:
-            workload.details["host_derived"] = True
-            workload.details["host_source"] = host.source
         self.workloads[id(call)] = workload
         return workload
 
@@ -335,7 +352,7 @@ class Interpreter:
                 return
         self._ecs_workload(call, props, launch, "ecs")
 
-    def _ecs_workload(self, call: Call, props: Obj, launch: str, service: str) -> Workload:
+    def _ecs_workload(self, call: Call, props: Obj, launch: str, service: Literal["ecs"]) -> Workload:
         runtime = get(props, "runtimePlatform")
         cpu = (
             get(runtime, "cpuArchitecture")
@@ -354,7 +371,12 @@ class Interpreter:
             else False
         )
         workload = self._workload(
-            call, service, fact, line if cpu is not None else 0, host, launch_type=launch or "unknown"
+            call,
+            service,
+            fact,
+            line if cpu is not None else 0,
+            host,
+            ecs=EcsFacts(launch_type=launch or "unknown"),
         )
         if windows:
             workload.os_family = "windows"
@@ -391,7 +413,7 @@ class Interpreter:
             fact,
             key_line(props, "fargateCpuArchitecture") if cpu is not None else 0,
             host,
-            launch_type=launch,
+            ecs=EcsFacts(launch_type=launch),
         )
         if launch == "ec2":
             self.pending.append(_Pending(workload, "batch"))
@@ -407,7 +429,7 @@ class Interpreter:
         types: list[InstanceChoice],
         ami: ArchFact,
         ami_line: int,
-        **details: object,
+        node_group: NodeGroupFacts | None = None,
     ) -> Capacity:
         capacity = Capacity(
             kind=kind,
@@ -416,7 +438,8 @@ class Interpreter:
             instance_types=types,
             ami_arch=ami,
             ami_location=Location(call.path, ami_line) if ami_line else None,
-            details={"cdk_app": self.config, "service": service, **details},
+            node_group=node_group,
+            cdk=CdkOrigin(self.config, service=service),
         )
         self.capacities.append((service, capacity))
         self.capacity_by_call[id(call)] = capacity
@@ -445,20 +468,17 @@ class Interpreter:
         asg = get(call.props(2), "autoScalingGroup")
         capacity = self.capacity_by_call.get(id(asg)) if isinstance(asg, Call) else None
         if capacity is not None:
-            capacity.details["service"] = "ecs"
-            capacity.details["ecs_capacity_provider"] = self._id(call)
+            capacity.cdk = CdkOrigin(self.config, service="ecs", ecs_capacity_provider=self._id(call))
             self.capacities = [("ecs" if c is capacity else s, c) for s, c in self.capacities]
 
     def _nodegroup(self, call: Call, props: Obj, name: str) -> None:
         instance_value = get(props, "instanceTypes")
         types = archvalues.instance_types(instance_value, call.path)
         ami_value = get(props, "amiType")
-        details: dict[str, object] = {}
         if instance_value is None:
             types = [
                 InstanceChoice(EKS_DEFAULT_INSTANCE_TYPE, AMD64, self._loc(call))
             ]  # EKS API default (docs/aws-facts.md#eks-node-groups)
-            details["default_instance_type"] = True
         if ami_value is not None:
             ami = archvalues.eks_ami_type(ami_value)
         else:
@@ -468,7 +488,14 @@ class Interpreter:
             else:
                 ami = ArchFact.unknown("no amiType")
         self._capacity(
-            call, "cdk:aws_eks.Nodegroup", name, "eks", types, ami, key_line(props, "amiType"), **details
+            call,
+            "cdk:aws_eks.Nodegroup",
+            name,
+            "eks",
+            types,
+            ami,
+            key_line(props, "amiType"),
+            NodeGroupFacts(instance_types_default=instance_value is None),
         )
 
     def _eks_default_capacity(self, call: Call) -> None:

@@ -32,6 +32,7 @@ from archmatch.extract.cdk_source.values import (
     join_paths,
     same,
 )
+from archmatch.model import CdkSyntax
 
 if TYPE_CHECKING:
     from archmatch.extract.cdk_source.program import Program
@@ -51,7 +52,7 @@ class PyFile:
         self.program = program
         self.path = path
         self.lines = source.split("\n")
-        self.syntax = "cdk-py"
+        self.syntax: CdkSyntax = "cdk-py"
         self.tree = tree
         self.parents: dict[int, ast.AST] = {}
         self.bindings: dict[int, dict[str, list[ast.AST]]] = {}

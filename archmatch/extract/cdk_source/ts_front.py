@@ -34,6 +34,7 @@ from archmatch.extract.cdk_source.values import (
     concat,
     same,
 )
+from archmatch.model import CdkSyntax
 
 if TYPE_CHECKING:
     from archmatch.extract.cdk_source.program import Program
@@ -95,7 +96,7 @@ class TsFile:
     def __init__(self, program: Program, path: str, source: bytes):
         self.program = program
         self.path = path
-        self.syntax = "cdk-ts"
+        self.syntax: CdkSyntax = "cdk-ts"
         self.tree = _PARSERS[grammar_for(path)].parse(source)
         self.root = self.tree.root_node
         # scope node id -> name -> value nodes (several: reassigned, so unknown)

@@ -1,5 +1,5 @@
 """CloudFormation compute that hosts workloads: launch templates, instances, ASGs, EKS node groups
-and Fargate profiles, Batch compute environments. `details` keys match the Terraform extractor's."""
+and Fargate profiles, Batch compute environments. The typed `Capacity` facts match the Terraform extractor's."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from archmatch import aws_arch
 from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE
 from archmatch.extract.cloudformation.context import Ctx, Resource, as_list, key_value_line, sub, value_line
 from archmatch.extract.cloudformation.intrinsics import known_text, text_of
-from archmatch.model import Capacity, InstanceChoice, Location
+from archmatch.model import (
+    Capacity,
+    FargateProfileFacts,
+    FargateSelector,
+    InstanceChoice,
+    Location,
+    NodeGroupFacts,
+)
 from archmatch.platforms import AMD64, ArchFact
 
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
@@ -106,11 +113,8 @@ def _merge(own: HostSpec, template: HostSpec | None) -> HostSpec:
     )
 
 
-def _add(ctx: Ctx, res: Resource, spec: HostSpec, name: str = "", **details: Any) -> Capacity:
-    if spec.launch_template:
-        details["launch_template"] = spec.launch_template
-    if spec.ami_evidence:
-        details.update(ami_evidence=spec.ami_evidence, ami_verified=spec.ami_verified)
+def _add(ctx: Ctx, res: Resource, spec: HostSpec, name: str = "", **facts: Any) -> Capacity:
+    """`facts`: further typed `Capacity` fields (node_group, fargate, override_of, ...)."""
     cap = Capacity(
         kind=res.type,
         name=name or res.logical_id,
@@ -118,7 +122,10 @@ def _add(ctx: Ctx, res: Resource, spec: HostSpec, name: str = "", **details: Any
         instance_types=spec.instance_types,
         ami_arch=spec.ami_arch,
         ami_location=spec.ami_location,
-        details=details,
+        ami_evidence=spec.ami_evidence,
+        ami_verified=spec.ami_verified if spec.ami_evidence else True,
+        launch_template=spec.launch_template or None,
+        **facts,
     )
     ctx.facts.capacities.append(cap)
     return cap
@@ -181,7 +188,7 @@ def asg_host_arch(ctx: Ctx, asg_logical: str) -> tuple[ArchFact, Location | None
 
 
 def eks_nodegroup(ctx: Ctx, res: Resource) -> None:
-    details: dict[str, Any] = {"cluster": ctx.text(res.raw.get("ClusterName")), "eks_node_group": True}
+    defaulted = False
     template = launch_template_spec(ctx, res.raw.get("LaunchTemplate"))
     spec = _merge(HostSpec(instance_types=_choices(ctx, res.raw.get("InstanceTypes"))), template)
     ami_type = ctx.text(res.raw.get("AmiType"))
@@ -198,29 +205,29 @@ def eks_nodegroup(ctx: Ctx, res: Resource) -> None:
         spec.ami_arch = ArchFact.unknown("AmiType not set: EKS picks the AMI type")
     if not spec.instance_types:
         spec.instance_types = [InstanceChoice(EKS_DEFAULT_INSTANCE, AMD64, ctx.loc(res.line))]
-        details["instance_types_default"] = True
-    details["windows"] = bool(ami_type and aws_arch.eks_ami_type_is_windows(ami_type))
-    labels = ctx.resolve(res.raw.get("Labels"))
-    details["labels"] = {str(k): known_text(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
-    _add(ctx, res, spec, **details)
+        defaulted = True
+    _add(ctx, res, spec, node_group=NodeGroupFacts(instance_types_default=defaulted))
 
 
 def eks_fargate_profile(ctx: Ctx, res: Resource) -> None:
     selectors = []
     for item in as_list(res.props.get("Selectors")):
         labels = as_list(sub(item, "Labels"))  # CFN writes labels as a list of {Key, Value}
+        pairs = [
+            (known_text(sub(lab, "Key")), known_text(sub(lab, "Value")))
+            for lab in labels
+            if isinstance(lab, dict)
+        ]
         selectors.append(
-            {
-                "namespace": known_text(sub(item, "Namespace")),
-                "labels": {
-                    known_text(sub(lab, "Key")): known_text(sub(lab, "Value"))
-                    for lab in labels
-                    if isinstance(lab, dict)
-                },
-            }
+            FargateSelector(
+                known_text(sub(item, "Namespace")),
+                {k: v for k, v in pairs if k is not None and v is not None}
+                if all(k is not None and v is not None for k, v in pairs)
+                else None,
+            )
         )
     spec = HostSpec(ami_arch=ArchFact.derived(AMD64, note="EKS on Fargate runs x86_64 only"))
-    _add(ctx, res, spec, cluster=ctx.text(res.raw.get("ClusterName")), fargate=True, selectors=selectors)
+    _add(ctx, res, spec, fargate=True, fargate_profile=FargateProfileFacts(tuple(selectors)))
 
 
 def batch_compute_environment(ctx: Ctx, res: Resource) -> None:
@@ -235,4 +242,4 @@ def batch_compute_environment(ctx: Ctx, res: Resource) -> None:
         set_ami(ctx, own, image_raw, value_line(image_raw))
     spec = _merge(own, launch_template_spec(ctx, sub(resources, "LaunchTemplate")))
     spec.instance_types = own.instance_types
-    _add(ctx, res, spec, type=kind or None, fargate=kind.startswith("FARGATE"))
+    _add(ctx, res, spec, batch_type=kind or None, fargate=kind.startswith("FARGATE"))

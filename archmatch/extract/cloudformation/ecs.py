@@ -1,16 +1,16 @@
 """Where ECS runs each task definition: service -> launch type or capacity provider strategy (or
 the cluster's default strategy) -> capacity provider -> ASG -> instance types / AMI.
-Fills the same `details` keys as the Terraform extractor (`services`, `launch_type`,
-`capacity_providers`, `capacity_arch`, `capacity_location`, `capacity_name`, `fargate`)."""
+Collects the same `aws.ecs.Hosting` as the Terraform extractor."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from archmatch.aws.ecs import FARGATE_PROVIDERS
+from archmatch.aws.ecs import FARGATE_PROVIDERS, Hosting
 from archmatch.extract.cloudformation.capacity import asg_host_arch
 from archmatch.extract.cloudformation.context import Ctx, as_list, sub, value_line
 from archmatch.extract.cloudformation.intrinsics import known_text
+from archmatch.model import EcsHosts
 
 SERVICE = "AWS::ECS::Service"
 CLUSTER = "AWS::ECS::Cluster"
@@ -38,18 +38,18 @@ def _cluster_strategy(ctx: Ctx, service_props: Any) -> list[Any]:
     return []
 
 
-def hosting(ctx: Ctx, task_logical: str, details: dict[str, Any]) -> None:
+def hosting(ctx: Ctx, task_logical: str) -> Hosting:
     services = {
         str(logical): sub(body, "Properties")
         for logical, body in ctx.tpl.resources.items()
         if sub(body, "Type") == SERVICE
         and ctx.logical_target(sub(body, "Properties", "TaskDefinition"), (TASK,)) == task_logical
     }
-    details["services"] = sorted(services)
+    found = Hosting(services=sorted(services))
     for props in services.values():
         launch_type = ctx.text(sub(props, "LaunchType"))
         if launch_type:
-            details["launch_type"] = launch_type.upper()
+            found.launch_type = launch_type.upper()
         strategy = as_list(sub(props, "CapacityProviderStrategy")) or (
             [] if launch_type else _cluster_strategy(ctx, props)
         )
@@ -57,7 +57,7 @@ def hosting(ctx: Ctx, task_logical: str, details: dict[str, Any]) -> None:
             raw_provider = sub(item, "CapacityProvider")
             name = known_text(ctx.resolve(raw_provider))
             if name and name.upper() in FARGATE_PROVIDERS:
-                details.setdefault("capacity_providers", []).append(name.upper())
+                found.capacity_providers.append(name.upper())
                 continue
             provider = ctx.logical_target(raw_provider, ("AWS::ECS::CapacityProvider",))
             asg_ref = (
@@ -77,10 +77,9 @@ def hosting(ctx: Ctx, task_logical: str, details: dict[str, Any]) -> None:
             )
             if asg is None:
                 continue
-            details.setdefault("capacity_providers", []).append(asg)
+            found.capacity_providers.append(asg)
             arch, location = asg_host_arch(ctx, asg)
             if arch.known:
-                details["capacity_arch"] = arch
-                details["capacity_location"] = location or ctx.loc(value_line(raw_provider))
-                details["capacity_name"] = asg
-                return
+                found.hosts = EcsHosts(arch, location or ctx.loc(value_line(raw_provider)), asg)
+                return found
+    return found

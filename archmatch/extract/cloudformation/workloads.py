@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from archmatch.aws.defaults import BATCH_FARGATE_DEFAULT_ARCH, ECS_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
-from archmatch.aws.ecs import is_fargate, os_family_of
+from archmatch.aws.ecs import os_family_of
 from archmatch.extract.cloudformation import ecs
 from archmatch.extract.cloudformation.context import (
     Ctx,
@@ -19,7 +19,7 @@ from archmatch.extract.cloudformation.context import (
 )
 from archmatch.extract.cloudformation.intrinsics import known_text
 from archmatch.extract.yamlsafe import LDict, line_of
-from archmatch.model import ImageBuild, ImageRef, Location, Workload
+from archmatch.model import EcsFacts, ImageBuild, ImageRef, LambdaFacts, Location, Workload
 from archmatch.platforms import AMD64, ArchFact, How
 
 LAMBDA_DEFAULT = ArchFact.default(
@@ -64,7 +64,7 @@ def lambda_function(ctx: Ctx, res: Resource) -> None:
             arch_via=arch_via,
             images=images,
             arch_syntax="sam" if sam else "cfn-lambda",
-            details={"package_type": package or "Image"},
+            lambda_=LambdaFacts(package_type=package or "Image"),
         )
     )
 
@@ -149,11 +149,12 @@ def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
         if isinstance(c, dict) and c.get("Image") is not None
     ]
     compat = [str(known_text(c) or "?").upper() for c in as_list(res.props.get("RequiresCompatibilities"))]
-    details: dict[str, Any] = {"requires_compatibilities": compat or None}
-    if isinstance(platform_raw, dict) and "OperatingSystemFamily" in platform_raw:
-        details["os_family_location"] = ctx.loc(key_value_line(platform_raw, "OperatingSystemFamily"))
-    ecs.hosting(ctx, res.logical_id, details)
-    details["fargate"] = is_fargate(details)
+    os_family_location = (
+        ctx.loc(key_value_line(platform_raw, "OperatingSystemFamily"))
+        if isinstance(platform_raw, dict) and "OperatingSystemFamily" in platform_raw
+        else None
+    )
+    facts = ecs.hosting(ctx, res.logical_id).facts(tuple(compat) or None, os_family_location)
     ctx.facts.workloads.append(
         Workload(
             kind=res.type,
@@ -166,7 +167,7 @@ def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
             images=images,
             os_family=_os_family(platform),
             arch_syntax="cfn-ecs",
-            details=details,
+            ecs=facts,
         )
     )
 
@@ -201,7 +202,7 @@ def batch_job_definition(ctx: Ctx, res: Resource) -> None:
             images=images,
             os_family=_os_family(platform),
             arch_syntax="cfn-batch",
-            details={"fargate": fargate, "platform_capabilities": capabilities or None},
+            ecs=EcsFacts(fargate=fargate, platform_capabilities=tuple(capabilities) or None),
         )
     )
 

@@ -9,7 +9,7 @@ from archmatch.aws.ecs import os_family_of
 from archmatch.extract.terraform import documents
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
 from archmatch.extract.terraform.module import ModuleInstance
-from archmatch.model import Capacity, InstanceChoice, Location, Workload
+from archmatch.model import Capacity, EcsFacts, InstanceChoice, LambdaFacts, Location, Workload
 from archmatch.platforms import AMD64, ArchFact
 
 
@@ -32,7 +32,7 @@ def lambda_function(ctx: Context, res: Resource) -> None:
             arch_via=ctx.via(arch_value, res.loc("architectures")),
             images=images,
             arch_syntax="tf-lambda",
-            details={"package_type": package_type},
+            lambda_=LambdaFacts(package_type=package_type),
         )
     )
 
@@ -96,21 +96,24 @@ def batch_job_definition(ctx: Context, res: Resource) -> None:
             images=images,
             os_family=os_family_of(os_family),
             arch_syntax="tf-batch",
-            details={"fargate": fargate, "platform_capabilities": caps if isinstance(caps, list) else None},
+            ecs=EcsFacts(
+                fargate=fargate,
+                platform_capabilities=tuple(str(c) for c in caps) if isinstance(caps, list) else None,
+            ),
         )
     )
 
 
 def batch_compute_environment(ctx: Context, res: Resource) -> None:
     resources = res.block.child("compute_resources")
-    details: dict[str, Any] = {}
+    facts: dict[str, Any] = {}
     choices: list[InstanceChoice] = []
     ami = AmiFact(ArchFact.unknown(), None)
     if resources is not None:
         ev = res.instance.eval_attr
         ctype = ev(resources, "type")
-        details["type"] = ctype
-        details["fargate"] = isinstance(ctype, str) and ctype.upper().startswith("FARGATE")
+        facts["batch_type"] = ctype if isinstance(ctype, str) else None
+        facts["fargate"] = isinstance(ctype, str) and ctype.upper().startswith("FARGATE")
         choices = ctx.instance_choices(
             ev(resources, "instance_type"),
             Location(resources.path, resources.line_of("instance_type")),
@@ -126,10 +129,10 @@ def batch_compute_environment(ctx: Context, res: Resource) -> None:
         if lt is not None:
             template = launch_template_of(ctx, res.instance, lt)
             if template is not None:
-                details["launch_template"] = template.address
+                facts["launch_template"] = template.address
                 if not ami.arch.known:
                     ami = template_ami(ctx, template)
-    _capacity(ctx, res, choices, ami, details)
+    _capacity(ctx, res, choices, ami, **facts)
 
 
 def _capacity(
@@ -137,11 +140,10 @@ def _capacity(
     res: Resource,
     choices: list[InstanceChoice],
     ami: AmiFact,
-    details: dict[str, Any],
     name: str = "",
+    **facts: Any,
 ) -> Capacity:
-    if ami.evidence:
-        details.update(ami_evidence=ami.evidence, ami_verified=ami.verified)
+    """`facts`: further typed `Capacity` fields (launch_template, override_of, fargate, ...)."""
     capacity = Capacity(
         kind=res.block.labels[0],
         name=name or res.address,
@@ -149,7 +151,9 @@ def _capacity(
         instance_types=choices,
         ami_arch=ami.arch,
         ami_location=ami.location,
-        details=details,
+        ami_evidence=ami.evidence,
+        ami_verified=ami.verified if ami.evidence else True,
+        **facts,
     )
     ctx.facts.capacities.append(capacity)
     return capacity
@@ -181,7 +185,7 @@ def template_choices(ctx: Context, template: Resource) -> list[InstanceChoice]:
 
 
 def launch_template(ctx: Context, res: Resource) -> None:
-    _capacity(ctx, res, template_choices(ctx, res), template_ami(ctx, res), {})
+    _capacity(ctx, res, template_choices(ctx, res), template_ami(ctx, res))
 
 
 def ec2_instance(ctx: Context, res: Resource) -> None:
@@ -191,18 +195,14 @@ def ec2_instance(ctx: Context, res: Resource) -> None:
         if res.block.attr("ami") is not None
         else AmiFact(ArchFact.unknown(), None)
     )
-    details: dict[str, Any] = {}
     spec = res.block.child("launch_template")
     template = launch_template_of(ctx, res.instance, spec) if spec is not None else None
-    if template is not None:
-        details["launch_template"] = template.address
-    _capacity(ctx, res, choices, ami, details)
+    _capacity(ctx, res, choices, ami, launch_template=template.address if template is not None else None)
 
 
 def autoscaling_group(ctx: Context, res: Resource) -> None:
     """One capacity for the group (its own instance types against its launch template's AMI), and
     one per `override` that brings its own launch template (so its own AMI)."""
-    details: dict[str, Any] = {}
     choices: list[InstanceChoice] = []
     template: Resource | None = None
     spec = res.block.child("launch_template")
@@ -230,26 +230,21 @@ def autoscaling_group(ctx: Context, res: Resource) -> None:
                 res,
                 own_choices,
                 template_ami(ctx, own_template),
-                {"launch_template": own_template.address, "override_of": res.address},
                 name=f"{res.address}.override[{index}]",
+                launch_template=own_template.address,
+                override_of=res.address,
             )
         else:
             choices.extend(own_choices)
-    if template is not None:
-        details["launch_template"] = template.address
     ami = template_ami(ctx, template) if template is not None else AmiFact(ArchFact.unknown(), None)
-    _capacity(ctx, res, choices, ami, details)
+    _capacity(ctx, res, choices, ami, launch_template=template.address if template is not None else None)
 
 
 def host_archs(ctx: Context, group: Resource) -> tuple[ArchFact, Location | None]:
     """Architecture of the instances an auto scaling group launches (instance types first, then AMI)."""
-    caps = [
-        c
-        for c in ctx.facts.capacities
-        if c.name == group.address or c.details.get("override_of") == group.address
-    ]
+    caps = [c for c in ctx.facts.capacities if c.name == group.address or c.override_of == group.address]
     choices = [i for c in caps for i in c.instance_types]
-    template_addr = next((c.details.get("launch_template") for c in caps if c.name == group.address), None)
+    template_addr = next((c.launch_template for c in caps if c.name == group.address), None)
     template = ctx.resource(template_addr) if template_addr else None
     if not choices and template is not None:
         choices = template_choices(ctx, template)

@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH
-from archmatch.aws.ecs import FARGATE_PROVIDERS, is_fargate, os_family_of
+from archmatch.aws.ecs import FARGATE_PROVIDERS, Hosting, os_family_of
 from archmatch.extract.terraform import documents
 from archmatch.extract.terraform.compute import host_archs
 from archmatch.extract.terraform.context import Context, Resource
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import refs_of
-from archmatch.model import Location, Workload
+from archmatch.model import EcsHosts, Location, Workload
 
 
 def _services(ctx: Context, task: Resource) -> list[Resource]:
@@ -63,27 +63,26 @@ def _provider_group(ctx: Context, service: Resource, provider: Any) -> Resource 
     return None
 
 
-def _hosting(ctx: Context, task: Resource, details: dict[str, Any]) -> None:
+def _hosting(ctx: Context, task: Resource) -> Hosting:
     services = _services(ctx, task)
-    details["services"] = [s.address for s in services]
+    found = Hosting(services=[s.address for s in services])
     for service in services:
         launch_type = service.eval("launch_type")
         if isinstance(launch_type, str):
-            details["launch_type"] = launch_type.upper()
+            found.launch_type = launch_type.upper()
         for provider, block in _strategy(ctx, service):
             if isinstance(provider, str) and provider.upper() in FARGATE_PROVIDERS:
-                details.setdefault("capacity_providers", []).append(provider.upper())
+                found.capacity_providers.append(provider.upper())
                 continue
             group = _provider_group(ctx, service, provider)
             if group is None:
                 continue
             arch, location = host_archs(ctx, group)
-            details.setdefault("capacity_providers", []).append(group.address)
+            found.capacity_providers.append(group.address)
             if arch.known:
-                details["capacity_arch"] = arch
-                details["capacity_location"] = location or Location(block.path, block.line)
-                details["capacity_name"] = group.address
-                return
+                found.hosts = EcsHosts(arch, location or Location(block.path, block.line), group.address)
+                return found
+    return found
 
 
 def task_definition(ctx: Context, res: Resource) -> None:
@@ -98,13 +97,13 @@ def task_definition(ctx: Context, res: Resource) -> None:
     compat = res.eval("requires_compatibilities")
     containers = documents.objects(res, "container_definitions", ("image", "name"), many=True) or []
     images = [ctx.image_ref(c["image"].value, c["image"].location) for c in containers if "image" in c]
-    details: dict[str, Any] = {
-        "requires_compatibilities": [str(c).upper() for c in compat] if isinstance(compat, list) else None
-    }
-    if platform is not None and platform.attr("operating_system_family") is not None:
-        details["os_family_location"] = Location(platform.path, platform.line_of("operating_system_family"))
-    _hosting(ctx, res, details)
-    details["fargate"] = is_fargate(details)
+    compatibilities = tuple(str(c).upper() for c in compat) if isinstance(compat, list) else None
+    os_family_location = (
+        Location(platform.path, platform.line_of("operating_system_family"))
+        if platform is not None and platform.attr("operating_system_family") is not None
+        else None
+    )
+    ecs = _hosting(ctx, res).facts(compatibilities, os_family_location)
     ctx.facts.workloads.append(
         Workload(
             kind="aws_ecs_task_definition",
@@ -117,7 +116,7 @@ def task_definition(ctx: Context, res: Resource) -> None:
             images=images,
             os_family=os_family_of(os_value),
             arch_syntax="tf-ecs",
-            details=details,
+            ecs=ecs,
         )
     )
 

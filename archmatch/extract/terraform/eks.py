@@ -10,7 +10,14 @@ from archmatch.extract.terraform.compute import launch_template_of, template_ami
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import as_text
-from archmatch.model import Capacity, InstanceChoice, Location
+from archmatch.model import (
+    Capacity,
+    FargateProfileFacts,
+    FargateSelector,
+    InstanceChoice,
+    Location,
+    NodeGroupFacts,
+)
 from archmatch.platforms import AMD64, ArchFact
 
 DEFAULT_INSTANCE_TYPE = (
@@ -35,46 +42,74 @@ def node_group_capacity(
     location: Location,
     choices: list[InstanceChoice],
     ami: AmiFact,
-    details: dict[str, Any],
+    launch_template: str | None = None,
+    module: str | None = None,
 ) -> Capacity:
-    if not choices:
+    defaulted = not choices
+    if defaulted:
         choices = [InstanceChoice(DEFAULT_INSTANCE_TYPE, AMD64, location)]
-        details["instance_types_default"] = True
-    if ami.evidence:
-        details.update(ami_evidence=ami.evidence, ami_verified=ami.verified)
-    details["eks_node_group"] = True
-    return Capacity(kind, name, location, choices, ami.arch, ami.location, details)
+    return Capacity(
+        kind,
+        name,
+        location,
+        choices,
+        ami.arch,
+        ami.location,
+        ami_evidence=ami.evidence,
+        ami_verified=ami.verified if ami.evidence else True,
+        launch_template=launch_template,
+        node_group=NodeGroupFacts(instance_types_default=defaulted),
+        module=module,
+    )
+
+
+def fargate_selector(namespace: Any, labels: Any) -> FargateSelector:
+    """A selector as evaluated: no labels selects every pod of the namespace; a label value that
+    is not a known string (or labels that are not a map) never matches."""
+    if not labels:
+        return FargateSelector(namespace if isinstance(namespace, str) else None, {})
+    known = isinstance(labels, dict) and all(isinstance(v, str) for v in labels.values())
+    return FargateSelector(
+        namespace if isinstance(namespace, str) else None,
+        {str(k): str(v) for k, v in labels.items()} if known else None,
+    )
 
 
 def node_group(ctx: Context, res: Resource) -> None:
-    details: dict[str, Any] = {"cluster": res.eval("cluster_name")}
     ami = ami_type_fact(res.eval("ami_type"), res.loc("ami_type"))
     choices = ctx.instance_choices(res.eval("instance_types"), res.loc("instance_types"))
     spec = res.block.child("launch_template")
     template = launch_template_of(ctx, res.instance, spec) if spec is not None else None
     if template is not None:
-        details["launch_template"] = template.address
         if not choices:
             choices = template_choices(ctx, template)
         if res.block.attr("ami_type") is None:
             ami = template_ami(ctx, template)
     ctx.facts.capacities.append(
-        node_group_capacity("aws_eks_node_group", res.address, res.loc(), choices, ami, details)
+        node_group_capacity(
+            "aws_eks_node_group",
+            res.address,
+            res.loc(),
+            choices,
+            ami,
+            launch_template=template.address if template is not None else None,
+        )
     )
 
 
 def fargate_profile(ctx: Context, res: Resource) -> None:
-    selectors = [
-        {"namespace": res.instance.eval_attr(s, "namespace"), "labels": res.instance.eval_attr(s, "labels")}
+    selectors = tuple(
+        fargate_selector(res.instance.eval_attr(s, "namespace"), res.instance.eval_attr(s, "labels"))
         for s in res.block.children("selector")
-    ]
+    )
     ctx.facts.capacities.append(
         Capacity(
             kind="aws_eks_fargate_profile",
             name=res.address,
             location=res.loc(),
             ami_arch=ArchFact.derived(AMD64, note="EKS on Fargate runs x86_64 only"),
-            details={"cluster": res.eval("cluster_name"), "fargate": True, "selectors": selectors},
+            fargate=True,
+            fargate_profile=FargateProfileFacts(selectors),
         )
     )
 

@@ -27,7 +27,7 @@ from archmatch.extract.terraform.context import Context, root_relative, sub_expr
 from archmatch.extract.terraform.eks import ami_type_fact, node_group_capacity
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
-from archmatch.model import Capacity, ImageBuild, Location, Workload
+from archmatch.model import Capacity, EcsFacts, ImageBuild, LambdaFacts, Location, Workload
 from archmatch.platforms import AMD64, ArchFact
 
 _SOURCE = re.compile(
@@ -91,10 +91,10 @@ def _lambda(call: Call) -> None:
             arch_via=call.ctx.via(arch_value, call.loc("architectures")),
             images=images,
             arch_syntax="tf-lambda",
-            details={
-                "package_type": package if isinstance(package, str) else "unknown",
-                "module": "terraform-aws-modules/lambda/aws",
-            },
+            lambda_=LambdaFacts(
+                package_type=package if isinstance(package, str) else "unknown",
+                module="terraform-aws-modules/lambda/aws",
+            ),
         )
     )
 
@@ -173,12 +173,12 @@ def _ecs_service(call: Call, config: dict[str, Any], prefix: tuple[str, ...], na
     fargate = (launch_type == "FARGATE" and not providers) or (
         bool(providers) and all(p.startswith("FARGATE") for p in providers)
     )
-    details: dict[str, Any] = {
-        "requires_compatibilities": [str(c).upper() for c in compat] if isinstance(compat, list) else None,
-        "launch_type": launch_type if isinstance(launch_type, str) else None,
-        "fargate": fargate,
-        "module": "terraform-aws-modules/ecs/aws",
-    }
+    ecs = EcsFacts(
+        fargate=fargate,
+        launch_type=launch_type if isinstance(launch_type, str) else None,
+        requires_compatibilities=tuple(str(c).upper() for c in compat) if isinstance(compat, list) else None,
+        module="terraform-aws-modules/ecs/aws",
+    )
     call.ctx.facts.workloads.append(
         Workload(
             kind="aws_ecs_task_definition",
@@ -190,7 +190,7 @@ def _ecs_service(call: Call, config: dict[str, Any], prefix: tuple[str, ...], na
             images=images,
             os_family=os_family_of(os_value),
             arch_syntax="tf-ecs-module",
-            details=details,
+            ecs=ecs,
         )
     )
 
@@ -233,7 +233,7 @@ def _node_group(
     choices = call.ctx.instance_choices(merged.get("instance_types"), loc_of("instance_types"))
     location = call.loc(attr, *keys) if attr else call.loc()
     capacity = node_group_capacity(
-        "aws_eks_node_group", name, location, choices, ami, {"module": "terraform-aws-modules/eks/aws"}
+        "aws_eks_node_group", name, location, choices, ami, module="terraform-aws-modules/eks/aws"
     )
     call.ctx.facts.capacities.append(capacity)
 
@@ -266,7 +266,7 @@ def _fargate(call: Call, name: str, location: Location) -> None:
             name,
             location,
             ami_arch=ArchFact.derived(AMD64, note="EKS on Fargate runs x86_64 only"),
-            details={"fargate": True},
+            fargate=True,
         )
     )
 

@@ -112,7 +112,7 @@ def workload_fix(workload: Workload, arch: str, current: str | None = None) -> F
         if workload.service == "lambda"
         else f"runtime_platform=ecs.RuntimePlatform(cpu_architecture=ecs.CpuArchitecture.{ecs})",
     }
-    snippet = snippets.get(workload.arch_syntax, f"declare the architecture {lam}")
+    snippet = snippets.get(workload.arch_syntax or "", f"declare the architecture {lam}")
     edits: tuple[Edit, ...] = ()
     old, new = (_arch_token(workload, current) if current else None), _arch_token(workload, arch)
     if workload.arch.how is How.EXPLICIT and workload.arch_location and old and new:

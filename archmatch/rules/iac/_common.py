@@ -1,6 +1,6 @@
 """Shared by the IaC rules (ARCH2xx). They read only facts, so they work for Terraform and
-CloudFormation/SAM/Serverless alike; the `details` keys each rule reads are listed at the top of
-its module."""
+CloudFormation/SAM/Serverless alike; the facts each rule reads are listed at the top of its
+module."""
 
 from __future__ import annotations
 
@@ -20,11 +20,7 @@ def archs_text(archs: set[str] | frozenset[str]) -> str:
 
 def ami_is_certain(capacity: Capacity) -> bool:
     """AMI arch known from verified evidence (an UNVERIFIED SSM path pattern does not count)."""
-    return (
-        capacity.ami_arch.how in KNOWN_HOW
-        and capacity.ami_arch.known
-        and capacity.details.get("ami_verified", True) is not False
-    )
+    return capacity.ami_arch.how in KNOWN_HOW and capacity.ami_arch.known and capacity.ami_verified
 
 
 def where(location: Location | None, fallback: Location) -> Location:

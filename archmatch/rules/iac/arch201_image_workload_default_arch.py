@@ -11,8 +11,8 @@ the platform from the function, so the two cannot disagree). Only for images thi
 workload that runs only third-party images (`public.ecr.aws/nginx/nginx:1.27`) has nothing of its
 own to mismatch.
 
-Facts read: Workload.service, .arch.how == DEFAULT, .arch_syntax, details["package_type"]
-(Lambda), details["fargate"] / details["launch_type"] (ECS, Batch; "fargate" from CDK sources),
+Facts read: Workload.service, .arch.how == DEFAULT, .arch_syntax, .lambda_.package_type
+(Lambda), .ecs.fargate / .ecs.launch_type (ECS, Batch; "fargate" from CDK sources),
 RepoFacts.links and RepoFacts.builds (what builds the image, and for which platform). A build
 linked to the workload that cannot match is ARCH301's, an unpinned one ARCH302's (one root cause,
 one finding); builds whose image certainly holds x86_64 agree with the default (nothing to say).
@@ -32,14 +32,14 @@ _SERVICE = {"lambda": "Lambda", "ecs": "ECS on Fargate", "batch": "AWS Batch on 
 
 
 def _on_fargate(w: Workload) -> bool:
-    return w.details.get("fargate") is True or str(w.details.get("launch_type", "")).lower() == "fargate"
+    return w.ecs is not None and (w.ecs.fargate or (w.ecs.launch_type or "").lower() == "fargate")
 
 
 def _applies(w: Workload) -> bool:
     if w.arch.how is not How.DEFAULT or w.service not in _SERVICE:
         return False
     if w.service == "lambda":
-        return str(w.details.get("package_type", "")).lower() == "image"
+        return w.lambda_ is not None and w.lambda_.package_type.lower() == "image"
     return _on_fargate(w)
 
 
@@ -49,7 +49,7 @@ def _lambda_token(arch: str, syntax: str) -> str:
 
 def declaration(w: Workload, arch: str) -> str:
     """How to write `arch` for this workload, in the syntax of the file that declares it."""
-    syntax, ecs = w.arch_syntax, aws_name(arch, "ecs")
+    syntax, ecs = w.arch_syntax or "", aws_name(arch, "ecs")
     json_file = w.location.path.endswith(".json")
     if w.service == "lambda":
         lam = _lambda_token(arch, syntax)

@@ -1,9 +1,9 @@
 """ARCH202: an EKS node group whose AMI type and instance types disagree, or whose instance types
 mix architectures.
 
-Facts read: Capacity node groups (kind contains "nodegroup", or details["eks_node_group"] is
-True), Capacity.instance_types[].arch / .location, Capacity.ami_arch / .ami_location,
-details["ami_verified"] (False: UNVERIFIED evidence, ignored), details["instance_types_default"]
+Facts read: Capacity node groups (kind contains "nodegroup", or Capacity.node_group is set),
+Capacity.instance_types[].arch / .location, Capacity.ami_arch / .ami_location,
+Capacity.ami_verified (False: UNVERIFIED evidence, ignored), node_group.instance_types_default
 (True when the t3.medium default stands in for unwritten instance types).
 """
 
@@ -23,7 +23,9 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
         typed = [i for i in c.instance_types if i.arch]
         archs = {i.arch for i in typed if i.arch}
         default = (
-            " (the EKS default, no instance types written)" if c.details.get("instance_types_default") else ""
+            " (the EKS default, no instance types written)"
+            if c.node_group and c.node_group.instance_types_default
+            else ""
         )
         if len(archs) > 1:
             first = next(i for i in typed if i.arch != typed[0].arch)

@@ -2,9 +2,8 @@
 disagree.
 
 Facts read: Capacity (not node groups) with .instance_types[].arch / .location, .ami_arch
-(EXPLICIT/DERIVED/DEFAULT and known), .ami_location, details["ami_verified"] (False: the AMI arch
-comes from an UNVERIFIED SSM path pattern, e.g. the ECS-optimized one; not reported at error
-severity), details["ami_evidence"].
+(EXPLICIT/DERIVED/DEFAULT and known), .ami_location, .ami_verified (False: the AMI arch comes from an
+UNVERIFIED SSM path pattern, e.g. the ECS-optimized one; not reported), .fargate (skipped).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from archmatch.rules.iac._common import ami_is_certain, archs_text, is_node_grou
 
 def check(facts: RepoFacts) -> Iterator[Finding]:
     for c in facts.capacities:
-        if is_node_group(c) or c.details.get("fargate") or not ami_is_certain(c):
+        if is_node_group(c) or c.fargate or not ami_is_certain(c):
             continue
         for choice in c.instance_types:
             if choice.arch is None or choice.arch in c.ami_arch.archs:

@@ -2,7 +2,8 @@
 
 Facts read: Workload.service ("apprunner", "eks-fargate": x86_64-only services), Workload.arch
 (only EXPLICIT arm64 counts), Workload.arch_location, Workload.os_family ("windows": arm64 is
-Linux-only on ECS and Batch), details["os_family_location"] (optional, for the related location).
+Linux-only on ECS and Batch), Workload.ecs.os_family_location (optional, for the related
+location) and .ecs.fargate.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
         if w.service in _X86_ONLY:
             yield make("ARCH204", location, w.name, workload=w.name, reason=_X86_ONLY[w.service])
         elif w.os_family == "windows":
-            os_loc = w.details.get("os_family_location")
+            os_loc = w.ecs.os_family_location if w.ecs else None
             related = [Related(os_loc, "Windows operating system family")] if os_loc else []
             reason = "ARM64 task definitions can only use the Linux operating system family, and this one is Windows"
-            if w.details.get("fargate"):
+            if w.ecs and w.ecs.fargate:
                 reason += " on Fargate"
             yield make("ARCH204", location, w.name, workload=w.name, reason=reason, related=related)
