@@ -344,15 +344,20 @@ class Interpreter:
     def _task_definition(self, call: Call) -> None:
         props = call.props(2)
         launch = _TASK_DEFINITIONS[call.callee or ""]
+        member = ""
         if not launch:
             compat = get(props, "compatibility")
             member = compat.qual.rsplit(".", 1)[-1] if isinstance(compat, Ref) else ""
             launch = _COMPATIBILITY.get(member, "")
             if launch == "external":
                 return
-        self._ecs_workload(call, props, launch, "ecs")
+        self._ecs_workload(call, props, launch, "ecs", may_run_on_ec2=member == "EC2_AND_FARGATE")
 
-    def _ecs_workload(self, call: Call, props: Obj, launch: str, service: Literal["ecs"]) -> Workload:
+    def _ecs_workload(
+        self, call: Call, props: Obj, launch: str, service: Literal["ecs"], may_run_on_ec2: bool = False
+    ) -> Workload:
+        """`launch`: fargate | ec2 | "" (unknown); `may_run_on_ec2`: compatible with both, so not
+        certainly on Fargate although the Fargate defaults apply."""
         runtime = get(props, "runtimePlatform")
         cpu = (
             get(runtime, "cpuArchitecture")
@@ -376,7 +381,7 @@ class Interpreter:
             fact,
             line if cpu is not None else 0,
             host,
-            ecs=EcsFacts(launch_type=launch or "unknown"),
+            ecs=EcsFacts(fargate=launch == "fargate" and not may_run_on_ec2, launch_type=launch or "unknown"),
         )
         if windows:
             workload.os_family = "windows"
@@ -413,7 +418,7 @@ class Interpreter:
             fact,
             key_line(props, "fargateCpuArchitecture") if cpu is not None else 0,
             host,
-            ecs=EcsFacts(launch_type=launch),
+            ecs=EcsFacts(fargate=launch == "fargate", launch_type=launch),
         )
         if launch == "ec2":
             self.pending.append(_Pending(workload, "batch"))
