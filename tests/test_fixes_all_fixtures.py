@@ -41,6 +41,7 @@ DISPLAY_ONLY: dict[str, str] = {
     "ARCH108/fail_unpinned_download.Dockerfile": _PER_ARCH_NAME,
     "ARCH201/fail_cdk_py_fargate": _CHOICE_OF_ARCH,
     "ARCH201/fail_cdk_ts_fargate": _CHOICE_OF_ARCH,
+    "ARCH201/fail_cdk_ts_lambda_image": _CHOICE_OF_ARCH,
     "ARCH201/fail_cfn_ecs_task_json": _CHOICE_OF_ARCH,
     "ARCH201/fail_sls_image_uri": _CHOICE_OF_ARCH,
     "ARCH201/fail_tf_fargate_build_platform_variable": _CHOICE_OF_ARCH,

@@ -29,6 +29,7 @@ from archmatch.model import (
     EcsFacts,
     ImageRef,
     InstanceChoice,
+    LambdaFacts,
     Location,
     NodeGroupFacts,
     RepoFacts,
@@ -213,6 +214,7 @@ class Interpreter:
             arch_syntax=self.syntax_of[call.path],
             ecs=ecs,
             cdk=CdkOrigin(self.config, construct=construct, host_source=host.source if host else None),
+            lambda_=LambdaFacts("Image") if service == "lambda" else None,
         )
         self.workloads[id(call)] = workload
         return workload
