@@ -57,19 +57,29 @@ def _pushers(ctx: Context, res: Resource) -> list[Resource]:
     ]
 
 
+def _text(value: Any) -> str:
+    return value.text if isinstance(value, Unknown) else str(value)
+
+
 def _build(ctx: Context, res: Resource) -> ImageBuild | None:
     build = res.block.child("build")
     if build is None:
         return None
     ev = res.instance.eval_attr
-    context = root_relative(res.instance, ev(build, "context"))
+    # `path` is what kreuzwerker provider versions before 3.0 called the context
+    context_value = ev(build, "context") if build.attr("context") is not None else ev(build, "path")
+    context = root_relative(res.instance, context_value)
     platform_value, written = ev(build, "platform"), Location(build.path, build.line_of("platform"))
     platforms, platform_loc = platform_fact(platform_value, written, "build.platform")
     name = res.eval("name")
     # what the name references is the repository pushed into (an ECR repository, an unresolved
     # module output), not this image: those keys only say "same repository"
     keys = {"tf:" + res.address} | {repository_key(k) for k in ctx.link_keys(name)}
-    tags = [name.text if isinstance(name, Unknown) else str(name)] if name is not None else []
+    tags = [_text(name)] if name is not None else []
+    extra = ev(build, "tag")  # `build { tag = [...] }`: more names for the same image
+    for tag in extra if isinstance(extra, list) else []:
+        tags.append(_text(tag))
+        keys |= {repository_key(k) for k in ctx.link_keys(tag)}
     for pusher in _pushers(ctx, res):
         keys.add("tf:" + pusher.address)
     target = ev(build, "target")

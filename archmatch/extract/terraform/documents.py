@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from archmatch.extract import yamlsafe
-from archmatch.extract.terraform.ast import Call, Expr, ObjectExpr, TupleExpr
+from archmatch.extract.terraform.ast import Call, Expr, ObjectExpr, Template, TupleExpr
 from archmatch.extract.terraform.context import Resource, root_relative
+from archmatch.extract.terraform.evaluate import eval_template_string
 from archmatch.extract.terraform.values import Unknown
 from archmatch.model import Location
 
@@ -71,29 +72,91 @@ def _json_text(text: str) -> Any:
             return None
 
 
+def _encoded(
+    res: Resource, args: list[Expr], line: int, keys: tuple[str, ...], many: bool
+) -> list[dict[str, Field]] | None:
+    """`jsonencode(x)` (or several of them in one string, `"[${jsonencode(a)}]"`) of objects."""
+    out: list[dict[str, Field]] = []
+    for arg in args:
+        items = arg.items if isinstance(arg, TupleExpr) else [arg]
+        if all(isinstance(i, ObjectExpr) for i in items):
+            out.extend(_from_exprs(res, i, keys) for i in items)
+            continue
+        value = res.instance.eval(arg)
+        shaped = (
+            None
+            if isinstance(value, Unknown) or value is None
+            else _shape(value, res.block.path, {}, line, keys, many)
+        )
+        if shaped is None:
+            return None
+        out.extend(shaped)
+    return out
+
+
+def _encoded_in_template(expr: Expr) -> list[Expr] | None:
+    """The arguments of `"[${jsonencode(a)}, ${jsonencode(b)}]"`: a string holding only jsonencode
+    calls between list punctuation."""
+    if not isinstance(expr, Template):
+        return None
+    calls = [p for p in expr.parts if not isinstance(p, str)]
+    text = "".join(p for p in expr.parts if isinstance(p, str))
+    if not calls or text.strip(" \t\n[],") or not all(_is_jsonencode(c) for c in calls):
+        return None
+    return [c.args[0] for c in calls if isinstance(c, Call)]
+
+
+def _is_jsonencode(expr: Expr) -> bool:
+    return isinstance(expr, Call) and expr.name == "jsonencode" and len(expr.args) == 1
+
+
+_STRING_FIELD = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"[ \t\r\n]*:[ \t\r\n]*"((?:[^"\\\n]|\\.)*)"')
+
+
+def _template_fields(res: Resource, expr: Call, keys: tuple[str, ...]) -> list[dict[str, Field]] | None:
+    """String fields of a `templatefile()` JSON whose rendering is not wholly known (an unknown
+    variable such as a repository URL, or `%{ for }` directives): each `"image": "..."` is
+    evaluated on its own with the variables passed, the unknown ones staying unknown. A new object
+    starts where a key repeats."""
+    written = res.instance.eval(expr.args[0])
+    path = root_relative(res.instance, written)
+    text = res.instance.read_file(str(written)) if path is not None else None
+    if path is None or text is None:
+        return None
+    variables = res.instance.eval(expr.args[1]) if len(expr.args) > 1 else {}
+    if not isinstance(variables, dict):
+        return None
+    out: list[dict[str, Field]] = []
+    for m in _STRING_FIELD.finditer(text):
+        key = m.group(1)
+        if key not in keys:
+            continue
+        line = 1 + text.count("\n", 0, m.start())
+        value = eval_template_string(res.instance, m.group(2), line, variables, res.instance.budget)
+        if not out or key in out[-1]:
+            out.append({})
+        out[-1][key] = Field(value, Location(path, line))
+    return out
+
+
 def objects(res: Resource, attr: str, keys: tuple[str, ...], many: bool) -> list[dict[str, Field]] | None:
     """The JSON object(s) of an attribute as {key: Field}; None when not statically readable."""
     attribute = res.block.attr(attr)
     if attribute is None:
         return None
     expr = attribute.expr
-    if isinstance(expr, Call) and expr.name == "jsonencode" and len(expr.args) == 1:
-        arg = expr.args[0]
-        items = arg.items if isinstance(arg, TupleExpr) else [arg]
-        if all(isinstance(i, ObjectExpr) for i in items):
-            return [_from_exprs(res, i, keys) for i in items]
-        value = res.instance.eval(arg)
-        return (
-            None
-            if isinstance(value, Unknown) or value is None
-            else _shape(value, res.block.path, {}, attribute.line, keys, many)
-        )
+    if _is_jsonencode(expr):
+        assert isinstance(expr, Call)
+        return _encoded(res, expr.args, attribute.line, keys, many)
+    encoded = _encoded_in_template(expr)
+    if encoded is not None:
+        return _encoded(res, encoded, attribute.line, keys, many)
     if isinstance(expr, Call) and expr.name in ("file", "templatefile") and expr.args:
         path = root_relative(res.instance, res.instance.eval(expr.args[0]))
         value = res.instance.eval(expr)
-        if path is None or not isinstance(value, str):
-            return None
-        return _shape(_json_text(value), path, _key_lines(value, keys, 1), 1, keys, many)
+        if path is not None and isinstance(value, str):
+            return _shape(_json_text(value), path, _key_lines(value, keys, 1), 1, keys, many)
+        return _template_fields(res, expr, keys) if expr.name == "templatefile" else None
     value = res.instance.eval(expr)
     if isinstance(value, str):
         # a JSON heredoc starts on the line after the attribute

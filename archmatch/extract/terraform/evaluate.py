@@ -320,6 +320,15 @@ def _templatefile(ev: Evaluator, path: str, variables: dict[str, Any]) -> Any:
     return value if isinstance(value, str) else _NO_RESULT
 
 
+def eval_template_string(scope: Scope, raw: str, line: int, variables: dict[str, Any], budget: Budget) -> Any:
+    """One string of a templatefile() file (written between JSON quotes) evaluated with the passed
+    variables, even when some are unknown: unknown parts stay `${...}` with their references."""
+    from archmatch.extract.terraform.ast import parse_template
+
+    inner = Evaluator(_TemplateScope(variables, scope), budget=budget)
+    return inner.eval(parse_template(raw, line, quoted=True))
+
+
 class _TemplateScope:
     """templatefile(): only the passed variables are in scope."""
 
