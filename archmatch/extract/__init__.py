@@ -42,6 +42,7 @@ _GATED: dict[str, Callable[[str], bool]] = {
     "cdk_out": lambda f: f.endswith(".assets.json"),
     "cdk_source": lambda f: _basename(f) == "cdk.json",
     "cloudformation": lambda f: f.endswith((".yaml", ".yml", ".json", ".template", ".cfn")),
+    "ecs_taskdef": lambda f: f.endswith(".json"),
     "kubernetes": lambda f: f.endswith((".yaml", ".yml", ".json")),
     "kustomize": lambda f: _basename(f) in ("kustomization.yaml", "kustomization.yml", "Kustomization"),
     "serverless": lambda f: _basename(f) in ("serverless.yml", "serverless.yaml"),
