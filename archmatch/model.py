@@ -101,6 +101,7 @@ ArchSyntax = Literal[
     "cfn-lambda",
     "cfn-ecs",
     "cfn-batch",
+    "ecs-json",
     "sam",
     "serverless",
     "k8s",

@@ -75,6 +75,7 @@ DISPLAY_ONLY: dict[str, str] = {
     "ARCH302/fail_script_host_test": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_script_darwin_default_platform": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_script_retag_read_tag": "a docker build line in a shell script: the fix shows the whole edited command",
+    "ARCH302/fail_ecs_json_render_self_hosted": "a docker build line in a workflow run: step: the fix shows the whole edited command",
     "ARCH304/fail_gha_multiplatform_lambda": "a Lambda build needs one platform and no attestations: two workflow keys, shown as a diff",
     "ARCH306/fail_mixed_nodes": "adding a nodeSelector needs the manifest's YAML indentation, which rules do not read",
     "ARCH401/fail_py_build_args": _CDK_OPTION,

@@ -111,6 +111,7 @@ def task_definition(path: str, doc: Any) -> Workload | None:
         arch_location=arch_location,
         images=images,
         os_family=os_family_of(platform.get("operatingSystemFamily")),
+        arch_syntax="ecs-json",
         details=details,
     )
 

@@ -80,7 +80,7 @@ def _arch_token(workload: Workload, arch: str) -> str | None:
     syntax = workload.arch_syntax
     if syntax in ("tf-lambda", "cfn-lambda", "sam", "serverless"):
         return aws_name(arch)
-    if syntax in ("tf-ecs", "tf-ecs-module", "tf-batch", "cfn-ecs", "cfn-batch"):
+    if syntax in ("tf-ecs", "tf-ecs-module", "tf-batch", "cfn-ecs", "cfn-batch", "ecs-json"):
         return aws_name(arch, "ecs")
     if syntax == "k8s":
         return arch
@@ -102,6 +102,7 @@ def workload_fix(workload: Workload, arch: str, current: str | None = None) -> F
         "cfn-lambda": f"Architectures: [{lam}]",
         "sam": f"Architectures: [{lam}]",
         "cfn-ecs": f"RuntimePlatform:\n  CpuArchitecture: {ecs}\n  OperatingSystemFamily: LINUX",
+        "ecs-json": f'"runtimePlatform": {{"cpuArchitecture": "{ecs}", "operatingSystemFamily": "LINUX"}}',
         "cfn-batch": f"ContainerProperties:\n  RuntimePlatform:\n    CpuArchitecture: {ecs}\n    OperatingSystemFamily: LINUX",
         "serverless": f"architecture: {lam}",
         "k8s": f"nodeSelector:\n  kubernetes.io/arch: {arch}",

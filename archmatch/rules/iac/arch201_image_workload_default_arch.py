@@ -73,6 +73,7 @@ def declaration(w: Workload, arch: str) -> str:
     return {
         "tf-ecs": f'runtime_platform {{ cpu_architecture = "{ecs}" }}',
         "tf-ecs-module": f'runtime_platform = {{ cpu_architecture = "{ecs}" }}',
+        "ecs-json": f'"runtimePlatform": {{"cpuArchitecture": "{ecs}"}}',
         "cdk-ts": f"runtimePlatform: {{ cpuArchitecture: ecs.CpuArchitecture.{ecs} }}",
         "cdk-py": f"runtime_platform=ecs.RuntimePlatform(cpu_architecture=ecs.CpuArchitecture.{ecs})",
     }.get(
