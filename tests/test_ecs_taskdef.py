@@ -39,7 +39,7 @@ def test_runtime_platform_decides_and_placeholders_stay_unknown(tmp_path: Path) 
         ("${proxy_image}", False, 5),
         ("public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32", True, 6),
     ]
-    assert w.details["fargate"] is True
+    assert w.ecs is not None and w.ecs.fargate is True
 
 
 def test_describe_output_and_default_architecture(tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_describe_output_and_default_architecture(tmp_path: Path) -> None:
         },
     )
     assert (w.name, w.arch.how, sorted(w.arch.archs)) == ("saved.json", How.DEFAULT, ["amd64"])
-    assert w.details["fargate"] is False
+    assert w.ecs is not None and w.ecs.fargate is False
 
 
 def test_json_that_is_not_a_task_definition_is_ignored(tmp_path: Path) -> None:

@@ -681,6 +681,13 @@ SEEDS: dict[str, list[Seed]] = {
         _seed(str(p.relative_to(ROOT)), "dockerfile")
         for p in sorted(FIXTURES.glob("rules/ARCH10*/*/Dockerfile"))[:4]
     ],
+    "ecs-taskdef": [
+        _seed(
+            "tests/fixtures/rules/ARCH301/fail_ecs_json_render_action/ecs/task-definition.json",
+            "json",
+            "tests/fixtures/rules/ARCH301/fail_ecs_json_render_action",
+        )
+    ],
     "cdk-out": [Seed(None, CDK_ASSETS, f"{FUZZ_DIR}/cdk.out/Stack.assets.json", "json")],
     "cdk-source": [
         _seed(str(p.relative_to(ROOT)), "source", str(p.parents[1].relative_to(ROOT)))
@@ -780,6 +787,7 @@ def test_every_extractor_has_seeds() -> None:
         "cdk_source",
         "cloudformation",
         "dockerfile",
+        "ecs_taskdef",
         "kubernetes",
         "kustomize",
         "serverless",

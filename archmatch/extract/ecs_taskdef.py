@@ -21,11 +21,11 @@ import re
 from typing import Any
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH
-from archmatch.aws.ecs import is_fargate, os_family_of
+from archmatch.aws.ecs import os_family_of, runs_on_fargate
 from archmatch.extract import json_doc, yaml_docs
 from archmatch.extract.builds._common import has_unresolved, key_line, node_line
 from archmatch.isolation import isolated
-from archmatch.model import ImageRef, Location, RepoFacts, Workload
+from archmatch.model import EcsFacts, ImageRef, Location, RepoFacts, Workload
 from archmatch.platforms import ArchFact, normalize_arch
 from archmatch.repo import RepoView
 
@@ -84,22 +84,20 @@ def task_definition(path: str, doc: Any) -> Workload | None:
     if definition is None:
         return None
     arch, arch_location, platform = _arch(path, definition)
-    images, names = [], []
+    images = []
     for container in definition["containerDefinitions"]:
         image = container.get("image") if isinstance(container, dict) else None
         if isinstance(image, str):
             ref = unknown_placeholders(image)
             where = Location(path, key_line(container, "image"))
             images.append(ImageRef(ref, where, frozenset(), not has_unresolved(ref)))
-            names.append(str(container.get("name", "")))
     compat = definition.get("requiresCompatibilities")
-    details: dict[str, Any] = {
-        "requires_compatibilities": [str(c).upper() for c in compat] if isinstance(compat, list) else None
-    }
-    if "operatingSystemFamily" in platform:
-        details["os_family_location"] = Location(path, key_line(platform, "operatingSystemFamily"))
-    details["fargate"] = is_fargate(details)
-    details["container_names"] = names
+    requires = tuple(str(c).upper() for c in compat) if isinstance(compat, list) else None
+    os_location = (
+        Location(path, key_line(platform, "operatingSystemFamily"))
+        if "operatingSystemFamily" in platform
+        else None
+    )
     family = unknown_placeholders(str(definition.get("family") or ""))
     name = family if family and not has_unresolved(family) else path
     return Workload(
@@ -112,7 +110,11 @@ def task_definition(path: str, doc: Any) -> Workload | None:
         images=images,
         os_family=os_family_of(platform.get("operatingSystemFamily")),
         arch_syntax="ecs-json",
-        details=details,
+        ecs=EcsFacts(
+            fargate=runs_on_fargate(None, None, requires),
+            requires_compatibilities=requires,
+            os_family_location=os_location,
+        ),
     )
 
 
@@ -125,10 +127,10 @@ def finalize(repo: RepoView, facts: RepoFacts) -> None:
         docs = yaml_docs(repo, path)
         with isolated(repo, facts, path):
             for doc in docs or []:
-                _workflow(facts, path, doc, by_path)
+                _workflow(repo, facts, path, doc, by_path)
 
 
-def _workflow(facts: RepoFacts, path: str, doc: Any, by_path: dict[str, Workload]) -> None:
+def _workflow(repo: RepoView, facts: RepoFacts, path: str, doc: Any, by_path: dict[str, Workload]) -> None:
     jobs = doc.get("jobs") if isinstance(doc, dict) else None
     if not isinstance(jobs, dict):
         return
@@ -141,7 +143,7 @@ def _workflow(facts: RepoFacts, path: str, doc: Any, by_path: dict[str, Workload
         job_end = later[0] - 1 if later else None
         for step in steps:
             if isinstance(step, dict) and _uses(step, RENDER_ACTION):
-                _render(facts, path, (str(job_name), job_end), steps, step, by_path)
+                _render(repo, facts, path, (str(job_name), job_end), steps, step, by_path)
 
 
 def _uses(step: dict[Any, Any], action: str) -> bool:
@@ -150,6 +152,7 @@ def _uses(step: dict[Any, Any], action: str) -> bool:
 
 
 def _render(
+    repo: RepoView,
     facts: RepoFacts,
     path: str,
     job: tuple[str, int | None],
@@ -172,22 +175,26 @@ def _render(
         if _mark_step_builds(facts, path, (steps, job[1]), m.group(1), key):
             keys = frozenset([key])
     ref = ImageRef(image, Location(path, line), keys, not has_unresolved(image))
-    index = _container_index(workload, container)
+    index = _container_index(repo, workload, container)
     images = list(workload.images)
     if index is None:
         images.append(ref)
     else:
         images[index] = ref
     workload.images = images
-    workload.details.setdefault("rendered_by", []).append(f"{path}:{line}")
 
 
-def _container_index(workload: Workload, container: str) -> int | None:
+def _container_index(repo: RepoView, workload: Workload, container: str) -> int | None:
     """Which image of the task definition the render action replaces: the one of `container-name`
     (the JSON's container order); the only one when the name is not found."""
-    names = workload.details.get("container_names", [])
-    if container in names:
-        return int(names.index(container))
+    definition = _definition(json_doc(repo, workload.location.path)) or {}
+    names = [
+        str(c.get("name", ""))
+        for c in definition.get("containerDefinitions", [])
+        if isinstance(c, dict) and isinstance(c.get("image"), str)
+    ]
+    if container in names and len(names) == len(workload.images):
+        return names.index(container)
     return 0 if len(workload.images) == 1 else None
 
 
