@@ -18,8 +18,8 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from archmatch.engine import ScanResult
 from archmatch.model import Finding, Location, RepoFacts
+from archmatch.results import ScanResult
 
 # Options that make `git diff` run programs named in the repository's own config.
 _GIT_SAFE = (

@@ -17,7 +17,6 @@ images:                            # explicit image -> build mapping (linking ev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import yaml
 
 from archmatch.repo import escapes_through_symlink
 from archmatch.safetext import one_line
+from archmatch.settings import Config, ImageMapping
 
 CONFIG_NAMES = (".archmatch.yaml", ".archmatch.yml")
 SEVERITIES = ("error", "warning", "info", "style")
@@ -36,27 +36,7 @@ class ConfigError(Exception):
     pass
 
 
-@dataclass
-class ImageMapping:
-    pattern: str
-    dockerfile: str
-    context: str | None = None
-    platforms: list[str] | None = None
-
-
-@dataclass
-class Config:
-    path: str | None = None
-    ignored: set[str] = field(default_factory=set)
-    overrides: dict[str, str] = field(default_factory=dict)  # rule id -> severity
-    failure_threshold: str | None = None
-    internal_errors: str | None = None  # fail | warn; None: the default (fail)
-    excludes: list[str] = field(default_factory=list)
-    includes: list[str] = field(default_factory=list)  # default-skipped folders to walk (names or globs)
-    images: list[ImageMapping] = field(default_factory=list)
-
-    def severity(self, rule_id: str, default: str) -> str:
-        return self.overrides.get(rule_id, default)
+__all__ = ["Config", "ConfigError", "ImageMapping", "load_config", "parse_config"]
 
 
 def _ids(value: Any, key: str, source: str = "") -> list[str]:

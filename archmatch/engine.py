@@ -5,30 +5,19 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from archmatch import rules as rule_registry
 from archmatch import templating
-from archmatch.config import Config
 from archmatch.extract import extractors
 from archmatch.isolation import run_stage
 from archmatch.link import link
 from archmatch.model import Diagnostic, Edit, Finding, Location, RepoFacts
 from archmatch.progress import Progress
 from archmatch.repo import RepoView, ScanOptions, discover
+from archmatch.results import ScanResult
+from archmatch.settings import Config
 from archmatch.suppress import is_suppressed, parse_pragmas
-
-
-@dataclass
-class ScanResult:
-    findings: list[Finding] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    facts: list[RepoFacts] = field(default_factory=list)
-    prefixes: list[str] = field(default_factory=list)  # display prefix of each facts root
-    files_scanned: int = 0
-    seconds: float = 0.0
-    suppressed: int = 0
 
 
 def display_prefix(root: Path) -> str:

@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 
 from archmatch.config import Config
-from archmatch.engine import ScanResult, scan
+from archmatch.engine import scan
 from archmatch.model import Finding, Location
+from archmatch.results import ScanResult
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures" / "rules"

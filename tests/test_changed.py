@@ -16,7 +16,8 @@ from archmatch.changed import (
     git_report_paths,
 )
 from archmatch.config import Config
-from archmatch.engine import ScanResult, scan
+from archmatch.engine import scan
+from archmatch.results import ScanResult
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SAM = {("sam/template.yaml", 16, "ARCH301")}  # one root cause (the Dockerfile pin), one error

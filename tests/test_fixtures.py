@@ -10,7 +10,8 @@ from expectations import case_expectations
 from fixture_cases import INPUT_PROBLEMS, case_id, is_passing
 
 from archmatch.config import Config
-from archmatch.engine import ScanResult, scan
+from archmatch.engine import scan
+from archmatch.results import ScanResult
 from archmatch.rules import all_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"

@@ -7,7 +7,6 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from archmatch.engine import ScanResult
 from archmatch.model import (
     Diagnostic,
     Finding,
@@ -28,6 +27,7 @@ from archmatch.report.extra_formats import (
     render_junit,
     render_markdown,
 )
+from archmatch.results import ScanResult
 from archmatch.rules import all_rules, metadata
 
 RULE = "ARCH301"  # any registered rule; the formats read its title and help URI

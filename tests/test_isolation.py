@@ -24,9 +24,10 @@ from test_hostile_inputs import EXAMPLES, make_healthy_tree, write
 
 from archmatch import engine
 from archmatch.config import Config
-from archmatch.engine import ScanResult, scan
+from archmatch.engine import scan
 from archmatch.model import RepoFacts
 from archmatch.repo import ScanOptions, discover
+from archmatch.results import ScanResult
 
 BIG = "9" * 5000  # Python refuses int() of more than 4300 digits
 

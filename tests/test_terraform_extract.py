@@ -415,3 +415,12 @@ resource "aws_ecs_task_definition" "quoted" {
     )
     images = [(i.ref, i.location.line) for i in _workload(facts, "aws_ecs_task_definition.quoted").images]
     assert images == [("nginx", 11), ("amazon/amazon-ecs-sample", 15)]
+
+
+def test_every_public_module_the_extractor_reads_says_what_it_creates() -> None:
+    """The Checkov integration learns from `terraform_modules` which module calls archmatch reads;
+    the extractor's handlers must be exactly those."""
+    from archmatch.extract import terraform_modules
+    from archmatch.extract.terraform import public
+
+    assert set(public._HANDLERS) == set(terraform_modules._CREATES)

@@ -1,4 +1,11 @@
-"""AWS semantics that do not depend on the file format: what Terraform, CloudFormation, SAM and
-CDK extractors all need to interpret a value (the facts and their sources: docs/aws-facts.md).
-Extractors adapt their syntax to these functions; rules read the resulting facts. Instance types,
-AMI names and SSM parameters: archmatch/aws_arch.py."""
+"""AWS semantics that do not depend on the file format: what the Terraform, CloudFormation, SAM,
+Serverless and CDK extractors all need to interpret a value, and what the rules need to judge it
+(the facts and their sources: docs/aws-facts.md). Extractors adapt their syntax to these functions;
+rules read the resulting facts.
+
+- `defaults`: what each service runs when no architecture is written;
+- `ecs`: launch types, Fargate capacity providers, the task's operating-system family;
+- `eks`: node groups;
+- `compute`: the architecture of instance types, EKS AMI types, SSM AMI parameters, Batch
+  instance-type keywords and AMI names.
+"""

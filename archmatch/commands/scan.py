@@ -16,7 +16,7 @@ from archmatch.repo import ScanOptions
 from archmatch.safetext import one_line
 
 if TYPE_CHECKING:
-    from archmatch.engine import ScanResult
+    from archmatch.results import ScanResult
 
 FORMATS = ("text", "json", "sarif")
 # `scan` fails from warnings up by default: an info finding (an implicit service default that is

@@ -72,7 +72,13 @@ def extractors() -> list[tuple[str, Extractor]]:
     found: list[tuple[str, Extractor]] = []
     finals: list[tuple[str, Extractor]] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.name in ("yamlsafe", "jsonlines", "budget"):
+        if info.name.startswith("_") or info.name in (
+            "yamlsafe",
+            "jsonlines",
+            "budget",
+            "hcl_grammar",
+            "terraform_modules",
+        ):
             continue
         if info.name in _GATED:
             found.append((info.name, _Lazy(info.name, "extract")))

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archmatch.extract.terraform_modules import module_resource_types
 from archmatch.integrations.checkov_scope import (
     Scope,
     current_scope,
@@ -44,7 +45,7 @@ from archmatch.integrations.checkov_scope import (
     scan_root,
 )
 from archmatch.model import Capacity, Finding, RepoFacts, Workload
-from archmatch.rules import Rule, RuleMeta, all_rules
+from archmatch.rules import RuleMeta
 from archmatch.safetext import one_line
 
 log = logging.getLogger("archmatch.checkov")
@@ -296,9 +297,7 @@ def is_local_source(source: str) -> bool:
 
 def understood_module(source: str) -> bool:
     """Whether archmatch reads calls to this module source (the Terraform extractor's public modules)."""
-    from archmatch.extract.terraform import public
-
-    return public.module_resource_types(source) is not None
+    return module_resource_types(source) is not None
 
 
 def evaluate_module(
@@ -308,12 +307,11 @@ def evaluate_module(
     source = module_source(conf)
     if source is None or is_local_source(source):
         return "UNKNOWN", []
-    from archmatch.extract.terraform import public
     from archmatch.rules import metadata
 
     result, hits = evaluate_resource(rule_id, module_resource(conf, entity_path), scope)
     if result == "PASSED":
-        creates = public.module_resource_types(source)
+        creates = module_resource_types(source)
         if creates is None or not creates & set(metadata()[rule_id].checkov_resources):
             return "UNKNOWN", []  # unknown module, or one that creates nothing this rule judges
     return result, hits
@@ -338,9 +336,6 @@ def resources_for(meta: RuleMeta, framework: str) -> list[str]:
     return []
 
 
-_REGISTERED: list[Any] = []
-
-
 def has_module_check(meta: RuleMeta) -> bool:
     """Rules that can report on a Terraform workload or capacity also check `module` blocks."""
     return "terraform" in meta.checkov_frameworks and bool(resources_for(meta, "terraform"))
@@ -354,19 +349,3 @@ def failure_name(title: str, hits: list[Finding]) -> str:
     """The check name of a failed result: its title, then each finding's masked message."""
     reasons = " | ".join(one_line(" ".join(f.message.split())) for f in hits)
     return f"{title}: {reasons}" if reasons else title
-
-
-def register_all(rules: Iterable[Rule] | None = None) -> list[Any]:
-    """Instantiate (and so register with Checkov) a check per rule and framework, once per process."""
-    if _REGISTERED:
-        return _REGISTERED
-    from archmatch.integrations import checkov_classes
-
-    for rule in all_rules() if rules is None else rules:
-        for framework in rule.meta.checkov_frameworks:
-            entities = resources_for(rule.meta, framework)
-            if framework in SUPPORTED_FRAMEWORKS and entities:
-                _REGISTERED.append(checkov_classes.make_check(rule.meta, framework, entities))
-        if has_module_check(rule.meta):
-            _REGISTERED.append(checkov_classes.TerraformModuleCheck(rule.meta))
-    return _REGISTERED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CfnBase
@@ -14,7 +15,7 @@ from checkov.terraform.checks.module.base_module_check import BaseModuleCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfBase
 
 from archmatch.integrations import checkov_adapter as adapter
-from archmatch.rules import RuleMeta
+from archmatch.rules import Rule, RuleMeta, all_rules
 
 CATEGORIES = (CheckCategories.GENERAL_SECURITY,)
 _RESULTS = {"FAILED": CheckResult.FAILED, "PASSED": CheckResult.PASSED, "UNKNOWN": CheckResult.UNKNOWN}
@@ -137,3 +138,20 @@ CLASSES: dict[str, type[_ArchmatchCheck]] = {
 
 def make_check(meta: RuleMeta, framework: str, entities: list[str]) -> Any:
     return CLASSES[framework](meta, entities)  # type: ignore[call-arg]
+
+
+_REGISTERED: list[Any] = []
+
+
+def register_all(rules: Iterable[Rule] | None = None) -> list[Any]:
+    """Instantiate (and so register with Checkov) a check per rule and framework, once per process."""
+    if _REGISTERED:
+        return _REGISTERED
+    for rule in all_rules() if rules is None else rules:
+        for framework in rule.meta.checkov_frameworks:
+            entities = adapter.resources_for(rule.meta, framework)
+            if framework in adapter.SUPPORTED_FRAMEWORKS and entities:
+                _REGISTERED.append(make_check(rule.meta, framework, entities))
+        if adapter.has_module_check(rule.meta):
+            _REGISTERED.append(TerraformModuleCheck(rule.meta))
+    return _REGISTERED

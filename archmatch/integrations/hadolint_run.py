@@ -12,8 +12,8 @@ import subprocess
 import sys
 from typing import Any
 
-from archmatch.engine import ScanResult
 from archmatch.integrations.sarif_merge import merge_logs
+from archmatch.results import ScanResult
 from archmatch.safetext import json_inert, one_line, uri_reference
 
 TIMEOUT_SECONDS = 120

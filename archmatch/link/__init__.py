@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from archmatch.config import Config
 from archmatch.model import RepoFacts
+from archmatch.settings import Config
 
 
 def link(facts: RepoFacts, config: Config) -> None:

@@ -23,7 +23,6 @@ import fnmatch
 import posixpath
 from dataclasses import dataclass
 
-from archmatch.config import Config, ImageMapping
 from archmatch.link.imageref import (
     RefParts,
     parse_ref,
@@ -36,6 +35,7 @@ from archmatch.link.imageref import (
 from archmatch.link.projects import ProjectIndex, assign_projects, build_place, common_depth
 from archmatch.model import Confidence, ImageBuild, ImageRef, Link, Location, RepoFacts, Workload
 from archmatch.platforms import ArchFact, parse_platform_list
+from archmatch.settings import Config, ImageMapping
 
 _REPOSITORY_KEYS = ("ecr:", "repo:")
 _GLOBAL_KEYS = ("cdk:asset:",)  # content hashes: the same image in any project

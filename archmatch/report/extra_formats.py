@@ -22,10 +22,10 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 
-from archmatch.engine import ScanResult
 from archmatch.link.effective import image_arch
 from archmatch.model import Finding, Link, Location, RepoFacts
 from archmatch.report.common import shown_location
+from archmatch.results import ScanResult
 from archmatch.rules import SEVERITY_ORDER, all_rules, metadata
 from archmatch.safetext import clean, escape_controls, guard_lines, mask_secrets, one_line
 

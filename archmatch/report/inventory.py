@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from archmatch.engine import ScanResult
+from archmatch.results import ScanResult
 from archmatch.safetext import guard_lines, json_inert, one_line, shown_path
 
 HEADER = ("LOCATION", "KIND", "NAME", "PROJECT", "ARCH", "DECIDED", "IMAGES")

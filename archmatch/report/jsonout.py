@@ -9,9 +9,9 @@ import json
 from typing import Any
 
 from archmatch import __version__
-from archmatch.engine import ScanResult
 from archmatch.model import Location
 from archmatch.report.common import fingerprints
+from archmatch.results import ScanResult
 from archmatch.safetext import json_inert, masked_tree
 
 

@@ -13,10 +13,10 @@ import json
 from typing import Any
 
 from archmatch import __version__
-from archmatch.engine import ScanResult
 from archmatch.model import Diagnostic, Finding, Fix, Location
 from archmatch.report.common import SECURITY_SEVERITY, SEVERITY_TO_SARIF, fingerprints
 from archmatch.report.docs import rule_markdown
+from archmatch.results import ScanResult
 from archmatch.rules import RuleMeta, all_rules
 from archmatch.safetext import json_inert, masked_tree, uri_reference
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from archmatch.engine import ScanResult
 from archmatch.report.common import shown_location
+from archmatch.results import ScanResult
 from archmatch.safetext import guard_lines, one_line
 
 _COLORS = {

@@ -119,7 +119,7 @@ def _hcl_lines(text: str) -> dict[tuple[str, str], list[tuple[int, dict[str, int
 def _parse_hcl(repo: RepoView, path: str, text: str) -> _File | None:
     from hcl2.transformer import DictTransformer  # Lark loads only for a repository with bake files
 
-    from archmatch.extract.terraform.grammar import HclError, parse_document
+    from archmatch.extract.hcl_grammar import HclError, parse_document
 
     try:  # the Terraform extractor's parser: bc-python-hcl2's grammar with linear-time terminals
         data = DictTransformer().transform(parse_document(text))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archmatch.aws_arch import eks_ami_type_arch, instance_type_arch, ssm_ami_parameter_arch
+from archmatch.aws.compute import eks_ami_type_arch, instance_type_arch, ssm_ami_parameter_arch
 from archmatch.extract.cdk_source.values import Arr, Call, Host, Num, Ref, Str, Val, get
 from archmatch.model import InstanceChoice, Location
 from archmatch.platforms import AMD64, ARM64, ArchFact, arch_of, normalize_arch

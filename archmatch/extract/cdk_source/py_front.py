@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from archmatch.extract.budget import Budget
 from archmatch.extract.cdk_source import semantics
 from archmatch.extract.cdk_source.values import (
     Arr,
@@ -34,8 +35,16 @@ from archmatch.extract.cdk_source.values import (
 )
 from archmatch.model import CdkSyntax
 
-if TYPE_CHECKING:
-    from archmatch.extract.cdk_source.program import Program
+
+class Program(Protocol):
+    """What a file needs of the app it belongs to (`program.Program`): its folder, its evaluation
+    budget and the other files it imports."""
+
+    app_dir: str
+    budget: Budget
+
+    def resolve_py(self, from_path: str, module: str, level: int) -> PyFile | None: ...
+
 
 MAX_DEPTH = 60
 _SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)

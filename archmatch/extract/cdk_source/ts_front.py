@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import tree_sitter_javascript
 import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
 
+from archmatch.extract.budget import Budget
 from archmatch.extract.cdk_source import semantics
 from archmatch.extract.cdk_source.values import (
     Arr,
@@ -36,8 +37,16 @@ from archmatch.extract.cdk_source.values import (
 )
 from archmatch.model import CdkSyntax
 
-if TYPE_CHECKING:
-    from archmatch.extract.cdk_source.program import Program
+
+class Program(Protocol):
+    """What a file needs of the app it belongs to (`program.Program`): its folder, its evaluation
+    budget and the other files it imports."""
+
+    app_dir: str
+    budget: Budget
+
+    def resolve_ts(self, from_path: str, spec: str) -> TsFile | None: ...
+
 
 # Parsers are built once per process: building a Language is the expensive part.
 _PARSERS: dict[str, Parser] = {

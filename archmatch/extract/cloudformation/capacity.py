@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from archmatch import aws_arch
+from archmatch.aws import compute
 from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE
 from archmatch.extract.cloudformation.context import Ctx, Resource, as_list, key_value_line, sub, value_line
 from archmatch.extract.cloudformation.intrinsics import known_text, text_of
@@ -45,7 +45,7 @@ def set_ami(ctx: Ctx, spec: HostSpec, raw: Any, line: int) -> None:
     or an SSM-typed parameter's default); an AMI id does not."""
     text = text_of(ctx.resolve(raw))
     spec.ami, spec.ami_location = text, ctx.loc(line)
-    arch = aws_arch.ssm_ami_parameter_arch(text) if text else None
+    arch = compute.ssm_ami_parameter_arch(text) if text else None
     if arch is None:
         spec.ami_arch = ArchFact.unknown(
             f"AMI {text or 'not resolvable'}: its architecture is not visible statically"
@@ -53,7 +53,7 @@ def set_ami(ctx: Ctx, spec: HostSpec, raw: Any, line: int) -> None:
         spec.ami_evidence = ""
         return
     path = (text or "")[(text or "").index("/aws/service/") :].removesuffix("}}")
-    spec.ami_verified = aws_arch.ssm_ami_parameter_is_verified(path)
+    spec.ami_verified = compute.ssm_ami_parameter_is_verified(path)
     spec.ami_evidence = f"ssm:{path}"
     spec.ami_arch = ArchFact.derived(
         arch, note=f"SSM parameter {path}" + ("" if spec.ami_verified else " (path pattern UNVERIFIED)")
@@ -64,7 +64,7 @@ def _instance_choice(ctx: Ctx, raw: Any, batch: bool = False) -> InstanceChoice 
     text = ctx.text(raw)
     if not text:
         return None
-    arch = aws_arch.batch_instance_type_arch(text) if batch else aws_arch.instance_type_arch(text)
+    arch = compute.batch_instance_type_arch(text) if batch else compute.instance_type_arch(text)
     return InstanceChoice(text, arch, ctx.loc(value_line(raw)))
 
 
@@ -73,7 +73,7 @@ def _choices(ctx: Ctx, raw: Any, batch: bool = False) -> list[InstanceChoice]:
     if isinstance(raw, dict):
         line = value_line(raw)
         texts = [t for t in as_list(ctx.resolve(raw)) if isinstance(t, str)]
-        pick = aws_arch.batch_instance_type_arch if batch else aws_arch.instance_type_arch
+        pick = compute.batch_instance_type_arch if batch else compute.instance_type_arch
         return [InstanceChoice(t, pick(t), ctx.loc(line)) for t in texts]
     return [c for c in (_instance_choice(ctx, t, batch) for t in as_list(raw)) if c is not None]
 
@@ -193,7 +193,7 @@ def eks_nodegroup(ctx: Ctx, res: Resource) -> None:
     spec = _merge(HostSpec(instance_types=_choices(ctx, res.raw.get("InstanceTypes"))), template)
     ami_type = ctx.text(res.raw.get("AmiType"))
     if "AmiType" in res.raw:
-        arch = aws_arch.eks_ami_type_arch(ami_type) if ami_type else None
+        arch = compute.eks_ami_type_arch(ami_type) if ami_type else None
         spec.ami_location = ctx.loc(key_value_line(res.raw, "AmiType"))
         spec.ami_arch = (
             ArchFact.derived(arch, note=f"AmiType {ami_type}")

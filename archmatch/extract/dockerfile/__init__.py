@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import posixpath
 
-from archmatch.extract.dockerfile.analysis import DockerfileAnalysis, analyse
+from archmatch.dockerfile_model import DockerfileAnalysis
+from archmatch.extract.dockerfile.analysis import analyse
 from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from archmatch.dockerfile_model import Compile, Hardcoded
 from archmatch.platforms import normalize_arch
 
 _CHOOSES_ARCH = re.compile(
@@ -41,14 +42,6 @@ _FILE_ARCH = re.compile(rf"(?<![A-Za-z0-9])({_ARCH_TOKEN}|linux(?:-musl)?[-_]x64
 _FILE_LIKE = re.compile(
     r"/|://|\.(?:tar|tgz|tbz2?|txz|zip|gz|xz|bz2|zst|deb|rpm|apk|whl|so|AppImage|bin|run|sh|exe|msi)\b"
 )
-
-
-@dataclass(frozen=True)
-class Hardcoded:
-    arch: str
-    line: int
-    token: str  # as written
-    decides_output: bool  # selects what a compiler/installer produces (vs. names a file or URL)
 
 
 def _token_arch(token: str) -> str | None:
@@ -167,13 +160,6 @@ _TOOLS = (
         re.compile(r"--platform\b|--python-platform\b"),
     ),
 )
-
-
-@dataclass(frozen=True)
-class Compile:
-    tool: str
-    line: int
-    command: str
 
 
 def compiles(lines: list[tuple[int, str]], stage_env: str) -> list[Compile]:

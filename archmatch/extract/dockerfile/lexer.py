@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from dockerfile_parse import DockerfileParser
 
+from archmatch.dockerfile_model import Heredoc, Instruction, Lexed, Segment
+
 _DIRECTIVE = re.compile(r"^\s*#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
 _HEREDOC = re.compile(r"(?<!<)<<(?!<)(-?)\s*(?:\"(\w+)\"|'(\w+)'|([A-Za-z_]\w*))")
 _HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
@@ -30,52 +32,6 @@ _KEYWORD = re.compile(r"^\s*(\S+)\s*")
 _PLACEHOLDER = "#"
 
 Diag = Callable[[str, int], None]  # (message, line)
-
-
-@dataclass(frozen=True)
-class Heredoc:
-    delimiter: str
-    quoted: bool  # `<<'EOF'` / `<<"EOF"`: no variable expansion in the body
-    lines: tuple[tuple[int, str], ...]  # (line number, text) of the body
-    terminated: bool
-    end: int  # line of the terminator (of the last body line when unterminated)
-
-
-@dataclass(frozen=True)
-class Segment:
-    line: int
-    column: int  # 0-based column of `text` in the physical line
-    text: str  # continuation character removed
-
-
-@dataclass
-class Instruction:
-    keyword: str  # upper-case
-    start: int  # 1-based first line
-    end: int  # 1-based last line, heredoc terminators included
-    segments: tuple[Segment, ...]  # the arguments, one per physical line (comments dropped)
-    first_line: str  # the physical first line, for columns in fixes
-    heredocs: tuple[Heredoc, ...] = ()
-    args: str = field(init=False)  # the arguments as BuildKit joins them
-
-    def __post_init__(self) -> None:
-        self.args = "".join(s.text for s in self.segments)
-
-    def position(self, offset: int) -> tuple[int, int]:
-        """(line, 1-based column) of a character offset into `args`."""
-        for seg in self.segments:
-            if offset < len(seg.text) or seg is self.segments[-1]:
-                return seg.line, seg.column + min(offset, len(seg.text)) + 1
-            offset -= len(seg.text)
-        return self.start, 1
-
-
-@dataclass
-class Lexed:
-    instructions: list[Instruction]
-    escape: str
-    comments: dict[int, str]  # line -> comment text (without '#')
-    lines: list[str]  # the physical lines
 
 
 def _directives(lines: list[str]) -> tuple[str, set[int], int | None]:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from archmatch.extract.dockerfile.lexer import Instruction, Lexed
+from archmatch.dockerfile_model import (
+    PLATFORM_ARGS,
+    ArgDecl,
+    Edge,
+    Instruction,
+    Lexed,
+    PlatformFlag,
+    Stage,
+    VarUse,
+)
 from archmatch.extract.dockerfile.words import (
     KEEP,
     expand,
@@ -16,10 +24,6 @@ from archmatch.extract.dockerfile.words import (
     split_words,
 )
 from archmatch.platforms import arch_of
-
-TARGET_ARGS = ("TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT")
-BUILD_ARGS = ("BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT")
-PLATFORM_ARGS = TARGET_ARGS + BUILD_ARGS
 
 # Stand-ins for the automatic args while resolving FROM --platform: where they land tells
 # whether the architecture part comes from the build host or from the target.
@@ -39,76 +43,6 @@ _AUTOMATIC = {
 _BUILD_TIME = frozenset(
     {"RUN", "ENV", "ARG", "COPY", "ADD", "WORKDIR", "LABEL", "USER", "EXPOSE", "VOLUME", "STOPSIGNAL"}
 )
-
-
-@dataclass(frozen=True)
-class ArgDecl:
-    name: str
-    default: str | None
-    line: int
-
-
-@dataclass(frozen=True)
-class PlatformFlag:
-    """A FROM line's `--platform`, resolved: kind none | const | build | target | unknown."""
-
-    raw: str = ""
-    kind: str = "none"
-    arch: str | None = None
-    args: tuple[str, ...] = ()  # user ARGs whose defaults decided the value (a --build-arg can change it)
-    note: str = ""
-
-    @property
-    def certain(self) -> bool:
-        return self.kind == "const" and not self.args
-
-
-@dataclass(frozen=True)
-class VarUse:
-    name: str
-    line: int
-    column: int
-    keyword: str
-    in_scope: bool
-    expands_to: str  # what an out-of-scope use becomes: "" or its `${X:-default}` word
-
-
-@dataclass(frozen=True)
-class Edge:
-    """Content of another stage (or image) used by this one: COPY --from or RUN --mount from=."""
-
-    source: str  # as written
-    stage: int | None  # index of the source stage, None for an image
-    line: int
-    keyword: str
-
-
-@dataclass
-class Stage:
-    index: int
-    name: str | None  # lower-case, as BuildKit matches it
-    from_instr: Instruction
-    platform: PlatformFlag
-    base: str  # image as written
-    base_resolved: str  # global ARG defaults applied; "" when a variable has no value
-    base_args: tuple[str, ...]  # user ARGs whose defaults went into base_resolved
-    parent: int | None  # index of the stage named in FROM
-    instructions: list[Instruction] = field(default_factory=list)
-    args: list[ArgDecl] = field(default_factory=list)
-    env: list[str] = field(default_factory=list)
-    uses: list[VarUse] = field(default_factory=list)
-    edges: list[Edge] = field(default_factory=list)
-    # (line, text) per physical line of each instruction (heredoc bodies included), with
-    # out-of-scope platform args expanded as BuildKit would (usually to nothing).
-    effective: list[list[tuple[int, str]]] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return f'"{self.name}"' if self.name else f"#{self.index}"
-
-    @property
-    def line(self) -> int:
-        return self.from_instr.start
 
 
 def units(instr: Instruction, with_bodies: bool = True) -> list[tuple[int, str]]:

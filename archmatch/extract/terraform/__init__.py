@@ -12,9 +12,9 @@ import dataclasses
 import posixpath
 
 from archmatch.extract import json_doc
+from archmatch.extract.hcl_grammar import HclError
 from archmatch.extract.terraform import builds, compute, ecs, eks, local_exec, public
 from archmatch.extract.terraform.context import Context, Resource
-from archmatch.extract.terraform.grammar import HclError
 from archmatch.extract.terraform.hcl import Block, parse_tf, parse_tf_json
 from archmatch.extract.terraform.module import ModuleDef, ModuleInstance, local_module_folder
 from archmatch.isolation import isolated, isolated_unit, note_position

@@ -14,7 +14,7 @@ from typing import Any
 from lark import Token, Tree
 
 from archmatch.extract.budget import MAX_INT_DIGITS
-from archmatch.extract.terraform.grammar import parse_expression_text
+from archmatch.extract.hcl_grammar import parse_expression_text
 
 
 @dataclass

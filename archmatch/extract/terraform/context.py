@@ -7,7 +7,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from archmatch import aws_arch
+from archmatch.aws import compute as aws_compute
 from archmatch.extract.terraform.ast import Expr, ObjectExpr
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
@@ -139,7 +139,11 @@ class Context:
 
     def instance_choice(self, value: Any, location: Location, batch: bool = False) -> InstanceChoice:
         if isinstance(value, str):
-            arch = aws_arch.batch_instance_type_arch(value) if batch else aws_arch.instance_type_arch(value)
+            arch = (
+                aws_compute.batch_instance_type_arch(value)
+                if batch
+                else aws_compute.instance_type_arch(value)
+            )
             return InstanceChoice(str(value), arch, location)
         text = value.text if isinstance(value, Unknown) else as_text(value)
         return InstanceChoice(text, None, location)
@@ -176,10 +180,10 @@ class Context:
 
 
 def _ssm_fact(path: str, location: Location) -> AmiFact:
-    arch = aws_arch.ssm_ami_parameter_arch(path)
+    arch = aws_compute.ssm_ami_parameter_arch(path)
     if arch is None:
         return AmiFact(ArchFact.unknown(f"SSM parameter {path}"), location)
-    verified = aws_arch.ssm_ami_parameter_is_verified(path)
+    verified = aws_compute.ssm_ami_parameter_is_verified(path)
     note = f"SSM parameter {path}" + ("" if verified else " (path pattern UNVERIFIED)")
     return AmiFact(ArchFact.derived(arch, note=note), location, f"ssm:{path}", verified)
 
@@ -202,7 +206,7 @@ def _aws_ami_fact(res: Resource) -> AmiFact:
                     "ami-filter:architecture",
                 )
         if fname == "name":
-            archs = {aws_arch.ami_name_arch(v) for v in values}
+            archs = {aws_compute.ami_name_arch(v) for v in values}
             if len(archs) == 1 and None not in archs:
                 arch = archs.pop()
                 assert arch is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archmatch import aws_arch
+from archmatch.aws import compute
 from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE
 from archmatch.extract.terraform.compute import launch_template_of, template_ami, template_choices
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
@@ -30,7 +30,7 @@ def ami_type_fact(value: Any, location: Location) -> AmiFact:
         return AmiFact(ArchFact.unknown("ami_type not set: EKS picks the AMI type"), None)
     if not isinstance(value, str):
         return AmiFact(ArchFact.unknown(f"ami_type = {as_text(value)}"), location)
-    arch = aws_arch.eks_ami_type_arch(value)
+    arch = compute.eks_ami_type_arch(value)
     if arch is None:
         return AmiFact(ArchFact.unknown(f"ami_type {value}"), location)
     return AmiFact(ArchFact.derived(arch, note=f"ami_type {value}"), location, f"eks-ami-type:{value}")

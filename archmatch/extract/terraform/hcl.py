@@ -7,8 +7,8 @@ from typing import Any
 
 from lark import Token, Tree
 
+from archmatch.extract.hcl_grammar import HclError, parse_document
 from archmatch.extract.terraform.ast import Converter, Expr, Lit, ObjectExpr, TupleExpr, parse_template
-from archmatch.extract.terraform.grammar import HclError, parse_document
 from archmatch.extract.yamlsafe import LDict, LList
 
 

@@ -15,7 +15,6 @@ defaults (checked against the modules' variables.tf):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,13 +26,9 @@ from archmatch.extract.terraform.context import Context, root_relative, sub_expr
 from archmatch.extract.terraform.eks import ami_type_fact, node_group_capacity
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
+from archmatch.extract.terraform_modules import module_key
 from archmatch.model import Capacity, EcsFacts, ImageBuild, LambdaFacts, Location, Workload
 from archmatch.platforms import AMD64, ArchFact
-
-_SOURCE = re.compile(
-    r"terraform-aws-modules/(?:terraform-aws-)?(?P<name>lambda|ecs|eks)(?:/aws)?(?:\.git)?(?://(?P<sub>modules/[\w-]+))?",
-    re.IGNORECASE,
-)
 
 
 class Call:
@@ -282,11 +277,11 @@ def produce(ctx: Context, instance: ModuleInstance) -> None:
         if not block.labels:
             continue
         source = instance.eval_attr(block, "source")
-        m = _SOURCE.search(source) if isinstance(source, str) else None
-        if m is None:
+        key = module_key(source) if isinstance(source, str) else None
+        if key is None:
             continue
         call = Call(ctx, instance, block)
-        handler = _HANDLERS.get((m["name"].lower(), (m["sub"] or "").lower()))
+        handler = _HANDLERS.get(key)
         if handler is not None:
             handler(call)
 
@@ -300,21 +295,3 @@ _HANDLERS: dict[tuple[str, str], Callable[[Call], None]] = {
     ("eks", "modules/eks-managed-node-group"): _eks_node_group_module,
     ("eks", "modules/fargate-profile"): lambda call: _fargate(call, call.address, call.loc()),
 }
-
-# What each understood module creates that archmatch judges (for integrations that must say which
-# rules apply to a module call).
-_CREATES = {
-    ("lambda", ""): frozenset({"aws_lambda_function"}),
-    ("lambda", "modules/docker-build"): frozenset({"docker_registry_image"}),
-    ("ecs", ""): frozenset({"aws_ecs_task_definition", "aws_ecs_service"}),
-    ("ecs", "modules/service"): frozenset({"aws_ecs_task_definition", "aws_ecs_service"}),
-    ("eks", ""): frozenset({"aws_eks_node_group", "aws_eks_fargate_profile", "aws_launch_template"}),
-    ("eks", "modules/eks-managed-node-group"): frozenset({"aws_eks_node_group", "aws_launch_template"}),
-    ("eks", "modules/fargate-profile"): frozenset({"aws_eks_fargate_profile"}),
-}
-
-
-def module_resource_types(source: str) -> frozenset[str] | None:
-    """Resource types a call to this public module creates, or None if archmatch does not read it."""
-    m = _SOURCE.search(source)
-    return _CREATES.get((m["name"].lower(), (m["sub"] or "").lower())) if m else None

@@ -12,28 +12,28 @@ from pathlib import Path
 from types import ModuleType
 
 
-def _adapter() -> ModuleType | None:
+def _checks_module() -> ModuleType | None:
     try:
-        from archmatch.integrations import checkov_adapter
+        from archmatch.integrations import checkov_classes
     except ImportError as exc:
         # Checkov may run from another environment than archmatch: try the package we ship in.
         site = Path(__file__).resolve().parents[3]
         if (site / "archmatch" / "__init__.py").is_file() and str(site) not in sys.path:
             sys.path.append(str(site))
             try:
-                from archmatch.integrations import checkov_adapter
+                from archmatch.integrations import checkov_classes
             except ImportError:
                 pass
             else:
-                return checkov_adapter
+                return checkov_classes
         print(
             f"WARNING archmatch: the CKV_ARCH_* checks are NOT running: cannot import archmatch ({exc}). "
             "Install archmatch in the Python environment that runs Checkov.",
             file=sys.stderr,
         )
         return None
-    return checkov_adapter
+    return checkov_classes
 
 
-_loaded = _adapter()
+_loaded = _checks_module()
 CHECKS = _loaded.register_all() if _loaded is not None else []

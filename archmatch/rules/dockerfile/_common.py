@@ -5,11 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from archmatch.extract.dockerfile import DockerfileAnalysis
-from archmatch.extract.dockerfile.stages import Stage
+from archmatch.dockerfile_model import PLATFORM_FLAG, DockerfileAnalysis, Stage
 from archmatch.model import Edit, Location, RepoFacts
-
-_PLATFORM_FLAG = re.compile(r"--platform(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)\s*")
 
 
 def analyses(facts: RepoFacts) -> Iterator[DockerfileAnalysis]:
@@ -50,7 +47,7 @@ def find(df: DockerfileAnalysis, first: int, last: int, pattern: re.Pattern[str]
 
 def remove_platform_flag(df: DockerfileAnalysis, stage: Stage) -> tuple[Edit | None, str]:
     """An edit deleting `--platform=... ` from the stage's FROM, and a one-line diff."""
-    region = find(df, stage.from_instr.start, stage.from_instr.end, _PLATFORM_FLAG)
+    region = find(df, stage.from_instr.start, stage.from_instr.end, PLATFORM_FLAG)
     if region is None:
         return None, ""
     text = df.lexed.lines[region.line - 1]

@@ -6,9 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from archmatch.extract.dockerfile import DockerfileAnalysis
-from archmatch.extract.dockerfile.analysis import StageHardcoded
-from archmatch.extract.dockerfile.stages import Stage
+from archmatch.dockerfile_model import DockerfileAnalysis, Stage, StageHardcoded
 from archmatch.model import ArchEvidence, Edit, Fix, RepoFacts
 from archmatch.rules.dockerfile._common import analyses, find, insert_after_from
 

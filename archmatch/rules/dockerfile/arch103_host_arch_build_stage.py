@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from archmatch.extract.dockerfile import DockerfileAnalysis
-from archmatch.extract.dockerfile.analysis import HostCompile
-from archmatch.extract.dockerfile.stages import TARGET_ARGS
+from archmatch.dockerfile_model import TARGET_ARGS, DockerfileAnalysis, HostCompile
 from archmatch.model import Edit, Finding, Fix, Related, RepoFacts
 from archmatch.rules import make
 from archmatch.rules.dockerfile._common import (

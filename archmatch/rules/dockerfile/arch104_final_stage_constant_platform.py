@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archmatch.extract.dockerfile import DockerfileAnalysis
-from archmatch.extract.dockerfile.stages import Stage
+from archmatch.dockerfile_model import DockerfileAnalysis, Stage
 from archmatch.model import Finding, Fix, Related, RepoFacts
 from archmatch.platforms import How
 from archmatch.rules import make

@@ -1,6 +1,6 @@
 import pytest
 
-from archmatch.aws_arch import (
+from archmatch.aws.compute import (
     INSTANCE_FAMILIES_AMD64,
     INSTANCE_FAMILIES_ARM64,
     ami_name_arch,

@@ -1,0 +1,297 @@
+"""The structure of one Dockerfile, as the Dockerfile extractor records it and the Dockerfile
+rules read it: instructions, build stages (FROM, `--platform`, ARG scope, variable uses, stage
+edges), and what each stage hard-codes or compiles for the build host. Produced by
+`archmatch/extract/dockerfile/`; nothing here parses text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from archmatch.model import ArchEvidence, DockerImageFacts, Location
+from archmatch.platforms import arch_of_image_ref
+
+TARGET_ARGS = ("TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT")
+BUILD_ARGS = ("BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT")
+PLATFORM_ARGS = TARGET_ARGS + BUILD_ARGS
+
+# `--platform=<value>` on a FROM line, with the whitespace after it
+PLATFORM_FLAG = re.compile(r"--platform(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)\s*")
+
+
+@dataclass(frozen=True)
+class Heredoc:
+    delimiter: str
+    quoted: bool  # `<<'EOF'` / `<<"EOF"`: no variable expansion in the body
+    lines: tuple[tuple[int, str], ...]  # (line number, text) of the body
+    terminated: bool
+    end: int  # line of the terminator (of the last body line when unterminated)
+
+
+@dataclass(frozen=True)
+class Segment:
+    line: int
+    column: int  # 0-based column of `text` in the physical line
+    text: str  # continuation character removed
+
+
+@dataclass
+class Instruction:
+    keyword: str  # upper-case
+    start: int  # 1-based first line
+    end: int  # 1-based last line, heredoc terminators included
+    segments: tuple[Segment, ...]  # the arguments, one per physical line (comments dropped)
+    first_line: str  # the physical first line, for columns in fixes
+    heredocs: tuple[Heredoc, ...] = ()
+    args: str = field(init=False)  # the arguments as BuildKit joins them
+
+    def __post_init__(self) -> None:
+        self.args = "".join(s.text for s in self.segments)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, 1-based column) of a character offset into `args`."""
+        for seg in self.segments:
+            if offset < len(seg.text) or seg is self.segments[-1]:
+                return seg.line, seg.column + min(offset, len(seg.text)) + 1
+            offset -= len(seg.text)
+        return self.start, 1
+
+
+@dataclass
+class Lexed:
+    instructions: list[Instruction]
+    escape: str
+    comments: dict[int, str]  # line -> comment text (without '#')
+    lines: list[str]  # the physical lines
+
+
+@dataclass(frozen=True)
+class ArgDecl:
+    name: str
+    default: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class PlatformFlag:
+    """A FROM line's `--platform`, resolved: kind none | const | build | target | unknown."""
+
+    raw: str = ""
+    kind: str = "none"
+    arch: str | None = None
+    args: tuple[str, ...] = ()  # user ARGs whose defaults decided the value (a --build-arg can change it)
+    note: str = ""
+
+    @property
+    def certain(self) -> bool:
+        return self.kind == "const" and not self.args
+
+
+@dataclass(frozen=True)
+class VarUse:
+    name: str
+    line: int
+    column: int
+    keyword: str
+    in_scope: bool
+    expands_to: str  # what an out-of-scope use becomes: "" or its `${X:-default}` word
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Content of another stage (or image) used by this one: COPY --from or RUN --mount from=."""
+
+    source: str  # as written
+    stage: int | None  # index of the source stage, None for an image
+    line: int
+    keyword: str
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str | None  # lower-case, as BuildKit matches it
+    from_instr: Instruction
+    platform: PlatformFlag
+    base: str  # image as written
+    base_resolved: str  # global ARG defaults applied; "" when a variable has no value
+    base_args: tuple[str, ...]  # user ARGs whose defaults went into base_resolved
+    parent: int | None  # index of the stage named in FROM
+    instructions: list[Instruction] = field(default_factory=list)
+    args: list[ArgDecl] = field(default_factory=list)
+    env: list[str] = field(default_factory=list)
+    uses: list[VarUse] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    # (line, text) per physical line of each instruction (heredoc bodies included), with
+    # out-of-scope platform args expanded as BuildKit would (usually to nothing).
+    effective: list[list[tuple[int, str]]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f'"{self.name}"' if self.name else f"#{self.index}"
+
+    @property
+    def line(self) -> int:
+        return self.from_instr.start
+
+
+@dataclass(frozen=True)
+class Hardcoded:
+    arch: str
+    line: int
+    token: str  # as written
+    decides_output: bool  # selects what a compiler/installer produces (vs. names a file or URL)
+
+
+@dataclass(frozen=True)
+class Compile:
+    tool: str
+    line: int
+    command: str
+
+
+@dataclass(frozen=True)
+class StageHardcoded:
+    stage: Stage
+    keyword: str
+    found: Hardcoded
+
+    @property
+    def reason(self) -> str:
+        return f"`{self.found.token}` in {self.keyword} (stage {self.stage.label})"
+
+
+@dataclass(frozen=True)
+class HostCompile:
+    stage: Stage
+    compile: Compile
+
+
+class DockerfileAnalysis:
+    """Implements `archmatch.model.DockerfileLike`; the rules also read its stages."""
+
+    def __init__(self, path: str, lexed: Lexed, global_args: dict[str, ArgDecl], stages: list[Stage]):
+        self.path = path
+        self.lexed = lexed
+        self.global_args = global_args
+        self.stages = stages
+        # per stage index, filled by the extractor (archmatch/extract/dockerfile/analysis.py)
+        self.stage_hardcoded: dict[int, list[StageHardcoded]] = {}
+        self.stage_host_compiles: dict[int, list[HostCompile]] = {}
+
+    def loc(self, line: int, column: int = 0, end_column: int = 0) -> Location:
+        return Location(self.path, line, column, line if end_column else 0, end_column)
+
+    # --- stage relations ----------------------------------------------------------------
+
+    def stage_for(self, target: str | None = None) -> Stage | None:
+        if not self.stages:
+            return None
+        if target is None:
+            return self.stages[-1]
+        return next((s for s in self.stages if s.name == target.lower()), None)
+
+    def chain(self, stage: Stage) -> list[Stage]:
+        """The stage and the stages it is built FROM, nearest first."""
+        out = [stage]
+        while out[-1].parent is not None and out[-1].parent not in (s.index for s in out):
+            out.append(self.stages[out[-1].parent])
+        return out
+
+    def platform_stage(self, stage: Stage) -> Stage | None:
+        """The stage in the chain whose FROM --platform decides this stage's platform."""
+        return next((s for s in self.chain(stage) if s.platform.kind != "none"), None)
+
+    def sources(self, final: Stage) -> dict[int, Edge]:
+        """Stages whose content reaches `final` through COPY --from / RUN --mount (directly or via
+        other stages), each with the edge in `final`'s chain it arrives by."""
+        in_chain = {s.index for s in self.chain(final)}
+        found: dict[int, Edge] = {}
+        queue = [(e.stage, e) for s in self.chain(final) for e in s.edges if e.stage is not None]
+        while queue:
+            index, entry = queue.pop(0)
+            if index is None or index in found or index in in_chain:
+                continue
+            for member in self.chain(self.stages[index]):
+                if member.index not in in_chain:
+                    found.setdefault(member.index, entry)
+                queue.extend((e.stage, entry) for e in member.edges if e.stage is not None)
+        return found
+
+    # --- per-stage architecture ---------------------------------------------------------
+
+    def pin(self, stage: Stage) -> ArchEvidence | None:
+        decider = self.platform_stage(stage)
+        if decider is None or decider.platform.kind != "const" or decider.platform.arch is None:
+            return None
+        p = decider.platform
+        reason = f"FROM --platform={p.raw} {decider.base}"
+        if p.args:
+            reason += f" (default of ARG {', '.join(p.args)}; a --build-arg can change it)"
+        return ArchEvidence(p.arch, self.loc(decider.line), reason, p.certain)  # type: ignore[arg-type]
+
+    def base_arch(self, stage: Stage) -> ArchEvidence | None:
+        root = self.chain(stage)[-1]
+        found = arch_of_image_ref(root.base_resolved) if root.base_resolved else None
+        if found is None:
+            return None
+        arch, why = found
+        return ArchEvidence(
+            arch, self.loc(root.line), f"FROM {root.base_resolved}: {why}", not root.base_args
+        )
+
+    def runs_on_build_host(self, stage: Stage) -> Stage | None:
+        """The stage whose `FROM --platform=$BUILDPLATFORM` this stage runs under, if any."""
+        decider = self.platform_stage(stage)
+        return decider if decider is not None and decider.platform.kind == "build" else None
+
+    def declares_target_args(self, stage: Stage) -> bool:
+        return any(a.name in TARGET_ARGS for s in self.chain(stage) for a in s.args)
+
+    def hardcoded(self, stage: Stage) -> list[StageHardcoded]:
+        """Architectures the stage's instructions write literally (recorded by the extractor)."""
+        return self.stage_hardcoded.get(stage.index, [])
+
+    def host_compiles(self, stage: Stage) -> list[HostCompile]:
+        """Compiling RUN lines of a $BUILDPLATFORM stage that never tells the tools the target."""
+        return self.stage_host_compiles.get(stage.index, [])
+
+    def platform_flag_text(self, line: int) -> str:
+        """`--platform=<value> ` as written on a FROM line (with the whitespace after it), or ""."""
+        text = self.lexed.lines[line - 1] if 0 < line <= len(self.lexed.lines) else ""
+        m = PLATFORM_FLAG.search(text)
+        return m.group(0) if m else ""
+
+    # --- DockerfileLike -----------------------------------------------------------------
+
+    def image_facts(self, target: str | None = None) -> DockerImageFacts | None:
+        final = self.stage_for(target)
+        if final is None:
+            return None
+        chain = self.chain(final)
+        facts = DockerImageFacts(
+            path=self.path,
+            target=target,
+            final_stage=final.name or str(final.index),
+            final_from=self.loc(final.line),
+            pinned=self.pin(final),
+            base_arch=self.base_arch(final),
+        )
+        if facts.pinned is not None:
+            facts.pin_flag = self.platform_flag_text(facts.pinned.location.line)
+        host = self.runs_on_build_host(final)
+        if host is not None and chain[-1].base_resolved.lower() != "scratch":
+            facts.from_buildplatform = self.loc(host.line)
+        sources = self.sources(final)
+        for stage in [*chain, *(self.stages[i] for i in sorted(sources))]:
+            in_final = stage in chain
+            for item in self.hardcoded(stage):
+                # a file named in a stage we only COPY from may not be what is copied
+                certain = item.keyword != "ARG" and (in_final or item.found.decides_output)
+                facts.hardcoded.append(
+                    ArchEvidence(item.found.arch, self.loc(item.found.line), item.reason, certain)
+                )
+            if not in_final:
+                facts.host_binaries.extend(self.loc(h.compile.line) for h in self.host_compiles(stage))
+        return facts
