@@ -6,8 +6,9 @@
 1. `npm ci` in playground/ installs the pinned `pyodide` package (package-lock.json);
 2. Pyodide's runtime files are copied to dist/pyodide/;
 3. archmatch's own wheel (`pip wheel --no-deps` of this checkout) and the pinned pure-Python wheels
-   of its dependencies (requirements.txt; built once into playground/build/wheels/) go to
-   dist/wheels/, and the build fails if any of them holds compiled code;
+   of its dependencies (requirements.txt; built once into playground/build/wheels/) are checked
+   (the build fails if any holds compiled code), then bundle.mjs unpacks them with the page's
+   bridge module in Pyodide, compiles them to bytecode and writes dist/site-packages.zip;
 4. the examples/ folders become dist/presets.json, and the page (src/) is copied beside them.
 
 The page loads all of it from its own origin: nothing comes from another host at run time.
@@ -40,6 +41,7 @@ PYODIDE_FILES = (
 # Built from their sdists, with the environment below switching their C extensions off.
 FROM_SOURCE = ("PyYAML", "pyrsistent")
 PURE_BUILD_ENV = {"PYYAML_FORCE_LIBYAML": "0", "PYRSISTENT_SKIP_EXTENSION": "1"}
+PAGE_FILES = ("index.html", "app.js", "style.css")
 PACKAGE_FILES = ("setup.cfg", "pyproject.toml", "README.md")
 COMPILED = (".so", ".pyd", ".dylib", ".dll")
 PRESET_SKIP = ("README.md",)
@@ -119,13 +121,18 @@ def check_pure(wheel: Path) -> None:
         raise SystemExit(f"build: {wheel.name} holds compiled code: {', '.join(compiled)}")
 
 
-def bundle_wheels(wheels: list[Path]) -> list[str]:
-    target = DIST / "wheels"
+def bundle_wheels(wheels: list[Path], workdir: Path) -> list[str]:
+    """dist/site-packages.zip: the wheels' files, the page's bridge module and their bytecode."""
+    target = workdir / "wheels"
     target.mkdir()
     for wheel in wheels:
         check_pure(wheel)
         shutil.copy2(wheel, target / wheel.name)
-    return [w.name for w in wheels]
+    names = [w.name for w in wheels]
+    (target / "index.json").write_text(json.dumps(names))
+    bridge = HERE / "src" / "archmatch_playground.py"
+    run(["node", str(HERE / "bundle.mjs"), str(target), str(bridge), str(DIST / "site-packages.zip")])
+    return names
 
 
 def _text(path: Path) -> str | None:
@@ -176,12 +183,10 @@ def build(skip_npm: bool = False) -> dict[str, object]:
     else:
         versions = install_pyodide()
     with tempfile.TemporaryDirectory() as tmp:
-        wheels = bundle_wheels([archmatch_wheel(Path(tmp)), *dependency_wheels()])
-    (DIST / "wheels" / "index.json").write_text(json.dumps(wheels, indent=1) + "\n")
+        wheels = bundle_wheels([archmatch_wheel(Path(tmp)), *dependency_wheels()], Path(tmp))
     (DIST / "presets.json").write_text(json.dumps(presets(), sort_keys=True) + "\n")
-    for path in (HERE / "src").iterdir():
-        if path.is_file():
-            shutil.copy2(path, DIST / path.name)
+    for name in PAGE_FILES:
+        shutil.copy2(HERE / "src" / name, DIST / name)
     info: dict[str, object] = {"archmatch": archmatch_version(), **versions, "wheels": wheels}
     (DIST / "build-info.json").write_text(json.dumps(info, indent=1) + "\n")
     info["bytes"] = sizes()

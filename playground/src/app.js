@@ -439,13 +439,12 @@ async function fetchOk(path) {
 
 async function startPython() {
   const started = performance.now();
+  // archmatch, its dependencies and the bridge module, with their bytecode (built by bundle.mjs)
+  const sitePackages = fetchOk("site-packages.zip").then((r) => r.arrayBuffer());
   const pyodide = await loadPyodide({ indexURL: new URL("./pyodide/", location.href).href });
   timings.pyodideMs = Math.round(performance.now() - started);
-  const names = await (await fetchOk("wheels/index.json")).json();
-  const wheels = await Promise.all(names.map(async (n) => [n, await (await fetchOk(`wheels/${n}`)).arrayBuffer()]));
   const purelib = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
-  for (const [name, buffer] of wheels) pyodide.unpackArchive(buffer, "wheel", { filename: name, extractDir: purelib });
-  pyodide.FS.writeFile(`${purelib}/archmatch_playground.py`, await (await fetchOk("archmatch_playground.py")).text());
+  pyodide.unpackArchive(await sitePackages, "zip", { extractDir: purelib });
   pyodide.runPython("import importlib; importlib.invalidate_caches()");
   bridge = pyodide.pyimport("archmatch_playground");
   timings.pythonMs = Math.round(performance.now() - started);
