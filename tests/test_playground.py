@@ -103,3 +103,15 @@ def test_a_bad_configuration_is_reported_not_raised(tmp_path: Path) -> None:
     files = {**_files(FLAGSHIP), ".archmatch.yaml": "ignore: [ARCH301]\n"}
     out = bridge.scan_tree(files, tmp_path / "tree")
     assert out["exit_code"] == 2 and "did you mean `ignored`" in out["error"]
+
+
+def test_cdk_apps_are_named_not_failed_where_tree_sitter_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = REPO / "tests" / "fixtures" / "rules" / "ARCH401" / "fail_ts_buildargs_contradict_architecture"
+    files = {f"infra/{k}": v for k, v in _files(app).items()}
+    assert bridge.scan_tree(files, tmp_path / "tree")["unread"] == []  # CPython here has tree-sitter
+    monkeypatch.setattr(bridge, "can_parse_cdk_source", lambda: False)
+    out = bridge.scan_tree(files, tmp_path / "tree")
+    assert [u.split(":")[0] for u in out["unread"]] == ["infra/cdk.json"]
+    assert not any(d["code"] == "internal" for d in out["diagnostics"]) and out["exit_code"] != 2

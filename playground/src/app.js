@@ -271,7 +271,8 @@ function renderResults() {
     `exit code ${result.exit_code} (as archmatch scan); ${result.summary.files_scanned} files scanned in ${result.seconds.toFixed(2)} s.`);
   const diags = (result.diagnostics || []).map((d) =>
     el("p", { class: "small diagnostic" }, `${d.level || "note"} ${d.code || ""} ${d.location?.path || ""}:${d.location?.line || 0} ${d.message}`));
-  box.replaceChildren(summary, ...cards, ...diags);
+  const unread = (result.unread || []).map((text) => el("p", { class: "unread" }, `not read here: ${text}`));
+  box.replaceChildren(...unread, summary, ...cards, ...diags);
   $("report").textContent = result.text;
   const mermaid = /```mermaid\n([\s\S]*?)```/.exec(result.markdown || "");
   $("graph").textContent = mermaid ? mermaid[1] : "(no image build is linked to a workload)";

@@ -8,6 +8,8 @@ way). tests/test_playground.py runs it under CPython too.
 from __future__ import annotations
 
 import contextlib
+import glob
+import importlib.util
 import io
 import json
 import os
@@ -62,6 +64,18 @@ def _fixes_with_changes(report: dict[str, Any], sarif: dict[str, Any]) -> list[d
     return findings
 
 
+def can_parse_cdk_source() -> bool:
+    """archmatch reads CDK app source with tree-sitter, which has no pure-Python (browser) build."""
+    return importlib.util.find_spec("tree_sitter") is not None
+
+
+def unreadable_cdk_apps(files: dict[str, str]) -> list[str]:
+    """The cdk.json of each CDK app whose source this Python cannot parse."""
+    if can_parse_cdk_source():
+        return []
+    return sorted(p for p in files if PurePosixPath(p).name == "cdk.json")
+
+
 def _exit_code(result: engine.ScanResult, threshold: str, internal_errors: str) -> int:
     """What `archmatch scan` would exit with."""
     if internal_errors == "fail" and any(d.code == "internal" for d in result.diagnostics):
@@ -80,7 +94,11 @@ def scan_tree(files: dict[str, str], root: Path) -> dict[str, Any]:
             config = load_config(None, paths)
         except ConfigError as exc:
             return {"error": one_line(str(exc)), "exit_code": 2}
-        options = ScanOptions(excludes=list(config.excludes), include=list(config.includes))
+        # An app's cdk.json is what starts the CDK source reader: leave it out where that reader
+        # cannot run, and say so, rather than report an internal error.
+        unread = unreadable_cdk_apps(files)
+        excludes = [*config.excludes, *(glob.escape(p) for p in unread)]
+        options = ScanOptions(excludes=excludes, include=list(config.includes))
         result = engine.scan(paths, config, options)
         formats = renderers()
         json_text = formats["json"](result)
@@ -88,6 +106,11 @@ def scan_tree(files: dict[str, str], root: Path) -> dict[str, Any]:
         report = json.loads(json_text)
         threshold = config.failure_threshold or DEFAULT_THRESHOLD
         return {
+            "unread": [
+                f"{p}: the CDK app's source is not read here (archmatch parses it with tree-sitter, which has "
+                "no browser build); its synthesized cdk.out templates and asset manifests are"
+                for p in unread
+            ],
             "findings": _fixes_with_changes(report, json.loads(sarif_text)),
             "diagnostics": report.get("diagnostics", []),
             "summary": report.get("summary", {}),
