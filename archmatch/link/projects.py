@@ -37,7 +37,7 @@ _MARKERS: tuple[tuple[re.Pattern[str], str], ...] = (
 _WORKFLOW = re.compile(r"(?:^|(?P<repo>.*)/)\.github/workflows/[^/]+\.ya?ml$")
 
 # builds that only run a Dockerfile kept elsewhere: they count in the project of that Dockerfile
-WORKFLOW_SOURCES = frozenset({"github-actions", "gitlab-ci", "shell", "makefile", "npm-script"})
+WORKFLOW_SOURCES = frozenset({"github-actions", "gitlab-ci", "shell", "makefile", "npm-script", "codebuild"})
 
 
 def folder_of(path: str) -> str:

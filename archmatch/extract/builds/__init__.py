@@ -37,6 +37,14 @@ SOURCES: tuple[tuple[str, Callable[[str], bool]], ...] = (
 )
 
 
+def finalize(repo: RepoView, facts: RepoFacts) -> None:
+    """CodeBuild buildspec files that no CodeBuild project (read by the IaC extractors) runs."""
+    from archmatch.extract.builds import buildspec
+
+    if any(buildspec.is_buildspec_file(f) for f in repo.files):
+        run_stage(f"{repo.stage or 'builds'}.buildspec", buildspec.finalize, repo, facts)
+
+
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for name, wanted in SOURCES:  # a bug in one source must not stop the others
         if not any(wanted(f) for f in repo.files):

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from archmatch.extract.cloudformation import capacity, workloads
+from archmatch.extract.cloudformation import capacity, codebuild, workloads
 from archmatch.extract.cloudformation.context import Ctx, Resource
 from archmatch.extract.cloudformation.intrinsics import Template
 from archmatch.extract.cloudformation.loading import json_document, yaml_documents
@@ -34,6 +34,7 @@ HANDLERS: dict[str, Handler] = {
     "AWS::EKS::Nodegroup": capacity.eks_nodegroup,
     "AWS::EKS::FargateProfile": capacity.eks_fargate_profile,
     "AWS::Batch::ComputeEnvironment": capacity.batch_compute_environment,
+    "AWS::CodeBuild::Project": codebuild.codebuild_project,
 }
 
 

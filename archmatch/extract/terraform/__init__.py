@@ -13,15 +13,23 @@ import posixpath
 
 from archmatch.extract import json_doc
 from archmatch.extract.hcl_grammar import HclError
-from archmatch.extract.terraform import builds, compute, ecs, eks, local_exec, public
-from archmatch.extract.terraform.context import Context, Resource
+from archmatch.extract.terraform import builds, codebuild, compute, ecs, eks, local_exec, public
+from archmatch.extract.terraform.context import Context
 from archmatch.extract.terraform.hcl import Block, parse_tf, parse_tf_json
 from archmatch.extract.terraform.module import ModuleDef, ModuleInstance, local_module_folder
 from archmatch.isolation import isolated, isolated_unit, note_position
 from archmatch.model import Capacity, ImageBuild, Project, RepoFacts, Workload
 from archmatch.repo import RepoView
 
-_PRODUCERS = (builds.produce, local_exec.produce, compute.produce, ecs.produce, eks.produce, public.produce)
+_PRODUCERS = (
+    builds.produce,
+    local_exec.produce,
+    codebuild.produce,
+    compute.produce,
+    ecs.produce,
+    eks.produce,
+    public.produce,
+)
 
 
 def _folder(rel: str) -> str:
@@ -176,8 +184,7 @@ def _produce(repo: RepoView, facts: RepoFacts, instances: list[ModuleInstance]) 
     for instance in instances:
         for block in instance.definition.blocks:
             if block.type in ("resource", "data") and len(block.labels) == 2:
-                res = Resource(instance, block)
-                ctx.resources[res.address] = res
+                ctx.add(instance, block)
     for produce in _PRODUCERS:
         for instance in instances:
             try:

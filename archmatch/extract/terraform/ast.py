@@ -87,8 +87,30 @@ class ObjectExpr(Expr):
 
 
 @dataclass
+class ForExpr(Expr):
+    """`[for v in coll : value if cond]` / `{for k, v in coll : key => value if cond}`."""
+
+    key_var: str | None = None  # the first of two iterator names
+    value_var: str = ""
+    collection: Expr | None = None
+    key: Expr | None = None  # None for a tuple `for`
+    value: Expr | None = None
+    cond: Expr | None = None
+    grouped: bool = False  # `key => value...`: values of equal keys grouped in lists
+
+
+@dataclass
+class Bound(Expr):
+    """An expression evaluated with more names in scope: `each` / `count` of a resource instance, the
+    iterator of a `dynamic` block (bound by the Terraform extractor, never written as such)."""
+
+    expr: Expr | None = None
+    names: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Opaque(Expr):
-    """for-expressions, splats, template directives: never evaluated."""
+    """splats, template directives: never evaluated."""
 
 
 _PRECEDENCE = {
@@ -167,9 +189,39 @@ class Converter:
             return Unary(line, text, str(kids[0]), self.convert(kids[1]))
         if kind == "binary_op":
             return self._binary_chain(node)
+        if kind in ("for_tuple_expr", "for_object_expr"):
+            return self._for(node, line, text)
         if kind in ("heredoc_template", "heredoc_template_trim"):
             return self._heredoc(kids[0], line, kind.endswith("trim"))  # type: ignore[arg-type]  # the grammar: a heredoc is one token
         return Opaque(line, text)
+
+    def _for(self, node: Tree[Any], line: int, text: str) -> Expr:
+        parts = [k for k in node.children if isinstance(k, Tree)]
+        intro = parts[0]
+        names = [str(k.children[0]) for k in intro.children if isinstance(k, Tree) and k.data == "identifier"]
+        exprs = [k for k in intro.children if isinstance(k, Tree) and k.data != "identifier"]
+        if not 1 <= len(names) <= 2 or len(exprs) != 1:
+            return Opaque(line, text)
+        body = [k for k in parts[1:] if k.data != "for_cond"]
+        cond = next((k for k in parts[1:] if k.data == "for_cond"), None)
+        cond_expr = (
+            next((c for c in cond.children if isinstance(c, Tree)), None) if cond is not None else None
+        )
+        is_object = node.data == "for_object_expr"
+        if len(body) != (2 if is_object else 1):
+            return Opaque(line, text)
+        grouped = is_object and any(isinstance(k, Token) and str(k) == "..." for k in node.children)
+        return ForExpr(
+            line,
+            text,
+            names[0] if len(names) == 2 else None,
+            names[-1],
+            self.convert(exprs[0]),
+            self.convert(body[0]) if is_object else None,
+            self.convert(body[-1]),
+            self.convert(cond_expr) if cond_expr is not None else None,
+            grouped,
+        )
 
     def _token(self, token: Token, line: int) -> Expr:
         if token.type == "STRING_LIT":

@@ -53,7 +53,7 @@ def _pushers(ctx: Context, res: Resource) -> list[Resource]:
         for other in ctx.resources.values()
         if other.block.labels[:1] == ["docker_registry_image"]
         and other.instance is res.instance
-        and res.address in refs_of(other.eval("name"))
+        and refs_of(other.eval("name")) & {res.address, res.base_address}
     ]
 
 
@@ -103,7 +103,7 @@ def produce(ctx: Context, instance: ModuleInstance) -> None:
     for block in instance.definition.of_type("resource"):
         ctx.at(block)
         if block.labels[:1] and block.labels[0] in DOCKER_TYPES:
-            res = ctx.resource(instance.prefix + ".".join(block.labels))
-            built = _build(ctx, res) if res is not None else None
-            if built is not None:
-                ctx.facts.builds.append(built)
+            for res in ctx.instances_of(instance, block):
+                built = _build(ctx, res)
+                if built is not None:
+                    ctx.facts.builds.append(built)

@@ -240,11 +240,16 @@ def autoscaling_group(ctx: Context, res: Resource) -> None:
     _capacity(ctx, res, choices, ami, launch_template=template.address if template is not None else None)
 
 
+def _of_group(name: Any, group: Resource) -> bool:
+    """A capacity of the group, or of one of its instances when the group has `for_each`/`count`."""
+    return isinstance(name, str) and (name == group.address or name.startswith(group.base_address + "["))
+
+
 def host_archs(ctx: Context, group: Resource) -> tuple[ArchFact, Location | None]:
     """Architecture of the instances an auto scaling group launches (instance types first, then AMI)."""
-    caps = [c for c in ctx.facts.capacities if c.name == group.address or c.override_of == group.address]
+    caps = [c for c in ctx.facts.capacities if _of_group(c.name, group) or _of_group(c.override_of, group)]
     choices = [i for c in caps for i in c.instance_types]
-    template_addr = next((c.launch_template for c in caps if c.name == group.address), None)
+    template_addr = next((c.launch_template for c in caps if _of_group(c.name, group)), None)
     template = ctx.resource(template_addr) if template_addr else None
     if not choices and template is not None:
         choices = template_choices(ctx, template)
@@ -276,6 +281,7 @@ def produce(ctx: Context, instance: ModuleInstance) -> None:
     for block in instance.definition.of_type("resource"):
         ctx.at(block)
         handler = _HANDLERS.get(block.labels[0]) if block.labels else None
-        res = ctx.resource(instance.prefix + ".".join(block.labels)) if handler else None
-        if handler is not None and res is not None:
+        if handler is None:
+            continue
+        for res in ctx.instances_of(instance, block):
             handler(ctx, res)

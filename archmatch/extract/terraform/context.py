@@ -4,23 +4,32 @@ link keys, and the architecture of AMIs and instance types."""
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from archmatch.aws import compute as aws_compute
 from archmatch.extract.terraform.ast import Expr, ObjectExpr
 from archmatch.extract.terraform.hcl import Block
+from archmatch.extract.terraform.instances import expand_block, resource_instances
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import TStr, Unknown, as_text, is_known, origin_of, refs_of
 from archmatch.isolation import note_position
 from archmatch.model import ImageRef, InstanceChoice, Location, RepoFacts
 from archmatch.platforms import ArchFact, normalize_arch
 
+_INDEX = re.compile(r"\[[^\[\]]*\]$")
+
 
 @dataclass
 class Resource:
+    """One instance of a resource block: `key` is its `for_each` / `count` suffix (`["api"]`, `[0]`),
+    "" for a resource without either (or whose collection is unknown); `block` has that instance's
+    `each` / `count` bound and its `dynamic` blocks expanded (see `instances.py`)."""
+
     instance: ModuleInstance
     block: Block
+    key: str = ""
 
     @property
     def local(self) -> str:
@@ -28,8 +37,13 @@ class Resource:
         return prefix + ".".join(self.block.labels[:2])
 
     @property
-    def address(self) -> str:
+    def base_address(self) -> str:
+        """The address of the resource block, whatever the instance (what references name)."""
         return self.instance.prefix + self.local
+
+    @property
+    def address(self) -> str:
+        return self.base_address + self.key
 
     def eval(self, name: str) -> Any:
         return self.instance.eval_attr(self.block, name)
@@ -52,6 +66,27 @@ class Context:
     facts: RepoFacts
     resources: dict[str, Resource] = field(default_factory=dict)  # by instance-prefixed address
     repo: Any = None  # the RepoView, told which block is being read (archmatch/isolation.py)
+    expanded: dict[str, list[Resource]] = field(default_factory=dict)  # block address -> its instances
+
+    def add(self, instance: ModuleInstance, block: Block) -> None:
+        """Register a resource or data block and the instances it declares (`for_each`, `count`).
+        The block's own address keeps a resource whose `each` values are unknown, for references."""
+        self.at(block)
+        base = Resource(instance, expand_block(instance, block, {}))
+        self.resources[base.address] = base
+        out = []
+        for suffix, names in resource_instances(instance, block):
+            if not suffix:
+                out.append(base)
+                continue
+            res = Resource(instance, expand_block(instance, block, names), suffix)
+            self.resources[res.address] = res
+            out.append(res)
+        self.expanded[base.address] = out
+
+    def instances_of(self, instance: ModuleInstance, block: Block) -> list[Resource]:
+        """The instances of a resource block of a module instance, in Terraform's key order."""
+        return self.expanded.get(instance.prefix + ".".join(block.labels), [])
 
     def at(self, block: Block) -> None:
         """The producers read `block` now: an internal error is blamed on its file."""
@@ -61,11 +96,16 @@ class Context:
     def resource(self, address: str) -> Resource | None:
         return self.resources.get(address)
 
+    def lookup(self, ref: str) -> Resource | None:
+        """The resource a reference names: an instance (`aws_x.y["k"]`) when it is known, else the
+        resource block."""
+        return self.resources.get(ref) or self.resources.get(_INDEX.sub("", ref))
+
     def referenced(self, value: Any, rtype: str) -> list[Resource]:
         """Resources of a type that a value was computed from (`aws_launch_template.x.id`)."""
         out = []
         for ref in sorted(refs_of(value)):
-            res = self.resources.get(ref)
+            res = self.lookup(ref)
             if res is not None and res.block.labels[:1] == [rtype]:
                 out.append(res)
         return out
@@ -77,7 +117,12 @@ class Context:
         if not isinstance(name_value, str):
             return None
         for res in self.resources.values():
-            if res.instance is instance and res.block.labels[:1] == [rtype] and res.eval(attr) == name_value:
+            if (
+                res.instance is instance
+                and not res.key
+                and res.block.labels[:1] == [rtype]
+                and res.eval(attr) == name_value
+            ):
                 return res
         return None
 
@@ -86,7 +131,7 @@ class Context:
         """`ecr:<repository name>` for ECR repositories, `tf:<address>` for docker images and modules."""
         keys: set[str] = set()
         for ref in refs_of(value):
-            res = self.resources.get(ref)
+            res = self.lookup(ref)
             parts = ref.split(".")
             if res is None:
                 if len(parts) >= 2 and parts[-2] == "module":
@@ -162,7 +207,7 @@ class Context:
         if isinstance(value, str | TStr) and "/aws/service/" in value:
             return _ssm_fact(str(value), location)
         for ref in sorted(refs_of(value)):
-            res = self.resources.get(ref)
+            res = self.lookup(ref)
             if res is None or res.block.type != "data":
                 continue
             kind = res.block.labels[0]

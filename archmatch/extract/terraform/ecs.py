@@ -23,7 +23,7 @@ def _services(ctx: Context, task: Resource) -> list[Resource]:
         for r in ctx.resources.values()
         if r.block.type == "resource"
         and r.block.labels[0] == "aws_ecs_service"
-        and task.address in refs_of(r.eval("task_definition"))
+        and refs_of(r.eval("task_definition")) & {task.address, task.base_address}
     ]
 
 
@@ -125,6 +125,5 @@ def produce(ctx: Context, instance: ModuleInstance) -> None:
     for block in instance.definition.of_type("resource"):
         ctx.at(block)
         if block.labels[:1] == ["aws_ecs_task_definition"]:
-            res = ctx.resource(instance.prefix + ".".join(block.labels))
-            if res is not None:
+            for res in ctx.instances_of(instance, block):
                 task_definition(ctx, res)

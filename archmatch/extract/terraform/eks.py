@@ -120,10 +120,8 @@ def produce(ctx: Context, instance: ModuleInstance) -> None:
         kind = block.labels[0] if block.labels else ""
         if kind not in ("aws_eks_node_group", "aws_eks_fargate_profile"):
             continue
-        res = ctx.resource(instance.prefix + ".".join(block.labels))
-        if res is None:
-            continue
-        if kind == "aws_eks_node_group":
-            node_group(ctx, res)
-        else:
-            fargate_profile(ctx, res)
+        for res in ctx.instances_of(instance, block):
+            if kind == "aws_eks_node_group":
+                node_group(ctx, res)
+            else:
+                fargate_profile(ctx, res)

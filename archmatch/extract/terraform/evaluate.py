@@ -15,9 +15,11 @@ from typing import Any, Protocol
 from archmatch.extract.budget import MAX_INT_DIGITS, Budget
 from archmatch.extract.terraform.ast import (
     BinOp,
+    Bound,
     Call,
     Cond,
     Expr,
+    ForExpr,
     GetAttr,
     Index,
     Lit,
@@ -30,6 +32,7 @@ from archmatch.extract.terraform.ast import (
 )
 from archmatch.extract.terraform.values import (
     Handle,
+    Missing,
     Namespace,
     TStr,
     Unknown,
@@ -120,8 +123,57 @@ class Evaluator:
             return unknown_like("${" + expr.text + "}", value)
         if isinstance(expr, Call):
             return self._call(expr)
+        if isinstance(expr, Bound):
+            return self.within(expr.names).eval(expr.expr)
+        if isinstance(expr, ForExpr):
+            return self._for(expr)
         assert isinstance(expr, Opaque)
         return _placeholder(expr)
+
+    def within(self, names: dict[str, Any]) -> Evaluator:
+        """An evaluator of the same file and budget with more names in scope."""
+        return Evaluator(BoundScope(self.scope, names), budget=self.budget, path=self.path)
+
+    def _for(self, expr: ForExpr) -> Any:
+        collection = self.eval(expr.collection)
+        if isinstance(collection, dict):
+            pairs: list[tuple[Any, Any]] = sorted(collection.items(), key=lambda kv: str(kv[0]))
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            return unknown_like("${" + expr.text + "}", collection)
+        if not self.budget.items_ok(len(pairs), expr.line, self.path):
+            return _placeholder(expr)
+        keys: list[Any] = []
+        values: list[Any] = []
+        for key, value in pairs:
+            names = {expr.value_var: value} | ({expr.key_var: key} if expr.key_var else {})
+            inner = self.within(names)
+            if expr.cond is not None:
+                keep = inner.eval(expr.cond)
+                if not isinstance(keep, bool):
+                    return unknown_like("${" + expr.text + "}", keep)
+                if not keep:
+                    continue
+            keys.append(inner.eval(expr.key) if expr.key is not None else None)
+            values.append(inner.eval(expr.value))
+        if expr.key is None:
+            return values
+        return self._for_object(expr, keys, values)
+
+    def _for_object(self, expr: ForExpr, keys: list[Any], values: list[Any]) -> Any:
+        out: dict[str, Any] = {}
+        for key, value in zip(keys, values, strict=True):
+            if not isinstance(key, str | int | float) or isinstance(key, bool):
+                return unknown_like("${" + expr.text + "}", key)
+            name = as_text(key)
+            if expr.grouped:
+                out.setdefault(name, []).append(value)
+            elif name in out:
+                return _placeholder(expr)  # duplicate keys: Terraform fails the plan
+            else:
+                out[name] = value
+        return out
 
     def _template(self, expr: Template) -> Any:
         pieces: list[str] = []
@@ -157,14 +209,19 @@ class Evaluator:
         if isinstance(base, Handle):
             return self.scope.handle_attr(base, name, expr.text)
         if isinstance(base, dict):
-            return base[name] if name in base else unknown_like("${" + expr.text + "}", base)
+            return base[name] if name in base else Missing("${" + expr.text + "}", refs_of(base))
+        if isinstance(base, Missing):
+            return Missing("${" + expr.text + "}", base.refs)
         if isinstance(base, Unknown):
             return Unknown("${" + expr.text + "}", base.refs)
-        return unknown_like("${" + expr.text + "}", base)
+        return Missing("${" + expr.text + "}", refs_of(base))
 
     def _index(self, base: Any, key: Any, expr: Expr) -> Any:
         if isinstance(base, Handle):  # aws_x.y[0] / aws_x.y["k"]: count / for_each instances
-            return base
+            if base.key or isinstance(key, bool) or not isinstance(key, str | int):
+                return base
+            suffix = f"[{key}]" if isinstance(key, int) else f"[{json.dumps(str(key))}]"
+            return Handle(base.address + suffix, base.local, suffix)
         if (
             isinstance(base, list)
             and isinstance(key, int)
@@ -174,6 +231,8 @@ class Evaluator:
             return base[key]
         if isinstance(base, dict) and isinstance(key, str) and key in base:
             return base[key]
+        if isinstance(base, Missing) or (isinstance(base, list | dict) and isinstance(key, str | int)):
+            return Missing("${" + expr.text + "}", refs_of(base))
         return unknown_like("${" + expr.text + "}", base, key)
 
     def _cond(self, expr: Cond) -> Any:
@@ -206,8 +265,11 @@ class Evaluator:
         if expr.name == "try":
             for arg in expr.args:
                 value = self.eval(arg)
-                if is_known(value):
-                    return value
+                if isinstance(value, Missing):
+                    continue  # an error Terraform's try() catches
+                if isinstance(value, Unknown | Handle | Namespace):
+                    return unknown_like("${" + expr.text + "}", value)  # may exist at apply time
+                return value
             return _placeholder(expr)
         args = [self.eval(a) for a in expr.args]
         if fn is not None and all(is_known(a) for a in args):
@@ -327,6 +389,26 @@ def eval_template_string(scope: Scope, raw: str, line: int, variables: dict[str,
 
     inner = Evaluator(_TemplateScope(variables, scope), budget=budget)
     return inner.eval(parse_template(raw, line, quoted=True))
+
+
+class BoundScope:
+    """Names bound around an expression (`each`, `count`, a `for` or `dynamic` iterator) in front of
+    the enclosing scope. A bound name hides a resource type of the same name, as in Terraform."""
+
+    def __init__(self, outer: Scope, names: dict[str, Any]):
+        self.outer = outer
+        self.names = names
+
+    def lookup(self, namespace: tuple[str, ...], name: str, text: str) -> Any:
+        if not namespace and name in self.names:
+            return self.names[name]
+        return self.outer.lookup(namespace, name, text)
+
+    def handle_attr(self, handle: Handle, attr: str, text: str) -> Any:
+        return self.outer.handle_attr(handle, attr, text)
+
+    def read_file(self, path: str) -> str | None:
+        return self.outer.read_file(path)
 
 
 class _TemplateScope:

@@ -102,13 +102,13 @@ def _builds(ctx: Context, res: Resource, block: Block) -> list[ImageBuild]:
 
 def produce(ctx: Context, instance: ModuleInstance) -> None:
     for block in instance.definition.of_type("resource"):
-        provisioners = [p for p in block.children("provisioner") if p.labels[:1] == ["local-exec"]]
-        if not provisioners or len(block.labels) != 2:
+        if len(block.labels) != 2 or not any(
+            p.labels[:1] == ["local-exec"] for p in block.children("provisioner")
+        ):
             continue
         ctx.at(block)
-        res = ctx.resource(instance.prefix + ".".join(block.labels))
-        if res is None:
-            continue
-        for provisioner in provisioners:
-            ctx.at(provisioner)
-            ctx.facts.builds.extend(_builds(ctx, res, provisioner))
+        for res in ctx.instances_of(instance, block):
+            for provisioner in res.block.children("provisioner"):
+                if provisioner.labels[:1] == ["local-exec"]:
+                    ctx.at(provisioner)
+                    ctx.facts.builds.extend(_builds(ctx, res, provisioner))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archmatch.extract.budget import Budget
-from archmatch.extract.terraform.ast import Expr
+from archmatch.extract.terraform.ast import Bound, Expr
 from archmatch.extract.terraform.evaluate import Evaluator
 from archmatch.extract.terraform.hcl import Attribute, Block
 from archmatch.extract.terraform.values import Handle, Namespace, Unknown, origin_of, with_origin
@@ -187,10 +187,22 @@ class ModuleInstance:
         refs = frozenset({handle.address})
         if block is None or block.attr(attr) is None:
             return Unknown("${" + text + "}", refs)
-        value = self._memo(
-            f"{handle.local}.{attr}", text, lambda: self.eval(block.attrs[attr].expr, block.path)
-        )
+        expr = block.attrs[attr].expr
+        names = self._instance_names(handle, block) if handle.key else None
+        if names:
+            expr = Bound(expr.line, expr.text, expr, names)
+        value = self._memo(f"{handle.local}{handle.key}.{attr}", text, lambda: self.eval(expr, block.path))
         return _with_refs(value, refs)
+
+    def _instance_names(self, handle: Handle, block: Block) -> dict[str, Any] | None:
+        """`each` / `count` of the instance `handle.key` of a resource block, when it is known."""
+        from archmatch.extract.terraform.instances import resource_instances  # imports this module
+
+        key = f"{handle.local}#instances"
+        if key not in self._attrs:
+            self._attrs[key] = self._guarded(key, handle.local, lambda: dict(resource_instances(self, block)))
+        found = self._attrs[key]
+        return found.get(handle.key) if isinstance(found, dict) else None
 
     # --- child modules -------------------------------------------------------------------------
     def child(self, name: str) -> ModuleInstance | None:

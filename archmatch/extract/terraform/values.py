@@ -85,11 +85,19 @@ class Unknown:
 
 
 @dataclass(frozen=True)
+class Missing(Unknown):
+    """What does not exist: an attribute a known object lacks, an index outside a known list or map.
+    Terraform fails the plan there, which `try()` catches: it moves on to its next argument (an
+    unknown value, by contrast, may exist at apply time, so `try()` of it stays unknown)."""
+
+
+@dataclass(frozen=True)
 class Handle:
     """A resource, data source or module named in an expression (`aws_ecr_repository.app`)."""
 
     address: str  # instance-prefixed address, e.g. "module.a.aws_ecr_repository.app"
     local: str  # address inside its module, e.g. "aws_ecr_repository.app"
+    key: str = ""  # a known instance key (`["api"]`, `[0]`), also at the end of `address`
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,139 @@
+"""Resource instances (`for_each`, `count`) and `dynamic` blocks, expanded the way Terraform plans
+them when the collection is known.
+
+A resource with `for_each` over a known map or set of strings is one instance per key, addressed
+`aws_lambda_function.this["api"]`, with `each.key` / `each.value` bound in its attributes; `count`
+over a known number gives `aws_ecs_task_definition.t[0]` ... with `count.index`. A known empty
+collection (or `count = 0`) declares no instance. An unknown collection stays one instance under
+the resource's own address, its `each`/`count` values unknown. A `dynamic "x"` block over a known
+collection becomes one `x` block per item (its iterator, the label or `iterator = name`, bound in
+the `content`); over an unknown collection it is left out, as before this module existed.
+Bindings travel with the expressions (`ast.Bound`), so every producer evaluates the attributes
+of an expanded block exactly as it evaluates any other block.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from archmatch.extract.terraform.ast import Bound, Expr, Var
+from archmatch.extract.terraform.hcl import Attribute, Block
+from archmatch.extract.terraform.module import ModuleInstance
+from archmatch.extract.terraform.values import is_known
+
+MAX_INSTANCES = 256  # instances of one resource or items of one dynamic block; more: left unknown
+
+Instance = tuple[str, dict[str, Any]]  # address suffix (`["api"]`, `[0]`, ""), names bound
+
+
+def _key_suffix(key: Any) -> str:
+    return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(str(key))}]"
+
+
+def _over_budget(instance: ModuleInstance, block: Block, count: int) -> bool:
+    if count <= MAX_INSTANCES:
+        return False
+    instance.budget.refuse(
+        f"more than {MAX_INSTANCES} instances of one resource or dynamic block", block.line, block.path
+    )
+    return True
+
+
+def _bound_eval(instance: ModuleInstance, expr: Expr, path: str, names: dict[str, Any]) -> Any:
+    return instance.eval(Bound(expr.line, expr.text, expr, names) if names else expr, path)
+
+
+def _each_items(value: Any) -> list[tuple[Any, Any]] | None:
+    """(each.key, each.value) pairs of a known for_each value, in Terraform's key order."""
+    if isinstance(value, dict):
+        return sorted(((str(k), v) for k, v in value.items()), key=lambda kv: kv[0])
+    if isinstance(value, list) and is_known(value) and all(isinstance(v, str) for v in value):
+        return [(v, v) for v in sorted(set(value))]
+    return None
+
+
+def resource_instances(instance: ModuleInstance, block: Block) -> list[Instance]:
+    """The instances a resource block declares: [("", {})] without `for_each` / `count` or when
+    its collection is unknown."""
+    for_each, count = block.attr("for_each"), block.attr("count")
+    if for_each is not None:
+        items = _each_items(instance.eval(for_each.expr, block.path))
+        if items is None or _over_budget(instance, block, len(items)):
+            return [("", {})]
+        return [(_key_suffix(k), {"each": {"key": k, "value": v}}) for k, v in items]
+    if count is not None:
+        number = instance.eval(count.expr, block.path)
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            return [("", {})]
+        if _over_budget(instance, block, number):
+            return [("", {})]
+        return [(_key_suffix(i), {"count": {"index": i}}) for i in range(number)]
+    return [("", {})]
+
+
+def expand_block(instance: ModuleInstance, block: Block, names: dict[str, Any]) -> Block:
+    """The block with `names` bound in every attribute (nested blocks included) and its `dynamic`
+    blocks replaced by the blocks they generate."""
+    if not names and not _has_dynamic(block):
+        return block
+    attrs = {k: _bind(a, names) for k, a in block.attrs.items() if k not in ("for_each", "count")}
+    blocks: list[Block] = []
+    for child in block.blocks:
+        if child.type == "dynamic" and child.labels:
+            blocks.extend(_dynamic(instance, child, names))
+        else:
+            blocks.append(expand_block(instance, child, names))
+    return Block(block.type, list(block.labels), block.path, block.line, block.end_line, attrs, blocks)
+
+
+def _has_dynamic(block: Block) -> bool:
+    return any(b.type == "dynamic" or _has_dynamic(b) for b in block.blocks)
+
+
+def _bind(attr: Attribute, names: dict[str, Any]) -> Attribute:
+    if not names:
+        return attr
+    return Attribute(attr.name, Bound(attr.expr.line, attr.expr.text, attr.expr, names), attr.line)
+
+
+def _iterator_name(block: Block) -> str:
+    iterator = block.attr("iterator")
+    if iterator is not None and isinstance(iterator.expr, Var):
+        return iterator.expr.name
+    return block.labels[0]
+
+
+def _dynamic(instance: ModuleInstance, block: Block, names: dict[str, Any]) -> list[Block]:
+    for_each, content = block.attr("for_each"), block.child("content")
+    if for_each is None or content is None:
+        return []
+    value = _bound_eval(instance, for_each.expr, block.path, names)
+    pairs: list[tuple[Any, Any]] | None
+    if isinstance(value, dict):
+        pairs = sorted(((str(k), v) for k, v in value.items()), key=lambda kv: kv[0])
+    elif isinstance(value, list):
+        pairs = list(enumerate(value))
+    else:
+        pairs = None
+    if pairs is None or _over_budget(instance, block, len(pairs)):
+        return []
+    iterator = _iterator_name(block)
+    out = []
+    for key, item in pairs:
+        inner = {**names, iterator: {"key": key, "value": item}}
+        generated = expand_block(instance, content, inner)
+        out.append(
+            Block(
+                block.labels[0],
+                [],
+                content.path,
+                content.line,
+                content.end_line,
+                generated.attrs,
+                generated.blocks,
+            )
+        )
+    return out
