@@ -131,6 +131,7 @@ BuildSource = Literal[
     "terraform-docker",
     "terraform-lambda-docker-build",
     "terraform-local-exec",
+    "codebuild",
     "sam",
     "serverless",
     "cdk-asset",
