@@ -76,6 +76,7 @@ DISPLAY_ONLY: dict[str, str] = {
     "ARCH302/fail_script_darwin_default_platform": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_script_retag_read_tag": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_ecs_json_render_self_hosted": "a docker build line in a workflow run: step: the fix shows the whole edited command",
+    "ARCH302/fail_proximity_only_build": "a docker build line in a shell script: the fix shows the whole edited command",
     "ARCH302/fail_buildspec_without_project": "a docker build line in a buildspec: the fix shows the whole edited command",
     "ARCH301/fail_tf_codebuild_arm_project": "a docker build line in a buildspec (the fix shows the whole edited command) and a function with no architectures (declaring one is the user's choice)",
     "ARCH301/fail_cfn_codebuild_inline_buildspec": "a docker build line in an inline buildspec (the fix shows the whole edited command) and a function with no Architectures (declaring one is the user's choice)",

@@ -14,7 +14,11 @@ Evidence, strongest first; an image reference is linked at the first level that 
 3. the config file's `images:` mapping (high: the user said so);
 4. naming heuristics (low): the repository name equals the build's service or Dockerfile folder
    name, only within the workload's project (a CI job or script counts in the project of the
-   Dockerfile it builds). Findings on such links stay warnings and say their confidence.
+   Dockerfile it builds). Findings on such links stay warnings and say their confidence;
+5. proximity (low): an image whose repository name is not known at all (a parameter, an SSM
+   parameter, a secret, a placeholder), linked by nothing above, meets the only build of its
+   project when that build follows its host (unpinned) and no other workload's image is linked to
+   it. Several candidate builds: no link. Findings on it stay warnings and say so.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from archmatch.link.imageref import (
 )
 from archmatch.link.projects import ProjectIndex, assign_projects, build_place, common_depth
 from archmatch.model import Confidence, ImageBuild, ImageRef, Link, Location, RepoFacts, Workload
-from archmatch.platforms import ArchFact, parse_platform_list
+from archmatch.platforms import ArchFact, How, parse_platform_list
 from archmatch.settings import Config, ImageMapping
 
 _REPOSITORY_KEYS = ("ecr:", "repo:")
@@ -248,13 +252,48 @@ def _link_image(
     return _unique(index.naming(workload, image)), "low"
 
 
+PROXIMITY = "proximity: the only build in this project"
+
+
+def _unnamed(image: ImageRef) -> bool:
+    """An image reference whose repository name nothing in the repository says."""
+    if any(k.startswith("ecr:") for k in image.link_keys):
+        return False
+    parts = parse_ref(image.ref) if image.ref else None
+    if parts is None:
+        return True
+    return not parts.digest and "*" in repository_name(parts)
+
+
+def _proximity(index: _Index, links: list[Link], unlinked: list[tuple[Workload, ImageRef]]) -> list[Link]:
+    """Level 5: each unnamed image alone in its workload meets the only build of its project."""
+    linked = {id(lk.build) for lk in links}
+    by_place: dict[str | None, list[ImageBuild]] = {}
+    for build in index.builds:
+        by_place.setdefault(index.place[id(build)], []).append(build)
+    out = []
+    for workload, image in unlinked:
+        candidates = by_place.get(workload.project, [])
+        others = [i for i in workload.images if i is not image and _unnamed(i)]
+        if len(candidates) != 1 or others or not _unnamed(image):
+            continue
+        (build,) = candidates
+        if build.platforms.how is How.HOST and id(build) not in linked:
+            out.append(Link(workload, image, build, f"{PROXIMITY} ({build.name})", "low"))
+    return out
+
+
 def find_links(facts: RepoFacts, config: Config) -> list[Link]:
     index = _Index(facts.builds, assign_projects(facts))
     links: list[Link] = []
+    unlinked: list[tuple[Workload, ImageRef]] = []
     for workload in facts.workloads:
         for image in workload.images:
             found, confidence = _link_image(index, workload, image, config)
             links.extend(Link(workload, image, build, evidence, confidence) for build, evidence in found)
+            if not found:
+                unlinked.append((workload, image))
+    links.extend(_proximity(index, links, unlinked))
     links.sort(
         key=lambda lk: (
             lk.workload.location,

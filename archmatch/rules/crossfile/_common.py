@@ -71,7 +71,11 @@ def related_for(link: Link, img: ImageArch) -> list[Related]:
 
 
 def confidence_note(link: Link) -> str:
-    return " [low confidence: linked only by naming]" if link.confidence == "low" else ""
+    if link.confidence != "low":
+        return ""
+    if link.evidence.startswith("proximity"):
+        return " [low confidence: the only build in this project, nothing names the image]"
+    return " [low confidence: linked only by naming]"
 
 
 def lam(arch: str) -> str:
