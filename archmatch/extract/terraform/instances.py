@@ -14,64 +14,13 @@ of an expanded block exactly as it evaluates any other block.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from archmatch.extract.terraform.ast import Bound, Expr, Var
+from archmatch.extract.terraform.ast import Bound, Var
 from archmatch.extract.terraform.hcl import Attribute, Block
-from archmatch.extract.terraform.module import ModuleInstance
-from archmatch.extract.terraform.values import is_known
+from archmatch.extract.terraform.module import ModuleInstance, bound_eval, over_budget, resource_instances
 
-MAX_INSTANCES = 256  # instances of one resource or items of one dynamic block; more: left unknown
-
-Instance = tuple[str, dict[str, Any]]  # address suffix (`["api"]`, `[0]`, ""), names bound
-
-
-def _key_suffix(key: Any) -> str:
-    return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(str(key))}]"
-
-
-def _over_budget(instance: ModuleInstance, block: Block, count: int) -> bool:
-    if count <= MAX_INSTANCES:
-        return False
-    instance.budget.refuse(
-        f"more than {MAX_INSTANCES} instances of one resource or dynamic block", block.line, block.path
-    )
-    return True
-
-
-def _bound_eval(instance: ModuleInstance, expr: Expr, path: str, names: dict[str, Any]) -> Any:
-    return instance.eval(Bound(expr.line, expr.text, expr, names) if names else expr, path)
-
-
-def _each_items(value: Any) -> list[tuple[Any, Any]] | None:
-    """(each.key, each.value) pairs of a known for_each value, in Terraform's key order."""
-    if isinstance(value, dict):
-        return sorted(((str(k), v) for k, v in value.items()), key=lambda kv: kv[0])
-    if isinstance(value, list) and is_known(value) and all(isinstance(v, str) for v in value):
-        return [(v, v) for v in sorted(set(value))]
-    return None
-
-
-def resource_instances(instance: ModuleInstance, block: Block) -> list[Instance]:
-    """The instances a resource block declares: [("", {})] without `for_each` / `count` or when
-    its collection is unknown."""
-    for_each, count = block.attr("for_each"), block.attr("count")
-    if for_each is not None:
-        items = _each_items(instance.eval(for_each.expr, block.path))
-        if items is None or _over_budget(instance, block, len(items)):
-            return [("", {})]
-        return [(_key_suffix(k), {"each": {"key": k, "value": v}}) for k, v in items]
-    if count is not None:
-        number = instance.eval(count.expr, block.path)
-        if isinstance(number, float) and number.is_integer():
-            number = int(number)
-        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            return [("", {})]
-        if _over_budget(instance, block, number):
-            return [("", {})]
-        return [(_key_suffix(i), {"count": {"index": i}}) for i in range(number)]
-    return [("", {})]
+__all__ = ["expand_block", "resource_instances"]
 
 
 def expand_block(instance: ModuleInstance, block: Block, names: dict[str, Any]) -> Block:
@@ -110,7 +59,7 @@ def _dynamic(instance: ModuleInstance, block: Block, names: dict[str, Any]) -> l
     for_each, content = block.attr("for_each"), block.child("content")
     if for_each is None or content is None:
         return []
-    value = _bound_eval(instance, for_each.expr, block.path, names)
+    value = bound_eval(instance, for_each.expr, block.path, names)
     pairs: list[tuple[Any, Any]] | None
     if isinstance(value, dict):
         pairs = sorted(((str(k), v) for k, v in value.items()), key=lambda kv: kv[0])
@@ -118,7 +67,7 @@ def _dynamic(instance: ModuleInstance, block: Block, names: dict[str, Any]) -> l
         pairs = list(enumerate(value))
     else:
         pairs = None
-    if pairs is None or _over_budget(instance, block, len(pairs)):
+    if pairs is None or over_budget(instance, block, len(pairs)):
         return []
     iterator = _iterator_name(block)
     out = []

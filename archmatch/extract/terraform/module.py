@@ -7,6 +7,7 @@ a child instance are addressed `module.<name>.<type>.<name>`, as Terraform does.
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from archmatch.extract.budget import Budget
 from archmatch.extract.terraform.ast import Bound, Expr
 from archmatch.extract.terraform.evaluate import Evaluator
 from archmatch.extract.terraform.hcl import Attribute, Block
-from archmatch.extract.terraform.values import Handle, Namespace, Unknown, origin_of, with_origin
+from archmatch.extract.terraform.values import Handle, Namespace, Unknown, is_known, origin_of, with_origin
 
 MAX_MODULE_DEPTH = 8
 
@@ -196,8 +197,6 @@ class ModuleInstance:
 
     def _instance_names(self, handle: Handle, block: Block) -> dict[str, Any] | None:
         """`each` / `count` of the instance `handle.key` of a resource block, when it is known."""
-        from archmatch.extract.terraform.instances import resource_instances  # imports this module
-
         key = f"{handle.local}#instances"
         if key not in self._attrs:
             self._attrs[key] = self._guarded(key, handle.local, lambda: dict(resource_instances(self, block)))
@@ -277,3 +276,55 @@ def _with_refs(value: Any, refs: frozenset[str]) -> Any:
     if isinstance(value, str):
         return TStr.of(value, getattr(value, "refs", frozenset()) | refs, origin_of(value))
     return value
+
+
+MAX_INSTANCES = 256  # instances of one resource or items of one dynamic block; more: left unknown
+
+Instance = tuple[str, dict[str, Any]]  # address suffix (`["api"]`, `[0]`, ""), names bound
+
+
+def key_suffix(key: Any) -> str:
+    return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(str(key))}]"
+
+
+def over_budget(instance: ModuleInstance, block: Block, count: int) -> bool:
+    if count <= MAX_INSTANCES:
+        return False
+    instance.budget.refuse(
+        f"more than {MAX_INSTANCES} instances of one resource or dynamic block", block.line, block.path
+    )
+    return True
+
+
+def bound_eval(instance: ModuleInstance, expr: Expr, path: str, names: dict[str, Any]) -> Any:
+    return instance.eval(Bound(expr.line, expr.text, expr, names) if names else expr, path)
+
+
+def _each_items(value: Any) -> list[tuple[Any, Any]] | None:
+    """(each.key, each.value) pairs of a known for_each value, in Terraform's key order."""
+    if isinstance(value, dict):
+        return sorted(((str(k), v) for k, v in value.items()), key=lambda kv: kv[0])
+    if isinstance(value, list) and is_known(value) and all(isinstance(v, str) for v in value):
+        return [(v, v) for v in sorted(set(value))]
+    return None
+
+
+def resource_instances(instance: ModuleInstance, block: Block) -> list[Instance]:
+    """The instances a resource block declares: [("", {})] without `for_each` / `count` or when
+    its collection is unknown."""
+    for_each, count = block.attr("for_each"), block.attr("count")
+    if for_each is not None:
+        items = _each_items(instance.eval(for_each.expr, block.path))
+        if items is None or over_budget(instance, block, len(items)):
+            return [("", {})]
+        return [(key_suffix(k), {"each": {"key": k, "value": v}}) for k, v in items]
+    if count is not None:
+        number = instance.eval(count.expr, block.path)
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            return [("", {})]
+        if over_budget(instance, block, number):
+            return [("", {})]
+        return [(key_suffix(i), {"count": {"index": i}}) for i in range(number)]
+    return [("", {})]
