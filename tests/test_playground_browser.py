@@ -13,17 +13,16 @@ the test; elsewhere it is skipped with the reason.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
+import importlib.util
 import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -35,6 +34,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 PLAYGROUND = REPO / "playground"
 FLAGSHIP = REPO / "examples" / "sam-lambda-arm64"
+TERRAFORM = REPO / "examples" / "terraform-lambda-docker-build"
 COMMAND = (
     "docker buildx build --platform linux/amd64,linux/arm64 --build-arg NPM_TOKEN=s3cr3t-value -t fn ./fn"
 )
@@ -53,36 +53,16 @@ def _chromium() -> str:
     return str(found)
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    # GitHub Pages' caching (max-age=600), so that a reload measures a warm cache
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-        ".js": "text/javascript",
-        ".wasm": "application/wasm",
-    }
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "max-age=600")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"playground_{name}", PLAYGROUND / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-@contextlib.contextmanager
-def _serve(folder: Path) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(folder))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+# served as GitHub Pages serves it (max-age=600), so that a reload measures a warm cache
+serve = _load("serve").serve
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +72,9 @@ def observations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         _missing("node and npm are needed to build and drive the playground")
     subprocess.run([sys.executable, str(PLAYGROUND / "build.py")], check=True, cwd=REPO)
     out = tmp_path_factory.mktemp("playground")
-    with _serve(PLAYGROUND / "dist") as base:
+    with serve(PLAYGROUND / "dist") as base:
         run = subprocess.run(
-            ["node", str(PLAYGROUND / "tests" / "browser.mjs"), base, str(out)],
+            ["node", str(PLAYGROUND / "tests" / "browser.mjs"), base, str(out), str(TERRAFORM)],
             cwd=PLAYGROUND,
             env={**os.environ, "CHROMIUM": chromium},
             capture_output=True,
@@ -189,6 +169,15 @@ def test_shared_link_restores_the_inputs(observations: dict[str, Any]) -> None:
     assert observations["shared"]["tree"] == observations["withCommand"]["tree"]
     assert observations["sharedCommand"] == COMMAND
     assert observations["shared"]["fixedCommand"] == observations["withCommand"]["fixedCommand"]
+
+
+def test_an_opened_folder_replaces_the_tree_and_terraform_is_read(observations: dict[str, Any]) -> None:
+    cli = json.loads(_cli(["scan", ".", "-f", "json"], TERRAFORM))["findings"]
+    page = observations["folder"]
+    expected = sorted(p.relative_to(TERRAFORM).as_posix() for p in TERRAFORM.rglob("*") if p.is_file())
+    assert page["tree"] == expected
+    assert [(f["rule"], f["message"]) for f in page["findings"]] == [(f["rule"], f["message"]) for f in cli]
+    assert [f["rule"] for f in cli] == ["ARCH301"]
 
 
 def test_no_request_leaves_the_local_server(observations: dict[str, Any]) -> None:

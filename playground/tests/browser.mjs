@@ -2,12 +2,12 @@
 // tests/test_playground_browser.py serves playground/dist, runs this script and asserts on the
 // observations; it does not judge anything itself.
 //
-//   node playground/tests/browser.mjs http://127.0.0.1:PORT/ OUT_DIR
+//   node playground/tests/browser.mjs http://127.0.0.1:PORT/ OUT_DIR [FOLDER_TO_OPEN]
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 import path from "node:path";
 
-const [base, outDir] = process.argv.slice(2);
+const [base, outDir, folder] = process.argv.slice(2);
 const FLAGS = [
   "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync",
@@ -99,7 +99,15 @@ try {
   obs.sharedCommand = await second.inputValue("#command");
   await second.close();
 
-  // 6. warm load: the same browser reloads the page (its HTTP cache holds Pyodide and the wheels)
+  // 6. a folder opened with the folder picker (the code path of a dropped folder) replaces the tree
+  if (folder) {
+    scans = (await ready(page)).scans;
+    await page.setInputFiles("#pick-folder", folder);
+    await ready(page, scans);
+    obs.folder = await view(page);
+  }
+
+  // 7. warm load: the same browser reloads the page (its HTTP cache holds Pyodide and the wheels)
   await page.evaluate(() => { location.hash = "#preset=sam-lambda-arm64"; });
   started = Date.now();
   await page.reload();
