@@ -553,3 +553,27 @@ def test_architecture_located_at_the_parameter_default_or_mapping_value(tmp_path
         Location("template.yaml", 24),
     )
     assert (direct.arch_location, direct.arch_via) == (Location("template.yaml", 32), None)
+
+
+def test_a_broken_file_that_says_it_is_a_template_gets_a_parse_diagnostic(tmp_path: Path) -> None:
+    """By a marker (the SAM Transform line alone counts) or by its name; any other YAML or JSON that
+    does not parse is not reported, as the other formats do (by their names or markers)."""
+    facts = run(
+        tmp_path,
+        {
+            "sam/app.yaml": "Transform: AWS::Serverless-2016-10-31\nResources: [\n",
+            "template.yaml": "Resources:\n  Fn: [\n",
+            "stacks/api.cfn.json": '{"Resources": ',
+            "stacks/web.template.yml": "Resources: {\n",
+            "notes/random.yaml": "foo: [\n",
+            "data/random.json": '{"a": ',
+            "other/template.yaml": "foo: bar\n",  # parses, not a template: nothing to say
+        },
+    )
+    assert sorted((d.location.path, d.code) for d in facts.diagnostics) == [
+        ("sam/app.yaml", "parse"),
+        ("stacks/api.cfn.json", "parse"),
+        ("stacks/web.template.yml", "parse"),
+        ("template.yaml", "parse"),
+    ]
+    assert facts.workloads == [] and facts.capacities == []

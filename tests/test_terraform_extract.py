@@ -121,7 +121,10 @@ def test_container_definitions_from_jsonencode_file_and_templatefile(tmp_path: P
         ("httpd:2.4", Location("ecs/containers.json", 4)),
         ("fluentd:v1", Location("ecs/containers.json", 8)),
     ]
-    assert from_file.arch == ArchFact.default(AMD64, note="runtime_platform.cpu_architecture not set")
+    # not on Fargate and no capacity chain: the container instances decide (archmatch/aws/ecs.py)
+    assert from_file.arch == ArchFact.unknown(
+        "no cpuArchitecture and not on Fargate: the container instances decide"
+    )
     template = _workload(facts, "aws_ecs_task_definition.from_template")
     assert [(i.ref, i.location) for i in template.images] == [("redis:7", Location("ecs/tpl.json", 2))]
     assert _workload(facts, "aws_ecs_task_definition.outside").images == []

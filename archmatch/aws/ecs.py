@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archmatch.aws.defaults import ECS_DEFAULT_ARCH
 from archmatch.model import EcsFacts, EcsHosts, Location
+from archmatch.platforms import ArchFact
 
 # capacity providers that run tasks on Fargate (ECS `capacityProviderStrategy`)
 FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
@@ -38,6 +40,21 @@ def runs_on_fargate(
     if providers and all(p in FARGATE_PROVIDERS for p in providers):
         return True
     return compat == {"FARGATE"}
+
+
+def arch_when_omitted(ecs: EcsFacts) -> tuple[ArchFact, Location | None]:
+    """The architecture of a task definition that does not write `runtimePlatform.cpuArchitecture`,
+    and where it is decided, the same for every format (docs/aws-facts.md#service-defaults).
+    On Fargate, X86_64: the documented default. Elsewhere the EC2 container instances run it, and
+    whether ECS places it by that default is not documented: so the instances' architecture when
+    the capacity chain names them (docs/aws-facts.md#ecs-capacity), else unknown, never a guess."""
+    if ecs.fargate:
+        note = "ECS runs X86_64 on Fargate when runtimePlatform.cpuArchitecture is omitted"
+        return ArchFact.default(ECS_DEFAULT_ARCH, note=note), None
+    if ecs.hosts is not None and ecs.hosts.arch.known:
+        note = f"no cpuArchitecture: the container instances of {ecs.hosts.name} run it"
+        return ArchFact.derived(*sorted(ecs.hosts.arch.archs), note=note), ecs.hosts.location
+    return ArchFact.unknown("no cpuArchitecture and not on Fargate: the container instances decide"), None
 
 
 @dataclass

@@ -1,5 +1,10 @@
 """CloudFormation and SAM templates (YAML or JSON, `cdk.out/*.template.json` included), recognised
-by content: `AWSTemplateFormatVersion`, or `Resources` holding `Type: AWS::...` entries."""
+by content: `AWSTemplateFormatVersion`, or `Resources` holding `Type: AWS::...` entries.
+
+A file that fails to parse gets a parse diagnostic when it says it is a template: by one of those
+markers or the SAM `Transform: AWS::Serverless-...` line in its text, or by its name (`template.yaml`,
+SAM's default, `*.template.json`, `*.cfn.yaml`, ...), as a compose, Serverless, Kubernetes or CI file
+does by its name or markers. Any other YAML or JSON that fails to parse is not ours to judge."""
 
 from __future__ import annotations
 
@@ -20,6 +25,12 @@ _SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
 # Starts with a literal, so the regex engine skips ahead quickly in multi-MB files that are not
 # templates (a quote before `Type` is allowed but need not be matched).
 _SNIFF = re.compile(r"Type[\"']?\s*:\s*[\"']?AWS::")
+_SAM_TRANSFORM = re.compile(r"Transform[\"']?\s*:\s*\[?\s*[\"']?AWS::Serverless")
+# SAM's default template name, and the suffixes CloudFormation tooling writes
+_TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
+_TEMPLATE_SUFFIXES = tuple(
+    f".{kind}.{ext}" for kind in ("template", "cfn") for ext in ("yaml", "yml", "json")
+)
 
 Handler = Callable[[Ctx, Resource], None]
 HANDLERS: dict[str, Handler] = {
@@ -55,7 +66,7 @@ def load_template(repo: RepoView, rel: str) -> Template | None:
     if not rel.endswith(_SUFFIXES) or rel.rsplit("/", 1)[-1].startswith(("serverless.", ".")):
         return None
     text = repo.read_text(rel)
-    if text is None or not ("AWSTemplateFormatVersion" in text or ("AWS::" in text and _SNIFF.search(text))):
+    if text is None or not (_named_like_a_template(rel) or _has_template_markers(text)):
         return None
     if rel.endswith(".json") or text.lstrip().startswith("{"):
         doc = json_document(repo, rel)
@@ -65,6 +76,17 @@ def load_template(repo: RepoView, rel: str) -> Template | None:
     if isinstance(doc, dict) and not isinstance(doc, LDict):
         doc = with_lines(doc)  # plain JSON (the YAML loader refused it): no line numbers
     return Template(rel, doc) if isinstance(doc, LDict) and is_template(doc) else None
+
+
+def _named_like_a_template(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1].lower()
+    return name in _TEMPLATE_NAMES or name.endswith(_TEMPLATE_SUFFIXES)
+
+
+def _has_template_markers(text: str) -> bool:
+    if "AWSTemplateFormatVersion" in text:
+        return True
+    return "AWS::" in text and (_SNIFF.search(text) is not None or _SAM_TRANSFORM.search(text) is not None)
 
 
 def with_lines(value: Any) -> Any:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from archmatch.aws.defaults import BATCH_FARGATE_DEFAULT_ARCH, ECS_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
-from archmatch.aws.ecs import os_family_of
+from archmatch.aws.defaults import BATCH_FARGATE_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
+from archmatch.aws.ecs import arch_when_omitted, os_family_of
 from archmatch.extract.cloudformation import ecs
 from archmatch.extract.cloudformation.context import (
     Ctx,
@@ -24,9 +24,6 @@ from archmatch.platforms import AMD64, ArchFact, How
 
 LAMBDA_DEFAULT = ArchFact.default(
     LAMBDA_DEFAULT_ARCH, note="Lambda runs x86_64 when Architectures is omitted"
-)
-ECS_DEFAULT = ArchFact.default(
-    ECS_DEFAULT_ARCH, note="ECS runs X86_64 when RuntimePlatform.CpuArchitecture is omitted"
 )
 SAM_PLATFORM_NOTE = "sam build derives it from Architectures"
 
@@ -139,9 +136,9 @@ def _sam_build(ctx: Ctx, res: Resource, arch: ArchFact, metadata: Any) -> ImageB
 
 def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
     platform_raw, platform = res.raw.get("RuntimePlatform"), res.props.get("RuntimePlatform")
-    arch = arch_text_fact(sub(platform, "CpuArchitecture"), "RuntimePlatform.CpuArchitecture") or ECS_DEFAULT
-    arch_line = key_value_line(platform_raw, "CpuArchitecture") if arch is not ECS_DEFAULT else 0
-    cpu_raw = sub(platform_raw, "CpuArchitecture") if arch is not ECS_DEFAULT else None
+    written = arch_text_fact(sub(platform, "CpuArchitecture"), "RuntimePlatform.CpuArchitecture")
+    arch_line = key_value_line(platform_raw, "CpuArchitecture") if written else 0
+    cpu_raw = sub(platform_raw, "CpuArchitecture") if written else None
     arch_location, arch_via = _arch_locations(ctx, cpu_raw, arch_line)
     images = [
         ctx.image_ref(c.get("Image"), line_of(c))
@@ -155,6 +152,9 @@ def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
         else None
     )
     facts = ecs.hosting(ctx, res.logical_id).facts(tuple(compat) or None, os_family_location)
+    arch = written
+    if arch is None:
+        arch, arch_location = arch_when_omitted(facts)
     ctx.facts.workloads.append(
         Workload(
             kind=res.type,

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archmatch.aws.defaults import ECS_DEFAULT_ARCH
-from archmatch.aws.ecs import FARGATE_PROVIDERS, Hosting, os_family_of
+from archmatch.aws.ecs import FARGATE_PROVIDERS, Hosting, arch_when_omitted, os_family_of
 from archmatch.extract.terraform import documents
 from archmatch.extract.terraform.compute import host_archs
 from archmatch.extract.terraform.context import Context, Resource
@@ -92,7 +91,7 @@ def task_definition(ctx: Context, res: Resource) -> None:
     cpu_loc = (
         Location(platform.path, platform.line_of("cpu_architecture")) if platform is not None else res.loc()
     )
-    arch, arch_loc = ctx.arch_fact(cpu, cpu_loc, ECS_DEFAULT_ARCH, "runtime_platform.cpu_architecture")
+    arch, arch_loc = ctx.arch_fact(cpu, cpu_loc, None, "runtime_platform.cpu_architecture")
     os_value = ev(platform, "operating_system_family") if platform is not None else None
     compat = res.eval("requires_compatibilities")
     containers = documents.objects(res, "container_definitions", ("image", "name"), many=True) or []
@@ -104,6 +103,8 @@ def task_definition(ctx: Context, res: Resource) -> None:
         else None
     )
     ecs = _hosting(ctx, res).facts(compatibilities, os_family_location)
+    if cpu is None:
+        arch, arch_loc = arch_when_omitted(ecs)
     ctx.facts.workloads.append(
         Workload(
             kind="aws_ecs_task_definition",

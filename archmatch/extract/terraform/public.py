@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
-from archmatch.aws.ecs import os_family_of
+from archmatch.aws.ecs import os_family_of, runs_on_fargate
 from archmatch.extract.terraform.ast import Expr
 from archmatch.extract.terraform.builds import dockerfile_path, platform_fact
 from archmatch.extract.terraform.context import Context, root_relative, sub_expr
@@ -165,13 +165,14 @@ def _ecs_service(call: Call, config: dict[str, Any], prefix: tuple[str, ...], na
                 ckeys = (*prefix[1:], "container_definitions", cname, "image") if prefix else (cname, "image")
                 cattr = prefix[0] if prefix else "container_definitions"
                 images.append(call.ctx.image_ref(cdef["image"], call.loc(cattr, *ckeys)))
-    fargate = (launch_type == "FARGATE" and not providers) or (
-        bool(providers) and all(p.startswith("FARGATE") for p in providers)
-    )
+    compatibilities = tuple(str(c).upper() for c in compat) if isinstance(compat, list) else None
+    written_launch_type = launch_type.upper() if isinstance(launch_type, str) else None
+    # the module ignores launch_type when a capacity provider strategy is given
+    fargate = runs_on_fargate(None if providers else written_launch_type, providers, compatibilities)
     ecs = EcsFacts(
         fargate=fargate,
         launch_type=launch_type if isinstance(launch_type, str) else None,
-        requires_compatibilities=tuple(str(c).upper() for c in compat) if isinstance(compat, list) else None,
+        requires_compatibilities=compatibilities,
         module="terraform-aws-modules/ecs/aws",
     )
     call.ctx.facts.workloads.append(
