@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from archmatch.fixrender.docker_cli import apply_edits, pinned_command
+from archmatch.model import CommandFlags
 from archmatch.safetext import mask_secrets
 
 # Flags of `docker build` and `docker buildx build` that take a value (docker CLI reference).
@@ -451,51 +453,27 @@ def attestations(cmd: BuildCommand, default: bool | None = None) -> bool | None:
     return default
 
 
-def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
-    for start, end, replacement in sorted(edits, reverse=True):
-        text = text[:start] + replacement + text[end:]
-    return text
+def command_flags(cmd: BuildCommand | None) -> CommandFlags | None:
+    """Where a parsed docker build writes the flags a platform fix rewrites (None: not a build)."""
+    if cmd is None:
+        return None
 
+    def spans(found: list[Span]) -> tuple[tuple[int, int], ...]:
+        return tuple((s.start, s.end) for s in found)
 
-def _removal(text: str, span: Span) -> tuple[int, int, str]:
-    start = span.start
-    while start > 0 and text[start - 1] in " \t":
-        start -= 1
-    return start, span.end, ""
+    return CommandFlags(
+        cmd.subcommand_end,
+        spans(cmd.platform_spans),
+        spans(cmd.provenance_spans),
+        spans(cmd.sbom_spans),
+        spans(cmd.attest_spans),
+    )
 
 
 def with_platform(command: str, platform: str, single_manifest: bool = False) -> str:
-    """The command with its first docker build pinned to `platform` (replacing any --platform).
-
-    With `single_manifest`, attestations are switched off too (`--provenance=false`, `--sbom=false`,
-    no `--attest`) so the result is a single image manifest, as Lambda requires. A command
-    without a docker build is returned unchanged.
-    """
-    cmd = parse_build_command(command)
-    if cmd is None:
-        return command
-    edits: list[tuple[int, int, str]] = []
-    inserts: list[str] = []
-    flag = f"--platform {platform}"
-    if cmd.platform_spans:
-        first = cmd.platform_spans[0]
-        edits.append((first.start, first.end, flag))
-        edits.extend(_removal(command, s) for s in cmd.platform_spans[1:])
-    else:
-        inserts.append(flag)
-    if single_manifest:
-        if cmd.provenance_spans:
-            edits.append((cmd.provenance_spans[0].start, cmd.provenance_spans[0].end, "--provenance=false"))
-            edits.extend(_removal(command, s) for s in cmd.provenance_spans[1:])
-        else:
-            inserts.append("--provenance=false")
-        if cmd.sbom_spans:
-            edits.append((cmd.sbom_spans[0].start, cmd.sbom_spans[0].end, "--sbom=false"))
-            edits.extend(_removal(command, s) for s in cmd.sbom_spans[1:])
-        edits.extend(_removal(command, s) for s in cmd.attest_spans)
-    if inserts:
-        edits.append((cmd.subcommand_end, cmd.subcommand_end, " " + " ".join(inserts)))
-    return _apply(command, edits)
+    """The command with its first docker build pinned to `platform` (replacing any --platform);
+    with `single_manifest`, without attestations (see `fixrender.docker_cli.pinned_command`)."""
+    return pinned_command(command, command_flags(parse_build_command(command)), platform, single_manifest)
 
 
 def hide_build_values(text: str) -> str:
@@ -508,7 +486,7 @@ def hide_build_values(text: str) -> str:
         for span, key in cmd.env_spans:
             if not _PUBLIC_ENV.match(key):
                 edits.append((span.start, span.end, f"{key}={MASK}"))
-    return mask_secrets(_apply(text, edits))
+    return mask_secrets(apply_edits(text, edits))
 
 
 # Starts only where a run of blanks starts: from inside the run the same match would be tried

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
@@ -90,8 +91,8 @@ class ImageRef:
 
 
 # The tags extractors write in Workload.arch_syntax and ImageBuild.fix_syntax: how to write an
-# architecture or a platform in the file that declares it. Every tag has a fix renderer
-# (archmatch/rules/crossfile/_fixes.py; mypy checks the tables are exhaustive and
+# architecture or a platform in the file that declares it. Every tag has a writer in
+# archmatch/fixrender/ (mypy checks that its dispatch is exhaustive over these Literals;
 # tests/test_fix_syntaxes.py that every tag an extractor writes is declared here).
 ArchSyntax = Literal[
     "tf-lambda",
@@ -297,6 +298,18 @@ class Capacity:
         return f"{self.location.path}::{self.name}"
 
 
+@dataclass(frozen=True)
+class CommandFlags:
+    """Where the first docker build of `ImageBuild.command` writes the flags a fix rewrites: (start,
+    end) character spans of each flag with its value, and where a new flag can go (after `build`)."""
+
+    subcommand_end: int
+    platform: tuple[tuple[int, int], ...] = ()
+    provenance: tuple[tuple[int, int], ...] = ()
+    sbom: tuple[tuple[int, int], ...] = ()
+    attest: tuple[tuple[int, int], ...] = ()
+
+
 @dataclass
 class ImageBuild:
     """A place an image is built: compose service, bake target, CI step, script line, IaC build."""
@@ -316,6 +329,7 @@ class ImageBuild:
     # how to add a platform in this file's syntax, for fixes (None: only the generic advice)
     fix_syntax: FixSyntax | None = None
     command: str | None = None  # the original command line, for docker-cli builds
+    command_flags: CommandFlags | None = None  # where `command` writes the flags a fix rewrites
     project: str | None = None  # as Workload.project: the folder of the file that declares the build
 
     @property
@@ -350,11 +364,39 @@ class Edit:
     find: str = ""
 
 
+class Applicability(str, Enum):
+    """How far a fix may be applied without a person reading it (ruff's Applicability).
+
+    safe: a mechanical edit that only fixes the finding; `archmatch fix` applies it.
+    unsafe: a mechanical edit that also changes something beyond the finding (what other hosts
+    build, the hardware a workload runs on); applied only with --unsafe-fixes.
+    display-only: advice or a diff for a person (a choice to make, a value shared with other
+    resources, an edit the rules cannot place); never applied, never a SARIF `fixes` entry."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+    def weakest(self, *others: Applicability) -> Applicability:
+        order = (Applicability.DISPLAY_ONLY, Applicability.UNSAFE, Applicability.SAFE)
+        return min((self, *others), key=order.index)
+
+
 @dataclass(frozen=True)
 class Fix:
+    """A way to fix a finding. A fix with edits says whether it is safe or unsafe; a fix without
+    edits (or whose edits the engine could not place) is display-only, whatever it was given."""
+
     description: str
     edits: tuple[Edit, ...] = ()
     diff: str = ""  # a short human-readable diff for text output
+    applicability: Applicability = Applicability.DISPLAY_ONLY
+
+    def __post_init__(self) -> None:
+        if not self.edits:
+            object.__setattr__(self, "applicability", Applicability.DISPLAY_ONLY)
+        elif self.applicability is Applicability.DISPLAY_ONLY:
+            raise ValueError(f"a fix with edits must say whether it is safe or unsafe: {self.description}")
 
 
 @dataclass

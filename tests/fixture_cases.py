@@ -74,7 +74,7 @@ def _finding(f: Finding) -> list[str]:
     for key, value in sorted(f.properties.items()):
         out.append(f"  property {key}: {json.dumps(value, sort_keys=True)}")
     for fix in f.fixes:
-        out += _block("fix", fix.description, "  ")
+        out += _block(f"fix ({fix.applicability.value})", fix.description, "  ")
         for edit in fix.edits:
             out.append(f"    edit {_where(edit.location)}: {json.dumps(edit.text)}")
         if fix.diff:

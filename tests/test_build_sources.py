@@ -9,7 +9,7 @@ import pytest
 from archmatch.extract import builds
 from archmatch.extract.builds._common import platform_fact
 from archmatch.extract.builds.github_actions import runner_host
-from archmatch.model import ImageBuild, Location, RepoFacts
+from archmatch.model import CommandFlags, ImageBuild, Location, RepoFacts
 from archmatch.platforms import ArchFact
 from archmatch.repo import RepoView, ScanOptions, discover
 
@@ -408,6 +408,7 @@ def test_shell_script_cd_dirname_and_exported_default_platform(monorepo: dict[st
         tags=["api:dev"],
         fix_syntax="docker-cli",
         command="docker build -t api:dev -f api/Dockerfile api",
+        command_flags=CommandFlags(subcommand_end=12),
     )
     second = monorepo["script scripts/build.sh: docker buildx build"]  # "$IMAGE" gives no label
     assert second.platforms == ArchFact.explicit("amd64", note="--platform")  # after `unset`

@@ -12,9 +12,9 @@ import pytest
 
 from archmatch.config import Config
 from archmatch.engine import analyze
+from archmatch.fixrender import request_platform, set_architecture
 from archmatch.model import ARCH_SYNTAXES, FIX_SYNTAXES, ImageBuild, Location, Workload
 from archmatch.platforms import ArchFact, How
-from archmatch.rules.crossfile._fixes import build_fix, workload_fix
 
 ROOT = Path(__file__).resolve().parent.parent
 _ASSIGNED = re.compile(r"(?:arch_syntax|fix_syntax|self\.syntax(?:: CdkSyntax)?)\s*=\s*(?P<value>[^,\n]+)")
@@ -82,7 +82,7 @@ def test_every_arch_syntax_has_a_workload_fix(syntax: str) -> None:
         arch_location=Location("f", 2),
         arch_syntax=syntax,
     )
-    fix = workload_fix(workload, "arm64", current="amd64")
+    fix = set_architecture(workload, "arm64", current="amd64")
     assert "declare the architecture" not in fix.diff, fix
     assert "arm64" in fix.diff.lower() or "arm_64" in fix.diff.lower(), fix.diff
     assert fix.edits, f"{syntax}: the written value gets no exact edit"
@@ -99,6 +99,6 @@ def test_every_fix_syntax_has_a_build_fix(syntax: str) -> None:
         platform_location=Location("f", 2),
         fix_syntax=syntax,
     )
-    fix = build_fix(build, "arm64")
+    fix = request_platform(build, "arm64")
     assert fix.description.startswith("pin the build"), fix
     assert "arm64" in fix.diff.lower(), fix.diff

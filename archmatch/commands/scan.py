@@ -75,6 +75,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="add hadolint's results as a second SARIF run (hadolint on PATH; --format sarif only)",
     )
+    p.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the safe fixes to the files, then report what is left (as ruff check --fix)",
+    )
+    p.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix, also apply unsafe fixes (they change more than the finding: read the diff)",
+    )
     p.set_defaults(func=run)
 
 
@@ -115,6 +125,11 @@ def run(args: argparse.Namespace) -> int:
     )
     progress = Progress()
     result = scan(paths, config, options, progress=progress)
+    if args.fix:
+        rescanned = _fixed(args, result, lambda: scan(paths, config, options, progress=Progress()))
+        if rescanned is None:
+            return 2
+        result = rescanned
     if args.changed_files or args.diff_base:
         from archmatch import changed
 
@@ -167,11 +182,47 @@ def run(args: argparse.Namespace) -> int:
     return _exit_code(result, threshold, args.internal_errors or config.internal_errors or "fail")
 
 
+def _fixed(
+    args: argparse.Namespace, result: ScanResult, rescan: Callable[[], ScanResult]
+) -> ScanResult | None:
+    """Apply the allowed fixes of the findings (of the changed files only, with --changed-files)
+    and scan again; None when the changed files cannot be computed."""
+    from archmatch.fixapply import apply_fixes
+
+    findings = result.findings
+    if args.changed_files or args.diff_base:
+        from archmatch import changed
+
+        try:
+            files = args.changed_files or changed.git_report_paths(result, args.diff_base)
+        except changed.ChangedFilesError as exc:
+            print(f"archmatch: {one_line(str(exc))}", file=sys.stderr)
+            return None
+        findings = changed.filter_result(result, files).findings
+    applied = apply_fixes(findings, unsafe=args.unsafe_fixes)
+    for problem in applied.skipped:
+        print(f"archmatch: fix not applied: {one_line(problem)}", file=sys.stderr)
+    more = (
+        f"; {applied.unsafe_left} more with --unsafe-fixes (read their diffs first)"
+        if applied.unsafe_left
+        else ""
+    )
+    print(
+        f"archmatch: fixed {len(applied.fixed)} finding(s) in {len(applied.files)} file(s){more}",
+        file=sys.stderr,
+    )
+    return rescan() if applied.files else result
+
+
 def _usage_problem(args: argparse.Namespace) -> str | None:
     if args.with_hadolint and (args.format != "sarif" or args.list_workloads):
         return "--with-hadolint adds Hadolint's run to a SARIF report: use it with --format sarif (and no --list-workloads)"
     if args.list_workloads and args.format not in ("text", "json"):
         return f"--list-workloads prints text or json, not {args.format!r}"
+    if args.fix and args.list_workloads:
+        return "--fix applies fixes to findings: use it without --list-workloads"
+    if args.unsafe_fixes and not args.fix:
+        return "--unsafe-fixes only says which fixes --fix applies: add --fix"
     return None
 
 

@@ -32,7 +32,10 @@ def as_dict(result: ScanResult) -> dict[str, Any]:
                 "location": _loc(f.location),
                 "entity": f.entity,
                 "related": [{"location": _loc(r.location), "message": r.message} for r in f.related],
-                "fixes": [{"description": x.description, "diff": x.diff} for x in f.fixes],
+                "fixes": [
+                    {"description": x.description, "diff": x.diff, "applicability": x.applicability.value}
+                    for x in f.fixes
+                ],
                 "properties": f.properties,
                 "fingerprint": fp,
             }

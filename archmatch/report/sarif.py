@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from archmatch import __version__
-from archmatch.model import Diagnostic, Finding, Fix, Location
+from archmatch.model import Applicability, Diagnostic, Finding, Fix, Location
 from archmatch.report.common import SECURITY_SEVERITY, SEVERITY_TO_SARIF, fingerprints
 from archmatch.report.docs import rule_markdown
 from archmatch.results import ScanResult
@@ -94,6 +94,8 @@ def _fix(fix: Fix) -> dict[str, Any] | None:
         return None
     return {
         "description": {"text": fix.description},
+        # safe: applies without review; unsafe: also changes something beyond the finding
+        "properties": {"applicability": fix.applicability.value},
         "artifactChanges": [
             {"artifactLocation": {"uri": uri_reference(path), "uriBaseId": SRCROOT}, "replacements": reps}
             for path, reps in sorted(by_path.items())
@@ -123,6 +125,10 @@ def _result(f: Finding, rule_index: dict[str, int], fingerprint: str) -> dict[st
     props["entity"] = f.entity
     if f.fixes:
         props["fixSummary"] = f.fixes[0].description
+        props["fixApplicability"] = f.fixes[0].applicability.value
+    advice = [x.description for x in f.fixes if x.applicability is Applicability.DISPLAY_ONLY]
+    if advice:  # display-only fixes have no `fixes` entry: their text is kept here
+        props["displayOnlyFixes"] = advice
     result["properties"] = props
     return result
 

@@ -38,7 +38,7 @@ def render(result: ScanResult, color: bool = False) -> str:
         for rel in f.related:
             out.append(dim(f"    related: {shown_location(rel.location)} {one_line(rel.message)}"))
         for fix in f.fixes[:1]:
-            out.append(f"    fix: {one_line(fix.description)}")
+            out.append(f"    fix ({fix.applicability.value}): {one_line(fix.description)}")
             if fix.diff:
                 out.extend("      " + one_line(line) for line in fix.diff.splitlines())
     for d in result.diagnostics:

@@ -180,6 +180,7 @@ def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> Im
         attestations=dockercli.attestations(cmd, site.attestations_default if cmd.pushes else None),
         fix_syntax="docker-cli",
         command=command,
+        command_flags=dockercli.command_flags(dockercli.parse_build_command(command)),
     )
 
 

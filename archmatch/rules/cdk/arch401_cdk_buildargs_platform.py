@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from archmatch.fixrender.cdk import platform_option
 from archmatch.model import ArchEvidence, Finding, Fix, Related, RepoFacts, Workload
 from archmatch.platforms import ARM64
 from archmatch.rules import make
@@ -47,14 +48,9 @@ def _effect(fact: dict[str, Any], pin: ArchEvidence | None) -> str:
 
 
 def _option(fact: dict[str, Any], arch: str | None) -> tuple[str, str]:
-    member = "LINUX_AMD64" if arch and arch != ARM64 else "LINUX_ARM64"
-    if fact["syntax"] == "cdk-py":
-        return (
-            f'build_args={{"{fact["key"]}": "{fact["value"]}"}},',
-            f"platform=ecr_assets.Platform.{member},",
-        )
-    new = f"platform: Platform.{member},  // import {{ Platform }} from 'aws-cdk-lib/aws-ecr-assets'"
-    return f"buildArgs: {{ '{fact['key']}': '{fact['value']}' }},", new
+    """The build argument as written and the platform option replacing it (no architecture
+    known: the arm64 spelling, as an example to adapt)."""
+    return platform_option(fact["syntax"], fact["key"], fact["value"], arch or ARM64)
 
 
 def _fix(fact: dict[str, Any], pin: ArchEvidence | None, linked: list[Workload]) -> Fix:

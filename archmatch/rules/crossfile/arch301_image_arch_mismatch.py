@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archmatch.fixrender import request_platform, set_architecture
 from archmatch.link.effective import ImageArch, Verdict
-from archmatch.model import Finding, Fix, ImageBuild, Link, Related, RepoFacts
+from archmatch.model import Applicability, Finding, Fix, ImageBuild, Link, Related, RepoFacts
 from archmatch.platforms import How
 from archmatch.rules import make
 from archmatch.rules._linked import DockerfileCause, dockerfile_cause, pin_removal_safe, remove_pin_edit
@@ -23,7 +24,6 @@ from archmatch.rules.crossfile._common import (
     related_for,
     verdicts,
 )
-from archmatch.rules.crossfile._fixes import build_fix, workload_fix
 
 
 def _requests(build: ImageBuild, arch: str) -> bool:
@@ -35,7 +35,9 @@ def _cause_fix(facts: RepoFacts, cause: DockerfileCause, lambda_target: bool) ->
     build, arch, evidence, image = cause.link.build, cause.arch, cause.evidence, cause.image
     plat = f"linux/{arch}"
     pin_build = (
-        None if _requests(build, arch) else build_fix(build, arch, lambda_target=lambda_target, facts=facts)
+        None
+        if _requests(build, arch)
+        else request_platform(build, arch, lambda_target=lambda_target, facts=facts)
     )
     if not cause.is_pin:
         text = (
@@ -54,13 +56,14 @@ def _cause_fix(facts: RepoFacts, cause: DockerfileCause, lambda_target: bool) ->
     if pin_build is None:
         description = f"remove `{flag}` from {evidence.location}: {build.name} already requests {plat}"
         edits = (edit,) if edit is not None and pin_removal_safe(facts, image) else ()
-        return Fix(description, edits, diff)
+        return Fix(description, edits, diff, Applicability.SAFE)
     planned = {build.id: {arch}}
     mechanical = edit is not None and bool(pin_build.edits) and pin_removal_safe(facts, image, planned)
     return Fix(
         f"remove `{flag}` from {evidence.location} and {pin_build.description}",
         (edit, *pin_build.edits) if mechanical and edit is not None else (),
         "\n".join(x for x in (diff, pin_build.diff) if x),
+        Applicability.SAFE.weakest(pin_build.applicability),
     )
 
 
@@ -80,7 +83,7 @@ def _workload_alternative(
         and not derived_from_workload
     ):
         return None  # the build would still request another platform than the Dockerfile builds (ARCH303)
-    fix = workload_fix(link.workload, other[0], current=arch)
+    fix = set_architecture(link.workload, other[0], current=arch)
     w = link.workload
     sharing = sorted(
         o.name
@@ -133,7 +136,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             related = _cause_related(link, img, cause)
             why = f"{why} in {cause.evidence.location}"
         else:
-            fixes = [build_fix(link.build, arch, lambda_target=lambda_target, facts=facts)]
+            fixes = [request_platform(link.build, arch, lambda_target=lambda_target, facts=facts)]
             related = related_for(link, img)
         alternative = _workload_alternative(facts, link, img, arch, cause)
         if alternative is not None:

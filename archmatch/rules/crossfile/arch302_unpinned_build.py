@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archmatch.fixrender import request_platform
 from archmatch.link.effective import Verdict
 from archmatch.model import Finding, Related, RepoFacts
 from archmatch.rules import make
@@ -16,7 +17,6 @@ from archmatch.rules.crossfile._common import (
     related_for,
     verdicts,
 )
-from archmatch.rules.crossfile._fixes import build_fix
 
 
 def check(facts: RepoFacts) -> Iterator[Finding]:
@@ -38,7 +38,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                 Related(w.arch_location or w.location, f"{w.name} runs {lam(arch)} ({how_declared(w)})"),
                 *related_for(link, img),
             ],
-            fixes=[build_fix(build, arch, lambda_target=w.service in LAMBDA_SERVICES, facts=facts)],
+            fixes=[request_platform(build, arch, lambda_target=w.service in LAMBDA_SERVICES, facts=facts)],
             properties=link_properties(link),
             subject=w.location,
         )

@@ -7,21 +7,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archmatch.model import ArchEvidence, DockerImageFacts, Finding, Fix, ImageBuild, Related, RepoFacts
+from archmatch.fixrender import request_platform
+from archmatch.model import (
+    Applicability,
+    ArchEvidence,
+    DockerImageFacts,
+    Finding,
+    Fix,
+    ImageBuild,
+    Related,
+    RepoFacts,
+)
 from archmatch.platforms import How
 from archmatch.rules import make
 from archmatch.rules._linked import consumers, folded_builds, names, pin_removal_safe, remove_pin_edit
-from archmatch.rules.crossfile._fixes import build_fix
 
 
 def _fixes(facts: RepoFacts, build: ImageBuild, image: DockerImageFacts, evidence: ArchEvidence) -> list[Fix]:
     group = consumers(facts, image.path, image.final_stage)
     needing_pin = group.workloads_needing(evidence.arch)
-    keep = build_fix(build, evidence.arch, facts=facts)
+    keep = request_platform(build, evidence.arch, facts=facts)
     keep_fix = Fix(
         f"request linux/{evidence.arch}, the platform the Dockerfile builds: {keep.description}",
         keep.edits,
         keep.diff,
+        keep.applicability,
     )
     if evidence is not image.pinned:  # an architecture-specific base image
         move = Fix(
@@ -37,12 +47,14 @@ def _fixes(facts: RepoFacts, build: ImageBuild, image: DockerImageFacts, evidenc
         diff=f"- {evidence.reason}\n+ {evidence.reason.replace(image.pin_flag, '', 1)}"
         if image.pin_flag
         else "",
+        applicability=Applicability.SAFE,  # only when no linked workload needs the pin
     )
     if needing_pin:  # the pin keeps these workloads right: fix the request, not the Dockerfile
         keep_fix = Fix(
             keep_fix.description + f" ({names(needing_pin)} run{'s' if len(needing_pin) == 1 else ''} it)",
             keep_fix.edits,
             keep_fix.diff,
+            keep_fix.applicability,
         )
         return [keep_fix]
     return [remove, keep_fix]

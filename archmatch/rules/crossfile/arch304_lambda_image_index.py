@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archmatch.fixrender import request_platform
 from archmatch.model import Finding, RepoFacts
 from archmatch.platforms import How
 from archmatch.rules import make
@@ -14,7 +15,6 @@ from archmatch.rules.crossfile._common import (
     primary_location,
     required_archs,
 )
-from archmatch.rules.crossfile._fixes import build_fix
 
 
 def check(facts: RepoFacts) -> Iterator[Finding]:
@@ -43,6 +43,6 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             confidence=confidence_note(link),
             evidence=link.evidence,
             related=[],
-            fixes=[build_fix(build, archs[0], lambda_target=True)],
+            fixes=[request_platform(build, archs[0], lambda_target=True)],
             properties={**link_properties(link), "workloadArch": lam(archs[0])},
         )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archmatch.fixrender import request_platform
 from archmatch.model import Finding, Related, RepoFacts
 from archmatch.rules import make
 from archmatch.rules.crossfile._common import confidence_note, link_properties, related_for
-from archmatch.rules.crossfile._fixes import build_fix
 from archmatch.rules.crossfile._nodes import unconstrained_pods
 
 
@@ -34,6 +34,6 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             confidence=confidence_note(link),
             evidence=link.evidence,
             related=related,
-            fixes=[build_fix(link.build, node_arch, facts=facts)],
+            fixes=[request_platform(link.build, node_arch, facts=facts)],
             properties=link_properties(link),
         )

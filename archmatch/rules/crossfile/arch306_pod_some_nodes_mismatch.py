@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
+from archmatch.fixrender import set_architecture
 from archmatch.model import Finding, Fix, Related, RepoFacts
 from archmatch.rules import make
 from archmatch.rules.crossfile._common import confidence_note, link_properties, related_for
-from archmatch.rules.crossfile._fixes import workload_fix
 from archmatch.rules.crossfile._nodes import unconstrained_pods
 
 
@@ -36,7 +36,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             confidence=confidence_note(link),
             evidence=link.evidence,
             related=related,
-            fixes=[_sole(workload_fix(w, sorted(good)[0]))],
+            fixes=[_sole(set_architecture(w, sorted(good)[0]))],
             properties=link_properties(link),
         )
 

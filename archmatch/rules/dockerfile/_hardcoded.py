@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archmatch.dockerfile_model import DockerfileAnalysis, Stage, StageHardcoded
-from archmatch.model import ArchEvidence, Edit, Fix, RepoFacts
+from archmatch.model import Applicability, ArchEvidence, Edit, Fix, RepoFacts
 from archmatch.rules.dockerfile._common import analyses, find, insert_after_from
 
 _GOARCH_LITERAL = re.compile(r"\bGOARCH=[\"']?[A-Za-z0-9_]+[\"']?")
@@ -61,4 +61,5 @@ def follow_target_fix(hit: Hit) -> Fix:
         f"build for the target: GOARCH=$TARGETARCH with `ARG TARGETARCH` in stage {stage.label}",
         tuple(edits),
         diff,
+        Applicability.SAFE,  # the content follows the platform each build requests
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archmatch.model import Finding, Fix, Related, RepoFacts
+from archmatch.model import Applicability, Finding, Fix, Related, RepoFacts
 from archmatch.rules import make
 from archmatch.rules.dockerfile._common import analyses, entity, final_stages, remove_platform_flag
 
@@ -31,6 +31,8 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                         f"remove `--platform={host.platform.raw}` from line {host.line} so the final stage follows the target platform",
                         (edit,) if edit else (),
                         diff,
+                        # the final stage's content then matches its label; only slower (emulated)
+                        Applicability.SAFE,
                     )
                 ],
             )

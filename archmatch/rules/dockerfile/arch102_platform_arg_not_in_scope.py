@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archmatch.model import Finding, Fix, RepoFacts
+from archmatch.model import Applicability, Finding, Fix, RepoFacts
 from archmatch.rules import make
 from archmatch.rules.dockerfile._common import analyses, entity, insert_after_from
 
@@ -33,6 +33,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                             f"declare `ARG {use.name}` in stage {stage.label}, after its FROM (line {stage.line})",
                             (edit,),
                             diff,
+                            Applicability.SAFE,  # the variable gets the value the line meant
                         )
                     ],
                 )

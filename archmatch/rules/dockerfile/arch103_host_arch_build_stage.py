@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from archmatch.dockerfile_model import TARGET_ARGS, DockerfileAnalysis, HostCompile
-from archmatch.model import Edit, Finding, Fix, Related, RepoFacts
+from archmatch.model import Applicability, Edit, Finding, Fix, Related, RepoFacts
 from archmatch.rules import make
 from archmatch.rules.dockerfile._common import (
     analyses,
@@ -42,6 +42,7 @@ def _go_fix(df: DockerfileAnalysis, item: HostCompile) -> Fix | None:
         f"cross-compile for the target: declare `ARG TARGETOS TARGETARCH` in stage {item.stage.label} and set {prefix.strip()}",
         (arg, edit),
         f"{arg_diff}\n- {line.strip()}\n+ {new_line.strip()}",
+        Applicability.SAFE,
     )
 
 
@@ -68,6 +69,9 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                                 f"or build stage {stage.label} on the target platform (slower, emulated)",
                                 (platform_edit,),
                                 diff,
+                                # correct, but every RUN of the stage becomes emulated: a build-time
+                                # cost beyond the finding
+                                Applicability.UNSAFE,
                             )
                         )
                     yield make(

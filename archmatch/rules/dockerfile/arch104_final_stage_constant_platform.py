@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archmatch.dockerfile_model import DockerfileAnalysis, Stage
-from archmatch.model import Finding, Fix, Related, RepoFacts
+from archmatch.fixrender import request_platform
+from archmatch.model import Applicability, Finding, Fix, Related, RepoFacts
 from archmatch.platforms import How
 from archmatch.rules import make
 from archmatch.rules._linked import (
@@ -24,7 +25,6 @@ from archmatch.rules._linked import (
     folded_pins,
     names,
 )
-from archmatch.rules.crossfile._fixes import build_fix
 from archmatch.rules.dockerfile._common import (
     analyses,
     describe_arch,
@@ -62,18 +62,22 @@ def _fix(df: DockerfileAnalysis, decider: Stage, arch: str, group: Consumers) ->
     edit, diff = remove_platform_flag(df, decider)
     unpinned = group.not_requesting(arch)
     if unpinned:  # the build must request the platform first: no mechanical edit of the Dockerfile alone
-        first = [build_fix(b, arch) for b in unpinned]
+        first = [request_platform(b, arch) for b in unpinned]
         mechanical = edit is not None and all(f.edits for f in first)
         return Fix(
             "; ".join(f.description for f in first) + f"; then remove `{flag}` from line {decider.line}",
             (*(e for f in first for e in f.edits), edit) if mechanical and edit is not None else (),
             "\n".join([*(f.diff for f in first), diff]),
+            Applicability.UNSAFE.weakest(*(f.applicability for f in first)),
         )
     return Fix(
         f"remove `{flag}` from line {decider.line} and pass the platform to the build instead "
         f"(docker buildx build --platform linux/{arch}, `platforms:` in Compose/Bake/CI)",
         (edit,) if edit else (),
         diff,
+        # every known build requests the platform already; with none known, whoever builds the
+        # Dockerfile gets their own host's architecture afterwards
+        Applicability.SAFE if group.builds else Applicability.UNSAFE,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from archmatch.model import Edit, Finding, Fix, RepoFacts
+from archmatch.model import Applicability, Edit, Finding, Fix, RepoFacts
 from archmatch.platforms import HUB_NAMESPACES
 from archmatch.rules import make
 from archmatch.rules.dockerfile._common import analyses, entity, final_stages, find
@@ -54,6 +54,8 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                         f"use the multi-architecture image `{better}` and choose the platform at build time",
                         edits,
                         f"- FROM {image}\n+ FROM {better}" if better != image else "",
+                        # a build that requests no platform then follows its host's architecture
+                        Applicability.UNSAFE,
                     )
                 ],
             )

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archmatch.fixrender import declaration
 from archmatch.link.effective import Verdict, image_arch, supports
 from archmatch.model import Finding, ImageBuild, RepoFacts, Workload
-from archmatch.platforms import How, aws_name
+from archmatch.platforms import How
 from archmatch.rules import make
 from archmatch.rules.iac._common import THIRD_PARTY, builds_of, display_name, image_origin
 
@@ -41,47 +42,6 @@ def _applies(w: Workload) -> bool:
     if w.service == "lambda":
         return w.lambda_ is not None and w.lambda_.package_type.lower() == "image"
     return _on_fargate(w)
-
-
-def _lambda_token(arch: str, syntax: str) -> str:
-    return ("ARM_64" if arch == "arm64" else "X86_64") if syntax.startswith("cdk") else aws_name(arch)
-
-
-def declaration(w: Workload, arch: str) -> str:
-    """How to write `arch` for this workload, in the syntax of the file that declares it."""
-    syntax, ecs = w.arch_syntax or "", aws_name(arch, "ecs")
-    json_file = w.location.path.endswith(".json")
-    if w.service == "lambda":
-        lam = _lambda_token(arch, syntax)
-        return {
-            "tf-lambda": f'architectures = ["{lam}"]',
-            "serverless": f"architecture: {lam}",
-            "cdk-ts": f"architecture: lambda.Architecture.{lam}",
-            "cdk-py": f"architecture=lambda_.Architecture.{lam}",
-        }.get(syntax, f'"Architectures": ["{lam}"]' if json_file else f"Architectures: [{lam}]")
-    if w.service == "batch":
-        return {
-            "tf-batch": f'runtimePlatform = {{ cpuArchitecture = "{ecs}" }} in container_properties',
-            "cdk-ts": f"fargateCpuArchitecture: ecs.CpuArchitecture.{ecs}",
-            "cdk-py": f"fargate_cpu_architecture=ecs.CpuArchitecture.{ecs}",
-        }.get(
-            syntax,
-            f'"RuntimePlatform": {{"CpuArchitecture": "{ecs}"}} in ContainerProperties'
-            if json_file
-            else f"RuntimePlatform: {{CpuArchitecture: {ecs}}} in ContainerProperties",
-        )
-    return {
-        "tf-ecs": f'runtime_platform {{ cpu_architecture = "{ecs}" }}',
-        "tf-ecs-module": f'runtime_platform = {{ cpu_architecture = "{ecs}" }}',
-        "ecs-json": f'"runtimePlatform": {{"cpuArchitecture": "{ecs}"}}',
-        "cdk-ts": f"runtimePlatform: {{ cpuArchitecture: ecs.CpuArchitecture.{ecs} }}",
-        "cdk-py": f"runtime_platform=ecs.RuntimePlatform(cpu_architecture=ecs.CpuArchitecture.{ecs})",
-    }.get(
-        syntax,
-        f'"RuntimePlatform": {{"CpuArchitecture": "{ecs}"}}'
-        if json_file
-        else f"RuntimePlatform: {{CpuArchitecture: {ecs}}}",
-    )
 
 
 def _built_arch(builds: list[ImageBuild]) -> tuple[str, ImageBuild] | None:

@@ -1,0 +1,18 @@
+"""ECS task-definition JSON (a file `aws ecs register-task-definition` or the
+amazon-ecs-render-task-definition action reads): `runtimePlatform.cpuArchitecture`."""
+
+from __future__ import annotations
+
+from archmatch.model import Service
+from archmatch.platforms import aws_name
+
+
+class Workloads:
+    def token(self, service: Service, arch: str) -> str:
+        return aws_name(arch, "ecs")
+
+    def block(self, service: Service, arch: str) -> str:
+        return f'"runtimePlatform": {{"cpuArchitecture": "{self.token(service, arch)}", "operatingSystemFamily": "LINUX"}}'
+
+    def declaration(self, service: Service, arch: str, json_file: bool) -> str:
+        return f'"runtimePlatform": {{"cpuArchitecture": "{self.token(service, arch)}"}}'
