@@ -145,28 +145,56 @@ def capped_severity(finding: Finding, severity: str) -> str:
     return severity
 
 
-def _resolve_edit(edit: Edit, repo: RepoView) -> Edit | None:
-    loc = edit.location
-    text = repo.read_text(loc.path) if repo.exists(loc.path) else None
+def _line_of(repo: RepoView, path: str, line: int) -> str | None:
+    text = repo.read_text(path) if repo.exists(path) else None
     lines = text.split("\n") if text is not None else []
-    if not 0 < loc.line <= len(lines):
-        return None
-    col = lines[loc.line - 1].find(edit.find)
-    if col < 0:
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def _resolve_edit(edit: Edit, repo: RepoView) -> tuple[Edit, str] | None:
+    """The edit placed on its line, with the diff of that line (`- before` / `+ after`)."""
+    loc = edit.location
+    line = _line_of(repo, loc.path, loc.line)
+    col = line.find(edit.find) if line is not None else -1
+    if line is None or col < 0:
         return None
     region = Location(loc.path, loc.line, col + 1, loc.line, col + len(edit.find))
-    return Edit(region, edit.text)
+    return Edit(region, edit.text), _line_diff(line, line[:col] + edit.text + line[col + len(edit.find) :])
+
+
+def _line_diff(before: str, after: str) -> str:
+    """`- before` / `+ after` (an unchanged first line, as when lines are inserted after it, is
+    shown as context), indented relative to the edited line."""
+    indent = before[: len(before) - len(before.lstrip())]
+    added = [a[len(indent) :] if a.startswith(indent) else a.strip() for a in after.split("\n")]
+    head = (
+        [f"  {before.strip()}"]
+        if added[0].rstrip() == before.strip()
+        else [f"- {before.strip()}", f"+ {added[0].rstrip()}"]
+    )
+    return "\n".join([*head, *(f"+ {a.rstrip()}" for a in added[1:])])
 
 
 def _resolve_edits(finding: Finding, repo: RepoView) -> Finding:
+    """Place every `find` edit. The diff shown for a fix whose edits are all placed is what they do
+    to those lines: a rule writes its diff without the file, so it cannot know that a build already
+    has `platforms:` (it would show it added again beside an edit that replaces its value)."""
     if not any(e.find for fx in finding.fixes for e in fx.edits):
         return finding
     fixes = []
     for fx in finding.fixes:
-        edits = [e if not e.find else _resolve_edit(e, repo) for e in fx.edits]
-        # a fix whose edits cannot all be placed is shown but not applied: a part of it may break
-        resolved = tuple(e for e in edits if e is not None) if all(e is not None for e in edits) else ()
-        fixes.append(dataclasses.replace(fx, edits=resolved))
+        placed = [(e, "") if not e.find else _resolve_edit(e, repo) for e in fx.edits]
+        if not all(p is not None for p in placed):
+            # a fix whose edits cannot all be placed is shown but not applied: a part of it may break
+            fixes.append(dataclasses.replace(fx, edits=()))
+            continue
+        done = [p for p in placed if p is not None]
+        diffs = [(e.location, d) for e, d in done if d]
+        diff = fx.diff
+        if diffs and len(diffs) == len(done):
+            several = len(diffs) > 1
+            diff = "\n".join(f"@ {loc.path}:{loc.line}\n{d}" if several else d for loc, d in diffs)
+        fixes.append(dataclasses.replace(fx, edits=tuple(e for e, _ in done), diff=diff))
     return dataclasses.replace(finding, fixes=tuple(fixes))
 
 

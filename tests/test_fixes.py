@@ -72,3 +72,16 @@ def test_each_mechanical_fix_removes_the_finding(
             f"fix {index} left {rule}: {fixes[index]}"
         )
     assert results and results[0].get("fixes"), f"{case}: no mechanical fix offered"
+
+
+def test_the_diff_shown_is_what_the_edit_does_to_the_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compose build that already requests `platforms: ["linux/amd64"]` gets its value replaced;
+    the diff said `+ build: / +   platforms: [...]` beside that edit, as if adding the key again
+    (and `+ runtime_platform {...}` beside an edit of the written cpu_architecture)."""
+    monkeypatch.chdir(FIXTURES / "ARCH301" / "fail_compose_to_ecs")
+    (finding,) = [f for f in scan([Path(".")], Config()).findings if f.rule_id == "ARCH301"]
+    diffs = {fix.description.split(" ")[0]: fix.diff for fix in finding.fixes}
+    assert diffs == {
+        "pin": '- platforms: ["linux/amd64"]\n+ platforms: ["linux/arm64"]',
+        "or": '- cpu_architecture = "ARM64"\n+ cpu_architecture = "X86_64"',
+    }
