@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import textwrap
 from pathlib import Path
 from types import ModuleType
 
@@ -115,3 +116,14 @@ def test_cdk_apps_are_named_not_failed_where_tree_sitter_is_missing(
     out = bridge.scan_tree(files, tmp_path / "tree")
     assert [u.split(":")[0] for u in out["unread"]] == ["infra/cdk.json"]
     assert not any(d["code"] == "internal" for d in out["diagnostics"]) and out["exit_code"] != 2
+
+
+def test_secrets_in_the_tree_never_reach_what_the_page_shows(tmp_path: Path) -> None:
+    from test_security import SECRET_TREE, SECRET_VALUES
+
+    files = {rel: textwrap.dedent(text) for rel, text in SECRET_TREE.items()}
+    out = bridge.scan_tree(files, tmp_path / "tree")
+    assert out["findings"], "the tree has findings whose text could carry secrets"
+    shown = [json.dumps(out), out["json"], out["sarif"], out["markdown"], out["text"]]
+    assert [s for s in SECRET_VALUES if any(s in text for text in shown)] == []
+    assert "**********" in out["text"] + json.dumps(out["workloads"])

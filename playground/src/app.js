@@ -242,7 +242,14 @@ function runScan() {
   if (!bridge) return;
   document.body.dataset.state = "scanning";
   const started = performance.now();
-  const result = JSON.parse(bridge.scan_json(JSON.stringify(state.files)));
+  let result;
+  try {
+    result = JSON.parse(bridge.scan_json(JSON.stringify(state.files)));
+  } catch (error) {  // a bug of the page or the engine: say so, keep the page usable
+    const last = String(error.message || error).trim().split("\n").pop();
+    result = { error: `the scan failed: ${last}`, exit_code: 2, findings: [] };
+    console.error(error);
+  }
   state.result = result;
   state.selected = Math.min(state.selected, Math.max(0, (result.findings || []).length - 1));
   state.scans += 1;
@@ -414,7 +421,8 @@ async function encodeShare() {
 async function decodeShare(text) {
   const bytes = await pipeBytes(fromBase64Url(text), new DecompressionStream("deflate-raw"));
   const payload = JSON.parse(new TextDecoder().decode(bytes));
-  if (payload.v !== 1 || typeof payload.files !== "object") throw new Error("unknown link format");
+  if (payload.v !== 1 || typeof payload.files !== "object" || payload.files === null) throw new Error("unknown link format");
+  if (payload.target !== undefined && typeof payload.target !== "string") throw new Error("bad target in link");
   for (const [path, text] of Object.entries(payload.files)) {
     if (typeof path !== "string" || typeof text !== "string") throw new Error("bad file in link");
   }
