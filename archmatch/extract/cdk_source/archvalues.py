@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archmatch.aws.compute import eks_ami_type_arch, instance_type_arch, ssm_ami_parameter_arch
-from archmatch.extract.cdk_source.values import Arr, Call, Host, Num, Ref, Str, Val, get
+from archmatch.aws.ecs import os_family_of
+from archmatch.extract.cdk_source.values import Arr, Call, Host, Null, Num, Ref, Str, Val, get
 from archmatch.model import InstanceChoice, Location
 from archmatch.platforms import AMD64, ARM64, ArchFact, arch_of, normalize_arch
 
@@ -76,10 +77,17 @@ def docker_platform(value: Val) -> Arch:
     return _unknown(value)
 
 
-def is_windows(value: Val | None) -> bool:
+def os_family(value: Val | None) -> str:
+    """`runtimePlatform.operatingSystemFamily` as `aws.ecs.os_family_of` reads it in every format:
+    `ecs.OperatingSystemFamily.<NAME>` is its name, `OperatingSystemFamily.of('...')` or a string
+    its text, anything computed unknown."""
+    if value is None or isinstance(value, Null):
+        return os_family_of(None)
     if isinstance(value, Ref) and value.qual.startswith("aws_ecs.OperatingSystemFamily."):
-        return value.qual.rsplit(".", 1)[1].startswith("WINDOWS")
-    return False
+        return os_family_of(value.qual.rsplit(".", 1)[1])
+    if isinstance(value, Call) and value.callee == "aws_ecs.OperatingSystemFamily.of":
+        value = value.arg(0, "family")
+    return os_family_of(value.value) if isinstance(value, Str) else "unknown"
 
 
 def _instance_class(member: str) -> tuple[str, str | None]:

@@ -372,10 +372,8 @@ class Interpreter:
             else key_line(props, "runtimePlatform")
         )
         fact, host = _ecs_fact(cpu, launch)
-        windows = (
-            archvalues.is_windows(get(runtime, "operatingSystemFamily"))
-            if isinstance(runtime, Obj | Call)
-            else False
+        family = archvalues.os_family(
+            get(runtime, "operatingSystemFamily") if isinstance(runtime, Obj | Call) else None
         )
         workload = self._workload(
             call,
@@ -385,8 +383,7 @@ class Interpreter:
             host,
             ecs=EcsFacts(fargate=launch == "fargate" and not may_run_on_ec2, launch_type=launch or "unknown"),
         )
-        if windows:
-            workload.os_family = "windows"
+        workload.os_family = family
         if fact.how.value == "unknown" and launch == "ec2" and cpu is None:
             self.pending.append(_Pending(workload, service))
         return workload

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from archmatch.aws import compute
-from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE
+from archmatch.aws.batch import environment_is_fargate
+from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE, eks_fargate_arch
 from archmatch.extract.cloudformation.context import Ctx, Resource, as_list, key_value_line, sub, value_line
 from archmatch.extract.cloudformation.intrinsics import known_text, text_of
 from archmatch.model import (
@@ -226,7 +227,7 @@ def eks_fargate_profile(ctx: Ctx, res: Resource) -> None:
                 else None,
             )
         )
-    spec = HostSpec(ami_arch=ArchFact.derived(AMD64, note="EKS on Fargate runs x86_64 only"))
+    spec = HostSpec(ami_arch=eks_fargate_arch())
     _add(ctx, res, spec, fargate=True, fargate_profile=FargateProfileFacts(tuple(selectors)))
 
 
@@ -242,4 +243,4 @@ def batch_compute_environment(ctx: Ctx, res: Resource) -> None:
         set_ami(ctx, own, image_raw, value_line(image_raw))
     spec = _merge(own, launch_template_spec(ctx, sub(resources, "LaunchTemplate")))
     spec.instance_types = own.instance_types
-    _add(ctx, res, spec, batch_type=kind or None, fargate=kind.startswith("FARGATE"))
+    _add(ctx, res, spec, batch_type=kind or None, fargate=environment_is_fargate(kind))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from archmatch.aws.defaults import BATCH_FARGATE_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
+from archmatch.aws.batch import job_arch_when_omitted, job_runs_on_fargate
+from archmatch.aws.defaults import LAMBDA_DEFAULT_ARCH, apprunner_arch
 from archmatch.aws.ecs import arch_when_omitted, os_family_of
 from archmatch.extract.cloudformation import ecs
 from archmatch.extract.cloudformation.context import (
@@ -20,7 +21,7 @@ from archmatch.extract.cloudformation.context import (
 from archmatch.extract.cloudformation.intrinsics import known_text
 from archmatch.extract.yamlsafe import LDict, line_of
 from archmatch.model import EcsFacts, ImageBuild, ImageRef, LambdaFacts, Location, Workload
-from archmatch.platforms import AMD64, ArchFact, How
+from archmatch.platforms import ArchFact, How
 
 LAMBDA_DEFAULT = ArchFact.default(
     LAMBDA_DEFAULT_ARCH, note="Lambda runs x86_64 when Architectures is omitted"
@@ -175,19 +176,12 @@ def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
 def batch_job_definition(ctx: Ctx, res: Resource) -> None:
     raw_container = res.raw.get("ContainerProperties")
     capabilities = [str(known_text(c) or "?").upper() for c in as_list(res.props.get("PlatformCapabilities"))]
-    fargate = "FARGATE" in capabilities
+    fargate = job_runs_on_fargate(capabilities)
     platform = sub(res.props, "ContainerProperties", "RuntimePlatform")
     arch = arch_text_fact(sub(platform, "CpuArchitecture"), "RuntimePlatform.CpuArchitecture")
     arch_line = key_value_line(sub(raw_container, "RuntimePlatform"), "CpuArchitecture") if arch else 0
     if arch is None:
-        arch = (
-            ArchFact.default(
-                BATCH_FARGATE_DEFAULT_ARCH,
-                note="Fargate Batch jobs run X86_64 when RuntimePlatform is omitted",
-            )
-            if fargate
-            else ArchFact.unknown("decided by the compute environment of the job queue")
-        )
+        arch = job_arch_when_omitted(fargate)
     images = [ctx.image_ref(raw, line_of(raw)) for raw in _batch_images(res.raw)]
     if not images:
         return
@@ -228,7 +222,7 @@ def apprunner_service(ctx: Ctx, res: Resource) -> None:
             name=res.logical_id,
             service="apprunner",
             location=ctx.loc(res.line),
-            arch=ArchFact.derived(AMD64, note="App Runner runs x86_64 only"),
+            arch=apprunner_arch(),
             images=images,
         )
     )

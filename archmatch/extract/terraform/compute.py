@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from archmatch.aws.defaults import BATCH_FARGATE_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
+from archmatch.aws.batch import environment_is_fargate, job_arch_when_omitted, job_runs_on_fargate
+from archmatch.aws.defaults import LAMBDA_DEFAULT_ARCH, apprunner_arch
 from archmatch.aws.ecs import os_family_of
 from archmatch.extract.terraform import documents
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.model import Capacity, EcsFacts, InstanceChoice, LambdaFacts, Location, Workload
-from archmatch.platforms import AMD64, ArchFact
+from archmatch.platforms import ArchFact
 
 
 def lambda_function(ctx: Context, res: Resource) -> None:
@@ -50,7 +51,7 @@ def apprunner_service(ctx: Context, res: Resource) -> None:
             name=res.address,
             service="apprunner",
             location=res.loc(),
-            arch=ArchFact.derived(AMD64, note="App Runner runs x86_64 only"),
+            arch=apprunner_arch(),
             images=images,
         )
     )
@@ -58,7 +59,7 @@ def apprunner_service(ctx: Context, res: Resource) -> None:
 
 def batch_job_definition(ctx: Context, res: Resource) -> None:
     caps = res.eval("platform_capabilities")
-    fargate = isinstance(caps, list) and any(str(c).upper() == "FARGATE" for c in caps)
+    fargate = job_runs_on_fargate(caps if isinstance(caps, list) else None)
     props = documents.objects(res, "container_properties", ("image", "runtimePlatform"), many=False)
     fields = props[0] if props else {}
     images = [ctx.image_ref(fields["image"].value, fields["image"].location)] if "image" in fields else []
@@ -75,16 +76,8 @@ def batch_job_definition(ctx: Context, res: Resource) -> None:
     )
     if cpu is not None:
         arch, arch_loc = ctx.arch_fact(cpu, platform.location, None, "runtimePlatform.cpuArchitecture")  # type: ignore[union-attr]
-    elif fargate:
-        arch, arch_loc = (
-            ArchFact.default(
-                BATCH_FARGATE_DEFAULT_ARCH,
-                note="runtimePlatform.cpuArchitecture not set (Fargate default X86_64)",
-            ),
-            None,
-        )
     else:
-        arch, arch_loc = ArchFact.unknown("EC2 Batch jobs run on the compute environment's instances"), None
+        arch, arch_loc = job_arch_when_omitted(fargate), None
     ctx.facts.workloads.append(
         Workload(
             kind="aws_batch_job_definition",
@@ -113,7 +106,7 @@ def batch_compute_environment(ctx: Context, res: Resource) -> None:
         ev = res.instance.eval_attr
         ctype = ev(resources, "type")
         facts["batch_type"] = ctype if isinstance(ctype, str) else None
-        facts["fargate"] = isinstance(ctype, str) and ctype.upper().startswith("FARGATE")
+        facts["fargate"] = environment_is_fargate(ctype)
         choices = ctx.instance_choices(
             ev(resources, "instance_type"),
             Location(resources.path, resources.line_of("instance_type")),

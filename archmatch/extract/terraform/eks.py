@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from archmatch.aws import compute
-from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE
+from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE, eks_fargate_arch
 from archmatch.extract.terraform.compute import launch_template_of, template_ami, template_choices
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
 from archmatch.extract.terraform.module import ModuleInstance
@@ -107,7 +107,7 @@ def fargate_profile(ctx: Context, res: Resource) -> None:
             kind="aws_eks_fargate_profile",
             name=res.address,
             location=res.loc(),
-            ami_arch=ArchFact.derived(AMD64, note="EKS on Fargate runs x86_64 only"),
+            ami_arch=eks_fargate_arch(),
             fargate=True,
             fargate_profile=FargateProfileFacts(selectors),
         )

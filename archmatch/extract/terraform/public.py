@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from archmatch.aws.defaults import ECS_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
+from archmatch.aws.defaults import ECS_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH, eks_fargate_arch
 from archmatch.aws.ecs import os_family_of, runs_on_fargate
 from archmatch.extract.terraform.ast import Expr
 from archmatch.extract.terraform.builds import dockerfile_path, platform_fact
@@ -28,7 +28,7 @@ from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform_modules import module_key
 from archmatch.model import Capacity, EcsFacts, ImageBuild, LambdaFacts, Location, Workload
-from archmatch.platforms import AMD64, ArchFact
+from archmatch.platforms import ArchFact
 
 
 class Call:
@@ -261,7 +261,7 @@ def _fargate(call: Call, name: str, location: Location) -> None:
             "aws_eks_fargate_profile",
             name,
             location,
-            ami_arch=ArchFact.derived(AMD64, note="EKS on Fargate runs x86_64 only"),
+            ami_arch=eks_fargate_arch(),
             fargate=True,
         )
     )
