@@ -6,10 +6,11 @@ edges), and what each stage hard-codes or compiles for the build host. Produced 
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 
-from archmatch.model import ArchEvidence, DockerImageFacts, Location
+from archmatch.model import ArchEvidence, DockerImageFacts, Location, Related
 from archmatch.platforms import arch_of_image_ref
 
 TARGET_ARGS = ("TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT")
@@ -106,6 +107,8 @@ class Edge:
     stage: int | None  # index of the source stage, None for an image
     line: int
     keyword: str
+    # the paths COPY/ADD takes from the source, as written; () for a RUN --mount (all of it)
+    paths: tuple[str, ...] = ()
 
 
 @dataclass
@@ -156,6 +159,7 @@ class StageHardcoded:
     stage: Stage
     keyword: str
     found: Hardcoded
+    arg: str = ""  # the ARG whose default this is, when a later instruction reads it ("" otherwise)
 
     @property
     def reason(self) -> str:
@@ -179,6 +183,7 @@ class DockerfileAnalysis:
         # per stage index, filled by the extractor (archmatch/extract/dockerfile/analysis.py)
         self.stage_hardcoded: dict[int, list[StageHardcoded]] = {}
         self.stage_host_compiles: dict[int, list[HostCompile]] = {}
+        self.stage_host_downloads: dict[int, list[Related]] = {}
 
     def loc(self, line: int, column: int = 0, end_column: int = 0) -> Location:
         return Location(self.path, line, column, line if end_column else 0, end_column)
@@ -257,6 +262,41 @@ class DockerfileAnalysis:
         """Compiling RUN lines of a $BUILDPLATFORM stage that never tells the tools the target."""
         return self.stage_host_compiles.get(stage.index, [])
 
+    def host_downloads(self, stage: Stage) -> list[Related]:
+        """Downloads of the stage chosen by the build host's architecture (recorded by the extractor)."""
+        return self.stage_host_downloads.get(stage.index, [])
+
+    def dependencies_reach(self, final: Stage, stage: Stage) -> bool:
+        """Can the dependency folder an install in `stage` writes (`node_modules`) reach `final`
+        as it is? Through a RUN --mount, or a COPY --from of a path that may hold it: the folder
+        itself, the whole stage, a folder at or above a WORKDIR, a glob or a variable. A final stage
+        that takes only build output (`/app/.next/standalone`, `/app/dist`) from the stages holding
+        it gets what that build made of them, which the files do not show."""
+        holders = self._holders(stage)
+        workdirs = {w for index in holders for w in _workdirs(self.stages[index])}
+        for member in self.chain(final):
+            for edge in member.edges:
+                if edge.stage is None or edge.stage not in holders:
+                    continue
+                if not edge.paths or any(_may_hold(p, workdirs) for p in edge.paths):
+                    return True
+        return False
+
+    def _holders(self, stage: Stage) -> set[int]:
+        """The stage and every stage whose content includes its content (built FROM it, or
+        copying or mounting from it, directly or through others)."""
+        held = {stage.index}
+        changed = True
+        while changed:
+            changed = False
+            for other in self.stages:
+                if other.index in held:
+                    continue
+                if other.parent in held or any(e.stage in held for e in other.edges):
+                    held.add(other.index)
+                    changed = True
+        return held
+
     def platform_flag_text(self, line: int) -> str:
         """`--platform=<value> ` as written on a FROM line (with the whitespace after it), or ""."""
         text = self.lexed.lines[line - 1] if 0 < line <= len(self.lexed.lines) else ""
@@ -286,12 +326,44 @@ class DockerfileAnalysis:
         sources = self.sources(final)
         for stage in [*chain, *(self.stages[i] for i in sorted(sources))]:
             in_final = stage in chain
-            for item in self.hardcoded(stage):
-                # a file named in a stage we only COPY from may not be what is copied
-                certain = item.keyword != "ARG" and (in_final or item.found.decides_output)
+            items = self.hardcoded(stage)
+            one_arch = len({i.found.arch for i in items}) == 1
+            for item in items:
+                # a file named in a stage we only COPY from may not be what is copied, nor one of
+                # several architectures the stage builds
+                decides = in_final or (item.found.decides_output and one_arch)
+                certain = item.keyword != "ARG" and decides
                 facts.hardcoded.append(
-                    ArchEvidence(item.found.arch, self.loc(item.found.line), item.reason, certain)
+                    ArchEvidence(
+                        item.found.arch,
+                        self.loc(item.found.line),
+                        item.reason,
+                        certain,
+                        arg=item.arg if decides else "",
+                    )
                 )
             if not in_final:
                 facts.host_binaries.extend(self.loc(h.compile.line) for h in self.host_compiles(stage))
+            if not in_final or host is None:
+                facts.host_downloads.extend(self.host_downloads(stage))
         return facts
+
+
+def _workdirs(stage: Stage) -> list[str]:
+    """The stage's WORKDIRs as absolute paths ("/" when it sets none)."""
+    out, current = [], "/"
+    for instr in stage.instructions:
+        if instr.keyword == "WORKDIR":
+            current = posixpath.normpath(posixpath.join(current, instr.args.strip().strip("\"'")))
+            out.append(current)
+    return out or ["/"]
+
+
+def _may_hold(path: str, workdirs: set[str]) -> bool:
+    """May a COPY --from source path hold a dependency folder installed in one of `workdirs`?"""
+    if "$" in path or any(ch in path for ch in "*?["):
+        return True
+    absolute = posixpath.normpath("/" + path)
+    if absolute == "/" or "node_modules" in absolute.split("/"):
+        return True
+    return any(w == absolute or w.startswith(absolute + "/") for w in workdirs)

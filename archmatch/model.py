@@ -46,6 +46,9 @@ class ArchEvidence:
     location: Location
     reason: str
     certain: bool = True
+    # the ARG whose default decides it ("" when written out): certain for a build that passes no
+    # --build-arg of that name
+    arg: str = ""
 
 
 @dataclass
@@ -69,6 +72,9 @@ class DockerImageFacts:
     hardcoded: list[ArchEvidence] = field(default_factory=list)
     # content comes from a $BUILDPLATFORM stage that compiles without TARGETARCH: host arch.
     host_binaries: list[Location] = field(default_factory=list)
+    # content downloaded for the build host's architecture (a URL built from $BUILDPLATFORM or
+    # $BUILDARCH, or from `uname -m` in a $BUILDPLATFORM stage) that reaches the image.
+    host_downloads: list[Related] = field(default_factory=list)
 
 
 class DockerfileLike(Protocol):
@@ -330,6 +336,8 @@ class ImageBuild:
     fix_syntax: FixSyntax | None = None
     command: str | None = None  # the original command line, for docker-cli builds
     command_flags: CommandFlags | None = None  # where `command` writes the flags a fix rewrites
+    # names of the build args the build passes (--build-arg, build-args:, args), None when unknown
+    build_args: frozenset[str] | None = None
     project: str | None = None  # as Workload.project: the folder of the file that declares the build
 
     @property

@@ -255,6 +255,7 @@ def test_build_push_action_defaults_to_the_runner_arch(monorepo: dict[str, Image
         tags=[f"{ECR}/api:${{{{ steps.meta.outputs.version }}}}"],
         attestations=True,  # build-push-action adds provenance unless told not to
         fix_syntax="gha",
+        build_args=frozenset(),  # no build-args input: the Dockerfile ARG defaults hold
     )
 
 
@@ -270,10 +271,97 @@ def test_build_push_action_platforms_file_and_provenance_off(monorepo: dict[str,
     assert worker.attestations is False
 
 
-def test_matrix_platform_is_unknown_not_fatal(monorepo: dict[str, ImageBuild]) -> None:
-    step = monorepo["workflow build.yml job matrix: build-push-action step 1"]
-    assert step.platforms == ArchFact.unknown("platforms: ${{ matrix.platform }}")
-    assert (step.context, step.dockerfile) == (".", "Dockerfile")
+def test_matrix_gives_one_build_per_platform_entry(monorepo: dict[str, ImageBuild]) -> None:
+    amd = monorepo["workflow build.yml job matrix (linux/amd64): build-push-action step 1"]
+    arm = monorepo["workflow build.yml job matrix (linux/arm64): build-push-action step 1"]
+    assert amd.platforms == ArchFact.explicit("amd64", note="platforms")
+    assert arm.platforms == ArchFact.explicit("arm64", note="platforms")
+    assert arm.platform_location == loc(WORKFLOW, 40)  # the `platforms:` line, whatever the value
+    assert (arm.context, arm.dockerfile) == (".", "Dockerfile")
+    # a step that builds the same thing in every run is one build, named after the job
+    assert "workflow build.yml job matrix: docker build web" in monorepo
+    assert not [
+        name for name in monorepo if name.startswith("workflow build.yml job matrix (") and "web" in name
+    ]
+
+
+def test_matrix_include_exclude_runner_and_env(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": (
+                "on: push\n"
+                "jobs:\n"
+                "  images:\n"
+                "    runs-on: ${{ matrix.runner }}\n"
+                "    strategy:\n"
+                "      matrix:\n"
+                "        runner: [ubuntu-latest, ubuntu-24.04-arm]\n"
+                "        image: [api, worker]\n"
+                "        exclude:\n"
+                "          - runner: ubuntu-24.04-arm\n"
+                "            image: worker\n"
+                "        include:\n"
+                "          - image: api\n"
+                "            file: api.Dockerfile\n"
+                "          - runner: ubuntu-22.04-arm\n"
+                "            image: tools\n"
+                "    env:\n"
+                "      TAG: ${{ matrix.image }}:1.0\n"
+                "    steps:\n"
+                "      - run: docker build -t $REGISTRY/${{ env.TAG }} -f ${{ matrix.file || 'Dockerfile' }} .\n"
+                "      - uses: docker/build-push-action@v6\n"
+                "        with:\n"
+                "          file: ${{ matrix.file }}\n"
+                "          tags: ${{ steps.login-ecr.outputs.registry }}/${{ matrix.image }}:latest\n"
+                "          build-args: ${{ secrets.ARGS }}\n"
+            ),
+        },
+    )
+    runs = sorted({b.name.split(":")[0] for b in facts.builds})
+    assert runs == [
+        "workflow ci.yml job images (ubuntu-22.04-arm, tools)",
+        "workflow ci.yml job images (ubuntu-24.04-arm, api, api.Dockerfile)",
+        "workflow ci.yml job images (ubuntu-latest, api, api.Dockerfile)",
+        "workflow ci.yml job images (ubuntu-latest, worker)",
+    ]
+    by_run = {b.name: b for b in facts.builds if "build-push-action" in b.name}
+    arm_api = by_run[
+        "workflow ci.yml job images (ubuntu-24.04-arm, api, api.Dockerfile): build-push-action api"
+    ]
+    assert arm_api.platforms == ArchFact.host("runs-on: ubuntu-24.04-arm", frozenset({"arm64"}))
+    assert arm_api.dockerfile == "api.Dockerfile"
+    # the registry is a step output: unknown, the repository and tag stay
+    assert arm_api.tags == ["${{ steps.login-ecr.outputs.registry }}/api:latest"]
+    assert arm_api.build_args is None  # build-args from an expression: not known
+    tools = next(
+        b
+        for b in facts.builds
+        if b.name.startswith("workflow ci.yml job images (ubuntu-22.04-arm, tools): docker")
+    )
+    assert tools.tags == ["$REGISTRY/tools:1.0"]  # job env from the matrix; REGISTRY is not known
+    assert tools.platforms.host_hint == frozenset({"arm64"})
+
+
+def test_matrix_from_an_expression_is_read_once(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": (
+                "on: push\n"
+                "jobs:\n"
+                "  images:\n"
+                "    runs-on: ubuntu-latest\n"
+                "    strategy:\n"
+                "      matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}\n"
+                "    steps:\n"
+                "      - run: docker build --platform ${{ matrix.platform }} -t app .\n"
+            ),
+        },
+    )
+    (build,) = facts.builds
+    assert build.name == "workflow ci.yml job images: docker build app"
+    assert build.platforms.how.value == "unknown"
 
 
 def test_multi_line_run_step_with_job_env_default_platform(monorepo: dict[str, ImageBuild]) -> None:
@@ -341,6 +429,12 @@ def test_workflow_env_file_writes_and_buildx_builder(tmp_path: Path) -> None:
         (["self-hosted", "linux", "x64"], {"amd64"}),
         ("self-hosted", set()),
         ("${{ matrix.os }}", set()),
+        ("ubuntu-22.04-arm", {"arm64"}),
+        (["self-hosted", "Linux", "ARM64"], {"arm64"}),
+        (["self-hosted", "linux-arm64"], {"arm64"}),
+        ("buildjet-4vcpu-ubuntu-2204-arm", {"arm64"}),
+        (["self-hosted", "x64", "linux-arm64"], set()),  # labels that disagree say nothing
+        (["self-hosted", "linux", "amd64-runner"], {"amd64"}),
         ({"group": "large", "labels": ["gpu-runner"]}, set()),
     ],
 )
@@ -407,6 +501,7 @@ def test_shell_script_cd_dirname_and_exported_default_platform(monorepo: dict[st
         platform_location=loc("scripts/build.sh", 4),
         tags=["api:dev"],
         fix_syntax="docker-cli",
+        build_args=frozenset(),
         command="docker build -t api:dev -f api/Dockerfile api",
         command_flags=CommandFlags(subcommand_end=12),
     )

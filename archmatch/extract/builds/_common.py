@@ -181,7 +181,29 @@ def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> Im
         fix_syntax="docker-cli",
         command=command,
         command_flags=dockercli.command_flags(dockercli.parse_build_command(command)),
+        build_args=cli_build_args(cmd, text[cmd.start : cmd.end]),
     )
+
+
+_LONE_VARIABLE_WORD = re.compile(r"""(?:^|\s)["']?\$(?:\{[^}]*\}|[A-Za-z_@*][A-Za-z0-9_]*)["']?(?=\s|$)""")
+
+
+def cli_build_args(cmd: BuildCommand, written: str) -> frozenset[str] | None:
+    """The names of the command's --build-arg flags; None when a variable standing alone as a word
+    (`$BUILD_ARGS`, `"$@"`) may add more, or a name is not written out."""
+    names = [name for name, _ in cmd.build_args]
+    if any(has_unresolved(n) or not n for n in names) or _LONE_VARIABLE_WORD.search(written):
+        return None
+    return frozenset(names)
+
+
+def named_build_args(value: object) -> frozenset[str] | None:
+    """Names of a `KEY=value` list input (build-push-action `build-args`); None when an expression
+    may hold more."""
+    names = [item.split("=", 1)[0].strip() for item in split_list(value)]
+    if any(not n or has_unresolved(n) for n in names):
+        return None
+    return frozenset(names)
 
 
 _BLOCK_SCALAR = re.compile(r"[|>][-+0-9]*\s*(?:#.*)?$")

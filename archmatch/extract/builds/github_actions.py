@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archmatch.extract import yaml_docs
+from archmatch.extract.builds import _gha_matrix as matrix
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
     CliSite,
@@ -30,6 +31,7 @@ from archmatch.extract.builds._common import (
     image_label,
     join,
     key_line,
+    named_build_args,
     node_line,
     requested_platforms,
     scalar_first_line,
@@ -45,6 +47,9 @@ _GITHUB_ENV_WRITE = re.compile(r"DOCKER_DEFAULT_PLATFORM=([^\s\"']+)[\"']?\s*>>\
 _ENV_EXPR = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _WORKSPACE_EXPR = re.compile(r"\$\{\{\s*github\.workspace\s*\}\}")
 _SHELL_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+# a self-hosted or third-party runner label that names its architecture as a word of its own
+_ARM_LABEL = re.compile(r"(?:^|[-_])(?:arm64|aarch64)(?:$|[-_])|-arm$")
+_X64_LABEL = re.compile(r"(?:^|[-_])(?:x64|amd64|x86_64|x86-64)(?:$|[-_])")
 _STEP_OUTPUT_TAGS = re.compile(r"\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.tags\s*\}\}")
 
 
@@ -78,6 +83,10 @@ def runner_host(runs_on: Any) -> HostContext:
                 "macos-13",
             )
             archs.add(AMD64 if intel else ARM64)
+        elif _ARM_LABEL.search(label):  # linux-arm64, buildjet-4vcpu-ubuntu-2204-arm
+            archs.add(ARM64)
+        elif _X64_LABEL.search(label):
+            archs.add(AMD64)
     return HostContext(note, frozenset(archs) if len(archs) == 1 else frozenset())
 
 
@@ -203,6 +212,7 @@ class _Job:
             tags=tags,
             attestations=attestation_setting(inputs.get("provenance"), inputs.get("sbom"), attests, default),
             fix_syntax="gha",
+            build_args=named_build_args(inputs.get("build-args")),
         )
 
     def _tags(self, tags: list[str], expand: Callable[[str], str]) -> list[str]:
@@ -284,8 +294,51 @@ def _workflow(repo: RepoView, facts: RepoFacts, path: str, focus: Focus) -> None
         if not isinstance(job, dict) or not isinstance(job.get("steps"), list):
             continue
         focus.at(path, node_line(job))
-        state = _Job(repo, facts, path, workflow, str(job_id), job)
-        for index, step in enumerate(job["steps"]):
-            if isinstance(step, dict):
-                focus.at(path, node_line(step))
-                state.step(index, step)
+        first = len(facts.builds)
+        runs = _job_runs(str(job_id), job)
+        for name, run in runs:
+            state = _Job(repo, facts, path, workflow, name, run)
+            for index, step in enumerate(run["steps"]):
+                if isinstance(step, dict):
+                    focus.at(path, node_line(step))
+                    state.step(index, step)
+        facts.builds[first:] = _distinct(facts.builds[first:], path, str(job_id), [n for n, _ in runs])
+
+
+def _job_runs(job_id: str, job: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The job once per matrix combination its steps or runner use (`${{ matrix.x }}` substituted,
+    named as GitHub names the runs), else once as written."""
+    used = {k: v for k, v in job.items() if k != "strategy"}
+    combos = matrix.combinations(job.get("strategy")) if matrix.mentions_matrix(used) else []
+    if not combos:
+        return [(job_id, job)]
+    return [
+        (f"{job_id} ({matrix.label(combo)})", matrix.substitute(job, matrix.substituter(combo)))
+        for combo in combos
+    ]
+
+
+def _distinct(builds: list[ImageBuild], path: str, job_id: str, runs: list[str]) -> list[ImageBuild]:
+    """One build per step and outcome: matrix runs that build the same thing are one build, named
+    after the job (not one of its runs) when every run builds it."""
+    count: dict[tuple[object, ...], int] = {}
+    first: dict[tuple[object, ...], ImageBuild] = {}
+    for build in builds:
+        key: tuple[object, ...] = (
+            build.location,
+            build.dockerfile,
+            build.context,
+            build.target,
+            build.platforms,
+            tuple(build.tags),
+            build.build_args,
+        )
+        count[key] = count.get(key, 0) + 1
+        first.setdefault(key, build)
+    if len(runs) > 1:
+        workflow = f"workflow {path.rsplit('/', 1)[-1]} job "
+        for seen, build in first.items():
+            run = next((r for r in runs if build.name.startswith(f"{workflow}{r}:")), None)
+            if run is not None and count[seen] == len(runs):
+                build.name = f"{workflow}{job_id}" + build.name[len(workflow) + len(run) :]
+    return list(first.values())

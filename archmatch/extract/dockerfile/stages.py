@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -149,7 +150,25 @@ def _edges(instr: Instruction, stage: Stage, stages: list[Stage]) -> list[Edge]:
             if options.get("from"):
                 sources.append(options["from"])
     keyword = instr.keyword if instr.keyword != "RUN" else "RUN --mount"
-    return [Edge(src, _stage_ref(src, stage, stages), instr.start, keyword) for src in sources if src]
+    paths = _copied_paths(instr) if instr.keyword in ("COPY", "ADD") else ()
+    return [Edge(src, _stage_ref(src, stage, stages), instr.start, keyword, paths) for src in sources if src]
+
+
+def _copied_paths(instr: Instruction) -> tuple[str, ...]:
+    """The source paths of a COPY/ADD (every word but the destination), shell or JSON form."""
+    _, pos = leading_flags(instr.args)
+    rest = instr.args[pos:].strip()
+    words: list[str] = []
+    if rest.startswith("["):
+        try:
+            loaded = json.loads(rest)
+        except ValueError:
+            loaded = None
+        if isinstance(loaded, list):
+            words = [str(w) for w in loaded]
+    if not words:
+        words = [w for w, _ in split_words(rest)]
+    return tuple(words[:-1])
 
 
 def _local_assignment(name: str, text: str, before: int) -> bool:

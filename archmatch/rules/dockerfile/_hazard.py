@@ -9,6 +9,9 @@ image. What the rest of the repository says decides which rule reports it:
   that build or workload;
 * every build requests exactly the hard-coded architecture and every linked workload runs it: the
   image is only ever built for that architecture -> nothing to report;
+* a build that requests another platform explicitly gets the hard-coded architecture whatever it
+  requests (the stage's output reaches the final image): ARCH307 reports the error on that build
+  and this hazard is not reported again;
 * nothing in the repository builds or runs it for another architecture (no build at all, or only
   host-dependent builds whose linked workloads all run the hard-coded architecture, which ARCH302
   reports) -> ARCH108, an info-level portability hint.
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 
 from archmatch.model import Related, RepoFacts
 from archmatch.platforms import How, aws_name
+from archmatch.rules._contradiction import contradicted_locations
 from archmatch.rules._linked import consumers, workload_archs
 from archmatch.rules.dockerfile._hardcoded import Hit, hits
 
@@ -64,7 +68,9 @@ def _other_arch_evidence(facts: RepoFacts, hit: Hit) -> str | None:
         return f"{workload.name} runs it on {runs}"
     linked = {link.build.id for link in group.links if workload_archs(link.workload)}
     for build in group.builds:
-        if build.platforms.how is How.HOST and build.id not in linked:
+        # a CI runner whose labels say it is this architecture builds the hard-coded one
+        known_host = build.platforms.host_hint == frozenset({arch})
+        if build.platforms.how is How.HOST and build.id not in linked and not known_host:
             return f"{build.name} builds it for whatever machine runs the build"
     return None
 
@@ -72,17 +78,22 @@ def _other_arch_evidence(facts: RepoFacts, hit: Hit) -> str | None:
 def hazards(facts: RepoFacts) -> Iterator[Hazard]:
     """Every hazard once (repeats of the same file folded in), with its evidence."""
     first: dict[tuple[str, str, str, str], Hazard] = {}
+    errors = contradicted_locations(facts)  # ARCH307 reports these as the build's error
+    folded: set[tuple[str, str, str, str]] = set()
     for hit in hits(facts):
         if hit.certain_conflict:
             continue
         key = (hit.df.path, hit.stage.label, hit.item.found.arch, _stem(hit.item.found.token))
+        if key in folded or hit.df.loc(hit.item.found.line) in errors:
+            folded.add(key)  # the same file again is part of that error too
+            continue
         if key in first:
             first[key].repeats.append(hit)
             continue
         if consumers(facts, hit.df.path).agree_on(hit.item.found.arch) and _follows_request(hit):
             continue  # only ever built for this architecture: the hard-coded one is right
         first[key] = Hazard(hit, _other_arch_evidence(facts, hit))
-    yield from first.values()
+    yield from (hazard for key, hazard in first.items() if key not in folded)
 
 
 def _follows_request(hit: Hit) -> bool:

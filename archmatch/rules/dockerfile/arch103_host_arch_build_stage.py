@@ -57,6 +57,8 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                 for item in df.host_compiles(stage):
                     if item.compile.line in reported:
                         continue
+                    if item.compile.tool == "npm install" and not df.dependencies_reach(final, stage):
+                        continue  # only build output made from node_modules reaches the image
                     reported.add(item.compile.line)
                     host = df.runs_on_build_host(stage)
                     fixes = [Fix(_CROSS_HINT[item.compile.tool])]
