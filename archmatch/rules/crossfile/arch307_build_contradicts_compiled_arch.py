@@ -7,14 +7,47 @@ linked workload is ARCH301's). See `archmatch/rules/_contradiction.py` for what 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from archmatch.model import Edit, Finding, Fix, Location, Related, RepoFacts
+from archmatch.dockerfile_model import DockerfileAnalysis
+from archmatch.model import ArchEvidence, Edit, Finding, Fix, Location, Related, RepoFacts
 from archmatch.rules import make
 from archmatch.rules._contradiction import Contradiction, contradictions
 from archmatch.rules.crossfile._fixes import build_fix
-from archmatch.rules.dockerfile._common import describe_arch
-from archmatch.rules.dockerfile._hardcoded import follow_target_fix, hits
+
+_ARCH_WORDS = {"amd64": "amd64 (x86_64)", "arm64": "arm64 (aarch64)"}
+_GOARCH_LITERAL = re.compile(r"\bGOARCH=[\"']?[A-Za-z0-9_]+[\"']?")
+
+
+def _target_fix(facts: RepoFacts, evidence: ArchEvidence) -> Fix:
+    """`GOARCH=$TARGETARCH` with `ARG TARGETARCH` in the stage, where the constant is a GOARCH
+    assignment; otherwise the advice in words (a file name needs a per-architecture mapping)."""
+    written = evidence.reason.split("`")[1] if evidence.reason.count("`") >= 2 else "the constant"
+    advice = Fix(
+        f"derive the architecture from the target at {evidence.location}: declare `ARG TARGETARCH` in that "
+        f"stage and build `{written}` from ${{TARGETARCH}} (map amd64/arm64 to x86_64/aarch64 with a case "
+        "statement where the name needs it)"
+    )
+    df = facts.dockerfiles.get(evidence.location.path)
+    literal = _GOARCH_LITERAL.search(evidence.reason)
+    if not isinstance(df, DockerfileAnalysis) or literal is None:
+        return advice
+    line = evidence.location.line
+    stage = next((s for s in df.stages if any(i.start <= line <= i.end for i in s.instructions)), None)
+    if stage is None:
+        return advice
+    edits = [Edit(Location(df.path, line), "GOARCH=$TARGETARCH", find=literal.group(0))]
+    text = df.lexed.lines[line - 1].strip()
+    diff = f"- {text}\n+ {text.replace(literal.group(0), 'GOARCH=$TARGETARCH', 1)}"
+    if not any(a.name == "TARGETARCH" for a in stage.args):
+        edits.insert(0, Edit(Location(df.path, stage.from_instr.end + 1), "ARG TARGETARCH\n"))
+        diff = f"  {df.lexed.lines[stage.from_instr.end - 1].strip()}\n+ ARG TARGETARCH\n" + diff
+    return Fix(
+        f"build for the target: GOARCH=$TARGETARCH with `ARG TARGETARCH` in stage {stage.label}",
+        tuple(edits),
+        diff,
+    )
 
 
 def _platforms(archs: tuple[str, ...] | frozenset[str]) -> str:
@@ -43,18 +76,7 @@ def _fixes(facts: RepoFacts, found: Contradiction) -> list[Fix]:
             )
         )
     else:
-        hit = next(
-            (h for h in hits(facts) if h.df.loc(h.item.found.line) == evidence.location),
-            None,
-        )
-        out.append(
-            follow_target_fix(hit)
-            if hit is not None
-            else Fix(
-                f"derive the architecture from the target at {evidence.location}: declare `ARG TARGETARCH` in that "
-                "stage and use it (`GOARCH=$TARGETARCH`, `…linux-${TARGETARCH}…`) instead of the constant"
-            )
-        )
+        out.append(_target_fix(facts, evidence))
     keep = build_fix(found.build, evidence.arch, facts=facts)
     out.append(Fix(f"or request only linux/{evidence.arch}: {keep.description}", keep.edits, keep.diff))
     return out
@@ -64,7 +86,9 @@ def _consequence(found: Contradiction) -> str:
     if found.hardcoded is not None:
         images = " and ".join(f"linux/{a}" for a in found.missing)
         verb = "holds" if len(found.missing) == 1 else "hold"
-        return f"the {images} image {verb} {describe_arch(found.hardcoded.arch)} files"
+        return (
+            f"the {images} image {verb} {_ARCH_WORDS.get(found.hardcoded.arch, found.hardcoded.arch)} files"
+        )
     return "every image except the one for the build host's own architecture holds the build host's files"
 
 
