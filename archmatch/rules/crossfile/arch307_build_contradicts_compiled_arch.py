@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterator
 
 from archmatch.dockerfile_model import DockerfileAnalysis
-from archmatch.model import ArchEvidence, Edit, Finding, Fix, Location, Related, RepoFacts
+from archmatch.fixrender import request_platform
+from archmatch.model import Applicability, ArchEvidence, Edit, Finding, Fix, Location, Related, RepoFacts
 from archmatch.rules import make
 from archmatch.rules._contradiction import Contradiction, contradictions
-from archmatch.rules.crossfile._fixes import build_fix
 
 _ARCH_WORDS = {"amd64": "amd64 (x86_64)", "arm64": "arm64 (aarch64)"}
 _GOARCH_LITERAL = re.compile(r"\bGOARCH=[\"']?[A-Za-z0-9_]+[\"']?")
@@ -47,6 +47,7 @@ def _target_fix(facts: RepoFacts, evidence: ArchEvidence) -> Fix:
         f"build for the target: GOARCH=$TARGETARCH with `ARG TARGETARCH` in stage {stage.label}",
         tuple(edits),
         diff,
+        Applicability.SAFE,  # the content follows the platform each build requests
     )
 
 
@@ -73,12 +74,20 @@ def _fixes(facts: RepoFacts, found: Contradiction) -> list[Fix]:
                 "with each requested platform",
                 edits if written else (),
                 f"- ARG {written}\n+ ARG {evidence.arg}" if written else "",
+                Applicability.SAFE,  # the automatic value is what the build requests
             )
         )
     else:
         out.append(_target_fix(facts, evidence))
-    keep = build_fix(found.build, evidence.arch, facts=facts)
-    out.append(Fix(f"or request only linux/{evidence.arch}: {keep.description}", keep.edits, keep.diff))
+    keep = request_platform(found.build, evidence.arch, facts=facts)
+    out.append(
+        Fix(
+            f"or request only linux/{evidence.arch}: {keep.description}",
+            keep.edits,
+            keep.diff,
+            keep.applicability,
+        )
+    )
     return out
 
 
