@@ -28,14 +28,21 @@ class Location:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
+DiagnosticLevel = Literal["error", "warning", "note"]
+# input: unreadable, binary, too large, skipped; parse: not valid in its format; internal: an
+# extractor or rule failed on it; limit: a budget stopped evaluation; single-file: what a one-file
+# scan did not read
+DiagnosticCode = Literal["input", "parse", "internal", "limit", "single-file"]
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """A problem with the input (unparseable, binary, too large, ...), not a rule finding."""
 
     location: Location
     message: str
-    level: str = "warning"  # error | warning | note
-    code: str = "input"  # input | parse | internal | limit
+    level: DiagnosticLevel = "warning"
+    code: DiagnosticCode = "input"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archmatch import templating
-from archmatch.model import Diagnostic, Location
+from archmatch.model import Diagnostic, DiagnosticCode, DiagnosticLevel, Location
 
 if TYPE_CHECKING:
     from archmatch.isolation import Focus
@@ -257,7 +257,12 @@ class RepoView:
         self.focus: Focus | None = None  # where it is reading (archmatch/isolation.py)
 
     def diag(
-        self, path: str, message: str, line: int = 0, level: str = "warning", code: str = "parse"
+        self,
+        path: str,
+        message: str,
+        line: int = 0,
+        level: DiagnosticLevel = "warning",
+        code: DiagnosticCode = "parse",
     ) -> None:
         self.diagnostics.append(Diagnostic(Location(path, line), message, level, code))
 

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archmatch.model import Diagnostic, Location, RepoFacts
+from archmatch.model import Diagnostic, DiagnosticCode, Location, RepoFacts
 
-CODE = "single-file"
+CODE: DiagnosticCode = "single-file"
 MAX_ROUNDS = 4
 _LOCAL_SOURCE = re.compile(r"""^[ \t]*source[ \t]*=[ \t]*"(\.\.?/[^"\n]*)"[ \t]*$""", re.M)
 _TERRAFORM = (".tf", ".tfvars", ".tf.json")

@@ -15,7 +15,7 @@ from typing import Any
 
 from archmatch import templating
 from archmatch.extract import jsonlines, yamlsafe
-from archmatch.model import RepoFacts
+from archmatch.model import DiagnosticLevel, RepoFacts
 from archmatch.repo import RepoView
 
 Extractor = Callable[[RepoView, RepoFacts], None]
@@ -94,7 +94,7 @@ def extractors() -> list[tuple[str, Extractor]]:
     return found + finals
 
 
-def yaml_docs(repo: RepoView, rel: str, level: str = "warning") -> list[Any] | None:
+def yaml_docs(repo: RepoView, rel: str, level: DiagnosticLevel = "warning") -> list[Any] | None:
     """All YAML documents of a file (cached), or None with a diagnostic naming file and line
     (`level` "note" for files that may legitimately not be YAML, such as Helm templates)."""
 

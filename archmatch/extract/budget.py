@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from archmatch.model import DiagnosticCode, DiagnosticLevel
+
 MAX_STEPS = 1_000_000  # expression evaluations (nodes, lookups, substitutions) per budget
 MAX_DEPTH = 100  # nested evaluations (references of references, nested calls)
 MAX_STRING_CHARS = 1_000_000  # characters of one computed string
@@ -24,7 +26,12 @@ _NODES_PER_STEP = 32  # measuring a value costs one step per this many nodes wal
 
 class _Diagnoses(Protocol):
     def diag(
-        self, path: str, message: str, line: int = 0, level: str = "warning", code: str = "parse"
+        self,
+        path: str,
+        message: str,
+        line: int = 0,
+        level: DiagnosticLevel = "warning",
+        code: DiagnosticCode = "parse",
     ) -> None: ...
 
 

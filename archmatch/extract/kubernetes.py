@@ -66,8 +66,7 @@ def _documents(repo: RepoView, rel: str) -> list[Any]:
     if not (_SNIFF_API.search(text) and _SNIFF_KIND.search(text)):
         return []
     # An unrendered Helm template is not YAML; that is expected, so only a note.
-    level = "note" if "{{" in text else "warning"
-    return yaml_documents(repo, rel, level=level) or []
+    return yaml_documents(repo, rel, level="note" if "{{" in text else "warning") or []
 
 
 def _objects(doc: Any) -> list[LDict]:

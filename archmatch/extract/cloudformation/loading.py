@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from archmatch.extract import json_doc, yaml_docs
+from archmatch.model import DiagnosticLevel
 from archmatch.repo import RepoView
 
 
-def yaml_documents(repo: RepoView, rel: str, level: str = "warning") -> list[Any] | None:
+def yaml_documents(repo: RepoView, rel: str, level: DiagnosticLevel = "warning") -> list[Any] | None:
     return yaml_docs(repo, rel, level)
 
 
