@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from archmatch.model import Diagnostic, Location, RepoFacts
+from archmatch.model import Diagnostic, ExtraFacts, Location, RepoFacts
 
 _PACKAGE = str(Path(__file__).resolve().parent)
 MAX_DETAIL = 160
@@ -41,7 +41,7 @@ class Focus:
 class _Snapshot:
     lists: dict[str, list[Any]]
     dockerfiles: dict[str, Any]
-    extra: dict[str, list[Any]]
+    extra: ExtraFacts
 
 
 _LISTS = ("builds", "workloads", "capacities", "links", "projects")
@@ -51,7 +51,7 @@ def _snapshot(facts: RepoFacts) -> _Snapshot:
     return _Snapshot(
         {name: list(getattr(facts, name)) for name in _LISTS},
         dict(facts.dockerfiles),
-        {kind: list(items) for kind, items in facts.extra.items()},
+        facts.extra.copy(),
     )
 
 

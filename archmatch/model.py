@@ -8,7 +8,7 @@ Every path in these facts is relative to the scan root, POSIX-style; lines are 1
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
@@ -448,6 +448,61 @@ class Project:
         return self.folder or "."
 
 
+@dataclass(frozen=True)
+class CdkBuildArgPlatform:
+    """A CDK image asset's `buildArgs` entry that looks like an attempt to choose the platform
+    (ARCH401): what the asset really builds, and what the Dockerfile does with the argument."""
+
+    location: Location  # the entry
+    key: str
+    value: str  # as written (or described, when not a constant)
+    arch: str | None  # the architecture the value names, if any
+    dashed: bool  # the key starts with "-" (a CLI flag, not a build argument)
+    asset: str
+    asset_location: Location
+    effective_arch: str | None  # the platform the asset is built for, when its `platform` says
+    dockerfile: str | None
+    target: str | None
+    dockerfile_read: bool
+    arg_used_in_from_platform: bool  # `FROM --platform=$KEY` uses it
+    syntax: CdkSyntax
+    unresolved: bool  # the value is not a constant
+
+
+@dataclass(frozen=True)
+class KustomizeImage:
+    """An `images:` entry of a kustomization: rewrites `name` to newName:newTag or @digest."""
+
+    location: Location
+    name: str
+    new_name: str | None = None
+    new_tag: str | None = None
+    digest: str | None = None
+
+
+@dataclass(frozen=True)
+class GhaBakeAction:
+    """A docker/bake-action step of a GitHub Actions job (its inputs as written)."""
+
+    location: Location
+    job: str
+    inputs: Mapping[str, Any]
+
+
+@dataclass
+class ExtraFacts:
+    """Facts one extractor produces for one rule (or for its own `finalize`), typed per kind."""
+
+    cdk_buildarg_platforms: list[CdkBuildArgPlatform] = field(default_factory=list)
+    kustomize_images: list[KustomizeImage] = field(default_factory=list)
+    gha_bake_actions: list[GhaBakeAction] = field(default_factory=list)
+    claimed_buildspecs: list[str] = field(default_factory=list)  # buildspec files a CodeBuild project runs
+
+    def copy(self) -> ExtraFacts:
+        """A copy whose lists are new (the isolation snapshot)."""
+        return ExtraFacts(**{f.name: list(getattr(self, f.name)) for f in fields(self)})
+
+
 @dataclass
 class RepoFacts:
     root: Path
@@ -461,6 +516,5 @@ class RepoFacts:
     # root modules), linking adds the rest from marker files
     projects: list[Project] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    # free-form facts from one extractor for a rule family that no other source has (e.g. CDK
-    # buildArgs misuse); keyed by fact kind.
-    extra: dict[str, list[Any]] = field(default_factory=dict)
+    # facts from one extractor for one rule that no other source has (e.g. CDK buildArgs misuse)
+    extra: ExtraFacts = field(default_factory=ExtraFacts)

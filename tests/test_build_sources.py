@@ -413,8 +413,8 @@ def test_workflow_env_file_writes_and_buildx_builder(tmp_path: Path) -> None:
     assert local.platforms == ArchFact.host(
         "--platform: local (runs-on: self-hosted, linux, ARM64)", frozenset({"arm64"})
     )
-    (bake,) = facts.extra["gha-bake-action"]
-    assert (bake["location"], bake["inputs"]) == (loc(".github/workflows/ci.yaml", 14), {"targets": "api"})
+    (bake,) = facts.extra.gha_bake_actions
+    assert (bake.location, bake.inputs) == (loc(".github/workflows/ci.yaml", 14), {"targets": "api"})
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from archmatch.config import Config
 from archmatch.engine import analyze, scan
 from archmatch.extract import cdk_source
-from archmatch.model import Capacity, ImageBuild, Location, RepoFacts, Workload
+from archmatch.model import Capacity, CdkBuildArgPlatform, ImageBuild, Location, RepoFacts, Workload
 from archmatch.platforms import How
 from archmatch.repo import RepoView, ScanOptions, discover
 
@@ -506,9 +506,9 @@ def test_buildargs_platform_facts_for_arch401(tmp_path: Path) -> None:
         "arg_used_in_from_platform": False,
         "dockerfile_read": True,
     }
-    assert facts.extra["cdk_buildargs_platform"] == [
-        common | {"key": "--platform", "dashed": True},
-        common | {"key": "TARGETPLATFORM", "dashed": False},
+    assert facts.extra.cdk_buildarg_platforms == [
+        CdkBuildArgPlatform(**(common | {"key": "--platform", "dashed": True})),
+        CdkBuildArgPlatform(**(common | {"key": "TARGETPLATFORM", "dashed": False})),
     ]
 
 

@@ -2,7 +2,7 @@
 
 An entry `{name, newName, newTag, digest}` replaces the image `name` in every resource the
 kustomization renders, so the tag written in a base manifest is not the tag that runs. Each entry
-goes to `facts.extra["kustomize_images"]` as a dict with its `location`.
+goes to `facts.extra.kustomize_images`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import posixpath
 from archmatch.extract import yaml_docs
 from archmatch.extract.yamlsafe import LDict, LList
 from archmatch.isolation import isolated
-from archmatch.model import Location, RepoFacts
+from archmatch.model import KustomizeImage, Location, RepoFacts
 from archmatch.repo import RepoView
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -30,5 +30,12 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
                     focus.at(rel, images.line_of(index))
                     if isinstance(entry, LDict) and isinstance(entry.get("name"), str):
                         found = {k: str(entry[k]) for k in _FIELDS if entry.get(k) is not None}
-                        found["location"] = Location(rel, images.line_of(index))  # type: ignore[assignment]
-                        facts.extra.setdefault("kustomize_images", []).append(found)
+                        facts.extra.kustomize_images.append(
+                            KustomizeImage(
+                                Location(rel, images.line_of(index)),
+                                found["name"],
+                                found.get("newName"),
+                                found.get("newTag"),
+                                found.get("digest"),
+                            )
+                        )

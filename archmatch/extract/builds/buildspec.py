@@ -36,7 +36,6 @@ from archmatch.isolation import isolated
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.repo import RepoView
 
-CLAIMED = "codebuild-buildspec"  # facts.extra: buildspec files some CodeBuild project runs
 PHASES = ("install", "pre_build", "build", "post_build")
 DEFAULT_BUILDSPEC = "buildspec.yml"
 _BUILDSPEC_FILE = re.compile(r"(?:^|/)buildspec[^/]*\.ya?ml$", re.IGNORECASE)
@@ -87,7 +86,7 @@ def project_builds(
     path = _spec_path(repo, buildspec or DEFAULT_BUILDSPEC, project.folder)
     if path is None:
         return
-    facts.extra.setdefault(CLAIMED, []).append(path)
+    facts.extra.claimed_buildspecs.append(path)
     docs = yaml_docs(repo, path)
     if docs:
         facts.builds.extend(_builds(repo, docs[0], path, lambda v: scalar_first_line(repo, path, v), project))
@@ -95,7 +94,7 @@ def project_builds(
 
 def finalize(repo: RepoView, facts: RepoFacts) -> None:
     """Buildspec files no CodeBuild project of the repository names: builds on an unknown host."""
-    claimed = set(facts.extra.get(CLAIMED, []))
+    claimed = set(facts.extra.claimed_buildspecs)
     for path in repo.files:
         if not is_buildspec_file(path) or path in claimed:
             continue

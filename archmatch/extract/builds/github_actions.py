@@ -6,7 +6,7 @@ platform, BuildKit builds for its own machine: the runner, whose architecture fo
 `runs-on` label (GitHub-hosted images, or a self-hosted runner's `X64`/`ARM64` label).
 `DOCKER_DEFAULT_PLATFORM` counts from workflow/job/step `env:` and from earlier `$GITHUB_ENV`
 writes. `${{ }}` expressions stay unresolved, except `env.X` for constant env values.
-`docker/bake-action` steps are recorded in `facts.extra["gha-bake-action"]` (the bake files
+`docker/bake-action` steps are recorded in `facts.extra.gha_bake_actions` (the bake files
 themselves are extracted by the bake module).
 """
 
@@ -39,7 +39,7 @@ from archmatch.extract.builds._common import (
 )
 from archmatch.extract.builds._shellscan import ShellState, scan
 from archmatch.isolation import Focus, isolated
-from archmatch.model import ImageBuild, Location, RepoFacts
+from archmatch.model import GhaBakeAction, ImageBuild, Location, RepoFacts
 from archmatch.platforms import AMD64, ARM64
 from archmatch.repo import RepoView
 
@@ -159,8 +159,8 @@ class _Job:
         elif _uses(step, "docker/build-push-action"):
             self.facts.builds.append(self._build_push(index, step, inputs, env))
         elif _uses(step, "docker/bake-action"):
-            self.facts.extra.setdefault("gha-bake-action", []).append(
-                {"location": Location(self.path, node_line(step)), "job": self.job_id, "inputs": dict(inputs)}
+            self.facts.extra.gha_bake_actions.append(
+                GhaBakeAction(Location(self.path, node_line(step)), self.job_id, dict(inputs))
             )
         run = step.get("run")
         if isinstance(run, str):

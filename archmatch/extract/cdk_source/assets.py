@@ -6,11 +6,10 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from archmatch.extract.cdk_source.archvalues import Arch, docker_platform
 from archmatch.extract.cdk_source.values import Call, Obj, PathV, Str, Unknown, Val, as_obj, get, key_line
-from archmatch.model import CdkSyntax, ImageBuild, Location
+from archmatch.model import CdkBuildArgPlatform, CdkSyntax, ImageBuild, Location
 from archmatch.platforms import ArchFact, arch_of
 from archmatch.repo import RepoView
 
@@ -187,7 +186,7 @@ def _platform_like(key: str) -> bool:
     return normal == "platform" if key.startswith("-") else normal in _PLATFORM_ARG_KEYS
 
 
-def buildarg_platform_facts(asset: Asset, repo: RepoView) -> list[dict[str, Any]]:
+def buildarg_platform_facts(asset: Asset, repo: RepoView) -> list[CdkBuildArgPlatform]:
     """`buildArgs` entries that look like an attempt to choose the platform."""
     if asset.build_args is None:
         return []
@@ -197,29 +196,29 @@ def buildarg_platform_facts(asset: Asset, repo: RepoView) -> list[dict[str, Any]
     dockerfile_text = (
         repo.read_text(asset.dockerfile) if asset.dockerfile and repo.exists(asset.dockerfile) else None
     )
-    out: list[dict[str, Any]] = []
+    out: list[CdkBuildArgPlatform] = []
     for key, value in candidates:
         dashed = key.startswith("-")
         value_text = value.value if isinstance(value, Str) else value.describe()
         out.append(
-            {
-                "location": Location(
+            CdkBuildArgPlatform(
+                location=Location(
                     asset.call.path, asset.build_args.key_lines.get(key, asset.build_args.line)
                 ),
-                "key": key,
-                "value": value_text,
-                "arch": arch_of(value.value) if isinstance(value, Str) else None,
-                "dashed": dashed,
-                "asset": asset.name,
-                "asset_location": asset.location,
-                "effective_arch": asset.effective_arch(),
-                "dockerfile": asset.dockerfile,
-                "target": asset.target,
-                "dockerfile_read": dockerfile_text is not None,
-                "arg_used_in_from_platform": bool(dockerfile_text)
+                key=key,
+                value=value_text,
+                arch=arch_of(value.value) if isinstance(value, Str) else None,
+                dashed=dashed,
+                asset=asset.name,
+                asset_location=asset.location,
+                effective_arch=asset.effective_arch(),
+                dockerfile=asset.dockerfile,
+                target=asset.target,
+                dockerfile_read=dockerfile_text is not None,
+                arg_used_in_from_platform=bool(dockerfile_text)
                 and _from_platform_uses(dockerfile_text or "", key),
-                "syntax": asset.syntax,
-                "unresolved": isinstance(value, Unknown),
-            }
+                syntax=asset.syntax,
+                unresolved=isinstance(value, Unknown),
+            )
         )
     return out

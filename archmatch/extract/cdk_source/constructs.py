@@ -38,7 +38,6 @@ from archmatch.model import (
 from archmatch.platforms import AMD64, ArchFact
 from archmatch.repo import RepoView
 
-EXTRA_KIND = "cdk_buildargs_platform"
 _TASK_DEFINITIONS = {
     "aws_ecs.FargateTaskDefinition": "fargate",
     "aws_ecs.Ec2TaskDefinition": "ec2",
@@ -117,7 +116,7 @@ class Interpreter:
             self.facts.builds.append(asset.build())
             facts = buildarg_platform_facts(asset, self.repo)
             if facts:
-                self.facts.extra.setdefault(EXTRA_KIND, []).extend(facts)
+                self.facts.extra.cdk_buildarg_platforms.extend(facts)
         self.facts.workloads.extend(self.workloads.values())
         self.facts.capacities.extend(c for _, c in self.capacities)
 

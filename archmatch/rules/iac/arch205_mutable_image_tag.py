@@ -2,7 +2,7 @@
 no tag, no digest), and a build here could overwrite it with another architecture.
 
 Facts read: Workload.images[].ref / .link_keys, RepoFacts.links and RepoFacts.builds (which
-builds produce the image's repository), RepoFacts.extra["kustomize_images"] (kustomization
+builds produce the image's repository), RepoFacts.extra.kustomize_images (kustomization
 `images:` entries that replace the tag). Not reported:
 - images nobody here builds (nginx, busybox, registry.k8s.io/pause, vendor images): their tags are
   the vendor's business, and a vendor's `latest` is a multi-arch index;
@@ -16,10 +16,9 @@ builds produce the image's repository), RepoFacts.extra["kustomize_images"] (kus
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from archmatch.link.imageref import parse_ref
-from archmatch.model import Finding, ImageBuild, ImageRef, Related, RepoFacts
+from archmatch.model import Finding, ImageBuild, ImageRef, KustomizeImage, Related, RepoFacts
 from archmatch.platforms import How
 from archmatch.rules import make
 from archmatch.rules.iac._common import builds_of, is_placeholder
@@ -66,16 +65,14 @@ def _mutable(ref: str) -> str | None:
     return "no tag (so latest)"
 
 
-def _kustomized(image: ImageRef, overrides: list[Any]) -> bool:
+def _kustomized(image: ImageRef, overrides: list[KustomizeImage]) -> bool:
     """A kustomization `images:` entry that sets a tag or digest for this image name."""
     parts = parse_ref(image.ref)
     if parts is None:
         return False
     written = image.ref.split("@", 1)[0].rsplit(":", 1)[0] if parts.tag else image.ref.split("@", 1)[0]
     names = {written.lower(), parts.repository}
-    return any(
-        str(o.get("name", "")).lower() in names and (o.get("newTag") or o.get("digest")) for o in overrides
-    )
+    return any(o.name.lower() in names and (o.new_tag or o.digest) for o in overrides)
 
 
 def _rewritten_or_pinned(builds: list[ImageBuild]) -> bool:
@@ -85,7 +82,7 @@ def _rewritten_or_pinned(builds: list[ImageBuild]) -> bool:
 
 
 def check(facts: RepoFacts) -> Iterator[Finding]:
-    overrides = facts.extra.get("kustomize_images", [])
+    overrides = facts.extra.kustomize_images
     for w in facts.workloads:
         for image in w.images:
             reason = _mutable(image.ref) if image.ref else None
