@@ -85,6 +85,13 @@ def index_markdown(metas: list[RuleMeta]) -> str:
         "",
         "Generated from the rule metadata by `archmatch docs`; do not edit by hand.",
         "",
+        "Each fix a finding offers says how far it may be applied, as ruff's fixes do: `safe` (a",
+        "mechanical edit that only fixes the finding; `archmatch scan --fix` applies it), `unsafe` (a",
+        "mechanical edit that also changes something beyond the finding, such as what other machines",
+        "build or the hardware a workload runs on; applied with `--unsafe-fixes`) or `display-only`",
+        "(advice or a diff for a person; never applied). The same rule can offer each kind, depending",
+        "on the case; the snapshots under `tests/snapshots/rules/` show it for every fixture.",
+        "",
     ]
     for family, title in FAMILY_TITLES.items():
         members = [m for m in metas if m.family == family]
