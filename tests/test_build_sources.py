@@ -487,6 +487,73 @@ def test_gitlab_runner_tag_hint_and_default_platform_variable(tmp_path: Path) ->
     assert build.platform_location == loc(".gitlab-ci.yml", 2)
 
 
+def test_gitlab_parallel_matrix_runs_with_their_variables_and_runner_tags(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": (
+                "image-build:\n"
+                "  parallel:\n"
+                "    matrix:\n"
+                "      - ARCH: amd64\n"
+                "        RUNNER: saas-linux-medium-amd64\n"
+                "      - ARCH: arm64\n"
+                "        RUNNER: saas-linux-medium-arm64\n"
+                "  tags: [$RUNNER]\n"
+                "  script:\n"
+                "    - docker build -t $CI_REGISTRY_IMAGE:$ARCH .\n"
+                "lint:\n"
+                "  parallel:\n"
+                "    matrix:\n"
+                "      - PY: ['3.11', '3.12']\n"
+                "  script:\n"
+                "    - docker build -t lint .\n"
+            ),
+        },
+    )
+    builds = by_name(facts)
+    amd = builds["GitLab job image-build: [amd64, saas-linux-medium-amd64]: docker build"]
+    arm = builds["GitLab job image-build: [arm64, saas-linux-medium-arm64]: docker build"]
+    assert amd.tags == ["$CI_REGISTRY_IMAGE:amd64"]
+    assert amd.platforms.host_hint == frozenset({"amd64"})
+    assert arm.platforms.host_hint == frozenset({"arm64"})
+    # a matrix the script does not use gives one build, not one per run
+    assert [n for n in builds if n.startswith("GitLab job lint")] == ["GitLab job lint: docker build lint"]
+
+
+def test_build_args_known_only_when_written_out(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            "build.sh": (
+                "docker build --build-arg GOARCH=arm64 --build-arg VERSION -t a .\n"
+                "docker build $EXTRA_ARGS -t b .\n"
+                "docker build -t c .\n"
+            ),
+            ".github/workflows/ci.yml": (
+                "on: push\n"
+                "jobs:\n"
+                "  image:\n"
+                "    runs-on: ubuntu-latest\n"
+                "    steps:\n"
+                "      - uses: docker/build-push-action@v6\n"
+                "        with:\n"
+                "          tags: d\n"
+                "          build-args: |\n"
+                "            VERSION=${{ github.sha }}\n"
+                "            GOOS=linux\n"
+            ),
+        },
+    )
+    args = {b.tags[0]: b.build_args for b in facts.builds}
+    assert args == {
+        "a": frozenset({"GOARCH", "VERSION"}),
+        "b": None,  # $EXTRA_ARGS may hold more --build-arg flags
+        "c": frozenset(),
+        "d": frozenset({"VERSION", "GOOS"}),
+    }
+
+
 # --- Shell, Makefile, package.json --------------------------------------------------------------
 
 

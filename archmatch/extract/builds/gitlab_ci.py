@@ -3,12 +3,14 @@
 A job's `before_script` and `script` run in one shell from the project folder (so `cd`
 carries over). `extends:` and `!reference` are resolved; hidden jobs (`.name`) never run and
 give no builds of their own. Global and job `variables:` are substituted into the command's
-values (`$PLATFORM`, `${TAG}`); `CI_PROJECT_DIR` is the repository root. Runner tags that name
+values (`$PLATFORM`, `${TAG}`); `CI_PROJECT_DIR` is the repository root. A job with a
+`parallel: matrix:` whose variables it uses is read once per combination. Runner tags that name
 an architecture (`saas-linux-medium-arm64`, `arm64`) give the host hint for unpinned builds.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +52,7 @@ _RESERVED = frozenset(
 )
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _MAX_EXTENDS = 11  # GitLab's own limit on extends depth
+_MAX_MATRIX_RUNS = 200  # GitLab's own limit on the jobs of one parallel: matrix
 
 
 def _variables(node: Any, path: str) -> dict[str, EnvValue]:
@@ -204,13 +207,58 @@ def _pipeline_builds(repo: RepoView, facts: RepoFacts, root_file: str, left_out:
 
 def _job_builds(repo: RepoView, facts: RepoFacts, pipeline: _Pipeline, name: str) -> None:
     job, origin = pipeline.resolve(name)
-    variables = {**pipeline.globals, **_variables(job.get("variables"), origin.get("variables", ""))}
+    for label, values in _matrix_runs(job, origin.get("parallel", "")):
+        _run_builds(repo, facts, pipeline, name + label, job, origin, values)
+
+
+def _matrix_runs(job: dict[str, Any], path: str) -> list[tuple[str, dict[str, EnvValue]]]:
+    """`parallel: matrix:` runs (each entry's lists multiplied out, named as GitLab names them:
+    `job: [a, b]`) when the job uses one of their variables; else the job once."""
+    parallel = job.get("parallel")
+    entries = parallel.get("matrix") if isinstance(parallel, dict) else None
+    if not isinstance(entries, list):
+        return [("", {})]
+    runs: list[dict[str, EnvValue]] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        axes = {str(k): v if isinstance(v, list) else [v] for k, v in entry.items()}
+        for values in itertools.product(*axes.values()):
+            runs.append(
+                {
+                    key: EnvValue(str(value), Location(path, key_line(entry, key)))
+                    for key, value in zip(axes, values, strict=True)
+                }
+            )
+    names = {key for run in runs for key in run}
+    uses = re.compile(r"\$\{?(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b") if names else None
+    text = " ".join(str(job.get(key, "")) for key in ("script", "before_script", "tags", "variables"))
+    if not runs or len(runs) > _MAX_MATRIX_RUNS or uses is None or not uses.search(text):
+        return [("", {})]
+    return [(": [" + ", ".join(v.value for v in run.values()) + "]", run) for run in runs]
+
+
+def _run_builds(
+    repo: RepoView,
+    facts: RepoFacts,
+    pipeline: _Pipeline,
+    name: str,
+    job: dict[str, Any],
+    origin: dict[str, str],
+    matrix: dict[str, EnvValue],
+) -> None:
+    variables = {
+        **pipeline.globals,
+        **_variables(job.get("variables"), origin.get("variables", "")),
+        **matrix,
+    }
     expand = _expander(variables)
     state = ShellState(path="", script_dir=".", root_vars=frozenset(["CI_PROJECT_DIR"]))
     platform = variables.get(DEFAULT_PLATFORM_VAR)
     if platform is not None:
         state.exported[DEFAULT_PLATFORM_VAR] = EnvValue(expand(platform.value), platform.location)
-    host = runner_host(job.get("tags"))
+    tags = job.get("tags")
+    host = runner_host([expand(str(t)) for t in tags] if isinstance(tags, list) else tags)
     if "before_script" in job:
         before: tuple[str, Any] | None = (origin["before_script"], job["before_script"])
     else:
