@@ -165,6 +165,29 @@ class LambdaFacts:
     package_type: str
     # the registry module that declares the function (terraform-aws-modules/lambda/aws), if any
     module: str | None = None
+    # the function name as declared (Terraform function_name, CloudFormation FunctionName), when known
+    function_name: str | None = None
+
+
+@dataclass(frozen=True)
+class CliCommand:
+    """A workload written as an AWS CLI command (`aws lambda update-function-code ...`)."""
+
+    command: str  # service and command: "lambda update-function-code"
+    target: str | None  # the function, family or service name as written; None when not known
+    # the command sets no architecture: the function it updates keeps its own (archmatch/link/deploys.py)
+    keeps_arch: bool = False
+
+
+@dataclass(frozen=True)
+class DeployTarget:
+    """The function declared in a template of the repository that a CLI command deploys to; the
+    command's workload runs with that function's architecture."""
+
+    name: str
+    location: Location
+    evidence: str
+    confidence: Confidence
 
 
 @dataclass(frozen=True)
@@ -245,6 +268,8 @@ class Workload:
     ecs: EcsFacts | None = None  # ECS task definitions and Batch job definitions
     pod: PodFacts | None = None
     cdk: CdkOrigin | None = None
+    cli: CliCommand | None = None  # declared by an AWS CLI command in shell text
+    deploys_to: DeployTarget | None = None  # the template's function such a command deploys to
     # folder of the deployable unit it belongs to (archmatch/link/projects.py); set by linking from
     # the location, or by the extractor when the location does not tell (Terraform root modules)
     project: str | None = None

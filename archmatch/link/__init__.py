@@ -8,10 +8,12 @@ from archmatch.settings import Config
 
 def link(facts: RepoFacts, config: Config) -> None:
     """Fill `facts.projects` and `facts.links`. Evidence order: direct reference, repository/tag match, config mapping, naming."""
+    from archmatch.link.deploys import resolve_deploy_targets
     from archmatch.link.matcher import find_links
     from archmatch.link.placement import place_pods
     from archmatch.link.projects import assign_projects
 
     assign_projects(facts)
+    resolve_deploy_targets(facts)
     place_pods(facts)
     facts.links = find_links(facts, config)

@@ -283,6 +283,13 @@ def _proximity(index: _Index, links: list[Link], unlinked: list[tuple[Workload, 
     return out
 
 
+_STRENGTH: dict[Confidence, int] = {"low": 0, "medium": 1, "high": 2}
+
+
+def _weaker(a: Confidence, b: Confidence) -> Confidence:
+    return a if _STRENGTH[a] <= _STRENGTH[b] else b
+
+
 def find_links(facts: RepoFacts, config: Config) -> list[Link]:
     index = _Index(facts.builds, assign_projects(facts))
     links: list[Link] = []
@@ -290,6 +297,10 @@ def find_links(facts: RepoFacts, config: Config) -> list[Link]:
     for workload in facts.workloads:
         for image in workload.images:
             found, confidence = _link_image(index, workload, image, config)
+            target = workload.deploys_to
+            if target is not None:  # the command's function, found in a template: the weaker evidence counts
+                confidence = _weaker(confidence, target.confidence)
+                found = [(build, f"{evidence}; deploys to {target.evidence}") for build, evidence in found]
             links.extend(Link(workload, image, build, evidence, confidence) for build, evidence in found)
             if not found:
                 unlinked.append((workload, image))

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from archmatch import dockercli
 from archmatch.dockercli import BuildCommand, Word
 from archmatch.extract.budget import Budget
+from archmatch.extract.builds import _awscli as awscli
+from archmatch.extract.builds._awscli import AwsCommand
 from archmatch.extract.builds._common import DEFAULT_PLATFORM_VAR, EnvValue, has_unresolved, join
 from archmatch.extract.builds._shellvalues import ShellValues
 from archmatch.model import Location
@@ -48,24 +50,11 @@ class ShellState:
     root_vars: frozenset[str] = frozenset()  # variables that name the repository root (CI_PROJECT_DIR)
     stack: list[str | None] = field(default_factory=list)
     values: ShellValues | None = None  # variables of the script run, created by the first `scan`
-    workloads: list[CliWorkload] = field(default_factory=list)  # `aws lambda create-function` ...
+    aws: list[AwsCommand] = field(default_factory=list)  # AWS CLI deploy commands (`_awscli`)
 
     @property
     def default_platform(self) -> EnvValue | None:
         return self.exported.get(DEFAULT_PLATFORM_VAR)
-
-
-@dataclass
-class CliWorkload:
-    """`aws lambda create-function` / `update-function-code --architectures`: a Lambda function
-    the script deploys, with the image it runs."""
-
-    command: str  # create-function | update-function-code
-    function: str
-    image: str
-    architectures: str | None  # as written, None when absent
-    start: int  # offset of the `aws` word
-    arch_offset: int | None
 
 
 @dataclass
@@ -140,7 +129,7 @@ def scan(
         if name not in walker.called:
             for words in body:
                 walker.command(words, 0)
-    state.workloads.extend(walker.workloads)
+    state.aws.extend(walker.aws)
     return walker.found
 
 
@@ -226,7 +215,7 @@ class _Walker:
         self.expand = expand
         self.called: set[str] = set()
         self.found: list[Found] = []
-        self.workloads: list[CliWorkload] = []
+        self.aws: list[AwsCommand] = []
         self.conditions: list[str] = []  # host test of each open if/case ("" when it tests something else)
 
     @property
@@ -344,7 +333,7 @@ class _Walker:
     def _docker(self, words: list[Word]) -> None:
         expanded = self._expand_words(words)
         plain = [w for w, _ in expanded]
-        if self._retag(plain) or self._aws_lambda(plain):
+        if self._retag(plain) or self._aws(plain):
             return
         cmd = dockercli.parse_words(plain, self.expand)
         if cmd is None:
@@ -358,11 +347,15 @@ class _Walker:
         if not any(_same_build(found, other) for other in self.found):  # a function called twice alike
             self.found.append(found)
 
-    def _aws_lambda(self, words: list[Word]) -> bool:
-        workload = aws_lambda_workload(words)
-        if workload is not None:
-            self.workloads.append(workload)
-        return workload is not None
+    def _aws(self, words: list[Word]) -> bool:
+        command = awscli.parse(words)
+        if command is None:
+            return False
+        command.cwd, command.line = self.state.cwd, self.line_at(command.start)
+        command.lines = {name: self.line_at(option.offset) for name, option in command.options.items()}
+        if not any(_same_command(command, other) for other in self.aws):  # a function called twice alike
+            self.aws.append(command)
+        return True
 
     def _retag(self, words: list[Word]) -> bool:
         """`docker tag SRC DST` / `docker image tag`: DST names what a build of this script made."""
@@ -382,43 +375,8 @@ class _Walker:
         return True
 
 
-def _option_values(words: list[Word]) -> dict[str, tuple[str, int]]:
-    """`--name value` / `--name=value` options of a command: value and the option's offset."""
-    out: dict[str, tuple[str, int]] = {}
-    for i, w in enumerate(words):
-        if not w.text.startswith("--"):
-            continue
-        name, eq, value = w.text.partition("=")
-        if eq:
-            out[name] = (value, w.start)
-        elif i + 1 < len(words) and not words[i + 1].text.startswith("--"):
-            out[name] = (words[i + 1].text, w.start)
-    return out
-
-
-_IMAGE_URI = re.compile(r"""(?:ImageUri=|"ImageUri"\s*:\s*")([^,"}\s]+)""")
-
-
-def aws_lambda_workload(words: list[Word]) -> CliWorkload | None:
-    texts = [w.text for w in words]
-    at = next((i for i, t in enumerate(texts) if t == "aws" or t.endswith("/aws")), None)
-    if at is None or texts[at + 1 : at + 2] != ["lambda"] or len(texts) < at + 3:
-        return None
-    command = texts[at + 2]
-    if command not in ("create-function", "update-function-code"):
-        return None
-    options = _option_values(words[at + 3 :])
-    image = options.get("--image-uri", ("", 0))[0]
-    if not image and "--code" in options:
-        m = _IMAGE_URI.search(options["--code"][0])
-        image = m.group(1) if m else ""
-    arch = options.get("--architectures")
-    if not image or (command == "update-function-code" and arch is None):
-        return None  # update-function-code without --architectures keeps the function's own
-    function = options.get("--function-name", ("", 0))[0]
-    return CliWorkload(
-        command, function, image, arch[0] if arch else None, words[at].start, arch[1] if arch else None
-    )
+def _same_command(a: AwsCommand, b: AwsCommand) -> bool:
+    return (a.start, a.options, a.cwd) == (b.start, b.options, b.cwd)
 
 
 def _same_build(a: Found, b: Found) -> bool:

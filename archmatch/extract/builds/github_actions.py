@@ -18,6 +18,7 @@ from typing import Any
 
 from archmatch.extract import yaml_docs
 from archmatch.extract.builds import _gha_matrix as matrix
+from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
     CliSite,
@@ -230,7 +231,7 @@ class _Job:
         return out
 
     def _run(self, step: dict[str, Any], run: str, env: dict[str, EnvValue]) -> None:
-        if "docker" not in run:
+        if "docker" not in run and not mentions_deploy(run):
             return
         workdir = step.get("working-directory") or self.workdir
         cwd = join(self.base, _expander(env)(str(workdir))) if workdir is not None else self.base
@@ -240,6 +241,7 @@ class _Job:
         if DEFAULT_PLATFORM_VAR in env:
             state.exported[DEFAULT_PLATFORM_VAR] = env[DEFAULT_PLATFORM_VAR]
         line_at = LineMap(run, scalar_first_line(self.repo, self.path, run))
+        builds = []
         for found in scan(run, state, line_at, _expander(env)):
             container_driver = self.buildx_driver not in (None, "docker")
             applies = container_driver and (found.cmd.is_buildx or self.buildx_installed)
@@ -253,7 +255,9 @@ class _Job:
                 default_platform=found.default_platform,
                 attestations_default=True if applies else None,
             )
-            self.facts.builds.append(cli_build(self.repo, site, found.cmd, run))
+            builds.append(cli_build(self.repo, site, found.cmd, run))
+        self.facts.builds.extend(builds)
+        add_facts(self.repo, self.facts, self.path, state.aws, builds)
 
 
 def _is_true(value: Any) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archmatch.extract import yaml_docs
+from archmatch.extract.builds._awsdeploy import add_facts
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
     CliSite,
@@ -31,7 +32,7 @@ from archmatch.extract.builds._common import (
 )
 from archmatch.extract.builds._shellscan import ShellState, scan
 from archmatch.isolation import isolated_unit, note_position
-from archmatch.model import Location, RepoFacts
+from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.platforms import AMD64, ARM64
 from archmatch.repo import RepoView
 
@@ -266,12 +267,14 @@ def _run_builds(
     parts = [before] if before is not None else []
     if "script" in job:
         parts.append((origin["script"], job["script"]))
+    job_builds: list[ImageBuild] = []
     for path, items in parts:
         for item in pipeline.script(items):
-            if not any(word in item for word in ("docker", "cd", "export", "pushd")):
+            if not any(word in item for word in ("docker", "cd", "export", "pushd", "aws")):
                 continue
             state.path = path
             line_at = LineMap(item, scalar_first_line(repo, path, item))
+            builds, known = job_builds, len(state.aws)
             for found in scan(item, state, line_at, expand):
                 site = CliSite(
                     source="gitlab-ci",
@@ -282,4 +285,7 @@ def _run_builds(
                     host=host,
                     default_platform=found.default_platform,
                 )
-                facts.builds.append(cli_build(repo, site, found.cmd, item))
+                build = cli_build(repo, site, found.cmd, item)
+                builds.append(build)
+                facts.builds.append(build)
+            add_facts(repo, facts, path, state.aws[known:], builds)  # the job's script is one shell run

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from archmatch.extract.budget import Budget
+from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
     CliSite,
@@ -156,7 +157,7 @@ def _recipe_text(lines: list[str], values: MakeValues, target: str) -> str:
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for path in repo.matching(lambda p: posixpath.basename(p) in _NAMES or p.endswith(".mk")):
         text = repo.read_text(path)
-        if text is None or "docker" not in text:
+        if text is None or ("docker" not in text and not mentions_deploy(text)):
             continue
         with isolated(repo, facts, path):
             _extract_file(repo, facts, path, text)
@@ -181,7 +182,7 @@ def _read(repo: RepoView, path: str, text: str, state: _Makefile, depth: int) ->
     for first, lines in _logical_lines(text):
         line = lines[0]
         if line.startswith("\t"):
-            if target and "docker" in "".join(lines):
+            if target and ("docker" in "".join(lines) or mentions_deploy("".join(lines))):
                 state.recipes.append((target, first, lines, state.values))
             continue
         stripped = " ".join(ln.rstrip("\\").strip() for ln in lines).strip()
@@ -244,6 +245,7 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
         if default is not None:
             shell_state.exported[DEFAULT_PLATFORM_VAR] = default
         line_at = LineMap(shell, first)
+        builds = []
         for found in scan(shell, shell_state, line_at):
             site = CliSite(
                 source="makefile",
@@ -255,7 +257,9 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
                 default_platform=found.default_platform,
                 host_test=found.host_note,
             )
-            facts.builds.append(cli_build(repo, site, found.cmd, shell))
+            builds.append(cli_build(repo, site, found.cmd, shell))
+        facts.builds.extend(builds)
+        add_facts(repo, facts, path, shell_state.aws, builds)
     state.values.budget.report(repo)
 
 

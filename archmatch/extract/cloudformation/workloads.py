@@ -62,7 +62,9 @@ def lambda_function(ctx: Ctx, res: Resource) -> None:
             arch_via=arch_via,
             images=images,
             arch_syntax="sam" if sam else "cfn-lambda",
-            lambda_=LambdaFacts(package_type=package or "Image"),
+            lambda_=LambdaFacts(
+                package_type=package or "Image", function_name=known_text(res.props.get("FunctionName"))
+            ),
         )
     )
 

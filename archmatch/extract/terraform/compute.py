@@ -14,6 +14,10 @@ from archmatch.model import Capacity, EcsFacts, InstanceChoice, LambdaFacts, Loc
 from archmatch.platforms import ArchFact
 
 
+def _name(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
+
+
 def lambda_function(ctx: Context, res: Resource) -> None:
     package = res.eval("package_type")
     package_type = package if isinstance(package, str) else ("Zip" if package is None else "unknown")
@@ -33,7 +37,7 @@ def lambda_function(ctx: Context, res: Resource) -> None:
             arch_via=ctx.via(arch_value, res.loc("architectures")),
             images=images,
             arch_syntax="tf-lambda",
-            lambda_=LambdaFacts(package_type=package_type),
+            lambda_=LambdaFacts(package_type=package_type, function_name=_name(res.eval("function_name"))),
         )
     )
 

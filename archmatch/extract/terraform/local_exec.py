@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import CliSite, HostContext, LineMap, cli_build
 from archmatch.extract.builds._shellscan import ShellState, scan
 from archmatch.extract.terraform.builds import repository_key
@@ -70,7 +71,11 @@ def _builds(ctx: Context, res: Resource, block: Block) -> list[ImageBuild]:
     ev = res.instance.eval_attr
     command = ev(block, "command")
     text = _text(command)
-    if not text or "docker" not in text or not _runs_a_shell(ev(block, "interpreter")):
+    if (
+        not text
+        or ("docker" not in text and not mentions_deploy(text))
+        or not _runs_a_shell(ev(block, "interpreter"))
+    ):
         return []
     root = res.instance.chain[0] or "."
     working_dir = ev(block, "working_dir")
@@ -95,6 +100,8 @@ def _builds(ctx: Context, res: Resource, block: Block) -> list[ImageBuild]:
         if build is not None:
             build.link_keys = frozenset(build.link_keys | keys)
             out.append(build)
+    if ctx.repo is not None:
+        add_facts(ctx.repo, ctx.facts, block.path, state.aws, out)
     if state.values is not None and ctx.repo is not None:
         state.values.budget.report(ctx.repo)
     return out

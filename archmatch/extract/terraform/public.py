@@ -89,6 +89,7 @@ def _lambda(call: Call) -> None:
             lambda_=LambdaFacts(
                 package_type=package if isinstance(package, str) else "unknown",
                 module="terraform-aws-modules/lambda/aws",
+                function_name=name if isinstance(name := call.get("function_name"), str) and name else None,
             ),
         )
     )

@@ -75,6 +75,9 @@ def confidence_note(link: Link) -> str:
         return ""
     if link.evidence.startswith("proximity"):
         return " [low confidence: the only build in this project, nothing names the image]"
+    target = link.workload.deploys_to
+    if target is not None and target.confidence == "low":
+        return " [low confidence: the function the command deploys to is inferred, not named]"
     return " [low confidence: linked only by naming]"
 
 

@@ -11,7 +11,7 @@ the platform from the function, so the two cannot disagree). Only for images thi
 workload that runs only third-party images (`public.ecr.aws/nginx/nginx:1.27`) has nothing of its
 own to mismatch.
 
-Facts read: Workload.service, .arch.how == DEFAULT, .arch_syntax, .lambda_.package_type
+Facts read: Workload.service, .arch.how == DEFAULT, .arch_syntax, .deploys_to, .lambda_.package_type
 (Lambda), .ecs.fargate / .ecs.launch_type (ECS, Batch; "fargate" from CDK sources),
 RepoFacts.links and RepoFacts.builds (what builds the image, and for which platform). A build
 linked to the workload that cannot match is ARCH301's, an unpinned one ARCH302's (one root cause,
@@ -37,8 +37,8 @@ def _on_fargate(w: Workload) -> bool:
 
 
 def _applies(w: Workload) -> bool:
-    if w.arch.how is not How.DEFAULT or w.service not in _SERVICE:
-        return False
+    if w.arch.how is not How.DEFAULT or w.service not in _SERVICE or w.deploys_to is not None:
+        return False  # a CLI command deploying to a template's function: the function is judged
     if w.service == "lambda":
         return w.lambda_ is not None and w.lambda_.package_type.lower() == "image"
     return _on_fargate(w)

@@ -1,0 +1,134 @@
+"""AWS CLI deploy commands in shell text (archmatch/extract/builds/_awscli.py, _awsdeploy.py) and
+the function an `update-function-code` deploys to (archmatch/link/deploys.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archmatch import dockercli
+from archmatch.config import Config
+from archmatch.engine import analyze
+from archmatch.extract.builds._awscli import field_values, parse
+from archmatch.model import RepoFacts
+from archmatch.platforms import How
+
+IMAGE = "111122223333.dkr.ecr.us-east-1.amazonaws.com/api:1.4.0"
+SCRIPT = f"""#!/bin/bash
+IMAGE={IMAGE}
+aws ecs register-task-definition --family api \\
+  --requires-compatibilities FARGATE --network-mode awsvpc \\
+  --runtime-platform cpuArchitecture=ARM64,operatingSystemFamily=LINUX \\
+  --container-definitions "[{{\\"name\\": \\"api\\", \\"image\\": \\"$IMAGE\\"}}]"
+aws batch register-job-definition --job-definition-name nightly --type container \\
+  --platform-capabilities FARGATE \\
+  --container-properties "{{\\"image\\": \\"$IMAGE\\"}}"
+aws apprunner create-service --service-name web \\
+  --source-configuration "ImageRepository={{ImageIdentifier=$IMAGE,ImageRepositoryType=ECR}}"
+aws eks --region us-east-1 create-nodegroup --cluster-name main --nodegroup-name arm \\
+  --ami-type AL2023_ARM_64_STANDARD --instance-types m7g.large c7g.large
+aws eks create-nodegroup --cluster-name main --nodegroup-name plain
+aws ecs register-task-definition --cli-input-json file://taskdef.json
+"""
+
+
+def _facts(tmp_path: Path, files: dict[str, str]) -> RepoFacts:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    facts, _ = analyze(tmp_path, Config())
+    return facts
+
+
+def test_global_options_anywhere_before_the_command() -> None:
+    words = dockercli.split_commands("aws lambda --region eu-west-1 update-function-code --function-name f")[
+        0
+    ]
+    command = parse(words)
+    assert command is not None and (command.service, command.command) == ("lambda", "update-function-code")
+    assert command.value("--function-name") == "f"
+    assert parse(dockercli.split_commands("aws lambda invoke --function-name f out.json")[0]) is None
+
+
+def test_json_and_shorthand_values() -> None:
+    assert field_values('[{"name": "a", "image": "$IMAGE"}, {"image":"b:1"}]', "image") == ["$IMAGE", "b:1"]
+    assert field_values("cpuArchitecture=ARM64,operatingSystemFamily=LINUX", "cpuArchitecture") == ["ARM64"]
+    assert field_values(
+        "ImageRepository={ImageIdentifier=x:1,ImageRepositoryType=ECR}", "ImageIdentifier"
+    ) == ["x:1"]
+
+
+def test_each_command_is_a_workload_or_capacity(tmp_path: Path) -> None:
+    facts = _facts(
+        tmp_path,
+        {
+            "deploy.sh": SCRIPT,
+            "taskdef.json": '{"family": "web", "containerDefinitions": [{"name": "web", "image": "nginx:1.27"}]}',
+        },
+    )
+    found = {w.kind: w for w in facts.workloads}
+    ecs = found["aws ecs register-task-definition"]  # the file:// one is the JSON file's workload
+    assert (ecs.arch.how, sorted(ecs.arch.archs), ecs.arch_location.line if ecs.arch_location else 0) == (
+        How.EXPLICIT,
+        ["arm64"],
+        5,
+    )
+    assert ecs.ecs is not None and ecs.ecs.fargate and [i.ref for i in ecs.images] == [IMAGE]
+    batch = found["aws batch register-job-definition"]
+    assert (batch.arch.how, sorted(batch.arch.archs), batch.ecs.fargate if batch.ecs else None) == (
+        How.DEFAULT,
+        ["amd64"],
+        True,
+    )
+    apprunner = found["aws apprunner create-service"]
+    assert (apprunner.service, sorted(apprunner.arch.archs), [i.ref for i in apprunner.images]) == (
+        "apprunner",
+        ["amd64"],
+        [IMAGE],
+    )
+    assert sum(w.kind == "ECS task definition (JSON)" for w in facts.workloads) == 1
+    groups = {c.name.split(" ")[0]: c for c in facts.capacities}
+    arm = groups["arm"]
+    assert sorted(arm.ami_arch.archs) == ["arm64"] and [
+        (i.instance_type, i.arch) for i in arm.instance_types
+    ] == [
+        ("m7g.large", "arm64"),
+        ("c7g.large", "arm64"),
+    ]
+    plain = groups["plain"]
+    assert plain.node_group is not None and plain.node_group.instance_types_default
+    assert [(i.instance_type, i.arch) for i in plain.instance_types] == [("t3.medium", "amd64")]
+
+
+TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Api:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: api-fn
+      PackageType: Image
+      Code: {ImageUri: 111122223333.dkr.ecr.us-east-1.amazonaws.com/bootstrap:v0}
+      Architectures: [arm64]
+"""
+
+
+def _update(function: str) -> str:
+    return f"#!/bin/sh\naws lambda update-function-code --function-name {function} --image-uri {IMAGE}\n"
+
+
+def test_update_function_code_takes_the_named_functions_architecture(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, {"template.yaml": TEMPLATE, "deploy.sh": _update("api-fn")})
+    (cli,) = [w for w in facts.workloads if w.cli is not None]
+    assert sorted(cli.arch.archs) == ["arm64"] and cli.deploys_to is not None
+    assert (cli.deploys_to.name, cli.deploys_to.confidence) == ("Api", "medium")
+    assert cli.arch_location is not None and cli.arch_location.path == "template.yaml"
+
+
+def test_update_function_code_of_an_unknown_function(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, {"template.yaml": TEMPLATE, "deploy.sh": _update('"$FUNCTION"')})
+    (cli,) = [w for w in facts.workloads if w.cli is not None]
+    assert cli.deploys_to is not None and cli.deploys_to.confidence == "low"
+    assert "the only image Lambda function" in cli.deploys_to.evidence
+    two = TEMPLATE + TEMPLATE.split("Resources:\n", 1)[1].replace("Api:", "Other:").replace("api-fn", "other")
+    facts = _facts(tmp_path, {"template.yaml": two, "deploy.sh": _update('"$FUNCTION"')})
+    (cli,) = [w for w in facts.workloads if w.cli is not None]
+    assert cli.deploys_to is None and cli.arch.how is How.UNKNOWN
