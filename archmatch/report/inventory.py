@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from archmatch.results import ScanResult
 from archmatch.model import Capacity, ImageBuild, Location, Workload
 from archmatch.platforms import ArchFact, How
+from archmatch.results import ScanResult
 from archmatch.safetext import guard_lines, json_inert, one_line, shown_path
 
 HEADER = ("LOCATION", "KIND", "NAME", "PROJECT", "ARCH", "DECIDED", "IMAGES")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from archmatch import aws_arch
+from archmatch.aws import compute as aws_arch
 from archmatch.aws.defaults import (
     BATCH_FARGATE_DEFAULT_ARCH,
     ECS_DEFAULT_ARCH,
