@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from archmatch.fixrender import request_platform, set_architecture
 from archmatch.link.effective import ImageArch, Verdict
-from archmatch.model import Applicability, Finding, Fix, ImageBuild, Link, Related, RepoFacts
+from archmatch.model import Applicability, Finding, Fix, ImageBuild, Link, Related, RepoFacts, Workload
 from archmatch.platforms import How
 from archmatch.rules import make
 from archmatch.rules._linked import DockerfileCause, dockerfile_cause, pin_removal_safe, remove_pin_edit
@@ -72,8 +72,8 @@ def _workload_alternative(
 ) -> Fix | None:
     """Run the workload on the image's architecture instead, unless that leaves a mislabelled build."""
     other = sorted(img.content or img.build.platforms.host_hint or img.build.platforms.archs)
-    if len(other) != 1:
-        return None
+    if len(other) != 1 or link.workload.service == "apprunner":
+        return None  # App Runner has no architecture to change: it runs x86_64
     build = link.build
     derived_from_workload = build.fix_syntax == "sam"  # sam build derives --platform from Architectures
     if (
@@ -88,12 +88,22 @@ def _workload_alternative(
     sharing = sorted(
         o.name
         for o in facts.workloads
-        if o is not w and o.arch_location is not None and o.arch_location == w.arch_location
+        if o is not w
+        and o.arch_location is not None
+        and o.arch_location == w.arch_location
+        and not _same_function(o, w)
     )
     if sharing:  # a shared parameter/variable: editing it would move the other workloads too
         note = f" (the value at {w.arch_location} is shared with {', '.join(sharing)}: give {w.name} its own)"
         return Fix(fix.description + note, (), fix.diff)
     return fix
+
+
+def _same_function(a: Workload, b: Workload) -> bool:
+    """A CLI command that deploys to a template's function, and that function: one architecture."""
+    return (a.deploys_to is not None and a.deploys_to.location == b.location) or (
+        b.deploys_to is not None and b.deploys_to.location == a.location
+    )
 
 
 def _cause_related(link: Link, img: ImageArch, cause: DockerfileCause) -> list[Related]:
