@@ -163,10 +163,6 @@ def shown_path(path: str) -> str:
 _COMMAND_START = re.compile(r"(^|[\r\n])([^\S\r\n]*)::")
 
 
-def starts_command(line: str) -> bool:
-    return line.lstrip().startswith("::")
-
-
 def guard_lines(text: str, colon: str = "\\:") -> str:
     """Every line that would start a GitHub workflow command made inert: its first `:` written
     as `colon` (`\\:` by default; `&#58;` keeps an XML document's value unchanged)."""

@@ -6,7 +6,6 @@ from archmatch.aws.compute import (
     ami_name_arch,
     batch_instance_type_arch,
     eks_ami_type_arch,
-    eks_ami_type_is_windows,
     instance_type_arch,
     ssm_ami_parameter_arch,
     ssm_ami_parameter_is_verified,
@@ -178,13 +177,6 @@ def test_eks_custom_and_unknown_ami_types(ami_type: str) -> None:
 def test_eks_ami_type_case_and_whitespace() -> None:
     assert eks_ami_type_arch(" al2023_arm_64_standard ") == ARM64
     assert eks_ami_type_arch("AL2_X86_64") == AMD64
-
-
-def test_eks_windows_detection() -> None:
-    assert all(eks_ami_type_is_windows(t) for t in EKS_WINDOWS)
-    assert not any(eks_ami_type_is_windows(t) for t in EKS_X86 + EKS_ARM)
-    assert not eks_ami_type_is_windows("CUSTOM")
-    assert not eks_ami_type_is_windows("WINDOWS_NANO_2030_x86_64")
 
 
 # --- SSM public AMI parameters (reference §1.3) ----------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from archmatch.extract.terraform_modules import module_resource_types
 from archmatch.integrations import CHECKS_DIR, POLICIES_DIR
 from archmatch.integrations.checkov_adapter import (
     Resource,
@@ -30,7 +31,6 @@ from archmatch.integrations.checkov_adapter import (
     resources_for,
     serverless_resource,
     terraform_resource,
-    understood_module,
 )
 from archmatch.integrations.checkov_scope import (
     _argv_values,
@@ -308,7 +308,7 @@ def test_understood_module_sources_are_the_terraform_extractors() -> None:
         "git::https://github.com/terraform-aws-modules/terraform-aws-lambda.git?ref=v7.2.0",
         "github.com/terraform-aws-modules/terraform-aws-ecs//modules/service",
     ]
-    assert [s for s in understood if not understood_module(s)] == []
+    assert [s for s in understood if module_resource_types(s) is None] == []
     others = [
         "terraform-aws-modules/s3-bucket/aws",
         "terraform-aws-modules/lambda/aws//modules/deploy",  # a submodule archmatch does not read
@@ -316,7 +316,7 @@ def test_understood_module_sources_are_the_terraform_extractors() -> None:
         "example-corp/lambda/aws",
         "./modules/lambda",
     ]
-    assert [s for s in others if understood_module(s)] == []
+    assert [s for s in others if module_resource_types(s) is not None] == []
     assert [
         is_local_source(s) for s in ("./app", "../shared", "/abs/mod", "terraform-aws-modules/eks/aws", "app")
     ] == [True, True, True, False, False]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archmatch.config import Config, ImageMapping
-from archmatch.link.imageref import parse_ref, repository_matches, tags_compatible
+from archmatch.link.imageref import parse_ref, tags_agree, wild_match
 from archmatch.link.matcher import find_links
 from archmatch.model import ImageBuild, ImageRef, Location, RepoFacts, Workload
 from archmatch.platforms import ArchFact
@@ -29,14 +29,14 @@ def test_placeholders_become_wildcards() -> None:
     q = parse_ref(f"{ECR}/checkout:${{{{ github.sha }}}}")
     assert (q.repository, q.tag) == ("checkout", "*")
     r = parse_ref(f"{ECR}/checkout:${{var.image_tag}}")
-    assert repository_matches(q, r) and tags_compatible(q, r)
+    assert wild_match(q.repository, r.repository) and tags_agree(q, r)
 
 
 def test_different_repositories_or_tags_do_not_match() -> None:
     a, b = parse_ref(f"{ECR}/api:1"), parse_ref(f"{ECR}/api:2")
-    assert repository_matches(a, b) and not tags_compatible(a, b)
-    assert not repository_matches(parse_ref("myorg/nginx:1"), parse_ref("nginx:1"))
-    assert tags_compatible(parse_ref("api"), parse_ref("api:latest"))
+    assert wild_match(a.repository, b.repository) and not tags_agree(a, b)
+    assert not wild_match(parse_ref("myorg/nginx:1").repository, parse_ref("nginx:1").repository)
+    assert tags_agree(parse_ref("api"), parse_ref("api:latest"))
 
 
 def _workload(ref: str, keys: frozenset[str] = frozenset()) -> Workload:

@@ -86,11 +86,6 @@ def eks_ami_type_arch(ami_type: str) -> str | None:
     return _EKS_AMI_TYPE_ARCH.get(ami_type.strip().upper())
 
 
-def eks_ami_type_is_windows(ami_type: str) -> bool:
-    key = ami_type.strip().upper()
-    return key.startswith("WINDOWS_") and key in _EKS_AMI_TYPE_ARCH
-
-
 # (pattern, verified). Verified = documented in the EKS user guide (docs/aws-facts.md#eks-node-groups); the ECS-optimized
 # pattern is only observed in public IaC (UNVERIFIED-official). Group `arch` holds the arch marker.
 _SSM_PATTERNS: tuple[tuple[re.Pattern[str], bool], ...] = (

@@ -10,8 +10,8 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from archmatch.extract import json_doc
 from archmatch.extract.cloudformation.intrinsics import known_text
-from archmatch.extract.cloudformation.loading import json_document
 from archmatch.extract.yamlsafe import LDict
 from archmatch.isolation import isolated
 from archmatch.model import CdkSyntax, ImageBuild, Location, RepoFacts
@@ -28,7 +28,7 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
 
 
 def _extract_manifest(repo: RepoView, facts: RepoFacts, rel: str) -> None:
-    doc = json_document(repo, rel)
+    doc = json_doc(repo, rel)
     images = doc.get("dockerImages") if isinstance(doc, dict) else None
     if not isinstance(images, dict):
         return
@@ -94,6 +94,6 @@ def _fix_syntax(repo: RepoView, cdk_out: str) -> CdkSyntax:
     """`cdk-py` when the app beside cdk.out is Python (cdk.json `app`), else `cdk-ts`."""
     app_dir = posixpath.dirname(cdk_out)
     cdk_json = posixpath.join(app_dir, "cdk.json") if app_dir else "cdk.json"
-    doc = json_document(repo, cdk_json) if repo.exists(cdk_json) else None
+    doc = json_doc(repo, cdk_json) if repo.exists(cdk_json) else None
     app = known_text(doc.get("app")) if isinstance(doc, dict) else None
     return "cdk-py" if app and "python" in app else "cdk-ts"

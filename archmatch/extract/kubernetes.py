@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from archmatch.extract.cloudformation.loading import json_document, yaml_documents
+from archmatch.extract import json_doc, yaml_docs
 from archmatch.extract.yamlsafe import LDict, LList, line_of
 from archmatch.isolation import isolated
 from archmatch.model import ImageRef, Location, PodFacts, RepoFacts, Workload
@@ -58,15 +58,11 @@ def _documents(repo: RepoView, rel: str) -> list[Any]:
     if text is None:
         return []
     if rel.endswith(".json"):
-        return (
-            [json_document(repo, rel)]
-            if _SNIFF_JSON_KIND.search(text) and _SNIFF_JSON_API.search(text)
-            else []
-        )
+        return [json_doc(repo, rel)] if _SNIFF_JSON_KIND.search(text) and _SNIFF_JSON_API.search(text) else []
     if not (_SNIFF_API.search(text) and _SNIFF_KIND.search(text)):
         return []
     # An unrendered Helm template is not YAML; that is expected, so only a note.
-    return yaml_documents(repo, rel, level="note" if "{{" in text else "warning") or []
+    return yaml_docs(repo, rel, level="note" if "{{" in text else "warning") or []
 
 
 def _objects(doc: Any) -> list[LDict]:

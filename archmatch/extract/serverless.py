@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 from archmatch.aws.defaults import LAMBDA_DEFAULT_ARCH
+from archmatch.extract import yaml_docs
 from archmatch.extract.budget import Budget
-from archmatch.extract.cloudformation.loading import yaml_documents
 from archmatch.extract.yamlsafe import LDict, line_of
 from archmatch.isolation import isolated
 from archmatch.model import ImageBuild, ImageRef, LambdaFacts, Location, RepoFacts, Workload
@@ -35,7 +35,7 @@ class _Unknown(str):
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for rel in repo.matching(lambda f: f.rsplit("/", 1)[-1] in _NAMES):
         with isolated(repo, facts, rel):
-            docs = yaml_documents(repo, rel)
+            docs = yaml_docs(repo, rel)
             if docs and isinstance(docs[0], LDict):
                 service = _Service(rel, docs[0], facts)
                 service.extract()

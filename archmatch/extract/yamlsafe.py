@@ -311,17 +311,3 @@ def load_all(text: str) -> list[Any]:
 def load(text: str) -> Any:
     docs = load_all(text)
     return docs[0] if docs else None
-
-
-def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """True when plain (already loaded) data nests deeper than `limit`; iterative, no recursion."""
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return False

@@ -295,11 +295,6 @@ def is_local_source(source: str) -> bool:
     return source.startswith(("./", "../", "/")) or source in (".", "..")
 
 
-def understood_module(source: str) -> bool:
-    """Whether archmatch reads calls to this module source (the Terraform extractor's public modules)."""
-    return module_resource_types(source) is not None
-
-
 def evaluate_module(
     rule_id: str, conf: dict[str, Any], entity_path: str, scope: Scope | None = None
 ) -> tuple[str, list[Finding]]:

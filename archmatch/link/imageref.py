@@ -81,22 +81,6 @@ def _part_matches(a: str, b: str) -> bool:
     return "*" in b and fnmatch.fnmatchcase(a, b)
 
 
-def repository_matches(a: RefParts, b: RefParts) -> bool:
-    """Same repository, allowing wildcards and a missing registry on one side."""
-    if a.repository == "*" or b.repository == "*":
-        return False  # a wholly unknown repository proves nothing
-    if not _part_matches(a.repository, b.repository):
-        return False
-    if a.registry and b.registry:
-        return _part_matches(a.registry, b.registry)
-    return True
-
-
-def tags_compatible(a: RefParts, b: RefParts) -> bool:
-    ta, tb = a.tag or "latest", b.tag or "latest"
-    return _part_matches(ta, tb)
-
-
 def repository_name(parts: RefParts) -> str:
     return parts.repository.rsplit("/", 1)[-1]
 

@@ -185,9 +185,6 @@ def camel(name: str) -> str:
     return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
-MISSING = object()  # sentinel: the key is certainly absent
-
-
 def get(obj: Val | None, key: str) -> Val | None:
     """The value at `key` (camelCase; snake_case also accepted for Python dict literals).
 

@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from archmatch.extract import json_doc, yaml_docs
 from archmatch.extract.cloudformation import capacity, codebuild, workloads
 from archmatch.extract.cloudformation.context import Ctx, Resource
 from archmatch.extract.cloudformation.intrinsics import Template
-from archmatch.extract.cloudformation.loading import json_document, yaml_documents
 from archmatch.extract.yamlsafe import LDict, LList
 from archmatch.isolation import isolated, note_position
 from archmatch.model import RepoFacts
@@ -69,9 +69,9 @@ def load_template(repo: RepoView, rel: str) -> Template | None:
     if text is None or not (_named_like_a_template(rel) or _has_template_markers(text)):
         return None
     if rel.endswith(".json") or text.lstrip().startswith("{"):
-        doc = json_document(repo, rel)
+        doc = json_doc(repo, rel)
     else:
-        docs = yaml_documents(repo, rel)
+        docs = yaml_docs(repo, rel)
         doc = docs[0] if docs else None
     if isinstance(doc, dict) and not isinstance(doc, LDict):
         doc = with_lines(doc)  # plain JSON (the YAML loader refused it): no line numbers

@@ -41,10 +41,6 @@ class ModuleDef:
     def named(self, block_type: str, name: str) -> Block | None:
         return next((b for b in self.blocks if b.type == block_type and b.labels[:1] == [name]), None)
 
-    def local_attr(self, name: str) -> Attribute | None:
-        found = self.local_with_path(name)
-        return found[0] if found else None
-
     def local_with_path(self, name: str) -> tuple[Attribute, str] | None:
         for block in self.of_type("locals"):
             if name in block.attrs:
