@@ -213,7 +213,8 @@ class EcsFacts:
     requires_compatibilities: tuple[str, ...] | None = None
     platform_capabilities: tuple[str, ...] | None = None  # Batch job definitions
     services: tuple[str, ...] = ()  # the ECS services that run the task definition
-    capacity_providers: tuple[str, ...] = ()  # FARGATE/FARGATE_SPOT, or the ASG behind a provider
+    # FARGATE/FARGATE_SPOT, the ASG behind a provider, or a provider not found (its name, or "?")
+    capacity_providers: tuple[str, ...] = ()
     hosts: EcsHosts | None = None
     # where runtimePlatform.operatingSystemFamily is written, for a related location
     os_family_location: Location | None = None

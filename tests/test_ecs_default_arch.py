@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from archmatch.aws.ecs import runs_on_fargate
 from archmatch.engine import analyze
 from archmatch.platforms import ArchFact, How
 from archmatch.settings import Config
@@ -148,3 +149,25 @@ def test_on_known_ec2_instances_terraform_and_cdk_take_their_architecture(tmp_pa
         {"cdk.json": json.dumps({"app": "npx ts-node bin/app.ts"}), "bin/app.ts": GRAVITON_CDK},
     )
     assert (tf.how, tf.archs) == (cdk.how, cdk.archs) == (How.DERIVED, frozenset({"arm64"}))
+
+
+@pytest.mark.parametrize(
+    ("launch_type", "providers", "compat", "expected"),
+    [
+        ("FARGATE", None, None, True),
+        (None, ["FARGATE", "FARGATE_SPOT"], None, True),
+        (None, None, ["FARGATE"], True),
+        # a capacity provider strategy replaces the launch type (the ecs module drops its default)
+        (None, ["FARGATE", "aws_autoscaling_group.hosts"], ["FARGATE"], False),
+        (None, ["EC2_HOSTS"], ["FARGATE"], False),
+        # EC2-only compatibilities never run on Fargate, whatever the launch type says
+        ("FARGATE", None, ["EC2"], False),
+        (None, None, ["EC2", "FARGATE"], False),
+        ("EC2", None, ["FARGATE"], False),
+        (None, None, None, False),
+    ],
+)
+def test_runs_on_fargate_is_certain_only(
+    launch_type: str | None, providers: list[str] | None, compat: list[str] | None, expected: bool
+) -> None:
+    assert runs_on_fargate(launch_type, providers, compat) is expected

@@ -31,14 +31,21 @@ def runs_on_fargate(
     capacity_providers: Iterable[str] | None,
     requires_compatibilities: Iterable[str] | None,
 ) -> bool:
-    """A task definition certainly runs on Fargate: its service's launch type is FARGATE, every
-    capacity provider of its strategy is a Fargate one, or it is compatible with FARGATE only."""
-    providers = list(capacity_providers or [])
-    compat = set(requires_compatibilities or [])
-    if launch_type == "FARGATE":
-        return True
-    if providers and all(p in FARGATE_PROVIDERS for p in providers):
-        return True
+    """A task definition certainly runs on Fargate: the one answer for every format and rule.
+
+    `launch_type` is the launch type in effect, None when a capacity provider strategy replaces
+    it (the ECS API refuses both; the ecs module drops its launch_type default then). A task
+    definition whose written compatibilities leave FARGATE out never runs there. Otherwise the
+    capacity provider strategy decides when there is one (Fargate when every provider is
+    FARGATE/FARGATE_SPOT), then the launch type, then compatibility with FARGATE only."""
+    compat = {c.upper() for c in requires_compatibilities or ()}
+    if compat and "FARGATE" not in compat:
+        return False
+    providers = [p.upper() for p in capacity_providers or ()]
+    if providers:
+        return all(p in FARGATE_PROVIDERS for p in providers)
+    if launch_type is not None:
+        return launch_type.upper() == "FARGATE"
     return compat == {"FARGATE"}
 
 

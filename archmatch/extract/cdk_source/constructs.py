@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, EKS_DEFAULT_INSTANCE_TYPE, LAMBDA_DEFAULT_ARCH
+from archmatch.aws.ecs import runs_on_fargate
 from archmatch.extract.cdk_source import archvalues
 from archmatch.extract.cdk_source.archvalues import Arch
 from archmatch.extract.cdk_source.assets import (
@@ -380,7 +381,7 @@ class Interpreter:
             fact,
             line if cpu is not None else 0,
             host,
-            ecs=EcsFacts(fargate=launch == "fargate" and not may_run_on_ec2, launch_type=launch or "unknown"),
+            ecs=EcsFacts(fargate=_certainly_fargate(launch, may_run_on_ec2), launch_type=launch or "unknown"),
         )
         workload.os_family = family
         if fact.how.value == "unknown" and launch == "ec2" and cpu is None:
@@ -565,6 +566,13 @@ def _lambda_fact(value: Val | None) -> tuple[ArchFact, Arch | None]:
     if parsed.arch is not None:
         return ArchFact.explicit(parsed.arch, note=parsed.text), parsed
     return ArchFact.unknown(parsed.text), parsed
+
+
+def _certainly_fargate(launch: str, may_run_on_ec2: bool) -> bool:
+    """The construct's compatibilities (FargateTaskDefinition and the Fargate patterns: FARGATE;
+    Ec2TaskDefinition: EC2; TaskDefinition: its `compatibility`) through `runs_on_fargate`."""
+    compat = {"fargate": ("EC2", "FARGATE") if may_run_on_ec2 else ("FARGATE",), "ec2": ("EC2",)}
+    return runs_on_fargate(None, None, compat.get(launch))
 
 
 def _ecs_fact(cpu: Val | None, launch: str) -> tuple[ArchFact, Host | None]:

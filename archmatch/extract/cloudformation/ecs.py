@@ -76,6 +76,8 @@ def hosting(ctx: Ctx, task_logical: str) -> Hosting:
                 else None
             )
             if asg is None:
+                # not a Fargate one and not found: it still keeps the task off certain Fargate
+                found.capacity_providers.append(name.upper() if name else "?")
                 continue
             found.capacity_providers.append(asg)
             arch, location = asg_host_arch(ctx, asg)

@@ -27,11 +27,13 @@ def _services(ctx: Context, task: Resource) -> list[Resource]:
 
 
 def _strategy(ctx: Context, service: Resource) -> list[tuple[Any, Block]]:
+    """The service's capacity provider strategy, else its cluster's default one when the service
+    writes no launch type either (a launch type replaces any strategy)."""
     entries = [
         (service.instance.eval_attr(b, "capacity_provider"), b)
         for b in service.block.children("capacity_provider_strategy")
     ]
-    if entries:
+    if entries or service.block.attr("launch_type") is not None:
         return entries
     cluster_refs = refs_of(service.eval("cluster"))
     for res in ctx.resources.values():
@@ -75,6 +77,8 @@ def _hosting(ctx: Context, task: Resource) -> Hosting:
                 continue
             group = _provider_group(ctx, service, provider)
             if group is None:
+                # not a Fargate one and not found: it still keeps the task off certain Fargate
+                found.capacity_providers.append(provider.upper() if isinstance(provider, str) else "?")
                 continue
             arch, location = host_archs(ctx, group)
             found.capacity_providers.append(group.address)

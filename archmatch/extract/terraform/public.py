@@ -167,12 +167,11 @@ def _ecs_service(call: Call, config: dict[str, Any], prefix: tuple[str, ...], na
                 cattr = prefix[0] if prefix else "container_definitions"
                 images.append(call.ctx.image_ref(cdef["image"], call.loc(cattr, *ckeys)))
     compatibilities = tuple(str(c).upper() for c in compat) if isinstance(compat, list) else None
-    written_launch_type = launch_type.upper() if isinstance(launch_type, str) else None
-    # the module ignores launch_type when a capacity provider strategy is given
-    fargate = runs_on_fargate(None if providers else written_launch_type, providers, compatibilities)
+    # the module passes no launch_type when a capacity provider strategy is given
+    effective_launch_type = None if providers or not isinstance(launch_type, str) else launch_type.upper()
     ecs = EcsFacts(
-        fargate=fargate,
-        launch_type=launch_type if isinstance(launch_type, str) else None,
+        fargate=runs_on_fargate(effective_launch_type, providers, compatibilities),
+        launch_type=effective_launch_type,
         requires_compatibilities=compatibilities,
         module="terraform-aws-modules/ecs/aws",
     )

@@ -12,7 +12,7 @@ workload that runs only third-party images (`public.ecr.aws/nginx/nginx:1.27`) h
 own to mismatch.
 
 Facts read: Workload.service, .arch.how == DEFAULT, .arch_syntax, .deploys_to, .lambda_.package_type
-(Lambda), .ecs.fargate / .ecs.launch_type (ECS, Batch; "fargate" from CDK sources),
+(Lambda), .ecs.fargate (ECS, Batch: `aws.ecs.runs_on_fargate` for task definitions),
 RepoFacts.links and RepoFacts.builds (what builds the image, and for which platform). A build
 linked to the workload that cannot match is ARCH301's, an unpinned one ARCH302's (one root cause,
 one finding); builds whose image certainly holds x86_64 agree with the default (nothing to say).
@@ -33,7 +33,9 @@ _SERVICE = {"lambda": "Lambda", "ecs": "ECS on Fargate", "batch": "AWS Batch on 
 
 
 def _on_fargate(w: Workload) -> bool:
-    return w.ecs is not None and (w.ecs.fargate or (w.ecs.launch_type or "").lower() == "fargate")
+    """`ecs.fargate` only (`aws.ecs.runs_on_fargate` for every format): a launch type that says
+    FARGATE is not enough, a capacity provider strategy or EC2-only compatibilities override it."""
+    return w.ecs is not None and w.ecs.fargate
 
 
 def _applies(w: Workload) -> bool:
