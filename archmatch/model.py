@@ -362,6 +362,9 @@ class ImageBuild:
     platforms: ArchFact = field(default_factory=lambda: ArchFact.host())
     platform_location: Location | None = None
     platform_via: Location | None = None  # like Workload.arch_via: the module-internal line
+    # the platform as written at platform_location when it is not `linux/<arch>`, the text a fix
+    # replaces: a CDK `Platform` member (`LINUX_AMD64` of `Platform.LINUX_AMD64`)
+    platform_member: str | None = None
     tags: list[str] = field(default_factory=list)
     link_keys: frozenset[str] = frozenset()
     attestations: bool | None = None  # True if provenance/SBOM attestations make an image index

@@ -136,3 +136,26 @@ def test_every_fix_of_a_broken_example_removes_its_finding_and_breaks_nothing(
         assert _errors(after) <= _errors(before), (
             f"{what} brought new errors: {sorted(_errors(after) - _errors(before))}"
         )
+
+
+@pytest.mark.parametrize(
+    ("case", "source"),
+    [
+        ("fail_cdk_ts_asset_platform_member", "bin/app.ts"),
+        ("fail_cdk_py_asset_platform_member", "app.py"),
+    ],
+)
+def test_a_cdk_asset_platform_member_gets_a_mechanical_fix(
+    case: str, source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CDK source writes `Platform.LINUX_AMD64`, never `linux/amd64`: the fix edits the member (the
+    generic find text would be dropped, leaving advice only), and applying it ends the finding."""
+    work = tmp_path / "work"
+    _copy(FIXTURES / "ARCH301" / case, work)
+    fixes = [fx for r in _results(work, monkeypatch) if r["ruleId"] == "ARCH301" for fx in r.get("fixes", [])]
+    assert fixes and fixes[0]["description"]["text"].startswith("pin the build (CDK image asset service)")
+    assert fixes[0]["properties"]["applicability"] == "safe"
+    apply_sarif_fix(work, fixes[0])
+    assert "Platform.LINUX_ARM64" in (work / source).read_text()
+    assert "LINUX_AMD64" not in (work / source).read_text()
+    assert not [r for r in _results(work, monkeypatch) if r["ruleId"] == "ARCH301"]

@@ -173,7 +173,11 @@ def _platform_edits(
         return (), Applicability.DISPLAY_ONLY
     if build.platforms.how is How.EXPLICIT and len(build.platforms.archs) == 1:
         (old,) = build.platforms.archs
-        edit = Edit(build.platform_location, f"linux/{arch}", find=f"linux/{old}")
+        edit = (
+            Edit(build.platform_location, cdk.platform_member(arch), find=build.platform_member)
+            if build.platform_member
+            else Edit(build.platform_location, f"linux/{arch}", find=f"linux/{old}")
+        )
         return (edit,), Applicability.SAFE if _only_for(build, arch, facts) else Applicability.UNSAFE
     insertion = writer.insertion(arch) if build.platforms.how is How.HOST else None
     if insertion is None:

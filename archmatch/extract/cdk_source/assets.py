@@ -8,7 +8,18 @@ import re
 from dataclasses import dataclass, field
 
 from archmatch.extract.cdk_source.archvalues import Arch, docker_platform
-from archmatch.extract.cdk_source.values import Call, Obj, PathV, Str, Unknown, Val, as_obj, get, key_line
+from archmatch.extract.cdk_source.values import (
+    Call,
+    Obj,
+    PathV,
+    Ref,
+    Str,
+    Unknown,
+    Val,
+    as_obj,
+    get,
+    key_line,
+)
 from archmatch.model import CdkBuildArgPlatform, CdkSyntax, ImageBuild, Location
 from archmatch.platforms import ArchFact, arch_of
 from archmatch.repo import RepoView
@@ -101,6 +112,13 @@ class Asset:
             note = "no platform option: cdk-assets builds for the machine that runs cdk deploy"
         return ArchFact.host(note), None, False
 
+    def platform_member(self) -> str | None:
+        """`LINUX_AMD64` when the platform option is `Platform.LINUX_AMD64` (however qualified)."""
+        value = self.platform
+        if isinstance(value, Ref) and value.qual.startswith("aws_ecr_assets.Platform.LINUX_"):
+            return value.qual.rsplit(".", 1)[1]
+        return None
+
     def effective_arch(self) -> str | None:
         fact, _, _ = self.platforms()
         return next(iter(fact.archs)) if len(fact.archs) == 1 else None
@@ -117,6 +135,7 @@ class Asset:
             target=self.target,
             platforms=platforms,
             platform_location=where,
+            platform_member=self.platform_member(),
             link_keys=frozenset(keys),
             fix_syntax=self.syntax,
         )
