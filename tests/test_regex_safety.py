@@ -5,8 +5,9 @@ Every pattern written as a literal in `archmatch/` (the first argument of `re.co
 pattern a module keeps at import time is run against adversarial texts: long runs of each
 character patterns are built from, runs of pairs (`${`, `a `, `\\` + newline, ...), unclosed
 quotes and braces, 50 KB lines. A linear pattern needs milliseconds; a quadratic or exponential
-one needs seconds to forever. The sweep runs in a subprocess so that a hang is a failure with
-the offending pattern named, not a stuck test run.
+one needs seconds to forever. The sweep runs in subprocesses (the patterns dealt out between
+them, one per core, at most two) so that a hang is a failure with the offending pattern named,
+not a stuck test run.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import os
 import pkgutil
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_TEXT_S = 0.5  # one adversarial text (50 KB) against one pattern: ~1 ms when linear, seconds when not
@@ -163,15 +166,16 @@ def _timeout(*_: object) -> None:
     raise TimeoutError
 
 
-def sweep() -> None:
-    """Print one JSON line per pattern: {"where", "seconds"}; run as a subprocess. The regex
-    engine checks for signals, so an alarm stops a runaway pattern."""
+def sweep(shard: int = 0, shards: int = 1) -> None:
+    """Print one JSON line per pattern: {"where", "seconds"}; run as a subprocess, for every
+    `shards`-th pattern from the `shard`-th on. The regex engine checks for signals, so an alarm
+    stops a runaway pattern."""
     import signal
 
     signal.signal(signal.SIGALRM, _timeout)
     patterns = {**literal_patterns(), **compiled_patterns()}
     texts = adversarial_texts()
-    for where, (pattern, flags, anchored) in sorted(patterns.items()):
+    for where, (pattern, flags, anchored) in sorted(patterns.items())[shard::shards]:
         compiled = re.compile(pattern, flags)
         worst, worst_text = 0.0, ""
         signal.alarm(int(PER_TEXT_S * 60))  # a hang guard; the verdict is the worst single text
@@ -200,25 +204,41 @@ def test_patterns_are_found() -> None:
     assert "archmatch.extract.dockerfile.words._FLAG" in compiled
 
 
+def _sweep_results(shards: int) -> tuple[dict[str, dict[str, Any]], list[int], str]:
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--sweep", str(shard), str(shards)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for shard in range(shards)
+    ]
+    finished: dict[str, dict[str, Any]] = {}
+    codes, errors = [], ""
+    deadline = time.monotonic() + SWEEP_TIMEOUT_S
+    for proc in procs:
+        try:
+            out, err = proc.communicate(timeout=max(deadline - time.monotonic(), 1.0))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        finished.update((line["where"], line) for line in map(json.loads, out.splitlines()))
+        codes.append(proc.returncode)
+        errors += err[-2000:]
+    return finished, codes, errors
+
+
 def test_no_pattern_backtracks_catastrophically_on_adversarial_text() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--sweep"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=SWEEP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-    finished = {line["where"]: line for line in map(json.loads, out.splitlines())}
-    assert proc.returncode == 0 and len(finished) > 120, err[-2000:]
+    shards = max(1, min(2, os.cpu_count() or 1))
+    finished, codes, err = _sweep_results(shards)
+    every = {**literal_patterns(), **compiled_patterns()}
+    assert codes == [0] * shards and set(finished) == set(every) and len(finished) > 120, err
     slow = {w: (round(r["seconds"], 2), r["text"]) for w, r in finished.items() if r["seconds"] > PER_TEXT_S}
     assert not slow, f"patterns slow on adversarial text: {slow}"
 
 
-if __name__ == "__main__" and sys.argv[1:] == ["--sweep"]:
+if __name__ == "__main__" and sys.argv[1:2] == ["--sweep"]:
     sys.path.insert(0, str(ROOT))
-    sweep()
+    sweep(*(int(a) for a in sys.argv[2:4]))
