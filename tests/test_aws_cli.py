@@ -132,3 +132,32 @@ def test_update_function_code_of_an_unknown_function(tmp_path: Path) -> None:
     facts = _facts(tmp_path, {"template.yaml": two, "deploy.sh": _update('"$FUNCTION"')})
     (cli,) = [w for w in facts.workloads if w.cli is not None]
     assert cli.deploys_to is None and cli.arch.how is How.UNKNOWN
+
+
+def test_heredocs_that_write_a_file() -> None:
+    from archmatch.extract.builds._shellscan import written_heredocs
+
+    text = 'cat > /tmp/a.json <<EOF\n{"image": "$X"}\nEOF\ncat <<\'END\' > b.json\n$Y\nEND\nssh host <<EOF\ndocker build .\nEOF\n'
+    blanked, found = written_heredocs(text)
+    assert len(blanked) == len(text) and blanked.count("\n") == text.count("\n")
+    assert [(h.target, h.body, h.expands) for h in found.values()] == [
+        ("/tmp/a.json", '{"image": "$X"}', True),
+        ("b.json", "$Y", False),
+    ]
+    assert "docker build ." in blanked and '"image"' not in blanked  # only file-writing heredocs are blanked
+
+
+def test_a_job_definition_written_by_a_heredoc(tmp_path: Path) -> None:
+    script = (
+        "#!/bin/sh\nIMAGE=repo/nightly:1\ncat > /tmp/job.json << EOF\n"
+        '{"jobDefinitionName": "nightly", "platformCapabilities": ["FARGATE"],\n'
+        ' "containerProperties": {"image": "$IMAGE"}}\nEOF\n'
+        "aws batch register-job-definition --cli-input-json file:///tmp/job.json\n"
+    )
+    facts = _facts(tmp_path, {"deploy.sh": script})
+    (job,) = facts.workloads
+    assert (job.name, [i.ref for i in job.images], sorted(job.arch.archs)) == (
+        "nightly (aws batch register-job-definition)",
+        ["repo/nightly:1"],
+        ["amd64"],
+    )

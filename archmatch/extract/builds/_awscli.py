@@ -53,6 +53,7 @@ class AwsCommand:
     cwd: str | None = "."  # the shell's working directory where it runs (for file:// paths)
     line: int = 0  # file line of the `aws` word
     lines: dict[str, int] = field(default_factory=dict)  # file line of each option
+    files: dict[str, str] = field(default_factory=dict)  # files the script wrote before (heredocs)
 
     def value(self, name: str) -> str | None:
         option = self.options.get(name)

@@ -97,6 +97,8 @@ def _option_text(repo: RepoView, path: str, command: AwsCommand, option: str) ->
     ref = file_reference(value)
     if ref is None:
         return value, path
+    if ref in command.files:  # written by the script itself (`cat > file <<EOF`)
+        return command.files[ref], path
     rel = join(command.cwd, ref) if command.cwd is not None else None
     text = repo.read_text(rel) if rel is not None and repo.exists(rel) else None
     return (text, rel) if text is not None and rel is not None else None
@@ -235,7 +237,9 @@ def _batch(repo: RepoView, path: str, command: AwsCommand) -> Workload | None:
         if fargate
         else "EC2 Batch jobs run on the compute environment's instances",
     )
-    name = _known(command.value("--job-definition-name"))
+    name = _known(command.value("--job-definition-name")) or _known(
+        next(iter(field_values(whole[0], "jobDefinitionName")), None) if whole else None
+    )
     return Workload(
         kind="aws batch register-job-definition",
         name=_label(command, name),

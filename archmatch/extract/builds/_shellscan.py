@@ -20,7 +20,7 @@ from archmatch.extract.budget import Budget
 from archmatch.extract.builds import _awscli as awscli
 from archmatch.extract.builds._awscli import AwsCommand
 from archmatch.extract.builds._common import DEFAULT_PLATFORM_VAR, EnvValue, has_unresolved, join
-from archmatch.extract.builds._shellvalues import ShellValues
+from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
 from archmatch.model import Location
 
 _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
@@ -51,6 +51,7 @@ class ShellState:
     stack: list[str | None] = field(default_factory=list)
     values: ShellValues | None = None  # variables of the script run, created by the first `scan`
     aws: list[AwsCommand] = field(default_factory=list)  # AWS CLI deploy commands (`_awscli`)
+    files: dict[str, str] = field(default_factory=dict)  # files the script writes from heredocs
 
     @property
     def default_platform(self) -> EnvValue | None:
@@ -113,15 +114,78 @@ def _assign(state: ShellState, text: str, line: int, export: bool) -> None:
         state.dir_vars[name] = join(state.cwd, value)
 
 
+@dataclass(frozen=True)
+class Heredoc:
+    """`cat > FILE <<EOF ... EOF` (or `tee FILE <<EOF`): a file the script writes."""
+
+    target: str  # the file as written
+    body: str
+    expands: bool  # an unquoted delimiter: variables in the body are expanded
+
+
+def written_heredocs(text: str) -> tuple[str, dict[int, Heredoc]]:
+    """The heredocs that write a file, by the offset of their line, and the text with their bodies
+    blanked (same offsets), so that a JSON body is not read as commands."""
+    out: dict[int, Heredoc] = {}
+    chars = list(text)
+    lines = text.split("\n")
+    offset, index = 0, 0
+    while index < len(lines):
+        line = lines[index]
+        found = _heredoc_head(line)
+        start = offset
+        offset += len(line) + 1
+        index += 1
+        if found is None:
+            continue
+        target, delimiter, expands = found
+        body_start, body = offset, []
+        while index < len(lines) and lines[index].strip() != delimiter:
+            body.append(lines[index])
+            offset += len(lines[index]) + 1
+            index += 1
+        for i in range(body_start, min(offset, len(chars))):
+            if chars[i] != "\n":
+                chars[i] = " "
+        out[start] = Heredoc(target, "\n".join(body), expands)
+    return "".join(chars), out
+
+
+def _heredoc_head(line: str) -> tuple[str, str, bool] | None:
+    """(target file, delimiter, expands) of `cat > f <<EOF` / `cat <<'EOF' > f` / `tee f <<EOF`."""
+    words = line.strip().split()
+    if "<<" not in line or not words or words[0] not in ("cat", "tee"):
+        return None
+    marker = next((i for i, w in enumerate(words) if w.startswith("<<")), None)
+    if marker is None:
+        return None
+    raw = words[marker][2:].lstrip("-") or (words[marker + 1] if marker + 1 < len(words) else "")
+    delimiter = raw.strip("'\"")
+    rest = [w for i, w in enumerate(words[1:], 1) if i != marker and w != raw]
+    if words[0] == "tee":
+        targets = [w for w in rest if not w.startswith("-") and not w.startswith(">")]
+    else:
+        targets = [
+            w.lstrip(">") or (rest[i + 1] if i + 1 < len(rest) else "")
+            for i, w in enumerate(rest)
+            if w.startswith(">")
+        ]
+    if not delimiter or not targets or not targets[0]:
+        return None
+    return targets[0].strip("'\""), delimiter, raw == delimiter
+
+
 def scan(
     text: str, state: ShellState, line_at: Callable[[int], int], expand: Callable[[str], str] | None = None
 ) -> list[Found]:
     """Every docker build in the text, with the state in force where it runs; updates `state`."""
     if state.values is None:
         state.values = ShellValues(Budget(state.path or "<shell>", steps=MAX_SHELL_STEPS), external=expand)
+    text, heredocs = written_heredocs(text)
     commands = dockercli.split_commands(text)
     functions, inside = _functions(text, commands)
     walker = _Walker(text, state, state.values, line_at, functions, expand)
+    walker.heredocs = heredocs
     for index, words in enumerate(commands):
         if index not in inside:
             walker.command(words, 0)
@@ -216,6 +280,7 @@ class _Walker:
         self.called: set[str] = set()
         self.found: list[Found] = []
         self.aws: list[AwsCommand] = []
+        self.heredocs: dict[int, Heredoc] = {}
         self.conditions: list[str] = []  # host test of each open if/case ("" when it tests something else)
 
     @property
@@ -230,6 +295,8 @@ class _Walker:
             return
         head = words[0].text
         line = self.line_at(words[0].start)
+        if head in ("cat", "tee"):
+            self._writes_file(words)
         if head in self.functions:
             self._call(head, words, depth)
         elif head in ("cd", "pushd"):
@@ -347,10 +414,19 @@ class _Walker:
         if not any(_same_build(found, other) for other in self.found):  # a function called twice alike
             self.found.append(found)
 
+    def _writes_file(self, words: list[Word]) -> None:
+        line_start = self.text.rfind("\n", 0, words[0].start) + 1
+        heredoc = self.heredocs.get(line_start)
+        if heredoc is not None:
+            short = len(heredoc.body) <= MAX_VALUE_CHARS  # a longer one is kept as written, not expanded
+            body = self.values.expand(heredoc.body)[0] if heredoc.expands and short else heredoc.body
+            self.state.files[self.values.expand(heredoc.target)[0]] = body
+
     def _aws(self, words: list[Word]) -> bool:
         command = awscli.parse(words)
         if command is None:
             return False
+        command.files = dict(self.state.files)
         command.cwd, command.line = self.state.cwd, self.line_at(command.start)
         command.lines = {name: self.line_at(option.offset) for name, option in command.options.items()}
         if not any(_same_command(command, other) for other in self.aws):  # a function called twice alike
