@@ -137,10 +137,12 @@ def evaluate(
 
 
 def capped_severity(finding: Finding, severity: str) -> str:
-    """A finding that rests on a low-confidence link (a naming heuristic or proximity) is at most a
-    warning: an error claims deploys will fail, which needs evidence a maintainer accepts."""
+    """A finding that rests on a low-confidence link (a naming heuristic or proximity) or on an image
+    that only one branch of a condition runs is at most a warning: an error claims deploys will
+    fail, which needs evidence a maintainer accepts."""
     order = rule_registry.SEVERITY_ORDER
-    if finding.properties.get("linkConfidence") == "low" and order.get(severity, 0) > order["warning"]:
+    uncertain = finding.properties.get("linkConfidence") == "low" or finding.properties.get("linkCandidate")
+    if uncertain and order.get(severity, 0) > order["warning"]:  # a condition's candidate may not deploy
         return "warning"
     return severity
 

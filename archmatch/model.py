@@ -101,6 +101,9 @@ class ImageRef:
     # an image: "ecr:<repository name>", "repo:tf:module.ecr" (an unresolved module output).
     link_keys: frozenset[str] = frozenset()
     resolved: bool = True
+    # set when the workload runs this image only on one branch of a condition (CDK
+    # `cond ? ContainerImage.fromAsset(...) : ContainerImage.fromRegistry(...)`): says which
+    candidate: str = ""
 
 
 # The tags extractors write in Workload.arch_syntax and ImageBuild.fix_syntax: how to write an

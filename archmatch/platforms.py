@@ -218,6 +218,7 @@ def arch_of_image_ref(ref: str) -> tuple[str, str] | None:
 
 
 HOST_TEST_NOTE = "platform is set only on some hosts"  # a script tests `uname -m` / Darwin first
+HOST_BRANCH_NOTE = "platform is set only on some branches"  # CDK `platform: cond ? X : undefined`
 
 
 class How(str, Enum):

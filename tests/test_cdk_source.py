@@ -12,7 +12,7 @@ import pytest
 from archmatch.config import Config
 from archmatch.engine import analyze, scan
 from archmatch.extract import cdk_source
-from archmatch.model import Capacity, CdkBuildArgPlatform, ImageBuild, Location, RepoFacts, Workload
+from archmatch.model import Capacity, CdkBuildArgPlatform, ImageBuild, Location, Project, RepoFacts, Workload
 from archmatch.platforms import How
 from archmatch.repo import RepoView, ScanOptions, discover
 
@@ -197,7 +197,7 @@ def test_ts_values_resolve_through_constants_imports_spreads_and_static_fields(t
             "infra/bin/app.ts": """
             import * as cdk from 'aws-cdk-lib';
             import { FnStack } from '../lib/fn-stack.js';
-            new FnStack(new cdk.App(), 'S');
+            new FnStack(new cdk.App(), 'S', globalThis.stackProps);
             """,
             "infra/lib/settings.ts": """
             import { Architecture } from 'aws-cdk-lib/aws-lambda';
@@ -785,3 +785,198 @@ def test_source_wins_over_a_committed_cdk_out(tmp_path: Path) -> None:
     assert [b.location.path for b in facts.builds] == ["app/lib/service-stack.ts"]
     assert [w.name for w in facts.workloads] == ["Web"]
     assert any(d.location.path == "app/cdk.out" and d.level == "note" for d in facts.diagnostics)
+
+
+# ---- data flow: parameters, return values, fields, instances, defaults (issue 13 item 7) --------
+
+
+def test_ts_values_flow_through_parameters_returns_fields_and_instances(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "bin/app.ts": """
+            import { App } from 'aws-cdk-lib';
+            import { SharedStack } from '../lib/shared';
+            import { ApiStack } from '../lib/api';
+            const app = new App();
+            const shared = new SharedStack(app, 'Shared');
+            new ApiStack(app, 'Api', { taskDef: shared.taskDef, imageDir: 'api' });
+            """,
+            "lib/images.ts": """
+            import * as ecs from 'aws-cdk-lib/aws-ecs';
+            export function assetImage(dir: string) {
+              return ecs.ContainerImage.fromAsset(dir);
+            }
+            export const worker = (cpu?: ecs.CpuArchitecture) => cpu ?? ecs.CpuArchitecture.ARM64;
+            """,
+            "lib/shared.ts": """
+            import { Stack } from 'aws-cdk-lib';
+            import * as ecs from 'aws-cdk-lib/aws-ecs';
+            import { Construct } from 'constructs';
+            import { worker } from './images';
+            export class SharedStack extends Stack {
+              public readonly taskDef: ecs.FargateTaskDefinition;
+              constructor(scope: Construct, id: string) {
+                super(scope, id);
+                this.taskDef = new ecs.FargateTaskDefinition(this, 'Shared', {
+                  runtimePlatform: { cpuArchitecture: worker() },
+                });
+              }
+            }
+            """,
+            "lib/api.ts": """
+            import { Stack } from 'aws-cdk-lib';
+            import * as ecs from 'aws-cdk-lib/aws-ecs';
+            import { Construct } from 'constructs';
+            import { assetImage } from './images';
+            export interface ApiProps { taskDef: ecs.TaskDefinition; imageDir: string }
+            export class ApiStack extends Stack {
+              constructor(scope: Construct, id: string, props: ApiProps) {
+                super(scope, id);
+                props.taskDef.addContainer('api', { image: assetImage(props.imageDir) });
+              }
+            }
+            """,
+        },
+    )
+    shared = workload(facts, "Shared")
+    assert (shared.arch.how, shared.arch.archs) == (How.EXPLICIT, {"arm64"})  # the helper's default
+    b = build_at(facts, "lib/images.ts", 3)
+    assert (b.context, b.platforms.how) == ("api", How.HOST)  # the directory the one caller passes
+    assert keys(shared) == [frozenset({"cdk:src:lib/images.ts:3"})]  # added through the other stack
+
+
+def test_py_values_flow_through_parameters_returns_properties_and_defaults(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        PY_APP
+        | {
+            "app.py": """
+            import aws_cdk as cdk
+            from stacks.service import ServiceStack
+            app = cdk.App()
+            ServiceStack(app, "Arm")
+            ServiceStack(app, "X86", cpu="X86_64")
+            app.synth()
+            """,
+            "stacks/__init__.py": "",
+            "stacks/service.py": """
+            import aws_cdk as cdk
+            from aws_cdk import aws_ecs as ecs
+
+            def task(scope, name, cpu):
+                return ecs.FargateTaskDefinition(
+                    scope, name, runtime_platform=ecs.RuntimePlatform(cpu_architecture=ecs.CpuArchitecture.of(cpu))
+                )
+
+            class ServiceStack(cdk.Stack):
+                def __init__(self, scope, construct_id, *, cpu="ARM64", **kwargs):
+                    super().__init__(scope, construct_id, **kwargs)
+                    self.task_def = task(self, "Task", cpu)
+                    self.task_def.add_container("web", image=self.image)
+
+                @property
+                def image(self):
+                    return ecs.ContainerImage.from_asset("web")
+            """,
+        },
+    )
+    task = workload(facts, "Task")
+    # one construct call, two stacks passing different values: unknown, never one of them
+    assert task.arch.how is How.UNKNOWN
+    assert keys(task) == [frozenset({"cdk:src:stacks/service.py:17"})]
+    assert build_at(facts, "stacks/service.py", 17).context == "web"
+
+
+def test_ts_conditional_image_gives_both_candidates(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "bin/app.ts": """
+            import { App, Stack } from 'aws-cdk-lib';
+            import * as ecs from 'aws-cdk-lib/aws-ecs';
+            const stack = new Stack(new App(), 'S');
+            const local = stack.node.tryGetContext('local');
+            const td = new ecs.FargateTaskDefinition(stack, 'Task');
+            td.addContainer('app', { image: local ? ecs.ContainerImage.fromAsset('app') : ecs.ContainerImage.fromRegistry('nginx:1.27') });
+            """,
+        },
+    )
+    refs = workload(facts, "Task").images
+    assert [(r.ref, sorted(r.link_keys)) for r in refs] == [
+        ("", ["cdk:src:bin/app.ts:6"]),
+        ("nginx:1.27", []),
+    ]
+    assert all(r.candidate == "one of 2 images chosen by a condition at bin/app.ts:6" for r in refs)
+
+
+def test_construct_libraries_without_cdk_json(tmp_path: Path) -> None:
+    package = '{"name": "lib", "peerDependencies": {"aws-cdk-lib": "^2.150.0"}}'
+    construct = """
+    import * as lambda from 'aws-cdk-lib/aws-lambda';
+    import { Construct } from 'constructs';
+    export interface ResizerProps { readonly architecture?: lambda.Architecture }
+    export class Resizer extends Construct {
+      constructor(scope: Construct, id: string, props: ResizerProps = {}) {
+        super(scope, id);
+        new lambda.DockerImageFunction(this, 'Resize', { code: lambda.DockerImageCode.fromImageAsset('fn') });
+        new lambda.DockerImageFunction(this, 'Custom', {
+          architecture: props.architecture ?? lambda.Architecture.ARM_64,
+          code: lambda.DockerImageCode.fromImageAsset('fn'),
+        });
+      }
+    }
+    """
+    facts = facts_of(
+        tmp_path,
+        {
+            "packages/images/package.json": package,
+            "packages/images/src/resizer.ts": construct,
+            "packages/images/lib/resizer.js": "const lambda = require('aws-cdk-lib/aws-lambda');\nnew lambda.DockerImageFunction(this, 'Compiled', { code: lambda.DockerImageCode.fromImageAsset('fn') });\n",
+            "packages/images/test/resizer.test.ts": "import * as lambda from 'aws-cdk-lib/aws-lambda';\nnew lambda.DockerImageFunction(stack, 'InTest', { code: lambda.DockerImageCode.fromImageAsset('fn') });\n",
+            "packages/web/package.json": '{"name": "web", "dependencies": {"react": "^18.0.0"}}',
+            "packages/web/src/x.ts": "import * as lambda from 'aws-cdk-lib/aws-lambda';\nnew lambda.DockerImageFunction(s, 'NotCdk', { code: lambda.DockerImageCode.fromImageAsset('fn') });\n",
+        },
+    )
+    assert sorted(w.name for w in facts.workloads) == ["Custom", "Resize"]
+    assert workload(facts, "Resize").arch.how is How.DEFAULT
+    # a consumer outside the repository may pass any architecture: not the default alone
+    assert workload(facts, "Custom").arch.how is How.UNKNOWN
+    assert build_at(facts, "packages/images/src/resizer.ts", 7).context == "packages/images/fn"
+    assert Project("packages/images", "cdk-library", "packages/images/package.json") in facts.projects
+    assert {w.project for w in facts.workloads} == {"packages/images"}
+
+
+def test_data_flow_is_bounded(tmp_path: Path) -> None:
+    callers = "\n".join(f"pick(stack, 'dir{i}');" for i in range(30))
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "bin/app.ts": f"""
+            import {{ App, Stack }} from 'aws-cdk-lib';
+            import * as lambda from 'aws-cdk-lib/aws-lambda';
+            import {{ loop }} from '../lib/loop';
+            const stack = new Stack(new App(), 'S');
+            function pick(scope: Stack, dir: string) {{
+              return new lambda.DockerImageFunction(scope, 'Many', {{ code: lambda.DockerImageCode.fromImageAsset(dir) }});
+            }}
+            {callers}
+            function down(n: any): any {{ return down(n); }}
+            new lambda.DockerImageFunction(stack, 'Loop', {{ architecture: down(loop(1)), code: lambda.DockerImageCode.fromImageAsset('x') }});
+            """,
+            "lib/loop.ts": """
+            import { again } from './again';
+            export function loop(x: any): any { return again(x); }
+            """,
+            "lib/again.ts": """
+            import { loop } from './loop';
+            export function again(x: any): any { return loop(x); }
+            """,
+        },
+    )
+    assert workload(facts, "Loop").arch.how is How.UNKNOWN
+    many = [b for b in facts.builds if b.location.line == 6]
+    assert [b.context for b in many] == [None]  # more callers than followed: the directory is unknown

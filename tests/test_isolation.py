@@ -199,6 +199,18 @@ TWO_NPM_BUILDS = '{"scripts": {"a": "docker build -t a ./a", "b": "docker build 
 TWO_CDK_ASSETS = '{"version": "36.0.0", "dockerImages": {"h1": {"source": {"directory": "a"}, "destinations": {}}, "h2": {"source": {"directory": "b"}, "destinations": {}}}}\n'
 
 # extractor -> (files to write, the file that breaks); a `keep` file beside it must still count
+CDK_LIBRARY_PACKAGE = '{"name": "lib", "peerDependencies": {"aws-cdk-lib": "^2.150.0"}}\n'
+TWO_CDK_LIBRARY_ASSETS = """import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+export class Pair extends Construct {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new lambda.DockerImageFunction(this, 'A', { code: lambda.DockerImageCode.fromImageAsset('a') });
+    new lambda.DockerImageFunction(this, 'B', { code: lambda.DockerImageCode.fromImageAsset('b') });
+  }
+}
+"""
+
 CASES: dict[str, tuple[dict[str, str], str]] = {
     "kubernetes": ({"boom/pods.yaml": TWO_PODS, "keep/pods.yaml": TWO_PODS}, "boom/pods.yaml"),
     "cloudformation": (
@@ -243,6 +255,15 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
     "cdk-out": (
         {"boom/cdk.out/S.assets.json": TWO_CDK_ASSETS, "keep/cdk.out/S.assets.json": TWO_CDK_ASSETS},
         "boom/cdk.out/S.assets.json",
+    ),
+    "cdk-library": (
+        {
+            "boom/package.json": CDK_LIBRARY_PACKAGE,
+            "boom/src/pair.ts": TWO_CDK_LIBRARY_ASSETS,
+            "keep/package.json": CDK_LIBRARY_PACKAGE,
+            "keep/src/pair.ts": TWO_CDK_LIBRARY_ASSETS,
+        },
+        "boom/src/pair.ts",
     ),
 }
 

@@ -40,7 +40,9 @@ def _not_a_dockerfile(path: str) -> bool:
 _GATED: dict[str, Callable[[str], bool]] = {
     "builds": _not_a_dockerfile,
     "cdk_out": lambda f: f.endswith(".assets.json"),
-    "cdk_source": lambda f: _basename(f) == "cdk.json",
+    "cdk_source": lambda f: (
+        _basename(f) in ("cdk.json", "package.json", "setup.py", "pyproject.toml", "setup.cfg")
+    ),
     "cloudformation": lambda f: f.endswith((".yaml", ".yml", ".json", ".template", ".cfn")),
     "ecs_taskdef": lambda f: f.endswith(".json"),
     "kubernetes": lambda f: f.endswith((".yaml", ".yml", ".json")),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from archmatch.model import ArchEvidence, DockerImageFacts, ImageBuild, Location, Related, RepoFacts
-from archmatch.platforms import HOST_TEST_NOTE, How
+from archmatch.platforms import HOST_BRANCH_NOTE, HOST_TEST_NOTE, How
 
 
 class Verdict(str, Enum):
@@ -90,7 +90,7 @@ def supports(img: ImageArch, arch: str) -> tuple[Verdict, str]:
                 Verdict.NO,
                 f"the build has no platform, so it builds for its {'/'.join(sorted(platforms.host_hint))} host ({platforms.note})",
             )
-        if platforms.note.startswith(HOST_TEST_NOTE):
+        if platforms.note.startswith((HOST_TEST_NOTE, HOST_BRANCH_NOTE)):
             return Verdict.HOST, f"its {platforms.note}: the machine that runs it decides"
         return Verdict.HOST, "the build has no platform: the machine that runs it decides"
     return Verdict.UNKNOWN, platforms.describe()

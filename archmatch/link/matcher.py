@@ -290,6 +290,17 @@ def _weaker(a: Confidence, b: Confidence) -> Confidence:
     return a if _STRENGTH[a] <= _STRENGTH[b] else b
 
 
+def _strongest_per_build(links: list[Link]) -> list[Link]:
+    """A workload that reaches one build through several of its images (the two branches of a CDK
+    conditional: the asset, and the registry image its folder name suggests) keeps only the
+    strongest evidence for that build: one root cause, one finding."""
+    best: dict[tuple[int, int], int] = {}
+    for link in links:
+        pair = (id(link.workload), id(link.build))
+        best[pair] = max(best.get(pair, 0), _STRENGTH[link.confidence])
+    return [lk for lk in links if _STRENGTH[lk.confidence] == best[(id(lk.workload), id(lk.build))]]
+
+
 def find_links(facts: RepoFacts, config: Config) -> list[Link]:
     index = _Index(facts.builds, assign_projects(facts))
     links: list[Link] = []
@@ -301,10 +312,13 @@ def find_links(facts: RepoFacts, config: Config) -> list[Link]:
             if target is not None:  # the command's function, found in a template: the weaker evidence counts
                 confidence = _weaker(confidence, target.confidence)
                 found = [(build, f"{evidence}; deploys to {target.evidence}") for build, evidence in found]
+            if image.candidate:  # only one branch of a condition runs this image
+                found = [(build, f"{evidence}, {image.candidate}") for build, evidence in found]
             links.extend(Link(workload, image, build, evidence, confidence) for build, evidence in found)
             if not found:
                 unlinked.append((workload, image))
     links.extend(_proximity(index, links, unlinked))
+    links = _strongest_per_build(links)
     links.sort(
         key=lambda lk: (
             lk.workload.location,

@@ -1,10 +1,13 @@
 """AWS CDK app source (TypeScript, JavaScript, Python), read without synthesis.
 
-Finds apps through `cdk.json`, parses the entry file and the app files it imports (tree-sitter for
-TypeScript/JavaScript, `ast` for Python), evaluates construct arguments the way a reviewer would
-(constants, enum members, spreads, imports; `process.arch` / `platform.machine()` are
-host-derived), and emits Lambda/ECS/Batch workloads, image-asset builds and EC2/EKS capacity.
-Nothing from the scanned repository is executed or imported.
+Finds apps through `cdk.json`, and construct libraries / monorepo packages without one through
+their package manifest (`discovery.py`), parses the entry (or seed) files and the files they import
+(tree-sitter for TypeScript/JavaScript, `ast` for Python), evaluates construct arguments the way a
+reviewer would (constants, enum members, spreads, imports; `process.arch` / `platform.machine()`
+are host-derived; parameters take what their callers pass and calls give the function's return
+value, `ts_flow.py` / `py_flow.py`; a conditional is a `Choice` of its branches), and emits
+Lambda/ECS/Batch workloads, image-asset builds and EC2/EKS capacity. Nothing from the scanned
+repository is executed or imported.
 
 Linking: the asset expression's `cdk:src:<file>:<line>` key is in both the `ImageBuild.link_keys`
 and the workload's `ImageRef.link_keys`. Host-derived values: the workload gets
@@ -14,15 +17,16 @@ and the workload's `ImageRef.link_keys`. Host-derived values: the workload gets
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from archmatch.extract.cdk_source.constructs import Interpreter
-from archmatch.extract.cdk_source.program import CdkApp, Program, find_apps
-from archmatch.extract.cdk_source.ts_front import TS_SUFFIXES
-from archmatch.extract.cdk_source.values import Call
+from archmatch.extract.cdk_source.discovery import TS_SUFFIXES, CdkApp, find_apps, find_libraries
 from archmatch.isolation import isolated_unit, note_position
-from archmatch.model import CdkSyntax, RepoFacts
+from archmatch.model import CdkSyntax, Project, RepoFacts
 from archmatch.repo import RepoView
+
+if TYPE_CHECKING:
+    from archmatch.extract.cdk_source.values import Call
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
@@ -32,9 +36,28 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         # an app's files are read together: one that breaks is left out and the app read again
         files = [app.entry, *(f for f in sources if f != app.entry)]
         isolated_unit(repo, facts, files, lambda left_out, a=app: _app(repo, facts, a, done, left_out))  # type: ignore[misc]  # a lambda with defaults
+    for library in find_libraries(repo, done):
+        files = [*library.seeds, *(f for f in sources if f not in library.seeds)]
+        isolated_unit(repo, facts, files, partial(_library, repo, facts, library, done))
+
+
+def _library(
+    repo: RepoView, facts: RepoFacts, library: CdkApp, done: set[str], left_out: frozenset[str]
+) -> None:
+    """A construct library or monorepo package: its constructs are checked where they are defined,
+    and the package is their project."""
+    before = len(facts.workloads) + len(facts.builds)
+    _app(repo, facts, library, done, left_out)
+    if len(facts.workloads) + len(facts.builds) != before:
+        facts.projects.append(Project(library.app_dir, "cdk-library", library.config))
 
 
 def _app(repo: RepoView, facts: RepoFacts, app: CdkApp, done: set[str], left_out: frozenset[str]) -> None:
+    # tree-sitter is imported only when the repository holds CDK source to read
+    from archmatch.extract.cdk_source.constructs import Interpreter
+    from archmatch.extract.cdk_source.program import Program
+    from archmatch.extract.cdk_source.values import Call
+
     program = Program(repo, app, left_out)
     files = program.load()
     calls: list[Call] = []

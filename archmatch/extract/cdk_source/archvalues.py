@@ -6,11 +6,12 @@ came from the deploy machine. Unresolvable values are UNKNOWN, never guessed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from archmatch.aws.compute import eks_ami_type_arch, instance_type_arch, ssm_ami_parameter_arch
 from archmatch.aws.ecs import os_family_of
-from archmatch.extract.cdk_source.values import Arr, Call, Host, Null, Num, Ref, Str, Val, get
+from archmatch.extract.cdk_source.values import Arr, Call, Choice, Host, Null, Num, Ref, Str, Val, get
 from archmatch.model import InstanceChoice, Location
 from archmatch.platforms import AMD64, ARM64, ArchFact, arch_of, normalize_arch
 
@@ -31,8 +32,27 @@ def _unknown(value: Val) -> Arch:
     return Arch(None, value.describe(), value if isinstance(value, Host) else None)
 
 
+def _over_choice(value: Choice, read: Callable[[Val], Arch]) -> Arch:
+    """A value chosen by a condition (or by different callers) names one architecture only when
+    every alternative names the same one; a host-derived alternative makes it host-derived;
+    otherwise, or when an alternative leaves it out, it is unknown (never guessed)."""
+    parsed = [read(o) for o in value.options if not isinstance(o, Null)]
+    host = next((p.host for p in parsed if p.host is not None), None)
+    if host is not None:
+        return Arch(None, value.describe(), host)
+    archs = {p.arch for p in parsed}
+    if len(parsed) == len(value.options) and len(archs) == 1 and None not in archs:
+        platforms = {p.docker_platform for p in parsed}
+        return Arch(
+            parsed[0].arch, value.describe(), docker_platform=platforms.pop() if len(platforms) == 1 else None
+        )
+    return _unknown(value)
+
+
 def lambda_architecture(value: Val) -> Arch:
     """`Architecture.ARM_64` / `X86_64` / `Architecture.custom(name, dockerPlatform='linux/amd64')`."""
+    if isinstance(value, Choice):
+        return _over_choice(value, lambda_architecture)
     if isinstance(value, Ref) and value.qual.startswith("aws_lambda.Architecture."):
         member = value.qual.rsplit(".", 1)[1]
         arch = {"ARM_64": ARM64, "X86_64": AMD64}.get(member)
@@ -51,6 +71,8 @@ def lambda_architecture(value: Val) -> Arch:
 
 def ecs_cpu_architecture(value: Val) -> Arch:
     """`CpuArchitecture.ARM64` / `X86_64` / `CpuArchitecture.of('ARM64')`."""
+    if isinstance(value, Choice):
+        return _over_choice(value, ecs_cpu_architecture)
     if isinstance(value, Ref) and value.qual.startswith("aws_ecs.CpuArchitecture."):
         member = value.qual.rsplit(".", 1)[1]
         return Arch({"ARM64": ARM64, "X86_64": AMD64}.get(member), f"CpuArchitecture.{member}")
@@ -64,6 +86,8 @@ def ecs_cpu_architecture(value: Val) -> Arch:
 
 def docker_platform(value: Val) -> Arch:
     """`Platform.LINUX_ARM64` / `LINUX_AMD64` / `Platform.custom('linux/arm64')`."""
+    if isinstance(value, Choice):
+        return _over_choice(value, docker_platform)
     if isinstance(value, Ref) and value.qual.startswith("aws_ecr_assets.Platform."):
         member = value.qual.rsplit(".", 1)[1]
         return Arch({"LINUX_ARM64": ARM64, "LINUX_AMD64": AMD64}.get(member), f"Platform.{member}")

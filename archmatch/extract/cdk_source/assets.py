@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from archmatch.extract.cdk_source.archvalues import Arch, docker_platform
 from archmatch.extract.cdk_source.values import (
     Call,
+    Choice,
+    Null,
     Obj,
     PathV,
     Ref,
@@ -21,7 +23,7 @@ from archmatch.extract.cdk_source.values import (
     key_line,
 )
 from archmatch.model import CdkBuildArgPlatform, CdkSyntax, ImageBuild, Location
-from archmatch.platforms import ArchFact, arch_of
+from archmatch.platforms import HOST_BRANCH_NOTE, ArchFact, arch_of
 from archmatch.repo import RepoView
 
 HOST_KEY = "cdk:hostarch"  # marks builds whose platform is computed from the deploy machine
@@ -84,6 +86,10 @@ class Asset:
     def platforms(self) -> tuple[ArchFact, Location | None, bool]:
         """(requested platforms, where decided, computed from the deploy machine)."""
         path = self.call.path
+        if isinstance(self.platform, Choice) and any(isinstance(o, Null) for o in self.platform.options):
+            where = Location(path, self.platform_line or self.platform.line)
+            note = f"{HOST_BRANCH_NOTE} of the condition at {self.platform.path}:{self.platform.line}"
+            return ArchFact.host(note), where, False
         if self.platform is not None:
             where = Location(path, self.platform_line or self.platform.line)
             parsed = docker_platform(self.platform)

@@ -7,7 +7,7 @@ the `ImageRef` and the `ImageBuild`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, EKS_DEFAULT_INSTANCE_TYPE, LAMBDA_DEFAULT_ARCH
@@ -21,7 +21,19 @@ from archmatch.extract.cdk_source.assets import (
     link_key,
     make_asset,
 )
-from archmatch.extract.cdk_source.values import Call, Host, Null, Obj, Ref, Str, Unknown, Val, get, key_line
+from archmatch.extract.cdk_source.values import (
+    Call,
+    Choice,
+    Host,
+    Null,
+    Obj,
+    Ref,
+    Str,
+    Unknown,
+    Val,
+    get,
+    key_line,
+)
 from archmatch.isolation import note_position
 from archmatch.model import (
     Capacity,
@@ -74,6 +86,22 @@ _ECR_IMAGE_FACTORIES = {
     "aws_lambda.Code.fromEcrImage",
     "aws_lambda.EcrImageCode",
 }
+
+
+_IMAGE_CODE = frozenset(
+    {
+        "aws_lambda.Code.fromAssetImage",
+        "aws_lambda.Code.fromEcrImage",
+        "aws_lambda.AssetImageCode",
+        "aws_lambda.EcrImageCode",
+    }
+)
+
+
+def _alternatives(value: Val | None) -> list[Val]:
+    if value is None:
+        return []
+    return list(value.options) if isinstance(value, Choice) else [value]
 
 
 @dataclass
@@ -153,8 +181,7 @@ class Interpreter:
         note_position(self.repo, call.path, call.line)
         receiver = call.receiver
         if call.method == "addContainer":
-            owner = self._owner_workload(receiver)
-            if owner is not None:
+            for owner in self._owner_workloads(receiver):
                 props = call.props(1)
                 self._add_image(owner, get(props, "image"), call, key_line(props, "image"))
         elif call.method == "addNodegroupCapacity":
@@ -187,12 +214,16 @@ class Interpreter:
     def _loc(self, call: Call) -> Location:
         return Location(call.path, call.line, call.column)
 
-    def _owner_workload(self, value: Val | None) -> Workload | None:
+    def _owner_workloads(self, value: Val | None) -> list[Workload]:
+        """The task definitions a value names: one, or each of a choice's alternatives."""
+        if isinstance(value, Choice):
+            return [w for option in value.options for w in self._owner_workloads(option)]
+        found = None
         if isinstance(value, Call):
-            return self.workloads.get(id(value))
-        if isinstance(value, Unknown) and value.attr == "taskDefinition" and isinstance(value.owner, Call):
-            return self.workloads.get(id(value.owner))
-        return None
+            found = self.workloads.get(id(value))
+        elif isinstance(value, Unknown) and value.attr == "taskDefinition" and isinstance(value.owner, Call):
+            found = self.workloads.get(id(value.owner))
+        return [found] if found is not None else []
 
     def _workload(
         self,
@@ -203,14 +234,17 @@ class Interpreter:
         host: Host | None,
         construct: str | None = None,
         ecs: EcsFacts | None = None,
+        value: Val | None = None,
     ) -> Workload:
+        where, via = _arch_where(call, arch_line, value)
         workload = Workload(
             kind=f"cdk:{call.callee}",
             name=self._id(call),
             service=service,
             location=self._loc(call),
             arch=arch,
-            arch_location=Location(call.path, arch_line) if arch_line else None,
+            arch_location=where,
+            arch_via=via,
             arch_syntax=self.syntax_of[call.path],
             ecs=ecs,
             cdk=CdkOrigin(self.config, construct=construct, host_source=host.source if host else None),
@@ -224,6 +258,8 @@ class Interpreter:
         """Attach the image expression to the workload; returns the asset it builds, if any."""
         if image is None or isinstance(image, Null):
             return None
+        if isinstance(image, Choice):
+            return self._add_choice(workload, image, context, line)
         path = context.path
         where = Location(path, image.line or line)
         if isinstance(image, Call) and id(image) in self.assets:
@@ -264,6 +300,17 @@ class Interpreter:
             return None
         workload.images.append(ImageRef("", where, resolved=False))
         return None
+
+    def _add_choice(self, workload: Workload, image: Choice, context: Call, line: int) -> Asset | None:
+        """Every alternative is an image of the workload. Alternatives of a condition are
+        candidates (only one runs, which a finding must say); different callers' values all run."""
+        first = len(workload.images)
+        assets = [self._add_image(workload, option, context, line) for option in image.options]
+        if image.why == "conditional":
+            note = f"one of {len(image.options)} images chosen by a condition at {image.path}:{image.line}"
+            workload.images[first:] = [replace(ref, candidate=note) for ref in workload.images[first:]]
+        found = [a for a in assets if a is not None]
+        return found[0] if len(found) == 1 else None
 
     def _ecr_image(self, image: Call) -> ImageRef:
         where = Location(image.path, image.line, image.column)
@@ -309,15 +356,7 @@ class Interpreter:
         props = call.props(2)
         code = get(props, "code")
         runtime = get(props, "runtime")
-        image_code = isinstance(code, Call) and (
-            code.callee
-            in (
-                "aws_lambda.Code.fromAssetImage",
-                "aws_lambda.Code.fromEcrImage",
-                "aws_lambda.AssetImageCode",
-                "aws_lambda.EcrImageCode",
-            )
-        )
+        image_code = any(isinstance(c, Call) and c.callee in _IMAGE_CODE for c in _alternatives(code))
         from_image = isinstance(runtime, Ref) and runtime.qual == "aws_lambda.Runtime.FROM_IMAGE"
         if not docker_image_function and not image_code and not from_image:
             return
@@ -330,6 +369,7 @@ class Interpreter:
             fact,
             arch_line,
             parsed.host if parsed else None,
+            value=arch_value,
             construct=(call.callee or "").rsplit(".", 1)[-1],
         )
         asset = self._add_image(workload, code, call, key_line(props, "code"))
@@ -381,6 +421,7 @@ class Interpreter:
             fact,
             line if cpu is not None else 0,
             host,
+            value=cpu,
             ecs=EcsFacts(fargate=_certainly_fargate(launch, may_run_on_ec2), launch_type=launch or "unknown"),
         )
         workload.os_family = family
@@ -401,8 +442,7 @@ class Interpreter:
 
     def _container_definition(self, call: Call) -> None:
         props = call.props(2)
-        owner = self._owner_workload(get(props, "taskDefinition"))
-        if owner is not None:
+        for owner in self._owner_workloads(get(props, "taskDefinition")):
             self._add_image(owner, get(props, "image"), call, key_line(props, "image"))
 
     # ---- Batch -------------------------------------------------------------------------------
@@ -555,6 +595,18 @@ class Interpreter:
                 names = ", ".join(c.name for c in caps)
                 item.workload.arch = ArchFact.derived(arch, note=f"the app's only EC2 capacity ({names})")  # type: ignore[arg-type]
                 item.workload.arch_location = caps[0].instance_types[0].location
+
+
+def _arch_where(call: Call, key_line: int, value: Val | None) -> tuple[Location | None, Location | None]:
+    """(where the architecture's literal is written, the property that only passes it on): a
+    parameter's default or a helper's constant in the same file is the literal to edit."""
+    if not key_line:
+        return None, None
+    key = Location(call.path, key_line)
+    literal = isinstance(value, Ref | Str) or (isinstance(value, Call) and value.callee is not None)
+    if literal and value is not None and value.path == call.path and value.line not in (0, key_line):
+        return Location(value.path, value.line), key
+    return key, None
 
 
 def _lambda_fact(value: Val | None) -> tuple[ArchFact, Arch | None]:

@@ -1,4 +1,5 @@
-"""CDK apps: `cdk.json` -> the `app` command's entry file -> the app files it imports.
+"""A CDK app's (or construct library's) files: the entry file (or seed files) -> the files they
+import.
 
 Only files inside the scan root are read; nothing is executed or imported. TypeScript/JavaScript
 is parsed with tree-sitter, Python with `ast`; each file once per app.
@@ -8,94 +9,40 @@ from __future__ import annotations
 
 import ast
 import posixpath
-import shlex
 from collections import deque
-from dataclasses import dataclass
 
-from archmatch.extract import json_doc
+from tree_sitter import Node
+
 from archmatch.extract.budget import Budget
+from archmatch.extract.cdk_source.discovery import TS_SUFFIXES, CdkApp, _join
 from archmatch.extract.cdk_source.py_front import PyFile
-from archmatch.extract.cdk_source.ts_front import TS_SUFFIXES, TsFile, first_error
-from archmatch.isolation import isolated, note_position
+from archmatch.extract.cdk_source.ts_front import TsFile, first_error
+from archmatch.isolation import note_position
 from archmatch.repo import RepoView
 
 MAX_APP_FILES = 400
+MAX_NESTING = 60  # evaluations nested inside one another, across the files of a program
 
 
-@dataclass(frozen=True)
-class CdkApp:
-    config: str  # cdk.json, root-relative
-    app_dir: str  # its directory: the app's working directory
-    language: str  # ts | py
-    entry: str
+def ts_call_name(node: Node) -> str:
+    is_new = node.type == "new_expression"
+    callee = node.child_by_field_name("constructor" if is_new else "function")
+    if callee is None:
+        return ""
+    if callee.type in ("identifier", "super"):
+        return callee.text.decode("utf-8", "replace") if callee.text is not None else ""
+    if callee.type == "member_expression":
+        prop = callee.child_by_field_name("property")
+        return prop.text.decode("utf-8", "replace") if prop is not None and prop.text is not None else ""
+    return ""
 
 
-def _join(base: str, rel: str) -> str | None:
-    """Root-relative normalised path, or None when it leaves the scan root."""
-    joined = (
-        posixpath.normpath(posixpath.join(base, rel)) if base not in ("", ".") else posixpath.normpath(rel)
-    )
-    if joined.startswith("../") or joined == ".." or posixpath.isabs(joined):
-        return None
-    return joined
-
-
-def _entry_from_command(repo: RepoView, app_dir: str, command: str) -> tuple[str, str] | None:
-    try:
-        tokens = shlex.split(command)
-    except ValueError:
-        tokens = command.split()
-    for i, token in enumerate(tokens):
-        if token in ("-m",) and i + 1 < len(tokens) and tokens[i - 1].startswith("python"):
-            rel = _join(app_dir, tokens[i + 1].replace(".", "/") + ".py")
-            if rel and repo.exists(rel):
-                return "py", rel
-        if token.startswith("-"):
-            continue
-        if token.endswith(".py"):
-            rel = _join(app_dir, token)
-            return ("py", rel) if rel and repo.exists(rel) else None
-        if token.endswith(TS_SUFFIXES):
-            rel = _join(app_dir, token)
-            if rel is None:
-                return None
-            if repo.exists(rel):
-                return "ts", rel
-            stem = rel.rsplit(".", 1)[0]
-            for ext in (".ts", ".tsx", ".mts"):  # `node bin/app.js` with only the source committed
-                if repo.exists(stem + ext):
-                    return "ts", stem + ext
-            return None
-    return None
-
-
-def find_apps(repo: RepoView) -> list[CdkApp]:
-    apps: list[CdkApp] = []
-    for config in repo.matching(lambda f: f == "cdk.json" or f.endswith("/cdk.json")):
-        with isolated(repo, None, config):
-            _find_app(repo, config, apps)
-    return apps
-
-
-def _find_app(repo: RepoView, config: str, apps: list[CdkApp]) -> None:
-    doc = json_doc(repo, config)
-    if not isinstance(doc, dict):
-        return
-    command = doc.get("app")
-    app_dir = posixpath.dirname(config)
-    if not isinstance(command, str):
-        return
-    found = _entry_from_command(repo, app_dir, command)
-    if found is None:
-        repo.diag(
-            config,
-            f"CDK app command {command!r}: no TypeScript, JavaScript or Python entry file in the repository; its source is not checked",
-            line=getattr(doc, "line_of", lambda _k: 0)("app"),
-            level="note",
-            code="input",
-        )
-        return
-    apps.append(CdkApp(config, app_dir, found[0], found[1]))
+def py_call_name(node: ast.Call) -> str:
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return ""
 
 
 class Program:
@@ -109,10 +56,50 @@ class Program:
         self.budget = Budget(app.entry)  # evaluation of every file of the app
         self.files: dict[str, TsFile | PyFile | None] = {}
         self._queue: deque[str] = deque()
+        # a construct library: code outside the repository may call its exported functions
+        self.open_world = app.library
+        self.depth = 0  # evaluations in progress, across files (bounded: MAX_NESTING)
+        self._ts_sites: dict[str, list[tuple[TsFile, Node]]] | None = None
+        self._py_sites: dict[str, list[tuple[PyFile, ast.Call]]] | None = None
+
+    def enter(self, line: int, path: str) -> bool:
+        """One evaluation deeper; False (and one `limit` diagnostic) past MAX_NESTING."""
+        if self.depth >= MAX_NESTING:
+            return self.budget.refuse(f"values nested more than {MAX_NESTING} levels deep", line, path)
+        self.depth += 1
+        return True
+
+    def leave(self) -> None:
+        self.depth = max(0, self.depth - 1)
+
+    def ts_call_sites(self) -> dict[str, list[tuple[TsFile, Node]]]:
+        """Calls of the program's TypeScript files by the name they call (`f`, `m` of `x.m`, `C` of
+        `new C`, `super`): where callers of a function are looked for."""
+        if self._ts_sites is None:
+            self._ts_sites = {}
+            for parsed in list(self.files.values()):
+                if isinstance(parsed, TsFile):
+                    for node in parsed.calls():
+                        name = ts_call_name(node)
+                        if name:
+                            self._ts_sites.setdefault(name, []).append((parsed, node))
+        return self._ts_sites
+
+    def py_call_sites(self) -> dict[str, list[tuple[PyFile, ast.Call]]]:
+        """Calls of the program's Python files by the name they call (`f`, `m` of `x.m`, `C`)."""
+        if self._py_sites is None:
+            self._py_sites = {}
+            for parsed in list(self.files.values()):
+                if isinstance(parsed, PyFile):
+                    for node in parsed.calls():
+                        name = py_call_name(node)
+                        if name:
+                            self._py_sites.setdefault(name, []).append((parsed, node))
+        return self._py_sites
 
     def load(self) -> list[TsFile | PyFile]:
         expanded: set[str] = set()
-        self._queue.append(self.app.entry)
+        self._queue.extend(self.app.seeds or (self.app.entry,))
         while self._queue:
             path = self._queue.popleft()
             if path in expanded:

@@ -9,15 +9,16 @@ of other app modules, dict/`**` spreads, conditional expressions, f-strings, `os
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from archmatch.extract.budget import Budget
-from archmatch.extract.cdk_source import semantics
+from archmatch.extract.cdk_source import py_flow, semantics
 from archmatch.extract.cdk_source.values import (
     Arr,
     Call,
     ClassV,
+    FuncV,
     Host,
     Null,
     Num,
@@ -29,9 +30,10 @@ from archmatch.extract.cdk_source.values import (
     Val,
     as_obj,
     camel,
+    choice,
     concat,
     join_paths,
-    same,
+    or_default,
 )
 from archmatch.model import CdkSyntax
 
@@ -43,7 +45,15 @@ class Program(Protocol):
     app_dir: str
     budget: Budget
 
+    open_world: bool
+
     def resolve_py(self, from_path: str, module: str, level: int) -> PyFile | None: ...
+
+    def enter(self, line: int, path: str) -> bool: ...
+
+    def leave(self) -> None: ...
+
+    def py_call_sites(self) -> Mapping[str, Sequence[tuple[PyFile, ast.Call]]]: ...
 
 
 MAX_DEPTH = 60
@@ -69,6 +79,8 @@ class PyFile:
         self.module_imports: list[tuple[str, int, list[str]]] = []  # (module, level, imported names)
         self._cache: dict[int, Val] = {}
         self._busy: set[int] = set()
+        self._param_values: dict[int, Val] = {}
+        self._returns: dict[int, Val] = {}
         self._index()
 
     def _scope_of(self, node: ast.AST) -> ast.AST:
@@ -156,9 +168,60 @@ class PyFile:
     def _binding_value(self, node: ast.AST, line: int) -> Val:
         if isinstance(node, ast.ClassDef):
             return self._class_value(node)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return FuncV(self.path, node.lineno, node.name, node, self)
+        if isinstance(node, ast.arg):
+            return self._param_value(node, line)
         if isinstance(node, ast.expr):
             return self.eval(node)
         return Unknown(self.path, line, "parameter or computed name")
+
+    def _param_value(self, arg: ast.arg, line: int) -> Val:
+        key = id(arg)
+        if key not in self._param_values:
+            self._param_values[key] = Unknown(self.path, line, f"parameter {arg.arg} (recursive)")
+            self._param_values[key] = self._callers_pass(arg, line)
+        return self._param_values[key]
+
+    def _callers_pass(self, arg: ast.arg, line: int) -> Val:
+        """What the callers pass for a parameter: one value, or a choice of theirs."""
+        param = py_flow.param_of(self, arg)
+        if param is None or (param.index is None and param.default is None and param.star):
+            return Unknown(self.path, line, f"parameter {arg.arg}")
+        sites = py_flow.callers(self, param.function)
+        if sites is None:
+            return Unknown(self.path, line, f"parameter {arg.arg}: more than {py_flow.MAX_CALLERS} callers")
+        values: list[Val] = []
+        for file, site in sites:
+            value = py_flow.argument(file, site, param)
+            if isinstance(value, Null) and param.default is not None:
+                value = self.eval(param.default)
+            values.append(value)
+        if not sites or (self.program.open_world and py_flow.externally_callable(param.function, self)):
+            values.append(Unknown(self.path, line, f"parameter {arg.arg} (callers outside the app)"))
+        return choice(values, self.path, line, why="callers")
+
+    def member_of_class(self, cls: ast.ClassDef, name: str, line: int) -> Val:
+        """`self.name` / `instance.name` of a class declared here: an attribute, a property, a
+        method."""
+        found = self.bindings.get(id(cls), {}).get("self." + name)
+        if found:
+            if len(found) > 1:
+                return Unknown(self.path, line, f"self.{name} is assigned more than once")
+            return self._binding_value(found[0], line)
+        method = py_flow.find_method(cls, name)
+        if method is not None:
+            if py_flow.is_property(method):
+                return self.returns(method)
+            return FuncV(self.path, method.lineno, name, method, self)
+        return Unknown(self.path, line, f"self.{name}")
+
+    def returns(self, fn: py_flow.FunctionNode) -> Val:
+        key = id(fn)
+        if key not in self._returns:
+            self._returns[key] = Unknown(self.path, fn.lineno, "recursive function")
+            self._returns[key] = py_flow.returns(self, fn)
+        return self._returns[key]
 
     def _class_value(self, node: ast.ClassDef) -> ClassV:
         fields: dict[str, object] = {}
@@ -175,7 +238,7 @@ class PyFile:
                 and stmt.value is not None
             ):
                 fields[stmt.target.id] = stmt.value
-        return ClassV(self.path, node.lineno, node.name, fields, self)
+        return ClassV(self.path, node.lineno, node.name, fields, self, node)
 
     def top_level(self, name: str) -> Val | None:
         found = self.bindings.get(id(self.tree), {}).get(name)
@@ -228,11 +291,14 @@ class PyFile:
             return Unknown(self.path, getattr(node, "lineno", 0), "recursive definition")
         if not self.program.budget.step(getattr(node, "lineno", 0), self.path):
             return Unknown(self.path, getattr(node, "lineno", 0), "over the evaluation budget")
+        if not self.program.enter(getattr(node, "lineno", 0), self.path):
+            return Unknown(self.path, getattr(node, "lineno", 0), "nested too deeply")
         self._busy.add(key)
         try:
             value = self._eval(node)
         finally:
             self._busy.discard(key)
+            self.program.leave()
         self._cache[key] = value
         return value
 
@@ -269,8 +335,8 @@ class PyFile:
             values = [self.eval(v) for v in node.values]
             if host := next((v for v in values if isinstance(v, Host)), None):
                 return Host(p, line, host.source)
-            if isinstance(node.op, ast.Or) and isinstance(values[0], Null) and len(values) == 2:
-                return values[1]
+            if isinstance(node.op, ast.Or) and len(values) == 2:
+                return or_default(values[0], values[1], True, p, line)
             return Unknown(p, line, "boolean expression")
         if isinstance(node, ast.Compare):
             values = [self.eval(node.left), *(self.eval(c) for c in node.comparators)]
@@ -281,13 +347,25 @@ class PyFile:
             return self._subscript(node)
         if isinstance(node, ast.Starred):
             return Unknown(p, line, "starred expression")
+        if isinstance(node, ast.Lambda):
+            return FuncV(p, line, "", node, self)
         return Unknown(p, line, type(node).__name__)
 
     def _attribute(self, node: ast.Attribute) -> Val:
         line = node.lineno
         if isinstance(node.value, ast.Name) and node.value.id == "self":
+            cls = self._enclosing_class(node)
+            if cls is not None and not self.bindings.get(id(cls), {}).get("self." + node.attr):
+                return self.member_of_class(cls, node.attr, line)
             return self.lookup("self." + node.attr, node)
         base = self.eval(node.value)
+        instance = py_flow.instance_class(base)
+        if (
+            instance is not None
+            and isinstance(instance.source, PyFile)
+            and isinstance(instance.node, ast.ClassDef)
+        ):
+            return instance.source.member_of_class(instance.node, node.attr, line)
         if isinstance(base, ClassV):
             field_node = base.fields.get(node.attr)
             if isinstance(field_node, ast.AST) and isinstance(base.source, PyFile):
@@ -381,16 +459,25 @@ class PyFile:
         fn = node.func
         if isinstance(fn, ast.Attribute) and not (isinstance(fn.value, ast.Name) and fn.value.id == "self"):
             receiver = self.eval(fn.value)
-            if isinstance(receiver, ClassV | PyModuleV):
-                value = semantics.invoke(self.eval(fn), args, kwargs, self.path, line, app_dir, text)
+            if isinstance(receiver, ClassV | PyModuleV) or py_flow.instance_class(receiver) is not None:
+                value = self._invoke(self.eval(fn), args, kwargs, node)
             else:
                 value = semantics.method(receiver, fn.attr, args, kwargs, self.path, line, app_dir, text)
         else:
-            value = semantics.invoke(self.eval(fn), args, kwargs, self.path, line, app_dir, text)
-        if isinstance(value, Call):
+            value = self._invoke(self.eval(fn), args, kwargs, node)
+        if isinstance(value, Call) and not value.column:  # not a call another node returned
             value.column = node.col_offset + 1
             value.end_line = getattr(node, "end_lineno", line) or line
         return value
+
+    def _invoke(self, callee: Val, args: list[Val], kwargs: Obj, node: ast.Call) -> Val:
+        """A call of a function declared in the app gives its return value."""
+        if isinstance(callee, FuncV):
+            source, declared = callee.source, callee.node
+            if isinstance(source, PyFile) and isinstance(declared, py_flow.FunctionNode):
+                return source.returns(declared)
+        text = self._segment(node)
+        return semantics.invoke(callee, args, kwargs, self.path, node.lineno, self.program.app_dir, text)
 
     def _segment(self, node: ast.expr) -> str:
         """Source text of a node, for messages (col offsets are UTF-8 byte offsets)."""
@@ -409,9 +496,7 @@ class PyFile:
                 else next(v.source for v in values if isinstance(v, Host))
             )
             return Host(self.path, line, source)
-        if all(same(values[0], v) for v in values[1:]):
-            return values[0]
-        return Unknown(self.path, line, "conditional value")
+        return choice(values, self.path, line)
 
     def _binop(self, node: ast.BinOp) -> Val:
         left, right = self.eval(node.left), self.eval(node.right)

@@ -7,7 +7,9 @@ import posixpath
 
 from archmatch.extract.cdk_source.values import (
     Call,
+    Choice,
     Host,
+    Null,
     Obj,
     PathV,
     Ref,
@@ -15,6 +17,7 @@ from archmatch.extract.cdk_source.values import (
     Unknown,
     Val,
     camel,
+    choice,
     get,
     join_paths,
 )
@@ -89,8 +92,12 @@ def _module_name(name: str) -> str:
 
 def member(base: Val, attr: str, path: str, line: int) -> Val:
     """`base.attr` for values the front ends cannot resolve themselves."""
+    if isinstance(base, Choice):
+        return choice([member(o, attr, path, line) for o in base.options], path, line, base.why)
     if isinstance(base, Host):
         return Host(path, line, base.source)
+    if isinstance(base, Null):  # `props?.architecture` when no props are passed
+        return Null(path, line)
     if isinstance(base, Ref):
         if base.module and base.qual == "":
             if attr.startswith("aws_"):
@@ -108,7 +115,7 @@ def member(base: Val, attr: str, path: str, line: int) -> Val:
         return PathV(path, line, posixpath.dirname(base.rel) or ".")
     if isinstance(base, Obj):
         found = get(base, attr)
-        return found if found is not None else Unknown(path, line, f"missing property {attr}")
+        return found if found is not None else Null(path, line)  # absent from a closed object
     if isinstance(base, Call):
         if base.callee in HOST_CALLS:
             return Host(path, line, base.callee.split(":", 1)[1] + "()")

@@ -9,7 +9,7 @@ imports of other app files). Parameters and anything computed at run time stay U
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
 import tree_sitter_javascript
@@ -17,11 +17,12 @@ import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
 
 from archmatch.extract.budget import Budget
-from archmatch.extract.cdk_source import semantics
+from archmatch.extract.cdk_source import semantics, ts_flow
 from archmatch.extract.cdk_source.values import (
     Arr,
     Call,
     ClassV,
+    FuncV,
     Host,
     Null,
     Num,
@@ -32,8 +33,9 @@ from archmatch.extract.cdk_source.values import (
     Unknown,
     Val,
     as_obj,
+    choice,
     concat,
-    same,
+    or_default,
 )
 from archmatch.model import CdkSyntax
 
@@ -45,7 +47,15 @@ class Program(Protocol):
     app_dir: str
     budget: Budget
 
+    open_world: bool
+
     def resolve_ts(self, from_path: str, spec: str) -> TsFile | None: ...
+
+    def enter(self, line: int, path: str) -> bool: ...
+
+    def leave(self) -> None: ...
+
+    def ts_call_sites(self) -> Mapping[str, Sequence[tuple[TsFile, Node]]]: ...
 
 
 # Parsers are built once per process: building a Language is the expensive part.
@@ -54,8 +64,7 @@ _PARSERS: dict[str, Parser] = {
     "tsx": Parser(Language(tree_sitter_typescript.language_tsx())),
     "js": Parser(Language(tree_sitter_javascript.language())),
 }
-TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
-_SCOPES = frozenset({"program", "statement_block", "class_body", "switch_body"})
+_SCOPES = frozenset({"program", "statement_block", "class_body", "switch_body"}) | ts_flow.FUNCTION_TYPES
 _WRAPPERS = frozenset(
     {
         "parenthesized_expression",
@@ -118,6 +127,12 @@ class TsFile:
         self.relative_imports: list[str] = []
         self._cache: dict[tuple[int, int, str], Val] = {}
         self._busy: set[tuple[int, int, str]] = set()
+        # (parameter element id, name) -> where its value comes from; resolved values
+        self.params: dict[tuple[int, str], ts_flow.Param] = {}
+        self._param_values: dict[tuple[int, str], Val] = {}
+        self._param_busy: set[tuple[int, str]] = set()
+        self._returns: dict[tuple[int, int, str], Val] = {}
+        self.commonjs_exports = b"module.exports" in source or b"exports." in source
         self._index(self.root)
 
     # ---- indexing ---------------------------------------------------------------------------
@@ -129,6 +144,8 @@ class TsFile:
 
     def _bind(self, scope: Node, name: str, value: Node) -> None:
         self.bindings.setdefault(scope.id, {}).setdefault(name, []).append(value)
+
+    bind_in = _bind
 
     def _index(self, root: Node) -> None:
         stack = [root]
@@ -144,6 +161,11 @@ class TsFile:
                     self.reexports.append(spec)
             elif t == "variable_declarator":
                 self._index_declarator(node)
+            elif t in ts_flow.FUNCTION_TYPES:
+                ts_flow.index_parameters(self, node)
+                name = node.child_by_field_name("name")
+                if name is not None and t in ("function_declaration", "generator_function_declaration"):
+                    self._bind(self._scope_of(node), _text(name), node)
             elif t == "assignment_expression":
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
                 if left is not None and right is not None:
@@ -265,6 +287,10 @@ class TsFile:
         return self.global_name(name, line)
 
     def _binding_value(self, name: str, node: Node) -> Val:
+        if (node.id, name) in self.params:
+            return self._param_value(node, name)
+        if node.type in ("function_declaration", "generator_function_declaration"):
+            return FuncV(self.path, _line(node), name, node, self)
         if node.type == "variable_declarator":  # destructuring
             source = self.eval(node.child_by_field_name("value"))
             pattern = node.child_by_field_name("name")
@@ -276,6 +302,50 @@ class TsFile:
         if node.type in ("class_declaration", "class"):
             return self._class_value(node)
         return self.eval(node)
+
+    def _param_value(self, element: Node, name: str) -> Val:
+        key = (element.id, name)
+        if key in self._param_values:
+            return self._param_values[key]
+        if key in self._param_busy:
+            return Unknown(self.path, _line(element), f"parameter {name} (recursive)")
+        self._param_busy.add(key)
+        try:
+            value = self._callers_pass(self.params[key], name, _line(element))
+        finally:
+            self._param_busy.discard(key)
+        self._param_values[key] = value
+        return value
+
+    def _callers_pass(self, param: ts_flow.Param, name: str, line: int) -> Val:
+        """What the callers pass for a parameter: one value, or a choice of theirs."""
+        sites = ts_flow.callers(self, param.function)
+        if sites is None:
+            return Unknown(self.path, line, f"parameter {name}: more than {ts_flow.MAX_CALLERS} callers")
+        values: list[Val] = []
+        for file, site in sites:
+            value = ts_flow.argument(file, site, param.index, param.rest)
+            if param.key is not None:
+                value = semantics.member(value, param.key, file.path, line)
+            if isinstance(value, Null) and param.default is not None:
+                value = self.eval(param.default)
+            values.append(value)
+        if not sites or (self.program.open_world and ts_flow.externally_callable(self, param.function)):
+            values.append(Unknown(self.path, line, f"parameter {name} (callers outside the app)"))
+        return choice(values, self.path, line, why="callers")
+
+    def method_value(self, cls: Node, name: str, line: int) -> Val:
+        """`this.name` / `instance.name` of a class declared here: a field or a method."""
+        body = cls.child_by_field_name("body")
+        found = self.bindings.get(body.id, {}).get("this." + name) if body is not None else None
+        if found:
+            if len(found) > 1:
+                return Unknown(self.path, line, f"this.{name} is assigned more than once")
+            return self._binding_value("this." + name, found[0])
+        method = ts_flow.find_method(cls, name)
+        if method is not None:
+            return FuncV(self.path, _line(method), name, method, self)
+        return Unknown(self.path, line, f"this.{name}")
 
     def _class_value(self, node: Node) -> ClassV:
         name = node.child_by_field_name("name")
@@ -291,7 +361,7 @@ class TsFile:
                 )
                 if key is not None and value is not None:
                     fields[_text(key)] = value
-        return ClassV(self.path, _line(node), _text(name) if name is not None else "", fields, self)
+        return ClassV(self.path, _line(node), _text(name) if name is not None else "", fields, self, node)
 
     def top_level(self, name: str) -> Val | None:
         """An exported (or top-level) name of this module, for other files' imports."""
@@ -350,11 +420,14 @@ class TsFile:
             return Unknown(self.path, _line(node), "recursive definition")
         if not self.program.budget.step(_line(node), self.path):
             return Unknown(self.path, _line(node), "over the evaluation budget")
+        if not self.program.enter(_line(node), self.path):
+            return Unknown(self.path, _line(node), "nested too deeply")
         self._busy.add(key)
         try:
             value = self._eval(node)
         finally:
             self._busy.discard(key)
+            self.program.leave()
         self._cache[key] = value
         return value
 
@@ -400,6 +473,8 @@ class TsFile:
             return self._binary(node)
         if t == "class":
             return self._class_value(node)
+        if t in ("arrow_function", "function_expression", "function", "generator_function"):
+            return FuncV(p, line, ts_flow.function_name(node), node, self)
         return Unknown(p, line, _text(node)[:80])
 
     def _template(self, node: Node) -> Val:
@@ -423,6 +498,9 @@ class TsFile:
             return Unknown(self.path, line, _text(node))
         name = _text(prop)
         if obj.type == "this":
+            cls = ts_flow.enclosing_class(node)
+            if cls is not None and not self._this_bound(name, node):
+                return self.method_value(cls, name, line)
             return self.lookup("this." + name, node)
         if obj.type == "import" or _text(obj) == "import.meta":
             return (
@@ -437,7 +515,18 @@ class TsFile:
         if isinstance(base, ModuleV):
             value = base.file.top_level(name)
             return value if value is not None else Unknown(self.path, line, _text(node))
+        instance = ts_flow.instance_class(base)
+        if instance is not None and isinstance(instance.source, TsFile) and isinstance(instance.node, Node):
+            return instance.source.method_value(instance.node, name, line)
         return semantics.member(base, name, self.path, line)
+
+    def _this_bound(self, name: str, at: Node) -> bool:
+        cur: Node | None = at
+        while cur is not None:
+            if cur.type == "class_body":
+                return bool(self.bindings.get(cur.id, {}).get("this." + name))
+            cur = cur.parent
+        return False
 
     def _subscript(self, node: Node) -> Val:
         obj, index = node.child_by_field_name("object"), node.child_by_field_name("index")
@@ -534,12 +623,29 @@ class TsFile:
             obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
             if obj is not None and prop is not None and obj.type != "this":
                 receiver = self.eval(obj)
-                if isinstance(receiver, ClassV | ModuleV):
-                    return semantics.invoke(self.eval(fn), args, None, self.path, line, app_dir, text)
+                if isinstance(receiver, ClassV | ModuleV) or ts_flow.instance_class(receiver) is not None:
+                    return self._invoke(self.eval(fn), args, node)
                 value = semantics.method(receiver, _text(prop), args, None, self.path, line, app_dir, text)
                 return _located(value, node)
-        value = semantics.invoke(self.eval(fn), args, None, self.path, line, app_dir, text)
+        return self._invoke(self.eval(fn), args, node)
+
+    def _invoke(self, callee: Val, args: list[Val], node: Node) -> Val:
+        """A call of a function declared in the app gives its return value."""
+        if isinstance(callee, FuncV) and node.type != "new_expression":
+            source, declared = callee.source, callee.node
+            if isinstance(source, TsFile) and isinstance(declared, Node):
+                return source.returns(declared)
+        value = semantics.invoke(
+            callee, args, None, self.path, _line(node), self.program.app_dir, _text(node)
+        )
         return _located(value, node)
+
+    def returns(self, fn: Node) -> Val:
+        key = ts_flow.key_of(fn)
+        if key not in self._returns:
+            self._returns[key] = Unknown(self.path, _line(fn), "recursive function")
+            self._returns[key] = ts_flow.returns(self, fn)
+        return self._returns[key]
 
     def _choice(self, condition: Node | None, branches: list[Node | None], line: int) -> Val:
         test = self.eval(condition)
@@ -551,9 +657,7 @@ class TsFile:
                 else next(v.source for v in values if isinstance(v, Host))
             )
             return Host(self.path, line, source)
-        if all(same(values[0], v) for v in values[1:]):
-            return values[0]
-        return Unknown(self.path, line, "conditional value")
+        return choice(values, self.path, line)
 
     def _binary(self, node: Node) -> Val:
         op_node = node.child_by_field_name("operator")
@@ -567,8 +671,8 @@ class TsFile:
             return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[attr-defined]
         if op == "+":
             return concat([left, right], self.path, line, self.program.budget)
-        if op in ("??", "||") and isinstance(left, Null):
-            return right
+        if op in ("??", "||"):
+            return or_default(left, right, op == "||", self.path, line)
         return Unknown(self.path, line, _text(node)[:80])
 
 
@@ -581,7 +685,7 @@ class ModuleV(Val):
 
 
 def _located(value: Val, node: Node) -> Val:
-    if isinstance(value, Call):
+    if isinstance(value, Call) and not value.column:  # not a call another node gave back
         value.column = node.start_point.column + 1
         value.end_line = node.end_point.row + 1
     return value

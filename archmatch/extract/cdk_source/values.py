@@ -161,6 +161,52 @@ class ClassV(Val):
     name: str = ""
     fields: dict[str, object] = field(default_factory=dict)  # name -> language node
     source: object = None  # the front-end file that declares it (evaluates `fields`)
+    node: object = None  # its declaration (the constructor's callers are found through it)
+
+
+@dataclass(eq=False)
+class FuncV(Val):
+    """A function or method declared in the app: calling it gives its return value, and its
+    parameters take the values its callers pass (`source` is the front-end file declaring it)."""
+
+    name: str = ""
+    node: object = None
+    source: object = None
+
+    def describe(self) -> str:
+        return f"function {self.name}" if self.name else "function"
+
+
+MAX_CHOICES = 8  # alternatives one value may hold before it is simply unknown
+
+
+@dataclass(eq=False)
+class Choice(Val):
+    """One of several values: the branches of a conditional (`cond ? a : b`, `x ?? d`), or the
+    different arguments a function's callers pass. `why` says which, for messages."""
+
+    options: list[Val] = field(default_factory=list)
+    why: str = "conditional"
+
+    def describe(self) -> str:
+        return f"{self.why}: " + " | ".join(o.describe() for o in self.options)
+
+
+def choice(options: list[Val], path: str, line: int, why: str = "conditional") -> Val:
+    """The value that is one of `options`: nested choices are flattened, equal options merged;
+    a single option is itself, and more than MAX_CHOICES are unknown."""
+    flat: list[Val] = []
+    for option in options:
+        if isinstance(option, Choice) and option.why == "conditional":
+            why = "conditional"
+        for inner in option.options if isinstance(option, Choice) else [option]:
+            if not any(same(inner, seen) for seen in flat):
+                flat.append(inner)
+    if len(flat) == 1:
+        return flat[0]
+    if len(flat) > MAX_CHOICES:
+        return Unknown(path, line, f"{why} with more than {MAX_CHOICES} alternatives")
+    return Choice(path, line, flat, why)
 
 
 def as_obj(value: Val | None) -> Obj:
@@ -193,6 +239,13 @@ def get(obj: Val | None, key: str) -> Val | None:
     """
     if obj is None or isinstance(obj, Null):
         return None
+    if isinstance(obj, Choice):
+        found = [get(option, key) for option in obj.options]
+        if all(v is None for v in found):
+            return None
+        return choice(
+            [v if v is not None else Null(obj.path, obj.line) for v in found], obj.path, obj.line, obj.why
+        )
     o = as_obj(obj)
     for k in (key, snake(key)):
         if k in o.fields:
@@ -206,6 +259,8 @@ def get(obj: Val | None, key: str) -> Val | None:
 def key_line(obj: Val | None, key: str) -> int:
     if obj is None:
         return 0
+    if isinstance(obj, Choice):
+        return next((line for o in obj.options if (line := key_line(o, key))), 0)
     o = as_obj(obj)
     for k in (key, snake(key)):
         if k in o.key_lines:
@@ -265,12 +320,32 @@ def join_paths(parts: list[Val], path: str, line: int) -> Val:
     return Str(path, line, joined)
 
 
+def _falsy(value: Val) -> bool:
+    return isinstance(value, Null) or (isinstance(value, Str | Num) and not value.value)
+
+
+def or_default(left: Val, right: Val, falsy_too: bool, path: str, line: int) -> Val:
+    """`left ?? right` (`falsy_too`: `left || right`, Python `left or right`): `right` where `left`
+    is absent; a left value that may be absent (unknown, or a choice with an absent alternative)
+    gives a choice that includes `right`, so a default image is still seen as a candidate."""
+    absent = _falsy if falsy_too else (lambda v: isinstance(v, Null))
+    if absent(left):
+        return right
+    if isinstance(left, Choice) and any(absent(o) for o in left.options):
+        return choice([*(o for o in left.options if not absent(o)), right], path, line, left.why)
+    if isinstance(left, Unknown):
+        return choice([left, right], path, line)
+    return left
+
+
 def same(a: Val | None, b: Val | None) -> bool:
     """Two values a reviewer would call equal (both branches of a conditional, for instance)."""
     if a is None or b is None:
         return a is b
     if type(a) is not type(b):
         return False
+    if isinstance(a, Null):
+        return True
     if isinstance(a, Str | Num) and isinstance(b, Str | Num):
         return bool(a.value == b.value)
     if isinstance(a, Ref) and isinstance(b, Ref):

@@ -86,13 +86,16 @@ def lam(arch: str) -> str:
 
 
 def link_properties(link: Link) -> dict[str, str]:
-    return {
+    properties = {
         "linkEvidence": link.evidence,
         "linkConfidence": link.confidence,
         "build": link.build.name,
         "buildProject": link.build.project or ".",
         "workloadProject": link.workload.project or ".",
     }
+    if link.image.candidate:
+        properties["linkCandidate"] = link.image.candidate
+    return properties
 
 
 def verdicts(facts: RepoFacts, wanted: Verdict) -> Iterator[tuple[Link, ImageArch, str, str]]:
