@@ -20,8 +20,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archmatch.repo import escapes_through_symlink
 from archmatch.safetext import one_line
 from archmatch.settings import Config, ImageMapping
@@ -122,6 +120,8 @@ def load_config(explicit: str | None, roots: list[Path]) -> Config:
                 raise ConfigError(
                     f"{path}: a symlink to a file outside the scanned folders; refused (not read)"
                 )
+            import yaml  # only when there is a file to read (start-up time)
+
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -133,6 +133,8 @@ def load_config(explicit: str | None, roots: list[Path]) -> Config:
 def yaml_problem(exc: Exception) -> str:
     """A YAML error without the snippet of the file PyYAML quotes (it may hold a secret): the
     problem and its line, masked."""
+    import yaml  # loaded already: the error came from it
+
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         where = f" (line {mark.line + 1})" if mark is not None else ""

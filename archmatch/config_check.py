@@ -13,6 +13,8 @@ from typing import Any
 
 import jsonschema
 
+from archmatch import lazyre
+
 SCHEMA_RESOURCE = ("archmatch", "schemas/config.schema.json")
 
 
@@ -71,7 +73,7 @@ def _error_text(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
-_CHECKOV_ID = re.compile(r"^CKV_(ARCH_?\d+)$", re.I)
+_CHECKOV_ID = lazyre.compile(r"^CKV_(ARCH_?\d+)$", re.I)
 
 
 def _rule_id_problem(rule_id: str, key: str, known: list[str]) -> str | None:

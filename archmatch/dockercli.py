@@ -10,10 +10,10 @@ is skipped whole, a bare unknown `--flag` is taken as boolean.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from archmatch import lazyre
 from archmatch.fixrender.docker_cli import apply_edits, pinned_command
 from archmatch.model import CommandFlags
 from archmatch.safetext import mask_secrets
@@ -83,11 +83,11 @@ _DOCKER_GLOBAL_VALUE_FLAGS = frozenset(
 )
 WRAPPERS = frozenset(["sudo", "env", "cross-env", "command", "exec", "time", "nohup", "xargs"])
 _RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"])
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_ASSIGNMENT = lazyre.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SEPARATORS = ("&&", "||", ";;", ";", "&", "|", "(", ")", "\n")
 MASK = "***"
 # environment variables whose values are harmless to show in a label
-_PUBLIC_ENV = re.compile(r"^(DOCKER_[A-Z_]+|BUILDX_[A-Z_]+|BUILDKIT_[A-Z_]+|COMPOSE_[A-Z_]+)$")
+_PUBLIC_ENV = lazyre.compile(r"^(DOCKER_[A-Z_]+|BUILDX_[A-Z_]+|BUILDKIT_[A-Z_]+|COMPOSE_[A-Z_]+)$")
 
 
 @dataclass(frozen=True)
@@ -491,7 +491,7 @@ def hide_build_values(text: str) -> str:
 
 # Starts only where a run of blanks starts: from inside the run the same match would be tried
 # again and again (quadratic on a long run of spaces).
-_CONTINUATION = re.compile(r"(?<![ \t])[ \t]*\\\n[ \t]*")
+_CONTINUATION = lazyre.compile(r"(?<![ \t])[ \t]*\\\n[ \t]*")
 
 
 def one_line(text: str) -> str:

@@ -7,9 +7,9 @@ edges), and what each stage hard-codes or compiles for the build host. Produced 
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 
+from archmatch import lazyre
 from archmatch.model import ArchEvidence, DockerImageFacts, Location, Related
 from archmatch.platforms import arch_of_image_ref
 
@@ -18,7 +18,7 @@ BUILD_ARGS = ("BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT")
 PLATFORM_ARGS = TARGET_ARGS + BUILD_ARGS
 
 # `--platform=<value>` on a FROM line, with the whitespace after it
-PLATFORM_FLAG = re.compile(r"--platform(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)\s*")
+PLATFORM_FLAG = lazyre.compile(r"--platform(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)\s*")
 
 
 @dataclass(frozen=True)

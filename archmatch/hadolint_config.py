@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archmatch.config import yaml_problem
 from archmatch.repo import escapes_through_symlink
 
@@ -137,6 +135,8 @@ def _threshold(value: Any, source: str) -> str:
 
 
 def apply_file(cfg: HadolintConfig, path: Path) -> None:
+    import yaml  # only when there is a configuration file (`archmatch dockerfile` start-up time)
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:

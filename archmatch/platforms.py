@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from archmatch import lazyre
+
 AMD64 = "amd64"
 ARM64 = "arm64"
 
@@ -92,7 +94,7 @@ HUB_NAMESPACES = {
     "winamd64": AMD64,
 }
 
-_COMPONENT = re.compile(r"^[A-Za-z0-9_.-]+$")
+_COMPONENT = lazyre.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 @dataclass(frozen=True, order=True)
@@ -189,7 +191,7 @@ def parse_platform_list(value: str | list[str]) -> tuple[list[str], list[str]]:
     return archs, bad
 
 
-_LAMBDA_TAG = re.compile(r"^public\.ecr\.aws/lambda/[^:@]+:[^@]*?-(arm64|x86_64)(?:@.*)?$")
+_LAMBDA_TAG = lazyre.compile(r"^public\.ecr\.aws/lambda/[^:@]+:[^@]*?-(arm64|x86_64)(?:@.*)?$")
 
 
 def arch_of_image_ref(ref: str) -> tuple[str, str] | None:

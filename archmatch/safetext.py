@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from archmatch import lazyre
+
 # Checkov's `omit_secret_value_from_line`: keep the first len//4 characters of the secret (never
 # more than 6), then ten asterisks.
 GENERIC_OBFUSCATION_LENGTH = 10
@@ -30,31 +32,33 @@ _MASK = "*" * GENERIC_OBFUSCATION_LENGTH
 # Secrets recognisable on their own (git-secrets / Checkov families and token prefixes). Each
 # starts only where the run of token characters starts (the look-behind), and runs on to its end.
 _TOKEN_PATTERNS = [
-    re.compile(
+    lazyre.compile(
         r"(?<![A-Za-z0-9])(?P<secret>(?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])"
     ),
-    re.compile(r"(?<![A-Za-z0-9_])(?P<secret>gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"),
-    re.compile(r"(?<![A-Za-z0-9_-])(?P<secret>glpat-[A-Za-z0-9_-]{20,})"),
-    re.compile(r"(?<![A-Za-z0-9_-])(?P<secret>xox[abprs]-[A-Za-z0-9-]{10,})"),
-    re.compile(r"(?<![A-Za-z0-9_])(?P<secret>sk_live_[A-Za-z0-9]{16,})"),
+    lazyre.compile(r"(?<![A-Za-z0-9_])(?P<secret>gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"),
+    lazyre.compile(r"(?<![A-Za-z0-9_-])(?P<secret>glpat-[A-Za-z0-9_-]{20,})"),
+    lazyre.compile(r"(?<![A-Za-z0-9_-])(?P<secret>xox[abprs]-[A-Za-z0-9-]{10,})"),
+    lazyre.compile(r"(?<![A-Za-z0-9_])(?P<secret>sk_live_[A-Za-z0-9]{16,})"),
 ]
 # A key whose name says it holds a secret: DB_PASSWORD, aws_secret_access_key, apiKey, GITHUB_TOKEN...
-_SECRET_KEY_NAME = re.compile(
+_SECRET_KEY_NAME = lazyre.compile(
     r"(?i)passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth"
 )
 _KEY_CHARS = "A-Za-z0-9_.\\-"
 # KEY=value, KEY: value, "KEY": "value", KEY = "value", KEY => value (compose, HCL, JSON, shell, ARG).
 # The key is a whole run of key characters (it cannot start inside another run), so each run is
 # tried once. The value is matched only after the key's name says it is a secret.
-_KEYED = re.compile(rf"""(?<![{_KEY_CHARS}])["']?(?P<key>[{_KEY_CHARS}]+)["']?[ \t]*(?:=>|[=:])[ \t]*["']?""")
+_KEYED = lazyre.compile(
+    rf"""(?<![{_KEY_CHARS}])["']?(?P<key>[{_KEY_CHARS}]+)["']?[ \t]*(?:=>|[=:])[ \t]*["']?"""
+)
 # Dockerfile `ENV KEY value` (the legacy space form), at the start of a line.
-_ENV_SPACE = re.compile(rf"(?im)^[ \t]*ENV[ \t]+(?P<key>[{_KEY_CHARS}]+)[ \t]+")
-_KEYED_VALUE = re.compile(r"""[^\s"',;}\]]+""")
-_ENV_VALUE = re.compile(r"[^\s=]\S*")
+_ENV_SPACE = lazyre.compile(rf"(?im)^[ \t]*ENV[ \t]+(?P<key>[{_KEY_CHARS}]+)[ \t]+")
+_KEYED_VALUE = lazyre.compile(r"""[^\s"',;}\]]+""")
+_ENV_VALUE = lazyre.compile(r"[^\s=]\S*")
 # Credentials in a URL or an image reference: scheme://user:pass@host, user:pass@registry.example.com
 _USERINFO_PATTERNS = [
-    re.compile(r"(?<=://)[^/\s:@]+:(?P<secret>[^@\s/]+)(?=@)"),
-    re.compile(
+    lazyre.compile(r"(?<=://)[^/\s:@]+:(?P<secret>[^@\s/]+)(?=@)"),
+    lazyre.compile(
         rf"(?<![{_KEY_CHARS}/:@])[{_KEY_CHARS}]+:(?P<secret>[^@\s/:]+)"
         r"(?=@(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?:[:/]|$|\s))"
     ),
@@ -119,9 +123,9 @@ def mask_secrets(text: str) -> str:
 
 # --- valid and inert text ------------------------------------------------------------------------
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazyre.compile("[\ud800-\udfff]")
 # C0 controls, DEL, C1 controls, line/paragraph separators, bidi embeddings/overrides/isolates.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNPRINTABLE = lazyre.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _LEGACY_COMMAND = "##["
 
@@ -160,7 +164,7 @@ def shown_path(path: str) -> str:
 
 
 # A line start (the runner splits lines on CR and LF), then whitespace, then `::`.
-_COMMAND_START = re.compile(r"(^|[\r\n])([^\S\r\n]*)::")
+_COMMAND_START = lazyre.compile(r"(^|[\r\n])([^\S\r\n]*)::")
 
 
 def guard_lines(text: str, colon: str = "\\:") -> str:

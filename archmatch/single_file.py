@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archmatch import lazyre
 from archmatch.model import Diagnostic, DiagnosticCode, Location, RepoFacts
 
 CODE: DiagnosticCode = "single-file"
 MAX_ROUNDS = 4
-_LOCAL_SOURCE = re.compile(r"""^[ \t]*source[ \t]*=[ \t]*"(\.\.?/[^"\n]*)"[ \t]*$""", re.M)
+_LOCAL_SOURCE = lazyre.compile(r"""^[ \t]*source[ \t]*=[ \t]*"(\.\.?/[^"\n]*)"[ \t]*$""", re.M)
 _TERRAFORM = (".tf", ".tfvars", ".tf.json")
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from archmatch import lazyre
 from archmatch.model import Finding
 
-_PRAGMA = re.compile(
+_PRAGMA = lazyre.compile(
     r"(?:#|//)\s*(?P<tool>archmatch|hadolint)\s*(?P<scope>global\s+|stage\s+)?ignore\s*=\s*(?P<codes>[A-Za-z0-9_,\s-]+)"
 )
 

@@ -14,8 +14,8 @@ extractors keep them as unknown values.
 from __future__ import annotations
 
 import posixpath
-import re
 
+from archmatch import lazyre
 from archmatch.model import Diagnostic, Location
 
 JINJA = "Jinja/cookiecutter"
@@ -26,14 +26,14 @@ _JINJA_TAGS = (
     "if|elif|else|endif|for|endfor|set|endset|raw|endraw|macro|endmacro|include|import|from|block|endblock|"
     "extends|with|endwith|call|endcall|filter|endfilter"
 )
-_JINJA = re.compile(r"\{%-?\s*(?:" + _JINJA_TAGS + r")\b|\{\{-?\s*cookiecutter\.")
+_JINJA = lazyre.compile(r"\{%-?\s*(?:" + _JINJA_TAGS + r")\b|\{\{-?\s*cookiecutter\.")
 # `{{` not preceded by `$` (GitHub Actions' `${{ }}`) or a word character.
 # The action's text stops at the next `{{` as well as at `}`: linear on a run of `{`.
-_HELM_OBJECTS = re.compile(
+_HELM_OBJECTS = lazyre.compile(
     r"(?<![$\w])\{\{-?(?:[^{}]|\{(?!\{))*?(?:\.Values\b|\.Release\.|\.Chart\.|\b(?:include|template|define)\s+\")"
 )
-_GO_CONTROL = re.compile(r"(?<![$\w])\{\{-?\s*(?:if|else|end|range|with)\b")
-_ANY_TEMPLATE = re.compile(r"(?<![$\w])\{\{(?!\s*resolve:)|\{%(?!-?\s*\$)")
+_GO_CONTROL = lazyre.compile(r"(?<![$\w])\{\{-?\s*(?:if|else|end|range|with)\b")
+_ANY_TEMPLATE = lazyre.compile(r"(?<![$\w])\{\{(?!\s*resolve:)|\{%(?!-?\s*\$)")
 _DATA_SUFFIXES = (".yaml", ".yml", ".json", ".tpl")
 
 

@@ -118,8 +118,16 @@ def scaffold(root: Path, rule_id: str, name: str, family: str) -> list[Path]:
 
 
 def regenerate_docs(root: Path) -> None:
-    """`archmatch docs` with the package of `root` (a fresh interpreter sees the new rule)."""
+    """The built rule metadata (`archmatch/rules/metadata.json`, which a scan reads), then
+    `archmatch docs`, with the package of `root` (a fresh interpreter sees the new rule)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run(
+        [sys.executable, str(root / "scripts" / "rule_metadata.py"), "--root", str(root)],
+        cwd=root,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     subprocess.run(
         [sys.executable, "-m", "archmatch", "docs", "--out", str(root / "docs" / "rules")],
         cwd=root,

@@ -32,7 +32,9 @@ class Layer:
 def _layers() -> tuple[Layer, ...]:
     """Bottom to top; the same table as docs/ARCHITECTURE.md."""
     util = Layer(
-        "util", ("archmatch", "archmatch.safetext", "archmatch.outputs", "archmatch.progress"), frozenset()
+        "util",
+        ("archmatch", "archmatch.safetext", "archmatch.outputs", "archmatch.progress", "archmatch.lazyre"),
+        frozenset(),
     )
     model = Layer(
         "model",

@@ -33,6 +33,7 @@ _PAIR_RUN = 10_000
 
 
 _ANCHORED = {"match", "fullmatch"}
+_LAZY = ("lazyre", "compile")  # archmatch.lazyre.compile: a pattern compiled on first use
 
 
 def _source_trees() -> dict[str, ast.Module]:
@@ -63,7 +64,11 @@ def literal_patterns() -> dict[str, tuple[str, int, bool]]:
             ):
                 continue
             if (
-                not (isinstance(node.func.value, ast.Name) and node.func.value.id == "re" and node.args)
+                not (
+                    isinstance(node.func.value, ast.Name)
+                    and (node.func.value.id == "re" or (node.func.value.id, node.func.attr) == _LAZY)
+                    and node.args
+                )
                 or id(node) in top_level
             ):
                 continue  # module- and class-level patterns are checked compiled, with their uses
@@ -106,6 +111,7 @@ def compiled_patterns() -> dict[str, tuple[str, int, bool]]:
     catches patterns built with f-strings from constants); anchored when only ever used with
     `match`/`fullmatch`."""
     import archmatch
+    from archmatch.lazyre import LazyPattern
 
     used = _methods_used(_source_trees())
     found: dict[str, tuple[str, int, bool]] = {}
@@ -119,7 +125,7 @@ def compiled_patterns() -> dict[str, tuple[str, int, bool]]:
         ]
         for holder in holders:
             for name, value in vars(holder).items():
-                if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+                if isinstance(value, (re.Pattern, LazyPattern)) and isinstance(value.pattern, str):
                     where = f"{module.__name__}.{'' if holder is module else holder.__name__ + '.'}{name}"
                     methods = used.get(name, {"search"})
                     found[where] = (value.pattern, value.flags & ~re.UNICODE, methods <= _ANCHORED)

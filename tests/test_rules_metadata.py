@@ -10,7 +10,17 @@ import pytest
 import yaml
 
 from archmatch.report.docs import index_markdown, rule_markdown
-from archmatch.rules import RULES_DIR, _schema, all_rules
+from archmatch.rules import (
+    BUILT_METADATA,
+    FAMILIES,
+    RULES_DIR,
+    _family_files,
+    _schema,
+    all_rules,
+    build_metadata,
+    load_meta,
+    metadata,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,3 +77,34 @@ def test_checkov_ids_are_shown_only_for_rules_checkov_reports(capsys: pytest.Cap
         expected = rule.meta.checkov_id if rule.meta.in_checkov else "-"
         assert shown[rule.meta.id] == expected, rule.meta.id
     assert shown["ARCH303"] == "-" and shown["ARCH401"] == "-"  # frameworks: [none]
+
+
+def test_built_metadata_json_is_up_to_date_with_the_yaml() -> None:
+    """A scan reads `archmatch/rules/metadata.json`, not the YAML: it must say what the YAML says."""
+    assert BUILT_METADATA.read_text(encoding="utf-8") == build_metadata(), (
+        "archmatch/rules/metadata.json is out of date: run python scripts/rule_metadata.py"
+    )
+    from_yaml = {
+        meta.id: meta
+        for family in FAMILIES
+        for _, meta in ((n, load_meta(p)) for n, p in _family_files(family))
+    }
+    assert metadata() == from_yaml
+
+
+def test_built_metadata_check_notices_an_edited_yaml(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "repo"
+    shutil.copytree(ROOT / "archmatch", copy / "archmatch", ignore=shutil.ignore_patterns("__pycache__"))
+    script = ROOT / "scripts" / "rule_metadata.py"
+    check = [sys.executable, str(script), "--check", "--root", str(copy)]
+    assert subprocess.run(check, capture_output=True).returncode == 0
+    yaml_file = next((copy / "archmatch" / "rules" / "iac").glob("arch201_*.yaml"))
+    yaml_file.write_text(yaml_file.read_text().replace("tags: [", "tags: [edited, ", 1))
+    stale = subprocess.run(check, capture_output=True, text=True)
+    assert stale.returncode == 1 and "out of date" in stale.stdout
+    subprocess.run([sys.executable, str(script), "--root", str(copy)], check=True, capture_output=True)
+    assert '"edited"' in (copy / "archmatch" / "rules" / "metadata.json").read_text()

@@ -148,8 +148,11 @@ def test_small_scans_import_only_what_they_need() -> None:
     scanned = _modules_after(["scan", "-f", "json", "."], sam)
     assert "archmatch.engine" in scanned
     assert not {m for m in scanned if m.split(".")[0] in HEAVY}
+    # only the json renderer; PyYAML for template.yaml, but not the rules' YAML (metadata.json)
+    assert "archmatch.report.jsonout" in scanned and "archmatch.report.extra_formats" not in scanned
     linted = _modules_after(["dockerfile", str(sam / "fn" / "Dockerfile")], sam)
     assert "archmatch.rules.dockerfile" in linted
+    assert "yaml" not in linted  # no YAML file read: no .hadolint.yaml, rule metadata from JSON
     assert not {
         m
         for m in linted
@@ -176,3 +179,9 @@ def test_each_command_is_found_in_its_module() -> None:
     assert _modules_after(["--debug", "rules"], ROOT).isdisjoint(
         {"archmatch.commands.scan", "archmatch.commands.annotate"}
     )
+
+
+def test_each_scan_format_is_rendered_by_the_function_its_table_names() -> None:
+    from archmatch.commands import scan
+
+    assert {name: scan.renderer(name) for name in scan.RENDERER_OF} == scan.renderers()

@@ -7,6 +7,7 @@ the reference, so callers never get a confident answer the reference does not ba
 
 import re
 
+from archmatch import lazyre
 from archmatch.platforms import AMD64, ARM64
 
 
@@ -33,9 +34,9 @@ INSTANCE_FAMILIES_AMD64 = _words(
 # `mac-m4*` are deliberately absent: their arch value is UNVERIFIED.
 _MAC_FAMILIES = {"mac1": AMD64, "mac2": ARM64, "mac2-m2": ARM64, "mac2-m2pro": ARM64}
 
-_INSTANCE_TYPE = re.compile(r"(?P<family>[a-z0-9-]+)(?:\.[a-z0-9-]+)?")
-_FAMILY = re.compile(r"(?P<cat>[a-z]+)(?P<gen>\d+)(?P<attr>[a-z]*)(?:-(?P<suffix>[a-z0-9]+))?")
-_LEGACY_HIGH_MEMORY = re.compile(r"u-\d+tb\d*")  # u-3tb1, u-6tb1: no generation digit, Intel
+_INSTANCE_TYPE = lazyre.compile(r"(?P<family>[a-z0-9-]+)(?:\.[a-z0-9-]+)?")
+_FAMILY = lazyre.compile(r"(?P<cat>[a-z]+)(?P<gen>\d+)(?P<attr>[a-z]*)(?:-(?P<suffix>[a-z0-9]+))?")
+_LEGACY_HIGH_MEMORY = lazyre.compile(r"u-\d+tb\d*")  # u-3tb1, u-6tb1: no generation digit, Intel
 
 # Only categories seen in the family list count, so garbage like `foo1.large` stays unknown.
 _CATEGORIES = frozenset(
@@ -89,12 +90,12 @@ def eks_ami_type_arch(ami_type: str) -> str | None:
 # (pattern, verified). Verified = documented in the EKS user guide (docs/aws-facts.md#eks-node-groups); the ECS-optimized
 # pattern is only observed in public IaC (UNVERIFIED-official). Group `arch` holds the arch marker.
 _SSM_PATTERNS: tuple[tuple[re.Pattern[str], bool], ...] = (
-    (re.compile(r"/aws/service/eks/optimized-ami/[^/]+/amazon-linux-2023/(?P<arch>x86_64|arm64)/"), True),
-    (re.compile(r"/aws/service/eks/optimized-ami/[^/]+/amazon-linux-2(?P<arch>|-arm64|-gpu)/"), True),
-    (re.compile(r"/aws/service/bottlerocket/aws-k8s-[^/]+/(?P<arch>x86_64|arm64)/"), True),
-    (re.compile(r"/aws/service/bottlerocket/[^/]+/(?P<arch>x86_64|arm64)/"), False),
+    (lazyre.compile(r"/aws/service/eks/optimized-ami/[^/]+/amazon-linux-2023/(?P<arch>x86_64|arm64)/"), True),
+    (lazyre.compile(r"/aws/service/eks/optimized-ami/[^/]+/amazon-linux-2(?P<arch>|-arm64|-gpu)/"), True),
+    (lazyre.compile(r"/aws/service/bottlerocket/aws-k8s-[^/]+/(?P<arch>x86_64|arm64)/"), True),
+    (lazyre.compile(r"/aws/service/bottlerocket/[^/]+/(?P<arch>x86_64|arm64)/"), False),
     (
-        re.compile(
+        lazyre.compile(
             r"/aws/service/ecs/optimized-ami/amazon-linux-(?:2|2023)/(?:kernel-[^/]+/)?"
             r"(?P<arch>arm64/|gpu/|inf/|neuron/|)recommended/"
         ),
@@ -103,7 +104,7 @@ _SSM_PATTERNS: tuple[tuple[re.Pattern[str], bool], ...] = (
 )
 
 
-_REVERSED_VERSION_TAIL = re.compile(r"\W*(?:\d+:)?")
+_REVERSED_VERSION_TAIL = lazyre.compile(r"\W*(?:\d+:)?")
 
 
 def _without_version_tail(text: str) -> str:
@@ -151,8 +152,8 @@ def batch_instance_type_arch(value: str) -> str | None:
     return _BATCH_KEYWORDS.get(key) or instance_type_arch(key)
 
 
-_AMI_NAME_ARM64 = re.compile(r"(?<![a-z0-9])(?:arm64|aarch64)(?![a-z0-9])")
-_AMI_NAME_AMD64 = re.compile(r"(?<![a-z0-9])(?:x86_64|x86-64|amd64)(?![a-z0-9])")
+_AMI_NAME_ARM64 = lazyre.compile(r"(?<![a-z0-9])(?:arm64|aarch64)(?![a-z0-9])")
+_AMI_NAME_AMD64 = lazyre.compile(r"(?<![a-z0-9])(?:x86_64|x86-64|amd64)(?![a-z0-9])")
 
 
 def ami_name_arch(name: str) -> str | None:

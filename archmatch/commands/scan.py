@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -19,6 +20,16 @@ if TYPE_CHECKING:
     from archmatch.results import ScanResult
 
 FORMATS = ("text", "json", "sarif")
+# The renderer of each --format as (module of archmatch.report, function), so that a scan imports
+# only its own (start-up time); tests/test_speed.py checks it against `renderers()`.
+RENDERER_OF = {
+    "text": ("text", "render"),
+    "json": ("jsonout", "render"),
+    "sarif": ("sarif", "render"),
+    "github": ("extra_formats", "render_github"),
+    "markdown": ("extra_formats", "render_markdown"),
+    "junit": ("extra_formats", "render_junit"),
+}
 # `scan` fails from warnings up by default: an info finding (an implicit service default that is
 # right today, a hint) is worth reading but not worth blocking a pull request. Checkov fails on any
 # failed check but has no info-level checks to fail on; Hadolint's default `info` threshold is kept
@@ -34,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("scan", help="scan repositories for build/run architecture mismatches")
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     p.add_argument(
-        "-f", "--format", default="text", help=f"output format: {', '.join(renderers())} (default: text)"
+        "-f", "--format", default="text", help=f"output format: {', '.join(RENDERER_OF)} (default: text)"
     )
     p.add_argument("-o", "--output", help="write the report to FILE instead of stdout")
     p.add_argument("--severity-threshold", choices=THRESHOLDS, default=None, help=THRESHOLD_HELP)
@@ -86,6 +97,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="with --fix, also apply unsafe fixes (they change more than the finding: read the diff)",
     )
     p.set_defaults(func=run)
+
+
+def renderer(name: str) -> Callable[..., str]:
+    """The renderer of one --format, importing only its module."""
+    module, function = RENDERER_OF[name]
+    found: Callable[..., str] = getattr(importlib.import_module(f"archmatch.report.{module}"), function)
+    return found
 
 
 def renderers() -> dict[str, Callable[..., str]]:
@@ -148,14 +166,13 @@ def run(args: argparse.Namespace) -> int:
 
         output = render_inventory_json(result) if args.format == "json" else render_inventory(result)
     else:
-        formats = renderers()
-        if args.format not in formats:
+        if args.format not in RENDERER_OF:
             print(
-                f"archmatch: unknown format {args.format!r} (choose from {', '.join(formats)})",
+                f"archmatch: unknown format {args.format!r} (choose from {', '.join(RENDERER_OF)})",
                 file=sys.stderr,
             )
             return 2
-        render = formats[args.format]
+        render = renderer(args.format)
         if args.format == "text":
             color = (
                 not args.no_color and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from archmatch import templating
-from archmatch.extract import jsonlines, yamlsafe
 from archmatch.model import DiagnosticLevel, RepoFacts
 from archmatch.repo import RepoView
 
@@ -100,6 +99,8 @@ def yaml_docs(repo: RepoView, rel: str, level: DiagnosticLevel = "warning") -> l
     """All YAML documents of a file (cached), or None with a diagnostic naming file and line
     (`level` "note" for files that may legitimately not be YAML, such as Helm templates)."""
 
+    from archmatch.extract import yamlsafe  # PyYAML loads only when a YAML file is parsed
+
     def parse(path: str) -> list[Any] | None:
         text = repo.read_text(path)
         if text is None:
@@ -120,6 +121,8 @@ def yaml_docs(repo: RepoView, rel: str, level: DiagnosticLevel = "warning") -> l
 
 def json_doc(repo: RepoView, rel: str) -> Any | None:
     """A JSON document with line numbers (`jsonlines`: a JSON parser, not the YAML loader), cached."""
+
+    from archmatch.extract import jsonlines
 
     def parse(path: str) -> Any | None:
         text = repo.read_text(path)

@@ -17,9 +17,9 @@ direct reference: the workflow hands the built image to the task definition).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH
 from archmatch.aws.ecs import os_family_of, runs_on_fargate
 from archmatch.extract import json_doc, yaml_docs
@@ -31,9 +31,9 @@ from archmatch.repo import RepoView
 
 KIND = "ECS task definition (JSON)"
 RENDER_ACTION = "aws-actions/amazon-ecs-render-task-definition"
-_ANGLE = re.compile(r"<([A-Za-z0-9_.-]+)>")
-_MUSTACHE = re.compile(r"\{\{-?\s*([^{}]*?)\s*-?\}\}")
-_STEP_OUTPUT = re.compile(r"^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.[A-Za-z0-9_-]+\s*\}\}$")
+_ANGLE = lazyre.compile(r"<([A-Za-z0-9_.-]+)>")
+_MUSTACHE = lazyre.compile(r"\{\{-?\s*([^{}]*?)\s*-?\}\}")
+_STEP_OUTPUT = lazyre.compile(r"^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.[A-Za-z0-9_-]+\s*\}\}$")
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from hcl2.parser import LARK_GRAMMAR
 from lark import Lark, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from archmatch import lazyre
 from archmatch.safetext import offending
 
 _PREFIX = "__x = "
-_LINE_IN_MESSAGE = re.compile(r"line (\d+)")
+_LINE_IN_MESSAGE = lazyre.compile(r"line (\d+)")
 
 
 class HclError(Exception):
@@ -21,7 +21,7 @@ class HclError(Exception):
         self.line = line
 
 
-_HEREDOC_START = re.compile(r"<<-?([A-Za-z][\w.-]*)\s*$")
+_HEREDOC_START = lazyre.compile(r"<<-?([A-Za-z][\w.-]*)\s*$")
 
 # The grammar's string and heredoc terminals backtrack catastrophically on input that does not
 # close (nested `+` in STRING_CHARS/INTERPOLATION: exponential in the length of an unclosed

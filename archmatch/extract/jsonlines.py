@@ -8,17 +8,17 @@ Raises `JsonError` (with a line) on invalid JSON or when a safety limit is reach
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from json.decoder import scanstring  # type: ignore[attr-defined]  # the C decoder; typeshed omits it
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract.yamlsafe import MAX_DEPTH, MAX_NODES, LDict, LList, LStr
 
-_WS = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_WS = lazyre.compile(r"[ \t\n\r]*")
+_NUMBER = lazyre.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _CONSTANTS = {"true": True, "false": False, "null": None}
-_NEWLINE = re.compile("\n")
+_NEWLINE = lazyre.compile("\n")
 
 
 class JsonError(Exception):

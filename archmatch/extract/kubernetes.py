@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract import json_doc, yaml_docs
 from archmatch.extract.yamlsafe import LDict, LList, line_of
 from archmatch.isolation import isolated
@@ -36,10 +37,10 @@ _POD_SPEC_PATHS = {
 # them) as the value of `kind`. A vendored JSON file that merely contains "apiVersion" (AWS SDK
 # service models do) is never parsed.
 _KINDS = "|".join([*_POD_SPEC_PATHS, "List"])
-_SNIFF_API = re.compile(r"^[ \t-]*[\"']?apiVersion[\"']?[ \t]*:", re.M)
-_SNIFF_KIND = re.compile(rf"^[ \t-]*[\"']?kind[\"']?[ \t]*:[ \t]*[\"']?(?:{_KINDS})\b", re.M)
-_SNIFF_JSON_API = re.compile(r"\"apiVersion\"\s*:")
-_SNIFF_JSON_KIND = re.compile(rf"\"kind\"\s*:\s*\"(?:{_KINDS})\"")
+_SNIFF_API = lazyre.compile(r"^[ \t-]*[\"']?apiVersion[\"']?[ \t]*:", re.M)
+_SNIFF_KIND = lazyre.compile(rf"^[ \t-]*[\"']?kind[\"']?[ \t]*:[ \t]*[\"']?(?:{_KINDS})\b", re.M)
+_SNIFF_JSON_API = lazyre.compile(r"\"apiVersion\"\s*:")
+_SNIFF_JSON_KIND = lazyre.compile(rf"\"kind\"\s*:\s*\"(?:{_KINDS})\"")
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:

@@ -8,9 +8,9 @@ Variables resolve statically: `${self:...}`, `${sls:stage}` (default `dev`), and
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.aws.defaults import LAMBDA_DEFAULT_ARCH
 from archmatch.extract import yaml_docs
 from archmatch.extract.budget import Budget
@@ -21,9 +21,9 @@ from archmatch.platforms import ArchFact, arch_of, normalize_arch
 from archmatch.repo import RepoView
 
 _NAMES = ("serverless.yml", "serverless.yaml")
-_INNERMOST = re.compile(r"\$\{([^${}]*)\}")
-_QUOTED = re.compile(r"^(['\"])(.*)\1$")
-_SELF_WHOLE = re.compile(r"^\$\{self:([\w.-]+)(?:\s*,[^}]*)?\}$")
+_INNERMOST = lazyre.compile(r"\$\{([^${}]*)\}")
+_QUOTED = lazyre.compile(r"^(['\"])(.*)\1$")
+_SELF_WHOLE = lazyre.compile(r"^\$\{self:([\w.-]+)(?:\s*,[^}]*)?\}$")
 MAX_PASSES = 20
 DEFAULT_ARCH = ArchFact.default(LAMBDA_DEFAULT_ARCH, note="Serverless Framework default architecture x86_64")
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-_SOURCE = re.compile(
+from archmatch import lazyre
+
+_SOURCE = lazyre.compile(
     r"terraform-aws-modules/(?:terraform-aws-)?(?P<name>lambda|ecs|eks)(?:/aws)?(?:\.git)?(?://(?P<sub>modules/[\w-]+))?",
     re.IGNORECASE,
 )

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
+
+from archmatch import lazyre
 
 # ${var}, ${{ expr }}, $VAR, $(VAR), <placeholder>: anything we could not resolve.
 # Each placeholder ends before the next opener of its kind, so an unclosed run of openers
 # (`${${${...`, `<<<<...`) costs linear time.
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazyre.compile(
     r"\$\{\{(?:(?!\$\{\{).)*?\}\}|\$\{(?:[^}$]|\$(?!\{))*\}|\$\((?:[^)$]|\$(?!\())*\)|\$[A-Za-z_][A-Za-z0-9_]*|<[^<>]*>"
 )
 # An OCI digest (`sha256:<hex>`); a wildcard stands for an unresolved one.
-_DIGEST = re.compile(r"^(?:\*|[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Za-z0-9=_*-]+)$")
-_ECR_HOST = re.compile(r"^(?:\*|\d{12})\.dkr\.ecr(?:-fips)?\.(?:\*|[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+_DIGEST = lazyre.compile(r"^(?:\*|[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Za-z0-9=_*-]+)$")
+_ECR_HOST = lazyre.compile(r"^(?:\*|\d{12})\.dkr\.ecr(?:-fips)?\.(?:\*|[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
 
 
 @dataclass(frozen=True)

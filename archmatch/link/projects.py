@@ -20,21 +20,22 @@ import re
 from collections.abc import Iterable
 from typing import TypeVar
 
+from archmatch import lazyre
 from archmatch.model import Capacity, ImageBuild, Project, RepoFacts, Workload
 
 T = TypeVar("T", bound=Capacity)
 
 _MARKERS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"cdk\.json"), "cdk"),
-    (re.compile(r"template\.(ya?ml|json)|samconfig\.(toml|ya?ml)"), "sam"),
-    (re.compile(r"serverless\.(ya?ml|json|ts|js)"), "serverless"),
-    (re.compile(r"(docker-)?compose(\.[\w-]+)*\.ya?ml"), "compose"),
-    (re.compile(r"docker-bake(\.[\w-]+)*\.(hcl|json)"), "bake"),
-    (re.compile(r"kustomization\.ya?ml|Kustomization"), "kustomize"),
-    (re.compile(r"Chart\.ya?ml"), "helm"),
-    (re.compile(r"\.gitlab-ci\.ya?ml"), "ci"),
+    (lazyre.compile(r"cdk\.json"), "cdk"),
+    (lazyre.compile(r"template\.(ya?ml|json)|samconfig\.(toml|ya?ml)"), "sam"),
+    (lazyre.compile(r"serverless\.(ya?ml|json|ts|js)"), "serverless"),
+    (lazyre.compile(r"(docker-)?compose(\.[\w-]+)*\.ya?ml"), "compose"),
+    (lazyre.compile(r"docker-bake(\.[\w-]+)*\.(hcl|json)"), "bake"),
+    (lazyre.compile(r"kustomization\.ya?ml|Kustomization"), "kustomize"),
+    (lazyre.compile(r"Chart\.ya?ml"), "helm"),
+    (lazyre.compile(r"\.gitlab-ci\.ya?ml"), "ci"),
 )
-_WORKFLOW = re.compile(r"(?:^|(?P<repo>.*)/)\.github/workflows/[^/]+\.ya?ml$")
+_WORKFLOW = lazyre.compile(r"(?:^|(?P<repo>.*)/)\.github/workflows/[^/]+\.ya?ml$")
 
 # builds that only run a Dockerfile kept elsewhere: they count in the project of that Dockerfile
 WORKFLOW_SOURCES = frozenset({"github-actions", "gitlab-ci", "shell", "makefile", "npm-script", "codebuild"})

@@ -17,11 +17,11 @@ markdown cells and Mermaid labels are single lines with markdown punctuation and
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 
+from archmatch import lazyre
 from archmatch.link.effective import image_arch
 from archmatch.model import Finding, Link, Location, RepoFacts
 from archmatch.report.common import shown_location
@@ -94,7 +94,7 @@ _ICON = {"error": "🔴", "warning": "🟠", "info": "🔵", "style": "⚪"}
 
 # Markdown punctuation that could open a link, an image, HTML, an entity or a code span, end a
 # table cell or hide text: backslash-escaped in every value from the scanned files.
-_MARKDOWN_PUNCTUATION = re.compile(r"[\\`*\[\]<>|&]")
+_MARKDOWN_PUNCTUATION = lazyre.compile(r"[\\`*\[\]<>|&]")
 
 
 def _cell(text: str) -> str:
@@ -226,7 +226,7 @@ def render_markdown(result: ScanResult) -> str:
 # --- junit -----------------------------------------------------------------------------------
 
 # Characters XML 1.0 cannot hold (besides lone surrogates, which `clean` replaces).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = lazyre.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def xml_value(text: str) -> str:

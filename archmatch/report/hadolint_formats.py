@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.safetext import (
     clean,
     defang,
@@ -82,7 +83,7 @@ def _aeson(value: Any) -> str:
 
 
 # Characters XML 1.0 cannot hold: written as visible escapes (`\x01`).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NOT_XML = lazyre.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Line breaks in an attribute would be normalised to spaces by any XML reader (Hadolint writes
 # tabs raw, and so do we).
 _ATTR_BREAKS = {"\n": "&#10;", "\r": "&#13;"}

@@ -4,6 +4,10 @@ Each rule is a module `archNNN_<name>.py` with its metadata beside it in `archNN
 (validated against `rule-metadata.schema.json` by the tests): one source of truth for the CLI, the Checkov
 checks, SARIF `tool.driver.rules` and the generated docs. A rule module defines
 `check(facts: RepoFacts) -> Iterable[Finding]` and never reads files.
+
+At run time the metadata is read from `metadata.json`, built from the YAML files by
+`python scripts/rule_metadata.py` and committed (tests/test_rules_metadata.py fails when it is out
+of date): one JSON read instead of importing PyYAML and parsing 30 files at every start-up.
 """
 
 from __future__ import annotations
@@ -17,11 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from archmatch.model import Finding, RepoFacts
 
 RULES_DIR = Path(__file__).parent
+BUILT_METADATA = RULES_DIR / "metadata.json"
 FAMILIES = ("dockerfile", "iac", "crossfile", "cdk")
 SEVERITY_ORDER = {"style": 0, "info": 1, "warning": 2, "error": 3}
 DOCS_BASE = "https://github.com/archmatch/archmatch/blob/main/docs/rules/"
@@ -64,44 +67,55 @@ class Rule:
     module: str
 
 
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @functools.cache
 def _schema() -> dict[str, Any]:
     schema: dict[str, Any] = json.loads((RULES_DIR / "rule-metadata.schema.json").read_text())
     return schema
 
 
-def load_meta(path: Path) -> RuleMeta:
-    # validated against the schema by tests/test_rules_metadata.py, not at every start-up
-    data = yaml.load(path.read_text(), Loader=_YamlLoader)  # noqa: S506 - a safe loader
+def _meta_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The RuleMeta fields of one rule's YAML metadata (as JSON values: lists, not tuples)."""
     ck = data["checkov"]
-    return RuleMeta(
-        id=data["id"],
-        name=data["name"],
-        title=data["title"],
-        severity=data["severity"],
-        family=data["family"],
-        message=data["message"],
-        rationale=data["rationale"].strip(),
-        fix=data["fix"].strip(),
-        example=data["example"],
-        checkov_id=ck["id"],
-        checkov_frameworks=tuple(ck["frameworks"]),
-        checkov_resources=tuple(ck.get("resources", ())),
-        yaml_policy=bool(ck.get("yaml_policy", False)),
-        not_caught=data.get("not_caught", "").strip(),
-        tags=tuple(data.get("tags", ())),
-        references=tuple(data.get("references", ())),
-    )
+    return {
+        "id": data["id"],
+        "name": data["name"],
+        "title": data["title"],
+        "severity": data["severity"],
+        "family": data["family"],
+        "message": data["message"],
+        "rationale": data["rationale"].strip(),
+        "fix": data["fix"].strip(),
+        "example": data["example"],
+        "checkov_id": ck["id"],
+        "checkov_frameworks": list(ck["frameworks"]),
+        "checkov_resources": list(ck.get("resources", ())),
+        "yaml_policy": bool(ck.get("yaml_policy", False)),
+        "not_caught": data.get("not_caught", "").strip(),
+        "tags": list(data.get("tags", ())),
+        "references": list(data.get("references", ())),
+    }
 
 
-def _family_files(family: str) -> list[tuple[str, Path]]:
+def _meta(fields: dict[str, Any]) -> RuleMeta:
+    tuples = ("checkov_frameworks", "checkov_resources", "tags", "references")
+    values: dict[str, Any] = {k: tuple(v) if k in tuples else v for k, v in fields.items()}
+    return RuleMeta(**values)
+
+
+def load_meta(path: Path) -> RuleMeta:
+    """The metadata of one rule, read from its YAML file (the tests and the metadata build)."""
+    import yaml  # only here: a scan reads the built metadata.json
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    # validated against the schema by tests/test_rules_metadata.py, not at every start-up
+    return _meta(_meta_fields(yaml.load(path.read_text(), Loader=loader)))  # noqa: S506 - a safe loader
+
+
+def _family_files(family: str, rules_dir: Path = RULES_DIR) -> list[tuple[str, Path]]:
     """(module name, metadata path) of every rule of a family."""
-    folder = RULES_DIR / family
+    folder = rules_dir / family
     out = []
-    for info in pkgutil.iter_modules([str(folder)]):
+    for info in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
         meta_path = folder / f"{info.name}.yaml"
@@ -111,15 +125,34 @@ def _family_files(family: str) -> list[tuple[str, Path]]:
     return out
 
 
+def build_metadata(rules_dir: Path = RULES_DIR) -> str:
+    """The text of `metadata.json`: {family: [[module name, RuleMeta fields], ...]}, from the YAML."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    built: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for family in FAMILIES:
+        built[family] = []
+        for name, meta_path in _family_files(family, rules_dir):
+            fields = _meta_fields(yaml.load(meta_path.read_text(), Loader=loader))  # noqa: S506 - a safe loader
+            if fields["family"] != family:
+                raise RuntimeError(f"{fields['id']}: family {fields['family']!r} but lives in {family}/")
+            built[family].append((name, fields))
+    return json.dumps(built, indent=1, ensure_ascii=False) + "\n"
+
+
+@functools.cache
+def _built() -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    built: dict[str, list[tuple[str, dict[str, Any]]]] = json.loads(
+        BUILT_METADATA.read_text(encoding="utf-8")
+    )
+    return built
+
+
 @functools.cache
 def family_metadata(family: str) -> tuple[tuple[str, RuleMeta], ...]:
-    found = []
-    for name, meta_path in _family_files(family):
-        meta = load_meta(meta_path)
-        if meta.family != family:
-            raise RuntimeError(f"{meta.id}: family {meta.family!r} but lives in {family}/")
-        found.append((name, meta))
-    return tuple(found)
+    """(module name, metadata) of the rules of one family, in module-name order."""
+    return tuple((name, _meta(fields)) for name, fields in _built()[family])
 
 
 @functools.cache

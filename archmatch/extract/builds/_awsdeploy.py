@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from archmatch import lazyre
 from archmatch.aws import compute as aws_arch
 from archmatch.aws.defaults import (
     BATCH_FARGATE_DEFAULT_ARCH,
@@ -39,8 +40,8 @@ from archmatch.model import (
 from archmatch.platforms import AMD64, ArchFact, normalize_arch
 from archmatch.repo import RepoView
 
-_RELEVANT = re.compile(r"\baws\b[\s\S]{0,200}?\b(?:lambda|ecs|batch|apprunner|eks)\b")
-_FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$")
+_RELEVANT = lazyre.compile(r"\baws\b[\s\S]{0,200}?\b(?:lambda|ecs|batch|apprunner|eks)\b")
+_FUNCTION_ARN = lazyre.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$")
 
 
 def mentions_deploy(text: str) -> bool:

@@ -8,14 +8,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from archmatch import dockercli
+from archmatch import dockercli, lazyre
 from archmatch.dockercli import BuildCommand
 from archmatch.extract.yamlsafe import LDict
 from archmatch.model import BuildSource, ImageBuild, Location
 from archmatch.platforms import HOST_TEST_NOTE, ArchFact, How, parse_platform_list
 from archmatch.repo import RepoView
 
-_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
+_REMOTE = lazyre.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
 DEFAULT_PLATFORM_VAR = "DOCKER_DEFAULT_PLATFORM"
 
 
@@ -185,7 +185,9 @@ def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> Im
     )
 
 
-_LONE_VARIABLE_WORD = re.compile(r"""(?:^|\s)["']?\$(?:\{[^}]*\}|[A-Za-z_@*][A-Za-z0-9_]*)["']?(?=\s|$)""")
+_LONE_VARIABLE_WORD = lazyre.compile(
+    r"""(?:^|\s)["']?\$(?:\{[^}]*\}|[A-Za-z_@*][A-Za-z0-9_]*)["']?(?=\s|$)"""
+)
 
 
 def cli_build_args(cmd: BuildCommand, written: str) -> frozenset[str] | None:
@@ -206,7 +208,7 @@ def named_build_args(value: object) -> frozenset[str] | None:
     return frozenset(names)
 
 
-_BLOCK_SCALAR = re.compile(r"[|>][-+0-9]*\s*(?:#.*)?$")
+_BLOCK_SCALAR = lazyre.compile(r"[|>][-+0-9]*\s*(?:#.*)?$")
 
 
 def scalar_first_line(repo: RepoView, path: str, value: object) -> int:

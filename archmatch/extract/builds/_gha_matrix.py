@@ -10,12 +10,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract.yamlsafe import LDict, LList, LStr
 
 MAX_COMBINATIONS = 64
 Combination = dict[str, Any]
 
-_MATRIX_EXPR = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)((?:\.[A-Za-z0-9_-]+)*)\s*\}\}")
+_MATRIX_EXPR = lazyre.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)((?:\.[A-Za-z0-9_-]+)*)\s*\}\}")
 
 
 def combinations(strategy: Any) -> list[Combination]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from archmatch import dockercli
+from archmatch import dockercli, lazyre
 from archmatch.dockercli import BuildCommand, Word
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds import _awscli as awscli
@@ -23,18 +23,18 @@ from archmatch.extract.builds._common import DEFAULT_PLATFORM_VAR, EnvValue, has
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
 from archmatch.model import Location
 
-_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
+_ASSIGN = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 # $(dirname "$0"), $(dirname "${BASH_SOURCE[0]}"), $(cd "$(dirname "$0")" && pwd): the script's folder
-_SCRIPT_DIR = re.compile(
+_SCRIPT_DIR = lazyre.compile(
     r"^\$\((?:cd\s+)?[\"']?\$?\(?\s*dirname\s+[\"']?\$(?:0|\{0\}|\{?BASH_SOURCE)[^)]*\)(?:[\"']?\s*&&\s*pwd\s*\))?"
 )
-_TOPLEVEL = re.compile(r"^\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
+_TOPLEVEL = lazyre.compile(r"^\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
 _RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "done"])
 MAX_SHELL_STEPS = 50_000  # commands and expansions of one script run
 MAX_CALL_DEPTH = 16  # nested shell function calls
 MAX_FUNCTION_COMMANDS = 5_000  # commands of one function body
-_LONE_VARIABLE = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
-_VAR = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_LONE_VARIABLE = lazyre.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
+_VAR = lazyre.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 @dataclass
@@ -197,8 +197,8 @@ def scan(
     return walker.found
 
 
-_FUNCTION_HEAD = re.compile(r"^([A-Za-z_][A-Za-z0-9_:.-]*)\($")
-_EMPTY_PARENS = re.compile(r"^[ \t]*\([ \t]*\)")
+_FUNCTION_HEAD = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_:.-]*)\($")
+_EMPTY_PARENS = lazyre.compile(r"^[ \t]*\([ \t]*\)")
 
 
 def _function_name(text: str, words: list[Word]) -> str | None:

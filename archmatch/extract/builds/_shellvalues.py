@@ -19,15 +19,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from archmatch import lazyre
 from archmatch.extract.budget import Budget
 
 MAX_VALUE_CHARS = 4096  # longer values are not image names, platforms or paths: unknown
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_SIMPLE = re.compile(rf"\$(?:({_NAME})|([0-9]))")
-_BRACED = re.compile(rf"\$\{{({_NAME}|[0-9]+)(?:(:?[-=?+])(.*))?\}}$", re.DOTALL)
-_SPECIAL = re.compile(r"\$[@*#?$!-]")
+_SIMPLE = lazyre.compile(rf"\$(?:({_NAME})|([0-9]))")
+_BRACED = lazyre.compile(rf"\$\{{({_NAME}|[0-9]+)(?:(:?[-=?+])(.*))?\}}$", re.DOTALL)
+_SPECIAL = lazyre.compile(r"\$[@*#?$!-]")
 # a test of the machine the script runs on
-HOST_TEST = re.compile(
+HOST_TEST = lazyre.compile(
     r"uname|darwin|\$\{?OSTYPE|\$\{?HOSTTYPE|\$\{?MACHTYPE|(?:\$\(|`)\s*arch\b|sysctl|/proc/cpuinfo", re.I
 )
 

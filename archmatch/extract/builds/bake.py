@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract import json_doc
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds._common import (
@@ -38,9 +39,9 @@ LOOKUP_ORDER = (
     "docker-bake.override.hcl",
 )
 HOST = HostContext("no platforms: the BuildKit builder's own platform decides")
-_VAR_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_BLOCK_HEADER = re.compile(r'^\s*(target|group|variable)\s+"([^"]+)"\s*\{')
-_ATTRIBUTE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=")
+_VAR_REF = lazyre.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_BLOCK_HEADER = lazyre.compile(r'^\s*(target|group|variable)\s+"([^"]+)"\s*\{')
+_ATTRIBUTE = lazyre.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=")
 _MAX_INHERITS = 32
 
 

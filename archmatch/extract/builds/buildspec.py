@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.aws.codebuild import environment_arch
 from archmatch.extract import yaml_docs, yamlsafe
 from archmatch.extract.builds._common import (
@@ -38,8 +39,8 @@ from archmatch.repo import RepoView
 
 PHASES = ("install", "pre_build", "build", "post_build")
 DEFAULT_BUILDSPEC = "buildspec.yml"
-_BUILDSPEC_FILE = re.compile(r"(?:^|/)buildspec[^/]*\.ya?ml$", re.IGNORECASE)
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_BUILDSPEC_FILE = lazyre.compile(r"(?:^|/)buildspec[^/]*\.ya?ml$", re.IGNORECASE)
+_VAR = lazyre.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 NO_PROJECT_NOTE = (
     "CodeBuild buildspec that no CodeBuild project of this repository runs: its environment decides"
 )

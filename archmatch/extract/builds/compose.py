@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract import yaml_docs
 from archmatch.extract.builds._common import (
     HostContext,
@@ -33,11 +34,11 @@ from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.repo import RepoView
 
 BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-_OVERRIDE = re.compile(r"^(?:docker-)?compose\.override\.ya?ml$")
-_EXTRA = re.compile(r"^(?:docker-)?compose\.[^/]+\.ya?ml$")
+_OVERRIDE = lazyre.compile(r"^(?:docker-)?compose\.override\.ya?ml$")
+_EXTRA = lazyre.compile(r"^(?:docker-)?compose\.[^/]+\.ya?ml$")
 # A default/alternative word ends at the first `}` and never holds another `${` (which would
 # be nested interpolation): each `${` then scans only to the next one, in linear time.
-_INTERPOLATION = re.compile(
+_INTERPOLATION = lazyre.compile(
     r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^}$]|\$(?!\{))*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)"
 )
 HOST = HostContext("no platform: the machine that runs docker compose decides")

@@ -12,10 +12,10 @@ themselves are extracted by the bake module).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract import yaml_docs
 from archmatch.extract.builds import _gha_matrix as matrix
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
@@ -44,14 +44,14 @@ from archmatch.model import GhaBakeAction, ImageBuild, Location, RepoFacts
 from archmatch.platforms import AMD64, ARM64
 from archmatch.repo import RepoView
 
-_GITHUB_ENV_WRITE = re.compile(r"DOCKER_DEFAULT_PLATFORM=([^\s\"']+)[\"']?\s*>>\s*[\"']?\$\{?GITHUB_ENV")
-_ENV_EXPR = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_WORKSPACE_EXPR = re.compile(r"\$\{\{\s*github\.workspace\s*\}\}")
-_SHELL_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_GITHUB_ENV_WRITE = lazyre.compile(r"DOCKER_DEFAULT_PLATFORM=([^\s\"']+)[\"']?\s*>>\s*[\"']?\$\{?GITHUB_ENV")
+_ENV_EXPR = lazyre.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_WORKSPACE_EXPR = lazyre.compile(r"\$\{\{\s*github\.workspace\s*\}\}")
+_SHELL_VAR = lazyre.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 # a self-hosted or third-party runner label that names its architecture as a word of its own
-_ARM_LABEL = re.compile(r"(?:^|[-_])(?:arm64|aarch64)(?:$|[-_])|-arm$")
-_X64_LABEL = re.compile(r"(?:^|[-_])(?:x64|amd64|x86_64|x86-64)(?:$|[-_])")
-_STEP_OUTPUT_TAGS = re.compile(r"\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.tags\s*\}\}")
+_ARM_LABEL = lazyre.compile(r"(?:^|[-_])(?:arm64|aarch64)(?:$|[-_])|-arm$")
+_X64_LABEL = lazyre.compile(r"(?:^|[-_])(?:x64|amd64|x86_64|x86-64)(?:$|[-_])")
+_STEP_OUTPUT_TAGS = lazyre.compile(r"\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.tags\s*\}\}")
 
 
 def _uses(step: dict[str, Any], action: str) -> bool:
@@ -264,7 +264,7 @@ def _is_true(value: Any) -> bool:
     return str(value).strip().lower() == "true"
 
 
-_WORKFLOW = re.compile(r"(?:(?P<repo>.+)/)?\.github/workflows/[^/]+\.ya?ml")
+_WORKFLOW = lazyre.compile(r"(?:(?P<repo>.+)/)?\.github/workflows/[^/]+\.ya?ml")
 
 
 def workflow_repository(path: str) -> str:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract import yaml_docs
 from archmatch.extract.builds._awsdeploy import add_facts
 from archmatch.extract.builds._common import (
@@ -51,7 +52,7 @@ _RESERVED = frozenset(
         "types",
     ]
 )
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_VAR = lazyre.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _MAX_EXTENDS = 11  # GitLab's own limit on extends depth
 _MAX_MATRIX_RUNS = 200  # GitLab's own limit on the jobs of one parallel: matrix
 

@@ -17,6 +17,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from archmatch import lazyre
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
@@ -35,16 +36,18 @@ from archmatch.model import Location, RepoFacts
 from archmatch.repo import RepoView
 
 _NAMES = frozenset(["Makefile", "makefile", "GNUmakefile"])
-_ASSIGN = re.compile(r"^(export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(\?|:::|::|:|\+|!)?=\s*(.*)$")
-_EXPORT = re.compile(r"^export\s+([A-Za-z_][A-Za-z0-9_ .-]*)$")
-_TARGET_ASSIGN = re.compile(
+_ASSIGN = lazyre.compile(
+    r"^(export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(\?|:::|::|:|\+|!)?=\s*(.*)$"
+)
+_EXPORT = lazyre.compile(r"^export\s+([A-Za-z_][A-Za-z0-9_ .-]*)$")
+_TARGET_ASSIGN = lazyre.compile(
     r"^([^\t#=:\s]+(?:[ \t]+[^\t#=:\s]+)*)[ \t]*:[ \t]*(?:export[ \t]+|override[ \t]+)?"
     r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*(\?|:::|::|:|\+|!)?=[ \t]*(.*)$"
 )
-_INCLUDE = re.compile(r"^(?:-|s)?include\s+(.+)$")
-_FLAVOUR = re.compile(r"(\?|:::|::|:|\+|!)?=")
+_INCLUDE = lazyre.compile(r"^(?:-|s)?include\s+(.+)$")
+_FLAVOUR = lazyre.compile(r"(\?|:::|::|:|\+|!)?=")
 MAX_INCLUDE_DEPTH = 8
-_RULE = re.compile(r"^([^\t#=:][^=:]*)::?(?!=)")  # the target (group 1) is stripped by the caller
+_RULE = lazyre.compile(r"^([^\t#=:][^=:]*)::?(?!=)")  # the target (group 1) is stripped by the caller
 
 
 def _logical_lines(text: str) -> list[tuple[int, list[str]]]:

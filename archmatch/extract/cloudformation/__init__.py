@@ -8,10 +8,10 @@ does by its name or markers. Any other YAML or JSON that fails to parse is not o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract import json_doc, yaml_docs
 from archmatch.extract.cloudformation import capacity, codebuild, workloads
 from archmatch.extract.cloudformation.context import Ctx, Resource
@@ -24,8 +24,8 @@ from archmatch.repo import RepoView
 _SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
 # Starts with a literal, so the regex engine skips ahead quickly in multi-MB files that are not
 # templates (a quote before `Type` is allowed but need not be matched).
-_SNIFF = re.compile(r"Type[\"']?\s*:\s*[\"']?AWS::")
-_SAM_TRANSFORM = re.compile(r"Transform[\"']?\s*:\s*\[?\s*[\"']?AWS::Serverless")
+_SNIFF = lazyre.compile(r"Type[\"']?\s*:\s*[\"']?AWS::")
+_SAM_TRANSFORM = lazyre.compile(r"Transform[\"']?\s*:\s*\[?\s*[\"']?AWS::Serverless")
 # SAM's default template name, and the suffixes CloudFormation tooling writes
 _TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 _TEMPLATE_SUFFIXES = tuple(

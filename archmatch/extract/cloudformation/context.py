@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract.cloudformation.intrinsics import Template, Unknown, known_text, references, text_of
 from archmatch.extract.yamlsafe import LDict, LList, line_of
 from archmatch.model import ImageRef, Location, RepoFacts
 from archmatch.platforms import ArchFact, normalize_arch
 from archmatch.repo import RepoView
 
-_ASSET_TAG = re.compile(r":([0-9a-f]{64})$")
+_ASSET_TAG = lazyre.compile(r":([0-9a-f]{64})$")
 
 
 @dataclass

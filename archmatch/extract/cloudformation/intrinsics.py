@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract.budget import Budget
 from archmatch.extract.yamlsafe import LDict, LList, line_of
 
@@ -29,8 +30,8 @@ NO_VALUE = Unknown("${AWS::NoValue}")  # `Ref: AWS::NoValue`: the property is re
 
 # Commercial-partition constants: ECR hosts are `<account>.dkr.ecr.<region>.amazonaws.com`.
 _PSEUDO_KNOWN = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
-_SSM_TYPE = re.compile(r"^AWS::SSM::Parameter::Value<(?P<inner>.+)>$")
-_SUB_VAR = re.compile(r"\$\{((?:[^}$]|\$(?!\{))*)\}")  # no `${` inside: linear on `${${${...`
+_SSM_TYPE = lazyre.compile(r"^AWS::SSM::Parameter::Value<(?P<inner>.+)>$")
+_SUB_VAR = lazyre.compile(r"\$\{((?:[^}$]|\$(?!\{))*)\}")  # no `${` inside: linear on `${${${...`
 _CONDITION_FUNCS = ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Condition")
 
 

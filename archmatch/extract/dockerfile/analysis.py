@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from archmatch import lazyre
 from archmatch.dockerfile_model import (
     BUILD_ARGS,
     TARGET_ARGS,
@@ -22,12 +23,12 @@ from archmatch.model import Related
 from archmatch.platforms import arch_of, arch_of_image_ref, normalize_arch
 
 # the build host's architecture, asked of the machine that runs the command
-_HOST_ARCH_COMMAND = re.compile(r"uname\s+-[a-z]*[mp]|--print-arch|\$\(\s*arch\s*\)|`arch`")
-_TARGET_WORD = re.compile(r"TARGET(?:ARCH|PLATFORM|OS|VARIANT)")
-_DOWNLOAD = re.compile(r"://|\b(?:wget|curl)\b")
-_URL_END = re.compile(r"[^\s\"';|&()<>]+")
+_HOST_ARCH_COMMAND = lazyre.compile(r"uname\s+-[a-z]*[mp]|--print-arch|\$\(\s*arch\s*\)|`arch`")
+_TARGET_WORD = lazyre.compile(r"TARGET(?:ARCH|PLATFORM|OS|VARIANT)")
+_DOWNLOAD = lazyre.compile(r"://|\b(?:wget|curl)\b")
+_URL_END = lazyre.compile(r"[^\s\"';|&()<>]+")
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
-_GO_COMPILE = re.compile(r"\bgo\s+(?:build|install)\b")
+_GO_COMPILE = lazyre.compile(r"\bgo\s+(?:build|install)\b")
 
 
 def _stage_hardcoded(stage: Stage) -> list[StageHardcoded]:

@@ -18,28 +18,29 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from archmatch import lazyre
 from archmatch.dockerfile_model import Compile, Hardcoded
 from archmatch.platforms import normalize_arch
 
-_CHOOSES_ARCH = re.compile(
+_CHOOSES_ARCH = lazyre.compile(
     r"TARGET(?:ARCH|PLATFORM|VARIANT)|BUILD(?:ARCH|PLATFORM|VARIANT)|uname\s+-[a-z]*[mp]|--print-arch|"
     r"\$\(\s*arch\s*\)|`arch`|\bxx-|\bdpkg-architecture\b"
 )
 _ARCH_TOKEN = r"(?:amd64|x86_64|x86-64|aarch64|arm64)"
-_GOARCH = re.compile(r"\bGOARCH(?:\s*=\s*|\s+)[\"']?([A-Za-z0-9_]+)")
-_FLAG_ARCH = re.compile(r"(?<![\w-])--(platform|arch|cpu|target[_-]arch)(?:=|\s+)[\"']?([^\s\"',;]+)")
-_TRIPLE = re.compile(r"(?<![\w.-])(x86_64|aarch64)-(?:unknown-|pc-)?linux-(?:gnu|musl)[\w.+-]*")
-_TRIPLE_AS_TARGET = re.compile(
+_GOARCH = lazyre.compile(r"\bGOARCH(?:\s*=\s*|\s+)[\"']?([A-Za-z0-9_]+)")
+_FLAG_ARCH = lazyre.compile(r"(?<![\w-])--(platform|arch|cpu|target[_-]arch)(?:=|\s+)[\"']?([^\s\"',;]+)")
+_TRIPLE = lazyre.compile(r"(?<![\w.-])(x86_64|aarch64)-(?:unknown-|pc-)?linux-(?:gnu|musl)[\w.+-]*")
+_TRIPLE_AS_TARGET = lazyre.compile(
     r"(?:target|--host|--build|\bCC|\bCXX|CROSS_COMPILE|LINKER|AR)\s*[=\s]\s*[\"']?$|rustup\s+target\s+add\s+(?:\S+\s+)*$"
 )
-_RID = re.compile(r"(?<![\w-])(?:-r|--runtime|--rid)(?:=|\s+)[\"']?(linux(?:-musl)?-(x64|arm64))\b")
+_RID = lazyre.compile(r"(?<![\w-])(?:-r|--runtime|--rid)(?:=|\s+)[\"']?(linux(?:-musl)?-(x64|arm64))\b")
 # a framework-dependent publish: the app is portable IL that the target's .NET runtime runs
-_FRAMEWORK_DEPENDENT = re.compile(
+_FRAMEWORK_DEPENDENT = lazyre.compile(
     r"--self-contained(?:=|\s+)false\b|--no-self-contained\b|SelfContained=false\b", re.IGNORECASE
 )
-_FILE_WORD = re.compile(r"[^\s\"'=;|&()<>]+")
-_FILE_ARCH = re.compile(rf"(?<![A-Za-z0-9])({_ARCH_TOKEN}|linux(?:-musl)?[-_]x64)(?![A-Za-z0-9])")
-_FILE_LIKE = re.compile(
+_FILE_WORD = lazyre.compile(r"[^\s\"'=;|&()<>]+")
+_FILE_ARCH = lazyre.compile(rf"(?<![A-Za-z0-9])({_ARCH_TOKEN}|linux(?:-musl)?[-_]x64)(?![A-Za-z0-9])")
+_FILE_LIKE = lazyre.compile(
     r"/|://|\.(?:tar|tgz|tbz2?|txz|zip|gz|xz|bz2|zst|deb|rpm|apk|whl|so|AppImage|bin|run|sh|exe|msi)\b"
 )
 
@@ -109,8 +110,8 @@ def hardcoded(keyword: str, lines: list[tuple[int, str]]) -> list[Hardcoded]:
 
 # --- compiling for the host -----------------------------------------------------------------
 
-_SEPARATORS = re.compile(r"&&|\|\||[;|\n()`]|\$\(|\b(?:ba|da|z)?sh\s+-[a-z]*c\s+")
-_PREFIX = re.compile(r"^(?:\s*(?:[A-Za-z_]\w*=\S*|sudo|exec|time|env|nice)\s+)*")
+_SEPARATORS = lazyre.compile(r"&&|\|\||[;|\n()`]|\$\(|\b(?:ba|da|z)?sh\s+-[a-z]*c\s+")
+_PREFIX = lazyre.compile(r"^(?:\s*(?:[A-Za-z_]\w*=\S*|sudo|exec|time|env|nice)\s+)*")
 
 
 @dataclass(frozen=True)
@@ -123,41 +124,43 @@ class Tool:
 _TOOLS = (
     Tool(
         "go build",
-        re.compile(r"^(?:\S*/)?go\s+(?:build|install)\b"),
-        re.compile(r"\bGOARCH=\S|\bGOARCH\s+\S"),
+        lazyre.compile(r"^(?:\S*/)?go\s+(?:build|install)\b"),
+        lazyre.compile(r"\bGOARCH=\S|\bGOARCH\s+\S"),
     ),
     Tool(
         "cargo build",
-        re.compile(
+        lazyre.compile(
             r"^(?:\S*/)?cargo\s+(?:\+\S+\s+)?(?:build|install|zigbuild|chef\s+cook|auditable\s+build)\b"
         ),
-        re.compile(r"--target\b|CARGO_BUILD_TARGET=\S"),
+        lazyre.compile(r"--target\b|CARGO_BUILD_TARGET=\S"),
     ),
     Tool(
         "dotnet publish",
-        re.compile(r"^(?:\S*/)?dotnet\s+(?:publish|build)\b"),
-        re.compile(r"(?<![\w-])(?:-r|--runtime|-a|--arch)(?:=|\s+)\S|RuntimeIdentifier=\S"),
+        lazyre.compile(r"^(?:\S*/)?dotnet\s+(?:publish|build)\b"),
+        lazyre.compile(r"(?<![\w-])(?:-r|--runtime|-a|--arch)(?:=|\s+)\S|RuntimeIdentifier=\S"),
     ),
     Tool(
         "C/C++ compiler",
-        re.compile(r"^(?:\S*/)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|make|cmake\s+--build|ninja)(?:\s|$)"),
-        re.compile(r"\bCC=\S|\bCXX=\S|--host=\S|CROSS_COMPILE=\S|(?<![\w-])-?-target[= ]\S"),
+        lazyre.compile(
+            r"^(?:\S*/)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|make|cmake\s+--build|ninja)(?:\s|$)"
+        ),
+        lazyre.compile(r"\bCC=\S|\bCXX=\S|--host=\S|CROSS_COMPILE=\S|(?<![\w-])-?-target[= ]\S"),
     ),
     Tool(
         "npm install",
-        re.compile(
+        lazyre.compile(
             r"^(?:\S*/)?(?:npm\s+(?:ci|install|i|rebuild)\b|yarn(?:\s+install\b|\s*$|\s+--)|pnpm\s+(?:install|i)\b)"
         ),
-        re.compile(
+        lazyre.compile(
             r"--ignore-scripts|(?<!\S)(?:-g|--global)\b|--arch[= ]\S|--cpu[= ]\S|npm_config_arch=\S|--target_arch[= ]\S"
         ),
     ),
     Tool(
         "pip install",
-        re.compile(
+        lazyre.compile(
             r"^(?:\S*/)?(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip)\s+(?:install|wheel)\b"
         ),
-        re.compile(r"--platform\b|--python-platform\b"),
+        lazyre.compile(r"--platform\b|--python-platform\b"),
     ),
 )
 

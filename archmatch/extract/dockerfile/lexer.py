@@ -17,18 +17,18 @@ boundaries then come from dockerfile-parse, the same view Checkov has of the fil
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dockerfile_parse import DockerfileParser
 
+from archmatch import lazyre
 from archmatch.dockerfile_model import Heredoc, Instruction, Lexed, Segment
 
-_DIRECTIVE = re.compile(r"^\s*#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
-_HEREDOC = re.compile(r"(?<!<)<<(?!<)(-?)\s*(?:\"(\w+)\"|'(\w+)'|([A-Za-z_]\w*))")
+_DIRECTIVE = lazyre.compile(r"^\s*#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
+_HEREDOC = lazyre.compile(r"(?<!<)<<(?!<)(-?)\s*(?:\"(\w+)\"|'(\w+)'|([A-Za-z_]\w*))")
 _HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
-_KEYWORD = re.compile(r"^\s*(\S+)\s*")
+_KEYWORD = lazyre.compile(r"^\s*(\S+)\s*")
 _PLACEHOLDER = "#"
 
 Diag = Callable[[str, int], None]  # (message, line)

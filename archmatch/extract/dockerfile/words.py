@@ -6,11 +6,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_FLAG = re.compile(r"\s*--([A-Za-z][A-Za-z0-9-]*)(?:=(\"[^\"]*\"|'[^']*'|\S*))?(?=\s|$)")
+from archmatch import lazyre
+
+_NAME = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FLAG = lazyre.compile(r"\s*--([A-Za-z][A-Za-z0-9-]*)(?:=(\"[^\"]*\"|'[^']*'|\S*))?(?=\s|$)")
 MAX_NESTING = 32  # `${A:-${B:-...}}`: words inside words looked into / expanded; deeper ones stay as written
-_BRACE = re.compile(r"[{}]")
-_MODIFIER = re.compile(r"(:?[-+])(.*)", re.S)  # used with match(text, start, end): the whole rest
+_BRACE = lazyre.compile(r"[{}]")
+_MODIFIER = lazyre.compile(r"(:?[-+])(.*)", re.S)  # used with match(text, start, end): the whole rest
 
 
 @dataclass(frozen=True)

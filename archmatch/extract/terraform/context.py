@@ -4,10 +4,10 @@ link keys, and the architecture of AMIs and instance types."""
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.aws import compute as aws_compute
 from archmatch.extract.terraform.ast import Expr, ObjectExpr
 from archmatch.extract.terraform.hcl import Block
@@ -18,7 +18,7 @@ from archmatch.isolation import note_position
 from archmatch.model import ImageRef, InstanceChoice, Location, RepoFacts
 from archmatch.platforms import ArchFact, normalize_arch
 
-_INDEX = re.compile(r"\[[^\[\]]*\]$")
+_INDEX = lazyre.compile(r"\[[^\[\]]*\]$")
 
 
 @dataclass

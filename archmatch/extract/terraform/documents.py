@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract import yamlsafe
 from archmatch.extract.terraform.ast import Call, Expr, ObjectExpr, Template, TupleExpr
 from archmatch.extract.terraform.context import Resource, root_relative
@@ -110,7 +111,7 @@ def _is_jsonencode(expr: Expr) -> bool:
     return isinstance(expr, Call) and expr.name == "jsonencode" and len(expr.args) == 1
 
 
-_STRING_FIELD = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"[ \t\r\n]*:[ \t\r\n]*"((?:[^"\\\n]|\\.)*)"')
+_STRING_FIELD = lazyre.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"[ \t\r\n]*:[ \t\r\n]*"((?:[^"\\\n]|\\.)*)"')
 
 
 def _template_fields(res: Resource, expr: Call, keys: tuple[str, ...]) -> list[dict[str, Field]] | None:

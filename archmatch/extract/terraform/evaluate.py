@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from archmatch import lazyre
 from archmatch.extract.budget import MAX_INT_DIGITS, Budget
 from archmatch.extract.terraform.ast import (
     BinOp,
@@ -343,7 +344,7 @@ def _compare_or_arith(op: str, left: Any, right: Any) -> Any:
         return _NO_RESULT
 
 
-_FORMAT_VERB = re.compile(r"%(?:%|[-+#0 ]*\d*(?:\.\d+)?[svdqtfb])")
+_FORMAT_VERB = lazyre.compile(r"%(?:%|[-+#0 ]*\d*(?:\.\d+)?[svdqtfb])")
 
 
 def _format(_: Evaluator, fmt: str, *args: Any) -> Any:

@@ -10,10 +10,10 @@ that repository's key, so the Lambda function or ECS task that runs
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Callable
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import CliSite, HostContext, LineMap, cli_build
 from archmatch.extract.builds._shellscan import ShellState, scan
@@ -25,7 +25,7 @@ from archmatch.extract.terraform.values import Unknown
 from archmatch.model import ImageBuild
 
 _SHELLS = frozenset(["sh", "bash", "zsh", "dash", "ksh", "ash"])
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_ENV_REF = lazyre.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 HOST_NOTE = "no --platform: the machine that runs terraform apply decides"
 
 

@@ -7,9 +7,9 @@ linked workload is ARCH301's). See `archmatch/rules/_contradiction.py` for what 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from archmatch import lazyre
 from archmatch.dockerfile_model import DockerfileAnalysis
 from archmatch.fixrender import request_platform
 from archmatch.model import Applicability, ArchEvidence, Edit, Finding, Fix, Location, Related, RepoFacts
@@ -17,7 +17,7 @@ from archmatch.rules import make
 from archmatch.rules._contradiction import Contradiction, contradictions
 
 _ARCH_WORDS = {"amd64": "amd64 (x86_64)", "arm64": "arm64 (aarch64)"}
-_GOARCH_LITERAL = re.compile(r"\bGOARCH=[\"']?[A-Za-z0-9_]+[\"']?")
+_GOARCH_LITERAL = lazyre.compile(r"\bGOARCH=[\"']?[A-Za-z0-9_]+[\"']?")
 
 
 def _target_fix(facts: RepoFacts, evidence: ArchEvidence) -> Fix:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from archmatch import lazyre
 from archmatch.dockerfile_model import DockerfileAnalysis, Stage, StageHardcoded
 from archmatch.model import Applicability, ArchEvidence, Edit, Fix, RepoFacts
 from archmatch.rules.dockerfile._common import analyses, find, insert_after_from
 
-_GOARCH_LITERAL = re.compile(r"\bGOARCH=[\"']?[A-Za-z0-9_]+[\"']?")
+_GOARCH_LITERAL = lazyre.compile(r"\bGOARCH=[\"']?[A-Za-z0-9_]+[\"']?")
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from archmatch import lazyre
 from archmatch.model import Related, RepoFacts
 from archmatch.platforms import How, aws_name
 from archmatch.rules._contradiction import contradicted_locations
 from archmatch.rules._linked import consumers, workload_archs
 from archmatch.rules.dockerfile._hardcoded import Hit, hits
 
-_ARCHIVE_SUFFIX = re.compile(r"(\.(tar|gz|tgz|zip|xz|bz2|zst|deb|rpm|apk|exe|sh))+$", re.IGNORECASE)
+_ARCHIVE_SUFFIX = lazyre.compile(r"(\.(tar|gz|tgz|zip|xz|bz2|zst|deb|rpm|apk|exe|sh))+$", re.IGNORECASE)
 
 
 @dataclass

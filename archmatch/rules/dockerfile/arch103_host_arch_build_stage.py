@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from archmatch import lazyre
 from archmatch.dockerfile_model import TARGET_ARGS, DockerfileAnalysis, HostCompile
 from archmatch.model import Applicability, Edit, Finding, Fix, Related, RepoFacts
 from archmatch.rules import make
@@ -25,7 +25,7 @@ _CROSS_HINT = {
     "npm install": "run the install where the target platform applies (no --platform on that stage), or skip native builds with --ignore-scripts",
     "pip install": "install target wheels: `pip install --platform manylinux2014_<arch> --only-binary=:all:` per $TARGETARCH, or install in a target stage",
 }
-_GO_BUILD = re.compile(r"\bgo\s+(?:build|install)\b")
+_GO_BUILD = lazyre.compile(r"\bgo\s+(?:build|install)\b")
 
 
 def _go_fix(df: DockerfileAnalysis, item: HostCompile) -> Fix | None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from archmatch import lazyre
 from archmatch.model import Applicability, Edit, Finding, Fix, RepoFacts
 from archmatch.platforms import HUB_NAMESPACES
 from archmatch.rules import make
 from archmatch.rules.dockerfile._common import analyses, entity, final_stages, find
 
-_LAMBDA_SUFFIX = re.compile(r"-(?:arm64|x86_64)(?=$|@)")
+_LAMBDA_SUFFIX = lazyre.compile(r"-(?:arm64|x86_64)(?=$|@)")
 
 
 def multi_arch_counterpart(image: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from archmatch import lazyre
 from archmatch.aws.eks import is_node_group as is_node_group
 from archmatch.link.imageref import RefParts, parse_ref
 from archmatch.model import Capacity, ImageBuild, ImageRef, Location, RepoFacts, Workload
@@ -34,10 +35,10 @@ def where(location: Location | None, fallback: Location) -> Location:
 # registry.k8s.io/pause, vendor images); "unknown": anything else (unresolved, placeholders, a
 # private ECR repository filled by another repository's pipeline).
 BUILT, THIRD_PARTY, UNKNOWN = "built", "third-party", "unknown"
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazyre.compile(
     r"\{\{|<[^<>]*>|REPLACE[_-]?ME|CHANGE[_-]?ME|IMAGE_URI", re.I
 )  # `<[^<>]*>`: linear on `<<<...`
-_INTERPOLATION = re.compile(r"\$\{|\$\(|\$[A-Za-z_]")
+_INTERPOLATION = lazyre.compile(r"\$\{|\$\(|\$[A-Za-z_]")
 
 
 def is_placeholder(ref: str) -> bool:
