@@ -1,15 +1,16 @@
 """Regular expressions compiled on first use, for patterns kept at module or class level.
 
 Compiling a pattern costs ~0.1-1 ms of pure Python (`re._compiler`); archmatch keeps over a
-hundred at module level, and a small scan uses few of them, so compiling them all at import was
-about a third of the start-up time of `archmatch scan` and `archmatch dockerfile`. A `LazyPattern`
+hundred at module level and a small command uses about a third of them (`archmatch dockerfile` on
+one Dockerfile: 40), so compiling them all at import was wasted start-up time. A `LazyPattern`
 keeps the source and flags and compiles on the first method call; it then stores the compiled
 pattern's bound methods on itself, so later calls cost the same as on an `re.Pattern`.
 
 `compile` is typed as returning `re.Pattern[str]` because the object answers every attribute of
 one (anything not stored is looked up on the compiled pattern). It is not an instance of
-`re.Pattern`: pass `.compiled` to code that checks the type, such as `re.sub(pattern, ...)`.
-tests/test_regex_safety.py finds these patterns like compiled ones.
+`re.Pattern`: pass `.compiled` to code that checks the type, such as `re.sub(pattern, ...)`; and a
+match's `.re` is the compiled pattern, so tell which pattern matched by the result of each call,
+not by `m.re is PATTERN`. tests/test_regex_safety.py finds these patterns like compiled ones.
 """
 
 from __future__ import annotations

@@ -93,7 +93,6 @@ def analysis_for(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
 
 def _analyse(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
     from archmatch.config import Config, ConfigError, load_config
-    from archmatch.engine import analyze, evaluate
     from archmatch.integrations import checkov_cache
     from archmatch.repo import ScanOptions, discover
 
@@ -113,6 +112,8 @@ def _analyse(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
     key = checkov_cache.cache_key(root, only, files, config.path)
 
     def compute() -> dict[str, Any] | None:
+        from archmatch.engine import analyze, evaluate  # the pipeline loads only on a cache miss
+
         try:
             facts, repo = analyze(root, config, list(only) if only is not None else None)
             found, _ = evaluate(facts, repo, config)

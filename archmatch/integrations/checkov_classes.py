@@ -15,7 +15,7 @@ from checkov.terraform.checks.module.base_module_check import BaseModuleCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfBase
 
 from archmatch.integrations import checkov_adapter as adapter
-from archmatch.rules import Rule, RuleMeta, all_rules
+from archmatch.rules import Rule, RuleMeta, metadata
 
 CATEGORIES = (CheckCategories.GENERAL_SECURITY,)
 _RESULTS = {"FAILED": CheckResult.FAILED, "PASSED": CheckResult.PASSED, "UNKNOWN": CheckResult.UNKNOWN}
@@ -140,18 +140,23 @@ def make_check(meta: RuleMeta, framework: str, entities: list[str]) -> Any:
     return CLASSES[framework](meta, entities)  # type: ignore[call-arg]
 
 
-_REGISTERED: list[Any] = []
+_REGISTERED: dict[str, list[Any]] = {}  # framework -> its checks, made once per process
 
 
-def register_all(rules: Iterable[Rule] | None = None) -> list[Any]:
-    """Instantiate (and so register with Checkov) a check per rule and framework, once per process."""
-    if _REGISTERED:
-        return _REGISTERED
-    for rule in all_rules() if rules is None else rules:
-        for framework in rule.meta.checkov_frameworks:
-            entities = adapter.resources_for(rule.meta, framework)
-            if framework in adapter.SUPPORTED_FRAMEWORKS and entities:
-                _REGISTERED.append(make_check(rule.meta, framework, entities))
-        if adapter.has_module_check(rule.meta):
-            _REGISTERED.append(TerraformModuleCheck(rule.meta))
-    return _REGISTERED
+def register_all(rules: Iterable[Rule] | None = None, frameworks: Iterable[str] | None = None) -> list[Any]:
+    """Instantiate (and so register with Checkov) a check per rule and framework, once per process
+    and framework: those of `frameworks` (Checkov loads the pack once per registry), else all.
+    Made from the rules' metadata: the rule modules load only when a check is evaluated."""
+    metas = sorted(metadata().values(), key=lambda m: m.id) if rules is None else [r.meta for r in rules]
+    supported = adapter.SUPPORTED_FRAMEWORKS
+    for framework in supported if frameworks is None else frameworks:
+        if framework in _REGISTERED or framework not in supported:
+            continue
+        made = _REGISTERED.setdefault(framework, [])
+        for meta in metas:
+            entities = adapter.resources_for(meta, framework) if framework in meta.checkov_frameworks else []
+            if entities:
+                made.append(make_check(meta, framework, entities))
+            if framework == "terraform" and adapter.has_module_check(meta):
+                made.append(TerraformModuleCheck(meta))
+    return [check for framework in supported for check in _REGISTERED.get(framework, [])]

@@ -68,9 +68,10 @@ class Found:
 
 def _dir_value(state: ShellState, text: str) -> tuple[str | None, bool]:
     """A directory expression's root-relative folder, and whether it was recognised at all."""
-    m = _SCRIPT_DIR.match(text) or _TOPLEVEL.match(text)
+    in_script_dir = _SCRIPT_DIR.match(text)
+    m = in_script_dir or _TOPLEVEL.match(text)
     if m:
-        base = state.script_dir if m.re is _SCRIPT_DIR else "."
+        base = state.script_dir if in_script_dir else "."
         return join(base, "./" + text[m.end() :].strip("\"'").lstrip("/")), True
     v = _VAR.match(text)
     if v:
