@@ -11,10 +11,13 @@ the archmatch pack with a cold and a warm analysis cache, hadolint), `pack` (Che
 without the pack on a 2-file repository), `cdk` (a 50-construct CDK app, in process).
 
 For each size N a tree of N services is generated (benchmarks/generate.py) under
-benchmarks/out/, then each tool runs on it once as a subprocess; wall time and the peak RSS of
-that process (os.wait4's rusage) are recorded. Ratios are against `archmatch scan`. A tool whose
-first run takes under --repeat-under seconds is run --repeat times and the median is kept, since
-a shared machine makes single short runs noisy.
+benchmarks/out/, then each tool runs on it as a subprocess; wall time, CPU time (user + system,
+with the children it waited for) and the peak RSS of that process (os.wait4's rusage) are
+recorded, with the load average. Ratios are against `archmatch scan`. A tool whose first run takes
+under --repeat-under seconds is run --repeat times and the median is kept; Checkov alone and with
+the pack (cold, then warm analysis cache) alternate in rounds, all with one private TMPDIR that
+holds Checkov's own grammar cache. Start-up commands report the minimum and the median of
+--repeat-small runs.
 """
 
 from __future__ import annotations
