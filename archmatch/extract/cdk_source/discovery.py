@@ -16,18 +16,19 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from archmatch import lazyre
 from archmatch.extract import json_doc
 from archmatch.isolation import isolated
 from archmatch.repo import RepoView
 
 TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 PACKAGE_MANIFESTS = frozenset({"package.json", "setup.py", "pyproject.toml", "setup.cfg"})
-_CDK_DEPENDENCY = re.compile(r"aws-cdk-lib|@aws-cdk/|\bmonocdk\b|\baws_cdk\b|\baws-cdk\.")
-_IMAGE_ASSET = re.compile(
+_CDK_DEPENDENCY = lazyre.compile(r"aws-cdk-lib|@aws-cdk/|\bmonocdk\b|\baws_cdk\b|\baws-cdk\.")
+_IMAGE_ASSET = lazyre.compile(
     r"DockerImageFunction|DockerImageAsset|from_?[Ii]mage_?[Aa]sset|from_?[Aa]sset_?[Ii]mage"
     r"|ContainerImage\.from_?[Aa]sset|\bAssetImage(Code)?\b"
 )
-_TEST_PATH = re.compile(
+_TEST_PATH = lazyre.compile(
     r"(^|/)(tests?|__tests__|__snapshots__|cdk\.out)/|\.(test|spec)\.[cm]?[jt]sx?$|(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$"
 )
 MAX_LIBRARY_FILES = 200  # seed files of one package
