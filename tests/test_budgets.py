@@ -240,6 +240,48 @@ def cdk_app_doubling_strings_and_arrays(root: Path) -> tuple[str, str | None]:
     return "cdk/bin/app.ts", "limit"
 
 
+def tf_nested_dynamic_blocks(root: Path) -> tuple[str, str | None]:
+    # 2 KB, MemoryError: three nested `dynamic` blocks over 200 items were 8 million blocks
+    items = "[" + ", ".join(str(i) for i in range(200)) + "]"
+    nested = "x = 1"
+    for label in "cba":
+        nested = f'dynamic "{label}" {{\n for_each = local.n\n content {{\n {nested}\n }}\n }}'
+    write(
+        root / "tf/main.tf",
+        f"locals {{\n  n = {items}\n}}\n"
+        f'resource "aws_ecs_task_definition" "t" {{\n  family = "t"\n  container_definitions = "[]"\n{nested}\n}}\n',
+    )
+    return "tf/main.tf", "limit"
+
+
+def tf_for_each_over_many_resources(root: Path) -> tuple[str, str | None]:
+    # 55 KB, 40 s and 330 MB: 300 resources with for_each over 256 keys were 76,800 workloads
+    keys = ", ".join(f'"k{i}" = {i}' for i in range(256))
+    functions = "".join(
+        f'resource "aws_lambda_function" "f{j}" {{\n  for_each = local.m\n  function_name = each.key\n'
+        f'  package_type = "Image"\n  image_uri = "app:${{each.key}}"\n}}\n'
+        for j in range(300)
+    )
+    write(root / "tf/main.tf", f"locals {{\n  m = {{ {keys} }}\n}}\n" + functions)
+    return "tf/main.tf", "limit"
+
+
+def buildspec_variable_repeating_itself(root: Path) -> tuple[str, str | None]:
+    # 1 KB, MemoryError: each of five expansion rounds multiplied the value by 200
+    write(
+        root / "cb/buildspec.yml",
+        'version: 0.2\nenv:\n  variables:\n    A: "' + "${A}" * 200 + '"\n'
+        'phases:\n  build:\n    commands:\n      - docker build -t "$A" .\n',
+    )
+    return "cb/buildspec.yml", "limit"
+
+
+def shell_script_with_5000_builds(root: Path) -> tuple[str, str | None]:
+    # 130 KB, ~30 s: each build was compared with every earlier one (same build twice: one build)
+    write(root / "sh/build.sh", "#!/bin/sh\n" + "".join(f"docker build -t app:{i} .\n" for i in range(5000)))
+    return "sh/build.sh", None
+
+
 LAMBDA_TF = (
     'resource "aws_lambda_function" "f" {\n  package_type = "Image"\n  image_uri = %s\n'
     '  function_name = "f"\n  role = "r"\n}\n'
@@ -262,6 +304,10 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         cfn_join_over_a_big_alias,
         cfn_join_and_sub_over_a_big_parameter,
         cdk_app_doubling_strings_and_arrays,
+        tf_nested_dynamic_blocks,
+        tf_for_each_over_many_resources,
+        buildspec_variable_repeating_itself,
+        shell_script_with_5000_builds,
     )
 }
 

@@ -196,6 +196,16 @@ TWO_GITLAB_JOBS = "".join(f"{c}:\n  script:\n    - docker build -t {c} ./{c}\n" 
 TWO_SHELL_BUILDS = "#!/bin/sh\ndocker build -t a ./a\ndocker build -t b ./b\n"
 TWO_MAKE_BUILDS = "a:\n\tdocker build -t a ./a\nb:\n\tdocker build -t b ./b\n"
 TWO_NPM_BUILDS = '{"scripts": {"a": "docker build -t a ./a", "b": "docker build -t b ./b"}}\n'
+TWO_BUILDSPEC_BUILDS = (
+    "version: 0.2\nphases:\n  build:\n    commands:\n"
+    "      - docker build -t a ./a\n      - docker build -t b ./b\n"
+)
+TF_CODEBUILD_PROJECT = (
+    'resource "aws_codebuild_project" "p" {\n  name = "p"\n  service_role = "r"\n'
+    '  artifacts {\n    type = "NO_ARTIFACTS"\n  }\n'
+    '  environment {\n    compute_type = "BUILD_GENERAL1_SMALL"\n    image = "i"\n    type = "ARM_CONTAINER"\n  }\n'
+    '  source {\n    type = "GITHUB"\n    buildspec = "boom/buildspec.yml"\n  }\n}\n'
+)
 TWO_CDK_ASSETS = '{"version": "36.0.0", "dockerImages": {"h1": {"source": {"directory": "a"}, "destinations": {}}, "h2": {"source": {"directory": "b"}, "destinations": {}}}}\n'
 
 # extractor -> (files to write, the file that breaks); a `keep` file beside it must still count
@@ -251,6 +261,19 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
     "dockerfile": (
         {"boom/Dockerfile": "FROM alpine:3.20\n", "keep/Dockerfile": "FROM alpine:3.20\n"},
         "boom/Dockerfile",
+    ),
+    # a buildspec no project names, and one a CodeBuild project runs: the buildspec is left out,
+    # never the .tf file declaring the project (nor its module)
+    "buildspec": (
+        {"boom/buildspec.yml": TWO_BUILDSPEC_BUILDS, "keep/buildspec.yml": TWO_BUILDSPEC_BUILDS},
+        "boom/buildspec.yml",
+    ),
+    "codebuild-project-buildspec": (
+        {
+            "keep/main.tf": TF_CODEBUILD_PROJECT + TF_FUNCTION.format("k"),
+            "boom/buildspec.yml": TWO_BUILDSPEC_BUILDS,
+        },
+        "boom/buildspec.yml",
     ),
     "cdk-out": (
         {"boom/cdk.out/S.assets.json": TWO_CDK_ASSETS, "keep/cdk.out/S.assets.json": TWO_CDK_ASSETS},
@@ -318,6 +341,49 @@ def test_a_broken_cdk_source_file_is_left_out_of_its_app(
     result = scan_with_trap(tmp_path / "repo", monkeypatch)
     assert [path for path, _, _ in internal(result)] == [boom.relative_to(tmp_path / "repo").as_posix()]
     assert not [k for k in fact_keys(result.facts[0]) if "boom" in k[1]]
+
+
+def test_a_workflow_rendering_a_task_definition_that_breaks_halfway_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The render action's `image:` replaces the image of a task definition read before the
+    workflow, and gives the build step a link key: a workflow that fails after its first render
+    step must leave the facts as a workflow that renders nothing would."""
+    from archmatch.extract import ecs_taskdef
+
+    fixture = Path(__file__).parent / "fixtures/rules/ARCH301/fail_ecs_json_render_action"
+    root = tmp_path / "repo"
+    shutil.copytree(fixture, root)
+    workflow = root / ".github/workflows/deploy.yml"
+    text = workflow.read_text()
+    render = text[
+        text.index("      - name: Render") : text.index("      - uses: aws-actions/amazon-ecs-deploy")
+    ]
+    workflow.write_text(text.replace(render, render + render.replace("id: task-def", "id: task-def-2")))
+    real, calls = ecs_taskdef._container_index, []
+
+    def second_call_breaks(*args: Any) -> int | None:
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("deliberately broken on the second render step")
+        return real(*args)
+
+    def images(result: ScanResult) -> list[tuple[str, frozenset[str]]]:
+        [task] = [w for w in result.facts[0].workloads if w.kind == ecs_taskdef.KIND]
+        return [(ref.ref, ref.link_keys) for ref in task.images]
+
+    def build_keys(result: ScanResult) -> list[frozenset[str]]:
+        return [b.link_keys for b in result.facts[0].builds]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ecs_taskdef, "_container_index", second_call_breaks)
+        broken = run(root)
+    assert [path for path, _, _ in internal(broken)] == [".github/workflows/deploy.yml"]
+    workflow.write_text(text.replace(render, ""))
+    without = run(root)
+    assert build_keys(without) == [frozenset()]
+    assert images(broken) == images(without) == [("${IMAGE1_NAME}", frozenset())]
+    assert build_keys(broken) == build_keys(without)
 
 
 # --- the CLI: exit code, and --changed-files never hides an internal error --------------------------

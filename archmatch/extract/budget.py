@@ -48,6 +48,7 @@ class Budget:
     def __init__(self, path: str, steps: int = MAX_STEPS):
         self.path = path
         self.steps_left = steps
+        self.max_steps = steps
         self.depth = 0  # current nesting, kept by the evaluator
         self.exceeded: Exceeded | None = None
 
@@ -62,7 +63,15 @@ class Budget:
         self.steps_left -= 1
         if self.steps_left >= 0:
             return True
-        return self.refuse(f"more than {MAX_STEPS} evaluation steps", line, path)
+        return self.refuse(f"more than {self.max_steps} evaluation steps", line, path)
+
+    def spend(self, steps: int, what: str, line: int = 0, path: str | None = None) -> bool:
+        """Spend `steps` at once for all-or-nothing work (expanding resource instances); when they are
+        not left, nothing is spent, so smaller work after it still fits."""
+        if steps <= self.steps_left:
+            self.steps_left -= steps
+            return True
+        return self.refuse(what, line, path)
 
     def depth_ok(self, depth: int, line: int = 0, path: str | None = None) -> bool:
         return depth <= MAX_DEPTH or self.refuse(

@@ -17,6 +17,8 @@ direct reference: the workflow hands the built image to the task definition).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from archmatch import lazyre
@@ -125,9 +127,26 @@ def finalize(repo: RepoView, facts: RepoFacts) -> None:
         return
     for path in repo.matching(lambda p: "/.github/workflows/" in "/" + p and p.endswith((".yml", ".yaml"))):
         docs = yaml_docs(repo, path)
-        with isolated(repo, facts, path):
+        with isolated(repo, facts, path), _undone_on_error(facts, by_path):
             for doc in docs or []:
                 _workflow(repo, facts, path, doc, by_path)
+
+
+@contextmanager
+def _undone_on_error(facts: RepoFacts, by_path: dict[str, Workload]) -> Iterator[None]:
+    """Rendering changes facts that existed before the workflow was read (a task definition's
+    images, a build's link keys), which the isolation's roll-back does not restore: undo them
+    when the workflow fails halfway, so it counts as absent."""
+    images = [(w, w.images) for w in by_path.values()]
+    keys = [(b, b.link_keys) for b in facts.builds]
+    try:
+        yield
+    except Exception:
+        for workload, before in images:
+            workload.images = before
+        for build, link_keys in keys:
+            build.link_keys = link_keys
+        raise
 
 
 def _workflow(repo: RepoView, facts: RepoFacts, path: str, doc: Any, by_path: dict[str, Workload]) -> None:

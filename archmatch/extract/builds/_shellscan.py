@@ -13,6 +13,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from archmatch import dockercli, lazyre
 from archmatch.dockercli import BuildCommand, Word
@@ -280,6 +281,7 @@ class _Walker:
         self.expand = expand
         self.called: set[str] = set()
         self.found: list[Found] = []
+        self._found_keys: set[tuple[Any, ...]] = set()
         self.aws: list[AwsCommand] = []
         self.heredocs: dict[int, Heredoc] = {}
         self.conditions: list[str] = []  # host test of each open if/case ("" when it tests something else)
@@ -412,7 +414,9 @@ class _Walker:
             known = self.values.values.get(DEFAULT_PLATFORM_VAR)
             note = known.host_note if known is not None else ""
         found = Found(cmd, self.state.cwd, default, note)
-        if not any(_same_build(found, other) for other in self.found):  # a function called twice alike
+        key = _build_key(found)
+        if key not in self._found_keys:  # a set: comparing with every build was quadratic
+            self._found_keys.add(key)
             self.found.append(found)
 
     def _writes_file(self, words: list[Word]) -> None:
@@ -456,15 +460,17 @@ def _same_command(a: AwsCommand, b: AwsCommand) -> bool:
     return (a.start, a.options, a.cwd) == (b.start, b.options, b.cwd)
 
 
-def _same_build(a: Found, b: Found) -> bool:
-    return (a.cmd.start, a.cmd.tags, a.cmd.platforms, a.cmd.context, a.cmd.file, a.cwd, a.host_note) == (
-        b.cmd.start,
-        b.cmd.tags,
-        b.cmd.platforms,
-        b.cmd.context,
-        b.cmd.file,
-        b.cwd,
-        b.host_note,
+def _build_key(found: Found) -> tuple[Any, ...]:
+    """What makes two builds the same (a function called twice alike gives one build)."""
+    cmd = found.cmd
+    return (
+        cmd.start,
+        tuple(cmd.tags),
+        tuple(cmd.platforms),
+        cmd.context,
+        cmd.file,
+        found.cwd,
+        found.host_note,
     )
 
 

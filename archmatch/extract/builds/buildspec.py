@@ -22,6 +22,7 @@ from typing import Any
 from archmatch import lazyre
 from archmatch.aws.codebuild import environment_arch
 from archmatch.extract import yaml_docs, yamlsafe
+from archmatch.extract.budget import Budget
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
     CliSite,
@@ -32,7 +33,8 @@ from archmatch.extract.builds._common import (
     key_line,
     scalar_first_line,
 )
-from archmatch.extract.builds._shellscan import ShellState, scan
+from archmatch.extract.builds._shellscan import MAX_SHELL_STEPS, ShellState, scan
+from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
 from archmatch.isolation import isolated
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.repo import RepoView
@@ -75,12 +77,15 @@ def project_builds(
     repo: RepoView, facts: RepoFacts, project: CodeBuildProject, buildspec: Any, spec_line: int
 ) -> None:
     """The builds of one project's buildspec: `buildspec` is None (the default file), a path, or
-    inline YAML text written from `spec_line` on (the first line of its text)."""
-    if isinstance(buildspec, str) and ("\n" in buildspec or "phases" in buildspec):
-        docs = _load_inline(repo, buildspec, project.type_location)
-        if docs is not None:
-            where = project.type_location.path if project.type_location is not None else ""
-            facts.builds.extend(_builds(repo, docs, where, lambda v: spec_line + _line(v) - 1, project))
+    inline YAML text written from `spec_line` on (the first line of its text). The buildspec is
+    read in its own isolation: a buildspec that breaks the scanner is left out, not the IaC file
+    (and the module or template) that declares the project."""
+    if isinstance(buildspec, str) and _is_inline(buildspec):
+        where = project.type_location.path if project.type_location is not None else ""
+        with isolated(repo, facts, where, spec_line):
+            docs = _load_inline(repo, buildspec, project.type_location)
+            if docs is not None:
+                facts.builds.extend(_builds(repo, docs, where, lambda v: spec_line + _line(v) - 1, project))
         return
     if buildspec is not None and not isinstance(buildspec, str):
         return  # an unknown value: which file is not known
@@ -88,9 +93,11 @@ def project_builds(
     if path is None:
         return
     facts.extra.claimed_buildspecs.append(path)
-    docs = yaml_docs(repo, path)
-    if docs:
-        facts.builds.extend(_builds(repo, docs[0], path, lambda v: scalar_first_line(repo, path, v), project))
+    with isolated(repo, facts, path):
+        docs = yaml_docs(repo, path)
+        if docs:
+            builds = _builds(repo, docs[0], path, lambda v: scalar_first_line(repo, path, v), project)
+            facts.builds.extend(builds)
 
 
 def finalize(repo: RepoView, facts: RepoFacts) -> None:
@@ -108,6 +115,13 @@ def _orphan_builds(repo: RepoView, facts: RepoFacts, path: str) -> None:
     if docs and isinstance(docs[0], dict) and "phases" in docs[0]:
         orphan = CodeBuildProject(f"buildspec {path}", None, None, posixpath.dirname(path), orphan=True)
         facts.builds.extend(_builds(repo, docs[0], path, lambda v: scalar_first_line(repo, path, v), orphan))
+
+
+def _is_inline(buildspec: str) -> bool:
+    """Inline YAML (or JSON) rather than a file name such as `ci/phases.yml`."""
+    if "\n" in buildspec:
+        return True
+    return "phases" in buildspec and not buildspec.strip().lower().endswith((".yml", ".yaml"))
 
 
 def _line(value: Any) -> int:
@@ -147,16 +161,42 @@ def _variables(spec: Any, path: str) -> dict[str, EnvValue]:
     return out
 
 
-def _expander(values: dict[str, str]) -> Callable[[str], str]:
+def _expander(variables: dict[str, EnvValue], budget: Budget) -> Callable[[str], str]:
+    values = {k: v.value for k, v in variables.items()} | {"CODEBUILD_SRC_DIR": "."}
+
     def expand(text: str) -> str:
         for _ in range(5):  # variables may refer to variables
-            new = _VAR.sub(lambda m: values.get(m.group(1) or m.group(2), m.group(0)), text)
-            if new == text:
-                break
+            new = _substitute(text, values, budget, variables)
+            if new is None or new == text:
+                break  # over the budget (left as written, so unknown), or nothing left to expand
             text = new
         return text
 
     return expand
+
+
+def _substitute(
+    text: str, values: dict[str, str], budget: Budget, variables: dict[str, EnvValue]
+) -> str | None:
+    """One pass of variable replacement; None when it would build a value longer than any image
+    name, platform or path (a variable that repeats itself) or the budget is spent."""
+    pieces: list[str] = []
+    size = pos = 0
+    for m in _VAR.finditer(text):
+        if not budget.step():
+            return None
+        name = m.group(1) or m.group(2)
+        value = values.get(name, m.group(0))
+        size += m.start() - pos + len(value)
+        if size > MAX_VALUE_CHARS:
+            where = variables[name].location if name in variables else None
+            what = f"a buildspec variable expanding to more than {MAX_VALUE_CHARS} characters"
+            budget.refuse(what, where.line if where else 0, where.path if where else None)
+            return None
+        pieces += (text[pos : m.start()], value)
+        pos = m.end()
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def _commands(spec: Any) -> list[Any]:
@@ -174,16 +214,18 @@ def _builds(
     repo: RepoView, spec: Any, path: str, first_line: Callable[[Any], int], project: CodeBuildProject
 ) -> list[ImageBuild]:
     variables = {**_variables(spec, path), **project.env}
-    values = {k: v.value for k, v in variables.items()}
-    values["CODEBUILD_SRC_DIR"] = "."
-    expand = _expander(values)
+    budget = Budget(path, steps=MAX_SHELL_STEPS)
+    expand = _expander(variables, budget)
     state = ShellState(path=path, script_dir=".", root_vars=frozenset(["CODEBUILD_SRC_DIR"]))
+    state.values = ShellValues(budget, external=expand)
     if DEFAULT_PLATFORM_VAR in variables:
         platform = variables[DEFAULT_PLATFORM_VAR]
         state.exported[DEFAULT_PLATFORM_VAR] = EnvValue(expand(platform.value), platform.location)
     host = project.host()
     out: list[ImageBuild] = []
     for command in _commands(spec):
+        if budget.exceeded is not None:
+            break  # the rest would only be split into words and dropped
         line_at = LineMap(command, first_line(command))
         for found in scan(command, state, line_at, expand):
             site = CliSite(
@@ -197,6 +239,5 @@ def _builds(
                 host_test=found.host_note,
             )
             out.append(cli_build(repo, site, found.cmd, command))
-    if state.values is not None:
-        state.values.budget.report(repo)
+    budget.report(repo)
     return out

@@ -23,18 +23,29 @@ from archmatch.extract.terraform.module import ModuleInstance, bound_eval, over_
 __all__ = ["expand_block", "resource_instances"]
 
 
-def expand_block(instance: ModuleInstance, block: Block, names: dict[str, Any]) -> Block:
+class _Generated:
+    """Blocks the `dynamic` blocks of one expansion generated so far, nested ones included: nested
+    `dynamic` blocks multiply, so they share one allowance of MAX_INSTANCES."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def expand_block(
+    instance: ModuleInstance, block: Block, names: dict[str, Any], generated: _Generated | None = None
+) -> Block:
     """The block with `names` bound in every attribute (nested blocks included) and its `dynamic`
     blocks replaced by the blocks they generate."""
     if not names and not _has_dynamic(block):
         return block
+    generated = generated if generated is not None else _Generated()
     attrs = {k: _bind(a, names) for k, a in block.attrs.items() if k not in ("for_each", "count")}
     blocks: list[Block] = []
     for child in block.blocks:
         if child.type == "dynamic" and child.labels:
-            blocks.extend(_dynamic(instance, child, names))
+            blocks.extend(_dynamic(instance, child, names, generated))
         else:
-            blocks.append(expand_block(instance, child, names))
+            blocks.append(expand_block(instance, child, names, generated))
     return Block(block.type, list(block.labels), block.path, block.line, block.end_line, attrs, blocks)
 
 
@@ -55,7 +66,9 @@ def _iterator_name(block: Block) -> str:
     return block.labels[0]
 
 
-def _dynamic(instance: ModuleInstance, block: Block, names: dict[str, Any]) -> list[Block]:
+def _dynamic(
+    instance: ModuleInstance, block: Block, names: dict[str, Any], generated: _Generated
+) -> list[Block]:
     for_each, content = block.attr("for_each"), block.child("content")
     if for_each is None or content is None:
         return []
@@ -67,22 +80,15 @@ def _dynamic(instance: ModuleInstance, block: Block, names: dict[str, Any]) -> l
         pairs = list(enumerate(value))
     else:
         pairs = None
-    if pairs is None or over_budget(instance, block, len(pairs)):
+    if pairs is None or over_budget(instance, block, generated.count + len(pairs), len(pairs)):
         return []
+    generated.count += len(pairs)
     iterator = _iterator_name(block)
     out = []
     for key, item in pairs:
         inner = {**names, iterator: {"key": key, "value": item}}
-        generated = expand_block(instance, content, inner)
+        made = expand_block(instance, content, inner, generated)
         out.append(
-            Block(
-                block.labels[0],
-                [],
-                content.path,
-                content.line,
-                content.end_line,
-                generated.attrs,
-                generated.blocks,
-            )
+            Block(block.labels[0], [], content.path, content.line, content.end_line, made.attrs, made.blocks)
         )
     return out

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from archmatch.extract.budget import Budget
+from archmatch.extract.budget import MAX_STEPS, Budget
 from archmatch.extract.terraform.ast import Bound, Expr
 from archmatch.extract.terraform.evaluate import Evaluator
 from archmatch.extract.terraform.hcl import Attribute, Block
@@ -274,7 +274,10 @@ def _with_refs(value: Any, refs: frozenset[str]) -> Any:
     return value
 
 
-MAX_INSTANCES = 256  # instances of one resource or items of one dynamic block; more: left unknown
+MAX_INSTANCES = 256  # instances of one resource, or blocks its dynamic blocks generate; more: left unknown
+# what one instance or generated block costs of the module tree's Budget: every instance becomes
+# facts that linking and the rules pay for, so a module tree expands 10,000 of them at most
+INSTANCE_STEPS = 100
 
 Instance = tuple[str, dict[str, Any]]  # address suffix (`["api"]`, `[0]`, ""), names bound
 
@@ -283,13 +286,21 @@ def key_suffix(key: Any) -> str:
     return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(str(key))}]"
 
 
-def over_budget(instance: ModuleInstance, block: Block, count: int) -> bool:
-    if count <= MAX_INSTANCES:
-        return False
-    instance.budget.refuse(
-        f"more than {MAX_INSTANCES} instances of one resource or dynamic block", block.line, block.path
+def over_budget(instance: ModuleInstance, block: Block, count: int, adding: int | None = None) -> bool:
+    """True when `count` instances (of which `adding` are new, all by default) are too many for one
+    resource, or for what is left of the module tree's budget."""
+    if count > MAX_INSTANCES:
+        instance.budget.refuse(
+            f"more than {MAX_INSTANCES} instances of one resource or blocks generated in one",
+            block.line,
+            block.path,
+        )
+        return True
+    steps = (count if adding is None else adding) * INSTANCE_STEPS
+    what = (
+        f"more than {MAX_STEPS // INSTANCE_STEPS} resource instances and generated blocks in one module tree"
     )
-    return True
+    return not instance.budget.spend(steps, what, block.line, block.path)
 
 
 def bound_eval(instance: ModuleInstance, expr: Expr, path: str, names: dict[str, Any]) -> Any:
