@@ -1,5 +1,6 @@
 """ECS task-definition JSON (a file `aws ecs register-task-definition` or the
-amazon-ecs-render-task-definition action reads): `runtimePlatform.cpuArchitecture`."""
+amazon-ecs-render-task-definition action reads) and Batch job-definition JSON (`aws batch
+register-job-definition`, inside `containerProperties`): `runtimePlatform.cpuArchitecture`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ class Workloads:
         return aws_name(arch, "ecs")
 
     def block(self, service: Service, arch: str) -> str:
-        return f'"runtimePlatform": {{"cpuArchitecture": "{self.token(service, arch)}", "operatingSystemFamily": "LINUX"}}'
+        block = f'"runtimePlatform": {{"cpuArchitecture": "{self.token(service, arch)}", "operatingSystemFamily": "LINUX"}}'
+        return f'"containerProperties": {{{block}}}' if service == "batch" else block
 
     def declaration(self, service: Service, arch: str, json_file: bool) -> str:
-        return f'"runtimePlatform": {{"cpuArchitecture": "{self.token(service, arch)}"}}'
+        declared = f'"runtimePlatform": {{"cpuArchitecture": "{self.token(service, arch)}"}}'
+        return f"{declared} in containerProperties" if service == "batch" else declared

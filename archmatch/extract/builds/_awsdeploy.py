@@ -207,6 +207,7 @@ def _ecs(repo: RepoView, path: str, command: AwsCommand) -> Workload | None:
         arch_location=arch_location,
         images=images,
         os_family=os_family_of(os_values[0] if os_values else None),
+        arch_syntax="ecs-json",
         ecs=EcsFacts(
             fargate=runs_on_fargate(None, None, requires or None), requires_compatibilities=requires or None
         ),
@@ -249,6 +250,7 @@ def _batch(repo: RepoView, path: str, command: AwsCommand) -> Workload | None:
         arch=arch,
         arch_location=arch_location,
         images=_images(props[0], where, "image"),
+        arch_syntax="ecs-json",
         ecs=EcsFacts(fargate=fargate, platform_capabilities=caps or None),
         cli=CliCommand("batch register-job-definition", name),
     )
