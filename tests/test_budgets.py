@@ -282,6 +282,29 @@ def shell_script_with_5000_builds(root: Path) -> tuple[str, str | None]:
     return "sh/build.sh", None
 
 
+def _templatefile_task(root: Path, containers: int) -> None:
+    fields = ",\n".join(f'{{"name": "c{i}", "image": "${{repo}}:{i}"}}' for i in range(containers))
+    write(root / "tf/task.json.tpl", "[\n" + fields + "\n]\n")
+    write(
+        root / "tf/main.tf",
+        'variable "repo" {}\nresource "aws_ecs_task_definition" "t" {\n  family = "t"\n'
+        '  container_definitions = templatefile("${path.module}/task.json.tpl", { repo = var.repo })\n}\n',
+    )
+
+
+def tf_templatefile_with_100k_images(root: Path) -> tuple[str, str | None]:
+    # 4.5 MB, > 300 s: each field's line was counted from the start of the file
+    _templatefile_task(root, 100_000)
+    return "tf/task.json.tpl", "limit"
+
+
+def unnamed_images_of_one_workload(root: Path) -> tuple[str, str | None]:
+    # 6000 images of unknown repository in one task definition: each compared with every other
+    # (proximity linking), 36 million comparisons
+    _templatefile_task(root, 6000)
+    return "tf/main.tf", None
+
+
 LAMBDA_TF = (
     'resource "aws_lambda_function" "f" {\n  package_type = "Image"\n  image_uri = %s\n'
     '  function_name = "f"\n  role = "r"\n}\n'
@@ -308,6 +331,8 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         tf_for_each_over_many_resources,
         buildspec_variable_repeating_itself,
         shell_script_with_5000_builds,
+        tf_templatefile_with_100k_images,
+        unnamed_images_of_one_workload,
     )
 }
 

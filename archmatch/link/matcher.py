@@ -272,10 +272,14 @@ def _proximity(index: _Index, links: list[Link], unlinked: list[tuple[Workload, 
     for build in index.builds:
         by_place.setdefault(index.place[id(build)], []).append(build)
     out = []
+    unnamed: dict[int, int] = {}  # unnamed images per workload, counted once (not once per image)
     for workload, image in unlinked:
         candidates = by_place.get(workload.project, [])
-        others = [i for i in workload.images if i is not image and _unnamed(i)]
-        if len(candidates) != 1 or others or not _unnamed(image):
+        if len(candidates) != 1 or not _unnamed(image):
+            continue
+        if id(workload) not in unnamed:
+            unnamed[id(workload)] = sum(1 for i in workload.images if _unnamed(i))
+        if unnamed[id(workload)] > 1:  # another unnamed image of the workload could be the build's
             continue
         (build,) = candidates
         if build.platforms.how is How.HOST and id(build) not in linked:

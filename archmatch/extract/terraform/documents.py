@@ -128,11 +128,16 @@ def _template_fields(res: Resource, expr: Call, keys: tuple[str, ...]) -> list[d
     if not isinstance(variables, dict):
         return None
     out: list[dict[str, Field]] = []
+    line, counted = 1, 0  # lines counted up to `counted` (counting from the start each time was quadratic)
+    fields = 0
     for m in _STRING_FIELD.finditer(text):
         key = m.group(1)
         if key not in keys:
             continue
-        line = 1 + text.count("\n", 0, m.start())
+        fields += 1
+        if not res.instance.budget.items_ok(fields, line, path):
+            return None  # more fields than any task definition has: not read
+        line, counted = line + text.count("\n", counted, m.start()), m.start()
         value = eval_template_string(res.instance, m.group(2), line, variables, res.instance.budget)
         if not out or key in out[-1]:
             out.append({})
