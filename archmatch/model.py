@@ -352,6 +352,20 @@ class CommandFlags:
     attest: tuple[tuple[int, int], ...] = ()
 
 
+@dataclass(frozen=True)
+class PlatformInsertion:
+    """How a fix adds a platform to a build that requests none, as its extractor read the source:
+    on `location.line`, `find` becomes `head + <the platform> + tail` (a CDK image asset call written
+    on one line; `head` ends with `Platform.` as the file names it). `imported`: the file imports
+    that name; when it does not, the edit alone would leave an app that fails to compile."""
+
+    location: Location
+    find: str
+    head: str
+    tail: str
+    imported: bool
+
+
 @dataclass
 class ImageBuild:
     """A place an image is built: compose service, bake target, CI step, script line, IaC build."""
@@ -368,6 +382,7 @@ class ImageBuild:
     # the platform as written at platform_location when it is not `linux/<arch>`, the text a fix
     # replaces: a CDK `Platform` member (`LINUX_AMD64` of `Platform.LINUX_AMD64`)
     platform_member: str | None = None
+    platform_insertion: PlatformInsertion | None = None  # where a build requesting none gets one
     tags: list[str] = field(default_factory=list)
     link_keys: frozenset[str] = frozenset()
     attestations: bool | None = None  # True if provenance/SBOM attestations make an image index

@@ -159,3 +159,38 @@ def test_a_cdk_asset_platform_member_gets_a_mechanical_fix(
     assert "Platform.LINUX_ARM64" in (work / source).read_text()
     assert "LINUX_AMD64" not in (work / source).read_text()
     assert not [r for r in _results(work, monkeypatch) if r["ruleId"] == "ARCH301"]
+
+
+@pytest.mark.parametrize(
+    ("case", "source", "option"),
+    [
+        ("fail_cdk_ts_asset_no_platform", "bin/app.ts", "platform: Platform.LINUX_ARM64"),
+        ("fail_cdk_py_asset_no_platform", "app.py", "platform=ecr_assets.Platform.LINUX_ARM64"),
+    ],
+)
+def test_a_cdk_asset_without_platform_gets_the_option_inserted(
+    case: str, source: str, option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every unpinned asset call written on one line gets `platform` as the file names `Platform`
+    (unsafe: other deploy machines then build another image); all fixes applied end every finding."""
+    work = tmp_path / "work"
+    _copy(FIXTURES / "ARCH302" / case, work)
+    own = [r for r in _results(work, monkeypatch) if r["ruleId"] == "ARCH302"]
+    assert len(own) == 2 and all(len(r.get("fixes", [])) == 1 for r in own)
+    assert {r["fixes"][0]["properties"]["applicability"] for r in own} == {"unsafe"}
+    for result in own:
+        apply_sarif_fix(work, result["fixes"][0])
+    assert (work / source).read_text().count(option) == 2
+    assert not [r for r in _results(work, monkeypatch) if r["ruleId"] == "ARCH302"]
+
+
+def test_a_cdk_asset_fix_that_needs_an_import_is_display_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without `Platform` imported, the inserted option would not compile: advice, never applied."""
+    work = tmp_path / "work"
+    _copy(FIXTURES / "ARCH302" / "fail_cdk_ts_asset_no_platform_not_imported", work)
+    (own,) = [r for r in _results(work, monkeypatch) if r["ruleId"] == "ARCH302"]
+    assert not own.get("fixes")
+    assert own["properties"]["fixApplicability"] == "display-only"
+    assert "import { Platform } from 'aws-cdk-lib/aws-ecr-assets' first" in own["properties"]["fixSummary"]

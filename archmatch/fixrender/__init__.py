@@ -30,6 +30,7 @@ from archmatch.model import (
     Fix,
     FixSyntax,
     ImageBuild,
+    PlatformInsertion,
     RepoFacts,
     Service,
     Workload,
@@ -155,6 +156,8 @@ def request_platform(
         if sharing
         else ""
     )
+    if build.platform_insertion is not None and not build.platform_insertion.imported and not edits:
+        note += f" ({cdk.PLATFORM_IMPORT[build.fix_syntax == 'cdk-py']})"
     return Fix(
         f"pin the build ({build.name}) to {plat}" + (" without attestations" if lambda_target else "") + note,
         edits=() if sharing else edits,
@@ -169,6 +172,8 @@ def _platform_edits(
     """The exact edit, and how far it may be applied: replacing the one requested platform is safe
     when every workload linked to the build runs `arch` (nothing else uses the image); adding a
     platform to a build that followed its host is unsafe (other hosts then build another image)."""
+    if build.platform_insertion is not None and build.platforms.how is How.HOST and not lambda_target:
+        return _inserted(build.platform_insertion, arch)
     if lambda_target or build.platform_location is None:
         return (), Applicability.DISPLAY_ONLY
     if build.platforms.how is How.EXPLICIT and len(build.platforms.archs) == 1:
@@ -184,6 +189,16 @@ def _platform_edits(
         return (), Applicability.DISPLAY_ONLY
     find, text = insertion
     return (Edit(build.platform_location, text, find=find),), Applicability.UNSAFE
+
+
+def _inserted(insertion: PlatformInsertion, arch: str) -> tuple[tuple[Edit, ...], Applicability]:
+    """A CDK asset's new `platform` option: unsafe like any platform added to a build that followed
+    its host; display-only when the file does not import `Platform`, since applying the option
+    alone would leave an app that no longer compiles or synthesizes (a person adds the import)."""
+    if not insertion.imported:
+        return (), Applicability.DISPLAY_ONLY
+    text = insertion.head + cdk.platform_member(arch) + insertion.tail
+    return (Edit(insertion.location, text, find=insertion.find),), Applicability.UNSAFE
 
 
 def _only_for(build: ImageBuild, arch: str, facts: RepoFacts | None) -> bool:

@@ -12,6 +12,13 @@ def _lambda_member(arch: str) -> str:
     return "ARM_64" if arch == ARM64 else "X86_64"
 
 
+# what a file must import before a `Platform.<member>` fix applies (TypeScript, Python)
+PLATFORM_IMPORT = (
+    "import { Platform } from 'aws-cdk-lib/aws-ecr-assets' first",
+    "from aws_cdk.aws_ecr_assets import Platform first",
+)
+
+
 def platform_member(arch: str) -> str:
     return "LINUX_ARM64" if arch == ARM64 else "LINUX_AMD64"
 

@@ -26,6 +26,8 @@ from archmatch.model import CdkSyntax, Project, RepoFacts
 from archmatch.repo import RepoView
 
 if TYPE_CHECKING:
+    from archmatch.extract.cdk_source.py_front import PyFile
+    from archmatch.extract.cdk_source.ts_front import TsFile
     from archmatch.extract.cdk_source.values import Call
 
 
@@ -63,9 +65,11 @@ def _app(repo: RepoView, facts: RepoFacts, app: CdkApp, done: set[str], left_out
     calls: list[Call] = []
     seen: set[int] = set()
     syntax_of: dict[str, CdkSyntax] = {}
+    platform_names: dict[str, str | None] = {}
     reported: set[str] = set()
     for source in files:
         syntax_of[source.path] = source.syntax
+        platform_names[source.path] = platform_name(source)
         if source.path in done or source.path in reported:
             continue
         reported.add(source.path)
@@ -75,9 +79,24 @@ def _app(repo: RepoView, facts: RepoFacts, app: CdkApp, done: set[str], left_out
             if isinstance(value, Call) and id(value) not in seen and value.path == source.path:
                 seen.add(id(value))
                 calls.append(value)
-    Interpreter(repo, facts, program.app_dir, app.config, syntax_of).run(calls)
+    Interpreter(repo, facts, program.app_dir, app.config, syntax_of, platform_names).run(calls)
     program.budget.report(repo)
     done |= reported
+
+
+def platform_name(source: TsFile | PyFile) -> str | None:
+    """How a file names `aws_ecr_assets.Platform` through its imports: `Platform` itself, else
+    `<module alias>.Platform`; None when it imports neither (a fix must not use the name then)."""
+    from archmatch.extract.cdk_source.values import Ref
+
+    via_module = None
+    for name in sorted(source.imports):
+        value = source.global_name(name, 0)
+        if isinstance(value, Ref) and value.qual == "aws_ecr_assets.Platform":
+            return name
+        if isinstance(value, Ref) and value.module and value.qual == "aws_ecr_assets":
+            via_module = via_module or f"{name}.Platform"
+    return via_module
 
 
 def _line_of(node: Any) -> int:

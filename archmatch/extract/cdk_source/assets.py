@@ -22,8 +22,8 @@ from archmatch.extract.cdk_source.values import (
     get,
     key_line,
 )
-from archmatch.model import CdkBuildArgPlatform, CdkSyntax, ImageBuild, Location
-from archmatch.platforms import HOST_BRANCH_NOTE, ArchFact, arch_of
+from archmatch.model import CdkBuildArgPlatform, CdkSyntax, ImageBuild, Location, PlatformInsertion
+from archmatch.platforms import HOST_BRANCH_NOTE, ArchFact, How, arch_of
 from archmatch.repo import RepoView
 
 HOST_KEY = "cdk:hostarch"  # marks builds whose platform is computed from the deploy machine
@@ -66,6 +66,8 @@ class Asset:
     platform: Val | None  # the explicit `platform` option
     platform_line: int
     build_args: Obj | None
+    # how the file names aws_ecr_assets.Platform (`Platform`, `ecr_assets.Platform`), None: not imported
+    platform_name: str | None = None
     # set by a DockerImageFunction that binds this code: its architecture and where it is written
     bound_arch: Arch | None = None
     bound_line: int = 0
@@ -125,6 +127,31 @@ class Asset:
             return value.qual.rsplit(".", 1)[1]
         return None
 
+    def platform_insertion(self) -> PlatformInsertion | None:
+        """Where a `platform` option goes in an asset call written on one line: appended to its
+        keyword arguments (Python), its props object literal, or as a new props object (TypeScript).
+        None when the call spans lines, or its options are a variable or a spread."""
+        call, text = self.call, self.call.text
+        if self.platform is not None or "\n" in text or not text.endswith(")"):
+            return None
+        _, props_index = ASSET_FACTORIES[call.callee or ""]
+        name = f"{self.platform_name or 'Platform'}."
+        if self.syntax == "cdk-py":
+            if call.kwargs is not None and call.kwargs.open:
+                return None
+            head, tail = _before_closing(text[:-1], f"platform={name}"), ")"
+        elif len(call.args) == props_index:
+            head, tail = _before_closing(text[:-1], f"{{ platform: {name}"), " })"
+        elif len(call.args) == props_index + 1 and text.endswith("})"):
+            props = call.args[props_index]
+            if not isinstance(props, Obj) or props.open:
+                return None
+            head, tail = _before_closing(text[:-2], f"platform: {name}"), " })"
+        else:
+            return None
+        location = Location(call.path, call.line)
+        return PlatformInsertion(location, text, head, tail, self.platform_name is not None)
+
     def effective_arch(self) -> str | None:
         fact, _, _ = self.platforms()
         return next(iter(fact.archs)) if len(fact.archs) == 1 else None
@@ -142,9 +169,18 @@ class Asset:
             platforms=platforms,
             platform_location=where,
             platform_member=self.platform_member(),
+            platform_insertion=self.platform_insertion() if platforms.how is How.HOST else None,
             link_keys=frozenset(keys),
             fix_syntax=self.syntax,
         )
+
+
+def _before_closing(opened: str, option: str) -> str:
+    """`opened` (a call or object without its closing) followed by `option`, after a comma."""
+    kept = opened.rstrip()
+    if kept.endswith(("(", "{")):
+        return f"{kept} {option}" if kept.endswith("{") else f"{kept}{option}"
+    return f"{kept}{' ' if kept.endswith(',') else ', '}{option}"
 
 
 def _platform_fact(arch: Arch, source: str) -> ArchFact:
@@ -170,7 +206,7 @@ def _directory(value: Val | None, app_dir: str) -> tuple[str | None, str]:
     return rel, rel
 
 
-def make_asset(call: Call, syntax: CdkSyntax, app_dir: str) -> Asset:
+def make_asset(call: Call, syntax: CdkSyntax, app_dir: str, platform_name: str | None = None) -> Asset:
     dir_index, props_index = ASSET_FACTORIES[call.callee or ""]
     props = call.props(props_index)
     raw_dir = call.arg(dir_index, "directory") if dir_index is not None else get(props, "directory")
@@ -195,6 +231,7 @@ def make_asset(call: Call, syntax: CdkSyntax, app_dir: str) -> Asset:
         platform=get(props, "platform"),
         platform_line=key_line(props, "platform"),
         build_args=as_obj(build_args) if build_args is not None else None,
+        platform_name=platform_name,
     )
 
 

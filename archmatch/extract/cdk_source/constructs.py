@@ -119,6 +119,7 @@ class Interpreter:
     app_dir: str
     config: str  # cdk.json of the app
     syntax_of: dict[str, CdkSyntax]  # file -> cdk-ts | cdk-py
+    platform_names: dict[str, str | None]  # file -> how it names aws_ecr_assets.Platform
     assets: dict[int, Asset] = field(default_factory=dict)  # id(call) -> asset
     workloads: dict[int, Workload] = field(default_factory=dict)  # id(construct call) -> workload
     capacities: list[tuple[str, Capacity]] = field(default_factory=list)  # (service, capacity)
@@ -130,7 +131,8 @@ class Interpreter:
     def run(self, calls: list[Call]) -> None:
         for call in calls:
             if call.callee in ASSET_FACTORIES and id(call) not in self.assets:
-                self.assets[id(call)] = make_asset(call, self.syntax_of[call.path], self.app_dir)
+                syntax, name = self.syntax_of[call.path], self.platform_names.get(call.path)
+                self.assets[id(call)] = make_asset(call, syntax, self.app_dir, name)
         constructs = [c for c in calls if c.callee is not None]
         for call in constructs:
             self._construct(call)
