@@ -305,6 +305,18 @@ def unnamed_images_of_one_workload(root: Path) -> tuple[str, str | None]:
     return "tf/main.tf", None
 
 
+def gha_matrix_of_three_256_value_axes(root: Path) -> tuple[str, str | None]:
+    # 3 KB, MemoryError: the 16.7 million combinations were built before they were counted
+    axis = "[" + ", ".join(str(i) for i in range(256)) + "]"
+    write(
+        root / ".github/workflows/b.yml",
+        f"on: push\njobs:\n  b:\n    strategy:\n      matrix:\n        a: {axis}\n        b: {axis}\n"
+        f"        c: {axis}\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: docker build -t app:${{ matrix.a }} .\n",
+    )
+    return ".github/workflows/b.yml", None
+
+
 LAMBDA_TF = (
     'resource "aws_lambda_function" "f" {\n  package_type = "Image"\n  image_uri = %s\n'
     '  function_name = "f"\n  role = "r"\n}\n'
@@ -333,6 +345,7 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         shell_script_with_5000_builds,
         tf_templatefile_with_100k_images,
         unnamed_images_of_one_workload,
+        gha_matrix_of_three_256_value_axes,
     )
 }
 

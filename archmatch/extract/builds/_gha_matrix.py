@@ -6,6 +6,7 @@ once, its `matrix.*` values unknown."""
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -27,11 +28,11 @@ def combinations(strategy: Any) -> list[Combination]:
     axes = {str(k): v for k, v in matrix.items() if str(k) not in ("include", "exclude")}
     if any(not isinstance(v, list) for v in axes.values()):
         return []  # an axis written as an expression
+    if math.prod(len(v) for v in axes.values()) > MAX_COMBINATIONS:
+        return []  # counted before building them: three axes of 256 values are 16 million
     combos: list[Combination] = [
         dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())
     ]
-    if len(combos) > MAX_COMBINATIONS:
-        return []
     if not axes:
         combos = []  # only include: entries, each a run of its own
     originals = [c for c in combos if not any(_matches(c, e) for e in _entries(matrix.get("exclude")))]
