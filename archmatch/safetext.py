@@ -51,6 +51,15 @@ _KEY_CHARS = "A-Za-z0-9_.\\-"
 _KEYED = lazyre.compile(
     rf"""(?<![{_KEY_CHARS}])["']?(?P<key>[{_KEY_CHARS}]+)["']?[ \t]*(?:=>|[=:])[ \t]*["']?"""
 )
+# A secret-named environment entry written as a name/value pair: ECS task definitions
+# (`{"name": "DB_PASSWORD", "value": "..."}`), Kubernetes and CodeBuild YAML (`- name: X` then
+# `value: ...`), CloudFormation `Name:`/`Value:`, Terraform `name = "X"` then `value = "..."`. The
+# optional comma group and the whitespace run cannot share characters, so a run of blanks is read
+# once per key. A value written before its name is not recognised.
+_NAME_VALUE = lazyre.compile(
+    rf"""(?i)(?<![{_KEY_CHARS}])["']?name["']?[ \t]*[:=][ \t]*["']?(?P<key>[{_KEY_CHARS}]+)["']?"""
+    r"""(?:[ \t]*,)?\s*["']?value["']?[ \t]*[:=][ \t]*["']?"""
+)
 # Dockerfile `ENV KEY value` (the legacy space form), at the start of a line.
 _ENV_SPACE = lazyre.compile(rf"(?im)^[ \t]*ENV[ \t]+(?P<key>[{_KEY_CHARS}]+)[ \t]+")
 _KEYED_VALUE = lazyre.compile(r"""[^\s"',;}\]]+""")
@@ -116,6 +125,7 @@ def mask_secrets(text: str) -> str:
         text = pattern.sub(_masked, text)
     text = _sub_keyed(_KEYED, _KEYED_VALUE, text)
     text = _sub_keyed(_ENV_SPACE, _ENV_VALUE, text)
+    text = _sub_keyed(_NAME_VALUE, _KEYED_VALUE, text)
     for pattern in _USERINFO_PATTERNS:
         text = pattern.sub(_masked, text)
     return text

@@ -232,6 +232,23 @@ MASKING = [
         "https://bob:hun**********@registry.example.com/v2/",
     ),
 ]
+# name/value pairs (ECS task definitions, Kubernetes and CodeBuild env, CloudFormation, Terraform)
+NAME_VALUE_MASKING = [
+    (
+        '{"name": "DB_PASSWORD", "value": "hunter2hunter2"}',
+        '{"name": "DB_PASSWORD", "value": "hun**********"}',
+    ),
+    (
+        '"environment":[{"name":"API_TOKEN","value":"hunter2hunter2"},{"name":"STAGE","value":"prod"}]',
+        '"environment":[{"name":"API_TOKEN","value":"hun**********"},{"name":"STAGE","value":"prod"}]',
+    ),
+    ("- name: DB_PASSWORD\n  value: hunter2hunter2", "- name: DB_PASSWORD\n  value: hun**********"),
+    ("- Name: GITHUB_TOKEN\n  Value: hunter2hunter2", "- Name: GITHUB_TOKEN\n  Value: hun**********"),
+    (
+        'name  = "SECRET_KEY"\n    value = "hunter2hunter2"',
+        'name  = "SECRET_KEY"\n    value = "hun**********"',
+    ),
+]
 NOT_SECRETS = [
     "FROM --platform=linux/amd64 public.ecr.aws/lambda/python:3.12",
     "image: registry.example.com:5000/api:1.0@sha256:0123456789abcdef",
@@ -240,10 +257,12 @@ NOT_SECRETS = [
     "token: ${{ secrets.GITHUB_TOKEN }}",
     "the `--platform` token is not a platform",
     "git@github.com:org/repo.git",
+    '{"name": "STAGE", "value": "production-value"}',
+    "- name: DB_PASSWORD\n  valueFrom: arn:aws:ssm:us-east-1:1:parameter/db",
 ]
 
 
-@pytest.mark.parametrize(("line", "masked"), MASKING)
+@pytest.mark.parametrize(("line", "masked"), MASKING + NAME_VALUE_MASKING)
 def test_secrets_are_masked_like_checkov(line: str, masked: str) -> None:
     assert mask_secrets(line) == masked
     assert mask_secrets(masked) == masked  # masking twice changes nothing
