@@ -416,8 +416,8 @@ def test_safe_hcl_terminals_match_the_same_texts_as_the_originals() -> None:
 def test_safe_hcl_terminals_fail_fast_on_unclosed_input(text: str) -> None:
     from archmatch.extract.hcl_grammar import hcl_parser
 
-    started = time.monotonic()
+    started = time.process_time()
     for terminal in hcl_parser().terminals:
         if terminal.name == "STRING_LIT" or "<<" in terminal.pattern.to_regexp():
             re.compile(terminal.pattern.to_regexp()).match(text)
-    assert time.monotonic() - started < 5.0
+    assert time.process_time() - started < 5.0

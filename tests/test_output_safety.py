@@ -230,9 +230,9 @@ ADVERSARIAL = {
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_the_masker_is_linear(name: str) -> None:
     text = ADVERSARIAL[name]
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: what else the machine runs must not matter
     mask_secrets(text)
-    assert time.perf_counter() - start < 3.0, f"{name}: the masker must stay linear"
+    assert time.process_time() - start < 3.0, f"{name}: the masker must stay linear"
 
 
 def test_credentials_in_an_image_reference_never_reach_the_linking_evidence(tmp_path: Path) -> None:
