@@ -18,7 +18,9 @@ Evidence, strongest first; an image reference is linked at the first level that 
 5. proximity (low): an image whose repository name is not known at all (a parameter, an SSM
    parameter, a secret, a placeholder), linked by nothing above, meets the only build of its
    project when that build follows its host (unpinned) and no other workload's image is linked to
-   it. Several candidate builds: no link. Findings on it stay warnings and say so.
+   it. Several candidate builds count as one when they are equivalent (same Dockerfile, context,
+   target, platforms, build args: the branches of `if --no-cache ... else ...`); otherwise no
+   link. Findings on it stay warnings and say so.
 """
 
 from __future__ import annotations
@@ -253,6 +255,7 @@ def _link_image(
 
 
 PROXIMITY = "proximity: the only build in this project"
+PROXIMITY_EQUIVALENT = "proximity: the only Dockerfile built in this project"
 
 
 def _unnamed(image: ImageRef) -> bool:
@@ -265,25 +268,51 @@ def _unnamed(image: ImageRef) -> bool:
     return not parts.digest and "*" in repository_name(parts)
 
 
+def _equivalence(build: ImageBuild) -> tuple[object, ...] | None:
+    """What makes two unpinned builds the same image: Dockerfile, context, target, requested
+    platforms and build args. None when the Dockerfile is unknown (nothing says they agree)."""
+    if build.dockerfile is None:
+        return None
+    args = tuple(sorted(build.build_args)) if build.build_args is not None else None
+    return (build.dockerfile, build.context, build.target, build.platforms.how, build.platforms.archs, args)
+
+
+def _one_image(candidates: list[ImageBuild]) -> tuple[ImageBuild, str] | None:
+    """The build standing for the only image a project builds, with its evidence: a single build, or
+    several equivalent ones (the two branches of `if --no-cache ... else ...`). None otherwise."""
+    if len(candidates) == 1:
+        return candidates[0], f"{PROXIMITY} ({candidates[0].name})"
+    keys = {_equivalence(build) for build in candidates}
+    if len(keys) != 1 or None in keys:
+        return None
+    first = min(candidates, key=lambda b: (b.location.path, b.location.line, b.name))
+    return first, (
+        f"{PROXIMITY_EQUIVALENT} ({first.name}; {len(candidates)} equivalent builds: "
+        "same Dockerfile, context, target, platforms and build args)"
+    )
+
+
 def _proximity(index: _Index, links: list[Link], unlinked: list[tuple[Workload, ImageRef]]) -> list[Link]:
-    """Level 5: each unnamed image alone in its workload meets the only build of its project."""
+    """Level 5: each unnamed image alone in its workload meets the only image built in its project."""
     linked = {id(lk.build) for lk in links}
     by_place: dict[str | None, list[ImageBuild]] = {}
     for build in index.builds:
         by_place.setdefault(index.place[id(build)], []).append(build)
+    chosen: dict[str | None, tuple[ImageBuild, str] | None] = {}  # per project, decided once
+    for place, candidates in by_place.items():
+        unpinned = all(b.platforms.how is How.HOST and id(b) not in linked for b in candidates)
+        chosen[place] = _one_image(candidates) if unpinned else None
     out = []
     unnamed: dict[int, int] = {}  # unnamed images per workload, counted once (not once per image)
     for workload, image in unlinked:
-        candidates = by_place.get(workload.project, [])
-        if len(candidates) != 1 or not _unnamed(image):
+        build = chosen.get(workload.project)
+        if build is None or not _unnamed(image):
             continue
         if id(workload) not in unnamed:
             unnamed[id(workload)] = sum(1 for i in workload.images if _unnamed(i))
         if unnamed[id(workload)] > 1:  # another unnamed image of the workload could be the build's
             continue
-        (build,) = candidates
-        if build.platforms.how is How.HOST and id(build) not in linked:
-            out.append(Link(workload, image, build, f"{PROXIMITY} ({build.name})", "low"))
+        out.append(Link(workload, image, build[0], build[1], "low"))
     return out
 
 

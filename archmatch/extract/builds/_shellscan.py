@@ -29,6 +29,10 @@ _ASSIGN = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 _SCRIPT_DIR = lazyre.compile(
     r"^\$\((?:cd\s+)?[\"']?\$?\(?\s*dirname\s+[\"']?\$(?:0|\{0\}|\{?BASH_SOURCE)[^)]*\)(?:[\"']?\s*&&\s*pwd\s*\))?"
 )
+# $(dirname "$SCRIPT_DIR"): the parent of a folder variable (PROJECT_ROOT one level above the script)
+_PARENT_OF_VAR = lazyre.compile(
+    r"^\$\(\s*dirname\s+[\"']?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))[\"']?\s*\)"
+)
 _TOPLEVEL = lazyre.compile(r"^\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
 _RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "done"])
 MAX_SHELL_STEPS = 50_000  # commands and expansions of one script run
@@ -74,6 +78,10 @@ def _dir_value(state: ShellState, text: str) -> tuple[str | None, bool]:
     if m:
         base = state.script_dir if in_script_dir else "."
         return join(base, "./" + text[m.end() :].strip("\"'").lstrip("/")), True
+    parent = _PARENT_OF_VAR.match(text)
+    if parent and (parent.group(1) or parent.group(2)) in state.dir_vars:
+        folder = join(state.dir_vars[parent.group(1) or parent.group(2)], "..")
+        return join(folder, "./" + text[parent.end() :].strip("\"'").lstrip("/")), True
     v = _VAR.match(text)
     if v:
         name = v.group(1) or v.group(2)

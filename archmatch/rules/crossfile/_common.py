@@ -73,6 +73,8 @@ def related_for(link: Link, img: ImageArch) -> list[Related]:
 def confidence_note(link: Link) -> str:
     if link.confidence != "low":
         return ""
+    if link.evidence.startswith("proximity: the only Dockerfile"):
+        return " [low confidence: the only Dockerfile built in this project, nothing names the image]"
     if link.evidence.startswith("proximity"):
         return " [low confidence: the only build in this project, nothing names the image]"
     target = link.workload.deploys_to
