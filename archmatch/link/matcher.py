@@ -305,14 +305,14 @@ def _proximity(index: _Index, links: list[Link], unlinked: list[tuple[Workload, 
     out = []
     unnamed: dict[int, int] = {}  # unnamed images per workload, counted once (not once per image)
     for workload, image in unlinked:
-        build = chosen.get(workload.project)
-        if build is None or not _unnamed(image):
+        pick = chosen.get(workload.project)
+        if pick is None or not _unnamed(image):
             continue
         if id(workload) not in unnamed:
             unnamed[id(workload)] = sum(1 for i in workload.images if _unnamed(i))
         if unnamed[id(workload)] > 1:  # another unnamed image of the workload could be the build's
             continue
-        out.append(Link(workload, image, build[0], build[1], "low"))
+        out.append(Link(workload, image, pick[0], pick[1], "low"))
     return out
 
 
