@@ -658,3 +658,13 @@ def test_binary_and_non_utf8_inputs_do_not_stop_the_scan(tmp_path: Path) -> None
         ("build.sh", 1),
         ("docker-bake.hcl", 0),
     ]
+
+
+def test_a_parameter_expansion_kept_as_written_gives_no_image_label() -> None:
+    from archmatch.extract.builds._common import image_label
+
+    # `${X#*/}` once gave the label "}" (its `/` was taken for the repository separator)
+    assert image_label(["${ECR_REPOSITORY_URI#*/}"]) == ""
+    assert image_label(["${X%%:*}:latest"]) == ""
+    assert image_label(["${REGISTRY}/api:v1"]) == "api"
+    assert image_label(["$REGISTRY/team/web@sha256:abc"]) == "web"

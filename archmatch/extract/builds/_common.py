@@ -80,10 +80,15 @@ def platform_fact(values: list[str], note: str = "") -> ArchFact:
     return ArchFact.explicit(*archs, note=note)
 
 
+# A braced parameter expansion kept as written (`${X#*/}`, `${X%%:*}`): its `/` and `:` are not the
+# image name's separators.
+_BRACED_EXPANSION = lazyre.compile(r"\$\{[^{}]*\}")
+
+
 def image_label(tags: list[str]) -> str:
     """A short image name for labels: the repository's last component of the first tag."""
     for tag in tags:
-        name = tag.split("@", 1)[0]
+        name = _BRACED_EXPANSION.sub("$V", tag).split("@", 1)[0]
         last = name.rsplit("/", 1)[-1]
         last = last.split(":", 1)[0] if ":" in last else last
         if last and not has_unresolved(last) and "{" not in last:
