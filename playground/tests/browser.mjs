@@ -90,6 +90,9 @@ try {
 
   // 5. the shareable link opens the same inputs in a new page
   await page.click("#share");
+  // the click handler is async (it deflates the inputs): wait for the link it writes
+  await page.waitForFunction(() => document.getElementById("share-url").value.includes("#s="), null,
+    { timeout: 60_000 });
   obs.shareUrl = await page.inputValue("#share-url");
   const second = await context.newPage();
   second.on("pageerror", (e) => obs.errors.push(String(e)));
