@@ -20,9 +20,19 @@ from archmatch.dockercli import BuildCommand, Word
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds import _awscli as awscli
 from archmatch.extract.builds._awscli import AwsCommand
-from archmatch.extract.builds._common import DEFAULT_PLATFORM_VAR, EnvValue, has_unresolved, join
+from archmatch.extract.builds._common import (
+    DEFAULT_PLATFORM_VAR,
+    CliSite,
+    EnvValue,
+    HostContext,
+    LineMap,
+    cli_build,
+    has_unresolved,
+    join,
+)
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
-from archmatch.model import Location
+from archmatch.model import BuildSource, ImageBuild, Location
+from archmatch.repo import RepoView
 
 _ASSIGN = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 # $(dirname "$0"), $(dirname "${BASH_SOURCE[0]}"), $(cd "$(dirname "$0")" && pwd): the script's folder
@@ -494,3 +504,31 @@ def _overlaps(word: Word, spans: list[dockercli.Span]) -> bool:
 
 def script_dir_of(path: str) -> str:
     return posixpath.dirname(path) or "."
+
+
+def scanned_builds(
+    repo: RepoView,
+    text: str,
+    state: ShellState,
+    line_at: LineMap,
+    *,
+    source: BuildSource,
+    where: str,
+    host: HostContext,
+) -> list[ImageBuild]:
+    """The ImageBuilds of every docker build a shell text runs (a script, a recipe, an npm script, a
+    script run by local-exec): one place that turns what `scan` found into builds."""
+    builds = []
+    for found in scan(text, state, line_at):
+        site = CliSite(
+            source=source,
+            path=state.path,
+            where=where,
+            line_at=line_at,
+            cwd=found.cwd,
+            host=host,
+            default_platform=found.default_platform,
+            host_test=found.host_note,
+        )
+        builds.append(cli_build(repo, site, found.cmd, text))
+    return builds

@@ -22,14 +22,12 @@ from archmatch.extract.budget import Budget
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
-    CliSite,
     EnvValue,
     HostContext,
     LineMap,
-    cli_build,
     join,
 )
-from archmatch.extract.builds._shellscan import ShellState, scan, script_dir_of
+from archmatch.extract.builds._shellscan import ShellState, scanned_builds, script_dir_of
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS
 from archmatch.isolation import isolated
 from archmatch.model import Location, RepoFacts
@@ -248,19 +246,15 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
         if default is not None:
             shell_state.exported[DEFAULT_PLATFORM_VAR] = default
         line_at = LineMap(shell, first)
-        builds = []
-        for found in scan(shell, shell_state, line_at):
-            site = CliSite(
-                source="makefile",
-                path=path,
-                where=f"make target {target_name} ({path})",
-                line_at=line_at,
-                cwd=found.cwd,
-                host=HostContext("no --platform: the machine that runs make decides"),
-                default_platform=found.default_platform,
-                host_test=found.host_note,
-            )
-            builds.append(cli_build(repo, site, found.cmd, shell))
+        builds = scanned_builds(
+            repo,
+            shell,
+            shell_state,
+            line_at,
+            source="makefile",
+            where=f"make target {target_name} ({path})",
+            host=HostContext("no --platform: the machine that runs make decides"),
+        )
         facts.builds.extend(builds)
         add_facts(repo, facts, path, shell_state.aws, builds)
     state.values.budget.report(repo)

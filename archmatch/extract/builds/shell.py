@@ -13,12 +13,10 @@ import re
 
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
-    CliSite,
     HostContext,
     LineMap,
-    cli_build,
 )
-from archmatch.extract.builds._shellscan import ShellState, scan, script_dir_of
+from archmatch.extract.builds._shellscan import ShellState, scanned_builds, script_dir_of
 from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
@@ -47,19 +45,15 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
 def _extract_script(repo: RepoView, facts: RepoFacts, path: str, text: str) -> None:
     state = ShellState(path=path, script_dir=script_dir_of(path))
     line_at = LineMap(text)
-    builds = []
-    for found in scan(text, state, line_at):
-        site = CliSite(
-            source="shell",
-            path=path,
-            where=f"script {path}",
-            line_at=line_at,
-            cwd=found.cwd,
-            host=HostContext("no --platform: the machine that runs the script decides"),
-            default_platform=found.default_platform,
-            host_test=found.host_note,
-        )
-        builds.append(cli_build(repo, site, found.cmd, text))
+    builds = scanned_builds(
+        repo,
+        text,
+        state,
+        line_at,
+        source="shell",
+        where=f"script {path}",
+        host=HostContext("no --platform: the machine that runs the script decides"),
+    )
     facts.builds.extend(builds)
     add_facts(repo, facts, path, state.aws, builds)
     if state.values is not None:

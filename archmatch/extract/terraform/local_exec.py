@@ -24,7 +24,13 @@ from archmatch import lazyre
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import CliSite, HostContext, LineMap, cli_build, has_unresolved, join
-from archmatch.extract.builds._shellscan import MAX_SHELL_STEPS, ShellState, scan, script_dir_of
+from archmatch.extract.builds._shellscan import (
+    MAX_SHELL_STEPS,
+    ShellState,
+    scan,
+    scanned_builds,
+    script_dir_of,
+)
 from archmatch.extract.builds._shellvalues import ShellValues
 from archmatch.extract.terraform.builds import repository_key
 from archmatch.extract.terraform.context import Context, Resource, root_relative
@@ -104,33 +110,27 @@ def _script_builds(
 ) -> list[ImageBuild]:
     """Builds of the script the command runs, its positional parameters bound to the arguments."""
     path, args = script
-    text = ctx.repo.read_text(path) if ctx.repo is not None else None
-    if not text or "docker" not in text:
+    repo = ctx.repo
+    text = repo.read_text(path) if repo is not None else None
+    if repo is None or not text or "docker" not in text:
         return []
     keyed = {arg: _argument_keys(ctx, command, arg) for arg in args}
     values = ShellValues(Budget(path, steps=MAX_SHELL_STEPS), positional=list(args))
     state = ShellState(path=path, script_dir=script_dir_of(path), cwd=cwd, values=values)
-    line_at = LineMap(text, 1)
-    out: list[ImageBuild] = []
-    for found in scan(text, state, line_at):
-        site = CliSite(
-            source="terraform-local-exec",
-            path=path,
-            where=f"script {path} run by terraform {res.address} local-exec",
-            line_at=line_at,
-            cwd=found.cwd,
-            host=HostContext(HOST_NOTE),
-            default_platform=found.default_platform,
-            host_test=found.host_note,
-        )
-        build = cli_build(ctx.repo, site, found.cmd, text) if ctx.repo is not None else None
-        if build is not None:
-            named = [keys for arg, keys in keyed.items() if keys and any(arg in tag for tag in build.tags)]
-            build.link_keys = frozenset(build.link_keys.union(*named))
-            out.append(build)
-    if ctx.repo is not None:
-        values.budget.report(ctx.repo)
-    return out
+    builds = scanned_builds(
+        repo,
+        text,
+        state,
+        LineMap(text, 1),
+        source="terraform-local-exec",
+        where=f"script {path} run by terraform {res.address} local-exec",
+        host=HostContext(HOST_NOTE),
+    )
+    for build in builds:
+        named = [keys for arg, keys in keyed.items() if keys and any(arg in tag for tag in build.tags)]
+        build.link_keys = frozenset(build.link_keys.union(*named))
+    values.budget.report(repo)
+    return builds
 
 
 def _argument_keys(ctx: Context, command: Any, arg: str) -> frozenset[str]:
