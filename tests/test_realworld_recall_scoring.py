@@ -21,6 +21,7 @@ TRAVELS = {
     "terraform-local-exec",
     "task-definition-json",
     "codebuild",
+    "terragrunt-hook",
     "cdk-helper",
     "ci-workflow",
     "readme",
