@@ -983,3 +983,142 @@ def test_data_flow_is_bounded(tmp_path: Path) -> None:
     assert workload(facts, "Loop").arch.how is How.UNKNOWN
     many = [b for b in facts.builds if b.location.line == 6]
     assert [b.context for b in many] == [None]  # more callers than followed: the directory is unknown
+
+
+# ---- CodeBuild projects as build hosts ------------------------------------------------------
+
+
+def codebuild_builds(facts: RepoFacts) -> list[ImageBuild]:
+    return [b for b in facts.builds if b.source == "codebuild"]
+
+
+@pytest.mark.parametrize(
+    ("image", "hint"),
+    [
+        ("codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0", {"arm64"}),
+        ("codebuild.LinuxBuildImage.AMAZON_LINUX_2_ARM_3", {"arm64"}),  # an ARM alias on LinuxBuildImage
+        ("codebuild.LinuxBuildImage.STANDARD_7_0", {"amd64"}),
+        ("codebuild.LinuxBuildImage.fromDockerRegistry('ubuntu:24.04')", {"amd64"}),
+        ("codebuild.LinuxArmBuildImage.fromCodeBuildImageId('x')", {"arm64"}),
+        ("codebuild.LinuxArmLambdaBuildImage.AMAZON_LINUX_2023_NODE_20", {"arm64"}),
+        ("codebuild.LinuxGpuBuildImage.DLC_TENSORFLOW_2_1_0_TRAINING", set()),
+        (
+            "process.env.ARM ? codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0 : codebuild.LinuxBuildImage.STANDARD_7_0",
+            set(),
+        ),
+        ("imageFromSomewhere()", set()),
+    ],
+)
+def test_codebuild_build_image_class_gives_the_host(tmp_path: Path, image: str, hint: set[str]) -> None:
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "app/Dockerfile": DOCKERFILE,
+            "bin/app.ts": f"""
+            import {{ App, Stack }} from 'aws-cdk-lib';
+            import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+            declare function imageFromSomewhere(): codebuild.IBuildImage;
+            const stack = new Stack(new App(), 'S');
+            new codebuild.Project(stack, 'P', {{
+              environment: {{ buildImage: {image} }},
+              buildSpec: codebuild.BuildSpec.fromObject({{
+                version: '0.2',
+                phases: {{ build: {{ commands: ['docker build -t app:1 app'] }} }},
+              }}),
+            }});
+            """,
+        },
+    )
+    (build,) = codebuild_builds(facts)
+    assert build.location == Location("bin/app.ts", 9)
+    assert build.platforms.how is How.HOST and build.platforms.host_hint == frozenset(hint)
+    assert build.dockerfile == "app/Dockerfile"
+
+
+def test_codebuild_python_inline_spec_and_variables(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        PY_APP
+        | {
+            "svc/Dockerfile": DOCKERFILE,
+            "app.py": """
+            import aws_cdk as cdk
+            from aws_cdk import aws_codebuild as codebuild
+
+            stack = cdk.Stack(cdk.App(), "S")
+            codebuild.PipelineProject(
+                stack,
+                "P",
+                environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0),
+                environment_variables={"TAG": codebuild.BuildEnvironmentVariable(value="9")},
+                build_spec=codebuild.BuildSpec.from_object({
+                    "version": "0.2",
+                    "phases": {
+                        "pre_build": {"commands": ["cd svc"]},
+                        "build": {"commands": [
+                            "docker build -t web:$TAG .",
+                        ]},
+                    },
+                }),
+            )
+            """,
+        },
+    )
+    (build,) = codebuild_builds(facts)
+    assert build.location == Location("app.py", 15)
+    assert build.tags == ["web:9"]
+    assert build.dockerfile == "svc/Dockerfile"
+    assert build.platforms.host_hint == frozenset({"arm64"})
+
+
+def test_codebuild_buildspec_files_from_source_and_asset(tmp_path: Path) -> None:
+    spec = "version: 0.2\nphases:\n  build:\n    commands:\n      - docker build -t a:1 app\n"
+    facts = facts_of(
+        tmp_path,
+        {"infra/cdk.json": json.dumps({"app": "npx ts-node bin/app.ts"})}
+        | {
+            "app/Dockerfile": DOCKERFILE,
+            "ci/source.yml": spec,
+            "infra/specs/asset.yml": spec,
+            "outside.yml": spec,
+            "infra/bin/app.ts": """
+            import { App, Stack } from 'aws-cdk-lib';
+            import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+            const stack = new Stack(new App(), 'S');
+            const arm = { buildImage: codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0 };
+            new codebuild.Project(stack, 'A', { environment: arm, buildSpec: codebuild.BuildSpec.fromSourceFilename('ci/source.yml') });
+            new codebuild.Project(stack, 'B', { environment: arm, buildSpec: codebuild.BuildSpec.fromAsset('specs/asset.yml') });
+            new codebuild.Project(stack, 'C', { environment: arm, buildSpec: codebuild.BuildSpec.fromAsset('../../outside.yml') });
+            new codebuild.Project(stack, 'D', { environment: arm, buildSpec: codebuild.BuildSpec.fromAsset('/etc/passwd') });
+            """,
+        },
+    )
+    hosts = {b.location.path: b.platforms.host_hint for b in codebuild_builds(facts)}
+    # the spec outside the app's scan root is refused; outside.yml itself is still read as a buildspec
+    # file no project names (`buildspec*.yml` only), so it is not a build at all here
+    assert hosts == {"ci/source.yml": frozenset({"arm64"}), "infra/specs/asset.yml": frozenset({"arm64"})}
+
+
+def test_codebuild_hostile_inline_spec_is_bounded(tmp_path: Path) -> None:
+    deep = "{ a: " * 300 + "1" + " }" * 300
+    commands = ", ".join(f"'docker build -t x{i}:1 app'" for i in range(3000))
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "app/Dockerfile": DOCKERFILE,
+            "bin/app.ts": f"""
+            import {{ App, Stack }} from 'aws-cdk-lib';
+            import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+            const stack = new Stack(new App(), 'S');
+            new codebuild.Project(stack, 'Deep', {{ buildSpec: codebuild.BuildSpec.fromObject({deep}) }});
+            new codebuild.Project(stack, 'Wide', {{
+              buildSpec: codebuild.BuildSpec.fromObject({{ phases: {{ build: {{ commands: [{commands}] }} }} }}),
+            }});
+            """,
+        },
+    )
+    builds = codebuild_builds(facts)
+    assert 0 < len(builds) <= 3000
+    assert all(b.platforms.host_hint == frozenset({"amd64"}) for b in builds)

@@ -22,6 +22,21 @@ CDK_IMAGE_CLASS_TYPE: dict[str, str] = {
     "LinuxArmLambdaBuildImage": "ARM_LAMBDA_CONTAINER",
     "LinuxLambdaBuildImage": "LINUX_LAMBDA_CONTAINER",
 }
+# Members of the x86-64 `LinuxBuildImage` class that are ARM images (aliases of
+# `LinuxArmBuildImage` members, so their type is ARM_CONTAINER).
+CDK_LINUX_BUILD_IMAGE_ARM_MEMBERS = frozenset(
+    {"AMAZON_LINUX_2_ARM", "AMAZON_LINUX_2_ARM_2", "AMAZON_LINUX_2_ARM_3"}
+)
+# The build image of a CDK `Project` / `PipelineProject` that names none.
+CDK_DEFAULT_BUILD_IMAGE = "LinuxBuildImage.STANDARD_7_0"
+
+
+def cdk_image_type(image_class: str, member: str = "") -> str | None:
+    """The environment type a CDK build image sets: its class decides (`LinuxArmBuildImage.X`,
+    `LinuxBuildImage.fromDockerRegistry(...)`), except the ARM aliases on `LinuxBuildImage`."""
+    if image_class == "LinuxBuildImage" and member in CDK_LINUX_BUILD_IMAGE_ARM_MEMBERS:
+        return "ARM_CONTAINER"
+    return CDK_IMAGE_CLASS_TYPE.get(image_class)
 
 
 def environment_arch(env_type: object) -> str | None:

@@ -100,6 +100,16 @@ def project_builds(
             facts.builds.extend(builds)
 
 
+def structured_builds(
+    repo: RepoView, facts: RepoFacts, project: CodeBuildProject, spec: Any, path: str
+) -> None:
+    """The builds of a buildspec written as a structure in the file declaring the project (the
+    CDK's `BuildSpec.fromObject`): loaded mappings, lists and strings whose `line` is in `path`."""
+    with isolated(repo, facts, path, getattr(spec, "line", 0)):
+        if isinstance(spec, dict):
+            facts.builds.extend(_builds(repo, spec, path, _line, project))
+
+
 def finalize(repo: RepoView, facts: RepoFacts) -> None:
     """Buildspec files no CodeBuild project of the repository names: builds on an unknown host."""
     claimed = set(facts.extra.claimed_buildspecs)

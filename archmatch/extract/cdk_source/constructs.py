@@ -12,7 +12,7 @@ from typing import Literal
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, EKS_DEFAULT_INSTANCE_TYPE, LAMBDA_DEFAULT_ARCH
 from archmatch.aws.ecs import runs_on_fargate
-from archmatch.extract.cdk_source import archvalues
+from archmatch.extract.cdk_source import archvalues, codebuild
 from archmatch.extract.cdk_source.archvalues import Arch
 from archmatch.extract.cdk_source.assets import (
     ASSET_FACTORIES,
@@ -178,6 +178,8 @@ class Interpreter:
             self._eks_default_capacity(call)
         elif callee == "aws_batch.ManagedEc2EcsComputeEnvironment":
             self._batch_compute(call)
+        elif callee in codebuild.PROJECT_CONSTRUCTS:
+            codebuild.codebuild_project(self.repo, self.facts, self.app_dir, call, self._id(call))
 
     def _method(self, call: Call) -> None:
         note_position(self.repo, call.path, call.line)

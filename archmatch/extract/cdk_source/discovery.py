@@ -5,8 +5,9 @@ only when there is something to read).
 * construct libraries and monorepo packages without `cdk.json`: a package folder (`package.json`,
   `setup.py`, `pyproject.toml`, `setup.cfg`) whose manifest or `requirements*.txt` names the CDK,
   and its source files that build an image asset (`DockerImageFunction`, `fromImageAsset`,
-  `fromAsset`, `DockerImageAsset`, ...), outside tests. A construct that builds and runs an image
-  is checked wherever it is defined, whether an app of the repository uses it or not.
+  `fromAsset`, `DockerImageAsset`, ...) or give a CodeBuild project its buildspec, outside tests.
+  A construct that builds and runs an image is checked wherever it is defined, whether an app of
+  the repository uses it or not.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ PACKAGE_MANIFESTS = frozenset({"package.json", "setup.py", "pyproject.toml", "se
 _CDK_DEPENDENCY = lazyre.compile(r"aws-cdk-lib|@aws-cdk/|\bmonocdk\b|\baws_cdk\b|\baws-cdk\.")
 _IMAGE_ASSET = lazyre.compile(
     r"DockerImageFunction|DockerImageAsset|from_?[Ii]mage_?[Aa]sset|from_?[Aa]sset_?[Ii]mage"
-    r"|ContainerImage\.from_?[Aa]sset|\bAssetImage(Code)?\b"
+    r"|ContainerImage\.from_?[Aa]sset|\bAssetImage(Code)?\b|\bBuildSpec\.from_?[A-Za-z]"
 )
 _TEST_PATH = lazyre.compile(
     r"(^|/)(tests?|__tests__|__snapshots__|cdk\.out)/|\.(test|spec)\.[cm]?[jt]sx?$|(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$"
