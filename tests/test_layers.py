@@ -33,7 +33,15 @@ def _layers() -> tuple[Layer, ...]:
     """Bottom to top; the same table as docs/ARCHITECTURE.md."""
     util = Layer(
         "util",
-        ("archmatch", "archmatch.safetext", "archmatch.outputs", "archmatch.progress", "archmatch.lazyre"),
+        (
+            "archmatch",
+            "archmatch.safetext",
+            "archmatch.outputs",
+            "archmatch.progress",
+            "archmatch.lazyre",
+            "archmatch.prebuilt",
+            "archmatch.prebuilt_code",
+        ),
         frozenset(),
     )
     model = Layer(

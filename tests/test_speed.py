@@ -185,3 +185,65 @@ def test_each_scan_format_is_rendered_by_the_function_its_table_names() -> None:
     from archmatch.commands import scan
 
     assert {name: scan.renderer(name) for name in scan.RENDERER_OF} == scan.renderers()
+
+
+def test_dataclass_methods_come_compiled_with_the_package() -> None:
+    """archmatch's dataclasses take their methods from archmatch/prebuilt_code.py instead of
+    compiling them at start-up; the methods are the ones `dataclasses` would have compiled."""
+    from archmatch import prebuilt, prebuilt_code
+
+    code = (
+        "import dataclasses, sys\nimport archmatch.model as m\nfrom archmatch import prebuilt\n"
+        "init = m.Location.__init__\n"
+        "print(dataclasses._create_fn is prebuilt._create_fn, len(prebuilt.missed),\n"
+        "      init.__code__.co_filename.endswith('prebuilt_code.py'), init.__module__,\n"
+        "      init.__globals__ is vars(m), init.__qualname__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    if sys.version_info[:2] != prebuilt_code.BUILT_FOR:
+        assert done.stdout.split()[:2] == ["False", "0"]  # another Python: nothing is installed
+        return
+    assert done.stdout.split() == ["True", "0", "True", "archmatch.model", "True", "Location.__init__"]
+    for text, compiled in prebuilt_code.CODE.items():  # each entry is the compilation of its text
+        namespace: dict[str, object] = {}  # compiled as `dataclasses` does: no `__future__` flags
+        exec(compile(text, "<string>", "exec", dont_inherit=True), {}, namespace)
+        assert prebuilt._code_parts(namespace["__create_fn__"].__code__) == prebuilt._code_parts(compiled)  # type: ignore[attr-defined]
+
+
+def test_prebuilt_methods_are_up_to_date() -> None:
+    from archmatch import prebuilt_code
+
+    if sys.version_info[:2] != prebuilt_code.BUILT_FOR:  # texts differ by version: built for one
+        from archmatch import prebuilt
+
+        assert not prebuilt.install()
+        return
+    check = [sys.executable, str(ROOT / "scripts" / "prebuilt_methods.py"), "--check"]
+    done = subprocess.run(check, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_other_dataclasses_and_other_create_fns_are_left_alone() -> None:
+    import dataclasses
+
+    from archmatch import prebuilt
+
+    @dataclasses.dataclass(frozen=True)
+    class Elsewhere:  # a class of the tests, not of the package: compiled by `dataclasses`
+        name: str
+
+    assert Elsewhere.__init__.__code__.co_filename == "<string>"
+    assert Elsewhere("a") == Elsewhere("a") and hash(Elsewhere("a")) == hash(Elsewhere("a"))
+
+    # a `dataclasses` whose `_create_fn` is not the one the table was built from: left as it is
+    code = (
+        "import dataclasses\ndef other(*args, **kwargs): pass\ndataclasses._create_fn = other\n"
+        "from archmatch import prebuilt\nprint(dataclasses._create_fn is other, prebuilt.install())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["True", "False"]
+    assert prebuilt.fingerprint(Elsewhere.__init__) != prebuilt.original_fingerprint()

@@ -1,0 +1,61 @@
+"""Build archmatch/prebuilt_code.py, the compiled methods of archmatch's dataclasses (run after
+adding or changing a dataclass; see archmatch/prebuilt.py).
+
+    python scripts/prebuilt_methods.py          # write it
+    python scripts/prebuilt_methods.py --check  # exit 1 when it is out of date
+
+It imports every module of the package with recording on and writes each method text that
+`dataclasses` compiled. The texts depend on the Python version: build it with the version CI and
+the benchmarks use (the module records it; other versions compile as before).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SKIPPED = ("__main__",)  # running it would run the command line
+
+
+def build(root: Path) -> str:
+    sys.path.insert(0, str(root))
+    import archmatch
+    from archmatch import prebuilt
+
+    if not prebuilt.record():
+        raise SystemExit(
+            f"Python {sys.version_info[:2]} creates dataclass methods another way: nothing to build"
+        )
+    for info in pkgutil.walk_packages(archmatch.__path__, prefix="archmatch."):
+        if info.name.rpartition(".")[2] not in SKIPPED:
+            importlib.import_module(info.name)
+    return prebuilt.render(list(prebuilt.missed))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--check", action="store_true", help="only check that the file is up to date")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the repository (default: this one)")
+    args = parser.parse_args(argv)
+    target = args.root / "archmatch" / "prebuilt_code.py"
+    text = build(args.root)
+    current = target.read_text(encoding="utf-8") if target.exists() else ""
+    if args.check:
+        if current != text:
+            print(f"{target.relative_to(args.root)} is out of date: run python scripts/prebuilt_methods.py")
+            return 1
+        return 0
+    if current != text:
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target.relative_to(args.root)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
