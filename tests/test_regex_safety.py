@@ -6,8 +6,8 @@ pattern a module keeps at import time is run against adversarial texts: long run
 character patterns are built from, runs of pairs (`${`, `a `, `\\` + newline, ...), unclosed
 quotes and braces, 50 KB lines. A linear pattern needs milliseconds; a quadratic or exponential
 one needs seconds to forever. The sweep runs in subprocesses (the patterns dealt out between
-them, one per core, at most two) so that a hang is a failure with the offending pattern named,
-not a stuck test run.
+them, one per core left to this pytest-xdist worker, at most two) so that a hang is a failure with
+the offending pattern named, not a stuck test run.
 """
 
 from __future__ import annotations
@@ -239,8 +239,15 @@ def _sweep_results(shards: int) -> tuple[dict[str, dict[str, Any]], list[int], s
     return finished, codes, errors
 
 
+def _shards() -> int:
+    """One sweep process per core, at most two; under pytest-xdist the cores are shared with the
+    other workers, so each worker's share (one on two cores with two workers)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, min(2, (os.cpu_count() or 1) // workers))
+
+
 def test_no_pattern_backtracks_catastrophically_on_adversarial_text() -> None:
-    shards = max(1, min(2, os.cpu_count() or 1))
+    shards = _shards()
     finished, codes, err = _sweep_results(shards)
     every = {**literal_patterns(), **compiled_patterns()}
     assert codes == [0] * shards and set(finished) == set(every) and len(finished) > 120, err
