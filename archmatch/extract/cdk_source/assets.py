@@ -34,6 +34,8 @@ ASSET_FACTORIES: dict[str, tuple[int | None, int]] = {
     "aws_lambda.Code.fromAssetImage": (0, 1),
     "aws_lambda.AssetImageCode": (0, 1),
     "aws_ecs.ContainerImage.fromAsset": (0, 1),
+    # the same static factory reached through the subclass (`ecs.AssetImage.fromAsset(dir)`)
+    "aws_ecs.AssetImage.fromAsset": (0, 1),
     "aws_ecs.AssetImage": (0, 1),
     "aws_ecr_assets.DockerImageAsset": (None, 2),
 }
