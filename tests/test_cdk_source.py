@@ -1122,3 +1122,35 @@ def test_codebuild_hostile_inline_spec_is_bounded(tmp_path: Path) -> None:
     builds = codebuild_builds(facts)
     assert 0 < len(builds) <= 3000
     assert all(b.platforms.host_hint == frozenset({"amd64"}) for b in builds)
+
+
+def test_computed_asset_folder_found_by_its_literal_end_only_when_one_folder_fits(tmp_path: Path) -> None:
+    """`path.join(findup(...) || '../..', '..', 'app', 'docker')`: the folder is unknown, but the
+    segments written after the computed part name it when exactly one folder ends in them."""
+    stack = """
+    import * as path from 'path';
+    import { sync as findup } from 'find-up';
+    import { App, Stack } from 'aws-cdk-lib';
+    import * as ecr_assets from 'aws-cdk-lib/aws-ecr-assets';
+    const stack = new Stack(new App(), 'S');
+    new ecr_assets.DockerImageAsset(stack, 'Unique', { directory: path.join(findup('pkg') || '../..', '..', 'app', 'docker') });
+    new ecr_assets.DockerImageAsset(stack, 'Twice', { directory: path.join(findup('pkg') || '../..', 'shared', 'docker') });
+    new ecr_assets.DockerImageAsset(stack, 'Named', { directory: path.join(findup('pkg') || '.', 'app'), file: 'docker/Dockerfile' });
+    """
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "bin/app.ts": stack,
+            "services/app/docker/Dockerfile": DOCKERFILE,
+            "one/shared/docker/Dockerfile": DOCKERFILE,
+            "two/shared/docker/Dockerfile": DOCKERFILE,
+        },
+    )
+    unique = build_at(facts, "bin/app.ts", 6)
+    assert (unique.context, unique.dockerfile) == ("services/app/docker", "services/app/docker/Dockerfile")
+    assert "computed path; the only folder ending in app/docker" in unique.name
+    twice = build_at(facts, "bin/app.ts", 7)
+    assert (twice.context, twice.dockerfile) == (None, None)  # two folders fit: still unknown
+    named = build_at(facts, "bin/app.ts", 8)  # the asset's `file` is looked for under the folder
+    assert (named.context, named.dockerfile) == ("services/app", "services/app/docker/Dockerfile")

@@ -132,7 +132,7 @@ class Interpreter:
         for call in calls:
             if call.callee in ASSET_FACTORIES and id(call) not in self.assets:
                 syntax, name = self.syntax_of[call.path], self.platform_names.get(call.path)
-                self.assets[id(call)] = make_asset(call, syntax, self.app_dir, name)
+                self.assets[id(call)] = make_asset(call, syntax, self.app_dir, name, self.repo)
         constructs = [c for c in calls if c.callee is not None]
         for call in constructs:
             self._construct(call)
