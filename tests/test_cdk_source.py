@@ -1154,3 +1154,25 @@ def test_computed_asset_folder_found_by_its_literal_end_only_when_one_folder_fit
     assert (twice.context, twice.dockerfile) == (None, None)  # two folders fit: still unknown
     named = build_at(facts, "bin/app.ts", 8)  # the asset's `file` is looked for under the folder
     assert (named.context, named.dockerfile) == ("services/app", "services/app/docker/Dockerfile")
+
+
+def test_py_eks_node_group_with_the_deprecated_single_instance_type(tmp_path: Path) -> None:
+    """`add_nodegroup_capacity(..., instance_type=m6g.large)` (CDK v1 style) is an m6g node group,
+    not the EKS default t3.medium."""
+    facts = facts_of(
+        tmp_path,
+        PY_APP
+        | {
+            "app.py": """
+            from aws_cdk import core, aws_ec2 as ec2, aws_eks as eks
+            app = core.App()
+            stack = core.Stack(app, "S")
+            cluster = eks.Cluster(stack, "EKS", version=eks.KubernetesVersion.V1_21, default_capacity=0)
+            cluster.add_nodegroup_capacity("graviton", desired_size=1, instance_type=ec2.InstanceType("m6g.large"))
+            """,
+        },
+    )
+    graviton = capacity(facts, "EKS/graviton")
+    assert [(t.instance_type, t.arch) for t in graviton.instance_types] == [("m6g.large", "arm64")]
+    assert (graviton.ami_arch.how, graviton.ami_arch.archs) == (How.DERIVED, {"arm64"})
+    assert graviton.node_group is not None and graviton.node_group.instance_types_default is False

@@ -520,7 +520,10 @@ class Interpreter:
             self.capacities = [("ecs" if c is capacity else s, c) for s, c in self.capacities]
 
     def _nodegroup(self, call: Call, props: Obj, name: str) -> None:
+        # the deprecated single `instanceType` stands for [instanceType] (docs/aws-facts.md#eks-node-groups)
         instance_value = get(props, "instanceTypes")
+        if instance_value is None:
+            instance_value = get(props, "instanceType")
         types = archvalues.instance_types(instance_value, call.path)
         ami_value = get(props, "amiType")
         if instance_value is None:
