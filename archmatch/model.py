@@ -126,7 +126,18 @@ ArchSyntax = Literal[
     "cdk-py",
 ]
 FixSyntax = Literal[
-    "compose", "bake", "gha", "docker-cli", "tf-docker", "serverless", "sam", "cdk-ts", "cdk-py", "config"
+    "compose",
+    "bake",
+    "gha",
+    "docker-cli",
+    "tf-docker",
+    "serverless",
+    "sam",
+    "cdk-ts",
+    "cdk-py",
+    "config",
+    "dagger-go",
+    "dagger-py",
 ]
 CdkSyntax = Literal["cdk-ts", "cdk-py"]  # both tables hold them: CDK apps declare workloads and builds
 ARCH_SYNTAXES: frozenset[ArchSyntax] = frozenset(get_args(ArchSyntax))
@@ -154,6 +165,7 @@ BuildSource = Literal[
     "cdk-asset",
     "cdk",
     "config",
+    "dagger",
 ]
 
 # how sure a link is (low: a naming heuristic; findings on it stay warnings)
@@ -536,6 +548,22 @@ class GhaBakeAction:
     inputs: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class DaggerCall:
+    """A CI step that runs a Dagger pipeline: `dagger call <function> --flag=value ...` (the
+    dagger/dagger-for-github action or a `run:` line) or a Go program run with `dagger run` /
+    `go run`. The Dagger engine the step starts runs on the step's machine."""
+
+    location: Location  # the line of the call (the action's `args:`/`call:` input, the run line)
+    where: str  # "workflow deploy.yml job deploy"
+    module: str | None  # root-relative folder given as the module or program; None when unknown
+    cwd: str | None  # the folder the command runs in (relative paths of its arguments)
+    words: tuple[str, ...]  # `dagger call` words after the verb (function, flags, chained calls)
+    program: bool  # a Go program (`go run`), not a module function
+    host_note: str  # who runs the engine ("runs-on: ubuntu-latest")
+    host_hint: frozenset[str] = frozenset()  # that machine's architecture, when its label says it
+
+
 @dataclass
 class ExtraFacts:
     """Facts one extractor produces for one rule (or for its own `finalize`), typed per kind."""
@@ -544,6 +572,7 @@ class ExtraFacts:
     kustomize_images: list[KustomizeImage] = field(default_factory=list)
     gha_bake_actions: list[GhaBakeAction] = field(default_factory=list)
     claimed_buildspecs: list[str] = field(default_factory=list)  # buildspec files a CodeBuild project runs
+    dagger_calls: list[DaggerCall] = field(default_factory=list)  # CI steps running a Dagger pipeline
 
     def copy(self) -> ExtraFacts:
         """A copy whose lists are new (the isolation snapshot)."""

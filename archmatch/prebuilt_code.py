@@ -9,6 +9,14 @@ CODE = {}
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return ()==()
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return ()==()\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.address,self.local,self.key,)==(other.address,other.local,other.key,)
   return NotImplemented
  return __eq__
@@ -73,6 +81,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.argv,self.lines,self.location,)==(other.argv,other.lines,other.location,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.argv,self.lines,self.location,)==(other.argv,other.lines,other.location,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.attrs,self.location,self.attr_locations,)==(other.attrs,other.location,other.attr_locations,)
   return NotImplemented
  return __eq__
@@ -129,10 +145,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,)
+   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -157,6 +173,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.config,self.app_dir,self.language,self.entry,self.seeds,)==(other.config,other.app_dir,other.language,other.entry,other.seeds,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.ctr,self.address,self.variants,self.location,)==(other.ctr,other.address,other.variants,other.location,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.ctr,self.address,self.variants,self.location,)==(other.ctr,other.address,other.variants,other.location,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -281,6 +305,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.func,self.scope,self.returns,self.error_returns,self.branch,)==(other.func,other.scope,other.returns,other.error_returns,other.branch,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.func,self.scope,self.returns,self.error_returns,self.branch,)==(other.func,other.scope,other.returns,other.error_returns,other.branch,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.function,self.index,self.key,self.default,self.rest,)==(other.function,other.index,other.key,other.default,other.rest,)
   return NotImplemented
  return __eq__
@@ -373,6 +405,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.instructions,self.escape,self.comments,self.lines,)==(other.instructions,other.escape,other.comments,other.lines,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.items,)==(other.items,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.items,)==(other.items,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -593,6 +633,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.location,self.where,self.module,self.cwd,self.words,self.program,self.host_note,self.host_hint,)==(other.location,other.where,other.module,other.cwd,other.words,other.program,other.host_note,other.host_hint,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.where,self.module,self.cwd,self.words,self.program,self.host_note,self.host_hint,)==(other.location,other.where,other.module,other.cwd,other.words,other.program,other.host_note,other.host_hint,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.logical_id,self.type,self.body,self.raw,self.props,self.line,)==(other.logical_id,other.type,other.body,other.raw,other.props,other.line,)
   return NotImplemented
  return __eq__
@@ -613,6 +661,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.module,self.attr,)==(other.module,other.attr,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.name,)==(other.name,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,)==(other.name,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -673,6 +729,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.name,self.type_text,self.default_path,)==(other.name,other.type_text,other.default_path,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,self.type_text,self.default_path,)==(other.name,other.type_text,other.default_path,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.namespace,self.labels,)==(other.namespace,other.labels,)
   return NotImplemented
  return __eq__
@@ -693,6 +757,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.note,self.hint,)==(other.note,other.hint,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.origin,self.platform,self.base,self.dockerfile,self.context,self.target,self.build_args,self.dockerfile_build,)==(other.origin,other.platform,other.base,other.dockerfile,other.context,other.target,other.build_args,other.dockerfile_build,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.origin,self.platform,self.base,self.dockerfile,self.context,self.target,self.build_args,self.dockerfile_build,)==(other.origin,other.platform,other.base,other.dockerfile,other.context,other.target,other.build_args,other.dockerfile_build,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -729,6 +801,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.path,self.ctr,)==(other.path,other.ctr,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.ctr,)==(other.path,other.ctr,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.path,self.ignored,self.overrides,self.failure_threshold,self.internal_errors,self.excludes,self.includes,self.images,)==(other.path,other.ignored,other.overrides,other.failure_threshold,other.internal_errors,other.excludes,other.includes,other.images,)
   return NotImplemented
  return __eq__
@@ -749,6 +829,22 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.line,self.column,self.end_line,self.end_column,)==(other.path,other.line,other.column,other.end_line,other.end_column,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.path,self.node,self.name,self.owner,self.params,)==(other.path,other.node,other.name,other.owner,other.params,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.node,self.name,self.owner,self.params,)==(other.path,other.node,other.name,other.owner,other.params,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.path,self.node,self.name,self.receiver,self.receiver_type,self.params,)==(other.path,other.node,other.name,other.receiver,other.receiver_type,other.params,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.node,self.name,self.receiver,self.receiver_type,self.params,)==(other.path,other.node,other.name,other.receiver,other.receiver_type,other.params,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -853,6 +949,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.rule_id,self.message,self.location,self.entity,self.related,self.fixes,self.properties,self.severity,self.subject,)==(other.rule_id,other.message,other.location,other.entity,other.related,other.fixes,other.properties,other.severity,other.subject,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.scope,self.returns,self.branch,)==(other.scope,other.returns,other.branch,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.scope,self.returns,self.branch,)==(other.scope,other.returns,other.branch,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -969,6 +1073,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.text,self.known,self.where,)==(other.text,other.known,other.where,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.text,self.known,self.where,)==(other.text,other.known,other.where,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.text,self.refs,)==(other.text,other.refs,)
   return NotImplemented
  return __eq__
@@ -997,6 +1109,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.type,self.labels,self.path,self.line,self.end_line,self.attrs,self.blocks,)==(other.type,other.labels,other.path,other.line,other.end_line,other.attrs,other.blocks,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.type_name,self.fields,)==(other.type_name,other.fields,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.type_name,self.fields,)==(other.type_name,other.fields,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1120,6 +1240,12 @@ CODE['def __create_fn__():\n def __gt__(self,other):\n  if other.__class__ is se
 
 def __create_fn__():
  def __hash__(self):
+  return hash(())
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash(())\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.address,self.local,self.key,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.address,self.local,self.key,))\n return __hash__'] = __create_fn__.__code__
@@ -1162,6 +1288,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.archs,self
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.argv,self.lines,self.location,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.argv,self.lines,self.location,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.build,self.image,self.missing,self.hardcoded,self.host_download,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.build,self.image,self.missing,self.hardcoded,self.host_download,))\n return __hash__'] = __create_fn__.__code__
@@ -1177,6 +1309,12 @@ def __create_fn__():
   return hash((self.config,self.app_dir,self.language,self.entry,self.seeds,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.config,self.app_dir,self.language,self.entry,self.seeds,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.ctr,self.address,self.variants,self.location,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.ctr,self.address,self.variants,self.location,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1246,6 +1384,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.instance_t
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.items,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.items,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.line,self.column,self.text,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.line,self.column,self.text,))\n return __hash__'] = __create_fn__.__code__
@@ -1300,6 +1444,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,s
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.location,self.where,self.module,self.cwd,self.words,self.program,self.host_note,self.host_hint,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.where,self.module,self.cwd,self.words,self.program,self.host_note,self.host_hint,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.meta,self.check,self.module,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.meta,self.check,self.module,))\n return __hash__'] = __create_fn__.__code__
@@ -1309,6 +1459,12 @@ def __create_fn__():
   return hash((self.module,self.attr,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.module,self.attr,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.name,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1354,6 +1510,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.origin,self.platform,self.base,self.dockerfile,self.context,self.target,self.build_args,self.dockerfile_build,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.origin,self.platform,self.base,self.dockerfile,self.context,self.target,self.build_args,self.dockerfile_build,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.os,self.arch,self.variant,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.os,self.arch,self.variant,))\n return __hash__'] = __create_fn__.__code__
@@ -1375,6 +1537,12 @@ def __create_fn__():
   return hash((self.parts,self.key,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.parts,self.key,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.path,self.ctr,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.path,self.ctr,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1468,6 +1636,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.text,self.
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.text,self.known,self.where,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.text,self.known,self.where,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.text,self.refs,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.text,self.refs,))\n return __hash__'] = __create_fn__.__code__
@@ -1483,6 +1657,12 @@ def __create_fn__():
   return hash((self.tool,self.line,self.command,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.tool,self.line,self.command,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.type_name,self.fields,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.type_name,self.fields,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1562,6 +1742,12 @@ CODE['def __create_fn__():\n def __lt__(self,other):\n  if other.__class__ is se
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"()"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"()"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(address={self.address!r}, local={self.local!r}, key={self.key!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(address={self.address!r}, local={self.local!r}, key={self.key!r})"\n return __repr__'] = __create_fn__.__code__
@@ -1610,6 +1796,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(argv={self.argv!r}, lines={self.lines!r}, location={self.location!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(argv={self.argv!r}, lines={self.lines!r}, location={self.location!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(attrs={self.attrs!r}, location={self.location!r}, attr_locations={self.attr_locations!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(attrs={self.attrs!r}, location={self.location!r}, attr_locations={self.attr_locations!r})"\n return __repr__'] = __create_fn__.__code__
@@ -1652,9 +1844,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r})"
+  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -1673,6 +1865,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(config={self.config!r}, app_dir={self.app_dir!r}, language={self.language!r}, entry={self.entry!r}, seeds={self.seeds!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(config={self.config!r}, app_dir={self.app_dir!r}, language={self.language!r}, entry={self.entry!r}, seeds={self.seeds!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(ctr={self.ctr!r}, address={self.address!r}, variants={self.variants!r}, location={self.location!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(ctr={self.ctr!r}, address={self.address!r}, variants={self.variants!r}, location={self.location!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -1766,6 +1964,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(func={self.func!r}, scope={self.scope!r}, returns={self.returns!r}, error_returns={self.error_returns!r}, branch={self.branch!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(func={self.func!r}, scope={self.scope!r}, returns={self.returns!r}, error_returns={self.error_returns!r}, branch={self.branch!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(function={self.function!r}, index={self.index!r}, key={self.key!r}, default={self.default!r}, rest={self.rest!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(function={self.function!r}, index={self.index!r}, key={self.key!r}, default={self.default!r}, rest={self.rest!r})"\n return __repr__'] = __create_fn__.__code__
@@ -1835,6 +2039,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(instructions={self.instructions!r}, escape={self.escape!r}, comments={self.comments!r}, lines={self.lines!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(instructions={self.instructions!r}, escape={self.escape!r}, comments={self.comments!r}, lines={self.lines!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(items={self.items!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(items={self.items!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2000,6 +2210,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(location={self.location!r}, where={self.where!r}, module={self.module!r}, cwd={self.cwd!r}, words={self.words!r}, program={self.program!r}, host_note={self.host_note!r}, host_hint={self.host_hint!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, where={self.where!r}, module={self.module!r}, cwd={self.cwd!r}, words={self.words!r}, program={self.program!r}, host_note={self.host_note!r}, host_hint={self.host_hint!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(logical_id={self.logical_id!r}, type={self.type!r}, body={self.body!r}, raw={self.raw!r}, props={self.props!r}, line={self.line!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(logical_id={self.logical_id!r}, type={self.type!r}, body={self.body!r}, raw={self.raw!r}, props={self.props!r}, line={self.line!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2015,6 +2231,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(module={self.module!r}, attr={self.attr!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(module={self.module!r}, attr={self.attr!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(name={self.name!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2060,6 +2282,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(name={self.name!r}, type_text={self.type_text!r}, default_path={self.default_path!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, type_text={self.type_text!r}, default_path={self.default_path!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, labels={self.labels!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, labels={self.labels!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2075,6 +2303,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(note={self.note!r}, hint={self.hint!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(note={self.note!r}, hint={self.hint!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(origin={self.origin!r}, platform={self.platform!r}, base={self.base!r}, dockerfile={self.dockerfile!r}, context={self.context!r}, target={self.target!r}, build_args={self.build_args!r}, dockerfile_build={self.dockerfile_build!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(origin={self.origin!r}, platform={self.platform!r}, base={self.base!r}, dockerfile={self.dockerfile!r}, context={self.context!r}, target={self.target!r}, build_args={self.build_args!r}, dockerfile_build={self.dockerfile_build!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2099,6 +2333,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(parts={self.parts!r}, key={self.key!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(parts={self.parts!r}, key={self.key!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(path={self.path!r}, ctr={self.ctr!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, ctr={self.ctr!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2174,15 +2414,27 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, text={self.text!r}, owner={self.owner!r}, attr={self.attr!r}, path_tail={self.path_tail!r})"
+  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, text={self.text!r}, owner={self.owner!r}, attr={self.attr!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, text={self.text!r}, owner={self.owner!r}, attr={self.attr!r}, path_tail={self.path_tail!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, text={self.text!r}, owner={self.owner!r}, attr={self.attr!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, value={self.value!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, value={self.value!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(path={self.path!r}, node={self.node!r}, name={self.name!r}, owner={self.owner!r}, params={self.params!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, node={self.node!r}, name={self.name!r}, owner={self.owner!r}, params={self.params!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(path={self.path!r}, node={self.node!r}, name={self.name!r}, receiver={self.receiver!r}, receiver_type={self.receiver_type!r}, params={self.params!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, node={self.node!r}, name={self.name!r}, receiver={self.receiver!r}, receiver_type={self.receiver_type!r}, params={self.params!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2261,6 +2513,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(rule_id={self.rule_id!r}, message={self.message!r}, location={self.location!r}, entity={self.entity!r}, related={self.related!r}, fixes={self.fixes!r}, properties={self.properties!r}, severity={self.severity!r}, subject={self.subject!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(rule_id={self.rule_id!r}, message={self.message!r}, location={self.location!r}, entity={self.entity!r}, related={self.related!r}, fixes={self.fixes!r}, properties={self.properties!r}, severity={self.severity!r}, subject={self.subject!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(scope={self.scope!r}, returns={self.returns!r}, branch={self.branch!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(scope={self.scope!r}, returns={self.returns!r}, branch={self.branch!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2348,6 +2606,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(text={self.text!r}, known={self.known!r}, where={self.where!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(text={self.text!r}, known={self.known!r}, where={self.where!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(text={self.text!r}, refs={self.refs!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(text={self.text!r}, refs={self.refs!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2369,6 +2633,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(type={self.type!r}, labels={self.labels!r}, path={self.path!r}, line={self.line!r}, end_line={self.end_line!r}, attrs={self.attrs!r}, blocks={self.blocks!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(type={self.type!r}, labels={self.labels!r}, path={self.path!r}, line={self.line!r}, end_line={self.end_line!r}, attrs={self.attrs!r}, blocks={self.blocks!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(type_name={self.type_name!r}, fields={self.fields!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(type_name={self.type_name!r}, fields={self.fields!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2411,6 +2681,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(workload={self.workload!r}, service={self.service!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(workload={self.workload!r}, service={self.service!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__(MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self)->_return_type:
+  pass
+ return __init__
+CODE['def __create_fn__(MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self)->_return_type:\n  pass\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_address, _type_local, _type_key, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_key, _return_type):
  def __init__(self,address:_type_address,local:_type_local,key:_type_key=_dflt_key)->_return_type:
@@ -2483,6 +2759,14 @@ def __create_fn__(_type_archs, _type_how, _type_note, _type_host_hint, MISSING, 
   __dataclass_builtins_object__.__setattr__(self,'host_hint',_dflt_host_hint() if host_hint is _HAS_DEFAULT_FACTORY else host_hint)
  return __init__
 CODE["def __create_fn__(_type_archs, _type_how, _type_note, _type_host_hint, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_note, _dflt_host_hint, _return_type):\n def __init__(self,archs:_type_archs,how:_type_how,note:_type_note=_dflt_note,host_hint:_type_host_hint=_HAS_DEFAULT_FACTORY)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'archs',archs)\n  __dataclass_builtins_object__.__setattr__(self,'how',how)\n  __dataclass_builtins_object__.__setattr__(self,'note',note)\n  __dataclass_builtins_object__.__setattr__(self,'host_hint',_dflt_host_hint() if host_hint is _HAS_DEFAULT_FACTORY else host_hint)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_argv, _type_lines, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,argv:_type_argv,lines:_type_lines,location:_type_location)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'argv',argv)
+  __dataclass_builtins_object__.__setattr__(self,'lines',lines)
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+ return __init__
+CODE["def __create_fn__(_type_argv, _type_lines, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,argv:_type_argv,lines:_type_lines,location:_type_location)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'argv',argv)\n  __dataclass_builtins_object__.__setattr__(self,'lines',lines)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_attrs, _type_location, _type_attr_locations, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_attr_locations, _return_type):
  def __init__(self,attrs:_type_attrs,location:_type_location,attr_locations:_type_attr_locations=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -2558,14 +2842,15 @@ def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_tex
  return __init__
 CODE['def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _return_type):\n def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.call=call\n  self.syntax=syntax\n  self.directory=directory\n  self.directory_text=directory_text\n  self.dockerfile=dockerfile\n  self.target=target\n  self.platform=platform\n  self.platform_line=platform_line\n  self.build_args=build_args\n  self.platform_name=platform_name\n  self.bound_arch=bound_arch\n  self.bound_line=bound_line\n  self.bound_by=_dflt_bound_by() if bound_by is _HAS_DEFAULT_FACTORY else bound_by\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _return_type):
- def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _return_type):
+ def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY)->_return_type:
   self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms
   self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images
   self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions
   self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs
+  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls
  return __init__
-CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_note, _return_type):
  def __init__(self,cmd:_type_cmd,cwd:_type_cwd,default_platform:_type_default_platform,host_note:_type_host_note=_dflt_host_note)->_return_type:
@@ -2593,6 +2878,15 @@ def __create_fn__(_type_config, _type_app_dir, _type_language, _type_entry, _typ
   __dataclass_builtins_object__.__setattr__(self,'seeds',seeds)
  return __init__
 CODE["def __create_fn__(_type_config, _type_app_dir, _type_language, _type_entry, _type_seeds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_seeds, _return_type):\n def __init__(self,config:_type_config,app_dir:_type_app_dir,language:_type_language,entry:_type_entry,seeds:_type_seeds=_dflt_seeds)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'config',config)\n  __dataclass_builtins_object__.__setattr__(self,'app_dir',app_dir)\n  __dataclass_builtins_object__.__setattr__(self,'language',language)\n  __dataclass_builtins_object__.__setattr__(self,'entry',entry)\n  __dataclass_builtins_object__.__setattr__(self,'seeds',seeds)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_ctr, _type_address, _type_variants, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,ctr:_type_ctr,address:_type_address,variants:_type_variants,location:_type_location)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'ctr',ctr)
+  __dataclass_builtins_object__.__setattr__(self,'address',address)
+  __dataclass_builtins_object__.__setattr__(self,'variants',variants)
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+ return __init__
+CODE["def __create_fn__(_type_ctr, _type_address, _type_variants, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,ctr:_type_ctr,address:_type_address,variants:_type_variants,location:_type_location)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'ctr',ctr)\n  __dataclass_builtins_object__.__setattr__(self,'address',address)\n  __dataclass_builtins_object__.__setattr__(self,'variants',variants)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_delimiter, _type_quoted, _type_lines, _type_terminated, _type_end, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,delimiter:_type_delimiter,quoted:_type_quoted,lines:_type_lines,terminated:_type_terminated,end:_type_end)->_return_type:
@@ -2739,6 +3033,16 @@ def __create_fn__(_type_folder, _type_kind, _type_marker, MISSING, _HAS_DEFAULT_
  return __init__
 CODE["def __create_fn__(_type_folder, _type_kind, _type_marker, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_marker, _return_type):\n def __init__(self,folder:_type_folder,kind:_type_kind,marker:_type_marker=_dflt_marker)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'folder',folder)\n  __dataclass_builtins_object__.__setattr__(self,'kind',kind)\n  __dataclass_builtins_object__.__setattr__(self,'marker',marker)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_func, _type_scope, _type_returns, _type_error_returns, _type_branch, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scope, _dflt_returns, _dflt_error_returns, _dflt_branch, _return_type):
+ def __init__(self,func:_type_func,scope:_type_scope=_HAS_DEFAULT_FACTORY,returns:_type_returns=_HAS_DEFAULT_FACTORY,error_returns:_type_error_returns=_HAS_DEFAULT_FACTORY,branch:_type_branch=_dflt_branch)->_return_type:
+  self.func=func
+  self.scope=_dflt_scope() if scope is _HAS_DEFAULT_FACTORY else scope
+  self.returns=_dflt_returns() if returns is _HAS_DEFAULT_FACTORY else returns
+  self.error_returns=_dflt_error_returns() if error_returns is _HAS_DEFAULT_FACTORY else error_returns
+  self.branch=branch
+ return __init__
+CODE['def __create_fn__(_type_func, _type_scope, _type_returns, _type_error_returns, _type_branch, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scope, _dflt_returns, _dflt_error_returns, _dflt_branch, _return_type):\n def __init__(self,func:_type_func,scope:_type_scope=_HAS_DEFAULT_FACTORY,returns:_type_returns=_HAS_DEFAULT_FACTORY,error_returns:_type_error_returns=_HAS_DEFAULT_FACTORY,branch:_type_branch=_dflt_branch)->_return_type:\n  self.func=func\n  self.scope=_dflt_scope() if scope is _HAS_DEFAULT_FACTORY else scope\n  self.returns=_dflt_returns() if returns is _HAS_DEFAULT_FACTORY else returns\n  self.error_returns=_dflt_error_returns() if error_returns is _HAS_DEFAULT_FACTORY else error_returns\n  self.branch=branch\n return __init__'] = __create_fn__.__code__
+
 def __create_fn__(_type_function, _type_index, _type_key, _type_default, _type_rest, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_rest, _return_type):
  def __init__(self,function:_type_function,index:_type_index,key:_type_key,default:_type_default,rest:_type_rest=_dflt_rest)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'function',function)
@@ -2872,6 +3176,12 @@ def __create_fn__(_type_instructions, _type_escape, _type_comments, _type_lines,
   self.lines=lines
  return __init__
 CODE['def __create_fn__(_type_instructions, _type_escape, _type_comments, _type_lines, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,instructions:_type_instructions,escape:_type_escape,comments:_type_comments,lines:_type_lines)->_return_type:\n  self.instructions=instructions\n  self.escape=escape\n  self.comments=comments\n  self.lines=lines\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_items, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,items:_type_items)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'items',items)
+ return __init__
+CODE["def __create_fn__(_type_items, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,items:_type_items)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'items',items)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_keyword, _type_start, _type_end, _type_segments, _type_first_line, _type_heredocs, _type_args, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_heredocs, _return_type):
  def __init__(self,keyword:_type_keyword,start:_type_start,end:_type_end,segments:_type_segments,first_line:_type_first_line,heredocs:_type_heredocs=_dflt_heredocs)->_return_type:
@@ -3151,6 +3461,19 @@ def __create_fn__(_type_location, _type_text, _type_find, MISSING, _HAS_DEFAULT_
  return __init__
 CODE["def __create_fn__(_type_location, _type_text, _type_find, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_find, _return_type):\n def __init__(self,location:_type_location,text:_type_text,find:_type_find=_dflt_find)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'text',text)\n  __dataclass_builtins_object__.__setattr__(self,'find',find)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_location, _type_where, _type_module, _type_cwd, _type_words, _type_program, _type_host_note, _type_host_hint, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_hint, _return_type):
+ def __init__(self,location:_type_location,where:_type_where,module:_type_module,cwd:_type_cwd,words:_type_words,program:_type_program,host_note:_type_host_note,host_hint:_type_host_hint=_dflt_host_hint)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+  __dataclass_builtins_object__.__setattr__(self,'where',where)
+  __dataclass_builtins_object__.__setattr__(self,'module',module)
+  __dataclass_builtins_object__.__setattr__(self,'cwd',cwd)
+  __dataclass_builtins_object__.__setattr__(self,'words',words)
+  __dataclass_builtins_object__.__setattr__(self,'program',program)
+  __dataclass_builtins_object__.__setattr__(self,'host_note',host_note)
+  __dataclass_builtins_object__.__setattr__(self,'host_hint',host_hint)
+ return __init__
+CODE["def __create_fn__(_type_location, _type_where, _type_module, _type_cwd, _type_words, _type_program, _type_host_note, _type_host_hint, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_hint, _return_type):\n def __init__(self,location:_type_location,where:_type_where,module:_type_module,cwd:_type_cwd,words:_type_words,program:_type_program,host_note:_type_host_note,host_hint:_type_host_hint=_dflt_host_hint)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'where',where)\n  __dataclass_builtins_object__.__setattr__(self,'module',module)\n  __dataclass_builtins_object__.__setattr__(self,'cwd',cwd)\n  __dataclass_builtins_object__.__setattr__(self,'words',words)\n  __dataclass_builtins_object__.__setattr__(self,'program',program)\n  __dataclass_builtins_object__.__setattr__(self,'host_note',host_note)\n  __dataclass_builtins_object__.__setattr__(self,'host_hint',host_hint)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_logical_id, _type_type, _type_body, _type_raw, _type_props, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,logical_id:_type_logical_id,type:_type_type,body:_type_body,raw:_type_raw,props:_type_props,line:_type_line)->_return_type:
   self.logical_id=logical_id
@@ -3176,6 +3499,12 @@ def __create_fn__(_type_module, _type_attr, MISSING, _HAS_DEFAULT_FACTORY, __dat
   __dataclass_builtins_object__.__setattr__(self,'attr',attr)
  return __init__
 CODE["def __create_fn__(_type_module, _type_attr, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,module:_type_module,attr:_type_attr)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'module',module)\n  __dataclass_builtins_object__.__setattr__(self,'attr',attr)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_name, _return_type):
+ def __init__(self,name:_type_name=_dflt_name)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'name',name)
+ return __init__
+CODE["def __create_fn__(_type_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_name, _return_type):\n def __init__(self,name:_type_name=_dflt_name)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_name, _type_command, _type_exempt, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,name:_type_name,command:_type_command,exempt:_type_exempt)->_return_type:
@@ -3243,6 +3572,14 @@ def __create_fn__(_type_name, _type_start, _type_end, _type_modifier, _type_word
  return __init__
 CODE["def __create_fn__(_type_name, _type_start, _type_end, _type_modifier, _type_word, _type_word_start, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_modifier, _dflt_word, _dflt_word_start, _return_type):\n def __init__(self,name:_type_name,start:_type_start,end:_type_end,modifier:_type_modifier=_dflt_modifier,word:_type_word=_dflt_word,word_start:_type_word_start=_dflt_word_start)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'start',start)\n  __dataclass_builtins_object__.__setattr__(self,'end',end)\n  __dataclass_builtins_object__.__setattr__(self,'modifier',modifier)\n  __dataclass_builtins_object__.__setattr__(self,'word',word)\n  __dataclass_builtins_object__.__setattr__(self,'word_start',word_start)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_name, _type_type_text, _type_default_path, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_default_path, _return_type):
+ def __init__(self,name:_type_name,type_text:_type_type_text,default_path:_type_default_path=_dflt_default_path)->_return_type:
+  self.name=name
+  self.type_text=type_text
+  self.default_path=default_path
+ return __init__
+CODE['def __create_fn__(_type_name, _type_type_text, _type_default_path, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_default_path, _return_type):\n def __init__(self,name:_type_name,type_text:_type_type_text,default_path:_type_default_path=_dflt_default_path)->_return_type:\n  self.name=name\n  self.type_text=type_text\n  self.default_path=default_path\n return __init__'] = __create_fn__.__code__
+
 def __create_fn__(_type_namespace, _type_labels, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _return_type):
  def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)
@@ -3264,6 +3601,19 @@ def __create_fn__(_type_note, _type_hint, MISSING, _HAS_DEFAULT_FACTORY, __datac
   self.hint=hint
  return __init__
 CODE['def __create_fn__(_type_note, _type_hint, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_note, _dflt_hint, _return_type):\n def __init__(self,note:_type_note=_dflt_note,hint:_type_hint=_dflt_hint)->_return_type:\n  self.note=note\n  self.hint=hint\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_origin, _type_platform, _type_base, _type_dockerfile, _type_context, _type_target, _type_build_args, _type_dockerfile_build, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform, _dflt_base, _dflt_dockerfile, _dflt_context, _dflt_target, _dflt_build_args, _dflt_dockerfile_build, _return_type):
+ def __init__(self,origin:_type_origin,platform:_type_platform=_dflt_platform,base:_type_base=_dflt_base,dockerfile:_type_dockerfile=_dflt_dockerfile,context:_type_context=_dflt_context,target:_type_target=_dflt_target,build_args:_type_build_args=_dflt_build_args,dockerfile_build:_type_dockerfile_build=_dflt_dockerfile_build)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'origin',origin)
+  __dataclass_builtins_object__.__setattr__(self,'platform',platform)
+  __dataclass_builtins_object__.__setattr__(self,'base',base)
+  __dataclass_builtins_object__.__setattr__(self,'dockerfile',dockerfile)
+  __dataclass_builtins_object__.__setattr__(self,'context',context)
+  __dataclass_builtins_object__.__setattr__(self,'target',target)
+  __dataclass_builtins_object__.__setattr__(self,'build_args',build_args)
+  __dataclass_builtins_object__.__setattr__(self,'dockerfile_build',dockerfile_build)
+ return __init__
+CODE["def __create_fn__(_type_origin, _type_platform, _type_base, _type_dockerfile, _type_context, _type_target, _type_build_args, _type_dockerfile_build, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform, _dflt_base, _dflt_dockerfile, _dflt_context, _dflt_target, _dflt_build_args, _dflt_dockerfile_build, _return_type):\n def __init__(self,origin:_type_origin,platform:_type_platform=_dflt_platform,base:_type_base=_dflt_base,dockerfile:_type_dockerfile=_dflt_dockerfile,context:_type_context=_dflt_context,target:_type_target=_dflt_target,build_args:_type_build_args=_dflt_build_args,dockerfile_build:_type_dockerfile_build=_dflt_dockerfile_build)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'origin',origin)\n  __dataclass_builtins_object__.__setattr__(self,'platform',platform)\n  __dataclass_builtins_object__.__setattr__(self,'base',base)\n  __dataclass_builtins_object__.__setattr__(self,'dockerfile',dockerfile)\n  __dataclass_builtins_object__.__setattr__(self,'context',context)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'build_args',build_args)\n  __dataclass_builtins_object__.__setattr__(self,'dockerfile_build',dockerfile_build)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_os, _type_arch, _type_variant, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_variant, _return_type):
  def __init__(self,os:_type_os,arch:_type_arch,variant:_type_variant=_dflt_variant)->_return_type:
@@ -3293,6 +3643,13 @@ def __create_fn__(_type_parts, _type_key, MISSING, _HAS_DEFAULT_FACTORY, __datac
   __dataclass_builtins_object__.__setattr__(self,'key',key)
  return __init__
 CODE["def __create_fn__(_type_parts, _type_key, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_key, _return_type):\n def __init__(self,parts:_type_parts,key:_type_key=_dflt_key)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'parts',parts)\n  __dataclass_builtins_object__.__setattr__(self,'key',key)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_path, _type_ctr, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_ctr, _return_type):
+ def __init__(self,path:_type_path,ctr:_type_ctr=_dflt_ctr)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'path',path)
+  __dataclass_builtins_object__.__setattr__(self,'ctr',ctr)
+ return __init__
+CODE["def __create_fn__(_type_path, _type_ctr, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_ctr, _return_type):\n def __init__(self,path:_type_path,ctr:_type_ctr=_dflt_ctr)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'ctr',ctr)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_ignored, _type_overrides, _type_failure_threshold, _type_internal_errors, _type_excludes, _type_includes, _type_images, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_path, _dflt_ignored, _dflt_overrides, _dflt_failure_threshold, _dflt_internal_errors, _dflt_excludes, _dflt_includes, _dflt_images, _return_type):
  def __init__(self,path:_type_path=_dflt_path,ignored:_type_ignored=_HAS_DEFAULT_FACTORY,overrides:_type_overrides=_HAS_DEFAULT_FACTORY,failure_threshold:_type_failure_threshold=_dflt_failure_threshold,internal_errors:_type_internal_errors=_dflt_internal_errors,excludes:_type_excludes=_HAS_DEFAULT_FACTORY,includes:_type_includes=_HAS_DEFAULT_FACTORY,images:_type_images=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -3420,16 +3777,15 @@ def __create_fn__(_type_path, _type_line, _type_source, MISSING, _HAS_DEFAULT_FA
  return __init__
 CODE['def __create_fn__(_type_path, _type_line, _type_source, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_source, _return_type):\n def __init__(self,path:_type_path,line:_type_line,source:_type_source=_dflt_source)->_return_type:\n  self.path=path\n  self.line=line\n  self.source=source\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_path, _type_line, _type_text, _type_owner, _type_attr, _type_path_tail, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_text, _dflt_owner, _dflt_attr, _dflt_path_tail, _return_type):
- def __init__(self,path:_type_path,line:_type_line,text:_type_text=_dflt_text,owner:_type_owner=_dflt_owner,attr:_type_attr=_dflt_attr,path_tail:_type_path_tail=_dflt_path_tail)->_return_type:
+def __create_fn__(_type_path, _type_line, _type_text, _type_owner, _type_attr, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_text, _dflt_owner, _dflt_attr, _return_type):
+ def __init__(self,path:_type_path,line:_type_line,text:_type_text=_dflt_text,owner:_type_owner=_dflt_owner,attr:_type_attr=_dflt_attr)->_return_type:
   self.path=path
   self.line=line
   self.text=text
   self.owner=owner
   self.attr=attr
-  self.path_tail=path_tail
  return __init__
-CODE['def __create_fn__(_type_path, _type_line, _type_text, _type_owner, _type_attr, _type_path_tail, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_text, _dflt_owner, _dflt_attr, _dflt_path_tail, _return_type):\n def __init__(self,path:_type_path,line:_type_line,text:_type_text=_dflt_text,owner:_type_owner=_dflt_owner,attr:_type_attr=_dflt_attr,path_tail:_type_path_tail=_dflt_path_tail)->_return_type:\n  self.path=path\n  self.line=line\n  self.text=text\n  self.owner=owner\n  self.attr=attr\n  self.path_tail=path_tail\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_path, _type_line, _type_text, _type_owner, _type_attr, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_text, _dflt_owner, _dflt_attr, _return_type):\n def __init__(self,path:_type_path,line:_type_line,text:_type_text=_dflt_text,owner:_type_owner=_dflt_owner,attr:_type_attr=_dflt_attr)->_return_type:\n  self.path=path\n  self.line=line\n  self.text=text\n  self.owner=owner\n  self.attr=attr\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_line, _type_value, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_value, _return_type):
  def __init__(self,path:_type_path,line:_type_line,value:_type_value=_dflt_value)->_return_type:
@@ -3438,6 +3794,27 @@ def __create_fn__(_type_path, _type_line, _type_value, MISSING, _HAS_DEFAULT_FAC
   self.value=value
  return __init__
 CODE['def __create_fn__(_type_path, _type_line, _type_value, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_value, _return_type):\n def __init__(self,path:_type_path,line:_type_line,value:_type_value=_dflt_value)->_return_type:\n  self.path=path\n  self.line=line\n  self.value=value\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_path, _type_node, _type_name, _type_owner, _type_params, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,path:_type_path,node:_type_node,name:_type_name,owner:_type_owner,params:_type_params)->_return_type:
+  self.path=path
+  self.node=node
+  self.name=name
+  self.owner=owner
+  self.params=params
+ return __init__
+CODE['def __create_fn__(_type_path, _type_node, _type_name, _type_owner, _type_params, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,path:_type_path,node:_type_node,name:_type_name,owner:_type_owner,params:_type_params)->_return_type:\n  self.path=path\n  self.node=node\n  self.name=name\n  self.owner=owner\n  self.params=params\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_path, _type_node, _type_name, _type_receiver, _type_receiver_type, _type_params, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,path:_type_path,node:_type_node,name:_type_name,receiver:_type_receiver,receiver_type:_type_receiver_type,params:_type_params)->_return_type:
+  self.path=path
+  self.node=node
+  self.name=name
+  self.receiver=receiver
+  self.receiver_type=receiver_type
+  self.params=params
+ return __init__
+CODE['def __create_fn__(_type_path, _type_node, _type_name, _type_receiver, _type_receiver_type, _type_params, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,path:_type_path,node:_type_node,name:_type_name,receiver:_type_receiver,receiver_type:_type_receiver_type,params:_type_params)->_return_type:\n  self.path=path\n  self.node=node\n  self.name=name\n  self.receiver=receiver\n  self.receiver_type=receiver_type\n  self.params=params\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _return_type):
  def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -3585,6 +3962,14 @@ def __create_fn__(_type_rule_id, _type_message, _type_location, _type_entity, _t
   self.subject=subject
  return __init__
 CODE['def __create_fn__(_type_rule_id, _type_message, _type_location, _type_entity, _type_related, _type_fixes, _type_properties, _type_severity, _type_subject, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_related, _dflt_fixes, _dflt_properties, _dflt_severity, _dflt_subject, _return_type):\n def __init__(self,rule_id:_type_rule_id,message:_type_message,location:_type_location,entity:_type_entity,related:_type_related=_dflt_related,fixes:_type_fixes=_dflt_fixes,properties:_type_properties=_HAS_DEFAULT_FACTORY,severity:_type_severity=_dflt_severity,subject:_type_subject=_dflt_subject)->_return_type:\n  self.rule_id=rule_id\n  self.message=message\n  self.location=location\n  self.entity=entity\n  self.related=related\n  self.fixes=fixes\n  self.properties=_dflt_properties() if properties is _HAS_DEFAULT_FACTORY else properties\n  self.severity=severity\n  self.subject=subject\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_scope, _type_returns, _type_branch, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scope, _dflt_returns, _dflt_branch, _return_type):
+ def __init__(self,scope:_type_scope=_HAS_DEFAULT_FACTORY,returns:_type_returns=_HAS_DEFAULT_FACTORY,branch:_type_branch=_dflt_branch)->_return_type:
+  self.scope=_dflt_scope() if scope is _HAS_DEFAULT_FACTORY else scope
+  self.returns=_dflt_returns() if returns is _HAS_DEFAULT_FACTORY else returns
+  self.branch=branch
+ return __init__
+CODE['def __create_fn__(_type_scope, _type_returns, _type_branch, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scope, _dflt_returns, _dflt_branch, _return_type):\n def __init__(self,scope:_type_scope=_HAS_DEFAULT_FACTORY,returns:_type_returns=_HAS_DEFAULT_FACTORY,branch:_type_branch=_dflt_branch)->_return_type:\n  self.scope=_dflt_scope() if scope is _HAS_DEFAULT_FACTORY else scope\n  self.returns=_dflt_returns() if returns is _HAS_DEFAULT_FACTORY else returns\n  self.branch=branch\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_selectors, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,selectors:_type_selectors)->_return_type:
@@ -3745,6 +4130,14 @@ def __create_fn__(_type_text, _type_host_note, MISSING, _HAS_DEFAULT_FACTORY, __
  return __init__
 CODE["def __create_fn__(_type_text, _type_host_note, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_note, _return_type):\n def __init__(self,text:_type_text,host_note:_type_host_note=_dflt_host_note)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'text',text)\n  __dataclass_builtins_object__.__setattr__(self,'host_note',host_note)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_text, _type_known, _type_where, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_known, _dflt_where, _return_type):
+ def __init__(self,text:_type_text,known:_type_known=_dflt_known,where:_type_where=_dflt_where)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'text',text)
+  __dataclass_builtins_object__.__setattr__(self,'known',known)
+  __dataclass_builtins_object__.__setattr__(self,'where',where)
+ return __init__
+CODE["def __create_fn__(_type_text, _type_known, _type_where, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_known, _dflt_where, _return_type):\n def __init__(self,text:_type_text,known:_type_known=_dflt_known,where:_type_where=_dflt_where)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'text',text)\n  __dataclass_builtins_object__.__setattr__(self,'known',known)\n  __dataclass_builtins_object__.__setattr__(self,'where',where)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_text, _type_refs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_refs, _return_type):
  def __init__(self,text:_type_text,refs:_type_refs=_dflt_refs)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'text',text)
@@ -3780,6 +4173,13 @@ def __create_fn__(_type_type, _type_labels, _type_path, _type_line, _type_end_li
   self.blocks=_dflt_blocks() if blocks is _HAS_DEFAULT_FACTORY else blocks
  return __init__
 CODE['def __create_fn__(_type_type, _type_labels, _type_path, _type_line, _type_end_line, _type_attrs, _type_blocks, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_attrs, _dflt_blocks, _return_type):\n def __init__(self,type:_type_type,labels:_type_labels,path:_type_path,line:_type_line,end_line:_type_end_line,attrs:_type_attrs=_HAS_DEFAULT_FACTORY,blocks:_type_blocks=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.type=type\n  self.labels=labels\n  self.path=path\n  self.line=line\n  self.end_line=end_line\n  self.attrs=_dflt_attrs() if attrs is _HAS_DEFAULT_FACTORY else attrs\n  self.blocks=_dflt_blocks() if blocks is _HAS_DEFAULT_FACTORY else blocks\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_type_name, _type_fields, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,type_name:_type_type_name,fields:_type_fields)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'type_name',type_name)
+  __dataclass_builtins_object__.__setattr__(self,'fields',fields)
+ return __init__
+CODE["def __create_fn__(_type_type_name, _type_fields, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,type_name:_type_type_name,fields:_type_fields)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'type_name',type_name)\n  __dataclass_builtins_object__.__setattr__(self,'fields',fields)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_value, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,value:_type_value,location:_type_location)->_return_type:
@@ -3905,6 +4305,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('argv','lines','location',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'argv\',\'lines\',\'location\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('build','image','missing','hardcoded','host_download',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -3926,6 +4334,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'config\',\'app_dir\',\'language\',\'entry\',\'seeds\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('ctr','address','variants','location',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'ctr\',\'address\',\'variants\',\'location\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -4017,6 +4433,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('items',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'items\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('line','column','text',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4089,6 +4513,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('location','where','module','cwd','words','program','host_note','host_hint',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'where\',\'module\',\'cwd\',\'words\',\'program\',\'host_note\',\'host_hint\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('meta','check','module',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4145,6 +4577,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('name',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'name\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('namespace','labels','fargate_profile',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4158,6 +4598,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'labels\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('origin','platform','base','dockerfile','context','target','build_args','dockerfile_build',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'origin\',\'platform\',\'base\',\'dockerfile\',\'context\',\'target\',\'build_args\',\'dockerfile_build\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -4190,6 +4638,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'parts\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('path','ctr',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'path\',\'ctr\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -4305,6 +4761,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('text','known','where',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'text\',\'known\',\'where\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('text','refs',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4337,6 +4801,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('type_name','fields',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'type_name\',\'fields\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('value','location',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4350,6 +4822,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'values\',\'offset\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ():
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in ():\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -4409,6 +4889,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('argv','lines','location',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'argv\',\'lines\',\'location\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('build','image','missing','hardcoded','host_download',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -4430,6 +4918,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'config\',\'app_dir\',\'language\',\'entry\',\'seeds\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('ctr','address','variants','location',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'ctr\',\'address\',\'variants\',\'location\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -4521,6 +5017,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('items',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'items\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('line','column','text',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -4593,6 +5097,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('location','where','module','cwd','words','program','host_note','host_hint',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'where\',\'module\',\'cwd\',\'words\',\'program\',\'host_note\',\'host_hint\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('meta','check','module',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -4649,6 +5161,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('name',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'name\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('namespace','labels','fargate_profile',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -4662,6 +5182,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'labels\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('origin','platform','base','dockerfile','context','target','build_args','dockerfile_build',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'origin\',\'platform\',\'base\',\'dockerfile\',\'context\',\'target\',\'build_args\',\'dockerfile_build\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -4694,6 +5222,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'parts\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('path','ctr',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'path\',\'ctr\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -4809,6 +5345,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('text','known','where',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'text\',\'known\',\'where\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('text','refs',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -4841,6 +5385,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('type_name','fields',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'type_name\',\'fields\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('value','location',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -4854,5 +5406,13 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'values\',\'offset\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ():
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in ():\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 del __create_fn__

@@ -323,6 +323,49 @@ LAMBDA_TF = (
 )
 
 
+DAGGER_MODULE = '{"name": "ci", "sdk": "go", "source": "ci"}\n'
+
+
+def dagger_go_chain_of_50k_calls(root: Path) -> tuple[str, str | None]:
+    # 50,000 chained `.WithExec` calls nest as deep: evaluating them recursively overflowed the stack
+    chain = "".join('.\n\t\tWithExec([]string{"true"})' for _ in range(50_000))
+    write(root / "dagger.json", DAGGER_MODULE)
+    write(
+        root / "ci/main.go",
+        "package main\n\ntype Ci struct{}\n\nfunc (m *Ci) Run() *Ctr {\n\treturn dag.Container()"
+        + chain
+        + "\n}\n",
+    )
+    return "ci/main.go", "limit"
+
+
+def dagger_go_calls_fanning_out(root: Path) -> tuple[str, str | None]:
+    # every function calls the next one twice, 30 deep: 2^24 calls (the call-depth limit) before
+    # a function called again with the same arguments reused its first result
+    funcs = [
+        f"func (m *Ci) F{i}() string {{\n\ta := m.F{i + 1}()\n\tb := m.F{i + 1}()\n\treturn a + b\n}}\n"
+        for i in range(30)
+    ]
+    publish = (
+        'func (m *Ci) Run(ctx context.Context) {\n\tdag.Container().From(m.F0()).Publish(ctx, "r/x:1")\n}\n'
+    )
+    write(root / "dagger.json", DAGGER_MODULE)
+    write(root / "ci/main.go", "package main\n\ntype Ci struct{}\n\n" + publish + "".join(funcs))
+    return "ci/main.go", None
+
+
+def dagger_go_huge_file(root: Path) -> tuple[str, str | None]:
+    # 2 MB of Go: 20,000 module functions each publishing a container (100,000 took 40 s and made
+    # as many builds before the pipeline had its own step allowance and a limit on its images)
+    funcs = "".join(
+        f'func (m *Ci) F{i}(ctx context.Context) {{ dag.Container().From("a").Publish(ctx, "r/x:{i}") }}\n'
+        for i in range(20_000)
+    )
+    write(root / "dagger.json", DAGGER_MODULE)
+    write(root / "ci/main.go", "package main\n\ntype Ci struct{}\n\n" + funcs)
+    return "ci/main.go", "limit"
+
+
 PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
     f.__name__: f
     for f in (
@@ -346,6 +389,9 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         tf_templatefile_with_100k_images,
         unnamed_images_of_one_workload,
         gha_matrix_of_three_256_value_axes,
+        dagger_go_chain_of_50k_calls,
+        dagger_go_calls_fanning_out,
+        dagger_go_huge_file,
     )
 }
 

@@ -17,6 +17,7 @@ from archmatch.fixrender import (
     builds,
     cdk,
     cloudformation,
+    dagger,
     docker_cli,
     ecs_json,
     kubernetes,
@@ -102,6 +103,10 @@ def platform_writer(syntax: FixSyntax) -> PlatformWriter | None:
             return cloudformation.SamBuild()
         case "cdk-ts" | "cdk-py":
             return cdk.ImageAsset(syntax)
+        case "dagger-go":
+            return dagger.GoContainer()
+        case "dagger-py":
+            return dagger.PyContainer()
         case "docker-cli":
             return None
         case _:

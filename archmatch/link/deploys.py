@@ -8,7 +8,9 @@ Evidence, strongest first (the first that finds image functions decides):
    tag match;
 2. it equals a function's resource name or logical id: low;
 3. the name is not known (computed at run time) and the scan root declares exactly one image
-   Lambda function: low, "the only image Lambda function in the repository".
+   Lambda function: low, "the only image Lambda function in the repository";
+4. the name is known, no function declares or is named it, and the scan root declares exactly one
+   image Lambda function, whose name is computed (a `for_each` key, a variable): low.
 A command whose candidates disagree on the architecture gets none. Findings on a low-confidence
 target are warnings at most: the matcher gives each link the weaker of its two confidences.
 """
@@ -37,7 +39,19 @@ def _candidates(name: str | None, functions: list[Workload]) -> tuple[list[Workl
         if declared:
             return declared, f"function name {name!r} declared by", "medium"
         named = [f for f in functions if _resource_name(f) == name]
-        return named, f"function name {name!r} is the resource name of", "low"
+        if named:
+            return named, f"function name {name!r} is the resource name of", "low"
+        if (
+            len(functions) == 1
+            and functions[0].lambda_ is not None
+            and functions[0].lambda_.function_name is None
+        ):
+            return (
+                functions,
+                f"function name {name!r}; the only image Lambda function in the repository computes its name:",
+                "low",
+            )
+        return [], "", "low"
     if len(functions) == 1:
         return functions, "function name unknown; the only image Lambda function in the repository is", "low"
     return [], "", "low"

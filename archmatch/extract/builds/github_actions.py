@@ -17,6 +17,7 @@ from typing import Any
 
 from archmatch import lazyre
 from archmatch.extract import yaml_docs
+from archmatch.extract.builds import _daggercli as daggercli
 from archmatch.extract.builds import _gha_matrix as matrix
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
@@ -163,12 +164,32 @@ class _Job:
             self.facts.extra.gha_bake_actions.append(
                 GhaBakeAction(Location(self.path, node_line(step)), self.job_id, dict(inputs))
             )
+        elif _uses(step, daggercli.ACTION):
+            self._dagger_action(step, inputs, env)
         run = step.get("run")
         if isinstance(run, str):
             self._run(step, run, env)
+            self._dagger_run(step, run, env)
             for m in _GITHUB_ENV_WRITE.finditer(run):
                 line = scalar_first_line(self.repo, self.path, run) + run.count("\n", 0, m.start())
                 self.env[DEFAULT_PLATFORM_VAR] = EnvValue(m.group(1), Location(self.path, line))
+
+    def _dagger_action(self, step: dict[str, Any], inputs: dict[str, Any], env: dict[str, EnvValue]) -> None:
+        key = "call" if inputs.get("call") is not None else "args"
+        line = key_line(inputs, key) or node_line(step)
+        call = daggercli.action_call(
+            inputs, self.base, self.where, Location(self.path, line), self.host, set(env), _expander(env)
+        )
+        if call is not None:
+            self.facts.extra.dagger_calls.append(call)
+
+    def _dagger_run(self, step: dict[str, Any], run: str, env: dict[str, EnvValue]) -> None:
+        workdir = step.get("working-directory") or self.workdir
+        cwd = join(self.base, _expander(env)(str(workdir))) if workdir is not None else self.base
+        line_at = LineMap(run, scalar_first_line(self.repo, self.path, run))
+        self.facts.extra.dagger_calls.extend(
+            daggercli.run_calls(run, cwd, self.where, line_at, self.path, self.host, set(env), _expander(env))
+        )
 
     def _step_label(self, index: int, step: dict[str, Any]) -> str:
         return str(step.get("id") or step.get("name") or f"step {index + 1}")
