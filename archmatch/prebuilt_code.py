@@ -2414,9 +2414,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, text={self.text!r}, owner={self.owner!r}, attr={self.attr!r})"
+  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, text={self.text!r}, owner={self.owner!r}, attr={self.attr!r}, path_tail={self.path_tail!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, text={self.text!r}, owner={self.owner!r}, attr={self.attr!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, text={self.text!r}, owner={self.owner!r}, attr={self.attr!r}, path_tail={self.path_tail!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3777,15 +3777,16 @@ def __create_fn__(_type_path, _type_line, _type_source, MISSING, _HAS_DEFAULT_FA
  return __init__
 CODE['def __create_fn__(_type_path, _type_line, _type_source, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_source, _return_type):\n def __init__(self,path:_type_path,line:_type_line,source:_type_source=_dflt_source)->_return_type:\n  self.path=path\n  self.line=line\n  self.source=source\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_path, _type_line, _type_text, _type_owner, _type_attr, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_text, _dflt_owner, _dflt_attr, _return_type):
- def __init__(self,path:_type_path,line:_type_line,text:_type_text=_dflt_text,owner:_type_owner=_dflt_owner,attr:_type_attr=_dflt_attr)->_return_type:
+def __create_fn__(_type_path, _type_line, _type_text, _type_owner, _type_attr, _type_path_tail, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_text, _dflt_owner, _dflt_attr, _dflt_path_tail, _return_type):
+ def __init__(self,path:_type_path,line:_type_line,text:_type_text=_dflt_text,owner:_type_owner=_dflt_owner,attr:_type_attr=_dflt_attr,path_tail:_type_path_tail=_dflt_path_tail)->_return_type:
   self.path=path
   self.line=line
   self.text=text
   self.owner=owner
   self.attr=attr
+  self.path_tail=path_tail
  return __init__
-CODE['def __create_fn__(_type_path, _type_line, _type_text, _type_owner, _type_attr, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_text, _dflt_owner, _dflt_attr, _return_type):\n def __init__(self,path:_type_path,line:_type_line,text:_type_text=_dflt_text,owner:_type_owner=_dflt_owner,attr:_type_attr=_dflt_attr)->_return_type:\n  self.path=path\n  self.line=line\n  self.text=text\n  self.owner=owner\n  self.attr=attr\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_path, _type_line, _type_text, _type_owner, _type_attr, _type_path_tail, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_text, _dflt_owner, _dflt_attr, _dflt_path_tail, _return_type):\n def __init__(self,path:_type_path,line:_type_line,text:_type_text=_dflt_text,owner:_type_owner=_dflt_owner,attr:_type_attr=_dflt_attr,path_tail:_type_path_tail=_dflt_path_tail)->_return_type:\n  self.path=path\n  self.line=line\n  self.text=text\n  self.owner=owner\n  self.attr=attr\n  self.path_tail=path_tail\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_line, _type_value, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_value, _return_type):
  def __init__(self,path:_type_path,line:_type_line,value:_type_value=_dflt_value)->_return_type:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -21,6 +23,19 @@ def sarif_validator() -> jsonschema.protocols.Validator:
     schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """TMPDIR for this test process (each pytest-xdist worker has its own) and every tool it
+    starts: Checkov's analysis cache and whatever else goes to the temporary folder belongs to this
+    run, never to another run or worker sharing /tmp."""
+    folder = tmp_path_factory.mktemp("tmp", numbered=False)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TMPDIR", str(folder))
+    patch.setattr(tempfile, "tempdir", None)  # tempfile reads TMPDIR once
+    yield folder
+    patch.undo()
 
 
 def assert_valid_sarif(validator: jsonschema.protocols.Validator, log: dict) -> None:

@@ -1122,3 +1122,57 @@ def test_codebuild_hostile_inline_spec_is_bounded(tmp_path: Path) -> None:
     builds = codebuild_builds(facts)
     assert 0 < len(builds) <= 3000
     assert all(b.platforms.host_hint == frozenset({"amd64"}) for b in builds)
+
+
+def test_computed_asset_folder_found_by_its_literal_end_only_when_one_folder_fits(tmp_path: Path) -> None:
+    """`path.join(findup(...) || '../..', '..', 'app', 'docker')`: the folder is unknown, but the
+    segments written after the computed part name it when exactly one folder ends in them."""
+    stack = """
+    import * as path from 'path';
+    import { sync as findup } from 'find-up';
+    import { App, Stack } from 'aws-cdk-lib';
+    import * as ecr_assets from 'aws-cdk-lib/aws-ecr-assets';
+    const stack = new Stack(new App(), 'S');
+    new ecr_assets.DockerImageAsset(stack, 'Unique', { directory: path.join(findup('pkg') || '../..', '..', 'app', 'docker') });
+    new ecr_assets.DockerImageAsset(stack, 'Twice', { directory: path.join(findup('pkg') || '../..', 'shared', 'docker') });
+    new ecr_assets.DockerImageAsset(stack, 'Named', { directory: path.join(findup('pkg') || '.', 'app'), file: 'docker/Dockerfile' });
+    """
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "bin/app.ts": stack,
+            "services/app/docker/Dockerfile": DOCKERFILE,
+            "one/shared/docker/Dockerfile": DOCKERFILE,
+            "two/shared/docker/Dockerfile": DOCKERFILE,
+        },
+    )
+    unique = build_at(facts, "bin/app.ts", 6)
+    assert (unique.context, unique.dockerfile) == ("services/app/docker", "services/app/docker/Dockerfile")
+    assert "computed path; the only folder ending in app/docker" in unique.name
+    twice = build_at(facts, "bin/app.ts", 7)
+    assert (twice.context, twice.dockerfile) == (None, None)  # two folders fit: still unknown
+    named = build_at(facts, "bin/app.ts", 8)  # the asset's `file` is looked for under the folder
+    assert (named.context, named.dockerfile) == ("services/app", "services/app/docker/Dockerfile")
+
+
+def test_py_eks_node_group_with_the_deprecated_single_instance_type(tmp_path: Path) -> None:
+    """`add_nodegroup_capacity(..., instance_type=m6g.large)` (CDK v1 style) is an m6g node group,
+    not the EKS default t3.medium."""
+    facts = facts_of(
+        tmp_path,
+        PY_APP
+        | {
+            "app.py": """
+            from aws_cdk import core, aws_ec2 as ec2, aws_eks as eks
+            app = core.App()
+            stack = core.Stack(app, "S")
+            cluster = eks.Cluster(stack, "EKS", version=eks.KubernetesVersion.V1_21, default_capacity=0)
+            cluster.add_nodegroup_capacity("graviton", desired_size=1, instance_type=ec2.InstanceType("m6g.large"))
+            """,
+        },
+    )
+    graviton = capacity(facts, "EKS/graviton")
+    assert [(t.instance_type, t.arch) for t in graviton.instance_types] == [("m6g.large", "arm64")]
+    assert (graviton.ami_arch.how, graviton.ami_arch.archs) == (How.DERIVED, {"arm64"})
+    assert graviton.node_group is not None and graviton.node_group.instance_types_default is False

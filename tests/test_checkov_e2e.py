@@ -35,7 +35,9 @@ from archmatch.engine import scan
 from archmatch.integrations import CHECKS_DIR, POLICIES_DIR
 from archmatch.rules import all_rules, metadata
 
-pytestmark = pytest.mark.slow
+# one pytest-xdist worker runs the whole module: the shared Checkov runs are made once, and the
+# later runs find that worker's analysis cache
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("checkov-e2e")]
 
 TESTS = Path(__file__).resolve().parent
 OUR_TREES = TESTS / "fixtures" / "integrations" / "checkov"

@@ -68,3 +68,15 @@ def test_quickstart_prints_the_readme_sample() -> None:
     proc = _archmatch(*command.split()[1:])
     assert proc.returncode == 1 and "exits 1" in _section("Quickstart")
     assert TIME.sub(" in Ts", proc.stdout) == TIME.sub(" in Ts", sample)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    block = re.findall(r"```sh\n(.*?)```", _section("Quickstart"), re.S)[0]
+    command = block.splitlines()[1].split("&& ", 1)[1]
+    assert command.startswith("pytest ")
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert (
+        [line for line in ci_lines if line.startswith("pytest ")]
+        == [line for line in ci_lines if line.startswith(command + " ")]
+        != []
+    ), f"{command!r} is not the test command of .ci/run"

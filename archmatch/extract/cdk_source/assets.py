@@ -34,6 +34,8 @@ ASSET_FACTORIES: dict[str, tuple[int | None, int]] = {
     "aws_lambda.Code.fromAssetImage": (0, 1),
     "aws_lambda.AssetImageCode": (0, 1),
     "aws_ecs.ContainerImage.fromAsset": (0, 1),
+    # the same static factory reached through the subclass (`ecs.AssetImage.fromAsset(dir)`)
+    "aws_ecs.AssetImage.fromAsset": (0, 1),
     "aws_ecs.AssetImage": (0, 1),
     "aws_ecr_assets.DockerImageAsset": (None, 2),
 }
@@ -206,12 +208,40 @@ def _directory(value: Val | None, app_dir: str) -> tuple[str | None, str]:
     return rel, rel
 
 
-def make_asset(call: Call, syntax: CdkSyntax, app_dir: str, platform_name: str | None = None) -> Asset:
+def by_literal_tail(
+    raw_dir: Val | None, file_value: Val | None, repo: RepoView | None
+) -> tuple[str, str] | None:
+    """The only folder of the repository that ends in a computed directory's literal segments and
+    holds the Dockerfile the asset names (`path.join(findUp('pkg') || '../..', 'src', 'docker')`
+    -> the one `.../src/docker/Dockerfile`), with the segments it ends in; None when there is no
+    such folder or several."""
+    if repo is None or not isinstance(raw_dir, Unknown) or not raw_dir.path_tail:
+        return None
+    if file_value is not None and not isinstance(file_value, Str):
+        return None
+    name = file_value.value if isinstance(file_value, Str) else "Dockerfile"
+    if name.startswith("/"):
+        return None
+    tail = raw_dir.path_tail
+    folders = {f[: -len(name)].rstrip("/") for f in repo.matching(lambda f: f.endswith(f"/{name}"))}
+    found = {folder for folder in folders if folder == tail or folder.endswith(f"/{tail}")}
+    return (found.pop(), tail) if len(found) == 1 else None
+
+
+def make_asset(
+    call: Call,
+    syntax: CdkSyntax,
+    app_dir: str,
+    platform_name: str | None = None,
+    repo: RepoView | None = None,
+) -> Asset:
     dir_index, props_index = ASSET_FACTORIES[call.callee or ""]
     props = call.props(props_index)
     raw_dir = call.arg(dir_index, "directory") if dir_index is not None else get(props, "directory")
     directory, text = _directory(raw_dir, app_dir)
     file_value = get(props, "file")
+    if directory is None and (found := by_literal_tail(raw_dir, file_value, repo)) is not None:
+        directory, text = found[0], f"{found[0]} (computed path; the only folder ending in {found[1]})"
     dockerfile: str | None = None
     if directory is not None:
         if file_value is None:

@@ -132,7 +132,7 @@ class Interpreter:
         for call in calls:
             if call.callee in ASSET_FACTORIES and id(call) not in self.assets:
                 syntax, name = self.syntax_of[call.path], self.platform_names.get(call.path)
-                self.assets[id(call)] = make_asset(call, syntax, self.app_dir, name)
+                self.assets[id(call)] = make_asset(call, syntax, self.app_dir, name, self.repo)
         constructs = [c for c in calls if c.callee is not None]
         for call in constructs:
             self._construct(call)
@@ -520,7 +520,10 @@ class Interpreter:
             self.capacities = [("ecs" if c is capacity else s, c) for s, c in self.capacities]
 
     def _nodegroup(self, call: Call, props: Obj, name: str) -> None:
+        # the deprecated single `instanceType` stands for [instanceType] (docs/aws-facts.md#eks-node-groups)
         instance_value = get(props, "instanceTypes")
+        if instance_value is None:
+            instance_value = get(props, "instanceType")
         types = archvalues.instance_types(instance_value, call.path)
         ami_value = get(props, "amiType")
         if instance_value is None:

@@ -149,6 +149,9 @@ class Unknown(Val):
     # interpreter can follow it back to the construct.
     owner: Val | None = None
     attr: str = ""
+    # a computed path's literal end (`path.join(findUp(...), 'src', 'docker')` -> "src/docker"),
+    # kept so an asset directory can still be found by the folder it must end in
+    path_tail: str = ""
 
     def describe(self) -> str:
         return self.text or "unresolved value"
@@ -302,7 +305,7 @@ def join_paths(parts: list[Val], path: str, line: int) -> Val:
     if host := host_in(list(parts)):
         return Host(path, line, host.source)
     if not parts or not all(isinstance(p, Str | PathV) for p in parts):
-        return Unknown(path, line, "computed path")
+        return Unknown(path, line, "computed path", path_tail=literal_tail(parts))
     anchor: PathV | None = None
     pieces: list[str] = []
     for p in parts:
@@ -318,6 +321,23 @@ def join_paths(parts: list[Val], path: str, line: int) -> Val:
             path, line, posixpath.normpath(posixpath.join(anchor.rel, joined)) if joined else anchor.rel
         )
     return Str(path, line, joined)
+
+
+def literal_tail(parts: list[Val]) -> str:
+    """The relative segments written after the last part that is not a literal string, without
+    the `..` and `.` that climb from that unknown part: `[dir(), '..', 'app', 'docker']` ->
+    "app/docker". Empty when the path ends in a computed part or an absolute string."""
+    segments: list[str] = []
+    for part in parts:
+        if not isinstance(part, Str) or part.value.startswith("/"):
+            segments = []
+            continue
+        segments.extend(s for s in part.value.split("/") if s)
+    while segments and segments[0] in ("..", "."):
+        segments.pop(0)
+    if any(s in ("..", ".") for s in segments):
+        return ""
+    return "/".join(segments)
 
 
 def _falsy(value: Val) -> bool:
