@@ -3,6 +3,7 @@
     python benchmarks/run.py            # every section: startup, realshape, synthetic, pack, cdk
     python benchmarks/run.py --sizes 10 100 1000 [--skip-checkov-above 100] [--profile]
     python benchmarks/run.py --sections startup realshape
+    python benchmarks/run.py --sections synthetic pack --sizes 100 --pack-only   # the pack's cost only
 
 Sections: `startup` (`archmatch scan` of a 5-file SAM repository; `archmatch dockerfile` against
 the `hadolint` binary on one Dockerfile), `realshape` (a >= 13,000-file monorepo with vendored
@@ -415,6 +416,8 @@ def synthetic(args: argparse.Namespace) -> list[Timing]:
         for name, cmd, note in commands(tree, size, args.skip_checkov_above):
             if name in (PACK_COLD, PACK_WARM):
                 continue  # run with Checkov alone, in rounds
+            if args.pack_only and name != "checkov -d":
+                continue
             if cmd is None:
                 timings.append(Timing(size, name, 0.0, 0.0, 0, note or "not run"))
             elif name == "checkov -d" and size <= args.skip_pack_above:
@@ -458,6 +461,11 @@ def main() -> None:
         default=100,
         metavar="N",
         help="run Checkov with the archmatch pack only on trees of at most N services",
+    )
+    parser.add_argument(
+        "--pack-only",
+        action="store_true",
+        help="synthetic: run only the Checkov rounds (alone, with the pack cold and warm), not archmatch or hadolint",
     )
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument(
