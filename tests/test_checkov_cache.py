@@ -133,3 +133,41 @@ def test_one_analysis_per_key_across_processes(tmp_path: Path, private_tmpdir: P
     with ctx.Pool(3) as pool:
         assert pool.map(_compute_once, [(str(private_tmpdir), str(counter))] * 3) == [0, 0, 0]
     assert counter.read_text() == "x"
+
+
+def _verdict_in_a_new_process(args: tuple[str, str]) -> str:
+    """ARCH301 on the SAM function, as a fresh Checkov framework process sees it (its own
+    per-process caches empty, the disk cache shared)."""
+    tmp, root = args
+    os.environ["TMPDIR"] = tmp
+    import tempfile
+
+    tempfile.tempdir = None
+    from archmatch.integrations.checkov_adapter import Resource, evaluate_resource
+    from archmatch.integrations.checkov_scope import current_scope
+
+    scope = current_scope(["checkov", "-d", root], scan_dirs=[root], cwd=Path(root))
+    function = Resource("/template.yaml", frozenset({"Fn"}), (4, 11), (4, "Fn"))
+    first, _ = evaluate_resource("ARCH301", function, scope)
+    again, _ = evaluate_resource("ARCH301", function, scope)  # served from the per-process caches
+    assert first == again
+    return first
+
+
+def test_a_new_run_after_a_same_size_edit_is_not_served_stale(tmp_path: Path, private_tmpdir: Path) -> None:
+    """Through the check's own path (file and analysis kept per process, entries on disk keyed by
+    content): the next run after an edit that keeps size and mtime sees the edit."""
+    root = _repo(tmp_path / "repo", "arm64")
+    run = [(str(private_tmpdir), str(root))]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        assert pool.map(_verdict_in_a_new_process, run * 2) == ["FAILED", "FAILED"]  # cold, then warm
+    folder = checkov_cache.cache_dir()
+    assert folder is not None and len(list(folder.glob("*.json"))) == 1  # the warm run read the entry
+    template = root / "template.yaml"
+    before = template.stat()
+    template.write_text(SAM.format(arch="x86_64")[: before.st_size].ljust(before.st_size))
+    os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
+    with ctx.Pool(1) as pool:
+        assert pool.map(_verdict_in_a_new_process, run) == ["PASSED"]
+    assert len(list(folder.glob("*.json"))) == 2

@@ -441,3 +441,22 @@ def test_where_downloaded_modules_are(tmp_path: Path, monkeypatch: pytest.Monkey
     assert in_module_download(
         scope, tmp_path / "work" / ".external_modules" / "x.tf"
     )  # the cwd counts as a root too
+
+
+def test_a_kept_place_whose_file_is_gone_is_looked_up_again(tmp_path: Path) -> None:
+    """The file behind a reported path is kept per process (Checkov calls ~20 checks per
+    resource), but only while it exists: then the next `-d` root that has it is used."""
+    from archmatch.integrations.checkov_adapter import place_of
+
+    for root in ("one", "two"):
+        (tmp_path / root).mkdir()
+        (tmp_path / root / "Dockerfile").write_text("FROM alpine:3.20\n")
+    scope = current_scope(["checkov", "-d", "one", "-d", "two"], scan_dirs=["one", "two"], cwd=tmp_path)
+    first = place_of(scope, "/Dockerfile", None)
+    assert first is not None and first.root == tmp_path / "one" and first.rel == "Dockerfile"
+    assert place_of(scope, "/Dockerfile", None) is first
+    (tmp_path / "one" / "Dockerfile").unlink()
+    moved = place_of(scope, "/Dockerfile", None)
+    assert moved is not None and moved.root == tmp_path / "two"
+    (tmp_path / "two" / "Dockerfile").unlink()
+    assert place_of(scope, "/Dockerfile", None) is None

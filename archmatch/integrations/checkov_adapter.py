@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archmatch.extract.terraform_modules import module_resource_types
 from archmatch.integrations.checkov_scope import (
     Scope,
     current_scope,
@@ -44,9 +44,10 @@ from archmatch.integrations.checkov_scope import (
     resolve_file,
     scan_root,
 )
-from archmatch.model import Capacity, Finding, RepoFacts, Workload
-from archmatch.rules import RuleMeta
-from archmatch.safetext import one_line
+
+if TYPE_CHECKING:  # the model loads with the first analysis: registering a check does not need it
+    from archmatch.model import Capacity, Finding, RepoFacts, Workload
+    from archmatch.rules import RuleMeta
 
 log = logging.getLogger("archmatch.checkov")
 
@@ -61,6 +62,28 @@ Entity = tuple[str, str, int]  # (name, path, line) of a workload or capacity ar
 class Analysis:
     findings: dict[str, list[Finding]]  # rule id -> findings (paths relative to the root)
     entities: list[Entity]
+    # (rule id, path) -> the rule's findings located in that file or about a workload in it, in
+    # the order of `findings`; path -> the entities in that file. Built once: a check call is a
+    # dict lookup, not a walk over the repository's findings.
+    by_file: dict[tuple[str, str], list[Finding]] = field(init=False, repr=False)
+    entities_by_file: dict[str, list[Entity]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_file = {}
+        for rule_id, found in self.findings.items():
+            for finding in found:
+                paths = {finding.location.path}
+                if finding.subject is not None:
+                    paths.add(finding.subject.path)
+                for path in sorted(paths):
+                    self.by_file.setdefault((rule_id, path), []).append(finding)
+        self.entities_by_file = {}
+        for entity in self.entities:
+            self.entities_by_file.setdefault(entity[1], []).append(entity)
+
+    def relevant(self, rule_id: str, rel: str) -> tuple[list[Finding], list[Entity]]:
+        """The findings of `rule_id` that may match a resource in file `rel`, and its entities."""
+        return self.by_file.get((rule_id, rel), []), self.entities_by_file.get(rel, [])
 
 
 @dataclass(frozen=True)
@@ -126,7 +149,7 @@ def _analyse(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
     if data is None:
         return None
     found = checkov_cache.load_findings(data["findings"])
-    entities = [tuple(e) for e in data["entities"]]
+    entities: list[Entity] = [(e[0], e[1], e[2]) for e in data["entities"]]
     by_rule: dict[str, list[Finding]] = {}
     for finding in found:
         by_rule.setdefault(finding.rule_id, []).append(finding)
@@ -166,27 +189,58 @@ def matching_findings(
     return out
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a resource's file is: the file, the folder analysed for it and the path in that folder."""
+
+    file: Path
+    root: Path
+    only: tuple[str, ...] | None
+    rel: str
+    module_copy: bool  # a copy of a remote module Checkov downloaded (see in_module_download)
+
+
+_PLACES: dict[tuple[Scope, str, tuple[int, str] | None], Place] = {}
+
+
+def place_of(scope: Scope, reported: str, anchor: tuple[int, str] | None) -> Place | None:
+    """The place of a reported path, found once per process and path: Checkov calls ~20 checks
+    per resource, and finding the file resolves paths and looks for repository markers. A kept
+    place is served while its file still exists (the findings themselves come from the analysis,
+    whose cache is keyed by the content of the files); a path not found is looked up again."""
+    key = (scope, reported, anchor)
+    kept = _PLACES.get(key)
+    if kept is not None and os.path.isfile(kept.file):
+        return kept
+    file = resolve_file(scope, reported, anchor)
+    if file is None:
+        return None
+    root, only = scan_root(scope, file)
+    rel = file.relative_to(root.resolve()).as_posix()
+    place = _PLACES[key] = Place(file, root, only, rel, in_module_download(scope, file))
+    return place
+
+
 def evaluate_resource(
     rule_id: str, resource: Resource, scope: Scope | None = None
 ) -> tuple[str, list[Finding]]:
     """("FAILED" | "PASSED" | "UNKNOWN", the matching findings)."""
     scope = scope or current_scope()
-    file = resolve_file(scope, resource.reported_path, resource.anchor)
-    if file is None:
+    place = place_of(scope, resource.reported_path, resource.anchor)
+    if place is None:
         log.warning(
             "archmatch: cannot find %s under %s",
             resource.reported_path,
             [str(d) for d in scope.dirs] or scope.cwd,
         )
         return "UNKNOWN", []
-    if resource.terraform and in_module_download(scope, file):
+    if resource.terraform and place.module_copy:
         return "UNKNOWN", []  # the verdict is on the module block that calls it
-    root, only = scan_root(scope, file)
-    analysis = analysis_for(root, only)
+    analysis = analysis_for(place.root, place.only)
     if analysis is None:
         return "UNKNOWN", []
-    rel = file.relative_to(root.resolve()).as_posix()
-    hits = matching_findings(analysis.findings.get(rule_id, []), rel, resource, analysis.entities)
+    findings, entities = analysis.relevant(rule_id, place.rel)
+    hits = matching_findings(findings, place.rel, resource, entities) if findings else []
     return ("FAILED" if hits else "PASSED"), hits
 
 
@@ -303,6 +357,7 @@ def evaluate_module(
     source = module_source(conf)
     if source is None or is_local_source(source):
         return "UNKNOWN", []
+    from archmatch.extract.terraform_modules import module_resource_types
     from archmatch.rules import metadata
 
     result, hits = evaluate_resource(rule_id, module_resource(conf, entity_path), scope)
@@ -343,5 +398,7 @@ def check_name(meta: RuleMeta) -> str:
 
 def failure_name(title: str, hits: list[Finding]) -> str:
     """The check name of a failed result: its title, then each finding's masked message."""
+    from archmatch.safetext import one_line
+
     reasons = " | ".join(one_line(" ".join(f.message.split())) for f in hits)
     return f"{title}: {reasons}" if reasons else title

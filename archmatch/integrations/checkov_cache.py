@@ -43,11 +43,19 @@ HASH_LIMIT_BYTES = 10 * 1024 * 1024
 
 @functools.cache
 def _code_stamp() -> str:
+    """The archmatch code an entry was computed with: the path, size and modification time of each
+    source file of the package. Every Checkov framework process needs it, and reading the ~200
+    files cost more than the rest of a cache hit; an edit of the code changes the modification
+    time. (The scanned files, which may be hostile, are keyed by content: see cache_key.)"""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*")):
-        if path.suffix in (".py", ".yaml", ".json") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for folder, subfolders, names in os.walk(PACKAGE):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith((".py", ".yaml", ".json")):
+                path = os.path.join(folder, name)
+                st = os.stat(path)
+                rel = os.path.relpath(path, PACKAGE).replace(os.sep, "/")
+                digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

@@ -9,8 +9,10 @@ candidate is tried and the first existing file wins.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +32,13 @@ class Scope:
     module_downloads: tuple[str, ...] = (DEFAULT_MODULE_DOWNLOADS,)  # see module_download_folders
 
 
-def _argv_values(argv: list[str], flags: tuple[str, ...]) -> list[str]:
+def _argv_values(argv: Sequence[str], flags: tuple[str, ...]) -> list[str]:
     """Values of repeatable, multi-valued flags (`-f a b -f c`, `--file=a`)."""
+    return list(_argv_values_of(tuple(argv), flags))
+
+
+@functools.lru_cache(maxsize=64)
+def _argv_values_of(argv: tuple[str, ...], flags: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     taking = False
     for token in argv[1:]:
@@ -47,19 +54,30 @@ def _argv_values(argv: list[str], flags: tuple[str, ...]) -> list[str]:
             taking = False
         elif taking:
             out.append(token)
-    return out
+    return tuple(out)
 
 
 def current_scope(
     argv: list[str] | None = None, scan_dirs: list[str] | None = None, cwd: Path | None = None
 ) -> Scope:
+    """The scope of this Checkov run. Checkov asks for it on every check call, so the answer is
+    kept per set of inputs (argv, `-d` values, cwd, module folders): paths are resolved once."""
     argv = sys.argv if argv is None else argv
-    cwd = (cwd or Path.cwd()).resolve()
     if scan_dirs is None:
         scan_dirs = _checkov_scan_dirs() or _argv_values(argv, ("-d", "--directory"))
+    return _scope_of(
+        tuple(argv), tuple(scan_dirs), str(cwd) if cwd else os.getcwd(), module_download_folders(argv)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _scope_of(
+    argv: tuple[str, ...], scan_dirs: tuple[str, ...], cwd_text: str, module_downloads: tuple[str, ...]
+) -> Scope:
+    cwd = Path(cwd_text).resolve()
     dirs = tuple((cwd / os.path.expanduser(d)).resolve() for d in scan_dirs)
     files = tuple((cwd / os.path.expanduser(f)).resolve() for f in _argv_values(argv, ("-f", "--file")))
-    return Scope(dirs, files, cwd, module_download_folders(argv))
+    return Scope(dirs, files, cwd, module_downloads)
 
 
 def _checkov_scan_dirs() -> list[str]:
@@ -136,7 +154,7 @@ def scan_root(scope: Scope, file: Path) -> tuple[Path, tuple[str, ...] | None]:
     return common, tuple(sorted(f.relative_to(common).as_posix() for f in files))
 
 
-def module_download_folders(argv: list[str] | None = None) -> tuple[str, ...]:
+def module_download_folders(argv: Sequence[str] | None = None) -> tuple[str, ...]:
     """The folders in which Checkov may have put downloaded modules (relative to its root, or absolute)."""
     argv = sys.argv if argv is None else argv
     folders = [

@@ -19,9 +19,10 @@ import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archmatch.model import Finding, RepoFacts
+if TYPE_CHECKING:  # loaded by `make`: reading metadata (the Checkov pack registering) does not need it
+    from archmatch.model import Finding, RepoFacts
 
 RULES_DIR = Path(__file__).parent
 BUILT_METADATA = RULES_DIR / "metadata.json"
@@ -191,6 +192,8 @@ def make(rule_id: str, location: Any, entity: str, **fields: Any) -> Finding:
     properties = fields.pop("properties", {})
     subject = fields.pop("subject", None)
     meta = metadata()[rule_id]
+    from archmatch.model import Finding
+
     return Finding(
         rule_id=rule_id,
         message=meta.message.format(**fields),
