@@ -257,6 +257,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.file,self.root,self.only,self.rel,self.module_copy,)==(other.file,other.root,other.only,other.rel,other.module_copy,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.file,self.root,self.only,self.rel,self.module_copy,)==(other.file,other.root,other.only,other.rel,other.module_copy,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.findings,self.diagnostics,self.facts,self.prefixes,self.files_scanned,self.seconds,self.suppressed,)==(other.findings,other.diagnostics,other.facts,other.prefixes,other.files_scanned,other.seconds,other.suppressed,)
   return NotImplemented
  return __eq__
@@ -1354,6 +1362,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.file,self.
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.file,self.root,self.only,self.rel,self.module_copy,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.file,self.root,self.only,self.rel,self.module_copy,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.folder,self.kind,self.marker,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.folder,self.kind,self.marker,))\n return __hash__'] = __create_fn__.__code__
@@ -1925,6 +1939,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(file={self.file!r}, line={self.line!r}, column={self.column!r}, code={self.code!r}, level={self.level!r}, message={self.message!r}, help_uri={self.help_uri!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(file={self.file!r}, line={self.line!r}, column={self.column!r}, code={self.code!r}, level={self.level!r}, message={self.message!r}, help_uri={self.help_uri!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(file={self.file!r}, root={self.root!r}, only={self.only!r}, rel={self.rel!r}, module_copy={self.module_copy!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(file={self.file!r}, root={self.root!r}, only={self.only!r}, rel={self.rel!r}, module_copy={self.module_copy!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2981,6 +3001,16 @@ def __create_fn__(_type_file, _type_line, _type_column, _type_code, _type_level,
  return __init__
 CODE["def __create_fn__(_type_file, _type_line, _type_column, _type_code, _type_level, _type_message, _type_help_uri, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_help_uri, _return_type):\n def __init__(self,file:_type_file,line:_type_line,column:_type_column,code:_type_code,level:_type_level,message:_type_message,help_uri:_type_help_uri=_dflt_help_uri)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'file',file)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'column',column)\n  __dataclass_builtins_object__.__setattr__(self,'code',code)\n  __dataclass_builtins_object__.__setattr__(self,'level',level)\n  __dataclass_builtins_object__.__setattr__(self,'message',message)\n  __dataclass_builtins_object__.__setattr__(self,'help_uri',help_uri)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_file, _type_root, _type_only, _type_rel, _type_module_copy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,file:_type_file,root:_type_root,only:_type_only,rel:_type_rel,module_copy:_type_module_copy)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'file',file)
+  __dataclass_builtins_object__.__setattr__(self,'root',root)
+  __dataclass_builtins_object__.__setattr__(self,'only',only)
+  __dataclass_builtins_object__.__setattr__(self,'rel',rel)
+  __dataclass_builtins_object__.__setattr__(self,'module_copy',module_copy)
+ return __init__
+CODE["def __create_fn__(_type_file, _type_root, _type_only, _type_rel, _type_module_copy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,file:_type_file,root:_type_root,only:_type_only,rel:_type_rel,module_copy:_type_module_copy)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'file',file)\n  __dataclass_builtins_object__.__setattr__(self,'root',root)\n  __dataclass_builtins_object__.__setattr__(self,'only',only)\n  __dataclass_builtins_object__.__setattr__(self,'rel',rel)\n  __dataclass_builtins_object__.__setattr__(self,'module_copy',module_copy)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_findings, _type_diagnostics, _type_facts, _type_prefixes, _type_files_scanned, _type_seconds, _type_suppressed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_findings, _dflt_diagnostics, _dflt_facts, _dflt_prefixes, _dflt_files_scanned, _dflt_seconds, _dflt_suppressed, _return_type):
  def __init__(self,findings:_type_findings=_HAS_DEFAULT_FACTORY,diagnostics:_type_diagnostics=_HAS_DEFAULT_FACTORY,facts:_type_facts=_HAS_DEFAULT_FACTORY,prefixes:_type_prefixes=_HAS_DEFAULT_FACTORY,files_scanned:_type_files_scanned=_dflt_files_scanned,seconds:_type_seconds=_dflt_seconds,suppressed:_type_suppressed=_dflt_suppressed)->_return_type:
   self.findings=_dflt_findings() if findings is _HAS_DEFAULT_FACTORY else findings
@@ -2993,12 +3023,13 @@ def __create_fn__(_type_findings, _type_diagnostics, _type_facts, _type_prefixes
  return __init__
 CODE['def __create_fn__(_type_findings, _type_diagnostics, _type_facts, _type_prefixes, _type_files_scanned, _type_seconds, _type_suppressed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_findings, _dflt_diagnostics, _dflt_facts, _dflt_prefixes, _dflt_files_scanned, _dflt_seconds, _dflt_suppressed, _return_type):\n def __init__(self,findings:_type_findings=_HAS_DEFAULT_FACTORY,diagnostics:_type_diagnostics=_HAS_DEFAULT_FACTORY,facts:_type_facts=_HAS_DEFAULT_FACTORY,prefixes:_type_prefixes=_HAS_DEFAULT_FACTORY,files_scanned:_type_files_scanned=_dflt_files_scanned,seconds:_type_seconds=_dflt_seconds,suppressed:_type_suppressed=_dflt_suppressed)->_return_type:\n  self.findings=_dflt_findings() if findings is _HAS_DEFAULT_FACTORY else findings\n  self.diagnostics=_dflt_diagnostics() if diagnostics is _HAS_DEFAULT_FACTORY else diagnostics\n  self.facts=_dflt_facts() if facts is _HAS_DEFAULT_FACTORY else facts\n  self.prefixes=_dflt_prefixes() if prefixes is _HAS_DEFAULT_FACTORY else prefixes\n  self.files_scanned=files_scanned\n  self.seconds=seconds\n  self.suppressed=suppressed\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_findings, _type_entities, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+def __create_fn__(_type_findings, _type_entities, _type_by_file, _type_entities_by_file, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,findings:_type_findings,entities:_type_entities)->_return_type:
   self.findings=findings
   self.entities=entities
+  self.__post_init__()
  return __init__
-CODE['def __create_fn__(_type_findings, _type_entities, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,findings:_type_findings,entities:_type_entities)->_return_type:\n  self.findings=findings\n  self.entities=entities\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_findings, _type_entities, _type_by_file, _type_entities_by_file, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,findings:_type_findings,entities:_type_entities)->_return_type:\n  self.findings=findings\n  self.entities=entities\n  self.__post_init__()\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_findings, _type_parse_errors, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,findings:_type_findings,parse_errors:_type_parse_errors)->_return_type:
@@ -4394,6 +4425,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('file','root','only','rel','module_copy',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'file\',\'root\',\'only\',\'rel\',\'module_copy\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('folder','kind','marker',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4975,6 +5014,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'file\',\'line\',\'column\',\'code\',\'level\',\'message\',\'help_uri\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('file','root','only','rel','module_copy',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'file\',\'root\',\'only\',\'rel\',\'module_copy\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

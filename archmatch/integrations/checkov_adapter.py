@@ -65,8 +65,8 @@ class Analysis:
     # (rule id, path) -> the rule's findings located in that file or about a workload in it, in
     # the order of `findings`; path -> the entities in that file. Built once: a check call is a
     # dict lookup, not a walk over the repository's findings.
-    by_file: dict[tuple[str, str], list[Finding]] = field(init=False, repr=False)
-    entities_by_file: dict[str, list[Entity]] = field(init=False, repr=False)
+    by_file: dict[tuple[str, str], list[Finding]] = field(init=False, repr=False, compare=False)
+    entities_by_file: dict[str, list[Entity]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.by_file = {}
