@@ -657,6 +657,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.members,self.manifests,self.refused,)==(other.members,other.manifests,other.refused,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.members,self.manifests,self.refused,)==(other.members,other.manifests,other.refused,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.meta,self.check,self.module,)==(other.meta,other.check,other.module,)
   return NotImplemented
  return __eq__
@@ -2242,6 +2250,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(members={self.members!r}, manifests={self.manifests!r}, refused={self.refused!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(members={self.members!r}, manifests={self.manifests!r}, refused={self.refused!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(meta={self.meta!r}, check={self.check!r}, module={self.module!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(meta={self.meta!r}, check={self.check!r}, module={self.module!r})"\n return __repr__'] = __create_fn__.__code__
@@ -3515,6 +3529,14 @@ def __create_fn__(_type_logical_id, _type_type, _type_body, _type_raw, _type_pro
   self.line=line
  return __init__
 CODE['def __create_fn__(_type_logical_id, _type_type, _type_body, _type_raw, _type_props, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,logical_id:_type_logical_id,type:_type_type,body:_type_body,raw:_type_raw,props:_type_props,line:_type_line)->_return_type:\n  self.logical_id=logical_id\n  self.type=type\n  self.body=body\n  self.raw=raw\n  self.props=props\n  self.line=line\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_members, _type_manifests, _type_refused, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_members, _dflt_manifests, _dflt_refused, _return_type):
+ def __init__(self,members:_type_members=_HAS_DEFAULT_FACTORY,manifests:_type_manifests=_HAS_DEFAULT_FACTORY,refused:_type_refused=_HAS_DEFAULT_FACTORY)->_return_type:
+  self.members=_dflt_members() if members is _HAS_DEFAULT_FACTORY else members
+  self.manifests=_dflt_manifests() if manifests is _HAS_DEFAULT_FACTORY else manifests
+  self.refused=_dflt_refused() if refused is _HAS_DEFAULT_FACTORY else refused
+ return __init__
+CODE['def __create_fn__(_type_members, _type_manifests, _type_refused, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_members, _dflt_manifests, _dflt_refused, _return_type):\n def __init__(self,members:_type_members=_HAS_DEFAULT_FACTORY,manifests:_type_manifests=_HAS_DEFAULT_FACTORY,refused:_type_refused=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.members=_dflt_members() if members is _HAS_DEFAULT_FACTORY else members\n  self.manifests=_dflt_manifests() if manifests is _HAS_DEFAULT_FACTORY else manifests\n  self.refused=_dflt_refused() if refused is _HAS_DEFAULT_FACTORY else refused\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_meta, _type_check, _type_module, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,meta:_type_meta,check:_type_check,module:_type_module)->_return_type:

@@ -1176,3 +1176,137 @@ def test_py_eks_node_group_with_the_deprecated_single_instance_type(tmp_path: Pa
     assert [(t.instance_type, t.arch) for t in graviton.instance_types] == [("m6g.large", "arm64")]
     assert (graviton.ami_arch.how, graviton.ami_arch.archs) == (How.DERIVED, {"arm64"})
     assert graviton.node_group is not None and graviton.node_group.instance_types_default is False
+
+
+# ---- packages of the same monorepo imported by name ------------------------------------------
+
+WORKER_TS = """
+import * as path from 'path';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct } from 'constructs';
+export class Worker extends Construct {
+  constructor(scope: Construct, id: string, props: { cpu: ecs.CpuArchitecture }) {
+    super(scope, id);
+    const task = new ecs.FargateTaskDefinition(this, 'Task', { runtimePlatform: { cpuArchitecture: props.cpu } });
+    task.addContainer('app', { image: ecs.ContainerImage.fromAsset(path.join(__dirname, '..', 'docker')) });
+  }
+}
+"""
+
+
+def app_using(spec: str, name: str = "Worker") -> str:
+    return f"""
+    import {{ App, Stack }} from 'aws-cdk-lib';
+    import * as ecs from 'aws-cdk-lib/aws-ecs';
+    import {{ {name} }} from '{spec}';
+    new {name}(new Stack(new App(), 'S'), 'W', {{ cpu: ecs.CpuArchitecture.ARM64 }});
+    """
+
+
+def repo_view(root: Path) -> RepoView:
+    diagnostics: list = []
+    return RepoView(root, discover(root, ScanOptions(), diagnostics), ScanOptions(), diagnostics)
+
+
+def task_arch(facts: RepoFacts) -> set[str]:
+    return set(workload(facts, "Task").arch.archs)
+
+
+@pytest.mark.parametrize(
+    ("root_files", "dependency"),
+    [
+        ({"package.json": '{"workspaces": ["packages/*"]}'}, "*"),
+        ({"package.json": '{"workspaces": {"packages": ["packages/**", "!packages/ignored"]}}'}, "*"),
+        ({"pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n"}, "workspace:*"),
+        ({}, "file:../constructs"),
+        ({}, "link:../constructs"),
+    ],
+)
+def test_workspace_package_import_carries_values_into_its_constructs(
+    tmp_path: Path, root_files: dict[str, str], dependency: str
+) -> None:
+    facts = facts_of(
+        tmp_path,
+        root_files
+        | {
+            "packages/infra/cdk.json": json.dumps({"app": "npx ts-node bin/app.ts"}),
+            "packages/infra/package.json": json.dumps({"dependencies": {"@shop/constructs": dependency}}),
+            "packages/infra/bin/app.ts": app_using("@shop/constructs"),
+            "packages/constructs/package.json": json.dumps(
+                {"name": "@shop/constructs", "main": "lib/index.js", "types": "lib/index.d.ts"}
+            ),
+            "packages/constructs/src/index.ts": "export { Worker } from './worker';\n",
+            "packages/constructs/src/worker.ts": WORKER_TS,
+            "packages/constructs/docker/Dockerfile": DOCKERFILE,
+        },
+    )
+    assert task_arch(facts) == {"arm64"}
+
+
+def test_workspace_entry_forms_and_subpath_imports(tmp_path: Path) -> None:
+    base = {
+        "package.json": '{"workspaces": ["packages/*"]}',
+        "packages/infra/cdk.json": json.dumps({"app": "npx ts-node bin/app.ts"}),
+        "packages/c/docker/Dockerfile": DOCKERFILE,
+        "packages/c/lib/worker.ts": WORKER_TS,
+    }
+    exported = base | {
+        "packages/c/package.json": json.dumps({"name": "c", "exports": {".": {"import": "./lib/worker.js"}}}),
+        "packages/infra/bin/app.ts": app_using("c"),
+    }
+    assert task_arch(facts_of(tmp_path / "exports", exported)) == {"arm64"}
+    subpath = base | {
+        "packages/c/package.json": json.dumps({"name": "c"}),
+        "packages/infra/bin/app.ts": app_using("c/lib/worker"),
+    }
+    assert task_arch(facts_of(tmp_path / "subpath", subpath)) == {"arm64"}
+
+
+def test_workspace_packages_outside_the_root_or_package_are_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    write(
+        outside, {"package.json": '{"name": "@shop/constructs", "main": "worker.ts"}', "worker.ts": WORKER_TS}
+    )
+    root = tmp_path / "repo"
+    write(
+        root,
+        {
+            "infra/cdk.json": json.dumps({"app": "npx ts-node bin/app.ts"}),
+            "infra/package.json": json.dumps(
+                {"dependencies": {"@shop/constructs": "file:../../outside", "escaping": "file:../escaping"}}
+            ),
+            "infra/bin/app.ts": app_using("@shop/constructs") + "import { X } from 'escaping';\n",
+            "escaping/package.json": json.dumps({"name": "escaping", "main": "../../outside/worker.js"}),
+        },
+    )
+    facts, _ = analyze(root, Config())
+    assert not facts.workloads  # nothing outside the scan root (or the package folder) is read
+    notes = [d.message for d in facts.diagnostics if "not a package inside the scan root" in d.message]
+    assert len(notes) == 1 and "file:../../outside" in notes[0]
+    view = repo_view(root)
+    from archmatch.extract.cdk_source import workspaces
+
+    assert workspaces.resolve(view, "infra/bin/app.ts", "escaping") is None
+
+
+def test_workspace_cycles_and_hostile_globs_are_bounded(tmp_path: Path) -> None:
+    files = {
+        "package.json": json.dumps({"workspaces": ["packages/*", "**/" * 40 + "x", "*" * 300]}),
+        "packages/infra/cdk.json": json.dumps({"app": "npx ts-node bin/app.ts"}),
+        "packages/infra/bin/app.ts": app_using("a", "Worker"),
+        "packages/a/package.json": json.dumps({"name": "a", "main": "index.ts"}),
+        "packages/a/index.ts": "export * from 'b';\nexport { Worker } from './worker';\n",
+        "packages/a/worker.ts": WORKER_TS,
+        "packages/a/docker/Dockerfile": DOCKERFILE,
+        "packages/b/package.json": json.dumps({"name": "b", "main": "index.ts"}),
+        "packages/b/index.ts": "export * from 'a';\nexport { Nothing } from 'b';\n",  # a cycle, and itself
+    }
+    for i in range(1500):  # a huge package tree, every package a workspace root: indexed once, bounded
+        manifest = {"name": f"p{i}", "main": "index.ts", "workspaces": ["**/*"] * 200}
+        files[f"packages/p{i}/package.json"] = json.dumps(manifest)
+    write(tmp_path, files)
+    started = time.monotonic()
+    facts, _ = analyze(tmp_path, Config())
+    assert time.monotonic() - started < 60
+    assert not [d for d in facts.diagnostics if d.code == "internal"]
+    assert task_arch(facts) == {"arm64"}

@@ -14,6 +14,7 @@ from collections import deque
 from tree_sitter import Node
 
 from archmatch.extract.budget import Budget
+from archmatch.extract.cdk_source import semantics, workspaces
 from archmatch.extract.cdk_source.discovery import TS_SUFFIXES, CdkApp, _join
 from archmatch.extract.cdk_source.py_front import PyFile
 from archmatch.extract.cdk_source.ts_front import TsFile, first_error
@@ -107,7 +108,7 @@ class Program:
             expanded.add(path)
             parsed = self._get(path)
             if isinstance(parsed, TsFile):
-                for spec in parsed.relative_imports:
+                for spec in parsed.imported_specs:
                     self.resolve_ts(path, spec)
             elif isinstance(parsed, PyFile):
                 for module, level, names in parsed.module_imports:
@@ -153,7 +154,7 @@ class Program:
 
     def resolve_ts(self, from_path: str, spec: str) -> TsFile | None:
         if not spec.startswith("."):
-            return None
+            return self._resolve_package(from_path, spec)
         base = _join(posixpath.dirname(from_path), spec)
         if base is None:
             return None
@@ -167,6 +168,14 @@ class Program:
                 found = self._get(candidate)
                 return found if isinstance(found, TsFile) else None
         return None
+
+    def _resolve_package(self, from_path: str, spec: str) -> TsFile | None:
+        """A package of the same monorepo imported by name (`@shop/constructs`): its source entry."""
+        if semantics.cdk_module(spec) is not None or spec.startswith(("node:", "/")):
+            return None
+        found = workspaces.resolve(self.repo, from_path, spec)
+        parsed = self._get(found) if found is not None else None
+        return parsed if isinstance(parsed, TsFile) else None
 
     def resolve_py(self, from_path: str, module: str, level: int) -> PyFile | None:
         parts = [p for p in module.split(".") if p]

@@ -123,8 +123,9 @@ class TsFile:
             str, tuple[str, str | None]
         ] = {}  # local name -> (specifier, imported name | None for namespace)
         self.reexports: list[str] = []  # `export * from './x'`
+        self.named_reexports: dict[str, tuple[str, str]] = {}  # `export { a as b } from './x'`: b -> (x, a)
         self.reassigned: set[str] = set()
-        self.relative_imports: list[str] = []
+        self.imported_specs: list[str] = []  # relative files and packages of the repository
         self._cache: dict[tuple[int, int, str], Val] = {}
         self._busy: set[tuple[int, int, str]] = set()
         # (parameter element id, name) -> where its value comes from; resolved values
@@ -159,6 +160,7 @@ class TsFile:
                 self._note_specifier(spec)
                 if not node.child_by_field_name("declaration") and any(c.type == "*" for c in node.children):
                     self.reexports.append(spec)
+                self._index_named_reexports(node, spec)
             elif t == "variable_declarator":
                 self._index_declarator(node)
             elif t in ts_flow.FUNCTION_TYPES:
@@ -206,9 +208,16 @@ class TsFile:
             cur = cur.parent
         return cur
 
+    def _index_named_reexports(self, node: Node, spec: str) -> None:
+        """`export { Worker, Task as Job } from './worker'`: names this module passes on."""
+        for clause in (c for c in node.named_children if c.type == "export_clause"):
+            for item in (c for c in clause.named_children if c.type == "export_specifier"):
+                name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
+                if name is not None:
+                    self.named_reexports[_text(alias or name)] = (spec, _text(name))
+
     def _note_specifier(self, spec: str) -> None:
-        if spec.startswith("."):
-            self.relative_imports.append(spec)
+        self.imported_specs.append(spec)
 
     def _index_import(self, node: Node) -> None:
         src = node.child_by_field_name("source")
@@ -374,6 +383,10 @@ class TsFile:
             )
         if name in self.imports:
             return self.global_name(name, 0)
+        if name in self.named_reexports:
+            spec, original = self.named_reexports[name]
+            other = self.program.resolve_ts(self.path, spec)
+            return other.top_level(original) if other is not None and other is not self else None
         for spec in self.reexports:
             other = self.program.resolve_ts(self.path, spec)
             if other is not None and (value := other.top_level(name)) is not None:
@@ -388,15 +401,15 @@ class TsFile:
                 if imported is None or imported == "default":
                     return Ref(self.path, line, module, module=True)
                 return semantics.member(Ref(self.path, line, module, module=True), imported, self.path, line)
-            if spec.startswith("."):
-                other = self.program.resolve_ts(self.path, spec)
-                if other is None:
-                    return Unknown(self.path, line, f"{name} from {spec} (not found)")
-                if imported is None:
-                    return ModuleV(self.path, line, other)
-                value = other.top_level(imported)
-                return value if value is not None else Unknown(self.path, line, f"{imported} from {spec}")
-            return Unknown(self.path, line, f"{name} from {spec}")
+            other = self.program.resolve_ts(self.path, spec)  # a file, or a package of the repository
+            if other is None:
+                return Unknown(
+                    self.path, line, f"{name} from {spec}" + (" (not found)" if spec[:1] == "." else "")
+                )
+            if imported is None:
+                return ModuleV(self.path, line, other)
+            value = other.top_level(imported)
+            return value if value is not None else Unknown(self.path, line, f"{imported} from {spec}")
         if name == "__dirname":
             return PathV(self.path, line, posixpath.dirname(self.path) or ".")
         if name == "__filename":
@@ -612,7 +625,7 @@ class TsFile:
             module = semantics.cdk_module(spec)
             if module is not None:
                 return Ref(self.path, line, module, module=True)
-            other = self.program.resolve_ts(self.path, spec) if spec.startswith(".") else None
+            other = self.program.resolve_ts(self.path, spec)
             return (
                 ModuleV(self.path, line, other)
                 if other is not None
