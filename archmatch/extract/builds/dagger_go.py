@@ -88,6 +88,8 @@ def _units(repo: RepoView) -> list[Unit]:
         folder = folder_of(path)
         if folder in modules or folder in programs or "/internal/dagger" in f"/{folder}":
             continue
+        if b"dagger" not in repo.read_bytes_head(path, 16_384):  # imports come first: most Go files stop here
+            continue
         text = repo.read_text(path)
         if text and "dagger.Connect(" in text and _DAGGER_IMPORT.search(text):
             programs.add(folder)

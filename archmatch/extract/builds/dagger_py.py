@@ -60,7 +60,7 @@ def _module_files(repo: RepoView, folder: str) -> list[str]:
 def _program_folders(repo: RepoView, modules: dict[str, str]) -> list[str]:
     folders: set[str] = set()
     for path in repo.matching(lambda p: p.endswith(".py")):
-        if any(_under(path, m) for m in modules):
+        if any(_under(path, m) for m in modules) or b"dagger" not in repo.read_bytes_head(path, 16_384):
             continue
         text = repo.read_text(path)
         if (
