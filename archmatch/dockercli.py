@@ -92,6 +92,8 @@ _PUBLIC_ENV = lazyre.compile(r"^(DOCKER_[A-Z_]+|BUILDX_[A-Z_]+|BUILDKIT_[A-Z_]+|
 
 @dataclass(frozen=True)
 class Word:
+    """One shell word of a command line, with its span in the original text."""
+
     text: str  # the word with quotes removed and escapes applied; $-expressions kept as written
     start: int  # span in the original text
     end: int
@@ -218,6 +220,8 @@ def split_commands(text: str) -> list[list[Word]]:
 
 @dataclass(frozen=True)
 class Span:
+    """A region of a command line, by character offsets."""
+
     start: int
     end: int
 

@@ -23,6 +23,8 @@ PLATFORM_FLAG = lazyre.compile(r"--platform(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)\s
 
 @dataclass(frozen=True)
 class Heredoc:
+    """The body of a heredoc (`<<EOF`) an instruction opens."""
+
     delimiter: str
     quoted: bool  # `<<'EOF'` / `<<"EOF"`: no variable expansion in the body
     lines: tuple[tuple[int, str], ...]  # (line number, text) of the body
@@ -32,6 +34,8 @@ class Heredoc:
 
 @dataclass(frozen=True)
 class Segment:
+    """The part of an instruction's arguments on one physical line."""
+
     line: int
     column: int  # 0-based column of `text` in the physical line
     text: str  # continuation character removed
@@ -39,6 +43,8 @@ class Segment:
 
 @dataclass
 class Instruction:
+    """One Dockerfile instruction, over one or more physical lines."""
+
     keyword: str  # upper-case
     start: int  # 1-based first line
     end: int  # 1-based last line, heredoc terminators included
@@ -61,6 +67,8 @@ class Instruction:
 
 @dataclass
 class Lexed:
+    """A Dockerfile split into instructions, with its escape character and comments."""
+
     instructions: list[Instruction]
     escape: str
     comments: dict[int, str]  # line -> comment text (without '#')
@@ -69,6 +77,8 @@ class Lexed:
 
 @dataclass(frozen=True)
 class ArgDecl:
+    """An `ARG` declaration: name and default value."""
+
     name: str
     default: str | None
     line: int
@@ -91,6 +101,8 @@ class PlatformFlag:
 
 @dataclass(frozen=True)
 class VarUse:
+    """A variable an instruction reads, and whether an `ARG` or `ENV` gives it a value there."""
+
     name: str
     line: int
     column: int
@@ -113,6 +125,8 @@ class Edge:
 
 @dataclass
 class Stage:
+    """One build stage: its `FROM`, platform, base image and what its instructions show."""
+
     index: int
     name: str | None  # lower-case, as BuildKit matches it
     from_instr: Instruction
@@ -141,6 +155,8 @@ class Stage:
 
 @dataclass(frozen=True)
 class Hardcoded:
+    """An architecture written as a constant in an instruction."""
+
     arch: str
     line: int
     token: str  # as written
@@ -149,6 +165,8 @@ class Hardcoded:
 
 @dataclass(frozen=True)
 class Compile:
+    """A command that compiles native code."""
+
     tool: str
     line: int
     command: str
@@ -156,6 +174,8 @@ class Compile:
 
 @dataclass(frozen=True)
 class StageHardcoded:
+    """A hard-coded architecture found in a stage, with the instruction that holds it."""
+
     stage: Stage
     keyword: str
     found: Hardcoded
@@ -168,6 +188,8 @@ class StageHardcoded:
 
 @dataclass(frozen=True)
 class HostCompile:
+    """A stage that compiles native code on the build host's platform."""
+
     stage: Stage
     compile: Compile
 

@@ -38,6 +38,8 @@ class HadolintConfigError(Exception):
 
 @dataclass
 class HadolintConfig:
+    """The Hadolint configuration in force: file, environment and command line merged."""
+
     ignored: set[str] = field(default_factory=set)
     overrides: dict[str, str] = field(default_factory=dict)  # code -> level
     failure_threshold: str = "info"

@@ -39,6 +39,8 @@ class Focus:
 
 @dataclass
 class _Snapshot:
+    """The facts before an extractor runs on one file, to restore if it fails."""
+
     lists: dict[str, list[Any]]
     dockerfiles: dict[str, Any]
     extra: ExtraFacts

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from typing import Any, cast
 
+from archmatch import prebuilt
+
 # Methods stored on the instance at the first use, so they bypass `__getattr__` from then on.
 _FORWARDED = ("match", "search", "fullmatch", "sub", "subn", "findall", "finditer", "split")
 
@@ -34,7 +36,7 @@ class LazyPattern:
         """The compiled pattern (compiled now if it was not yet)."""
         found = self.__dict__.get("_compiled")
         if found is None:
-            found = re.compile(self.pattern, self.flags)
+            found = prebuilt.regex(self.pattern, self.flags)
             self.__dict__["_compiled"] = found
             for name in _FORWARDED:
                 self.__dict__[name] = getattr(found, name)

@@ -18,6 +18,8 @@ from archmatch.platforms import ArchFact
 
 @dataclass(frozen=True, order=True)
 class Location:
+    """A place in a scanned file: path, and 1-based line and column (0 when not known)."""
+
     path: str
     line: int = 0
     column: int = 0
@@ -297,6 +299,8 @@ class Workload:
 
 @dataclass
 class InstanceChoice:
+    """An instance type a workload or capacity may run on, with its architecture."""
+
     instance_type: str
     arch: str | None
     location: Location
@@ -320,6 +324,8 @@ class FargateSelector:
 
 @dataclass(frozen=True)
 class FargateProfileFacts:
+    """An EKS Fargate profile: the pods its selectors send to Fargate."""
+
     selectors: tuple[FargateSelector, ...]
 
 
@@ -413,6 +419,8 @@ class ImageBuild:
 
 @dataclass
 class Link:
+    """A workload linked to the build that produces its image, with the evidence and its confidence."""
+
     workload: Workload
     image: ImageRef
     build: ImageBuild
@@ -422,6 +430,8 @@ class Link:
 
 @dataclass(frozen=True)
 class Related:
+    """Another location a finding points to, with what it shows there."""
+
     location: Location
     message: str
 
@@ -475,6 +485,8 @@ class Fix:
 
 @dataclass
 class Finding:
+    """One problem a rule found, where, with related locations and fixes."""
+
     rule_id: str
     message: str
     location: Location
@@ -581,6 +593,8 @@ class ExtraFacts:
 
 @dataclass
 class RepoFacts:
+    """Everything extracted and linked from one scan root."""
+
     root: Path
     files: list[str] = field(default_factory=list)
     dockerfiles: dict[str, DockerfileLike] = field(default_factory=dict)

@@ -99,6 +99,8 @@ _COMPONENT = lazyre.compile(r"^[A-Za-z0-9_.-]+$")
 
 @dataclass(frozen=True, order=True)
 class Platform:
+    """An OCI platform: os, architecture and variant."""
+
     os: str
     arch: str
     variant: str = ""

@@ -8,7 +8,6 @@ most every `interval` seconds and erased by `finish()`.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from typing import TextIO
@@ -61,6 +60,8 @@ class Progress:
             self._drawn = False
 
     def _draw(self, label: str) -> None:
+        import shutil  # imports bz2 and lzma: only when progress is drawn (start-up time)
+
         width = shutil.get_terminal_size((80, 20)).columns
         digits = len(str(self.total))
         head = f"archmatch: [{self.done:>{digits}}/{self.total}] "

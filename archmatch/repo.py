@@ -53,6 +53,8 @@ _SNIFF = 8192
 
 @dataclass
 class ScanOptions:
+    """What a scan walks: exclusions, skipped folders walked anyway, the file size limit."""
+
     excludes: list[str] = field(default_factory=list)
     include_skipped_dirs: bool = False
     max_file_bytes: int = MAX_FILE_BYTES

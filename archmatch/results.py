@@ -9,6 +9,8 @@ from archmatch.model import Diagnostic, Finding, RepoFacts
 
 @dataclass
 class ScanResult:
+    """Findings and diagnostics of a scan, over all its roots."""
+
     findings: list[Finding] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     facts: list[RepoFacts] = field(default_factory=list)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class ImageMapping:
+    """A configured mapping from an image pattern to the Dockerfile that builds it."""
+
     pattern: str
     dockerfile: str
     context: str | None = None
@@ -16,6 +18,8 @@ class ImageMapping:
 
 @dataclass
 class Config:
+    """The `.archmatch.yaml` settings of a scan."""
+
     path: str | None = None
     ignored: set[str] = field(default_factory=set)
     overrides: dict[str, str] = field(default_factory=dict)  # rule id -> severity

@@ -22,6 +22,8 @@ _PRAGMA = lazyre.compile(
 
 @dataclass
 class FilePragmas:
+    """The ignore pragmas of one file: for the whole file and by line."""
+
     global_ignores: set[str] = field(default_factory=set)
     line_ignores: dict[int, set[str]] = field(default_factory=dict)  # line -> codes on or above it
 

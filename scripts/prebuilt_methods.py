@@ -1,12 +1,14 @@
-"""Build archmatch/prebuilt_code.py, the compiled methods of archmatch's dataclasses (run after
-adding or changing a dataclass; see archmatch/prebuilt.py).
+"""Build archmatch/prebuilt_code.py, the compiled methods of archmatch's dataclasses and its
+compiled regular expressions (run after adding or changing a dataclass or a `lazyre` pattern; see
+archmatch/prebuilt.py).
 
     python scripts/prebuilt_methods.py          # write it
     python scripts/prebuilt_methods.py --check  # exit 1 when it is out of date
 
 It imports every module of the package with recording on and writes each method text that
-`dataclasses` compiled. The texts depend on the Python version: build it with the version CI and
-the benchmarks use (the module records it; other versions compile as before).
+`dataclasses` compiled and each pattern made with `lazyre.compile`. Both depend on the Python
+version: build it with the version CI and the benchmarks use (the module records it; other
+versions compile as before).
 """
 
 from __future__ import annotations
@@ -24,16 +26,24 @@ SKIPPED = ("__main__",)  # running it would run the command line
 def build(root: Path) -> str:
     sys.path.insert(0, str(root))
     import archmatch
-    from archmatch import prebuilt
+    from archmatch import lazyre, prebuilt
 
     if not prebuilt.record():
         raise SystemExit(
             f"Python {sys.version_info[:2]} creates dataclass methods another way: nothing to build"
         )
+    patterns: list[tuple[str, int]] = []
+    make_pattern = lazyre.LazyPattern.__init__
+
+    def recording(self: lazyre.LazyPattern, pattern: str, flags: int) -> None:
+        patterns.append((pattern, flags))
+        make_pattern(self, pattern, flags)
+
+    lazyre.LazyPattern.__init__ = recording  # type: ignore[method-assign]
     for info in pkgutil.walk_packages(archmatch.__path__, prefix="archmatch."):
         if info.name.rpartition(".")[2] not in SKIPPED:
             importlib.import_module(info.name)
-    return prebuilt.render(list(prebuilt.missed))
+    return prebuilt.render(list(prebuilt.missed), patterns)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -247,3 +247,25 @@ def test_other_dataclasses_and_other_create_fns_are_left_alone() -> None:
     )
     assert done.stdout.split() == ["True", "False"]
     assert prebuilt.fingerprint(Elsewhere.__init__) != prebuilt.original_fingerprint()
+
+
+def test_patterns_come_compiled_with_the_package() -> None:
+    """`lazyre` patterns are built from archmatch/prebuilt_code.py, equal to what `re.compile` makes."""
+    import re
+
+    from archmatch import prebuilt, prebuilt_code, safetext
+
+    if prebuilt.regex_form() != prebuilt_code.PATTERNS_FOR:  # another Python: compiled as usual
+        assert prebuilt.regex("a+b", re.I) == re.compile("a+b", re.I)
+        return
+    assert len(prebuilt_code.PATTERNS) > 100
+    for (pattern, flags), form in prebuilt_code.PATTERNS.items():
+        assert form == prebuilt.compiled_form(pattern, flags)
+        built = prebuilt.regex(pattern, flags)
+        assert (
+            built == re.compile(pattern, flags) and built.groupindex == re.compile(pattern, flags).groupindex
+        )
+    surrogate = safetext._SURROGATE  # a pattern made at import: taken from the table
+    assert (surrogate.pattern, surrogate.flags) in prebuilt_code.PATTERNS
+    assert surrogate.compiled == re.compile(surrogate.pattern) and surrogate.search("a\ud800") is not None
+    assert prebuilt.regex("not (in) the table") == re.compile("not (in) the table")

@@ -12,9 +12,7 @@ Hadolint's own rules: accepted and shown by `-V`, they change no archmatch resul
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -132,6 +130,8 @@ def dockerfile_rules() -> list[Rule]:
 
 @dataclass
 class FileResult:
+    """What linting one file gave: findings and parse errors."""
+
     findings: list[Finding]
     parse_errors: list[Diagnostic]
 
@@ -172,6 +172,9 @@ def lint_file(path: Path, rules: list[Rule], use_pragmas: bool) -> FileResult:
     found = _analyse_dir(path.parent, path.name, rules, use_pragmas)
     if found is not None:
         return found
+    import shutil
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="archmatch-dockerfile-") as tmp:
         shutil.copyfile(path, Path(tmp) / "Dockerfile")
         return _analyse_dir(Path(tmp), "Dockerfile", rules, use_pragmas) or FileResult([], [])
@@ -299,6 +302,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def lint_stdin(rules: list[Rule], cfg: HadolintConfig) -> FileResult:
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="archmatch-dockerfile-") as tmp:
         (Path(tmp) / "Dockerfile").write_text(sys.stdin.read(), encoding="utf-8")
         return _analyse_dir(Path(tmp), "Dockerfile", rules, not cfg.disable_ignore_pragma) or FileResult(

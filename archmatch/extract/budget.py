@@ -37,6 +37,8 @@ class _Diagnoses(Protocol):
 
 @dataclass
 class Exceeded:
+    """A file that went over a parsing limit: which limit, and where."""
+
     what: str
     path: str
     line: int

@@ -19,6 +19,8 @@ class Verdict(str, Enum):
 
 @dataclass
 class ImageArch:
+    """What architectures the image a build produces is for, and why."""
+
     build: ImageBuild
     dockerfile: DockerImageFacts | None
     content: frozenset[str]  # archs the content is certainly for (empty: not known)

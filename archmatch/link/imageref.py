@@ -20,6 +20,8 @@ _ECR_HOST = lazyre.compile(r"^(?:\*|\d{12})\.dkr\.ecr(?:-fips)?\.(?:\*|[a-z0-9-]
 
 @dataclass(frozen=True)
 class RefParts:
+    """An image reference split into registry, repository, tag and digest."""
+
     registry: str  # "" when none was written (Docker Hub or a local tag)
     repository: str
     tag: str  # "" when none; wildcards are "*"

@@ -3,7 +3,6 @@ escaping of values from scanned files: `archmatch.safetext`)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 
 from archmatch.model import Finding, Location
@@ -15,6 +14,8 @@ SECURITY_SEVERITY = {"error": "7.0", "warning": "5.0", "info": "3.0", "style": "
 
 def fingerprints(findings: list[Finding]) -> list[str]:
     """Stable per-finding ids: rule + path + logical entity, not line numbers, so shifts don't churn."""
+    import hashlib  # only the formats with fingerprints pay for loading OpenSSL (start-up time)
+
     counts: Counter[str] = Counter()
     out = []
     for f in findings:

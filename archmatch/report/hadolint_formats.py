@@ -17,7 +17,6 @@ XML 1.0 forbids; SARIF URIs are percent-encoded; and no output can carry a GitHu
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, replace
@@ -37,6 +36,8 @@ from archmatch.safetext import (
 
 @dataclass(frozen=True)
 class LintRecord:
+    """One line of a Hadolint-format report."""
+
     file: str  # path as given on the command line
     line: int  # 1-based
     column: int  # 1-based (hadolint uses 1 when unknown)
@@ -178,6 +179,8 @@ def _codeclimate(records: list[LintRecord]) -> str:
 
 
 def _gitlab_codeclimate(records: list[LintRecord]) -> str:
+    import hashlib  # only this format pays for loading OpenSSL (start-up time)
+
     issues = []
     for r in records:
         issue = _codeclimate_issue(r)

@@ -33,6 +33,8 @@ DOCS_BASE = "https://github.com/archmatch/archmatch/blob/main/docs/rules/"
 
 @dataclass(frozen=True)
 class RuleMeta:
+    """A rule's metadata (from its YAML file)."""
+
     id: str
     name: str
     title: str
@@ -63,6 +65,8 @@ class RuleMeta:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule: its metadata and its check function."""
+
     meta: RuleMeta
     check: Callable[[RepoFacts], Iterable[Finding]]
     module: str

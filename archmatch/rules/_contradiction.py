@@ -29,6 +29,8 @@ from archmatch.rules._linked import image_of, workload_archs
 
 @dataclass(frozen=True)
 class Contradiction:
+    """A build that requests architectures its image content is not for."""
+
     build: ImageBuild
     image: DockerImageFacts
     missing: tuple[str, ...]  # requested architectures the content is not for

@@ -112,6 +112,8 @@ def build_names(builds: list[ImageBuild]) -> str:
 
 @dataclass(frozen=True)
 class DockerfileCause:
+    """Why a linked workload's image lacks its architecture: the Dockerfile's evidence."""
+
     link: Link
     arch: str  # the architecture the workload runs and the image lacks
     evidence: ArchEvidence  # the final-stage pin or the architecture-specific base image

@@ -40,12 +40,16 @@ _GLOBAL_WITH_VALUE = frozenset(["--region", "--profile", "--output", "--endpoint
 
 @dataclass(frozen=True)
 class Option:
+    """The values of one option of an `aws` command."""
+
     values: tuple[str, ...]
     offset: int  # of the option word
 
 
 @dataclass
 class AwsCommand:
+    """One `aws` CLI command in a script, with its options."""
+
     service: str
     command: str
     start: int  # offset of the `aws` word

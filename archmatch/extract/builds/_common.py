@@ -109,6 +109,8 @@ class LineMap:
 
 @dataclass(frozen=True)
 class EnvValue:
+    """The value of an environment variable, and where it is set."""
+
     value: str
     location: Location
 

@@ -75,6 +75,8 @@ class ShellState:
 
 @dataclass
 class Found:
+    """A build command found in a script, with its working directory and default platform."""
+
     cmd: BuildCommand
     cwd: str | None
     default_platform: EnvValue | None

@@ -35,6 +35,8 @@ HOST_TEST = lazyre.compile(
 
 @dataclass(frozen=True)
 class Value:
+    """What a shell variable holds at a point of a script."""
+
     text: str | None  # None: unknown
     host_note: str = ""  # the host test this value was assigned under, "" if unconditional
 

@@ -18,6 +18,8 @@ _ASSET_TAG = lazyre.compile(r":([0-9a-f]{64})$")
 
 @dataclass
 class Resource:
+    """One CloudFormation resource: its body, raw and evaluated properties."""
+
     logical_id: str
     type: str
     body: LDict

@@ -116,6 +116,8 @@ _PREFIX = lazyre.compile(r"^(?:\s*(?:[A-Za-z_]\w*=\S*|sudo|exec|time|env|nice)\s
 
 @dataclass(frozen=True)
 class Tool:
+    """A tool that compiles native code: how to recognise its commands and their exemptions."""
+
     name: str
     command: re.Pattern[str]
     exempt: re.Pattern[str]  # the command or the stage's ENV names the target (or builds nothing native)

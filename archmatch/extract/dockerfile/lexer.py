@@ -60,6 +60,8 @@ def _is_comment(line: str) -> bool:
 
 @dataclass
 class _PendingHeredoc:
+    """A heredoc whose body is still being read."""
+
     delimiter: str
     strip_tabs: bool
     quoted: bool

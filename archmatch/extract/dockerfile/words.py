@@ -17,6 +17,8 @@ _MODIFIER = lazyre.compile(r"(:?[-+])(.*)", re.S)  # used with match(text, start
 
 @dataclass(frozen=True)
 class VarRef:
+    """A `$NAME` or `${NAME...}` reference in a word."""
+
     name: str
     start: int  # offset of `$`
     end: int  # offset after the reference

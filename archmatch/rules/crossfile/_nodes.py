@@ -21,6 +21,8 @@ def node_archs(c: Capacity) -> set[str]:
 
 @dataclass
 class PodPlacement:
+    """A linked pod, its image's architectures and the node groups by architecture."""
+
     link: Link
     image: ImageArch
     groups: dict[str, list[Capacity]]  # arch -> node groups offering it

@@ -15,6 +15,8 @@ _GOARCH_LITERAL = lazyre.compile(r"\bGOARCH=[\"']?[A-Za-z0-9_]+[\"']?")
 
 @dataclass(frozen=True)
 class Hit:
+    """A hard-coded architecture in a stage, with the stage's own architecture."""
+
     df: DockerfileAnalysis
     stage: Stage
     item: StageHardcoded

@@ -39,6 +39,8 @@ _ARCHIVE_SUFFIX = lazyre.compile(r"(\.(tar|gz|tgz|zip|xz|bz2|zst|deb|rpm|apk|exe
 
 @dataclass
 class Hazard:
+    """A hard-coded architecture that another architecture may meet, with its repeats."""
+
     hit: Hit
     evidence: str | None  # why another architecture is in play, None when nothing says so
     repeats: list[Hit] = field(default_factory=list)
