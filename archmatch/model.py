@@ -373,8 +373,9 @@ class CommandFlags:
 @dataclass(frozen=True)
 class PlatformInsertion:
     """How a fix adds a platform to a build that requests none, as its extractor read the source:
-    on `location.line`, `find` becomes `head + <the platform> + tail` (a CDK image asset call written
-    on one line; `head` ends with `Platform.` as the file names it). `imported`: the file imports
+    on `location.line`, `find` becomes `head + <the platform> + tail` (a CDK image asset call, or the
+    line of a multi-line call where its last argument ends; `head` ends with `Platform.` as the file
+    names it, and may hold a line break). `imported`: the file imports
     that name; when it does not, the edit alone would leave an app that fails to compile."""
 
     location: Location

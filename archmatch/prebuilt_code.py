@@ -2388,9 +2388,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, callee={self.callee!r}, receiver={self.receiver!r}, method={self.method!r}, args={self.args!r}, kwargs={self.kwargs!r}, column={self.column!r}, end_line={self.end_line!r}, text={self.text!r})"
+  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, callee={self.callee!r}, receiver={self.receiver!r}, method={self.method!r}, args={self.args!r}, kwargs={self.kwargs!r}, column={self.column!r}, end_line={self.end_line!r}, text={self.text!r}, args_end={self.args_end!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, callee={self.callee!r}, receiver={self.receiver!r}, method={self.method!r}, args={self.args!r}, kwargs={self.kwargs!r}, column={self.column!r}, end_line={self.end_line!r}, text={self.text!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, callee={self.callee!r}, receiver={self.receiver!r}, method={self.method!r}, args={self.args!r}, kwargs={self.kwargs!r}, column={self.column!r}, end_line={self.end_line!r}, text={self.text!r}, args_end={self.args_end!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2400,9 +2400,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, fields={self.fields!r}, key_lines={self.key_lines!r}, open={self.open!r})"
+  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, fields={self.fields!r}, key_lines={self.key_lines!r}, open={self.open!r}, fields_end={self.fields_end!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, fields={self.fields!r}, key_lines={self.key_lines!r}, open={self.open!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, fields={self.fields!r}, key_lines={self.key_lines!r}, open={self.open!r}, fields_end={self.fields_end!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3731,8 +3731,8 @@ def __create_fn__(_type_path, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __datac
  return __init__
 CODE['def __create_fn__(_type_path, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,path:_type_path,line:_type_line)->_return_type:\n  self.path=path\n  self.line=line\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_path, _type_line, _type_callee, _type_receiver, _type_method, _type_args, _type_kwargs, _type_column, _type_end_line, _type_text, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_callee, _dflt_receiver, _dflt_method, _dflt_args, _dflt_kwargs, _dflt_column, _dflt_end_line, _dflt_text, _return_type):
- def __init__(self,path:_type_path,line:_type_line,callee:_type_callee=_dflt_callee,receiver:_type_receiver=_dflt_receiver,method:_type_method=_dflt_method,args:_type_args=_HAS_DEFAULT_FACTORY,kwargs:_type_kwargs=_dflt_kwargs,column:_type_column=_dflt_column,end_line:_type_end_line=_dflt_end_line,text:_type_text=_dflt_text)->_return_type:
+def __create_fn__(_type_path, _type_line, _type_callee, _type_receiver, _type_method, _type_args, _type_kwargs, _type_column, _type_end_line, _type_text, _type_args_end, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_callee, _dflt_receiver, _dflt_method, _dflt_args, _dflt_kwargs, _dflt_column, _dflt_end_line, _dflt_text, _dflt_args_end, _return_type):
+ def __init__(self,path:_type_path,line:_type_line,callee:_type_callee=_dflt_callee,receiver:_type_receiver=_dflt_receiver,method:_type_method=_dflt_method,args:_type_args=_HAS_DEFAULT_FACTORY,kwargs:_type_kwargs=_dflt_kwargs,column:_type_column=_dflt_column,end_line:_type_end_line=_dflt_end_line,text:_type_text=_dflt_text,args_end:_type_args_end=_dflt_args_end)->_return_type:
   self.path=path
   self.line=line
   self.callee=callee
@@ -3743,8 +3743,9 @@ def __create_fn__(_type_path, _type_line, _type_callee, _type_receiver, _type_me
   self.column=column
   self.end_line=end_line
   self.text=text
+  self.args_end=args_end
  return __init__
-CODE['def __create_fn__(_type_path, _type_line, _type_callee, _type_receiver, _type_method, _type_args, _type_kwargs, _type_column, _type_end_line, _type_text, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_callee, _dflt_receiver, _dflt_method, _dflt_args, _dflt_kwargs, _dflt_column, _dflt_end_line, _dflt_text, _return_type):\n def __init__(self,path:_type_path,line:_type_line,callee:_type_callee=_dflt_callee,receiver:_type_receiver=_dflt_receiver,method:_type_method=_dflt_method,args:_type_args=_HAS_DEFAULT_FACTORY,kwargs:_type_kwargs=_dflt_kwargs,column:_type_column=_dflt_column,end_line:_type_end_line=_dflt_end_line,text:_type_text=_dflt_text)->_return_type:\n  self.path=path\n  self.line=line\n  self.callee=callee\n  self.receiver=receiver\n  self.method=method\n  self.args=_dflt_args() if args is _HAS_DEFAULT_FACTORY else args\n  self.kwargs=kwargs\n  self.column=column\n  self.end_line=end_line\n  self.text=text\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_path, _type_line, _type_callee, _type_receiver, _type_method, _type_args, _type_kwargs, _type_column, _type_end_line, _type_text, _type_args_end, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_callee, _dflt_receiver, _dflt_method, _dflt_args, _dflt_kwargs, _dflt_column, _dflt_end_line, _dflt_text, _dflt_args_end, _return_type):\n def __init__(self,path:_type_path,line:_type_line,callee:_type_callee=_dflt_callee,receiver:_type_receiver=_dflt_receiver,method:_type_method=_dflt_method,args:_type_args=_HAS_DEFAULT_FACTORY,kwargs:_type_kwargs=_dflt_kwargs,column:_type_column=_dflt_column,end_line:_type_end_line=_dflt_end_line,text:_type_text=_dflt_text,args_end:_type_args_end=_dflt_args_end)->_return_type:\n  self.path=path\n  self.line=line\n  self.callee=callee\n  self.receiver=receiver\n  self.method=method\n  self.args=_dflt_args() if args is _HAS_DEFAULT_FACTORY else args\n  self.kwargs=kwargs\n  self.column=column\n  self.end_line=end_line\n  self.text=text\n  self.args_end=args_end\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_line, _type_column, _type_end_line, _type_end_column, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_line, _dflt_column, _dflt_end_line, _dflt_end_column, _return_type):
  def __init__(self,path:_type_path,line:_type_line=_dflt_line,column:_type_column=_dflt_column,end_line:_type_end_line=_dflt_end_line,end_column:_type_end_column=_dflt_end_column)->_return_type:
@@ -3756,15 +3757,16 @@ def __create_fn__(_type_path, _type_line, _type_column, _type_end_line, _type_en
  return __init__
 CODE["def __create_fn__(_type_path, _type_line, _type_column, _type_end_line, _type_end_column, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_line, _dflt_column, _dflt_end_line, _dflt_end_column, _return_type):\n def __init__(self,path:_type_path,line:_type_line=_dflt_line,column:_type_column=_dflt_column,end_line:_type_end_line=_dflt_end_line,end_column:_type_end_column=_dflt_end_column)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'column',column)\n  __dataclass_builtins_object__.__setattr__(self,'end_line',end_line)\n  __dataclass_builtins_object__.__setattr__(self,'end_column',end_column)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_path, _type_line, _type_fields, _type_key_lines, _type_open, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_fields, _dflt_key_lines, _dflt_open, _return_type):
- def __init__(self,path:_type_path,line:_type_line,fields:_type_fields=_HAS_DEFAULT_FACTORY,key_lines:_type_key_lines=_HAS_DEFAULT_FACTORY,open:_type_open=_dflt_open)->_return_type:
+def __create_fn__(_type_path, _type_line, _type_fields, _type_key_lines, _type_open, _type_fields_end, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_fields, _dflt_key_lines, _dflt_open, _dflt_fields_end, _return_type):
+ def __init__(self,path:_type_path,line:_type_line,fields:_type_fields=_HAS_DEFAULT_FACTORY,key_lines:_type_key_lines=_HAS_DEFAULT_FACTORY,open:_type_open=_dflt_open,fields_end:_type_fields_end=_dflt_fields_end)->_return_type:
   self.path=path
   self.line=line
   self.fields=_dflt_fields() if fields is _HAS_DEFAULT_FACTORY else fields
   self.key_lines=_dflt_key_lines() if key_lines is _HAS_DEFAULT_FACTORY else key_lines
   self.open=open
+  self.fields_end=fields_end
  return __init__
-CODE['def __create_fn__(_type_path, _type_line, _type_fields, _type_key_lines, _type_open, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_fields, _dflt_key_lines, _dflt_open, _return_type):\n def __init__(self,path:_type_path,line:_type_line,fields:_type_fields=_HAS_DEFAULT_FACTORY,key_lines:_type_key_lines=_HAS_DEFAULT_FACTORY,open:_type_open=_dflt_open)->_return_type:\n  self.path=path\n  self.line=line\n  self.fields=_dflt_fields() if fields is _HAS_DEFAULT_FACTORY else fields\n  self.key_lines=_dflt_key_lines() if key_lines is _HAS_DEFAULT_FACTORY else key_lines\n  self.open=open\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_path, _type_line, _type_fields, _type_key_lines, _type_open, _type_fields_end, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_fields, _dflt_key_lines, _dflt_open, _dflt_fields_end, _return_type):\n def __init__(self,path:_type_path,line:_type_line,fields:_type_fields=_HAS_DEFAULT_FACTORY,key_lines:_type_key_lines=_HAS_DEFAULT_FACTORY,open:_type_open=_dflt_open,fields_end:_type_fields_end=_dflt_fields_end)->_return_type:\n  self.path=path\n  self.line=line\n  self.fields=_dflt_fields() if fields is _HAS_DEFAULT_FACTORY else fields\n  self.key_lines=_dflt_key_lines() if key_lines is _HAS_DEFAULT_FACTORY else key_lines\n  self.open=open\n  self.fields_end=fields_end\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_line, _type_items, _type_open, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_items, _dflt_open, _return_type):
  def __init__(self,path:_type_path,line:_type_line,items:_type_items=_HAS_DEFAULT_FACTORY,open:_type_open=_dflt_open)->_return_type:

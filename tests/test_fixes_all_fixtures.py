@@ -9,6 +9,7 @@ one (advice, a choice for the user, a value shared with other resources).
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 from pathlib import Path
@@ -166,31 +167,56 @@ def test_a_cdk_asset_platform_member_gets_a_mechanical_fix(
     [
         ("fail_cdk_ts_asset_no_platform", "bin/app.ts", "platform: Platform.LINUX_ARM64"),
         ("fail_cdk_py_asset_no_platform", "app.py", "platform=ecr_assets.Platform.LINUX_ARM64"),
+        ("fail_cdk_ts_asset_multiline", "bin/app.ts", "platform: Platform.LINUX_ARM64"),
+        ("fail_cdk_py_asset_multiline", "app.py", "platform=Platform.LINUX_ARM64"),
     ],
 )
 def test_a_cdk_asset_without_platform_gets_the_option_inserted(
     case: str, source: str, option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every unpinned asset call written on one line gets `platform` as the file names `Platform`
-    (unsafe: other deploy machines then build another image); all fixes applied end every finding."""
+    """Every unpinned asset call, on one line or several, gets `platform` as the file names
+    `Platform` (unsafe: other deploy machines then build another image); all fixes applied end
+    every finding and leave source that still parses."""
     work = tmp_path / "work"
     _copy(FIXTURES / "ARCH302" / case, work)
     own = [r for r in _results(work, monkeypatch) if r["ruleId"] == "ARCH302"]
     assert len(own) == 2 and all(len(r.get("fixes", [])) == 1 for r in own)
     assert {r["fixes"][0]["properties"]["applicability"] for r in own} == {"unsafe"}
-    for result in own:
+    # bottom up, as a consumer applies several results (an inserted line moves those below)
+    for result in sorted(own, key=lambda r: -r["locations"][0]["physicalLocation"]["region"]["startLine"]):
         apply_sarif_fix(work, result["fixes"][0])
-    assert (work / source).read_text().count(option) == 2
+    fixed = (work / source).read_text()
+    assert fixed.count(option) == 2
     assert not [r for r in _results(work, monkeypatch) if r["ruleId"] == "ARCH302"]
+    _assert_parses(source, fixed)
 
 
+def _assert_parses(source: str, text: str) -> None:
+    if source.endswith(".py"):
+        ast.parse(text)
+        return
+    import tree_sitter_typescript
+    from tree_sitter import Language, Parser
+
+    tree = Parser(Language(tree_sitter_typescript.language_typescript())).parse(text.encode())
+    assert not tree.root_node.has_error, text
+
+
+@pytest.mark.parametrize(
+    "case", ["fail_cdk_ts_asset_no_platform_not_imported", "fail_cdk_ts_asset_multiline_not_imported"]
+)
 def test_a_cdk_asset_fix_that_needs_an_import_is_display_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without `Platform` imported, the inserted option would not compile: advice, never applied."""
     work = tmp_path / "work"
-    _copy(FIXTURES / "ARCH302" / "fail_cdk_ts_asset_no_platform_not_imported", work)
-    (own,) = [r for r in _results(work, monkeypatch) if r["ruleId"] == "ARCH302"]
-    assert not own.get("fixes")
-    assert own["properties"]["fixApplicability"] == "display-only"
-    assert "import { Platform } from 'aws-cdk-lib/aws-ecr-assets' first" in own["properties"]["fixSummary"]
+    _copy(FIXTURES / "ARCH302" / case, work)
+    own = [r for r in _results(work, monkeypatch) if r["ruleId"] == "ARCH302"]
+    assert own
+    for result in own:
+        assert not result.get("fixes")
+        assert result["properties"]["fixApplicability"] == "display-only"
+        assert (
+            "import { Platform } from 'aws-cdk-lib/aws-ecr-assets' first"
+            in result["properties"]["fixSummary"]
+        )

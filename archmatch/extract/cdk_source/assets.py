@@ -130,13 +130,15 @@ class Asset:
         return None
 
     def platform_insertion(self) -> PlatformInsertion | None:
-        """Where a `platform` option goes in an asset call written on one line: appended to its
-        keyword arguments (Python), its props object literal, or as a new props object (TypeScript).
-        None when the call spans lines, or its options are a variable or a spread."""
+        """Where a `platform` option goes in the asset call: appended to its keyword arguments
+        (Python), its props object literal, or as a new props object (TypeScript). None when its
+        options are a variable or a spread."""
         call, text = self.call, self.call.text
-        if self.platform is not None or "\n" in text or not text.endswith(")"):
+        if self.platform is not None or not text.endswith(")"):
             return None
         _, props_index = ASSET_FACTORIES[call.callee or ""]
+        if "\n" in text:
+            return self._multiline_insertion(props_index)
         name = f"{self.platform_name or 'Platform'}."
         if self.syntax == "cdk-py":
             if call.kwargs is not None and call.kwargs.open:
@@ -153,6 +155,27 @@ class Asset:
             return None
         location = Location(call.path, call.line)
         return PlatformInsertion(location, text, head, tail, self.platform_name is not None)
+
+    def _multiline_insertion(self, props_index: int) -> PlatformInsertion | None:
+        """A call written over several lines: the option goes right after its last argument (or
+        last property), on a line of its own when that one ends its line; the edit replaces that
+        line (from the call's start on its first line)."""
+        call, name = self.call, f"{self.platform_name or 'Platform'}."
+        props = call.args[props_index] if len(call.args) == props_index + 1 else None
+        if self.syntax == "cdk-py":
+            unknown = any(isinstance(a, Unknown) for a in call.args)
+            if call.args_end is None or unknown or (call.kwargs is not None and call.kwargs.open):
+                return None
+            at, option, closing = call.args_end, f"platform={name}", ""
+        elif len(call.args) == props_index and call.args_end is not None:
+            at, option, closing = call.args_end, f"{{ platform: {name}", " }"
+        elif isinstance(props, Obj) and not props.open and props.fields_end is not None:
+            if not props.fields:  # `{}`: the option is its only property
+                return _inserted_at(call, props.fields_end, " platform: " + name, " ", self.platform_name)
+            at, option, closing = props.fields_end, f"platform: {name}", ""
+        else:
+            return None
+        return _appended_at(call, at, option, closing, self.platform_name)
 
     def effective_arch(self) -> str | None:
         fact, _, _ = self.platforms()
@@ -175,6 +198,53 @@ class Asset:
             link_keys=frozenset(keys),
             fix_syntax=self.syntax,
         )
+
+
+def _line_at(call: Call, at: tuple[int, int]) -> tuple[str, int] | None:
+    """(the text of line `at[0]` from the call's start, the character offset of byte column `at[1]`)."""
+    lines = call.text.split("\n")
+    index = at[0] - call.line
+    if not 0 <= index < len(lines):
+        return None
+    segment = lines[index].encode()
+    offset = at[1] - (call.column - 1 if index == 0 else 0)
+    if not 0 <= offset <= len(segment):
+        return None
+    return lines[index], len(segment[:offset].decode("utf-8", "replace"))
+
+
+def _inserted_at(
+    call: Call, at: tuple[int, int], before: str, after: str, platform_name: str | None
+) -> PlatformInsertion | None:
+    """`before` + the platform member + `after` inserted at `at` (a line of the call)."""
+    found = _line_at(call, at)
+    if found is None:
+        return None
+    segment, offset = found
+    rest = segment[offset:]
+    tail = after + rest if rest.startswith("}") else rest
+    location = Location(call.path, at[0])
+    return PlatformInsertion(location, segment, segment[:offset] + before, tail, platform_name is not None)
+
+
+def _appended_at(
+    call: Call, at: tuple[int, int], option: str, closing: str, platform_name: str | None
+) -> PlatformInsertion | None:
+    """`, <option><member><closing>` after the element ending at `at`; on a line of its own (with
+    that line's indentation) when the element ends its line and the call goes on below."""
+    found = _line_at(call, at)
+    if found is None:
+        return None
+    segment, offset = found
+    rest = segment[offset:]
+    own_line = at[0] > call.line and at[0] < call.line + call.text.count("\n") and rest.strip() in ("", ",")
+    if own_line:
+        indent = segment[: len(segment) - len(segment.lstrip())]
+        head = f"{segment[:offset]},\n{indent}{option}"
+    else:
+        head = f"{segment[:offset]}, {option}"
+    location = Location(call.path, at[0])
+    return PlatformInsertion(location, segment, head, closing + rest, platform_name is not None)
 
 
 def _before_closing(opened: str, option: str) -> str:

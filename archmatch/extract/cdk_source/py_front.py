@@ -468,6 +468,9 @@ class PyFile:
         if isinstance(value, Call) and not value.column:  # not a call another node returned
             value.column = node.col_offset + 1
             value.end_line = getattr(node, "end_lineno", line) or line
+            elements: list[ast.expr | ast.keyword] = [*node.args, *node.keywords]
+            ends = [(a.end_lineno or a.lineno, a.end_col_offset or 0) for a in elements]
+            value.args_end = max(ends) if ends else None
         return value
 
     def _invoke(self, callee: Val, args: list[Val], kwargs: Obj, node: ast.Call) -> Val:

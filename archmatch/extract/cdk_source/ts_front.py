@@ -555,6 +555,7 @@ class TsFile:
 
     def _object(self, node: Node) -> Obj:
         out = Obj(self.path, _line(node))
+        out.fields_end = _end_of_last(node) or (node.start_point.row + 1, node.start_point.column + 1)
         for child in node.named_children:
             if child.type == "pair":
                 key_node, value_node = child.child_by_field_name("key"), child.child_by_field_name("value")
@@ -607,6 +608,8 @@ class TsFile:
             return []
         out: list[Val] = []
         for child in node.named_children:
+            if child.type == "comment":
+                continue
             if child.type == "spread_element":
                 out.append(Unknown(self.path, _line(child), "spread arguments"))
             else:
@@ -701,4 +704,11 @@ def _located(value: Val, node: Node) -> Val:
     if isinstance(value, Call) and not value.column:  # not a call another node gave back
         value.column = node.start_point.column + 1
         value.end_line = node.end_point.row + 1
+        value.args_end = _end_of_last(node.child_by_field_name("arguments"))
     return value
+
+
+def _end_of_last(node: Node | None) -> tuple[int, int] | None:
+    """(line, byte column) where the last element (argument, property) of `node` ends."""
+    items = [c for c in node.named_children if c.type != "comment"] if node is not None else []
+    return (items[-1].end_point.row + 1, items[-1].end_point.column) if items else None

@@ -75,6 +75,9 @@ class Obj(Val):
     fields: dict[str, Val] = field(default_factory=dict)
     key_lines: dict[str, int] = field(default_factory=dict)
     open: bool = False
+    # an object literal of the source: (line, byte column) where its last property ends, or just
+    # after its `{` when it has none (where a fix adds a property)
+    fields_end: tuple[int, int] | None = None
 
     def describe(self) -> str:
         return "{" + ", ".join(f"{k}: {v.describe()}" for k, v in self.fields.items()) + "}"
@@ -103,6 +106,8 @@ class Call(Val):
     column: int = 0
     end_line: int = 0
     text: str = ""
+    # (line, byte column) where its last argument ends, None without arguments (where a fix adds one)
+    args_end: tuple[int, int] | None = None
 
     def describe(self) -> str:
         return self.text or f"{self.callee or self.method}(...)"
