@@ -158,6 +158,7 @@ BuildSource = Literal[
     "shell",
     "makefile",
     "npm-script",
+    "python",
     "terraform-docker",
     "terraform-lambda-docker-build",
     "terraform-local-exec",

@@ -184,6 +184,41 @@ def deep_hcl(root: Path) -> str | None:
     return "deep/main.tf"
 
 
+def deep_python(root: Path) -> str | None:
+    # 20 000 terms: Python's own parser gives up (RecursionError during AST construction)
+    command = 'cmd = "docker build -t app " + ' + '"x" + ' * 20_000 + '"."\n'
+    write(root / "deep/build.py", "import subprocess\n" + command + "subprocess.run(cmd, shell=True)\n")
+    return "deep/build.py"
+
+
+def nested_python_within_parser_limits(root: Path) -> str | None:
+    # parseable nesting: 900 `+` terms, 300 names each an f-string of the one before, 90 nested
+    # joins; the reader's own depth and step caps make the deep parts unknown
+    chain = 'cmd = "docker build -t " + ' + '"a" + ' * 900 + '"."\n'
+    names = 'c0 = "docker build -t b ."\n' + "".join(f'c{i} = f"{{c{i - 1}}}"\n' for i in range(1, 300))
+    joins = "cmd3 = " + '" ".join([' * 90 + '"docker build ."' + "])" * 90 + "\n"
+    runs = "".join(f"subprocess.run({c}, shell=True)\n" for c in ("cmd", "c299", "cmd3"))
+    write(root / "nested/build.py", "import subprocess\n" + chain + names + joins + runs)
+    return None
+
+
+def large_python(root: Path) -> str | None:
+    # just under the size the reader parses: one parse, bounded memory
+    numbers = "x = [" + ",".join(str(i) for i in range(80_000)) + "]\n"
+    write(
+        root / "large/build.py",
+        "import subprocess\n" + numbers + 'subprocess.run("docker build .", shell=True)\n',
+    )
+    return None
+
+
+def huge_python(root: Path) -> str | None:
+    line = 'subprocess.run(["docker", "build", "-t", "app:%d", "."])\n'
+    body = "import subprocess\n" + "".join(line % i for i in range(20_000))  # ~1 MB: not parsed
+    write(root / "huge/build.py", body)
+    return "huge/build.py"
+
+
 def huge_terraform(root: Path) -> str | None:
     block = 'resource "aws_s3_bucket" "b%d" {\n  bucket = "bucket-%d"\n}\n'
     target = 50 * 1024 * 1024
@@ -294,6 +329,10 @@ HOSTILE: dict[str, Callable[[Path], str | None]] = {
         moderately_deep_json,
         deep_hcl,
         huge_terraform,
+        deep_python,
+        nested_python_within_parser_limits,
+        large_python,
+        huge_python,
         binary_dockerfile,
         invalid_utf8_dockerfile,
         unterminated_heredoc,

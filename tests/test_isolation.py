@@ -194,6 +194,7 @@ TWO_GHA_STEPS = "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n
 )
 TWO_GITLAB_JOBS = "".join(f"{c}:\n  script:\n    - docker build -t {c} ./{c}\n" for c in "ab")
 TWO_SHELL_BUILDS = "#!/bin/sh\ndocker build -t a ./a\ndocker build -t b ./b\n"
+TWO_PY_BUILDS = 'import subprocess\nsubprocess.run(["docker", "build", "-t", "a", "./a"])\nsubprocess.run("docker build -t b ./b", shell=True)\n'
 TWO_MAKE_BUILDS = "a:\n\tdocker build -t a ./a\nb:\n\tdocker build -t b ./b\n"
 TWO_NPM_BUILDS = '{"scripts": {"a": "docker build -t a ./a", "b": "docker build -t b ./b"}}\n'
 TWO_BUILDSPEC_BUILDS = (
@@ -257,6 +258,7 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
     ),
     "shell": ({"boom/build.sh": TWO_SHELL_BUILDS, "keep/build.sh": TWO_SHELL_BUILDS}, "boom/build.sh"),
     "makefile": ({"boom/Makefile": TWO_MAKE_BUILDS, "keep/Makefile": TWO_MAKE_BUILDS}, "boom/Makefile"),
+    "python": ({"boom/build.py": TWO_PY_BUILDS, "keep/build.py": TWO_PY_BUILDS}, "boom/build.py"),
     "npm": ({"boom/package.json": TWO_NPM_BUILDS, "keep/package.json": TWO_NPM_BUILDS}, "boom/package.json"),
     "dockerfile": (
         {"boom/Dockerfile": "FROM alpine:3.20\n", "keep/Dockerfile": "FROM alpine:3.20\n"},

@@ -20,7 +20,10 @@ Evidence, strongest first; an image reference is linked at the first level that 
    project when that build follows its host (unpinned) and no other workload's image is linked to
    it. Several candidate builds count as one when they are equivalent (same Dockerfile, context,
    target, platforms, build args: the branches of `if --no-cache ... else ...`); otherwise no
-   link. Findings on it stay warnings and say so.
+   link. A project that builds nothing meets the only build of the nearest enclosing project
+   instead (a CLI at the repository root building the image that the Terraform it ships runs),
+   when that folder holds no other build and nothing names the build's image either. Findings on
+   it stay warnings and say so.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import fnmatch
 import posixpath
 from dataclasses import dataclass
 
+from archmatch import lazyre
 from archmatch.link.imageref import (
     RefParts,
     parse_ref,
@@ -38,7 +42,7 @@ from archmatch.link.imageref import (
     wild_match,
     with_repository,
 )
-from archmatch.link.projects import ProjectIndex, assign_projects, build_place, common_depth
+from archmatch.link.projects import ProjectIndex, assign_projects, build_place, common_depth, contains
 from archmatch.model import Confidence, ImageBuild, ImageRef, Link, Location, RepoFacts, Workload
 from archmatch.platforms import ArchFact, How, parse_platform_list
 from archmatch.settings import Config, ImageMapping
@@ -258,9 +262,17 @@ PROXIMITY = "proximity: the only build in this project"
 PROXIMITY_EQUIVALENT = "proximity: the only Dockerfile built in this project"
 
 
+# The Terraform extractor names an ECR repository whose `name` it cannot compute (`each.key` of an
+# unknown collection, a variable without a value) by the resource's address.
+_UNNAMED_ECR = lazyre.compile(
+    r"^ecr:(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?aws_ecr(?:public)?_repository\.[\w-]+(?:\[[^\]]*\])?$"
+)
+
+
 def _unnamed(image: ImageRef) -> bool:
-    """An image reference whose repository name nothing in the repository says."""
-    if any(k.startswith("ecr:") for k in image.link_keys):
+    """An image reference whose repository name nothing in the repository says (an ECR repository
+    whose name is computed from values the repository does not hold counts as unnamed)."""
+    if any(k.startswith("ecr:") and not _UNNAMED_ECR.match(k) for k in image.link_keys):
         return False
     parts = parse_ref(image.ref) if image.ref else None
     if parts is None:
@@ -292,8 +304,13 @@ def _one_image(candidates: list[ImageBuild]) -> tuple[ImageBuild, str] | None:
     )
 
 
-def _proximity(index: _Index, links: list[Link], unlinked: list[tuple[Workload, ImageRef]]) -> list[Link]:
-    """Level 5: each unnamed image alone in its workload meets the only image built in its project."""
+def _proximity(
+    index: _Index, projects: ProjectIndex, links: list[Link], unlinked: list[tuple[Workload, ImageRef]]
+) -> list[Link]:
+    """Level 5: each unnamed image alone in its workload meets the only image built in its project;
+    a project that builds nothing meets the only build of the nearest enclosing project that does,
+    when nothing names the build's image either (a CLI at the repository root that builds the image
+    the Terraform it ships deploys)."""
     linked = {id(lk.build) for lk in links}
     by_place: dict[str | None, list[ImageBuild]] = {}
     for build in index.builds:
@@ -305,7 +322,10 @@ def _proximity(index: _Index, links: list[Link], unlinked: list[tuple[Workload, 
     out = []
     unnamed: dict[int, int] = {}  # unnamed images per workload, counted once (not once per image)
     for workload, image in unlinked:
-        pick = chosen.get(workload.project)
+        if workload.project in by_place:
+            pick = chosen.get(workload.project)
+        else:
+            pick = _enclosing_pick(index, projects, by_place, chosen, workload.project or "")
         if pick is None or not _unnamed(image):
             continue
         if id(workload) not in unnamed:
@@ -314,6 +334,35 @@ def _proximity(index: _Index, links: list[Link], unlinked: list[tuple[Workload, 
             continue
         out.append(Link(workload, image, pick[0], pick[1], "low"))
     return out
+
+
+def _enclosing_pick(
+    index: _Index,
+    projects: ProjectIndex,
+    by_place: dict[str | None, list[ImageBuild]],
+    chosen: dict[str | None, tuple[ImageBuild, str] | None],
+    folder: str,
+) -> tuple[ImageBuild, str] | None:
+    """The only image built in the nearest project enclosing `folder` that builds any, when that
+    project's whole folder (nested projects included) holds no other build and no name of the
+    build's image is known."""
+    for outer in projects.folders:
+        if outer == folder or not contains(outer, folder) or outer not in by_place:
+            continue
+        inside = [b for b in index.builds if contains(outer, index.place[id(b)] or "")]
+        pick = chosen.get(outer)
+        if pick is None or len(inside) != len(by_place[outer]):
+            return None
+        if any(not _wholly_unknown(n.parts) for b in inside for n in index.names[id(b)]):
+            return None
+        build, evidence = pick
+        where = "the repository" if outer == "" else f"the enclosing project {outer}"
+        return build, evidence.replace("in this project", f"in {where}", 1)
+    return None
+
+
+def _wholly_unknown(parts: RefParts | None) -> bool:
+    return parts is None or "*" in parts.repository
 
 
 _STRENGTH: dict[Confidence, int] = {"low": 0, "medium": 1, "high": 2}
@@ -335,7 +384,8 @@ def _strongest_per_build(links: list[Link]) -> list[Link]:
 
 
 def find_links(facts: RepoFacts, config: Config) -> list[Link]:
-    index = _Index(facts.builds, assign_projects(facts))
+    projects = assign_projects(facts)
+    index = _Index(facts.builds, projects)
     links: list[Link] = []
     unlinked: list[tuple[Workload, ImageRef]] = []
     for workload in facts.workloads:
@@ -350,7 +400,7 @@ def find_links(facts: RepoFacts, config: Config) -> list[Link]:
             links.extend(Link(workload, image, build, evidence, confidence) for build, evidence in found)
             if not found:
                 unlinked.append((workload, image))
-    links.extend(_proximity(index, links, unlinked))
+    links.extend(_proximity(index, projects, links, unlinked))
     links = _strongest_per_build(links)
     links.sort(
         key=lambda lk: (

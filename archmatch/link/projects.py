@@ -38,7 +38,9 @@ _MARKERS: tuple[tuple[re.Pattern[str], str], ...] = (
 _WORKFLOW = lazyre.compile(r"(?:^|(?P<repo>.*)/)\.github/workflows/[^/]+\.ya?ml$")
 
 # builds that only run a Dockerfile kept elsewhere: they count in the project of that Dockerfile
-WORKFLOW_SOURCES = frozenset({"github-actions", "gitlab-ci", "shell", "makefile", "npm-script", "codebuild"})
+WORKFLOW_SOURCES = frozenset(
+    {"github-actions", "gitlab-ci", "shell", "makefile", "npm-script", "python", "codebuild"}
+)
 
 
 def folder_of(path: str) -> str:

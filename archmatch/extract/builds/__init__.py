@@ -1,7 +1,7 @@
 """Image builds (`ImageBuild` facts) from every place a repository builds an image: Compose
-files, Buildx Bake files, GitHub Actions workflows, GitLab CI, shell scripts, Makefiles and
-package.json scripts. One module per source; `extract` runs them all, each guarded so that a
-bug in one source does not lose the others' builds.
+files, Buildx Bake files, GitHub Actions workflows, GitLab CI, shell scripts, Makefiles,
+package.json scripts and the commands Python code runs. One module per source; `extract` runs
+them all, each guarded so that a bug in one source does not lose the others' builds.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ SOURCES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     # after the CI sources, which record the steps that run Dagger pipelines
     ("dagger_go", lambda p: p.endswith(".go") or _name(p) == "dagger.json"),
     ("dagger_py", lambda p: _name(p) == "dagger.json" or p.endswith(".py")),
+    ("python_calls", lambda p: p.endswith(".py")),
 )
 
 

@@ -73,10 +73,9 @@ def related_for(link: Link, img: ImageArch) -> list[Related]:
 def confidence_note(link: Link) -> str:
     if link.confidence != "low":
         return ""
-    if link.evidence.startswith("proximity: the only Dockerfile"):
-        return " [low confidence: the only Dockerfile built in this project, nothing names the image]"
-    if link.evidence.startswith("proximity"):
-        return " [low confidence: the only build in this project, nothing names the image]"
+    if link.evidence.startswith("proximity: "):  # "the only build in this project (...)" and its kin
+        what = link.evidence[len("proximity: ") :].split(" (", 1)[0]
+        return f" [low confidence: {what}, nothing names the image]"
     target = link.workload.deploys_to
     if target is not None and target.confidence == "low":
         return " [low confidence: the function the command deploys to is inferred, not named]"
