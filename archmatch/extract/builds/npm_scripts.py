@@ -1,13 +1,15 @@
 """Docker builds in `package.json` `scripts` (run by npm/yarn/pnpm from the package's folder,
-so relative paths resolve against it). `cross-env VAR=x` prefixes count as environment."""
+so relative paths resolve against it). `cross-env VAR=x` prefixes count as environment. A script
+is shell text like any other (`_shellscan.scanned_builds`): a platform set only under a `uname` /
+Darwin test leaves the build to its host, as in a script file or a Makefile recipe."""
 
 from __future__ import annotations
 
 import posixpath
 
 from archmatch.extract import json_doc
-from archmatch.extract.builds._common import CliSite, HostContext, LineMap, cli_build, key_line
-from archmatch.extract.builds._shellscan import ShellState, scan, script_dir_of
+from archmatch.extract.builds._common import HostContext, LineMap, key_line
+from archmatch.extract.builds._shellscan import ShellState, scanned_builds, script_dir_of
 from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
@@ -35,16 +37,14 @@ def _extract_package(repo: RepoView, facts: RepoFacts, path: str) -> None:
         if not isinstance(command, str) or "docker" not in command:
             continue
         line = key_line(scripts, name)
-        line_at = LineMap(command, line)
         state = ShellState(path=path, script_dir=folder, cwd=folder)
-        for found in scan(command, state, line_at):
-            site = CliSite(
-                source="npm-script",
-                path=path,
-                where=f"npm script {name} ({path})",
-                line_at=line_at,
-                cwd=found.cwd,
-                host=HostContext("no --platform: the machine that runs the script decides"),
-                default_platform=found.default_platform,
-            )
-            facts.builds.append(cli_build(repo, site, found.cmd, command))
+        builds = scanned_builds(
+            repo,
+            command,
+            state,
+            LineMap(command, line),
+            source="npm-script",
+            where=f"npm script {name} ({path})",
+            host=HostContext("no --platform: the machine that runs the script decides"),
+        )
+        facts.builds.extend(builds)
