@@ -668,3 +668,35 @@ def test_a_parameter_expansion_kept_as_written_gives_no_image_label() -> None:
     assert image_label(["${X%%:*}:latest"]) == ""
     assert image_label(["${REGISTRY}/api:v1"]) == "api"
     assert image_label(["$REGISTRY/team/web@sha256:abc"]) == "web"
+
+
+def test_bake_and_compose_args_are_the_build_args_they_pass(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            "bake/docker-bake.hcl": (
+                'variable "ARGS" {\n  default = {}\n}\n'
+                'target "_base" {\n  args = {\n    GOARCH = "arm64"\n  }\n}\n'
+                'target "merged" {\n  inherits = ["_base"]\n  args = {\n    "VERSION" = null\n  }\n}\n'
+                'target "none" {\n  context = "."\n}\n'
+                'target "expression" {\n  args = ARGS\n}\n'
+            ),
+            "compose/compose.yaml": (
+                "services:\n"
+                "  listed: {build: {context: ., args: [VERSION=1, COMMIT]}}\n"
+                "  mapped: {build: {context: ., args: {GOARCH: arm64}}}\n"
+                "  plain: {build: .}\n"
+                "  computed: {build: {context: ., args: ['${NAME}=1']}}\n"
+                "  extended: {extends: {service: mapped}, build: {context: .}}\n"
+            ),
+            "compose/compose.override.yaml": "services:\n  mapped: {build: {args: {EXTRA: x}}}\n",
+        },
+    )
+    args = {b.name.rsplit(" ", 1)[-1]: b.build_args for b in facts.builds}
+    assert args["merged"] == frozenset({"GOARCH", "VERSION"})  # inherited and own maps merge
+    assert args["none"] == frozenset()
+    assert args["expression"] is None
+    assert args["listed"] == frozenset({"VERSION", "COMMIT"})
+    assert args["mapped"] == frozenset({"GOARCH", "EXTRA"})  # merged over the override file
+    assert args["plain"] == frozenset()
+    assert args["computed"] is None and args["extended"] is None

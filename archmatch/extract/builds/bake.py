@@ -6,7 +6,8 @@ Targets resolve `inherits` (in order, last wins, the target's own attributes las
 only inherited by others (a base like `_common`) gives no build unless a group names it.
 `context` defaults to "." (the bake file's folder), `dockerfile` to "Dockerfile" joined to the
 context (`cwd://` paths are relative to the folder). `${VAR}` is interpolated from `variable`
-defaults; a variable without a default, or a function call, stays unresolved.
+defaults; a variable without a default, or a function call, stays unresolved. The names of a
+target's `args` (merged over `inherits`) are the build args it passes.
 """
 
 from __future__ import annotations
@@ -191,6 +192,7 @@ class _Project:
         self.cycle: tuple[Location, str] | None = None
         self._resolved: dict[str, tuple[dict[str, Any], dict[str, Location]]] = {}
         self._resolving: list[str] = []
+        self._arg_names: dict[str, frozenset[str] | None] = {}
         self.variables: dict[str, Any] = {}
         self.groups: dict[str, list[str]] = {}
         self.targets: dict[str, list[_Block]] = {}
@@ -268,6 +270,35 @@ class _Project:
         self._resolved[name] = (attrs, where)
         return attrs, where
 
+    def arg_names(self, name: str, depth: int = 0) -> frozenset[str] | None:
+        """Names of the build args a target passes: its `args` maps merged with those it inherits
+        (bake merges maps key by key, from every parent and every block of the target). None when
+        an `args` value is not a map or a name is not static. A name set to null counts too: bake
+        may then leave the ARG's default, but counting it can only hide a contradiction, not make one."""
+        if name in self._arg_names:
+            return self._arg_names[name]
+        self._arg_names[name] = frozenset()  # an inherits cycle sees what is known so far
+        names: set[str] | None = set()
+        blocks = self.targets.get(name, [])
+        inherits = next((b.attrs["inherits"] for b in reversed(blocks) if "inherits" in b.attrs), None)
+        for parent in split_list(self.interpolate(inherits)):
+            if parent in self.targets and depth < _MAX_INHERITS:
+                names = _union(names, self.arg_names(str(parent), depth + 1))
+        for block in blocks:
+            if "args" in block.attrs:
+                names = _union(names, self._names_of(block.attrs["args"]))
+        result = frozenset(names) if names is not None else None
+        self._arg_names[name] = result
+        return result
+
+    def _names_of(self, args: Any) -> frozenset[str] | None:
+        if not isinstance(args, dict):
+            return None  # `args = var.args` or another expression: names not known
+        names = {str(self.interpolate(str(key).strip().strip('"'))) for key in args}
+        if any(not n or "${" in n for n in names):
+            return None
+        return frozenset(names)
+
     def _note_cycle(self, name: str, parent: str) -> None:
         if self.cycle is None:
             first = self.targets[name][0]
@@ -287,6 +318,10 @@ class _Project:
             for p in split_list(self.interpolate(b.attrs.get("inherits")))
         }
         return [n for n in self.targets if n in grouped or n not in inherited]
+
+
+def _union(names: set[str] | None, more: frozenset[str] | None) -> set[str] | None:
+    return None if names is None or more is None else names | more
 
 
 def _build(project: _Project, name: str, folder: str) -> ImageBuild:
@@ -327,6 +362,7 @@ def _build(project: _Project, name: str, folder: str) -> ImageBuild:
         tags=tags,
         attestations=attestation_setting(provenance, sbom, [], None),
         fix_syntax="bake",
+        build_args=project.arg_names(name),
     )
 
 

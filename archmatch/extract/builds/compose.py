@@ -6,7 +6,8 @@ Per folder, the project Compose loads by default is the first of `compose.yaml`,
 are used) and gives builds only for the services it mentions. `build.context` is relative to the
 project folder, `build.dockerfile` to the context; `build.platforms` is the platform list, the
 service `platform` the default when it is omitted (docs/aws-facts.md#docker-builds). `${VAR:-default}` is
-interpolated from the folder's `.env` file, then from the default.
+interpolated from the folder's `.env` file, then from the default. The names of `build.args`
+(merged over the files) are the build args the build passes.
 """
 
 from __future__ import annotations
@@ -174,7 +175,35 @@ def _service_build(
             prov.value if prov else None, sbom.value if sbom else None, [], None
         ),
         fix_syntax="compose",
+        build_args=_arg_names(layers, service, env),
     )
+
+
+def _arg_names(layers: list[_Layer], service: str, env: dict[str, str]) -> frozenset[str] | None:
+    """Names of the service's `build.args` (a map, or a list of `NAME=value` / `NAME`), merged over
+    the files of the project; None when `args` is neither, a name is not static, or the service
+    `extends` another (whose args it may take)."""
+    names: set[str] = set()
+    for layer in layers:
+        node = layer.services.get(service)
+        if isinstance(node, dict) and "extends" in node:
+            return None
+        found = _lookup(layer, service, "build", "args")
+        if found is None or found.value is None:
+            continue
+        value = found.value
+        if isinstance(value, dict):
+            written = [str(k) for k in value]
+        elif isinstance(value, list):
+            written = [str(item).split("=", 1)[0] for item in value]
+        else:
+            return None
+        for raw in written:
+            name = interpolate(raw.strip(), env)
+            if not name or "$" in name:
+                return None
+            names.add(name)
+    return frozenset(names)
 
 
 def primary_location(layer: _Layer, service: str) -> Location:
