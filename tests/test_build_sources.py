@@ -75,6 +75,7 @@ def test_compose_override_file_supplies_the_service_platform(monorepo: dict[str,
         platform_location=loc("docker-compose.override.yml", 3),
         tags=[f"{ECR}/api:v1"],  # TAG from .env, REGISTRY from its ${REGISTRY:-...} default
         fix_syntax="compose",
+        build_args=frozenset(),  # no build.args: the Dockerfile ARG defaults hold
     )
 
 
@@ -170,6 +171,7 @@ def test_bake_inherits_chain_last_wins_and_variables_interpolate(monorepo: dict[
         platform_location=loc("docker-bake.hcl", 18),
         tags=[f"{ECR}/api:latest"],
         fix_syntax="bake",
+        build_args=frozenset({"GO_VERSION"}),  # inherited from _common
     )
     assert "bake target _common" not in monorepo and "bake target _arm" not in monorepo
 
