@@ -89,6 +89,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.at,self.value,self.augmented,self.conditional,)==(other.at,other.value,other.augmented,other.conditional,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.at,self.value,self.augmented,self.conditional,)==(other.at,other.value,other.augmented,other.conditional,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.attrs,self.location,self.attr_locations,)==(other.attrs,other.location,other.attr_locations,)
   return NotImplemented
  return __eq__
@@ -221,6 +229,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.dirs,self.files,self.cwd,self.module_downloads,)==(other.dirs,other.files,other.cwd,other.module_downloads,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.evaluator,self.command,self.at,self.cwd,self.default_platform,)==(other.evaluator,other.command,other.at,other.cwd,other.default_platform,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.evaluator,self.command,self.at,self.cwd,self.default_platform,)==(other.evaluator,other.command,other.at,other.cwd,other.default_platform,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1097,6 +1113,22 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.text,self.line,self.known,)==(other.text,other.line,other.known,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.text,self.line,self.known,)==(other.text,other.line,other.known,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.text,self.line_at,)==(other.text,other.line_at,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.text,self.line_at,)==(other.text,other.line_at,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.text,self.refs,)==(other.text,other.refs,)
   return NotImplemented
  return __eq__
@@ -1307,6 +1339,12 @@ def __create_fn__():
   return hash((self.argv,self.lines,self.location,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.argv,self.lines,self.location,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.at,self.value,self.augmented,self.conditional,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.at,self.value,self.augmented,self.conditional,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1664,6 +1702,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.text,self.
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.text,self.line,self.known,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.text,self.line,self.known,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.text,self.refs,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.text,self.refs,))\n return __hash__'] = __create_fn__.__code__
@@ -1824,6 +1868,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(at={self.at!r}, value={self.value!r}, augmented={self.augmented!r}, conditional={self.conditional!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(at={self.at!r}, value={self.value!r}, augmented={self.augmented!r}, conditional={self.conditional!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(attrs={self.attrs!r}, location={self.location!r}, attr_locations={self.attr_locations!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(attrs={self.attrs!r}, location={self.location!r}, attr_locations={self.attr_locations!r})"\n return __repr__'] = __create_fn__.__code__
@@ -1923,6 +1973,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(dirs={self.dirs!r}, files={self.files!r}, cwd={self.cwd!r}, module_downloads={self.module_downloads!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(dirs={self.dirs!r}, files={self.files!r}, cwd={self.cwd!r}, module_downloads={self.module_downloads!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(evaluator={self.evaluator!r}, command={self.command!r}, at={self.at!r}, cwd={self.cwd!r}, default_platform={self.default_platform!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(evaluator={self.evaluator!r}, command={self.command!r}, at={self.at!r}, cwd={self.cwd!r}, default_platform={self.default_platform!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2646,6 +2702,18 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(text={self.text!r}, line={self.line!r}, known={self.known!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(text={self.text!r}, line={self.line!r}, known={self.known!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(text={self.text!r}, line_at={self.line_at!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(text={self.text!r}, line_at={self.line_at!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(text={self.text!r}, refs={self.refs!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(text={self.text!r}, refs={self.refs!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2801,6 +2869,15 @@ def __create_fn__(_type_argv, _type_lines, _type_location, MISSING, _HAS_DEFAULT
   __dataclass_builtins_object__.__setattr__(self,'location',location)
  return __init__
 CODE["def __create_fn__(_type_argv, _type_lines, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,argv:_type_argv,lines:_type_lines,location:_type_location)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'argv',argv)\n  __dataclass_builtins_object__.__setattr__(self,'lines',lines)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_at, _type_value, _type_augmented, _type_conditional, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,at:_type_at,value:_type_value,augmented:_type_augmented,conditional:_type_conditional)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'at',at)
+  __dataclass_builtins_object__.__setattr__(self,'value',value)
+  __dataclass_builtins_object__.__setattr__(self,'augmented',augmented)
+  __dataclass_builtins_object__.__setattr__(self,'conditional',conditional)
+ return __init__
+CODE["def __create_fn__(_type_at, _type_value, _type_augmented, _type_conditional, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,at:_type_at,value:_type_value,augmented:_type_augmented,conditional:_type_conditional)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'at',at)\n  __dataclass_builtins_object__.__setattr__(self,'value',value)\n  __dataclass_builtins_object__.__setattr__(self,'augmented',augmented)\n  __dataclass_builtins_object__.__setattr__(self,'conditional',conditional)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_attrs, _type_location, _type_attr_locations, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_attr_locations, _return_type):
  def __init__(self,attrs:_type_attrs,location:_type_location,attr_locations:_type_attr_locations=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -2970,6 +3047,16 @@ def __create_fn__(_type_dirs, _type_files, _type_cwd, _type_module_downloads, MI
   __dataclass_builtins_object__.__setattr__(self,'module_downloads',module_downloads)
  return __init__
 CODE["def __create_fn__(_type_dirs, _type_files, _type_cwd, _type_module_downloads, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_module_downloads, _return_type):\n def __init__(self,dirs:_type_dirs,files:_type_files,cwd:_type_cwd,module_downloads:_type_module_downloads=_dflt_module_downloads)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'dirs',dirs)\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'cwd',cwd)\n  __dataclass_builtins_object__.__setattr__(self,'module_downloads',module_downloads)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_evaluator, _type_command, _type_at, _type_cwd, _type_default_platform, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,evaluator:_type_evaluator,command:_type_command,at:_type_at,cwd:_type_cwd,default_platform:_type_default_platform)->_return_type:
+  self.evaluator=evaluator
+  self.command=command
+  self.at=at
+  self.cwd=cwd
+  self.default_platform=default_platform
+ return __init__
+CODE['def __create_fn__(_type_evaluator, _type_command, _type_at, _type_cwd, _type_default_platform, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,evaluator:_type_evaluator,command:_type_command,at:_type_at,cwd:_type_cwd,default_platform:_type_default_platform)->_return_type:\n  self.evaluator=evaluator\n  self.command=command\n  self.at=at\n  self.cwd=cwd\n  self.default_platform=default_platform\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_excludes, _type_include_skipped_dirs, _type_max_file_bytes, _type_include, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_excludes, _dflt_include_skipped_dirs, _dflt_max_file_bytes, _dflt_include, _return_type):
  def __init__(self,excludes:_type_excludes=_HAS_DEFAULT_FACTORY,include_skipped_dirs:_type_include_skipped_dirs=_dflt_include_skipped_dirs,max_file_bytes:_type_max_file_bytes=_dflt_max_file_bytes,include:_type_include=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -4194,6 +4281,21 @@ def __create_fn__(_type_text, _type_known, _type_where, MISSING, _HAS_DEFAULT_FA
  return __init__
 CODE["def __create_fn__(_type_text, _type_known, _type_where, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_known, _dflt_where, _return_type):\n def __init__(self,text:_type_text,known:_type_known=_dflt_known,where:_type_where=_dflt_where)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'text',text)\n  __dataclass_builtins_object__.__setattr__(self,'known',known)\n  __dataclass_builtins_object__.__setattr__(self,'where',where)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_text, _type_line, _type_known, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_known, _return_type):
+ def __init__(self,text:_type_text,line:_type_line,known:_type_known=_dflt_known)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'text',text)
+  __dataclass_builtins_object__.__setattr__(self,'line',line)
+  __dataclass_builtins_object__.__setattr__(self,'known',known)
+ return __init__
+CODE["def __create_fn__(_type_text, _type_line, _type_known, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_known, _return_type):\n def __init__(self,text:_type_text,line:_type_line,known:_type_known=_dflt_known)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'text',text)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'known',known)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_text, _type_line_at, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,text:_type_text,line_at:_type_line_at)->_return_type:
+  self.text=text
+  self.line_at=line_at
+ return __init__
+CODE['def __create_fn__(_type_text, _type_line_at, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,text:_type_text,line_at:_type_line_at)->_return_type:\n  self.text=text\n  self.line_at=line_at\n return __init__'] = __create_fn__.__code__
+
 def __create_fn__(_type_text, _type_refs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_refs, _return_type):
  def __init__(self,text:_type_text,refs:_type_refs=_dflt_refs)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'text',text)
@@ -4366,6 +4468,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'argv\',\'lines\',\'location\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('at','value','augmented','conditional',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'at\',\'value\',\'augmented\',\'conditional\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -4833,6 +4943,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('text','line','known',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'text\',\'line\',\'known\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('text','refs',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4958,6 +5076,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'argv\',\'lines\',\'location\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('at','value','augmented','conditional',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'at\',\'value\',\'augmented\',\'conditional\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -5422,6 +5548,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'text\',\'known\',\'where\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('text','line','known',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'text\',\'line\',\'known\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
