@@ -204,7 +204,7 @@ def nested_python_within_parser_limits(root: Path) -> str | None:
 
 def large_python(root: Path) -> str | None:
     # just under the size the reader parses: one parse, bounded memory
-    numbers = "x = [" + ",".join(str(i) for i in range(80_000)) + "]\n"
+    numbers = "x = [" + ",".join(str(i) for i in range(40_000)) + "]\n"
     write(
         root / "large/build.py",
         "import subprocess\n" + numbers + 'subprocess.run("docker build .", shell=True)\n',

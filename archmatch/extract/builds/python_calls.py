@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import re
 import string
 from collections.abc import Callable
@@ -247,12 +248,15 @@ def _bind(
 class _Scope:
     def __init__(self, node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef, parent: _Scope | None):
         self.node, self.parent = node, parent
-        self.assigned = _assignments(node.body)
         self.params: list[str] = []
         if not isinstance(node, ast.Module):
             a = node.args
             self.params = [p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]]
             self.params += [p.arg for p in (a.vararg, a.kwarg) if p is not None]
+
+    @functools.cached_property
+    def assigned(self) -> dict[str, list[_Assignment]]:  # read only when a name is looked up here
+        return _assignments(self.node.body)
 
 
 class _Evaluator:
@@ -423,8 +427,8 @@ class _Module:
         self.tree, self.path = tree, path
         self.steps = 0
         self.refused = ""
-        self.subprocess_names, self.os_names, self.direct = _imports(tree)
-        self.scopes: dict[int, _Scope] = {}
+        self.subprocess_names, self.os_names, self.direct = {"subprocess"}, {"os"}, set[str]()
+        self.calls: list[ast.Call] = []
         self.enclosing: dict[int, _Scope] = {}  # id(call) -> the scope it is written in
         self._index(tree)
         self.wrappers: dict[str, tuple[int, str]] = {}  # function name -> (command parameter index, name)
@@ -440,19 +444,32 @@ class _Module:
         return True
 
     def _index(self, tree: ast.Module) -> None:
-        root = _Scope(tree, None)
-        self.scopes[id(tree)] = root
-        stack: list[tuple[ast.AST, _Scope]] = [(tree, root)]
+        """One pass over the tree: the calls with their scopes, and the imports of runners."""
+        stack: list[tuple[ast.AST, _Scope]] = [(tree, _Scope(tree, None))]
         while stack:
             node, scope = stack.pop()
             for child in ast.iter_child_nodes(node):
                 inner = scope
                 if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
                     inner = _Scope(child, scope)
-                    self.scopes[id(child)] = inner
-                if isinstance(child, ast.Call):
+                elif isinstance(child, ast.Call):
                     self.enclosing[id(child)] = scope
+                    self.calls.append(child)
+                elif isinstance(child, ast.Import | ast.ImportFrom):
+                    self._imported(child)
                 stack.append((child, inner))
+        self.calls.sort(key=lambda c: (c.lineno, c.col_offset))
+
+    def _imported(self, node: ast.Import | ast.ImportFrom) -> None:
+        """Names bound to the subprocess and os modules, and runner functions imported by name."""
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in ("subprocess", "os"):
+                    names = self.subprocess_names if alias.name == "subprocess" else self.os_names
+                    names.add(alias.asname or alias.name)
+        elif node.module in ("subprocess", "os"):
+            runners = _SUBPROCESS_RUNNERS if node.module == "subprocess" else _OS_RUNNERS
+            self.direct.update(alias.asname or alias.name for alias in node.names if alias.name in runners)
 
     def _runner(self, call: ast.Call) -> bool:
         func = call.func
@@ -492,14 +509,10 @@ class _Module:
             return call.args[index]
         return next((k.value for k in call.keywords if k.arg == keyword), None)
 
-    def _calls(self) -> list[ast.Call]:
-        return [node for node in ast.walk(self.tree) if isinstance(node, ast.Call)]
-
     def _find_wrappers(self) -> None:
-        calls = self._calls()
         for _ in range(MAX_WRAPPER_ROUNDS):
             added = False
-            for call in calls:
+            for call in self.calls:
                 scope = self.enclosing.get(id(call))
                 command = self._command_arg(call)
                 if scope is None or not isinstance(command, ast.Name) or command.id not in scope.params:
@@ -514,7 +527,7 @@ class _Module:
 
     def command_sites(self) -> list[_Site]:
         sites = []
-        for call in self._calls():
+        for call in self.calls:
             command = self._command_arg(call)
             scope = self.enclosing.get(id(call))
             if command is None or scope is None:
@@ -525,22 +538,6 @@ class _Module:
             at = (call.lineno, call.col_offset)
             sites.append(_Site(evaluator, command, at, _cwd(call), _default_platform(call, evaluator, at)))
         return sites
-
-
-def _imports(tree: ast.Module) -> tuple[set[str], set[str], set[str]]:
-    """Names bound to the subprocess and os modules, and runner functions imported by name."""
-    subprocess_names, os_names, direct = {"subprocess"}, {"os"}, set[str]()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name == "subprocess":
-                    subprocess_names.add(alias.asname or "subprocess")
-                elif alias.name == "os":
-                    os_names.add(alias.asname or "os")
-        elif isinstance(node, ast.ImportFrom) and node.module in ("subprocess", "os"):
-            runners = _SUBPROCESS_RUNNERS if node.module == "subprocess" else _OS_RUNNERS
-            direct.update(alias.asname or alias.name for alias in node.names if alias.name in runners)
-    return subprocess_names, os_names, direct
 
 
 def _cwd(call: ast.Call) -> str | None:
