@@ -366,6 +366,43 @@ def dagger_go_huge_file(root: Path) -> tuple[str, str | None]:
     return "ci/main.go", "limit"
 
 
+_DAGGER_LOOP_ITEMS = ", ".join(f'"{i}"' for i in range(32))  # a known list of 32: the loop runs per item
+
+
+def dagger_go_doubling_a_string(root: Path) -> tuple[str, str | None]:
+    # a string doubled 32 times by `+` and three times 32 x 32 times by fmt.Sprintf: 2^32 and 3^1024
+    # characters (the pipeline's strings were built without the string limit: MemoryError)
+    loop = f"for _, x := range []string{{{_DAGGER_LOOP_ITEMS}}}"
+    body = (
+        f'\ts := "abcdefghij"\n\t{loop} {{\n\t\ts = s + s\n\t}}\n'
+        f'\tt := "ab"\n\t{loop} {{\n\t\t{loop} {{\n\t\t\tt = fmt.Sprintf("%s%s%s", t, t, t)\n\t\t}}\n\t}}\n'
+        '\tdag.Container().From(s + t).Publish(ctx, "r/x:1")\n'
+    )
+    write(root / "dagger.json", DAGGER_MODULE)
+    write(
+        root / "ci/main.go",
+        "package main\n\ntype Ci struct{}\n\nfunc (m *Ci) Run(ctx context.Context) {\n" + body + "}\n",
+    )
+    return "ci/main.go", "limit"
+
+
+def dagger_py_doubling_a_string(root: Path) -> tuple[str, str | None]:
+    # the Python SDK's evaluator: `s += s` and an f-string doubling its own value, 32 times each
+    loop = f"for x in [{_DAGGER_LOOP_ITEMS}]:"
+    body = (
+        f"        s = 'abcdefghij'\n        {loop}\n            s += s\n"
+        f"        t = 'ab'\n        {loop}\n            t = f'{{t}}{{t}}'\n"
+        "        return await dag.container().from_(s + t).publish('r/x:1')\n"
+    )
+    write(root / "dagger.json", '{"name": "ci", "sdk": "python", "source": "ci"}\n')
+    write(
+        root / "ci/main.py",
+        "import dagger\nfrom dagger import dag, function, object_type\n\n\n@object_type\nclass Ci:\n"
+        "    @function\n    async def run(self) -> str:\n" + body,
+    )
+    return "ci/main.py", "limit"
+
+
 PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
     f.__name__: f
     for f in (
@@ -392,6 +429,8 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         dagger_go_chain_of_50k_calls,
         dagger_go_calls_fanning_out,
         dagger_go_huge_file,
+        dagger_go_doubling_a_string,
+        dagger_py_doubling_a_string,
     )
 }
 

@@ -30,6 +30,7 @@ from archmatch.model import FixSyntax, Location
 
 MAX_CALL_DEPTH = 24
 MAX_LOOP_ITEMS = 32
+CHARS_PER_STEP = 1024  # building a computed string costs one step per this many characters
 MAX_NESTING = 120  # nested expressions and statements (a chain of 50,000 `.WithExec` calls nests as deep)
 
 
@@ -387,7 +388,8 @@ class Package:
         right = _named(node.child_by_field_name("right"))
         operator = text_of(node.child_by_field_name("operator"))
         if operator == "+=" and len(left) == 1 and len(right) == 1:
-            value = concat(frame.scope.get(left[0], Unknown(left[0])), self.eval(right[0], frame))
+            old, new = frame.scope.get(left[0], Unknown(left[0])), self.eval(right[0], frame)
+            value = concat(old, new, self.budget, line_of(node), self._path)
             self._set(left[0], value, frame)
             return
         self._bind(left, right, frame)
@@ -476,7 +478,7 @@ class Package:
             left = self.eval(node.child_by_field_name("left"), frame)
             right = self.eval(node.child_by_field_name("right"), frame)
             if text_of(node.child_by_field_name("operator")) == "+":
-                return concat(left, right)
+                return concat(left, right, self.budget, line_of(node), self._path)
             return Unknown("expression")
         if kind in ("parenthesized_expression", "unary_expression"):
             inner = _named(node)
@@ -592,7 +594,7 @@ class Package:
     ) -> tuple[Val, ...] | None:
         if package == "fmt" and method == "Sprintf":
             args = self._args(arg_nodes, frame)
-            return (_sprintf(args),)
+            return (_sprintf(args, self.budget, line_of(arg_nodes) if arg_nodes else 0, self._path),)
         if package == "dagger" and method == "Platform":
             args = self._args(arg_nodes, frame)
             return (args[0] if args else Unknown("platform"),)
@@ -718,23 +720,37 @@ def _go_string(node: Node) -> str:
     return "".join(out)
 
 
-def _text(value: Val) -> Text:
+def as_text(value: Val) -> Text:
     if isinstance(value, Text):
         return value
     name = value.name if isinstance(value, Unknown) else type(value).__name__.lower()
     return Text(f"${{{name}}}", False)
 
 
-def concat(left: Val, right: Val) -> Val:
+def text_fits(size: int, budget: Budget, line: int, path: str) -> bool:
+    """A computed string of `size` characters may be built: within the string limit, and paid for
+    in steps by its length (a string built again and again by `s += s` or `s += "..."` on every line
+    costs what copying it costs)."""
+    if not budget.text_ok(size, line, path):
+        return False
+    budget.steps_left -= size // CHARS_PER_STEP
+    return True
+
+
+def concat(left: Val, right: Val, budget: Budget, line: int, path: str) -> Val:
     if not isinstance(left, Text) and not isinstance(right, Text):
         return Unknown("expression")
-    a, b = _text(left), _text(right)
+    a, b = as_text(left), as_text(right)
+    if not text_fits(len(a.text) + len(b.text), budget, line, path):
+        return Unknown("limit")
     return Text(a.text + b.text, a.known and b.known)
 
 
-def _sprintf(args: list[Val]) -> Val:
+def _sprintf(args: list[Val], budget: Budget, line: int, path: str) -> Val:
     if not args or not isinstance(args[0], Text) or not args[0].known:
         return Unknown("sprintf")
+    if not text_fits(sum(len(as_text(a).text) for a in args), budget, line, path):
+        return Unknown("limit")
     fmt_text, rest = args[0].text, list(args[1:])
     out: list[str] = []
     known = True
@@ -745,7 +761,7 @@ def _sprintf(args: list[Val]) -> Val:
         if m.group(1) == "%":
             out.append("%")
             continue
-        value = _text(rest.pop(0)) if rest else Text("${missing}", False)
+        value = as_text(rest.pop(0)) if rest else Text("${missing}", False)
         if m.group(1) not in ("s", "v", "d", "q") or (m.group(1) == "q" and value.known):
             value = Text("${format}", False) if m.group(1) != "q" else Text(f'"{value.text}"')
         out.append(value.text)

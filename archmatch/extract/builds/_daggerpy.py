@@ -12,6 +12,7 @@ client`. Branches, loops, recursion and the step budget behave as in `_daggergo`
 from __future__ import annotations
 
 import ast
+import itertools
 from dataclasses import dataclass, field, replace
 
 from archmatch.extract.budget import Budget
@@ -34,8 +35,10 @@ from archmatch.extract.builds._daggergo import (
     Text,
     Unknown,
     Val,
+    as_text,
     concat,
     merge,
+    text_fits,
 )
 from archmatch.model import FixSyntax, Location
 
@@ -72,7 +75,18 @@ def _params(node: AnyFunction, skip_self: bool) -> list[Param]:
     args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
     if skip_self and args:
         args = args[1:]
-    return [Param(a.arg, ast.unparse(a.annotation) if a.annotation is not None else "") for a in args]
+    return [Param(a.arg, _source_name(a.annotation) if a.annotation is not None else "") for a in args]
+
+
+_SMALL_EXPRESSION = 64  # nodes
+
+
+def _source_name(node: ast.expr) -> str:
+    """An expression's source (its first 40 characters) when it is small; a large one (a chain of
+    100,000 `+`, which ast.unparse walks recursively) is named by its kind."""
+    if sum(1 for _ in itertools.islice(ast.walk(node), _SMALL_EXPRESSION)) < _SMALL_EXPRESSION:
+        return ast.unparse(node)[:40]
+    return type(node).__name__
 
 
 @dataclass
@@ -190,9 +204,9 @@ class PyPackage:
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
             old = frame.scope.get(stmt.target.id, Unknown(stmt.target.id))
             value = self.eval(stmt.value, frame)
-            self._set(
-                stmt.target.id, concat(old, value) if isinstance(stmt.op, ast.Add) else Unknown("op"), frame
-            )
+            if isinstance(stmt.op, ast.Add):
+                value = concat(old, value, self.budget, stmt.lineno, self._path)
+            self._set(stmt.target.id, value if isinstance(stmt.op, ast.Add) else Unknown("op"), frame)
         elif isinstance(stmt, ast.Expr):
             self._expression_statement(stmt.value, frame)
         elif isinstance(stmt, ast.Return):
@@ -287,7 +301,8 @@ class PyPackage:
         if isinstance(node, ast.Await):
             return self.eval(node.value, frame)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return concat(self.eval(node.left, frame), self.eval(node.right, frame))
+            left, right = self.eval(node.left, frame), self.eval(node.right, frame)
+            return concat(left, right, self.budget, where.line, self._path)
         if isinstance(node, ast.JoinedStr):
             return self._fstring(node, frame)
         if isinstance(node, ast.List | ast.Tuple):
@@ -302,14 +317,19 @@ class PyPackage:
         return Unknown(type(node).__name__)
 
     def _fstring(self, node: ast.JoinedStr, frame: _Frame) -> Val:
-        out: Val = Text("")
+        """The parts joined once (joined one by one, 100,000 parts copied the string as often)."""
+        parts: list[Text] = []
         for part in node.values:
             if isinstance(part, ast.FormattedValue):
                 value = self.eval(part.value, frame) if part.format_spec is None else Unknown("format")
-                out = concat(out, value if isinstance(value, Text) else Unknown(ast.unparse(part.value)[:40]))
+                parts.append(
+                    value if isinstance(value, Text) else Text(f"${{{_source_name(part.value)}}}", False)
+                )
             else:
-                out = concat(out, self.eval(part, frame))
-        return out
+                parts.append(as_text(self.eval(part, frame)))
+        if not text_fits(sum(len(p.text) for p in parts), self.budget, node.lineno, self._path):
+            return Unknown("limit")
+        return Text("".join(p.text for p in parts), all(p.known for p in parts))
 
     def _lookup(self, name: str, frame: _Frame) -> Val:
         if name in frame.scope:
