@@ -403,6 +403,13 @@ def dagger_py_doubling_a_string(root: Path) -> tuple[str, str | None]:
     return "ci/main.py", "limit"
 
 
+def dagger_py_fstring_of_300k_fields(root: Path) -> tuple[str, str | None]:
+    # CPython 3.11 parses one f-string in time quadratic in its fields: minutes for this 2.4 MB file
+    write(root / "dagger.json", '{"name": "ci", "sdk": "python", "source": "ci"}\n')
+    write(root / "ci/main.py", "import dagger\n\ns = f'" + "{x}" * 300_000 + "'\n")
+    return "ci/main.py", "parse"
+
+
 PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
     f.__name__: f
     for f in (
@@ -431,6 +438,7 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         dagger_go_huge_file,
         dagger_go_doubling_a_string,
         dagger_py_doubling_a_string,
+        dagger_py_fstring_of_300k_fields,
     )
 }
 

@@ -16,6 +16,7 @@ import functools
 import json
 import posixpath
 
+from archmatch.extract import pysource
 from archmatch.extract.builds._common import folder_of, join
 from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
@@ -79,10 +80,13 @@ def _parse(repo: RepoView, paths: list[str]) -> list[tuple[str, ast.Module]]:
         if text is None:
             continue
         try:
-            out.append((path, ast.parse(text, filename=path)))
+            out.append((path, pysource.parse(text, filename=path)))
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             line = getattr(exc, "lineno", 0) or 0
-            repo.diag(path, "Python syntax error: the file's Dagger pipeline is not read", line=line)
+            reason = getattr(exc, "msg", None) or "too deeply nested"
+            repo.diag(
+                path, f"Python syntax error ({reason}): the file's Dagger pipeline is not read", line=line
+            )
     return out
 
 

@@ -13,6 +13,7 @@ from collections import deque
 
 from tree_sitter import Node
 
+from archmatch.extract import pysource
 from archmatch.extract.budget import Budget
 from archmatch.extract.cdk_source import semantics, workspaces
 from archmatch.extract.cdk_source.discovery import TS_SUFFIXES, CdkApp, _join
@@ -123,8 +124,8 @@ class Program:
             return None
         if path.endswith(".py"):
             try:
-                tree = ast.parse(text, filename=path)
-            except (SyntaxError, ValueError, RecursionError) as exc:
+                tree = pysource.parse(text, filename=path)
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                 self.repo.diag(
                     path,
                     f"Python syntax error: {getattr(exc, 'msg', exc)}; CDK constructs in this file are not checked",
