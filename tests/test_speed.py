@@ -269,3 +269,35 @@ def test_patterns_come_compiled_with_the_package() -> None:
     assert (surrogate.pattern, surrogate.flags) in prebuilt_code.PATTERNS
     assert surrogate.compiled == re.compile(surrogate.pattern) and surrogate.search("a\ud800") is not None
     assert prebuilt.regex("not (in) the table") == re.compile("not (in) the table")
+
+
+def test_a_table_built_for_another_python_installs_nothing_and_classes_still_work() -> None:
+    """A prebuilt table from another Python version (or another `_create_fn`): nothing is wrapped,
+    and archmatch's dataclasses are compiled by `dataclasses` itself and behave the same."""
+    code = (
+        "import dataclasses, sys, types\n"
+        "original = dataclasses._create_fn\n"
+        "fake = types.ModuleType('archmatch.prebuilt_code')\n"
+        "fake.BUILT_FOR = (3, 99) if sys.argv[1] == 'version' else sys.version_info[:2]\n"
+        "fake.FINGERPRINT = 'stale' if sys.argv[1] == 'fingerprint' else sys.argv[2]\n"
+        "fake.CODE = {}\n"
+        "sys.modules['archmatch.prebuilt_code'] = fake\n"
+        "import archmatch.model as m\n"
+        "from archmatch import prebuilt\n"
+        "loc = m.Location('a', 1)\n"
+        "print(dataclasses._create_fn is original, prebuilt.install(), len(prebuilt.missed),\n"
+        "      m.Location.__init__.__code__.co_filename, loc == m.Location('a', 1), repr(loc))\n"
+    )
+    from archmatch import prebuilt
+
+    for mismatch in ("version", "fingerprint"):
+        argv = [sys.executable, "-c", code, mismatch, prebuilt.original_fingerprint()]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=True)
+        assert done.stdout.strip().split(maxsplit=5) == [
+            "True",
+            "False",
+            "0",
+            "<string>",
+            "True",
+            "Location(path='a', line=1, column=0, end_line=0, end_column=0)",
+        ], (mismatch, done.stdout, done.stderr)
