@@ -30,7 +30,7 @@ from archmatch.model import FixSyntax, Location
 
 MAX_CALL_DEPTH = 24
 MAX_LOOP_ITEMS = 32
-CHARS_PER_STEP = 1024  # building a computed string costs one step per this many characters
+CHARS_PER_STEP = 256  # building a computed string costs one step per this many characters
 MAX_NESTING = 120  # nested expressions and statements (a chain of 50,000 `.WithExec` calls nests as deep)
 
 
