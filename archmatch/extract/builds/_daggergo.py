@@ -751,7 +751,7 @@ def _sprintf(args: list[Val], budget: Budget, line: int, path: str) -> Val:
         return Unknown("sprintf")
     if not text_fits(sum(len(as_text(a).text) for a in args), budget, line, path):
         return Unknown("limit")
-    fmt_text, rest = args[0].text, list(args[1:])
+    fmt_text, rest = args[0].text, iter(args[1:])
     out: list[str] = []
     known = True
     pos = 0
@@ -761,7 +761,8 @@ def _sprintf(args: list[Val], budget: Budget, line: int, path: str) -> Val:
         if m.group(1) == "%":
             out.append("%")
             continue
-        value = as_text(rest.pop(0)) if rest else Text("${missing}", False)
+        following = next(rest, None)
+        value = as_text(following) if following is not None else Text("${missing}", False)
         if m.group(1) not in ("s", "v", "d", "q") or (m.group(1) == "q" and value.known):
             value = Text("${format}", False) if m.group(1) != "q" else Text(f'"{value.text}"')
         out.append(value.text)
