@@ -45,9 +45,21 @@ def _copy(case: Path, work: Path) -> None:
         shutil.copy(case, work / case.name)
 
 
-def _results(work: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+def _run(work: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.chdir(work)
-    return json.loads(sarif.render(scan([Path(".")], Config())))["runs"][0]["results"]
+    run: dict = json.loads(sarif.render(scan([Path(".")], Config())))["runs"][0]
+    return run
+
+
+def _results(work: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    results: list[dict] = _run(work, monkeypatch)["results"]
+    return results
+
+
+def _notifications(run: dict) -> set[str]:
+    """The diagnostics of a run: a fix that broke the file it edits shows here (a parse error),
+    while its finding vanishes with the unread file."""
+    return {n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]}
 
 
 def _key(result: dict) -> tuple[str, str]:
@@ -67,7 +79,8 @@ def test_every_fix_of_a_failing_fixture_removes_its_finding_and_breaks_nothing(
     name = f"{rule}/{case.name}"
     before_dir = tmp_path / "before"
     _copy(case, before_dir)
-    before = _results(before_dir, monkeypatch)
+    before_run = _run(before_dir, monkeypatch)
+    before = before_run["results"]
     own = [r for r in before if r["ruleId"] == rule]
     assert own, f"{name} does not report {rule}"
     fixes = [(r, i, fx) for r in own for i, fx in enumerate(r.get("fixes", []))]
@@ -77,8 +90,11 @@ def test_every_fix_of_a_failing_fixture_removes_its_finding_and_breaks_nothing(
         work = tmp_path / f"fix{index}"
         _copy(case, work)
         apply_sarif_fix(work, fix)
-        after = _results(work, monkeypatch)
+        after_run = _run(work, monkeypatch)
+        after = after_run["results"]
         what = f"{name}: fix {number} of {_key(result)} ({fix['description']['text']})"
+        new_notes = _notifications(after_run) - _notifications(before_run)
+        assert not new_notes, f"{what} brought new diagnostics (a file it no longer reads?): {new_notes}"
         assert _key(result) not in {_key(r) for r in after}, f"{what} left the finding"
         assert _errors(after) <= _errors(before), (
             f"{what} brought new errors: {sorted(_errors(after) - _errors(before))}"
