@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from archmatch import lazyre
+from archmatch.extract import pysource
 from archmatch.extract.builds._common import DEFAULT_PLATFORM_VAR, EnvValue, HostContext, join
 from archmatch.extract.builds._shellscan import ShellState, scanned_builds, script_dir_of
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS
@@ -72,7 +73,7 @@ def _parse(repo: RepoView, path: str, text: str) -> ast.Module | None:
         repo.diag(path, message, code="limit")
         return None
     try:
-        return ast.parse(text, filename=path)
+        return pysource.parse(text, filename=path)
     except SyntaxError as exc:  # Python 2 or a template: not this reader's business to judge
         repo.diag(path, f"not read as Python 3: {exc.msg}", line=exc.lineno or 0, level="note")
     except (RecursionError, MemoryError):
