@@ -587,6 +587,9 @@ class ExtraFacts:
     gha_bake_actions: list[GhaBakeAction] = field(default_factory=list)
     claimed_buildspecs: list[str] = field(default_factory=list)  # buildspec files a CodeBuild project runs
     dagger_calls: list[DaggerCall] = field(default_factory=list)  # CI steps running a Dagger pipeline
+    # files that run a docker build no build source reads (a command string in program code, a CI
+    # system without an extractor): a project holding one has builds archmatch cannot see
+    unread_builds: list[Location] = field(default_factory=list)
 
     def copy(self) -> ExtraFacts:
         """A copy whose lists are new (the isolation snapshot)."""

@@ -322,6 +322,20 @@ class RepoView:
     def skip_templated(self, rel: str, kind: str) -> None:
         self.templated.setdefault(rel, kind)
 
+    def read_bytes_quietly(self, rel: str) -> bytes | None:
+        """The bytes of a regular file inside the root under the size limit, or None, without a
+        diagnostic: for a search through files no extractor parses (their problems are not the
+        scan's)."""
+        path = self._regular_file_inside(rel)
+        if path is None:
+            return None
+        try:
+            if path.stat().st_size > self.options.max_file_bytes:
+                return None
+            return path.read_bytes()
+        except OSError:
+            return None
+
     def _read(self, rel: str) -> str | None:
         path = self.root / rel
         if self._regular_file_inside(rel) is None:

@@ -22,8 +22,10 @@ Evidence, strongest first; an image reference is linked at the first level that 
    target, platforms, build args: the branches of `if --no-cache ... else ...`); otherwise no
    link. A project that builds nothing meets the only build of the nearest enclosing project
    instead (a CLI at the repository root building the image that the Terraform it ships runs),
-   when that folder holds no other build and nothing names the build's image either. Findings on
-   it stay warnings and say so.
+   when that folder holds no other build and nothing names the build's image either. A project
+   holding a file that runs a docker build no build source reads (a command string in program
+   code: `extract/builds/unread.py`) has no known only build, and is not a project that builds
+   nothing. Findings on it stay warnings and say so.
 """
 
 from __future__ import annotations
@@ -305,24 +307,31 @@ def _one_image(candidates: list[ImageBuild]) -> tuple[ImageBuild, str] | None:
 
 
 def _proximity(
-    index: _Index, projects: ProjectIndex, links: list[Link], unlinked: list[tuple[Workload, ImageRef]]
+    index: _Index,
+    projects: ProjectIndex,
+    links: list[Link],
+    unlinked: list[tuple[Workload, ImageRef]],
+    unread: list[Location],
 ) -> list[Link]:
     """Level 5: each unnamed image alone in its workload meets the only image built in its project;
     a project that builds nothing meets the only build of the nearest enclosing project that does,
     when nothing names the build's image either (a CLI at the repository root that builds the image
-    the Terraform it ships deploys)."""
+    the Terraform it ships deploys). A project with a file running a docker build that no build
+    source reads (`unread`) has builds archmatch cannot see: none of its builds is known to be the
+    only one, and it does not build nothing."""
     linked = {id(lk.build) for lk in links}
+    hidden = {projects.enclosing(location.path) for location in unread}
     by_place: dict[str | None, list[ImageBuild]] = {}
     for build in index.builds:
         by_place.setdefault(index.place[id(build)], []).append(build)
     chosen: dict[str | None, tuple[ImageBuild, str] | None] = {}  # per project, decided once
     for place, candidates in by_place.items():
         unpinned = all(b.platforms.how is How.HOST and id(b) not in linked for b in candidates)
-        chosen[place] = _one_image(candidates) if unpinned else None
+        chosen[place] = _one_image(candidates) if unpinned and place not in hidden else None
     out = []
     unnamed: dict[int, int] = {}  # unnamed images per workload, counted once (not once per image)
     for workload, image in unlinked:
-        if workload.project in by_place:
+        if workload.project in by_place or workload.project in hidden:
             pick = chosen.get(workload.project)
         else:
             pick = _enclosing_pick(index, projects, by_place, chosen, workload.project or "")
@@ -400,7 +409,7 @@ def find_links(facts: RepoFacts, config: Config) -> list[Link]:
             links.extend(Link(workload, image, build, evidence, confidence) for build, evidence in found)
             if not found:
                 unlinked.append((workload, image))
-    links.extend(_proximity(index, projects, links, unlinked))
+    links.extend(_proximity(index, projects, links, unlinked, facts.extra.unread_builds))
     links = _strongest_per_build(links)
     links.sort(
         key=lambda lk: (

@@ -42,11 +42,13 @@ SOURCES: tuple[tuple[str, Callable[[str], bool]], ...] = (
 
 
 def finalize(repo: RepoView, facts: RepoFacts) -> None:
-    """CodeBuild buildspec files that no CodeBuild project (read by the IaC extractors) runs."""
-    from archmatch.extract.builds import buildspec
+    """CodeBuild buildspec files that no CodeBuild project (read by the IaC extractors) runs, then
+    the files running a docker build that no build source read (`unread`)."""
+    from archmatch.extract.builds import buildspec, unread
 
     if any(buildspec.is_buildspec_file(f) for f in repo.files):
         run_stage(f"{repo.stage or 'builds'}.buildspec", buildspec.finalize, repo, facts)
+    run_stage(f"{repo.stage or 'builds'}.unread", unread.finalize, repo, facts)
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:

@@ -1,0 +1,87 @@
+"""Files that run a docker build which no build source reads.
+
+A `docker build` can sit where archmatch has no reader for it: a command string in program code (a
+CDK app's inline CodeBuild buildspec, a Python CLI that formats the command, `subprocess.run(["docker",
+"build", ...])`), or a CI system without an extractor. Such a build is real, but archmatch cannot
+say what it builds or for which platform. Linking needs to know it exists: proximity claims that a
+project's unpinned build is its only one (`link/matcher.py`), which a project holding one of these
+files disproves.
+
+Only files that produced no build are searched, and only when some build follows its host (the
+one case where the answer matters); a search, not a parser, so it has no facts to isolate. Documentation (Markdown, text) and comment lines do not count:
+a README saying "run docker build" describes the build archmatch already sees, or one by hand.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from archmatch import lazyre
+from archmatch.model import Location, RepoFacts
+from archmatch.platforms import How
+from archmatch.repo import RepoView
+
+_CODE_SUFFIXES = (
+    ".ts",
+    ".tsx",
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".py",
+    ".java",
+    ".go",
+    ".cs",
+    ".kt",
+    ".kts",
+    ".rb",
+    ".php",
+    ".rs",
+    ".scala",
+    ".groovy",
+    ".ps1",
+    ".sh",
+    ".bash",
+    ".mk",
+    ".yml",
+    ".yaml",
+)
+_CODE_NAMES = frozenset({"Jenkinsfile", "Makefile", "makefile", "GNUmakefile", "Justfile", "justfile"})
+# a word boundary, then words separated by blanks or by the quotes and comma of an argument list
+_SEP = r"""(?:\s+|["'`]\s*,\s*["'`])"""
+_BUILD = lazyre.compile(
+    r"\b(?:(?:docker|podman|finch|nerdctl)" + _SEP + r"(?:image" + _SEP + r")?(?:buildx" + _SEP + r")?"
+    r"|buildx" + _SEP + r")build\b"
+)
+_COMMENT = ("#", "//", "/*", "*", "--", ";", "REM ", "rem ")
+
+
+def _searched(path: str) -> bool:
+    name = posixpath.basename(path)
+    return name in _CODE_NAMES or name.endswith(_CODE_SUFFIXES)
+
+
+def first_build_line(data: bytes) -> int:
+    """The line of the first docker build command outside a comment, 0 when there is none."""
+    text = data.decode("latin-1")  # the pattern is ASCII: any byte sequence decodes, offsets stay
+    for m in _BUILD.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if not text[start : m.start()].lstrip().startswith(_COMMENT):
+            return text.count("\n", 0, m.start()) + 1
+    return 0
+
+
+def finalize(repo: RepoView, facts: RepoFacts) -> None:
+    """Record in `facts.extra.unread_builds` the first build line of every file that runs a docker
+    build and produced no build (run once every build source has read its files)."""
+    if not any(b.platforms.how is How.HOST for b in facts.builds):
+        return
+    with_builds = {b.location.path for b in facts.builds}
+    for path in repo.files:
+        if path in with_builds or not _searched(path):
+            continue
+        data = repo.read_bytes_quietly(path)
+        if not data or b"build" not in data:
+            continue
+        line = first_build_line(data)
+        if line:
+            facts.extra.unread_builds.append(Location(path, line))
