@@ -78,7 +78,7 @@ def test_arch201_never_suggests_arm64_alone_for_an_amd64_named_service(
 def test_arch205_names_the_unpinned_build(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(FIXTURES / "ARCH205" / "fail_tf_latest_and_untagged")
     result = scan([Path(".")], Config())
-    (finding,) = [f for f in result.findings if f.rule_id == "ARCH205" and f.location.line == 10]
+    (finding,) = [f for f in result.findings if f.rule_id == "ARCH205" and f.location.line == 20]
     assert "pushes that repository without pinning a platform" in finding.message
     assert [(r.location.path, r.location.line) for r in finding.related] == [("build.sh", 3)]
 

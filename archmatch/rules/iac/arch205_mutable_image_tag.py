@@ -10,17 +10,21 @@ builds produce the image's repository), RepoFacts.extra.kustomize_images (kustom
 - images whose tag a kustomization's `images:` entry replaces (newTag or digest);
 - placeholders (`REPLACE_ME_...`, `IMAGE_URI`, `<account>`, `{{ .Values.image }}`) and references
   ending in an unresolved `${...}` (the real value may carry a tag or a digest);
-- images whose every build here pins its platform: a push from any machine gives the same arch.
+- images whose every build here pins its platform: a push from any machine gives the same arch;
+- images whose every unpinned build ARCH302 already reports for this workload: one root cause, one
+  finding, and ARCH302's fix (request the workload's platform in the build) removes this one's cause.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from archmatch.link.effective import Verdict
 from archmatch.link.imageref import parse_ref
 from archmatch.model import Finding, ImageBuild, ImageRef, KustomizeImage, Related, RepoFacts
 from archmatch.platforms import How
 from archmatch.rules import make
+from archmatch.rules.crossfile._common import verdicts
 from archmatch.rules.iac._common import builds_of, is_placeholder
 
 _REPOSITORY_URL = ".repository_url}"
@@ -81,8 +85,14 @@ def _rewritten_or_pinned(builds: list[ImageBuild]) -> bool:
     return all(b.platforms.how is How.EXPLICIT and b.platforms.known for b in builds)
 
 
+def _unpinned(build: ImageBuild) -> bool:
+    return build.platforms.how is not How.EXPLICIT or not build.platforms.known
+
+
 def check(facts: RepoFacts) -> Iterator[Finding]:
     overrides = facts.extra.kustomize_images
+    # (workload, image, build) that ARCH302 reports: the build follows its host, the workload needs an arch
+    host_links = {(id(lk.workload), id(lk.image), id(lk.build)) for lk, *_ in verdicts(facts, Verdict.HOST)}
     for w in facts.workloads:
         for image in w.images:
             reason = _mutable(image.ref) if image.ref else None
@@ -91,7 +101,10 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             builds = builds_of(facts, w, image)
             if not builds or _rewritten_or_pinned(builds):
                 continue
-            build = next(b for b in builds if b.platforms.how is not How.EXPLICIT or not b.platforms.known)
+            uncovered = [b for b in builds if _unpinned(b) and (id(w), id(image), id(b)) not in host_links]
+            if not uncovered:
+                continue
+            build = uncovered[0]
             related = [
                 Related(build.location, f"{build.name} pushes this repository without pinning a platform")
             ]
