@@ -3,8 +3,11 @@
 Judged against the builds of the Dockerfile and the workloads linked to them: a pin that every
 build and workload agrees with is not reported, and neither is a pin that keeps every linked
 workload right while the builds request no platform (BuildKit then takes the image's platform from
-the pinned final stage, so the image is right on any build host). A pin that is the root cause of an
-ARCH301 error is reported there, one that a build contradicts by ARCH303.
+the pinned final stage, so the image is right on any build host). A Dockerfile nothing here
+builds (built by hand) is judged against the workloads of its project whose image is named like its
+folder (`link/byhand.py`): a pin they all run is what keeps them right, whoever builds it. A pin
+that is the root cause of an ARCH301 error is reported there, one that a build contradicts by
+ARCH303.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Iterator
 
 from archmatch.dockerfile_model import DockerfileAnalysis, Stage
 from archmatch.fixrender import request_platform
+from archmatch.link.byhand import hand_built_workloads
 from archmatch.model import Applicability, Finding, Fix, Related, RepoFacts
 from archmatch.platforms import How
 from archmatch.rules import make
@@ -24,6 +28,7 @@ from archmatch.rules._linked import (
     contradicted_pins,
     folded_pins,
     names,
+    workload_archs,
 )
 from archmatch.rules.dockerfile._common import (
     analyses,
@@ -42,6 +47,14 @@ def _keeps_linked_workloads_right(group: Consumers, arch: str) -> bool:
         and not group.workloads_not_running(arch)
         and all(b.platforms.how is How.HOST or builds_exactly(b, arch) for b in group.builds)
     )
+
+
+def _keeps_hand_built_workloads_right(facts: RepoFacts, path: str, group: Consumers, arch: str) -> bool:
+    """Nothing builds the Dockerfile, and the workloads named like its folder all run `arch`."""
+    if group.builds:
+        return False
+    workloads = hand_built_workloads(facts, path)
+    return bool(workloads) and all(workload_archs(w) == {arch} for w in workloads)
 
 
 def _judgement(group: Consumers, arch: str) -> str:
@@ -96,6 +109,8 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                 continue
             group = consumers(facts, df.path, final.name or str(final.index))
             if group.agree_on(arch) or (not platform.args and _keeps_linked_workloads_right(group, arch)):
+                continue
+            if not platform.args and _keeps_hand_built_workloads_right(facts, df.path, group, arch):
                 continue
             how = f"--platform={platform.raw}"
             if platform.args:
