@@ -281,6 +281,28 @@ def tf_for_each_over_many_resources(root: Path) -> tuple[str, str | None]:
     return "tf/main.tf", "limit"
 
 
+def tf_module_for_each_nested(root: Path) -> tuple[str, str | None]:
+    # local modules with for_each are instances too: 256 calls of a module that calls another one
+    # 256 times, whose 10 resources each have 256 instances, would be 168 million workloads
+    keys = ", ".join(f'"k{i}" = {i}' for i in range(256))
+    write(
+        root / "tf/main.tf",
+        f'locals {{\n  m = {{ {keys} }}\n}}\nmodule "a" {{\n  source = "./modules/a"\n'
+        "  for_each = local.m\n  m = local.m\n}\n",
+    )
+    write(
+        root / "tf/modules/a/main.tf",
+        'variable "m" {}\nmodule "b" {\n  source = "../b"\n  for_each = var.m\n  m = var.m\n}\n',
+    )
+    functions = "".join(
+        f'resource "aws_lambda_function" "f{j}" {{\n  for_each = var.m\n  function_name = each.key\n'
+        f'  package_type = "Image"\n  image_uri = "app:${{each.key}}"\n}}\n'
+        for j in range(10)
+    )
+    write(root / "tf/modules/b/main.tf", 'variable "m" {}\n' + functions)
+    return "tf/modules/a/main.tf", "limit"
+
+
 def buildspec_variable_repeating_itself(root: Path) -> tuple[str, str | None]:
     # 1 KB, MemoryError: each of five expansion rounds multiplied the value by 200
     write(
@@ -443,6 +465,7 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         cdk_app_doubling_strings_and_arrays,
         tf_nested_dynamic_blocks,
         tf_for_each_over_many_resources,
+        tf_module_for_each_nested,
         buildspec_variable_repeating_itself,
         shell_script_with_5000_builds,
         tf_templatefile_with_100k_images,

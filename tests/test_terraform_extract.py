@@ -427,3 +427,51 @@ def test_every_public_module_the_extractor_reads_says_what_it_creates() -> None:
     from archmatch.extract.terraform import public
 
     assert set(public._HANDLERS) == set(terraform_modules._CREATES)
+
+
+_FN_MODULE = (
+    'variable "name" {}\nvariable "arch" {}\n'
+    'resource "aws_lambda_function" "this" {\n  function_name = var.name\n  package_type  = "Image"\n'
+    '  image_uri     = "app:1"\n  architectures = [var.arch]\n}\n'
+    'output "function_name" {\n  value = aws_lambda_function.this.function_name\n}\n'
+)
+
+
+def test_local_module_for_each_and_count_are_one_instance_per_key(tmp_path: Path) -> None:
+    facts = _scan(
+        tmp_path,
+        {
+            "modules/fn/main.tf": _FN_MODULE,
+            "main.tf": (
+                'variable "unknown" {}\n'
+                'module "svc" {\n  source   = "./modules/fn"\n'
+                '  for_each = { api = "arm64", worker = "x86_64" }\n'
+                "  name     = each.key\n  arch     = each.value\n}\n"
+                'module "n" {\n  source = "./modules/fn"\n  count  = 2\n'
+                '  name   = "n${count.index}"\n  arch   = "arm64"\n}\n'
+                'module "none" {\n  source   = "./modules/fn"\n  for_each = {}\n'
+                "  name     = each.key\n  arch     = each.value\n}\n"
+                'module "some" {\n  source   = "./modules/fn"\n  for_each = var.unknown\n'
+                "  name     = each.key\n  arch     = each.value\n}\n"
+                # an output of one instance, by its key, names the function of that instance
+                'resource "aws_lambda_function" "copy" {\n  function_name = module.svc["worker"].function_name\n'
+                '  package_type  = "Image"\n  image_uri     = "app:1"\n}\n'
+            ),
+        },
+    )
+    archs = {w.name: w.arch for w in facts.workloads}
+    assert archs == {
+        'module.svc["api"].aws_lambda_function.this': ArchFact.explicit(ARM64),
+        'module.svc["worker"].aws_lambda_function.this': ArchFact.explicit(AMD64),
+        "module.n[0].aws_lambda_function.this": ArchFact.explicit(ARM64),
+        "module.n[1].aws_lambda_function.this": ArchFact.explicit(ARM64),
+        "module.some.aws_lambda_function.this": archs["module.some.aws_lambda_function.this"],
+        "aws_lambda_function.copy": archs["aws_lambda_function.copy"],
+    }
+    assert archs["module.some.aws_lambda_function.this"].how is How.UNKNOWN  # an unknown collection
+    # the api instance's architecture is located in the caller (the argument `arch = each.value`;
+    # a for_each map from a local would give the map entry's own line, as for resources)
+    api = _workload(facts, 'module.svc["api"].aws_lambda_function.this')
+    assert api.arch_location == Location("main.tf", 6)
+    copy = _workload(facts, "aws_lambda_function.copy")
+    assert copy.lambda_ is not None and copy.lambda_.function_name == "worker"

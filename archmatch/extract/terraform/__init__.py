@@ -118,8 +118,7 @@ def _walk(repo: RepoView, instance: ModuleInstance, out: list[ModuleInstance]) -
     for call in instance.definition.of_type("module"):
         if call.labels:
             note_position(repo, call.path, call.line)
-            child = instance.child(call.labels[0])
-            if child is not None:
+            for child in instance.children(call.labels[0]):
                 _walk(repo, child, out)
 
 

@@ -86,7 +86,10 @@ class ModuleInstance:
         self._locals: dict[str, Any] = {}
         self._attrs: dict[str, Any] = {}  # resource attributes and module outputs, once each
         self._busy: set[str] = set()
-        self._children: dict[str, ModuleInstance | None] = {}
+        self._children: dict[
+            str, list[ModuleInstance]
+        ] = {}  # by call name: one per for_each key / count index
+        self.key = ""  # this instance's key in its call (`["api"]`, `[0]`), "" for a single one
         self._resource_types = definition.resource_types()
 
     # --- evaluation --------------------------------------------------------------------------
@@ -200,10 +203,18 @@ class ModuleInstance:
         return found.get(handle.key) if isinstance(found, dict) else None
 
     # --- child modules -------------------------------------------------------------------------
-    def child(self, name: str) -> ModuleInstance | None:
+    def child(self, name: str, key: str = "") -> ModuleInstance | None:
+        """The instance of a module call with that key ("" for a call without for_each / count)."""
+        return next((c for c in self.children(name) if c.key == key), None)
+
+    def children(self, name: str) -> list[ModuleInstance]:
+        """The instances of a local module call: one per key of a known `for_each` or index of a
+        known `count` (addressed `module.svc["api"].`, `each` / `count` bound in its inputs), none for
+        an empty one, one with unknown `each` values when the collection is unknown; bounded like
+        resource instances (`resource_instances`)."""
         if name in self._children:
             return self._children[name]
-        self._children[name] = None
+        self._children[name] = []  # a reference cycle through this call sees no instance
         call = self.definition.named("module", name)
         source = self.eval_attr(call, "source") if call is not None else None
         folder = local_module_folder(self.definition.folder, source) if isinstance(source, str) else None
@@ -214,32 +225,40 @@ class ModuleInstance:
             or folder in self.chain
             or len(self.chain) >= MAX_MODULE_DEPTH
         ):
-            return None
-        inputs = {
-            k: with_origin(self.eval(a.expr, call.path), a.expr, call.path)
-            for k, a in call.attrs.items()
-            if k not in _META_ARGS
-        }
-        child = ModuleInstance(
-            self.modules[folder],
-            self.modules,
-            self._read_file,
-            f"{self.prefix}module.{name}.",
-            inputs,
-            self.chain,
-            self.budget,
-        )
-        self._children[name] = child
-        return child
+            return []
+        out = []
+        definition = self.modules[folder]
+        weight = 1 + sum(1 for b in definition.blocks if b.type in ("resource", "data", "module"))
+        for suffix, names in resource_instances(self, call, weight):
+            inputs = {
+                k: with_origin(bound_eval(self, a.expr, call.path, names), a.expr, call.path)
+                for k, a in call.attrs.items()
+                if k not in _META_ARGS
+            }
+            child = ModuleInstance(
+                definition,
+                self.modules,
+                self._read_file,
+                f"{self.prefix}module.{name}{suffix}.",
+                inputs,
+                self.chain,
+                self.budget,
+            )
+            child.key = suffix
+            out.append(child)
+        self._children[name] = out
+        return out
 
     def _module_output(self, handle: Handle, attr: str, text: str) -> Any:
         name = handle.local.split(".")[1]
         refs = frozenset({handle.address})
-        child = self.child(name)
+        child = self.child(name, handle.key)
         output = child.definition.named("output", attr) if child is not None else None
         if child is None or output is None:
             return Unknown("${" + text + "}", refs)
-        value = self._memo(f"{handle.local}.{attr}", text, lambda: child.eval_attr(output, "value"))
+        value = self._memo(
+            f"{handle.local}{handle.key}.{attr}", text, lambda: child.eval_attr(output, "value")
+        )
         value_attr = output.attr("value")
         value = with_origin(value, value_attr.expr if value_attr is not None else None, output.path)
         return _with_refs(value, refs)
@@ -286,9 +305,12 @@ def key_suffix(key: Any) -> str:
     return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(str(key))}]"
 
 
-def over_budget(instance: ModuleInstance, block: Block, count: int, adding: int | None = None) -> bool:
+def over_budget(
+    instance: ModuleInstance, block: Block, count: int, adding: int | None = None, weight: int = 1
+) -> bool:
     """True when `count` instances (of which `adding` are new, all by default) are too many for one
-    resource, or for what is left of the module tree's budget."""
+    resource, or for what is left of the module tree's budget; an instance of a module call costs
+    `weight` (the blocks it declares) times what a resource instance costs."""
     if count > MAX_INSTANCES:
         instance.budget.refuse(
             f"more than {MAX_INSTANCES} instances of one resource or blocks generated in one",
@@ -296,7 +318,7 @@ def over_budget(instance: ModuleInstance, block: Block, count: int, adding: int 
             block.path,
         )
         return True
-    steps = (count if adding is None else adding) * INSTANCE_STEPS
+    steps = (count if adding is None else adding) * INSTANCE_STEPS * weight
     what = (
         f"more than {MAX_STEPS // INSTANCE_STEPS} resource instances and generated blocks in one module tree"
     )
@@ -305,6 +327,15 @@ def over_budget(instance: ModuleInstance, block: Block, count: int, adding: int 
 
 def bound_eval(instance: ModuleInstance, expr: Expr, path: str, names: dict[str, Any]) -> Any:
     return instance.eval(Bound(expr.line, expr.text, expr, names) if names else expr, path)
+
+
+def _each_size(value: Any) -> int | None:
+    """How many instances a known for_each value declares (None when it is not known)."""
+    if isinstance(value, dict):
+        return len(value)
+    if isinstance(value, list) and is_known(value) and all(isinstance(v, str) for v in value):
+        return len(set(value))
+    return None
 
 
 def _each_items(value: Any) -> list[tuple[Any, Any]] | None:
@@ -316,13 +347,17 @@ def _each_items(value: Any) -> list[tuple[Any, Any]] | None:
     return None
 
 
-def resource_instances(instance: ModuleInstance, block: Block) -> list[Instance]:
-    """The instances a resource block declares: [("", {})] without `for_each` / `count` or when
-    its collection is unknown."""
+def resource_instances(instance: ModuleInstance, block: Block, weight: int = 1) -> list[Instance]:
+    """The instances a resource block (or module call, each costing `weight`) declares: [("", {})]
+    without `for_each` / `count` or when its collection is unknown."""
     for_each, count = block.attr("for_each"), block.attr("count")
     if for_each is not None:
-        items = _each_items(instance.eval(for_each.expr, block.path))
-        if items is None or over_budget(instance, block, len(items)):
+        value = instance.eval(for_each.expr, block.path)
+        size = _each_size(value)  # counted before the keys are sorted: a refused expansion costs little
+        if size is None or over_budget(instance, block, size, weight=weight):
+            return [("", {})]
+        items = _each_items(value)
+        if items is None:
             return [("", {})]
         return [(key_suffix(k), {"each": {"key": k, "value": v}}) for k, v in items]
     if count is not None:
@@ -331,7 +366,7 @@ def resource_instances(instance: ModuleInstance, block: Block) -> list[Instance]
             number = int(number)
         if not isinstance(number, int) or isinstance(number, bool) or number < 0:
             return [("", {})]
-        if over_budget(instance, block, number):
+        if over_budget(instance, block, number, weight=weight):
             return [("", {})]
         return [(key_suffix(i), {"count": {"index": i}}) for i in range(number)]
     return [("", {})]
