@@ -29,11 +29,18 @@ def sarif_validator() -> jsonschema.protocols.Validator:
 def private_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """TMPDIR for this test process (each pytest-xdist worker has its own) and every tool it
     starts: Checkov's analysis cache and whatever else goes to the temporary folder belongs to this
-    run, never to another run or worker sharing /tmp."""
+    run, never to another run or worker sharing /tmp.
+
+    The Python processes the tests start (hundreds of `python -m archmatch`, Checkov, pre-commit)
+    keep their bytecode in this run's own folder too: the first compiles archmatch and the others
+    load it, even where PYTHONDONTWRITEBYTECODE is set (it made each of them compile every module
+    again); nothing is written into the checkout or a scanned tree."""
     folder = tmp_path_factory.mktemp("tmp", numbered=False)
     patch = pytest.MonkeyPatch()
     patch.setenv("TMPDIR", str(folder))
     patch.setattr(tempfile, "tempdir", None)  # tempfile reads TMPDIR once
+    patch.setenv("PYTHONPYCACHEPREFIX", str(tmp_path_factory.mktemp("pycache", numbered=False)))
+    patch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     yield folder
     patch.undo()
 
