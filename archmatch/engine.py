@@ -137,11 +137,16 @@ def evaluate(
 
 
 def capped_severity(finding: Finding, severity: str) -> str:
-    """A finding that rests on a low-confidence link (a naming heuristic or proximity) or on an image
-    that only one branch of a condition runs is at most a warning: an error claims deploys will
+    """A finding that rests on a low-confidence link (a naming heuristic or proximity), on an image
+    that only one branch of a condition runs, or on a pod architecture only proximity to the
+    project's node groups decided, is at most a warning: an error claims deploys will
     fail, which needs evidence a maintainer accepts."""
     order = rule_registry.SEVERITY_ORDER
-    uncertain = finding.properties.get("linkConfidence") == "low" or finding.properties.get("linkCandidate")
+    uncertain = (
+        finding.properties.get("linkConfidence") == "low"
+        or finding.properties.get("linkCandidate")
+        or finding.properties.get("workloadArchConfidence") == "low"
+    )
     if uncertain and order.get(severity, 0) > order["warning"]:  # a condition's candidate may not deploy
         return "warning"
     return severity

@@ -246,6 +246,9 @@ class PodFacts:
     namespace: str
     labels: Mapping[str, str] = field(default_factory=dict)
     fargate_profile: str | None = None  # set by linking when a profile selects the pod
+    # set by linking when the pod has no arch constraint and every node group of the nearest
+    # projects has one architecture: "arm64 (eksctl:managedNodeGroup c/ng)"; a proximity link
+    sole_capacity: str | None = None
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,12 @@ def related_for(link: Link, img: ImageArch) -> list[Related]:
     return unique
 
 
-def confidence_note(link: Link) -> str:
+def confidence_note(link: Link, placement: bool = True) -> str:
+    """The link's confidence as the message says it; `placement` False for the rules that place pods
+    on node groups themselves (ARCH305/306), which do not rest on the pod's derived architecture."""
+    placed = sole_capacity(link) if placement else None
+    if placed is not None:
+        return f" [low confidence: the project's only capacity is {placed}, nothing says the manifest deploys there]"
     if link.confidence != "low":
         return ""
     if link.evidence.startswith("proximity: "):  # "the only build in this project (...)" and its kin
@@ -86,7 +91,7 @@ def lam(arch: str) -> str:
     return aws_name(arch)
 
 
-def link_properties(link: Link) -> dict[str, str]:
+def link_properties(link: Link, placement: bool = True) -> dict[str, str]:
     properties = {
         "linkEvidence": link.evidence,
         "linkConfidence": link.confidence,
@@ -96,7 +101,17 @@ def link_properties(link: Link) -> dict[str, str]:
     }
     if link.image.candidate:
         properties["linkCandidate"] = link.image.candidate
+    placed = sole_capacity(link) if placement else None
+    if placed is not None:  # the pod's architecture rests on proximity to the project's capacity
+        properties["workloadArchConfidence"] = "low"
+        properties["workloadArchBasis"] = f"the project's only capacity is {placed}"
     return properties
+
+
+def sole_capacity(link: Link) -> str | None:
+    """What a pod's architecture rests on when only its project's node groups decided it."""
+    pod = link.workload.pod
+    return pod.sole_capacity if pod is not None else None
 
 
 def verdicts(facts: RepoFacts, wanted: Verdict) -> Iterator[tuple[Link, ImageArch, str, str]]:

@@ -5,18 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from archmatch.aws.eks import is_node_group
+from archmatch.aws.eks import is_node_group, node_archs
 from archmatch.link.effective import ImageArch, image_arch
 from archmatch.link.projects import nearest
 from archmatch.model import Capacity, Link, RepoFacts
 from archmatch.platforms import How
-
-
-def node_archs(c: Capacity) -> set[str]:
-    archs = {i.arch for i in c.instance_types if i.arch}
-    if not archs and c.ami_arch.archs:
-        archs = set(c.ami_arch.archs)
-    return archs
 
 
 @dataclass
@@ -43,7 +36,8 @@ def unconstrained_pods(facts: RepoFacts) -> Iterator[PodPlacement]:
         return
     for link in facts.links:
         w = link.workload
-        if w.service != "k8s" or w.arch.how in (How.EXPLICIT, How.DERIVED):
+        placed = w.pod is not None and w.pod.sole_capacity is not None
+        if w.service != "k8s" or (w.arch.how in (How.EXPLICIT, How.DERIVED) and not placed):
             continue
         img = image_arch(link.build, facts)
         if img.content:

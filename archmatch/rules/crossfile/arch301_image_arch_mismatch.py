@@ -139,6 +139,8 @@ def _cause_related(link: Link, img: ImageArch, cause: DockerfileCause) -> list[R
 def check(facts: RepoFacts) -> Iterator[Finding]:
     for link, img, arch, why in verdicts(facts, Verdict.NO):
         w = link.workload
+        if w.pod is not None and w.pod.sole_capacity is not None:
+            continue  # placed only by its project's node groups: ARCH305 reports that pod
         lambda_target = w.service in LAMBDA_SERVICES
         cause = dockerfile_cause(facts, link, arch)
         if cause is not None:

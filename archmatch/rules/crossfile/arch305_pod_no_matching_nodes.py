@@ -31,9 +31,9 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             image=pod.image.describe(),
             nodes=", ".join(sorted(pod.groups)),
             groups=", ".join(groups),
-            confidence=confidence_note(link),
+            confidence=confidence_note(link, placement=False),
             evidence=link.evidence,
             related=related,
             fixes=[request_platform(link.build, node_arch, facts=facts)],
-            properties=link_properties(link),
+            properties=link_properties(link, placement=False),
         )

@@ -33,11 +33,11 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             bad=", ".join(sorted(bad)),
             groups=("node group " if len(bad_groups) == 1 else "node groups ") + ", ".join(bad_groups),
             are="is" if len(bad_groups) == 1 else "are",
-            confidence=confidence_note(link),
+            confidence=confidence_note(link, placement=False),
             evidence=link.evidence,
             related=related,
             fixes=[_sole(set_architecture(w, sorted(good)[0]))],
-            properties=link_properties(link),
+            properties=link_properties(link, placement=False),
         )
 
 
