@@ -475,3 +475,31 @@ def test_local_module_for_each_and_count_are_one_instance_per_key(tmp_path: Path
     assert api.arch_location == Location("main.tf", 6)
     copy = _workload(facts, "aws_lambda_function.copy")
     assert copy.lambda_ is not None and copy.lambda_.function_name == "worker"
+
+
+def test_continuation_lines_starting_with_an_operator_after_a_unary_operation(tmp_path: Path) -> None:
+    # valid HCL (seen in a public guidance repository): newlines inside parentheses are insignificant,
+    # also after `!contains(...)`
+    facts = _scan(
+        tmp_path,
+        {
+            "main.tf": """
+locals {
+  regions = ["eu-west-1"]
+  graviton = (
+    !contains(local.regions, "us-east-1")
+    && !contains(local.regions, "us-west-2")
+    || false
+  )
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  package_type  = "Image"
+  image_uri     = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/f:1"
+  architectures = local.graviton ? ["arm64"] : ["x86_64"]
+}
+""",
+        },
+    )
+    assert not [d for d in facts.diagnostics if d.level != "note"]
+    assert _workload(facts, "aws_lambda_function.f").arch.archs == {ARM64}

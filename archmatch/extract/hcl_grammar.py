@@ -50,6 +50,14 @@ def _safe_heredoc(rule: str, dash: str, group: str) -> str:
     return f"{rule} : /<<{dash}(?P<{group}>[a-zA-Z][a-zA-Z0-9._-]+)\\n{body}\\n{atomic['t']}(?P={group})/"
 
 
+# A unary operation ends at its operand, so a line break after `!contains(...)` inside parentheses
+# was left for nothing to take, and a continuation line starting with `&&` or `||` failed to parse
+# (valid HCL: newlines inside parentheses are insignificant). Like an operand (`expr_term` in
+# `expression`), the operation now takes the line breaks that follow it.
+_UNARY_OP = '!unary_op : ("-" | "!") expr_term'
+_UNARY_OP_CONTINUED = '!unary_op : ("-" | "!") expr_term _NEW_LINE_OR_COMMENT*'
+
+
 def _safe_grammar(grammar: str) -> str:
     lines = grammar.split("\n")
     out: list[str] = []
@@ -64,8 +72,10 @@ def _safe_grammar(grammar: str) -> str:
             line, replaced = _safe_heredoc("heredoc_template", "", "heredoc"), replaced + 1
         elif line.startswith("heredoc_template_trim :"):
             line, replaced = _safe_heredoc("heredoc_template_trim", "-", "heredoc_trim"), replaced + 1
+        elif line == _UNARY_OP:
+            line, replaced = _UNARY_OP_CONTINUED, replaced + 1
         out.append(line)
-    if replaced != len(_STRING_TERMINALS) + 2:
+    if replaced != len(_STRING_TERMINALS) + 3:
         raise RuntimeError(
             "the HCL grammar of bc-python-hcl2 changed: review the safe terminals in grammar.py"
         )
