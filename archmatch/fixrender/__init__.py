@@ -207,11 +207,16 @@ def _inserted(insertion: PlatformInsertion, arch: str) -> tuple[tuple[Edit, ...]
 
 
 def _only_for(build: ImageBuild, arch: str, facts: RepoFacts | None) -> bool:
-    """Every workload that runs this build's image runs `arch` only (unknown without facts)."""
+    """Every workload that runs this build's image runs `arch` only (unknown without facts); a pod
+    whose architecture only its project's node groups suggest (proximity) does not count as certain."""
     if facts is None:
         return False
     linked = [link.workload for link in facts.links if link.build is build]
-    return bool(linked) and all(w.arch.archs == {arch} for w in linked)
+    return bool(linked) and all(w.arch.archs == {arch} and not _placed_by_proximity(w) for w in linked)
+
+
+def _placed_by_proximity(workload: Workload) -> bool:
+    return workload.pod is not None and workload.pod.sole_capacity is not None
 
 
 def _command_fix(build: ImageBuild, arch: str, lambda_target: bool) -> Fix:
