@@ -606,6 +606,18 @@ SEEDS: dict[str, list[Seed]] = {
             "examples/eks-graviton-compose-amd64/k8s/api.yaml", "yaml", "examples/eks-graviton-compose-amd64"
         )
     ],
+    "eks_capacity": [
+        _seed(
+            "tests/fixtures/rules/ARCH302/fail_eksctl_graviton_only_unpinned_script/cluster.yaml",
+            "yaml",
+            "tests/fixtures/rules/ARCH302/fail_eksctl_graviton_only_unpinned_script",
+        ),
+        _seed(
+            "tests/fixtures/rules/ARCH302/fail_karpenter_arm64_pool_unpinned_script/nodepool.yaml",
+            "yaml",
+            "tests/fixtures/rules/ARCH302/fail_karpenter_arm64_pool_unpinned_script",
+        ),
+    ],
     "kustomize": [
         _seed(str(p.relative_to(ROOT)), "yaml")
         for p in sorted(FIXTURES.glob("rules/*/*/*/kustomization.yaml"))[:1]
@@ -788,6 +800,7 @@ def test_every_extractor_has_seeds() -> None:
         "cloudformation",
         "dockerfile",
         "ecs_taskdef",
+        "eks_capacity",
         "kubernetes",
         "kustomize",
         "serverless",

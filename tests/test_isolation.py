@@ -177,6 +177,10 @@ TWO_PODS = "".join(
     f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  nodeSelector: {{kubernetes.io/arch: arm64}}\n  containers: [{{image: app:{i}}}]\n"
     for i in (1, 2)
 )
+TWO_EKSCTL_GROUPS = (
+    "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c}\nmanagedNodeGroups:\n"
+    "  - {name: a, instanceType: m6g.large}\n  - {name: b, instanceType: m5.large}\n"
+)
 TWO_CFN_FUNCTIONS = (
     CFN
     + "Resources:\n"
@@ -224,6 +228,10 @@ export class Pair extends Construct {
 
 CASES: dict[str, tuple[dict[str, str], str]] = {
     "kubernetes": ({"boom/pods.yaml": TWO_PODS, "keep/pods.yaml": TWO_PODS}, "boom/pods.yaml"),
+    "eks-capacity": (
+        {"boom/cluster.yaml": TWO_EKSCTL_GROUPS, "keep/cluster.yaml": TWO_EKSCTL_GROUPS},
+        "boom/cluster.yaml",
+    ),
     "cloudformation": (
         {"boom/template.yaml": TWO_CFN_FUNCTIONS, "keep/template.yaml": TWO_CFN_FUNCTIONS},
         "boom/template.yaml",
