@@ -777,10 +777,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.namespace,self.labels,self.fargate_profile,)==(other.namespace,other.labels,other.fargate_profile,)
+   return (self.namespace,self.labels,self.fargate_profile,self.sole_capacity,)==(other.namespace,other.labels,other.fargate_profile,other.sole_capacity,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.labels,self.fargate_profile,)==(other.namespace,other.labels,other.fargate_profile,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.labels,self.fargate_profile,self.sole_capacity,)==(other.namespace,other.labels,other.fargate_profile,other.sole_capacity,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1564,9 +1564,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.namespace,self.labels,self.fargate_profile,))
+  return hash((self.namespace,self.labels,self.fargate_profile,self.sole_capacity,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.labels,self.fargate_profile,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.labels,self.fargate_profile,self.sole_capacity,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2384,9 +2384,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, labels={self.labels!r}, fargate_profile={self.fargate_profile!r})"
+  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, labels={self.labels!r}, fargate_profile={self.fargate_profile!r}, sole_capacity={self.sole_capacity!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, labels={self.labels!r}, fargate_profile={self.fargate_profile!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, labels={self.labels!r}, fargate_profile={self.fargate_profile!r}, sole_capacity={self.sole_capacity!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3728,13 +3728,14 @@ def __create_fn__(_type_namespace, _type_labels, MISSING, _HAS_DEFAULT_FACTORY, 
  return __init__
 CODE["def __create_fn__(_type_namespace, _type_labels, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _return_type):\n def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'labels',_dflt_labels() if labels is _HAS_DEFAULT_FACTORY else labels)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_namespace, _type_labels, _type_fargate_profile, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _dflt_fargate_profile, _return_type):
- def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY,fargate_profile:_type_fargate_profile=_dflt_fargate_profile)->_return_type:
+def __create_fn__(_type_namespace, _type_labels, _type_fargate_profile, _type_sole_capacity, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _dflt_fargate_profile, _dflt_sole_capacity, _return_type):
+ def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,sole_capacity:_type_sole_capacity=_dflt_sole_capacity)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)
   __dataclass_builtins_object__.__setattr__(self,'labels',_dflt_labels() if labels is _HAS_DEFAULT_FACTORY else labels)
   __dataclass_builtins_object__.__setattr__(self,'fargate_profile',fargate_profile)
+  __dataclass_builtins_object__.__setattr__(self,'sole_capacity',sole_capacity)
  return __init__
-CODE["def __create_fn__(_type_namespace, _type_labels, _type_fargate_profile, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _dflt_fargate_profile, _return_type):\n def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY,fargate_profile:_type_fargate_profile=_dflt_fargate_profile)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'labels',_dflt_labels() if labels is _HAS_DEFAULT_FACTORY else labels)\n  __dataclass_builtins_object__.__setattr__(self,'fargate_profile',fargate_profile)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_namespace, _type_labels, _type_fargate_profile, _type_sole_capacity, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _dflt_fargate_profile, _dflt_sole_capacity, _return_type):\n def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,sole_capacity:_type_sole_capacity=_dflt_sole_capacity)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'labels',_dflt_labels() if labels is _HAS_DEFAULT_FACTORY else labels)\n  __dataclass_builtins_object__.__setattr__(self,'fargate_profile',fargate_profile)\n  __dataclass_builtins_object__.__setattr__(self,'sole_capacity',sole_capacity)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_note, _type_hint, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_note, _dflt_hint, _return_type):
  def __init__(self,note:_type_note=_dflt_note,hint:_type_hint=_dflt_hint)->_return_type:
@@ -4760,11 +4761,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('namespace','labels','fargate_profile',):
+  if type(self) is cls or name in ('namespace','labels','fargate_profile','sole_capacity',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'labels\',\'fargate_profile\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'labels\',\'fargate_profile\',\'sole_capacity\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5368,11 +5369,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('namespace','labels','fargate_profile',):
+  if type(self) is cls or name in ('namespace','labels','fargate_profile','sole_capacity',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'labels\',\'fargate_profile\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'labels\',\'fargate_profile\',\'sole_capacity\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
