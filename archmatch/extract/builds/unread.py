@@ -1,15 +1,16 @@
 """Files that run a docker build which no build source reads.
 
 A `docker build` can sit where archmatch has no reader for it: a command string in program code (a
-CDK app's inline CodeBuild buildspec, a Python CLI that formats the command, `subprocess.run(["docker",
-"build", ...])`), or a CI system without an extractor. Such a build is real, but archmatch cannot
-say what it builds or for which platform. Linking needs to know it exists: proximity claims that a
-project's unpinned build is its only one (`link/matcher.py`), which a project holding one of these
-files disproves.
+CDK app's inline CodeBuild buildspec, `subprocess.run(["docker", "build", ...])` in a tool no build
+source understands). Such a build is real, but archmatch cannot say what it builds or for which
+platform. Linking needs to know it exists: proximity claims that a project's unpinned build is its
+only one (`link/matcher.py`), which a project holding one of these files disproves.
 
-Only files that produced no build are searched, and only when some build follows its host (the
-one case where the answer matters); a search, not a parser, so it has no facts to isolate. Documentation (Markdown, text) and comment lines do not count:
-a README saying "run docker build" describes the build archmatch already sees, or one by hand.
+Only program code is searched: scripts, Makefiles and CI files have build sources of their own, and
+a CI file's `docker build` is often a test build of an example, not the project's image. Only files
+that produced no build are read, and only when some build follows its host (the one case where the
+answer matters); it is a search, not a parser, so it has no facts to isolate. Comment lines do not
+count, nor does documentation: a README saying "run docker build" describes a build by hand.
 """
 
 from __future__ import annotations
@@ -39,13 +40,7 @@ _CODE_SUFFIXES = (
     ".scala",
     ".groovy",
     ".ps1",
-    ".sh",
-    ".bash",
-    ".mk",
-    ".yml",
-    ".yaml",
 )
-_CODE_NAMES = frozenset({"Jenkinsfile", "Makefile", "makefile", "GNUmakefile", "Justfile", "justfile"})
 # a word boundary, then words separated by blanks or by the quotes and comma of an argument list
 _SEP = r"""(?:\s+|["'`]\s*,\s*["'`])"""
 _BUILD = lazyre.compile(
@@ -57,7 +52,7 @@ _COMMENT = ("#", "//", "/*", "*", "--", ";", "REM ", "rem ")
 
 def _searched(path: str) -> bool:
     name = posixpath.basename(path)
-    return name in _CODE_NAMES or name.endswith(_CODE_SUFFIXES)
+    return name.endswith(_CODE_SUFFIXES)
 
 
 def first_build_line(data: bytes) -> int:
