@@ -47,7 +47,7 @@ class Scan:
         return {(f["location"]["path"], f["location"]["line"], f["rule"]) for f in self.report["findings"]}
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """User + system CPU time a running process has used so far (0 once it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -78,7 +78,7 @@ def scan(root: Path) -> Scan:
             pid, _status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            cpu = _cpu_seconds(proc.pid)
+            cpu = cpu_seconds(proc.pid)
             if cpu > TIME_LIMIT_S or time.monotonic() - started > WALL_BACKSTOP_S:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
