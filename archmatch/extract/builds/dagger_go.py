@@ -23,11 +23,11 @@ deploys that is the value a `Publish` of the same run returned is that build's i
 from __future__ import annotations
 
 import functools
-import json
 import posixpath
 
 from archmatch import lazyre
-from archmatch.extract.builds._common import folder_of, join
+from archmatch.extract.builds._common import folder_of
+from archmatch.extract.builds._daggerjson import module_sources
 from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
@@ -47,26 +47,7 @@ class Unit:
 
 def _module_folders(repo: RepoView) -> dict[str, str]:
     """Go source folder -> module folder, for every dagger.json naming the Go SDK."""
-    out: dict[str, str] = {}
-    for path in repo.matching(lambda p: posixpath.basename(p) == "dagger.json"):
-        text = repo.read_text(path)
-        try:
-            config = json.loads(text) if text else None
-        except ValueError:
-            repo.diag(path, "dagger.json is not valid JSON; its module is not read", level="note")
-            continue
-        if not isinstance(config, dict):
-            continue
-        sdk = config.get("sdk")
-        sdk_name = sdk.get("source") if isinstance(sdk, dict) else sdk
-        if not isinstance(sdk_name, str) or sdk_name.strip().lower() != "go":
-            continue
-        root = folder_of(path)
-        source = config.get("source")
-        folder = join(root, source if isinstance(source, str) and source else ".")
-        if folder is not None:
-            out[folder] = root
-    return out
+    return module_sources(repo, "go", report_invalid=True)
 
 
 def _go_files(repo: RepoView, folder: str) -> list[str]:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import ast
 import functools
-import json
-import posixpath
 
 from archmatch.extract import pysource
-from archmatch.extract.builds._common import folder_of, join
+from archmatch.extract.builds._common import folder_of
+from archmatch.extract.builds._daggerjson import module_sources
 from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
@@ -25,25 +24,7 @@ from archmatch.repo import RepoView
 
 def _module_sources(repo: RepoView) -> dict[str, str]:
     """Python source folder -> module folder, for every dagger.json naming the Python SDK."""
-    out: dict[str, str] = {}
-    for path in repo.matching(lambda p: posixpath.basename(p) == "dagger.json"):
-        text = repo.read_text(path)
-        try:
-            config = json.loads(text) if text else None
-        except ValueError:
-            continue  # the Go source says so once
-        if not isinstance(config, dict):
-            continue
-        sdk = config.get("sdk")
-        sdk_name = sdk.get("source") if isinstance(sdk, dict) else sdk
-        if not isinstance(sdk_name, str) or sdk_name.strip().lower() != "python":
-            continue
-        root = folder_of(path)
-        source = config.get("source")
-        folder = join(root, source if isinstance(source, str) and source else ".")
-        if folder is not None:
-            out[folder] = root
-    return out
+    return module_sources(repo, "python", report_invalid=False)
 
 
 def _under(path: str, folder: str) -> bool:
