@@ -19,6 +19,8 @@ import pkgutil
 import sys
 from pathlib import Path
 
+from _generated import write_or_check
+
 ROOT = Path(__file__).resolve().parent.parent
 SKIPPED = ("__main__",)  # running it would run the command line
 
@@ -55,16 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     target = args.root / "archmatch" / "prebuilt_code.py"
     text = build(args.root)
-    current = target.read_text(encoding="utf-8") if target.exists() else ""
-    if args.check:
-        if current != text:
-            print(f"{target.relative_to(args.root)} is out of date: run python scripts/prebuilt_methods.py")
-            return 1
-        return 0
-    if current != text:
-        target.write_text(text, encoding="utf-8")
-        print(f"wrote {target.relative_to(args.root)}")
-    return 0
+    return write_or_check(args.root, target, text, check=args.check, script="prebuilt_methods.py")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from _generated import write_or_check
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,16 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     rules_dir = args.root / "archmatch" / "rules"
     target = rules_dir / BUILT_METADATA.name
     text = build_metadata(rules_dir)
-    current = target.read_text(encoding="utf-8") if target.exists() else ""
-    if args.check:
-        if current != text:
-            print(f"{target.relative_to(args.root)} is out of date: run python scripts/rule_metadata.py")
-            return 1
-        return 0
-    if current != text:
-        target.write_text(text, encoding="utf-8")
-        print(f"wrote {target.relative_to(args.root)}")
-    return 0
+    return write_or_check(args.root, target, text, check=args.check, script="rule_metadata.py")
 
 
 if __name__ == "__main__":
