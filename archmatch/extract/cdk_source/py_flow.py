@@ -15,7 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from archmatch.extract.cdk_source.values import Call, ClassV, FuncV, Null, Unknown, Val, choice
+from archmatch.extract.cdk_source.values import (
+    ClassV,
+    FuncV,
+    Null,
+    Unknown,
+    Val,
+    choice,
+    instance_class,
+)
 
 
 class FlowProgram(Protocol):
@@ -94,17 +102,6 @@ def find_method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunc
     for stmt in cls.body:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == name:
             return stmt
-    return None
-
-
-def instance_class(value: Val) -> ClassV | None:
-    if (
-        isinstance(value, Call)
-        and value.callee is None
-        and not value.method
-        and isinstance(value.receiver, ClassV)
-    ):
-        return value.receiver
     return None
 
 

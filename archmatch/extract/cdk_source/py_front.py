@@ -32,6 +32,7 @@ from archmatch.extract.cdk_source.values import (
     camel,
     choice,
     concat,
+    instance_class,
     join_paths,
     or_default,
 )
@@ -359,7 +360,7 @@ class PyFile:
                 return self.member_of_class(cls, node.attr, line)
             return self.lookup("self." + node.attr, node)
         base = self.eval(node.value)
-        instance = py_flow.instance_class(base)
+        instance = instance_class(base)
         if (
             instance is not None
             and isinstance(instance.source, PyFile)
@@ -459,7 +460,7 @@ class PyFile:
         fn = node.func
         if isinstance(fn, ast.Attribute) and not (isinstance(fn.value, ast.Name) and fn.value.id == "self"):
             receiver = self.eval(fn.value)
-            if isinstance(receiver, ClassV | PyModuleV) or py_flow.instance_class(receiver) is not None:
+            if isinstance(receiver, ClassV | PyModuleV) or instance_class(receiver) is not None:
                 value = self._invoke(self.eval(fn), args, kwargs, node)
             else:
                 value = semantics.method(receiver, fn.attr, args, kwargs, self.path, line, app_dir, text)

@@ -18,7 +18,15 @@ from typing import Protocol
 
 from tree_sitter import Node
 
-from archmatch.extract.cdk_source.values import Call, ClassV, FuncV, Null, Unknown, Val, choice
+from archmatch.extract.cdk_source.values import (
+    ClassV,
+    FuncV,
+    Null,
+    Unknown,
+    Val,
+    choice,
+    instance_class,
+)
 
 FUNCTION_TYPES = frozenset(
     {
@@ -167,18 +175,6 @@ def find_method(cls: Node, name: str) -> Node | None:
     for member in body.named_children if body is not None else []:
         if member.type == "method_definition" and _text(member.child_by_field_name("name")) == name:
             return member
-    return None
-
-
-def instance_class(value: Val) -> ClassV | None:
-    """The app class a value is an instance of (`new Stack(...)` of a class declared here)."""
-    if (
-        isinstance(value, Call)
-        and value.callee is None
-        and not value.method
-        and isinstance(value.receiver, ClassV)
-    ):
-        return value.receiver
     return None
 
 

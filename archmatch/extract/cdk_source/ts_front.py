@@ -35,6 +35,7 @@ from archmatch.extract.cdk_source.values import (
     as_obj,
     choice,
     concat,
+    instance_class,
     or_default,
 )
 from archmatch.model import CdkSyntax
@@ -528,7 +529,7 @@ class TsFile:
         if isinstance(base, ModuleV):
             value = base.file.top_level(name)
             return value if value is not None else Unknown(self.path, line, _text(node))
-        instance = ts_flow.instance_class(base)
+        instance = instance_class(base)
         if instance is not None and isinstance(instance.source, TsFile) and isinstance(instance.node, Node):
             return instance.source.method_value(instance.node, name, line)
         return semantics.member(base, name, self.path, line)
@@ -639,7 +640,7 @@ class TsFile:
             obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
             if obj is not None and prop is not None and obj.type != "this":
                 receiver = self.eval(obj)
-                if isinstance(receiver, ClassV | ModuleV) or ts_flow.instance_class(receiver) is not None:
+                if isinstance(receiver, ClassV | ModuleV) or instance_class(receiver) is not None:
                     return self._invoke(self.eval(fn), args, node)
                 value = semantics.method(receiver, _text(prop), args, None, self.path, line, app_dir, text)
                 return _located(value, node)

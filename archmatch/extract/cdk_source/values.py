@@ -378,3 +378,15 @@ def same(a: Val | None, b: Val | None) -> bool:
     if isinstance(a, PathV) and isinstance(b, PathV):
         return a.rel == b.rel
     return a is b
+
+
+def instance_class(value: Val) -> ClassV | None:
+    """The app class a value is an instance of (`new Stack(...)` of a class declared here, in either language)."""
+    if (
+        isinstance(value, Call)
+        and value.callee is None
+        and not value.method
+        and isinstance(value.receiver, ClassV)
+    ):
+        return value.receiver
+    return None
