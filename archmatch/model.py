@@ -173,6 +173,16 @@ BuildSource = Literal[
 
 # how sure a link is (low: a naming heuristic; findings on it stay warnings)
 Confidence = Literal["high", "medium", "low"]
+# what a link rests on, strongest first: a reference the IaC makes to the build (high), equal
+# repository and tag (medium), an `images:` mapping of the configuration (high), a repository name
+# that matches the build's name (low), the only build, or the only Dockerfile built, in the project
+# or the nearest enclosing one (low)
+LinkKind = Literal["direct", "repository", "config", "naming", "proximity", "proximity-equivalent"]
+# what a proximity link says of its build, followed by where it is the only one (`Link.scope`)
+PROXIMITY_SUBJECT: dict[LinkKind, str] = {
+    "proximity": "the only build in",
+    "proximity-equivalent": "the only Dockerfile built in",
+}
 
 
 @dataclass(frozen=True)
@@ -431,6 +441,10 @@ class Link:
     build: ImageBuild
     evidence: str  # e.g. "direct reference docker_registry_image.app", "repository and tag match (api:v1)"
     confidence: Confidence  # low: a naming heuristic; findings on it stay warnings
+    kind: LinkKind  # what `evidence` describes
+    # proximity links: where the build is the only one ("this project", "the repository", "the
+    # enclosing project infra"); empty for the other kinds
+    scope: str = ""
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.build,self.kind,self.count,)==(other.build,other.kind,other.count,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.build,self.kind,self.count,)==(other.build,other.kind,other.count,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.builds,self.links,)==(other.builds,other.links,)
   return NotImplemented
  return __eq__
@@ -1209,10 +1217,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.workload,self.image,self.build,self.evidence,self.confidence,)==(other.workload,other.image,other.build,other.evidence,other.confidence,)
+   return (self.workload,self.image,self.build,self.evidence,self.confidence,self.kind,self.scope,)==(other.workload,other.image,other.build,other.evidence,other.confidence,other.kind,other.scope,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.workload,self.image,self.build,self.evidence,self.confidence,)==(other.workload,other.image,other.build,other.evidence,other.confidence,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.workload,self.image,self.build,self.evidence,self.confidence,self.kind,self.scope,)==(other.workload,other.image,other.build,other.evidence,other.confidence,other.kind,other.scope,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1351,6 +1359,12 @@ def __create_fn__():
   return hash((self.build,self.image,self.missing,self.hardcoded,self.host_download,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.build,self.image,self.missing,self.hardcoded,self.host_download,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.build,self.kind,self.count,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.build,self.kind,self.count,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1901,6 +1915,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(build={self.build!r}, image={self.image!r}, missing={self.missing!r}, hardcoded={self.hardcoded!r}, host_download={self.host_download!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(build={self.build!r}, image={self.image!r}, missing={self.missing!r}, hardcoded={self.hardcoded!r}, host_download={self.host_download!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(build={self.build!r}, kind={self.kind!r}, count={self.count!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(build={self.build!r}, kind={self.kind!r}, count={self.count!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2774,9 +2794,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(workload={self.workload!r}, image={self.image!r}, build={self.build!r}, evidence={self.evidence!r}, confidence={self.confidence!r})"
+  return self.__class__.__qualname__ + f"(workload={self.workload!r}, image={self.image!r}, build={self.build!r}, evidence={self.evidence!r}, confidence={self.confidence!r}, kind={self.kind!r}, scope={self.scope!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(workload={self.workload!r}, image={self.image!r}, build={self.build!r}, evidence={self.evidence!r}, confidence={self.confidence!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(workload={self.workload!r}, image={self.image!r}, build={self.build!r}, evidence={self.evidence!r}, confidence={self.confidence!r}, kind={self.kind!r}, scope={self.scope!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2927,6 +2947,14 @@ def __create_fn__(_type_build, _type_image, _type_missing, _type_hardcoded, _typ
   __dataclass_builtins_object__.__setattr__(self,'host_download',host_download)
  return __init__
 CODE["def __create_fn__(_type_build, _type_image, _type_missing, _type_hardcoded, _type_host_download, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,build:_type_build,image:_type_image,missing:_type_missing,hardcoded:_type_hardcoded,host_download:_type_host_download)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'build',build)\n  __dataclass_builtins_object__.__setattr__(self,'image',image)\n  __dataclass_builtins_object__.__setattr__(self,'missing',missing)\n  __dataclass_builtins_object__.__setattr__(self,'hardcoded',hardcoded)\n  __dataclass_builtins_object__.__setattr__(self,'host_download',host_download)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_build, _type_kind, _type_count, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,build:_type_build,kind:_type_kind,count:_type_count)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'build',build)
+  __dataclass_builtins_object__.__setattr__(self,'kind',kind)
+  __dataclass_builtins_object__.__setattr__(self,'count',count)
+ return __init__
+CODE["def __create_fn__(_type_build, _type_kind, _type_count, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,build:_type_build,kind:_type_kind,count:_type_count)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'build',build)\n  __dataclass_builtins_object__.__setattr__(self,'kind',kind)\n  __dataclass_builtins_object__.__setattr__(self,'count',count)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_builds, _type_links, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,builds:_type_builds,links:_type_links)->_return_type:
@@ -4390,15 +4418,17 @@ def __create_fn__(_type_what, _type_path, _type_line, MISSING, _HAS_DEFAULT_FACT
  return __init__
 CODE['def __create_fn__(_type_what, _type_path, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,what:_type_what,path:_type_path,line:_type_line)->_return_type:\n  self.what=what\n  self.path=path\n  self.line=line\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_workload, _type_image, _type_build, _type_evidence, _type_confidence, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,workload:_type_workload,image:_type_image,build:_type_build,evidence:_type_evidence,confidence:_type_confidence)->_return_type:
+def __create_fn__(_type_workload, _type_image, _type_build, _type_evidence, _type_confidence, _type_kind, _type_scope, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scope, _return_type):
+ def __init__(self,workload:_type_workload,image:_type_image,build:_type_build,evidence:_type_evidence,confidence:_type_confidence,kind:_type_kind,scope:_type_scope=_dflt_scope)->_return_type:
   self.workload=workload
   self.image=image
   self.build=build
   self.evidence=evidence
   self.confidence=confidence
+  self.kind=kind
+  self.scope=scope
  return __init__
-CODE['def __create_fn__(_type_workload, _type_image, _type_build, _type_evidence, _type_confidence, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,workload:_type_workload,image:_type_image,build:_type_build,evidence:_type_evidence,confidence:_type_confidence)->_return_type:\n  self.workload=workload\n  self.image=image\n  self.build=build\n  self.evidence=evidence\n  self.confidence=confidence\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_workload, _type_image, _type_build, _type_evidence, _type_confidence, _type_kind, _type_scope, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_scope, _return_type):\n def __init__(self,workload:_type_workload,image:_type_image,build:_type_build,evidence:_type_evidence,confidence:_type_confidence,kind:_type_kind,scope:_type_scope=_dflt_scope)->_return_type:\n  self.workload=workload\n  self.image=image\n  self.build=build\n  self.evidence=evidence\n  self.confidence=confidence\n  self.kind=kind\n  self.scope=scope\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_workload, _type_service, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,workload:_type_workload,service:_type_service)->_return_type:
@@ -4486,6 +4516,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'build\',\'image\',\'missing\',\'hardcoded\',\'host_download\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('build','kind','count',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'build\',\'kind\',\'count\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5094,6 +5132,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'build\',\'image\',\'missing\',\'hardcoded\',\'host_download\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('build','kind','count',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'build\',\'kind\',\'count\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

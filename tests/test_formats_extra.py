@@ -60,8 +60,8 @@ def _result() -> ScanResult:
     ok_build = ImageBuild("compose", "compose service ok", Location("compose.yaml", 2), "ok/Dockerfile")
     ref = ImageRef("api:1", Location("infra/main.tf", 4))
     facts.links = [
-        Link(workload, ref, build, "repository match", "high"),
-        Link(ok_workload, ref, ok_build, "naming", "low"),
+        Link(workload, ref, build, "repository match", "high", "repository"),
+        Link(ok_workload, ref, ok_build, "naming", "low", "naming"),
     ]
     finding = Finding(
         RULE,

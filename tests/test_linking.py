@@ -10,6 +10,7 @@ from archmatch.link.matcher import find_links
 from archmatch.model import ImageBuild, ImageRef, Location, RepoFacts, Workload
 from archmatch.platforms import ArchFact
 
+ROOT = Path(__file__).resolve().parent.parent
 ECR = "111122223333.dkr.ecr.us-east-1.amazonaws.com"
 
 
@@ -70,7 +71,7 @@ def test_direct_reference_wins_over_repository_match() -> None:
     by_tag = _build("by-tag", [f"{ECR}/fn:1"])
     facts.builds = [by_tag, direct]
     links = find_links(facts, Config())
-    assert [(lk.build.name, lk.confidence) for lk in links] == [("direct", "high")]
+    assert [(lk.build.name, lk.confidence, lk.kind) for lk in links] == [("direct", "high", "direct")]
     assert links[0].evidence == "direct reference (tf:docker_registry_image.fn)"
 
 
@@ -78,18 +79,20 @@ def test_repository_match_then_config_mapping_then_naming() -> None:
     facts = RepoFacts(root=Path("."))
     facts.workloads = [_workload(f"{ECR}/fn:1")]
     facts.builds = [_build("by-tag", [f"{ECR}/fn:${{TAG}}"]), _build("other", [f"{ECR}/other:1"])]
-    assert [(lk.build.name, lk.confidence) for lk in find_links(facts, Config())] == [("by-tag", "medium")]
+    assert [(lk.build.name, lk.confidence, lk.kind) for lk in find_links(facts, Config())] == [
+        ("by-tag", "medium", "repository")
+    ]
 
     facts.builds = [_build("named", ["fn-local"], dockerfile="fn/Dockerfile")]
     mapping = Config(images=[ImageMapping(f"{ECR}/fn:*", "services/fn/Dockerfile", None, ["linux/arm64"])])
     links = find_links(facts, mapping)
-    assert [(lk.build.source, lk.build.dockerfile, lk.confidence) for lk in links] == [
-        ("config", "services/fn/Dockerfile", "high")
+    assert [(lk.build.source, lk.build.dockerfile, lk.confidence, lk.kind) for lk in links] == [
+        ("config", "services/fn/Dockerfile", "high", "config")
     ]
     assert links[0].build.platforms.archs == frozenset({"arm64"})
 
     links = find_links(facts, Config())
-    assert [(lk.build.name, lk.confidence) for lk in links] == [("named", "low")]
+    assert [(lk.build.name, lk.confidence, lk.kind) for lk in links] == [("named", "low", "naming")]
     assert "naming heuristic" in links[0].evidence
 
 
@@ -115,3 +118,42 @@ def test_same_logical_id_in_two_templates_does_not_cross_link(tmp_path: Path) ->
     facts, _ = analyze(tmp_path, Config())
     pairs = sorted((lk.workload.location.path, lk.build.location.path) for lk in facts.links)
     assert pairs == [("a/template.yaml", "a/template.yaml"), ("b/template.yaml", "b/template.yaml")]
+
+
+# what each kind of link says it rests on (the text users read in messages and SARIF properties);
+# a proximity link's opening goes on with where its build is the only one (`Link.scope`)
+EVIDENCE_OPENING: dict[str, str] = {
+    "direct": "direct reference (",
+    "repository": "repository and tag match (",
+    "config": "config images: mapping ",
+    "naming": "naming heuristic: repository name ",
+    "proximity": "proximity: the only build in ",
+    "proximity-equivalent": "proximity: the only Dockerfile built in ",
+}
+
+
+def test_every_link_kind_is_made_and_its_evidence_says_so() -> None:
+    """Every rule fixture case and example, linked: each kind of LinkKind occurs (an `images:`
+    mapping only where a configuration has one), each link's evidence opens as its kind says, and
+    proximity links say their scope: the workload's own project, or the repository or an enclosing
+    project when the workload's project builds nothing."""
+    from typing import get_args
+
+    from archmatch.engine import analyze
+    from archmatch.model import LinkKind
+
+    assert set(EVIDENCE_OPENING) == set(get_args(LinkKind))
+    roots = [p for p in sorted((ROOT / "tests" / "fixtures" / "rules").glob("*/*")) if p.is_dir()]
+    roots += sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
+    seen: set[str] = set()
+    scopes: set[str] = set()
+    for root in roots:
+        facts, _ = analyze(root, Config())
+        for link in facts.links:
+            opening = EVIDENCE_OPENING[link.kind] + (f"{link.scope} (" if link.scope else "")
+            assert link.evidence.startswith(opening), (root, link.kind, link.evidence)
+            assert bool(link.scope) == link.kind.startswith("proximity"), (root, link.kind, link.scope)
+            seen.add(link.kind)
+            scopes.add(link.scope.split(" project ")[0])
+    assert seen == set(get_args(LinkKind)) - {"config"}, seen
+    assert {"this project", "the repository"} <= scopes, scopes

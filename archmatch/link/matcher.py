@@ -45,7 +45,17 @@ from archmatch.link.imageref import (
     with_repository,
 )
 from archmatch.link.projects import ProjectIndex, assign_projects, build_place, common_depth, contains
-from archmatch.model import Confidence, ImageBuild, ImageRef, Link, Location, RepoFacts, Workload
+from archmatch.model import (
+    PROXIMITY_SUBJECT,
+    Confidence,
+    ImageBuild,
+    ImageRef,
+    Link,
+    LinkKind,
+    Location,
+    RepoFacts,
+    Workload,
+)
 from archmatch.platforms import ArchFact, How, parse_platform_list
 from archmatch.settings import Config, ImageMapping
 
@@ -247,21 +257,39 @@ def _unique(pairs: Found) -> Found:
 
 def _link_image(
     index: _Index, workload: Workload, image: ImageRef, config: Config
-) -> tuple[Found, Confidence]:
+) -> tuple[Found, Confidence, LinkKind]:
     found = _unique(index.direct(workload, image))
     if found:
-        return found, "high"
+        return found, "high", "direct"
     found = _unique(index.repository(workload, image))
     if found:
-        return found, "medium"
+        return found, "medium", "repository"
     for mapping in config.images if image.ref else []:
         if fnmatch.fnmatchcase(image.ref, mapping.pattern):
-            return [(_config_build(mapping, config), f"config images: mapping {mapping.pattern!r}")], "high"
-    return _unique(index.naming(workload, image)), "low"
+            build = _config_build(mapping, config)
+            return [(build, f"config images: mapping {mapping.pattern!r}")], "high", "config"
+    return _unique(index.naming(workload, image)), "low", "naming"
 
 
-PROXIMITY = "proximity: the only build in this project"
-PROXIMITY_EQUIVALENT = "proximity: the only Dockerfile built in this project"
+@dataclass(frozen=True)
+class _Only:
+    """The build standing for the only image a project builds: a single build (kind `proximity`), or
+    the first of `count` equivalent ones (`proximity-equivalent`)."""
+
+    build: ImageBuild
+    kind: LinkKind
+    count: int
+
+
+def _proximity_link(workload: Workload, image: ImageRef, only: _Only, scope: str) -> Link:
+    """A low-confidence link to the only image built in `scope` ("this project", "the repository")."""
+    detail = only.build.name
+    if only.kind == "proximity-equivalent":
+        detail += (
+            f"; {only.count} equivalent builds: same Dockerfile, context, target, platforms and build args"
+        )
+    evidence = f"proximity: {PROXIMITY_SUBJECT[only.kind]} {scope} ({detail})"
+    return Link(workload, image, only.build, evidence, "low", only.kind, scope)
 
 
 # The Terraform extractor names an ECR repository whose `name` it cannot compute (`each.key` of an
@@ -291,19 +319,16 @@ def _equivalence(build: ImageBuild) -> tuple[object, ...] | None:
     return (build.dockerfile, build.context, build.target, build.platforms.how, build.platforms.archs, args)
 
 
-def _one_image(candidates: list[ImageBuild]) -> tuple[ImageBuild, str] | None:
-    """The build standing for the only image a project builds, with its evidence: a single build, or
-    several equivalent ones (the two branches of `if --no-cache ... else ...`). None otherwise."""
+def _one_image(candidates: list[ImageBuild]) -> _Only | None:
+    """The build standing for the only image a project builds: a single build, or several equivalent
+    ones (the two branches of `if --no-cache ... else ...`). None otherwise."""
     if len(candidates) == 1:
-        return candidates[0], f"{PROXIMITY} ({candidates[0].name})"
+        return _Only(candidates[0], "proximity", 1)
     keys = {_equivalence(build) for build in candidates}
     if len(keys) != 1 or None in keys:
         return None
     first = min(candidates, key=lambda b: (b.location.path, b.location.line, b.name))
-    return first, (
-        f"{PROXIMITY_EQUIVALENT} ({first.name}; {len(candidates)} equivalent builds: "
-        "same Dockerfile, context, target, platforms and build args)"
-    )
+    return _Only(first, "proximity-equivalent", len(candidates))
 
 
 def _proximity(
@@ -324,7 +349,7 @@ def _proximity(
     by_place: dict[str | None, list[ImageBuild]] = {}
     for build in index.builds:
         by_place.setdefault(index.place[id(build)], []).append(build)
-    chosen: dict[str | None, tuple[ImageBuild, str] | None] = {}  # per project, decided once
+    chosen: dict[str | None, _Only | None] = {}  # per project, decided once
     for place, candidates in by_place.items():
         unpinned = all(b.platforms.how is How.HOST and id(b) not in linked for b in candidates)
         chosen[place] = _one_image(candidates) if unpinned and place not in hidden else None
@@ -332,16 +357,16 @@ def _proximity(
     unnamed: dict[int, int] = {}  # unnamed images per workload, counted once (not once per image)
     for workload, image in unlinked:
         if workload.project in by_place or workload.project in hidden:
-            pick = chosen.get(workload.project)
+            pick, scope = chosen.get(workload.project), "this project"
         else:
-            pick = _enclosing_pick(index, projects, by_place, chosen, workload.project or "")
+            pick, scope = _enclosing_pick(index, projects, by_place, chosen, workload.project or "")
         if pick is None or not _unnamed(image):
             continue
         if id(workload) not in unnamed:
             unnamed[id(workload)] = sum(1 for i in workload.images if _unnamed(i))
         if unnamed[id(workload)] > 1:  # another unnamed image of the workload could be the build's
             continue
-        out.append(Link(workload, image, pick[0], pick[1], "low"))
+        out.append(_proximity_link(workload, image, pick, scope))
     return out
 
 
@@ -349,25 +374,24 @@ def _enclosing_pick(
     index: _Index,
     projects: ProjectIndex,
     by_place: dict[str | None, list[ImageBuild]],
-    chosen: dict[str | None, tuple[ImageBuild, str] | None],
+    chosen: dict[str | None, _Only | None],
     folder: str,
-) -> tuple[ImageBuild, str] | None:
+) -> tuple[_Only | None, str]:
     """The only image built in the nearest project enclosing `folder` that builds any, when that
     project's whole folder (nested projects included) holds no other build and no name of the
-    build's image is known."""
+    build's image is known; with where it is the only one ("the repository", "the enclosing project
+    infra")."""
     for outer in projects.folders:
         if outer == folder or not contains(outer, folder) or outer not in by_place:
             continue
         inside = [b for b in index.builds if contains(outer, index.place[id(b)] or "")]
         pick = chosen.get(outer)
         if pick is None or len(inside) != len(by_place[outer]):
-            return None
+            return None, ""
         if any(not _wholly_unknown(n.parts) for b in inside for n in index.names[id(b)]):
-            return None
-        build, evidence = pick
-        where = "the repository" if outer == "" else f"the enclosing project {outer}"
-        return build, evidence.replace("in this project", f"in {where}", 1)
-    return None
+            return None, ""
+        return pick, "the repository" if outer == "" else f"the enclosing project {outer}"
+    return None, ""
 
 
 def _wholly_unknown(parts: RefParts | None) -> bool:
@@ -399,14 +423,16 @@ def find_links(facts: RepoFacts, config: Config) -> list[Link]:
     unlinked: list[tuple[Workload, ImageRef]] = []
     for workload in facts.workloads:
         for image in workload.images:
-            found, confidence = _link_image(index, workload, image, config)
+            found, confidence, kind = _link_image(index, workload, image, config)
             target = workload.deploys_to
             if target is not None:  # the command's function, found in a template: the weaker evidence counts
                 confidence = _weaker(confidence, target.confidence)
                 found = [(build, f"{evidence}; deploys to {target.evidence}") for build, evidence in found]
             if image.candidate:  # only one branch of a condition runs this image
                 found = [(build, f"{evidence}, {image.candidate}") for build, evidence in found]
-            links.extend(Link(workload, image, build, evidence, confidence) for build, evidence in found)
+            links.extend(
+                Link(workload, image, build, evidence, confidence, kind) for build, evidence in found
+            )
             if not found:
                 unlinked.append((workload, image))
     links.extend(_proximity(index, projects, links, unlinked, facts.extra.unread_builds))

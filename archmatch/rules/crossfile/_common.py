@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archmatch.link.effective import ImageArch, Verdict, image_arch, supports
-from archmatch.model import Link, Location, Related, RepoFacts, Workload
+from archmatch.model import PROXIMITY_SUBJECT, Link, Location, Related, RepoFacts, Workload
 from archmatch.platforms import How, aws_name
 
 LAMBDA_SERVICES = frozenset({"lambda"})
@@ -78,9 +78,8 @@ def confidence_note(link: Link, placement: bool = True) -> str:
         return f" [low confidence: the project's only capacity is {placed}, nothing says the manifest deploys there]"
     if link.confidence != "low":
         return ""
-    if link.evidence.startswith("proximity: "):  # "the only build in this project (...)" and its kin
-        what = link.evidence[len("proximity: ") :].split(" (", 1)[0]
-        return f" [low confidence: {what}, nothing names the image]"
+    if link.kind in PROXIMITY_SUBJECT:
+        return f" [low confidence: {PROXIMITY_SUBJECT[link.kind]} {link.scope}, nothing names the image]"
     target = link.workload.deploys_to
     if target is not None and target.confidence == "low":
         return " [low confidence: the function the command deploys to is inferred, not named]"
