@@ -426,10 +426,23 @@ class ImageBuild:
     # names of the build args the build passes (--build-arg, build-args:, args), None when unknown
     build_args: frozenset[str] | None = None
     project: str | None = None  # as Workload.project: the folder of the file that declares the build
+    # how `dockerfile` was found when the build names another path ("copied to tmp/Dockerfile by
+    # build.sh:12"; a generated asset folder's source), "" when it is the path the build names
+    dockerfile_origin: str = ""
+    dockerfile_via: Location | None = None  # the line that put the Dockerfile there (the copy)
+    # why the Dockerfile cannot be read (an asset folder generated at build time from sources
+    # archmatch cannot tell), "" when it is read or simply unknown
+    dockerfile_unread: str = ""
 
     @property
     def id(self) -> str:
         return f"{self.location.path}:{self.location.line}:{self.name}"
+
+    def dockerfile_evidence(self) -> list[Related]:
+        """The copy that put the Dockerfile where the build reads it, as a related location."""
+        if self.dockerfile_via is None or not self.dockerfile:
+            return []
+        return [Related(self.dockerfile_via, f"the build reads {self.dockerfile}, {self.dockerfile_origin}")]
 
 
 @dataclass

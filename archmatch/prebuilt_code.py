@@ -153,10 +153,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.call,self.syntax,self.directory,self.directory_text,self.dockerfile,self.target,self.platform,self.platform_line,self.build_args,self.platform_name,self.bound_arch,self.bound_line,self.bound_by,)==(other.call,other.syntax,other.directory,other.directory_text,other.dockerfile,other.target,other.platform,other.platform_line,other.build_args,other.platform_name,other.bound_arch,other.bound_line,other.bound_by,)
+   return (self.call,self.syntax,self.directory,self.directory_text,self.dockerfile,self.target,self.platform,self.platform_line,self.build_args,self.platform_name,self.bound_arch,self.bound_line,self.bound_by,self.dockerfile_unread,self.dockerfile_via,)==(other.call,other.syntax,other.directory,other.directory_text,other.dockerfile,other.target,other.platform,other.platform_line,other.build_args,other.platform_name,other.bound_arch,other.bound_line,other.bound_by,other.dockerfile_unread,other.dockerfile_via,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.call,self.syntax,self.directory,self.directory_text,self.dockerfile,self.target,self.platform,self.platform_line,self.build_args,self.platform_name,self.bound_arch,self.bound_line,self.bound_by,)==(other.call,other.syntax,other.directory,other.directory_text,other.dockerfile,other.target,other.platform,other.platform_line,other.build_args,other.platform_name,other.bound_arch,other.bound_line,other.bound_by,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.call,self.syntax,self.directory,self.directory_text,self.dockerfile,self.target,self.platform,self.platform_line,self.build_args,self.platform_name,self.bound_arch,self.bound_line,self.bound_by,self.dockerfile_unread,self.dockerfile_via,)==(other.call,other.syntax,other.directory,other.directory_text,other.dockerfile,other.target,other.platform,other.platform_line,other.build_args,other.platform_name,other.bound_arch,other.bound_line,other.bound_by,other.dockerfile_unread,other.dockerfile_via,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -169,10 +169,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.cmd,self.cwd,self.default_platform,self.host_note,)==(other.cmd,other.cwd,other.default_platform,other.host_note,)
+   return (self.cmd,self.cwd,self.default_platform,self.host_note,self.own_cwd,self.copies,)==(other.cmd,other.cwd,other.default_platform,other.host_note,other.own_cwd,other.copies,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cmd,self.cwd,self.default_platform,self.host_note,)==(other.cmd,other.cwd,other.default_platform,other.host_note,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cmd,self.cwd,self.default_platform,self.host_note,self.own_cwd,self.copies,)==(other.cmd,other.cwd,other.default_platform,other.host_note,other.own_cwd,other.copies,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -189,6 +189,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.config,self.app_dir,self.language,self.entry,self.seeds,)==(other.config,other.app_dir,other.language,other.entry,other.seeds,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.copies,self.made,)==(other.copies,other.made,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.copies,self.made,)==(other.copies,other.made,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -237,6 +245,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.dirs,self.files,self.cwd,self.module_downloads,)==(other.dirs,other.files,other.cwd,other.module_downloads,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.dockerfile,self.evidence,self.via,)==(other.dockerfile,other.evidence,other.via,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.dockerfile,self.evidence,self.via,)==(other.dockerfile,other.evidence,other.via,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -889,10 +905,18 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.files,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.files,)
+   return (self.path,self.pattern,)==(other.path,other.pattern,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.files,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.files,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.pattern,)==(other.path,other.pattern,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.files,self.walk,self.walk_stack,self.copies,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.files,other.walk,other.walk_stack,other.copies,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.files,self.walk,self.walk_stack,self.copies,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.files,other.walk,other.walk_stack,other.copies,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1025,10 +1049,18 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.source,self.name,self.location,self.dockerfile,self.context,self.target,self.platforms,self.platform_location,self.platform_via,self.platform_member,self.platform_insertion,self.tags,self.link_keys,self.attestations,self.fix_syntax,self.command,self.command_flags,self.build_args,self.project,)==(other.source,other.name,other.location,other.dockerfile,other.context,other.target,other.platforms,other.platform_location,other.platform_via,other.platform_member,other.platform_insertion,other.tags,other.link_keys,other.attestations,other.fix_syntax,other.command,other.command_flags,other.build_args,other.project,)
+   return (self.source,self.copied_to,self.copy,)==(other.source,other.copied_to,other.copy,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.source,self.name,self.location,self.dockerfile,self.context,self.target,self.platforms,self.platform_location,self.platform_via,self.platform_member,self.platform_insertion,self.tags,self.link_keys,self.attestations,self.fix_syntax,self.command,self.command_flags,self.build_args,self.project,)==(other.source,other.name,other.location,other.dockerfile,other.context,other.target,other.platforms,other.platform_location,other.platform_via,other.platform_member,other.platform_insertion,other.tags,other.link_keys,other.attestations,other.fix_syntax,other.command,other.command_flags,other.build_args,other.project,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.source,self.copied_to,self.copy,)==(other.source,other.copied_to,other.copy,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.source,self.name,self.location,self.dockerfile,self.context,self.target,self.platforms,self.platform_location,self.platform_via,self.platform_member,self.platform_insertion,self.tags,self.link_keys,self.attestations,self.fix_syntax,self.command,self.command_flags,self.build_args,self.project,self.dockerfile_origin,self.dockerfile_via,self.dockerfile_unread,)==(other.source,other.name,other.location,other.dockerfile,other.context,other.target,other.platforms,other.platform_location,other.platform_via,other.platform_member,other.platform_insertion,other.tags,other.link_keys,other.attestations,other.fix_syntax,other.command,other.command_flags,other.build_args,other.project,other.dockerfile_origin,other.dockerfile_via,other.dockerfile_unread,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.source,self.name,self.location,self.dockerfile,self.context,self.target,self.platforms,self.platform_location,self.platform_via,self.platform_member,self.platform_insertion,self.tags,self.link_keys,self.attestations,self.fix_syntax,self.command,self.command_flags,self.build_args,self.project,self.dockerfile_origin,self.dockerfile_via,self.dockerfile_unread,)==(other.source,other.name,other.location,other.dockerfile,other.context,other.target,other.platforms,other.platform_location,other.platform_via,other.platform_member,other.platform_insertion,other.tags,other.link_keys,other.attestations,other.fix_syntax,other.command,other.command_flags,other.build_args,other.project,other.dockerfile_origin,other.dockerfile_via,other.dockerfile_unread,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1045,6 +1077,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.source,self.stage,self.line,self.keyword,self.paths,)==(other.source,other.stage,other.line,other.keyword,other.paths,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.sources,self.target,self.into,self.recursive,self.line,self.path,self.conditional,)==(other.sources,other.target,other.into,other.recursive,other.line,other.path,other.conditional,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.sources,self.target,self.into,self.recursive,self.line,self.path,self.conditional,)==(other.sources,other.target,other.into,other.recursive,other.line,other.path,other.conditional,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1077,6 +1117,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.start,self.end,self.is_buildx,self.context,self.file,self.platforms,self.tags,self.target,self.build_args,self.provenance,self.sbom,self.attest,self.outputs,self.push,self.load,self.env,self.docker_start,self.subcommand_end,self.platform_spans,self.provenance_spans,self.sbom_spans,self.attest_spans,self.build_arg_spans,self.env_spans,)==(other.start,other.end,other.is_buildx,other.context,other.file,other.platforms,other.tags,other.target,other.build_args,other.provenance,other.sbom,other.attest,other.outputs,other.push,other.load,other.env,other.docker_start,other.subcommand_end,other.platform_spans,other.provenance_spans,other.sbom_spans,other.attest_spans,other.build_arg_spans,other.env_spans,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.start,self.own,)==(other.start,other.own,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.start,self.own,)==(other.start,other.own,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1410,6 +1458,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.dirs,self.
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.dockerfile,self.evidence,self.via,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.dockerfile,self.evidence,self.via,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.capacity_providers,self.hosts,self.os_family_location,self.module,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.capacity_providers,self.hosts,self.os_family_location,self.module,))\n return __hash__'] = __create_fn__.__code__
@@ -1626,6 +1680,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.path,self.
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.path,self.pattern,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.path,self.pattern,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.prefix,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.prefix,))\n return __hash__'] = __create_fn__.__code__
@@ -1662,9 +1722,21 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.selectors,
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.source,self.copied_to,self.copy,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.source,self.copied_to,self.copy,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.source,self.stage,self.line,self.keyword,self.paths,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.source,self.stage,self.line,self.keyword,self.paths,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.sources,self.target,self.into,self.recursive,self.line,self.path,self.conditional,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.sources,self.target,self.into,self.recursive,self.line,self.path,self.conditional,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1930,9 +2002,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(call={self.call!r}, syntax={self.syntax!r}, directory={self.directory!r}, directory_text={self.directory_text!r}, dockerfile={self.dockerfile!r}, target={self.target!r}, platform={self.platform!r}, platform_line={self.platform_line!r}, build_args={self.build_args!r}, platform_name={self.platform_name!r}, bound_arch={self.bound_arch!r}, bound_line={self.bound_line!r}, bound_by={self.bound_by!r})"
+  return self.__class__.__qualname__ + f"(call={self.call!r}, syntax={self.syntax!r}, directory={self.directory!r}, directory_text={self.directory_text!r}, dockerfile={self.dockerfile!r}, target={self.target!r}, platform={self.platform!r}, platform_line={self.platform_line!r}, build_args={self.build_args!r}, platform_name={self.platform_name!r}, bound_arch={self.bound_arch!r}, bound_line={self.bound_line!r}, bound_by={self.bound_by!r}, dockerfile_unread={self.dockerfile_unread!r}, dockerfile_via={self.dockerfile_via!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(call={self.call!r}, syntax={self.syntax!r}, directory={self.directory!r}, directory_text={self.directory_text!r}, dockerfile={self.dockerfile!r}, target={self.target!r}, platform={self.platform!r}, platform_line={self.platform_line!r}, build_args={self.build_args!r}, platform_name={self.platform_name!r}, bound_arch={self.bound_arch!r}, bound_line={self.bound_line!r}, bound_by={self.bound_by!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(call={self.call!r}, syntax={self.syntax!r}, directory={self.directory!r}, directory_text={self.directory_text!r}, dockerfile={self.dockerfile!r}, target={self.target!r}, platform={self.platform!r}, platform_line={self.platform_line!r}, build_args={self.build_args!r}, platform_name={self.platform_name!r}, bound_arch={self.bound_arch!r}, bound_line={self.bound_line!r}, bound_by={self.bound_by!r}, dockerfile_unread={self.dockerfile_unread!r}, dockerfile_via={self.dockerfile_via!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -1942,9 +2014,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(cmd={self.cmd!r}, cwd={self.cwd!r}, default_platform={self.default_platform!r}, host_note={self.host_note!r})"
+  return self.__class__.__qualname__ + f"(cmd={self.cmd!r}, cwd={self.cwd!r}, default_platform={self.default_platform!r}, host_note={self.host_note!r}, own_cwd={self.own_cwd!r}, copies={self.copies!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cmd={self.cmd!r}, cwd={self.cwd!r}, default_platform={self.default_platform!r}, host_note={self.host_note!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cmd={self.cmd!r}, cwd={self.cwd!r}, default_platform={self.default_platform!r}, host_note={self.host_note!r}, own_cwd={self.own_cwd!r}, copies={self.copies!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -1957,6 +2029,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(config={self.config!r}, app_dir={self.app_dir!r}, language={self.language!r}, entry={self.entry!r}, seeds={self.seeds!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(config={self.config!r}, app_dir={self.app_dir!r}, language={self.language!r}, entry={self.entry!r}, seeds={self.seeds!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(copies={self.copies!r}, made={self.made!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(copies={self.copies!r}, made={self.made!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -1993,6 +2071,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(dirs={self.dirs!r}, files={self.files!r}, cwd={self.cwd!r}, module_downloads={self.module_downloads!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(dirs={self.dirs!r}, files={self.files!r}, cwd={self.cwd!r}, module_downloads={self.module_downloads!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(dockerfile={self.dockerfile!r}, evidence={self.evidence!r}, via={self.via!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(dockerfile={self.dockerfile!r}, evidence={self.evidence!r}, via={self.via!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2548,9 +2632,15 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, files={self.files!r})"
+  return self.__class__.__qualname__ + f"(path={self.path!r}, pattern={self.pattern!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, files={self.files!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, pattern={self.pattern!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2650,9 +2740,15 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(source={self.source!r}, name={self.name!r}, location={self.location!r}, dockerfile={self.dockerfile!r}, context={self.context!r}, target={self.target!r}, platforms={self.platforms!r}, platform_location={self.platform_location!r}, platform_via={self.platform_via!r}, platform_member={self.platform_member!r}, platform_insertion={self.platform_insertion!r}, tags={self.tags!r}, link_keys={self.link_keys!r}, attestations={self.attestations!r}, fix_syntax={self.fix_syntax!r}, command={self.command!r}, command_flags={self.command_flags!r}, build_args={self.build_args!r}, project={self.project!r})"
+  return self.__class__.__qualname__ + f"(source={self.source!r}, copied_to={self.copied_to!r}, copy={self.copy!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(source={self.source!r}, name={self.name!r}, location={self.location!r}, dockerfile={self.dockerfile!r}, context={self.context!r}, target={self.target!r}, platforms={self.platforms!r}, platform_location={self.platform_location!r}, platform_via={self.platform_via!r}, platform_member={self.platform_member!r}, platform_insertion={self.platform_insertion!r}, tags={self.tags!r}, link_keys={self.link_keys!r}, attestations={self.attestations!r}, fix_syntax={self.fix_syntax!r}, command={self.command!r}, command_flags={self.command_flags!r}, build_args={self.build_args!r}, project={self.project!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(source={self.source!r}, copied_to={self.copied_to!r}, copy={self.copy!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(source={self.source!r}, name={self.name!r}, location={self.location!r}, dockerfile={self.dockerfile!r}, context={self.context!r}, target={self.target!r}, platforms={self.platforms!r}, platform_location={self.platform_location!r}, platform_via={self.platform_via!r}, platform_member={self.platform_member!r}, platform_insertion={self.platform_insertion!r}, tags={self.tags!r}, link_keys={self.link_keys!r}, attestations={self.attestations!r}, fix_syntax={self.fix_syntax!r}, command={self.command!r}, command_flags={self.command_flags!r}, build_args={self.build_args!r}, project={self.project!r}, dockerfile_origin={self.dockerfile_origin!r}, dockerfile_via={self.dockerfile_via!r}, dockerfile_unread={self.dockerfile_unread!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(source={self.source!r}, name={self.name!r}, location={self.location!r}, dockerfile={self.dockerfile!r}, context={self.context!r}, target={self.target!r}, platforms={self.platforms!r}, platform_location={self.platform_location!r}, platform_via={self.platform_via!r}, platform_member={self.platform_member!r}, platform_insertion={self.platform_insertion!r}, tags={self.tags!r}, link_keys={self.link_keys!r}, attestations={self.attestations!r}, fix_syntax={self.fix_syntax!r}, command={self.command!r}, command_flags={self.command_flags!r}, build_args={self.build_args!r}, project={self.project!r}, dockerfile_origin={self.dockerfile_origin!r}, dockerfile_via={self.dockerfile_via!r}, dockerfile_unread={self.dockerfile_unread!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2665,6 +2761,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(source={self.source!r}, stage={self.stage!r}, line={self.line!r}, keyword={self.keyword!r}, paths={self.paths!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(source={self.source!r}, stage={self.stage!r}, line={self.line!r}, keyword={self.keyword!r}, paths={self.paths!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(sources={self.sources!r}, target={self.target!r}, into={self.into!r}, recursive={self.recursive!r}, line={self.line!r}, path={self.path!r}, conditional={self.conditional!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(sources={self.sources!r}, target={self.target!r}, into={self.into!r}, recursive={self.recursive!r}, line={self.line!r}, path={self.path!r}, conditional={self.conditional!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2689,6 +2791,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(start={self.start!r}, end={self.end!r}, is_buildx={self.is_buildx!r}, context={self.context!r}, file={self.file!r}, platforms={self.platforms!r}, tags={self.tags!r}, target={self.target!r}, build_args={self.build_args!r}, provenance={self.provenance!r}, sbom={self.sbom!r}, attest={self.attest!r}, outputs={self.outputs!r}, push={self.push!r}, load={self.load!r}, env={self.env!r}, docker_start={self.docker_start!r}, subcommand_end={self.subcommand_end!r}, platform_spans={self.platform_spans!r}, provenance_spans={self.provenance_spans!r}, sbom_spans={self.sbom_spans!r}, attest_spans={self.attest_spans!r}, build_arg_spans={self.build_arg_spans!r}, env_spans={self.env_spans!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(start={self.start!r}, end={self.end!r}, is_buildx={self.is_buildx!r}, context={self.context!r}, file={self.file!r}, platforms={self.platforms!r}, tags={self.tags!r}, target={self.target!r}, build_args={self.build_args!r}, provenance={self.provenance!r}, sbom={self.sbom!r}, attest={self.attest!r}, outputs={self.outputs!r}, push={self.push!r}, load={self.load!r}, env={self.env!r}, docker_start={self.docker_start!r}, subcommand_end={self.subcommand_end!r}, platform_spans={self.platform_spans!r}, provenance_spans={self.provenance_spans!r}, sbom_spans={self.sbom_spans!r}, attest_spans={self.attest_spans!r}, build_arg_spans={self.build_arg_spans!r}, env_spans={self.env_spans!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(start={self.start!r}, own={self.own!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(start={self.start!r}, own={self.own!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2963,8 +3071,8 @@ def __create_fn__(_type_builds, _type_links, MISSING, _HAS_DEFAULT_FACTORY, __da
  return __init__
 CODE['def __create_fn__(_type_builds, _type_links, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,builds:_type_builds,links:_type_links)->_return_type:\n  self.builds=builds\n  self.links=links\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _return_type):
- def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, _type_dockerfile_unread, _type_dockerfile_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _dflt_dockerfile_unread, _dflt_dockerfile_via, _return_type):
+ def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY,dockerfile_unread:_type_dockerfile_unread=_dflt_dockerfile_unread,dockerfile_via:_type_dockerfile_via=_dflt_dockerfile_via)->_return_type:
   self.call=call
   self.syntax=syntax
   self.directory=directory
@@ -2978,8 +3086,10 @@ def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_tex
   self.bound_arch=bound_arch
   self.bound_line=bound_line
   self.bound_by=_dflt_bound_by() if bound_by is _HAS_DEFAULT_FACTORY else bound_by
+  self.dockerfile_unread=dockerfile_unread
+  self.dockerfile_via=dockerfile_via
  return __init__
-CODE['def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _return_type):\n def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.call=call\n  self.syntax=syntax\n  self.directory=directory\n  self.directory_text=directory_text\n  self.dockerfile=dockerfile\n  self.target=target\n  self.platform=platform\n  self.platform_line=platform_line\n  self.build_args=build_args\n  self.platform_name=platform_name\n  self.bound_arch=bound_arch\n  self.bound_line=bound_line\n  self.bound_by=_dflt_bound_by() if bound_by is _HAS_DEFAULT_FACTORY else bound_by\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, _type_dockerfile_unread, _type_dockerfile_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _dflt_dockerfile_unread, _dflt_dockerfile_via, _return_type):\n def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY,dockerfile_unread:_type_dockerfile_unread=_dflt_dockerfile_unread,dockerfile_via:_type_dockerfile_via=_dflt_dockerfile_via)->_return_type:\n  self.call=call\n  self.syntax=syntax\n  self.directory=directory\n  self.directory_text=directory_text\n  self.dockerfile=dockerfile\n  self.target=target\n  self.platform=platform\n  self.platform_line=platform_line\n  self.build_args=build_args\n  self.platform_name=platform_name\n  self.bound_arch=bound_arch\n  self.bound_line=bound_line\n  self.bound_by=_dflt_bound_by() if bound_by is _HAS_DEFAULT_FACTORY else bound_by\n  self.dockerfile_unread=dockerfile_unread\n  self.dockerfile_via=dockerfile_via\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_unread_builds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_unread_builds, _return_type):
  def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -2992,14 +3102,16 @@ def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gh
  return __init__
 CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_unread_builds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_unread_builds, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_note, _return_type):
- def __init__(self,cmd:_type_cmd,cwd:_type_cwd,default_platform:_type_default_platform,host_note:_type_host_note=_dflt_host_note)->_return_type:
+def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note, _type_own_cwd, _type_copies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_note, _dflt_own_cwd, _dflt_copies, _return_type):
+ def __init__(self,cmd:_type_cmd,cwd:_type_cwd,default_platform:_type_default_platform,host_note:_type_host_note=_dflt_host_note,own_cwd:_type_own_cwd=_dflt_own_cwd,copies:_type_copies=_dflt_copies)->_return_type:
   self.cmd=cmd
   self.cwd=cwd
   self.default_platform=default_platform
   self.host_note=host_note
+  self.own_cwd=own_cwd
+  self.copies=copies
  return __init__
-CODE['def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_note, _return_type):\n def __init__(self,cmd:_type_cmd,cwd:_type_cwd,default_platform:_type_default_platform,host_note:_type_host_note=_dflt_host_note)->_return_type:\n  self.cmd=cmd\n  self.cwd=cwd\n  self.default_platform=default_platform\n  self.host_note=host_note\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note, _type_own_cwd, _type_copies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_note, _dflt_own_cwd, _dflt_copies, _return_type):\n def __init__(self,cmd:_type_cmd,cwd:_type_cwd,default_platform:_type_default_platform,host_note:_type_host_note=_dflt_host_note,own_cwd:_type_own_cwd=_dflt_own_cwd,copies:_type_copies=_dflt_copies)->_return_type:\n  self.cmd=cmd\n  self.cwd=cwd\n  self.default_platform=default_platform\n  self.host_note=host_note\n  self.own_cwd=own_cwd\n  self.copies=copies\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_command, _type_target, _type_keeps_arch, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_keeps_arch, _return_type):
  def __init__(self,command:_type_command,target:_type_target,keeps_arch:_type_keeps_arch=_dflt_keeps_arch)->_return_type:
@@ -3018,6 +3130,13 @@ def __create_fn__(_type_config, _type_app_dir, _type_language, _type_entry, _typ
   __dataclass_builtins_object__.__setattr__(self,'seeds',seeds)
  return __init__
 CODE["def __create_fn__(_type_config, _type_app_dir, _type_language, _type_entry, _type_seeds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_seeds, _return_type):\n def __init__(self,config:_type_config,app_dir:_type_app_dir,language:_type_language,entry:_type_entry,seeds:_type_seeds=_dflt_seeds)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'config',config)\n  __dataclass_builtins_object__.__setattr__(self,'app_dir',app_dir)\n  __dataclass_builtins_object__.__setattr__(self,'language',language)\n  __dataclass_builtins_object__.__setattr__(self,'entry',entry)\n  __dataclass_builtins_object__.__setattr__(self,'seeds',seeds)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_copies, _type_made, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_copies, _dflt_made, _return_type):
+ def __init__(self,copies:_type_copies=_HAS_DEFAULT_FACTORY,made:_type_made=_HAS_DEFAULT_FACTORY)->_return_type:
+  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies
+  self.made=_dflt_made() if made is _HAS_DEFAULT_FACTORY else made
+ return __init__
+CODE['def __create_fn__(_type_copies, _type_made, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_copies, _dflt_made, _return_type):\n def __init__(self,copies:_type_copies=_HAS_DEFAULT_FACTORY,made:_type_made=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies\n  self.made=_dflt_made() if made is _HAS_DEFAULT_FACTORY else made\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_ctr, _type_address, _type_variants, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,ctr:_type_ctr,address:_type_address,variants:_type_variants,location:_type_location)->_return_type:
@@ -3076,6 +3195,14 @@ def __create_fn__(_type_dirs, _type_files, _type_cwd, _type_module_downloads, MI
   __dataclass_builtins_object__.__setattr__(self,'module_downloads',module_downloads)
  return __init__
 CODE["def __create_fn__(_type_dirs, _type_files, _type_cwd, _type_module_downloads, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_module_downloads, _return_type):\n def __init__(self,dirs:_type_dirs,files:_type_files,cwd:_type_cwd,module_downloads:_type_module_downloads=_dflt_module_downloads)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'dirs',dirs)\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'cwd',cwd)\n  __dataclass_builtins_object__.__setattr__(self,'module_downloads',module_downloads)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_dockerfile, _type_evidence, _type_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_via, _return_type):
+ def __init__(self,dockerfile:_type_dockerfile,evidence:_type_evidence,via:_type_via=_dflt_via)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'dockerfile',dockerfile)
+  __dataclass_builtins_object__.__setattr__(self,'evidence',evidence)
+  __dataclass_builtins_object__.__setattr__(self,'via',via)
+ return __init__
+CODE["def __create_fn__(_type_dockerfile, _type_evidence, _type_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_via, _return_type):\n def __init__(self,dockerfile:_type_dockerfile,evidence:_type_evidence,via:_type_via=_dflt_via)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'dockerfile',dockerfile)\n  __dataclass_builtins_object__.__setattr__(self,'evidence',evidence)\n  __dataclass_builtins_object__.__setattr__(self,'via',via)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_evaluator, _type_command, _type_at, _type_cwd, _type_default_platform, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,evaluator:_type_evaluator,command:_type_command,at:_type_at,cwd:_type_cwd,default_platform:_type_default_platform)->_return_type:
@@ -3989,8 +4116,15 @@ def __create_fn__(_type_path, _type_node, _type_name, _type_receiver, _type_rece
  return __init__
 CODE['def __create_fn__(_type_path, _type_node, _type_name, _type_receiver, _type_receiver_type, _type_params, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,path:_type_path,node:_type_node,name:_type_name,receiver:_type_receiver,receiver_type:_type_receiver_type,params:_type_params)->_return_type:\n  self.path=path\n  self.node=node\n  self.name=name\n  self.receiver=receiver\n  self.receiver_type=receiver_type\n  self.params=params\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _return_type):
- def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_path, _type_pattern, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_pattern, _return_type):
+ def __init__(self,path:_type_path,pattern:_type_pattern=_dflt_pattern)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'path',path)
+  __dataclass_builtins_object__.__setattr__(self,'pattern',pattern)
+ return __init__
+CODE["def __create_fn__(_type_path, _type_pattern, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_pattern, _return_type):\n def __init__(self,path:_type_path,pattern:_type_pattern=_dflt_pattern)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'pattern',pattern)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, _type_walk, _type_walk_stack, _type_copies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _return_type):
+ def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY)->_return_type:
   self.path=path
   self.script_dir=script_dir
   self.cwd=cwd
@@ -4002,8 +4136,11 @@ def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type
   self.values=values
   self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws
   self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files
+  self.walk=walk
+  self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack
+  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies
  return __init__
-CODE['def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _return_type):\n def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.script_dir=script_dir\n  self.cwd=cwd\n  self.exported=_dflt_exported() if exported is _HAS_DEFAULT_FACTORY else exported\n  self.assigned=_dflt_assigned() if assigned is _HAS_DEFAULT_FACTORY else assigned\n  self.dir_vars=_dflt_dir_vars() if dir_vars is _HAS_DEFAULT_FACTORY else dir_vars\n  self.root_vars=root_vars\n  self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack\n  self.values=values\n  self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, _type_walk, _type_walk_stack, _type_copies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _return_type):\n def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.script_dir=script_dir\n  self.cwd=cwd\n  self.exported=_dflt_exported() if exported is _HAS_DEFAULT_FACTORY else exported\n  self.assigned=_dflt_assigned() if assigned is _HAS_DEFAULT_FACTORY else assigned\n  self.dir_vars=_dflt_dir_vars() if dir_vars is _HAS_DEFAULT_FACTORY else dir_vars\n  self.root_vars=root_vars\n  self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack\n  self.values=values\n  self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n  self.walk=walk\n  self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack\n  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_services, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,path:_type_path,services:_type_services)->_return_type:
@@ -4172,8 +4309,16 @@ def __create_fn__(_type_services, _type_launch_type, _type_capacity_providers, _
  return __init__
 CODE['def __create_fn__(_type_services, _type_launch_type, _type_capacity_providers, _type_hosts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_services, _dflt_launch_type, _dflt_capacity_providers, _dflt_hosts, _return_type):\n def __init__(self,services:_type_services=_HAS_DEFAULT_FACTORY,launch_type:_type_launch_type=_dflt_launch_type,capacity_providers:_type_capacity_providers=_HAS_DEFAULT_FACTORY,hosts:_type_hosts=_dflt_hosts)->_return_type:\n  self.services=_dflt_services() if services is _HAS_DEFAULT_FACTORY else services\n  self.launch_type=launch_type\n  self.capacity_providers=_dflt_capacity_providers() if capacity_providers is _HAS_DEFAULT_FACTORY else capacity_providers\n  self.hosts=hosts\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_source, _type_name, _type_location, _type_dockerfile, _type_context, _type_target, _type_platforms, _type_platform_location, _type_platform_via, _type_platform_member, _type_platform_insertion, _type_tags, _type_link_keys, _type_attestations, _type_fix_syntax, _type_command, _type_command_flags, _type_build_args, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_context, _dflt_target, _dflt_platforms, _dflt_platform_location, _dflt_platform_via, _dflt_platform_member, _dflt_platform_insertion, _dflt_tags, _dflt_link_keys, _dflt_attestations, _dflt_fix_syntax, _dflt_command, _dflt_command_flags, _dflt_build_args, _dflt_project, _return_type):
- def __init__(self,source:_type_source,name:_type_name,location:_type_location,dockerfile:_type_dockerfile,context:_type_context=_dflt_context,target:_type_target=_dflt_target,platforms:_type_platforms=_HAS_DEFAULT_FACTORY,platform_location:_type_platform_location=_dflt_platform_location,platform_via:_type_platform_via=_dflt_platform_via,platform_member:_type_platform_member=_dflt_platform_member,platform_insertion:_type_platform_insertion=_dflt_platform_insertion,tags:_type_tags=_HAS_DEFAULT_FACTORY,link_keys:_type_link_keys=_dflt_link_keys,attestations:_type_attestations=_dflt_attestations,fix_syntax:_type_fix_syntax=_dflt_fix_syntax,command:_type_command=_dflt_command,command_flags:_type_command_flags=_dflt_command_flags,build_args:_type_build_args=_dflt_build_args,project:_type_project=_dflt_project)->_return_type:
+def __create_fn__(_type_source, _type_copied_to, _type_copy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,source:_type_source,copied_to:_type_copied_to,copy:_type_copy)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'source',source)
+  __dataclass_builtins_object__.__setattr__(self,'copied_to',copied_to)
+  __dataclass_builtins_object__.__setattr__(self,'copy',copy)
+ return __init__
+CODE["def __create_fn__(_type_source, _type_copied_to, _type_copy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,source:_type_source,copied_to:_type_copied_to,copy:_type_copy)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'source',source)\n  __dataclass_builtins_object__.__setattr__(self,'copied_to',copied_to)\n  __dataclass_builtins_object__.__setattr__(self,'copy',copy)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_source, _type_name, _type_location, _type_dockerfile, _type_context, _type_target, _type_platforms, _type_platform_location, _type_platform_via, _type_platform_member, _type_platform_insertion, _type_tags, _type_link_keys, _type_attestations, _type_fix_syntax, _type_command, _type_command_flags, _type_build_args, _type_project, _type_dockerfile_origin, _type_dockerfile_via, _type_dockerfile_unread, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_context, _dflt_target, _dflt_platforms, _dflt_platform_location, _dflt_platform_via, _dflt_platform_member, _dflt_platform_insertion, _dflt_tags, _dflt_link_keys, _dflt_attestations, _dflt_fix_syntax, _dflt_command, _dflt_command_flags, _dflt_build_args, _dflt_project, _dflt_dockerfile_origin, _dflt_dockerfile_via, _dflt_dockerfile_unread, _return_type):
+ def __init__(self,source:_type_source,name:_type_name,location:_type_location,dockerfile:_type_dockerfile,context:_type_context=_dflt_context,target:_type_target=_dflt_target,platforms:_type_platforms=_HAS_DEFAULT_FACTORY,platform_location:_type_platform_location=_dflt_platform_location,platform_via:_type_platform_via=_dflt_platform_via,platform_member:_type_platform_member=_dflt_platform_member,platform_insertion:_type_platform_insertion=_dflt_platform_insertion,tags:_type_tags=_HAS_DEFAULT_FACTORY,link_keys:_type_link_keys=_dflt_link_keys,attestations:_type_attestations=_dflt_attestations,fix_syntax:_type_fix_syntax=_dflt_fix_syntax,command:_type_command=_dflt_command,command_flags:_type_command_flags=_dflt_command_flags,build_args:_type_build_args=_dflt_build_args,project:_type_project=_dflt_project,dockerfile_origin:_type_dockerfile_origin=_dflt_dockerfile_origin,dockerfile_via:_type_dockerfile_via=_dflt_dockerfile_via,dockerfile_unread:_type_dockerfile_unread=_dflt_dockerfile_unread)->_return_type:
   self.source=source
   self.name=name
   self.location=location
@@ -4193,8 +4338,11 @@ def __create_fn__(_type_source, _type_name, _type_location, _type_dockerfile, _t
   self.command_flags=command_flags
   self.build_args=build_args
   self.project=project
+  self.dockerfile_origin=dockerfile_origin
+  self.dockerfile_via=dockerfile_via
+  self.dockerfile_unread=dockerfile_unread
  return __init__
-CODE['def __create_fn__(_type_source, _type_name, _type_location, _type_dockerfile, _type_context, _type_target, _type_platforms, _type_platform_location, _type_platform_via, _type_platform_member, _type_platform_insertion, _type_tags, _type_link_keys, _type_attestations, _type_fix_syntax, _type_command, _type_command_flags, _type_build_args, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_context, _dflt_target, _dflt_platforms, _dflt_platform_location, _dflt_platform_via, _dflt_platform_member, _dflt_platform_insertion, _dflt_tags, _dflt_link_keys, _dflt_attestations, _dflt_fix_syntax, _dflt_command, _dflt_command_flags, _dflt_build_args, _dflt_project, _return_type):\n def __init__(self,source:_type_source,name:_type_name,location:_type_location,dockerfile:_type_dockerfile,context:_type_context=_dflt_context,target:_type_target=_dflt_target,platforms:_type_platforms=_HAS_DEFAULT_FACTORY,platform_location:_type_platform_location=_dflt_platform_location,platform_via:_type_platform_via=_dflt_platform_via,platform_member:_type_platform_member=_dflt_platform_member,platform_insertion:_type_platform_insertion=_dflt_platform_insertion,tags:_type_tags=_HAS_DEFAULT_FACTORY,link_keys:_type_link_keys=_dflt_link_keys,attestations:_type_attestations=_dflt_attestations,fix_syntax:_type_fix_syntax=_dflt_fix_syntax,command:_type_command=_dflt_command,command_flags:_type_command_flags=_dflt_command_flags,build_args:_type_build_args=_dflt_build_args,project:_type_project=_dflt_project)->_return_type:\n  self.source=source\n  self.name=name\n  self.location=location\n  self.dockerfile=dockerfile\n  self.context=context\n  self.target=target\n  self.platforms=_dflt_platforms() if platforms is _HAS_DEFAULT_FACTORY else platforms\n  self.platform_location=platform_location\n  self.platform_via=platform_via\n  self.platform_member=platform_member\n  self.platform_insertion=platform_insertion\n  self.tags=_dflt_tags() if tags is _HAS_DEFAULT_FACTORY else tags\n  self.link_keys=link_keys\n  self.attestations=attestations\n  self.fix_syntax=fix_syntax\n  self.command=command\n  self.command_flags=command_flags\n  self.build_args=build_args\n  self.project=project\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_source, _type_name, _type_location, _type_dockerfile, _type_context, _type_target, _type_platforms, _type_platform_location, _type_platform_via, _type_platform_member, _type_platform_insertion, _type_tags, _type_link_keys, _type_attestations, _type_fix_syntax, _type_command, _type_command_flags, _type_build_args, _type_project, _type_dockerfile_origin, _type_dockerfile_via, _type_dockerfile_unread, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_context, _dflt_target, _dflt_platforms, _dflt_platform_location, _dflt_platform_via, _dflt_platform_member, _dflt_platform_insertion, _dflt_tags, _dflt_link_keys, _dflt_attestations, _dflt_fix_syntax, _dflt_command, _dflt_command_flags, _dflt_build_args, _dflt_project, _dflt_dockerfile_origin, _dflt_dockerfile_via, _dflt_dockerfile_unread, _return_type):\n def __init__(self,source:_type_source,name:_type_name,location:_type_location,dockerfile:_type_dockerfile,context:_type_context=_dflt_context,target:_type_target=_dflt_target,platforms:_type_platforms=_HAS_DEFAULT_FACTORY,platform_location:_type_platform_location=_dflt_platform_location,platform_via:_type_platform_via=_dflt_platform_via,platform_member:_type_platform_member=_dflt_platform_member,platform_insertion:_type_platform_insertion=_dflt_platform_insertion,tags:_type_tags=_HAS_DEFAULT_FACTORY,link_keys:_type_link_keys=_dflt_link_keys,attestations:_type_attestations=_dflt_attestations,fix_syntax:_type_fix_syntax=_dflt_fix_syntax,command:_type_command=_dflt_command,command_flags:_type_command_flags=_dflt_command_flags,build_args:_type_build_args=_dflt_build_args,project:_type_project=_dflt_project,dockerfile_origin:_type_dockerfile_origin=_dflt_dockerfile_origin,dockerfile_via:_type_dockerfile_via=_dflt_dockerfile_via,dockerfile_unread:_type_dockerfile_unread=_dflt_dockerfile_unread)->_return_type:\n  self.source=source\n  self.name=name\n  self.location=location\n  self.dockerfile=dockerfile\n  self.context=context\n  self.target=target\n  self.platforms=_dflt_platforms() if platforms is _HAS_DEFAULT_FACTORY else platforms\n  self.platform_location=platform_location\n  self.platform_via=platform_via\n  self.platform_member=platform_member\n  self.platform_insertion=platform_insertion\n  self.tags=_dflt_tags() if tags is _HAS_DEFAULT_FACTORY else tags\n  self.link_keys=link_keys\n  self.attestations=attestations\n  self.fix_syntax=fix_syntax\n  self.command=command\n  self.command_flags=command_flags\n  self.build_args=build_args\n  self.project=project\n  self.dockerfile_origin=dockerfile_origin\n  self.dockerfile_via=dockerfile_via\n  self.dockerfile_unread=dockerfile_unread\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_source, _type_path, _type_where, _type_line_at, _type_cwd, _type_host, _type_default_platform, _type_attestations_default, _type_host_test, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_default_platform, _dflt_attestations_default, _dflt_host_test, _return_type):
  def __init__(self,source:_type_source,path:_type_path,where:_type_where,line_at:_type_line_at,cwd:_type_cwd,host:_type_host,default_platform:_type_default_platform=_dflt_default_platform,attestations_default:_type_attestations_default=_dflt_attestations_default,host_test:_type_host_test=_dflt_host_test)->_return_type:
@@ -4219,6 +4367,18 @@ def __create_fn__(_type_source, _type_stage, _type_line, _type_keyword, _type_pa
   __dataclass_builtins_object__.__setattr__(self,'paths',paths)
  return __init__
 CODE["def __create_fn__(_type_source, _type_stage, _type_line, _type_keyword, _type_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_paths, _return_type):\n def __init__(self,source:_type_source,stage:_type_stage,line:_type_line,keyword:_type_keyword,paths:_type_paths=_dflt_paths)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'source',source)\n  __dataclass_builtins_object__.__setattr__(self,'stage',stage)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'keyword',keyword)\n  __dataclass_builtins_object__.__setattr__(self,'paths',paths)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_sources, _type_target, _type_into, _type_recursive, _type_line, _type_path, _type_conditional, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,sources:_type_sources,target:_type_target,into:_type_into,recursive:_type_recursive,line:_type_line,path:_type_path,conditional:_type_conditional)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'sources',sources)
+  __dataclass_builtins_object__.__setattr__(self,'target',target)
+  __dataclass_builtins_object__.__setattr__(self,'into',into)
+  __dataclass_builtins_object__.__setattr__(self,'recursive',recursive)
+  __dataclass_builtins_object__.__setattr__(self,'line',line)
+  __dataclass_builtins_object__.__setattr__(self,'path',path)
+  __dataclass_builtins_object__.__setattr__(self,'conditional',conditional)
+ return __init__
+CODE["def __create_fn__(_type_sources, _type_target, _type_into, _type_recursive, _type_line, _type_path, _type_conditional, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,sources:_type_sources,target:_type_target,into:_type_into,recursive:_type_recursive,line:_type_line,path:_type_path,conditional:_type_conditional)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'sources',sources)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'into',into)\n  __dataclass_builtins_object__.__setattr__(self,'recursive',recursive)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'conditional',conditional)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_stage, _type_compile, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,stage:_type_stage,compile:_type_compile)->_return_type:
@@ -4271,6 +4431,13 @@ def __create_fn__(_type_start, _type_end, _type_is_buildx, _type_context, _type_
   self.env_spans=_dflt_env_spans() if env_spans is _HAS_DEFAULT_FACTORY else env_spans
  return __init__
 CODE['def __create_fn__(_type_start, _type_end, _type_is_buildx, _type_context, _type_file, _type_platforms, _type_tags, _type_target, _type_build_args, _type_provenance, _type_sbom, _type_attest, _type_outputs, _type_push, _type_load, _type_env, _type_docker_start, _type_subcommand_end, _type_platform_spans, _type_provenance_spans, _type_sbom_spans, _type_attest_spans, _type_build_arg_spans, _type_env_spans, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_context, _dflt_file, _dflt_platforms, _dflt_tags, _dflt_target, _dflt_build_args, _dflt_provenance, _dflt_sbom, _dflt_attest, _dflt_outputs, _dflt_push, _dflt_load, _dflt_env, _dflt_docker_start, _dflt_subcommand_end, _dflt_platform_spans, _dflt_provenance_spans, _dflt_sbom_spans, _dflt_attest_spans, _dflt_build_arg_spans, _dflt_env_spans, _return_type):\n def __init__(self,start:_type_start,end:_type_end,is_buildx:_type_is_buildx,context:_type_context=_dflt_context,file:_type_file=_dflt_file,platforms:_type_platforms=_HAS_DEFAULT_FACTORY,tags:_type_tags=_HAS_DEFAULT_FACTORY,target:_type_target=_dflt_target,build_args:_type_build_args=_HAS_DEFAULT_FACTORY,provenance:_type_provenance=_dflt_provenance,sbom:_type_sbom=_dflt_sbom,attest:_type_attest=_HAS_DEFAULT_FACTORY,outputs:_type_outputs=_HAS_DEFAULT_FACTORY,push:_type_push=_dflt_push,load:_type_load=_dflt_load,env:_type_env=_HAS_DEFAULT_FACTORY,docker_start:_type_docker_start=_dflt_docker_start,subcommand_end:_type_subcommand_end=_dflt_subcommand_end,platform_spans:_type_platform_spans=_HAS_DEFAULT_FACTORY,provenance_spans:_type_provenance_spans=_HAS_DEFAULT_FACTORY,sbom_spans:_type_sbom_spans=_HAS_DEFAULT_FACTORY,attest_spans:_type_attest_spans=_HAS_DEFAULT_FACTORY,build_arg_spans:_type_build_arg_spans=_HAS_DEFAULT_FACTORY,env_spans:_type_env_spans=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.start=start\n  self.end=end\n  self.is_buildx=is_buildx\n  self.context=context\n  self.file=file\n  self.platforms=_dflt_platforms() if platforms is _HAS_DEFAULT_FACTORY else platforms\n  self.tags=_dflt_tags() if tags is _HAS_DEFAULT_FACTORY else tags\n  self.target=target\n  self.build_args=_dflt_build_args() if build_args is _HAS_DEFAULT_FACTORY else build_args\n  self.provenance=provenance\n  self.sbom=sbom\n  self.attest=_dflt_attest() if attest is _HAS_DEFAULT_FACTORY else attest\n  self.outputs=_dflt_outputs() if outputs is _HAS_DEFAULT_FACTORY else outputs\n  self.push=push\n  self.load=load\n  self.env=_dflt_env() if env is _HAS_DEFAULT_FACTORY else env\n  self.docker_start=docker_start\n  self.subcommand_end=subcommand_end\n  self.platform_spans=_dflt_platform_spans() if platform_spans is _HAS_DEFAULT_FACTORY else platform_spans\n  self.provenance_spans=_dflt_provenance_spans() if provenance_spans is _HAS_DEFAULT_FACTORY else provenance_spans\n  self.sbom_spans=_dflt_sbom_spans() if sbom_spans is _HAS_DEFAULT_FACTORY else sbom_spans\n  self.attest_spans=_dflt_attest_spans() if attest_spans is _HAS_DEFAULT_FACTORY else attest_spans\n  self.build_arg_spans=_dflt_build_arg_spans() if build_arg_spans is _HAS_DEFAULT_FACTORY else build_arg_spans\n  self.env_spans=_dflt_env_spans() if env_spans is _HAS_DEFAULT_FACTORY else env_spans\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_start, _type_own, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_start, _dflt_own, _return_type):
+ def __init__(self,start:_type_start=_HAS_DEFAULT_FACTORY,own:_type_own=_dflt_own)->_return_type:
+  self.start=_dflt_start() if start is _HAS_DEFAULT_FACTORY else start
+  self.own=own
+ return __init__
+CODE['def __create_fn__(_type_start, _type_own, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_start, _dflt_own, _return_type):\n def __init__(self,start:_type_start=_HAS_DEFAULT_FACTORY,own:_type_own=_dflt_own)->_return_type:\n  self.start=_dflt_start() if start is _HAS_DEFAULT_FACTORY else start\n  self.own=own\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_subcommand_end, _type_platform, _type_provenance, _type_sbom, _type_attest, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform, _dflt_provenance, _dflt_sbom, _dflt_attest, _return_type):
  def __init__(self,subcommand_end:_type_subcommand_end,platform:_type_platform=_dflt_platform,provenance:_type_provenance=_dflt_provenance,sbom:_type_sbom=_dflt_sbom,attest:_type_attest=_dflt_attest)->_return_type:
@@ -4583,6 +4750,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('dockerfile','evidence','via',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'dockerfile\',\'evidence\',\'via\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('fargate','launch_type','requires_compatibilities','platform_capabilities','services','capacity_providers','hosts','os_family_location','module',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4871,6 +5046,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('path','pattern',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'path\',\'pattern\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('prefix',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4919,11 +5102,27 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('source','copied_to','copy',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'source\',\'copied_to\',\'copy\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('source','stage','line','keyword','paths',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'source\',\'stage\',\'line\',\'keyword\',\'paths\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('sources','target','into','recursive','line','path','conditional',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'sources\',\'target\',\'into\',\'recursive\',\'line\',\'path\',\'conditional\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5196,6 +5395,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'dirs\',\'files\',\'cwd\',\'module_downloads\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('dockerfile','evidence','via',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'dockerfile\',\'evidence\',\'via\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -5487,6 +5694,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('path','pattern',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'path\',\'pattern\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('prefix',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -5535,11 +5750,27 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('source','copied_to','copy',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'source\',\'copied_to\',\'copy\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('source','stage','line','keyword','paths',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'source\',\'stage\',\'line\',\'keyword\',\'paths\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('sources','target','into','recursive','line','path','conditional',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'sources\',\'target\',\'into\',\'recursive\',\'line\',\'path\',\'conditional\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -5686,6 +5917,7 @@ PATTERNS = {
     ('(?:^|/)buildspec[^/]*\\.ya?ml$', 2): (34, (14, 4, 0, 13, 4294967295, 7, 5, 6, 0, 15, 7, 5, 16, 47, 15, 2, 0, 40, 98, 40, 117, 39, 6, 16, 105, 16, 305, 0, 40, 108, 40, 100, 39, 6, 16, 115, 16, 383, 0, 40, 112, 40, 101, 40, 99, 24, 6, 0, 4294967295, 20, 47, 1, 16, 46, 40, 121, 24, 6, 0, 1, 40, 97, 1, 40, 109, 40, 108, 6, 5, 1), 0, {}, (None,)),
     ('(?:^|[-_])(?:arm64|aarch64)(?:$|[-_])|-arm$', 0): (32, (14, 4, 0, 4, 9, 7, 67, 7, 5, 6, 0, 15, 12, 10, 13, 6, 16, 45, 16, 95, 0, 15, 2, 0, 16, 97, 7, 11, 16, 114, 16, 109, 16, 54, 16, 52, 15, 17, 15, 16, 97, 16, 114, 16, 99, 16, 104, 16, 54, 16, 52, 15, 2, 0, 7, 5, 6, 5, 15, 12, 10, 13, 6, 16, 45, 16, 95, 0, 15, 2, 0, 15, 15, 13, 16, 45, 16, 97, 16, 114, 16, 109, 6, 5, 15, 2, 0, 1), 0, {}, (None,)),
     ('(?:^|[-_])(?:x64|amd64|x86_64|x86-64)(?:$|[-_])', 0): (32, (14, 4, 0, 3, 8, 7, 5, 6, 0, 15, 12, 10, 13, 6, 16, 45, 16, 95, 0, 15, 2, 0, 7, 9, 16, 120, 16, 54, 16, 52, 15, 45, 13, 16, 97, 16, 109, 16, 100, 16, 54, 16, 52, 15, 32, 15, 16, 120, 16, 56, 16, 54, 16, 95, 16, 54, 16, 52, 15, 17, 15, 16, 120, 16, 56, 16, 54, 16, 45, 16, 54, 16, 52, 15, 2, 0, 7, 5, 6, 5, 15, 12, 10, 13, 6, 16, 45, 16, 95, 0, 15, 2, 0, 1), 0, {}, (None,)),
+    ('(?:^|[\\s;&|])(?:cp|rsync|mkdir)\\s', 0): (32, (14, 4, 0, 3, 7, 7, 5, 6, 0, 15, 19, 17, 13, 13, 9, 0, 134217792, 0, 268435456, 0, 0, 0, 0, 8, 12, 0, 15, 2, 0, 7, 7, 16, 99, 16, 112, 15, 28, 13, 16, 114, 16, 115, 16, 121, 16, 110, 16, 99, 15, 15, 13, 16, 109, 16, 107, 16, 100, 16, 105, 16, 114, 15, 2, 0, 13, 4, 8, 12, 0, 1), 0, {}, (None,)),
     ('(?:^|\\s)["\']?\\$(?:\\{[^}]*\\}|[A-Za-z_@*][A-Za-z0-9_]*)["\']?(?=\\s|$)', 0): (32, (14, 4, 0, 2, 4294967295, 7, 5, 6, 0, 15, 10, 8, 13, 4, 8, 12, 0, 15, 2, 0, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 16, 36, 7, 14, 16, 123, 24, 6, 0, 4294967295, 20, 125, 1, 16, 125, 15, 34, 32, 13, 11, 9, 0, 1024, 2281701375, 134217726, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67043328, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 15, 2, 0, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 4, 18, 0, 7, 8, 13, 4, 8, 12, 0, 15, 7, 5, 6, 5, 15, 2, 0, 1, 1), 0, {}, (None,)),
     ('(?:target|--host|--build|\\bCC|\\bCXX|CROSS_COMPILE|LINKER|AR)\\s*[=\\s]\\s*[\\"\']?$|rustup\\s+target\\s+add\\s+(?:\\S+\\s+)*$', 0): (32, (14, 4, 0, 3, 4294967295, 7, 164, 7, 15, 16, 116, 16, 97, 16, 114, 16, 103, 16, 101, 16, 116, 15, 105, 15, 16, 45, 16, 45, 16, 104, 16, 111, 16, 115, 16, 116, 15, 90, 17, 16, 45, 16, 45, 16, 98, 16, 117, 16, 105, 16, 108, 16, 100, 15, 73, 9, 6, 10, 16, 67, 16, 67, 15, 64, 11, 6, 10, 16, 67, 16, 88, 16, 88, 15, 53, 29, 16, 67, 16, 82, 16, 79, 16, 83, 16, 83, 16, 95, 16, 67, 16, 79, 16, 77, 16, 80, 16, 73, 16, 76, 16, 69, 15, 24, 15, 16, 76, 16, 73, 16, 78, 16, 75, 16, 69, 16, 82, 15, 9, 7, 16, 65, 16, 82, 15, 2, 0, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 13, 6, 16, 61, 8, 12, 0, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 6, 5, 15, 92, 90, 16, 114, 16, 117, 16, 115, 16, 116, 16, 117, 16, 112, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 16, 116, 16, 97, 16, 114, 16, 103, 16, 101, 16, 116, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 16, 97, 16, 100, 16, 100, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 23, 23, 0, 4294967295, 24, 9, 1, 4294967295, 13, 4, 8, 13, 0, 1, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 18, 6, 5, 15, 2, 0, 1), 0, {}, (None,)),
     ('(?<!<)<<(?!<)(-?)\\s*(?:\\"(\\w+)\\"|\'(\\w+)\'|([A-Za-z_]\\w*))', 0): (32, (14, 4, 0, 3, 4294967295, 5, 5, 1, 16, 60, 1, 16, 60, 16, 60, 5, 5, 0, 16, 60, 1, 17, 0, 24, 6, 0, 1, 16, 45, 1, 17, 1, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 7, 21, 16, 34, 17, 2, 24, 9, 1, 4294967295, 13, 4, 8, 14, 0, 1, 17, 3, 16, 34, 15, 52, 21, 16, 39, 17, 4, 24, 9, 1, 4294967295, 13, 4, 8, 14, 0, 1, 17, 5, 16, 39, 15, 31, 29, 17, 6, 13, 11, 9, 0, 0, 2281701374, 134217726, 0, 0, 0, 0, 0, 24, 9, 0, 4294967295, 13, 4, 8, 14, 0, 1, 17, 7, 15, 2, 0, 1), 4, {}, (None, None, None, None, None)),

@@ -289,7 +289,9 @@ const plain = new ecs.FargateTaskDefinition(stack, 'Plain');
 
 
 def test_ts_ecs_task_definitions_containers_and_capacity(tmp_path: Path) -> None:
-    facts = facts_of(tmp_path, TS_APP | {"bin/app.ts": ECS_TS})
+    facts = facts_of(
+        tmp_path, TS_APP | {"bin/app.ts": ECS_TS, "worker/build/Dockerfile": "FROM alpine:3.20\n"}
+    )
     fargate = workload(facts, "Fargate")
     assert (fargate.kind, fargate.service, fargate.arch.how, fargate.arch.archs) == (
         "cdk:aws_ecs.FargateTaskDefinition",

@@ -46,6 +46,8 @@ SKIPPED_ON_PURPOSE = {
     "ARCH104/pass_cookiecutter_branches.Dockerfile": "templated file skipped",
     "ARCH105/pass_cookiecutter_branches.Dockerfile": "templated file skipped",
     "ARCH106/pass_cookiecutter_inline_branches.Dockerfile": "templated file skipped",
+    # an asset folder generated before the build, with no script copying a Dockerfile into it
+    "ARCH302/pass_cdk_ts_generated_folder_unread": "Dockerfile not in the repository",
 }
 
 

@@ -46,6 +46,7 @@ def image_arch(build: ImageBuild, facts: RepoFacts) -> ImageArch:
     content: frozenset[str] = frozenset()
     reason, where = "", None
     host_content = None
+    evidence.extend(build.dockerfile_evidence())
     if image is not None:
         decisive = _certain(image.pinned) or _certain(image.base_arch)
         if decisive is not None:
@@ -86,6 +87,8 @@ def supports(img: ImageArch, arch: str) -> tuple[Verdict, str]:
     if hard:
         return Verdict.NO, f"{hard[0].reason} hard-codes {hard[0].arch} binaries"
     platforms = img.build.platforms
+    if platforms.how is How.HOST and img.build.dockerfile_unread:
+        return Verdict.UNKNOWN, f"its Dockerfile is not read ({img.build.dockerfile_unread})"
     if platforms.how is How.HOST:
         if platforms.host_hint and arch not in platforms.host_hint:
             return (

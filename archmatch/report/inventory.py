@@ -147,7 +147,7 @@ def build_rows(result: ScanResult) -> list[tuple[str, ...]]:
             where.project(b.project),
             ",".join(sorted(b.platforms.archs)) or "-",
             one_line(_platform_decided(b, where)),
-            (where.loc(Location(b.dockerfile)) if b.dockerfile else None) or "-",
+            _dockerfile_cell(b, where),
         )
         for facts, where in _each(result)
         for b in facts.builds
@@ -155,7 +155,13 @@ def build_rows(result: ScanResult) -> list[tuple[str, ...]]:
     return sorted(rows)
 
 
+def _dockerfile_cell(b: ImageBuild, where: _Where) -> str:
+    path = (where.loc(Location(b.dockerfile)) if b.dockerfile else None) or "-"
+    return f"{path} ({one_line(b.dockerfile_origin)})" if b.dockerfile_origin else path
+
+
 def _build_json(b: ImageBuild, where: _Where) -> dict[str, Any]:
+    origin = {"dockerfile_origin": one_line(b.dockerfile_origin)} if b.dockerfile_origin else {}
     return {
         "location": where.loc(b.location),
         "source": b.source,
@@ -164,6 +170,7 @@ def _build_json(b: ImageBuild, where: _Where) -> dict[str, Any]:
         "platform": _fact(b.platforms, b.platform_location, b.platform_via, where),
         "decided": one_line(_platform_decided(b, where)),
         "dockerfile": where.loc(Location(b.dockerfile)) if b.dockerfile else None,
+        **origin,
         "target": b.target,
         "tags": [one_line(t) for t in b.tags],
     }

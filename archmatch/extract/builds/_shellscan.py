@@ -19,6 +19,7 @@ from archmatch import dockercli, lazyre
 from archmatch.dockercli import BuildCommand, Word
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds import _awscli as awscli
+from archmatch.extract.builds import _copies as copies
 from archmatch.extract.builds._awscli import AwsCommand
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
@@ -66,10 +67,21 @@ class ShellState:
     values: ShellValues | None = None  # variables of the script run, created by the first `scan`
     aws: list[AwsCommand] = field(default_factory=list)  # AWS CLI deploy commands (`_awscli`)
     files: dict[str, str] = field(default_factory=dict)  # files the script writes from heredocs
+    # the relative `cd`s taken from the start (None once a `cd` goes somewhere absolute or unknown),
+    # so that paths can also be computed as if the script started in its own folder (`_copies`)
+    walk: str | None = "."
+    walk_stack: list[str | None] = field(default_factory=list)
+    copies: copies.CopyLog = field(default_factory=copies.CopyLog)
 
     @property
     def default_platform(self) -> EnvValue | None:
         return self.exported.get(DEFAULT_PLATFORM_VAR)
+
+    @property
+    def cwds(self) -> tuple[str | None, str | None]:
+        """The working directory from the start, and from the script's own folder."""
+        own = join(self.script_dir, self.walk) if self.walk is not None else self.cwd
+        return self.cwd, own
 
 
 @dataclass
@@ -80,6 +92,8 @@ class Found:
     cwd: str | None
     default_platform: EnvValue | None
     host_note: str = ""  # the host test under which the build's platform was set, "" if none
+    own_cwd: str | None = None  # the working directory if the script started in its own folder
+    copies: tuple[int, int] = (0, 0)  # copies recorded before it, in each frame (`_copies.CopyLog`)
 
 
 def _dir_value(state: ShellState, text: str) -> tuple[str | None, bool]:
@@ -105,6 +119,7 @@ def _dir_value(state: ShellState, text: str) -> tuple[str | None, bool]:
 
 def _cd(state: ShellState, words: list[Word]) -> None:
     target = next((w.text for w in words[1:] if not w.text.startswith("-")), None)
+    walk, state.walk = state.walk, None
     if target is None or target in ("~", "-") or target.startswith("~"):
         state.cwd = None
         return
@@ -115,6 +130,8 @@ def _cd(state: ShellState, words: list[Word]) -> None:
         state.cwd = None
     else:
         state.cwd = join(state.cwd, target)
+        state.walk = posixpath.join(walk, target) if walk is not None else None
+    copies.entered(state.copies, state.cwds)
 
 
 def _assign(state: ShellState, text: str, line: int, export: bool) -> None:
@@ -324,9 +341,11 @@ class _Walker:
         elif head in ("cd", "pushd"):
             if head == "pushd":
                 self.state.stack.append(self.state.cwd)
+                self.state.walk_stack.append(self.state.walk)
             _cd(self.state, self._expanded_words(words))
         elif head == "popd":
             self.state.cwd = self.state.stack.pop() if self.state.stack else None
+            self.state.walk = self.state.walk_stack.pop() if self.state.walk_stack else None
         elif head in ("export", "declare", "typeset", "local", "readonly") and len(words) > 1:
             export = head == "export" or any(x.text == "-x" for x in words)
             for w in words[1:]:
@@ -350,8 +369,16 @@ class _Walker:
         elif all(_ASSIGN.match(w.text) for w in words):
             for w in words:
                 self._assign(w.text, line, export=False)
-        else:
+        elif not self._copy(words, line):
             self._docker(words)
+
+    def _copy(self, words: list[Word], line: int) -> bool:
+        """`cp`, `rsync`, `mkdir`, `rm`: recorded for the builds that read what they copy."""
+        texts = copies.command_words([w.text for w in self._expanded_words(words) if not w.redirect])
+        if not texts or texts[0] not in ("cp", "rsync", "mkdir", "rm"):
+            return False
+        copies.record(self.state.copies, texts, self.state.cwds, line, self.state.path, bool(self.conditions))
+        return True
 
     def _conditions(self, words: list[Word]) -> list[Word]:
         """Track if/case blocks that test the host; the words left once reserved words are dropped."""
@@ -432,7 +459,9 @@ class _Walker:
         if not cmd.platform_spans and default is not None and DEFAULT_PLATFORM_VAR not in cmd.env:
             known = self.values.values.get(DEFAULT_PLATFORM_VAR)
             note = known.host_note if known is not None else ""
-        found = Found(cmd, self.state.cwd, default, note)
+        log = self.state.copies
+        counts = (len(log.start.copies), len(log.own.copies) if log.own is not None else 0)
+        found = Found(cmd, self.state.cwd, default, note, self.state.cwds[1], counts)
         key = _build_key(found)
         if key not in self._found_keys:  # a set: comparing with every build was quadratic
             self._found_keys.add(key)
@@ -531,5 +560,41 @@ def scanned_builds(
             default_platform=found.default_platform,
             host_test=found.host_note,
         )
-        builds.append(cli_build(repo, site, found.cmd, text))
+        build = cli_build(repo, site, found.cmd, text)
+        _follow_copies(repo, build, found, state.copies)
+        builds.append(build)
     return builds
+
+
+def _follow_copies(repo: RepoView, build: ImageBuild, found: Found, log: copies.CopyLog) -> None:
+    """A build that reads a Dockerfile the text copied before reads the file it was copied from."""
+    if build.dockerfile is None or repo.exists(build.dockerfile):
+        return
+    frames = [(log.start, found.cwd, found.copies[0])]
+    if log.own is not None:
+        frames.append((log.own, found.own_cwd, found.copies[1]))
+    for frame, cwd, count in frames:
+        context = join(cwd, found.cmd.context)
+        written = join(cwd, found.cmd.file) if found.cmd.file is not None else join(context, "Dockerfile")
+        source = copies.origin(written, frame.copies[:count], repo_folder(repo)) if written else None
+        if source is not None and repo.exists(source.source):
+            build.dockerfile, build.context = source.source, context
+            build.dockerfile_origin = source.evidence()
+            build.dockerfile_via = Location(source.copy.path, source.copy.line)
+            return
+
+
+def repo_folder(repo: RepoView) -> Callable[[str], bool]:
+    """Whether a root-relative path is a folder of the repository (holds a file)."""
+    folders: set[str] = repo.cached("folders", ".", lambda _: _all_folders(repo.files))
+    return folders.__contains__
+
+
+def _all_folders(files: list[str]) -> set[str]:
+    out = {"."}
+    for path in files:
+        folder = posixpath.dirname(path)
+        while folder and folder not in out:
+            out.add(folder)
+            folder = posixpath.dirname(folder)
+    return out

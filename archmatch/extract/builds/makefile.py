@@ -1,7 +1,8 @@
 """Docker builds in Makefile recipes (`Makefile`, `makefile`, `GNUmakefile`, `*.mk`).
 
 Each recipe line runs in its own shell started in the Makefile's folder, so relative paths
-resolve against that folder (a `cd x &&` on the same line moves it). `$$` is the shell's `$`.
+resolve against that folder (a `cd x &&` on the same line moves it); files that a line copies
+(`cp`, `rsync`) are there for the later lines of the same recipe. `$$` is the shell's `$`.
 Make variables are evaluated statically, as make would with no command-line overrides: `:=`/`::=`
 expand when defined, `=` when used, `?=` defines only an undefined variable, `+=` appends; target-
 specific assignments (`build: IMAGE = x`) apply to that target's recipe, and `include`d files
@@ -27,6 +28,7 @@ from archmatch.extract.builds._common import (
     LineMap,
     join,
 )
+from archmatch.extract.builds._copies import CopyLog
 from archmatch.extract.builds._shellscan import ShellState, scanned_builds, script_dir_of
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS
 from archmatch.isolation import isolated
@@ -34,6 +36,7 @@ from archmatch.model import Location, RepoFacts
 from archmatch.repo import RepoView
 
 _NAMES = frozenset(["Makefile", "makefile", "GNUmakefile"])
+_COPIES = lazyre.compile(r"(?:^|[\s;&|])(?:cp|rsync|mkdir)\s")
 _ASSIGN = lazyre.compile(
     r"^(export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(\?|:::|::|:|\+|!)?=\s*(.*)$"
 )
@@ -177,13 +180,18 @@ class _Makefile:
     read: set[str] = field(default_factory=set)  # files read so far: each is included once
 
 
+def _worth_reading(recipe: str) -> bool:
+    """A recipe line that builds or deploys, or copies files a later line of its recipe may build."""
+    return "docker" in recipe or mentions_deploy(recipe) or bool(_COPIES.search(recipe))
+
+
 def _read(repo: RepoView, path: str, text: str, state: _Makefile, depth: int) -> None:
     state.read.add(path)
     target = ""
     for first, lines in _logical_lines(text):
         line = lines[0]
         if line.startswith("\t"):
-            if target and ("docker" in "".join(lines) or mentions_deploy("".join(lines))):
+            if target and _worth_reading("".join(lines)):
                 state.recipes.append((target, first, lines, state.values))
             continue
         stripped = " ".join(ln.rstrip("\\").strip() for ln in lines).strip()
@@ -239,10 +247,12 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
     if not (state.export_all or DEFAULT_PLATFORM_VAR in state.exported):
         default = None
     folder = script_dir_of(path)
+    copied: dict[str, CopyLog] = {}  # each line has its own shell, but the files a line copies stay
     for target_name, first, lines, values in state.recipes:
         values = _with_target(values, state.per_target.get(target_name, []))
         shell = _recipe_text(lines, values, target_name)
         shell_state = ShellState(path=path, script_dir=folder, cwd=folder)
+        shell_state.copies = copied.setdefault(target_name, CopyLog())
         if default is not None:
             shell_state.exported[DEFAULT_PLATFORM_VAR] = default
         line_at = LineMap(shell, first)

@@ -16,6 +16,7 @@ from archmatch.extract.builds._common import (
     HostContext,
     LineMap,
 )
+from archmatch.extract.builds._copies import Frame
 from archmatch.extract.builds._shellscan import ShellState, scanned_builds, script_dir_of
 from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
@@ -44,6 +45,8 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
 
 def _extract_script(repo: RepoView, facts: RepoFacts, path: str, text: str) -> None:
     state = ShellState(path=path, script_dir=script_dir_of(path))
+    if state.script_dir != ".":  # a script meant to run from its own folder copies from there
+        state.copies.own = Frame()
     line_at = LineMap(text)
     builds = scanned_builds(
         repo,

@@ -7,6 +7,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from archmatch.extract.builds.generated import generated_dockerfile, generated_folder
 from archmatch.extract.cdk_source.archvalues import Arch, docker_platform
 from archmatch.extract.cdk_source.values import (
     Call,
@@ -74,6 +75,8 @@ class Asset:
     bound_arch: Arch | None = None
     bound_line: int = 0
     bound_by: list[str] = field(default_factory=list)
+    dockerfile_unread: str = ""  # why the Dockerfile of a generated folder is not read
+    dockerfile_via: Location | None = None  # the script line that copies it into a generated folder
 
     @property
     def key(self) -> str:
@@ -197,6 +200,9 @@ class Asset:
             platform_insertion=self.platform_insertion() if platforms.how is How.HOST else None,
             link_keys=frozenset(keys),
             fix_syntax=self.syntax,
+            dockerfile_unread=self.dockerfile_unread,
+            dockerfile_origin="copied into the generated folder" if self.dockerfile_via else "",
+            dockerfile_via=self.dockerfile_via,
         )
 
 
@@ -312,6 +318,8 @@ def make_asset(
     file_value = get(props, "file")
     if directory is None and (found := by_literal_tail(raw_dir, file_value, repo)) is not None:
         directory, text = found[0], f"{found[0]} (computed path; the only folder ending in {found[1]})"
+    elif directory is None and (generated := _generated_by_tail(raw_dir, repo)) is not None:
+        directory, text = generated, f"{generated} (computed path)"
     dockerfile: str | None = None
     if directory is not None:
         if file_value is None:
@@ -319,6 +327,19 @@ def make_asset(
         elif isinstance(file_value, Str) and not file_value.value.startswith("/"):
             joined = posixpath.normpath(posixpath.join(directory, file_value.value))
             dockerfile = None if joined.startswith("../") else joined
+    unread, copied_by = "", None
+    if dockerfile is not None and repo is not None and not repo.exists(dockerfile):
+        generated_from = generated_dockerfile(repo, dockerfile)
+        text = (
+            f"{text[:-1]}; {generated_from.evidence})"
+            if text.endswith(")")
+            else f"{text} ({generated_from.evidence})"
+        )
+        if generated_from.dockerfile is not None:
+            dockerfile, copied_by = generated_from.dockerfile, generated_from.via
+        else:
+            unread = generated_from.evidence
+            _note_unread(repo, call, text)
     target = get(props, "target")
     build_args = get(props, "buildArgs")
     return Asset(
@@ -332,7 +353,22 @@ def make_asset(
         platform_line=key_line(props, "platform"),
         build_args=as_obj(build_args) if build_args is not None else None,
         platform_name=platform_name,
+        dockerfile_unread=unread,
+        dockerfile_via=copied_by,
     )
+
+
+def _note_unread(repo: RepoView, call: Call, text: str) -> None:
+    """One note per asset whose generated Dockerfile is not read: its build is not judged."""
+    message = f"CDK image asset {text}: its content is unknown, so its platform is not judged"
+    if not any(d.message == message and d.location.path == call.path for d in repo.diagnostics):
+        repo.diag(call.path, message, line=call.line, level="note", code="input")
+
+
+def _generated_by_tail(raw_dir: Val | None, repo: RepoView | None) -> str | None:
+    if repo is None or not isinstance(raw_dir, Unknown) or not raw_dir.path_tail:
+        return None
+    return generated_folder(repo, raw_dir.path_tail)
 
 
 def _from_platform_uses(text: str, arg: str) -> bool:

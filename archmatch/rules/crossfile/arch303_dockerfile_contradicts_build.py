@@ -91,7 +91,8 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
                     Related(
                         evidence.location,
                         f"{evidence.reason}: content is {evidence.arch} (the pin ARCH104 would report)",
-                    )
+                    ),
+                    *build.dockerfile_evidence(),
                 ],
                 fixes=_fixes(facts, build, image, evidence),
             )

@@ -118,8 +118,12 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             via = "" if decider is final else f" through stage {decider.label}, which it is built FROM"
             related = [] if decider is final else [Related(df.loc(final.line), f"final stage {final.label}")]
             related += [
-                Related(b.platform_location or b.location, f"{b.name}: {b.platforms.describe()}")
+                r
                 for b in group.builds
+                for r in (
+                    Related(b.platform_location or b.location, f"{b.name}: {b.platforms.describe()}"),
+                    *b.dockerfile_evidence(),
+                )
             ]
             yield make(
                 "ARCH104",

@@ -1,0 +1,57 @@
+"""Copies a shell text makes before a docker build (`extract/builds/_copies.py`): which repository
+file a copied path comes from, for `cp`, `cp -r`, globs and `rsync`, and when it stays unknown."""
+
+from __future__ import annotations
+
+import pytest
+
+from archmatch.extract.builds._common import LineMap
+from archmatch.extract.builds._copies import origin
+from archmatch.extract.builds._shellscan import ShellState, scan
+
+REPO_FOLDERS = {".", "docker", "src", "src/app"}
+
+
+def source_of(text: str, path: str) -> str | None:
+    state = ShellState(path="build.sh", script_dir=".", cwd=".")
+    scan(text, state, LineMap(text))
+    found = origin(path, state.copies.start.copies, REPO_FOLDERS.__contains__)
+    return found.source if found is not None else None
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "expected"),
+    [
+        ("cp docker/Dockerfile work/", "work/Dockerfile", "docker/Dockerfile"),
+        ("cp docker/Dockerfile.jvm work/Dockerfile", "work/Dockerfile", "docker/Dockerfile.jvm"),
+        ("mkdir -p tmp && cd tmp && cp ../docker/Dockerfile ./", "tmp/Dockerfile", "docker/Dockerfile"),
+        # `cp -r SRC DST`: DST becomes the copy when it does not exist, holds SRC/ when it does
+        ("cp -r docker build", "build/Dockerfile", "docker/Dockerfile"),
+        ("mkdir -p build && cp -r docker build", "build/docker/Dockerfile", "docker/Dockerfile"),
+        ("cp -r docker src", "src/docker/Dockerfile", "docker/Dockerfile"),
+        ("cp -r docker/* build/", "build/Dockerfile", "docker/Dockerfile"),
+        ("cp docker/Docker* build/", "build/Dockerfile", "docker/Dockerfile"),
+        # rsync: `src/` copies the contents, `src` the folder itself
+        ("rsync -a docker/ build/", "build/Dockerfile", "docker/Dockerfile"),
+        ("rsync -a --exclude '*.md' docker build/", "build/docker/Dockerfile", "docker/Dockerfile"),
+        ("cp -t build docker/Dockerfile", "build/Dockerfile", "docker/Dockerfile"),
+        # copies of copies
+        ("cp docker/Dockerfile stage/\ncp -r stage/* build/", "build/Dockerfile", "docker/Dockerfile"),
+    ],
+)
+def test_the_copied_file_comes_from_its_source(text: str, path: str, expected: str) -> None:
+    assert source_of(text, path) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("cp docker/Dockerfile work/\ncp $OTHER/* work/", "work/Dockerfile"),  # a variable may overwrite it
+        ('if [ -n "$X" ]; then cp docker/Dockerfile work/; fi', "work/Dockerfile"),  # may not run
+        ("cp docker/Dockerfile work/", "work/other/Dockerfile"),
+        ("cp docker/* build/", "build/sub/Dockerfile"),  # not recursive
+        ("rsync -a host:docker/ build/", "build/Dockerfile"),  # remote
+    ],
+)
+def test_unknown_or_conditional_copies_leave_the_path_unresolved(text: str, path: str) -> None:
+    assert source_of(text, path) is None
