@@ -250,15 +250,49 @@ class EcsFacts:
 
 
 @dataclass(frozen=True)
+class ClusterRef:
+    """The EKS cluster a capacity belongs to, or the one a pod is deployed to.
+
+    `name` identifies it: the cluster's name when the files give it (eksctl `metadata.name`, a
+    Terraform `cluster_name` that evaluates to a string), else the reference that names it as
+    written (`aws_eks_cluster.main.name`, `Ref EksCluster`), prefixed by the file or module that
+    writes it, so that two node groups naming one cluster resource compare equal. `basis` says how
+    it was decided, for `--list-workloads` and messages; `location` is where it is written."""
+
+    name: str
+    basis: str
+    location: Location | None = None
+    known: bool = True  # False: `name` is a reference whose value the files do not give
+
+
+@dataclass(frozen=True)
+class PodScheduling:
+    """What a pod template says about the nodes it accepts besides the architecture: its
+    `nodeSelector` labels, the keys and values its required node affinity asks for (`In` / `Exists`,
+    every term an alternative), and the taints it tolerates. None where a value is not known."""
+
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    # required node affinity: alternatives, each a conjunction of (key, allowed values or None for Exists)
+    affinity_terms: tuple[tuple[tuple[str, frozenset[str] | None], ...], ...] = ()
+    tolerations: tuple[tuple[str | None, str | None, str | None], ...] = ()  # (key, value, effect)
+    tolerates_all: bool = False  # a toleration with `operator: Exists` and no key
+
+
+@dataclass(frozen=True)
 class PodFacts:
     """A Kubernetes pod template's namespace and labels, which Fargate profile selectors match."""
 
     namespace: str
     labels: Mapping[str, str] = field(default_factory=dict)
     fargate_profile: str | None = None  # set by linking when a profile selects the pod
-    # set by linking when the pod has no arch constraint and every node group of the nearest
-    # projects has one architecture: "arm64 (eksctl:managedNodeGroup c/ng)"; a proximity link
+    # set by linking when the pod has no arch constraint and every node group it may land on has
+    # one architecture, saying why: "the project's only capacity is arm64 (eksctl:managedNodeGroup
+    # c/ng), nothing says the manifest deploys there"; a proximity link
     sole_capacity: str | None = None
+    scheduling: PodScheduling = field(default_factory=PodScheduling)
+    # the cluster the pod is deployed to, set by linking from a deploy script or the project's only
+    # cluster (None: not known)
+    cluster: ClusterRef | None = None
 
 
 @dataclass(frozen=True)
@@ -326,6 +360,12 @@ class NodeGroupFacts:
 
     # no instance types written anywhere: the EKS default (t3.medium, x86_64) was assumed
     instance_types_default: bool = False
+    # the labels and taints its nodes get (eksctl `labels`/`taints`, a Karpenter NodePool's template
+    # labels, requirements and taints); None where the files do not say or a value is not known
+    labels: Mapping[str, str] | None = None
+    # NodePool requirements on labels other than the architecture: key -> allowed values (None: any)
+    label_values: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    taints: tuple[tuple[str, str | None, str], ...] | None = None  # (key, value, effect)
 
 
 @dataclass(frozen=True)
@@ -366,6 +406,7 @@ class Capacity:
     module: str | None = None  # the registry module that declares it
     cdk: CdkOrigin | None = None
     project: str | None = None  # as Workload.project
+    cluster: ClusterRef | None = None  # the EKS cluster of a node group, Fargate profile or NodePool
 
     @property
     def id(self) -> str:
@@ -573,6 +614,20 @@ class CdkBuildArgPlatform:
 
 
 @dataclass(frozen=True)
+class ManifestDeploy:
+    """A shell command that applies Kubernetes manifests to a named EKS cluster (`kubectl apply -f`
+    after `aws eks update-kubeconfig --name X` in the same script): the pods of those files run on
+    that cluster. `paths` are root-relative files or folders; `cluster_file` is an eksctl config
+    whose cluster it is, when the script names the cluster only through that file."""
+
+    location: Location  # the kubectl command
+    paths: tuple[str, ...]
+    cluster: str | None  # the cluster's name
+    how: str  # the commands that say so, for messages
+    cluster_file: str | None = None
+
+
+@dataclass(frozen=True)
 class KustomizeImage:
     """An `images:` entry of a kustomization: rewrites `name` to newName:newTag or @digest."""
 
@@ -620,6 +675,7 @@ class ExtraFacts:
     # files that run a docker build no build source reads (a command string in program code, a CI
     # system without an extractor): a project holding one has builds archmatch cannot see
     unread_builds: list[Location] = field(default_factory=list)
+    manifest_deploys: list[ManifestDeploy] = field(default_factory=list)  # kubectl applies to a named cluster
 
     def copy(self) -> ExtraFacts:
         """A copy whose lists are new (the isolation snapshot)."""

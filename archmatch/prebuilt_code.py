@@ -161,10 +161,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.unread_builds,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.unread_builds,)
+   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.unread_builds,self.manifest_deploys,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.unread_builds,other.manifest_deploys,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.unread_builds,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.unread_builds,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.unread_builds,self.manifest_deploys,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.unread_builds,other.manifest_deploys,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -385,6 +385,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.groups,self.cluster,self.clusters,)==(other.groups,other.cluster,other.clusters,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.groups,self.cluster,self.clusters,)==(other.groups,other.cluster,other.clusters,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.hit,self.evidence,self.repeats,)==(other.hit,other.evidence,other.repeats,)
   return NotImplemented
  return __eq__
@@ -441,10 +449,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.instance_types_default,)==(other.instance_types_default,)
+   return (self.instance_types_default,self.labels,self.label_values,self.taints,)==(other.instance_types_default,other.labels,other.label_values,other.taints,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.instance_types_default,)==(other.instance_types_default,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.instance_types_default,self.labels,self.label_values,self.taints,)==(other.instance_types_default,other.labels,other.label_values,other.taints,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -473,10 +481,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.kind,self.name,self.location,self.instance_types,self.ami_arch,self.ami_location,self.ami_evidence,self.ami_verified,self.launch_template,self.override_of,self.fargate,self.node_group,self.fargate_profile,self.batch_type,self.module,self.cdk,self.project,)==(other.kind,other.name,other.location,other.instance_types,other.ami_arch,other.ami_location,other.ami_evidence,other.ami_verified,other.launch_template,other.override_of,other.fargate,other.node_group,other.fargate_profile,other.batch_type,other.module,other.cdk,other.project,)
+   return (self.kind,self.name,self.location,self.instance_types,self.ami_arch,self.ami_location,self.ami_evidence,self.ami_verified,self.launch_template,self.override_of,self.fargate,self.node_group,self.fargate_profile,self.batch_type,self.module,self.cdk,self.project,self.cluster,)==(other.kind,other.name,other.location,other.instance_types,other.ami_arch,other.ami_location,other.ami_evidence,other.ami_verified,other.launch_template,other.override_of,other.fargate,other.node_group,other.fargate_profile,other.batch_type,other.module,other.cdk,other.project,other.cluster,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.kind,self.name,self.location,self.instance_types,self.ami_arch,self.ami_location,self.ami_evidence,self.ami_verified,self.launch_template,self.override_of,self.fargate,self.node_group,self.fargate_profile,self.batch_type,self.module,self.cdk,self.project,)==(other.kind,other.name,other.location,other.instance_types,other.ami_arch,other.ami_location,other.ami_evidence,other.ami_verified,other.launch_template,other.override_of,other.fargate,other.node_group,other.fargate_profile,other.batch_type,other.module,other.cdk,other.project,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.kind,self.name,self.location,self.instance_types,self.ami_arch,self.ami_location,self.ami_evidence,self.ami_verified,self.launch_template,self.override_of,self.fargate,self.node_group,self.fargate_profile,self.batch_type,self.module,self.cdk,self.project,self.cluster,)==(other.kind,other.name,other.location,other.instance_types,other.ami_arch,other.ami_location,other.ami_evidence,other.ami_verified,other.launch_template,other.override_of,other.fargate,other.node_group,other.fargate_profile,other.batch_type,other.module,other.cdk,other.project,other.cluster,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -609,10 +617,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.link,self.image,self.groups,)==(other.link,other.image,other.groups,)
+   return (self.link,self.image,self.groups,self.cluster,)==(other.link,other.image,other.groups,other.cluster,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.link,self.image,self.groups,)==(other.link,other.image,other.groups,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.link,self.image,self.groups,self.cluster,)==(other.link,other.image,other.groups,other.cluster,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -673,6 +681,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.location,self.paths,self.cluster,self.how,self.cluster_file,)==(other.location,other.paths,other.cluster,other.how,other.cluster_file,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.paths,self.cluster,self.how,self.cluster_file,)==(other.location,other.paths,other.cluster,other.how,other.cluster_file,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.location,self.text,self.find,)==(other.location,other.text,other.find,)
   return NotImplemented
  return __eq__
@@ -729,6 +745,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.name,self.basis,self.location,self.known,)==(other.name,other.basis,other.location,other.known,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,self.basis,self.location,self.known,)==(other.name,other.basis,other.location,other.known,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.name,self.command,self.exempt,)==(other.name,other.command,other.exempt,)
   return NotImplemented
  return __eq__
@@ -757,6 +781,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,self.expr,self.line,)==(other.name,other.expr,other.line,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.name,self.how,self.line,self.config_file,)==(other.name,other.how,other.line,other.config_file,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,self.how,self.line,self.config_file,)==(other.name,other.how,other.line,other.config_file,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -801,10 +833,18 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.namespace,self.labels,self.fargate_profile,self.sole_capacity,)==(other.namespace,other.labels,other.fargate_profile,other.sole_capacity,)
+   return (self.namespace,self.labels,self.fargate_profile,self.sole_capacity,self.scheduling,self.cluster,)==(other.namespace,other.labels,other.fargate_profile,other.sole_capacity,other.scheduling,other.cluster,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.labels,self.fargate_profile,self.sole_capacity,)==(other.namespace,other.labels,other.fargate_profile,other.sole_capacity,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.namespace,self.labels,self.fargate_profile,self.sole_capacity,self.scheduling,self.cluster,)==(other.namespace,other.labels,other.fargate_profile,other.sole_capacity,other.scheduling,other.cluster,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.node_selector,self.affinity_terms,self.tolerations,self.tolerates_all,)==(other.node_selector,other.affinity_terms,other.tolerations,other.tolerates_all,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.node_selector,self.affinity_terms,self.tolerations,self.tolerates_all,)==(other.node_selector,other.affinity_terms,other.tolerations,other.tolerates_all,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -913,10 +953,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.files,self.walk,self.walk_stack,self.copies,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.files,other.walk,other.walk_stack,other.copies,)
+   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.files,self.walk,self.walk_stack,self.copies,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.files,other.walk,other.walk_stack,other.copies,other.kube_target,other.manifest_deploys,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.files,self.walk,self.walk_stack,self.copies,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.files,other.walk,other.walk_stack,other.copies,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.files,self.walk,self.walk_stack,self.copies,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.files,other.walk,other.walk_stack,other.copies,other.kube_target,other.manifest_deploys,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -933,6 +973,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.target,self.final_stage,self.final_from,self.pinned,self.pin_flag,self.from_buildplatform,self.base_arch,self.hardcoded,self.host_binaries,self.host_downloads,)==(other.path,other.target,other.final_stage,other.final_from,other.pinned,other.pin_flag,other.from_buildplatform,other.base_arch,other.hardcoded,other.host_binaries,other.host_downloads,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.paths,self.context,)==(other.paths,other.context,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.paths,self.context,)==(other.paths,other.context,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1506,9 +1554,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.id,self.na
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.instance_types_default,))
+  return hash((self.instance_types_default,self.labels,self.label_values,self.taints,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.instance_types_default,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.instance_types_default,self.labels,self.label_values,self.taints,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1566,6 +1614,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,s
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.location,self.paths,self.cluster,self.how,self.cluster_file,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.paths,self.cluster,self.how,self.cluster_file,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.location,self.text,self.find,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.text,self.find,))\n return __hash__'] = __create_fn__.__code__
@@ -1596,6 +1650,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,))\n 
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.name,self.basis,self.location,self.known,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.basis,self.location,self.known,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.name,self.command,self.exempt,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.command,self.exempt,))\n return __hash__'] = __create_fn__.__code__
@@ -1605,6 +1665,12 @@ def __create_fn__():
   return hash((self.name,self.default,self.line,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.default,self.line,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.name,self.how,self.line,self.config_file,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.how,self.line,self.config_file,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1632,9 +1698,15 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.namespace,self.labels,self.fargate_profile,self.sole_capacity,))
+  return hash((self.namespace,self.labels,self.fargate_profile,self.sole_capacity,self.scheduling,self.cluster,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.labels,self.fargate_profile,self.sole_capacity,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.namespace,self.labels,self.fargate_profile,self.sole_capacity,self.scheduling,self.cluster,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.node_selector,self.affinity_terms,self.tolerations,self.tolerates_all,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.node_selector,self.affinity_terms,self.tolerations,self.tolerates_all,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1683,6 +1755,12 @@ def __create_fn__():
   return hash((self.path,self.pattern,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.path,self.pattern,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.paths,self.context,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.paths,self.context,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2008,9 +2086,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, unread_builds={self.unread_builds!r})"
+  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, unread_builds={self.unread_builds!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2176,6 +2254,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(groups={self.groups!r}, cluster={self.cluster!r}, clusters={self.clusters!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(groups={self.groups!r}, cluster={self.cluster!r}, clusters={self.clusters!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(hit={self.hit!r}, evidence={self.evidence!r}, repeats={self.repeats!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(hit={self.hit!r}, evidence={self.evidence!r}, repeats={self.repeats!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2218,9 +2302,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(instance_types_default={self.instance_types_default!r})"
+  return self.__class__.__qualname__ + f"(instance_types_default={self.instance_types_default!r}, labels={self.labels!r}, label_values={self.label_values!r}, taints={self.taints!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(instance_types_default={self.instance_types_default!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(instance_types_default={self.instance_types_default!r}, labels={self.labels!r}, label_values={self.label_values!r}, taints={self.taints!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2242,9 +2326,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, location={self.location!r}, instance_types={self.instance_types!r}, ami_arch={self.ami_arch!r}, ami_location={self.ami_location!r}, ami_evidence={self.ami_evidence!r}, ami_verified={self.ami_verified!r}, launch_template={self.launch_template!r}, override_of={self.override_of!r}, fargate={self.fargate!r}, node_group={self.node_group!r}, fargate_profile={self.fargate_profile!r}, batch_type={self.batch_type!r}, module={self.module!r}, cdk={self.cdk!r}, project={self.project!r})"
+  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, location={self.location!r}, instance_types={self.instance_types!r}, ami_arch={self.ami_arch!r}, ami_location={self.ami_location!r}, ami_evidence={self.ami_evidence!r}, ami_verified={self.ami_verified!r}, launch_template={self.launch_template!r}, override_of={self.override_of!r}, fargate={self.fargate!r}, node_group={self.node_group!r}, fargate_profile={self.fargate_profile!r}, batch_type={self.batch_type!r}, module={self.module!r}, cdk={self.cdk!r}, project={self.project!r}, cluster={self.cluster!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, location={self.location!r}, instance_types={self.instance_types!r}, ami_arch={self.ami_arch!r}, ami_location={self.ami_location!r}, ami_evidence={self.ami_evidence!r}, ami_verified={self.ami_verified!r}, launch_template={self.launch_template!r}, override_of={self.override_of!r}, fargate={self.fargate!r}, node_group={self.node_group!r}, fargate_profile={self.fargate_profile!r}, batch_type={self.batch_type!r}, module={self.module!r}, cdk={self.cdk!r}, project={self.project!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, location={self.location!r}, instance_types={self.instance_types!r}, ami_arch={self.ami_arch!r}, ami_location={self.ami_location!r}, ami_evidence={self.ami_evidence!r}, ami_verified={self.ami_verified!r}, launch_template={self.launch_template!r}, override_of={self.override_of!r}, fargate={self.fargate!r}, node_group={self.node_group!r}, fargate_profile={self.fargate_profile!r}, batch_type={self.batch_type!r}, module={self.module!r}, cdk={self.cdk!r}, project={self.project!r}, cluster={self.cluster!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2344,9 +2428,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(link={self.link!r}, image={self.image!r}, groups={self.groups!r})"
+  return self.__class__.__qualname__ + f"(link={self.link!r}, image={self.image!r}, groups={self.groups!r}, cluster={self.cluster!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(link={self.link!r}, image={self.image!r}, groups={self.groups!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(link={self.link!r}, image={self.image!r}, groups={self.groups!r}, cluster={self.cluster!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2392,6 +2476,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(location={self.location!r}, paths={self.paths!r}, cluster={self.cluster!r}, how={self.how!r}, cluster_file={self.cluster_file!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, paths={self.paths!r}, cluster={self.cluster!r}, how={self.how!r}, cluster_file={self.cluster_file!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(location={self.location!r}, text={self.text!r}, find={self.find!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, text={self.text!r}, find={self.find!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2434,6 +2524,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(name={self.name!r}, basis={self.basis!r}, location={self.location!r}, known={self.known!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, basis={self.basis!r}, location={self.location!r}, known={self.known!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(name={self.name!r}, command={self.command!r}, exempt={self.exempt!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, command={self.command!r}, exempt={self.exempt!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2455,6 +2551,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(name={self.name!r}, expr={self.expr!r}, line={self.line!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, expr={self.expr!r}, line={self.line!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(name={self.name!r}, how={self.how!r}, line={self.line!r}, config_file={self.config_file!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, how={self.how!r}, line={self.line!r}, config_file={self.config_file!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2488,9 +2590,15 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, labels={self.labels!r}, fargate_profile={self.fargate_profile!r}, sole_capacity={self.sole_capacity!r})"
+  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, labels={self.labels!r}, fargate_profile={self.fargate_profile!r}, sole_capacity={self.sole_capacity!r}, scheduling={self.scheduling!r}, cluster={self.cluster!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, labels={self.labels!r}, fargate_profile={self.fargate_profile!r}, sole_capacity={self.sole_capacity!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(namespace={self.namespace!r}, labels={self.labels!r}, fargate_profile={self.fargate_profile!r}, sole_capacity={self.sole_capacity!r}, scheduling={self.scheduling!r}, cluster={self.cluster!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(node_selector={self.node_selector!r}, affinity_terms={self.affinity_terms!r}, tolerations={self.tolerations!r}, tolerates_all={self.tolerates_all!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(node_selector={self.node_selector!r}, affinity_terms={self.affinity_terms!r}, tolerations={self.tolerations!r}, tolerates_all={self.tolerates_all!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2638,9 +2746,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r})"
+  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2653,6 +2761,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(path={self.path!r}, target={self.target!r}, final_stage={self.final_stage!r}, final_from={self.final_from!r}, pinned={self.pinned!r}, pin_flag={self.pin_flag!r}, from_buildplatform={self.from_buildplatform!r}, base_arch={self.base_arch!r}, hardcoded={self.hardcoded!r}, host_binaries={self.host_binaries!r}, host_downloads={self.host_downloads!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, target={self.target!r}, final_stage={self.final_stage!r}, final_from={self.final_from!r}, pinned={self.pinned!r}, pin_flag={self.pin_flag!r}, from_buildplatform={self.from_buildplatform!r}, base_arch={self.base_arch!r}, hardcoded={self.hardcoded!r}, host_binaries={self.host_binaries!r}, host_downloads={self.host_downloads!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(paths={self.paths!r}, context={self.context!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(paths={self.paths!r}, context={self.context!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3091,16 +3205,17 @@ def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_tex
  return __init__
 CODE['def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, _type_dockerfile_unread, _type_dockerfile_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _dflt_dockerfile_unread, _dflt_dockerfile_via, _return_type):\n def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY,dockerfile_unread:_type_dockerfile_unread=_dflt_dockerfile_unread,dockerfile_via:_type_dockerfile_via=_dflt_dockerfile_via)->_return_type:\n  self.call=call\n  self.syntax=syntax\n  self.directory=directory\n  self.directory_text=directory_text\n  self.dockerfile=dockerfile\n  self.target=target\n  self.platform=platform\n  self.platform_line=platform_line\n  self.build_args=build_args\n  self.platform_name=platform_name\n  self.bound_arch=bound_arch\n  self.bound_line=bound_line\n  self.bound_by=_dflt_bound_by() if bound_by is _HAS_DEFAULT_FACTORY else bound_by\n  self.dockerfile_unread=dockerfile_unread\n  self.dockerfile_via=dockerfile_via\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_unread_builds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_unread_builds, _return_type):
- def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_unread_builds, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_unread_builds, _dflt_manifest_deploys, _return_type):
+ def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:
   self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms
   self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images
   self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions
   self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs
   self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls
   self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds
+  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys
  return __init__
-CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_unread_builds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_unread_builds, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_unread_builds, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_unread_builds, _dflt_manifest_deploys, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note, _type_own_cwd, _type_copies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_note, _dflt_own_cwd, _dflt_copies, _return_type):
  def __init__(self,cmd:_type_cmd,cwd:_type_cwd,default_platform:_type_default_platform,host_note:_type_host_note=_dflt_host_note,own_cwd:_type_own_cwd=_dflt_own_cwd,copies:_type_copies=_dflt_copies)->_return_type:
@@ -3358,6 +3473,14 @@ def __create_fn__(_type_global_ignores, _type_line_ignores, MISSING, _HAS_DEFAUL
  return __init__
 CODE['def __create_fn__(_type_global_ignores, _type_line_ignores, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_global_ignores, _dflt_line_ignores, _return_type):\n def __init__(self,global_ignores:_type_global_ignores=_HAS_DEFAULT_FACTORY,line_ignores:_type_line_ignores=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.global_ignores=_dflt_global_ignores() if global_ignores is _HAS_DEFAULT_FACTORY else global_ignores\n  self.line_ignores=_dflt_line_ignores() if line_ignores is _HAS_DEFAULT_FACTORY else line_ignores\n return __init__'] = __create_fn__.__code__
 
+def __create_fn__(_type_groups, _type_cluster, _type_clusters, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_clusters, _return_type):
+ def __init__(self,groups:_type_groups,cluster:_type_cluster,clusters:_type_clusters=_dflt_clusters)->_return_type:
+  self.groups=groups
+  self.cluster=cluster
+  self.clusters=clusters
+ return __init__
+CODE['def __create_fn__(_type_groups, _type_cluster, _type_clusters, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_clusters, _return_type):\n def __init__(self,groups:_type_groups,cluster:_type_cluster,clusters:_type_clusters=_dflt_clusters)->_return_type:\n  self.groups=groups\n  self.cluster=cluster\n  self.clusters=clusters\n return __init__'] = __create_fn__.__code__
+
 def __create_fn__(_type_hit, _type_evidence, _type_repeats, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_repeats, _return_type):
  def __init__(self,hit:_type_hit,evidence:_type_evidence,repeats:_type_repeats=_HAS_DEFAULT_FACTORY)->_return_type:
   self.hit=hit
@@ -3450,11 +3573,14 @@ def __create_fn__(_type_instance_types, _type_ami_arch, _type_ami_location, _typ
  return __init__
 CODE['def __create_fn__(_type_instance_types, _type_ami_arch, _type_ami_location, _type_ami, _type_ami_evidence, _type_ami_verified, _type_launch_template, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types, _dflt_ami_arch, _dflt_ami_location, _dflt_ami, _dflt_ami_evidence, _dflt_ami_verified, _dflt_launch_template, _return_type):\n def __init__(self,instance_types:_type_instance_types=_HAS_DEFAULT_FACTORY,ami_arch:_type_ami_arch=_HAS_DEFAULT_FACTORY,ami_location:_type_ami_location=_dflt_ami_location,ami:_type_ami=_dflt_ami,ami_evidence:_type_ami_evidence=_dflt_ami_evidence,ami_verified:_type_ami_verified=_dflt_ami_verified,launch_template:_type_launch_template=_dflt_launch_template)->_return_type:\n  self.instance_types=_dflt_instance_types() if instance_types is _HAS_DEFAULT_FACTORY else instance_types\n  self.ami_arch=_dflt_ami_arch() if ami_arch is _HAS_DEFAULT_FACTORY else ami_arch\n  self.ami_location=ami_location\n  self.ami=ami\n  self.ami_evidence=ami_evidence\n  self.ami_verified=ami_verified\n  self.launch_template=launch_template\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_instance_types_default, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types_default, _return_type):
- def __init__(self,instance_types_default:_type_instance_types_default=_dflt_instance_types_default)->_return_type:
+def __create_fn__(_type_instance_types_default, _type_labels, _type_label_values, _type_taints, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types_default, _dflt_labels, _dflt_label_values, _dflt_taints, _return_type):
+ def __init__(self,instance_types_default:_type_instance_types_default=_dflt_instance_types_default,labels:_type_labels=_dflt_labels,label_values:_type_label_values=_HAS_DEFAULT_FACTORY,taints:_type_taints=_dflt_taints)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'instance_types_default',instance_types_default)
+  __dataclass_builtins_object__.__setattr__(self,'labels',labels)
+  __dataclass_builtins_object__.__setattr__(self,'label_values',_dflt_label_values() if label_values is _HAS_DEFAULT_FACTORY else label_values)
+  __dataclass_builtins_object__.__setattr__(self,'taints',taints)
  return __init__
-CODE["def __create_fn__(_type_instance_types_default, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types_default, _return_type):\n def __init__(self,instance_types_default:_type_instance_types_default=_dflt_instance_types_default)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'instance_types_default',instance_types_default)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_instance_types_default, _type_labels, _type_label_values, _type_taints, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types_default, _dflt_labels, _dflt_label_values, _dflt_taints, _return_type):\n def __init__(self,instance_types_default:_type_instance_types_default=_dflt_instance_types_default,labels:_type_labels=_dflt_labels,label_values:_type_label_values=_HAS_DEFAULT_FACTORY,taints:_type_taints=_dflt_taints)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'instance_types_default',instance_types_default)\n  __dataclass_builtins_object__.__setattr__(self,'labels',labels)\n  __dataclass_builtins_object__.__setattr__(self,'label_values',_dflt_label_values() if label_values is _HAS_DEFAULT_FACTORY else label_values)\n  __dataclass_builtins_object__.__setattr__(self,'taints',taints)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_instructions, _type_escape, _type_comments, _type_lines, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,instructions:_type_instructions,escape:_type_escape,comments:_type_comments,lines:_type_lines)->_return_type:
@@ -3483,8 +3609,8 @@ def __create_fn__(_type_keyword, _type_start, _type_end, _type_segments, _type_f
  return __init__
 CODE['def __create_fn__(_type_keyword, _type_start, _type_end, _type_segments, _type_first_line, _type_heredocs, _type_args, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_heredocs, _return_type):\n def __init__(self,keyword:_type_keyword,start:_type_start,end:_type_end,segments:_type_segments,first_line:_type_first_line,heredocs:_type_heredocs=_dflt_heredocs)->_return_type:\n  self.keyword=keyword\n  self.start=start\n  self.end=end\n  self.segments=segments\n  self.first_line=first_line\n  self.heredocs=heredocs\n  self.__post_init__()\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_kind, _type_name, _type_location, _type_instance_types, _type_ami_arch, _type_ami_location, _type_ami_evidence, _type_ami_verified, _type_launch_template, _type_override_of, _type_fargate, _type_node_group, _type_fargate_profile, _type_batch_type, _type_module, _type_cdk, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types, _dflt_ami_arch, _dflt_ami_location, _dflt_ami_evidence, _dflt_ami_verified, _dflt_launch_template, _dflt_override_of, _dflt_fargate, _dflt_node_group, _dflt_fargate_profile, _dflt_batch_type, _dflt_module, _dflt_cdk, _dflt_project, _return_type):
- def __init__(self,kind:_type_kind,name:_type_name,location:_type_location,instance_types:_type_instance_types=_HAS_DEFAULT_FACTORY,ami_arch:_type_ami_arch=_HAS_DEFAULT_FACTORY,ami_location:_type_ami_location=_dflt_ami_location,ami_evidence:_type_ami_evidence=_dflt_ami_evidence,ami_verified:_type_ami_verified=_dflt_ami_verified,launch_template:_type_launch_template=_dflt_launch_template,override_of:_type_override_of=_dflt_override_of,fargate:_type_fargate=_dflt_fargate,node_group:_type_node_group=_dflt_node_group,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,batch_type:_type_batch_type=_dflt_batch_type,module:_type_module=_dflt_module,cdk:_type_cdk=_dflt_cdk,project:_type_project=_dflt_project)->_return_type:
+def __create_fn__(_type_kind, _type_name, _type_location, _type_instance_types, _type_ami_arch, _type_ami_location, _type_ami_evidence, _type_ami_verified, _type_launch_template, _type_override_of, _type_fargate, _type_node_group, _type_fargate_profile, _type_batch_type, _type_module, _type_cdk, _type_project, _type_cluster, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types, _dflt_ami_arch, _dflt_ami_location, _dflt_ami_evidence, _dflt_ami_verified, _dflt_launch_template, _dflt_override_of, _dflt_fargate, _dflt_node_group, _dflt_fargate_profile, _dflt_batch_type, _dflt_module, _dflt_cdk, _dflt_project, _dflt_cluster, _return_type):
+ def __init__(self,kind:_type_kind,name:_type_name,location:_type_location,instance_types:_type_instance_types=_HAS_DEFAULT_FACTORY,ami_arch:_type_ami_arch=_HAS_DEFAULT_FACTORY,ami_location:_type_ami_location=_dflt_ami_location,ami_evidence:_type_ami_evidence=_dflt_ami_evidence,ami_verified:_type_ami_verified=_dflt_ami_verified,launch_template:_type_launch_template=_dflt_launch_template,override_of:_type_override_of=_dflt_override_of,fargate:_type_fargate=_dflt_fargate,node_group:_type_node_group=_dflt_node_group,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,batch_type:_type_batch_type=_dflt_batch_type,module:_type_module=_dflt_module,cdk:_type_cdk=_dflt_cdk,project:_type_project=_dflt_project,cluster:_type_cluster=_dflt_cluster)->_return_type:
   self.kind=kind
   self.name=name
   self.location=location
@@ -3502,8 +3628,9 @@ def __create_fn__(_type_kind, _type_name, _type_location, _type_instance_types, 
   self.module=module
   self.cdk=cdk
   self.project=project
+  self.cluster=cluster
  return __init__
-CODE['def __create_fn__(_type_kind, _type_name, _type_location, _type_instance_types, _type_ami_arch, _type_ami_location, _type_ami_evidence, _type_ami_verified, _type_launch_template, _type_override_of, _type_fargate, _type_node_group, _type_fargate_profile, _type_batch_type, _type_module, _type_cdk, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types, _dflt_ami_arch, _dflt_ami_location, _dflt_ami_evidence, _dflt_ami_verified, _dflt_launch_template, _dflt_override_of, _dflt_fargate, _dflt_node_group, _dflt_fargate_profile, _dflt_batch_type, _dflt_module, _dflt_cdk, _dflt_project, _return_type):\n def __init__(self,kind:_type_kind,name:_type_name,location:_type_location,instance_types:_type_instance_types=_HAS_DEFAULT_FACTORY,ami_arch:_type_ami_arch=_HAS_DEFAULT_FACTORY,ami_location:_type_ami_location=_dflt_ami_location,ami_evidence:_type_ami_evidence=_dflt_ami_evidence,ami_verified:_type_ami_verified=_dflt_ami_verified,launch_template:_type_launch_template=_dflt_launch_template,override_of:_type_override_of=_dflt_override_of,fargate:_type_fargate=_dflt_fargate,node_group:_type_node_group=_dflt_node_group,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,batch_type:_type_batch_type=_dflt_batch_type,module:_type_module=_dflt_module,cdk:_type_cdk=_dflt_cdk,project:_type_project=_dflt_project)->_return_type:\n  self.kind=kind\n  self.name=name\n  self.location=location\n  self.instance_types=_dflt_instance_types() if instance_types is _HAS_DEFAULT_FACTORY else instance_types\n  self.ami_arch=_dflt_ami_arch() if ami_arch is _HAS_DEFAULT_FACTORY else ami_arch\n  self.ami_location=ami_location\n  self.ami_evidence=ami_evidence\n  self.ami_verified=ami_verified\n  self.launch_template=launch_template\n  self.override_of=override_of\n  self.fargate=fargate\n  self.node_group=node_group\n  self.fargate_profile=fargate_profile\n  self.batch_type=batch_type\n  self.module=module\n  self.cdk=cdk\n  self.project=project\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_kind, _type_name, _type_location, _type_instance_types, _type_ami_arch, _type_ami_location, _type_ami_evidence, _type_ami_verified, _type_launch_template, _type_override_of, _type_fargate, _type_node_group, _type_fargate_profile, _type_batch_type, _type_module, _type_cdk, _type_project, _type_cluster, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types, _dflt_ami_arch, _dflt_ami_location, _dflt_ami_evidence, _dflt_ami_verified, _dflt_launch_template, _dflt_override_of, _dflt_fargate, _dflt_node_group, _dflt_fargate_profile, _dflt_batch_type, _dflt_module, _dflt_cdk, _dflt_project, _dflt_cluster, _return_type):\n def __init__(self,kind:_type_kind,name:_type_name,location:_type_location,instance_types:_type_instance_types=_HAS_DEFAULT_FACTORY,ami_arch:_type_ami_arch=_HAS_DEFAULT_FACTORY,ami_location:_type_ami_location=_dflt_ami_location,ami_evidence:_type_ami_evidence=_dflt_ami_evidence,ami_verified:_type_ami_verified=_dflt_ami_verified,launch_template:_type_launch_template=_dflt_launch_template,override_of:_type_override_of=_dflt_override_of,fargate:_type_fargate=_dflt_fargate,node_group:_type_node_group=_dflt_node_group,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,batch_type:_type_batch_type=_dflt_batch_type,module:_type_module=_dflt_module,cdk:_type_cdk=_dflt_cdk,project:_type_project=_dflt_project,cluster:_type_cluster=_dflt_cluster)->_return_type:\n  self.kind=kind\n  self.name=name\n  self.location=location\n  self.instance_types=_dflt_instance_types() if instance_types is _HAS_DEFAULT_FACTORY else instance_types\n  self.ami_arch=_dflt_ami_arch() if ami_arch is _HAS_DEFAULT_FACTORY else ami_arch\n  self.ami_location=ami_location\n  self.ami_evidence=ami_evidence\n  self.ami_verified=ami_verified\n  self.launch_template=launch_template\n  self.override_of=override_of\n  self.fargate=fargate\n  self.node_group=node_group\n  self.fargate_profile=fargate_profile\n  self.batch_type=batch_type\n  self.module=module\n  self.cdk=cdk\n  self.project=project\n  self.cluster=cluster\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_arch, _type_arch_location, _type_arch_via, _type_images, _type_os_family, _type_arch_syntax, _type_lambda_, _type_ecs, _type_pod, _type_cdk, _type_cli, _type_deploys_to, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_arch_location, _dflt_arch_via, _dflt_images, _dflt_os_family, _dflt_arch_syntax, _dflt_lambda_, _dflt_ecs, _dflt_pod, _dflt_cdk, _dflt_cli, _dflt_deploys_to, _dflt_project, _return_type):
  def __init__(self,kind:_type_kind,name:_type_name,service:_type_service,location:_type_location,arch:_type_arch,arch_location:_type_arch_location=_dflt_arch_location,arch_via:_type_arch_via=_dflt_arch_via,images:_type_images=_HAS_DEFAULT_FACTORY,os_family:_type_os_family=_dflt_os_family,arch_syntax:_type_arch_syntax=_dflt_arch_syntax,lambda_:_type_lambda_=_dflt_lambda_,ecs:_type_ecs=_dflt_ecs,pod:_type_pod=_dflt_pod,cdk:_type_cdk=_dflt_cdk,cli:_type_cli=_dflt_cli,deploys_to:_type_deploys_to=_dflt_deploys_to,project:_type_project=_dflt_project)->_return_type:
@@ -3662,13 +3789,14 @@ def __create_fn__(_type_link, _type_arch, _type_evidence, _type_image, MISSING, 
  return __init__
 CODE["def __create_fn__(_type_link, _type_arch, _type_evidence, _type_image, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,link:_type_link,arch:_type_arch,evidence:_type_evidence,image:_type_image)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'link',link)\n  __dataclass_builtins_object__.__setattr__(self,'arch',arch)\n  __dataclass_builtins_object__.__setattr__(self,'evidence',evidence)\n  __dataclass_builtins_object__.__setattr__(self,'image',image)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_link, _type_image, _type_groups, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,link:_type_link,image:_type_image,groups:_type_groups)->_return_type:
+def __create_fn__(_type_link, _type_image, _type_groups, _type_cluster, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cluster, _return_type):
+ def __init__(self,link:_type_link,image:_type_image,groups:_type_groups,cluster:_type_cluster=_dflt_cluster)->_return_type:
   self.link=link
   self.image=image
   self.groups=groups
+  self.cluster=cluster
  return __init__
-CODE['def __create_fn__(_type_link, _type_image, _type_groups, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,link:_type_link,image:_type_image,groups:_type_groups)->_return_type:\n  self.link=link\n  self.image=image\n  self.groups=groups\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_link, _type_image, _type_groups, _type_cluster, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cluster, _return_type):\n def __init__(self,link:_type_link,image:_type_image,groups:_type_groups,cluster:_type_cluster=_dflt_cluster)->_return_type:\n  self.link=link\n  self.image=image\n  self.groups=groups\n  self.cluster=cluster\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_lists, _type_dockerfiles, _type_extra, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,lists:_type_lists,dockerfiles:_type_dockerfiles,extra:_type_extra)->_return_type:
@@ -3741,6 +3869,16 @@ def __create_fn__(_type_location, _type_name, _type_new_name, _type_new_tag, _ty
  return __init__
 CODE["def __create_fn__(_type_location, _type_name, _type_new_name, _type_new_tag, _type_digest, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_new_name, _dflt_new_tag, _dflt_digest, _return_type):\n def __init__(self,location:_type_location,name:_type_name,new_name:_type_new_name=_dflt_new_name,new_tag:_type_new_tag=_dflt_new_tag,digest:_type_digest=_dflt_digest)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'new_name',new_name)\n  __dataclass_builtins_object__.__setattr__(self,'new_tag',new_tag)\n  __dataclass_builtins_object__.__setattr__(self,'digest',digest)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_location, _type_paths, _type_cluster, _type_how, _type_cluster_file, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cluster_file, _return_type):
+ def __init__(self,location:_type_location,paths:_type_paths,cluster:_type_cluster,how:_type_how,cluster_file:_type_cluster_file=_dflt_cluster_file)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+  __dataclass_builtins_object__.__setattr__(self,'paths',paths)
+  __dataclass_builtins_object__.__setattr__(self,'cluster',cluster)
+  __dataclass_builtins_object__.__setattr__(self,'how',how)
+  __dataclass_builtins_object__.__setattr__(self,'cluster_file',cluster_file)
+ return __init__
+CODE["def __create_fn__(_type_location, _type_paths, _type_cluster, _type_how, _type_cluster_file, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cluster_file, _return_type):\n def __init__(self,location:_type_location,paths:_type_paths,cluster:_type_cluster,how:_type_how,cluster_file:_type_cluster_file=_dflt_cluster_file)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'paths',paths)\n  __dataclass_builtins_object__.__setattr__(self,'cluster',cluster)\n  __dataclass_builtins_object__.__setattr__(self,'how',how)\n  __dataclass_builtins_object__.__setattr__(self,'cluster_file',cluster_file)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_location, _type_text, _type_find, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_find, _return_type):
  def __init__(self,location:_type_location,text:_type_text,find:_type_find=_dflt_find)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'location',location)
@@ -3802,6 +3940,15 @@ def __create_fn__(_type_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtin
  return __init__
 CODE["def __create_fn__(_type_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_name, _return_type):\n def __init__(self,name:_type_name=_dflt_name)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_name, _type_basis, _type_location, _type_known, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_location, _dflt_known, _return_type):
+ def __init__(self,name:_type_name,basis:_type_basis,location:_type_location=_dflt_location,known:_type_known=_dflt_known)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'name',name)
+  __dataclass_builtins_object__.__setattr__(self,'basis',basis)
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+  __dataclass_builtins_object__.__setattr__(self,'known',known)
+ return __init__
+CODE["def __create_fn__(_type_name, _type_basis, _type_location, _type_known, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_location, _dflt_known, _return_type):\n def __init__(self,name:_type_name,basis:_type_basis,location:_type_location=_dflt_location,known:_type_known=_dflt_known)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'basis',basis)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'known',known)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_name, _type_command, _type_exempt, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,name:_type_name,command:_type_command,exempt:_type_exempt)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'name',name)
@@ -3836,6 +3983,15 @@ def __create_fn__(_type_name, _type_expr, _type_line, MISSING, _HAS_DEFAULT_FACT
   self.line=line
  return __init__
 CODE['def __create_fn__(_type_name, _type_expr, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,name:_type_name,expr:_type_expr,line:_type_line)->_return_type:\n  self.name=name\n  self.expr=expr\n  self.line=line\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_name, _type_how, _type_line, _type_config_file, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_config_file, _return_type):
+ def __init__(self,name:_type_name,how:_type_how,line:_type_line,config_file:_type_config_file=_dflt_config_file)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'name',name)
+  __dataclass_builtins_object__.__setattr__(self,'how',how)
+  __dataclass_builtins_object__.__setattr__(self,'line',line)
+  __dataclass_builtins_object__.__setattr__(self,'config_file',config_file)
+ return __init__
+CODE["def __create_fn__(_type_name, _type_how, _type_line, _type_config_file, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_config_file, _return_type):\n def __init__(self,name:_type_name,how:_type_how,line:_type_line,config_file:_type_config_file=_dflt_config_file)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'how',how)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'config_file',config_file)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_name, _type_line, _type_column, _type_keyword, _type_in_scope, _type_expands_to, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,name:_type_name,line:_type_line,column:_type_column,keyword:_type_keyword,in_scope:_type_in_scope,expands_to:_type_expands_to)->_return_type:
@@ -3883,14 +4039,25 @@ def __create_fn__(_type_namespace, _type_labels, MISSING, _HAS_DEFAULT_FACTORY, 
  return __init__
 CODE["def __create_fn__(_type_namespace, _type_labels, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _return_type):\n def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'labels',_dflt_labels() if labels is _HAS_DEFAULT_FACTORY else labels)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_namespace, _type_labels, _type_fargate_profile, _type_sole_capacity, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _dflt_fargate_profile, _dflt_sole_capacity, _return_type):
- def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,sole_capacity:_type_sole_capacity=_dflt_sole_capacity)->_return_type:
+def __create_fn__(_type_namespace, _type_labels, _type_fargate_profile, _type_sole_capacity, _type_scheduling, _type_cluster, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _dflt_fargate_profile, _dflt_sole_capacity, _dflt_scheduling, _dflt_cluster, _return_type):
+ def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,sole_capacity:_type_sole_capacity=_dflt_sole_capacity,scheduling:_type_scheduling=_HAS_DEFAULT_FACTORY,cluster:_type_cluster=_dflt_cluster)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)
   __dataclass_builtins_object__.__setattr__(self,'labels',_dflt_labels() if labels is _HAS_DEFAULT_FACTORY else labels)
   __dataclass_builtins_object__.__setattr__(self,'fargate_profile',fargate_profile)
   __dataclass_builtins_object__.__setattr__(self,'sole_capacity',sole_capacity)
+  __dataclass_builtins_object__.__setattr__(self,'scheduling',_dflt_scheduling() if scheduling is _HAS_DEFAULT_FACTORY else scheduling)
+  __dataclass_builtins_object__.__setattr__(self,'cluster',cluster)
  return __init__
-CODE["def __create_fn__(_type_namespace, _type_labels, _type_fargate_profile, _type_sole_capacity, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _dflt_fargate_profile, _dflt_sole_capacity, _return_type):\n def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,sole_capacity:_type_sole_capacity=_dflt_sole_capacity)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'labels',_dflt_labels() if labels is _HAS_DEFAULT_FACTORY else labels)\n  __dataclass_builtins_object__.__setattr__(self,'fargate_profile',fargate_profile)\n  __dataclass_builtins_object__.__setattr__(self,'sole_capacity',sole_capacity)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_namespace, _type_labels, _type_fargate_profile, _type_sole_capacity, _type_scheduling, _type_cluster, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labels, _dflt_fargate_profile, _dflt_sole_capacity, _dflt_scheduling, _dflt_cluster, _return_type):\n def __init__(self,namespace:_type_namespace,labels:_type_labels=_HAS_DEFAULT_FACTORY,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,sole_capacity:_type_sole_capacity=_dflt_sole_capacity,scheduling:_type_scheduling=_HAS_DEFAULT_FACTORY,cluster:_type_cluster=_dflt_cluster)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'namespace',namespace)\n  __dataclass_builtins_object__.__setattr__(self,'labels',_dflt_labels() if labels is _HAS_DEFAULT_FACTORY else labels)\n  __dataclass_builtins_object__.__setattr__(self,'fargate_profile',fargate_profile)\n  __dataclass_builtins_object__.__setattr__(self,'sole_capacity',sole_capacity)\n  __dataclass_builtins_object__.__setattr__(self,'scheduling',_dflt_scheduling() if scheduling is _HAS_DEFAULT_FACTORY else scheduling)\n  __dataclass_builtins_object__.__setattr__(self,'cluster',cluster)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_node_selector, _type_affinity_terms, _type_tolerations, _type_tolerates_all, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_node_selector, _dflt_affinity_terms, _dflt_tolerations, _dflt_tolerates_all, _return_type):
+ def __init__(self,node_selector:_type_node_selector=_HAS_DEFAULT_FACTORY,affinity_terms:_type_affinity_terms=_dflt_affinity_terms,tolerations:_type_tolerations=_dflt_tolerations,tolerates_all:_type_tolerates_all=_dflt_tolerates_all)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'node_selector',_dflt_node_selector() if node_selector is _HAS_DEFAULT_FACTORY else node_selector)
+  __dataclass_builtins_object__.__setattr__(self,'affinity_terms',affinity_terms)
+  __dataclass_builtins_object__.__setattr__(self,'tolerations',tolerations)
+  __dataclass_builtins_object__.__setattr__(self,'tolerates_all',tolerates_all)
+ return __init__
+CODE["def __create_fn__(_type_node_selector, _type_affinity_terms, _type_tolerations, _type_tolerates_all, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_node_selector, _dflt_affinity_terms, _dflt_tolerations, _dflt_tolerates_all, _return_type):\n def __init__(self,node_selector:_type_node_selector=_HAS_DEFAULT_FACTORY,affinity_terms:_type_affinity_terms=_dflt_affinity_terms,tolerations:_type_tolerations=_dflt_tolerations,tolerates_all:_type_tolerates_all=_dflt_tolerates_all)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'node_selector',_dflt_node_selector() if node_selector is _HAS_DEFAULT_FACTORY else node_selector)\n  __dataclass_builtins_object__.__setattr__(self,'affinity_terms',affinity_terms)\n  __dataclass_builtins_object__.__setattr__(self,'tolerations',tolerations)\n  __dataclass_builtins_object__.__setattr__(self,'tolerates_all',tolerates_all)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_note, _type_hint, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_note, _dflt_hint, _return_type):
  def __init__(self,note:_type_note=_dflt_note,hint:_type_hint=_dflt_hint)->_return_type:
@@ -4123,8 +4290,8 @@ def __create_fn__(_type_path, _type_pattern, MISSING, _HAS_DEFAULT_FACTORY, __da
  return __init__
 CODE["def __create_fn__(_type_path, _type_pattern, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_pattern, _return_type):\n def __init__(self,path:_type_path,pattern:_type_pattern=_dflt_pattern)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'pattern',pattern)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, _type_walk, _type_walk_stack, _type_copies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _return_type):
- def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_kube_target, _dflt_manifest_deploys, _return_type):
+ def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:
   self.path=path
   self.script_dir=script_dir
   self.cwd=cwd
@@ -4139,8 +4306,10 @@ def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type
   self.walk=walk
   self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack
   self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies
+  self.kube_target=kube_target
+  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys
  return __init__
-CODE['def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, _type_walk, _type_walk_stack, _type_copies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _return_type):\n def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.script_dir=script_dir\n  self.cwd=cwd\n  self.exported=_dflt_exported() if exported is _HAS_DEFAULT_FACTORY else exported\n  self.assigned=_dflt_assigned() if assigned is _HAS_DEFAULT_FACTORY else assigned\n  self.dir_vars=_dflt_dir_vars() if dir_vars is _HAS_DEFAULT_FACTORY else dir_vars\n  self.root_vars=root_vars\n  self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack\n  self.values=values\n  self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n  self.walk=walk\n  self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack\n  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_kube_target, _dflt_manifest_deploys, _return_type):\n def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.script_dir=script_dir\n  self.cwd=cwd\n  self.exported=_dflt_exported() if exported is _HAS_DEFAULT_FACTORY else exported\n  self.assigned=_dflt_assigned() if assigned is _HAS_DEFAULT_FACTORY else assigned\n  self.dir_vars=_dflt_dir_vars() if dir_vars is _HAS_DEFAULT_FACTORY else dir_vars\n  self.root_vars=root_vars\n  self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack\n  self.values=values\n  self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n  self.walk=walk\n  self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack\n  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies\n  self.kube_target=kube_target\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_services, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,path:_type_path,services:_type_services)->_return_type:
@@ -4164,6 +4333,13 @@ def __create_fn__(_type_path, _type_target, _type_final_stage, _type_final_from,
   self.host_downloads=_dflt_host_downloads() if host_downloads is _HAS_DEFAULT_FACTORY else host_downloads
  return __init__
 CODE['def __create_fn__(_type_path, _type_target, _type_final_stage, _type_final_from, _type_pinned, _type_pin_flag, _type_from_buildplatform, _type_base_arch, _type_hardcoded, _type_host_binaries, _type_host_downloads, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_pinned, _dflt_pin_flag, _dflt_from_buildplatform, _dflt_base_arch, _dflt_hardcoded, _dflt_host_binaries, _dflt_host_downloads, _return_type):\n def __init__(self,path:_type_path,target:_type_target,final_stage:_type_final_stage,final_from:_type_final_from,pinned:_type_pinned=_dflt_pinned,pin_flag:_type_pin_flag=_dflt_pin_flag,from_buildplatform:_type_from_buildplatform=_dflt_from_buildplatform,base_arch:_type_base_arch=_dflt_base_arch,hardcoded:_type_hardcoded=_HAS_DEFAULT_FACTORY,host_binaries:_type_host_binaries=_HAS_DEFAULT_FACTORY,host_downloads:_type_host_downloads=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.target=target\n  self.final_stage=final_stage\n  self.final_from=final_from\n  self.pinned=pinned\n  self.pin_flag=pin_flag\n  self.from_buildplatform=from_buildplatform\n  self.base_arch=base_arch\n  self.hardcoded=_dflt_hardcoded() if hardcoded is _HAS_DEFAULT_FACTORY else hardcoded\n  self.host_binaries=_dflt_host_binaries() if host_binaries is _HAS_DEFAULT_FACTORY else host_binaries\n  self.host_downloads=_dflt_host_downloads() if host_downloads is _HAS_DEFAULT_FACTORY else host_downloads\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_paths, _type_context, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,paths:_type_paths,context:_type_context)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'paths',paths)
+  __dataclass_builtins_object__.__setattr__(self,'context',context)
+ return __init__
+CODE["def __create_fn__(_type_paths, _type_context, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,paths:_type_paths,context:_type_context)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'paths',paths)\n  __dataclass_builtins_object__.__setattr__(self,'context',context)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_pattern, _type_dockerfile, _type_context, _type_platforms, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_context, _dflt_platforms, _return_type):
  def __init__(self,pattern:_type_pattern,dockerfile:_type_dockerfile,context:_type_context=_dflt_context,platforms:_type_platforms=_dflt_platforms)->_return_type:
@@ -4814,11 +4990,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('instance_types_default',):
+  if type(self) is cls or name in ('instance_types_default','labels','label_values','taints',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'instance_types_default\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'instance_types_default\',\'labels\',\'label_values\',\'taints\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -4894,6 +5070,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('location','paths','cluster','how','cluster_file',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'paths\',\'cluster\',\'how\',\'cluster_file\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('location','text','find',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4926,6 +5110,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('name','basis','location','known',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'name\',\'basis\',\'location\',\'known\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('name','command','exempt',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4939,6 +5131,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'name\',\'default\',\'line\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('name','how','line','config_file',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'name\',\'how\',\'line\',\'config_file\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -4974,11 +5174,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('namespace','labels','fargate_profile','sole_capacity',):
+  if type(self) is cls or name in ('namespace','labels','fargate_profile','sole_capacity','scheduling','cluster',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'labels\',\'fargate_profile\',\'sole_capacity\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'labels\',\'fargate_profile\',\'sole_capacity\',\'scheduling\',\'cluster\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -4987,6 +5187,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'namespace\',\'labels\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('node_selector','affinity_terms','tolerations','tolerates_all',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'node_selector\',\'affinity_terms\',\'tolerations\',\'tolerates_all\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5051,6 +5259,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'path\',\'pattern\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('paths','context',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'paths\',\'context\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5462,11 +5678,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('instance_types_default',):
+  if type(self) is cls or name in ('instance_types_default','labels','label_values','taints',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'instance_types_default\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'instance_types_default\',\'labels\',\'label_values\',\'taints\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -5542,6 +5758,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('location','paths','cluster','how','cluster_file',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'paths\',\'cluster\',\'how\',\'cluster_file\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('location','text','find',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -5574,6 +5798,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('name','basis','location','known',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'name\',\'basis\',\'location\',\'known\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('name','command','exempt',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -5587,6 +5819,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'name\',\'default\',\'line\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('name','how','line','config_file',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'name\',\'how\',\'line\',\'config_file\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -5622,11 +5862,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('namespace','labels','fargate_profile','sole_capacity',):
+  if type(self) is cls or name in ('namespace','labels','fargate_profile','sole_capacity','scheduling','cluster',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'labels\',\'fargate_profile\',\'sole_capacity\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'labels\',\'fargate_profile\',\'sole_capacity\',\'scheduling\',\'cluster\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -5635,6 +5875,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'namespace\',\'labels\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('node_selector','affinity_terms','tolerations','tolerates_all',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'node_selector\',\'affinity_terms\',\'tolerations\',\'tolerates_all\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -5699,6 +5947,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'path\',\'pattern\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('paths','context',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'paths\',\'context\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -6005,6 +6261,7 @@ PATTERNS = {
     ('\\$\\{\\{\\s*matrix\\.([A-Za-z0-9_-]+)((?:\\.[A-Za-z0-9_-]+)*)\\s*\\}\\}', 0): (32, (14, 12, 1, 13, 4294967295, 3, 3, 36, 123, 123, 0, 0, 0, 16, 36, 16, 123, 16, 123, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 109, 16, 97, 16, 116, 16, 114, 16, 105, 16, 120, 16, 46, 17, 0, 24, 16, 1, 4294967295, 13, 11, 9, 0, 67051520, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 17, 1, 17, 2, 23, 22, 0, 4294967295, 16, 46, 24, 16, 1, 4294967295, 13, 11, 9, 0, 67051520, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 18, 17, 3, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 125, 16, 125, 1), 2, {}, (None, None, None)),
     ('\\$\\{\\{\\s*steps\\.([A-Za-z0-9_-]+)\\.outputs\\.tags\\s*\\}\\}', 0): (32, (14, 12, 1, 25, 4294967295, 3, 3, 36, 123, 123, 0, 0, 0, 16, 36, 16, 123, 16, 123, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 115, 16, 116, 16, 101, 16, 112, 16, 115, 16, 46, 17, 0, 24, 16, 1, 4294967295, 13, 11, 9, 0, 67051520, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 17, 1, 16, 46, 16, 111, 16, 117, 16, 116, 16, 112, 16, 117, 16, 116, 16, 115, 16, 46, 16, 116, 16, 97, 16, 103, 16, 115, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 125, 16, 125, 1), 1, {}, (None, None)),
     ('\\$\\{|\\$\\(|\\$[A-Za-z_]', 0): (32, (14, 8, 1, 2, 2, 1, 1, 36, 0, 16, 36, 13, 11, 9, 0, 256, 2281701374, 268435454, 0, 0, 0, 0, 0, 1), 0, {}, (None,)),
+    ('\\$\\{|\\{\\{|<[A-Z_a-z-]+>', 0): (32, (14, 14, 4, 2, 4294967295, 9, 0, 268435472, 0, 134217728, 0, 0, 0, 0, 0, 7, 7, 16, 36, 16, 123, 15, 33, 7, 16, 123, 16, 123, 15, 26, 24, 16, 60, 24, 16, 1, 4294967295, 13, 11, 9, 0, 8192, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 16, 62, 15, 2, 0, 1), 0, {}, (None,)),
     ('\\+defaultPath\\s*=\\s*"([^"]*)"', 0): (32, (14, 30, 1, 15, 4294967295, 12, 12, 43, 100, 101, 102, 97, 117, 108, 116, 80, 97, 116, 104, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 43, 16, 100, 16, 101, 16, 102, 16, 97, 16, 117, 16, 108, 16, 116, 16, 80, 16, 97, 16, 116, 16, 104, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 61, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 34, 17, 0, 24, 6, 0, 4294967295, 20, 34, 1, 17, 1, 16, 34, 1), 1, {}, (None, None)),
     ('\\.gitlab-ci\\.ya?ml', 0): (32, (14, 30, 1, 14, 15, 12, 12, 46, 103, 105, 116, 108, 97, 98, 45, 99, 105, 46, 121, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 16, 46, 16, 103, 16, 105, 16, 116, 16, 108, 16, 97, 16, 98, 16, 45, 16, 99, 16, 105, 16, 46, 16, 121, 24, 6, 0, 1, 16, 97, 1, 16, 109, 16, 108, 1), 0, {}, (None,)),
     ('\\W*(?:\\d+:)?', 0): (32, (14, 4, 0, 0, 4294967295, 24, 9, 0, 4294967295, 13, 4, 8, 15, 0, 1, 23, 15, 0, 1, 24, 9, 1, 4294967295, 13, 4, 8, 10, 0, 1, 16, 58, 18, 1), 0, {}, (None,)),
@@ -6045,7 +6302,7 @@ PATTERNS = {
     ('^AWS::SSM::Parameter::Value<(?P<inner>.+)>$', 0): (32, (14, 4, 0, 29, 4294967295, 6, 0, 16, 65, 16, 87, 16, 83, 16, 58, 16, 58, 16, 83, 16, 83, 16, 77, 16, 58, 16, 58, 16, 80, 16, 97, 16, 114, 16, 97, 16, 109, 16, 101, 16, 116, 16, 101, 16, 114, 16, 58, 16, 58, 16, 86, 16, 97, 16, 108, 16, 117, 16, 101, 16, 60, 17, 0, 24, 5, 1, 4294967295, 2, 1, 17, 1, 16, 62, 6, 5, 1), 1, {'inner': 1}, (None, 'inner')),
     ('^CKV_(ARCH_?\\d+)$', 2): (34, (14, 4, 0, 9, 4294967295, 6, 0, 40, 99, 40, 107, 40, 118, 16, 95, 17, 0, 40, 97, 40, 114, 40, 99, 40, 104, 24, 6, 0, 1, 16, 95, 1, 24, 9, 1, 4294967295, 13, 4, 8, 10, 0, 1, 17, 1, 6, 5, 1), 1, {}, (None, None)),
     ('^[ \\t-]*[\\"\']?apiVersion[\\"\']?[ \\t]*:', 8): (40, (14, 4, 0, 11, 4294967295, 6, 1, 24, 16, 0, 4294967295, 13, 11, 9, 512, 8193, 0, 0, 0, 0, 0, 0, 0, 1, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 16, 97, 16, 112, 16, 105, 16, 86, 16, 101, 16, 114, 16, 115, 16, 105, 16, 111, 16, 110, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 16, 58, 1), 0, {}, (None,)),
-    ('^[ \\t-]*[\\"\']?apiVersion[\\"\']?[ \\t]*:[ \\t]*[\\"\']?(?:eksctl\\.io/|karpenter\\.sh/)', 8): (40, (14, 4, 0, 21, 4294967295, 6, 1, 24, 16, 0, 4294967295, 13, 11, 9, 512, 8193, 0, 0, 0, 0, 0, 0, 0, 1, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 16, 97, 16, 112, 16, 105, 16, 86, 16, 101, 16, 114, 16, 115, 16, 105, 16, 111, 16, 110, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 16, 58, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 7, 23, 16, 101, 16, 107, 16, 115, 16, 99, 16, 116, 16, 108, 16, 46, 16, 105, 16, 111, 16, 47, 15, 31, 29, 16, 107, 16, 97, 16, 114, 16, 112, 16, 101, 16, 110, 16, 116, 16, 101, 16, 114, 16, 46, 16, 115, 16, 104, 16, 47, 15, 2, 0, 1), 0, {}, (None,)),
+    ('^[ \\t-]*[\\"\']?apiVersion[\\"\']?[ \\t]*:[ \\t]*[\\"\']?(?:eksctl\\.io/|karpenter\\.sh/|karpenter\\.k8s\\.aws/)', 8): (40, (14, 4, 0, 21, 4294967295, 6, 1, 24, 16, 0, 4294967295, 13, 11, 9, 512, 8193, 0, 0, 0, 0, 0, 0, 0, 1, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 16, 97, 16, 112, 16, 105, 16, 86, 16, 101, 16, 114, 16, 115, 16, 105, 16, 111, 16, 110, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 16, 58, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 7, 23, 16, 101, 16, 107, 16, 115, 16, 99, 16, 116, 16, 108, 16, 46, 16, 105, 16, 111, 16, 47, 15, 70, 29, 16, 107, 16, 97, 16, 114, 16, 112, 16, 101, 16, 110, 16, 116, 16, 101, 16, 114, 16, 46, 16, 115, 16, 104, 16, 47, 15, 41, 39, 16, 107, 16, 97, 16, 114, 16, 112, 16, 101, 16, 110, 16, 116, 16, 101, 16, 114, 16, 46, 16, 107, 16, 56, 16, 115, 16, 46, 16, 97, 16, 119, 16, 115, 16, 47, 15, 2, 0, 1), 0, {}, (None,)),
     ('^[ \\t-]*[\\"\']?kind[\\"\']?[ \\t]*:[ \\t]*[\\"\']?(?:Pod|Deployment|StatefulSet|DaemonSet|ReplicaSet|Job|CronJob|List)\\b', 8): (40, (14, 4, 0, 8, 4294967295, 6, 1, 24, 16, 0, 4294967295, 13, 11, 9, 512, 8193, 0, 0, 0, 0, 0, 0, 0, 1, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 16, 107, 16, 105, 16, 110, 16, 100, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 16, 58, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 7, 9, 16, 80, 16, 111, 16, 100, 15, 131, 23, 16, 68, 16, 101, 16, 112, 16, 108, 16, 111, 16, 121, 16, 109, 16, 101, 16, 110, 16, 116, 15, 108, 25, 16, 83, 16, 116, 16, 97, 16, 116, 16, 101, 16, 102, 16, 117, 16, 108, 16, 83, 16, 101, 16, 116, 15, 83, 21, 16, 68, 16, 97, 16, 101, 16, 109, 16, 111, 16, 110, 16, 83, 16, 101, 16, 116, 15, 62, 23, 16, 82, 16, 101, 16, 112, 16, 108, 16, 105, 16, 99, 16, 97, 16, 83, 16, 101, 16, 116, 15, 39, 9, 16, 74, 16, 111, 16, 98, 15, 30, 17, 16, 67, 16, 114, 16, 111, 16, 110, 16, 74, 16, 111, 16, 98, 15, 13, 11, 16, 76, 16, 105, 16, 115, 16, 116, 15, 2, 0, 6, 10, 1), 0, {}, (None,)),
     ('^[ \\t]*\\([ \\t]*\\)', 0): (32, (14, 4, 0, 2, 4294967295, 6, 0, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 16, 40, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 16, 41, 1), 0, {}, (None,)),
     ('^[ \\t]*source[ \\t]*=[ \\t]*"(\\.\\.?/[^"\\n]*)"[ \\t]*$', 8): (40, (14, 4, 0, 11, 4294967295, 6, 1, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 16, 115, 16, 111, 16, 117, 16, 114, 16, 99, 16, 101, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 16, 61, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 16, 34, 17, 0, 16, 46, 24, 6, 0, 1, 16, 46, 1, 16, 47, 24, 12, 0, 4294967295, 13, 7, 21, 16, 34, 16, 10, 0, 1, 17, 1, 16, 34, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 6, 6, 1), 1, {}, (None, None)),
@@ -6053,6 +6310,7 @@ PATTERNS = {
     ('^[A-Za-z_][A-Za-z0-9_]*=', 0): (32, (14, 4, 0, 2, 4294967295, 6, 0, 13, 11, 9, 0, 0, 2281701374, 134217726, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67043328, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 16, 61, 1), 0, {}, (None,)),
     ('^[\\w.\\[\\]\'\\"]{1,60}$', 0): (32, (14, 4, 0, 1, 60, 6, 0, 24, 18, 1, 60, 13, 13, 9, 0, 16516, 671088640, 0, 0, 0, 0, 0, 8, 14, 0, 1, 6, 5, 1), 0, {}, (None,)),
     ('^[^;&|`<>()\\n]+$', 0): (32, (14, 4, 0, 1, 4294967295, 6, 0, 24, 17, 1, 4294967295, 13, 12, 21, 9, 1024, 1476395840, 0, 268435457, 0, 0, 0, 0, 0, 1, 6, 5, 1), 0, {}, (None,)),
+    ('^[^@\\s]+@([A-Za-z0-9][A-Za-z0-9_-]*)\\.[a-z0-9-]+\\.eksctl\\.io$', 0): (32, (14, 4, 0, 15, 4294967295, 6, 0, 24, 12, 1, 4294967295, 13, 7, 21, 16, 64, 8, 12, 0, 1, 16, 64, 17, 0, 13, 11, 9, 0, 67043328, 134217726, 134217726, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67051520, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 17, 1, 16, 46, 24, 16, 1, 4294967295, 13, 11, 9, 0, 67051520, 0, 134217726, 0, 0, 0, 0, 0, 1, 16, 46, 16, 101, 16, 107, 16, 115, 16, 99, 16, 116, 16, 108, 16, 46, 16, 105, 16, 111, 6, 5, 1), 1, {}, (None, None)),
     ('^\\$(?:\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))', 0): (32, (14, 4, 0, 2, 4294967295, 6, 0, 16, 36, 7, 40, 16, 123, 17, 0, 13, 11, 9, 0, 0, 2281701374, 134217726, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67043328, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 17, 1, 16, 125, 15, 38, 36, 17, 2, 13, 11, 9, 0, 0, 2281701374, 134217726, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67043328, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 17, 3, 15, 2, 0, 1), 2, {}, (None, None, None)),
     ('^\\$(?:\\{[A-Za-z_][A-Za-z0-9_]*\\}|[A-Za-z_][A-Za-z0-9_]*)$', 0): (32, (14, 4, 0, 2, 4294967295, 6, 0, 16, 36, 7, 36, 16, 123, 13, 11, 9, 0, 0, 2281701374, 134217726, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67043328, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 16, 125, 15, 34, 32, 13, 11, 9, 0, 0, 2281701374, 134217726, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67043328, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 15, 2, 0, 6, 5, 1), 0, {}, (None,)),
     ('^\\$\\((?:cd\\s+)?[\\"\']?\\$?\\(?\\s*dirname\\s+[\\"\']?\\$(?:0|\\{0\\}|\\{?BASH_SOURCE)[^)]*\\)(?:[\\"\']?\\s*&&\\s*pwd\\s*\\))?', 0): (32, (14, 4, 0, 13, 4294967295, 6, 0, 16, 36, 16, 40, 23, 17, 0, 1, 16, 99, 16, 100, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 18, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 24, 6, 0, 1, 16, 36, 1, 24, 6, 0, 1, 16, 40, 1, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 100, 16, 105, 16, 114, 16, 110, 16, 97, 16, 109, 16, 101, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 16, 36, 7, 5, 16, 48, 15, 43, 9, 16, 123, 16, 48, 16, 125, 15, 34, 32, 24, 6, 0, 1, 16, 123, 1, 16, 66, 16, 65, 16, 83, 16, 72, 16, 95, 16, 83, 16, 79, 16, 85, 16, 82, 16, 67, 16, 69, 15, 2, 0, 24, 6, 0, 4294967295, 20, 41, 1, 16, 41, 23, 57, 0, 1, 24, 11, 0, 1, 13, 6, 16, 34, 16, 39, 0, 1, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 38, 16, 38, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 112, 16, 119, 16, 100, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 41, 18, 1), 0, {}, (None,)),
@@ -6065,6 +6323,7 @@ PATTERNS = {
     ('^\\s*(\\S+)\\s*', 0): (32, (14, 4, 0, 1, 4294967295, 6, 0, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 17, 0, 24, 9, 1, 4294967295, 13, 4, 8, 13, 0, 1, 17, 1, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 1), 1, {}, (None, None)),
     ('^\\s*(target|group|variable)\\s+"([^"]+)"\\s*\\{', 0): (32, (14, 4, 0, 10, 4294967295, 6, 0, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 17, 0, 7, 15, 16, 116, 16, 97, 16, 114, 16, 103, 16, 101, 16, 116, 15, 34, 13, 16, 103, 16, 114, 16, 111, 16, 117, 16, 112, 15, 21, 19, 16, 118, 16, 97, 16, 114, 16, 105, 16, 97, 16, 98, 16, 108, 16, 101, 15, 2, 0, 17, 1, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 16, 34, 17, 2, 24, 6, 1, 4294967295, 20, 34, 1, 17, 3, 16, 34, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 123, 1), 2, {}, (None, None, None)),
     ('^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$', 0): (32, (14, 4, 0, 25, 4294967295, 6, 0, 16, 97, 16, 114, 16, 110, 16, 58, 24, 6, 1, 4294967295, 20, 58, 1, 16, 58, 16, 108, 16, 97, 16, 109, 16, 98, 16, 100, 16, 97, 16, 58, 24, 6, 0, 4294967295, 20, 58, 1, 16, 58, 24, 6, 0, 4294967295, 20, 58, 1, 16, 58, 16, 102, 16, 117, 16, 110, 16, 99, 16, 116, 16, 105, 16, 111, 16, 110, 16, 58, 17, 0, 24, 6, 1, 4294967295, 20, 58, 1, 17, 1, 23, 12, 0, 1, 16, 58, 24, 6, 1, 4294967295, 20, 58, 1, 18, 6, 5, 1), 1, {}, (None, None)),
+    ('^arn:aws[a-z-]*:eks:[^:]*:[^:]*:cluster/([A-Za-z0-9][A-Za-z0-9_-]*)$', 0): (32, (14, 4, 0, 23, 4294967295, 6, 0, 16, 97, 16, 114, 16, 110, 16, 58, 16, 97, 16, 119, 16, 115, 24, 12, 0, 4294967295, 13, 7, 22, 97, 122, 16, 45, 0, 1, 16, 58, 16, 101, 16, 107, 16, 115, 16, 58, 24, 6, 0, 4294967295, 20, 58, 1, 16, 58, 24, 6, 0, 4294967295, 20, 58, 1, 16, 58, 16, 99, 16, 108, 16, 117, 16, 115, 16, 116, 16, 101, 16, 114, 16, 47, 17, 0, 13, 11, 9, 0, 67043328, 134217726, 134217726, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67051520, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 17, 1, 6, 5, 1), 1, {}, (None, None)),
     ('^ecr:(?:module\\.[\\w-]+(?:\\[[^\\]]*\\])?\\.)*(?:data\\.)?aws_ecr(?:public)?_repository\\.[\\w-]+(?:\\[[^\\]]*\\])?$', 0): (32, (14, 4, 0, 24, 4294967295, 6, 0, 16, 101, 16, 99, 16, 114, 16, 58, 23, 47, 0, 4294967295, 16, 109, 16, 111, 16, 100, 16, 117, 16, 108, 16, 101, 16, 46, 24, 11, 1, 4294967295, 13, 6, 8, 14, 16, 45, 0, 1, 23, 14, 0, 1, 16, 91, 24, 6, 0, 4294967295, 20, 93, 1, 16, 93, 18, 16, 46, 18, 23, 13, 0, 1, 16, 100, 16, 97, 16, 116, 16, 97, 16, 46, 18, 16, 97, 16, 119, 16, 115, 16, 95, 16, 101, 16, 99, 16, 114, 23, 15, 0, 1, 16, 112, 16, 117, 16, 98, 16, 108, 16, 105, 16, 99, 18, 16, 95, 16, 114, 16, 101, 16, 112, 16, 111, 16, 115, 16, 105, 16, 116, 16, 111, 16, 114, 16, 121, 16, 46, 24, 11, 1, 4294967295, 13, 6, 8, 14, 16, 45, 0, 1, 23, 14, 0, 1, 16, 91, 24, 6, 0, 4294967295, 20, 93, 1, 16, 93, 18, 6, 5, 1), 0, {}, (None,)),
     ('^export\\s+([A-Za-z_][A-Za-z0-9_ .-]*)$', 0): (32, (14, 4, 0, 8, 4294967295, 6, 0, 16, 101, 16, 120, 16, 112, 16, 111, 16, 114, 16, 116, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 17, 0, 13, 11, 9, 0, 0, 2281701374, 134217726, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67067905, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 17, 1, 6, 5, 1), 1, {}, (None, None)),
     ('^public\\.ecr\\.aws/lambda/[^:@]+:[^@]*?-(arm64|x86_64)(?:@.*)?$', 0): (32, (14, 4, 0, 30, 4294967295, 6, 0, 16, 112, 16, 117, 16, 98, 16, 108, 16, 105, 16, 99, 16, 46, 16, 101, 16, 99, 16, 114, 16, 46, 16, 97, 16, 119, 16, 115, 16, 47, 16, 108, 16, 97, 16, 109, 16, 98, 16, 100, 16, 97, 16, 47, 24, 12, 1, 4294967295, 13, 7, 21, 16, 58, 16, 64, 0, 1, 16, 58, 26, 6, 0, 4294967295, 20, 64, 1, 16, 45, 17, 0, 7, 13, 16, 97, 16, 114, 16, 109, 16, 54, 16, 52, 15, 17, 15, 16, 120, 16, 56, 16, 54, 16, 95, 16, 54, 16, 52, 15, 2, 0, 17, 1, 23, 11, 0, 1, 16, 64, 24, 5, 0, 4294967295, 2, 1, 18, 6, 5, 1), 1, {}, (None, None)),

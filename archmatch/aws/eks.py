@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from archmatch.model import Capacity
+from archmatch.model import Capacity, ClusterRef, Location
+
+# a value deploy tooling fills in: `${X}`, `{{X}}`, `<X>`
+_PLACEHOLDER_MARKS = ("${", "{{", "$(")
+
+
+def cluster_ref(value: str | None, written: str, scope: str, basis: str, location: Location) -> ClusterRef:
+    """The cluster a node group names: `value` when the files give it, else the reference as
+    `written`, scoped to the file or module instance that writes it (`scope`), so that node groups
+    naming one cluster resource compare equal and two modules' `var.cluster_name` do not."""
+    if value and not any(mark in value for mark in _PLACEHOLDER_MARKS):
+        return ClusterRef(value, basis, location)
+    return ClusterRef(f"{scope}:{written}", f"{basis} (value not known: {written})", location, known=False)
 
 
 def is_node_group(capacity: Capacity) -> bool:

@@ -15,7 +15,7 @@ from archmatch import lazyre
 from archmatch.extract import json_doc, yaml_docs
 from archmatch.extract.yamlsafe import LDict, LList, line_of
 from archmatch.isolation import isolated
-from archmatch.model import ImageRef, Location, PodFacts, RepoFacts, Workload
+from archmatch.model import ImageRef, Location, PodFacts, PodScheduling, RepoFacts, Workload
 from archmatch.platforms import AMD64, ARM64, ArchFact, normalize_arch
 from archmatch.repo import RepoView
 
@@ -116,8 +116,54 @@ def pod_workload(path: str, obj: LDict) -> Workload | None:
         images=images,
         os_family=os_name.lower(),
         arch_syntax="k8s",
-        pod=PodFacts(namespace, _string_labels(labels)),
+        pod=PodFacts(namespace, _string_labels(labels), scheduling=pod_scheduling(spec)),
     )
+
+
+def pod_scheduling(spec: LDict) -> PodScheduling:
+    """The pod's node constraints other than the architecture (matched against node group labels
+    and taints); values that are not plain strings are left out (they constrain nothing known)."""
+    selector = spec.get("nodeSelector")
+    node_selector = {
+        str(k): str(v)
+        for k, v in (selector.items() if isinstance(selector, dict) else [])
+        if isinstance(v, (str, int)) and not isinstance(v, bool) and k not in ARCH_LABELS
+    }
+    terms = _get(
+        spec,
+        "affinity",
+        "nodeAffinity",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        "nodeSelectorTerms",
+    )
+    affinity = tuple(_affinity_term(t) for t in _list(terms))
+    tolerations = [t for t in _list(spec.get("tolerations")) if isinstance(t, dict)]
+    tolerates_all = any(t.get("key") in (None, "") and t.get("operator") == "Exists" for t in tolerations)
+    return PodScheduling(
+        node_selector=node_selector,
+        affinity_terms=affinity,
+        tolerations=tuple(_toleration(t) for t in tolerations if isinstance(t.get("key"), str)),
+        tolerates_all=tolerates_all,
+    )
+
+
+def _affinity_term(term: Any) -> tuple[tuple[str, frozenset[str] | None], ...]:
+    """One nodeSelectorTerm's `In` expressions on labels other than the architecture (the others
+    are kept as allowing anything)."""
+    out: list[tuple[str, frozenset[str] | None]] = []
+    for expr in _list(_get(term, "matchExpressions")):
+        if not isinstance(expr, dict) or not isinstance(expr.get("key"), str) or expr["key"] in ARCH_LABELS:
+            continue
+        values = expr.get("values")
+        known = expr.get("operator") == "In" and isinstance(values, list)
+        out.append((expr["key"], frozenset(str(v) for v in values) if known and values else None))
+    return tuple(out)
+
+
+def _toleration(t: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    value = None if t.get("operator") == "Exists" else str(t.get("value") or "")
+    effect = t.get("effect")
+    return str(t["key"]), value, str(effect) if isinstance(effect, str) and effect else None
 
 
 def _string_labels(labels: Any) -> dict[str, str]:

@@ -18,7 +18,7 @@ from archmatch.safetext import guard_lines, json_inert, one_line, shown_path
 
 HEADER = ("LOCATION", "KIND", "NAME", "PROJECT", "ARCH", "DECIDED", "IMAGES")
 BUILD_HEADER = ("LOCATION", "SOURCE", "NAME", "PROJECT", "PLATFORM", "DECIDED", "DOCKERFILE")
-CAPACITY_HEADER = ("LOCATION", "KIND", "NAME", "PROJECT", "ARCH", "DECIDED", "INSTANCE TYPES")
+CAPACITY_HEADER = ("LOCATION", "KIND", "NAME", "PROJECT", "ARCH", "DECIDED", "CLUSTER", "INSTANCE TYPES")
 
 
 @dataclass(frozen=True)
@@ -196,6 +196,16 @@ def _capacity_decided(c: Capacity, where: _Where) -> str:
     return "; ".join(parts) or "unknown"
 
 
+def _cluster_text(c: Capacity, where: _Where) -> str:
+    """The EKS cluster a capacity belongs to and how that was decided ("-": not an EKS capacity, or
+    the files do not say)."""
+    ref = c.cluster
+    if ref is None:
+        return "-"
+    name = ref.name if ref.known else "?"
+    return f"{name} ({ref.basis} @ {where.loc(ref.location) or '-'})"
+
+
 def capacity_rows(result: ScanResult) -> list[tuple[str, ...]]:
     rows = [
         (
@@ -205,6 +215,7 @@ def capacity_rows(result: ScanResult) -> list[tuple[str, ...]]:
             where.project(c.project),
             ",".join(_capacity_archs(c)) or "-",
             one_line(_capacity_decided(c, where)),
+            one_line(_cluster_text(c, where)),
             one_line(" ".join(f"{i.instance_type}({i.arch or '?'})" for i in c.instance_types) or "-"),
         )
         for facts, where in _each(result)
@@ -231,6 +242,14 @@ def _capacity_json(c: Capacity, where: _Where) -> dict[str, Any]:
             for i in c.instance_types
         ],
         "fargate": c.fargate,
+        "cluster": {
+            "name": one_line(c.cluster.name) if c.cluster.known else None,
+            "reference": None if c.cluster.known else one_line(c.cluster.name),
+            "decided": one_line(c.cluster.basis),
+            "location": where.loc(c.cluster.location),
+        }
+        if c.cluster is not None
+        else None,
     }
 
 

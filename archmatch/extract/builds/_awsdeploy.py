@@ -22,11 +22,13 @@ from archmatch.aws.defaults import (
     LAMBDA_DEFAULT_ARCH,
 )
 from archmatch.aws.ecs import os_family_of, runs_on_fargate
+from archmatch.aws.eks import cluster_ref
 from archmatch.extract.builds._awscli import AwsCommand, field_values, file_reference, list_values
 from archmatch.extract.builds._common import has_unresolved, join
 from archmatch.model import (
     Capacity,
     CliCommand,
+    ClusterRef,
     EcsFacts,
     ImageBuild,
     ImageRef,
@@ -45,8 +47,8 @@ _FUNCTION_ARN = lazyre.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(
 
 
 def mentions_deploy(text: str) -> bool:
-    """Cheap test: the text may hold an AWS CLI deploy command."""
-    return "aws" in text and _RELEVANT.search(text) is not None
+    """Cheap test: the text may hold an AWS CLI deploy command, or a kubectl deploy."""
+    return ("aws" in text and _RELEVANT.search(text) is not None) or "kubectl" in text
 
 
 def add_facts(
@@ -303,6 +305,16 @@ def _nodegroup(repo: RepoView, path: str, command: AwsCommand) -> Capacity:
         ami_location=_at(path, command, "--ami-type") if ami_type else None,
         ami_evidence=f"eks-ami-type:{ami_type}" if ami_arch else "",
         node_group=NodeGroupFacts(instance_types_default=defaulted),
+        cluster=_cli_cluster(path, command, "--cluster-name"),
+    )
+
+
+def _cli_cluster(path: str, command: AwsCommand, option: str) -> ClusterRef | None:
+    written = command.value(option)
+    if written is None:
+        return None
+    return cluster_ref(
+        _known(written), written, path, f"{option} of aws eks {command.command}", _at(path, command, option)
     )
 
 

@@ -30,8 +30,9 @@ from archmatch.extract.builds._common import (
     has_unresolved,
     join,
 )
+from archmatch.extract.builds._kubeapply import KubeTarget, kube_apply, kube_target
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
-from archmatch.model import BuildSource, ImageBuild, Location
+from archmatch.model import BuildSource, ImageBuild, Location, ManifestDeploy
 from archmatch.repo import RepoView
 
 _ASSIGN = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
@@ -72,6 +73,8 @@ class ShellState:
     walk: str | None = "."
     walk_stack: list[str | None] = field(default_factory=list)
     copies: copies.CopyLog = field(default_factory=copies.CopyLog)
+    kube_target: KubeTarget | None = None  # the cluster kubectl was last pointed at
+    manifest_deploys: list[ManifestDeploy] = field(default_factory=list)  # kubectl applies to it
 
     @property
     def default_platform(self) -> EnvValue | None:
@@ -449,7 +452,7 @@ class _Walker:
     def _docker(self, words: list[Word]) -> None:
         expanded = self._expand_words(words)
         plain = [w for w, _ in expanded]
-        if self._retag(plain) or self._aws(plain):
+        if self._kubectl(plain) or self._retag(plain) or self._aws(plain):
             return
         cmd = dockercli.parse_words(plain, self.expand)
         if cmd is None:
@@ -466,6 +469,33 @@ class _Walker:
         if key not in self._found_keys:  # a set: comparing with every build was quadratic
             self._found_keys.add(key)
             self.found.append(found)
+
+    def _kubectl(self, words: list[Word]) -> bool:
+        """`aws eks update-kubeconfig` and its kin point kubectl at a cluster; `kubectl apply -f`
+        then deploys to it (recorded only when the cluster is named)."""
+        line = self.line_at(words[0].start) if words else 0
+        target = kube_target(words, line)
+        if target is not None:
+            self.state.kube_target = target
+            return True
+        applied = kube_apply(words, line)
+        if applied is None:
+            return False
+        cluster = applied.context or self.state.kube_target
+        paths = tuple(p for p in (join(self.state.cwd, path) for path in applied.paths) if p is not None)
+        if cluster is not None and paths and (cluster.name or cluster.config_file):
+            via = f" at line {cluster.line}" if cluster.line != line else ""
+            how = f"the kubectl apply at {self.state.path}:{line} after `{cluster.how}`{via}"
+            self.state.manifest_deploys.append(
+                ManifestDeploy(
+                    Location(self.state.path, line),
+                    paths,
+                    cluster.name,
+                    how,
+                    join(self.state.cwd, cluster.config_file) if cluster.config_file else None,
+                )
+            )
+        return True
 
     def _writes_file(self, words: list[Word]) -> None:
         line_start = self.text.rfind("\n", 0, words[0].start) + 1

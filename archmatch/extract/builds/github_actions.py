@@ -39,6 +39,7 @@ from archmatch.extract.builds._common import (
     scalar_first_line,
     split_list,
 )
+from archmatch.extract.builds._kubeapply import KubeTarget
 from archmatch.extract.builds._shellscan import ShellState, scan
 from archmatch.isolation import Focus, isolated
 from archmatch.model import GhaBakeAction, ImageBuild, Location, RepoFacts
@@ -143,6 +144,7 @@ class _Job:
         self.buildx_driver: str | None = None  # driver of docker/setup-buildx-action, once seen
         self.buildx_installed = False
         self.meta_images: dict[str, list[str]] = {}
+        self.kube_target: KubeTarget | None = None  # kubeconfig persists from step to step of a job
 
     def step(self, index: int, step: dict[str, Any]) -> None:
         env = _env(step.get("env"), self.path, self.env)
@@ -257,7 +259,11 @@ class _Job:
         workdir = step.get("working-directory") or self.workdir
         cwd = join(self.base, _expander(env)(str(workdir))) if workdir is not None else self.base
         state = ShellState(
-            path=self.path, script_dir=self.base, cwd=cwd, root_vars=frozenset(["GITHUB_WORKSPACE"])
+            path=self.path,
+            script_dir=self.base,
+            cwd=cwd,
+            root_vars=frozenset(["GITHUB_WORKSPACE"]),
+            kube_target=self.kube_target,
         )
         if DEFAULT_PLATFORM_VAR in env:
             state.exported[DEFAULT_PLATFORM_VAR] = env[DEFAULT_PLATFORM_VAR]
@@ -279,6 +285,8 @@ class _Job:
             builds.append(cli_build(self.repo, site, found.cmd, run))
         self.facts.builds.extend(builds)
         add_facts(self.repo, self.facts, self.path, state.aws, builds)
+        self.facts.extra.manifest_deploys.extend(state.manifest_deploys)
+        self.kube_target = state.kube_target
 
 
 def _is_true(value: Any) -> bool:

@@ -271,11 +271,13 @@ def _run_builds(
     job_builds: list[ImageBuild] = []
     for path, items in parts:
         for item in pipeline.script(items):
-            if not any(word in item for word in ("docker", "cd", "export", "pushd", "aws")):
+            if not any(
+                word in item for word in ("docker", "cd", "export", "pushd", "aws", "kubectl", "eksctl")
+            ):
                 continue
             state.path = path
             line_at = LineMap(item, scalar_first_line(repo, path, item))
-            builds, known = job_builds, len(state.aws)
+            builds, known, applied = job_builds, len(state.aws), len(state.manifest_deploys)
             for found in scan(item, state, line_at, expand):
                 site = CliSite(
                     source="gitlab-ci",
@@ -290,3 +292,4 @@ def _run_builds(
                 builds.append(build)
                 facts.builds.append(build)
             add_facts(repo, facts, path, state.aws[known:], builds)  # the job's script is one shell run
+            facts.extra.manifest_deploys.extend(state.manifest_deploys[applied:])

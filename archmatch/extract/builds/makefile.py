@@ -267,6 +267,7 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
         )
         facts.builds.extend(builds)
         add_facts(repo, facts, path, shell_state.aws, builds)
+        facts.extra.manifest_deploys.extend(shell_state.manifest_deploys)
     state.values.budget.report(repo)
 
 

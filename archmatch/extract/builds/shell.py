@@ -59,5 +59,6 @@ def _extract_script(repo: RepoView, facts: RepoFacts, path: str, text: str) -> N
     )
     facts.builds.extend(builds)
     add_facts(repo, facts, path, state.aws, builds)
+    facts.extra.manifest_deploys.extend(state.manifest_deploys)
     if state.values is not None:
         state.values.budget.report(repo)

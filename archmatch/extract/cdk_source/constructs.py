@@ -12,6 +12,7 @@ from typing import Literal
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, EKS_DEFAULT_INSTANCE_TYPE, LAMBDA_DEFAULT_ARCH
 from archmatch.aws.ecs import runs_on_fargate
+from archmatch.aws.eks import cluster_ref
 from archmatch.extract.cdk_source import archvalues, codebuild
 from archmatch.extract.cdk_source.archvalues import Arch
 from archmatch.extract.cdk_source.assets import (
@@ -39,6 +40,7 @@ from archmatch.model import (
     Capacity,
     CdkOrigin,
     CdkSyntax,
+    ClusterRef,
     EcsFacts,
     ImageRef,
     InstanceChoice,
@@ -173,7 +175,10 @@ class Interpreter:
         elif callee == "aws_ecs.AsgCapacityProvider":
             self._asg_provider(call)
         elif callee == "aws_eks.Nodegroup":
-            self._nodegroup(call, call.props(2), self._id(call))
+            props = call.props(2)
+            self._nodegroup(
+                call, props, self._id(call), self._cluster(get(props, "cluster"), "Nodegroup cluster")
+            )
         elif callee == "aws_eks.Cluster":
             self._eks_default_capacity(call)
         elif callee == "aws_batch.ManagedEc2EcsComputeEnvironment":
@@ -189,7 +194,8 @@ class Interpreter:
                 props = call.props(1)
                 self._add_image(owner, get(props, "image"), call, key_line(props, "image"))
         elif call.method == "addNodegroupCapacity":
-            self._nodegroup(call, call.props(1), self._method_id(call, receiver))
+            cluster = self._cluster(receiver, "addNodegroupCapacity on the cluster")
+            self._nodegroup(call, call.props(1), self._method_id(call, receiver), cluster)
         elif call.method in ("addCapacity", "addAutoScalingGroupCapacity") and isinstance(receiver, Call):
             service = {"aws_ecs.Cluster": "ecs", "aws_eks.Cluster": "eks"}.get(receiver.callee or "")
             if service:
@@ -478,6 +484,7 @@ class Interpreter:
         ami: ArchFact,
         ami_line: int,
         node_group: NodeGroupFacts | None = None,
+        cluster: ClusterRef | None = None,
     ) -> Capacity:
         capacity = Capacity(
             kind=kind,
@@ -488,6 +495,7 @@ class Interpreter:
             ami_location=Location(call.path, ami_line) if ami_line else None,
             node_group=node_group,
             cdk=CdkOrigin(self.config, service=service),
+            cluster=cluster,
         )
         self.capacities.append((service, capacity))
         self.capacity_by_call[id(call)] = capacity
@@ -519,7 +527,22 @@ class Interpreter:
             capacity.cdk = CdkOrigin(self.config, service="ecs", ecs_capacity_provider=self._id(call))
             self.capacities = [("ecs" if c is capacity else s, c) for s, c in self.capacities]
 
-    def _nodegroup(self, call: Call, props: Obj, name: str) -> None:
+    def _cluster(self, cluster: Val | None, how: str) -> ClusterRef | None:
+        """The `eks.Cluster` construct a node group joins: its `clusterName` when written, else the
+        construct itself (each `new eks.Cluster` is a cluster of its own)."""
+        if not isinstance(cluster, Call) or cluster.callee != "aws_eks.Cluster":
+            return None
+        where = self._loc(cluster)
+        props = cluster.props(2)
+        name = get(props, "clusterName")
+        if isinstance(name, Str):
+            return ClusterRef(name.value, f"{how}: clusterName", where)
+        ident = cluster.arg(1, "id")
+        label = ident.value if isinstance(ident, Str) else f"eks.Cluster@{cluster.line}"
+        written = f"new eks.Cluster {label}"
+        return cluster_ref(None, written, f"{cluster.path}:{cluster.line}", how, where)
+
+    def _nodegroup(self, call: Call, props: Obj, name: str, cluster: ClusterRef | None) -> None:
         # the deprecated single `instanceType` stands for [instanceType] (docs/aws-facts.md#eks-node-groups)
         instance_value = get(props, "instanceTypes")
         if instance_value is None:
@@ -547,6 +570,7 @@ class Interpreter:
             ami,
             key_line(props, "amiType"),
             NodeGroupFacts(instance_types_default=instance_value is None),
+            cluster,
         )
 
     def _eks_default_capacity(self, call: Call) -> None:
@@ -569,6 +593,7 @@ class Interpreter:
             types,
             ami,
             0,
+            cluster=self._cluster(call, "the cluster's default capacity"),
         )
 
     def _batch_compute(self, call: Call) -> None:

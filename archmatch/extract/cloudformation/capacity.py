@@ -9,10 +9,12 @@ from typing import Any
 from archmatch.aws import compute
 from archmatch.aws.batch import environment_is_fargate
 from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE, eks_fargate_arch
+from archmatch.aws.eks import cluster_ref
 from archmatch.extract.cloudformation.context import Ctx, Resource, as_list, key_value_line, sub, value_line
-from archmatch.extract.cloudformation.intrinsics import known_text, text_of
+from archmatch.extract.cloudformation.intrinsics import intrinsic, known_text, text_of
 from archmatch.model import (
     Capacity,
+    ClusterRef,
     FargateProfileFacts,
     FargateSelector,
     InstanceChoice,
@@ -188,6 +190,23 @@ def asg_host_arch(ctx: Ctx, asg_logical: str) -> tuple[ArchFact, Location | None
     return ArchFact.unknown(), None
 
 
+def _cluster(ctx: Ctx, res: Resource) -> ClusterRef | None:
+    """`ClusterName` of a node group or Fargate profile: its value, or the `Name` of the
+    `AWS::EKS::Cluster` it refers to (`Ref` gives a cluster's name), else the reference as written."""
+    raw = res.raw.get("ClusterName")
+    if raw is None:
+        return None
+    where = ctx.loc(key_value_line(res.raw, "ClusterName"))
+    value = ctx.text(raw)
+    ref = intrinsic(raw)
+    target = ctx.tpl.resources.get(ref[1]) if ref is not None and ref[0] == "Ref" else None
+    if value is None and isinstance(target, dict) and target.get("Type") == "AWS::EKS::Cluster":
+        props = target.get("Properties")
+        value = ctx.text(props.get("Name")) if isinstance(props, dict) else None
+    written = f"{ref[0]} {ref[1]}" if ref is not None else str(raw)
+    return cluster_ref(value, written, ctx.tpl.path, f"{res.logical_id}.ClusterName", where)
+
+
 def eks_nodegroup(ctx: Ctx, res: Resource) -> None:
     defaulted = False
     template = launch_template_spec(ctx, res.raw.get("LaunchTemplate"))
@@ -207,7 +226,13 @@ def eks_nodegroup(ctx: Ctx, res: Resource) -> None:
     if not spec.instance_types:
         spec.instance_types = [InstanceChoice(EKS_DEFAULT_INSTANCE, AMD64, ctx.loc(res.line))]
         defaulted = True
-    _add(ctx, res, spec, node_group=NodeGroupFacts(instance_types_default=defaulted))
+    _add(
+        ctx,
+        res,
+        spec,
+        node_group=NodeGroupFacts(instance_types_default=defaulted),
+        cluster=_cluster(ctx, res),
+    )
 
 
 def eks_fargate_profile(ctx: Ctx, res: Resource) -> None:
@@ -228,7 +253,14 @@ def eks_fargate_profile(ctx: Ctx, res: Resource) -> None:
             )
         )
     spec = HostSpec(ami_arch=eks_fargate_arch())
-    _add(ctx, res, spec, fargate=True, fargate_profile=FargateProfileFacts(tuple(selectors)))
+    _add(
+        ctx,
+        res,
+        spec,
+        fargate=True,
+        fargate_profile=FargateProfileFacts(tuple(selectors)),
+        cluster=_cluster(ctx, res),
+    )
 
 
 def batch_compute_environment(ctx: Ctx, res: Resource) -> None:

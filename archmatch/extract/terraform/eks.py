@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import posixpath
+from dataclasses import replace
 from typing import Any
 
 from archmatch.aws import compute
 from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE, eks_fargate_arch
+from archmatch.aws.eks import cluster_ref
 from archmatch.extract.terraform.compute import launch_template_of, template_ami, template_choices
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import as_text
 from archmatch.model import (
     Capacity,
+    ClusterRef,
     FargateProfileFacts,
     FargateSelector,
     InstanceChoice,
@@ -75,6 +79,17 @@ def fargate_selector(namespace: Any, labels: Any) -> FargateSelector:
     )
 
 
+def resource_cluster(res: Resource) -> ClusterRef | None:
+    """The `cluster_name` of a node group or Fargate profile resource."""
+    if res.block.attr("cluster_name") is None:
+        return None
+    value = res.eval("cluster_name")
+    where = res.loc("cluster_name")
+    scope = f"{posixpath.dirname(where.path) or '.'}:{res.instance.prefix}".rstrip(":")
+    text = value if isinstance(value, str) else None
+    return cluster_ref(text, as_text(value), scope, f"{res.local}.cluster_name", where)
+
+
 def node_group(ctx: Context, res: Resource) -> None:
     ami = ami_type_fact(res.eval("ami_type"), res.loc("ami_type"))
     choices = ctx.instance_choices(res.eval("instance_types"), res.loc("instance_types"))
@@ -85,16 +100,15 @@ def node_group(ctx: Context, res: Resource) -> None:
             choices = template_choices(ctx, template)
         if res.block.attr("ami_type") is None:
             ami = template_ami(ctx, template)
-    ctx.facts.capacities.append(
-        node_group_capacity(
-            "aws_eks_node_group",
-            res.address,
-            res.loc(),
-            choices,
-            ami,
-            launch_template=template.address if template is not None else None,
-        )
+    capacity = node_group_capacity(
+        "aws_eks_node_group",
+        res.address,
+        res.loc(),
+        choices,
+        ami,
+        launch_template=template.address if template is not None else None,
     )
+    ctx.facts.capacities.append(replace(capacity, cluster=resource_cluster(res)))
 
 
 def fargate_profile(ctx: Context, res: Resource) -> None:
@@ -110,6 +124,7 @@ def fargate_profile(ctx: Context, res: Resource) -> None:
             ami_arch=eks_fargate_arch(),
             fargate=True,
             fargate_profile=FargateProfileFacts(selectors),
+            cluster=resource_cluster(res),
         )
     )
 

@@ -15,19 +15,23 @@ defaults (checked against the modules' variables.tf):
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH, eks_fargate_arch
 from archmatch.aws.ecs import os_family_of, runs_on_fargate
+from archmatch.aws.eks import cluster_ref
 from archmatch.extract.terraform.ast import Expr
 from archmatch.extract.terraform.builds import dockerfile_path, platform_fact
 from archmatch.extract.terraform.context import Context, root_relative, sub_expr
 from archmatch.extract.terraform.eks import ami_type_fact, node_group_capacity
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
+from archmatch.extract.terraform.values import as_text
 from archmatch.extract.terraform_modules import module_key
-from archmatch.model import Capacity, EcsFacts, ImageBuild, LambdaFacts, Location, Workload
+from archmatch.model import Capacity, ClusterRef, EcsFacts, ImageBuild, LambdaFacts, Location, Workload
 from archmatch.platforms import ArchFact
 
 
@@ -60,6 +64,17 @@ class Call:
 
     def enabled(self, *flags: str) -> bool:
         return all(self.get(f, True) is not False for f in flags)
+
+    def cluster(self, *inputs: str) -> ClusterRef | None:
+        """The EKS cluster the module's node groups join: the first of `inputs` it sets."""
+        name = next((i for i in inputs if self.block.attr(i) is not None), None)
+        if name is None:
+            return None
+        value = self.get(name)
+        where = self.loc(name)
+        scope = f"{posixpath.dirname(where.path) or '.'}:{self.instance.prefix}".rstrip(":")
+        text = value if isinstance(value, str) else None
+        return cluster_ref(text, as_text(value), scope, f"{self.address}.{name}", where)
 
 
 def _lambda(call: Call) -> None:
@@ -212,6 +227,7 @@ def _node_group(
     attr: str | None,
     keys: tuple[str, ...],
     defaults: dict[str, Any],
+    cluster: ClusterRef | None,
 ) -> None:
     merged = {**defaults, **config}
     if merged.get("create", True) is False:
@@ -231,7 +247,7 @@ def _node_group(
     capacity = node_group_capacity(
         "aws_eks_node_group", name, location, choices, ami, module="terraform-aws-modules/eks/aws"
     )
-    call.ctx.facts.capacities.append(capacity)
+    call.ctx.facts.capacities.append(replace(capacity, cluster=cluster))
 
 
 def _eks_root(call: Call) -> None:
@@ -248,14 +264,20 @@ def _eks_root(call: Call) -> None:
                     "eks_managed_node_groups",
                     (gname,),
                     defaults,
+                    call.cluster("cluster_name", "name"),
                 )
     profiles = call.get("fargate_profiles")
     if isinstance(profiles, dict):
         for pname in profiles:
-            _fargate(call, f"{call.address}.fargate_profiles.{pname}", call.loc("fargate_profiles", pname))
+            _fargate(
+                call,
+                f"{call.address}.fargate_profiles.{pname}",
+                call.loc("fargate_profiles", pname),
+                call.cluster("cluster_name", "name"),
+            )
 
 
-def _fargate(call: Call, name: str, location: Location) -> None:
+def _fargate(call: Call, name: str, location: Location, cluster: ClusterRef | None) -> None:
     call.ctx.facts.capacities.append(
         Capacity(
             "aws_eks_fargate_profile",
@@ -263,13 +285,22 @@ def _fargate(call: Call, name: str, location: Location) -> None:
             location,
             ami_arch=eks_fargate_arch(),
             fargate=True,
+            cluster=cluster,
         )
     )
 
 
 def _eks_node_group_module(call: Call) -> None:
     inputs = {k: call.get(k) for k in ("create", "ami_type", "instance_types")}
-    _node_group(call, {k: v for k, v in inputs.items() if v is not None}, call.address, None, (), {})
+    _node_group(
+        call,
+        {k: v for k, v in inputs.items() if v is not None},
+        call.address,
+        None,
+        (),
+        {},
+        call.cluster("cluster_name"),
+    )
 
 
 def produce(ctx: Context, instance: ModuleInstance) -> None:
@@ -294,5 +325,7 @@ _HANDLERS: dict[tuple[str, str], Callable[[Call], None]] = {
     ("ecs", "modules/service"): _ecs_service_module,
     ("eks", ""): _eks_root,
     ("eks", "modules/eks-managed-node-group"): _eks_node_group_module,
-    ("eks", "modules/fargate-profile"): lambda call: _fargate(call, call.address, call.loc()),
+    ("eks", "modules/fargate-profile"): lambda call: _fargate(
+        call, call.address, call.loc(), call.cluster("cluster_name")
+    ),
 }

@@ -75,7 +75,7 @@ def confidence_note(link: Link, placement: bool = True) -> str:
     on node groups themselves (ARCH305/306), which do not rest on the pod's derived architecture."""
     placed = sole_capacity(link) if placement else None
     if placed is not None:
-        return f" [low confidence: the project's only capacity is {placed}, nothing says the manifest deploys there]"
+        return f" [low confidence: {placed}]"
     if link.confidence != "low":
         return ""
     if link.kind in PROXIMITY_SUBJECT:
@@ -103,7 +103,7 @@ def link_properties(link: Link, placement: bool = True) -> dict[str, str]:
     placed = sole_capacity(link) if placement else None
     if placed is not None:  # the pod's architecture rests on proximity to the project's capacity
         properties["workloadArchConfidence"] = "low"
-        properties["workloadArchBasis"] = f"the project's only capacity is {placed}"
+        properties["workloadArchBasis"] = placed
     return properties
 
 

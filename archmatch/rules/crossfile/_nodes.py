@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from archmatch.aws.eks import is_node_group, node_archs
 from archmatch.link.effective import ImageArch, image_arch
-from archmatch.link.projects import nearest
+from archmatch.link.placement import pod_node_groups
 from archmatch.model import Capacity, Link, RepoFacts
 from archmatch.platforms import How
 
@@ -19,6 +19,7 @@ class PodPlacement:
     link: Link
     image: ImageArch
     groups: dict[str, list[Capacity]]  # arch -> node groups offering it
+    cluster: str = ""  # how the pod's cluster was decided ("" when the project names none)
 
 
 def _by_arch(node_groups: list[Capacity]) -> dict[str, list[Capacity]]:
@@ -30,7 +31,9 @@ def _by_arch(node_groups: list[Capacity]) -> dict[str, list[Capacity]]:
 
 
 def unconstrained_pods(facts: RepoFacts) -> Iterator[PodPlacement]:
-    """Pods without an arch constraint, with the node groups of the projects nearest to them."""
+    """Pods without an arch constraint, with the node groups they may land on: those of their
+    cluster among the nearest projects' (`link.placement.pod_node_groups`); a pod whose cluster is
+    not known among several that differ is skipped."""
     node_groups = [c for c in facts.capacities if is_node_group(c) and node_archs(c)]
     if not node_groups:
         return
@@ -40,5 +43,8 @@ def unconstrained_pods(facts: RepoFacts) -> Iterator[PodPlacement]:
         if w.service != "k8s" or (w.arch.how in (How.EXPLICIT, How.DERIVED) and not placed):
             continue
         img = image_arch(link.build, facts)
-        if img.content:
-            yield PodPlacement(link, img, _by_arch(nearest(node_groups, w.project)))
+        if not img.content:
+            continue
+        placement = pod_node_groups(w, node_groups)
+        if placement.groups:
+            yield PodPlacement(link, img, _by_arch(placement.groups), placement.cluster)

@@ -30,7 +30,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             workload=w.name,
             image=pod.image.describe(),
             nodes=", ".join(sorted(pod.groups)),
-            groups=", ".join(groups),
+            groups=", ".join(groups) + (f" of {pod.cluster}" if pod.cluster else ""),
             confidence=confidence_note(link, placement=False),
             evidence=link.evidence,
             related=related,

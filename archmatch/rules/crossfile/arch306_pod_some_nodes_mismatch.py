@@ -31,7 +31,9 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             workload=w.name,
             image=pod.image.describe(),
             bad=", ".join(sorted(bad)),
-            groups=("node group " if len(bad_groups) == 1 else "node groups ") + ", ".join(bad_groups),
+            groups=("node group " if len(bad_groups) == 1 else "node groups ")
+            + ", ".join(bad_groups)
+            + (f" of {pod.cluster}" if pod.cluster else ""),
             are="is" if len(bad_groups) == 1 else "are",
             confidence=confidence_note(link, placement=False),
             evidence=link.evidence,
