@@ -24,7 +24,9 @@ also holds, for each pattern made with `archmatch.lazyre.compile` at import time
 `re._compiler.compile` hands to `_sre.compile` (the flags, the pattern's code, its groups);
 `regex()` builds the pattern from that, the same `re.Pattern` (they compare equal), under the
 exact Python version and `_sre` format it was built with (`PATTERNS_FOR`), and compiles any other
-pattern as `re.compile` does.
+pattern as `re.compile` does. Those arguments are kept marshalled (`marshal.dumps(form, 2)`) and
+read when the pattern is first used: a command uses a third of the ~160 patterns, and loading
+every pattern's code as tuples of ints cost ~4.5 M instructions.
 
 `python scripts/prebuilt_methods.py` rebuilds the module (`--check`: exit 1 when it is out of
 date); tests/test_speed.py checks that it is current.
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import _sre  # type: ignore[import-not-found]  # no stub: the constructor `re` itself calls
 import dataclasses
+import marshal
 import re
 import sys
 import types
@@ -50,7 +53,8 @@ _table: dict[str, types.CodeType] = {}
 # Texts compiled because they were not in the table (what `record` collects to build it).
 missed: dict[str, None] = {}
 # (pattern, flags) -> the arguments of `_sre.compile` but the pattern (see `compiled_form`)
-_patterns: dict[tuple[str, int], tuple[Any, ...]] | None = None
+_patterns: dict[tuple[str, int], bytes] | None = None
+MARSHAL_VERSION = 2  # of the patterns' forms (format 2 writes the same bytes whatever the reference counts)
 
 
 def fingerprint(function: Callable[..., Any]) -> str:
@@ -150,12 +154,12 @@ def regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
     found = (_patterns if _patterns is not None else _load_patterns()).get((pattern, flags))
     if found is None:
         return re.compile(pattern, flags)
-    final_flags, code, groups, groupindex, indexgroup = found
+    final_flags, code, groups, groupindex, indexgroup = marshal.loads(found)
     compiled: re.Pattern[str] = _sre.compile(pattern, final_flags, list(code), groups, groupindex, indexgroup)
     return compiled
 
 
-def _load_patterns() -> dict[tuple[str, int], tuple[Any, ...]]:
+def _load_patterns() -> dict[tuple[str, int], bytes]:
     global _patterns
     from archmatch import prebuilt_code
 
@@ -196,6 +200,9 @@ def render(texts: list[str], patterns: list[tuple[str, int]]) -> str:
     for text in sorted(texts):
         out += [text, f"CODE[{text!r}] = __create_fn__.__code__", ""]
     out += ["del __create_fn__", "", f"PATTERNS_FOR = {regex_form()!r}", "PATTERNS = {"]
-    out += [f"    {key!r}: {compiled_form(*key)!r}," for key in sorted(set(patterns))]
+    out += [
+        f"    {key!r}: {marshal.dumps(compiled_form(*key), MARSHAL_VERSION)!r},"
+        for key in sorted(set(patterns))
+    ]
     out.append("}")
     return "\n".join(out) + "\n"

@@ -251,6 +251,7 @@ def test_other_dataclasses_and_other_create_fns_are_left_alone() -> None:
 
 def test_patterns_come_compiled_with_the_package() -> None:
     """`lazyre` patterns are built from archmatch/prebuilt_code.py, equal to what `re.compile` makes."""
+    import marshal
     import re
 
     from archmatch import prebuilt, prebuilt_code, safetext
@@ -259,8 +260,8 @@ def test_patterns_come_compiled_with_the_package() -> None:
         assert prebuilt.regex("a+b", re.I) == re.compile("a+b", re.I)
         return
     assert len(prebuilt_code.PATTERNS) > 100
-    for (pattern, flags), form in prebuilt_code.PATTERNS.items():
-        assert form == prebuilt.compiled_form(pattern, flags)
+    for (pattern, flags), form in prebuilt_code.PATTERNS.items():  # kept marshalled, read on first use
+        assert marshal.loads(form) == prebuilt.compiled_form(pattern, flags)
         built = prebuilt.regex(pattern, flags)
         assert (
             built == re.compile(pattern, flags) and built.groupindex == re.compile(pattern, flags).groupindex
