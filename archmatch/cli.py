@@ -9,6 +9,7 @@ import pkgutil
 import sys
 
 from archmatch import __version__, commands
+from archmatch.commands._parsing import Parser
 from archmatch.outputs import OutputError, abandon_stdout, flush_stdout
 from archmatch.safetext import one_line
 
@@ -31,7 +32,7 @@ COMMAND_MODULES = {
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, or of the command module `only`."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="archmatch",
         description="Find CPU-architecture mismatches between the images you build and the compute that runs them.",
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,3 +96,51 @@ def test_fix_command_masks_build_arg_values_and_rejects_bad_input() -> None:
     assert run("fix-command", "--for", "lambda:sparc", "--", "docker", "build", ".").returncode == 2
     assert run("fix-command", "--for", "lambda:arm64", "--", "ls", "-l").returncode == 2
     assert run("fix-command", "--for", "apprunner:arm64", "--", "docker", "build", ".").returncode == 2
+
+
+def _plain_help(parser: argparse.ArgumentParser) -> list[str]:
+    """The help of a parser and of each of its sub-command parsers."""
+    subparsers = parser._subparsers._group_actions[0].choices if parser._subparsers else {}  # type: ignore[attr-defined]
+    return [parser.format_help(), *(p.format_help() for p in subparsers.values())]
+
+
+@pytest.mark.parametrize("columns", [None, "", "x", "0", "-3", "40", "67", "200"])
+def test_help_is_formatted_as_argparse_formats_it(
+    columns: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commands' parsers read the terminal width without `shutil` (start-up time): every help
+    text, and the width, is the one argparse's own formatter gives, whatever `COLUMNS` says."""
+    import shutil
+
+    from archmatch import cli
+    from archmatch.commands import _parsing
+    from archmatch.commands.dockerfile import HadolintStyleParser, add_arguments
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert _parsing.terminal_columns() == shutil.get_terminal_size().columns
+    hadolint = HadolintStyleParser(prog="archmatch dockerfile")
+    add_arguments(hadolint)
+    for parser in (cli.build_parser(), hadolint):
+        ours = _plain_help(parser)
+        for each in (
+            parser,
+            *(parser._subparsers._group_actions[0].choices.values() if parser._subparsers else ()),
+        ):  # type: ignore[attr-defined]
+            assert each.formatter_class is _parsing.Formatter
+            each.formatter_class = argparse.HelpFormatter
+        assert ours == _plain_help(parser)
+
+
+def test_commands_parse_without_shutil() -> None:
+    """What argparse's help formatter imports to measure the terminal (shutil, bz2, lzma) is not
+    loaded to run a command."""
+    code = (
+        "import sys\nfrom archmatch.cli import main\n"
+        "main(['rules'])\nmain(['dockerfile', '--no-fail', 'examples/sam-lambda-arm64/fn/Dockerfile'])\n"
+        "print(sorted({'shutil', 'bz2', 'lzma'} & set(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stderr.strip() == "[]", done.stderr

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from archmatch import __version__
+from archmatch.commands._parsing import Parser
 from archmatch.config import Config
 from archmatch.engine import analyze
 from archmatch.hadolint_config import LEVELS, THRESHOLDS, HadolintConfig, HadolintConfigError, load
@@ -40,7 +41,7 @@ REPORT_PATH_FORMATS = frozenset({"checkstyle", "codeclimate", "gitlab_codeclimat
 HADOLINT_VERSION = "2.15.1"  # the Hadolint whose command line this mirrors
 
 
-class HadolintStyleParser(argparse.ArgumentParser):
+class HadolintStyleParser(Parser):
     """Usage errors exit 1, as Hadolint's do (it never returns 2)."""
 
     def error(self, message: str) -> NoReturn:
