@@ -110,6 +110,13 @@ def tags_agree(a: RefParts, b: RefParts) -> bool:
     return _part_matches(ta, tb)
 
 
+def same_tag_shape(a: RefParts, b: RefParts) -> bool:
+    """The two tags are written alike: equal once resolved, or with their unresolved parts in the same
+    places (`*` and `*`, `*.arm64` and `*.arm64`), not merely matched through a wildcard (`*` meets
+    `*.arm64` too)."""
+    return (a.tag or "latest") == (b.tag or "latest")
+
+
 def with_repository(parts: RefParts | None, repository: str) -> RefParts:
     """The reference with its wholly unknown repository replaced by one a key names (an ECR
     repository's name, a project-local handle such as `tf:module.ecr`)."""

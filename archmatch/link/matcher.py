@@ -10,7 +10,10 @@ Evidence, strongest first; an image reference is linked at the first level that 
    one side); placeholders inside a path match only within a project. Tags both known must be
    equal; a digest reference matches no build (a build's digest is never known here). A repository
    key alone (`ecr:<name>`, an unresolved module output) names a repository, not an image: its tag
-   is still compared. When builds of several projects match, the nearest project wins;
+   is still compared. When builds of several projects match, the nearest project wins; among its
+   builds, those whose tag is written like the reference's (the same literal parts around the
+   unresolved ones: `:$IMAGE_TAG.arm64` for `:${{ github.sha }}.arm64`) win over those that only a
+   wildcard meets (`:$IMAGE_TAG`);
 3. the config file's `images:` mapping (high: the user said so);
 4. naming heuristics (low): the repository name equals the build's service or Dockerfile folder
    name, only within the workload's project (a CI job or script counts in the project of the
@@ -40,6 +43,7 @@ from archmatch.link.imageref import (
     parse_ref,
     registries_agree,
     repository_name,
+    same_tag_shape,
     tags_agree,
     wild_match,
     with_repository,
@@ -206,17 +210,23 @@ class _Index:
 
     def repository(self, workload: Workload, image: ImageRef) -> Found:
         wanted = _names([image.ref] if image.ref else [], _repository_keys(image.link_keys, image_side=True))
-        found: list[tuple[tuple[bool, int], ImageBuild, str]] = []
+        found: list[tuple[tuple[bool, int, bool], ImageBuild, str]] = []
         for build in self._candidates(wanted):
             same = build.project == workload.project
-            evidence = next(
-                (e for w in wanted for n in self.names[id(build)] if (e := _match(w, n, same))), None
-            )
-            if evidence is not None:
-                rank = (same, common_depth(workload.project or "", build.project or ""))
+            matches = [
+                (e, same_tag_shape(w.parts, n.parts))
+                for w in wanted
+                for n in self.names[id(build)]
+                if (e := _match(w, n, same))
+            ]
+            if matches:
+                evidence, alike = max(matches, key=lambda m: m[1])
+                rank = (same, common_depth(workload.project or "", build.project or ""), alike)
                 found.append((rank, build, _across(evidence, workload, build)))
         if not found:
             return []
+        # the nearest project wins; among its builds, a tag written like the reference's
+        # (`:${{ github.sha }}.arm64` for `:$IMAGE_TAG.arm64`) beats one only a wildcard meets
         best = max(rank for rank, _, _ in found)
         return [(build, evidence) for rank, build, evidence in found if rank == best]
 
