@@ -153,6 +153,9 @@ def test_small_scans_import_only_what_they_need() -> None:
     linted = _modules_after(["dockerfile", str(sam / "fn" / "Dockerfile")], sam)
     assert "archmatch.rules.dockerfile" in linted
     assert "yaml" not in linted  # no YAML file read: no .hadolint.yaml, rule metadata from JSON
+    # a lone Dockerfile has no builds or workloads: the rules load no fix writer and no linking code
+    assert not {m for m in linted if m.startswith(("archmatch.fixrender", "archmatch.link.effective"))}
+    assert "archmatch.link.byhand" not in linted
     assert not {
         m
         for m in linted

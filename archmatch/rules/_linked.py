@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archmatch.link.effective import image_arch
 from archmatch.model import (
     ArchEvidence,
     DockerImageFacts,
@@ -126,6 +125,9 @@ class DockerfileCause:
 
 def dockerfile_cause(facts: RepoFacts, link: Link, arch: str) -> DockerfileCause | None:
     """Why the image lacks `arch`, when a Dockerfile pin or base image decides it."""
+    # imported on use: a Dockerfile linted alone (`archmatch dockerfile`) has no links (start-up time)
+    from archmatch.link.effective import image_arch
+
     img = image_arch(link.build, facts)
     image = img.dockerfile
     if image is None:

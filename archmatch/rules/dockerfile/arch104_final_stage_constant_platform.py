@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archmatch.dockerfile_model import DockerfileAnalysis, Stage
-from archmatch.fixrender import request_platform
-from archmatch.link.byhand import hand_built_workloads
 from archmatch.model import Applicability, Finding, Fix, Related, RepoFacts
 from archmatch.platforms import How
 from archmatch.rules import make
@@ -51,8 +49,12 @@ def _keeps_linked_workloads_right(group: Consumers, arch: str) -> bool:
 
 def _keeps_hand_built_workloads_right(facts: RepoFacts, path: str, group: Consumers, arch: str) -> bool:
     """Nothing builds the Dockerfile, and the workloads named like its folder all run `arch`."""
-    if group.builds:
+    if group.builds or not facts.workloads:
         return False
+    # imported on use, like `request_platform` below: a Dockerfile linted alone (`archmatch
+    # dockerfile`) has no builds or workloads, so it loads neither linking nor the fix writers
+    from archmatch.link.byhand import hand_built_workloads
+
     workloads = hand_built_workloads(facts, path)
     return bool(workloads) and all(workload_archs(w) == {arch} for w in workloads)
 
@@ -75,6 +77,8 @@ def _fix(df: DockerfileAnalysis, decider: Stage, arch: str, group: Consumers) ->
     edit, diff = remove_platform_flag(df, decider)
     unpinned = group.not_requesting(arch)
     if unpinned:  # the build must request the platform first: no mechanical edit of the Dockerfile alone
+        from archmatch.fixrender import request_platform
+
         first = [request_platform(b, arch) for b in unpinned]
         mechanical = edit is not None and all(f.edits for f in first)
         return Fix(
