@@ -12,9 +12,9 @@ import pytest
 
 from archmatch.config import Config, parse_config
 from archmatch.engine import analyze
-from archmatch.extract import jsonlines, yamlsafe
-from archmatch.model import Diagnostic
-from archmatch.repo import ScanOptions, discover
+from archmatch.extract import jsonlines, read_by_dockerfile_extractor_alone, yamlsafe
+from archmatch.model import Diagnostic, RepoFacts
+from archmatch.repo import RepoView, ScanOptions, discover
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOYMENT = {
@@ -156,6 +156,9 @@ def test_small_scans_import_only_what_they_need() -> None:
     # a lone Dockerfile has no builds or workloads: the rules load no fix writer and no linking code
     assert not {m for m in linted if m.startswith(("archmatch.fixrender", "archmatch.link.effective"))}
     assert "archmatch.link.byhand" not in linted
+    assert not {
+        m for m in linted if m.startswith(("archmatch.engine", "archmatch.link"))
+    }  # one extractor, no linker
     assert not {
         m
         for m in linted
@@ -305,3 +308,62 @@ def test_a_table_built_for_another_python_installs_nothing_and_classes_still_wor
             "True",
             "Location(path='a', line=1, column=0, end_line=0, end_column=0)",
         ], (mismatch, done.stdout, done.stderr)
+
+
+def _dockerfile_view(facts: RepoFacts, repo: RepoView, name: str) -> tuple[object, ...]:
+    """What the Dockerfile rules and `archmatch dockerfile` take from the facts of one file."""
+    from archmatch.rules import family_rules
+
+    findings = sorted(
+        (f for rule in family_rules("dockerfile") for f in rule.check(facts)), key=lambda f: f.sort_key()
+    )
+    return (
+        [(f.rule_id, f.location, f.message, f.fixes, f.related) for f in findings],
+        [d for d in facts.diagnostics if d.location.path == name],
+        dict(repo.templated),
+        sorted(facts.dockerfiles),
+    )
+
+
+DOCKERFILES = sorted(
+    p
+    for base in (ROOT / "tests" / "fixtures", ROOT / "examples")
+    for p in base.rglob("*")
+    if p.is_file() and "dockerfile" in p.name.lower()
+)
+
+
+def test_dockerfile_command_reads_a_lone_dockerfile_as_the_engine_does() -> None:
+    """`archmatch dockerfile` runs the Dockerfile extractor alone, without the engine and the
+    linker: on every Dockerfile of the fixtures and examples (parse errors and templated ones
+    included), the rules find what they find on the engine's facts of that file."""
+    from archmatch.commands.dockerfile import facts_of
+
+    assert len(DOCKERFILES) > 200
+    alone = 0
+    for path in DOCKERFILES:
+        engine = _dockerfile_view(*analyze(path.parent, Config(), [path.name]), path.name)
+        assert _dockerfile_view(*facts_of(path.parent, path.name), path.name) == engine, path
+        alone += read_by_dockerfile_extractor_alone(path.name)
+    assert alone > 200
+
+
+def test_only_the_dockerfile_extractor_always_runs() -> None:
+    """Every other extractor is gated by file names (`read_by_dockerfile_extractor_alone` relies on
+    it), and which names only the Dockerfile extractor reads."""
+    from archmatch.extract import _Lazy, extractors
+
+    assert [name for name, fn in extractors() if not isinstance(fn, _Lazy)] == [
+        "dockerfile",
+        "dockerfile.finalize",
+    ]
+    alone = ["Dockerfile", "svc/Containerfile", "Dockerfile.prod", "api.dockerfile", "x/App.Dockerfile"]
+    others = [
+        "Dockerfile.template",
+        "Dockerfile.json",
+        "Dockerfile.yaml",
+        "a.dockerignore",
+        "Makefile",
+        "x.sh",
+    ]
+    assert [read_by_dockerfile_extractor_alone(n) for n in alone + others] == [True] * 5 + [False] * 6

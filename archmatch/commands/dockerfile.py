@@ -20,11 +20,13 @@ from typing import Any, NoReturn
 from archmatch import __version__
 from archmatch.commands._parsing import Parser
 from archmatch.config import Config
-from archmatch.engine import analyze
+from archmatch.extract import dockerfile as dockerfile_extractor
+from archmatch.extract import read_by_dockerfile_extractor_alone
 from archmatch.hadolint_config import LEVELS, THRESHOLDS, HadolintConfig, HadolintConfigError, load
-from archmatch.model import Diagnostic, Finding, Location
+from archmatch.isolation import run_stage
+from archmatch.model import Diagnostic, Finding, Location, RepoFacts
 from archmatch.outputs import write_report
-from archmatch.repo import escapes_through_symlink
+from archmatch.repo import RepoView, ScanOptions, escapes_through_symlink
 from archmatch.report.hadolint_formats import FORMATS, LintRecord, render
 from archmatch.rules import Rule, family_rules
 from archmatch.safetext import one_line, shown_path
@@ -137,9 +139,28 @@ class FileResult:
     parse_errors: list[Diagnostic]
 
 
+def facts_of(root: Path, name: str) -> tuple[RepoFacts, RepoView]:
+    """The facts of the file `name` under `root` alone, as `engine.analyze(root, Config(), [name])`
+    gives them to the Dockerfile rules. When only the Dockerfile extractor may read the file, it runs
+    alone, without the extractor registry and the linker (a lone Dockerfile has no builds or
+    workloads to link: nothing but start-up time); any other name goes through the engine, where
+    every extractor that may read it does, as in a scan."""
+    config = Config()
+    if not read_by_dockerfile_extractor_alone(name):
+        from archmatch.engine import analyze  # imported on use: see above
+
+        return analyze(root, config, [name])
+    facts = RepoFacts(root=root)
+    facts.files = [name]
+    options = ScanOptions(excludes=list(config.excludes), include=list(config.includes))
+    repo = RepoView(root, facts.files, options, facts.diagnostics)
+    run_stage("dockerfile", dockerfile_extractor.extract, repo, facts)
+    return facts, repo
+
+
 def _analyse_dir(root: Path, name: str, rules: list[Rule], use_pragmas: bool) -> FileResult | None:
     """Findings of the rules on one Dockerfile, or None if archmatch does not see it as one."""
-    facts, repo = analyze(root, Config(), [name])
+    facts, repo = facts_of(root, name)
     if name in repo.templated:  # like Hadolint, which cannot parse it either: a parse error (DL1000)
         message = f"a {repo.templated[name]} template: render it first, archmatch does not read its branches"
         return FileResult([], [Diagnostic(Location(name, 1), message, "error", "parse")])

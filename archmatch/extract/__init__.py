@@ -52,6 +52,16 @@ _GATED: dict[str, Callable[[str], bool]] = {
 }
 
 
+def read_by_dockerfile_extractor_alone(path: str) -> bool:
+    """True when, of every extractor, only the Dockerfile extractor may read a file at `path`: a
+    Dockerfile name that no gated extractor's test takes (`Dockerfile.template` is not one: the
+    CloudFormation extractor may read it). The Dockerfile extractor is the only one that always runs
+    (tests/test_speed.py checks it), so `archmatch dockerfile` then runs it alone."""
+    from archmatch.extract.dockerfile import is_dockerfile_name
+
+    return is_dockerfile_name(path) and not any(test(path) for test in _GATED.values())
+
+
 @dataclass(frozen=True)
 class _Lazy:
     """`module.attr`, imported on the first scan that holds a file the module reads."""
