@@ -140,6 +140,7 @@ FixSyntax = Literal[
     "config",
     "dagger-go",
     "dagger-py",
+    "docker-sdk-py",
 ]
 CdkSyntax = Literal["cdk-ts", "cdk-py"]  # both tables hold them: CDK apps declare workloads and builds
 ARCH_SYNTAXES: frozenset[ArchSyntax] = frozenset(get_args(ArchSyntax))

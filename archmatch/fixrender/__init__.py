@@ -19,6 +19,7 @@ from archmatch.fixrender import (
     cloudformation,
     dagger,
     docker_cli,
+    docker_sdk,
     ecs_json,
     kubernetes,
     serverless,
@@ -107,6 +108,8 @@ def platform_writer(syntax: FixSyntax) -> PlatformWriter | None:
             return dagger.GoContainer()
         case "dagger-py":
             return dagger.PyContainer()
+        case "docker-sdk-py":
+            return docker_sdk.BuildCall()
         case "docker-cli":
             return None
         case _:

@@ -67,7 +67,7 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
             _extract_module(repo, facts, path, text)
 
 
-def _parse(repo: RepoView, path: str, text: str) -> ast.Module | None:
+def parse_file(repo: RepoView, path: str, text: str) -> ast.Module | None:
     if len(text) > MAX_SOURCE_CHARS:
         message = f"Python file larger than {MAX_SOURCE_CHARS} characters; its docker commands were not read"
         repo.diag(path, message, code="limit")
@@ -84,11 +84,11 @@ def _parse(repo: RepoView, path: str, text: str) -> ast.Module | None:
 
 
 def _extract_module(repo: RepoView, facts: RepoFacts, path: str, text: str) -> None:
-    tree = _parse(repo, path, text)
+    tree = parse_file(repo, path, text)
     if tree is None:
         return
     try:
-        module = _Module(tree, path)
+        module = PyModule(tree, path)
         commands = [(site, site.render()) for site in module.command_sites()]
     except RecursionError:
         repo.diag(
@@ -151,7 +151,7 @@ def _quote_word(item: Value, line: int) -> Value:
 class _Site:
     """A call that runs a command, with what it was found to run."""
 
-    evaluator: _Evaluator
+    evaluator: Evaluator
     command: ast.expr
     at: tuple[int, int]
     cwd: str | None
@@ -246,8 +246,8 @@ def _bind(
             )
 
 
-class _Scope:
-    def __init__(self, node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef, parent: _Scope | None):
+class Scope:
+    def __init__(self, node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef, parent: Scope | None):
         self.node, self.parent = node, parent
         self.params: list[str] = []
         if not isinstance(node, ast.Module):
@@ -260,11 +260,14 @@ class _Scope:
         return _assignments(self.node.body)
 
 
-class _Evaluator:
-    """String values of expressions in one scope, as pieces (bounded by depth and the module's steps)."""
+class Evaluator:
+    """String values of expressions in one scope, as pieces (bounded by depth and the module's steps).
+    `bound`: values of the scope's parameters for one call of its function (the call's arguments);
+    a parameter without one is unknown."""
 
-    def __init__(self, module: _Module, scope: _Scope):
+    def __init__(self, module: PyModule, scope: Scope, bound: dict[str, Value] | None = None):
         self.module, self.scope = module, scope
+        self.bound = bound or {}
 
     def unknown(self, node: ast.AST) -> Piece:
         return Piece("${" + _describe(node) + "}", getattr(node, "lineno", 0), known=False)
@@ -371,7 +374,7 @@ class _Evaluator:
         return out
 
     def _name(self, node: ast.Name, at: tuple[int, int], depth: int) -> Value:
-        scope: _Scope | None = self.scope
+        scope: Scope | None = self.scope
         while scope is not None:
             found = [a for a in scope.assigned.get(node.id, []) if scope is not self.scope or a.at < at]
             if found:
@@ -380,14 +383,15 @@ class _Evaluator:
                     return [self.unknown(node)]
                 return value
             if node.id in scope.params:
-                return [self.unknown(node)]
+                bound = self.bound.get(node.id) if scope is self.scope else None
+                return bound if bound is not None else [self.unknown(node)]
             scope = scope.parent
             at = (1 << 30, 0)  # an enclosing scope has run all its statements by the time of the call
         return [self.unknown(node)]
 
-    def _fold(self, node: ast.Name, found: list[_Assignment], scope: _Scope, depth: int) -> Value:
+    def _fold(self, node: ast.Name, found: list[_Assignment], scope: Scope, depth: int) -> Value:
         """The value after the assignments in order: a conditional one makes it unknown."""
-        inner = self if scope is self.scope else _Evaluator(self.module, scope)
+        inner = self if scope is self.scope else Evaluator(self.module, scope)
         value: Value = [self.unknown(node)]
         for assignment in found:
             if assignment.conditional or assignment.value is None:
@@ -421,7 +425,7 @@ def _describe(node: ast.AST) -> str:
     return "..."
 
 
-class _Module:
+class PyModule:
     """The functions of one file, the calls that run commands, and the wrappers that pass theirs on."""
 
     def __init__(self, tree: ast.Module, path: str):
@@ -430,7 +434,7 @@ class _Module:
         self.refused = ""
         self.subprocess_names, self.os_names, self.direct = {"subprocess"}, {"os"}, set[str]()
         self.calls: list[ast.Call] = []
-        self.enclosing: dict[int, _Scope] = {}  # id(call) -> the scope it is written in
+        self.enclosing: dict[int, Scope] = {}  # id(call) -> the scope it is written in
         self._index(tree)
         self.wrappers: dict[str, tuple[int, str]] = {}  # function name -> (command parameter index, name)
         self._find_wrappers()
@@ -446,13 +450,13 @@ class _Module:
 
     def _index(self, tree: ast.Module) -> None:
         """One pass over the tree: the calls with their scopes, and the imports of runners."""
-        stack: list[tuple[ast.AST, _Scope]] = [(tree, _Scope(tree, None))]
+        stack: list[tuple[ast.AST, Scope]] = [(tree, Scope(tree, None))]
         while stack:
             node, scope = stack.pop()
             for child in ast.iter_child_nodes(node):
                 inner = scope
                 if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                    inner = _Scope(child, scope)
+                    inner = Scope(child, scope)
                 elif isinstance(child, ast.Call):
                     self.enclosing[id(child)] = scope
                     self.calls.append(child)
@@ -535,7 +539,7 @@ class _Module:
                 continue
             if isinstance(command, ast.Name) and command.id in scope.params:
                 continue  # a wrapper passing its parameter on: its callers are the sites
-            evaluator = _Evaluator(self, scope)
+            evaluator = Evaluator(self, scope)
             at = (call.lineno, call.col_offset)
             sites.append(_Site(evaluator, command, at, _cwd(call), _default_platform(call, evaluator, at)))
         return sites
@@ -551,7 +555,7 @@ def _cwd(call: ast.Call) -> str | None:
     return None
 
 
-def _default_platform(call: ast.Call, evaluator: _Evaluator, at: tuple[int, int]) -> EnvValue | None:
+def _default_platform(call: ast.Call, evaluator: Evaluator, at: tuple[int, int]) -> EnvValue | None:
     """`env={..., "DOCKER_DEFAULT_PLATFORM": "linux/amd64"}` given to the call."""
     env = next((k.value for k in call.keywords if k.arg == "env"), None)
     if not isinstance(env, ast.Dict):
