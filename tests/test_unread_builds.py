@@ -17,6 +17,8 @@ from archmatch.extract.builds.unread import first_build_line
         (b"# docker build -t x .\n  // docker build .\n", 0),  # comments describe, they do not run
         (b"docker compose build\n", 0),  # a compose build: the compose extractor reads compose files
         (b"print('docker builder prune')\n", 0),
+        (b"def build(client):\n    client.images.build(path='.', tag=tag)\n", 2),  # the Docker SDK
+        (b"gallery.images.built(x)\n", 0),
     ],
 )
 def test_first_build_line(text: bytes, line: int) -> None:

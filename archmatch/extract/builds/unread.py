@@ -2,9 +2,10 @@
 
 A `docker build` can sit where archmatch has no reader for it: a command string in program code (a
 CDK app's inline CodeBuild buildspec, `subprocess.run(["docker", "build", ...])` in a tool no build
-source understands). Such a build is real, but archmatch cannot say what it builds or for which
-platform. Linking needs to know it exists: proximity claims that a project's unpinned build is its
-only one (`link/matcher.py`), which a project holding one of these files disproves.
+source understands, a Docker SDK `client.images.build(...)` whose client another module made). Such
+a build is real, but archmatch cannot say what it builds or for which platform. Linking needs to
+know it exists: proximity claims that a project's unpinned build is its only one
+(`link/matcher.py`), which a project holding one of these files disproves.
 
 Only program code is searched: scripts, Makefiles and CI files have build sources of their own, and
 a CI file's `docker build` is often a test build of an example, not the project's image. Only files
@@ -41,11 +42,13 @@ _CODE_SUFFIXES = (
     ".groovy",
     ".ps1",
 )
-# a word boundary, then words separated by blanks or by the quotes and comma of an argument list
+# a word boundary, then words separated by blanks or by the quotes and comma of an argument list; or
+# the Docker SDK for Python's `client.images.build(` (in a file that does not import docker itself,
+# the client coming from elsewhere, `docker_sdk` does not read it)
 _SEP = r"""(?:\s+|["'`]\s*,\s*["'`])"""
 _BUILD = lazyre.compile(
     r"\b(?:(?:docker|podman|finch|nerdctl)" + _SEP + r"(?:image" + _SEP + r")?(?:buildx" + _SEP + r")?"
-    r"|buildx" + _SEP + r")build\b"
+    r"|buildx" + _SEP + r")build\b|\.images\.build\("
 )
 _COMMENT = ("#", "//", "/*", "*", "--", ";", "REM ", "rem ")
 
