@@ -7,7 +7,7 @@ Every path in these facts is relative to the scan root, POSIX-style; lines are 1
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
@@ -220,6 +220,39 @@ class DeployTarget:
 
 
 @dataclass(frozen=True)
+class ValueSource:
+    """The root-module variable values a Terraform fact was evaluated with, when a command line
+    names them (`terraform plan -var-file=F`, `-var k=v`): one of `candidates` value sets when the
+    repository's commands name several (one var file per environment)."""
+
+    files: tuple[str, ...]  # the var files (root-relative) of the value sets this fact comes from
+    named_at: tuple[str, ...]  # the commands naming them ("deploy.sh:3", "main.go:38 via ci.yml:9")
+    variants: frozenset[int]  # which of the root's candidate value sets give this fact
+    candidates: int  # how many value sets the commands give that root
+
+    @property
+    def every_candidate(self) -> bool:
+        return len(self.variants) == self.candidates
+
+    def describe(self, shown: Callable[[str], str] = str) -> str:
+        """Where the values come from; `shown` writes a path or `path:line` as the report shows it."""
+        files = ", ".join(shown(f) for f in self.files) or "-var values"
+        named = ", ".join(" via ".join(map(shown, n.split(" via "))) for n in self.named_at[:3]) + (
+            " ..." if len(self.named_at) > 3 else ""
+        )
+        if self.candidates == 1:
+            return f"variables from {files} (named at {named})"
+        if self.every_candidate:
+            return (
+                f"alike with each of the {self.candidates} candidate value sets ({files}; named at {named})"
+            )
+        return (
+            f"variables from {files}: {len(self.variants)} of {self.candidates} candidate value sets "
+            f"(named at {named})"
+        )
+
+
+@dataclass(frozen=True)
 class EcsHosts:
     """The EC2 capacity that runs an ECS task definition (service -> capacity provider -> ASG ->
     launch template instance types / AMI), when its architecture is known."""
@@ -337,6 +370,9 @@ class Workload:
     cdk: CdkOrigin | None = None
     cli: CliCommand | None = None  # declared by an AWS CLI command in shell text
     deploys_to: DeployTarget | None = None  # the template's function such a command deploys to
+    # Terraform: evaluated with the variable values a command line names (-var-file), not only
+    # with the ones Terraform loads by itself
+    values: ValueSource | None = None
     # folder of the deployable unit it belongs to (archmatch/link/projects.py); set by linking from
     # the location, or by the extractor when the location does not tell (Terraform root modules)
     project: str | None = None
@@ -664,6 +700,18 @@ class DaggerCall:
     host_hint: frozenset[str] = frozenset()  # that machine's architecture, when its label says it
 
 
+@dataclass(frozen=True)
+class TerraformVarsUse:
+    """A `terraform plan/apply/destroy/...` command that gives root-module variables on its command
+    line, in a script, a Makefile recipe, a CI step or a program (a Dagger pipeline's `WithExec`)."""
+
+    location: Location  # the command
+    cwd: str | None  # root-relative folder it runs in (after `-chdir`); None when unknown
+    var_files: tuple[str, ...]  # as written, in order; an unknown part is written `${X}`
+    variables: tuple[tuple[str, str], ...] = ()  # `-var name=value`, in order
+    via: Location | None = None  # the CI call that gives a program the values (`dagger call --tf-var-file`)
+
+
 @dataclass
 class ExtraFacts:
     """Facts one extractor produces for one rule (or for its own `finalize`), typed per kind."""
@@ -673,6 +721,8 @@ class ExtraFacts:
     gha_bake_actions: list[GhaBakeAction] = field(default_factory=list)
     claimed_buildspecs: list[str] = field(default_factory=list)  # buildspec files a CodeBuild project runs
     dagger_calls: list[DaggerCall] = field(default_factory=list)  # CI steps running a Dagger pipeline
+    # terraform commands that give root-module variables on their command line (-var-file, -var)
+    terraform_vars: list[TerraformVarsUse] = field(default_factory=list)
     # files that run a docker build no build source reads (a command string in program code, a CI
     # system without an extractor): a project holding one has builds archmatch cannot see
     unread_builds: list[Location] = field(default_factory=list)

@@ -161,10 +161,18 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.unread_builds,self.manifest_deploys,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.unread_builds,other.manifest_deploys,)
+   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.unread_builds,self.manifest_deploys,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.unread_builds,other.manifest_deploys,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.unread_builds,self.manifest_deploys,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.unread_builds,other.manifest_deploys,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.unread_builds,self.manifest_deploys,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.unread_builds,other.manifest_deploys,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.chdir,self.var_files,self.variables,)==(other.chdir,other.var_files,other.variables,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.chdir,self.var_files,self.variables,)==(other.chdir,other.var_files,other.variables,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -301,6 +309,22 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.file,self.root,self.only,self.rel,self.module_copy,)==(other.file,other.root,other.only,other.rel,other.module_copy,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.files,self.named_at,self.variants,self.candidates,)==(other.files,other.named_at,other.variants,other.candidates,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.named_at,self.variants,self.candidates,)==(other.files,other.named_at,other.variants,other.candidates,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.files,self.variables,self.named_at,self.where,)==(other.files,other.variables,other.named_at,other.where,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.variables,self.named_at,self.where,)==(other.files,other.variables,other.named_at,other.where,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -489,10 +513,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.kind,self.name,self.service,self.location,self.arch,self.arch_location,self.arch_via,self.images,self.os_family,self.arch_syntax,self.lambda_,self.ecs,self.pod,self.cdk,self.cli,self.deploys_to,self.project,)==(other.kind,other.name,other.service,other.location,other.arch,other.arch_location,other.arch_via,other.images,other.os_family,other.arch_syntax,other.lambda_,other.ecs,other.pod,other.cdk,other.cli,other.deploys_to,other.project,)
+   return (self.kind,self.name,self.service,self.location,self.arch,self.arch_location,self.arch_via,self.images,self.os_family,self.arch_syntax,self.lambda_,self.ecs,self.pod,self.cdk,self.cli,self.deploys_to,self.values,self.project,)==(other.kind,other.name,other.service,other.location,other.arch,other.arch_location,other.arch_via,other.images,other.os_family,other.arch_syntax,other.lambda_,other.ecs,other.pod,other.cdk,other.cli,other.deploys_to,other.values,other.project,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.kind,self.name,self.service,self.location,self.arch,self.arch_location,self.arch_via,self.images,self.os_family,self.arch_syntax,self.lambda_,self.ecs,self.pod,self.cdk,self.cli,self.deploys_to,self.project,)==(other.kind,other.name,other.service,other.location,other.arch,other.arch_location,other.arch_via,other.images,other.os_family,other.arch_syntax,other.lambda_,other.ecs,other.pod,other.cdk,other.cli,other.deploys_to,other.project,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.kind,self.name,self.service,self.location,self.arch,self.arch_location,self.arch_via,self.images,self.os_family,self.arch_syntax,self.lambda_,self.ecs,self.pod,self.cdk,self.cli,self.deploys_to,self.values,self.project,)==(other.kind,other.name,other.service,other.location,other.arch,other.arch_location,other.arch_via,other.images,other.os_family,other.arch_syntax,other.lambda_,other.ecs,other.pod,other.cdk,other.cli,other.deploys_to,other.values,other.project,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -629,6 +653,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.lists,self.dockerfiles,self.extra,)==(other.lists,other.dockerfiles,other.extra,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.location,self.cwd,self.var_files,self.variables,self.via,)==(other.location,other.cwd,other.var_files,other.variables,other.via,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.cwd,self.var_files,self.variables,self.via,)==(other.location,other.cwd,other.var_files,other.variables,other.via,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -961,10 +993,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.files,self.walk,self.walk_stack,self.copies,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.files,other.walk,other.walk_stack,other.copies,other.kube_target,other.manifest_deploys,)
+   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.terraform,self.files,self.walk,self.walk_stack,self.copies,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.terraform,other.files,other.walk,other.walk_stack,other.copies,other.kube_target,other.manifest_deploys,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.files,self.walk,self.walk_stack,self.copies,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.files,other.walk,other.walk_stack,other.copies,other.kube_target,other.manifest_deploys,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.root_vars,self.stack,self.values,self.aws,self.terraform,self.files,self.walk,self.walk_stack,self.copies,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.root_vars,other.stack,other.values,other.aws,other.terraform,other.files,other.walk,other.walk_stack,other.copies,other.kube_target,other.manifest_deploys,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1472,6 +1504,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.build,self
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.chdir,self.var_files,self.variables,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.chdir,self.var_files,self.variables,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.command,self.target,self.keeps_arch,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.command,self.target,self.keeps_arch,))\n return __hash__'] = __create_fn__.__code__
@@ -1538,6 +1576,18 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.file,self.
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.files,self.named_at,self.variants,self.candidates,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.files,self.named_at,self.variants,self.candidates,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.files,self.variables,self.named_at,self.where,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.files,self.variables,self.named_at,self.where,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.folder,self.kind,self.marker,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.folder,self.kind,self.marker,))\n return __hash__'] = __create_fn__.__code__
@@ -1583,6 +1633,12 @@ def __create_fn__():
   return hash((self.link,self.arch,self.evidence,self.image,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.link,self.arch,self.evidence,self.image,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.location,self.cwd,self.var_files,self.variables,self.via,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.cwd,self.var_files,self.variables,self.via,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2100,9 +2156,15 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r})"
+  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(chdir={self.chdir!r}, var_files={self.var_files!r}, variables={self.variables!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(chdir={self.chdir!r}, var_files={self.var_files!r}, variables={self.variables!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2205,6 +2267,18 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(file={self.file!r}, root={self.root!r}, only={self.only!r}, rel={self.rel!r}, module_copy={self.module_copy!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(file={self.file!r}, root={self.root!r}, only={self.only!r}, rel={self.rel!r}, module_copy={self.module_copy!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(files={self.files!r}, named_at={self.named_at!r}, variants={self.variants!r}, candidates={self.candidates!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, named_at={self.named_at!r}, variants={self.variants!r}, candidates={self.candidates!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(files={self.files!r}, variables={self.variables!r}, named_at={self.named_at!r}, where={self.where!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, variables={self.variables!r}, named_at={self.named_at!r}, where={self.where!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2346,9 +2420,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, service={self.service!r}, location={self.location!r}, arch={self.arch!r}, arch_location={self.arch_location!r}, arch_via={self.arch_via!r}, images={self.images!r}, os_family={self.os_family!r}, arch_syntax={self.arch_syntax!r}, lambda_={self.lambda_!r}, ecs={self.ecs!r}, pod={self.pod!r}, cdk={self.cdk!r}, cli={self.cli!r}, deploys_to={self.deploys_to!r}, project={self.project!r})"
+  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, service={self.service!r}, location={self.location!r}, arch={self.arch!r}, arch_location={self.arch_location!r}, arch_via={self.arch_via!r}, images={self.images!r}, os_family={self.os_family!r}, arch_syntax={self.arch_syntax!r}, lambda_={self.lambda_!r}, ecs={self.ecs!r}, pod={self.pod!r}, cdk={self.cdk!r}, cli={self.cli!r}, deploys_to={self.deploys_to!r}, values={self.values!r}, project={self.project!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, service={self.service!r}, location={self.location!r}, arch={self.arch!r}, arch_location={self.arch_location!r}, arch_via={self.arch_via!r}, images={self.images!r}, os_family={self.os_family!r}, arch_syntax={self.arch_syntax!r}, lambda_={self.lambda_!r}, ecs={self.ecs!r}, pod={self.pod!r}, cdk={self.cdk!r}, cli={self.cli!r}, deploys_to={self.deploys_to!r}, project={self.project!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, service={self.service!r}, location={self.location!r}, arch={self.arch!r}, arch_location={self.arch_location!r}, arch_via={self.arch_via!r}, images={self.images!r}, os_family={self.os_family!r}, arch_syntax={self.arch_syntax!r}, lambda_={self.lambda_!r}, ecs={self.ecs!r}, pod={self.pod!r}, cdk={self.cdk!r}, cli={self.cli!r}, deploys_to={self.deploys_to!r}, values={self.values!r}, project={self.project!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2451,6 +2525,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(lists={self.lists!r}, dockerfiles={self.dockerfiles!r}, extra={self.extra!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(lists={self.lists!r}, dockerfiles={self.dockerfiles!r}, extra={self.extra!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(location={self.location!r}, cwd={self.cwd!r}, var_files={self.var_files!r}, variables={self.variables!r}, via={self.via!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, cwd={self.cwd!r}, var_files={self.var_files!r}, variables={self.variables!r}, via={self.via!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2766,9 +2846,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"
+  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, terraform={self.terraform!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, terraform={self.terraform!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3225,17 +3305,26 @@ def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_tex
  return __init__
 CODE['def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, _type_dockerfile_unread, _type_dockerfile_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _dflt_dockerfile_unread, _dflt_dockerfile_via, _return_type):\n def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY,dockerfile_unread:_type_dockerfile_unread=_dflt_dockerfile_unread,dockerfile_via:_type_dockerfile_via=_dflt_dockerfile_via)->_return_type:\n  self.call=call\n  self.syntax=syntax\n  self.directory=directory\n  self.directory_text=directory_text\n  self.dockerfile=dockerfile\n  self.target=target\n  self.platform=platform\n  self.platform_line=platform_line\n  self.build_args=build_args\n  self.platform_name=platform_name\n  self.bound_arch=bound_arch\n  self.bound_line=bound_line\n  self.bound_by=_dflt_bound_by() if bound_by is _HAS_DEFAULT_FACTORY else bound_by\n  self.dockerfile_unread=dockerfile_unread\n  self.dockerfile_via=dockerfile_via\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_unread_builds, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_unread_builds, _dflt_manifest_deploys, _return_type):
- def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_unread_builds, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_unread_builds, _dflt_manifest_deploys, _return_type):
+ def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:
   self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms
   self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images
   self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions
   self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs
   self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls
+  self.terraform_vars=_dflt_terraform_vars() if terraform_vars is _HAS_DEFAULT_FACTORY else terraform_vars
   self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds
   self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys
  return __init__
-CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_unread_builds, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_unread_builds, _dflt_manifest_deploys, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_unread_builds, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_unread_builds, _dflt_manifest_deploys, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.terraform_vars=_dflt_terraform_vars() if terraform_vars is _HAS_DEFAULT_FACTORY else terraform_vars\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_chdir, _type_var_files, _type_variables, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,chdir:_type_chdir,var_files:_type_var_files,variables:_type_variables)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'chdir',chdir)
+  __dataclass_builtins_object__.__setattr__(self,'var_files',var_files)
+  __dataclass_builtins_object__.__setattr__(self,'variables',variables)
+ return __init__
+CODE["def __create_fn__(_type_chdir, _type_var_files, _type_variables, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,chdir:_type_chdir,var_files:_type_var_files,variables:_type_variables)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'chdir',chdir)\n  __dataclass_builtins_object__.__setattr__(self,'var_files',var_files)\n  __dataclass_builtins_object__.__setattr__(self,'variables',variables)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note, _type_own_cwd, _type_copies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_note, _dflt_own_cwd, _dflt_copies, _return_type):
  def __init__(self,cmd:_type_cmd,cwd:_type_cwd,default_platform:_type_default_platform,host_note:_type_host_note=_dflt_host_note,own_cwd:_type_own_cwd=_dflt_own_cwd,copies:_type_copies=_dflt_copies)->_return_type:
@@ -3402,6 +3491,24 @@ def __create_fn__(_type_file, _type_root, _type_only, _type_rel, _type_module_co
   __dataclass_builtins_object__.__setattr__(self,'module_copy',module_copy)
  return __init__
 CODE["def __create_fn__(_type_file, _type_root, _type_only, _type_rel, _type_module_copy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,file:_type_file,root:_type_root,only:_type_only,rel:_type_rel,module_copy:_type_module_copy)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'file',file)\n  __dataclass_builtins_object__.__setattr__(self,'root',root)\n  __dataclass_builtins_object__.__setattr__(self,'only',only)\n  __dataclass_builtins_object__.__setattr__(self,'rel',rel)\n  __dataclass_builtins_object__.__setattr__(self,'module_copy',module_copy)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_files, _type_named_at, _type_variants, _type_candidates, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,files:_type_files,named_at:_type_named_at,variants:_type_variants,candidates:_type_candidates)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'files',files)
+  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)
+  __dataclass_builtins_object__.__setattr__(self,'variants',variants)
+  __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)
+ return __init__
+CODE["def __create_fn__(_type_files, _type_named_at, _type_variants, _type_candidates, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,files:_type_files,named_at:_type_named_at,variants:_type_variants,candidates:_type_candidates)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)\n  __dataclass_builtins_object__.__setattr__(self,'variants',variants)\n  __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_files, _type_variables, _type_named_at, _type_where, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,files:_type_files,variables:_type_variables,named_at:_type_named_at,where:_type_where)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'files',files)
+  __dataclass_builtins_object__.__setattr__(self,'variables',variables)
+  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)
+  __dataclass_builtins_object__.__setattr__(self,'where',where)
+ return __init__
+CODE["def __create_fn__(_type_files, _type_variables, _type_named_at, _type_where, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,files:_type_files,variables:_type_variables,named_at:_type_named_at,where:_type_where)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'variables',variables)\n  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)\n  __dataclass_builtins_object__.__setattr__(self,'where',where)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_findings, _type_diagnostics, _type_facts, _type_prefixes, _type_files_scanned, _type_seconds, _type_suppressed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_findings, _dflt_diagnostics, _dflt_facts, _dflt_prefixes, _dflt_files_scanned, _dflt_seconds, _dflt_suppressed, _return_type):
  def __init__(self,findings:_type_findings=_HAS_DEFAULT_FACTORY,diagnostics:_type_diagnostics=_HAS_DEFAULT_FACTORY,facts:_type_facts=_HAS_DEFAULT_FACTORY,prefixes:_type_prefixes=_HAS_DEFAULT_FACTORY,files_scanned:_type_files_scanned=_dflt_files_scanned,seconds:_type_seconds=_dflt_seconds,suppressed:_type_suppressed=_dflt_suppressed)->_return_type:
@@ -3652,8 +3759,8 @@ def __create_fn__(_type_kind, _type_name, _type_location, _type_instance_types, 
  return __init__
 CODE['def __create_fn__(_type_kind, _type_name, _type_location, _type_instance_types, _type_ami_arch, _type_ami_location, _type_ami_evidence, _type_ami_verified, _type_launch_template, _type_override_of, _type_fargate, _type_node_group, _type_fargate_profile, _type_batch_type, _type_module, _type_cdk, _type_project, _type_cluster, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types, _dflt_ami_arch, _dflt_ami_location, _dflt_ami_evidence, _dflt_ami_verified, _dflt_launch_template, _dflt_override_of, _dflt_fargate, _dflt_node_group, _dflt_fargate_profile, _dflt_batch_type, _dflt_module, _dflt_cdk, _dflt_project, _dflt_cluster, _return_type):\n def __init__(self,kind:_type_kind,name:_type_name,location:_type_location,instance_types:_type_instance_types=_HAS_DEFAULT_FACTORY,ami_arch:_type_ami_arch=_HAS_DEFAULT_FACTORY,ami_location:_type_ami_location=_dflt_ami_location,ami_evidence:_type_ami_evidence=_dflt_ami_evidence,ami_verified:_type_ami_verified=_dflt_ami_verified,launch_template:_type_launch_template=_dflt_launch_template,override_of:_type_override_of=_dflt_override_of,fargate:_type_fargate=_dflt_fargate,node_group:_type_node_group=_dflt_node_group,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,batch_type:_type_batch_type=_dflt_batch_type,module:_type_module=_dflt_module,cdk:_type_cdk=_dflt_cdk,project:_type_project=_dflt_project,cluster:_type_cluster=_dflt_cluster)->_return_type:\n  self.kind=kind\n  self.name=name\n  self.location=location\n  self.instance_types=_dflt_instance_types() if instance_types is _HAS_DEFAULT_FACTORY else instance_types\n  self.ami_arch=_dflt_ami_arch() if ami_arch is _HAS_DEFAULT_FACTORY else ami_arch\n  self.ami_location=ami_location\n  self.ami_evidence=ami_evidence\n  self.ami_verified=ami_verified\n  self.launch_template=launch_template\n  self.override_of=override_of\n  self.fargate=fargate\n  self.node_group=node_group\n  self.fargate_profile=fargate_profile\n  self.batch_type=batch_type\n  self.module=module\n  self.cdk=cdk\n  self.project=project\n  self.cluster=cluster\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_arch, _type_arch_location, _type_arch_via, _type_images, _type_os_family, _type_arch_syntax, _type_lambda_, _type_ecs, _type_pod, _type_cdk, _type_cli, _type_deploys_to, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_arch_location, _dflt_arch_via, _dflt_images, _dflt_os_family, _dflt_arch_syntax, _dflt_lambda_, _dflt_ecs, _dflt_pod, _dflt_cdk, _dflt_cli, _dflt_deploys_to, _dflt_project, _return_type):
- def __init__(self,kind:_type_kind,name:_type_name,service:_type_service,location:_type_location,arch:_type_arch,arch_location:_type_arch_location=_dflt_arch_location,arch_via:_type_arch_via=_dflt_arch_via,images:_type_images=_HAS_DEFAULT_FACTORY,os_family:_type_os_family=_dflt_os_family,arch_syntax:_type_arch_syntax=_dflt_arch_syntax,lambda_:_type_lambda_=_dflt_lambda_,ecs:_type_ecs=_dflt_ecs,pod:_type_pod=_dflt_pod,cdk:_type_cdk=_dflt_cdk,cli:_type_cli=_dflt_cli,deploys_to:_type_deploys_to=_dflt_deploys_to,project:_type_project=_dflt_project)->_return_type:
+def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_arch, _type_arch_location, _type_arch_via, _type_images, _type_os_family, _type_arch_syntax, _type_lambda_, _type_ecs, _type_pod, _type_cdk, _type_cli, _type_deploys_to, _type_values, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_arch_location, _dflt_arch_via, _dflt_images, _dflt_os_family, _dflt_arch_syntax, _dflt_lambda_, _dflt_ecs, _dflt_pod, _dflt_cdk, _dflt_cli, _dflt_deploys_to, _dflt_values, _dflt_project, _return_type):
+ def __init__(self,kind:_type_kind,name:_type_name,service:_type_service,location:_type_location,arch:_type_arch,arch_location:_type_arch_location=_dflt_arch_location,arch_via:_type_arch_via=_dflt_arch_via,images:_type_images=_HAS_DEFAULT_FACTORY,os_family:_type_os_family=_dflt_os_family,arch_syntax:_type_arch_syntax=_dflt_arch_syntax,lambda_:_type_lambda_=_dflt_lambda_,ecs:_type_ecs=_dflt_ecs,pod:_type_pod=_dflt_pod,cdk:_type_cdk=_dflt_cdk,cli:_type_cli=_dflt_cli,deploys_to:_type_deploys_to=_dflt_deploys_to,values:_type_values=_dflt_values,project:_type_project=_dflt_project)->_return_type:
   self.kind=kind
   self.name=name
   self.service=service
@@ -3670,9 +3777,10 @@ def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_a
   self.cdk=cdk
   self.cli=cli
   self.deploys_to=deploys_to
+  self.values=values
   self.project=project
  return __init__
-CODE['def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_arch, _type_arch_location, _type_arch_via, _type_images, _type_os_family, _type_arch_syntax, _type_lambda_, _type_ecs, _type_pod, _type_cdk, _type_cli, _type_deploys_to, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_arch_location, _dflt_arch_via, _dflt_images, _dflt_os_family, _dflt_arch_syntax, _dflt_lambda_, _dflt_ecs, _dflt_pod, _dflt_cdk, _dflt_cli, _dflt_deploys_to, _dflt_project, _return_type):\n def __init__(self,kind:_type_kind,name:_type_name,service:_type_service,location:_type_location,arch:_type_arch,arch_location:_type_arch_location=_dflt_arch_location,arch_via:_type_arch_via=_dflt_arch_via,images:_type_images=_HAS_DEFAULT_FACTORY,os_family:_type_os_family=_dflt_os_family,arch_syntax:_type_arch_syntax=_dflt_arch_syntax,lambda_:_type_lambda_=_dflt_lambda_,ecs:_type_ecs=_dflt_ecs,pod:_type_pod=_dflt_pod,cdk:_type_cdk=_dflt_cdk,cli:_type_cli=_dflt_cli,deploys_to:_type_deploys_to=_dflt_deploys_to,project:_type_project=_dflt_project)->_return_type:\n  self.kind=kind\n  self.name=name\n  self.service=service\n  self.location=location\n  self.arch=arch\n  self.arch_location=arch_location\n  self.arch_via=arch_via\n  self.images=_dflt_images() if images is _HAS_DEFAULT_FACTORY else images\n  self.os_family=os_family\n  self.arch_syntax=arch_syntax\n  self.lambda_=lambda_\n  self.ecs=ecs\n  self.pod=pod\n  self.cdk=cdk\n  self.cli=cli\n  self.deploys_to=deploys_to\n  self.project=project\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_arch, _type_arch_location, _type_arch_via, _type_images, _type_os_family, _type_arch_syntax, _type_lambda_, _type_ecs, _type_pod, _type_cdk, _type_cli, _type_deploys_to, _type_values, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_arch_location, _dflt_arch_via, _dflt_images, _dflt_os_family, _dflt_arch_syntax, _dflt_lambda_, _dflt_ecs, _dflt_pod, _dflt_cdk, _dflt_cli, _dflt_deploys_to, _dflt_values, _dflt_project, _return_type):\n def __init__(self,kind:_type_kind,name:_type_name,service:_type_service,location:_type_location,arch:_type_arch,arch_location:_type_arch_location=_dflt_arch_location,arch_via:_type_arch_via=_dflt_arch_via,images:_type_images=_HAS_DEFAULT_FACTORY,os_family:_type_os_family=_dflt_os_family,arch_syntax:_type_arch_syntax=_dflt_arch_syntax,lambda_:_type_lambda_=_dflt_lambda_,ecs:_type_ecs=_dflt_ecs,pod:_type_pod=_dflt_pod,cdk:_type_cdk=_dflt_cdk,cli:_type_cli=_dflt_cli,deploys_to:_type_deploys_to=_dflt_deploys_to,values:_type_values=_dflt_values,project:_type_project=_dflt_project)->_return_type:\n  self.kind=kind\n  self.name=name\n  self.service=service\n  self.location=location\n  self.arch=arch\n  self.arch_location=arch_location\n  self.arch_via=arch_via\n  self.images=_dflt_images() if images is _HAS_DEFAULT_FACTORY else images\n  self.os_family=os_family\n  self.arch_syntax=arch_syntax\n  self.lambda_=lambda_\n  self.ecs=ecs\n  self.pod=pod\n  self.cdk=cdk\n  self.cli=cli\n  self.deploys_to=deploys_to\n  self.values=values\n  self.project=project\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_line, _type_column, _type_text, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,line:_type_line,column:_type_column,text:_type_text)->_return_type:
@@ -3825,6 +3933,16 @@ def __create_fn__(_type_lists, _type_dockerfiles, _type_extra, MISSING, _HAS_DEF
   self.extra=extra
  return __init__
 CODE['def __create_fn__(_type_lists, _type_dockerfiles, _type_extra, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,lists:_type_lists,dockerfiles:_type_dockerfiles,extra:_type_extra)->_return_type:\n  self.lists=lists\n  self.dockerfiles=dockerfiles\n  self.extra=extra\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_location, _type_cwd, _type_var_files, _type_variables, _type_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_variables, _dflt_via, _return_type):
+ def __init__(self,location:_type_location,cwd:_type_cwd,var_files:_type_var_files,variables:_type_variables=_dflt_variables,via:_type_via=_dflt_via)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+  __dataclass_builtins_object__.__setattr__(self,'cwd',cwd)
+  __dataclass_builtins_object__.__setattr__(self,'var_files',var_files)
+  __dataclass_builtins_object__.__setattr__(self,'variables',variables)
+  __dataclass_builtins_object__.__setattr__(self,'via',via)
+ return __init__
+CODE["def __create_fn__(_type_location, _type_cwd, _type_var_files, _type_variables, _type_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_variables, _dflt_via, _return_type):\n def __init__(self,location:_type_location,cwd:_type_cwd,var_files:_type_var_files,variables:_type_variables=_dflt_variables,via:_type_via=_dflt_via)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'cwd',cwd)\n  __dataclass_builtins_object__.__setattr__(self,'var_files',var_files)\n  __dataclass_builtins_object__.__setattr__(self,'variables',variables)\n  __dataclass_builtins_object__.__setattr__(self,'via',via)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_location, _type_find, _type_head, _type_tail, _type_imported, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,location:_type_location,find:_type_find,head:_type_head,tail:_type_tail,imported:_type_imported)->_return_type:
@@ -4319,8 +4437,8 @@ def __create_fn__(_type_path, _type_pattern, MISSING, _HAS_DEFAULT_FACTORY, __da
  return __init__
 CODE["def __create_fn__(_type_path, _type_pattern, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_pattern, _return_type):\n def __init__(self,path:_type_path,pattern:_type_pattern=_dflt_pattern)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'pattern',pattern)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_kube_target, _dflt_manifest_deploys, _return_type):
- def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_terraform, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_terraform, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_kube_target, _dflt_manifest_deploys, _return_type):
+ def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:
   self.path=path
   self.script_dir=script_dir
   self.cwd=cwd
@@ -4331,6 +4449,7 @@ def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type
   self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack
   self.values=values
   self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws
+  self.terraform=_dflt_terraform() if terraform is _HAS_DEFAULT_FACTORY else terraform
   self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files
   self.walk=walk
   self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack
@@ -4338,7 +4457,7 @@ def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type
   self.kube_target=kube_target
   self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys
  return __init__
-CODE['def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_kube_target, _dflt_manifest_deploys, _return_type):\n def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.script_dir=script_dir\n  self.cwd=cwd\n  self.exported=_dflt_exported() if exported is _HAS_DEFAULT_FACTORY else exported\n  self.assigned=_dflt_assigned() if assigned is _HAS_DEFAULT_FACTORY else assigned\n  self.dir_vars=_dflt_dir_vars() if dir_vars is _HAS_DEFAULT_FACTORY else dir_vars\n  self.root_vars=root_vars\n  self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack\n  self.values=values\n  self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n  self.walk=walk\n  self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack\n  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies\n  self.kube_target=kube_target\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_root_vars, _type_stack, _type_values, _type_aws, _type_terraform, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_terraform, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_kube_target, _dflt_manifest_deploys, _return_type):\n def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.script_dir=script_dir\n  self.cwd=cwd\n  self.exported=_dflt_exported() if exported is _HAS_DEFAULT_FACTORY else exported\n  self.assigned=_dflt_assigned() if assigned is _HAS_DEFAULT_FACTORY else assigned\n  self.dir_vars=_dflt_dir_vars() if dir_vars is _HAS_DEFAULT_FACTORY else dir_vars\n  self.root_vars=root_vars\n  self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack\n  self.values=values\n  self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws\n  self.terraform=_dflt_terraform() if terraform is _HAS_DEFAULT_FACTORY else terraform\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n  self.walk=walk\n  self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack\n  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies\n  self.kube_target=kube_target\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_services, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,path:_type_path,services:_type_services)->_return_type:
@@ -4899,6 +5018,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('chdir','var_files','variables',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'chdir\',\'var_files\',\'variables\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('command','target','keeps_arch',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -4987,6 +5114,22 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('files','named_at','variants','candidates',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'files\',\'named_at\',\'variants\',\'candidates\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('files','variables','named_at','where',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'files\',\'variables\',\'named_at\',\'where\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('folder','kind','marker',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -5048,6 +5191,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'link\',\'arch\',\'evidence\',\'image\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('location','cwd','var_files','variables','via',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'cwd\',\'var_files\',\'variables\',\'via\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5595,6 +5746,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('chdir','var_files','variables',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'chdir\',\'var_files\',\'variables\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('command','target','keeps_arch',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -5683,6 +5842,22 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('files','named_at','variants','candidates',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'files\',\'named_at\',\'variants\',\'candidates\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('files','variables','named_at','where',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'files\',\'variables\',\'named_at\',\'where\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('folder','kind','marker',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -5744,6 +5919,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'link\',\'arch\',\'evidence\',\'image\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('location','cwd','var_files','variables','via',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'cwd\',\'var_files\',\'variables\',\'via\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -6301,6 +6484,7 @@ PATTERNS = {
     ('\\$\\{([^${}]*)\\}', 0): b'(\x05\x00\x00\x00i \x00\x00\x00((\x00\x00\x00i\x0e\x00\x00\x00i\n\x00\x00\x00i\x01\x00\x00\x00i\x03\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x02\x00\x00\x00i\x02\x00\x00\x00i$\x00\x00\x00i{\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0c\x00\x00\x00i\x15\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00(i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00{0(\x02\x00\x00\x00NN',
     ('\\$\\{[^{}]*\\}', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(\x1f\x00\x00\x00i\x0e\x00\x00\x00i\n\x00\x00\x00i\x01\x00\x00\x00i\x03\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x02\x00\x00\x00i\x02\x00\x00\x00i$\x00\x00\x00i{\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x18\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x15\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00{0(\x01\x00\x00\x00N',
     ('\\$\\{\\{(?:(?!\\$\\{\\{).)*?\\}\\}|\\$\\{(?:[^}$]|\\$(?!\\{))*\\}|\\$\\((?:[^)$]|\\$(?!\\())*\\)|\\$[A-Za-z_][A-Za-z0-9_]*|<[^<>]*>', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(\xac\x00\x00\x00i\x0e\x00\x00\x00i\t\x00\x00\x00i\x04\x00\x00\x00i\x02\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x10\x00\x00\x00i<\x00\x00\x00i\x00\x00\x00\x00i\x07\x00\x00\x00i\x1d\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x17\x00\x00\x00i\x0e\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x05\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x01\x00\x00\x00i\x02\x00\x00\x00i\x13\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x0f\x00\x00\x00i\x84\x00\x00\x00i&\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x17\x00\x00\x00i\x1b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x07\x00\x00\x00i\x0b\x00\x00\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x15\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x05\x00\x00\x00i\x05\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x12\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x0f\x00\x00\x00i^\x00\x00\x00i&\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x10\x00\x00\x00i(\x00\x00\x00i\x17\x00\x00\x00i\x1b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x07\x00\x00\x00i\x0b\x00\x00\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x15\x00\x00\x00i\x10\x00\x00\x00i)\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x05\x00\x00\x00i\x05\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i(\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x12\x00\x00\x00i\x10\x00\x00\x00i)\x00\x00\x00i\x0f\x00\x00\x00i8\x00\x00\x00i"\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\xff\x03l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00i\x16\x00\x00\x00i\x14\x00\x00\x00i\x10\x00\x00\x00i<\x00\x00\x00i\x18\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x15\x00\x00\x00i\x10\x00\x00\x00i<\x00\x00\x00i\x10\x00\x00\x00i>\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i>\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00{0(\x01\x00\x00\x00N',
+    ('\\$\\{\\{[^}$]*\\}\\}|\\$\\{[^}$]*\\}|\\$\\([^)$]*\\)|\\$[A-Za-z_][A-Za-z0-9_]*|\\$[0-9@*#?]', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(}\x00\x00\x00i\x0e\x00\x00\x00i\x08\x00\x00\x00i\x01\x00\x00\x00i\x02\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x01\x00\x00\x00i\x01\x00\x00\x00i$\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x07\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x18\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x15\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x0f\x00\x00\x00iY\x00\x00\x00i\x14\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x18\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x15\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x0f\x00\x00\x00iE\x00\x00\x00i\x14\x00\x00\x00i\x10\x00\x00\x00i(\x00\x00\x00i\x18\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x15\x00\x00\x00i\x10\x00\x00\x00i)\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i)\x00\x00\x00i\x0f\x00\x00\x00i1\x00\x00\x00i \x00\x00\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\xff\x03l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00i\x11\x00\x00\x00i\x0f\x00\x00\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\x08\x04\xfe\x07\x02\x00i\x01\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00{0(\x01\x00\x00\x00N',
     ('\\$\\{\\{\\s*env\\.([A-Za-z_][A-Za-z0-9_]*)\\s*\\}\\}', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(U\x00\x00\x00i\x0e\x00\x00\x00i\x0c\x00\x00\x00i\x01\x00\x00\x00i\n\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x03\x00\x00\x00i\x03\x00\x00\x00i$\x00\x00\x00i{\x00\x00\x00i{\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x18\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x04\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x10\x00\x00\x00in\x00\x00\x00i\x10\x00\x00\x00iv\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\xff\x03l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x04\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00{0(\x02\x00\x00\x00NN',
     ('\\$\\{\\{\\s*github\\.workspace\\s*\\}\\}', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(L\x00\x00\x00i\x0e\x00\x00\x00i\x0c\x00\x00\x00i\x01\x00\x00\x00i\x15\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x03\x00\x00\x00i\x03\x00\x00\x00i$\x00\x00\x00i{\x00\x00\x00i{\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x18\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x04\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00ig\x00\x00\x00i\x10\x00\x00\x00ii\x00\x00\x00i\x10\x00\x00\x00it\x00\x00\x00i\x10\x00\x00\x00ih\x00\x00\x00i\x10\x00\x00\x00iu\x00\x00\x00i\x10\x00\x00\x00ib\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x10\x00\x00\x00iw\x00\x00\x00i\x10\x00\x00\x00io\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00ik\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00ip\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00ic\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x18\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x04\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00{0(\x01\x00\x00\x00N',
     ('\\$\\{\\{\\s*matrix\\.([A-Za-z0-9_-]+)((?:\\.[A-Za-z0-9_-]+)*)\\s*\\}\\}', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(k\x00\x00\x00i\x0e\x00\x00\x00i\x0c\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x03\x00\x00\x00i\x03\x00\x00\x00i$\x00\x00\x00i{\x00\x00\x00i{\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i$\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x10\x00\x00\x00i{\x00\x00\x00i\x18\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x04\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00im\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00it\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00ii\x00\x00\x00i\x10\x00\x00\x00ix\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00 \xff\x03l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x02\x00\x00\x00i\x17\x00\x00\x00i\x16\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00 \xff\x03l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x12\x00\x00\x00i\x11\x00\x00\x00i\x03\x00\x00\x00i\x18\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x04\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x10\x00\x00\x00i}\x00\x00\x00i\x01\x00\x00\x00i\x02\x00\x00\x00{0(\x03\x00\x00\x00NNN',

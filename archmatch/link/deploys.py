@@ -5,7 +5,8 @@ command pushes is judged against the architecture the template declares for it.
 Evidence, strongest first (the first that finds image functions decides):
 1. the command's `--function-name` (a name or an ARN) equals a function's declared name (Terraform
    `function_name`, CloudFormation/SAM `FunctionName`): medium confidence, like a repository and
-   tag match;
+   tag match; low when that name comes from variable values a command line names and only some of
+   the candidate value sets (one var file per environment) declare it;
 2. it equals a function's resource name or logical id: low;
 3. the name is not known (computed at run time) and the scan root declares exactly one image
    Lambda function: low, "the only image Lambda function in the repository";
@@ -37,7 +38,7 @@ def _candidates(name: str | None, functions: list[Workload]) -> tuple[list[Workl
     if name is not None:
         declared = [f for f in functions if f.lambda_ is not None and f.lambda_.function_name == name]
         if declared:
-            return declared, f"function name {name!r} declared by", "medium"
+            return declared, f"function name {name!r} declared by", _declared_confidence(declared)
         named = [f for f in functions if _resource_name(f) == name]
         if named:
             return named, f"function name {name!r} is the resource name of", "low"
@@ -55,6 +56,21 @@ def _candidates(name: str | None, functions: list[Workload]) -> tuple[list[Workl
     if len(functions) == 1:
         return functions, "function name unknown; the only image Lambda function in the repository is", "low"
     return [], "", "low"
+
+
+def _declared_confidence(declared: list[Workload]) -> Confidence:
+    """Medium, unless the name is declared with some of a root's candidate value sets only."""
+    by_root: dict[str | None, tuple[set[int], int]] = {}
+    for f in declared:
+        if f.values is None or f.values.candidates == 1:
+            return "medium"  # declared whatever the command-line values, or with the only ones
+        given, _ = by_root.setdefault(f.project, (set(), f.values.candidates))
+        given.update(f.values.variants)
+    return "medium" if any(len(given) == total for given, total in by_root.values()) else "low"
+
+
+def _values_note(target: Workload) -> str:
+    return f" ({target.values.describe()})" if target.values is not None else ""
 
 
 def resolve_deploy_targets(facts: RepoFacts) -> None:
@@ -75,5 +91,5 @@ def resolve_deploy_targets(facts: RepoFacts) -> None:
         w.arch_location = target.arch_location or target.location
         w.arch_syntax = target.arch_syntax
         w.deploys_to = DeployTarget(
-            target.name, target.location, f"{evidence} {target.name}{more}", confidence
+            target.name, target.location, f"{evidence} {target.name}{more}{_values_note(target)}", confidence
         )

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from archmatch.model import Capacity, ImageBuild, Location, Workload
+from archmatch.model import Capacity, ImageBuild, Location, ValueSource, Workload
 from archmatch.platforms import ArchFact, How
 from archmatch.results import ScanResult
 from archmatch.safetext import guard_lines, json_inert, one_line, shown_path
@@ -67,6 +67,8 @@ def _decided(w: Workload, where: _Where) -> str:
     text = f"{w.arch.how.value} @ {where.loc(w.arch_location) or '-'}"
     if w.deploys_to is not None:
         text += f" (function {w.deploys_to.name}, {w.deploys_to.confidence} confidence)"
+    if w.values is not None:
+        text += "; " + w.values.describe(lambda p: shown_path(where.prefix + p))
     return text
 
 
@@ -123,6 +125,20 @@ def _workload_json(w: Workload, where: _Where) -> dict[str, Any]:
             "evidence": one_line(target.evidence),
             "confidence": target.confidence,
         },
+        "values": None if w.values is None else _values_json(w.values, where),
+    }
+
+
+def _values_json(values: ValueSource, where: _Where) -> dict[str, Any]:
+    def shown(path: str) -> str:
+        return shown_path(where.prefix + path)
+
+    return {
+        "files": [shown(f) for f in values.files],
+        "named_at": [" via ".join(map(shown, n.split(" via "))) for n in values.named_at],
+        "candidate_sets": values.candidates,
+        "from_sets": len(values.variants),
+        "text": one_line(values.describe(shown)),
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from archmatch.dockercli import Word
 from archmatch.extract.budget import Budget
-from archmatch.extract.builds import _awscli
+from archmatch.extract.builds import _awscli, _tfcli
 from archmatch.extract.builds._awsdeploy import add_facts
 from archmatch.extract.builds._common import HostContext, folder_of, image_label, join
 from archmatch.extract.builds._daggergo import (
@@ -119,7 +119,7 @@ def extract_unit(
         label = f"{call.where}: " + (
             f"dagger call {call.words[0]}" if not call.program else f"program {folder}"
         )
-        _record(repo, facts, package, host, label, str(call.location), builds, budget)
+        _record(repo, facts, package, host, label, str(call.location), builds, budget, call.location)
     package = pipeline(budget, None)
     for entry in package.entries():
         if budget.exceeded is not None:
@@ -224,6 +224,7 @@ def _record(
     run: str,
     builds: dict[tuple[object, ...], ImageBuild],
     budget: Budget,
+    called_at: Location | None = None,
 ) -> None:
     made: list[ImageBuild] = []
     for event in package.events:
@@ -241,12 +242,24 @@ def _record(
             made.append(builds[key])
     for event in package.events:
         if isinstance(event, Exec):
+            _record_terraform(facts, event, called_at)
             command = _aws_command(event)
             if command is not None:
                 first = len(facts.workloads)
                 add_facts(repo, facts, event.location.path, [command], [])
                 _link_published(facts.workloads[first:], made, run)
     package.events = []
+
+
+def _record_terraform(facts: RepoFacts, event: Exec, called_at: Location | None) -> None:
+    """A terraform command the pipeline runs with variables on its command line. The folder it runs
+    in is the container's working directory, not known here: the var files are looked for in
+    every root module."""
+    command = _tfcli.parse([_word(v) for v in event.argv])
+    if command is not None:
+        found = replace(_tfcli.use(command, None, event.location), via=called_at)
+        if found not in facts.extra.terraform_vars:
+            facts.extra.terraform_vars.append(found)
 
 
 def _link_published(workloads: list[Workload], builds: list[ImageBuild], run: str) -> None:

@@ -20,6 +20,7 @@ from archmatch.dockercli import BuildCommand, Word
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds import _awscli as awscli
 from archmatch.extract.builds import _copies as copies
+from archmatch.extract.builds import _tfcli as tfcli
 from archmatch.extract.builds._awscli import AwsCommand
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
@@ -32,7 +33,7 @@ from archmatch.extract.builds._common import (
 )
 from archmatch.extract.builds._kubeapply import KubeTarget, kube_apply, kube_target
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
-from archmatch.model import BuildSource, ImageBuild, Location, ManifestDeploy
+from archmatch.model import BuildSource, ImageBuild, Location, ManifestDeploy, RepoFacts, TerraformVarsUse
 from archmatch.repo import RepoView
 
 _ASSIGN = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
@@ -67,6 +68,8 @@ class ShellState:
     stack: list[str | None] = field(default_factory=list)
     values: ShellValues | None = None  # variables of the script run, created by the first `scan`
     aws: list[AwsCommand] = field(default_factory=list)  # AWS CLI deploy commands (`_awscli`)
+    # terraform commands giving variables on their command line (`_tfcli`)
+    terraform: list[TerraformVarsUse] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # files the script writes from heredocs
     # the relative `cd`s taken from the start (None once a `cd` goes somewhere absolute or unknown),
     # so that paths can also be computed as if the script started in its own folder (`_copies`)
@@ -452,7 +455,7 @@ class _Walker:
     def _docker(self, words: list[Word]) -> None:
         expanded = self._expand_words(words)
         plain = [w for w, _ in expanded]
-        if self._kubectl(plain) or self._retag(plain) or self._aws(plain):
+        if self._kubectl(plain) or self._retag(plain) or self._aws(plain) or self._terraform(plain):
             return
         cmd = dockercli.parse_words(plain, self.expand)
         if cmd is None:
@@ -516,6 +519,15 @@ class _Walker:
             self.aws.append(command)
         return True
 
+    def _terraform(self, words: list[Word]) -> bool:
+        command = tfcli.parse([w.text for w in words if not w.redirect])
+        if command is None:
+            return False
+        found = tfcli.use(command, self.state.cwd, Location(self.state.path, self.line_at(words[0].start)))
+        if found not in self.state.terraform:
+            self.state.terraform.append(found)
+        return True
+
     def _retag(self, words: list[Word]) -> bool:
         """`docker tag SRC DST` / `docker image tag`: DST names what a build of this script made."""
         texts = [w.text for w in words if not w.redirect]
@@ -560,6 +572,11 @@ def _same_image(source: str, tags: list[str]) -> bool:
 
 def _overlaps(word: Word, spans: list[dockercli.Span]) -> bool:
     return any(s.start <= word.start < s.end or word.start <= s.start < word.end for s in spans)
+
+
+def record_terraform(facts: RepoFacts, state: ShellState) -> None:
+    """The terraform commands of a shell run that give variables on their command line."""
+    facts.extra.terraform_vars.extend(u for u in state.terraform if u not in facts.extra.terraform_vars)
 
 
 def script_dir_of(path: str) -> str:

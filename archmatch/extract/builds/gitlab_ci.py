@@ -31,7 +31,7 @@ from archmatch.extract.builds._common import (
     node_line,
     scalar_first_line,
 )
-from archmatch.extract.builds._shellscan import ShellState, scan
+from archmatch.extract.builds._shellscan import ShellState, record_terraform, scan
 from archmatch.isolation import isolated_unit, note_position
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.platforms import AMD64, ARM64
@@ -272,7 +272,18 @@ def _run_builds(
     for path, items in parts:
         for item in pipeline.script(items):
             if not any(
-                word in item for word in ("docker", "cd", "export", "pushd", "aws", "kubectl", "eksctl")
+                word in item
+                for word in (
+                    "docker",
+                    "cd",
+                    "export",
+                    "pushd",
+                    "aws",
+                    "kubectl",
+                    "eksctl",
+                    "terraform",
+                    "tofu",
+                )
             ):
                 continue
             state.path = path
@@ -293,3 +304,4 @@ def _run_builds(
                 facts.builds.append(build)
             add_facts(repo, facts, path, state.aws[known:], builds)  # the job's script is one shell run
             facts.extra.manifest_deploys.extend(state.manifest_deploys[applied:])
+            record_terraform(facts, state)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from archmatch import lazyre
 from archmatch.extract.budget import Budget
+from archmatch.extract.builds import _tfcli
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
@@ -29,7 +30,7 @@ from archmatch.extract.builds._common import (
     join,
 )
 from archmatch.extract.builds._copies import CopyLog
-from archmatch.extract.builds._shellscan import ShellState, scanned_builds, script_dir_of
+from archmatch.extract.builds._shellscan import ShellState, record_terraform, scanned_builds, script_dir_of
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS
 from archmatch.isolation import isolated
 from archmatch.model import Location, RepoFacts
@@ -161,10 +162,15 @@ def _recipe_text(lines: list[str], values: MakeValues, target: str) -> str:
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for path in repo.matching(lambda p: posixpath.basename(p) in _NAMES or p.endswith(".mk")):
         text = repo.read_text(path)
-        if text is None or ("docker" not in text and not mentions_deploy(text)):
+        if text is None or not _relevant(text):
             continue
         with isolated(repo, facts, path):
             _extract_file(repo, facts, path, text)
+
+
+def _relevant(text: str) -> bool:
+    """May run a docker build, an AWS deploy command or terraform with command-line variables."""
+    return "docker" in text or mentions_deploy(text) or _tfcli.mentions(text)
 
 
 @dataclass
@@ -181,8 +187,9 @@ class _Makefile:
 
 
 def _worth_reading(recipe: str) -> bool:
-    """A recipe line that builds or deploys, or copies files a later line of its recipe may build."""
-    return "docker" in recipe or mentions_deploy(recipe) or bool(_COPIES.search(recipe))
+    """A recipe line that builds, deploys or runs terraform with command-line variables, or copies
+    files a later line of its recipe may build."""
+    return _relevant(recipe) or bool(_COPIES.search(recipe))
 
 
 def _read(repo: RepoView, path: str, text: str, state: _Makefile, depth: int) -> None:
@@ -268,6 +275,7 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
         facts.builds.extend(builds)
         add_facts(repo, facts, path, shell_state.aws, builds)
         facts.extra.manifest_deploys.extend(shell_state.manifest_deploys)
+        record_terraform(facts, shell_state)
     state.values.budget.report(repo)
 
 

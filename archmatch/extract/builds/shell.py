@@ -11,13 +11,14 @@ from __future__ import annotations
 import posixpath
 import re
 
+from archmatch.extract.builds import _tfcli
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
     HostContext,
     LineMap,
 )
 from archmatch.extract.builds._copies import Frame
-from archmatch.extract.builds._shellscan import ShellState, scanned_builds, script_dir_of
+from archmatch.extract.builds._shellscan import ShellState, record_terraform, scanned_builds, script_dir_of
 from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
@@ -37,7 +38,7 @@ def is_shell_script(repo: RepoView, path: str) -> bool:
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for path in repo.matching(lambda p: is_shell_script(repo, p)):
         text = repo.read_text(path)
-        if text is None or ("docker" not in text and not mentions_deploy(text)):
+        if text is None or not ("docker" in text or mentions_deploy(text) or _tfcli.mentions(text)):
             continue
         with isolated(repo, facts, path):
             _extract_script(repo, facts, path, text)
@@ -60,5 +61,6 @@ def _extract_script(repo: RepoView, facts: RepoFacts, path: str, text: str) -> N
     facts.builds.extend(builds)
     add_facts(repo, facts, path, state.aws, builds)
     facts.extra.manifest_deploys.extend(state.manifest_deploys)
+    record_terraform(facts, state)
     if state.values is not None:
         state.values.budget.report(repo)

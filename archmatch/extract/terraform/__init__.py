@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
+from collections.abc import Callable
+from typing import TypeVar
 
 from archmatch.extract import json_doc
 from archmatch.extract.hcl_grammar import HclError
-from archmatch.extract.terraform import builds, codebuild, compute, ecs, eks, local_exec, public
+from archmatch.extract.terraform import (
+    builds,
+    cmdvars,
+    codebuild,
+    compute,
+    ecs,
+    eks,
+    local_exec,
+    public,
+    variant_facts,
+)
 from archmatch.extract.terraform.context import Context
 from archmatch.extract.terraform.hcl import Block, parse_tf, parse_tf_json
 from archmatch.extract.terraform.module import ModuleDef, ModuleInstance, local_module_folder
@@ -21,6 +33,7 @@ from archmatch.isolation import isolated, isolated_unit, note_position
 from archmatch.model import Capacity, ImageBuild, Project, RepoFacts, Workload
 from archmatch.repo import RepoView
 
+T = TypeVar("T")
 _PRODUCERS = (
     builds.produce,
     local_exec.produce,
@@ -144,29 +157,71 @@ def _root_module(
     all_files: list[str],
 ) -> None:
     """The facts of one root module and the local modules it calls: one context per root, as
-    addresses are unique within a root, not across the repository. A file whose evaluation
+    addresses are unique within a root, not across the repository; evaluated once per candidate
+    set of command-line values when commands name some (`cmdvars.py`). A file whose evaluation
     fails is left out and the root analysed again without it (archmatch/isolation.py)."""
     files = [p for p in all_files if _folder(p) == folder] + [p for p in all_files if _folder(p) != folder]
+    sets = cmdvars.value_sets(repo, facts.extra.terraform_vars, folder)
 
-    def run(left_out: frozenset[str]) -> None:
-        kept = _without(modules, left_out)
+    def evaluate(kept: dict[str, ModuleDef]) -> list[Fact]:
         tree: list[ModuleInstance] = []
         _walk(repo, ModuleInstance(kept[folder], kept, _file_reader(repo, folder)), tree)
         reached.update(i.definition.folder for i in tree)
+        return _taken(facts, lambda: _produce(repo, facts, tree))
+
+    def run(left_out: frozenset[str]) -> None:
+        kept = _without(modules, left_out)
         facts.projects.append(
             Project(folder, "terraform", folder or ".")
-        )  # every fact of a root belongs to its project
-        before = (len(facts.workloads), len(facts.builds), len(facts.capacities))
-        _produce(repo, facts, tree)
-        produced: list[Workload | ImageBuild | Capacity] = [
-            *facts.workloads[before[0] :],
-            *facts.builds[before[1] :],
-            *facts.capacities[before[2] :],
-        ]
+        )  # every fact of a root belongs to it
+        if sets:
+            diagnostics = len(facts.diagnostics)
+            baseline = evaluate(kept)
+            variants = [
+                evaluate({**kept, folder: cmdvars.with_values(repo, facts, kept[folder], s)}) for s in sets
+            ]
+            produced = variant_facts.merge(baseline, variants, sets)
+            facts.diagnostics[diagnostics:] = _unique(facts.diagnostics[diagnostics:])
+        else:
+            produced = evaluate(kept)
         for item in produced:
             item.project = folder
+            _append(facts, item)
 
     isolated_unit(repo, facts, files, run)
+
+
+Fact = Workload | ImageBuild | Capacity
+
+
+def _taken(facts: RepoFacts, produce: Callable[[], None]) -> list[Fact]:
+    """What `produce` adds to the facts, taken back out of them."""
+    before = (len(facts.workloads), len(facts.builds), len(facts.capacities))
+    produce()
+    taken: list[Fact] = [
+        *facts.workloads[before[0] :],
+        *facts.builds[before[1] :],
+        *facts.capacities[before[2] :],
+    ]
+    del facts.workloads[before[0] :], facts.builds[before[1] :], facts.capacities[before[2] :]
+    return taken
+
+
+def _append(facts: RepoFacts, item: Fact) -> None:
+    if isinstance(item, Workload):
+        facts.workloads.append(item)
+    elif isinstance(item, ImageBuild):
+        facts.builds.append(item)
+    else:
+        facts.capacities.append(item)
+
+
+def _unique(items: list[T]) -> list[T]:
+    out: list[T] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
 
 
 def _without(modules: dict[str, ModuleDef], left_out: frozenset[str]) -> dict[str, ModuleDef]:

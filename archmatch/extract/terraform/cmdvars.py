@@ -1,0 +1,156 @@
+"""Root-module variable values named on command lines: `terraform plan -var-file=F -var k=v` in a
+script, Makefile recipe, CI step or Dagger pipeline (`extract/builds/_tfcli.py` records them as
+`TerraformVarsUse` facts; the build sources run before this extractor).
+
+Terraform reads `terraform.tfvars`, then `*.auto.tfvars`, then the command line in order; so a
+command's values override the files loaded automatically. A var file is looked for relative to
+the folder the command runs in; when that folder is unknown (a Dagger container's working
+directory, a `cd $DIR`), relative to every root module, and a root module holding it is the one
+the command plans. A var file path with an unknown part (`envs/${ENV}.tfvars`) names every file
+that fits it: each is a candidate value set, and so is each different command. The Terraform
+extractor evaluates a root once per candidate set (`ValueSource` says which sets a fact comes
+from); a root no command names keeps the values Terraform loads by itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import posixpath
+from dataclasses import dataclass
+
+from archmatch import lazyre
+from archmatch.extract.hcl_grammar import HclError
+from archmatch.extract.terraform.ast import Lit
+from archmatch.extract.terraform.hcl import Attribute, parse_tf
+from archmatch.extract.terraform.module import ModuleDef
+from archmatch.isolation import isolated
+from archmatch.model import Location, RepoFacts, TerraformVarsUse
+from archmatch.repo import RepoView
+
+MAX_VALUE_SETS = 8  # candidate value sets of one root module; more are left out with a note
+# `${{ x }}`, `${X}`, `$(cmd)`, `$X`, `$1`; a body never holds `$`, so each match stops at the next one
+_UNKNOWN_PART = lazyre.compile(
+    r"\$\{\{[^}$]*\}\}|\$\{[^}$]*\}|\$\([^)$]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9@*#?]"
+)
+_SUFFIXES = (".tfvars",)  # `.tfvars.json` files are not read
+
+
+@dataclass(frozen=True)
+class ValueSet:
+    """One candidate set of command-line values for a root module."""
+
+    files: tuple[str, ...]  # root-relative var files, in the order given
+    variables: tuple[tuple[str, str], ...]  # `-var name=value`
+    named_at: tuple[str, ...]  # the commands that give them ("deploy.sh:3", "main.go:38 via ci.yml:9")
+    where: Location  # the first of them
+
+
+def _base(folder: str) -> str:
+    return folder or "."
+
+
+def _matches(repo: RepoView, base: str, written: str) -> list[str]:
+    """The files of the repository a var file path names, relative to folder `base`."""
+    if not written.endswith(_SUFFIXES) or written.startswith(("/", "~")):
+        return []
+    if not _UNKNOWN_PART.search(written):
+        path = posixpath.normpath(posixpath.join(base, written))
+        return [path] if not path.startswith("../") and repo.exists(path) else []
+    pattern = posixpath.normpath(posixpath.join(base, written))
+    if pattern.startswith("../"):
+        return []
+    parts = _UNKNOWN_PART.split(pattern)
+    if not parts[-1].endswith(_SUFFIXES):  # the extension itself is unknown
+        return []
+    return sorted(f for f in repo.files if f.endswith(_SUFFIXES) and _fits(f, parts))
+
+
+def _fits(path: str, parts: list[str]) -> bool:
+    """`path` is the literal parts in order, each unknown part between them standing for a piece
+    of one path segment (no `/`). Taking each literal at its first place after the previous one
+    is enough: a later place only lengthens the gap before it."""
+    if not path.startswith(parts[0]) or len(path) < len(parts[0]) + len(parts[-1]):
+        return False
+    at, end = len(parts[0]), len(path) - len(parts[-1])
+    if not path.endswith(parts[-1]):
+        return False
+    for literal in parts[1:-1]:
+        found = path.find(literal, at, end)
+        if found < 0 or "/" in path[at:found]:
+            return False
+        at = found + len(literal)
+    return "/" not in path[at:end]
+
+
+def _use_sets(repo: RepoView, use: TerraformVarsUse, folder: str) -> list[tuple[str, ...]]:
+    """The var file combinations one command gives root `folder`, [] when it does not plan it."""
+    if use.cwd is not None and use.cwd != _base(folder):
+        return []
+    found = [_matches(repo, _base(folder), written) for written in use.var_files]
+    if any(not files for files in found):
+        return []  # a var file not in the repository (or not named): values not known
+    if not found and use.cwd is None:
+        return []  # only `-var` values, in a folder not known
+    return list(itertools.islice(itertools.product(*found), MAX_VALUE_SETS + 1))
+
+
+def value_sets(repo: RepoView, uses: list[TerraformVarsUse], folder: str) -> list[ValueSet]:
+    """Every candidate value set the commands of the repository give root module `folder`."""
+    named: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], list[TerraformVarsUse]] = {}
+    for use in uses:
+        for files in _use_sets(repo, use, folder):
+            found = named.setdefault((files, use.variables), [])
+            if use not in found:
+                found.append(use)
+    sets = [
+        ValueSet(files, variables, tuple(_named_at(u) for u in found), found[0].location)
+        for (files, variables), found in named.items()
+    ]
+    if len(sets) > MAX_VALUE_SETS:
+        repo.diag(
+            sets[0].where.path,
+            f"more than {MAX_VALUE_SETS} sets of command-line variable values for the Terraform root "
+            f"module {_base(folder)}; only the first {MAX_VALUE_SETS} were evaluated",
+            line=sets[0].where.line,
+            level="note",
+            code="limit",
+        )
+    return sets[:MAX_VALUE_SETS]
+
+
+def _named_at(use: TerraformVarsUse) -> str:
+    return f"{use.location} via {use.via}" if use.via is not None else str(use.location)
+
+
+def with_values(repo: RepoView, facts: RepoFacts, root: ModuleDef, values: ValueSet) -> ModuleDef:
+    """The root module with the set's values over the ones Terraform loads by itself."""
+    tfvars, paths = dict(root.tfvars), dict(root.tfvars_paths)
+    for rel in values.files:
+        text = repo.read_text(rel)
+        if text is None:
+            continue
+        with isolated(repo, facts, rel):
+            try:
+                _, attrs = parse_tf(text, rel)
+            except HclError as exc:
+                repo.diag(rel, str(exc), line=exc.line)
+                continue
+            tfvars.update(attrs)
+            paths.update(dict.fromkeys(attrs, rel))
+    where = values.where
+    for name, text in values.variables:
+        attr = _variable(name, text, where)
+        if attr is not None:
+            tfvars[name], paths[name] = attr, where.path
+    return ModuleDef(root.folder, root.blocks, tfvars, paths)
+
+
+def _variable(name: str, text: str, where: Location) -> Attribute | None:
+    """`-var name=value`: a list or map is HCL, anything else the string as written."""
+    if not text.lstrip().startswith(("[", "{")):
+        return Attribute(name, Lit(where.line, text, text), where.line)
+    try:
+        _, attrs = parse_tf("\n" * max(where.line - 1, 0) + f"{name} = {text}", where.path)
+    except HclError:
+        return None
+    return attrs.get(name)

@@ -1,0 +1,51 @@
+"""The facts of a root module evaluated once per candidate set of command-line values
+(`cmdvars.py`), as one list: a fact every set gives alike is kept once, a fact some sets give (or
+give differently) once per distinct version. A workload that differs from what the root gives
+without command-line values says which sets it comes from (`Workload.values`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from archmatch.extract.terraform.cmdvars import ValueSet
+from archmatch.model import Capacity, ImageBuild, Location, ValueSource, Workload
+
+Fact = Workload | ImageBuild | Capacity
+
+
+def _key(item: Fact) -> tuple[str, str, Location]:
+    return type(item).__name__, item.name, item.location
+
+
+def merge(baseline: list[Fact], variants: Sequence[list[Fact]], sets: Sequence[ValueSet]) -> list[Fact]:
+    groups: dict[tuple[str, str, Location], list[tuple[Fact, set[int]]]] = {}
+    order: list[tuple[Fact, set[int]]] = []
+    for index, items in enumerate(variants):
+        for item in items:
+            versions = groups.setdefault(_key(item), [])
+            same = next((g for g in versions if g[0] == item), None)
+            if same is not None:
+                same[1].add(index)
+            else:
+                versions.append((item, {index}))
+                order.append(versions[-1])
+    plain: dict[tuple[str, str, Location], list[Fact]] = {}
+    for item in baseline:
+        plain.setdefault(_key(item), []).append(item)
+    out: list[Fact] = []
+    for item, given in order:
+        unchanged = len(given) == len(sets) and item in plain.get(_key(item), [])
+        if isinstance(item, Workload) and not unchanged:
+            item = replace(item, values=_source(given, sets))
+        out.append(item)
+    return out
+
+
+def _source(given: set[int], sets: Sequence[ValueSet]) -> ValueSource:
+    files: list[str] = []
+    named: list[str] = []
+    for index in sorted(given):
+        files.extend(f for f in sets[index].files if f not in files)
+        named.extend(n for n in sets[index].named_at if n not in named)
+    return ValueSource(tuple(files), tuple(named), frozenset(given), len(sets))

@@ -1,0 +1,223 @@
+"""Root-module variable values named on command lines (`terraform plan -var-file=F -var k=v`):
+where they are found (archmatch/extract/builds/_tfcli.py), how the root module is evaluated with
+them (archmatch/extract/terraform/cmdvars.py, variant_facts.py) and what the function a deploy
+command names gets from them (archmatch/link/deploys.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from archmatch.config import Config
+from archmatch.engine import analyze, scan
+from archmatch.extract.builds._tfcli import parse
+from archmatch.model import RepoFacts, Workload
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules" / "ARCH301"
+
+MODULE = """
+variable "functions" {
+  default = {}
+}
+
+module "fns" {
+  for_each = var.functions
+  source   = "./modules/fn"
+  name     = replace(each.key, "_", "-")
+  arch     = each.value.arch
+}
+
+resource "aws_lambda_function" "thumbnails" {
+  function_name = "thumbnails"
+  role          = "arn:aws:iam::111122223333:role/thumbnails"
+  package_type  = "Image"
+  image_uri     = "111122223333.dkr.ecr.us-east-1.amazonaws.com/thumbnails:v1"
+  architectures = ["x86_64"]
+}
+"""
+FN = """
+variable "name" {}
+variable "arch" {}
+
+resource "aws_lambda_function" "this" {
+  function_name = var.name
+  role          = "arn:aws:iam::111122223333:role/${var.name}"
+  package_type  = "Image"
+  image_uri     = "111122223333.dkr.ecr.us-east-1.amazonaws.com/placeholder:v0"
+  architectures = [var.arch]
+}
+"""
+DEPLOY = """#!/bin/bash
+IMAGE=111122223333.dkr.ecr.us-east-1.amazonaws.com/resizer:latest
+docker build --platform linux/amd64 -t "$IMAGE" fn
+aws lambda update-function-code --function-name image-resizer --image-uri "$IMAGE"
+"""
+
+
+def _tfvars(**functions: str) -> str:
+    body = "".join(f'  {name} = {{\n    arch = "{arch}"\n  }}\n' for name, arch in functions.items())
+    return "functions = {\n" + body + "}\n"
+
+
+def _facts(tmp_path: Path, files: dict[str, str]) -> RepoFacts:
+    base = {"infra/main.tf": MODULE, "infra/modules/fn/main.tf": FN, "fn/Dockerfile": "FROM alpine:3.20\n"}
+    for name, text in {**base, **files}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    facts, _ = analyze(tmp_path, Config())
+    return facts
+
+
+def _cli(facts: RepoFacts) -> Workload:
+    (cli,) = [w for w in facts.workloads if w.cli is not None]
+    return cli
+
+
+def _instances(facts: RepoFacts) -> list[str]:
+    return sorted(w.name for w in facts.workloads if w.name.startswith("module.fns"))
+
+
+def test_terraform_command_lines() -> None:
+    command = parse(["terraform", "-chdir=infra", "apply", "-auto-approve", "-var-file=envs/prod.tfvars"])
+    assert command is not None and (command.chdir, command.var_files) == ("infra", ("envs/prod.tfvars",))
+    command = parse(
+        ["tofu", "plan", "-var-file", "a.tfvars", "--var-file=b.tfvars", "-var", "region=eu-west-1"]
+    )
+    assert command is not None and command.var_files == ("a.tfvars", "b.tfvars")
+    assert command.variables == (("region", "eu-west-1"),)
+    assert parse(["terraform", "plan", "-out", "tfplan"]) is None  # no variables given
+    assert parse(["terraform", "fmt", "-var-file=x.tfvars"]) is None  # a subcommand that reads none
+    assert parse(["echo", "terraform"]) is None
+
+
+def test_a_script_names_the_values_of_the_root_it_changes_into(tmp_path: Path) -> None:
+    script = "cd infra\nterraform apply -var-file=envs/prod.tfvars\n" + DEPLOY
+    facts = _facts(tmp_path, {"deploy.sh": script, "infra/envs/prod.tfvars": _tfvars(image_resizer="arm64")})
+    assert _instances(facts) == ['module.fns["image_resizer"].aws_lambda_function.this']
+    (instance,) = [w for w in facts.workloads if w.name.startswith("module.fns")]
+    assert instance.values is not None and instance.values.files == ("infra/envs/prod.tfvars",)
+    assert instance.arch_location is not None and instance.arch_location.path == "infra/envs/prod.tfvars"
+    cli = _cli(facts)
+    assert cli.deploys_to is not None and cli.deploys_to.confidence == "medium"
+    assert "infra/envs/prod.tfvars" in cli.deploys_to.evidence
+
+
+def test_values_the_root_does_not_load_by_itself_are_not_read_without_a_command(tmp_path: Path) -> None:
+    facts = _facts(tmp_path, {"deploy.sh": DEPLOY, "infra/envs/prod.tfvars": _tfvars(image_resizer="arm64")})
+    assert _instances(facts) == []
+    assert _cli(facts).deploys_to is None
+
+
+def test_a_makefile_variable_names_the_var_file(tmp_path: Path) -> None:
+    makefile = "ENV ?= prod\n\napply:\n\tterraform -chdir=infra apply -var-file=envs/$(ENV).tfvars\n"
+    facts = _facts(
+        tmp_path,
+        {
+            "Makefile": makefile,
+            "deploy.sh": DEPLOY,
+            "infra/envs/prod.tfvars": _tfvars(image_resizer="arm64"),
+            "infra/envs/dev.tfvars": _tfvars(image_resizer_dev="arm64"),
+        },
+    )
+    assert _instances(facts) == ['module.fns["image_resizer"].aws_lambda_function.this']
+
+
+def test_a_ci_step_with_an_unknown_environment_gives_one_candidate_per_file(tmp_path: Path) -> None:
+    workflow = """on: push
+jobs:
+  infra:
+    runs-on: ubuntu-latest
+    steps:
+      - run: terraform -chdir=infra apply -auto-approve -var-file="envs/${{ inputs.env }}.tfvars"
+"""
+    files = {
+        ".github/workflows/infra.yml": workflow,
+        "deploy.sh": DEPLOY,
+        "infra/envs/prod.tfvars": _tfvars(image_resizer="arm64"),
+        "infra/envs/dev.tfvars": _tfvars(image_resizer="arm64", scratch="arm64"),
+    }
+    facts = _facts(tmp_path, files)
+    # each file writes the resizer's architecture on its own line: one instance per file, each
+    # located where its value is written; the scratch function exists with dev.tfvars only
+    assert _instances(facts) == [
+        'module.fns["image_resizer"].aws_lambda_function.this',
+        'module.fns["image_resizer"].aws_lambda_function.this',
+        'module.fns["scratch"].aws_lambda_function.this',
+    ]
+    values = {
+        (w.name.split('"')[1], w.values.files): w.values
+        for w in facts.workloads
+        if w.name.startswith("module.fns") and w.values is not None
+    }
+    assert sorted(values) == [
+        ("image_resizer", ("infra/envs/dev.tfvars",)),
+        ("image_resizer", ("infra/envs/prod.tfvars",)),
+        ("scratch", ("infra/envs/dev.tfvars",)),
+    ]
+    assert all(v.candidates == 2 and not v.every_candidate for v in values.values())
+    assert "1 of 2 candidate value sets" in values[("scratch", ("infra/envs/dev.tfvars",))].describe()
+    cli = _cli(facts)  # image-resizer is declared with every candidate set: medium
+    assert cli.deploys_to is not None and cli.deploys_to.confidence == "medium"
+
+
+def test_a_resource_every_candidate_gives_alike_is_one_fact(tmp_path: Path) -> None:
+    script = 'terraform -chdir=infra apply -var-file="envs/${STAGE}.tfvars"\n' + DEPLOY
+    same = 'functions = { image_resizer = { arch = "arm64" } }\n'
+    files = {"deploy.sh": script, "infra/envs/prod.tfvars": same, "infra/envs/dev.tfvars": same}
+    facts = _facts(tmp_path, files)
+    assert len(_instances(facts)) == 2  # the two files write the value in two places: two facts
+    thumbnails = [w for w in facts.workloads if w.name == "aws_lambda_function.thumbnails"]
+    assert len(thumbnails) == 1 and thumbnails[0].values is None  # the same with or without them
+
+
+def test_a_name_only_some_candidates_declare_is_a_low_confidence_target(tmp_path: Path) -> None:
+    script = 'terraform -chdir=infra apply -var-file="envs/$1.tfvars"\n' + DEPLOY
+    files = {
+        "deploy.sh": script,
+        "infra/envs/prod.tfvars": _tfvars(image_resizer="arm64"),
+        "infra/envs/dev.tfvars": _tfvars(other="arm64"),
+    }
+    cli = _cli(_facts(tmp_path, files))
+    assert cli.deploys_to is not None and cli.deploys_to.confidence == "low"
+    assert "1 of 2 candidate value sets" in cli.deploys_to.evidence
+
+
+def test_command_line_variables_override_the_var_files(tmp_path: Path) -> None:
+    script = (
+        "terraform -chdir=infra apply -var-file=envs/prod.tfvars "
+        """-var 'functions={ image_resizer = { arch = "x86_64" } }'\n"""
+    ) + DEPLOY
+    facts = _facts(tmp_path, {"deploy.sh": script, "infra/envs/prod.tfvars": _tfvars(image_resizer="arm64")})
+    (instance,) = [w for w in facts.workloads if w.name.startswith("module.fns")]
+    assert sorted(instance.arch.archs) == ["amd64"]
+    assert instance.arch_location is not None and instance.arch_location.path == "deploy.sh"
+
+
+def test_the_dagger_flag_makes_the_deploy_an_error_on_the_literal(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    case = FIXTURES / "fail_dagger_go_tf_var_file_flag"
+    monkeypatch.chdir(case)
+    result = scan([Path(".")], Config())
+    (finding,) = result.findings
+    assert (finding.rule_id, finding.severity) == ("ARCH301", "error")
+    assert (finding.location.path, finding.location.line) == ("infra/modules/fn/main.tf", 10)
+    assert "infra/environments/prod.tfvars" in finding.message
+
+
+def test_list_workloads_shows_where_the_instance_values_come_from() -> None:
+    case = FIXTURES / "fail_dagger_go_tf_var_file_flag"
+    out = subprocess.run(
+        [sys.executable, "-m", "archmatch", "scan", str(case), "--list-workloads", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    doc = json.loads(out.stdout)
+    workloads = doc["workloads"] if isinstance(doc, dict) else doc
+    (instance,) = [w for w in workloads if w["name"].startswith("module.lambda_functions")]
+    assert instance["name"] == 'module.lambda_functions["resizer"].aws_lambda_function.this'
+    values = instance["values"]
+    assert values["files"][0].endswith("infra/environments/prod.tfvars")
+    assert values["candidate_sets"] == 1 and values["from_sets"] == 1
+    assert any("ci/terraform.go" in n and "deploy.yml" in n for n in values["named_at"])
