@@ -221,3 +221,12 @@ def test_list_workloads_shows_where_the_instance_values_come_from() -> None:
     assert values["files"][0].endswith("infra/environments/prod.tfvars")
     assert values["candidate_sets"] == 1 and values["from_sets"] == 1
     assert any("ci/terraform.go" in n and "deploy.yml" in n for n in values["named_at"])
+
+
+def test_unknown_parts_of_a_var_file_path() -> None:
+    from archmatch.extract.terraform.cmdvars import literal_parts
+
+    assert literal_parts("envs/${{ inputs.env }}.tfvars") == ["envs/", ".tfvars"]
+    assert literal_parts('$(shell read -p "env (dev/prod): " e && echo $e).tfvars') == ["", ".tfvars"]
+    assert literal_parts("${A:-${B}}/$1-`cat f`.tfvars") == ["", "/", "-", ".tfvars"]
+    assert literal_parts("${A:-$" * 10_000)[-1] == ""  # an unclosed part ends the text, in one pass

@@ -18,7 +18,6 @@ import itertools
 import posixpath
 from dataclasses import dataclass
 
-from archmatch import lazyre
 from archmatch.extract.hcl_grammar import HclError
 from archmatch.extract.terraform.ast import Lit
 from archmatch.extract.terraform.hcl import Attribute, parse_tf
@@ -28,10 +27,6 @@ from archmatch.model import Location, RepoFacts, TerraformVarsUse
 from archmatch.repo import RepoView
 
 MAX_VALUE_SETS = 8  # candidate value sets of one root module; more are left out with a note
-# `${{ x }}`, `${X}`, `$(cmd)`, `$X`, `$1`; a body never holds `$`, so each match stops at the next one
-_UNKNOWN_PART = lazyre.compile(
-    r"\$\{\{[^}$]*\}\}|\$\{[^}$]*\}|\$\([^)$]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9@*#?]"
-)
 _SUFFIXES = (".tfvars",)  # `.tfvars.json` files are not read
 
 
@@ -53,16 +48,62 @@ def _matches(repo: RepoView, base: str, written: str) -> list[str]:
     """The files of the repository a var file path names, relative to folder `base`."""
     if not written.endswith(_SUFFIXES) or written.startswith(("/", "~")):
         return []
-    if not _UNKNOWN_PART.search(written):
+    if "$" not in written and "`" not in written:
         path = posixpath.normpath(posixpath.join(base, written))
         return [path] if not path.startswith("../") and repo.exists(path) else []
     pattern = posixpath.normpath(posixpath.join(base, written))
     if pattern.startswith("../"):
         return []
-    parts = _UNKNOWN_PART.split(pattern)
+    parts = literal_parts(pattern)
     if not parts[-1].endswith(_SUFFIXES):  # the extension itself is unknown
         return []
     return sorted(f for f in repo.files if f.endswith(_SUFFIXES) and _fits(f, parts))
+
+
+_CLOSING = {"(": ")", "{": "}"}
+
+
+def literal_parts(text: str) -> list[str]:
+    """The text around its unknown parts (`${{ x }}`, `${X}`, `$(cmd ...)` with whatever they
+    nest, `$X`, `$1`, a backquoted command), in one pass: n unknown parts give n + 1 pieces."""
+    parts: list[str] = []
+    start = i = 0
+    while i < len(text):
+        end = _unknown_end(text, i)
+        if end is None:
+            i += 1
+            continue
+        parts.append(text[start:i])
+        start = i = end
+    parts.append(text[start:])
+    return parts
+
+
+def _unknown_end(text: str, i: int) -> int | None:
+    """Where the unknown part starting at `i` ends, None when none starts there."""
+    if text[i] == "`":
+        close = text.find("`", i + 1)
+        return len(text) if close < 0 else close + 1
+    if text[i] != "$" or i + 1 >= len(text):
+        return None
+    opener = text[i + 1]
+    if opener in _CLOSING:
+        depth, j = 0, i + 1
+        while j < len(text):
+            if text[j] == opener:
+                depth += 1
+            elif text[j] == _CLOSING[opener]:
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            j += 1
+        return len(text)
+    j = i + 1
+    while j < len(text) and (text[j].isalnum() or text[j] == "_"):
+        j += 1
+    if j > i + 1:
+        return j
+    return i + 2 if opener in "@*#?" else None
 
 
 def _fits(path: str, parts: list[str]) -> bool:
