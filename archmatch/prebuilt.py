@@ -24,7 +24,13 @@ also holds, for each pattern made with `archmatch.lazyre.compile` at import time
 `re._compiler.compile` hands to `_sre.compile` (the flags, the pattern's code, its groups);
 `regex()` builds the pattern from that, the same `re.Pattern` (they compare equal), under the
 exact Python version and `_sre` format it was built with (`PATTERNS_FOR`), and compiles any other
-pattern as `re.compile` does. Those arguments are kept marshalled (`marshal.dumps(form, 2)`) and
+pattern as `re.compile` does. `install_patterns()` also serves `re`'s own compilations from the
+table (it wraps `re._compiler.compile`, what `re` calls when its cache misses): the table holds the
+patterns that the standard library and the dependencies compile on archmatch's common paths (json,
+textwrap, logging, argparse, dockerfile-parse, PyYAML: ~25 patterns, ~20 M instructions to lint
+one Dockerfile), recorded by running those commands when the module is built. A pattern built from
+the table is equal to the one `re._compiler.compile` makes (the same `_sre.compile` call), so
+this holds for any caller, Checkov's included. Those arguments are kept marshalled (`marshal.dumps(form, 2)`) and
 read when the pattern is first used: a command uses a third of the ~160 patterns, and loading
 every pattern's code as tuples of ints cost ~4.5 M instructions.
 
@@ -54,6 +60,7 @@ _table: dict[str, types.CodeType] = {}
 missed: dict[str, None] = {}
 # (pattern, flags) -> the arguments of `_sre.compile` but the pattern (see `compiled_form`)
 _patterns: dict[tuple[str, int], bytes] | None = None
+_original_compiler_compile: Callable[..., Any] | None = None  # `re._compiler.compile` before wrapping
 MARSHAL_VERSION = 2  # of the patterns' forms (format 2 writes the same bytes whatever the reference counts)
 
 
@@ -154,9 +161,38 @@ def regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
     found = (_patterns if _patterns is not None else _load_patterns()).get((pattern, flags))
     if found is None:
         return re.compile(pattern, flags)
-    final_flags, code, groups, groupindex, indexgroup = marshal.loads(found)
+    return _built(pattern, found)
+
+
+def _built(pattern: str, form: bytes) -> re.Pattern[str]:
+    final_flags, code, groups, groupindex, indexgroup = marshal.loads(form)
     compiled: re.Pattern[str] = _sre.compile(pattern, final_flags, list(code), groups, groupindex, indexgroup)
     return compiled
+
+
+def _compile_known(pattern: Any, flags: int = 0) -> Any:
+    """`re._compiler.compile`, building the patterns the table holds from it."""
+    if isinstance(pattern, str):
+        found = (_patterns if _patterns is not None else _load_patterns()).get((pattern, flags))
+        if found is not None:
+            return _built(pattern, found)
+    assert _original_compiler_compile is not None
+    return _original_compiler_compile(pattern, flags)
+
+
+def install_patterns() -> bool:
+    """Build the patterns the table holds whoever compiles them, through `re` (see the module
+    docstring); False (nothing done) where the table does not apply (another Python or `_sre`)."""
+    global _original_compiler_compile
+    from re import _compiler  # type: ignore[attr-defined]
+
+    if _compiler.compile is _compile_known:
+        return True
+    if not (_patterns if _patterns is not None else _load_patterns()):
+        return False
+    _original_compiler_compile = _compiler.compile
+    _compiler.compile = _compile_known
+    return True
 
 
 def _load_patterns() -> dict[tuple[str, int], bytes]:
@@ -172,9 +208,14 @@ def record() -> bool:
     """Compile every text and pattern from now on, and collect the texts in `missed` (to build the
     table)."""
     global _patterns
+    from re import _compiler  # type: ignore[attr-defined]
+
     _table.clear()
     missed.clear()
     _patterns = {}
+    if _compiler.compile is _compile_known:
+        _compiler.compile = _original_compiler_compile
+    re.purge()  # so that the patterns compiled from now on are compiled, and can be recorded
     return _wrap()
 
 

@@ -367,3 +367,29 @@ def test_only_the_dockerfile_extractor_always_runs() -> None:
         "x.sh",
     ]
     assert [read_by_dockerfile_extractor_alone(n) for n in alone + others] == [True] * 5 + [False] * 6
+
+
+def test_the_patterns_re_compiles_on_the_common_paths_come_from_the_table() -> None:
+    """json, logging, textwrap, argparse, dockerfile-parse... compile their patterns through `re`;
+    those the table holds are built from it (equal to `re.compile`'s, checked above), so linting a
+    Dockerfile compiles none of them; other patterns (and bytes ones) compile as usual."""
+    from archmatch import prebuilt, prebuilt_code
+
+    if prebuilt.regex_form() != prebuilt_code.PATTERNS_FOR:
+        return  # another Python: nothing is installed (see the test above)
+    code = (
+        "import re, sys\nfrom re import _compiler\nfrom archmatch import prebuilt\nfrom archmatch.cli import main\n"
+        "compiled = []\noriginal = prebuilt._original_compiler_compile\n"
+        "def counting(p, flags=0):\n    compiled.append(p)\n    return original(p, flags)\n"
+        "prebuilt._original_compiler_compile = counting\n"
+        "main(['dockerfile', '--no-fail', 'examples/sam-lambda-arm64/fn/Dockerfile'])\n"
+        "known = [p for p in compiled if isinstance(p, str) and (p, 0) in prebuilt_code.PATTERNS]\n"
+        "print(_compiler.compile is prebuilt._compile_known, len(known),\n"
+        "      re.compile('not (in) the table+') == re.compile('not (in) the table+', 0),\n"
+        "      re.compile(b'x+').pattern, 'not (in) the table+' in compiled, file=sys.stderr)\n"
+    )
+    code = code.replace(
+        "prebuilt_code.PATTERNS", "__import__('archmatch.prebuilt_code').prebuilt_code.PATTERNS"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stderr.split() == ["True", "0", "True", "b'x+'", "True"], done.stderr
