@@ -152,3 +152,20 @@ def test_list_workloads_shows_the_sdk_build_and_where_its_platform_comes_from(tm
     assert len(lines) == 2, out
     assert "docker SDK images.build a" in lines[0] and "explicit @ ship.py:2 via ship.py:3" in lines[0]
     assert "host (no platform=: the Docker engine the Python program uses" in lines[1]
+
+
+def test_path_is_read_from_the_program_folder_only_when_only_there_the_dockerfile_is(tmp_path: Path) -> None:
+    program = (
+        'import docker\ndocker.from_env().images.build(path=".", tag="a", dockerfile="Dockerfile.api")\n'
+    )
+    facts = tree(tmp_path / "beside", {"svc/deploy.py": program, "svc/Dockerfile.api": "FROM scratch\n"})
+    assert [(b.context, b.dockerfile) for b in facts.builds] == [("svc", "svc/Dockerfile.api")]
+    both = {
+        "svc/deploy.py": program,
+        "svc/Dockerfile.api": "FROM scratch\n",
+        "Dockerfile.api": "FROM scratch\n",
+    }
+    facts = tree(tmp_path / "both", both)
+    assert [(b.context, b.dockerfile) for b in facts.builds] == [(".", "Dockerfile.api")]
+    facts = tree(tmp_path / "neither", {"svc/deploy.py": program})
+    assert [(b.context, b.dockerfile) for b in facts.builds] == [(".", "Dockerfile.api")]

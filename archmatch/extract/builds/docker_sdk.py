@@ -15,14 +15,16 @@ an unknown value. `images.push(...)` adds nothing: what it pushes is named by a 
 
 docker-py reads no `DOCKER_DEFAULT_PLATFORM`: without `platform=` the Docker engine builds for its
 own platform, the machine that runs the program for a local engine. `dockerfile` is relative to
-`path` (the build context), unlike `docker build -f`; `path` relative to the repository root, as for
-the commands `python_calls` reads. A call passing `**options` may set any of these: what it does
+`path` (the build context), unlike `docker build -f`; `path` is relative to the directory the
+program runs in: the repository root, as for the commands `python_calls` reads, unless only the
+program's own folder holds the Dockerfile that way (a `deploy.py` run from its folder). A call passing `**options` may set any of these: what it does
 not write is unknown, never the host's.
 """
 
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -187,8 +189,8 @@ class _Reader:
         def value(name: str) -> str | None:
             return _text(evaluator.value(args[name], at, 0)) if name in args else None
 
-        context = join(".", value("path")) if "path" in args else None
         written_dockerfile = value("dockerfile")
+        context = _context(repo, path, value("path"), written_dockerfile) if "path" in args else None
         if written_dockerfile is None:
             dockerfile = default_dockerfile(repo, context) if "fileobj" not in args else None
         else:
@@ -259,6 +261,22 @@ class _Reader:
         if "image" not in arguments or _text(ev.value(arguments["image"], at, 0)) not in tags:
             return None
         return _reference(arguments, ev, at)
+
+
+def _context(repo: RepoView, program: str, written: str | None, dockerfile: str | None) -> str | None:
+    """The build context `path` names: from the repository root, or from the program's own folder
+    when only there it holds the Dockerfile (a program run from its folder, `python deploy.py`)."""
+    at_root = join(".", written)
+    beside = join(posixpath.dirname(program) or ".", written)
+    if beside is None or beside == at_root:
+        return at_root
+    name = dockerfile if dockerfile is not None else "Dockerfile"
+    found_at_root = at_root is not None and _exists(repo, join(at_root, name))
+    return beside if not found_at_root and _exists(repo, join(beside, name)) else at_root
+
+
+def _exists(repo: RepoView, path: str | None) -> bool:
+    return path is not None and repo.exists(path)
 
 
 def _reference(arguments: dict[str, ast.expr], ev: Evaluator, at: tuple[int, int]) -> str | None:
