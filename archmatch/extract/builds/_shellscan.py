@@ -609,8 +609,25 @@ def scanned_builds(
         )
         build = cli_build(repo, site, found.cmd, text)
         _follow_copies(repo, build, found, state.copies)
+        _from_own_folder(repo, build, found)
         builds.append(build)
     return builds
+
+
+def _from_own_folder(repo: RepoView, build: ImageBuild, found: Found) -> None:
+    """A build whose Dockerfile does not exist from the repository root but does from the script's
+    own folder: the script can only work when run from there (`cd service && ./deploy.sh`), so the
+    build reads that file."""
+    if build.dockerfile is None or repo.exists(build.dockerfile) or found.own_cwd in (None, found.cwd):
+        return
+    context = join(found.own_cwd, found.cmd.context)
+    dockerfile = (
+        join(found.own_cwd, found.cmd.file) if found.cmd.file is not None else join(context, "Dockerfile")
+    )
+    if dockerfile is not None and repo.exists(dockerfile):
+        from_root = build.dockerfile
+        build.dockerfile, build.context = dockerfile, context
+        build.dockerfile_origin = f"from the script's own folder; {from_root} does not exist"
 
 
 def _follow_copies(repo: RepoView, build: ImageBuild, found: Found, log: copies.CopyLog) -> None:

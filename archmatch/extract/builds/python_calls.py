@@ -98,7 +98,7 @@ def _extract_module(repo: RepoView, facts: RepoFacts, path: str, text: str) -> N
     for site, rendered in commands:
         if rendered is None or "docker" not in rendered.text:
             continue
-        state = ShellState(path=path, script_dir=script_dir_of(path), cwd=site.cwd)
+        state = ShellState(path=path, script_dir=script_dir_of(path), cwd=site.cwd, walk=site.cwd)
         if site.default_platform is not None:
             state.exported[DEFAULT_PLATFORM_VAR] = site.default_platform
         where = f"Python {path}"
