@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
 
 from archmatch import __version__, commands
@@ -32,6 +30,10 @@ COMMAND_MODULES = {
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, or of the command module `only`."""
+    # imported here: `archmatch dockerfile` builds no parser of the commands (pkgutil: ~2 M instructions)
+    import importlib
+    import pkgutil
+
     parser = Parser(
         prog="archmatch",
         description="Find CPU-architecture mismatches between the images you build and the compute that runs them.",

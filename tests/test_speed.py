@@ -159,6 +159,7 @@ def test_small_scans_import_only_what_they_need() -> None:
     assert not {
         m for m in linted if m.startswith(("archmatch.engine", "archmatch.link"))
     }  # one extractor, no linker
+    assert "pkgutil" not in linted  # no registry lists modules: the commands', the extractors'
     assert not {
         m
         for m in linted
@@ -393,3 +394,4 @@ def test_the_patterns_re_compiles_on_the_common_paths_come_from_the_table() -> N
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.stderr.split() == ["True", "0", "True", "b'x+'", "True"], done.stderr
+

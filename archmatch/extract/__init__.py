@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +80,8 @@ class _Lazy:
 def extractors() -> list[tuple[str, Extractor]]:
     """`extract` of every extractor module, then the `finalize` of those that have one (a second
     pass that may use other extractors' facts, e.g. Dockerfiles named only by a build)."""
+    import pkgutil  # here: `archmatch dockerfile` runs one extractor without the registry (start-up time)
+
     found: list[tuple[str, Extractor]] = []
     finals: list[tuple[str, Extractor]] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +117,8 @@ def load_meta(path: Path) -> RuleMeta:
 
 def _family_files(family: str, rules_dir: Path = RULES_DIR) -> list[tuple[str, Path]]:
     """(module name, metadata path) of every rule of a family."""
+    import pkgutil  # here: only the tests and the metadata build list the rule modules (start-up time)
+
     folder = rules_dir / family
     out = []
     for info in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name):
