@@ -41,7 +41,6 @@ date); tests/test_speed.py checks that it is current.
 from __future__ import annotations
 
 import _sre  # type: ignore[import-not-found]  # no stub: the constructor `re` itself calls
-import dataclasses
 import marshal
 import re
 import sys
@@ -54,7 +53,11 @@ from typing import Any
 _RETURN_NAME = "__dataclass_return_type__" if sys.version_info >= (3, 12) else "_return_type"
 _PACKAGE = __name__.partition(".")[0]
 
+# `dataclasses` is imported by the functions that need it, not here: `install_patterns` runs first,
+# so that the patterns `dataclasses`, `inspect` and `tokenize` compile at import come from the table.
 _original: Callable[..., Any] | None = None
+_NOT_GIVEN: Any = object()  # `return_type` not passed (dataclasses' own default is its MISSING)
+_missing: Any = _NOT_GIVEN  # dataclasses.MISSING, once `_wrap` has imported it
 _table: dict[str, types.CodeType] = {}
 # Texts compiled because they were not in the table (what `record` collects to build it).
 missed: dict[str, None] = {}
@@ -90,15 +93,17 @@ def _create_fn(
     *,
     globals: dict[str, Any] | None = None,
     locals: dict[str, Any] | None = None,
-    return_type: Any = dataclasses.MISSING,
+    return_type: Any = _NOT_GIVEN,
 ) -> Any:
     """`dataclasses._create_fn`, with the compiled code of archmatch's texts taken from the table."""
     assert _original is not None
+    if return_type is _NOT_GIVEN:
+        return_type = _missing
     if str((globals or {}).get("__name__", "")).partition(".")[0] != _PACKAGE:
         return _original(name, args, body, globals=globals, locals=locals, return_type=return_type)
     local_values = {} if locals is None else locals
     return_annotation = ""
-    if return_type is not dataclasses.MISSING:
+    if return_type is not _missing:
         local_values[_RETURN_NAME] = return_type
         return_annotation = "->" + _RETURN_NAME
     text = function_text(name, args, body, list(local_values), return_annotation)
@@ -112,13 +117,15 @@ def _create_fn(
 
 
 def _wrap() -> bool:
-    global _original
+    global _original, _missing
+    import dataclasses
+
     current = getattr(dataclasses, "_create_fn", None)
     if current is _create_fn:
         return True
     if current is None or not (3, 10) <= sys.version_info[:2] <= (3, 12):
         return False  # 3.13 compiles a class's methods in one `exec`, through another function
-    _original = current
+    _original, _missing = current, dataclasses.MISSING
     dataclasses._create_fn = _create_fn  # type: ignore[attr-defined]
     return True
 
@@ -126,6 +133,8 @@ def _wrap() -> bool:
 def install() -> bool:
     """Take dataclass methods from the table from now on; False (nothing done) where it does not
     apply: another Python version, or another `_create_fn` than the one it was built against."""
+    import dataclasses
+
     from archmatch import prebuilt_code
 
     current = getattr(dataclasses, "_create_fn", None)
@@ -221,6 +230,8 @@ def record() -> bool:
 
 def original_fingerprint() -> str:
     """The fingerprint of this Python's own `dataclasses._create_fn`."""
+    import dataclasses
+
     current = getattr(dataclasses, "_create_fn", None)
     original = _original if current is _create_fn else current
     return fingerprint(original) if original is not None else ""

@@ -395,3 +395,19 @@ def test_the_patterns_re_compiles_on_the_common_paths_come_from_the_table() -> N
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.stderr.split() == ["True", "0", "True", "b'x+'", "True"], done.stderr
 
+
+def test_the_table_serves_patterns_compiled_while_dataclasses_is_imported() -> None:
+    """The package installs the pattern table before it imports `dataclasses` (which imports
+    `inspect` and `tokenize`): their module-level patterns are built from the table too."""
+    from archmatch import prebuilt, prebuilt_code
+
+    if prebuilt.regex_form() != prebuilt_code.PATTERNS_FOR:
+        return
+    code = (
+        "import sys\nfrom re import _compiler\ncompiled = []\noriginal = _compiler.compile\n"
+        "def counting(p, flags=0):\n    compiled.append(p)\n    return original(p, flags)\n"
+        "_compiler.compile = counting\nassert 'dataclasses' not in sys.modules\nimport archmatch, dataclasses\n"
+        "print(dataclasses._MODULE_IDENTIFIER_RE.pattern in compiled, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stderr.split() == ["False"], done.stderr
