@@ -206,6 +206,7 @@ class CliCommand:
     target: str | None  # the function, family or service name as written; None when not known
     # the command sets no architecture: the function it updates keeps its own (archmatch/link/deploys.py)
     keeps_arch: bool = False
+    run: str = ""  # the script, CI job or Makefile it runs in ("workflow deploy.yml job deploy")
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,11 @@ class ValueSource:
     named_at: tuple[str, ...]  # the commands naming them ("deploy.sh:3", "main.go:38 via ci.yml:9")
     variants: frozenset[int]  # which of the root's candidate value sets give this fact
     candidates: int  # how many value sets the commands give that root
+    # each script, CI job or Makefile naming values for that root, with the sets it names
+    runs: tuple[tuple[str, frozenset[int]], ...] = ()
+
+    def sets_of(self, run: str) -> frozenset[int]:
+        return next((sets for name, sets in self.runs if name == run), frozenset()) if run else frozenset()
 
     @property
     def every_candidate(self) -> bool:
@@ -710,6 +716,7 @@ class TerraformVarsUse:
     var_files: tuple[str, ...]  # as written, in order; an unknown part is written `${X}`
     variables: tuple[tuple[str, str], ...] = ()  # `-var name=value`, in order
     via: Location | None = None  # the CI call that gives a program the values (`dagger call --tf-var-file`)
+    run: str = ""  # the script, CI job or Makefile it runs in ("workflow deploy.yml job deploy")
 
 
 @dataclass

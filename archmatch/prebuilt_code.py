@@ -185,10 +185,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.command,self.target,self.keeps_arch,)==(other.command,other.target,other.keeps_arch,)
+   return (self.command,self.target,self.keeps_arch,self.run,)==(other.command,other.target,other.keeps_arch,other.run,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.command,self.target,self.keeps_arch,)==(other.command,other.target,other.keeps_arch,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.command,self.target,self.keeps_arch,self.run,)==(other.command,other.target,other.keeps_arch,other.run,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -313,18 +313,18 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.files,self.named_at,self.variants,self.candidates,)==(other.files,other.named_at,other.variants,other.candidates,)
+   return (self.files,self.named_at,self.variants,self.candidates,self.runs,)==(other.files,other.named_at,other.variants,other.candidates,other.runs,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.named_at,self.variants,self.candidates,)==(other.files,other.named_at,other.variants,other.candidates,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.named_at,self.variants,self.candidates,self.runs,)==(other.files,other.named_at,other.variants,other.candidates,other.runs,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.files,self.variables,self.named_at,self.where,)==(other.files,other.variables,other.named_at,other.where,)
+   return (self.files,self.variables,self.named_at,self.where,self.runs,)==(other.files,other.variables,other.named_at,other.where,other.runs,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.variables,self.named_at,self.where,)==(other.files,other.variables,other.named_at,other.where,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.variables,self.named_at,self.where,self.runs,)==(other.files,other.variables,other.named_at,other.where,other.runs,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -657,10 +657,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.location,self.cwd,self.var_files,self.variables,self.via,)==(other.location,other.cwd,other.var_files,other.variables,other.via,)
+   return (self.location,self.cwd,self.var_files,self.variables,self.via,self.run,)==(other.location,other.cwd,other.var_files,other.variables,other.via,other.run,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.cwd,self.var_files,self.variables,self.via,)==(other.location,other.cwd,other.var_files,other.variables,other.via,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.cwd,self.var_files,self.variables,self.via,self.run,)==(other.location,other.cwd,other.var_files,other.variables,other.via,other.run,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1510,9 +1510,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.chdir,self
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.command,self.target,self.keeps_arch,))
+  return hash((self.command,self.target,self.keeps_arch,self.run,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.command,self.target,self.keeps_arch,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.command,self.target,self.keeps_arch,self.run,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1576,15 +1576,15 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.file,self.
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.files,self.named_at,self.variants,self.candidates,))
+  return hash((self.files,self.named_at,self.variants,self.candidates,self.runs,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.files,self.named_at,self.variants,self.candidates,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.files,self.named_at,self.variants,self.candidates,self.runs,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.files,self.variables,self.named_at,self.where,))
+  return hash((self.files,self.variables,self.named_at,self.where,self.runs,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.files,self.variables,self.named_at,self.where,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.files,self.variables,self.named_at,self.where,self.runs,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1636,9 +1636,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.link,self.
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.location,self.cwd,self.var_files,self.variables,self.via,))
+  return hash((self.location,self.cwd,self.var_files,self.variables,self.via,self.run,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.cwd,self.var_files,self.variables,self.via,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.cwd,self.var_files,self.variables,self.via,self.run,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2174,9 +2174,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(command={self.command!r}, target={self.target!r}, keeps_arch={self.keeps_arch!r})"
+  return self.__class__.__qualname__ + f"(command={self.command!r}, target={self.target!r}, keeps_arch={self.keeps_arch!r}, run={self.run!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(command={self.command!r}, target={self.target!r}, keeps_arch={self.keeps_arch!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(command={self.command!r}, target={self.target!r}, keeps_arch={self.keeps_arch!r}, run={self.run!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2270,15 +2270,15 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(files={self.files!r}, named_at={self.named_at!r}, variants={self.variants!r}, candidates={self.candidates!r})"
+  return self.__class__.__qualname__ + f"(files={self.files!r}, named_at={self.named_at!r}, variants={self.variants!r}, candidates={self.candidates!r}, runs={self.runs!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, named_at={self.named_at!r}, variants={self.variants!r}, candidates={self.candidates!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, named_at={self.named_at!r}, variants={self.variants!r}, candidates={self.candidates!r}, runs={self.runs!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(files={self.files!r}, variables={self.variables!r}, named_at={self.named_at!r}, where={self.where!r})"
+  return self.__class__.__qualname__ + f"(files={self.files!r}, variables={self.variables!r}, named_at={self.named_at!r}, where={self.where!r}, runs={self.runs!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, variables={self.variables!r}, named_at={self.named_at!r}, where={self.where!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, variables={self.variables!r}, named_at={self.named_at!r}, where={self.where!r}, runs={self.runs!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2528,9 +2528,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(location={self.location!r}, cwd={self.cwd!r}, var_files={self.var_files!r}, variables={self.variables!r}, via={self.via!r})"
+  return self.__class__.__qualname__ + f"(location={self.location!r}, cwd={self.cwd!r}, var_files={self.var_files!r}, variables={self.variables!r}, via={self.via!r}, run={self.run!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, cwd={self.cwd!r}, var_files={self.var_files!r}, variables={self.variables!r}, via={self.via!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, cwd={self.cwd!r}, var_files={self.var_files!r}, variables={self.variables!r}, via={self.via!r}, run={self.run!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3337,13 +3337,14 @@ def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note,
  return __init__
 CODE['def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note, _type_own_cwd, _type_copies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_note, _dflt_own_cwd, _dflt_copies, _return_type):\n def __init__(self,cmd:_type_cmd,cwd:_type_cwd,default_platform:_type_default_platform,host_note:_type_host_note=_dflt_host_note,own_cwd:_type_own_cwd=_dflt_own_cwd,copies:_type_copies=_dflt_copies)->_return_type:\n  self.cmd=cmd\n  self.cwd=cwd\n  self.default_platform=default_platform\n  self.host_note=host_note\n  self.own_cwd=own_cwd\n  self.copies=copies\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_command, _type_target, _type_keeps_arch, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_keeps_arch, _return_type):
- def __init__(self,command:_type_command,target:_type_target,keeps_arch:_type_keeps_arch=_dflt_keeps_arch)->_return_type:
+def __create_fn__(_type_command, _type_target, _type_keeps_arch, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_keeps_arch, _dflt_run, _return_type):
+ def __init__(self,command:_type_command,target:_type_target,keeps_arch:_type_keeps_arch=_dflt_keeps_arch,run:_type_run=_dflt_run)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'command',command)
   __dataclass_builtins_object__.__setattr__(self,'target',target)
   __dataclass_builtins_object__.__setattr__(self,'keeps_arch',keeps_arch)
+  __dataclass_builtins_object__.__setattr__(self,'run',run)
  return __init__
-CODE["def __create_fn__(_type_command, _type_target, _type_keeps_arch, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_keeps_arch, _return_type):\n def __init__(self,command:_type_command,target:_type_target,keeps_arch:_type_keeps_arch=_dflt_keeps_arch)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'command',command)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'keeps_arch',keeps_arch)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_command, _type_target, _type_keeps_arch, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_keeps_arch, _dflt_run, _return_type):\n def __init__(self,command:_type_command,target:_type_target,keeps_arch:_type_keeps_arch=_dflt_keeps_arch,run:_type_run=_dflt_run)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'command',command)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'keeps_arch',keeps_arch)\n  __dataclass_builtins_object__.__setattr__(self,'run',run)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_config, _type_app_dir, _type_language, _type_entry, _type_seeds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_seeds, _return_type):
  def __init__(self,config:_type_config,app_dir:_type_app_dir,language:_type_language,entry:_type_entry,seeds:_type_seeds=_dflt_seeds)->_return_type:
@@ -3492,23 +3493,25 @@ def __create_fn__(_type_file, _type_root, _type_only, _type_rel, _type_module_co
  return __init__
 CODE["def __create_fn__(_type_file, _type_root, _type_only, _type_rel, _type_module_copy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,file:_type_file,root:_type_root,only:_type_only,rel:_type_rel,module_copy:_type_module_copy)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'file',file)\n  __dataclass_builtins_object__.__setattr__(self,'root',root)\n  __dataclass_builtins_object__.__setattr__(self,'only',only)\n  __dataclass_builtins_object__.__setattr__(self,'rel',rel)\n  __dataclass_builtins_object__.__setattr__(self,'module_copy',module_copy)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_files, _type_named_at, _type_variants, _type_candidates, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,files:_type_files,named_at:_type_named_at,variants:_type_variants,candidates:_type_candidates)->_return_type:
+def __create_fn__(_type_files, _type_named_at, _type_variants, _type_candidates, _type_runs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _return_type):
+ def __init__(self,files:_type_files,named_at:_type_named_at,variants:_type_variants,candidates:_type_candidates,runs:_type_runs=_dflt_runs)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'files',files)
   __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)
   __dataclass_builtins_object__.__setattr__(self,'variants',variants)
   __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)
+  __dataclass_builtins_object__.__setattr__(self,'runs',runs)
  return __init__
-CODE["def __create_fn__(_type_files, _type_named_at, _type_variants, _type_candidates, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,files:_type_files,named_at:_type_named_at,variants:_type_variants,candidates:_type_candidates)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)\n  __dataclass_builtins_object__.__setattr__(self,'variants',variants)\n  __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_files, _type_named_at, _type_variants, _type_candidates, _type_runs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _return_type):\n def __init__(self,files:_type_files,named_at:_type_named_at,variants:_type_variants,candidates:_type_candidates,runs:_type_runs=_dflt_runs)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)\n  __dataclass_builtins_object__.__setattr__(self,'variants',variants)\n  __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)\n  __dataclass_builtins_object__.__setattr__(self,'runs',runs)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_files, _type_variables, _type_named_at, _type_where, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,files:_type_files,variables:_type_variables,named_at:_type_named_at,where:_type_where)->_return_type:
+def __create_fn__(_type_files, _type_variables, _type_named_at, _type_where, _type_runs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _return_type):
+ def __init__(self,files:_type_files,variables:_type_variables,named_at:_type_named_at,where:_type_where,runs:_type_runs=_dflt_runs)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'files',files)
   __dataclass_builtins_object__.__setattr__(self,'variables',variables)
   __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)
   __dataclass_builtins_object__.__setattr__(self,'where',where)
+  __dataclass_builtins_object__.__setattr__(self,'runs',runs)
  return __init__
-CODE["def __create_fn__(_type_files, _type_variables, _type_named_at, _type_where, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,files:_type_files,variables:_type_variables,named_at:_type_named_at,where:_type_where)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'variables',variables)\n  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)\n  __dataclass_builtins_object__.__setattr__(self,'where',where)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_files, _type_variables, _type_named_at, _type_where, _type_runs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _return_type):\n def __init__(self,files:_type_files,variables:_type_variables,named_at:_type_named_at,where:_type_where,runs:_type_runs=_dflt_runs)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'variables',variables)\n  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)\n  __dataclass_builtins_object__.__setattr__(self,'where',where)\n  __dataclass_builtins_object__.__setattr__(self,'runs',runs)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_findings, _type_diagnostics, _type_facts, _type_prefixes, _type_files_scanned, _type_seconds, _type_suppressed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_findings, _dflt_diagnostics, _dflt_facts, _dflt_prefixes, _dflt_files_scanned, _dflt_seconds, _dflt_suppressed, _return_type):
  def __init__(self,findings:_type_findings=_HAS_DEFAULT_FACTORY,diagnostics:_type_diagnostics=_HAS_DEFAULT_FACTORY,facts:_type_facts=_HAS_DEFAULT_FACTORY,prefixes:_type_prefixes=_HAS_DEFAULT_FACTORY,files_scanned:_type_files_scanned=_dflt_files_scanned,seconds:_type_seconds=_dflt_seconds,suppressed:_type_suppressed=_dflt_suppressed)->_return_type:
@@ -3934,15 +3937,16 @@ def __create_fn__(_type_lists, _type_dockerfiles, _type_extra, MISSING, _HAS_DEF
  return __init__
 CODE['def __create_fn__(_type_lists, _type_dockerfiles, _type_extra, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,lists:_type_lists,dockerfiles:_type_dockerfiles,extra:_type_extra)->_return_type:\n  self.lists=lists\n  self.dockerfiles=dockerfiles\n  self.extra=extra\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_location, _type_cwd, _type_var_files, _type_variables, _type_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_variables, _dflt_via, _return_type):
- def __init__(self,location:_type_location,cwd:_type_cwd,var_files:_type_var_files,variables:_type_variables=_dflt_variables,via:_type_via=_dflt_via)->_return_type:
+def __create_fn__(_type_location, _type_cwd, _type_var_files, _type_variables, _type_via, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_variables, _dflt_via, _dflt_run, _return_type):
+ def __init__(self,location:_type_location,cwd:_type_cwd,var_files:_type_var_files,variables:_type_variables=_dflt_variables,via:_type_via=_dflt_via,run:_type_run=_dflt_run)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'location',location)
   __dataclass_builtins_object__.__setattr__(self,'cwd',cwd)
   __dataclass_builtins_object__.__setattr__(self,'var_files',var_files)
   __dataclass_builtins_object__.__setattr__(self,'variables',variables)
   __dataclass_builtins_object__.__setattr__(self,'via',via)
+  __dataclass_builtins_object__.__setattr__(self,'run',run)
  return __init__
-CODE["def __create_fn__(_type_location, _type_cwd, _type_var_files, _type_variables, _type_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_variables, _dflt_via, _return_type):\n def __init__(self,location:_type_location,cwd:_type_cwd,var_files:_type_var_files,variables:_type_variables=_dflt_variables,via:_type_via=_dflt_via)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'cwd',cwd)\n  __dataclass_builtins_object__.__setattr__(self,'var_files',var_files)\n  __dataclass_builtins_object__.__setattr__(self,'variables',variables)\n  __dataclass_builtins_object__.__setattr__(self,'via',via)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_location, _type_cwd, _type_var_files, _type_variables, _type_via, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_variables, _dflt_via, _dflt_run, _return_type):\n def __init__(self,location:_type_location,cwd:_type_cwd,var_files:_type_var_files,variables:_type_variables=_dflt_variables,via:_type_via=_dflt_via,run:_type_run=_dflt_run)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'cwd',cwd)\n  __dataclass_builtins_object__.__setattr__(self,'var_files',var_files)\n  __dataclass_builtins_object__.__setattr__(self,'variables',variables)\n  __dataclass_builtins_object__.__setattr__(self,'via',via)\n  __dataclass_builtins_object__.__setattr__(self,'run',run)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_location, _type_find, _type_head, _type_tail, _type_imported, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,location:_type_location,find:_type_find,head:_type_head,tail:_type_tail,imported:_type_imported)->_return_type:
@@ -5026,11 +5030,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('command','target','keeps_arch',):
+  if type(self) is cls or name in ('command','target','keeps_arch','run',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'command\',\'target\',\'keeps_arch\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'command\',\'target\',\'keeps_arch\',\'run\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5114,19 +5118,19 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('files','named_at','variants','candidates',):
+  if type(self) is cls or name in ('files','named_at','variants','candidates','runs',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'files\',\'named_at\',\'variants\',\'candidates\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'files\',\'named_at\',\'variants\',\'candidates\',\'runs\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('files','variables','named_at','where',):
+  if type(self) is cls or name in ('files','variables','named_at','where','runs',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'files\',\'variables\',\'named_at\',\'where\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'files\',\'variables\',\'named_at\',\'where\',\'runs\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5194,11 +5198,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('location','cwd','var_files','variables','via',):
+  if type(self) is cls or name in ('location','cwd','var_files','variables','via','run',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'cwd\',\'var_files\',\'variables\',\'via\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'cwd\',\'var_files\',\'variables\',\'via\',\'run\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5754,11 +5758,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('command','target','keeps_arch',):
+  if type(self) is cls or name in ('command','target','keeps_arch','run',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'command\',\'target\',\'keeps_arch\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'command\',\'target\',\'keeps_arch\',\'run\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -5842,19 +5846,19 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('files','named_at','variants','candidates',):
+  if type(self) is cls or name in ('files','named_at','variants','candidates','runs',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'files\',\'named_at\',\'variants\',\'candidates\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'files\',\'named_at\',\'variants\',\'candidates\',\'runs\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('files','variables','named_at','where',):
+  if type(self) is cls or name in ('files','variables','named_at','where','runs',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'files\',\'variables\',\'named_at\',\'where\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'files\',\'variables\',\'named_at\',\'where\',\'runs\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -5922,11 +5926,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('location','cwd','var_files','variables','via',):
+  if type(self) is cls or name in ('location','cwd','var_files','variables','via','run',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'cwd\',\'var_files\',\'variables\',\'via\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'cwd\',\'var_files\',\'variables\',\'via\',\'run\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

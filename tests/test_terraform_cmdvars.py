@@ -184,6 +184,31 @@ def test_a_name_only_some_candidates_declare_is_a_low_confidence_target(tmp_path
     assert "1 of 2 candidate value sets" in cli.deploys_to.evidence
 
 
+def test_a_deploy_in_the_job_that_names_the_var_file_uses_its_values(tmp_path: Path) -> None:
+    job = """  {env}:
+    runs-on: ubuntu-latest
+    steps:
+      - run: terraform -chdir=infra apply -auto-approve -var-file=envs/{env}.tfvars
+"""
+    deploy = """      - run: |
+          docker build --platform linux/amd64 -t "$IMAGE" fn
+          aws lambda update-function-code --function-name image-resizer --image-uri "$IMAGE"
+"""
+    workflow = "on: push\nenv:\n  IMAGE: 1111.dkr.ecr.us-east-1.amazonaws.com/r:1\njobs:\n"
+    files = {
+        "infra/envs/prod.tfvars": _tfvars(image_resizer="arm64"),
+        "infra/envs/dev.tfvars": _tfvars(other="arm64"),
+    }
+    # the prod job plans prod.tfvars, which declares image-resizer: its deploy uses those values
+    same_job = workflow + job.format(env="dev") + job.format(env="prod") + deploy
+    cli = _cli(_facts(tmp_path, {**files, ".github/workflows/d.yml": same_job}))
+    assert cli.deploys_to is not None and cli.deploys_to.confidence == "medium"
+    # the dev job plans dev.tfvars, which does not: one of two candidate sets only
+    other_job = workflow + job.format(env="prod") + job.format(env="dev") + deploy
+    cli = _cli(_facts(tmp_path, {**files, ".github/workflows/d.yml": other_job}))
+    assert cli.deploys_to is not None and cli.deploys_to.confidence == "low"
+
+
 def test_command_line_variables_override_the_var_files(tmp_path: Path) -> None:
     script = (
         "terraform -chdir=infra apply -var-file=envs/prod.tfvars "
@@ -230,3 +255,22 @@ def test_unknown_parts_of_a_var_file_path() -> None:
     assert literal_parts('$(shell read -p "env (dev/prod): " e && echo $e).tfvars') == ["", ".tfvars"]
     assert literal_parts("${A:-${B}}/$1-`cat f`.tfvars") == ["", "/", "-", ".tfvars"]
     assert literal_parts("${A:-$" * 10_000)[-1] == ""  # an unclosed part ends the text, in one pass
+
+
+def test_a_function_the_deploy_command_reports_is_not_reported_twice(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    case = FIXTURES / "fail_tf_var_file_script"
+    for path in case.rglob("*"):
+        if path.is_file():
+            target = tmp_path / path.relative_to(case)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(path.read_text())
+    fn = tmp_path / "infra/modules/fn/main.tf"  # the function also runs the repository the script pushes
+    fn.write_text(fn.read_text().replace("/placeholder:v0", "/resizer:latest"))
+    monkeypatch.chdir(tmp_path)
+    facts, _ = analyze(Path("."), Config())
+    linked = {link.workload.name for link in facts.links}
+    assert 'module.fns["image_resizer"].aws_lambda_function.this' in linked  # by repository and tag
+    findings = [f for f in scan([Path(".")], Config()).findings if f.rule_id == "ARCH301"]
+    assert [(f.entity, f.severity) for f in findings] == [
+        ("image-resizer (aws lambda update-function-code)", "error")
+    ]

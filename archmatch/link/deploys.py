@@ -6,7 +6,8 @@ Evidence, strongest first (the first that finds image functions decides):
 1. the command's `--function-name` (a name or an ARN) equals a function's declared name (Terraform
    `function_name`, CloudFormation/SAM `FunctionName`): medium confidence, like a repository and
    tag match; low when that name comes from variable values a command line names and only some of
-   the candidate value sets (one var file per environment) declare it;
+   the candidate value sets (one var file per environment) declare it, unless those include every
+   set the command's own script or CI job gives terraform;
 2. it equals a function's resource name or logical id: low;
 3. the name is not known (computed at run time) and the scan root declares exactly one image
    Lambda function: low, "the only image Lambda function in the repository";
@@ -18,7 +19,7 @@ target are warnings at most: the matcher gives each link the weaker of its two c
 
 from __future__ import annotations
 
-from archmatch.model import Confidence, DeployTarget, RepoFacts, Workload
+from archmatch.model import Confidence, DeployTarget, RepoFacts, ValueSource, Workload
 
 
 def _is_template_image_function(w: Workload) -> bool:
@@ -34,11 +35,13 @@ def _resource_name(w: Workload) -> str:
     return w.name.rsplit(".", 1)[-1]
 
 
-def _candidates(name: str | None, functions: list[Workload]) -> tuple[list[Workload], str, Confidence]:
+def _candidates(
+    name: str | None, functions: list[Workload], run: str = ""
+) -> tuple[list[Workload], str, Confidence]:
     if name is not None:
         declared = [f for f in functions if f.lambda_ is not None and f.lambda_.function_name == name]
         if declared:
-            return declared, f"function name {name!r} declared by", _declared_confidence(declared)
+            return declared, f"function name {name!r} declared by", _declared_confidence(declared, run)
         named = [f for f in functions if _resource_name(f) == name]
         if named:
             return named, f"function name {name!r} is the resource name of", "low"
@@ -58,15 +61,20 @@ def _candidates(name: str | None, functions: list[Workload]) -> tuple[list[Workl
     return [], "", "low"
 
 
-def _declared_confidence(declared: list[Workload]) -> Confidence:
-    """Medium, unless the name is declared with some of a root's candidate value sets only."""
-    by_root: dict[str | None, tuple[set[int], int]] = {}
+def _declared_confidence(declared: list[Workload], run: str) -> Confidence:
+    """Medium, unless the name is declared with some of a root's candidate value sets only, and
+    not with the ones the command's own run (its script, CI job) gives terraform."""
+    by_root: dict[str | None, tuple[set[int], ValueSource]] = {}
     for f in declared:
         if f.values is None or f.values.candidates == 1:
             return "medium"  # declared whatever the command-line values, or with the only ones
-        given, _ = by_root.setdefault(f.project, (set(), f.values.candidates))
+        given, _ = by_root.setdefault(f.project, (set(), f.values))
         given.update(f.values.variants)
-    return "medium" if any(len(given) == total for given, total in by_root.values()) else "low"
+    for given, values in by_root.values():
+        used = values.sets_of(run)
+        if len(given) == values.candidates or (used and used <= given):
+            return "medium"
+    return "low"
 
 
 def _values_note(target: Workload) -> str:
@@ -80,7 +88,7 @@ def resolve_deploy_targets(facts: RepoFacts) -> None:
     for w in facts.workloads:
         if w.cli is None or not w.cli.keeps_arch:
             continue
-        found, evidence, confidence = _candidates(w.cli.target, functions)
+        found, evidence, confidence = _candidates(w.cli.target, functions, w.cli.run)
         archs = {f.arch.archs for f in found}
         if len(archs) != 1 or not next(iter(archs)):
             continue  # no target, or targets that disagree: the architecture stays unknown

@@ -52,16 +52,24 @@ def mentions_deploy(text: str) -> bool:
 
 
 def add_facts(
-    repo: RepoView, facts: RepoFacts, path: str, commands: list[AwsCommand], builds: list[ImageBuild]
+    repo: RepoView,
+    facts: RepoFacts,
+    path: str,
+    commands: list[AwsCommand],
+    builds: list[ImageBuild],
+    run: str = "",
 ) -> None:
-    """The facts of the commands of one shell run; `builds` are the docker builds of the same run:
-    an image a command deploys that is written exactly as a tag one of them builds (`$IMAGE` in
-    both) is that build's image, a direct reference even when the value is not known."""
+    """The facts of the commands of one shell run (`run` names it: a script, a CI job); `builds`
+    are the docker builds of the same run: an image a command deploys that is written exactly as a
+    tag one of them builds (`$IMAGE` in both) is that build's image, a direct reference even when
+    the value is not known."""
     for command in commands:
         convert = _CONVERTERS.get((command.service, command.command))
         made = convert(repo, path, command) if convert is not None else None
         if isinstance(made, Workload):
             made.images = [_same_run(image, builds, path) for image in made.images]
+            if made.cli is not None and run:
+                made.cli = replace(made.cli, run=run)
             facts.workloads.append(made)
         elif isinstance(made, Capacity):
             facts.capacities.append(made)

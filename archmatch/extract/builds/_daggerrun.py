@@ -119,7 +119,7 @@ def extract_unit(
         label = f"{call.where}: " + (
             f"dagger call {call.words[0]}" if not call.program else f"program {folder}"
         )
-        _record(repo, facts, package, host, label, str(call.location), builds, budget, call.location)
+        _record(repo, facts, package, host, label, str(call.location), builds, budget, call)
     package = pipeline(budget, None)
     for entry in package.entries():
         if budget.exceeded is not None:
@@ -224,8 +224,10 @@ def _record(
     run: str,
     builds: dict[tuple[object, ...], ImageBuild],
     budget: Budget,
-    called_at: Location | None = None,
+    call: DaggerCall | None = None,
 ) -> None:
+    """The facts of one run of the pipeline (`call`: the CI step that runs it, if any)."""
+    called_at, job = (call.location, call.where) if call is not None else (None, "")
     made: list[ImageBuild] = []
     for event in package.events:
         if isinstance(event, Published):
@@ -242,22 +244,22 @@ def _record(
             made.append(builds[key])
     for event in package.events:
         if isinstance(event, Exec):
-            _record_terraform(facts, event, called_at)
+            _record_terraform(facts, event, called_at, job)
             command = _aws_command(event)
             if command is not None:
                 first = len(facts.workloads)
-                add_facts(repo, facts, event.location.path, [command], [])
+                add_facts(repo, facts, event.location.path, [command], [], run=job)
                 _link_published(facts.workloads[first:], made, run)
     package.events = []
 
 
-def _record_terraform(facts: RepoFacts, event: Exec, called_at: Location | None) -> None:
+def _record_terraform(facts: RepoFacts, event: Exec, called_at: Location | None, job: str) -> None:
     """A terraform command the pipeline runs with variables on its command line. The folder it runs
     in is the container's working directory, not known here: the var files are looked for in
     every root module."""
     command = _tfcli.parse([_word(v) for v in event.argv])
     if command is not None:
-        found = replace(_tfcli.use(command, None, event.location), via=called_at)
+        found = replace(_tfcli.use(command, None, event.location), via=called_at, run=job)
         if found not in facts.extra.terraform_vars:
             facts.extra.terraform_vars.append(found)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from archmatch import dockercli, lazyre
@@ -574,9 +574,11 @@ def _overlaps(word: Word, spans: list[dockercli.Span]) -> bool:
     return any(s.start <= word.start < s.end or word.start <= s.start < word.end for s in spans)
 
 
-def record_terraform(facts: RepoFacts, state: ShellState) -> None:
-    """The terraform commands of a shell run that give variables on their command line."""
-    facts.extra.terraform_vars.extend(u for u in state.terraform if u not in facts.extra.terraform_vars)
+def record_terraform(facts: RepoFacts, state: ShellState, run: str) -> None:
+    """The terraform commands of a shell run (`run` names it) that give variables on their
+    command line."""
+    found = [replace(u, run=run) for u in state.terraform]
+    facts.extra.terraform_vars.extend(u for u in found if u not in facts.extra.terraform_vars)
 
 
 def script_dir_of(path: str) -> str:

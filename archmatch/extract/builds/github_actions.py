@@ -285,10 +285,10 @@ class _Job:
             )
             builds.append(cli_build(self.repo, site, found.cmd, run))
         self.facts.builds.extend(builds)
-        add_facts(self.repo, self.facts, self.path, state.aws, builds)
+        add_facts(self.repo, self.facts, self.path, state.aws, builds, run=self.where)
         self.facts.extra.manifest_deploys.extend(state.manifest_deploys)
         self.kube_target = state.kube_target
-        record_terraform(self.facts, state)
+        record_terraform(self.facts, state, self.where)
 
 
 def _is_true(value: Any) -> bool:

@@ -302,6 +302,7 @@ def _run_builds(
                 build = cli_build(repo, site, found.cmd, item)
                 builds.append(build)
                 facts.builds.append(build)
-            add_facts(repo, facts, path, state.aws[known:], builds)  # the job's script is one shell run
+            run = f"GitLab job {name}"  # the job's script is one shell run
+            add_facts(repo, facts, path, state.aws[known:], builds, run=run)
             facts.extra.manifest_deploys.extend(state.manifest_deploys[applied:])
-            record_terraform(facts, state)
+            record_terraform(facts, state, run)

@@ -273,9 +273,9 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
             host=HostContext("no --platform: the machine that runs make decides"),
         )
         facts.builds.extend(builds)
-        add_facts(repo, facts, path, shell_state.aws, builds)
+        add_facts(repo, facts, path, shell_state.aws, builds, run=f"Makefile {path}")
         facts.extra.manifest_deploys.extend(shell_state.manifest_deploys)
-        record_terraform(facts, shell_state)
+        record_terraform(facts, shell_state, f"Makefile {path}")
     state.values.budget.report(repo)
 
 

@@ -59,8 +59,8 @@ def _extract_script(repo: RepoView, facts: RepoFacts, path: str, text: str) -> N
         host=HostContext("no --platform: the machine that runs the script decides"),
     )
     facts.builds.extend(builds)
-    add_facts(repo, facts, path, state.aws, builds)
+    add_facts(repo, facts, path, state.aws, builds, run=f"script {path}")
     facts.extra.manifest_deploys.extend(state.manifest_deploys)
-    record_terraform(facts, state)
+    record_terraform(facts, state, f"script {path}")
     if state.values is not None:
         state.values.budget.report(repo)

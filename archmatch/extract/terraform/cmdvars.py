@@ -38,6 +38,7 @@ class ValueSet:
     variables: tuple[tuple[str, str], ...]  # `-var name=value`
     named_at: tuple[str, ...]  # the commands that give them ("deploy.sh:3", "main.go:38 via ci.yml:9")
     where: Location  # the first of them
+    runs: frozenset[str] = frozenset()  # the scripts, CI jobs and Makefiles they run in
 
 
 def _base(folder: str) -> str:
@@ -144,7 +145,13 @@ def value_sets(repo: RepoView, uses: list[TerraformVarsUse], folder: str) -> lis
             if use not in found:
                 found.append(use)
     sets = [
-        ValueSet(files, variables, tuple(_named_at(u) for u in found), found[0].location)
+        ValueSet(
+            files,
+            variables,
+            tuple(_named_at(u) for u in found),
+            found[0].location,
+            frozenset(u.run for u in found if u.run),
+        )
         for (files, variables), found in named.items()
     ]
     if len(sets) > MAX_VALUE_SETS:

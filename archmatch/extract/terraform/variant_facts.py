@@ -48,4 +48,9 @@ def _source(given: set[int], sets: Sequence[ValueSet]) -> ValueSource:
     for index in sorted(given):
         files.extend(f for f in sets[index].files if f not in files)
         named.extend(n for n in sets[index].named_at if n not in named)
-    return ValueSource(tuple(files), tuple(named), frozenset(given), len(sets))
+    runs: dict[str, set[int]] = {}
+    for index, values in enumerate(sets):
+        for run in values.runs:
+            runs.setdefault(run, set()).add(index)
+    by_run = tuple((run, frozenset(found)) for run, found in sorted(runs.items()))
+    return ValueSource(tuple(files), tuple(named), frozenset(given), len(sets), by_run)

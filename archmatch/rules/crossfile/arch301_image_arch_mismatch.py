@@ -1,5 +1,9 @@
 """ARCH301: the image's architecture set cannot include the workload's architecture.
 
+A function that an `aws lambda update-function-code` of the repository deploys the same build to,
+with a link at least as strong, is reported once, by the command's finding (which names the
+function and lands on its declaration).
+
 When a Dockerfile pin or architecture-specific base image decides the content, this is the one
 error for that root cause: the pin (ARCH104) and a build that requests another platform (ARCH303)
 become related locations, and the fix edits the Dockerfile."""
@@ -136,11 +140,31 @@ def _cause_related(link: Link, img: ImageArch, cause: DockerfileCause) -> list[R
     return out
 
 
+_STRENGTH = {"low": 0, "medium": 1, "high": 2}
+
+
+def _deployed_by_command(links: list[Link]) -> dict[tuple[str, str, object], int]:
+    """(function, its location, build) -> the strongest link of a CLI command that deploys that
+    build's image to that function: the command's finding names the function and its declaration."""
+    out: dict[tuple[str, str, object], int] = {}
+    for link in links:
+        target = link.workload.deploys_to
+        if target is not None:
+            key = (target.name, str(target.location), link.build.id)
+            out[key] = max(out.get(key, 0), _STRENGTH[link.confidence])
+    return out
+
+
 def check(facts: RepoFacts) -> Iterator[Finding]:
-    for link, img, arch, why in verdicts(facts, Verdict.NO):
+    found = list(verdicts(facts, Verdict.NO))
+    deployed = _deployed_by_command([link for link, _, _, _ in found])
+    for link, img, arch, why in found:
         w = link.workload
         if w.pod is not None and w.pod.sole_capacity is not None:
             continue  # placed only by its project's node groups: ARCH305 reports that pod
+        strongest = deployed.get((w.name, str(w.location), link.build.id), -1)
+        if w.cli is None and strongest >= _STRENGTH[link.confidence]:
+            continue  # one root cause, one error: the deploy command's finding reports this function
         lambda_target = w.service in LAMBDA_SERVICES
         cause = dockerfile_cause(facts, link, arch)
         if cause is not None:
