@@ -240,3 +240,37 @@ def test_list_workloads_json_shows_each_capacity_cluster(tmp_path: Path) -> None
         ("shop/graviton", "shop", "eksctl ClusterConfig metadata.name"),
         ("lab/intel", "lab", "eksctl ClusterConfig metadata.name"),
     ]
+
+
+def test_a_cluster_name_filled_in_later_is_not_a_name(tmp_path: Path) -> None:
+    eksctl = """\
+    apiVersion: eksctl.io/v1alpha5
+    kind: ClusterConfig
+    metadata:
+      name: $EKS_CLUSTER_NAME
+    managedNodeGroups:
+      - name: default
+        instanceType: m5.large
+    """
+    pool = """\
+    apiVersion: karpenter.sh/v1
+    kind: NodePool
+    metadata:
+      name: default
+    spec:
+      template:
+        spec:
+          nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+    ---
+    apiVersion: karpenter.k8s.aws/v1
+    kind: EC2NodeClass
+    metadata:
+      name: default
+    spec:
+      subnetSelectorTerms:
+        - tags:
+            karpenter.sh/discovery: ${CLUSTER_NAME}
+    """
+    facts = _facts(tmp_path, {"cluster.yaml": eksctl, "karpenter.yaml": pool})
+    assert _cluster(facts, "$EKS_CLUSTER_NAME/default") is None
+    assert _cluster(facts, "default") is None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from archmatch.model import Capacity, ClusterRef, Location
 
-# a value deploy tooling fills in: `${X}`, `{{X}}`, `<X>`
-_PLACEHOLDER_MARKS = ("${", "{{", "$(")
+# a value deploy tooling fills in: `$X`, `${X}`, `$(cmd)`, `{{X}}`
+_PLACEHOLDER_MARKS = ("$", "{{")
 
 
 def cluster_ref(value: str | None, written: str, scope: str, basis: str, location: Location) -> ClusterRef:

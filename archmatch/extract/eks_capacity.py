@@ -44,7 +44,7 @@ _INSTANCE_TYPE_KEYS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/i
 _FAMILY_KEY = "karpenter.k8s.aws/instance-family"
 _DISCOVERY_TAGS = ("karpenter.sh/discovery", "aws:eks:cluster-name")
 _SCHEDULING_EFFECTS = ("NoSchedule", "NoExecute")
-_UNKNOWN_VALUE = lazyre.compile(r"\$\{|\{\{|<[A-Z_a-z-]+>")
+_UNKNOWN_VALUE = lazyre.compile(r"\$|\{\{|<[A-Z_a-z-]+>")  # $X, ${X}, {{X}}, <X>: filled in later
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
