@@ -171,3 +171,48 @@ def test_a_new_run_after_a_same_size_edit_is_not_served_stale(tmp_path: Path, pr
     with ctx.Pool(1) as pool:
         assert pool.map(_verdict_in_a_new_process, run) == ["PASSED"]
     assert len(list(folder.glob("*.json"))) == 2
+
+
+def test_the_analysis_runs_with_the_existing_objects_set_aside_from_the_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Checkov process holds a few hundred thousand objects: the analysis runs with them frozen
+    (full collections skip them) and puts them back afterwards, even when it fails."""
+    import gc
+
+    from archmatch import engine
+
+    frozen_during: list[int] = []
+    real_analyze = engine.analyze
+
+    def recording_analyze(*args, **kwargs):  # type: ignore[no-untyped-def]
+        frozen_during.append(gc.get_freeze_count())
+        return real_analyze(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "analyze", recording_analyze)
+    assert gc.get_freeze_count() == 0
+    assert _rules(_repo(tmp_path / "a", "arm64")) == {"ARCH301"}
+    assert frozen_during and frozen_during[0] > 1000  # this test process's own objects
+    assert gc.get_freeze_count() == 0
+
+    def failing_analyze(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("broken extractor")
+
+    monkeypatch.setattr(engine, "analyze", failing_analyze)
+    assert _analyse_fresh(_repo(tmp_path / "b", "x86_64")) is None
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_frozen_by_someone_else_stay_frozen() -> None:
+    import gc
+
+    from archmatch.integrations.checkov_adapter import collector_skips_existing_objects
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with collector_skips_existing_objects():
+            assert gc.get_freeze_count() == before
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
