@@ -273,13 +273,21 @@ def checkov_rounds(size: int, tree: Path, args: argparse.Namespace) -> list[Timi
     runs: dict[str, list[tuple[float, float, int, float]]] = {"checkov -d": [], PACK_COLD: [], PACK_WARM: []}
     if args.control:
         runs[PACK_CONTROL] = []
+
+    def run(name: str, cmd: list[str]) -> None:
+        runs[name].append(timed(cmd, tree, args.timeout, env))
+        wall, _, code, cpu = runs[name][-1]
+        print(
+            f"    round {len(runs[name])}: {name}: {wall:.2f} s, CPU {cpu:.2f} s, exit {code}, load {load()}"
+        )
+
     while True:
-        runs["checkov -d"].append(timed(base, tree, args.timeout, env))
+        run("checkov -d", base)
         shutil.rmtree(pack_cache(args), ignore_errors=True)
-        runs[PACK_COLD].append(timed(pack, tree, args.timeout, env))
-        runs[PACK_WARM].append(timed(pack, tree, args.timeout, env))  # the cold run filled the cache
+        run(PACK_COLD, pack)
+        run(PACK_WARM, pack)  # the cold run filled the cache
         if args.control:
-            runs[PACK_CONTROL].append(timed(control, tree, args.timeout, env))
+            run(PACK_CONTROL, control)
         if len(runs["checkov -d"]) >= args.repeat or runs["checkov -d"][0][0] >= args.repeat_under:
             break
     return [summarise(size, name, got) for name, got in runs.items()]
