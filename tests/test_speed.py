@@ -411,3 +411,71 @@ def test_the_table_serves_patterns_compiled_while_dataclasses_is_imported() -> N
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.stderr.split() == ["False"], done.stderr
+
+
+HCL_SAMPLE = """\
+locals {
+  enabled = !contains(var.skip, "x")
+    && length(var.names) > 0
+}
+resource "aws_lambda_function" "f" {
+  architectures = ["arm64"]
+  image_uri     = "${var.repo}:latest"
+  policy        = <<-EOT
+    {"a": 1}
+  EOT
+  dynamic "x" {
+    for_each = { for k, v in var.m : k => v if v != null }
+    content { name = x.key }
+  }
+}
+"""
+
+
+def test_hcl_parser_tables_come_with_the_package_and_parse_as_a_built_parser(tmp_path: Path) -> None:
+    """The HCL parser is loaded from archmatch/extract/hcl_tables.py (no ~1 s table computation on
+    a machine without Lark's cache), and gives the same trees, positions included, as the parser
+    Lark computes from the grammar."""
+    from lark import Lark
+
+    from archmatch.extract import hcl_grammar
+
+    prebuilt = hcl_grammar.hcl_parser()
+    assert prebuilt.source_path == "<deserialized>"  # loaded, not computed
+    built = Lark(grammar=hcl_grammar.hcl_grammar(), cache=str(tmp_path / "lark.cache"), **hcl_grammar.OPTIONS)
+    ours, theirs = prebuilt.parse(HCL_SAMPLE), built.parse(HCL_SAMPLE)
+    assert ours == theirs
+    positions = [(t.data, t.meta.line, t.meta.column, t.meta.end_line) for t in ours.iter_subtrees()]
+    assert positions == [
+        (t.data, t.meta.line, t.meta.column, t.meta.end_line) for t in theirs.iter_subtrees()
+    ]
+    assert {line for _, line, _, _ in positions} >= {1, 2, 3, 5, 8, 12}
+    files = sorted(p for folder in ("tests/fixtures", "examples") for p in (ROOT / folder).rglob("*.tf"))
+    assert len(files) > 100
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace") + "\n"
+        try:
+            expected = built.parse(text)
+        except Exception as exc:  # a fixture that does not parse must fail alike
+            with pytest.raises(type(exc)):
+                prebuilt.parse(text)
+            continue
+        got = prebuilt.parse(text)
+        assert got == expected, path
+        lines = [getattr(t.meta, "line", 0) for t in got.iter_subtrees()]
+        assert lines == [getattr(t.meta, "line", 0) for t in expected.iter_subtrees()], path
+
+
+def test_hcl_parser_tables_are_used_only_for_their_grammar(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archmatch.extract import hcl_grammar, hcl_tables
+
+    assert hcl_grammar._prebuilt_parser(hcl_grammar.hcl_grammar()) is not None
+    assert hcl_grammar._prebuilt_parser(hcl_grammar.hcl_grammar() + "\n") is None
+    monkeypatch.setattr(hcl_tables, "LARK_VERSION", "0.0.1")
+    assert hcl_grammar._prebuilt_parser(hcl_grammar.hcl_grammar()) is None
+
+
+def test_hcl_parser_tables_are_up_to_date() -> None:
+    check = [sys.executable, str(ROOT / "scripts" / "hcl_tables.py"), "--check"]
+    done = subprocess.run(check, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr

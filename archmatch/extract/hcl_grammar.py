@@ -83,16 +83,37 @@ def _safe_grammar(grammar: str) -> str:
 
 
 _parser: Lark | None = None
+OPTIONS: dict[str, Any] = {"parser": "lalr", "propagate_positions": True}
+
+
+def hcl_grammar() -> str:
+    return _safe_grammar(LARK_GRAMMAR)
 
 
 def hcl_parser() -> Lark:
-    """bc-python-hcl2's LALR parser with the linear-time terminals above (built once per process)."""
+    """bc-python-hcl2's LALR parser with the linear-time terminals above (made once per process).
+
+    Its tables come with the package (`hcl_tables.py`, built by scripts/hcl_tables.py) when they
+    were built from this grammar by this version of Lark: computing them takes ~1.1 s of CPU, which
+    Lark's own cache (a file in the temporary folder) saves only from the second run on a machine,
+    never in a fresh CI container. Otherwise Lark computes them, with its cache."""
     global _parser
     if _parser is None:
-        _parser = Lark(
-            grammar=_safe_grammar(LARK_GRAMMAR), parser="lalr", propagate_positions=True, cache=True
-        )
+        grammar = hcl_grammar()
+        _parser = _prebuilt_parser(grammar) or Lark(grammar=grammar, cache=True, **OPTIONS)
     return _parser
+
+
+def _prebuilt_parser(grammar: str) -> Lark | None:
+    from lark import __version__ as lark_version
+
+    from archmatch.extract import hcl_tables
+
+    if (grammar, lark_version, OPTIONS) != (hcl_tables.GRAMMAR, hcl_tables.LARK_VERSION, hcl_tables.OPTIONS):
+        return None
+    # the classmethod Lark's own cache loads through (`Lark.load` reads a pickle instead)
+    loaded: Lark = Lark._load_from_dict(hcl_tables.DATA, hcl_tables.MEMO)  # type: ignore[no-untyped-call]
+    return loaded
 
 
 def unclosed_quote_line(text: str) -> int | None:
