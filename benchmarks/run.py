@@ -48,6 +48,7 @@ REPO = HERE.parent
 PACK_COLD = "checkov -d + archmatch pack, cold cache"
 PACK_WARM = "checkov -d + archmatch pack, warm cache"
 PACK_CONTROL = "checkov -d + control pack (same checks, PASSED at once)"
+EMPTY_CONTROL = "checkov -d + empty --external-checks-dir"
 
 
 @dataclass
@@ -271,8 +272,12 @@ def checkov_rounds(size: int, tree: Path, args: argparse.Namespace) -> list[Timi
     control = [*base, "--external-checks-dir", str(HERE / "control_pack")]
     env = checkov_env(args)
     runs: dict[str, list[tuple[float, float, int, float]]] = {"checkov -d": [], PACK_COLD: [], PACK_WARM: []}
+    empty = args.out / "empty-checks"  # only __init__.py: what any external directory costs
+    empty.mkdir(parents=True, exist_ok=True)
+    (empty / "__init__.py").write_text("")
     if args.control:
         runs[PACK_CONTROL] = []
+        runs[EMPTY_CONTROL] = []
 
     def run(name: str, cmd: list[str]) -> None:
         runs[name].append(timed(cmd, tree, args.timeout, env))
@@ -288,6 +293,7 @@ def checkov_rounds(size: int, tree: Path, args: argparse.Namespace) -> list[Timi
         run(PACK_WARM, pack)  # the cold run filled the cache
         if args.control:
             run(PACK_CONTROL, control)
+            run(EMPTY_CONTROL, [*base, "--external-checks-dir", str(empty)])
         if len(runs["checkov -d"]) >= args.repeat or runs["checkov -d"][0][0] >= args.repeat_under:
             break
     return [summarise(size, name, got) for name, got in runs.items()]
@@ -439,17 +445,17 @@ def pack_ratios(timings: list[Timing]) -> list[str]:
             rows.append(f"| {'2 files' if tree == 2 else f'N={tree}'} | " + " | ".join(cells) + " |")
     controls = [(tree, got) for tree, got in by_tree.items() if PACK_CONTROL in got and "checkov -d" in got]
     if controls:
-        rows += [
-            "",
-            "| tree | control pack s (CPU s) | control / checkov -d, wall / CPU |",
-            "|---|---:|---:|",
-        ]
+        rows += ["", "| tree | control | s (CPU s) | / checkov -d, wall / CPU |", "|---|---|---:|---:|"]
     for tree, got in controls:
-        base, control = got["checkov -d"], got[PACK_CONTROL]
-        rows.append(
-            f"| {'2 files' if tree == 2 else f'N={tree}'} | {control.seconds:.2f} ({control.cpu_seconds:.2f}) | "
-            f"{control.seconds / base.seconds:.2f} / {control.cpu_seconds / base.cpu_seconds:.2f} |"
-        )
+        base = got["checkov -d"]
+        for name in (PACK_CONTROL, EMPTY_CONTROL):
+            if name in got:
+                t = got[name]
+                rows.append(
+                    f"| {'2 files' if tree == 2 else f'N={tree}'} | {name.removeprefix('checkov -d + ')} | "
+                    f"{t.seconds:.2f} ({t.cpu_seconds:.2f}) | "
+                    f"{t.seconds / base.seconds:.2f} / {t.cpu_seconds / base.cpu_seconds:.2f} |"
+                )
     return rows
 
 
@@ -532,7 +538,8 @@ def main() -> None:
     parser.add_argument(
         "--control",
         action="store_true",
-        help="Checkov rounds: also run a control pack (benchmarks/control_pack: the same checks, PASSED at once)",
+        help="Checkov rounds: also run a control pack (benchmarks/control_pack: the same checks, PASSED "
+        "at once) and an empty --external-checks-dir (only __init__.py)",
     )
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument(
