@@ -274,3 +274,22 @@ def test_a_cluster_name_filled_in_later_is_not_a_name(tmp_path: Path) -> None:
     facts = _facts(tmp_path, {"cluster.yaml": eksctl, "karpenter.yaml": pool})
     assert _cluster(facts, "$EKS_CLUSTER_NAME/default") is None
     assert _cluster(facts, "default") is None
+
+
+def _placeholder_repo(root: Path, pod_role: str, graviton_role: str) -> list[str]:
+    """The ARCH305 fixture whose pod picks the amd64 group by label, with one label value written
+    as a placeholder that deploy tooling fills in; the rule ids scan reports."""
+    shutil.copytree(FIXTURES / "ARCH305" / "fail_node_selector_label_picks_amd64_group", root)
+    deployment, cluster = root / "k8s" / "deployment.yaml", root / "cluster.yaml"
+    deployment.write_text(deployment.read_text().replace("role: batch", f"role: {pod_role}"))
+    cluster.write_text(cluster.read_text().replace("role: web", f"role: {graviton_role}"))
+    return [f.rule_id for f in scan([root], Config()).findings]
+
+
+def test_label_values_written_as_placeholders_rule_no_node_group_out(tmp_path: Path) -> None:
+    # `${ROLE}` / `$ROLE` may become `web`, the arm64 group's label: the pod may land on either
+    # group (ARCH306, a warning), not certainly on the amd64 one (ARCH305, an error)
+    assert _placeholder_repo(tmp_path / "pod", '"${ROLE}"', "web") == ["ARCH306"]
+    assert _placeholder_repo(tmp_path / "pod-bare", "$ROLE", "web") == ["ARCH306"]
+    assert _placeholder_repo(tmp_path / "node", "batch", "$ROLE") == ["ARCH306"]
+    assert _placeholder_repo(tmp_path / "literal", "batch", "web") == ["ARCH305"]

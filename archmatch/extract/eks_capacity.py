@@ -102,7 +102,13 @@ def _literal(value: Any) -> str | None:
     if not isinstance(value, (str, int)) or isinstance(value, bool):
         return None
     text = str(value)
-    return text if text and not _UNKNOWN_VALUE.search(text) else None
+    return text if text and not unknown_value(text) else None
+
+
+def unknown_value(text: str) -> bool:
+    """A placeholder (`${X}`, `$X`, `{{ x }}`, `<name>`): no label value, cluster name or taint
+    holds `$`, `{` or `<`."""
+    return "$" in text or _UNKNOWN_VALUE.search(text) is not None
 
 
 def _string_map(node: Any) -> dict[str, str] | None:
@@ -135,7 +141,7 @@ def _taints(node: Any) -> tuple[tuple[str, str | None, str], ...] | None:
             out.append((key, _literal(value) if value is not None else None, effect))
     else:
         return None
-    if any(_UNKNOWN_VALUE.search(f"{k}{v or ''}{e}") for k, v, e in out):
+    if any(unknown_value(f"{k}{v or ''}{e}") for k, v, e in out):
         return None
     return tuple(out)
 

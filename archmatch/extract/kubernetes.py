@@ -122,12 +122,13 @@ def pod_workload(path: str, obj: LDict) -> Workload | None:
 
 def pod_scheduling(spec: LDict) -> PodScheduling:
     """The pod's node constraints other than the architecture (matched against node group labels
-    and taints); values that are not plain strings are left out (they constrain nothing known)."""
+    and taints); values that are not plain strings, or are placeholders, are left out (they
+    constrain nothing known)."""
     selector = spec.get("nodeSelector")
     node_selector = {
         str(k): str(v)
         for k, v in (selector.items() if isinstance(selector, dict) else [])
-        if isinstance(v, (str, int)) and not isinstance(v, bool) and k not in ARCH_LABELS
+        if isinstance(v, (str, int)) and not isinstance(v, bool) and k not in ARCH_LABELS and _known(v)
     }
     terms = _get(
         spec,
@@ -138,7 +139,10 @@ def pod_scheduling(spec: LDict) -> PodScheduling:
     )
     affinity = tuple(_affinity_term(t) for t in _list(terms))
     tolerations = [t for t in _list(spec.get("tolerations")) if isinstance(t, dict)]
-    tolerates_all = any(t.get("key") in (None, "") and t.get("operator") == "Exists" for t in tolerations)
+    tolerates_all = any(
+        (t.get("key") in (None, "") and t.get("operator") == "Exists") or not _known(t.get("key"))
+        for t in tolerations
+    )
     return PodScheduling(
         node_selector=node_selector,
         affinity_terms=affinity,
@@ -156,12 +160,21 @@ def _affinity_term(term: Any) -> tuple[tuple[str, frozenset[str] | None], ...]:
             continue
         values = expr.get("values")
         known = expr.get("operator") == "In" and isinstance(values, list)
-        out.append((expr["key"], frozenset(str(v) for v in values) if known and values else None))
+        known = known and bool(values) and all(_known(v) for v in values)
+        out.append((expr["key"], frozenset(str(v) for v in values) if known else None))
     return tuple(out)
 
 
+def _known(value: Any) -> bool:
+    """Not a placeholder deploy tooling fills in (`${ROLE}`, `$ROLE`, `{{ .Values.role }}`): a
+    label value, taint key or value never holds `$`, `{` or `<`."""
+    return not any(mark in str(value) for mark in ("$", "{", "<"))
+
+
 def _toleration(t: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
-    value = None if t.get("operator") == "Exists" else str(t.get("value") or "")
+    written = t.get("value")
+    unknown = t.get("operator") == "Exists" or not _known(written if written is not None else "")
+    value = None if unknown else str(written or "")
     effect = t.get("effect")
     return str(t["key"]), value, str(effect) if isinstance(effect, str) and effect else None
 
