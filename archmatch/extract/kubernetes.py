@@ -159,9 +159,9 @@ def _affinity_term(term: Any) -> tuple[tuple[str, frozenset[str] | None], ...]:
         if not isinstance(expr, dict) or not isinstance(expr.get("key"), str) or expr["key"] in ARCH_LABELS:
             continue
         values = expr.get("values")
-        known = expr.get("operator") == "In" and isinstance(values, list)
-        known = known and bool(values) and all(_known(v) for v in values)
-        out.append((expr["key"], frozenset(str(v) for v in values) if known else None))
+        written = values if expr.get("operator") == "In" and isinstance(values, list) else []
+        known = bool(written) and all(_known(v) for v in written)
+        out.append((expr["key"], frozenset(str(v) for v in written) if known else None))
     return tuple(out)
 
 
