@@ -274,3 +274,28 @@ def test_a_function_the_deploy_command_reports_is_not_reported_twice(tmp_path: P
     assert [(f.entity, f.severity) for f in findings] == [
         ("image-resizer (aws lambda update-function-code)", "error")
     ]
+
+
+def test_terraform_commands_remembered_per_text_and_repository_are_bounded() -> None:
+    """A crafted script of thousands of distinct terraform commands: each new one was compared with
+    every one remembered (quadratic: 12,000 lines took minutes); later ones are ignored."""
+    from archmatch.extract.builds._common import LineMap
+    from archmatch.extract.builds._shellscan import (
+        MAX_TERRAFORM_COMMANDS,
+        MAX_TERRAFORM_USES,
+        ShellState,
+        record_terraform,
+        scan,
+    )
+
+    text = "".join(f"terraform plan -var-file=envs/e{i}.tfvars\n" for i in range(MAX_TERRAFORM_COMMANDS + 50))
+    facts = RepoFacts(Path("."))
+    for script in range(MAX_TERRAFORM_USES // MAX_TERRAFORM_COMMANDS + 2):
+        state = ShellState(path=f"deploy{script}.sh", script_dir=".", cwd=".")
+        scan(text, state, LineMap(text))
+        assert len(state.terraform) == MAX_TERRAFORM_COMMANDS
+        assert state.terraform[0].var_files == ("envs/e0.tfvars",)
+        record_terraform(facts, state, "deploy.sh")
+        record_terraform(facts, state, "deploy.sh")  # recorded once
+    assert len(facts.extra.terraform_vars) == MAX_TERRAFORM_USES
+    assert len(set(facts.extra.terraform_vars)) == MAX_TERRAFORM_USES

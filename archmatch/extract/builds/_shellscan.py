@@ -36,6 +36,10 @@ from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
 from archmatch.model import BuildSource, ImageBuild, Location, ManifestDeploy, RepoFacts, TerraformVarsUse
 from archmatch.repo import RepoView
 
+# terraform commands giving variables remembered per shell text and per repository; later ones are
+# ignored (each is compared with those remembered, and each root module is evaluated per command)
+MAX_TERRAFORM_COMMANDS = 200
+MAX_TERRAFORM_USES = 2_000
 _ASSIGN = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 # $(dirname "$0"), $(dirname "${BASH_SOURCE[0]}"), $(cd "$(dirname "$0")" && pwd): the script's folder
 _SCRIPT_DIR = lazyre.compile(
@@ -524,7 +528,7 @@ class _Walker:
         if command is None:
             return False
         found = tfcli.use(command, self.state.cwd, Location(self.state.path, self.line_at(words[0].start)))
-        if found not in self.state.terraform:
+        if len(self.state.terraform) < MAX_TERRAFORM_COMMANDS and found not in self.state.terraform:
             self.state.terraform.append(found)
         return True
 
@@ -576,9 +580,15 @@ def _overlaps(word: Word, spans: list[dockercli.Span]) -> bool:
 
 def record_terraform(facts: RepoFacts, state: ShellState, run: str) -> None:
     """The terraform commands of a shell run (`run` names it) that give variables on their
-    command line."""
-    found = [replace(u, run=run) for u in state.terraform]
-    facts.extra.terraform_vars.extend(u for u in found if u not in facts.extra.terraform_vars)
+    command line (each once; at most `MAX_TERRAFORM_USES` in the repository)."""
+    known = facts.extra.terraform_vars
+    seen = set(known)
+    for use in (replace(u, run=run) for u in state.terraform):
+        if len(known) >= MAX_TERRAFORM_USES:
+            return
+        if use not in seen:
+            seen.add(use)
+            known.append(use)
 
 
 def script_dir_of(path: str) -> str:
