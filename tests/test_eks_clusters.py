@@ -293,3 +293,36 @@ def test_label_values_written_as_placeholders_rule_no_node_group_out(tmp_path: P
     assert _placeholder_repo(tmp_path / "pod-bare", "$ROLE", "web") == ["ARCH306"]
     assert _placeholder_repo(tmp_path / "node", "batch", "$ROLE") == ["ARCH306"]
     assert _placeholder_repo(tmp_path / "literal", "batch", "web") == ["ARCH305"]
+
+
+def _deploy_repo(root: Path, deploy_lines: str) -> list[str]:
+    """The fixture whose deploy script points kubectl at the Graviton-only cluster `shop`, with its
+    build pinned to amd64 and its apply written as `deploy_lines`; the rule ids scan reports."""
+    shutil.copytree(FIXTURES / "ARCH302" / "fail_eksctl_deploy_script_names_graviton_cluster", root)
+    build = root / "build.sh"
+    build.write_text(build.read_text().replace("docker build", "docker build --platform linux/amd64"))
+    deploy = root / "deploy.sh"
+    deploy.write_text(deploy.read_text().replace("kubectl apply -f k8s/\n", deploy_lines))
+    return sorted({f.rule_id for f in scan([root], Config()).findings})
+
+
+def test_kubectl_sent_to_another_kubeconfig_does_not_place_the_pod(tmp_path: Path) -> None:
+    # the amd64 image on the arm64-only cluster the script names is an error (the control) ...
+    assert "ARCH305" in _deploy_repo(tmp_path / "control", "kubectl apply -f k8s/\n")
+    assert "ARCH305" in _deploy_repo(tmp_path / "namespace", "kubectl -n shop apply -f k8s/\n")
+    # ... but these applies go to a cluster the script does not name: no error may rest on `shop`
+    elsewhere = {
+        "flag": "kubectl apply --kubeconfig lab.kubeconfig -f k8s/\n",
+        "prefix": "KUBECONFIG=lab.kubeconfig kubectl apply -f k8s/\n",
+        "export": "export KUBECONFIG=lab.kubeconfig\nkubectl apply -f k8s/\n",
+        "server": "kubectl apply --server=https://lab.example:6443 -f k8s/\n",
+    }
+    for name, lines in elsewhere.items():
+        assert "ARCH305" not in _deploy_repo(tmp_path / name, lines), name
+
+
+def test_kubeconfig_written_to_another_file_names_no_cluster() -> None:
+    update = kube_target(_words("aws eks update-kubeconfig --name shop --kubeconfig /tmp/kc"), 1)
+    assert update is not None and update.name is None
+    eksctl = kube_target(_words("eksctl utils write-kubeconfig --cluster shop --kubeconfig /tmp/kc"), 1)
+    assert eksctl is not None and eksctl.name is None

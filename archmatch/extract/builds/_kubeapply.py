@@ -17,6 +17,12 @@ from archmatch.dockercli import Word
 from archmatch.extract.builds._common import has_unresolved
 
 _APPLY = frozenset({"apply", "create", "replace"})
+# kubectl options that take a value (so that `kubectl -n shop apply` finds its verb)
+_VALUED = frozenset(
+    {"-n", "--namespace", "--context", "--kubeconfig", "--cluster", "-s", "--server", "--user"}
+)
+# options that send a command to a cluster other than the one the current context names
+_ELSEWHERE = ("--kubeconfig", "--cluster", "--server", "-s")
 # kubectl contexts written by `aws eks update-kubeconfig` (the cluster ARN) and by eksctl
 # (`user@NAME.REGION.eksctl.io`)
 _ARN_CONTEXT = lazyre.compile(r"^arn:aws[a-z-]*:eks:[^:]*:[^:]*:cluster/([A-Za-z0-9][A-Za-z0-9_-]*)$")
@@ -81,6 +87,8 @@ def kube_target(words: list[Word], line: int) -> KubeTarget | None:
     aws = _after_program(texts, "aws")
     if aws is not None and [t for t in aws if not t.startswith("-")][:2] == ["eks", "update-kubeconfig"]:
         name = _option(aws, "--name")
+        if _option(aws, "--kubeconfig") is not None:  # written to a file plain kubectl may not read
+            name = None
         return KubeTarget(_known(name), f"aws eks update-kubeconfig --name {name}", line)
     eksctl = _after_program(texts, "eksctl")
     if eksctl is not None:
@@ -96,6 +104,8 @@ def _eksctl_target(args: list[str], line: int) -> KubeTarget | None:
     verbs = [t for t in args if not t.startswith("-")][:2]
     if verbs == ["utils", "write-kubeconfig"]:
         name = _option(args, "--cluster", "-c")
+        if _option(args, "--kubeconfig") is not None:  # written to a file plain kubectl may not read
+            name = None
         return KubeTarget(_known(name), f"eksctl utils write-kubeconfig --cluster {name}", line)
     if verbs[:2] == ["create", "cluster"]:
         config = _option(args, "--config-file", "-f")
@@ -108,10 +118,11 @@ def _eksctl_target(args: list[str], line: int) -> KubeTarget | None:
 
 def kube_apply(words: list[Word], line: int) -> KubeApply | None:
     """The manifests a `kubectl apply|create|replace` reads (`-f -` reads stdin: not a file)."""
-    kubectl = _after_program(_texts(words), "kubectl")
+    texts = _texts(words)
+    kubectl = _after_program(texts, "kubectl")
     if kubectl is None:
         return None
-    verbs = [t for t in kubectl if not t.startswith("-")]
+    verbs = _verbs(kubectl)
     if not verbs or verbs[0] not in _APPLY:
         return None
     paths: list[str] = []
@@ -128,4 +139,28 @@ def kube_apply(words: list[Word], line: int) -> KubeApply | None:
     target = None
     if context is not None:
         target = KubeTarget(context_cluster(context), f"kubectl --context {context}", line)
+    elif _elsewhere(texts, kubectl):
+        target = KubeTarget(None, "kubectl with its own kubeconfig or server", line)
     return KubeApply(tuple(paths), target)
+
+
+def _verbs(args: list[str]) -> list[str]:
+    """The words of a kubectl command that are neither options nor option values."""
+    out, skip = [], False
+    for text in args:
+        if skip:
+            skip = False
+        elif text in _VALUED:
+            skip = True
+        elif not text.startswith("-"):
+            out.append(text)
+    return out
+
+
+def _elsewhere(texts: list[str], kubectl: list[str]) -> bool:
+    """Whether the command reads another kubeconfig or server than the current context's
+    (`--kubeconfig F`, `--server URL`, `KUBECONFIG=F kubectl ...`)."""
+    prefix = texts[: len(texts) - len(kubectl)]
+    if any(t.startswith("KUBECONFIG=") for t in prefix):
+        return True
+    return any(t == o or t.startswith(o + "=") for t in kubectl for o in _ELSEWHERE)

@@ -432,6 +432,8 @@ class _Walker:
         if not m:
             return
         name = m.group(1)
+        if name == "KUBECONFIG":  # kubectl now reads another file: the cluster named before is not known
+            self.state.kube_target = None
         self.values.assign(name, m.group(2), self.host_note)
         value = self.values.values[name]
         if name in self.state.exported and value.text is not None:
