@@ -124,7 +124,7 @@ def test_huge_eksctl_file_stays_cheap(tmp_path: Path) -> None:
     (tmp_path / "cluster.yaml").write_text(
         f"apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata:\n  name: big\nmanagedNodeGroups:\n{groups}"
     )
-    started = time.perf_counter()
+    started = time.process_time()  # CPU, not wall time: the suite runs on loaded machines
     facts, _ = analyze(tmp_path, Config())
     assert len(facts.capacities) == 20000
-    assert time.perf_counter() - started < 60
+    assert time.process_time() - started < 60

@@ -27,6 +27,7 @@ from archmatch.extract.builds._daggergo import (
     Unknown,
     Val,
 )
+from archmatch.extract.builds._shellscan import MAX_TERRAFORM_USES
 from archmatch.model import DaggerCall, FixSyntax, ImageBuild, Location, RepoFacts, Workload
 from archmatch.platforms import ArchFact, How, parse_platform_list
 from archmatch.repo import RepoView
@@ -260,8 +261,10 @@ def _record_terraform(facts: RepoFacts, event: Exec, called_at: Location | None,
     command = _tfcli.parse([_word(v) for v in event.argv])
     if command is not None:
         found = replace(_tfcli.use(command, None, event.location), via=called_at, run=job)
-        if found not in facts.extra.terraform_vars:
-            facts.extra.terraform_vars.append(found)
+        known = facts.extra.terraform_vars
+        # bounded like a script's (each check compares with every command kept)
+        if len(known) < MAX_TERRAFORM_USES and found not in known:
+            known.append(found)
 
 
 def _link_published(workloads: list[Workload], builds: list[ImageBuild], run: str) -> None:
