@@ -27,6 +27,7 @@ _RSYNC_VALUE_OPTIONS = frozenset(
     ["-e", "--rsh", "--exclude", "--include", "--exclude-from", "--include-from", "-f", "--filter"]
 )
 _WRAPPERS = frozenset(["sudo", "command", "builtin", "nice", "time"])
+FILE_COMMANDS = frozenset(["cp", "rsync", "mkdir", "rm"])  # the commands `record` reads
 MAX_COPIES = 2_000  # copies remembered per text; later ones are ignored
 
 

@@ -384,9 +384,10 @@ class _Walker:
 
     def _copy(self, words: list[Word], line: int) -> bool:
         """`cp`, `rsync`, `mkdir`, `rm`: recorded for the builds that read what they copy."""
+        head = copies.command_words([w.text for w in words])
+        if not head or head[0] not in copies.FILE_COMMANDS:
+            return False  # checked before expanding: other commands cost no expansion here
         texts = copies.command_words([w.text for w in self._expanded_words(words) if not w.redirect])
-        if not texts or texts[0] not in ("cp", "rsync", "mkdir", "rm"):
-            return False
         copies.record(self.state.copies, texts, self.state.cwds, line, self.state.path, bool(self.conditions))
         return True
 
