@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from archmatch import lazyre
+from archmatch import lazyre, shellsyntax
 from archmatch.fixrender.docker_cli import apply_edits, pinned_command
 from archmatch.model import CommandFlags
 from archmatch.safetext import mask_secrets
@@ -86,6 +86,8 @@ _RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!"
 _ASSIGNMENT = lazyre.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SEPARATORS = ("&&", "||", ";;", ";", "&", "|", "(", ")", "\n")
 MASK = "***"
+_DOUBLE_QUOTED_SPECIAL = lazyre.compile(r"[\\$`]")
+_PLAIN_RUN = lazyre.compile(r"[^ \t\n\\#;&|()<>'\"`$]+")  # characters that are only part of a word
 # environment variables whose values are harmless to show in a label
 _PUBLIC_ENV = lazyre.compile(r"^(DOCKER_[A-Z_]+|BUILDX_[A-Z_]+|BUILDKIT_[A-Z_]+|COMPOSE_[A-Z_]+)$")
 
@@ -100,122 +102,162 @@ class Word:
     redirect: bool = False  # a `>`/`<` operator: the next word is its target
 
 
-def _scan_dollar(text: str, i: int) -> int:
-    """End index of a `$(...)`, `$((...))` or `${...}` starting at i (tolerates nesting and quotes)."""
-    opener = text[i + 1]
-    closer = ")" if opener == "(" else "}"
-    depth, j = 0, i + 1
-    while j < len(text):
+def split_commands(text: str) -> list[list[Word]]:
+    """Simple commands (lists of words) in shell text, in order. Never raises.
+
+    Quotes and substitutions nest as in bash (`archmatch.shellsyntax`); one that never closes ends
+    at the end of its line, so a line this reader gets wrong costs that line, not the rest of the
+    text. Here-document bodies are skipped (read as commands when a shell reads them)."""
+    return _Splitter(text).run()
+
+
+class _Splitter:
+    """The state of `split_commands`: the words of the command being read, and where."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.n = len(text)
+        self.commands: list[list[Word]] = []
+        self.words: list[Word] = []
+        self.buf: list[str] = []
+        self.start = -1
+        self.heredocs: list[tuple[str, bool, int]] = []  # delimiter, strip tabs, line start
+        # characters spent on constructs and here-documents that never closed; past twice the text,
+        # they may no longer span lines (hostile text would otherwise cost quadratic time)
+        self.failed = 0
+
+    def run(self) -> list[list[Word]]:
+        i = 0
+        while i < self.n:
+            i = self.step(i)
+        self.end_word(self.n)
+        self.end_command()
+        return self.commands
+
+    def end_word(self, at: int) -> None:
+        if self.start >= 0:
+            self.words.append(Word("".join(self.buf), self.start, at))
+        self.buf.clear()
+        self.start = -1
+
+    def end_command(self) -> None:
+        if self.words:
+            self.commands.append(list(self.words))
+        self.words.clear()
+
+    def step(self, i: int) -> int:
+        text, ch = self.text, self.text[i]
+        run = _PLAIN_RUN.match(text, i)
+        if run is not None:
+            if self.start < 0:
+                self.start = i
+            self.buf.append(run.group())
+            return run.end()
+        if ch == "\\" and i + 1 < self.n and text[i + 1] == "\n":
+            return i + 2  # line continuation
+        if ch in " \t":
+            self.end_word(i)
+            return i + 1
+        if ch == "#" and self.start < 0:
+            nl = text.find("\n", i)
+            return self.n if nl < 0 else nl
+        sep = next((s for s in _SEPARATORS if text.startswith(s, i)), None)
+        if sep is not None and not (sep == "(" and self.start >= 0):
+            self.end_word(i)
+            self.end_command()
+            return self.heredoc_bodies(i + 1) if sep == "\n" else i + len(sep)
+        if ch in "<>":
+            return self.redirect(i)
+        if self.start < 0:
+            self.start = i
+        if ch == "\\" and i + 1 < self.n:
+            self.buf.append(text[i + 1])
+            return i + 2
+        if shellsyntax.opener(text, i) is not None:
+            return self.construct(i)
+        self.buf.append(ch)
+        return i + 1
+
+    def redirect(self, i: int) -> int:
+        text = self.text
+        if self.start >= 0 and "".join(self.buf).isdigit():  # 2>&1: the fd number belongs to the redirect
+            self.buf.clear()
+            self.start = -1
+        self.end_word(i)
+        j = i
+        while j < self.n and text[j] in "<>&":
+            j += 1
+        self.words.append(Word(text[i:j], i, j, redirect=True))
+        if text[i:j] == "<<":
+            found = shellsyntax.heredoc_delimiter(text, j, self.n)
+            if found is not None:
+                self.heredocs.append((found[0], found[1], text.rfind("\n", 0, i) + 1))
+        return j
+
+    def heredoc_bodies(self, i: int) -> int:
+        """Past the bodies of the here-documents opened on the line that ended before i."""
+        pending, self.heredocs = self.heredocs, []
+        for delimiter, strip_tabs, line_start in pending:
+            if shellsyntax.feeds_a_shell(self.text[line_start:i]):
+                continue
+            limit = self.n if self.failed <= 2 * self.n else i
+            end = shellsyntax.heredoc_body_end(self.text, i, delimiter, strip_tabs, limit)
+            if end is None:  # never terminated: read on as commands
+                self.failed += limit - i
+            else:
+                i = end
+        return i
+
+    def construct(self, i: int) -> int:
+        """A quote or substitution (one that never closes ends at the end of its line); its text
+        joins the current word: quotes removed and escapes applied, substitutions as written."""
+        text = self.text
+        eol = text.find("\n", i)
+        eol = self.n if eol < 0 else eol
+        limit = self.n if self.failed <= 2 * self.n else eol
+        end = shellsyntax.construct_end(text, i, limit)
+        closed = end is not None
+        if end is None:
+            self.failed += limit - i
+            end = eol
+        _, length = shellsyntax.opener(text, i) or (0, 1)
+        inner_end = end - 1 if closed else end
+        if text[i] == "'" or text.startswith("$'", i):
+            self.buf.append(text[i + length : inner_end])
+        elif text[i] == '"' or text.startswith('$"', i):
+            self.buf.append(_double_quoted(text, i + length, inner_end))
+        else:
+            self.buf.append(text[i:end])
+        return end
+
+
+def _double_quoted(text: str, start: int, end: int) -> str:
+    """The content of a double-quoted string: escapes applied, substitutions kept as written."""
+    out: list[str] = []
+    j = start
+    while j < end:
+        special = _DOUBLE_QUOTED_SPECIAL.search(text, j, end)
+        if special is None:
+            out.append(text[j:end])
+            break
+        out.append(text[j : special.start()])
+        j = special.start()
         ch = text[j]
-        if ch == "\\":
+        if ch == "\\" and j + 1 < end:
+            if text[j + 1] != "\n":
+                out.append(text[j + 1] if text[j + 1] in '"\\$`' else text[j : j + 2])
             j += 2
             continue
-        if ch == "'" and opener == "(":
-            end = text.find("'", j + 1)
-            j = len(text) if end < 0 else end + 1
+        inner = shellsyntax.opener(text, j, in_double=True) if ch in "$`" else None
+        if inner is None:
+            out.append(ch)
+            j += 1
             continue
-        if ch == opener:
-            depth += 1
-        elif ch == closer:
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        j += 1
-    return len(text)
-
-
-def split_commands(text: str) -> list[list[Word]]:
-    """Simple commands (lists of words) in shell text, in order. Never raises."""
-    commands: list[list[Word]] = []
-    words: list[Word] = []
-    buf: list[str] = []
-    start = -1
-    i, n = 0, len(text)
-
-    def end_word(at: int) -> None:
-        nonlocal start
-        if start >= 0:
-            words.append(Word("".join(buf), start, at))
-        buf.clear()
-        start = -1
-
-    def end_command() -> None:
-        if words:
-            commands.append(list(words))
-        words.clear()
-
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and i + 1 < n and text[i + 1] == "\n":
-            i += 2  # line continuation
-            continue
-        if ch in " \t":
-            end_word(i)
-            i += 1
-            continue
-        if ch == "#" and start < 0:
-            nl = text.find("\n", i)
-            i = n if nl < 0 else nl
-            continue
-        sep = next((s for s in _SEPARATORS if text.startswith(s, i)), None)
-        if sep is not None and not (sep == "(" and start >= 0):
-            end_word(i)
-            end_command()
-            i += len(sep)
-            continue
-        if ch in "<>":
-            if start >= 0 and "".join(buf).isdigit():  # 2>&1: the fd number belongs to the redirect
-                buf.clear()
-                start = -1
-            end_word(i)
-            j = i
-            while j < n and text[j] in "<>&":
-                j += 1
-            words.append(Word(text[i:j], i, j, redirect=True))
-            i = j
-            continue
-        if start < 0:
-            start = i
-        if ch == "'":
-            end = text.find("'", i + 1)
-            end = n if end < 0 else end
-            buf.append(text[i + 1 : end])
-            i = end + 1
-        elif ch == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                if text[j] == "\\" and j + 1 < n:
-                    if text[j + 1] == "\n":
-                        j += 2
-                        continue
-                    buf.append(text[j + 1] if text[j + 1] in '"\\$`' else text[j : j + 2])
-                    j += 2
-                elif text[j] == "$" and j + 1 < n and text[j + 1] in "({":
-                    end = _scan_dollar(text, j)
-                    buf.append(text[j:end])
-                    j = end
-                else:
-                    buf.append(text[j])
-                    j += 1
-            i = j + 1
-        elif ch == "\\" and i + 1 < n:
-            buf.append(text[i + 1])
-            i += 2
-        elif ch == "$" and i + 1 < n and text[i + 1] in "({":
-            end = _scan_dollar(text, i)
-            buf.append(text[i:end])
-            i = end
-        elif ch == "`":
-            end = text.find("`", i + 1)
-            end = n if end < 0 else end + 1
-            buf.append(text[i:end])
-            i = end
-        else:
-            buf.append(ch)
-            i += 1
-    end_word(n)
-    end_command()
-    return commands
+        close = shellsyntax.construct_end(text, j, end, in_double=True)
+        close = end if close is None else close
+        out.append(text[j:close])
+        j = close
+    return "".join(out)
 
 
 @dataclass(frozen=True)

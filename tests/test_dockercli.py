@@ -169,3 +169,56 @@ def test_attestations(line: str, default: bool | None, expected: bool | None) ->
     cmd = parse_build_command(line)
     assert cmd is not None
     assert attestations(cmd, default) is expected
+
+
+# Lines that once made the rest of a script one long word (every build after them was lost).
+_NESTED_QUOTING = {
+    "double quotes in a substitution": 'A=$(echo "$A" | tr -d "\'\\"")',
+    "single quote in a substitution in double quotes": 'A="$(echo "it\'s")"',
+    "ANSI-C quote with an escaped quote": "A=$'it\\'s'",
+    "ANSI-C quote in a substitution": "A=$(printf $'a\\'b')",
+    "comment with a quote in a substitution": "A=$(echo a # it's\n)",
+    "case pattern in a substitution": 'A=$(case $b in a) echo "\'";; esac)',
+    "quoted here-document delimiter": "cat <<'EOF'\nit's \"x\" $(\nEOF",
+    "here-document fed to a program": "psql <<EOF\nSELECT 'it''s;\nEOF",
+    "here-document with <<-": 'cat <<-"END"\n\tdon\'t\n\tEND',
+    "here-document in a substitution": "A=$(cat <<EOF\nit's\nEOF\n)",
+    "arithmetic": "echo $(( (1 << 2) * 3 ))",
+    "unterminated single quote": "echo it's",
+    "unterminated double quote": 'echo "abc',
+    "unterminated substitution": "A=$(echo a",
+    "unterminated backtick": "A=`echo a",
+}
+
+
+@pytest.mark.parametrize("line", _NESTED_QUOTING.values(), ids=list(_NESTED_QUOTING))
+def test_nested_quoting_does_not_hide_the_builds_after_it(line: str) -> None:
+    commands = find_build_commands(line + "\ndocker build -t app:v1 .\n")
+    assert [c.tags for c in commands] == [["app:v1"]]
+
+
+def test_quotes_nest_inside_substitutions() -> None:
+    cmd = parse_build_command('docker build -t "$(echo "$N" | tr -d "\'")" --label $\'a\\\'b\' .')
+    assert cmd is not None and cmd.tags == ['$(echo "$N" | tr -d "\'")'] and cmd.context == "."
+
+
+def test_here_document_bodies_are_data_unless_a_shell_reads_them() -> None:
+    text = "cat > b.txt <<EOF\ndocker build -t data .\nEOF\nssh host bash <<'EOF'\ndocker build -t remote .\nEOF\n"
+    assert [c.tags for c in find_build_commands(text)] == [["remote"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'echo "$(\n' * 20_000,  # every line opens a substitution that never closes
+        "cat <<X\n" * 20_000,  # here-documents that never end
+        '"$(' * 50_000,  # deep nesting
+        "$(\n" + "a <<X\n" * 20_000,
+    ],
+)
+def test_hostile_quoting_costs_linear_time(text: str) -> None:
+    import time
+
+    started = time.monotonic()
+    find_build_commands(text + "\ndocker build .\n")
+    assert time.monotonic() - started < 20

@@ -67,7 +67,7 @@ def _layers() -> tuple[Layer, ...]:
     )
     extract = Layer(
         "extract",
-        ("archmatch.extract", "archmatch.extract.*", "archmatch.dockercli"),
+        ("archmatch.extract", "archmatch.extract.*", "archmatch.dockercli", "archmatch.shellsyntax"),
         frozenset({"discover", "fixrender", "model", "util"}),
     )
     link = Layer("link", ("archmatch.link", "archmatch.link.*"), frozenset({"model", "util"}))
