@@ -62,6 +62,11 @@ _NAME_VALUE = lazyre.compile(
 )
 # Dockerfile `ENV KEY value` (the legacy space form), at the start of a line.
 _ENV_SPACE = lazyre.compile(rf"(?im)^[ \t]*ENV[ \t]+(?P<key>[{_KEY_CHARS}]+)[ \t]+")
+# A key that is part of a path (after a `/`) or a file name (`deploy-local-auth.sh: docker build`,
+# archmatch's own label for a script's build) names a file, not a secret.
+_FILE_EXTENSION = lazyre.compile(
+    r"(?i)\.(?:sh|bash|zsh|ps1|py|js|mjs|cjs|ts|json|ya?ml|tf|tfvars|hcl|toml|ini|cfg|conf|xml|txt|md|mk)$"
+)
 _KEYED_VALUE = lazyre.compile(r"""[^\s"',;}\]]+""")
 _ENV_VALUE = lazyre.compile(r"[^\s=]\S*")
 # Credentials in a URL or an image reference: scheme://user:pass@host, user:pass@registry.example.com
@@ -106,7 +111,7 @@ def _sub_keyed(key_pattern: re.Pattern[str], value_pattern: re.Pattern[str], tex
     while (m := key_pattern.search(text, pos)) is not None:
         out.append(text[pos : m.end()])
         pos = m.end()
-        if not _SECRET_KEY_NAME.search(m.group("key")):
+        if not _SECRET_KEY_NAME.search(m.group("key")) or _names_a_file(text, m.start("key"), m.group("key")):
             continue
         value = value_pattern.match(text, pos)
         if value is not None:
@@ -115,6 +120,10 @@ def _sub_keyed(key_pattern: re.Pattern[str], value_pattern: re.Pattern[str], tex
             pos = value.end()
     out.append(text[pos:])
     return "".join(out)
+
+
+def _names_a_file(text: str, start: int, key: str) -> bool:
+    return (start > 0 and text[start - 1] in "/\\") or _FILE_EXTENSION.search(key) is not None
 
 
 def mask_secrets(text: str) -> str:
