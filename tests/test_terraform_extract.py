@@ -503,3 +503,32 @@ resource "aws_lambda_function" "f" {
     )
     assert not [d for d in facts.diagnostics if d.level != "note"]
     assert _workload(facts, "aws_lambda_function.f").arch.archs == {ARM64}
+
+
+def test_a_module_source_outside_the_scan_root_is_a_note_and_is_not_read(tmp_path: Path) -> None:
+    lambda_tf = 'resource "aws_lambda_function" "outside" {\n  package_type = "Image"\n}\n'
+    (tmp_path / "shared/fn").mkdir(parents=True)
+    (tmp_path / "shared/fn/main.tf").write_text(lambda_tf)
+    facts = _scan(
+        tmp_path / "repo",
+        {
+            "envs/dev/main.tf": (
+                'module "fn" {\n  source = "../../../shared/fn"\n}\n'  # 1-3: leaves the root
+                'module "local" {\n  source = "../../modules/local"\n}\n'  # 4-6: inside it
+                'module "lambda" {\n  source = "terraform-aws-modules/lambda/aws"\n}\n'
+            ),
+            "modules/local/main.tf": 'resource "aws_lambda_function" "inside" {\n  package_type = "Image"\n}\n',
+        },
+    )
+    notes = [(d.location.path, d.location.line, d.level, d.message) for d in facts.diagnostics]
+    assert notes == [
+        (
+            "envs/dev/main.tf",
+            2,
+            "note",
+            'module "fn": source "../../../shared/fn" is outside the scan root, so it is not read '
+            "(scan a folder that holds it to check what it creates)",
+        )
+    ]
+    assert "module.local.aws_lambda_function.inside" in [w.name for w in facts.workloads]
+    assert not [w for w in facts.workloads if "outside" in w.name]

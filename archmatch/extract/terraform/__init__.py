@@ -114,6 +114,26 @@ def _called_folders(modules: dict[str, ModuleDef]) -> set[str]:
     return called
 
 
+def _note_sources_outside_root(repo: RepoView, modules: dict[str, ModuleDef]) -> None:
+    """A note per module call whose local `source` leaves the scan root: nothing there is read, so
+    the resources it would create are missing from this scan."""
+    for folder in sorted(modules):
+        for call in modules[folder].of_type("module"):
+            source = call.attr("source")
+            value = getattr(source.expr, "value", None) if source is not None else None
+            if source is None or not isinstance(value, str) or not value.startswith("../"):
+                continue
+            if local_module_folder(folder, value) is None:
+                repo.diag(
+                    call.path,
+                    f'module "{call.labels[0] if call.labels else "?"}": source "{value}" is outside the scan '
+                    "root, so it is not read (scan a folder that holds it to check what it creates)",
+                    line=source.line,
+                    level="note",
+                    code="input",
+                )
+
+
 def _file_reader(repo: RepoView, root_folder: str):  # type: ignore[no-untyped-def]
     def read(path: str) -> str | None:
         if path.startswith("/"):
@@ -140,6 +160,7 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     if not modules:
         return
     called = _called_folders(modules)
+    _note_sources_outside_root(repo, modules)
     reached: set[str] = set()
     files = sorted({b.path for m in modules.values() for b in m.blocks})
     for folder in [f for f in sorted(modules) if f not in called]:
