@@ -1312,3 +1312,67 @@ def test_workspace_cycles_and_hostile_globs_are_bounded(tmp_path: Path) -> None:
     assert time.monotonic() - started < 60
     assert not [d for d in facts.diagnostics if d.code == "internal"]
     assert task_arch(facts) == {"arm64"}
+
+
+def test_codebuild_commands_written_as_template_literals_are_read(tmp_path: Path) -> None:
+    """Commands built from values known only at synth time are still builds: each unknown part is an
+    unresolved `${name}`, and a conditional part that may set the platform leaves it unknown."""
+    facts = facts_of(
+        tmp_path,
+        TS_APP
+        | {
+            "app/Dockerfile": DOCKERFILE,
+            "bin/app.ts": """
+            import { App, Stack } from 'aws-cdk-lib';
+            import { BuildSpec, LinuxBuildImage, PipelineProject } from 'aws-cdk-lib/aws-codebuild';
+            const stack = new Stack(new App(), 'S');
+            const tag: string = stack.node.tryGetContext('tag');
+            const file: string | undefined = stack.node.tryGetContext('file');
+            const arm: boolean = stack.node.tryGetContext('arm');
+            new PipelineProject(stack, 'P', {
+              environment: { buildImage: LinuxBuildImage.STANDARD_7_0 },
+              buildSpec: BuildSpec.fromObject({ phases: { build: { commands: [
+                `docker build -t web:${tag} app`,
+                `docker build ${file ? `-f ${file} ` : ''}-t api:${tag} app`,
+                'docker build ' + (arm ? '--platform linux/arm64 ' : '') + '-t worker:' + tag + ' app',
+                `docker build --platform ${arm ? 'linux/arm64' : 'linux/amd64'} -t batch:${tag} app`,
+              ] } } }),
+            });
+            """,
+        },
+    )
+    builds = {b.tags[0].split(":")[0]: b for b in codebuild_builds(facts)}
+    assert sorted(builds) == ["api", "batch", "web", "worker"]
+    web = builds["web"]
+    assert (web.tags, web.dockerfile, web.platforms.how) == (["web:${tag}"], "app/Dockerfile", How.HOST)
+    assert builds["api"].dockerfile is None  # `-f` or not: the Dockerfile is not known
+    assert builds["api"].platforms.how is How.HOST  # neither branch sets a platform
+    assert builds["worker"].platforms.how is How.UNKNOWN  # one branch does
+    assert builds["batch"].platforms.how is How.UNKNOWN
+
+
+def test_codebuild_python_f_string_commands_are_read(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        PY_APP
+        | {
+            "svc/Dockerfile": DOCKERFILE,
+            "app.py": """
+            import aws_cdk as cdk
+            from aws_cdk import aws_codebuild as codebuild
+
+            app = cdk.App()
+            stack = cdk.Stack(app, "S")
+            tag = app.node.try_get_context("tag")
+            codebuild.PipelineProject(
+                stack,
+                "P",
+                build_spec=codebuild.BuildSpec.from_object({
+                    "phases": {"build": {"commands": [f"docker build -t web:{tag} svc"]}},
+                }),
+            )
+            """,
+        },
+    )
+    (build,) = codebuild_builds(facts)
+    assert (build.tags, build.dockerfile, build.platforms.how) == (["web:${tag}"], "svc/Dockerfile", How.HOST)

@@ -48,6 +48,7 @@ SKIPPED_ON_PURPOSE = {
     "ARCH106/pass_cookiecutter_inline_branches.Dockerfile": "templated file skipped",
     # an asset folder generated before the build, with no script copying a Dockerfile into it
     "ARCH302/pass_cdk_ts_generated_folder_unread": "Dockerfile not in the repository",
+    "ARCH302/pass_tf_module_source_outside_root": "is outside the scan root, so it is not read",
 }
 
 

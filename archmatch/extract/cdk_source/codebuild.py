@@ -26,6 +26,7 @@ from archmatch.extract.cdk_source.values import (
     PathV,
     Ref,
     Str,
+    Unknown,
     Val,
     as_obj,
     get,
@@ -122,8 +123,8 @@ def _plain(value: Val | None, depth: int, budget: list[int]) -> Any:
     budget[0] -= 1
     if value is None or budget[0] < 0 or depth > MAX_SPEC_DEPTH:
         return None
-    if isinstance(value, Str):
-        text = LStr(value.value)
+    if isinstance(value, Str | Unknown) and (isinstance(value, Str) or value.template):
+        text = LStr(value.value if isinstance(value, Str) else value.template)  # unknown parts as `${x}`
         text.line = value.line
         return text
     if isinstance(value, Num):

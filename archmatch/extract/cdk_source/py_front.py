@@ -327,7 +327,8 @@ class PyFile:
             parts = [
                 self.eval(v.value) if isinstance(v, ast.FormattedValue) else self.eval(v) for v in node.values
             ]
-            return concat(parts, p, line, self.program.budget) if parts else Str(p, line, "")
+            names = [ast.unparse(v.value) if isinstance(v, ast.FormattedValue) else "" for v in node.values]
+            return concat(parts, p, line, self.program.budget, names) if parts else Str(p, line, "")
         if isinstance(node, ast.IfExp):
             return self._choice(node.test, [node.body, node.orelse], line)
         if isinstance(node, ast.BinOp):
@@ -508,7 +509,8 @@ class PyFile:
         if isinstance(node.op, ast.Div) and isinstance(left, PathV):
             return join_paths([left, right], self.path, line)
         if isinstance(node.op, ast.Add):
-            return concat([left, right], self.path, line, self.program.budget)
+            names = [ast.unparse(node.left), ast.unparse(node.right)]
+            return concat([left, right], self.path, line, self.program.budget, names)
         if isinstance(left, Host) or isinstance(right, Host):
             return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[attr-defined]
         return Unknown(self.path, line, "arithmetic")

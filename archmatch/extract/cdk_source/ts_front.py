@@ -493,14 +493,17 @@ class TsFile:
 
     def _template(self, node: Node) -> Val:
         parts: list[Val] = []
+        names: list[str] = []
         for child in node.named_children:
             if child.type == "string_fragment":
                 parts.append(Str(self.path, _line(child), _text(child)))
+                names.append("")
             elif child.type == "template_substitution":
                 inner = child.named_children[0] if child.named_children else None
                 parts.append(self.eval(inner))
+                names.append(_text(inner) if inner is not None else "")
         return (
-            concat(parts, self.path, _line(node), self.program.budget)
+            concat(parts, self.path, _line(node), self.program.budget, names)
             if parts
             else Str(self.path, _line(node), "")
         )
@@ -687,7 +690,11 @@ class TsFile:
         if isinstance(left, Host) or isinstance(right, Host):
             return Host(self.path, line, (left if isinstance(left, Host) else right).source)  # type: ignore[attr-defined]
         if op == "+":
-            return concat([left, right], self.path, line, self.program.budget)
+            names = [
+                _text(n) if n is not None else ""
+                for n in (node.child_by_field_name("left"), node.child_by_field_name("right"))
+            ]
+            return concat([left, right], self.path, line, self.program.budget, names)
         if op in ("??", "||"):
             return or_default(left, right, op == "||", self.path, line)
         return Unknown(self.path, line, _text(node)[:80])

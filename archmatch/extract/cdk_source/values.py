@@ -12,6 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from archmatch import lazyre
 from archmatch.extract.budget import Budget
 
 
@@ -157,6 +158,10 @@ class Unknown(Val):
     # a computed path's literal end (`path.join(findUp(...), 'src', 'docker')` -> "src/docker"),
     # kept so an asset directory can still be found by the folder it must end in
     path_tail: str = ""
+    # a string built from known and unknown parts (a template literal, an f-string, `+`), written
+    # with `${name}` for each unknown part (`cd ${props.dir}`), so that shell text built this way (a
+    # CodeBuild buildspec's commands) is still read, its unknown parts as unresolved variables
+    template: str = ""
 
     def describe(self) -> str:
         return self.text or "unresolved value"
@@ -283,8 +288,11 @@ def host_in(values: list[Val | None]) -> Host | None:
     return None
 
 
-def concat(parts: list[Val], path: str, line: int, budget: Budget | None = None) -> Val:
-    """String concatenation / template literal (unknown past the budget's string size)."""
+def concat(
+    parts: list[Val], path: str, line: int, budget: Budget | None = None, names: list[str] | None = None
+) -> Val:
+    """String concatenation / template literal (unknown past the budget's string size). `names`
+    are the parts as written (for the `${name}` of an unknown part in `Unknown.template`)."""
     if host := host_in(list(parts)):
         return Host(path, line, host.source)
     length = sum(
@@ -297,7 +305,56 @@ def concat(parts: list[Val], path: str, line: int, budget: Budget | None = None)
         return PathV(path, line, posixpath.normpath(parts[0].rel + tail))
     if all(isinstance(p, Str | Num) for p in parts):
         return Str(path, line, "".join(p.value if isinstance(p, Str) else _num(p) for p in parts))
-    return Unknown(path, line, "computed string")
+    return Unknown(path, line, "computed string", template=_template_text(parts, names or []))
+
+
+_PLACEHOLDER_NAME = lazyre.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+
+
+def _template_text(parts: list[Val], names: list[str]) -> str:
+    """The parts joined, an unknown one as `${name}` (`${...}` when its expression is not a plain
+    name or member path, which a shell reader could mistake for syntax)."""
+    out: list[str] = []
+    for index, part in enumerate(parts):
+        if isinstance(part, Str):
+            out.append(part.value)
+        elif isinstance(part, Num):
+            out.append(_num(part))
+        elif isinstance(part, Unknown) and part.template:
+            out.append(part.template)
+        else:
+            name = names[index] if index < len(names) else ""
+            placeholder = "${" + (name if _PLACEHOLDER_NAME.fullmatch(name) else "...") + "}"
+            out.append(_with_word_breaks(placeholder, part))
+    return "".join(out)
+
+
+def _with_word_breaks(placeholder: str, part: Val) -> str:
+    """A conditional's placeholder with the blanks every branch has around it (`cond ? '-f x ' :
+    ''` ends a word in both branches), so it does not glue onto the next word (`--platform`)."""
+    if not isinstance(part, Choice):
+        return placeholder
+    texts = [_text_of(option) for option in part.options]
+    if any(t is None for t in texts):
+        return placeholder
+    known = [t for t in texts if t is not None]
+    if len(set(known)) == 1:
+        return known[0]
+    if any("platform" in t.lower() for t in known):  # some branch may choose the platform: unknown
+        placeholder = "--platform=" + placeholder
+    before = " " if all(t == "" or t[0].isspace() for t in known) else ""
+    after = " " if all(t == "" or t[-1].isspace() for t in known) else ""
+    return before + placeholder + after
+
+
+def _text_of(value: Val) -> str | None:
+    if isinstance(value, Str):
+        return value.value
+    if isinstance(value, Null):
+        return ""
+    if isinstance(value, Unknown) and value.template:
+        return value.template
+    return None
 
 
 def _num(n: Val) -> str:
