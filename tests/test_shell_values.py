@@ -128,3 +128,29 @@ def test_a_parameter_named_arch_is_not_a_host_test() -> None:
 def test_a_function_called_twice_alike_is_one_build() -> None:
     text = 'b() { docker build -t "app:${1:-dev}" .; }\nb v1\nb v1\nb v2\n'
     assert _tags(text) == [["app:v1"], ["app:v2"]]
+
+
+def _platforms(text: str) -> list[list[str]]:
+    state = ShellState(path="build.sh", script_dir=".")
+    return [found.cmd.platforms for found in scan(text, state, LineMap(text))]
+
+
+def test_a_variable_the_branches_of_an_if_set_differently_is_unknown_after_it() -> None:
+    chosen = (
+        'read -r c\nif [ "$c" = 2 ]; then\n  P=linux/arm64\nelif [ "$c" = 3 ]; then\n  P=linux/386\n'
+        "else\n  P=linux/amd64\nfi\ndocker build --platform $P .\n"
+    )
+    assert _platforms(chosen) == [["$P"]]
+    alike = 'if [ "$c" = 2 ]; then\n  P=linux/arm64\nelse P=linux/arm64\nfi\ndocker build --platform $P .\n'
+    assert _platforms(alike) == [["linux/arm64"]]
+    nested = (
+        'if [ "$a" ]; then\n  if [ "$b" ]; then P=linux/arm64; else P=linux/amd64; fi\n'
+        "else\n  P=linux/amd64\nfi\ndocker build --platform $P .\n"
+    )
+    assert _platforms(nested) == [["$P"]]
+    # one branch only: the value written last, as before; a host test keeps its note (host-dependent)
+    assert _platforms(
+        'P=linux/amd64\nif [ "$ARM" ]; then P=linux/arm64; fi\ndocker build --platform $P .\n'
+    ) == [["linux/arm64"]]
+    host = 'if [ "$(uname -m)" = arm64 ]; then P=linux/arm64; else P=linux/amd64; fi\ndocker build --platform $P .\n'
+    assert _platforms(host) == [["linux/amd64"]]

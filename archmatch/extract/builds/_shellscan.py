@@ -331,6 +331,8 @@ class _Walker:
         self.aws: list[AwsCommand] = []
         self.heredocs: dict[int, Heredoc] = {}
         self.conditions: list[str] = []  # host test of each open if/case ("" when it tests something else)
+        # per open if/case, the values each of its branches assigned (a case is one branch)
+        self.branches: list[list[dict[str, str | None]]] = []
 
     @property
     def host_note(self) -> str:
@@ -400,19 +402,51 @@ class _Walker:
                 note = f"`{dockercli.one_line(condition)[:120]}`" if self.values.tests_host(condition) else ""
                 if head == "if":
                     self.conditions.append(note)
-                elif self.conditions and note:
-                    self.conditions[-1] = note
+                    self.branches.append([{}])
+                else:
+                    if self.conditions and note:
+                        self.conditions[-1] = note
+                    self._next_branch()
                 return []
+            if head == "else":
+                self._next_branch()
             words = words[1:]
         if words and words[0].text == "case":
             subject = " ".join(self.text[w.start : w.end] for w in words[1:])
             self.conditions.append(f"`case {subject[:120]}`" if self.values.tests_host(subject) else "")
+            self.branches.append([{}])
             return []
         if words and words[0].text in ("fi", "esac"):
-            if self.conditions:
-                self.conditions.pop()
+            note = self.conditions.pop() if self.conditions else ""
+            if self.branches:
+                self._close_branches(self.branches.pop(), note)
             return []
         return words
+
+    def _next_branch(self) -> None:
+        if self.branches:
+            self.branches[-1].append({})
+
+    def _close_branches(self, branches: list[dict[str, str | None]], host_note: str) -> None:
+        """After an if whose branches assign a variable different values (`read` input chooses
+        `PLATFORM=linux/amd64` or `PLATFORM=linux/arm64`), the variable is unknown: no branch is
+        the one that runs. A host test keeps the last value with its note (set on some hosts)."""
+        if host_note:
+            return
+        names = {name for branch in branches for name in branch}
+        for name in sorted(names):
+            written = {branch[name] for branch in branches if name in branch}
+            if len(written) > 1 or None in written:
+                self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        self.values.forget(name)
+        for block in self.branches:  # an enclosing branch no longer knows it either
+            block[-1][name] = None
+        if name in self.state.exported:
+            self.state.exported[name] = EnvValue("${" + name + "}", self.state.exported[name].location)
+        if name in self.state.dir_vars:
+            self.state.dir_vars[name] = None
 
     def _call(self, name: str, words: list[Word], depth: int) -> None:
         self.called.add(name)
@@ -437,6 +471,8 @@ class _Walker:
             self.state.kube_target = None
         self.values.assign(name, m.group(2), self.host_note)
         value = self.values.values[name]
+        for block in self.branches:
+            block[-1][name] = value.text
         if name in self.state.exported and value.text is not None:
             self.state.exported[name] = EnvValue(value.text, self.state.exported[name].location)
 
