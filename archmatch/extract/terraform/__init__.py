@@ -89,17 +89,9 @@ def _load_tfvars(
     ]:  # later files override earlier ones, as in Terraform
         if not repo.exists(rel):
             continue
-        text = repo.read_text(rel)
-        if text is None:
-            continue
-        with isolated(repo, facts, rel):
-            try:
-                _, attrs = parse_tf(text, rel)
-            except HclError as exc:
-                repo.diag(rel, str(exc), line=exc.line)
-                continue
-            module.tfvars.update(attrs)
-            module.tfvars_paths.update(dict.fromkeys(attrs, rel))
+        attrs = cmdvars.read_tfvars(repo, facts, rel)
+        module.tfvars.update(attrs)
+        module.tfvars_paths.update(dict.fromkeys(attrs, rel))
 
 
 def _called_folders(modules: dict[str, ModuleDef]) -> set[str]:

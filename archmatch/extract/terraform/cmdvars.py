@@ -170,21 +170,27 @@ def _named_at(use: TerraformVarsUse) -> str:
     return f"{use.location} via {use.via}" if use.via is not None else str(use.location)
 
 
+def read_tfvars(repo: RepoView, facts: RepoFacts, rel: str) -> dict[str, Attribute]:
+    """The assignments of a `.tfvars` file; none when it is unreadable or not valid HCL (said as a
+    diagnostic naming the file)."""
+    text = repo.read_text(rel)
+    if text is None:
+        return {}
+    with isolated(repo, facts, rel):
+        try:
+            return parse_tf(text, rel)[1]
+        except HclError as exc:
+            repo.diag(rel, str(exc), line=exc.line)
+    return {}
+
+
 def with_values(repo: RepoView, facts: RepoFacts, root: ModuleDef, values: ValueSet) -> ModuleDef:
     """The root module with the set's values over the ones Terraform loads by itself."""
     tfvars, paths = dict(root.tfvars), dict(root.tfvars_paths)
     for rel in values.files:
-        text = repo.read_text(rel)
-        if text is None:
-            continue
-        with isolated(repo, facts, rel):
-            try:
-                _, attrs = parse_tf(text, rel)
-            except HclError as exc:
-                repo.diag(rel, str(exc), line=exc.line)
-                continue
-            tfvars.update(attrs)
-            paths.update(dict.fromkeys(attrs, rel))
+        attrs = read_tfvars(repo, facts, rel)
+        tfvars.update(attrs)
+        paths.update(dict.fromkeys(attrs, rel))
     where = values.where
     for name, text in values.variables:
         attr = _variable(name, text, where)
