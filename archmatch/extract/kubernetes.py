@@ -120,6 +120,17 @@ def pod_workload(path: str, obj: LDict) -> Workload | None:
     )
 
 
+def _required_node_terms(spec: LDict) -> Any:
+    """The pod's required node affinity terms (any of them may hold), as written."""
+    return _get(
+        spec,
+        "affinity",
+        "nodeAffinity",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        "nodeSelectorTerms",
+    )
+
+
 def pod_scheduling(spec: LDict) -> PodScheduling:
     """The pod's node constraints other than the architecture (matched against node group labels
     and taints); values that are not plain strings, or are placeholders, are left out (they
@@ -130,13 +141,7 @@ def pod_scheduling(spec: LDict) -> PodScheduling:
         for k, v in (selector.items() if isinstance(selector, dict) else [])
         if isinstance(v, (str, int)) and not isinstance(v, bool) and k not in ARCH_LABELS and _known(v)
     }
-    terms = _get(
-        spec,
-        "affinity",
-        "nodeAffinity",
-        "requiredDuringSchedulingIgnoredDuringExecution",
-        "nodeSelectorTerms",
-    )
+    terms = _required_node_terms(spec)
     affinity = tuple(_affinity_term(t) for t in _list(terms))
     tolerations = [t for t in _list(spec.get("tolerations")) if isinstance(t, dict)]
     tolerates_all = any(
@@ -201,13 +206,7 @@ def pod_arch(spec: LDict) -> tuple[ArchFact, int]:
                     )
                 allowed = {arch} if allowed is None else allowed & {arch}
                 line = line or selector.line_of(label)
-    terms = _get(
-        spec,
-        "affinity",
-        "nodeAffinity",
-        "requiredDuringSchedulingIgnoredDuringExecution",
-        "nodeSelectorTerms",
-    )
+    terms = _required_node_terms(spec)
     if isinstance(terms, list) and terms:
         from_affinity, affinity_line = _affinity_archs(terms)
         if from_affinity is not None:
