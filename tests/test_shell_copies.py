@@ -51,6 +51,11 @@ def test_the_copied_file_comes_from_its_source(text: str, path: str, expected: s
         ("cp docker/Dockerfile work/", "work/other/Dockerfile"),
         ("cp docker/* build/", "build/sub/Dockerfile"),  # not recursive
         ("rsync -a host:docker/ build/", "build/Dockerfile"),  # remote
+        # filters that may leave the Dockerfile out: the build's Dockerfile comes from elsewhere
+        ("rsync -a --exclude=Dockerfile docker/ build/", "build/Dockerfile"),
+        ("rsync -a --exclude 'Docker*' docker/ build/", "build/Dockerfile"),
+        ("rsync -a --exclude-from=.rsyncignore docker/ build/", "build/Dockerfile"),
+        ("rsync -a --filter=':- .gitignore' docker/ build/", "build/Dockerfile"),
     ],
 )
 def test_unknown_or_conditional_copies_leave_the_path_unresolved(text: str, path: str) -> None:

@@ -110,9 +110,34 @@ def record(
             for path in _operands(texts[1:], cwd):
                 frame.made.discard(path or "")
         elif texts[0] in ("cp", "rsync") and len(frame.copies) < MAX_COPIES:
-            copy = _copy(texts, cwd, frame.made, (line, where, conditional))
+            maybe = conditional or (texts[0] == "rsync" and _may_filter_dockerfiles(texts[1:]))
+            copy = _copy(texts, cwd, frame.made, (line, where, maybe))
             if copy is not None:
                 frame.copies.append(copy)
+
+
+_RSYNC_FILTER_SETS = ("--exclude-from", "--include-from", "--filter", "-f", "-F", "-C", "--cvs-exclude")
+
+
+def _may_filter_dockerfiles(args: list[str]) -> bool:
+    """Whether an rsync's filters may leave a Dockerfile out: an `--exclude` pattern that matches
+    one's name, or rules read from elsewhere; such a copy is not evidence of where a Dockerfile
+    came from."""
+    patterns: list[str] = []
+    words = iter(args)
+    for word in words:
+        if word in _RSYNC_FILTER_SETS or word.startswith(
+            tuple(f"{o}=" for o in _RSYNC_FILTER_SETS if o[1] == "-")
+        ):
+            return True
+        if word == "--exclude":
+            patterns.append(next(words, ""))
+        elif word.startswith("--exclude="):
+            patterns.append(word.partition("=")[2])
+    names = ("Dockerfile", "dockerfile", "Containerfile")
+    return any(
+        fnmatch.fnmatchcase(n, p.rstrip("/").rsplit("/", 1)[-1] or "*") for p in patterns for n in names
+    )
 
 
 def entered(log: CopyLog, cwds: tuple[str | None, str | None]) -> None:
