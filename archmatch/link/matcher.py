@@ -10,7 +10,8 @@ Evidence, strongest first; an image reference is linked at the first level that 
    one side); placeholders inside a path match only within a project. Tags both known must be
    equal; a digest reference matches no build (a build's digest is never known here). A repository
    key alone (`ecr:<name>`, an unresolved module output) names a repository, not an image: its tag
-   is still compared. When builds of several projects match, the nearest project wins; among its
+   is still compared (the evidence says "the same ECR repository" when both ends took their
+   repository from the same key in one project). When builds of several projects match, the nearest project wins; among its
    builds, those whose tag is written like the reference's (the same literal parts around the
    unresolved ones: `:$IMAGE_TAG.arm64` for `:${{ github.sha }}.arm64`) win over those that only a
    wildcard meets (`:$IMAGE_TAG`);
@@ -139,6 +140,8 @@ def _match(image: _Name, build: _Name, same_project: bool) -> str | None:
         and tags_agree(a, b)
     ):
         return None
+    if image.ecr and image.key == build.key and same_project:  # both name it by the same resource
+        return f"repository and tag match (the same ECR repository {image.key[len('ecr:') :]}, tag {b.tag or 'latest'})"
     repository = b.repository[len("tf:") :] if build.local else b.repository
     return f"repository and tag match ({repository}:{b.tag or 'latest'})"
 

@@ -9,6 +9,13 @@ keeps the shell state between commands) from the source root, with the buildspec
 unpinned `docker build` builds for the project's machine: its environment type says which
 (`archmatch/aws/codebuild.py`), the way a GitHub runner label does. A buildspec file that no
 project of the repository names (`finalize`) is still read, its host left unknown.
+
+A project variable whose value is an ECR repository resource of the same template or configuration
+(`IMAGE_REPO_NAME: !Ref Repo`, `value = aws_ecr_repository.app.repository_url`), its name usually
+not known before deploying, makes a build whose image repository is that variable (`-t
+$IMAGE_REPO_NAME:$IMAGE_TAG`, `$ACCOUNT.dkr.ecr.$REGION.amazonaws.com/$IMAGE_REPO_NAME`) carry the
+repository's key (`ecr:<name>`): the build pushes to that repository, so the workloads that run an
+image of the same resource link to it (tags still compared).
 """
 
 from __future__ import annotations
@@ -43,6 +50,8 @@ PHASES = ("install", "pre_build", "build", "post_build")
 DEFAULT_BUILDSPEC = "buildspec.yml"
 _BUILDSPEC_FILE = lazyre.compile(r"(?:^|/)buildspec[^/]*\.ya?ml$", re.IGNORECASE)
 _VAR = lazyre.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+# `$VAR[:tag]`: the variable is the whole repository path (the part after any registry host)
+_VARIABLE_PATH = lazyre.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(?::[^:]*)?$")
 NO_PROJECT_NOTE = (
     "CodeBuild buildspec that no CodeBuild project of this repository runs: its environment decides"
 )
@@ -57,6 +66,8 @@ class CodeBuildProject:
     type_location: Location | None
     folder: str  # folder of the file declaring the project
     env: dict[str, EnvValue] = field(default_factory=dict)  # variables of known value
+    # variables whose value names an ECR repository resource: the repository's link keys
+    repositories: dict[str, frozenset[str]] = field(default_factory=dict)
     orphan: bool = False  # a buildspec file no project names
 
     def host(self) -> HostContext:
@@ -224,10 +235,12 @@ def _builds(
     repo: RepoView, spec: Any, path: str, first_line: Callable[[Any], int], project: CodeBuildProject
 ) -> list[ImageBuild]:
     variables = {**_variables(spec, path), **project.env}
+    for name in project.repositories.keys() - project.env.keys():
+        variables.pop(name, None)  # the project's value wins, and it is known only as a repository
     budget = Budget(path, steps=MAX_SHELL_STEPS)
     expand = _expander(variables, budget)
     state = ShellState(path=path, script_dir=".", root_vars=frozenset(["CODEBUILD_SRC_DIR"]))
-    state.values = ShellValues(budget, external=expand)
+    state.values = values = ShellValues(budget, external=expand)
     if DEFAULT_PLATFORM_VAR in variables:
         platform = variables[DEFAULT_PLATFORM_VAR]
         state.exported[DEFAULT_PLATFORM_VAR] = EnvValue(expand(platform.value), platform.location)
@@ -250,4 +263,29 @@ def _builds(
             )
             out.append(cli_build(repo, site, found.cmd, command))
     budget.report(repo)
+    assigned = set(values.values)  # a variable the commands assign is no longer the project's
+    for build in out:
+        build.link_keys = build.link_keys | _repository_keys(build.tags, project, assigned)
     return out
+
+
+def _repository_keys(tags: list[str], project: CodeBuildProject, assigned: set[str]) -> frozenset[str]:
+    """The keys of the ECR repositories whose project variable is the repository of one of the tags
+    (`$IMAGE_REPO_NAME:latest`, `$ACCOUNT.dkr.ecr.$REGION.amazonaws.com/$IMAGE_REPO_NAME:latest`)."""
+    keys: set[str] = set()
+    for name, named in project.repositories.items():
+        if name not in assigned and any(_repository_variable(tag) == name for tag in tags):
+            keys |= named
+    return frozenset(keys)
+
+
+def _repository_variable(tag: str) -> str | None:
+    """The variable a tag's whole repository path is (after at most a registry host, which has a
+    dot, a port or a variable in it: `team/$VAR` is a path of its own), if any."""
+    registry, slash, path = tag.partition("/")
+    if not slash:
+        registry, path = "", tag
+    elif "/" in path or not any(c in registry for c in ".:$"):
+        return None
+    m = _VARIABLE_PATH.match(path)
+    return (m.group(1) or m.group(2)) if m else None

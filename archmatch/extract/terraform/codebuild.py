@@ -1,6 +1,9 @@
 """`aws_codebuild_project`: the buildspec it runs is read as a build script on the project's machine
 (see `archmatch/extract/builds/buildspec.py`); the environment `type` says that machine's
-architecture, the known `environment_variable` values feed the commands."""
+architecture, the known `environment_variable` values feed the commands. A variable whose value is an
+ECR repository of the configuration, whole (`aws_ecr_repository.app.repository_url` or `.name`, a
+repository module's output, after at most a registry host), names the repository the buildspec
+pushes to."""
 
 from __future__ import annotations
 
@@ -9,12 +12,16 @@ from typing import Any
 
 from archmatch.extract.builds._common import EnvValue
 from archmatch.extract.builds.buildspec import CodeBuildProject, project_builds
-from archmatch.extract.terraform.ast import Call
+from archmatch.extract.terraform.ast import Call, GetAttr, Template
+from archmatch.extract.terraform.builds import repository_key
 from archmatch.extract.terraform.context import Context, Resource, root_relative
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import as_text, origin_of
 from archmatch.model import Location
+
+# attributes of an ECR repository (or a repository module's outputs) that are its name or URL
+_REPOSITORY_ATTRIBUTES = frozenset({"name", "id", "repository_url", "repository_name"})
 
 
 def _variables(res: Resource, env: Block | None) -> dict[str, EnvValue]:
@@ -27,6 +34,37 @@ def _variables(res: Resource, env: Block | None) -> dict[str, EnvValue]:
         if isinstance(name, str) and known and plain:
             out[name] = EnvValue(as_text(value), Location(var.path, var.line_of("value")))
     return out
+
+
+def _repositories(ctx: Context, res: Resource, env: Block | None) -> dict[str, frozenset[str]]:
+    """Variables whose value is an ECR repository of the configuration, whole (its name or URL,
+    after at most a registry host): the repository's keys."""
+    out: dict[str, frozenset[str]] = {}
+    for var in env.children("environment_variable") if env is not None else []:
+        name, kind = res.instance.eval_attr(var, "name"), res.instance.eval_attr(var, "type")
+        plain = kind is None or (isinstance(kind, str) and kind.upper() == "PLAINTEXT")
+        attr = var.attr("value")
+        reference = _repository_reference(attr.expr) if attr is not None else None
+        if isinstance(name, str) and plain and reference is not None and reference.base is not None:
+            base = res.instance.eval(reference.base, var.path)
+            # a module read here is its outputs: the output's own value names the repository
+            value = res.instance.eval(reference, var.path) if isinstance(base, dict) else base
+            keys = frozenset(repository_key(k) for k in ctx.link_keys(value))
+            if repositories := frozenset(k for k in keys if k.startswith(("ecr:", "repo:"))):
+                out[name] = repositories
+    return out
+
+
+def _repository_reference(expr: Any) -> GetAttr | None:
+    """`aws_ecr_repository.app.repository_url`, alone or after a registry host in a string."""
+    if isinstance(expr, GetAttr) and expr.name in _REPOSITORY_ATTRIBUTES:
+        return expr
+    if not isinstance(expr, Template) or not expr.parts:
+        return None
+    *head, last = expr.parts
+    prefix = "".join(p if isinstance(p, str) else "x" for p in head)
+    registry_only = not head or (prefix.endswith("/") and prefix.count("/") == 1)
+    return _repository_reference(last) if registry_only and isinstance(last, GetAttr) else None
 
 
 def _spec_line(ctx: Context, block: Block) -> int:
@@ -61,6 +99,7 @@ def codebuild_project(ctx: Context, res: Resource) -> None:
         type_location=origin_of(env_type) or written,
         folder=posixpath.dirname(res.block.path),
         env=_variables(res, env),
+        repositories=_repositories(ctx, res, env),
     )
     spec, line = _buildspec(ctx, res, res.block.child("source"))
     project_builds(ctx.repo, ctx.facts, project, spec, line)
