@@ -296,6 +296,9 @@ class BuildCommand:
     attest_spans: list[Span] = field(default_factory=list)
     build_arg_spans: list[tuple[Span, str]] = field(default_factory=list)  # value word span, name
     env_spans: list[tuple[Span, str]] = field(default_factory=list)
+    # arguments that are an unresolved expansion which may hold options, `--platform` among them
+    # (`$FLAGS` beside the context, `"${args[@]}"`, `$(flags)`): see `_context_and_options`
+    open_words: list[str] = field(default_factory=list)
 
     @property
     def platform_offset(self) -> int | None:
@@ -417,9 +420,26 @@ def _parse(words: list[Word], expand: Callable[[str], str]) -> BuildCommand | No
             continue
         i += 1
         _apply_flag(cmd, name, expand(value), span, value_word, has_eq)
-    if positional:
-        cmd.context = positional[0]
+    cmd.context, cmd.open_words = _context_and_options(positional)
     return cmd
+
+
+def _context_and_options(positional: list[str]) -> tuple[str | None, list[str]]:
+    """The build context among the arguments that are not options, and the unresolved expansions
+    among them that may stand for options.
+
+    `docker build` takes exactly one context, so an expansion beside a written context (`$FLAGS .`,
+    `. $(flags)`) can only expand to options (or to nothing), and a word list (`"$@"`,
+    `"${args[@]}"`) may hold options wherever it is. A lone expansion with nothing written beside it
+    is taken as the context (`docker build -t x $DIR`), as the docker CLI requires one."""
+    if not positional:
+        return None, []
+    expansions = [p for p in positional if shellsyntax.whole_expansion(p)]
+    written = [p for p in positional if not shellsyntax.whole_expansion(p)]
+    if written:
+        return written[0], expansions
+    context = positional[-1]
+    return context, positional[:-1] + ([context] if shellsyntax.word_list(context) else [])
 
 
 def _apply_flag(cmd: BuildCommand, name: str, value: str, span: Span, value_word: Word, inline: bool) -> None:

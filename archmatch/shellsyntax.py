@@ -73,6 +73,30 @@ def opener(text: str, i: int, in_double: bool = False) -> tuple[int, int] | None
     return None
 
 
+_SIMPLE_PARAMETER = lazyre.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])")
+# an expansion that gives a list of words even when quoted: `"$@"`, `"${args[@]}"`, `${@:2}`
+_WORD_LIST = lazyre.compile(r"^\$(?:[@*]|\{[@*]|\{[A-Za-z_][A-Za-z0-9_]*\[[@*]\])")
+
+
+def whole_expansion(word: str) -> bool:
+    """Whether a word (quotes removed) is one parameter expansion or command substitution and nothing
+    else: `$X`, `${X}`, `${X:-y}`, `${args[@]}`, `$@`, `$(cmd)`, a backquoted command, `${{ x }}`.
+    What it holds is decided only when the script runs (an arithmetic `$((...))` is a number)."""
+    if not word or word[0] not in "$`":
+        return False
+    if _SIMPLE_PARAMETER.fullmatch(word):
+        return True
+    first = opener(word, 0)
+    if first is None or first[0] not in (_BRACE, _COMMAND, _BACKTICK):
+        return False
+    return construct_end(word, 0, len(word)) == len(word)
+
+
+def word_list(word: str) -> bool:
+    """Whether an expansion gives a list of words even when quoted (`"$@"`, `"${args[@]}"`)."""
+    return bool(_WORD_LIST.match(word))
+
+
 def construct_end(text: str, i: int, limit: int, in_double: bool = False) -> int | None:
     """End (exclusive) of the construct that opens at i (see `opener`), or None when it does not
     close before `limit`."""

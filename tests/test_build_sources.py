@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from archmatch.extract import builds
-from archmatch.extract.builds._common import platform_fact
+from archmatch.extract.builds._common import UNRESOLVED_OPTIONS_NOTE, platform_fact
 from archmatch.extract.builds.github_actions import runner_host
 from archmatch.model import CommandFlags, ImageBuild, Location, RepoFacts
-from archmatch.platforms import ArchFact
+from archmatch.platforms import ArchFact, How
 from archmatch.repo import RepoView, ScanOptions, discover
 
 FIXTURES = Path(__file__).parent / "fixtures" / "builds"
@@ -554,6 +554,52 @@ def test_build_args_known_only_when_written_out(tmp_path: Path) -> None:
         "c": frozenset(),
         "d": frozenset({"VERSION", "GOOS"}),
     }
+
+
+def test_an_unresolved_expansion_among_the_arguments_may_set_the_platform(tmp_path: Path) -> None:
+    facts = tree(
+        tmp_path,
+        {
+            "build.sh": (
+                "docker build $FLAGS -t a svc\n"
+                "docker buildx build -t b ${BUILD_ARGS} svc\n"
+                'args=(--pull)\ndocker build "${args[@]}" -t c svc\n'
+                "docker build $(flags) -t d svc\n"
+                "export DOCKER_DEFAULT_PLATFORM=linux/amd64\n"
+                "docker build -t e svc $FLAGS\n"  # a --platform in $FLAGS overrides the default
+                "unset DOCKER_DEFAULT_PLATFORM\n"
+                # resolved, written or alone (the context): as before
+                "OPTS=--pull\ndocker build $OPTS -t f svc\n"
+                "docker build --platform linux/arm64 $FLAGS -t g svc\n"
+                "docker build -t h $DIR\n"
+                'build() { docker build "$@"; }\nbuild -t i svc\n'
+            ),
+            "Makefile": (
+                "DEFINED := --pull\n"
+                "image:\n\tdocker build $(DOCKER_FLAGS) -t j svc\n\tdocker build $(DEFINED) -t k svc\n"
+            ),
+        },
+    )
+    found = {b.tags[0]: (b.platforms.how, b.platforms.note, b.context) for b in facts.builds}
+    unknown = f"{UNRESOLVED_OPTIONS_NOTE}: "
+    host, make_host = (
+        "no --platform: the machine that runs the script decides",
+        "no --platform: the machine that runs make decides",
+    )
+    assert found == {
+        "a": (How.UNKNOWN, unknown + "$FLAGS", "svc"),
+        "b": (How.UNKNOWN, unknown + "${BUILD_ARGS}", "svc"),
+        "c": (How.UNKNOWN, unknown + "${args[@]}", "svc"),
+        "d": (How.UNKNOWN, unknown + "$(flags)", "svc"),
+        "e": (How.UNKNOWN, unknown + "$FLAGS", "svc"),
+        "f": (How.HOST, host, "svc"),
+        "g": (How.EXPLICIT, "--platform", "svc"),
+        "h": (How.HOST, host, None),  # $DIR is the context, not known
+        "i": (How.HOST, host, "svc"),
+        "j": (How.UNKNOWN, unknown + "$(DOCKER_FLAGS)", "svc"),
+        "k": (How.HOST, make_host, "svc"),
+    }
+    assert facts.builds[0].platform_location is None and facts.builds[0].dockerfile == "svc/Dockerfile"
 
 
 # --- Shell, Makefile, package.json --------------------------------------------------------------

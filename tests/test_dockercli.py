@@ -113,6 +113,27 @@ def test_malformed_input_is_read_as_far_as_it_goes(text: str, context: str | Non
     )
 
 
+@pytest.mark.parametrize(
+    ("line", "context", "open_words"),
+    [
+        ("docker build $FLAGS .", ".", ["$FLAGS"]),
+        ("docker build . ${EXTRA} $(flags) `more`", ".", ["${EXTRA}", "$(flags)", "`more`"]),
+        ('docker build "${args[@]}" -t x .', ".", ["${args[@]}"]),
+        ("docker build ${{ inputs.flags }} .", ".", ["${{ inputs.flags }}"]),
+        ("docker build $FLAGS $DIR", "$DIR", ["$FLAGS"]),  # the last of several is the context
+        ('docker build "$@"', "$@", ["$@"]),  # a word list may hold options and the context
+        ("docker build -t $IMAGE $DIR", "$DIR", []),  # alone, an expansion is the context
+        ("docker build -t x $DIR/app", "$DIR/app", []),
+        ("docker build $((1+1)) .", "$((1+1))", []),  # arithmetic is a number
+    ],
+)
+def test_expansions_beside_the_context_may_hold_options(
+    line: str, context: str, open_words: list[str]
+) -> None:
+    cmd = parse_build_command(line)
+    assert cmd is not None and (cmd.context, cmd.open_words) == (context, open_words)
+
+
 def test_with_platform_inserts_after_the_subcommand() -> None:
     assert (
         with_platform("docker build -t app .", "linux/arm64")

@@ -14,6 +14,7 @@ from archmatch.extract.yamlsafe import LDict
 from archmatch.model import BuildSource, ImageBuild, Location
 from archmatch.platforms import HOST_TEST_NOTE, ArchFact, How, parse_platform_list
 from archmatch.repo import RepoView
+from archmatch.safetext import mask_secrets
 
 _REMOTE = lazyre.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
 DEFAULT_PLATFORM_VAR = "DOCKER_DEFAULT_PLATFORM"
@@ -140,6 +141,16 @@ def requested_platforms(
     return host.fact(), None
 
 
+UNRESOLVED_OPTIONS_NOTE = "an unresolved expansion may set it"
+
+
+def unresolved_options(words: list[str]) -> ArchFact:
+    """The platform of a build whose arguments hold an expansion that may hold `--platform` (which
+    also overrides DOCKER_DEFAULT_PLATFORM): unknown, never the host's."""
+    shown = mask_secrets(words[0] if len(words[0]) <= 80 else words[0][:77] + "...")
+    return ArchFact.unknown(f"{UNRESOLVED_OPTIONS_NOTE}: {shown}")
+
+
 @dataclass
 class CliSite:
     """Where a docker build command line was found and what surrounds it."""
@@ -155,20 +166,27 @@ class CliSite:
     host_test: str = ""  # the platform was set under this test of the host (`uname -m`, Darwin)
 
 
-def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> ImageBuild:
-    """An ImageBuild for one parsed docker build command (`text` is what it was parsed from)."""
-    line = site.line_at(cmd.start)
+def cli_platforms(site: CliSite, cmd: BuildCommand, line: int) -> tuple[ArchFact, Location | None]:
+    """The platforms a docker build command line requests, and where that is written: its
+    `--platform` values, else an expansion among its arguments that may hold one (unknown), else
+    DOCKER_DEFAULT_PLATFORM, else the host; set under a test of the host, host-dependent."""
     default = site.default_platform
     if DEFAULT_PLATFORM_VAR in cmd.env:
         default = EnvValue(cmd.env[DEFAULT_PLATFORM_VAR], Location(site.path, line))
     platform_loc = (
         Location(site.path, site.line_at(cmd.platform_offset)) if cmd.platform_offset is not None else None
     )
-    platforms, platform_loc = requested_platforms(
-        cmd.platforms, platform_loc, default, site.host, "--platform"
-    )
+    if cmd.open_words and not cmd.platforms:
+        return unresolved_options(cmd.open_words), None
     if site.host_test:
-        platforms, platform_loc = ArchFact.host(f"{HOST_TEST_NOTE}, under {site.host_test}"), None
+        return ArchFact.host(f"{HOST_TEST_NOTE}, under {site.host_test}"), None
+    return requested_platforms(cmd.platforms, platform_loc, default, site.host, "--platform")
+
+
+def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> ImageBuild:
+    """An ImageBuild for one parsed docker build command (`text` is what it was parsed from)."""
+    line = site.line_at(cmd.start)
+    platforms, platform_loc = cli_platforms(site, cmd, line)
     context = join(site.cwd, cmd.context)
     dockerfile = join(site.cwd, cmd.file) if cmd.file is not None else default_dockerfile(repo, context)
     command = dockercli.one_line(dockercli.hide_build_values(text[cmd.start : cmd.end]))

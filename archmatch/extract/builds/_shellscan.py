@@ -55,6 +55,7 @@ MAX_SHELL_STEPS = 50_000  # commands and expansions of one script run
 MAX_CALL_DEPTH = 16  # nested shell function calls
 MAX_FUNCTION_COMMANDS = 5_000  # commands of one function body
 _LONE_VARIABLE = lazyre.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
+_ALL_ARGUMENTS = lazyre.compile(r'^"?\$(?:@|\{@\})"?$')  # "$@": each argument of the call
 _VAR = lazyre.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -484,6 +485,10 @@ class _Walker:
         empty), with the host test a value it used was assigned under."""
         out: list[tuple[Word, str]] = []
         for w in words:
+            arguments = self._all_arguments(w) if w.text in ("$@", "${@}") else None
+            if arguments is not None:  # "$@" in a function the script calls: its arguments, one word each
+                out.extend((Word(arg, w.start, w.end), "") for arg in arguments)
+                continue
             if "$" not in w.text or w.redirect:
                 out.append((w, ""))
                 continue
@@ -494,6 +499,12 @@ class _Walker:
             else:
                 out.extend((Word(part, w.start, w.end), note) for part in value.split())
         return out
+
+    def _all_arguments(self, word: Word) -> list[str] | None:
+        """The arguments of the function call that `"$@"` stands for, None outside a call."""
+        if _ALL_ARGUMENTS.match(self.text[word.start : word.end]):
+            return self.values.positional
+        return None
 
     def _docker(self, words: list[Word]) -> None:
         expanded = self._expand_words(words)

@@ -329,6 +329,11 @@ def _template_text(parts: list[Val], names: list[str]) -> str:
     return "".join(out)
 
 
+# a text made of command-line options or nothing (`-f app/x `, `--no-cache`, ``), and one naming a file
+_OPTIONS = lazyre.compile(r"^(?:\s*-.*)?\s*$", re.DOTALL)
+_FILE_OPTION = lazyre.compile(r"(?:^|\s)(?:-f|--file(?:[\s=]|$))")
+
+
 def _with_word_breaks(placeholder: str, part: Val) -> str:
     """A conditional's placeholder with the blanks every branch has around it (`cond ? '-f x ' :
     ''` ends a word in both branches), so it does not glue onto the next word (`--platform`)."""
@@ -342,6 +347,10 @@ def _with_word_breaks(placeholder: str, part: Val) -> str:
         return known[0]
     if any("platform" in t.lower() for t in known):  # some branch may choose the platform: unknown
         placeholder = "--platform=" + placeholder
+    elif all(_OPTIONS.match(t) for t in known):  # options only, none the platform: read as one option
+        placeholder = (
+            "--file=" if any(_FILE_OPTION.search(t) for t in known) else "--options="
+        ) + placeholder
     before = " " if all(t == "" or t[0].isspace() for t in known) else ""
     after = " " if all(t == "" or t[-1].isspace() for t in known) else ""
     return before + placeholder + after
