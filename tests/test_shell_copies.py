@@ -35,6 +35,15 @@ def source_of(text: str, path: str) -> str | None:
         ("rsync -a docker/ build/", "build/Dockerfile", "docker/Dockerfile"),
         ("rsync -a --exclude '*.md' docker build/", "build/docker/Dockerfile", "docker/Dockerfile"),
         ("cp -t build docker/Dockerfile", "build/Dockerfile", "docker/Dockerfile"),
+        ("cp docker/Dockerfile work/ 2>/dev/null", "work/Dockerfile", "docker/Dockerfile"),  # a redirection
+        # a list that runs on only if the script works: the copy runs (a test before it ended its list)
+        (
+            "mkdir -p work && cp docker/Dockerfile work/ && docker build work",
+            "work/Dockerfile",
+            "docker/Dockerfile",
+        ),
+        ("TAG=1 && cp docker/Dockerfile work/", "work/Dockerfile", "docker/Dockerfile"),
+        ("test -f VERSION && echo found\ncp docker/Dockerfile work/", "work/Dockerfile", "docker/Dockerfile"),
         # copies of copies
         ("cp docker/Dockerfile stage/\ncp -r stage/* build/", "build/Dockerfile", "docker/Dockerfile"),
     ],
@@ -56,6 +65,14 @@ def test_the_copied_file_comes_from_its_source(text: str, path: str, expected: s
         ("rsync -a --exclude 'Docker*' docker/ build/", "build/Dockerfile"),
         ("rsync -a --exclude-from=.rsyncignore docker/ build/", "build/Dockerfile"),
         ("rsync -a --filter=':- .gitignore' docker/ build/", "build/Dockerfile"),
+        # a copy that may not run: after a test in its and-or list, after `||`, or allowed to fail
+        ("test -f docker/Dockerfile && cp docker/Dockerfile work/", "work/Dockerfile"),
+        ("[ -f docker/Dockerfile ] && cp docker/Dockerfile work/", "work/Dockerfile"),
+        ("[[ -f docker/Dockerfile ]] &&\\\n  cp docker/Dockerfile work/", "work/Dockerfile"),
+        ("grep -q arm64 config && mkdir -p work && cp docker/Dockerfile work/", "work/Dockerfile"),
+        ("test -f work/Dockerfile || cp docker/Dockerfile work/", "work/Dockerfile"),
+        ("cp docker/Dockerfile work/ || true", "work/Dockerfile"),
+        ("cp docker/Dockerfile work/ 2>/dev/null || echo 'no Dockerfile'", "work/Dockerfile"),
     ],
 )
 def test_unknown_or_conditional_copies_leave_the_path_unresolved(text: str, path: str) -> None:

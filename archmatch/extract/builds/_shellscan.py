@@ -235,6 +235,7 @@ def scan(
     functions, inside = _functions(text, commands)
     walker = _Walker(text, state, state.values, line_at, functions, expand)
     walker.heredocs = heredocs
+    walker.guarded = _guarded(text, commands)
     for index, words in enumerate(commands):
         if index not in inside:
             walker.command(words, 0)
@@ -244,6 +245,41 @@ def scan(
                 walker.command(words, 0)
     state.aws.extend(walker.aws)
     return walker.found
+
+
+# commands that do not test anything: a `&&` after them only stops the list when the script breaks
+_NO_TEST = frozenset(
+    ["cd", "pushd", "popd", "mkdir", "cp", "rsync", "mv", "rm", "ln", "touch", "chmod", "echo", "printf"]
+    + ["set", "export", "true", ":", "sudo"]
+)
+_BLANKS = lazyre.compile(r"(?:[ \t]|\\\n)*")
+
+
+def _guarded(text: str, commands: list[list[Word]]) -> set[int]:
+    """Where the words of every command that may not run start: one after `||`, one after `&&` that
+    follows a test in its and-or list (`[ -f X ] && cp X Y`, `test ...`, `grep -q ...`), and one
+    whose failure the list tolerates (`cp X Y || true`). `cd work && cp ../Dockerfile .` runs."""
+    guarded: set[int] = set()
+    tested = False  # an earlier command of the current and-or list tests something
+    before = ""
+    for words in commands:
+        after = _operator_after(text, words[-1].end)
+        if before not in ("&&", "||"):
+            tested = False
+        if before == "||" or after == "||" or (before == "&&" and tested):
+            guarded.update(w.start for w in words)
+        head = next((w.text for w in words if w.text not in _RESERVED and not _ASSIGN.match(w.text)), "")
+        tested = tested or (head != "" and head not in _NO_TEST)  # "": assignments only
+        before = after
+    return guarded
+
+
+def _operator_after(text: str, end: int) -> str:
+    """`&&` or `||` when one follows offset `end` (after blanks and line continuations), else ""."""
+    at = _BLANKS.match(text, end)
+    i = at.end() if at is not None else end
+    operator = text[i : i + 2]
+    return operator if operator in ("&&", "||") else ""
 
 
 _FUNCTION_HEAD = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_:.-]*)\($")
@@ -331,6 +367,7 @@ class _Walker:
         self._found_keys: set[tuple[Any, ...]] = set()
         self.aws: list[AwsCommand] = []
         self.heredocs: dict[int, Heredoc] = {}
+        self.guarded: set[int] = set()  # where the words of commands that may not run start (`_guarded`)
         self.conditions: list[str] = []  # host test of each open if/case ("" when it tests something else)
         # per open if/case, the values each of its branches assigned (a case is one branch)
         self.branches: list[list[dict[str, str | None]]] = []
@@ -390,8 +427,9 @@ class _Walker:
         head = copies.command_words([w.text for w in words])
         if not head or head[0] not in copies.FILE_COMMANDS:
             return False  # checked before expanding: other commands cost no expansion here
-        texts = copies.command_words([w.text for w in self._expanded_words(words) if not w.redirect])
-        copies.record(self.state.copies, texts, self.state.cwds, line, self.state.path, bool(self.conditions))
+        texts = copies.command_words(_operands(self._expanded_words(words)))
+        conditional = bool(self.conditions) or words[0].start in self.guarded
+        copies.record(self.state.copies, texts, self.state.cwds, line, self.state.path, conditional)
         return True
 
     def _conditions(self, words: list[Word]) -> list[Word]:
@@ -598,6 +636,17 @@ class _Walker:
                 if _same_image(args[0], found.cmd.tags) and args[1] not in found.cmd.tags:
                     found.cmd.tags.append(args[1])
         return True
+
+
+def _operands(words: list[Word]) -> list[str]:
+    """The words of a command without its redirections (`2>/dev/null`: the operator and its file)."""
+    out: list[str] = []
+    target = False
+    for w in words:
+        if not w.redirect and not target:
+            out.append(w.text)
+        target = w.redirect
+    return out
 
 
 def _same_command(a: AwsCommand, b: AwsCommand) -> bool:
