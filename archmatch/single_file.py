@@ -2,8 +2,8 @@
 
 A file scanned alone would hide every cross-file mismatch (the Dockerfile a SAM function or a
 compose service builds, the Terraform module a root calls). So the scan of one file also reads,
-within the file's folder: the Dockerfiles its builds name, the other `.tf`/`.tfvars` files of its
-Terraform module, and the `.tf` files of the local modules it calls (`source = "./..."`), repeated
+within the file's folder: the Dockerfiles its builds name, the other `.tf`/`.tfvars`/`.tfvars.json`
+files of its Terraform module, and the `.tf` files of the local modules it calls (`source = "./..."`), repeated
 for what those name. Anything named but not read (missing, or outside the folder such as
 `source = "../x"`) is reported in a note diagnostic, as is the fact that nothing else was read.
 """
@@ -20,7 +20,7 @@ from archmatch.model import Diagnostic, DiagnosticCode, Location, RepoFacts
 CODE: DiagnosticCode = "single-file"
 MAX_ROUNDS = 4
 _LOCAL_SOURCE = lazyre.compile(r"""^[ \t]*source[ \t]*=[ \t]*"(\.\.?/[^"\n]*)"[ \t]*$""", re.M)
-_TERRAFORM = (".tf", ".tfvars", ".tf.json")
+_TERRAFORM = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
 
 
 @dataclass

@@ -12,8 +12,11 @@ from pathlib import Path
 
 from archmatch.config import Config
 from archmatch.engine import analyze, scan
+from archmatch.extract import jsonlines
 from archmatch.extract.builds._tfcli import parse
-from archmatch.model import RepoFacts, Workload
+from archmatch.extract.terraform.ast import Lit
+from archmatch.extract.terraform.hcl import parse_tfvars_json
+from archmatch.model import Location, RepoFacts, Workload
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules" / "ARCH301"
 
@@ -218,6 +221,60 @@ def test_command_line_variables_override_the_var_files(tmp_path: Path) -> None:
     (instance,) = [w for w in facts.workloads if w.name.startswith("module.fns")]
     assert sorted(instance.arch.archs) == ["amd64"]
     assert instance.arch_location is not None and instance.arch_location.path == "deploy.sh"
+
+
+def _json_tfvars(**functions: str) -> str:
+    return json.dumps({"functions": {name: {"arch": arch} for name, arch in functions.items()}}, indent=2)
+
+
+def test_a_json_var_file_on_the_command_line_is_read_like_a_tfvars_file(tmp_path: Path) -> None:
+    script = "terraform -chdir=infra apply -var-file=envs/prod.tfvars.json\n" + DEPLOY
+    facts = _facts(
+        tmp_path, {"deploy.sh": script, "infra/envs/prod.tfvars.json": _json_tfvars(image_resizer="arm64")}
+    )
+    (instance,) = [w for w in facts.workloads if w.name.startswith("module.fns")]
+    assert sorted(instance.arch.archs) == ["arm64"]
+    assert instance.arch_location == Location("infra/envs/prod.tfvars.json", 4)
+    assert instance.values is not None and instance.values.files == ("infra/envs/prod.tfvars.json",)
+
+
+def test_json_tfvars_files_load_in_terraform_order(tmp_path: Path) -> None:
+    """terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) by name; later ones win."""
+    files = {
+        "infra/terraform.tfvars": _tfvars(a="arm64", b="arm64", c="arm64"),
+        "infra/terraform.tfvars.json": _json_tfvars(a="x86_64", b="x86_64", c="x86_64"),
+        "infra/b.auto.tfvars.json": _json_tfvars(b="arm64", c="arm64"),
+        "infra/c.auto.tfvars": _tfvars(c="x86_64"),
+    }
+    # each file replaces the whole map, as Terraform does: the last file that sets it wins
+    assert _loaded(tmp_path / "all", files) == {"c": (["amd64"], "infra/c.auto.tfvars")}
+    del files["infra/c.auto.tfvars"], files["infra/b.auto.tfvars.json"]
+    assert _loaded(tmp_path / "two", files) == {
+        name: (["amd64"], "infra/terraform.tfvars.json") for name in "abc"
+    }
+
+
+def _loaded(root: Path, files: dict[str, str]) -> dict[str, tuple[list[str], str | None]]:
+    facts = _facts(root, files)
+    return {
+        w.name.split('"')[1]: (sorted(w.arch.archs), w.arch_location.path if w.arch_location else None)
+        for w in facts.workloads
+        if w.name.startswith("module.fns")
+    }
+
+
+def test_json_tfvars_strings_are_literal_and_bad_files_are_diagnostics(tmp_path: Path) -> None:
+    (attr,) = parse_tfvars_json(jsonlines.loads('{"name": "fn-${var.env}"}')).values()  # type: ignore[union-attr]
+    assert isinstance(attr.expr, Lit) and attr.expr.value == "fn-${var.env}"
+    assert parse_tfvars_json(jsonlines.loads('["not", "an", "object"]')) is None
+    facts = _facts(
+        tmp_path,
+        {"infra/terraform.tfvars.json": "[1, 2]\n", "infra/x.auto.tfvars.json": '{"functions": }\n'},
+    )
+    problems = sorted(
+        (d.location.path, d.level) for d in facts.diagnostics if d.location.path.endswith(".json")
+    )
+    assert problems == [("infra/terraform.tfvars.json", "warning"), ("infra/x.auto.tfvars.json", "warning")]
 
 
 def test_the_dagger_flag_makes_the_deploy_an_error_on_the_literal(monkeypatch) -> None:  # type: ignore[no-untyped-def]

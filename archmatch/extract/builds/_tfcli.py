@@ -1,7 +1,8 @@
 """Terraform commands that set root-module variables on their command line: `terraform [-chdir=D]
 plan|apply|destroy|refresh|import|console ... -var-file=F -var name=value` (OpenTofu's `tofu`
-alike). Terraform reads such values after `terraform.tfvars` and `*.auto.tfvars`, in the order
-written; the Terraform extractor evaluates the root module they are given to with them.
+alike). Terraform reads such values after `terraform.tfvars` and `*.auto.tfvars` (and their `.json`
+forms), in the order written; the Terraform extractor evaluates the root module they are given to
+with them.
 
 Words come already expanded by the caller (shell variables, a Dagger function's bound
 parameters); an unknown part stays `${X}` and is resolved later against the files that exist.

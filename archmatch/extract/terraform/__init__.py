@@ -58,7 +58,7 @@ def _load_modules(repo: RepoView, facts: RepoFacts) -> dict[str, ModuleDef]:
                 modules.setdefault(_folder(rel), ModuleDef(_folder(rel))).blocks.extend(blocks)
     auto: dict[str, list[str]] = {}
     for rel in repo.files:
-        if rel.endswith(".auto.tfvars"):
+        if rel.endswith((".auto.tfvars", ".auto.tfvars.json")):
             auto.setdefault(_folder(rel), []).append(rel)
     for folder, module in modules.items():
         _load_tfvars(repo, facts, folder, module, sorted(auto.get(folder, [])))
@@ -85,7 +85,8 @@ def _load_tfvars(
     prefix = f"{folder}/" if folder else ""
     for rel in [
         prefix + "terraform.tfvars",
-        *auto_tfvars,
+        prefix + "terraform.tfvars.json",
+        *auto_tfvars,  # `*.auto.tfvars` and `*.auto.tfvars.json` in the lexical order of their names
     ]:  # later files override earlier ones, as in Terraform
         if not repo.exists(rel):
             continue

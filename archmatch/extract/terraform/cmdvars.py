@@ -2,7 +2,8 @@
 script, Makefile recipe, CI step or Dagger pipeline (`extract/builds/_tfcli.py` records them as
 `TerraformVarsUse` facts; the build sources run before this extractor).
 
-Terraform reads `terraform.tfvars`, then `*.auto.tfvars`, then the command line in order; so a
+Terraform reads `terraform.tfvars(.json)`, then `*.auto.tfvars(.json)`, then the command line in
+order (a var file may be `.tfvars` or `.tfvars.json`, read alike by `read_tfvars`); so a
 command's values override the files loaded automatically. A var file is looked for relative to
 the folder the command runs in; when that folder is unknown (a Dagger container's working
 directory, a `cd $DIR`), relative to every root module, and a root module holding it is the one
@@ -18,16 +19,17 @@ import itertools
 import posixpath
 from dataclasses import dataclass
 
+from archmatch.extract import json_doc
 from archmatch.extract.hcl_grammar import HclError
 from archmatch.extract.terraform.ast import Lit
-from archmatch.extract.terraform.hcl import Attribute, parse_tf
+from archmatch.extract.terraform.hcl import Attribute, parse_tf, parse_tfvars_json
 from archmatch.extract.terraform.module import ModuleDef
 from archmatch.isolation import isolated
 from archmatch.model import Location, RepoFacts, TerraformVarsUse
 from archmatch.repo import RepoView
 
 MAX_VALUE_SETS = 8  # candidate value sets of one root module; more are left out with a note
-_SUFFIXES = (".tfvars",)  # `.tfvars.json` files are not read
+_SUFFIXES = (".tfvars", ".tfvars.json")
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,10 @@ def _named_at(use: TerraformVarsUse) -> str:
 
 
 def read_tfvars(repo: RepoView, facts: RepoFacts, rel: str) -> dict[str, Attribute]:
-    """The assignments of a `.tfvars` file; none when it is unreadable or not valid HCL (said as a
-    diagnostic naming the file)."""
+    """The assignments of a `.tfvars` or `.tfvars.json` file; none when it is unreadable, not valid
+    HCL or JSON, or not a JSON object (said as a diagnostic naming the file)."""
+    if rel.endswith(".json"):
+        return _read_tfvars_json(repo, facts, rel)
     text = repo.read_text(rel)
     if text is None:
         return {}
@@ -181,6 +185,16 @@ def read_tfvars(repo: RepoView, facts: RepoFacts, rel: str) -> dict[str, Attribu
             return parse_tf(text, rel)[1]
         except HclError as exc:
             repo.diag(rel, str(exc), line=exc.line)
+    return {}
+
+
+def _read_tfvars_json(repo: RepoView, facts: RepoFacts, rel: str) -> dict[str, Attribute]:
+    with isolated(repo, facts, rel):
+        doc = json_doc(repo, rel)  # bounded, and a parse error is a diagnostic
+        attrs = parse_tfvars_json(doc) if doc is not None else {}
+        if attrs is None:
+            repo.diag(rel, "a .tfvars.json file must hold one JSON object of variable values", line=1)
+        return attrs or {}
     return {}
 
 

@@ -124,19 +124,33 @@ def _json_line(container: Any, key: Any, default: int) -> int:
     return default
 
 
-def json_expr(value: Any, line: int) -> Expr:
+def json_expr(value: Any, line: int, literal: bool = False) -> Expr:
+    """A JSON value as an expression; its strings are templates (`.tf.json`) or, with `literal`,
+    plain strings (`.tfvars.json`: Terraform reads those values without evaluating anything)."""
     if isinstance(value, str):
-        return parse_template(value, line, quoted=False)
+        return Lit(line, value, value) if literal else parse_template(value, line, quoted=False)
     if isinstance(value, list):
         return TupleExpr(
-            line, "[...]", [json_expr(v, _json_line(value, i, line)) for i, v in enumerate(value)]
+            line, "[...]", [json_expr(v, _json_line(value, i, line), literal) for i, v in enumerate(value)]
         )
     if isinstance(value, dict):
         items: list[tuple[str | Expr, Expr]] = [
-            (str(k), json_expr(v, _json_line(value, k, line))) for k, v in value.items()
+            (str(k), json_expr(v, _json_line(value, k, line), literal)) for k, v in value.items()
         ]
         return ObjectExpr(getattr(value, "line", line) or line, "{...}", items)
     return Lit(line, str(value), value)
+
+
+def parse_tfvars_json(doc: Any) -> dict[str, Attribute] | None:
+    """The assignments of a `.tfvars.json` document (the members of its top-level object), None when
+    it is not an object."""
+    if not isinstance(doc, dict):
+        return None
+    out: dict[str, Attribute] = {}
+    for name, value in doc.items():
+        line = _json_line(doc, name, 1)
+        out[str(name)] = Attribute(str(name), json_expr(value, line, literal=True), line)
+    return out
 
 
 def _json_body(obj: Any, block_type: str, labels: list[str], path: str, line: int) -> Block:

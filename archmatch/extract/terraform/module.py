@@ -1,8 +1,9 @@
 """Terraform modules (the .tf files of one folder) and their instances with bound inputs.
 
-A root module takes its variables from `terraform.tfvars` / `*.auto.tfvars`, then defaults; a
-local child module (`source = "./modules/x"`) takes them from the calling block. Resources inside
-a child instance are addressed `module.<name>.<type>.<name>`, as Terraform does.
+A root module takes its variables from `terraform.tfvars` / `*.auto.tfvars` (or their `.json`
+forms), then defaults; a local child module (`source = "./modules/x"`) takes them from the calling
+block. Resources inside a child instance are addressed `module.<name>.<type>.<name>`, as Terraform
+does.
 """
 
 from __future__ import annotations
