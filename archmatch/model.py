@@ -290,6 +290,41 @@ class EcsFacts:
 
 
 @dataclass(frozen=True)
+class BatchEnvironments:
+    """The compute environments that decided the architecture of an EC2 Batch job definition that
+    writes none (set by linking, `archmatch/link/batch.py`). `basis` says which and why, as a noun
+    phrase ("the only GPU compute environments of this deployment: G4dnComputeEnvironment (g4dn)");
+    `confidence` is medium for the environments the same deployment creates (one template or
+    nested-stack tree, Terraform root module, CDK app), low for those of the nearest project;
+    `environments` say each one ("G4dnComputeEnvironment (g4dn)") with where its instance types
+    are written (related locations of findings)."""
+
+    basis: str
+    confidence: Literal["medium", "low"]
+    environments: tuple[tuple[str, Location], ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchJobFacts:
+    """An AWS Batch job definition: whether its resourceRequirements ask for a GPU (None: a GPU
+    requirement whose value is not known), and the compute environments linking placed it on."""
+
+    gpu: bool | None = False
+    environments: BatchEnvironments | None = None
+
+
+@dataclass(frozen=True)
+class NestedStack:
+    """A CloudFormation template that creates another template of the repository as a nested
+    stack (`AWS::CloudFormation::Stack` `TemplateURL`, SAM `AWS::Serverless::Application`
+    `Location`): both belong to one deployment."""
+
+    parent: str  # the template that declares the stack
+    child: str  # the nested template's path, relative to the scan root
+    location: Location
+
+
+@dataclass(frozen=True)
 class ClusterRef:
     """The EKS cluster a capacity belongs to, or the one a pod is deployed to.
 
@@ -372,6 +407,7 @@ class Workload:
     # per-service facts: at most the one of the workload's service (and `cdk` for CDK sources)
     lambda_: LambdaFacts | None = None
     ecs: EcsFacts | None = None  # ECS task definitions and Batch job definitions
+    batch: BatchJobFacts | None = None  # Batch job definitions
     pod: PodFacts | None = None
     cdk: CdkOrigin | None = None
     cli: CliCommand | None = None  # declared by an AWS CLI command in shell text
@@ -734,6 +770,7 @@ class ExtraFacts:
     # system without an extractor): a project holding one has builds archmatch cannot see
     unread_builds: list[Location] = field(default_factory=list)
     manifest_deploys: list[ManifestDeploy] = field(default_factory=list)  # kubectl applies to a named cluster
+    nested_stacks: list[NestedStack] = field(default_factory=list)  # CloudFormation nested-stack trees
 
     def copy(self) -> ExtraFacts:
         """A copy whose lists are new (the isolation snapshot)."""

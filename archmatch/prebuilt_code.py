@@ -105,6 +105,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.basis,self.confidence,self.environments,)==(other.basis,other.confidence,other.environments,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.basis,self.confidence,self.environments,)==(other.basis,other.confidence,other.environments,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.budget,self.raw,self.simple,)==(other.budget,other.raw,other.simple,)
   return NotImplemented
  return __eq__
@@ -161,10 +169,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.unread_builds,self.manifest_deploys,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.unread_builds,other.manifest_deploys,)
+   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.unread_builds,self.manifest_deploys,self.nested_stacks,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.unread_builds,other.manifest_deploys,other.nested_stacks,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.unread_builds,self.manifest_deploys,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.unread_builds,other.manifest_deploys,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.unread_builds,self.manifest_deploys,self.nested_stacks,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.unread_builds,other.manifest_deploys,other.nested_stacks,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -261,6 +269,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.dockerfile,self.evidence,self.via,)==(other.dockerfile,other.evidence,other.via,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.environment,self.types,)==(other.environment,other.types,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.environment,self.types,)==(other.environment,other.types,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -409,6 +425,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.gpu,self.environments,)==(other.gpu,other.environments,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.gpu,self.environments,)==(other.gpu,other.environments,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.groups,self.cluster,self.clusters,)==(other.groups,other.cluster,other.clusters,)
   return NotImplemented
  return __eq__
@@ -513,10 +537,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.kind,self.name,self.service,self.location,self.arch,self.arch_location,self.arch_via,self.images,self.os_family,self.arch_syntax,self.lambda_,self.ecs,self.pod,self.cdk,self.cli,self.deploys_to,self.values,self.project,)==(other.kind,other.name,other.service,other.location,other.arch,other.arch_location,other.arch_via,other.images,other.os_family,other.arch_syntax,other.lambda_,other.ecs,other.pod,other.cdk,other.cli,other.deploys_to,other.values,other.project,)
+   return (self.kind,self.name,self.service,self.location,self.arch,self.arch_location,self.arch_via,self.images,self.os_family,self.arch_syntax,self.lambda_,self.ecs,self.batch,self.pod,self.cdk,self.cli,self.deploys_to,self.values,self.project,)==(other.kind,other.name,other.service,other.location,other.arch,other.arch_location,other.arch_via,other.images,other.os_family,other.arch_syntax,other.lambda_,other.ecs,other.batch,other.pod,other.cdk,other.cli,other.deploys_to,other.values,other.project,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.kind,self.name,self.service,self.location,self.arch,self.arch_location,self.arch_via,self.images,self.os_family,self.arch_syntax,self.lambda_,self.ecs,self.pod,self.cdk,self.cli,self.deploys_to,self.values,self.project,)==(other.kind,other.name,other.service,other.location,other.arch,other.arch_location,other.arch_via,other.images,other.os_family,other.arch_syntax,other.lambda_,other.ecs,other.pod,other.cdk,other.cli,other.deploys_to,other.values,other.project,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.kind,self.name,self.service,self.location,self.arch,self.arch_location,self.arch_via,self.images,self.os_family,self.arch_syntax,self.lambda_,self.ecs,self.batch,self.pod,self.cdk,self.cli,self.deploys_to,self.values,self.project,)==(other.kind,other.name,other.service,other.location,other.arch,other.arch_location,other.arch_via,other.images,other.os_family,other.arch_syntax,other.lambda_,other.ecs,other.batch,other.pod,other.cdk,other.cli,other.deploys_to,other.values,other.project,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -917,6 +941,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.package_type,self.module,self.function_name,)==(other.package_type,other.module,other.function_name,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.parent,self.child,self.location,)==(other.parent,other.child,other.location,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.parent,self.child,self.location,)==(other.parent,other.child,other.location,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1492,6 +1524,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.at,self.va
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.basis,self.confidence,self.environments,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.basis,self.confidence,self.environments,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.build,self.image,self.missing,self.hardcoded,self.host_download,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.build,self.image,self.missing,self.hardcoded,self.host_download,))\n return __hash__'] = __create_fn__.__code__
@@ -1558,6 +1596,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.dockerfile
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.environment,self.types,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.environment,self.types,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.capacity_providers,self.hosts,self.os_family_location,self.module,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.capacity_providers,self.hosts,self.os_family_location,self.module,))\n return __hash__'] = __create_fn__.__code__
@@ -1603,6 +1647,12 @@ def __create_fn__():
   return hash((self.function,self.index,self.name,self.default,self.star,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.function,self.index,self.name,self.default,self.star,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.gpu,self.environments,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.gpu,self.environments,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1795,6 +1845,12 @@ def __create_fn__():
   return hash((self.package_type,self.module,self.function_name,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.package_type,self.module,self.function_name,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.parent,self.child,self.location,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.parent,self.child,self.location,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2114,6 +2170,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(basis={self.basis!r}, confidence={self.confidence!r}, environments={self.environments!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(basis={self.basis!r}, confidence={self.confidence!r}, environments={self.environments!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(budget={self.budget!r}, raw={self.raw!r}, simple={self.simple!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(budget={self.budget!r}, raw={self.raw!r}, simple={self.simple!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2156,9 +2218,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r})"
+  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r}, nested_stacks={self.nested_stacks!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r}, nested_stacks={self.nested_stacks!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2231,6 +2293,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(dockerfile={self.dockerfile!r}, evidence={self.evidence!r}, via={self.via!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(dockerfile={self.dockerfile!r}, evidence={self.evidence!r}, via={self.via!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(environment={self.environment!r}, types={self.types!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(environment={self.environment!r}, types={self.types!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2342,6 +2410,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(gpu={self.gpu!r}, environments={self.environments!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(gpu={self.gpu!r}, environments={self.environments!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(groups={self.groups!r}, cluster={self.cluster!r}, clusters={self.clusters!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(groups={self.groups!r}, cluster={self.cluster!r}, clusters={self.clusters!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2420,9 +2494,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, service={self.service!r}, location={self.location!r}, arch={self.arch!r}, arch_location={self.arch_location!r}, arch_via={self.arch_via!r}, images={self.images!r}, os_family={self.os_family!r}, arch_syntax={self.arch_syntax!r}, lambda_={self.lambda_!r}, ecs={self.ecs!r}, pod={self.pod!r}, cdk={self.cdk!r}, cli={self.cli!r}, deploys_to={self.deploys_to!r}, values={self.values!r}, project={self.project!r})"
+  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, service={self.service!r}, location={self.location!r}, arch={self.arch!r}, arch_location={self.arch_location!r}, arch_via={self.arch_via!r}, images={self.images!r}, os_family={self.os_family!r}, arch_syntax={self.arch_syntax!r}, lambda_={self.lambda_!r}, ecs={self.ecs!r}, batch={self.batch!r}, pod={self.pod!r}, cdk={self.cdk!r}, cli={self.cli!r}, deploys_to={self.deploys_to!r}, values={self.values!r}, project={self.project!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, service={self.service!r}, location={self.location!r}, arch={self.arch!r}, arch_location={self.arch_location!r}, arch_via={self.arch_via!r}, images={self.images!r}, os_family={self.os_family!r}, arch_syntax={self.arch_syntax!r}, lambda_={self.lambda_!r}, ecs={self.ecs!r}, pod={self.pod!r}, cdk={self.cdk!r}, cli={self.cli!r}, deploys_to={self.deploys_to!r}, values={self.values!r}, project={self.project!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(kind={self.kind!r}, name={self.name!r}, service={self.service!r}, location={self.location!r}, arch={self.arch!r}, arch_location={self.arch_location!r}, arch_via={self.arch_via!r}, images={self.images!r}, os_family={self.os_family!r}, arch_syntax={self.arch_syntax!r}, lambda_={self.lambda_!r}, ecs={self.ecs!r}, batch={self.batch!r}, pod={self.pod!r}, cdk={self.cdk!r}, cli={self.cli!r}, deploys_to={self.deploys_to!r}, values={self.values!r}, project={self.project!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2723,6 +2797,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(package_type={self.package_type!r}, module={self.module!r}, function_name={self.function_name!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(package_type={self.package_type!r}, module={self.module!r}, function_name={self.function_name!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(parent={self.parent!r}, child={self.child!r}, location={self.location!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(parent={self.parent!r}, child={self.child!r}, location={self.location!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3229,6 +3309,14 @@ def __create_fn__(_type_attrs, _type_location, _type_attr_locations, MISSING, _H
  return __init__
 CODE['def __create_fn__(_type_attrs, _type_location, _type_attr_locations, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_attr_locations, _return_type):\n def __init__(self,attrs:_type_attrs,location:_type_location,attr_locations:_type_attr_locations=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.attrs=attrs\n  self.location=location\n  self.attr_locations=_dflt_attr_locations() if attr_locations is _HAS_DEFAULT_FACTORY else attr_locations\n return __init__'] = __create_fn__.__code__
 
+def __create_fn__(_type_basis, _type_confidence, _type_environments, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_environments, _return_type):
+ def __init__(self,basis:_type_basis,confidence:_type_confidence,environments:_type_environments=_dflt_environments)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'basis',basis)
+  __dataclass_builtins_object__.__setattr__(self,'confidence',confidence)
+  __dataclass_builtins_object__.__setattr__(self,'environments',environments)
+ return __init__
+CODE["def __create_fn__(_type_basis, _type_confidence, _type_environments, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_environments, _return_type):\n def __init__(self,basis:_type_basis,confidence:_type_confidence,environments:_type_environments=_dflt_environments)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'basis',basis)\n  __dataclass_builtins_object__.__setattr__(self,'confidence',confidence)\n  __dataclass_builtins_object__.__setattr__(self,'environments',environments)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_budget, _type_raw, _type_simple, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_raw, _dflt_simple, _return_type):
  def __init__(self,budget:_type_budget,raw:_type_raw=_HAS_DEFAULT_FACTORY,simple:_type_simple=_HAS_DEFAULT_FACTORY)->_return_type:
   self.budget=budget
@@ -3305,8 +3393,8 @@ def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_tex
  return __init__
 CODE['def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, _type_dockerfile_unread, _type_dockerfile_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _dflt_dockerfile_unread, _dflt_dockerfile_via, _return_type):\n def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY,dockerfile_unread:_type_dockerfile_unread=_dflt_dockerfile_unread,dockerfile_via:_type_dockerfile_via=_dflt_dockerfile_via)->_return_type:\n  self.call=call\n  self.syntax=syntax\n  self.directory=directory\n  self.directory_text=directory_text\n  self.dockerfile=dockerfile\n  self.target=target\n  self.platform=platform\n  self.platform_line=platform_line\n  self.build_args=build_args\n  self.platform_name=platform_name\n  self.bound_arch=bound_arch\n  self.bound_line=bound_line\n  self.bound_by=_dflt_bound_by() if bound_by is _HAS_DEFAULT_FACTORY else bound_by\n  self.dockerfile_unread=dockerfile_unread\n  self.dockerfile_via=dockerfile_via\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_unread_builds, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_unread_builds, _dflt_manifest_deploys, _return_type):
- def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_unread_builds, _type_manifest_deploys, _type_nested_stacks, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_unread_builds, _dflt_manifest_deploys, _dflt_nested_stacks, _return_type):
+ def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,nested_stacks:_type_nested_stacks=_HAS_DEFAULT_FACTORY)->_return_type:
   self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms
   self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images
   self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions
@@ -3315,8 +3403,9 @@ def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gh
   self.terraform_vars=_dflt_terraform_vars() if terraform_vars is _HAS_DEFAULT_FACTORY else terraform_vars
   self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds
   self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys
+  self.nested_stacks=_dflt_nested_stacks() if nested_stacks is _HAS_DEFAULT_FACTORY else nested_stacks
  return __init__
-CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_unread_builds, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_unread_builds, _dflt_manifest_deploys, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.terraform_vars=_dflt_terraform_vars() if terraform_vars is _HAS_DEFAULT_FACTORY else terraform_vars\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_unread_builds, _type_manifest_deploys, _type_nested_stacks, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_unread_builds, _dflt_manifest_deploys, _dflt_nested_stacks, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,nested_stacks:_type_nested_stacks=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.terraform_vars=_dflt_terraform_vars() if terraform_vars is _HAS_DEFAULT_FACTORY else terraform_vars\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n  self.nested_stacks=_dflt_nested_stacks() if nested_stacks is _HAS_DEFAULT_FACTORY else nested_stacks\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_chdir, _type_var_files, _type_variables, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,chdir:_type_chdir,var_files:_type_var_files,variables:_type_variables)->_return_type:
@@ -3428,6 +3517,13 @@ def __create_fn__(_type_dockerfile, _type_evidence, _type_via, MISSING, _HAS_DEF
   __dataclass_builtins_object__.__setattr__(self,'via',via)
  return __init__
 CODE["def __create_fn__(_type_dockerfile, _type_evidence, _type_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_via, _return_type):\n def __init__(self,dockerfile:_type_dockerfile,evidence:_type_evidence,via:_type_via=_dflt_via)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'dockerfile',dockerfile)\n  __dataclass_builtins_object__.__setattr__(self,'evidence',evidence)\n  __dataclass_builtins_object__.__setattr__(self,'via',via)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_environment, _type_types, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,environment:_type_environment,types:_type_types)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'environment',environment)
+  __dataclass_builtins_object__.__setattr__(self,'types',types)
+ return __init__
+CODE["def __create_fn__(_type_environment, _type_types, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,environment:_type_environment,types:_type_types)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'environment',environment)\n  __dataclass_builtins_object__.__setattr__(self,'types',types)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_evaluator, _type_command, _type_at, _type_cwd, _type_default_platform, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,evaluator:_type_evaluator,command:_type_command,at:_type_at,cwd:_type_cwd,default_platform:_type_default_platform)->_return_type:
@@ -3603,6 +3699,13 @@ def __create_fn__(_type_global_ignores, _type_line_ignores, MISSING, _HAS_DEFAUL
  return __init__
 CODE['def __create_fn__(_type_global_ignores, _type_line_ignores, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_global_ignores, _dflt_line_ignores, _return_type):\n def __init__(self,global_ignores:_type_global_ignores=_HAS_DEFAULT_FACTORY,line_ignores:_type_line_ignores=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.global_ignores=_dflt_global_ignores() if global_ignores is _HAS_DEFAULT_FACTORY else global_ignores\n  self.line_ignores=_dflt_line_ignores() if line_ignores is _HAS_DEFAULT_FACTORY else line_ignores\n return __init__'] = __create_fn__.__code__
 
+def __create_fn__(_type_gpu, _type_environments, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_gpu, _dflt_environments, _return_type):
+ def __init__(self,gpu:_type_gpu=_dflt_gpu,environments:_type_environments=_dflt_environments)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'gpu',gpu)
+  __dataclass_builtins_object__.__setattr__(self,'environments',environments)
+ return __init__
+CODE["def __create_fn__(_type_gpu, _type_environments, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_gpu, _dflt_environments, _return_type):\n def __init__(self,gpu:_type_gpu=_dflt_gpu,environments:_type_environments=_dflt_environments)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'gpu',gpu)\n  __dataclass_builtins_object__.__setattr__(self,'environments',environments)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_groups, _type_cluster, _type_clusters, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_clusters, _return_type):
  def __init__(self,groups:_type_groups,cluster:_type_cluster,clusters:_type_clusters=_dflt_clusters)->_return_type:
   self.groups=groups
@@ -3762,8 +3865,8 @@ def __create_fn__(_type_kind, _type_name, _type_location, _type_instance_types, 
  return __init__
 CODE['def __create_fn__(_type_kind, _type_name, _type_location, _type_instance_types, _type_ami_arch, _type_ami_location, _type_ami_evidence, _type_ami_verified, _type_launch_template, _type_override_of, _type_fargate, _type_node_group, _type_fargate_profile, _type_batch_type, _type_module, _type_cdk, _type_project, _type_cluster, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types, _dflt_ami_arch, _dflt_ami_location, _dflt_ami_evidence, _dflt_ami_verified, _dflt_launch_template, _dflt_override_of, _dflt_fargate, _dflt_node_group, _dflt_fargate_profile, _dflt_batch_type, _dflt_module, _dflt_cdk, _dflt_project, _dflt_cluster, _return_type):\n def __init__(self,kind:_type_kind,name:_type_name,location:_type_location,instance_types:_type_instance_types=_HAS_DEFAULT_FACTORY,ami_arch:_type_ami_arch=_HAS_DEFAULT_FACTORY,ami_location:_type_ami_location=_dflt_ami_location,ami_evidence:_type_ami_evidence=_dflt_ami_evidence,ami_verified:_type_ami_verified=_dflt_ami_verified,launch_template:_type_launch_template=_dflt_launch_template,override_of:_type_override_of=_dflt_override_of,fargate:_type_fargate=_dflt_fargate,node_group:_type_node_group=_dflt_node_group,fargate_profile:_type_fargate_profile=_dflt_fargate_profile,batch_type:_type_batch_type=_dflt_batch_type,module:_type_module=_dflt_module,cdk:_type_cdk=_dflt_cdk,project:_type_project=_dflt_project,cluster:_type_cluster=_dflt_cluster)->_return_type:\n  self.kind=kind\n  self.name=name\n  self.location=location\n  self.instance_types=_dflt_instance_types() if instance_types is _HAS_DEFAULT_FACTORY else instance_types\n  self.ami_arch=_dflt_ami_arch() if ami_arch is _HAS_DEFAULT_FACTORY else ami_arch\n  self.ami_location=ami_location\n  self.ami_evidence=ami_evidence\n  self.ami_verified=ami_verified\n  self.launch_template=launch_template\n  self.override_of=override_of\n  self.fargate=fargate\n  self.node_group=node_group\n  self.fargate_profile=fargate_profile\n  self.batch_type=batch_type\n  self.module=module\n  self.cdk=cdk\n  self.project=project\n  self.cluster=cluster\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_arch, _type_arch_location, _type_arch_via, _type_images, _type_os_family, _type_arch_syntax, _type_lambda_, _type_ecs, _type_pod, _type_cdk, _type_cli, _type_deploys_to, _type_values, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_arch_location, _dflt_arch_via, _dflt_images, _dflt_os_family, _dflt_arch_syntax, _dflt_lambda_, _dflt_ecs, _dflt_pod, _dflt_cdk, _dflt_cli, _dflt_deploys_to, _dflt_values, _dflt_project, _return_type):
- def __init__(self,kind:_type_kind,name:_type_name,service:_type_service,location:_type_location,arch:_type_arch,arch_location:_type_arch_location=_dflt_arch_location,arch_via:_type_arch_via=_dflt_arch_via,images:_type_images=_HAS_DEFAULT_FACTORY,os_family:_type_os_family=_dflt_os_family,arch_syntax:_type_arch_syntax=_dflt_arch_syntax,lambda_:_type_lambda_=_dflt_lambda_,ecs:_type_ecs=_dflt_ecs,pod:_type_pod=_dflt_pod,cdk:_type_cdk=_dflt_cdk,cli:_type_cli=_dflt_cli,deploys_to:_type_deploys_to=_dflt_deploys_to,values:_type_values=_dflt_values,project:_type_project=_dflt_project)->_return_type:
+def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_arch, _type_arch_location, _type_arch_via, _type_images, _type_os_family, _type_arch_syntax, _type_lambda_, _type_ecs, _type_batch, _type_pod, _type_cdk, _type_cli, _type_deploys_to, _type_values, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_arch_location, _dflt_arch_via, _dflt_images, _dflt_os_family, _dflt_arch_syntax, _dflt_lambda_, _dflt_ecs, _dflt_batch, _dflt_pod, _dflt_cdk, _dflt_cli, _dflt_deploys_to, _dflt_values, _dflt_project, _return_type):
+ def __init__(self,kind:_type_kind,name:_type_name,service:_type_service,location:_type_location,arch:_type_arch,arch_location:_type_arch_location=_dflt_arch_location,arch_via:_type_arch_via=_dflt_arch_via,images:_type_images=_HAS_DEFAULT_FACTORY,os_family:_type_os_family=_dflt_os_family,arch_syntax:_type_arch_syntax=_dflt_arch_syntax,lambda_:_type_lambda_=_dflt_lambda_,ecs:_type_ecs=_dflt_ecs,batch:_type_batch=_dflt_batch,pod:_type_pod=_dflt_pod,cdk:_type_cdk=_dflt_cdk,cli:_type_cli=_dflt_cli,deploys_to:_type_deploys_to=_dflt_deploys_to,values:_type_values=_dflt_values,project:_type_project=_dflt_project)->_return_type:
   self.kind=kind
   self.name=name
   self.service=service
@@ -3776,6 +3879,7 @@ def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_a
   self.arch_syntax=arch_syntax
   self.lambda_=lambda_
   self.ecs=ecs
+  self.batch=batch
   self.pod=pod
   self.cdk=cdk
   self.cli=cli
@@ -3783,7 +3887,7 @@ def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_a
   self.values=values
   self.project=project
  return __init__
-CODE['def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_arch, _type_arch_location, _type_arch_via, _type_images, _type_os_family, _type_arch_syntax, _type_lambda_, _type_ecs, _type_pod, _type_cdk, _type_cli, _type_deploys_to, _type_values, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_arch_location, _dflt_arch_via, _dflt_images, _dflt_os_family, _dflt_arch_syntax, _dflt_lambda_, _dflt_ecs, _dflt_pod, _dflt_cdk, _dflt_cli, _dflt_deploys_to, _dflt_values, _dflt_project, _return_type):\n def __init__(self,kind:_type_kind,name:_type_name,service:_type_service,location:_type_location,arch:_type_arch,arch_location:_type_arch_location=_dflt_arch_location,arch_via:_type_arch_via=_dflt_arch_via,images:_type_images=_HAS_DEFAULT_FACTORY,os_family:_type_os_family=_dflt_os_family,arch_syntax:_type_arch_syntax=_dflt_arch_syntax,lambda_:_type_lambda_=_dflt_lambda_,ecs:_type_ecs=_dflt_ecs,pod:_type_pod=_dflt_pod,cdk:_type_cdk=_dflt_cdk,cli:_type_cli=_dflt_cli,deploys_to:_type_deploys_to=_dflt_deploys_to,values:_type_values=_dflt_values,project:_type_project=_dflt_project)->_return_type:\n  self.kind=kind\n  self.name=name\n  self.service=service\n  self.location=location\n  self.arch=arch\n  self.arch_location=arch_location\n  self.arch_via=arch_via\n  self.images=_dflt_images() if images is _HAS_DEFAULT_FACTORY else images\n  self.os_family=os_family\n  self.arch_syntax=arch_syntax\n  self.lambda_=lambda_\n  self.ecs=ecs\n  self.pod=pod\n  self.cdk=cdk\n  self.cli=cli\n  self.deploys_to=deploys_to\n  self.values=values\n  self.project=project\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_kind, _type_name, _type_service, _type_location, _type_arch, _type_arch_location, _type_arch_via, _type_images, _type_os_family, _type_arch_syntax, _type_lambda_, _type_ecs, _type_batch, _type_pod, _type_cdk, _type_cli, _type_deploys_to, _type_values, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_arch_location, _dflt_arch_via, _dflt_images, _dflt_os_family, _dflt_arch_syntax, _dflt_lambda_, _dflt_ecs, _dflt_batch, _dflt_pod, _dflt_cdk, _dflt_cli, _dflt_deploys_to, _dflt_values, _dflt_project, _return_type):\n def __init__(self,kind:_type_kind,name:_type_name,service:_type_service,location:_type_location,arch:_type_arch,arch_location:_type_arch_location=_dflt_arch_location,arch_via:_type_arch_via=_dflt_arch_via,images:_type_images=_HAS_DEFAULT_FACTORY,os_family:_type_os_family=_dflt_os_family,arch_syntax:_type_arch_syntax=_dflt_arch_syntax,lambda_:_type_lambda_=_dflt_lambda_,ecs:_type_ecs=_dflt_ecs,batch:_type_batch=_dflt_batch,pod:_type_pod=_dflt_pod,cdk:_type_cdk=_dflt_cdk,cli:_type_cli=_dflt_cli,deploys_to:_type_deploys_to=_dflt_deploys_to,values:_type_values=_dflt_values,project:_type_project=_dflt_project)->_return_type:\n  self.kind=kind\n  self.name=name\n  self.service=service\n  self.location=location\n  self.arch=arch\n  self.arch_location=arch_location\n  self.arch_via=arch_via\n  self.images=_dflt_images() if images is _HAS_DEFAULT_FACTORY else images\n  self.os_family=os_family\n  self.arch_syntax=arch_syntax\n  self.lambda_=lambda_\n  self.ecs=ecs\n  self.batch=batch\n  self.pod=pod\n  self.cdk=cdk\n  self.cli=cli\n  self.deploys_to=deploys_to\n  self.values=values\n  self.project=project\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_line, _type_column, _type_text, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,line:_type_line,column:_type_column,text:_type_text)->_return_type:
@@ -4246,6 +4350,14 @@ def __create_fn__(_type_package_type, _type_module, _type_function_name, MISSING
   __dataclass_builtins_object__.__setattr__(self,'function_name',function_name)
  return __init__
 CODE["def __create_fn__(_type_package_type, _type_module, _type_function_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_module, _dflt_function_name, _return_type):\n def __init__(self,package_type:_type_package_type,module:_type_module=_dflt_module,function_name:_type_function_name=_dflt_function_name)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'package_type',package_type)\n  __dataclass_builtins_object__.__setattr__(self,'module',module)\n  __dataclass_builtins_object__.__setattr__(self,'function_name',function_name)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_parent, _type_child, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,parent:_type_parent,child:_type_child,location:_type_location)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'parent',parent)
+  __dataclass_builtins_object__.__setattr__(self,'child',child)
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+ return __init__
+CODE["def __create_fn__(_type_parent, _type_child, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,parent:_type_parent,child:_type_child,location:_type_location)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'parent',parent)\n  __dataclass_builtins_object__.__setattr__(self,'child',child)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_parts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,parts:_type_parts)->_return_type:
@@ -5009,6 +5121,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('basis','confidence','environments',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'basis\',\'confidence\',\'environments\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('build','image','missing','hardcoded','host_download',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -5097,6 +5217,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('environment','types',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'environment\',\'types\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('fargate','launch_type','requires_compatibilities','platform_capabilities','services','capacity_providers','hosts','os_family_location','module',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -5158,6 +5286,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'function\',\'index\',\'name\',\'default\',\'star\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('gpu','environments',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'gpu\',\'environments\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5414,6 +5550,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'package_type\',\'module\',\'function_name\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('parent','child','location',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'parent\',\'child\',\'location\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5737,6 +5881,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('basis','confidence','environments',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'basis\',\'confidence\',\'environments\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('build','image','missing','hardcoded','host_download',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -5825,6 +5977,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('environment','types',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'environment\',\'types\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('fargate','launch_type','requires_compatibilities','platform_capabilities','services','capacity_providers','hosts','os_family_location','module',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -5886,6 +6046,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'function\',\'index\',\'name\',\'default\',\'star\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('gpu','environments',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'gpu\',\'environments\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -6142,6 +6310,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'package_type\',\'module\',\'function_name\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('parent','child','location',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'parent\',\'child\',\'location\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -6447,6 +6623,7 @@ PATTERNS = {
     ('(?<![a-z0-9])(?:x86_64|x86-64|amd64)(?![a-z0-9])', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(M\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x05\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x0c\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x08\x00\x00\x00i\x16\x00\x00\x00ia\x00\x00\x00iz\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x07\x00\x00\x00i\x0f\x00\x00\x00i\x10\x00\x00\x00ix\x00\x00\x00i\x10\x00\x00\x00i8\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i4\x00\x00\x00i\x0f\x00\x00\x00i\x1e\x00\x00\x00i\x0f\x00\x00\x00i\x10\x00\x00\x00ix\x00\x00\x00i\x10\x00\x00\x00i8\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i4\x00\x00\x00i\x0f\x00\x00\x00i\x0f\x00\x00\x00i\r\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00im\x00\x00\x00i\x10\x00\x00\x00id\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i4\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x05\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x08\x00\x00\x00i\x16\x00\x00\x00ia\x00\x00\x00iz\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00{0(\x01\x00\x00\x00N',
     ('(?<=://)[^/\\s:@]+:(?P<secret>[^@\\s/]+)(?=@)', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(?\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x03\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x04\x00\x00\x00i\t\x00\x00\x00i\x03\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x10\x00\x00\x00i/\x00\x00\x00i\x10\x00\x00\x00i/\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x13\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0e\x00\x00\x00i\x15\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x80\x00\x04i\x01\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x0e\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\t\x00\x00\x00i\x15\x00\x00\x00i\x10\x00\x00\x00i@\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x10\x00\x00\x00i/\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x04\x00\x00\x00i\x05\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i@\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00{u\x06\x00\x00\x00secreti\x01\x00\x00\x000(\x02\x00\x00\x00Nu\x06\x00\x00\x00secret',
     ('(?P<cat>[a-z]+)(?P<gen>\\d+)(?P<attr>[a-z]*)(?:-(?P<suffix>[a-z0-9]+))?', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(K\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x02\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\n\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00ia\x00\x00\x00iz\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x02\x00\x00\x00i\x18\x00\x00\x00i\t\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x04\x00\x00\x00i\x08\x00\x00\x00i\n\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x03\x00\x00\x00i\x11\x00\x00\x00i\x04\x00\x00\x00i\x18\x00\x00\x00i\n\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00ia\x00\x00\x00iz\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x05\x00\x00\x00i\x17\x00\x00\x00i\x17\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x11\x00\x00\x00i\x06\x00\x00\x00i\x18\x00\x00\x00i\r\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x08\x00\x00\x00i\x16\x00\x00\x00ia\x00\x00\x00iz\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x07\x00\x00\x00i\x12\x00\x00\x00i\x01\x00\x00\x00i\x04\x00\x00\x00{u\x03\x00\x00\x00cati\x01\x00\x00\x00u\x03\x00\x00\x00geni\x02\x00\x00\x00u\x04\x00\x00\x00attri\x03\x00\x00\x00u\x06\x00\x00\x00suffixi\x04\x00\x00\x000(\x05\x00\x00\x00Nu\x03\x00\x00\x00catu\x03\x00\x00\x00genu\x04\x00\x00\x00attru\x06\x00\x00\x00suffix',
+    ('(?P<cat>[a-z]+)\\d', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(\x1a\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x02\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\n\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00ia\x00\x00\x00iz\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x04\x00\x00\x00i\x08\x00\x00\x00i\n\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00{u\x03\x00\x00\x00cati\x01\x00\x00\x000(\x02\x00\x00\x00Nu\x03\x00\x00\x00cat',
     ('(?P<family>[a-z0-9-]+)(?:\\.[a-z0-9-]+)?', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(3\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00 \xff\x03i\x00\x00\x00\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x17\x00\x00\x00i\x16\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00 \xff\x03i\x00\x00\x00\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x12\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00{u\x06\x00\x00\x00familyi\x01\x00\x00\x000(\x02\x00\x00\x00Nu\x06\x00\x00\x00family',
     ('(?i)(?<![A-Za-z0-9_.\\-])["\']?name["\']?[ \\t]*[:=][ \\t]*["\']?(?P<key>[A-Za-z0-9_.\\-]+)["\']?(?:[ \\t]*,)?\\s*["\']?value["\']?[ \\t]*[:=][ \\t]*["\']?', 0): b'(\x05\x00\x00\x00i"\x00\x00\x00(\x8e\x01\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x0c\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x05\x00\x00\x00i`\x00\x00\x00i\x01\x00\x00\x00i\'\x00\x00\x00i\\\x00\x00\x00i\n\x00\x00\x00i\x03\x00\x00\x00i\x00\x01\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x00\x00\x00\x00i\x00`\xff\x03l\x03\x00\x00\x00\x00\x00\x00\x00\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x02\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\x00\x00\x00\x00\x02\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i"\x00\x00\x00i\x10\x00\x00\x00i\'\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i(\x00\x00\x00in\x00\x00\x00i(\x00\x00\x00ia\x00\x00\x00i(\x00\x00\x00im\x00\x00\x00i(\x00\x00\x00ie\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i"\x00\x00\x00i\x10\x00\x00\x00i\'\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x10\x00\x00\x00i=\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i"\x00\x00\x00i\x10\x00\x00\x00i\'\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00ia\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\'\x00\x00\x00i\\\x00\x00\x00i\n\x00\x00\x00i\x03\x00\x00\x00i\x00\x01\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x02\x02\x02\x02i\x00\x00\x00\x00i\x00`\xff\x03l\x03\x00\x00\x00\x00\x00\x00\x00\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x02\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\x00\x00\x00\x00\x02\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i"\x00\x00\x00i\x10\x00\x00\x00i\'\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x17\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i,\x00\x00\x00i\x12\x00\x00\x00i\x18\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x04\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i"\x00\x00\x00i\x10\x00\x00\x00i\'\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i(\x00\x00\x00iv\x00\x00\x00i(\x00\x00\x00ia\x00\x00\x00i(\x00\x00\x00il\x00\x00\x00i(\x00\x00\x00iu\x00\x00\x00i(\x00\x00\x00ie\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i"\x00\x00\x00i\x10\x00\x00\x00i\'\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x10\x00\x00\x00i=\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i"\x00\x00\x00i\x10\x00\x00\x00i\'\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00{u\x03\x00\x00\x00keyi\x01\x00\x00\x000(\x02\x00\x00\x00Nu\x03\x00\x00\x00key',
     ('(?i)\\.(?:sh|bash|zsh|ps1|py|js|mjs|cjs|ts|json|ya?ml|tf|tfvars|hcl|toml|ini|cfg|conf|xml|txt|md|mk)$', 0): b'(\x05\x00\x00\x00i"\x00\x00\x00(\x19\x01\x00\x00i\x0e\x00\x00\x00i\x08\x00\x00\x00i\x01\x00\x00\x00i\x03\x00\x00\x00i\x07\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00i.\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x07\x00\x00\x00i\x0c\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i(\x00\x00\x00ih\x00\x00\x00i\x0f\x00\x00\x00i\xff\x00\x00\x00i\x10\x00\x00\x00i(\x00\x00\x00ib\x00\x00\x00i(\x00\x00\x00ia\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i(\x00\x00\x00ih\x00\x00\x00i\x0f\x00\x00\x00i\xef\x00\x00\x00i\x0e\x00\x00\x00i(\x00\x00\x00iz\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i(\x00\x00\x00ih\x00\x00\x00i\x0f\x00\x00\x00i\xe1\x00\x00\x00i\x0e\x00\x00\x00i(\x00\x00\x00ip\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i1\x00\x00\x00i\x0f\x00\x00\x00i\xd3\x00\x00\x00i\x07\x00\x00\x00i(\x00\x00\x00ip\x00\x00\x00i(\x00\x00\x00iy\x00\x00\x00i\x0f\x00\x00\x00i\xcc\x00\x00\x00i\x0c\x00\x00\x00i(\x00\x00\x00ij\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\xc0\x00\x00\x00i\x0e\x00\x00\x00i(\x00\x00\x00im\x00\x00\x00i(\x00\x00\x00ij\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\xb2\x00\x00\x00i\x0e\x00\x00\x00i(\x00\x00\x00ic\x00\x00\x00i(\x00\x00\x00ij\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\xa4\x00\x00\x00i\x0c\x00\x00\x00i(\x00\x00\x00it\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x98\x00\x00\x00i\x10\x00\x00\x00i(\x00\x00\x00ij\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i(\x00\x00\x00io\x00\x00\x00i(\x00\x00\x00in\x00\x00\x00i\x0f\x00\x00\x00i\x88\x00\x00\x00i\x10\x00\x00\x00i(\x00\x00\x00iy\x00\x00\x00i\x18\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i(\x00\x00\x00ia\x00\x00\x00i\x01\x00\x00\x00i(\x00\x00\x00im\x00\x00\x00i(\x00\x00\x00il\x00\x00\x00i\x0f\x00\x00\x00ix\x00\x00\x00i\x07\x00\x00\x00i(\x00\x00\x00it\x00\x00\x00i(\x00\x00\x00if\x00\x00\x00i\x0f\x00\x00\x00iq\x00\x00\x00i\x14\x00\x00\x00i(\x00\x00\x00it\x00\x00\x00i(\x00\x00\x00if\x00\x00\x00i(\x00\x00\x00iv\x00\x00\x00i(\x00\x00\x00ia\x00\x00\x00i(\x00\x00\x00ir\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i]\x00\x00\x00i\t\x00\x00\x00i(\x00\x00\x00ih\x00\x00\x00i(\x00\x00\x00ic\x00\x00\x00i(\x00\x00\x00il\x00\x00\x00i\x0f\x00\x00\x00iT\x00\x00\x00i\x0b\x00\x00\x00i(\x00\x00\x00it\x00\x00\x00i(\x00\x00\x00io\x00\x00\x00i(\x00\x00\x00im\x00\x00\x00i(\x00\x00\x00il\x00\x00\x00i\x0f\x00\x00\x00iI\x00\x00\x00i\x13\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00ii\x00\x00\x00i\x10\x00\x00\x00i1\x01\x00\x00i\x00\x00\x00\x00i(\x00\x00\x00in\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00ii\x00\x00\x00i\x10\x00\x00\x00i1\x01\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i6\x00\x00\x00i\t\x00\x00\x00i(\x00\x00\x00ic\x00\x00\x00i(\x00\x00\x00if\x00\x00\x00i(\x00\x00\x00ig\x00\x00\x00i\x0f\x00\x00\x00i-\x00\x00\x00i\x0b\x00\x00\x00i(\x00\x00\x00ic\x00\x00\x00i(\x00\x00\x00io\x00\x00\x00i(\x00\x00\x00in\x00\x00\x00i(\x00\x00\x00if\x00\x00\x00i\x0f\x00\x00\x00i"\x00\x00\x00i\t\x00\x00\x00i(\x00\x00\x00ix\x00\x00\x00i(\x00\x00\x00im\x00\x00\x00i(\x00\x00\x00il\x00\x00\x00i\x0f\x00\x00\x00i\x19\x00\x00\x00i\t\x00\x00\x00i(\x00\x00\x00it\x00\x00\x00i(\x00\x00\x00ix\x00\x00\x00i(\x00\x00\x00it\x00\x00\x00i\x0f\x00\x00\x00i\x10\x00\x00\x00i\x07\x00\x00\x00i(\x00\x00\x00im\x00\x00\x00i(\x00\x00\x00id\x00\x00\x00i\x0f\x00\x00\x00i\t\x00\x00\x00i\x07\x00\x00\x00i(\x00\x00\x00im\x00\x00\x00i(\x00\x00\x00ik\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00{0(\x01\x00\x00\x00N',

@@ -143,13 +143,13 @@ def ssm_ami_parameter_is_verified(path: str) -> bool:
 
 
 # docs/aws-facts.md#batch-instance-types: `optimal` picks c4/m4/r4/c5/m5/r5 and is moving to `default_x86_64` - x86 either way.
-_BATCH_KEYWORDS = {"default_x86_64": AMD64, "default_arm64": ARM64, "optimal": AMD64}
+BATCH_KEYWORDS = {"default_x86_64": AMD64, "default_arm64": ARM64, "optimal": AMD64}
 
 
 def batch_instance_type_arch(value: str) -> str | None:
     """Arch of one AWS Batch `instance_type` entry: keyword, family or full instance type."""
     key = value.strip().lower()
-    return _BATCH_KEYWORDS.get(key) or instance_type_arch(key)
+    return BATCH_KEYWORDS.get(key) or instance_type_arch(key)
 
 
 _AMI_NAME_ARM64 = lazyre.compile(r"(?<![a-z0-9])(?:arm64|aarch64)(?![a-z0-9])")

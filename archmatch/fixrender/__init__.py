@@ -219,7 +219,10 @@ def _only_for(build: ImageBuild, arch: str, facts: RepoFacts | None) -> bool:
 
 
 def _placed_by_proximity(workload: Workload) -> bool:
-    return workload.pod is not None and workload.pod.sole_capacity is not None
+    """A pod placed on its project's only node groups, or a Batch job whose architecture its
+    compute environments suggest (no job definition is bound to a queue)."""
+    placed_job = workload.batch is not None and workload.batch.environments is not None
+    return placed_job or (workload.pod is not None and workload.pod.sole_capacity is not None)
 
 
 def _command_fix(build: ImageBuild, arch: str, lambda_target: bool) -> Fix:

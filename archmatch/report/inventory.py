@@ -67,6 +67,9 @@ def _decided(w: Workload, where: _Where) -> str:
     text = f"{w.arch.how.value} @ {where.loc(w.arch_location) or '-'}"
     if w.deploys_to is not None:
         text += f" (function {w.deploys_to.name}, {w.deploys_to.confidence} confidence)"
+    placed = w.batch.environments if w.batch is not None else None
+    if placed is not None:
+        text += f" ({placed.basis}; {placed.confidence} confidence)"
     if w.values is not None:
         text += "; " + w.values.describe(lambda p: shown_path(where.prefix + p))
     return text

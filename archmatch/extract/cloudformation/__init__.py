@@ -13,7 +13,7 @@ from typing import Any
 
 from archmatch import lazyre
 from archmatch.extract import json_doc, yaml_docs
-from archmatch.extract.cloudformation import capacity, codebuild, workloads
+from archmatch.extract.cloudformation import capacity, codebuild, stacks, workloads
 from archmatch.extract.cloudformation.context import Ctx, Resource
 from archmatch.extract.cloudformation.intrinsics import Template
 from archmatch.extract.yamlsafe import LDict, LList
@@ -46,6 +46,8 @@ HANDLERS: dict[str, Handler] = {
     "AWS::EKS::FargateProfile": capacity.eks_fargate_profile,
     "AWS::Batch::ComputeEnvironment": capacity.batch_compute_environment,
     "AWS::CodeBuild::Project": codebuild.codebuild_project,
+    "AWS::CloudFormation::Stack": stacks.nested_stack,
+    "AWS::Serverless::Application": stacks.nested_stack,
 }
 
 

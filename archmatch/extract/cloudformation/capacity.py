@@ -73,12 +73,32 @@ def _instance_choice(ctx: Ctx, raw: Any, batch: bool = False) -> InstanceChoice 
 
 def _choices(ctx: Ctx, raw: Any, batch: bool = False) -> list[InstanceChoice]:
     """Instance types of a list property; a whole-list intrinsic (Ref to a List parameter) too."""
+    if batch and (branches := _undecided_branches(ctx, raw)) is not None:
+        return _either(ctx, branches)
     if isinstance(raw, dict):
         line = value_line(raw)
         texts = [t for t in as_list(ctx.resolve(raw)) if isinstance(t, str)]
         pick = compute.batch_instance_type_arch if batch else compute.instance_type_arch
         return [InstanceChoice(t, pick(t), ctx.loc(line)) for t in texts]
     return [c for c in (_instance_choice(ctx, t, batch) for t in as_list(raw)) if c is not None]
+
+
+def _undecided_branches(ctx: Ctx, raw: Any) -> tuple[Any, Any] | None:
+    """The two branches of an `Fn::If` whose condition the template's defaults do not decide."""
+    call = intrinsic(raw)
+    if call is None or call[0] != "Fn::If" or not isinstance(call[1], list) or len(call[1]) != 3:
+        return None
+    condition = call[1][0]
+    if not isinstance(condition, str) or ctx.tpl.condition(condition) is not None:
+        return None
+    return call[1][1], call[1][2]
+
+
+def _either(ctx: Ctx, branches: tuple[Any, Any]) -> list[InstanceChoice]:
+    """A compute environment's instance types under a condition: those of both branches (it may
+    launch either), none (not known) when a branch gives none."""
+    found = [_choices(ctx, branch, batch=True) for branch in branches]
+    return [c for choices in found for c in choices] if all(found) else []
 
 
 def _spec_from_data(ctx: Ctx, data_raw: Any, launch_template: str | None = None) -> HostSpec:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archmatch.aws.batch import job_arch_when_omitted, job_runs_on_fargate
+from archmatch.aws.batch import job_arch_when_omitted, job_gpu_request, job_runs_on_fargate
 from archmatch.aws.defaults import LAMBDA_DEFAULT_ARCH, apprunner_arch
 from archmatch.aws.ecs import arch_when_omitted, os_family_of
 from archmatch.extract.cloudformation import ecs
@@ -20,7 +20,7 @@ from archmatch.extract.cloudformation.context import (
 )
 from archmatch.extract.cloudformation.intrinsics import known_text
 from archmatch.extract.yamlsafe import LDict, line_of
-from archmatch.model import EcsFacts, ImageBuild, ImageRef, LambdaFacts, Location, Workload
+from archmatch.model import BatchJobFacts, EcsFacts, ImageBuild, ImageRef, LambdaFacts, Location, Workload
 from archmatch.platforms import ArchFact, How
 
 LAMBDA_DEFAULT = ArchFact.default(
@@ -199,20 +199,35 @@ def batch_job_definition(ctx: Ctx, res: Resource) -> None:
             os_family=_os_family(platform),
             arch_syntax="cfn-batch",
             ecs=EcsFacts(fargate=fargate, platform_capabilities=tuple(capabilities) or None),
+            batch=BatchJobFacts(gpu=_batch_gpu(ctx, res.raw)),
         )
     )
 
 
-def _batch_images(raw: LDict) -> list[Any]:
-    found = [sub(raw, "ContainerProperties", "Image")]
+def _batch_gpu(ctx: Ctx, raw: LDict) -> bool | None:
+    """Whether any container of the job definition asks for a GPU (None: a value not known)."""
+    found: bool | None = False
+    for container in _batch_containers(raw):
+        wants = job_gpu_request(ctx.resolve(sub(container, "ResourceRequirements")))
+        if wants:
+            return True
+        found = None if wants is None else found
+    return found
+
+
+def _batch_containers(raw: LDict) -> list[Any]:
+    found = [sub(raw, "ContainerProperties")]
     for task in as_list(sub(raw, "EcsProperties", "TaskProperties")):
-        found.extend(c.get("Image") for c in as_list(sub(task, "Containers")) if isinstance(c, dict))
-    for c in as_list(sub(raw, "EksProperties", "PodProperties", "Containers")):
-        if isinstance(c, dict):
-            found.append(c.get("Image"))
-    for node in as_list(sub(raw, "NodeProperties", "NodeRangeProperties")):
-        found.append(sub(node, "Container", "Image"))
-    return [f for f in found if f is not None]
+        found.extend(as_list(sub(task, "Containers")))
+    found.extend(as_list(sub(raw, "EksProperties", "PodProperties", "Containers")))
+    found.extend(
+        sub(node, "Container") for node in as_list(sub(raw, "NodeProperties", "NodeRangeProperties"))
+    )
+    return [c for c in found if isinstance(c, dict)]
+
+
+def _batch_images(raw: LDict) -> list[Any]:
+    return [image for c in _batch_containers(raw) if (image := c.get("Image")) is not None]
 
 
 def apprunner_service(ctx: Ctx, res: Resource) -> None:

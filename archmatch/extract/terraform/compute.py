@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from archmatch.aws.batch import environment_is_fargate, job_arch_when_omitted, job_runs_on_fargate
+from archmatch.aws.batch import (
+    environment_is_fargate,
+    job_arch_when_omitted,
+    job_gpu_request,
+    job_runs_on_fargate,
+)
 from archmatch.aws.defaults import LAMBDA_DEFAULT_ARCH, apprunner_arch
 from archmatch.aws.ecs import os_family_of
 from archmatch.extract.terraform import documents
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
 from archmatch.extract.terraform.module import ModuleInstance
-from archmatch.model import Capacity, EcsFacts, InstanceChoice, LambdaFacts, Location, Workload
+from archmatch.model import BatchJobFacts, Capacity, EcsFacts, InstanceChoice, LambdaFacts, Location, Workload
 from archmatch.platforms import ArchFact
 
 
@@ -64,7 +69,9 @@ def apprunner_service(ctx: Context, res: Resource) -> None:
 def batch_job_definition(ctx: Context, res: Resource) -> None:
     caps = res.eval("platform_capabilities")
     fargate = job_runs_on_fargate(caps if isinstance(caps, list) else None)
-    props = documents.objects(res, "container_properties", ("image", "runtimePlatform"), many=False)
+    props = documents.objects(
+        res, "container_properties", ("image", "runtimePlatform", "resourceRequirements"), many=False
+    )
     fields = props[0] if props else {}
     images = [ctx.image_ref(fields["image"].value, fields["image"].location)] if "image" in fields else []
     platform = fields.get("runtimePlatform")
@@ -97,8 +104,17 @@ def batch_job_definition(ctx: Context, res: Resource) -> None:
                 fargate=fargate,
                 platform_capabilities=tuple(str(c) for c in caps) if isinstance(caps, list) else None,
             ),
+            batch=BatchJobFacts(gpu=_gpu(props, fields)),
         )
     )
+
+
+def _gpu(props: list[dict[str, documents.Field]] | None, fields: dict[str, documents.Field]) -> bool | None:
+    """Whether the job's container asks for a GPU; None when its properties are not known."""
+    if not props:
+        return None
+    requirements = fields.get("resourceRequirements")
+    return job_gpu_request(requirements.value) if requirements is not None else False
 
 
 def batch_compute_environment(ctx: Context, res: Resource) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archmatch.link.effective import ImageArch, Verdict, image_arch, supports
-from archmatch.model import PROXIMITY_SUBJECT, Link, Location, Related, RepoFacts, Workload
+from archmatch.model import PROXIMITY_SUBJECT, BatchEnvironments, Link, Location, Related, RepoFacts, Workload
 from archmatch.platforms import How, aws_name
 
 LAMBDA_SERVICES = frozenset({"lambda"})
@@ -51,10 +51,23 @@ def via_related(link: Link) -> list[Related]:
     return out
 
 
+def environments_related(workload: Workload) -> list[Related]:
+    """The compute environments an EC2 Batch job's architecture was derived from."""
+    placed = workload.batch.environments if workload.batch is not None else None
+    if placed is None:
+        return []
+    arch = "/".join(lam(a) for a in sorted(workload.arch.archs))
+    return [
+        Related(where, f"{described}: {arch}, a compute environment {workload.name} may run on")
+        for described, where in placed.environments
+    ]
+
+
 def related_for(link: Link, img: ImageArch) -> list[Related]:
     build = link.build
     out = [Related(build.platform_location or build.location, f"{build.name}: {build.platforms.describe()}")]
     out.extend(via_related(link))
+    out.extend(environments_related(link.workload))
     out.extend(img.evidence)
     out.append(
         Related(
@@ -76,6 +89,9 @@ def confidence_note(link: Link, placement: bool = True) -> str:
     placed = sole_capacity(link) if placement else None
     if placed is not None:
         return f" [low confidence: {placed}]"
+    environments = batch_environments(link)
+    if environments is not None and environments.confidence == "low":
+        return f" [low confidence: {environments.basis}]"
     if link.confidence != "low":
         return ""
     if link.kind in PROXIMITY_SUBJECT:
@@ -104,7 +120,17 @@ def link_properties(link: Link, placement: bool = True) -> dict[str, str]:
     if placed is not None:  # the pod's architecture rests on proximity to the project's capacity
         properties["workloadArchConfidence"] = "low"
         properties["workloadArchBasis"] = placed
+    environments = batch_environments(link)
+    if environments is not None:  # a Batch job's architecture rests on its compute environments
+        properties["workloadArchConfidence"] = environments.confidence
+        properties["workloadArchBasis"] = environments.basis
     return properties
+
+
+def batch_environments(link: Link) -> BatchEnvironments | None:
+    """The compute environments an EC2 Batch job's architecture was derived from, if it was."""
+    batch = link.workload.batch
+    return batch.environments if batch is not None else None
 
 
 def sole_capacity(link: Link) -> str | None:

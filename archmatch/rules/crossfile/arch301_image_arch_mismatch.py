@@ -87,8 +87,13 @@ def _workload_alternative(
         and not derived_from_workload
     ):
         return None  # the build would still request another platform than the Dockerfile builds (ARCH303)
-    fix = set_architecture(link.workload, other[0], current=arch)
     w = link.workload
+    if w.batch is not None and w.batch.environments is not None:
+        return Fix(  # an EC2 job runs on its environments' instances: they change, not the job
+            f"or run {w.name} on {lam(other[0])} compute environments: its architecture comes from "
+            f"{w.batch.environments.basis}"
+        )
+    fix = set_architecture(link.workload, other[0], current=arch)
     sharing = sorted(
         o.name
         for o in facts.workloads
