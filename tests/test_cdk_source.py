@@ -473,8 +473,44 @@ def test_py_batch_job_with_image_asset_and_compute_environment(tmp_path: Path) -
     assert keys(job) == [frozenset({"cdk:src:app.py:9"})]
     ec2_job = workload(facts, "Ec2Job")
     assert (ec2_job.arch.how, ec2_job.arch.archs) == (How.DERIVED, {"arm64"})
+    assert ec2_job.batch is not None and ec2_job.batch.environments is not None
+    assert ec2_job.batch.environments.confidence == "medium"
+    assert ec2_job.batch.environments.basis == (
+        "the only EC2 compute environment of this CDK app (cdk.json): Compute (c7g.large)"
+    )
     compute = capacity(facts, "Compute")
     assert [(t.instance_type, t.arch) for t in compute.instance_types] == [("c7g.large", "arm64")]
+
+
+def test_py_batch_gpu_job_runs_on_the_gpu_compute_environment(tmp_path: Path) -> None:
+    facts = facts_of(
+        tmp_path,
+        PY_APP
+        | {
+            "app.py": """
+            import aws_cdk as cdk
+            from aws_cdk import aws_batch as batch, aws_ec2 as ec2, aws_ecs as ecs
+
+            app = cdk.App()
+            stack = cdk.Stack(app, "S")
+            image = ecs.ContainerImage.from_registry("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:v1")
+            batch.EcsEc2ContainerDefinition(stack, "Train", image=image, cpu=4, memory=cdk.Size.gibibytes(16), gpu=1)
+            batch.EcsEc2ContainerDefinition(stack, "Prepare", image=image, cpu=1, memory=cdk.Size.gibibytes(2))
+            batch.ManagedEc2EcsComputeEnvironment(
+                stack, "Graviton", vpc=None, instance_classes=[ec2.InstanceClass.C7G], use_optimal_instance_classes=False
+            )
+            batch.ManagedEc2EcsComputeEnvironment(
+                stack, "Gpu", vpc=None, instance_types=[ec2.InstanceType("g5.xlarge")], use_optimal_instance_classes=False
+            )
+            """,
+        },
+    )
+    train = workload(facts, "Train")
+    assert (train.arch.how, train.arch.archs) == (How.DERIVED, {"amd64"})
+    assert train.batch is not None and train.batch.gpu is True
+    assert "the only GPU compute environment of this CDK app (cdk.json): Gpu (g5.xlarge)" in train.arch.note
+    prepare = workload(facts, "Prepare")  # a CPU job may land on either environment
+    assert prepare.arch.how is How.UNKNOWN and not prepare.arch.archs
 
 
 def test_buildargs_platform_facts_for_arch401(tmp_path: Path) -> None:

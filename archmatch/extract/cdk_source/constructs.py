@@ -27,6 +27,7 @@ from archmatch.extract.cdk_source.values import (
     Choice,
     Host,
     Null,
+    Num,
     Obj,
     Ref,
     Str,
@@ -37,6 +38,7 @@ from archmatch.extract.cdk_source.values import (
 )
 from archmatch.isolation import note_position
 from archmatch.model import (
+    BatchJobFacts,
     Capacity,
     CdkOrigin,
     CdkSyntax,
@@ -108,7 +110,8 @@ def _alternatives(value: Val | None) -> list[Val]:
 
 @dataclass
 class _Pending:
-    """An ECS/Batch workload on EC2 without an architecture: its capacity decides."""
+    """An ECS workload on EC2 without an architecture: its capacity decides (a Batch job: its compute
+    environments, when linking)."""
 
     workload: Workload
     service: str  # ecs | batch
@@ -469,8 +472,8 @@ class Interpreter:
             host,
             ecs=EcsFacts(fargate=launch == "fargate", launch_type=launch),
         )
-        if launch == "ec2":
-            self.pending.append(_Pending(workload, "batch"))
+        if launch == "ec2":  # its compute environments decide, when linking (archmatch/link/batch.py)
+            workload.batch = BatchJobFacts(gpu=_gpu_request(get(props, "gpu")))
         self._add_image(workload, get(props, "image"), call, key_line(props, "image"))
 
     # ---- capacity ----------------------------------------------------------------------------
@@ -627,6 +630,13 @@ class Interpreter:
                 names = ", ".join(c.name for c in caps)
                 item.workload.arch = ArchFact.derived(arch, note=f"the app's only EC2 capacity ({names})")  # type: ignore[arg-type]
                 item.workload.arch_location = caps[0].instance_types[0].location
+
+
+def _gpu_request(value: Val | None) -> bool | None:
+    """An `EcsEc2ContainerDefinition`'s `gpu` count: asked for when above zero (None: not known)."""
+    if value is None:
+        return False
+    return value.value > 0 if isinstance(value, Num) else None
 
 
 def _arch_where(call: Call, key_line: int, value: Val | None) -> tuple[Location | None, Location | None]:
