@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -160,3 +161,13 @@ def test_list_workloads_states_the_environments(tmp_path: Path) -> None:
         "derived @ - (the only GPU compute environments of this deployment (the nested stacks of root.yaml): "
         "G4dnComputeEnvironment (g4dn), LatestGpuComputeEnvironment (g6, g5); medium confidence)" in text
     )
+
+    data = json.loads(inventory.render_json(result))
+    job = next(w for w in data["workloads"] if w["name"] == "MpnnJobDefinition")
+    assert job["compute_environments"]["confidence"] == "medium"
+    assert job["compute_environments"]["environments"] == [
+        {"name": "G4dnComputeEnvironment (g4dn)", "location": "batch.yaml:30"},
+        {"name": "LatestGpuComputeEnvironment (g6, g5)", "location": "batch.yaml:41"},
+    ]
+    cpu_job = next(w for w in data["workloads"] if w["name"] == "MpnnCpuJobDefinition")
+    assert cpu_job["compute_environments"] is None

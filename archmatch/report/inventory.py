@@ -129,6 +129,22 @@ def _workload_json(w: Workload, where: _Where) -> dict[str, Any]:
             "confidence": target.confidence,
         },
         "values": None if w.values is None else _values_json(w.values, where),
+        "compute_environments": _environments_json(w, where),
+    }
+
+
+def _environments_json(w: Workload, where: _Where) -> dict[str, Any] | None:
+    """The compute environments an EC2 Batch job's architecture was derived from."""
+    placed = w.batch.environments if w.batch is not None else None
+    if placed is None:
+        return None
+    return {
+        "basis": one_line(placed.basis),
+        "confidence": placed.confidence,
+        "environments": [
+            {"name": one_line(name), "location": where.loc(location)}
+            for name, location in placed.environments
+        ],
     }
 
 
