@@ -306,9 +306,11 @@ def _proximity_link(workload: Workload, image: ImageRef, only: _Only, scope: str
 
 
 # The Terraform extractor names an ECR repository whose `name` it cannot compute (`each.key` of an
-# unknown collection, a variable without a value) by the resource's address.
+# unknown collection, a variable without a value) by the resource's address; the CDK extractor one
+# the CDK names at deploy time by its construct (`ecr:Repo@cdk:lib/stack.ts:10`).
 _UNNAMED_ECR = lazyre.compile(
-    r"^ecr:(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?aws_ecr(?:public)?_repository\.[\w-]+(?:\[[^\]]*\])?$"
+    r"^ecr:(?:(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?aws_ecr(?:public)?_repository\.[\w-]+(?:\[[^\]]*\])?"
+    r"|[^@]*@cdk:[^@]*)$"
 )
 
 

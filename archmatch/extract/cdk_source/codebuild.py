@@ -5,7 +5,9 @@ The project's build image class gives its environment type (`archmatch/aws/codeb
 the CDK's x86-64 default), and its buildspec is read like a Terraform or CloudFormation project's
 (`extract/builds/buildspec.py`): `BuildSpec.fromObject({...})` as the structure written in the
 source, `fromSourceFilename('x.yml')` as a file of the source, `fromAsset('x.yml')` as a file
-relative to the app folder, and none as the source's `buildspec.yml`.
+relative to the app folder, and none as the source's `buildspec.yml`. An environment variable
+whose value is an ECR repository construct's `repositoryUri` or `repositoryName` names the repository
+the buildspec pushes to (`extract/cdk_source/ecr.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from archmatch.aws.codebuild import CDK_DEFAULT_BUILD_IMAGE, cdk_image_type
 from archmatch.extract.builds._common import EnvValue
 from archmatch.extract.builds.buildspec import CodeBuildProject, project_builds, structured_builds
 from archmatch.extract.cdk_source.discovery import _join
+from archmatch.extract.cdk_source.ecr import named_repository_key
 from archmatch.extract.cdk_source.values import (
     Arr,
     Call,
@@ -56,6 +59,7 @@ def codebuild_project(repo: RepoView, facts: RepoFacts, app_dir: str, call: Call
         type_location=Location(call.path, image_line or call.line),
         folder=app_dir,
         env=_variables(call.path, get(props, "environmentVariables")),
+        repositories=_repositories(get(props, "environmentVariables")),
     )
     spec = get(props, "buildSpec")
     if spec is None:
@@ -101,6 +105,19 @@ def _variables(path: str, value: Val | None) -> dict[str, EnvValue]:
         if plain and isinstance(known, Str | Num):
             text = known.value if isinstance(known, Str) else _number(known)
             out[key] = EnvValue(text, Location(path, variables.key_lines.get(key, known.line)))  # type: ignore[union-attr]
+    return out
+
+
+def _repositories(value: Val | None) -> dict[str, frozenset[str]]:
+    """`environmentVariables` whose value is an ECR repository construct's name or URI: its key."""
+    out: dict[str, frozenset[str]] = {}
+    variables = as_obj(value) if value is not None else None
+    for key, entry in variables.fields.items() if variables is not None else ():
+        kind = get(entry, "type")
+        plain = kind is None or (isinstance(kind, Ref) and kind.qual.endswith(".PLAINTEXT"))
+        repository = named_repository_key(get(entry, "value"))
+        if plain and repository is not None:
+            out[key] = frozenset({repository})
     return out
 
 

@@ -22,6 +22,7 @@ from archmatch.extract.cdk_source.assets import (
     link_key,
     make_asset,
 )
+from archmatch.extract.cdk_source.ecr import repository_key, repository_name
 from archmatch.extract.cdk_source.values import (
     Call,
     Choice,
@@ -78,10 +79,6 @@ _PATTERNS["aws_ecs_patterns.ScheduledEc2Task"] = ("ec2", "scheduledEc2TaskImageO
 _BATCH_CONTAINERS = {
     "aws_batch.EcsFargateContainerDefinition": "fargate",
     "aws_batch.EcsEc2ContainerDefinition": "ec2",
-}
-_ECR_REPO_FACTORIES = {
-    "aws_ecr.Repository.fromRepositoryName": 2,
-    "aws_ecr.Repository.fromRepositoryArn": 2,
 }
 _ECR_IMAGE_FACTORIES = {
     "aws_ecs.ContainerImage.fromEcrRepository",
@@ -335,34 +332,21 @@ class Interpreter:
             and id(repo.owner) in self.assets
         ):
             return ImageRef("", where, frozenset({link_key(repo.owner)}), resolved=False)  # asset.repository
-        name = self._ecr_name(repo)
+        name = repository_name(repo)
         tag_value = image.arg(1, "tag")
         if isinstance(tag_value, Obj | Call) or (tag_value is None and image.kwargs is not None):
             opts = image.props(1)
             tag_value = get(opts, "tagOrDigest") or get(opts, "tag")
         tag = tag_value.value if isinstance(tag_value, Str) else ""
-        if name is None:
-            return ImageRef("", where, resolved=False)
         sep = "@" if tag.startswith("sha256:") else ":"
+        if name is None:
+            return _unnamed_repository_image(repo, tag and sep + tag, tag_value, where)
         return ImageRef(
             name + (sep + tag if tag else ""),
             where,
             frozenset({f"ecr:{name}"}),
             resolved=bool(tag) or tag_value is None,
         )
-
-    def _ecr_name(self, repo: Val | None) -> str | None:
-        if not isinstance(repo, Call):
-            return None
-        if repo.callee in ("aws_ecr.Repository", "aws_ecr.Repository.fromRepositoryAttributes"):
-            name = get(repo.props(2), "repositoryName")
-        elif repo.callee in _ECR_REPO_FACTORIES:
-            name = repo.arg(_ECR_REPO_FACTORIES[repo.callee], "repositoryName")
-            if isinstance(name, Str) and repo.callee.endswith("Arn"):
-                return name.value.rsplit("repository/", 1)[-1] if "repository/" in name.value else None
-        else:
-            return None
-        return name.value if isinstance(name, Str) else None
 
     # ---- Lambda ------------------------------------------------------------------------------
     def _lambda(self, call: Call, docker_image_function: bool) -> None:
@@ -637,6 +621,18 @@ def _gpu_request(value: Val | None) -> bool | None:
     if value is None:
         return False
     return value.value > 0 if isinstance(value, Num) else None
+
+
+def _unnamed_repository_image(repo: Val | None, tag: str, tag_value: Val | None, where: Location) -> ImageRef:
+    """An image of a repository construct whose name the CDK gives at deploy time: known only as that
+    construct (`${Repo.repositoryUri}:tag`, with its key); any other repository is not known at all."""
+    key = repository_key(repo)
+    if key is None:
+        return ImageRef("", where, resolved=False)
+    if not tag and tag_value is not None:
+        tag = ":${tag}"  # a tag written but not known
+    label = key[len("ecr:") :].split("@", 1)[0]
+    return ImageRef(f"${{{label}.repositoryUri}}{tag}", where, frozenset({key}), resolved=False)
 
 
 def _arch_where(call: Call, key_line: int, value: Val | None) -> tuple[Location | None, Location | None]:
