@@ -17,9 +17,12 @@ from archmatch.extract.cloudformation.context import Ctx, Resource, key_value_li
 from archmatch.extract.cloudformation.intrinsics import intrinsic, known_text
 from archmatch.model import Location
 
-# `!Sub` templates that are a repository's name or URI: `${Repo}` after at most a registry host
-# (no variable of its own but pseudo parameters), or `${Repo.RepositoryUri}` alone
-_SUB_REPOSITORY = lazyre.compile(r"^(?:[^/${}]*(?:\$\{AWS::[A-Za-z]+\}[^/${}]*)*/)?\$\{([A-Za-z0-9]+)\}$")
+# `!Sub` templates that are a repository's name or URI: `${Repo}` after at most a registry host (a
+# dot, a port or a pseudo parameter in it, no other variable; `team/${Repo}` is a path of its own),
+# or `${Repo.RepositoryUri}` alone
+_SUB_REPOSITORY = lazyre.compile(
+    r"^(?:(?=[^/]*[.:$])[^/${}]*(?:\$\{AWS::[A-Za-z]+\}[^/${}]*)*/)?\$\{([A-Za-z0-9]+)\}$"
+)
 _SUB_URI = lazyre.compile(r"^\$\{([A-Za-z0-9]+)\.RepositoryUri\}$")
 
 

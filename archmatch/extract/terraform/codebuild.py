@@ -56,14 +56,16 @@ def _repositories(ctx: Context, res: Resource, env: Block | None) -> dict[str, f
 
 
 def _repository_reference(expr: Any) -> GetAttr | None:
-    """`aws_ecr_repository.app.repository_url`, alone or after a registry host in a string."""
+    """`aws_ecr_repository.app.repository_url`, alone or after a registry host in a string (a dot, a
+    port or an interpolation in it: `team/${...}` is a path of its own)."""
     if isinstance(expr, GetAttr) and expr.name in _REPOSITORY_ATTRIBUTES:
         return expr
     if not isinstance(expr, Template) or not expr.parts:
         return None
     *head, last = expr.parts
-    prefix = "".join(p if isinstance(p, str) else "x" for p in head)
-    registry_only = not head or (prefix.endswith("/") and prefix.count("/") == 1)
+    prefix = "".join(p if isinstance(p, str) else "$" for p in head)  # `$`: an interpolation
+    host = prefix.removesuffix("/")
+    registry_only = not head or (host != prefix and "/" not in host and any(c in host for c in ".:$"))
     return _repository_reference(last) if registry_only and isinstance(last, GetAttr) else None
 
 
