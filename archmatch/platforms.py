@@ -268,6 +268,17 @@ class ArchFact:
     def known(self) -> bool:
         return bool(self.archs)
 
+    @property
+    def settled_host(self) -> str | None:
+        """The architecture an unpinned build certainly produces: its only host is a machine whose
+        label says its architecture (a hosted CI runner such as `ubuntu-latest`, a CodeBuild
+        environment type), and no `uname`/branch test requests a platform on some hosts only."""
+        if self.how is not How.HOST or len(self.host_hint) != 1:
+            return None
+        if self.note.startswith((HOST_TEST_NOTE, HOST_BRANCH_NOTE)):
+            return None
+        return next(iter(self.host_hint))
+
     def describe(self) -> str:
         if self.how is How.HOST:
             hint = f" (usually {'/'.join(sorted(self.host_hint))})" if self.host_hint else ""

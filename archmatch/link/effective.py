@@ -97,5 +97,7 @@ def supports(img: ImageArch, arch: str) -> tuple[Verdict, str]:
             )
         if platforms.note.startswith((HOST_TEST_NOTE, HOST_BRANCH_NOTE)):
             return Verdict.HOST, f"its {platforms.note}: the machine that runs it decides"
+        if platforms.settled_host == arch:  # only ever built on a machine of this architecture
+            return Verdict.YES, ""
         return Verdict.HOST, "the build has no platform: the machine that runs it decides"
     return Verdict.UNKNOWN, platforms.describe()

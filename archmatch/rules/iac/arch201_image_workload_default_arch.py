@@ -65,7 +65,9 @@ def _verdict(facts: RepoFacts, w: Workload, build: ImageBuild) -> Verdict:
 def _said_elsewhere_or_agrees(facts: RepoFacts, w: Workload, builds: list[ImageBuild]) -> bool:
     """A linked build that cannot match (ARCH301) or depends on the build host (ARCH302) is
     reported there, with its fix: one root cause, one finding. Builds whose image certainly holds
-    x86_64 agree with the default: nothing to act on."""
+    x86_64 agree with the default: nothing to act on. When the image is linked to its builds (by
+    reference, or repository and tag), those are the ones it runs: another build pushing another
+    tag of the repository (`:$TAG.arm64` for an arm64 worker) says nothing about this workload."""
     if not builds:
         return False
     linked = {id(link.build) for link in facts.links if link.workload is w}
@@ -74,7 +76,8 @@ def _said_elsewhere_or_agrees(facts: RepoFacts, w: Workload, builds: list[ImageB
         id(b) in linked and v in (Verdict.NO, Verdict.HOST) for b, v in zip(builds, verdicts, strict=True)
     ):
         return True
-    return all(v is Verdict.YES for v in verdicts)
+    judged = [v for b, v in zip(builds, verdicts, strict=True) if id(b) in linked] or verdicts
+    return all(v is Verdict.YES for v in judged)
 
 
 def advice(w: Workload, builds: list[ImageBuild]) -> str:

@@ -82,10 +82,14 @@ def _kustomized(image: ImageRef, overrides: list[KustomizeImage]) -> bool:
 def _rewritten_or_pinned(builds: list[ImageBuild]) -> bool:
     if any(b.source == "sam" for b in builds):
         return True  # sam deploy replaces the local tag with a content-addressed one
-    return all(b.platforms.how is How.EXPLICIT and b.platforms.known for b in builds)
+    return not any(_unpinned(b) for b in builds)
 
 
 def _unpinned(build: ImageBuild) -> bool:
+    """A build whose pushes may hold another architecture next time; one that only a machine of a
+    known architecture runs (a hosted CI runner, a CodeBuild environment type) pushes that one."""
+    if build.platforms.settled_host is not None:
+        return False
     return build.platforms.how is not How.EXPLICIT or not build.platforms.known
 
 
