@@ -573,6 +573,8 @@ def test_an_unresolved_expansion_among_the_arguments_may_set_the_platform(tmp_pa
                 "docker build --platform linux/arm64 $FLAGS -t g svc\n"
                 "docker build -t h $DIR\n"
                 'build() { docker build "$@"; }\nbuild -t i svc\n'
+                "docker build ${EXTRA_ARGS:-} -t l svc\n"  # empty unless the caller sets it
+                "EXTRA=\ndocker build ${EXTRA:-} -t m svc\n"
             ),
             "Makefile": (
                 "DEFINED := --pull\n"
@@ -598,6 +600,8 @@ def test_an_unresolved_expansion_among_the_arguments_may_set_the_platform(tmp_pa
         "i": (How.HOST, host, "svc"),
         "j": (How.UNKNOWN, unknown + "$(DOCKER_FLAGS)", "svc"),
         "k": (How.HOST, make_host, "svc"),
+        "l": (How.UNKNOWN, unknown + "${EXTRA_ARGS:-}", "svc"),
+        "m": (How.HOST, host, "svc"),
     }
     assert facts.builds[0].platform_location is None and facts.builds[0].dockerfile == "svc/Dockerfile"
 

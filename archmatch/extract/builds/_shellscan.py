@@ -54,7 +54,12 @@ _RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!"
 MAX_SHELL_STEPS = 50_000  # commands and expansions of one script run
 MAX_CALL_DEPTH = 16  # nested shell function calls
 MAX_FUNCTION_COMMANDS = 5_000  # commands of one function body
-_LONE_VARIABLE = lazyre.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
+# `$X`, `${X}`, `${X:-default}` unquoted: split into words, dropped when empty
+_LONE_VARIABLE = lazyre.compile(
+    r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=+][^{}$`'\"\\]*)?\}|[A-Za-z_][A-Za-z0-9_]*)$"
+)
+# `${X:-}` unquoted: nothing, unless whoever runs the script sets X (to options, in a command line)
+_OPTIONAL = lazyre.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=]\}$")
 _ALL_ARGUMENTS = lazyre.compile(r'^"?\$(?:@|\{@\})"?$')  # "$@": each argument of the call
 _VAR = lazyre.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
@@ -530,8 +535,12 @@ class _Walker:
             if "$" not in w.text or w.redirect:
                 out.append((w, ""))
                 continue
-            value, note = self.values.expand(w.text)
             raw = self.text[w.start : w.end]
+            optional = _OPTIONAL.match(raw)
+            if optional is not None and not self.values.is_set(optional.group(1)):
+                out.append((w, ""))  # kept as written: what the caller may put there is not known
+                continue
+            value, note = self.values.expand(w.text)
             if not _LONE_VARIABLE.match(raw):  # only `$X` unquoted is split into words
                 out.append((Word(value, w.start, w.end), note))
             else:

@@ -3,11 +3,12 @@
 Nothing is executed. A variable assigned in the script has the value written there, with the
 variables it names expanded when it is assigned (so `A=$A:x` cannot grow by itself later). A value
 that comes from a command substitution, `read`, a `for` loop or the environment is unknown and stays
-written as it was (`$NAME`), which the linker treats as a wildcard. `${NAME:-default}` takes its default
-when the script never assigns NAME and sources no file that could; positional parameters (`$1`,
-`${2:-latest}`) are bound inside functions called by the script and unknown at the top level. A
-value assigned inside an `if`/`case` that tests the host (`uname`, `Darwin`, `$OSTYPE`, ...)
-remembers that condition: a platform taken from it is set on some hosts only.
+written as it was (`$NAME`), which the linker treats as a wildcard. `${NAME:-default}` takes its
+default when the script never assigns NAME and sources no file that could (the shell scanner keeps
+an unquoted `${NAME:-}` standing alone as written: empty unless the caller sets it); positional
+parameters (`$1`, `${2:-latest}`) are bound inside functions called by the script and unknown at
+the top level. A value assigned inside an `if`/`case` that tests the host (`uname`, `Darwin`,
+`$OSTYPE`, ...) remembers that condition: a platform taken from it is set on some hosts only.
 
 Every expansion is paid for from a `Budget`, and values longer than `MAX_VALUE_CHARS` become
 unknown, so self-referencing variables and huge strings cost a bounded amount.
@@ -65,6 +66,10 @@ class ShellValues:
             self.values[name] = Value(None, host_note)
             return
         self.values[name] = Value(text, host_note or (notes[0] if notes else ""))
+
+    def is_set(self, name: str) -> bool:
+        """Whether the variable has a value here (known or not), so that its default is not used."""
+        return self._known(name) is not None or self._may_be_set(name)
 
     def forget(self, name: str) -> None:
         self.values[name] = Value(None)
