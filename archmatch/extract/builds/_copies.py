@@ -4,9 +4,9 @@ A script that copies a Dockerfile into a work folder and builds there (`mkdir -p
 cp ../Dockerfile ./ && docker build .`) builds the file it copied: the build is linked to that
 source Dockerfile, with the copy as evidence. Nothing is executed: the copies are read in the order
 written. A copy inside an `if`/`case`, after a test in its and-or list (`[ -f X ] && cp X Y`), after
-`||` or allowed to fail (`cp X Y || true`) may not run (the shell scanner says which are
-`conditional`), and a copy whose source is a variable may bring any file: either leaves the copied
-path unresolved, as it was before.
+`||` or allowed to fail (`cp X Y || true`, make's `-cp X Y`) may not run (the shell scanner says
+which are `conditional`), and a copy whose source is a variable may bring any file: either leaves
+the copied path unresolved, as it was before.
 
 Every path is computed in two frames: from where the text starts (the repository root for a script
 file, the package or Makefile folder for a recipe) and, for a script file, from the script's own

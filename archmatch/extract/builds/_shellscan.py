@@ -86,6 +86,7 @@ class ShellState:
     walk: str | None = "."
     walk_stack: list[str | None] = field(default_factory=list)
     copies: copies.CopyLog = field(default_factory=copies.CopyLog)
+    failures_ignored: bool = False  # a failing command does not stop the run (make's `-cp a b`)
     kube_target: KubeTarget | None = None  # the cluster kubectl was last pointed at
     manifest_deploys: list[ManifestDeploy] = field(default_factory=list)  # kubectl applies to it
 
@@ -433,7 +434,7 @@ class _Walker:
         if not head or head[0] not in copies.FILE_COMMANDS:
             return False  # checked before expanding: other commands cost no expansion here
         texts = copies.command_words(_operands(self._expanded_words(words)))
-        conditional = bool(self.conditions) or words[0].start in self.guarded
+        conditional = bool(self.conditions) or words[0].start in self.guarded or self.state.failures_ignored
         copies.record(self.state.copies, texts, self.state.cwds, line, self.state.path, conditional)
         return True
 

@@ -159,6 +159,12 @@ def _recipe_text(lines: list[str], values: MakeValues, target: str) -> str:
     return values.expand("\n".join(parts), target).replace("$$", "$")
 
 
+def _ignores_errors(first_line: str) -> bool:
+    """A recipe line whose `-` prefix makes make go on when it fails (`-cp a b`)."""
+    prefix = first_line[1:].lstrip(" \t")
+    return "-" in prefix[: len(prefix) - len(prefix.lstrip("@-+ "))]
+
+
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for path in repo.matching(lambda p: posixpath.basename(p) in _NAMES or p.endswith(".mk")):
         text = repo.read_text(path)
@@ -259,6 +265,7 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
         values = _with_target(values, state.per_target.get(target_name, []))
         shell = _recipe_text(lines, values, target_name)
         shell_state = ShellState(path=path, script_dir=folder, cwd=folder)
+        shell_state.failures_ignored = _ignores_errors(lines[0])
         shell_state.copies = copied.setdefault(target_name, CopyLog())
         if default is not None:
             shell_state.exported[DEFAULT_PLATFORM_VAR] = default
