@@ -43,6 +43,13 @@ def source_of(text: str, path: str) -> str | None:
             "docker/Dockerfile",
         ),
         ("TAG=1 && cp docker/Dockerfile work/", "work/Dockerfile", "docker/Dockerfile"),
+        ("./mvnw package && cp docker/Dockerfile work/", "work/Dockerfile", "docker/Dockerfile"),
+        ("COPY=1\n((COPY)) && cp docker/Dockerfile work/", "work/Dockerfile", "docker/Dockerfile"),
+        (
+            "f() {\n  mkdir -p work && cp docker/Dockerfile work/\n}\nf",
+            "work/Dockerfile",
+            "docker/Dockerfile",
+        ),
         ("test -f VERSION && echo found\ncp docker/Dockerfile work/", "work/Dockerfile", "docker/Dockerfile"),
         # copies of copies
         ("cp docker/Dockerfile stage/\ncp -r stage/* build/", "build/Dockerfile", "docker/Dockerfile"),
@@ -71,6 +78,11 @@ def test_the_copied_file_comes_from_its_source(text: str, path: str, expected: s
         ("[[ -f docker/Dockerfile ]] &&\\\n  cp docker/Dockerfile work/", "work/Dockerfile"),
         ("grep -q arm64 config && mkdir -p work && cp docker/Dockerfile work/", "work/Dockerfile"),
         ("test -f work/Dockerfile || cp docker/Dockerfile work/", "work/Dockerfile"),
+        ("((COPY)) && cp docker/Dockerfile work/", "work/Dockerfile"),  # COPY comes from the caller
+        ("COPY=0\n((COPY)) && cp docker/Dockerfile work/", "work/Dockerfile"),
+        ("f() {\n  [ -f x ] && cp docker/Dockerfile work/\n}\nf", "work/Dockerfile"),
+        ("[ -f x ] && { cp docker/Dockerfile work/; }", "work/Dockerfile"),
+        ("command -v podman && cp docker/Dockerfile work/", "work/Dockerfile"),
         ("cp docker/Dockerfile work/ || true", "work/Dockerfile"),
         ("cp docker/Dockerfile work/ 2>/dev/null || echo 'no Dockerfile'", "work/Dockerfile"),
     ],

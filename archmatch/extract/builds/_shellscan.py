@@ -241,7 +241,7 @@ def scan(
     functions, inside = _functions(text, commands)
     walker = _Walker(text, state, state.values, line_at, functions, expand)
     walker.heredocs = heredocs
-    walker.guarded = _guarded(text, commands)
+    walker.and_or = _and_or_lists(text, commands)
     for index, words in enumerate(commands):
         if index not in inside:
             walker.command(words, 0)
@@ -253,35 +253,56 @@ def scan(
     return walker.found
 
 
-# commands that do not test anything: a `&&` after them only stops the list when the script breaks
-_NO_TEST = frozenset(
-    ["cd", "pushd", "popd", "mkdir", "cp", "rsync", "mv", "rm", "ln", "touch", "chmod", "echo", "printf"]
-    + ["set", "export", "true", ":", "sudo"]
+# commands run to test something, whose failure is expected (a `&&` after one is a condition); a
+# `&&` after any other (`./mvnw package && cp ...`) only stops the list when a step breaks
+_TESTS = frozenset(
+    ["test", "[", "[[", "grep", "egrep", "fgrep", "command", "which", "type", "hash", "ls", "stat"]
+    + ["diff", "cmp", "pgrep", "false"]
 )
-_BLANKS = lazyre.compile(r"(?:[ \t]|\\\n)*")
+_NAME = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NONZERO = lazyre.compile(r"-?[0-9]*[1-9][0-9]*")
+_BLANKS = lazyre.compile(r"(?:[ \t)]|\\\n)*")  # and the ends of subshells and ((...))
 
 
-def _guarded(text: str, commands: list[list[Word]]) -> set[int]:
-    """Where the words of every command that may not run start: one after `||`, one after `&&` that
-    follows a test in its and-or list (`[ -f X ] && cp X Y`, `test ...`, `grep -q ...`), and one
-    whose failure the list tolerates (`cp X Y || true`). `cd work && cp ../Dockerfile .` runs."""
-    guarded: set[int] = set()
-    tested = False  # an earlier command of the current and-or list tests something
+@dataclass(frozen=True)
+class AndOr:
+    """Where a command stands in an and-or list (`a && b || c`): the operators around it and the
+    commands before it in the list (by the offset of their first word, which is `at` for itself)."""
+
+    at: int
+    before: str  # "&&", "||" or "" (it starts the list)
+    after: str
+    earlier: tuple[int, ...]
+
+
+def _and_or_lists(text: str, commands: list[list[Word]]) -> dict[int, AndOr]:
+    """The place in its and-or list of every command that is in one, by the offset of each of its
+    words (a function body drops the braces, and so may the first word)."""
+    out: dict[int, AndOr] = {}
+    earlier: list[int] = []
     before = ""
     for words in commands:
         after = _operator_after(text, words[-1].end)
         if before not in ("&&", "||"):
-            tested = False
-        if before == "||" or after == "||" or (before == "&&" and tested):
-            guarded.update(w.start for w in words)
-        head = next((w.text for w in words if w.text not in _RESERVED and not _ASSIGN.match(w.text)), "")
-        tested = tested or (head != "" and head not in _NO_TEST)  # "": assignments only
+            earlier = []
+        if before or after:
+            place = AndOr(words[0].start, before, after, tuple(earlier))
+            out.update((w.start, place) for w in words)
+        earlier.append(words[0].start)
         before = after
-    return guarded
+    return out
+
+
+def _arithmetic(text: str, start: int) -> bool:
+    """Whether the command starting at `start` is an arithmetic test (`((COPY))`, read as `COPY`)."""
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    return text[max(start - 2, 0) : start] == "(("
 
 
 def _operator_after(text: str, end: int) -> str:
-    """`&&` or `||` when one follows offset `end` (after blanks and line continuations), else ""."""
+    """`&&` or `||` when one follows offset `end` (after blanks, closing parentheses and line
+    continuations), else ""."""
     at = _BLANKS.match(text, end)
     i = at.end() if at is not None else end
     operator = text[i : i + 2]
@@ -373,7 +394,8 @@ class _Walker:
         self._found_keys: set[tuple[Any, ...]] = set()
         self.aws: list[AwsCommand] = []
         self.heredocs: dict[int, Heredoc] = {}
-        self.guarded: set[int] = set()  # where the words of commands that may not run start (`_guarded`)
+        self.and_or: dict[int, AndOr] = {}  # commands in and-or lists (`_and_or_lists`)
+        self.tests: set[int] = set()  # those of them that tested something (`_tests_something`)
         self.conditions: list[str] = []  # host test of each open if/case ("" when it tests something else)
         # per open if/case, the values each of its branches assigned (a case is one branch)
         self.branches: list[list[dict[str, str | None]]] = []
@@ -385,6 +407,7 @@ class _Walker:
     def command(self, words: list[Word], depth: int) -> None:
         if not self.values.budget.step():
             return
+        self._record_test(words)
         words = self._conditions(words)
         if not words:
             return
@@ -434,9 +457,38 @@ class _Walker:
         if not head or head[0] not in copies.FILE_COMMANDS:
             return False  # checked before expanding: other commands cost no expansion here
         texts = copies.command_words(_operands(self._expanded_words(words)))
-        conditional = bool(self.conditions) or words[0].start in self.guarded or self.state.failures_ignored
+        conditional = bool(self.conditions) or self._may_not_run(words) or self.state.failures_ignored
         copies.record(self.state.copies, texts, self.state.cwds, line, self.state.path, conditional)
         return True
+
+    def _may_not_run(self, words: list[Word]) -> bool:
+        """A command after `||`, or after `&&` that follows a test in its list (`[ -f X ] && cp X
+        Y`, `grep -q ...`, `((USE_ARM))`), or whose failure the list tolerates (`cp X Y || true`).
+        `cd work && cp ../Dockerfile .` and `./mvnw package && cp ...` run the copy."""
+        place = self.and_or.get(words[0].start)
+        if place is None:
+            return False
+        tested = any(at in self.tests for at in place.earlier)
+        return "||" in (place.before, place.after) or (place.before == "&&" and tested)
+
+    def _record_test(self, words: list[Word]) -> None:
+        """Remember a command of an and-or list that tests something (its failure is expected)."""
+        place = self.and_or.get(words[0].start) if words else None
+        if place is None:
+            return
+        head = next((w.text for w in words if w.text not in _RESERVED and not _ASSIGN.match(w.text)), "")
+        if head in _TESTS or (_arithmetic(self.text, place.at) and not self._always_true(words)):
+            self.tests.add(place.at)
+        else:
+            self.tests.discard(place.at)
+
+    def _always_true(self, words: list[Word]) -> bool:
+        """`((COPY))` where the script set COPY to a number other than 0 (a bare name is a variable)."""
+        if len(words) != 1:
+            return False
+        text = words[0].text
+        value = self.values.expand("${" + text + "}" if _NAME.fullmatch(text) else text)[0]
+        return bool(_NONZERO.fullmatch(value))
 
     def _conditions(self, words: list[Word]) -> list[Word]:
         """Track if/case blocks that test the host; the words left once reserved words are dropped."""
