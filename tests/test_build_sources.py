@@ -657,6 +657,53 @@ def test_shell_paths_relative_to_root_then_literal_cd(tmp_path: Path) -> None:
     assert (third.context, third.dockerfile) == (None, None)  # cd to an unknown folder
 
 
+def test_shell_cd_under_the_working_folder(tmp_path: Path) -> None:
+    """`ROOT=$PWD` (or `$(pwd)`) remembers the folder the script is in then; `cd $ROOT/src` goes
+    under it, wherever the script went meanwhile."""
+    facts = tree(
+        tmp_path,
+        {
+            "deploy.sh": (
+                "#!/bin/bash\n"
+                "SOURCE_REPOSITORY=$PWD\n"
+                "cd infra\n"
+                "HERE=$(pwd)\n"
+                "cd $SOURCE_REPOSITORY/src\n"
+                "docker build -t a .\n"
+                "cd ${HERE}/lambda\n"
+                "docker build -t b .\n"
+                "cd $PWD/../src\n"
+                "docker build -t c .\n"
+                "SOURCE_REPOSITORY=$OTHER\n"
+                "cd $SOURCE_REPOSITORY/src\n"
+                "docker build -t d .\n"
+            ),
+            "src/Dockerfile": "FROM alpine\n",
+            "infra/lambda/Dockerfile": "FROM alpine\n",
+        },
+    )
+    found = {b.tags[0]: b.dockerfile for b in facts.builds}
+    assert found == {
+        "a": "src/Dockerfile",
+        "b": "infra/lambda/Dockerfile",
+        "c": "infra/src/Dockerfile",
+        "d": None,
+    }
+
+
+def test_shell_cd_under_the_working_folder_from_the_scripts_own_folder(tmp_path: Path) -> None:
+    """A script whose `cd $ROOT/src` leads nowhere from the repository root is read as run from its
+    own folder, as with a plain `cd src`."""
+    facts = tree(
+        tmp_path,
+        {
+            "job/exec.sh": "#!/bin/bash\nROOT=$PWD\ncd $ROOT/src\ndocker build -t job .\n",
+            "job/src/Dockerfile": "FROM alpine\n",
+        },
+    )
+    assert [b.dockerfile for b in facts.builds] == ["job/src/Dockerfile"]
+
+
 def test_makefile_recipes(monorepo: dict[str, ImageBuild]) -> None:
     first, second = (b for b in extract(FIXTURES / "monorepo").builds if b.source == "makefile")  # same name
     assert first.name == "make target build (Makefile): docker build web"  # IMAGE ?= web

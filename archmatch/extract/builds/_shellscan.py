@@ -1,5 +1,6 @@
 """Walk shell text command by command, tracking what changes a later docker build: the working
-directory (`cd`, `pushd`), variables (`_shellvalues`: assignments, exports, defaults, positional
+directory (`cd`, `pushd`; `cd $ROOT/src` after `ROOT=$PWD` or `$(pwd)` goes under the folder the
+script was in then), variables (`_shellvalues`: assignments, exports, defaults, positional
 parameters) and exported `DOCKER_DEFAULT_PLATFORM`. Control flow is mostly ignored: commands are
 taken in the order written, which is what a reader of the script assumes too, except that a
 function runs where the script calls it (with its arguments as `$1`...; one never called runs once
@@ -50,6 +51,8 @@ _PARENT_OF_VAR = lazyre.compile(
     r"^\$\(\s*dirname\s+[\"']?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))[\"']?\s*\)"
 )
 _TOPLEVEL = lazyre.compile(r"^\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
+# $PWD, ${PWD}, $(pwd), `pwd`: the folder the script is in at that point
+_WORKING_DIR = lazyre.compile(r"^(?:\$PWD\b|\$\{PWD\}|\$\(\s*pwd\s*\)|`\s*pwd\s*`)")
 _RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "done"])
 MAX_SHELL_STEPS = 50_000  # commands and expansions of one script run
 MAX_CALL_DEPTH = 16  # nested shell function calls
@@ -74,6 +77,8 @@ class ShellState:
     exported: dict[str, EnvValue] = field(default_factory=dict)
     assigned: dict[str, EnvValue] = field(default_factory=dict)
     dir_vars: dict[str, str | None] = field(default_factory=dict)  # SCRIPT_DIR=$(dirname "$0") etc.
+    # variables holding the working folder (`SOURCE=$PWD`): the relative `cd`s (`walk`) at that point
+    pwd_walks: dict[str, str | None] = field(default_factory=dict)
     root_vars: frozenset[str] = frozenset()  # variables that name the repository root (CI_PROJECT_DIR)
     stack: list[str | None] = field(default_factory=list)
     values: ShellValues | None = None  # variables of the script run, created by the first `scan`
@@ -134,8 +139,31 @@ def _dir_value(state: ShellState, text: str) -> tuple[str | None, bool]:
     return None, False
 
 
+def _from_working_dir(state: ShellState, text: str) -> tuple[str | None, str | None] | None:
+    """A path under the working folder (`$PWD/src`, `$(pwd)/src`, `$SOURCE/src` after
+    `SOURCE=$PWD`): that folder root-relative, and as relative `cd`s from the script's start
+    (`ShellState.walk`); None for any other text."""
+    m = _WORKING_DIR.match(text)
+    if m:
+        folder, walk = state.cwd, state.walk
+    else:
+        v = _VAR.match(text)
+        name = (v.group(1) or v.group(2)) if v else None
+        if v is None or name not in state.pwd_walks:
+            return None
+        folder, walk = state.dir_vars.get(name), state.pwd_walks[name]
+        m = v
+    rest = "./" + text[m.end() :].strip("\"'").lstrip("/")
+    return join(folder, rest), (join(walk, rest) if walk is not None else None)
+
+
 def _cd(state: ShellState, words: list[Word]) -> None:
     target = next((w.text for w in words[1:] if not w.text.startswith("-")), None)
+    under_working_dir = _from_working_dir(state, target) if target is not None else None
+    if under_working_dir is not None:
+        state.cwd, state.walk = under_working_dir
+        copies.entered(state.copies, state.cwds)
+        return
     walk, state.walk = state.walk, None
     if target is None or target in ("~", "-") or target.startswith("~"):
         state.cwd = None
@@ -162,6 +190,11 @@ def _assign(state: ShellState, text: str, line: int, export: bool) -> None:
     state.assigned[name] = env
     if export or name in state.exported:
         state.exported[name] = env
+    state.pwd_walks.pop(name, None)
+    under_working_dir = _from_working_dir(state, value)
+    if under_working_dir is not None:
+        state.dir_vars[name], state.pwd_walks[name] = under_working_dir
+        return
     folder, recognised = _dir_value(state, value)
     if recognised:
         state.dir_vars[name] = folder
@@ -544,6 +577,7 @@ class _Walker:
             self.state.exported[name] = EnvValue("${" + name + "}", self.state.exported[name].location)
         if name in self.state.dir_vars:
             self.state.dir_vars[name] = None
+        self.state.pwd_walks.pop(name, None)
 
     def _call(self, name: str, words: list[Word], depth: int) -> None:
         self.called.add(name)
@@ -567,6 +601,8 @@ class _Walker:
         if name == "KUBECONFIG":  # kubectl now reads another file: the cluster named before is not known
             self.state.kube_target = None
         self.values.assign(name, m.group(2), self.host_note)
+        if name in self.state.pwd_walks:  # kept as `$NAME`, so that `cd $NAME/sub` finds the folder
+            self.values.forget(name)
         value = self.values.values[name]
         for block in self.branches:
             block[-1][name] = value.text
