@@ -220,18 +220,25 @@ class DeployTarget:
     confidence: Confidence
 
 
+ValuesKind = Literal["terraform", "cloudformation"]
+
+
 @dataclass(frozen=True)
 class ValueSource:
-    """The root-module variable values a Terraform fact was evaluated with, when a command line
-    names them (`terraform plan -var-file=F`, `-var k=v`): one of `candidates` value sets when the
-    repository's commands name several (one var file per environment)."""
+    """The input values a fact was evaluated with, when a command line names them: a Terraform
+    root module's variables (`terraform plan -var-file=F`, `-var k=v`) or a CloudFormation
+    template's parameters (`aws cloudformation create-stack --parameters ...`, `deploy
+    --parameter-overrides`, `sam deploy`); one of `candidates` value sets when the repository's
+    commands name several (one var file per environment, one stack per command)."""
 
-    files: tuple[str, ...]  # the var files (root-relative) of the value sets this fact comes from
+    files: tuple[str, ...]  # the var or parameter files (root-relative) of the sets this fact comes from
     named_at: tuple[str, ...]  # the commands naming them ("deploy.sh:3", "main.go:38 via ci.yml:9")
     variants: frozenset[int]  # which of the root's candidate value sets give this fact
     candidates: int  # how many value sets the commands give that root
     # each script, CI job or Makefile naming values for that root, with the sets it names
     runs: tuple[tuple[str, frozenset[int]], ...] = ()
+    kind: ValuesKind = "terraform"
+    where: Location | None = None  # the first command naming them (a related location of findings)
 
     def sets_of(self, run: str) -> frozenset[int]:
         return next((sets for name, sets in self.runs if name == run), frozenset()) if run else frozenset()
@@ -242,18 +249,21 @@ class ValueSource:
 
     def describe(self, shown: Callable[[str], str] = str) -> str:
         """Where the values come from; `shown` writes a path or `path:line` as the report shows it."""
-        files = ", ".join(shown(f) for f in self.files) or "-var values"
+        what, inline = (
+            ("variables", "-var values") if self.kind == "terraform" else ("parameters", "the command line")
+        )
+        files = ", ".join(shown(f) for f in self.files) or inline
         named = ", ".join(" via ".join(map(shown, n.split(" via "))) for n in self.named_at[:3]) + (
             " ..." if len(self.named_at) > 3 else ""
         )
         if self.candidates == 1:
-            return f"variables from {files} (named at {named})"
+            return f"{what} from {files} (named at {named})"
         if self.every_candidate:
             return (
                 f"alike with each of the {self.candidates} candidate value sets ({files}; named at {named})"
             )
         return (
-            f"variables from {files}: {len(self.variants)} of {self.candidates} candidate value sets "
+            f"{what} from {files}: {len(self.variants)} of {self.candidates} candidate value sets "
             f"(named at {named})"
         )
 
@@ -755,6 +765,23 @@ class TerraformVarsUse:
     run: str = ""  # the script, CI job or Makefile it runs in ("workflow deploy.yml job deploy")
 
 
+@dataclass(frozen=True)
+class CfnParametersUse:
+    """A command that deploys a CloudFormation template with parameter values: `aws cloudformation
+    create-stack|update-stack|create-change-set --template-body file://T --parameters ...`, `aws
+    cloudformation deploy --template-file T --parameter-overrides K=V`, `sam deploy`. The template's
+    extractor evaluates that template once per distinct set of values (`ValueSource`)."""
+
+    location: Location  # the command
+    template: str | None  # root-relative template file; None when not known
+    own_template: str | None  # the same path if the script ran from its own folder
+    parameters: tuple[tuple[str, str | None], ...] = ()  # as given, in order; None: not known
+    parameter_files: tuple[str, ...] = ()  # root-relative JSON files of parameters, in order
+    unknown_files: bool = False  # a parameter file that is not known (its path, or not in the repository)
+    stack_name: str | None = None  # `--stack-name`, the template's `AWS::StackName`
+    run: str = ""  # the script, CI job or Makefile it runs in
+
+
 @dataclass
 class ExtraFacts:
     """Facts one extractor produces for one rule (or for its own `finalize`), typed per kind."""
@@ -766,6 +793,8 @@ class ExtraFacts:
     dagger_calls: list[DaggerCall] = field(default_factory=list)  # CI steps running a Dagger pipeline
     # terraform commands that give root-module variables on their command line (-var-file, -var)
     terraform_vars: list[TerraformVarsUse] = field(default_factory=list)
+    # commands that deploy a CloudFormation template with parameter values (--parameters, overrides)
+    cfn_parameters: list[CfnParametersUse] = field(default_factory=list)
     # files that run a docker build no build source reads (a command string in program code, a CI
     # system without an extractor): a project holding one has builds archmatch cannot see
     unread_builds: list[Location] = field(default_factory=list)

@@ -1,6 +1,6 @@
 """Root-module variable values named on command lines (`terraform plan -var-file=F -var k=v`):
 where they are found (archmatch/extract/builds/_tfcli.py), how the root module is evaluated with
-them (archmatch/extract/terraform/cmdvars.py, variant_facts.py) and what the function a deploy
+them (archmatch/extract/terraform/cmdvars.py, extract/_variants.py) and what the function a deploy
 command names gets from them (archmatch/link/deploys.py)."""
 
 from __future__ import annotations

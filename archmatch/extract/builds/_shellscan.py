@@ -14,12 +14,13 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from archmatch import dockercli, lazyre
 from archmatch.dockercli import BuildCommand, Word
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds import _awscli as awscli
+from archmatch.extract.builds import _cfncli as cfncli
 from archmatch.extract.builds import _copies as copies
 from archmatch.extract.builds import _tfcli as tfcli
 from archmatch.extract.builds._awscli import AwsCommand
@@ -34,13 +35,22 @@ from archmatch.extract.builds._common import (
 )
 from archmatch.extract.builds._kubeapply import KubeTarget, kube_apply, kube_target
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
-from archmatch.model import BuildSource, ImageBuild, Location, ManifestDeploy, RepoFacts, TerraformVarsUse
+from archmatch.model import (
+    BuildSource,
+    CfnParametersUse,
+    ImageBuild,
+    Location,
+    ManifestDeploy,
+    RepoFacts,
+    TerraformVarsUse,
+)
 from archmatch.repo import RepoView
 
 # terraform commands giving variables remembered per shell text and per repository; later ones are
 # ignored (each is compared with those remembered, and each root module is evaluated per command)
-MAX_TERRAFORM_COMMANDS = 200
+MAX_TERRAFORM_COMMANDS = 200  # (and as many template deploy commands)
 MAX_TERRAFORM_USES = 2_000
+T = TypeVar("T", TerraformVarsUse, CfnParametersUse)
 _ASSIGN = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 # $(dirname "$0"), $(dirname "${BASH_SOURCE[0]}"), $(cd "$(dirname "$0")" && pwd): the script's folder
 _SCRIPT_DIR = lazyre.compile(
@@ -85,6 +95,8 @@ class ShellState:
     aws: list[AwsCommand] = field(default_factory=list)  # AWS CLI deploy commands (`_awscli`)
     # terraform commands giving variables on their command line (`_tfcli`)
     terraform: list[TerraformVarsUse] = field(default_factory=list)
+    # commands deploying a CloudFormation template with parameter values (`_cfncli`)
+    cloudformation: list[CfnParametersUse] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # files the script writes from heredocs
     # the relative `cd`s taken from the start (None once a `cd` goes somewhere absolute or unknown),
     # so that paths can also be computed as if the script started in its own folder (`_copies`)
@@ -645,7 +657,13 @@ class _Walker:
     def _docker(self, words: list[Word]) -> None:
         expanded = self._expand_words(words)
         plain = [w for w, _ in expanded]
-        if self._kubectl(plain) or self._retag(plain) or self._aws(plain) or self._terraform(plain):
+        if (
+            self._kubectl(plain)
+            or self._retag(plain)
+            or self._aws(plain)
+            or self._terraform(plain)
+            or self._cloudformation(plain)
+        ):
             return
         cmd = dockercli.parse_words(plain, self.expand)
         if cmd is None:
@@ -718,6 +736,16 @@ class _Walker:
             self.state.terraform.append(found)
         return True
 
+    def _cloudformation(self, words: list[Word]) -> bool:
+        command = cfncli.parse([w.text for w in words if not w.redirect])
+        if command is None:
+            return False
+        found = cfncli.use(command, self.state.cwds, Location(self.state.path, self.line_at(words[0].start)))
+        known = self.state.cloudformation
+        if found is not None and len(known) < MAX_TERRAFORM_COMMANDS and found not in known:
+            known.append(found)
+        return True
+
     def _retag(self, words: list[Word]) -> bool:
         """`docker tag SRC DST` / `docker image tag`: DST names what a build of this script made."""
         texts = [w.text for w in words if not w.redirect]
@@ -775,12 +803,17 @@ def _overlaps(word: Word, spans: list[dockercli.Span]) -> bool:
     return any(s.start <= word.start < s.end or word.start <= s.start < word.end for s in spans)
 
 
-def record_terraform(facts: RepoFacts, state: ShellState, run: str) -> None:
-    """The terraform commands of a shell run (`run` names it) that give variables on their
-    command line (each once; at most `MAX_TERRAFORM_USES` in the repository)."""
-    known = facts.extra.terraform_vars
+def record_command_values(facts: RepoFacts, state: ShellState, run: str) -> None:
+    """The commands of a shell run (`run` names it) that give Terraform variables or CloudFormation
+    parameters on their command line (each once; at most `MAX_TERRAFORM_USES` of each kind in the
+    repository)."""
+    _record(facts.extra.terraform_vars, [replace(u, run=run) for u in state.terraform])
+    _record(facts.extra.cfn_parameters, [replace(u, run=run) for u in state.cloudformation])
+
+
+def _record(known: list[T], found: list[T]) -> None:
     seen = set(known)
-    for use in (replace(u, run=run) for u in state.terraform):
+    for use in found:
         if len(known) >= MAX_TERRAFORM_USES:
             return
         if use not in seen:

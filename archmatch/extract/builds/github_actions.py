@@ -17,9 +17,9 @@ from typing import Any
 
 from archmatch import lazyre
 from archmatch.extract import yaml_docs
+from archmatch.extract.builds import _cfncli, _tfcli
 from archmatch.extract.builds import _daggercli as daggercli
 from archmatch.extract.builds import _gha_matrix as matrix
-from archmatch.extract.builds import _tfcli
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
@@ -41,7 +41,7 @@ from archmatch.extract.builds._common import (
     split_list,
 )
 from archmatch.extract.builds._kubeapply import KubeTarget
-from archmatch.extract.builds._shellscan import ShellState, record_terraform, scan
+from archmatch.extract.builds._shellscan import ShellState, record_command_values, scan
 from archmatch.isolation import Focus, isolated
 from archmatch.model import GhaBakeAction, ImageBuild, Location, RepoFacts
 from archmatch.platforms import AMD64, ARM64
@@ -255,7 +255,7 @@ class _Job:
         return out
 
     def _run(self, step: dict[str, Any], run: str, env: dict[str, EnvValue]) -> None:
-        if not ("docker" in run or mentions_deploy(run) or _tfcli.mentions(run)):
+        if not ("docker" in run or mentions_deploy(run) or _tfcli.mentions(run) or _cfncli.mentions(run)):
             return
         workdir = step.get("working-directory") or self.workdir
         cwd = join(self.base, _expander(env)(str(workdir))) if workdir is not None else self.base
@@ -288,7 +288,7 @@ class _Job:
         add_facts(self.repo, self.facts, self.path, state.aws, builds, run=self.where)
         self.facts.extra.manifest_deploys.extend(state.manifest_deploys)
         self.kube_target = state.kube_target
-        record_terraform(self.facts, state, self.where)
+        record_command_values(self.facts, state, self.where)
 
 
 def _is_true(value: Any) -> bool:

@@ -31,7 +31,7 @@ from archmatch.extract.builds._common import (
     node_line,
     scalar_first_line,
 )
-from archmatch.extract.builds._shellscan import ShellState, record_terraform, scan
+from archmatch.extract.builds._shellscan import ShellState, record_command_values, scan
 from archmatch.isolation import isolated_unit, note_position
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.platforms import AMD64, ARM64
@@ -305,4 +305,4 @@ def _run_builds(
             run = f"GitLab job {name}"  # the job's script is one shell run
             add_facts(repo, facts, path, state.aws[known:], builds, run=run)
             facts.extra.manifest_deploys.extend(state.manifest_deploys[applied:])
-            record_terraform(facts, state, run)
+            record_command_values(facts, state, run)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from archmatch import lazyre
 from archmatch.extract.budget import Budget
-from archmatch.extract.builds import _tfcli
+from archmatch.extract.builds import _cfncli, _tfcli
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
@@ -30,7 +30,12 @@ from archmatch.extract.builds._common import (
     join,
 )
 from archmatch.extract.builds._copies import CopyLog
-from archmatch.extract.builds._shellscan import ShellState, record_terraform, scanned_builds, script_dir_of
+from archmatch.extract.builds._shellscan import (
+    ShellState,
+    record_command_values,
+    scanned_builds,
+    script_dir_of,
+)
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS
 from archmatch.isolation import isolated
 from archmatch.model import Location, RepoFacts
@@ -175,8 +180,9 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
 
 
 def _relevant(text: str) -> bool:
-    """May run a docker build, an AWS deploy command or terraform with command-line variables."""
-    return "docker" in text or mentions_deploy(text) or _tfcli.mentions(text)
+    """May run a docker build, an AWS deploy command, or terraform or a template deploy with
+    command-line values."""
+    return "docker" in text or mentions_deploy(text) or _tfcli.mentions(text) or _cfncli.mentions(text)
 
 
 @dataclass
@@ -282,7 +288,7 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
         facts.builds.extend(builds)
         add_facts(repo, facts, path, shell_state.aws, builds, run=f"Makefile {path}")
         facts.extra.manifest_deploys.extend(shell_state.manifest_deploys)
-        record_terraform(facts, shell_state, f"Makefile {path}")
+        record_command_values(facts, shell_state, f"Makefile {path}")
     state.values.budget.report(repo)
 
 

@@ -11,14 +11,19 @@ from __future__ import annotations
 import posixpath
 import re
 
-from archmatch.extract.builds import _tfcli
+from archmatch.extract.builds import _cfncli, _tfcli
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import (
     HostContext,
     LineMap,
 )
 from archmatch.extract.builds._copies import Frame
-from archmatch.extract.builds._shellscan import ShellState, record_terraform, scanned_builds, script_dir_of
+from archmatch.extract.builds._shellscan import (
+    ShellState,
+    record_command_values,
+    scanned_builds,
+    script_dir_of,
+)
 from archmatch.isolation import isolated
 from archmatch.model import RepoFacts
 from archmatch.repo import RepoView
@@ -38,7 +43,9 @@ def is_shell_script(repo: RepoView, path: str) -> bool:
 def extract(repo: RepoView, facts: RepoFacts) -> None:
     for path in repo.matching(lambda p: is_shell_script(repo, p)):
         text = repo.read_text(path)
-        if text is None or not ("docker" in text or mentions_deploy(text) or _tfcli.mentions(text)):
+        if text is None or not (
+            "docker" in text or mentions_deploy(text) or _tfcli.mentions(text) or _cfncli.mentions(text)
+        ):
             continue
         with isolated(repo, facts, path):
             _extract_script(repo, facts, path, text)
@@ -61,6 +68,6 @@ def _extract_script(repo: RepoView, facts: RepoFacts, path: str, text: str) -> N
     facts.builds.extend(builds)
     add_facts(repo, facts, path, state.aws, builds, run=f"script {path}")
     facts.extra.manifest_deploys.extend(state.manifest_deploys)
-    record_terraform(facts, state, f"script {path}")
+    record_command_values(facts, state, f"script {path}")
     if state.values is not None:
         state.values.budget.report(repo)

@@ -9,13 +9,14 @@ does by its name or markers. Any other YAML or JSON that fails to parse is not o
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from archmatch import lazyre
-from archmatch.extract import json_doc, yaml_docs
-from archmatch.extract.cloudformation import capacity, codebuild, stacks, workloads
+from archmatch.extract import _variants, json_doc, yaml_docs
+from archmatch.extract.cloudformation import capacity, codebuild, parameters, stacks, workloads
 from archmatch.extract.cloudformation.context import Ctx, Resource
-from archmatch.extract.cloudformation.intrinsics import Template
+from archmatch.extract.cloudformation.intrinsics import Given, Template
 from archmatch.extract.yamlsafe import LDict, LList
 from archmatch.isolation import isolated, note_position
 from archmatch.model import RepoFacts
@@ -32,6 +33,7 @@ _TEMPLATE_SUFFIXES = tuple(
     f".{kind}.{ext}" for kind in ("template", "cfn") for ext in ("yaml", "yml", "json")
 )
 
+T = TypeVar("T")
 Handler = Callable[[Ctx, Resource], None]
 HANDLERS: dict[str, Handler] = {
     "AWS::Lambda::Function": workloads.lambda_function,
@@ -109,7 +111,39 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         with isolated(repo, facts, rel):
             tpl = load_template(repo, rel)
             if tpl is not None:
-                extract_template(Ctx(repo, facts, tpl))
+                _extract_deployed(repo, facts, tpl)
+
+
+def _extract_deployed(repo: RepoView, facts: RepoFacts, tpl: Template) -> None:
+    """The template's facts, evaluated once per set of parameter values that the repository's
+    deploy commands give it (`parameters.py`), else once with its defaults."""
+    sets = parameters.value_sets(repo, facts, tpl.path)
+    if not sets:
+        extract_template(Ctx(repo, facts, tpl))
+        return
+    diagnostics, extra = len(facts.diagnostics), facts.extra.copy()
+
+    def evaluated(given: Given | None) -> list[_variants.Fact]:
+        template = tpl if given is None else Template(tpl.path, tpl.doc, given)
+        return _variants.taken(facts, lambda: extract_template(Ctx(repo, facts, template)))
+
+    baseline = evaluated(None)
+    variants = [evaluated(s.given) for s in sets]
+    for item in _variants.merge(baseline, variants, sets, "cloudformation"):
+        _variants.append(facts, item)
+    facts.diagnostics[diagnostics:] = _unique(facts.diagnostics[diagnostics:])
+    for name in (f.name for f in fields(extra)):  # what each evaluation adds besides the facts, once
+        before = len(getattr(extra, name))
+        added = getattr(facts.extra, name)
+        added[before:] = _unique(added[before:])
+
+
+def _unique(items: list[T]) -> list[T]:
+    out: list[T] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
 
 
 def extract_template(ctx: Ctx) -> None:

@@ -9,6 +9,7 @@ image references keep their shape (`${AWS::AccountId}.dkr.ecr.${AWS::Region}.ama
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,12 +61,23 @@ def intrinsic(value: Any) -> tuple[str, Any] | None:
     return None
 
 
-class Template:
-    """One CloudFormation/SAM template and what it lets us evaluate."""
+@dataclass(frozen=True)
+class Given:
+    """The parameter values and stack name a command that deploys the template gives it
+    (`parameters.py`); a value None is given but not known (a shell variable, `UsePreviousValue`)."""
 
-    def __init__(self, path: str, doc: LDict):
+    values: Mapping[str, str | None]
+    stack_name: str | None = None
+
+
+class Template:
+    """One CloudFormation/SAM template and what it lets us evaluate: with the parameter values of
+    a command that deploys it when `given`, else with the parameters' defaults."""
+
+    def __init__(self, path: str, doc: LDict, given: Given | None = None):
         self.path = path
         self.doc = doc
+        self.given = given
         self.budget = Budget(path)  # every evaluation in this template, with its sizes
         self.folder = path.rsplit("/", 1)[0] if "/" in path else ""
         self.parameters = _mapping(doc.get("Parameters"))
@@ -192,14 +204,24 @@ class Template:
             return NO_VALUE
         if name in _PSEUDO_KNOWN:
             return _PSEUDO_KNOWN[name]
+        if name == "AWS::StackName" and self.given is not None and self.given.stack_name is not None:
+            return self.given.stack_name
         param = self.parameters.get(name)
         if isinstance(param, dict):
             return self._parameter_value(name, param)
         return Unknown(f"${{{name}}}")
 
+    def is_given(self, name: str) -> bool:
+        """The parameter's value comes from the command that deploys the template."""
+        return self.given is not None and name in self.given.values
+
     def _parameter_value(self, name: str, param: dict[str, Any]) -> Any:
         kind = str(param.get("Type", "String"))
-        default = param.get("Default")
+        default = (
+            self.given.values[name]
+            if self.given is not None and self.is_given(name)
+            else param.get("Default")
+        )
         if default is None:
             return Unknown(f"${{{name}}}")
         if isinstance(default, dict | list):
@@ -221,7 +243,7 @@ class Template:
         if call is None:
             return 0
         fn, arg = call
-        if fn == "Ref" and isinstance(arg, str) and arg in self.parameters:
+        if fn == "Ref" and isinstance(arg, str) and arg in self.parameters and not self.is_given(arg):
             return self.parameter_default_line(arg)
         if fn == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
             keys = [known_text(self.resolve(a)) for a in arg[:3]]

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Callable
 from typing import TypeVar
 
-from archmatch.extract import json_doc
+from archmatch.extract import _variants, json_doc
 from archmatch.extract.hcl_grammar import HclError
 from archmatch.extract.terraform import (
     builds,
@@ -24,13 +23,12 @@ from archmatch.extract.terraform import (
     eks,
     local_exec,
     public,
-    variant_facts,
 )
 from archmatch.extract.terraform.context import Context
 from archmatch.extract.terraform.hcl import Block, parse_tf, parse_tf_json
 from archmatch.extract.terraform.module import ModuleDef, ModuleInstance, local_module_folder
 from archmatch.isolation import isolated, isolated_unit, note_position
-from archmatch.model import Capacity, ImageBuild, Project, RepoFacts, Workload
+from archmatch.model import Project, RepoFacts
 from archmatch.repo import RepoView
 
 T = TypeVar("T")
@@ -177,11 +175,11 @@ def _root_module(
     files = [p for p in all_files if _folder(p) == folder] + [p for p in all_files if _folder(p) != folder]
     sets = cmdvars.value_sets(repo, facts.extra.terraform_vars, folder)
 
-    def evaluate(kept: dict[str, ModuleDef]) -> list[Fact]:
+    def evaluate(kept: dict[str, ModuleDef]) -> list[_variants.Fact]:
         tree: list[ModuleInstance] = []
         _walk(repo, ModuleInstance(kept[folder], kept, _file_reader(repo, folder)), tree)
         reached.update(i.definition.folder for i in tree)
-        return _taken(facts, lambda: _produce(repo, facts, tree))
+        return _variants.taken(facts, lambda: _produce(repo, facts, tree))
 
     def run(left_out: frozenset[str]) -> None:
         kept = _without(modules, left_out)
@@ -194,40 +192,15 @@ def _root_module(
             variants = [
                 evaluate({**kept, folder: cmdvars.with_values(repo, facts, kept[folder], s)}) for s in sets
             ]
-            produced = variant_facts.merge(baseline, variants, sets)
+            produced = _variants.merge(baseline, variants, sets)
             facts.diagnostics[diagnostics:] = _unique(facts.diagnostics[diagnostics:])
         else:
             produced = evaluate(kept)
         for item in produced:
             item.project = folder
-            _append(facts, item)
+            _variants.append(facts, item)
 
     isolated_unit(repo, facts, files, run)
-
-
-Fact = Workload | ImageBuild | Capacity
-
-
-def _taken(facts: RepoFacts, produce: Callable[[], None]) -> list[Fact]:
-    """What `produce` adds to the facts, taken back out of them."""
-    before = (len(facts.workloads), len(facts.builds), len(facts.capacities))
-    produce()
-    taken: list[Fact] = [
-        *facts.workloads[before[0] :],
-        *facts.builds[before[1] :],
-        *facts.capacities[before[2] :],
-    ]
-    del facts.workloads[before[0] :], facts.builds[before[1] :], facts.capacities[before[2] :]
-    return taken
-
-
-def _append(facts: RepoFacts, item: Fact) -> None:
-    if isinstance(item, Workload):
-        facts.workloads.append(item)
-    elif isinstance(item, ImageBuild):
-        facts.builds.append(item)
-    else:
-        facts.capacities.append(item)
 
 
 def _unique(items: list[T]) -> list[T]:

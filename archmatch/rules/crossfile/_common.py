@@ -68,6 +68,9 @@ def related_for(link: Link, img: ImageArch) -> list[Related]:
     out = [Related(build.platform_location or build.location, f"{build.name}: {build.platforms.describe()}")]
     out.extend(via_related(link))
     out.extend(environments_related(link.workload))
+    values = link.workload.values
+    if values is not None and values.where is not None:
+        out.append(Related(values.where, f"{link.workload.name} as evaluated with {values.describe()}"))
     out.extend(img.evidence)
     out.append(
         Related(
