@@ -177,10 +177,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.unread_builds,self.manifest_deploys,self.nested_stacks,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.unread_builds,other.manifest_deploys,other.nested_stacks,)
+   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.cfn_parameters,self.unread_builds,self.manifest_deploys,self.nested_stacks,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.cfn_parameters,other.unread_builds,other.manifest_deploys,other.nested_stacks,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.unread_builds,self.manifest_deploys,self.nested_stacks,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.unread_builds,other.manifest_deploys,other.nested_stacks,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.cfn_parameters,self.unread_builds,self.manifest_deploys,self.nested_stacks,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.cfn_parameters,other.unread_builds,other.manifest_deploys,other.nested_stacks,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -337,10 +337,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.files,self.named_at,self.variants,self.candidates,self.runs,)==(other.files,other.named_at,other.variants,other.candidates,other.runs,)
+   return (self.files,self.named_at,self.variants,self.candidates,self.runs,self.kind,self.where,)==(other.files,other.named_at,other.variants,other.candidates,other.runs,other.kind,other.where,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.named_at,self.variants,self.candidates,self.runs,)==(other.files,other.named_at,other.variants,other.candidates,other.runs,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.files,self.named_at,self.variants,self.candidates,self.runs,self.kind,self.where,)==(other.files,other.named_at,other.variants,other.candidates,other.runs,other.kind,other.where,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -753,6 +753,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,)==(other.location,other.template,other.own_template,other.parameters,other.parameter_files,other.unknown_files,other.stack_name,other.run,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,)==(other.location,other.template,other.own_template,other.parameters,other.parameter_files,other.unknown_files,other.stack_name,other.run,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.location,self.text,self.find,)==(other.location,other.text,other.find,)
   return NotImplemented
  return __eq__
@@ -1033,10 +1041,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.pwd_walks,self.root_vars,self.stack,self.values,self.aws,self.terraform,self.files,self.walk,self.walk_stack,self.copies,self.failures_ignored,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.pwd_walks,other.root_vars,other.stack,other.values,other.aws,other.terraform,other.files,other.walk,other.walk_stack,other.copies,other.failures_ignored,other.kube_target,other.manifest_deploys,)
+   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.pwd_walks,self.root_vars,self.stack,self.values,self.aws,self.terraform,self.cloudformation,self.packaged,self.files,self.walk,self.walk_stack,self.copies,self.failures_ignored,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.pwd_walks,other.root_vars,other.stack,other.values,other.aws,other.terraform,other.cloudformation,other.packaged,other.files,other.walk,other.walk_stack,other.copies,other.failures_ignored,other.kube_target,other.manifest_deploys,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.pwd_walks,self.root_vars,self.stack,self.values,self.aws,self.terraform,self.files,self.walk,self.walk_stack,self.copies,self.failures_ignored,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.pwd_walks,other.root_vars,other.stack,other.values,other.aws,other.terraform,other.files,other.walk,other.walk_stack,other.copies,other.failures_ignored,other.kube_target,other.manifest_deploys,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.pwd_walks,self.root_vars,self.stack,self.values,self.aws,self.terraform,self.cloudformation,self.packaged,self.files,self.walk,self.walk_stack,self.copies,self.failures_ignored,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.pwd_walks,other.root_vars,other.stack,other.values,other.aws,other.terraform,other.cloudformation,other.packaged,other.files,other.walk,other.walk_stack,other.copies,other.failures_ignored,other.kube_target,other.manifest_deploys,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1273,6 +1281,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.template,self.stack_name,self.parameters,self.parameter_files,)==(other.template,other.stack_name,other.parameters,other.parameter_files,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.template,self.stack_name,self.parameters,self.parameter_files,)==(other.template,other.stack_name,other.parameters,other.parameter_files,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.text,)==(other.text,)
   return NotImplemented
  return __eq__
@@ -1373,6 +1389,22 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.values,self.offset,)==(other.values,other.offset,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.values,self.stack_name,)==(other.values,other.stack_name,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.values,self.stack_name,)==(other.values,other.stack_name,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.values,self.stack_name,self.files,self.named_at,self.where,self.runs,)==(other.values,other.stack_name,other.files,other.named_at,other.where,other.runs,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.values,self.stack_name,self.files,self.named_at,self.where,self.runs,)==(other.values,other.stack_name,other.files,other.named_at,other.where,other.runs,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1634,9 +1666,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.file,self.
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.files,self.named_at,self.variants,self.candidates,self.runs,))
+  return hash((self.files,self.named_at,self.variants,self.candidates,self.runs,self.kind,self.where,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.files,self.named_at,self.variants,self.candidates,self.runs,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.files,self.named_at,self.variants,self.candidates,self.runs,self.kind,self.where,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1745,6 +1777,12 @@ def __create_fn__():
   return hash((self.location,self.paths,self.cluster,self.how,self.cluster_file,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.paths,self.cluster,self.how,self.cluster_file,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1988,6 +2026,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.target,sel
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.template,self.stack_name,self.parameters,self.parameter_files,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.template,self.stack_name,self.parameters,self.parameter_files,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.text,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.text,))\n return __hash__'] = __create_fn__.__code__
@@ -2045,6 +2089,18 @@ def __create_fn__():
   return hash((self.values,self.offset,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.values,self.offset,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.values,self.stack_name,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.values,self.stack_name,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.values,self.stack_name,self.files,self.named_at,self.where,self.runs,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.values,self.stack_name,self.files,self.named_at,self.where,self.runs,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __le__(self,other):
@@ -2238,9 +2294,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r}, nested_stacks={self.nested_stacks!r})"
+  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, cfn_parameters={self.cfn_parameters!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r}, nested_stacks={self.nested_stacks!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r}, nested_stacks={self.nested_stacks!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, cfn_parameters={self.cfn_parameters!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r}, nested_stacks={self.nested_stacks!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2358,9 +2414,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(files={self.files!r}, named_at={self.named_at!r}, variants={self.variants!r}, candidates={self.candidates!r}, runs={self.runs!r})"
+  return self.__class__.__qualname__ + f"(files={self.files!r}, named_at={self.named_at!r}, variants={self.variants!r}, candidates={self.candidates!r}, runs={self.runs!r}, kind={self.kind!r}, where={self.where!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, named_at={self.named_at!r}, variants={self.variants!r}, candidates={self.candidates!r}, runs={self.runs!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(files={self.files!r}, named_at={self.named_at!r}, variants={self.variants!r}, candidates={self.candidates!r}, runs={self.runs!r}, kind={self.kind!r}, where={self.where!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2670,6 +2726,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(location={self.location!r}, template={self.template!r}, own_template={self.own_template!r}, parameters={self.parameters!r}, parameter_files={self.parameter_files!r}, unknown_files={self.unknown_files!r}, stack_name={self.stack_name!r}, run={self.run!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, template={self.template!r}, own_template={self.own_template!r}, parameters={self.parameters!r}, parameter_files={self.parameter_files!r}, unknown_files={self.unknown_files!r}, stack_name={self.stack_name!r}, run={self.run!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(location={self.location!r}, text={self.text!r}, find={self.find!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, text={self.text!r}, find={self.find!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2946,9 +3008,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, pwd_walks={self.pwd_walks!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, terraform={self.terraform!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, failures_ignored={self.failures_ignored!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"
+  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, pwd_walks={self.pwd_walks!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, terraform={self.terraform!r}, cloudformation={self.cloudformation!r}, packaged={self.packaged!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, failures_ignored={self.failures_ignored!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, pwd_walks={self.pwd_walks!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, terraform={self.terraform!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, failures_ignored={self.failures_ignored!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, pwd_walks={self.pwd_walks!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, terraform={self.terraform!r}, cloudformation={self.cloudformation!r}, packaged={self.packaged!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, failures_ignored={self.failures_ignored!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3126,6 +3188,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(template={self.template!r}, stack_name={self.stack_name!r}, parameters={self.parameters!r}, parameter_files={self.parameter_files!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(template={self.template!r}, stack_name={self.stack_name!r}, parameters={self.parameters!r}, parameter_files={self.parameter_files!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(text={self.text!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(text={self.text!r})"\n return __repr__'] = __create_fn__.__code__
@@ -3201,6 +3269,18 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(values={self.values!r}, offset={self.offset!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(values={self.values!r}, offset={self.offset!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(values={self.values!r}, stack_name={self.stack_name!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(values={self.values!r}, stack_name={self.stack_name!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(values={self.values!r}, stack_name={self.stack_name!r}, files={self.files!r}, named_at={self.named_at!r}, where={self.where!r}, runs={self.runs!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(values={self.values!r}, stack_name={self.stack_name!r}, files={self.files!r}, named_at={self.named_at!r}, where={self.where!r}, runs={self.runs!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3422,19 +3502,20 @@ def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_tex
  return __init__
 CODE['def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, _type_dockerfile_unread, _type_dockerfile_via, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _dflt_dockerfile_unread, _dflt_dockerfile_via, _return_type):\n def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY,dockerfile_unread:_type_dockerfile_unread=_dflt_dockerfile_unread,dockerfile_via:_type_dockerfile_via=_dflt_dockerfile_via)->_return_type:\n  self.call=call\n  self.syntax=syntax\n  self.directory=directory\n  self.directory_text=directory_text\n  self.dockerfile=dockerfile\n  self.target=target\n  self.platform=platform\n  self.platform_line=platform_line\n  self.build_args=build_args\n  self.platform_name=platform_name\n  self.bound_arch=bound_arch\n  self.bound_line=bound_line\n  self.bound_by=_dflt_bound_by() if bound_by is _HAS_DEFAULT_FACTORY else bound_by\n  self.dockerfile_unread=dockerfile_unread\n  self.dockerfile_via=dockerfile_via\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_unread_builds, _type_manifest_deploys, _type_nested_stacks, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_unread_builds, _dflt_manifest_deploys, _dflt_nested_stacks, _return_type):
- def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,nested_stacks:_type_nested_stacks=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_cfn_parameters, _type_unread_builds, _type_manifest_deploys, _type_nested_stacks, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_cfn_parameters, _dflt_unread_builds, _dflt_manifest_deploys, _dflt_nested_stacks, _return_type):
+ def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,cfn_parameters:_type_cfn_parameters=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,nested_stacks:_type_nested_stacks=_HAS_DEFAULT_FACTORY)->_return_type:
   self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms
   self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images
   self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions
   self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs
   self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls
   self.terraform_vars=_dflt_terraform_vars() if terraform_vars is _HAS_DEFAULT_FACTORY else terraform_vars
+  self.cfn_parameters=_dflt_cfn_parameters() if cfn_parameters is _HAS_DEFAULT_FACTORY else cfn_parameters
   self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds
   self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys
   self.nested_stacks=_dflt_nested_stacks() if nested_stacks is _HAS_DEFAULT_FACTORY else nested_stacks
  return __init__
-CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_unread_builds, _type_manifest_deploys, _type_nested_stacks, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_unread_builds, _dflt_manifest_deploys, _dflt_nested_stacks, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,nested_stacks:_type_nested_stacks=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.terraform_vars=_dflt_terraform_vars() if terraform_vars is _HAS_DEFAULT_FACTORY else terraform_vars\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n  self.nested_stacks=_dflt_nested_stacks() if nested_stacks is _HAS_DEFAULT_FACTORY else nested_stacks\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_cfn_parameters, _type_unread_builds, _type_manifest_deploys, _type_nested_stacks, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_cfn_parameters, _dflt_unread_builds, _dflt_manifest_deploys, _dflt_nested_stacks, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,cfn_parameters:_type_cfn_parameters=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,nested_stacks:_type_nested_stacks=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.terraform_vars=_dflt_terraform_vars() if terraform_vars is _HAS_DEFAULT_FACTORY else terraform_vars\n  self.cfn_parameters=_dflt_cfn_parameters() if cfn_parameters is _HAS_DEFAULT_FACTORY else cfn_parameters\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n  self.nested_stacks=_dflt_nested_stacks() if nested_stacks is _HAS_DEFAULT_FACTORY else nested_stacks\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_chdir, _type_var_files, _type_variables, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,chdir:_type_chdir,var_files:_type_var_files,variables:_type_variables)->_return_type:
@@ -3618,15 +3699,17 @@ def __create_fn__(_type_file, _type_root, _type_only, _type_rel, _type_module_co
  return __init__
 CODE["def __create_fn__(_type_file, _type_root, _type_only, _type_rel, _type_module_copy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,file:_type_file,root:_type_root,only:_type_only,rel:_type_rel,module_copy:_type_module_copy)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'file',file)\n  __dataclass_builtins_object__.__setattr__(self,'root',root)\n  __dataclass_builtins_object__.__setattr__(self,'only',only)\n  __dataclass_builtins_object__.__setattr__(self,'rel',rel)\n  __dataclass_builtins_object__.__setattr__(self,'module_copy',module_copy)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_files, _type_named_at, _type_variants, _type_candidates, _type_runs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _return_type):
- def __init__(self,files:_type_files,named_at:_type_named_at,variants:_type_variants,candidates:_type_candidates,runs:_type_runs=_dflt_runs)->_return_type:
+def __create_fn__(_type_files, _type_named_at, _type_variants, _type_candidates, _type_runs, _type_kind, _type_where, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _dflt_kind, _dflt_where, _return_type):
+ def __init__(self,files:_type_files,named_at:_type_named_at,variants:_type_variants,candidates:_type_candidates,runs:_type_runs=_dflt_runs,kind:_type_kind=_dflt_kind,where:_type_where=_dflt_where)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'files',files)
   __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)
   __dataclass_builtins_object__.__setattr__(self,'variants',variants)
   __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)
   __dataclass_builtins_object__.__setattr__(self,'runs',runs)
+  __dataclass_builtins_object__.__setattr__(self,'kind',kind)
+  __dataclass_builtins_object__.__setattr__(self,'where',where)
  return __init__
-CODE["def __create_fn__(_type_files, _type_named_at, _type_variants, _type_candidates, _type_runs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _return_type):\n def __init__(self,files:_type_files,named_at:_type_named_at,variants:_type_variants,candidates:_type_candidates,runs:_type_runs=_dflt_runs)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)\n  __dataclass_builtins_object__.__setattr__(self,'variants',variants)\n  __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)\n  __dataclass_builtins_object__.__setattr__(self,'runs',runs)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_files, _type_named_at, _type_variants, _type_candidates, _type_runs, _type_kind, _type_where, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _dflt_kind, _dflt_where, _return_type):\n def __init__(self,files:_type_files,named_at:_type_named_at,variants:_type_variants,candidates:_type_candidates,runs:_type_runs=_dflt_runs,kind:_type_kind=_dflt_kind,where:_type_where=_dflt_where)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)\n  __dataclass_builtins_object__.__setattr__(self,'variants',variants)\n  __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)\n  __dataclass_builtins_object__.__setattr__(self,'runs',runs)\n  __dataclass_builtins_object__.__setattr__(self,'kind',kind)\n  __dataclass_builtins_object__.__setattr__(self,'where',where)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_files, _type_variables, _type_named_at, _type_where, _type_runs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _return_type):
  def __init__(self,files:_type_files,variables:_type_variables,named_at:_type_named_at,where:_type_where,runs:_type_runs=_dflt_runs)->_return_type:
@@ -4154,6 +4237,19 @@ def __create_fn__(_type_location, _type_paths, _type_cluster, _type_how, _type_c
  return __init__
 CODE["def __create_fn__(_type_location, _type_paths, _type_cluster, _type_how, _type_cluster_file, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cluster_file, _return_type):\n def __init__(self,location:_type_location,paths:_type_paths,cluster:_type_cluster,how:_type_how,cluster_file:_type_cluster_file=_dflt_cluster_file)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'paths',paths)\n  __dataclass_builtins_object__.__setattr__(self,'cluster',cluster)\n  __dataclass_builtins_object__.__setattr__(self,'how',how)\n  __dataclass_builtins_object__.__setattr__(self,'cluster_file',cluster_file)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_location, _type_template, _type_own_template, _type_parameters, _type_parameter_files, _type_unknown_files, _type_stack_name, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_parameters, _dflt_parameter_files, _dflt_unknown_files, _dflt_stack_name, _dflt_run, _return_type):
+ def __init__(self,location:_type_location,template:_type_template,own_template:_type_own_template,parameters:_type_parameters=_dflt_parameters,parameter_files:_type_parameter_files=_dflt_parameter_files,unknown_files:_type_unknown_files=_dflt_unknown_files,stack_name:_type_stack_name=_dflt_stack_name,run:_type_run=_dflt_run)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+  __dataclass_builtins_object__.__setattr__(self,'template',template)
+  __dataclass_builtins_object__.__setattr__(self,'own_template',own_template)
+  __dataclass_builtins_object__.__setattr__(self,'parameters',parameters)
+  __dataclass_builtins_object__.__setattr__(self,'parameter_files',parameter_files)
+  __dataclass_builtins_object__.__setattr__(self,'unknown_files',unknown_files)
+  __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)
+  __dataclass_builtins_object__.__setattr__(self,'run',run)
+ return __init__
+CODE["def __create_fn__(_type_location, _type_template, _type_own_template, _type_parameters, _type_parameter_files, _type_unknown_files, _type_stack_name, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_parameters, _dflt_parameter_files, _dflt_unknown_files, _dflt_stack_name, _dflt_run, _return_type):\n def __init__(self,location:_type_location,template:_type_template,own_template:_type_own_template,parameters:_type_parameters=_dflt_parameters,parameter_files:_type_parameter_files=_dflt_parameter_files,unknown_files:_type_unknown_files=_dflt_unknown_files,stack_name:_type_stack_name=_dflt_stack_name,run:_type_run=_dflt_run)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'template',template)\n  __dataclass_builtins_object__.__setattr__(self,'own_template',own_template)\n  __dataclass_builtins_object__.__setattr__(self,'parameters',parameters)\n  __dataclass_builtins_object__.__setattr__(self,'parameter_files',parameter_files)\n  __dataclass_builtins_object__.__setattr__(self,'unknown_files',unknown_files)\n  __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)\n  __dataclass_builtins_object__.__setattr__(self,'run',run)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_location, _type_text, _type_find, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_find, _return_type):
  def __init__(self,location:_type_location,text:_type_text,find:_type_find=_dflt_find)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'location',location)
@@ -4584,8 +4680,8 @@ def __create_fn__(_type_path, _type_pattern, MISSING, _HAS_DEFAULT_FACTORY, __da
  return __init__
 CODE["def __create_fn__(_type_path, _type_pattern, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_pattern, _return_type):\n def __init__(self,path:_type_path,pattern:_type_pattern=_dflt_pattern)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'pattern',pattern)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_pwd_walks, _type_root_vars, _type_stack, _type_values, _type_aws, _type_terraform, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_failures_ignored, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_pwd_walks, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_terraform, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_failures_ignored, _dflt_kube_target, _dflt_manifest_deploys, _return_type):
- def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,pwd_walks:_type_pwd_walks=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,failures_ignored:_type_failures_ignored=_dflt_failures_ignored,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_pwd_walks, _type_root_vars, _type_stack, _type_values, _type_aws, _type_terraform, _type_cloudformation, _type_packaged, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_failures_ignored, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_pwd_walks, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_terraform, _dflt_cloudformation, _dflt_packaged, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_failures_ignored, _dflt_kube_target, _dflt_manifest_deploys, _return_type):
+ def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,pwd_walks:_type_pwd_walks=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_HAS_DEFAULT_FACTORY,cloudformation:_type_cloudformation=_HAS_DEFAULT_FACTORY,packaged:_type_packaged=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,failures_ignored:_type_failures_ignored=_dflt_failures_ignored,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:
   self.path=path
   self.script_dir=script_dir
   self.cwd=cwd
@@ -4598,6 +4694,8 @@ def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type
   self.values=values
   self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws
   self.terraform=_dflt_terraform() if terraform is _HAS_DEFAULT_FACTORY else terraform
+  self.cloudformation=_dflt_cloudformation() if cloudformation is _HAS_DEFAULT_FACTORY else cloudformation
+  self.packaged=_dflt_packaged() if packaged is _HAS_DEFAULT_FACTORY else packaged
   self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files
   self.walk=walk
   self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack
@@ -4606,7 +4704,7 @@ def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type
   self.kube_target=kube_target
   self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys
  return __init__
-CODE['def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_pwd_walks, _type_root_vars, _type_stack, _type_values, _type_aws, _type_terraform, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_failures_ignored, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_pwd_walks, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_terraform, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_failures_ignored, _dflt_kube_target, _dflt_manifest_deploys, _return_type):\n def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,pwd_walks:_type_pwd_walks=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,failures_ignored:_type_failures_ignored=_dflt_failures_ignored,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.script_dir=script_dir\n  self.cwd=cwd\n  self.exported=_dflt_exported() if exported is _HAS_DEFAULT_FACTORY else exported\n  self.assigned=_dflt_assigned() if assigned is _HAS_DEFAULT_FACTORY else assigned\n  self.dir_vars=_dflt_dir_vars() if dir_vars is _HAS_DEFAULT_FACTORY else dir_vars\n  self.pwd_walks=_dflt_pwd_walks() if pwd_walks is _HAS_DEFAULT_FACTORY else pwd_walks\n  self.root_vars=root_vars\n  self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack\n  self.values=values\n  self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws\n  self.terraform=_dflt_terraform() if terraform is _HAS_DEFAULT_FACTORY else terraform\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n  self.walk=walk\n  self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack\n  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies\n  self.failures_ignored=failures_ignored\n  self.kube_target=kube_target\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_pwd_walks, _type_root_vars, _type_stack, _type_values, _type_aws, _type_terraform, _type_cloudformation, _type_packaged, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_failures_ignored, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_pwd_walks, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_terraform, _dflt_cloudformation, _dflt_packaged, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_failures_ignored, _dflt_kube_target, _dflt_manifest_deploys, _return_type):\n def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,pwd_walks:_type_pwd_walks=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_HAS_DEFAULT_FACTORY,cloudformation:_type_cloudformation=_HAS_DEFAULT_FACTORY,packaged:_type_packaged=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,failures_ignored:_type_failures_ignored=_dflt_failures_ignored,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.script_dir=script_dir\n  self.cwd=cwd\n  self.exported=_dflt_exported() if exported is _HAS_DEFAULT_FACTORY else exported\n  self.assigned=_dflt_assigned() if assigned is _HAS_DEFAULT_FACTORY else assigned\n  self.dir_vars=_dflt_dir_vars() if dir_vars is _HAS_DEFAULT_FACTORY else dir_vars\n  self.pwd_walks=_dflt_pwd_walks() if pwd_walks is _HAS_DEFAULT_FACTORY else pwd_walks\n  self.root_vars=root_vars\n  self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack\n  self.values=values\n  self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws\n  self.terraform=_dflt_terraform() if terraform is _HAS_DEFAULT_FACTORY else terraform\n  self.cloudformation=_dflt_cloudformation() if cloudformation is _HAS_DEFAULT_FACTORY else cloudformation\n  self.packaged=_dflt_packaged() if packaged is _HAS_DEFAULT_FACTORY else packaged\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n  self.walk=walk\n  self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack\n  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies\n  self.failures_ignored=failures_ignored\n  self.kube_target=kube_target\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_services, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,path:_type_path,services:_type_services)->_return_type:
@@ -4931,6 +5029,15 @@ def __create_fn__(_type_target, _type_body, _type_expands, MISSING, _HAS_DEFAULT
  return __init__
 CODE["def __create_fn__(_type_target, _type_body, _type_expands, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,target:_type_target,body:_type_body,expands:_type_expands)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'body',body)\n  __dataclass_builtins_object__.__setattr__(self,'expands',expands)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_template, _type_stack_name, _type_parameters, _type_parameter_files, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,template:_type_template,stack_name:_type_stack_name,parameters:_type_parameters,parameter_files:_type_parameter_files)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'template',template)
+  __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)
+  __dataclass_builtins_object__.__setattr__(self,'parameters',parameters)
+  __dataclass_builtins_object__.__setattr__(self,'parameter_files',parameter_files)
+ return __init__
+CODE["def __create_fn__(_type_template, _type_stack_name, _type_parameters, _type_parameter_files, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,template:_type_template,stack_name:_type_stack_name,parameters:_type_parameters,parameter_files:_type_parameter_files)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'template',template)\n  __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)\n  __dataclass_builtins_object__.__setattr__(self,'parameters',parameters)\n  __dataclass_builtins_object__.__setattr__(self,'parameter_files',parameter_files)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_text, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,text:_type_text)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'text',text)
@@ -5042,6 +5149,24 @@ def __create_fn__(_type_values, _type_offset, MISSING, _HAS_DEFAULT_FACTORY, __d
   __dataclass_builtins_object__.__setattr__(self,'offset',offset)
  return __init__
 CODE["def __create_fn__(_type_values, _type_offset, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,values:_type_values,offset:_type_offset)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'values',values)\n  __dataclass_builtins_object__.__setattr__(self,'offset',offset)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_values, _type_stack_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_stack_name, _return_type):
+ def __init__(self,values:_type_values,stack_name:_type_stack_name=_dflt_stack_name)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'values',values)
+  __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)
+ return __init__
+CODE["def __create_fn__(_type_values, _type_stack_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_stack_name, _return_type):\n def __init__(self,values:_type_values,stack_name:_type_stack_name=_dflt_stack_name)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'values',values)\n  __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_values, _type_stack_name, _type_files, _type_named_at, _type_where, _type_runs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _return_type):
+ def __init__(self,values:_type_values,stack_name:_type_stack_name,files:_type_files,named_at:_type_named_at,where:_type_where,runs:_type_runs=_dflt_runs)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'values',values)
+  __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)
+  __dataclass_builtins_object__.__setattr__(self,'files',files)
+  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)
+  __dataclass_builtins_object__.__setattr__(self,'where',where)
+  __dataclass_builtins_object__.__setattr__(self,'runs',runs)
+ return __init__
+CODE["def __create_fn__(_type_values, _type_stack_name, _type_files, _type_named_at, _type_where, _type_runs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_runs, _return_type):\n def __init__(self,values:_type_values,stack_name:_type_stack_name,files:_type_files,named_at:_type_named_at,where:_type_where,runs:_type_runs=_dflt_runs)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'values',values)\n  __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)\n  __dataclass_builtins_object__.__setattr__(self,'files',files)\n  __dataclass_builtins_object__.__setattr__(self,'named_at',named_at)\n  __dataclass_builtins_object__.__setattr__(self,'where',where)\n  __dataclass_builtins_object__.__setattr__(self,'runs',runs)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_variables, _type_groups, _type_targets, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_variables, _dflt_groups, _dflt_targets, _return_type):
  def __init__(self,variables:_type_variables=_HAS_DEFAULT_FACTORY,groups:_type_groups=_HAS_DEFAULT_FACTORY,targets:_type_targets=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -5288,11 +5413,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('files','named_at','variants','candidates','runs',):
+  if type(self) is cls or name in ('files','named_at','variants','candidates','runs','kind','where',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'files\',\'named_at\',\'variants\',\'candidates\',\'runs\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'files\',\'named_at\',\'variants\',\'candidates\',\'runs\',\'kind\',\'where\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5437,6 +5562,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'paths\',\'cluster\',\'how\',\'cluster_file\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('location','template','own_template','parameters','parameter_files','unknown_files','stack_name','run',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'template\',\'own_template\',\'parameters\',\'parameter_files\',\'unknown_files\',\'stack_name\',\'run\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5760,6 +5893,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('template','stack_name','parameters','parameter_files',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'template\',\'stack_name\',\'parameters\',\'parameter_files\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('text','host_note',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -5837,6 +5978,22 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'values\',\'offset\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('values','stack_name','files','named_at','where','runs',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'values\',\'stack_name\',\'files\',\'named_at\',\'where\',\'runs\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('values','stack_name',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'values\',\'stack_name\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -6056,11 +6213,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('files','named_at','variants','candidates','runs',):
+  if type(self) is cls or name in ('files','named_at','variants','candidates','runs','kind','where',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'files\',\'named_at\',\'variants\',\'candidates\',\'runs\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'files\',\'named_at\',\'variants\',\'candidates\',\'runs\',\'kind\',\'where\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -6205,6 +6362,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'paths\',\'cluster\',\'how\',\'cluster_file\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('location','template','own_template','parameters','parameter_files','unknown_files','stack_name','run',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'template\',\'own_template\',\'parameters\',\'parameter_files\',\'unknown_files\',\'stack_name\',\'run\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -6528,6 +6693,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('template','stack_name','parameters','parameter_files',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'template\',\'stack_name\',\'parameters\',\'parameter_files\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('text','host_note',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -6608,6 +6781,22 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('values','stack_name','files','named_at','where','runs',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'values\',\'stack_name\',\'files\',\'named_at\',\'where\',\'runs\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('values','stack_name',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'values\',\'stack_name\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ():
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -6639,6 +6828,7 @@ PATTERNS = {
     ('(?:(?P<repo>.+)/)?\\.github/workflows/[^/]+\\.ya?ml', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(Q\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x17\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x17\x00\x00\x00i\x0f\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x02\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i/\x00\x00\x00i\x12\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x10\x00\x00\x00ig\x00\x00\x00i\x10\x00\x00\x00ii\x00\x00\x00i\x10\x00\x00\x00it\x00\x00\x00i\x10\x00\x00\x00ih\x00\x00\x00i\x10\x00\x00\x00iu\x00\x00\x00i\x10\x00\x00\x00ib\x00\x00\x00i\x10\x00\x00\x00i/\x00\x00\x00i\x10\x00\x00\x00iw\x00\x00\x00i\x10\x00\x00\x00io\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00ik\x00\x00\x00i\x10\x00\x00\x00if\x00\x00\x00i\x10\x00\x00\x00il\x00\x00\x00i\x10\x00\x00\x00io\x00\x00\x00i\x10\x00\x00\x00iw\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i/\x00\x00\x00i\x18\x00\x00\x00i\x06\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x14\x00\x00\x00i/\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x10\x00\x00\x00iy\x00\x00\x00i\x18\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00im\x00\x00\x00i\x10\x00\x00\x00il\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00{u\x04\x00\x00\x00repoi\x01\x00\x00\x000(\x02\x00\x00\x00Nu\x04\x00\x00\x00repo',
     ('(?:[ \\t)]|\\\\\\n)*', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(#\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x17\x00\x00\x00i\x1b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x07\x00\x00\x00i\x0f\x00\x00\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x02\x00\x00i\x01\x02\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\t\x00\x00\x00i\x07\x00\x00\x00i\x10\x00\x00\x00i\\\x00\x00\x00i\x10\x00\x00\x00i\n\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x12\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00{0(\x01\x00\x00\x00N',
     ('(?:^|(?P<repo>.*)/)\\.github/workflows/[^/]+\\.ya?ml$', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(X\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x17\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x11\x00\x00\x00i\x0f\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x05\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x02\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i/\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x10\x00\x00\x00ig\x00\x00\x00i\x10\x00\x00\x00ii\x00\x00\x00i\x10\x00\x00\x00it\x00\x00\x00i\x10\x00\x00\x00ih\x00\x00\x00i\x10\x00\x00\x00iu\x00\x00\x00i\x10\x00\x00\x00ib\x00\x00\x00i\x10\x00\x00\x00i/\x00\x00\x00i\x10\x00\x00\x00iw\x00\x00\x00i\x10\x00\x00\x00io\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00ik\x00\x00\x00i\x10\x00\x00\x00if\x00\x00\x00i\x10\x00\x00\x00il\x00\x00\x00i\x10\x00\x00\x00io\x00\x00\x00i\x10\x00\x00\x00iw\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i/\x00\x00\x00i\x18\x00\x00\x00i\x06\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x14\x00\x00\x00i/\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x10\x00\x00\x00iy\x00\x00\x00i\x18\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00im\x00\x00\x00i\x10\x00\x00\x00il\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00{u\x04\x00\x00\x00repoi\x01\x00\x00\x000(\x02\x00\x00\x00Nu\x04\x00\x00\x00repo',
+    ('(?:^|,)\\s*(ParameterKey|ParameterValue|UsePreviousValue)=([^,]*)', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(\x8c\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x10\x00\x00\x00i,\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x04\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x07\x00\x00\x00i\x1b\x00\x00\x00i\x10\x00\x00\x00iP\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00im\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x10\x00\x00\x00it\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00iK\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x10\x00\x00\x00iy\x00\x00\x00i\x0f\x00\x00\x00iD\x00\x00\x00i\x1f\x00\x00\x00i\x10\x00\x00\x00iP\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00im\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x10\x00\x00\x00it\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00iV\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00il\x00\x00\x00i\x10\x00\x00\x00iu\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x0f\x00\x00\x00i%\x00\x00\x00i#\x00\x00\x00i\x10\x00\x00\x00iU\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x10\x00\x00\x00iP\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x10\x00\x00\x00iv\x00\x00\x00i\x10\x00\x00\x00ii\x00\x00\x00i\x10\x00\x00\x00io\x00\x00\x00i\x10\x00\x00\x00iu\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00iV\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00il\x00\x00\x00i\x10\x00\x00\x00iu\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i=\x00\x00\x00i\x11\x00\x00\x00i\x02\x00\x00\x00i\x18\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x14\x00\x00\x00i,\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x03\x00\x00\x00i\x01\x00\x00\x00i\x02\x00\x00\x00{0(\x03\x00\x00\x00NNN',
     ('(?:^|/)buildspec[^/]*\\.ya?ml$', 2): b'(\x05\x00\x00\x00i"\x00\x00\x00(F\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x10\x00\x00\x00i/\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i(\x00\x00\x00ib\x00\x00\x00i(\x00\x00\x00iu\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00ii\x00\x00\x00i\x10\x00\x00\x00i1\x01\x00\x00i\x00\x00\x00\x00i(\x00\x00\x00il\x00\x00\x00i(\x00\x00\x00id\x00\x00\x00i\'\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00is\x00\x00\x00i\x10\x00\x00\x00i\x7f\x01\x00\x00i\x00\x00\x00\x00i(\x00\x00\x00ip\x00\x00\x00i(\x00\x00\x00ie\x00\x00\x00i(\x00\x00\x00ic\x00\x00\x00i\x18\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x14\x00\x00\x00i/\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i(\x00\x00\x00iy\x00\x00\x00i\x18\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i(\x00\x00\x00ia\x00\x00\x00i\x01\x00\x00\x00i(\x00\x00\x00im\x00\x00\x00i(\x00\x00\x00il\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00{0(\x01\x00\x00\x00N',
     ('(?:^|[-_])(?:arm64|aarch64)(?:$|[-_])|-arm$', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(X\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x04\x00\x00\x00i\t\x00\x00\x00i\x07\x00\x00\x00iC\x00\x00\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x0c\x00\x00\x00i\n\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x07\x00\x00\x00i\x0b\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00im\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i4\x00\x00\x00i\x0f\x00\x00\x00i\x11\x00\x00\x00i\x0f\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00ic\x00\x00\x00i\x10\x00\x00\x00ih\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i4\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x0f\x00\x00\x00i\x0c\x00\x00\x00i\n\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x0f\x00\x00\x00i\r\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00im\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00{0(\x01\x00\x00\x00N',
     ('(?:^|[-_])(?:x64|amd64|x86_64|x86-64)(?:$|[-_])', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(^\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x03\x00\x00\x00i\x08\x00\x00\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x0c\x00\x00\x00i\n\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x07\x00\x00\x00i\t\x00\x00\x00i\x10\x00\x00\x00ix\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i4\x00\x00\x00i\x0f\x00\x00\x00i-\x00\x00\x00i\r\x00\x00\x00i\x10\x00\x00\x00ia\x00\x00\x00i\x10\x00\x00\x00im\x00\x00\x00i\x10\x00\x00\x00id\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i4\x00\x00\x00i\x0f\x00\x00\x00i \x00\x00\x00i\x0f\x00\x00\x00i\x10\x00\x00\x00ix\x00\x00\x00i\x10\x00\x00\x00i8\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i4\x00\x00\x00i\x0f\x00\x00\x00i\x11\x00\x00\x00i\x0f\x00\x00\x00i\x10\x00\x00\x00ix\x00\x00\x00i\x10\x00\x00\x00i8\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x10\x00\x00\x00i6\x00\x00\x00i\x10\x00\x00\x00i4\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x0f\x00\x00\x00i\x0c\x00\x00\x00i\n\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00{0(\x01\x00\x00\x00N',
@@ -6807,6 +6997,7 @@ PATTERNS = {
     ('^(?P<year>[0-9][0-9][0-9][0-9])\n                -(?P<month>[0-9][0-9]?)\n                -(?P<day>[0-9][0-9]?)\n                (?:(?:[Tt]|[ \\t]+)\n                (?P<hour>[0-9][0-9]?)\n                :(?P<minute>[0-9][0-9])\n                :(?P<second>[0-9][0-9])\n                (?:\\.(?P<fraction>[0-9]*))?\n                (?:[ \\t]*(?P<tz>Z|(?P<tz_sign>[-+])(?P<tz_hour>[0-9][0-9]?)\n                (?::(?P<tz_minute>[0-9][0-9]))?))?)?$', 64): b'(\x05\x00\x00\x00i`\x00\x00\x00(\x19\x01\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x08\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x11\x00\x00\x00i\x02\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\n\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x03\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x11\x00\x00\x00i\x04\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\n\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x05\x00\x00\x00i\x17\x00\x00\x00i\xc3\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x07\x00\x00\x00i\n\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00iT\x00\x00\x00i\x10\x00\x00\x00it\x00\x00\x00i\x00\x00\x00\x00i\x0f\x00\x00\x00i\x11\x00\x00\x00i\x0f\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x06\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\n\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x07\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x11\x00\x00\x00i\x08\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\t\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x11\x00\x00\x00i\n\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x0b\x00\x00\x00i\x17\x00\x00\x00i\x14\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i.\x00\x00\x00i\x11\x00\x00\x00i\x0c\x00\x00\x00i\x18\x00\x00\x00i\n\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\r\x00\x00\x00i\x12\x00\x00\x00i\x17\x00\x00\x00iT\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x0e\x00\x00\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x10\x00\x00\x00iZ\x00\x00\x00i\x0f\x00\x00\x00i<\x00\x00\x00i:\x00\x00\x00i\x11\x00\x00\x00i\x10\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i-\x00\x00\x00i\x10\x00\x00\x00i+\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x11\x00\x00\x00i\x11\x00\x00\x00i\x12\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\n\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x13\x00\x00\x00i\x17\x00\x00\x00i\x15\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x11\x00\x00\x00i\x14\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x05\x00\x00\x00i\x16\x00\x00\x00i0\x00\x00\x00i9\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x15\x00\x00\x00i\x12\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x0f\x00\x00\x00i\x12\x00\x00\x00i\x12\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00i\x0b\x00\x00\x00{u\x04\x00\x00\x00yeari\x01\x00\x00\x00u\x05\x00\x00\x00monthi\x02\x00\x00\x00u\x03\x00\x00\x00dayi\x03\x00\x00\x00u\x04\x00\x00\x00houri\x04\x00\x00\x00u\x06\x00\x00\x00minutei\x05\x00\x00\x00u\x06\x00\x00\x00secondi\x06\x00\x00\x00u\x08\x00\x00\x00fractioni\x07\x00\x00\x00u\x02\x00\x00\x00tzi\x08\x00\x00\x00u\x07\x00\x00\x00tz_signi\t\x00\x00\x00u\x07\x00\x00\x00tz_houri\n\x00\x00\x00u\t\x00\x00\x00tz_minutei\x0b\x00\x00\x000(\x0c\x00\x00\x00Nu\x04\x00\x00\x00yearu\x05\x00\x00\x00monthu\x03\x00\x00\x00dayu\x04\x00\x00\x00houru\x06\x00\x00\x00minuteu\x06\x00\x00\x00secondu\x08\x00\x00\x00fractionu\x02\x00\x00\x00tzu\x07\x00\x00\x00tz_signu\x07\x00\x00\x00tz_houru\t\x00\x00\x00tz_minute',
     ('^(DOCKER_[A-Z_]+|BUILDX_[A-Z_]+|BUILDKIT_[A-Z_]+|COMPOSE_[A-Z_]+)$', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(\x8e\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x08\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x07\x00\x00\x00i\x1e\x00\x00\x00i\x10\x00\x00\x00iD\x00\x00\x00i\x10\x00\x00\x00iO\x00\x00\x00i\x10\x00\x00\x00iC\x00\x00\x00i\x10\x00\x00\x00iK\x00\x00\x00i\x10\x00\x00\x00iE\x00\x00\x00i\x10\x00\x00\x00iR\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x18\x00\x00\x00i\x0c\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x16\x00\x00\x00iA\x00\x00\x00iZ\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00ib\x00\x00\x00i\x1e\x00\x00\x00i\x10\x00\x00\x00iB\x00\x00\x00i\x10\x00\x00\x00iU\x00\x00\x00i\x10\x00\x00\x00iI\x00\x00\x00i\x10\x00\x00\x00iL\x00\x00\x00i\x10\x00\x00\x00iD\x00\x00\x00i\x10\x00\x00\x00iX\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x18\x00\x00\x00i\x0c\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x16\x00\x00\x00iA\x00\x00\x00iZ\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00iD\x00\x00\x00i"\x00\x00\x00i\x10\x00\x00\x00iB\x00\x00\x00i\x10\x00\x00\x00iU\x00\x00\x00i\x10\x00\x00\x00iI\x00\x00\x00i\x10\x00\x00\x00iL\x00\x00\x00i\x10\x00\x00\x00iD\x00\x00\x00i\x10\x00\x00\x00iK\x00\x00\x00i\x10\x00\x00\x00iI\x00\x00\x00i\x10\x00\x00\x00iT\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x18\x00\x00\x00i\x0c\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x16\x00\x00\x00iA\x00\x00\x00iZ\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00i"\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00iC\x00\x00\x00i\x10\x00\x00\x00iO\x00\x00\x00i\x10\x00\x00\x00iM\x00\x00\x00i\x10\x00\x00\x00iP\x00\x00\x00i\x10\x00\x00\x00iO\x00\x00\x00i\x10\x00\x00\x00iS\x00\x00\x00i\x10\x00\x00\x00iE\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x18\x00\x00\x00i\x0c\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x07\x00\x00\x00i\x16\x00\x00\x00iA\x00\x00\x00iZ\x00\x00\x00i\x10\x00\x00\x00i_\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00{0(\x02\x00\x00\x00NN',
     ('^([\'\\"])(.*)\\1$', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(!\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x02\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i\'\x00\x00\x00i\x10\x00\x00\x00i"\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x02\x00\x00\x00i\x18\x00\x00\x00i\x05\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x02\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x03\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00i\x02\x00\x00\x00{0(\x03\x00\x00\x00NNN',
+    ('^([A-Za-z0-9]+)=(.*)$', 16): b'(\x05\x00\x00\x00i0\x00\x00\x00(+\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x02\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\xff\x03i\xfe\xff\xff\x07i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i=\x00\x00\x00i\x11\x00\x00\x00i\x02\x00\x00\x00i\x18\x00\x00\x00i\x05\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x03\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x03\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00i\x02\x00\x00\x00{0(\x03\x00\x00\x00NNN',
     ('^([A-Za-z_][A-Za-z0-9_:.-]*)\\($', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(-\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x02\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00`\xff\x07l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i(\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00i\x01\x00\x00\x00{0(\x02\x00\x00\x00NN',
     ('^([A-Za-z_][A-Za-z0-9_]*)=(.*)$', 16): b'(\x05\x00\x00\x00i0\x00\x00\x00(7\x00\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x02\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\xff\x03l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i=\x00\x00\x00i\x11\x00\x00\x00i\x02\x00\x00\x00i\x18\x00\x00\x00i\x05\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x03\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x03\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00i\x02\x00\x00\x00{0(\x03\x00\x00\x00NNN',
     ('^([^\\t#=:\\s]+(?:[ \\t]+[^\\t#=:\\s]+)*)[ \\t]*:[ \\t]*(?:export[ \\t]+|override[ \\t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \\t]*(\\?|:::|::|:|\\+|!)?=[ \\t]*(.*)$', 0): b'(\x05\x00\x00\x00i \x00\x00\x00(\x16\x01\x00\x00i\x0e\x00\x00\x00i\x04\x00\x00\x00i\x00\x00\x00\x00i\x04\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x06\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x13\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0e\x00\x00\x00i\x15\x00\x00\x00i\t\x00\x00\x00i\x00\x02\x00\x00i\x08\x00\x00$i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x17\x00\x00\x00i#\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x13\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0e\x00\x00\x00i\x15\x00\x00\x00i\t\x00\x00\x00i\x00\x02\x00\x00i\x08\x00\x00$i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x08\x00\x00\x00i\x0c\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x12\x00\x00\x00i\x11\x00\x00\x00i\x01\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x17\x00\x00\x00i?\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x07\x00\x00\x00i\x1b\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x10\x00\x00\x00ix\x00\x00\x00i\x10\x00\x00\x00ip\x00\x00\x00i\x10\x00\x00\x00io\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00it\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00i!\x00\x00\x00i\x1f\x00\x00\x00i\x10\x00\x00\x00io\x00\x00\x00i\x10\x00\x00\x00iv\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00ir\x00\x00\x00i\x10\x00\x00\x00ii\x00\x00\x00i\x10\x00\x00\x00id\x00\x00\x00i\x10\x00\x00\x00ie\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x01\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x12\x00\x00\x00i\x11\x00\x00\x00i\x02\x00\x00\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x18\x00\x00\x00i\x10\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x0b\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x00`\xff\x03l\x03\x00\x00\x00\xfe\x7f\xff\x0f\x02\x00i\xfe\xff\xff\x07i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x03\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x17\x00\x00\x00i-\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x04\x00\x00\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x10\x00\x00\x00i?\x00\x00\x00i\x0f\x00\x00\x00i!\x00\x00\x00i\t\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x0f\x00\x00\x00i\x18\x00\x00\x00i\x07\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x0f\x00\x00\x00i\x11\x00\x00\x00i\x05\x00\x00\x00i\x10\x00\x00\x00i:\x00\x00\x00i\x0f\x00\x00\x00i\x0c\x00\x00\x00i\x05\x00\x00\x00i\x10\x00\x00\x00i+\x00\x00\x00i\x0f\x00\x00\x00i\x07\x00\x00\x00i\x05\x00\x00\x00i\x10\x00\x00\x00i!\x00\x00\x00i\x0f\x00\x00\x00i\x02\x00\x00\x00i\x00\x00\x00\x00i\x11\x00\x00\x00i\x05\x00\x00\x00i\x12\x00\x00\x00i\x10\x00\x00\x00i=\x00\x00\x00i\x18\x00\x00\x00i\x0b\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\r\x00\x00\x00i\x06\x00\x00\x00i\x10\x00\x00\x00i \x00\x00\x00i\x10\x00\x00\x00i\t\x00\x00\x00i\x00\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x06\x00\x00\x00i\x18\x00\x00\x00i\x05\x00\x00\x00i\x00\x00\x00\x00l\x03\x00\x00\x00\xff\x7f\xff\x7f\x03\x00i\x02\x00\x00\x00i\x01\x00\x00\x00i\x11\x00\x00\x00i\x07\x00\x00\x00i\x06\x00\x00\x00i\x05\x00\x00\x00i\x01\x00\x00\x00i\x04\x00\x00\x00{0(\x05\x00\x00\x00NNNNN',

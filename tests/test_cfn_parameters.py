@@ -46,6 +46,7 @@ def words(text: str) -> list[str]:
             CfnCommand(None, "app", (("Env", "prod"),), ()),
         ),
         ("sam deploy -t other.yaml", CfnCommand("other.yaml", None, (), ())),
+        ("sam package --output-template-file p.yaml", None),
     ],
 )
 def test_deploy_commands(command: str, expected: CfnCommand) -> None:
@@ -173,4 +174,28 @@ def test_one_version_per_command_and_values_alike_kept_once(tmp_path: Path) -> N
     assert images == [
         ("111122223333.dkr.ecr.us-east-1.amazonaws.com/thumbs:dev", ["ci/run.sh:2", "dev.sh:1"]),
         ("111122223333.dkr.ecr.us-east-1.amazonaws.com/thumbs:prod", ["prod.sh:1"]),
+    ]
+
+
+def test_a_packaged_or_built_copy_is_deployed_as_its_template(tmp_path: Path) -> None:
+    """`aws cloudformation package --output-template-file P` then `deploy --template-file P`, and
+    `sam build` then `sam deploy -t .aws-sam/build/template.yaml`, deploy the template itself."""
+    found = functions(
+        tmp_path,
+        {
+            "infra/template.yaml": TEMPLATE,
+            "release.sh": (
+                "cd infra\n"
+                "aws cloudformation package --template-file template.yaml --s3-bucket b "
+                "--output-template-file out/packaged.yaml\n"
+                "aws cloudformation deploy --template-file out/packaged.yaml --stack-name prod "
+                "--parameter-overrides Repo=thumbs\n"
+                "sam build\n"
+                "sam deploy -t .aws-sam/build/template.yaml --stack-name dev --parameter-overrides Repo=thumbs\n"
+            ),
+        },
+    )
+    assert sorted(w.images[0].ref for w in found) == [
+        "111122223333.dkr.ecr.us-east-1.amazonaws.com/thumbs:dev",
+        "111122223333.dkr.ecr.us-east-1.amazonaws.com/thumbs:prod",
     ]

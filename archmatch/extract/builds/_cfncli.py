@@ -8,6 +8,9 @@
 - `sam deploy [--template-file T] --parameter-overrides 'K=V K2=V2'` (`template.yaml` of the
   folder it runs in when no template is named).
 
+A template that `aws cloudformation package` / `sam package --output-template-file P` or `sam build`
+(`.aws-sam/build/template.yaml`) copied is deployed as the template it was copied from.
+
 `--stack-name` is the template's `AWS::StackName`. Words come already expanded by the shell scan;
 a value with an unknown part (`$ENV`, `$(cmd)`) is an unknown value, and `UsePreviousValue=true`
 too. The CloudFormation extractor evaluates the template once per distinct set of values.
@@ -17,13 +20,15 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from archmatch.extract.builds._awscli import field_values, file_reference
 from archmatch.extract.builds._common import has_unresolved, join
 from archmatch.model import CfnParametersUse, Location
 
-_AWS_STACK_COMMANDS = frozenset(["create-stack", "update-stack", "create-change-set", "deploy"])
+_AWS_STACK_COMMANDS = frozenset(["create-stack", "update-stack", "create-change-set", "deploy", "package"])
+_SAM_COMMANDS = frozenset(["deploy", "package"])
 # aws global options that take a value (they may come before the service name)
 _GLOBAL_WITH_VALUE = frozenset(["--region", "--profile", "--output", "--endpoint-url", "--query", "--color"])
 _TEMPLATE_OPTIONS = ("--template-body", "--template-url", "--template-file", "--template", "-t")
@@ -42,11 +47,12 @@ class CfnCommand:
     parameter_files: tuple[str, ...]  # `file://` paths as written
 
 
-def _command_at(texts: list[str]) -> tuple[str, int] | None:
-    """("aws", index after `cloudformation <verb>`) or ("sam", index after `sam deploy`)."""
+def _command_at(texts: list[str]) -> tuple[str, str, int] | None:
+    """(tool, verb, index after the verb) of `aws cloudformation <verb>` or `sam <verb>`."""
     for at, word in enumerate(texts):
         if word == "sam" or word.endswith("/sam"):
-            return ("sam", at + 2) if texts[at + 1 : at + 2] == ["deploy"] else None
+            verb = texts[at + 1] if at + 1 < len(texts) else ""
+            return ("sam", verb, at + 2) if verb in _SAM_COMMANDS else None
         if word != "aws" and not word.endswith("/aws"):
             continue
         names: list[str] = []
@@ -58,7 +64,7 @@ def _command_at(texts: list[str]) -> tuple[str, int] | None:
             names.append(texts[i])
             i += 1
         if len(names) == 2 and names[0] == "cloudformation" and names[1] in _AWS_STACK_COMMANDS:
-            return "aws", i
+            return "aws", names[1], i
         return None
     return None
 
@@ -81,9 +87,9 @@ def parse(texts: list[str]) -> CfnCommand | None:
     """The template deploy these words run, None for any other command (or one that gives no
     parameter values, stack name or template)."""
     found = _command_at(texts)
-    if found is None:
+    if found is None or found[1] == "package":
         return None
-    tool, start = found
+    tool, _, start = found
     options = _options(texts[start:])
     written = next((options[o][0] for o in _TEMPLATE_OPTIONS if options.get(o)), None)
     template = (file_reference(written) or written) if written is not None else None
@@ -101,6 +107,19 @@ def parse(texts: list[str]) -> CfnCommand | None:
     stack = options.get("--stack-name", [])
     stack_name = stack[0] if stack and not has_unresolved(stack[0]) else None
     return CfnCommand(template, stack_name, tuple(parameters), tuple(files))
+
+
+def packaged(texts: list[str]) -> tuple[str, str] | None:
+    """(template, packaged copy) of `aws cloudformation package` / `sam package --template-file T
+    --output-template-file P`: a later deploy of P deploys T with its code uploaded."""
+    found = _command_at(texts)
+    if found is None or found[1] != "package":
+        return None
+    options = _options(texts[found[2] :])
+    output = options.get("--output-template-file", [])
+    written = next((options[o][0] for o in _TEMPLATE_OPTIONS if options.get(o)), None)
+    template = written if written is not None else (_SAM_TEMPLATE if found[0] == "sam" else None)
+    return (template, output[0]) if template is not None and output else None
 
 
 def _parameters(value: str) -> list[tuple[str, str | None]]:
@@ -146,14 +165,19 @@ def _known(value: str) -> str | None:
 
 
 def use(
-    command: CfnCommand, cwds: tuple[str | None, str | None], location: Location, run: str = ""
+    command: CfnCommand,
+    cwds: tuple[str | None, str | None],
+    location: Location,
+    sources: Mapping[str, str] | None = None,
 ) -> CfnParametersUse | None:
     """The fact, with the template and parameter files resolved against the folder the command
-    runs in (and against the script's own folder); None when the template is not known."""
+    runs in (and against the script's own folder); None when the template is not known. A
+    packaged copy (`sources`: copy -> template, root-relative) or SAM's build output
+    (`.aws-sam/build/template.yaml`) stands for the template it was made from."""
     cwd, own = cwds
     written = command.template if command.template is not None else _SAM_TEMPLATE
-    template = join(cwd, written)
-    own_template = join(own, written) if own != cwd else None
+    template = source_template(join(cwd, written), sources or {})
+    own_template = source_template(join(own, written), sources or {}) if own != cwd else None
     if template is None and own_template is None:
         return None
     files = tuple(join(cwd, f) for f in command.parameter_files)
@@ -165,8 +189,21 @@ def use(
         tuple(f for f in files if f is not None),
         any(f is None for f in files),
         command.stack_name,
-        run,
     )
+
+
+def source_template(path: str | None, sources: Mapping[str, str]) -> str | None:
+    """The template a deployed file was made from: itself, unless `aws cloudformation package`
+    wrote it (`sources`) or `sam build` did (`.aws-sam/build/template.yaml` from the folder's
+    `template.yaml`)."""
+    if path is None:
+        return None
+    if path in sources:
+        return sources[path]
+    folder, marker, rest = path.rpartition(".aws-sam/build/")
+    if marker and "/" not in rest and (not folder or folder.endswith("/")):
+        return f"{folder}{_SAM_TEMPLATE}"
+    return path
 
 
 def mentions(text: str) -> bool:

@@ -97,6 +97,7 @@ class ShellState:
     terraform: list[TerraformVarsUse] = field(default_factory=list)
     # commands deploying a CloudFormation template with parameter values (`_cfncli`)
     cloudformation: list[CfnParametersUse] = field(default_factory=list)
+    packaged: dict[str, str] = field(default_factory=dict)  # template copies `package` wrote -> template
     files: dict[str, str] = field(default_factory=dict)  # files the script writes from heredocs
     # the relative `cd`s taken from the start (None once a `cd` goes somewhere absolute or unknown),
     # so that paths can also be computed as if the script started in its own folder (`_copies`)
@@ -737,10 +738,19 @@ class _Walker:
         return True
 
     def _cloudformation(self, words: list[Word]) -> bool:
-        command = cfncli.parse([w.text for w in words if not w.redirect])
+        texts = [w.text for w in words if not w.redirect]
+        copied = cfncli.packaged(texts)
+        if copied is not None:
+            template, copy = (join(self.state.cwd, path) for path in copied)
+            source = cfncli.source_template(template, self.state.packaged)
+            if copy is not None and source is not None:
+                self.state.packaged[copy] = source
+            return True
+        command = cfncli.parse(texts)
         if command is None:
             return False
-        found = cfncli.use(command, self.state.cwds, Location(self.state.path, self.line_at(words[0].start)))
+        where = Location(self.state.path, self.line_at(words[0].start))
+        found = cfncli.use(command, self.state.cwds, where, self.state.packaged)
         known = self.state.cloudformation
         if found is not None and len(known) < MAX_TERRAFORM_COMMANDS and found not in known:
             known.append(found)
