@@ -10,7 +10,7 @@ import pytest
 
 from archmatch.config import Config
 from archmatch.engine import scan
-from archmatch.extract.builds._cfncli import CfnCommand, parse, use
+from archmatch.extract.builds._cfncli import CfnCommand, action_command, parse, use
 from archmatch.model import Location, Workload
 
 
@@ -199,3 +199,17 @@ def test_a_packaged_or_built_copy_is_deployed_as_its_template(tmp_path: Path) ->
         "111122223333.dkr.ecr.us-east-1.amazonaws.com/thumbs:dev",
         "111122223333.dkr.ecr.us-east-1.amazonaws.com/thumbs:prod",
     ]
+
+
+def test_the_github_deploy_action() -> None:
+    assert action_command(
+        {
+            "name": "app",
+            "template": "infra/app.yaml",
+            "parameter-overrides": 'Env=prod,Subnets="a,b",Key=${{ secrets.K }}',
+        }
+    ) == CfnCommand("infra/app.yaml", "app", (("Env", "prod"), ("Subnets", "a,b"), ("Key", None)), ())
+    assert action_command(
+        {"template": "t.yaml", "parameter-overrides": "file:///${{ github.workspace }}/params/prod.json"}
+    ) == CfnCommand("t.yaml", None, (), ("params/prod.json",))
+    assert action_command({"template": "https://bucket.s3.amazonaws.com/t.yaml"}) is None

@@ -8,7 +8,8 @@
 - `sam deploy [--template-file T] --parameter-overrides 'K=V K2=V2'` (`template.yaml` of the
   folder it runs in when no template is named).
 
-A template that `aws cloudformation package` / `sam package --output-template-file P` or `sam build`
+The `aws-actions/aws-cloudformation-github-deploy` action is read from its inputs alike. A
+template that `aws cloudformation package` / `sam package --output-template-file P` or `sam build`
 (`.aws-sam/build/template.yaml`) copied is deployed as the template it was copied from.
 
 `--stack-name` is the template's `AWS::StackName`. Words come already expanded by the shell scan;
@@ -120,6 +121,32 @@ def packaged(texts: list[str]) -> tuple[str, str] | None:
     written = next((options[o][0] for o in _TEMPLATE_OPTIONS if options.get(o)), None)
     template = written if written is not None else (_SAM_TEMPLATE if found[0] == "sam" else None)
     return (template, output[0]) if template is not None and output else None
+
+
+ACTION = "aws-actions/aws-cloudformation-github-deploy"
+_ACTION_OVERRIDE = re.compile(r'([A-Za-z0-9]+)=("[^"]*"|[^,]*)')
+_WORKSPACE = re.compile(r"^/*(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?GITHUB_WORKSPACE\}?)?/*")
+
+
+def action_command(inputs: Mapping[str, str]) -> CfnCommand | None:
+    """The deploy of the aws-cloudformation-github-deploy action (`name`, `template`,
+    `parameter-overrides`: `K=V,K2="a,b"` or a `file:///${{ github.workspace }}/p.json` URL), its
+    inputs already expanded; paths are relative to the workspace."""
+    template = inputs.get("template")
+    if not template or "://" in template:
+        return None
+    stack = inputs.get("name")
+    overrides = inputs.get("parameter-overrides", "").strip()
+    parameters: tuple[tuple[str, str | None], ...] = ()
+    files: tuple[str, ...] = ()
+    if overrides.startswith("file://"):
+        files = (_WORKSPACE.sub("", overrides[len("file://") :], count=1),)
+    else:
+        parameters = tuple(
+            (m.group(1), _known(m.group(2).strip('"'))) for m in _ACTION_OVERRIDE.finditer(overrides)
+        )
+    stack_name = stack if stack and not has_unresolved(stack) else None
+    return CfnCommand(template, stack_name, parameters, files)
 
 
 def _parameters(value: str) -> list[tuple[str, str | None]]:

@@ -13,6 +13,7 @@ themselves are extracted by the bake module).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from archmatch import lazyre
@@ -169,6 +170,8 @@ class _Job:
             )
         elif _uses(step, daggercli.ACTION):
             self._dagger_action(step, inputs, env)
+        elif _uses(step, _cfncli.ACTION):
+            self._cloudformation_action(step, inputs, env)
         run = step.get("run")
         if isinstance(run, str):
             self._run(step, run, env)
@@ -185,6 +188,20 @@ class _Job:
         )
         if call is not None:
             self.facts.extra.dagger_calls.append(call)
+
+    def _cloudformation_action(
+        self, step: dict[str, Any], inputs: dict[str, Any], env: dict[str, EnvValue]
+    ) -> None:
+        expand = _expander(env)
+        command = _cfncli.action_command({str(k): expand(str(v)) for k, v in inputs.items()})
+        line = key_line(inputs, "parameter-overrides") or key_line(inputs, "template") or node_line(step)
+        found = (
+            _cfncli.use(command, (self.base, self.base), Location(self.path, line))
+            if command is not None
+            else None
+        )
+        if found is not None and found not in self.facts.extra.cfn_parameters:
+            self.facts.extra.cfn_parameters.append(replace(found, run=self.where))
 
     def _dagger_run(self, step: dict[str, Any], run: str, env: dict[str, EnvValue]) -> None:
         workdir = step.get("working-directory") or self.workdir
