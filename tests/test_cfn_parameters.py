@@ -213,3 +213,28 @@ def test_the_github_deploy_action() -> None:
         {"template": "t.yaml", "parameter-overrides": "file:///${{ github.workspace }}/params/prod.json"}
     ) == CfnCommand("t.yaml", None, (), ("params/prod.json",))
     assert action_command({"template": "https://bucket.s3.amazonaws.com/t.yaml"}) is None
+
+
+def test_template_deploys_remembered_per_text_and_repository_are_bounded() -> None:
+    from archmatch.extract.builds._common import LineMap
+    from archmatch.extract.builds._shellscan import (
+        MAX_TERRAFORM_COMMANDS,
+        MAX_TERRAFORM_USES,
+        ShellState,
+        record_command_values,
+        scan,
+    )
+    from archmatch.model import RepoFacts
+
+    text = "".join(
+        f"aws cloudformation deploy --template-file t.yaml --parameter-overrides N={i}\n"
+        for i in range(MAX_TERRAFORM_COMMANDS + 50)
+    )
+    facts = RepoFacts(Path("."))
+    for script in range(MAX_TERRAFORM_USES // MAX_TERRAFORM_COMMANDS + 2):
+        state = ShellState(path=f"deploy{script}.sh", script_dir=".", cwd=".")
+        scan(text, state, LineMap(text))
+        assert len(state.cloudformation) == MAX_TERRAFORM_COMMANDS
+        record_command_values(facts, state, "deploy.sh")
+        record_command_values(facts, state, "deploy.sh")  # recorded once
+    assert len(facts.extra.cfn_parameters) == MAX_TERRAFORM_USES

@@ -341,7 +341,7 @@ def test_terraform_commands_remembered_per_text_and_repository_are_bounded() -> 
         MAX_TERRAFORM_COMMANDS,
         MAX_TERRAFORM_USES,
         ShellState,
-        record_terraform,
+        record_command_values,
         scan,
     )
 
@@ -352,7 +352,7 @@ def test_terraform_commands_remembered_per_text_and_repository_are_bounded() -> 
         scan(text, state, LineMap(text))
         assert len(state.terraform) == MAX_TERRAFORM_COMMANDS
         assert state.terraform[0].var_files == ("envs/e0.tfvars",)
-        record_terraform(facts, state, "deploy.sh")
-        record_terraform(facts, state, "deploy.sh")  # recorded once
+        record_command_values(facts, state, "deploy.sh")
+        record_command_values(facts, state, "deploy.sh")  # recorded once
     assert len(facts.extra.terraform_vars) == MAX_TERRAFORM_USES
     assert len(set(facts.extra.terraform_vars)) == MAX_TERRAFORM_USES
