@@ -124,8 +124,8 @@ def packaged(texts: list[str]) -> tuple[str, str] | None:
 
 
 ACTION = "aws-actions/aws-cloudformation-github-deploy"
-_ACTION_OVERRIDE = re.compile(r'([A-Za-z0-9]+)=("[^"]*"|[^,]*)')
-_WORKSPACE = re.compile(r"^/*(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?GITHUB_WORKSPACE\}?)?/*")
+_ACTION_OVERRIDE = re.compile(r'(?:^|,)\s*([A-Za-z0-9]+)=("[^"]*"|[^,]*)')
+_WORKSPACE = ("${{ github.workspace }}", "${GITHUB_WORKSPACE}", "$GITHUB_WORKSPACE")
 
 
 def action_command(inputs: Mapping[str, str]) -> CfnCommand | None:
@@ -140,13 +140,20 @@ def action_command(inputs: Mapping[str, str]) -> CfnCommand | None:
     parameters: tuple[tuple[str, str | None], ...] = ()
     files: tuple[str, ...] = ()
     if overrides.startswith("file://"):
-        files = (_WORKSPACE.sub("", overrides[len("file://") :], count=1),)
+        files = (_in_workspace(overrides[len("file://") :]),)
     else:
         parameters = tuple(
             (m.group(1), _known(m.group(2).strip('"'))) for m in _ACTION_OVERRIDE.finditer(overrides)
         )
     stack_name = stack if stack and not has_unresolved(stack) else None
     return CfnCommand(template, stack_name, parameters, files)
+
+
+def _in_workspace(path: str) -> str:
+    """`/${{ github.workspace }}/p.json` as a workspace-relative path."""
+    path = path.lstrip("/")
+    prefix = next((p for p in _WORKSPACE if path.startswith(p)), "")
+    return path[len(prefix) :].lstrip("/")
 
 
 def _parameters(value: str) -> list[tuple[str, str | None]]:
