@@ -178,11 +178,14 @@ Confidence = Literal["high", "medium", "low"]
 # repository and tag (medium), an `images:` mapping of the configuration (high), a repository name
 # that matches the build's name (low), the only build, or the only Dockerfile built, in the project
 # or the nearest enclosing one (low)
-LinkKind = Literal["direct", "repository", "config", "naming", "proximity", "proximity-equivalent"]
+LinkKind = Literal[
+    "direct", "repository", "config", "naming", "proximity", "proximity-equivalent", "proximity-dockerfile"
+]
 # what a proximity link says of its build, followed by where it is the only one (`Link.scope`)
 PROXIMITY_SUBJECT: dict[LinkKind, str] = {
     "proximity": "the only build in",
     "proximity-equivalent": "the only Dockerfile built in",
+    "proximity-dockerfile": "one of the builds of the only Dockerfile built in",
 }
 
 

@@ -153,10 +153,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.build,self.kind,self.count,)==(other.build,other.kind,other.count,)
+   return (self.builds,self.kind,self.count,)==(other.builds,other.kind,other.count,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.build,self.kind,self.count,)==(other.build,other.kind,other.count,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.builds,self.kind,self.count,)==(other.builds,other.kind,other.count,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1582,9 +1582,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.build,self
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.build,self.kind,self.count,))
+  return hash((self.builds,self.kind,self.count,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.build,self.kind,self.count,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.builds,self.kind,self.count,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2276,9 +2276,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(build={self.build!r}, kind={self.kind!r}, count={self.count!r})"
+  return self.__class__.__qualname__ + f"(builds={self.builds!r}, kind={self.kind!r}, count={self.count!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(build={self.build!r}, kind={self.kind!r}, count={self.count!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(builds={self.builds!r}, kind={self.kind!r}, count={self.count!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3467,13 +3467,13 @@ def __create_fn__(_type_build, _type_image, _type_missing, _type_hardcoded, _typ
  return __init__
 CODE["def __create_fn__(_type_build, _type_image, _type_missing, _type_hardcoded, _type_host_download, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,build:_type_build,image:_type_image,missing:_type_missing,hardcoded:_type_hardcoded,host_download:_type_host_download)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'build',build)\n  __dataclass_builtins_object__.__setattr__(self,'image',image)\n  __dataclass_builtins_object__.__setattr__(self,'missing',missing)\n  __dataclass_builtins_object__.__setattr__(self,'hardcoded',hardcoded)\n  __dataclass_builtins_object__.__setattr__(self,'host_download',host_download)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_build, _type_kind, _type_count, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,build:_type_build,kind:_type_kind,count:_type_count)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'build',build)
+def __create_fn__(_type_builds, _type_kind, _type_count, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,builds:_type_builds,kind:_type_kind,count:_type_count)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'builds',builds)
   __dataclass_builtins_object__.__setattr__(self,'kind',kind)
   __dataclass_builtins_object__.__setattr__(self,'count',count)
  return __init__
-CODE["def __create_fn__(_type_build, _type_kind, _type_count, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,build:_type_build,kind:_type_kind,count:_type_count)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'build',build)\n  __dataclass_builtins_object__.__setattr__(self,'kind',kind)\n  __dataclass_builtins_object__.__setattr__(self,'count',count)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_builds, _type_kind, _type_count, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,builds:_type_builds,kind:_type_kind,count:_type_count)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'builds',builds)\n  __dataclass_builtins_object__.__setattr__(self,'kind',kind)\n  __dataclass_builtins_object__.__setattr__(self,'count',count)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_builds, _type_links, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,builds:_type_builds,links:_type_links)->_return_type:
@@ -5301,11 +5301,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('build','kind','count',):
+  if type(self) is cls or name in ('builds','kind','count',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'build\',\'kind\',\'count\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'builds\',\'kind\',\'count\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -6101,11 +6101,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('build','kind','count',):
+  if type(self) is cls or name in ('builds','kind','count',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'build\',\'kind\',\'count\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'builds\',\'kind\',\'count\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

@@ -129,6 +129,7 @@ EVIDENCE_OPENING: dict[str, str] = {
     "naming": "naming heuristic: repository name ",
     "proximity": "proximity: the only build in ",
     "proximity-equivalent": "proximity: the only Dockerfile built in ",
+    "proximity-dockerfile": "proximity: one of the builds of the only Dockerfile built in ",
 }
 
 

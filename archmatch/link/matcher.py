@@ -23,7 +23,10 @@ Evidence, strongest first; an image reference is linked at the first level that 
    parameter, a secret, a placeholder), linked by nothing above, meets the only build of its
    project when that build follows its host (unpinned) and no other workload's image is linked to
    it. Several candidate builds count as one when they are equivalent (same Dockerfile, context,
-   target, platforms, build args: the branches of `if --no-cache ... else ...`); otherwise no
+   target, platforms, build args: the branches of `if --no-cache ... else ...`). Builds that
+   all read one Dockerfile (same target) but differ otherwise (build args, the machine: a push
+   script and a CodeBuild project) still build the project's only image: the image meets each of
+   them that writes no platform, when at least one follows whatever machine runs it; otherwise no
    link. A project that builds nothing meets the only build of the nearest enclosing project
    instead (a CLI at the repository root building the image that the Terraform it ships runs),
    when that folder holds no other build and nothing names the build's image either. A project
@@ -286,23 +289,27 @@ def _link_image(
 
 @dataclass(frozen=True)
 class _Only:
-    """The build standing for the only image a project builds: a single build (kind `proximity`), or
-    the first of `count` equivalent ones (`proximity-equivalent`)."""
+    """The builds standing for the only image a project builds: a single build (kind `proximity`),
+    the first of `count` equivalent ones (`proximity-equivalent`), or those of `count` builds of one
+    Dockerfile that write no platform (`proximity-dockerfile`)."""
 
-    build: ImageBuild
+    builds: tuple[ImageBuild, ...]
     kind: LinkKind
     count: int
 
 
-def _proximity_link(workload: Workload, image: ImageRef, only: _Only, scope: str) -> Link:
-    """A low-confidence link to the only image built in `scope` ("this project", "the repository")."""
-    detail = only.build.name
-    if only.kind == "proximity-equivalent":
-        detail += (
-            f"; {only.count} equivalent builds: same Dockerfile, context, target, platforms and build args"
-        )
-    evidence = f"proximity: {PROXIMITY_SUBJECT[only.kind]} {scope} ({detail})"
-    return Link(workload, image, only.build, evidence, "low", only.kind, scope)
+def _proximity_links(workload: Workload, image: ImageRef, only: _Only, scope: str) -> list[Link]:
+    """Low-confidence links to the only image built in `scope` ("this project", "the repository")."""
+    out = []
+    for build in only.builds:
+        detail = build.name
+        if only.kind == "proximity-equivalent":
+            detail += f"; {only.count} equivalent builds: same Dockerfile, context, target, platforms and build args"
+        elif only.kind == "proximity-dockerfile":
+            detail += f"; {only.count} builds read {build.dockerfile}"
+        evidence = f"proximity: {PROXIMITY_SUBJECT[only.kind]} {scope} ({detail})"
+        out.append(Link(workload, image, build, evidence, "low", only.kind, scope))
+    return out
 
 
 # The Terraform extractor names an ECR repository whose `name` it cannot compute (`each.key` of an
@@ -338,12 +345,30 @@ def _one_image(candidates: list[ImageBuild]) -> _Only | None:
     """The build standing for the only image a project builds: a single build, or several equivalent
     ones (the two branches of `if --no-cache ... else ...`). None otherwise."""
     if len(candidates) == 1:
-        return _Only(candidates[0], "proximity", 1)
+        return _Only((candidates[0],), "proximity", 1)
     keys = {_equivalence(build) for build in candidates}
     if len(keys) != 1 or None in keys:
         return None
     first = min(candidates, key=lambda b: (b.location.path, b.location.line, b.name))
-    return _Only(first, "proximity-equivalent", len(candidates))
+    return _Only((first,), "proximity-equivalent", len(candidates))
+
+
+def _one_dockerfile(candidates: list[ImageBuild]) -> _Only | None:
+    """The builds of a project that all read one Dockerfile with one target, though with other build
+    args or on other machines (a push script and a CodeBuild project): those that write no platform,
+    when one of them follows whatever machine runs it. None otherwise."""
+    files = {(build.dockerfile, build.target) for build in candidates}
+    if (
+        len(candidates) < 2
+        or len(files) != 1
+        or any(b.dockerfile is None or b.dockerfile_unread for b in candidates)
+    ):
+        return None
+    unpinned = [b for b in candidates if b.platforms.how is How.HOST]
+    if not any(b.platforms.settled_host is None for b in unpinned):
+        return None
+    ordered = sorted(unpinned, key=lambda b: (b.location.path, b.location.line, b.name))
+    return _Only(tuple(ordered), "proximity-dockerfile", len(candidates))
 
 
 def _proximity(
@@ -366,8 +391,12 @@ def _proximity(
         by_place.setdefault(index.place[id(build)], []).append(build)
     chosen: dict[str | None, _Only | None] = {}  # per project, decided once
     for place, candidates in by_place.items():
-        unpinned = all(b.platforms.how is How.HOST and id(b) not in linked for b in candidates)
-        chosen[place] = _one_image(candidates) if unpinned and place not in hidden else None
+        if place in hidden or any(id(b) in linked for b in candidates):
+            chosen[place] = None
+        elif all(b.platforms.how is How.HOST for b in candidates):
+            chosen[place] = _one_image(candidates) or _one_dockerfile(candidates)
+        else:
+            chosen[place] = _one_dockerfile(candidates)
     out = []
     unnamed: dict[int, int] = {}  # unnamed images per workload, counted once (not once per image)
     for workload, image in unlinked:
@@ -381,7 +410,7 @@ def _proximity(
             unnamed[id(workload)] = sum(1 for i in workload.images if _unnamed(i))
         if unnamed[id(workload)] > 1:  # another unnamed image of the workload could be the build's
             continue
-        out.append(_proximity_link(workload, image, pick, scope))
+        out.extend(_proximity_links(workload, image, pick, scope))
     return out
 
 
