@@ -83,3 +83,50 @@ def test_checks_dir_is_quiet_with_checkov() -> None:
         [sys.executable, "-m", "archmatch", "checks-dir"], capture_output=True, text=True, check=False
     )
     assert (proc.returncode, proc.stderr) == (0, "")
+
+
+def _listed_packages(cfg: configparser.ConfigParser) -> set[str]:
+    import setuptools
+
+    find = cfg["options.packages.find"]
+    patterns = {
+        key: [p.strip() for p in find.get(key, "").split(",") if p.strip()] for key in ("include", "exclude")
+    }
+    finder = {"find:": setuptools.find_packages, "find_namespace:": setuptools.find_namespace_packages}
+    discover = finder[cfg["options"]["packages"].strip()]
+    return set(discover(where=str(ROOT), include=patterns["include"], exclude=patterns["exclude"]))
+
+
+def _package_data(cfg: configparser.ConfigParser) -> dict[str, list[str]]:
+    section = cfg["options.package_data"]
+    return {package: [glob.strip() for glob in section[package].split(",")] for package in section}
+
+
+def _shipped_files() -> list[Path]:
+    return sorted(
+        path
+        for path in (ROOT / "archmatch").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    )
+
+
+def test_every_file_of_the_package_is_in_a_listed_package_and_data_globs_name_every_data_file() -> None:
+    """A regular install warns 'Package X is absent from the `packages` configuration' (and a
+    later setuptools may leave it out) when a data file's folder is not a listed package."""
+    import fnmatch
+
+    cfg = setup_cfg()
+    packages, data = _listed_packages(cfg), _package_data(cfg)
+    for path in _shipped_files():
+        relative = path.relative_to(ROOT)
+        assert ".".join(relative.parent.parts) in packages, relative
+        if path.suffix == ".py":
+            continue
+        matched = [
+            glob
+            for package, globs in data.items()
+            if relative.parts[: len(package.split("."))] == tuple(package.split("."))
+            for glob in globs
+            if fnmatch.fnmatch(relative.relative_to(Path(*package.split("."))).as_posix(), glob)
+        ]
+        assert matched, relative
