@@ -34,6 +34,10 @@ this holds for any caller, Checkov's included. Those arguments are kept marshall
 read when the pattern is first used: a command uses a third of the ~160 patterns, and loading
 every pattern's code as tuples of ints cost ~4.5 M instructions.
 
+`install()` also gives `dataclasses` a stand-in for `inspect`, imported for real on first use
+(`defer_inspect`): `dataclasses` imports it at the top but only calls it for a class without a
+docstring.
+
 `python scripts/prebuilt_methods.py` rebuilds the module (`--check`: exit 1 when it is out of
 date); tests/test_speed.py checks that it is current.
 """
@@ -41,6 +45,7 @@ date); tests/test_speed.py checks that it is current.
 from __future__ import annotations
 
 import _sre  # type: ignore[import-not-found]  # no stub: the constructor `re` itself calls
+import importlib
 import marshal
 import re
 import sys
@@ -130,9 +135,42 @@ def _wrap() -> bool:
     return True
 
 
+class _ImportedOnFirstUse(types.ModuleType):
+    """Stands in `sys.modules` for a standard module until an attribute of it is first read: then
+    the module is imported for real (it replaces the stand-in in `sys.modules`) and the stand-in
+    forwards every read to it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_real_module(self), name)
+
+    def __dir__(self) -> list[str]:
+        return dir(_real_module(self))
+
+
+def _real_module(standin: types.ModuleType) -> types.ModuleType:
+    name = standin.__name__
+    module = sys.modules.get(name)
+    if module is None or module is standin:
+        sys.modules.pop(name, None)
+        module = importlib.import_module(name)
+    return module
+
+
+def defer_inspect() -> None:
+    """Let `dataclasses` import `inspect` without loading it. `dataclasses` calls it only for a class
+    without a docstring (`inspect.signature` writes one), and every class on archmatch's start-up
+    paths has one; loading `inspect` (with `ast`, `dis`, `tokenize`) costs ~30 M instructions, a
+    tenth of `archmatch dockerfile`. The stand-in imports the real module on first use, for
+    `dataclasses` or anyone else. Nothing is done when either module is already imported (inside
+    Checkov, under pytest)."""
+    if "inspect" not in sys.modules and "dataclasses" not in sys.modules:
+        sys.modules["inspect"] = _ImportedOnFirstUse("inspect")
+
+
 def install() -> bool:
     """Take dataclass methods from the table from now on; False (nothing done) where it does not
     apply: another Python version, or another `_create_fn` than the one it was built against."""
+    defer_inspect()
     import dataclasses
 
     from archmatch import prebuilt_code

@@ -160,6 +160,7 @@ def test_small_scans_import_only_what_they_need() -> None:
         m for m in linted if m.startswith(("archmatch.engine", "archmatch.link"))
     }  # one extractor, no linker
     assert "pkgutil" not in linted  # no registry lists modules: the commands', the extractors'
+    assert "ast" not in linted and "dis" not in linted  # `inspect` deferred, never loaded (prebuilt)
     assert not {
         m
         for m in linted
@@ -368,6 +369,44 @@ def test_only_the_dockerfile_extractor_always_runs() -> None:
         "x.sh",
     ]
     assert [read_by_dockerfile_extractor_alone(n) for n in alone + others] == [True] * 5 + [False] * 6
+
+
+INSPECT_ON_FIRST_USE = '''\
+import sys
+import archmatch
+from dataclasses import dataclass
+standin = sys.modules["inspect"]
+print(type(standin).__name__, "ast" in sys.modules)
+@dataclass
+class WithDoc:
+    """Documented."""
+    x: int
+print(type(sys.modules["inspect"]).__name__, WithDoc.__doc__)
+@dataclass
+class Plain:
+    x: int
+    y: str = "a"
+import inspect
+print(Plain.__doc__, type(sys.modules["inspect"]).__name__, inspect is sys.modules["inspect"])
+print(standin.getmodulename("a/b.py"), standin.__file__ == inspect.__file__, "signature" in dir(standin))
+from inspect import *
+print(signature is inspect.signature)
+'''
+
+
+def test_inspect_is_imported_for_real_on_first_use() -> None:
+    """`dataclasses` gets a stand-in for `inspect` (see `prebuilt.defer_inspect`): the real module is
+    loaded on the first read of any attribute, by `dataclasses` (a class without a docstring) or by
+    anyone who imports `inspect`, and from then on `sys.modules` holds the real module."""
+    argv = [sys.executable, "-c", INSPECT_ON_FIRST_USE]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.splitlines() == [
+        "_ImportedOnFirstUse False",
+        "_ImportedOnFirstUse Documented.",
+        "Plain(x: int, y: str = 'a') module True",
+        "b True True",
+        "True",
+    ], done.stderr
 
 
 def test_the_patterns_re_compiles_on_the_common_paths_come_from_the_table() -> None:
