@@ -11,16 +11,17 @@ So a pre-pass that follows BuildKit's rules rewrites the lines it would get wron
 count): heredoc bodies and terminators become blank, blank lines inside a continuation become
 `#` (a comment, which continues the instruction), directive lines become `# syntax=` except the
 escape directive; it also reports unterminated heredocs and continuations. The instruction
-boundaries then come from dockerfile-parse, the same view Checkov has of the file.
+boundaries then come from `instruction_spans`, dockerfile-parse's reading of the lines (the same
+view Checkov has of the file), kept here line for line so that linting a Dockerfile does not import
+dockerfile-parse and, through it, `logging` and `json` (~14 M instructions, 6 % of `archmatch
+dockerfile`); tests/test_dockerfile_lexer_spans.py checks it against dockerfile-parse itself.
 """
 
 from __future__ import annotations
 
-import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from dockerfile_parse import DockerfileParser
 
 from archmatch import lazyre
 from archmatch.dockerfile_model import Heredoc, Instruction, Lexed, Segment
@@ -30,6 +31,14 @@ _HEREDOC = lazyre.compile(r"(?<!<)<<(?!<)(-?)\s*(?:\"(\w+)\"|'(\w+)'|([A-Za-z_]\
 _HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 _KEYWORD = lazyre.compile(r"^\s*(\S+)\s*")
 _PLACEHOLDER = "#"
+
+# dockerfile-parse 2.0.1's patterns (`DockerfileParser.structure`), as it writes them.
+_SPAN_INSTRUCTION = lazyre.compile(r"^\s*(\S+)\s+(.*)$")
+_SPAN_COMMENT = lazyre.compile(r"^\s*#")
+_SPAN_ESCAPE_DIRECTIVE = lazyre.compile(r"^\s*#\s*escape\s*=\s*(\\|`)\s*$", re.I)
+_SPAN_SYNTAX_DIRECTIVE = lazyre.compile(r"^\s*#\s*syntax\s*=\s*(.*)\s*$", re.I)
+# its "line continues" pattern, `r'^.*' + re.escape(escape) + r'\s*$'`, for both escape characters
+_SPAN_CONTINUES = {"\\": lazyre.compile(r"^.*\\\s*$"), "`": lazyre.compile(r"^.*`\s*$")}
 
 Diag = Callable[[str, int], None]  # (message, line)
 
@@ -148,23 +157,52 @@ def _segments(
     return tuple(segments)
 
 
+def instruction_spans(lines: list[str]) -> list[tuple[str, int, int]]:
+    """(keyword, first line, last line) of each instruction (lines 0-based, keyword upper-cased) as
+    dockerfile-parse 2.0.1's `DockerfileParser.structure` gives them for these lines (each one
+    ending in a newline, as its binary `readlines` splits them), step for step, leaving out its
+    comment entries; an instruction whose keyword is `comment` gives "COMMENT" there too."""
+    spans: list[tuple[str, int, int]] = []
+    continues = _SPAN_CONTINUES["\\"]
+    directive_possible = True
+    in_continuation = False
+    keyword, first = "", 0  # of the instruction being read
+    for lineno, line in enumerate(lines):
+        if directive_possible:
+            escape = _SPAN_ESCAPE_DIRECTIVE.match(line)
+            if escape:
+                continues = _SPAN_CONTINUES[escape.group(1)]
+            elif not _SPAN_SYNTAX_DIRECTIVE.match(line):
+                directive_possible = False
+        if _SPAN_COMMENT.match(line):
+            continue
+        if not in_continuation:
+            m = _SPAN_INSTRUCTION.match(line)
+            if not m:
+                continue
+            keyword, first = m.group(1).upper(), lineno
+        in_continuation = continues.match(line) is not None
+        if not in_continuation:
+            spans.append((keyword, first, lineno))
+    return spans
+
+
 def lex(text: str, diag: Diag) -> Lexed:
     """Instructions of a Dockerfile (CRLF already folded); problems go to `diag`, never raised."""
     lines = text.split("\n")
     escape, directive_lines, escape_line = _directives(lines)
     rewritten, heredocs = _prepass(lines, escape, directive_lines, escape_line, diag)
-    parser = DockerfileParser(fileobj=io.BytesIO("".join(line + "\n" for line in rewritten).encode("utf-8")))
+    spans = instruction_spans([line + "\n" for line in rewritten])
     instructions: list[Instruction] = []
     comments = {
         i + 1: line.lstrip()[1:].strip()
         for i, line in enumerate(lines)
         if _is_comment(line) and i not in directive_lines
     }
-    for item in parser.structure:
-        keyword = item["instruction"]
+    for keyword, start, last in spans:
         if keyword == "COMMENT":
             continue
-        start, end = item["startline"], min(item["endline"], len(lines) - 1)
+        end = min(last, len(lines) - 1)
         docs = tuple(heredocs.get(end, ()))
         last_line = max([end + 1, *(doc.end for doc in docs)])
         instructions.append(
