@@ -519,3 +519,29 @@ def test_hcl_parser_tables_are_up_to_date() -> None:
     check = [sys.executable, str(ROOT / "scripts" / "hcl_tables.py"), "--check"]
     done = subprocess.run(check, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+GC_AT_STARTUP = """\
+import gc, sys
+from archmatch.cli import main
+before_freeze = []
+gc.callbacks.append(lambda phase, info: phase == "start" and before_freeze.append(gc.get_freeze_count() == 0))
+how, args = sys.argv[1], sys.argv[2:]
+sys.argv = ["archmatch", *args]
+code = main() if how == "command-line" else main(args)
+print(code, gc.isenabled(), gc.get_freeze_count() > 5000, any(before_freeze), len(before_freeze) > 0, file=sys.stderr)
+"""
+
+
+def test_the_command_line_starts_up_without_the_garbage_collector() -> None:
+    """Run as the command line (`main()` without arguments), archmatch makes its start-up objects
+    with automatic collection off, freezes them, then collects as usual (see `cli._end_of_startup`);
+    called with arguments (a program, a test) it leaves the collector alone."""
+    dockerfile = str(ROOT / "examples" / "sam-lambda-arm64" / "fn" / "Dockerfile")
+    for how, expected in (
+        ("command-line", ["0", "True", "True", "False", "True"]),  # collections only after the freeze
+        ("in-process", ["0", "True", "False", "True", "True"]),
+    ):
+        argv = [sys.executable, "-c", GC_AT_STARTUP, how, "dockerfile", "--no-fail", dockerfile]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        assert done.stderr.split()[-5:] == expected, (how, done.stderr)
