@@ -31,9 +31,7 @@ COMMAND_MODULES = {
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, or of the command module `only`."""
-    # imported here: `archmatch dockerfile` builds no parser of the commands (pkgutil: ~2 M instructions)
     import importlib
-    import pkgutil
 
     parser = Parser(
         prog="archmatch",
@@ -42,13 +40,22 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"archmatch {__version__}")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if not info.name.startswith("_") and only in (None, info.name):
-            importlib.import_module(f"{commands.__name__}.{info.name}").register(sub)
+    for name in [only] if only else _command_module_names():
+        importlib.import_module(f"{commands.__name__}.{name}").register(sub)
     for command in sub.choices.values():  # `archmatch scan --debug` as well as `archmatch --debug scan`
         if "--debug" not in command._option_string_actions:
             command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
+
+
+def _command_module_names() -> list[str]:
+    """Every command module (for the full parser: `archmatch --help`, an unknown command)."""
+    # imported here: one command's parser needs no listing (pkgutil imports `inspect`: ~30 M instructions)
+    import pkgutil
+
+    return sorted(
+        info.name for info in pkgutil.iter_modules(commands.__path__) if not info.name.startswith("_")
+    )
 
 
 def _end_of_startup() -> None:

@@ -150,6 +150,8 @@ def test_small_scans_import_only_what_they_need() -> None:
     assert not {m for m in scanned if m.split(".")[0] in HEAVY}
     # only the json renderer; PyYAML for template.yaml, but not the rules' YAML (metadata.json)
     assert "archmatch.report.jsonout" in scanned and "archmatch.report.extra_formats" not in scanned
+    # one command's parser, the extractor registry listed without pkgutil: `inspect` never loaded
+    assert "pkgutil" not in scanned and "dis" not in scanned
     linted = _modules_after(["dockerfile", str(sam / "fn" / "Dockerfile")], sam)
     assert "archmatch.rules.dockerfile" in linted
     assert "yaml" not in linted  # no YAML file read: no .hadolint.yaml, rule metadata from JSON
@@ -349,6 +351,15 @@ def test_dockerfile_command_reads_a_lone_dockerfile_as_the_engine_does() -> None
         assert _dockerfile_view(*facts_of(path.parent, path.name), path.name) == engine, path
         alone += read_by_dockerfile_extractor_alone(path.name)
     assert alone > 200
+
+
+def test_the_extractor_modules_are_listed_as_pkgutil_lists_them() -> None:
+    import pkgutil
+
+    from archmatch import extract
+
+    listed = sorted(info.name for info in pkgutil.iter_modules(extract.__path__))
+    assert extract.module_names() == listed and "builds" in listed and "dockerfile" in listed
 
 
 def test_only_the_dockerfile_extractor_always_runs() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -76,16 +77,29 @@ class _Lazy:
             fn(repo, facts)
 
 
+def module_names() -> list[str]:
+    """The modules and subpackages of this package, sorted: what `pkgutil.iter_modules` lists from
+    the source files (pkgutil imports `inspect`, ~30 M instructions of a small scan's start-up;
+    tests/test_speed.py checks that both agree)."""
+    names: set[str] = set()
+    for folder in __path__:
+        for entry in os.scandir(folder):
+            stem = entry.name.removesuffix(".py")
+            if stem != entry.name and "." not in stem and stem != "__init__" and entry.is_file():
+                names.add(stem)
+            elif "." not in entry.name and os.path.isfile(os.path.join(entry.path, "__init__.py")):
+                names.add(entry.name)
+    return sorted(names)
+
+
 @functools.cache
 def extractors() -> list[tuple[str, Extractor]]:
     """`extract` of every extractor module, then the `finalize` of those that have one (a second
     pass that may use other extractors' facts, e.g. Dockerfiles named only by a build)."""
-    import pkgutil  # here: `archmatch dockerfile` runs one extractor without the registry (start-up time)
-
     found: list[tuple[str, Extractor]] = []
     finals: list[tuple[str, Extractor]] = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.name in (
+    for name in module_names():
+        if name.startswith("_") or name in (
             "yamlsafe",
             "jsonlines",
             "budget",
@@ -93,17 +107,17 @@ def extractors() -> list[tuple[str, Extractor]]:
             "terraform_modules",
         ):
             continue
-        if info.name in _GATED:
-            found.append((info.name, _Lazy(info.name, "extract")))
-            finals.append((f"{info.name}.finalize", _Lazy(info.name, "finalize")))
+        if name in _GATED:
+            found.append((name, _Lazy(name, "extract")))
+            finals.append((f"{name}.finalize", _Lazy(name, "finalize")))
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        module = importlib.import_module(f"{__name__}.{name}")
         fn = getattr(module, "extract", None)
         if callable(fn):
-            found.append((info.name, fn))
+            found.append((name, fn))
         final = getattr(module, "finalize", None)
         if callable(final):
-            finals.append((f"{info.name}.finalize", final))
+            finals.append((f"{name}.finalize", final))
     return found + finals
 
 

@@ -22,6 +22,8 @@ _WITH_VARIABLES = frozenset(["plan", "apply", "destroy", "refresh", "import", "c
 
 @dataclass(frozen=True)
 class TerraformCommand:
+    """A `terraform` command line: its `-chdir=`, `-var-file=` and `-var` options."""
+
     chdir: str | None  # `-chdir=D` as written, None without it
     var_files: tuple[str, ...]
     variables: tuple[tuple[str, str], ...]

@@ -113,6 +113,8 @@ def _extract_module(repo: RepoView, facts: RepoFacts, path: str, text: str) -> N
 
 @dataclass
 class _Rendered:
+    """A command's text and the file line of each of its characters."""
+
     text: str
     line_at: Callable[[int], int]
 
@@ -192,6 +194,8 @@ def _is_split(node: ast.expr) -> bool:
 
 @dataclass(frozen=True)
 class _Assignment:
+    """One assignment to a name, and whether it surely ran once."""
+
     at: tuple[int, int]
     value: ast.expr | None  # None: bound to something unknown (a loop target, an unpacking)
     augmented: bool  # `+=`
