@@ -89,10 +89,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.at,self.before,self.after,self.earlier,)==(other.at,other.before,other.after,other.earlier,)
+   return (self.at,self.before,self.after,self.earlier,self.failure_tolerated,)==(other.at,other.before,other.after,other.earlier,other.failure_tolerated,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.at,self.before,self.after,self.earlier,)==(other.at,other.before,other.after,other.earlier,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.at,self.before,self.after,self.earlier,self.failure_tolerated,)==(other.at,other.before,other.after,other.earlier,other.failure_tolerated,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1558,9 +1558,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.argv,self.
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.at,self.before,self.after,self.earlier,))
+  return hash((self.at,self.before,self.after,self.earlier,self.failure_tolerated,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.at,self.before,self.after,self.earlier,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.at,self.before,self.after,self.earlier,self.failure_tolerated,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2228,9 +2228,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(at={self.at!r}, before={self.before!r}, after={self.after!r}, earlier={self.earlier!r})"
+  return self.__class__.__qualname__ + f"(at={self.at!r}, before={self.before!r}, after={self.after!r}, earlier={self.earlier!r}, failure_tolerated={self.failure_tolerated!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(at={self.at!r}, before={self.before!r}, after={self.after!r}, earlier={self.earlier!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(at={self.at!r}, before={self.before!r}, after={self.after!r}, earlier={self.earlier!r}, failure_tolerated={self.failure_tolerated!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3392,14 +3392,15 @@ def __create_fn__(_type_argv, _type_lines, _type_location, MISSING, _HAS_DEFAULT
  return __init__
 CODE["def __create_fn__(_type_argv, _type_lines, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,argv:_type_argv,lines:_type_lines,location:_type_location)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'argv',argv)\n  __dataclass_builtins_object__.__setattr__(self,'lines',lines)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_at, _type_before, _type_after, _type_earlier, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,at:_type_at,before:_type_before,after:_type_after,earlier:_type_earlier)->_return_type:
+def __create_fn__(_type_at, _type_before, _type_after, _type_earlier, _type_failure_tolerated, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_failure_tolerated, _return_type):
+ def __init__(self,at:_type_at,before:_type_before,after:_type_after,earlier:_type_earlier,failure_tolerated:_type_failure_tolerated=_dflt_failure_tolerated)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'at',at)
   __dataclass_builtins_object__.__setattr__(self,'before',before)
   __dataclass_builtins_object__.__setattr__(self,'after',after)
   __dataclass_builtins_object__.__setattr__(self,'earlier',earlier)
+  __dataclass_builtins_object__.__setattr__(self,'failure_tolerated',failure_tolerated)
  return __init__
-CODE["def __create_fn__(_type_at, _type_before, _type_after, _type_earlier, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,at:_type_at,before:_type_before,after:_type_after,earlier:_type_earlier)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'at',at)\n  __dataclass_builtins_object__.__setattr__(self,'before',before)\n  __dataclass_builtins_object__.__setattr__(self,'after',after)\n  __dataclass_builtins_object__.__setattr__(self,'earlier',earlier)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_at, _type_before, _type_after, _type_earlier, _type_failure_tolerated, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_failure_tolerated, _return_type):\n def __init__(self,at:_type_at,before:_type_before,after:_type_after,earlier:_type_earlier,failure_tolerated:_type_failure_tolerated=_dflt_failure_tolerated)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'at',at)\n  __dataclass_builtins_object__.__setattr__(self,'before',before)\n  __dataclass_builtins_object__.__setattr__(self,'after',after)\n  __dataclass_builtins_object__.__setattr__(self,'earlier',earlier)\n  __dataclass_builtins_object__.__setattr__(self,'failure_tolerated',failure_tolerated)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_at, _type_value, _type_augmented, _type_conditional, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,at:_type_at,value:_type_value,augmented:_type_augmented,conditional:_type_conditional)->_return_type:
@@ -5269,11 +5270,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('at','before','after','earlier',):
+  if type(self) is cls or name in ('at','before','after','earlier','failure_tolerated',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'at\',\'before\',\'after\',\'earlier\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'at\',\'before\',\'after\',\'earlier\',\'failure_tolerated\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -6069,11 +6070,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('at','before','after','earlier',):
+  if type(self) is cls or name in ('at','before','after','earlier','failure_tolerated',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'at\',\'before\',\'after\',\'earlier\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'at\',\'before\',\'after\',\'earlier\',\'failure_tolerated\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

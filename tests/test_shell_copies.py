@@ -43,6 +43,14 @@ def source_of(text: str, path: str) -> str | None:
             "docker/Dockerfile",
         ),
         ("TAG=1 && cp docker/Dockerfile work/", "work/Dockerfile", "docker/Dockerfile"),
+        # the script goes on only if the copy worked
+        ("cp docker/Dockerfile work/ || exit 1", "work/Dockerfile", "docker/Dockerfile"),
+        ("cp docker/Dockerfile work/ || return 1", "work/Dockerfile", "docker/Dockerfile"),
+        (
+            "cp docker/Dockerfile work/ || { echo 'no Dockerfile' >&2; exit 1; }",
+            "work/Dockerfile",
+            "docker/Dockerfile",
+        ),
         ("./mvnw package && cp docker/Dockerfile work/", "work/Dockerfile", "docker/Dockerfile"),
         ("COPY=1\n((COPY)) && cp docker/Dockerfile work/", "work/Dockerfile", "docker/Dockerfile"),
         (
@@ -84,6 +92,8 @@ def test_the_copied_file_comes_from_its_source(text: str, path: str, expected: s
         ("[ -f x ] && { cp docker/Dockerfile work/; }", "work/Dockerfile"),
         ("command -v podman && cp docker/Dockerfile work/", "work/Dockerfile"),
         ("cp docker/Dockerfile work/ || true", "work/Dockerfile"),
+        ("cp docker/Dockerfile work/ || { echo 'no Dockerfile' >&2; }", "work/Dockerfile"),
+        ("{ mkdir -p work; cp docker/Dockerfile work/; } || true", "work/Dockerfile"),
         ("cp docker/Dockerfile work/ 2>/dev/null || echo 'no Dockerfile'", "work/Dockerfile"),
     ],
 )

@@ -319,24 +319,65 @@ class AndOr:
     before: str  # "&&", "||" or "" (it starts the list)
     after: str
     earlier: tuple[int, ...]
+    failure_tolerated: bool = False  # `X || true`, `{ ...; X; } || true`; not `X || exit 1`
 
 
 def _and_or_lists(text: str, commands: list[list[Word]]) -> dict[int, AndOr]:
     """The place in its and-or list of every command that is in one, by the offset of each of its
-    words (a function body drops the braces, and so may the first word)."""
+    words (a function body drops the braces, and so may the first word). A command inside a
+    `{ ...; } || true` group is in the group's list as far as its failure goes."""
     out: dict[int, AndOr] = {}
     earlier: list[int] = []
     before = ""
-    for words in commands:
+    groups: list[int] = []  # the index of the first command of each open `{ ...; }` group
+    for index, words in enumerate(commands):
         after = _operator_after(text, words[-1].end)
         if before not in ("&&", "||"):
             earlier = []
+        if words[0].text == "{":
+            groups.append(index)
+        tolerated = after == "||" and not _stops_the_script(commands, index + 1)
         if before or after:
-            place = AndOr(words[0].start, before, after, tuple(earlier))
+            place = AndOr(words[0].start, before, after, tuple(earlier), tolerated)
             out.update((w.start, place) for w in words)
+        if words[0].text == "}" and groups:
+            first = groups.pop()
+            if tolerated:
+                _tolerate(out, commands[first:index])
         earlier.append(words[0].start)
         before = after
     return out
+
+
+def _tolerate(out: dict[int, AndOr], commands: list[list[Word]]) -> None:
+    """Mark the commands of a group whose failure the list tolerates."""
+    for words in commands:
+        place = out.get(words[0].start) or AndOr(words[0].start, "", "", ())
+        place = replace(place, failure_tolerated=True)
+        out.update((w.start, place) for w in words)
+
+
+_STOPS = frozenset(["exit", "return"])
+MAX_GROUP_LOOKAHEAD = 16  # commands of a `|| { ...; exit 1; }` group read to find its exit
+
+
+def _stops_the_script(commands: list[list[Word]], index: int) -> bool:
+    """Whether the alternative after `||` (the command at `index`) ends the script or function:
+    `exit 1`, `return 1`, or a `{ ...; exit 1; }` group that does."""
+    if index >= len(commands):
+        return False
+    if commands[index][0].text != "{":
+        return _head(commands[index]) in _STOPS
+    for words in commands[index : index + MAX_GROUP_LOOKAHEAD]:
+        if _head(words) in _STOPS:
+            return True
+        if words[0].text == "}":
+            return False
+    return False
+
+
+def _head(words: list[Word]) -> str:
+    return next((w.text for w in words if w.text not in _RESERVED), "")
 
 
 def _arithmetic(text: str, start: int) -> bool:
@@ -509,13 +550,14 @@ class _Walker:
 
     def _may_not_run(self, words: list[Word]) -> bool:
         """A command after `||`, or after `&&` that follows a test in its list (`[ -f X ] && cp X
-        Y`, `grep -q ...`, `((USE_ARM))`), or whose failure the list tolerates (`cp X Y || true`).
-        `cd work && cp ../Dockerfile .` and `./mvnw package && cp ...` run the copy."""
+        Y`, `grep -q ...`, `((USE_ARM))`), or whose failure the list tolerates (`cp X Y || true`,
+        `{ cp X Y; } || true`). `cd work && cp ../Dockerfile .`, `./mvnw package && cp ...` and
+        `cp X Y || exit 1` (the script goes on only if it ran) run the copy."""
         place = self.and_or.get(words[0].start)
         if place is None:
             return False
         tested = any(at in self.tests for at in place.earlier)
-        return "||" in (place.before, place.after) or (place.before == "&&" and tested)
+        return place.before == "||" or place.failure_tolerated or (place.before == "&&" and tested)
 
     def _record_test(self, words: list[Word]) -> None:
         """Remember a command of an and-or list that tests something (its failure is expected)."""
