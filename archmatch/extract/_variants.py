@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from archmatch.model import Capacity, ImageBuild, Location, RepoFacts, ValuesKind, ValueSource, Workload
+from archmatch.repo import RepoView
 
 Fact = Workload | ImageBuild | Capacity
 
@@ -100,3 +101,31 @@ def append(facts: RepoFacts, item: Fact) -> None:
         facts.builds.append(item)
     else:
         facts.capacities.append(item)
+
+
+MAX_VALUE_SETS = 8  # value sets evaluated for one template or root module; more are left out with a note
+T = TypeVar("T")
+S = TypeVar("S", bound="ValueSetLike")
+
+
+def capped(repo: RepoView, sets: list[S], what: str) -> list[S]:
+    """The first MAX_VALUE_SETS value sets, with a note at the first one when more were found
+    (`what`: "sets of ... for ...", as the note names them)."""
+    if len(sets) > MAX_VALUE_SETS:
+        repo.diag(
+            sets[0].where.path,
+            f"more than {MAX_VALUE_SETS} {what}; only the first {MAX_VALUE_SETS} were evaluated",
+            line=sets[0].where.line,
+            level="note",
+            code="limit",
+        )
+    return sets[:MAX_VALUE_SETS]
+
+
+def unique(items: list[T]) -> list[T]:
+    """The items in order, each once (equal facts found by several value sets)."""
+    out: list[T] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out

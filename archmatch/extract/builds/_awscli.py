@@ -68,13 +68,10 @@ class AwsCommand:
         return option.offset if option else None
 
 
-def parse(words: list[Word]) -> AwsCommand | None:
-    """The deploy command these words run, or None (any other command, aws or not)."""
-    texts = [w.text for w in words]
-    at = next((i for i, t in enumerate(texts) if t == "aws" or t.endswith("/aws")), None)
-    if at is None:
-        return None
-    names: list[str] = []  # service and command, global options skipped (`aws lambda --region x ...`)
+def service_and_command(texts: list[str], at: int) -> tuple[list[str], int]:
+    """The service and command of the `aws` word at `at` (global options skipped: `aws lambda
+    --region x ...`), at most two words, and the index after them."""
+    names: list[str] = []
     i = at + 1
     while i < len(texts) and len(names) < 2:
         if texts[i].startswith("--"):
@@ -82,6 +79,16 @@ def parse(words: list[Word]) -> AwsCommand | None:
             continue
         names.append(texts[i])
         i += 1
+    return names, i
+
+
+def parse(words: list[Word]) -> AwsCommand | None:
+    """The deploy command these words run, or None (any other command, aws or not)."""
+    texts = [w.text for w in words]
+    at = next((i for i, t in enumerate(texts) if t == "aws" or t.endswith("/aws")), None)
+    if at is None:
+        return None
+    names, _ = service_and_command(texts, at)
     if tuple(names) not in DEPLOY_COMMANDS:
         return None
     command = AwsCommand(names[0], names[1], words[at].start)

@@ -24,14 +24,13 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from archmatch.extract.builds._awscli import field_values, file_reference
+from archmatch.extract.builds._awscli import field_values, file_reference, service_and_command
 from archmatch.extract.builds._common import has_unresolved, join
 from archmatch.model import CfnParametersUse, Location
 
 _AWS_STACK_COMMANDS = frozenset(["create-stack", "update-stack", "create-change-set", "deploy", "package"])
 _SAM_COMMANDS = frozenset(["deploy", "package"])
 # aws global options that take a value (they may come before the service name)
-_GLOBAL_WITH_VALUE = frozenset(["--region", "--profile", "--output", "--endpoint-url", "--query", "--color"])
 _TEMPLATE_OPTIONS = ("--template-body", "--template-url", "--template-file", "--template", "-t")
 _SAM_TEMPLATE = "template.yaml"  # what `sam deploy` reads when no template is named
 _SHORTHAND_ITEM = re.compile(r"(?:^|,)\s*(ParameterKey|ParameterValue|UsePreviousValue)=([^,]*)")
@@ -56,14 +55,7 @@ def _command_at(texts: list[str]) -> tuple[str, str, int] | None:
             return ("sam", verb, at + 2) if verb in _SAM_COMMANDS else None
         if word != "aws" and not word.endswith("/aws"):
             continue
-        names: list[str] = []
-        i = at + 1
-        while i < len(texts) and len(names) < 2:
-            if texts[i].startswith("--"):
-                i += 2 if texts[i] in _GLOBAL_WITH_VALUE else 1
-                continue
-            names.append(texts[i])
-            i += 1
+        names, i = service_and_command(texts, at)
         if len(names) == 2 and names[0] == "cloudformation" and names[1] in _AWS_STACK_COMMANDS:
             return "aws", names[1], i
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
-from typing import Any, TypeVar
+from typing import Any
 
 from archmatch import lazyre
 from archmatch.extract import _variants, json_doc, yaml_docs
@@ -33,7 +33,6 @@ _TEMPLATE_SUFFIXES = tuple(
     f".{kind}.{ext}" for kind in ("template", "cfn") for ext in ("yaml", "yml", "json")
 )
 
-T = TypeVar("T")
 Handler = Callable[[Ctx, Resource], None]
 HANDLERS: dict[str, Handler] = {
     "AWS::Lambda::Function": workloads.lambda_function,
@@ -131,19 +130,11 @@ def _extract_deployed(repo: RepoView, facts: RepoFacts, tpl: Template) -> None:
     variants = [evaluated(s.given) for s in sets]
     for item in _variants.merge(baseline, variants, sets, "cloudformation"):
         _variants.append(facts, item)
-    facts.diagnostics[diagnostics:] = _unique(facts.diagnostics[diagnostics:])
+    facts.diagnostics[diagnostics:] = _variants.unique(facts.diagnostics[diagnostics:])
     for name in (f.name for f in fields(extra)):  # what each evaluation adds besides the facts, once
         before = len(getattr(extra, name))
         added = getattr(facts.extra, name)
-        added[before:] = _unique(added[before:])
-
-
-def _unique(items: list[T]) -> list[T]:
-    out: list[T] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
+        added[before:] = _variants.unique(added[before:])
 
 
 def extract_template(ctx: Ctx) -> None:

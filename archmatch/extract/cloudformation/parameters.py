@@ -14,13 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from archmatch.extract import json_doc
+from archmatch.extract import _variants, json_doc
 from archmatch.extract.builds._cfncli import shorthand_item
 from archmatch.extract.cloudformation.intrinsics import Given
 from archmatch.model import CfnParametersUse, Location, RepoFacts
 from archmatch.repo import RepoView
-
-MAX_VALUE_SETS = 8  # candidate parameter sets of one template; more are left out with a note
 
 
 @dataclass(frozen=True)
@@ -119,13 +117,4 @@ def value_sets(repo: RepoView, facts: RepoFacts, path: str) -> list[ParameterSet
         )
         for (values, stack_name), found in named.items()
     ]
-    if len(sets) > MAX_VALUE_SETS:
-        repo.diag(
-            sets[0].where.path,
-            f"more than {MAX_VALUE_SETS} sets of parameter values for the template {path}; only the "
-            f"first {MAX_VALUE_SETS} were evaluated",
-            line=sets[0].where.line,
-            level="note",
-            code="limit",
-        )
-    return sets[:MAX_VALUE_SETS]
+    return _variants.capped(repo, sets, f"sets of parameter values for the template {path}")

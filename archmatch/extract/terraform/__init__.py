@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from typing import TypeVar
 
 from archmatch.extract import _variants, json_doc
 from archmatch.extract.hcl_grammar import HclError
@@ -31,7 +30,6 @@ from archmatch.isolation import isolated, isolated_unit, note_position
 from archmatch.model import Project, RepoFacts
 from archmatch.repo import RepoView
 
-T = TypeVar("T")
 _PRODUCERS = (
     builds.produce,
     local_exec.produce,
@@ -193,7 +191,7 @@ def _root_module(
                 evaluate({**kept, folder: cmdvars.with_values(repo, facts, kept[folder], s)}) for s in sets
             ]
             produced = _variants.merge(baseline, variants, sets)
-            facts.diagnostics[diagnostics:] = _unique(facts.diagnostics[diagnostics:])
+            facts.diagnostics[diagnostics:] = _variants.unique(facts.diagnostics[diagnostics:])
         else:
             produced = evaluate(kept)
         for item in produced:
@@ -201,14 +199,6 @@ def _root_module(
             _variants.append(facts, item)
 
     isolated_unit(repo, facts, files, run)
-
-
-def _unique(items: list[T]) -> list[T]:
-    out: list[T] = []
-    for item in items:
-        if item not in out:
-            out.append(item)
-    return out
 
 
 def _without(modules: dict[str, ModuleDef], left_out: frozenset[str]) -> dict[str, ModuleDef]:

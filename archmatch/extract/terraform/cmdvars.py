@@ -19,7 +19,7 @@ import itertools
 import posixpath
 from dataclasses import dataclass
 
-from archmatch.extract import json_doc
+from archmatch.extract import _variants, json_doc
 from archmatch.extract.hcl_grammar import HclError
 from archmatch.extract.terraform.ast import Lit
 from archmatch.extract.terraform.hcl import Attribute, parse_tf, parse_tfvars_json
@@ -28,7 +28,7 @@ from archmatch.isolation import isolated
 from archmatch.model import Location, RepoFacts, TerraformVarsUse
 from archmatch.repo import RepoView
 
-MAX_VALUE_SETS = 8  # candidate value sets of one root module; more are left out with a note
+MAX_VALUE_SETS = _variants.MAX_VALUE_SETS
 _SUFFIXES = (".tfvars", ".tfvars.json")
 
 
@@ -156,16 +156,9 @@ def value_sets(repo: RepoView, uses: list[TerraformVarsUse], folder: str) -> lis
         )
         for (files, variables), found in named.items()
     ]
-    if len(sets) > MAX_VALUE_SETS:
-        repo.diag(
-            sets[0].where.path,
-            f"more than {MAX_VALUE_SETS} sets of command-line variable values for the Terraform root "
-            f"module {_base(folder)}; only the first {MAX_VALUE_SETS} were evaluated",
-            line=sets[0].where.line,
-            level="note",
-            code="limit",
-        )
-    return sets[:MAX_VALUE_SETS]
+    return _variants.capped(
+        repo, sets, f"sets of command-line variable values for the Terraform root module {_base(folder)}"
+    )
 
 
 def _named_at(use: TerraformVarsUse) -> str:
