@@ -17,6 +17,12 @@ case is judged from the findings that touch it:
                   that touches the case also counts, and is listed as an over-claim);
 * consistent:     false error = an error-severity finding touches the case.
 
+A mismatch case labelled `link: name-only` is one whose files tie the build to the workload only by a
+name (the push target is a secret, say), as its label's reason says: no tool can be statically
+certain of it, so the brief's "an error only on evidence a maintainer would accept" makes a warning
+the right answer. It counts as reported with an error or any warning on its workload or build file,
+and is shown apart from the statically certain mismatches (the overall error recall stays printed).
+
 CI does not run this script: it needs the local copies, which are third-party code and are never
 committed. Nothing in the copies is executed; archmatch only reads them.
 """
@@ -89,8 +95,18 @@ class Outcome:
         )
 
     @property
+    def name_only(self) -> bool:
+        return self.case.get("link") == "name-only"
+
+    @property
+    def has_any_warning(self) -> bool:
+        return any(f["severity"] == "warning" for f in self.touching_workload_or_build)
+
+    @property
     def reported(self) -> bool:
         """Whether archmatch said what the label says (for consistent: stayed free of errors)."""
+        if self.expected == "mismatch" and self.name_only:
+            return self.has_error or self.has_any_warning
         if self.expected == "mismatch":
             return self.has_error
         if self.expected == "host-dependent":
@@ -178,11 +194,15 @@ def summary_lines(outcomes: list[Outcome]) -> list[str]:
     mismatch = by_verdict["mismatch"]
     host = by_verdict["host-dependent"]
     consistent = by_verdict["consistent"]
+    certain = [o for o in mismatch if not o.name_only]
+    by_name = [o for o in mismatch if o.name_only]
     repos = {o.case["repo"] for o in outcomes}
     return [
         f"cases: {len(outcomes)} from {len(repos)} repositories "
         f"(mismatch {len(mismatch)}, host-dependent {len(host)}, consistent {len(consistent)})",
         f"recall on mismatch (error reported):      {ratio(sum(o.has_error for o in mismatch), len(mismatch))}",
+        f"  statically certain (error reported):    {ratio(sum(o.has_error for o in certain), len(certain))}",
+        f"  linked by name only (warning or error): {ratio(sum(o.reported for o in by_name), len(by_name))}",
         f"host-dependent warned (or errored):       {ratio(sum(o.reported for o in host), len(host))}"
         f"  [of which errors: {sum(o.has_error for o in host)}]",
         f"errors on consistent cases:               {sum(o.has_error for o in consistent)}/{len(consistent)}",
