@@ -141,7 +141,23 @@ def test_the_summary_counts_each_verdict_separately():
         score.judge(_case("host-dependent"), []),
         score.judge(_case("consistent"), [_finding("ARCH301", "error", "build.sh", 4)]),
     ]
-    lines = score.summary_lines(outcomes)
-    assert "1/1 (100 %)" in lines[1]
-    assert "0/1 (0 %)" in lines[2]
-    assert lines[3].endswith("1/1")
+    lines = {line.split(":")[0].strip(): line for line in score.summary_lines(outcomes)}
+    assert "1/1 (100 %)" in lines["recall on mismatch (error reported)"]
+    assert "1/1 (100 %)" in lines["statically certain (error reported)"]
+    assert lines["linked by name only (warning or error)"].endswith("0/0")
+    assert "0/1 (0 %)" in lines["host-dependent warned (or errored)"]
+    assert lines["errors on consistent cases"].endswith("1/1")
+
+
+def test_a_name_only_mismatch_is_reported_by_a_mismatch_warning_but_counts_apart():
+    score = _scorer()
+    case = {**_case("mismatch"), "link": "name-only"}
+    warned = score.judge(case, [_finding("ARCH301", "warning", "build.sh", 4)])
+    assert warned.reported and not warned.has_error
+    assert not score.judge(case, [_finding("ARCH205", "warning", "build.sh", 4)]).reported
+    assert not score.judge(case, [_finding("ARCH301", "warning", "app/Dockerfile", 4)]).reported
+    assert not score.judge(_case("mismatch"), [_finding("ARCH301", "warning", "build.sh", 4)]).reported
+    lines = {line.split(":")[0].strip(): line for line in score.summary_lines([warned])}
+    assert lines["recall on mismatch (error reported)"].endswith("0/1 (0 %)")
+    assert lines["linked by name only (warning or error)"].endswith("1/1 (100 %)")
+    assert lines["statically certain (error reported)"].endswith("0/0")

@@ -20,7 +20,8 @@ case is judged from the findings that touch it:
 A mismatch case labelled `link: name-only` is one whose files tie the build to the workload only by a
 name (the push target is a secret, say), as its label's reason says: no tool can be statically
 certain of it, so the brief's "an error only on evidence a maintainer would accept" makes a warning
-the right answer. It counts as reported with an error or any warning on its workload or build file,
+the right answer. It counts as reported with an error, or an ARCH301 or host-dependence warning on its workload or
+build file,
 and is shown apart from the statically certain mismatches (the overall error recall stays printed).
 
 CI does not run this script: it needs the local copies, which are third-party code and are never
@@ -44,6 +45,9 @@ HERE = Path(__file__).resolve().parent
 TOUCH_BEFORE = 5
 TOUCH_AFTER = 40
 HOST_DEPENDENT_RULES = frozenset({"ARCH302", "ARCH306", "ARCH401", "ARCH106"})
+# A name-only mismatch is reported by a mismatch rule at warning level (its confidence too low for an
+# error) or by a host-dependence warning.
+MISMATCH_WARNING_RULES = HOST_DEPENDENT_RULES | {"ARCH301"}
 VERDICTS = ("mismatch", "host-dependent", "consistent")
 
 
@@ -99,14 +103,17 @@ class Outcome:
         return self.case.get("link") == "name-only"
 
     @property
-    def has_any_warning(self) -> bool:
-        return any(f["severity"] == "warning" for f in self.touching_workload_or_build)
+    def has_mismatch_warning(self) -> bool:
+        return any(
+            f["severity"] == "warning" and f["rule"] in MISMATCH_WARNING_RULES
+            for f in self.touching_workload_or_build
+        )
 
     @property
     def reported(self) -> bool:
         """Whether archmatch said what the label says (for consistent: stayed free of errors)."""
         if self.expected == "mismatch" and self.name_only:
-            return self.has_error or self.has_any_warning
+            return self.has_error or self.has_mismatch_warning
         if self.expected == "mismatch":
             return self.has_error
         if self.expected == "host-dependent":
