@@ -15,10 +15,13 @@ For each size N a tree of N services is generated (benchmarks/generate.py) under
 benchmarks/out/, then each tool runs on it as a subprocess; wall time, CPU time (user + system,
 with the children it waited for) and the peak RSS of that process (os.wait4's rusage) are
 recorded, with the load average. Ratios are against `archmatch scan`. A tool whose first run takes
-under --repeat-under seconds is run --repeat times and the median is kept; Checkov alone and with
-the pack (cold, then warm analysis cache) alternate in rounds, all with one private TMPDIR that
-holds Checkov's own grammar cache. Start-up commands report the minimum and the median of
---repeat-small runs.
+under --repeat-under seconds is run --repeat times and the median is kept. Checkov alone and with
+the pack (cold, then warm analysis cache: one unit) run in rounds, all with one private TMPDIR that
+holds Checkov's own grammar cache: --repeat rounds (one when Checkov alone's first run takes
+--repeat-under seconds or more, so pass e.g. `--repeat 5 --repeat-under 1000` for five rounds of a
+large tree), round k starting at unit k mod n; each variant is reported by its medians and by the
+median, min and max of its per-round ratios to Checkov alone in the same round. Start-up commands
+report the minimum and the median of --repeat-small runs.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 
+CHECKOV_ALONE = "checkov -d"
 PACK_COLD = "checkov -d + archmatch pack, cold cache"
 PACK_WARM = "checkov -d + archmatch pack, warm cache"
 PACK_CONTROL = "checkov -d + control pack (same checks, PASSED at once)"
@@ -61,6 +65,20 @@ SKIP_GENERIC = ["--skip-framework", "yaml", "json"]
 
 
 @dataclass
+class PairedRatios:
+    """A variant against Checkov alone, round by round: each round's ratio (variant / Checkov alone
+    of the same round), wall and CPU, summarised over the rounds that paired."""
+
+    rounds: int
+    wall_median: float
+    wall_min: float
+    wall_max: float
+    cpu_median: float
+    cpu_min: float
+    cpu_max: float
+
+
+@dataclass
 class Timing:
     size: int
     tool: str
@@ -69,11 +87,14 @@ class Timing:
     exit_code: int
     note: str = ""
     cpu_seconds: float = 0.0  # user + system time of the process and the children it waited for
+    paired: PairedRatios | None = None  # Checkov rounds: per-round ratios to Checkov alone
+    runs: int = 1  # how many runs the medians are of
 
 
-def timed(
-    cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None
-) -> tuple[float, float, int, float]:
+Run = tuple[float, float, int, float]  # wall seconds, peak MB, exit code, CPU seconds (`timed`)
+
+
+def timed(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> Run:
     """Wall seconds, peak RSS (MB), exit code and CPU seconds (user + system, with the children it
     waited for: Checkov's framework processes) of one command, its output discarded."""
     started = time.perf_counter()
@@ -130,7 +151,7 @@ def commands(
         if checkov and not skip_checkov
         else None
     )
-    runs.append(("checkov -d", base, note))
+    runs.append((CHECKOV_ALONE, base, note))
     checks = REPO / "checks"
     if checks.is_dir():
         ext = [*base, "--external-checks-dir", str(checks), *SKIP_GENERIC] if base else None
@@ -257,7 +278,7 @@ def measure(size: int, name: str, cmd: list[str], tree: Path, args: argparse.Nam
     return summarise(size, name, runs)
 
 
-def summarise(size: int, name: str, runs: list[tuple[float, float, int, float]]) -> Timing:
+def summarise(size: int, name: str, runs: list[Run]) -> Timing:
     seconds = statistics.median(r[0] for r in runs)
     cpu = statistics.median(r[3] for r in runs)
     peak, code = max(r[1] for r in runs), runs[0][2]
@@ -268,49 +289,102 @@ def summarise(size: int, name: str, runs: list[tuple[float, float, int, float]])
         flush=True,
     )
     note = f"median of {len(runs)}" if len(runs) > 1 else ""
-    return Timing(size, name, seconds, peak, code, note, cpu)
+    return Timing(size, name, seconds, peak, code, note, cpu, runs=len(runs))
 
 
-def checkov_rounds(size: int, tree: Path, args: argparse.Namespace) -> list[Timing]:
-    """Checkov alone, with the pack and a cold analysis cache, with the pack and a warm one: one
-    after the other in each round, so that load on a shared machine falls on all three alike."""
+def rotated(units: list[list[str]], round_index: int) -> list[list[str]]:
+    """The units of one round in the order they run: round k starts at unit k mod n and goes on in
+    the same cyclic order, so that over n rounds every unit runs once in every position and a load
+    that drifts within a round falls on each unit alike. A unit (the cold and warm pack runs, cold
+    first) keeps its own order."""
+    if not units:
+        return []
+    start = round_index % len(units)
+    return units[start:] + units[:start]
+
+
+def paired_ratios(runs: list[Run], base: list[Run]) -> PairedRatios | None:
+    """Each round's ratio of a variant to the base run of the same round (runs[i] / base[i]), wall
+    and CPU; rounds where either run failed or timed out are left out. None when no round pairs."""
+    pairs = [
+        (run[0] / alone[0], run[3] / alone[3])
+        for run, alone in zip(runs, base, strict=True)
+        if run[2] >= 0 and alone[2] >= 0 and alone[0] > 0 and alone[3] > 0
+    ]
+    if not pairs:
+        return None
+    walls, cpus = [w for w, _ in pairs], [c for _, c in pairs]
+    return PairedRatios(
+        len(pairs),
+        statistics.median(walls),
+        min(walls),
+        max(walls),
+        statistics.median(cpus),
+        min(cpus),
+        max(cpus),
+    )
+
+
+def checkov_units(control: bool) -> list[list[str]]:
+    """The units of a Checkov round: Checkov alone, the pack with a cold then a warm analysis cache
+    (one unit: the cold run fills the cache the warm one reads), and with --control each control."""
+    units = [[CHECKOV_ALONE], [PACK_COLD, PACK_WARM]]
+    if control:
+        units += [[PACK_CONTROL], [PACK_WARM_ALL], [EMPTY_CONTROL], [EMPTY_SKIPPED]]
+    return units
+
+
+def checkov_round_commands(args: argparse.Namespace) -> dict[str, list[str]]:
     checkov = tool("checkov")
     assert checkov is not None
     base = [checkov, "-d", ".", "--skip-download", "--quiet", "--compact", "-o", "json"]
     pack_all = [*base, "--external-checks-dir", str(REPO / "checks")]
     pack = [*pack_all, *SKIP_GENERIC]
-    control = [*base, "--external-checks-dir", str(HERE / "control_pack"), *SKIP_GENERIC]
-    env = checkov_env(args)
-    runs: dict[str, list[tuple[float, float, int, float]]] = {"checkov -d": [], PACK_COLD: [], PACK_WARM: []}
     empty = args.out / "empty-checks"  # only __init__.py: what any external directory costs
     empty.mkdir(parents=True, exist_ok=True)
     (empty / "__init__.py").write_text("")
-    if args.control:
-        runs[PACK_CONTROL] = []
-        runs[PACK_WARM_ALL] = []
-        runs[EMPTY_CONTROL] = []
-        runs[EMPTY_SKIPPED] = []
+    return {
+        CHECKOV_ALONE: base,
+        PACK_COLD: pack,
+        PACK_WARM: pack,
+        PACK_CONTROL: [*base, "--external-checks-dir", str(HERE / "control_pack"), *SKIP_GENERIC],
+        PACK_WARM_ALL: pack_all,
+        EMPTY_CONTROL: [*base, "--external-checks-dir", str(empty)],
+        EMPTY_SKIPPED: [*base, "--external-checks-dir", str(empty), *SKIP_GENERIC],
+    }
 
-    def run(name: str, cmd: list[str]) -> None:
-        runs[name].append(timed(cmd, tree, args.timeout, env))
+
+def checkov_rounds(size: int, tree: Path, args: argparse.Namespace) -> list[Timing]:
+    """Checkov alone, with the pack and a cold analysis cache then a warm one (and the controls), in
+    rounds whose order rotates (`rotated`), so that a load drifting within a round does not always
+    fall on the same run. Each variant is summarised by its medians and by the median, min and max of
+    its per-round ratios to Checkov alone in the same round (`paired_ratios`). Rounds go on until
+    --repeat rounds, or only one when Checkov alone's first run takes --repeat-under seconds or more."""
+    cmds = checkov_round_commands(args)
+    env = checkov_env(args)
+    units = checkov_units(args.control)
+    runs: dict[str, list[Run]] = {name: [] for unit in units for name in unit}
+
+    def run(name: str) -> None:
+        if name == PACK_COLD:
+            shutil.rmtree(pack_cache(args), ignore_errors=True)
+        runs[name].append(timed(cmds[name], tree, args.timeout, env))
         wall, _, code, cpu = runs[name][-1]
         print(
             f"    round {len(runs[name])}: {name}: {wall:.2f} s, CPU {cpu:.2f} s, exit {code}, load {load()}"
         )
 
-    while True:
-        run("checkov -d", base)
-        shutil.rmtree(pack_cache(args), ignore_errors=True)
-        run(PACK_COLD, pack)
-        run(PACK_WARM, pack)  # the cold run filled the cache
-        if args.control:
-            run(PACK_CONTROL, control)
-            run(PACK_WARM_ALL, pack_all)
-            run(EMPTY_CONTROL, [*base, "--external-checks-dir", str(empty)])
-            run(EMPTY_SKIPPED, [*base, "--external-checks-dir", str(empty), *SKIP_GENERIC])
-        if len(runs["checkov -d"]) >= args.repeat or runs["checkov -d"][0][0] >= args.repeat_under:
+    for index in range(max(args.repeat, 1)):
+        for unit in rotated(units, index):
+            for name in unit:
+                run(name)
+        if runs[CHECKOV_ALONE][0][0] >= args.repeat_under:
             break
-    return [summarise(size, name, got) for name, got in runs.items()]
+    timings = [summarise(size, name, got) for name, got in runs.items()]
+    for timing in timings:
+        if timing.tool != CHECKOV_ALONE:
+            timing.paired = paired_ratios(runs[timing.tool], runs[CHECKOV_ALONE])
+    return timings
 
 
 def floor_seconds(cmd: list[str], cwd: Path, args: argparse.Namespace) -> tuple[float, float, float]:
@@ -438,39 +512,51 @@ def realshape(args: argparse.Namespace) -> list[str]:
     ]
 
 
+PACK_VARIANTS = (PACK_COLD, PACK_WARM, PACK_CONTROL, PACK_WARM_ALL, EMPTY_CONTROL, EMPTY_SKIPPED)
+
+
 def pack_ratios(timings: list[Timing]) -> list[str]:
-    """Checkov with the pack against Checkov alone, per tree (target <= 1.10): medians of the
-    alternating rounds, wall and CPU (user + system of all of Checkov's processes)."""
+    """Checkov with the pack (and the controls) against Checkov alone, per tree (target <= 1.10),
+    wall / CPU (user + system of all of Checkov's processes): the ratio of the medians over the
+    rounds, and the median, min and max of the per-round paired ratios (the steadier figure when
+    Checkov alone moves from round to round)."""
     rows = [
-        "| tree | checkov -d s (CPU s) | + pack cold s (CPU s) | ratio wall / CPU | + pack warm s (CPU s) | ratio wall / CPU |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| tree | run | rounds | median s (CPU s) | ratio of medians, wall / CPU "
+        "| median of per-round ratios, wall / CPU | per-round wall min-max | per-round CPU min-max |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     by_tree: dict[int, dict[str, Timing]] = {}
     for t in timings:
         if t.exit_code >= 0 and t.seconds:
             by_tree.setdefault(t.size, {})[t.tool] = t
     for tree, got in by_tree.items():
-        base, cold, warm = got.get("checkov -d"), got.get(PACK_COLD), got.get(PACK_WARM)
-        if base and cold and warm:
-            cells = [f"{base.seconds:.2f} ({base.cpu_seconds:.2f})"]
-            for t in (cold, warm):
-                cells.append(f"{t.seconds:.2f} ({t.cpu_seconds:.2f})")
-                cells.append(f"{t.seconds / base.seconds:.2f} / {t.cpu_seconds / base.cpu_seconds:.2f}")
-            rows.append(f"| {'2 files' if tree == 2 else f'N={tree}'} | " + " | ".join(cells) + " |")
-    controls = [(tree, got) for tree, got in by_tree.items() if PACK_CONTROL in got and "checkov -d" in got]
-    if controls:
-        rows += ["", "| tree | control | s (CPU s) | / checkov -d, wall / CPU |", "|---|---|---:|---:|"]
-    for tree, got in controls:
-        base = got["checkov -d"]
-        for name in (PACK_CONTROL, PACK_WARM_ALL, EMPTY_CONTROL, EMPTY_SKIPPED):
-            if name in got:
-                t = got[name]
-                rows.append(
-                    f"| {'2 files' if tree == 2 else f'N={tree}'} | {name.removeprefix('checkov -d + ')} | "
-                    f"{t.seconds:.2f} ({t.cpu_seconds:.2f}) | "
-                    f"{t.seconds / base.seconds:.2f} / {t.cpu_seconds / base.cpu_seconds:.2f} |"
-                )
+        base = got.get(CHECKOV_ALONE)
+        if base is None or not any(name in got for name in PACK_VARIANTS):
+            continue
+        label = "2 files" if tree == 2 else f"N={tree}"
+        rows.append(
+            f"| {label} | checkov -d | {base.runs} | {base.seconds:.2f} ({base.cpu_seconds:.2f}) | | | | |"
+        )
+        rows += [pack_ratio_row(label, got[name], base) for name in PACK_VARIANTS if name in got]
     return rows
+
+
+def pack_ratio_row(label: str, t: Timing, base: Timing) -> str:
+    of_medians = f"{t.seconds / base.seconds:.2f} / {t.cpu_seconds / base.cpu_seconds:.2f}"
+    cells = [label, t.tool.removeprefix("checkov -d + ")]
+    p = t.paired
+    if p is None:
+        cells += ["0", f"{t.seconds:.2f} ({t.cpu_seconds:.2f})", of_medians, "-", "-", "-"]
+    else:
+        cells += [
+            str(p.rounds),
+            f"{t.seconds:.2f} ({t.cpu_seconds:.2f})",
+            of_medians,
+            f"{p.wall_median:.2f} / {p.cpu_median:.2f}",
+            f"{p.wall_min:.2f}-{p.wall_max:.2f}",
+            f"{p.cpu_min:.2f}-{p.cpu_max:.2f}",
+        ]
+    return "| " + " | ".join(cells) + " |"
 
 
 def two_file_tree(args: argparse.Namespace) -> Path:
@@ -498,11 +584,11 @@ def synthetic(args: argparse.Namespace) -> list[Timing]:
         for name, cmd, note in commands(tree, size, args.skip_checkov_above):
             if name in (PACK_COLD, PACK_WARM):
                 continue  # run with Checkov alone, in rounds
-            if args.pack_only and name != "checkov -d":
+            if args.pack_only and name != CHECKOV_ALONE:
                 continue
             if cmd is None:
                 timings.append(Timing(size, name, 0.0, 0.0, 0, note or "not run"))
-            elif name == "checkov -d" and size <= args.skip_pack_above:
+            elif name == CHECKOV_ALONE and size <= args.skip_pack_above:
                 timings += checkov_rounds(size, tree, args)
             else:
                 timings.append(measure(size, name, cmd, tree, args))
@@ -525,14 +611,17 @@ def main() -> None:
     )
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds before one tool run is killed")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of each quick tool; the median is reported"
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each quick tool (the median is reported), and rounds of the Checkov runs",
     )
     parser.add_argument(
         "--repeat-under",
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="repeat only tools whose first run is shorter",
+        help="repeat only tools (and Checkov rounds) whose first run is shorter",
     )
     parser.add_argument(
         "--repeat-small", type=int, default=21, help="runs of each start-up command (min and median)"
@@ -608,7 +697,7 @@ def main() -> None:
 
 def ratio_lines(timings: list[Timing]) -> list[str]:
     own = {t.size: t.seconds for t in timings if t.tool == "archmatch scan"}
-    checkov = {t.size: t.seconds for t in timings if t.tool == "checkov -d" and t.seconds}
+    checkov = {t.size: t.seconds for t in timings if t.tool == CHECKOV_ALONE and t.seconds}
     lines = [
         f"checkov -d / archmatch at N={n}: {checkov[n] / own[n]:.1f}x (target >= 20x)"
         for n in sorted(checkov)
