@@ -458,6 +458,9 @@ class NodeGroupFacts:
     # NodePool requirements on labels other than the architecture: key -> allowed values (None: any)
     label_values: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     taints: tuple[tuple[str, str | None, str], ...] | None = None  # (key, value, effect)
+    # `labels` are every label its nodes get besides the ones Kubernetes and AWS set (no launch
+    # template or bootstrap command that may add others): a custom label it lacks keeps pods off
+    labels_complete: bool = False
 
 
 @dataclass(frozen=True)

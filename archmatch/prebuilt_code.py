@@ -505,10 +505,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.instance_types_default,self.labels,self.label_values,self.taints,)==(other.instance_types_default,other.labels,other.label_values,other.taints,)
+   return (self.instance_types_default,self.labels,self.label_values,self.taints,self.labels_complete,)==(other.instance_types_default,other.labels,other.label_values,other.taints,other.labels_complete,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.instance_types_default,self.labels,self.label_values,self.taints,)==(other.instance_types_default,other.labels,other.label_values,other.taints,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.instance_types_default,self.labels,self.label_values,self.taints,self.labels_complete,)==(other.instance_types_default,other.labels,other.label_values,other.taints,other.labels_complete,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1708,9 +1708,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.id,self.na
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.instance_types_default,self.labels,self.label_values,self.taints,))
+  return hash((self.instance_types_default,self.labels,self.label_values,self.taints,self.labels_complete,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.instance_types_default,self.labels,self.label_values,self.taints,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.instance_types_default,self.labels,self.label_values,self.taints,self.labels_complete,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2540,9 +2540,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(instance_types_default={self.instance_types_default!r}, labels={self.labels!r}, label_values={self.label_values!r}, taints={self.taints!r})"
+  return self.__class__.__qualname__ + f"(instance_types_default={self.instance_types_default!r}, labels={self.labels!r}, label_values={self.label_values!r}, taints={self.taints!r}, labels_complete={self.labels_complete!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(instance_types_default={self.instance_types_default!r}, labels={self.labels!r}, label_values={self.label_values!r}, taints={self.taints!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(instance_types_default={self.instance_types_default!r}, labels={self.labels!r}, label_values={self.label_values!r}, taints={self.taints!r}, labels_complete={self.labels_complete!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3919,14 +3919,15 @@ def __create_fn__(_type_instance_types, _type_ami_arch, _type_ami_location, _typ
  return __init__
 CODE['def __create_fn__(_type_instance_types, _type_ami_arch, _type_ami_location, _type_ami, _type_ami_evidence, _type_ami_verified, _type_launch_template, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types, _dflt_ami_arch, _dflt_ami_location, _dflt_ami, _dflt_ami_evidence, _dflt_ami_verified, _dflt_launch_template, _return_type):\n def __init__(self,instance_types:_type_instance_types=_HAS_DEFAULT_FACTORY,ami_arch:_type_ami_arch=_HAS_DEFAULT_FACTORY,ami_location:_type_ami_location=_dflt_ami_location,ami:_type_ami=_dflt_ami,ami_evidence:_type_ami_evidence=_dflt_ami_evidence,ami_verified:_type_ami_verified=_dflt_ami_verified,launch_template:_type_launch_template=_dflt_launch_template)->_return_type:\n  self.instance_types=_dflt_instance_types() if instance_types is _HAS_DEFAULT_FACTORY else instance_types\n  self.ami_arch=_dflt_ami_arch() if ami_arch is _HAS_DEFAULT_FACTORY else ami_arch\n  self.ami_location=ami_location\n  self.ami=ami\n  self.ami_evidence=ami_evidence\n  self.ami_verified=ami_verified\n  self.launch_template=launch_template\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_instance_types_default, _type_labels, _type_label_values, _type_taints, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types_default, _dflt_labels, _dflt_label_values, _dflt_taints, _return_type):
- def __init__(self,instance_types_default:_type_instance_types_default=_dflt_instance_types_default,labels:_type_labels=_dflt_labels,label_values:_type_label_values=_HAS_DEFAULT_FACTORY,taints:_type_taints=_dflt_taints)->_return_type:
+def __create_fn__(_type_instance_types_default, _type_labels, _type_label_values, _type_taints, _type_labels_complete, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types_default, _dflt_labels, _dflt_label_values, _dflt_taints, _dflt_labels_complete, _return_type):
+ def __init__(self,instance_types_default:_type_instance_types_default=_dflt_instance_types_default,labels:_type_labels=_dflt_labels,label_values:_type_label_values=_HAS_DEFAULT_FACTORY,taints:_type_taints=_dflt_taints,labels_complete:_type_labels_complete=_dflt_labels_complete)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'instance_types_default',instance_types_default)
   __dataclass_builtins_object__.__setattr__(self,'labels',labels)
   __dataclass_builtins_object__.__setattr__(self,'label_values',_dflt_label_values() if label_values is _HAS_DEFAULT_FACTORY else label_values)
   __dataclass_builtins_object__.__setattr__(self,'taints',taints)
+  __dataclass_builtins_object__.__setattr__(self,'labels_complete',labels_complete)
  return __init__
-CODE["def __create_fn__(_type_instance_types_default, _type_labels, _type_label_values, _type_taints, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types_default, _dflt_labels, _dflt_label_values, _dflt_taints, _return_type):\n def __init__(self,instance_types_default:_type_instance_types_default=_dflt_instance_types_default,labels:_type_labels=_dflt_labels,label_values:_type_label_values=_HAS_DEFAULT_FACTORY,taints:_type_taints=_dflt_taints)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'instance_types_default',instance_types_default)\n  __dataclass_builtins_object__.__setattr__(self,'labels',labels)\n  __dataclass_builtins_object__.__setattr__(self,'label_values',_dflt_label_values() if label_values is _HAS_DEFAULT_FACTORY else label_values)\n  __dataclass_builtins_object__.__setattr__(self,'taints',taints)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_instance_types_default, _type_labels, _type_label_values, _type_taints, _type_labels_complete, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_instance_types_default, _dflt_labels, _dflt_label_values, _dflt_taints, _dflt_labels_complete, _return_type):\n def __init__(self,instance_types_default:_type_instance_types_default=_dflt_instance_types_default,labels:_type_labels=_dflt_labels,label_values:_type_label_values=_HAS_DEFAULT_FACTORY,taints:_type_taints=_dflt_taints,labels_complete:_type_labels_complete=_dflt_labels_complete)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'instance_types_default',instance_types_default)\n  __dataclass_builtins_object__.__setattr__(self,'labels',labels)\n  __dataclass_builtins_object__.__setattr__(self,'label_values',_dflt_label_values() if label_values is _HAS_DEFAULT_FACTORY else label_values)\n  __dataclass_builtins_object__.__setattr__(self,'taints',taints)\n  __dataclass_builtins_object__.__setattr__(self,'labels_complete',labels_complete)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_instructions, _type_escape, _type_comments, _type_lines, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,instructions:_type_instructions,escape:_type_escape,comments:_type_comments,lines:_type_lines)->_return_type:
@@ -5470,11 +5471,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('instance_types_default','labels','label_values','taints',):
+  if type(self) is cls or name in ('instance_types_default','labels','label_values','taints','labels_complete',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'instance_types_default\',\'labels\',\'label_values\',\'taints\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'instance_types_default\',\'labels\',\'label_values\',\'taints\',\'labels_complete\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -6270,11 +6271,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('instance_types_default','labels','label_values','taints',):
+  if type(self) is cls or name in ('instance_types_default','labels','label_values','taints','labels_complete',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'instance_types_default\',\'labels\',\'label_values\',\'taints\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'instance_types_default\',\'labels\',\'label_values\',\'taints\',\'labels_complete\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

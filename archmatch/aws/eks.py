@@ -34,3 +34,27 @@ def node_archs(capacity: Capacity) -> set[str]:
 def is_fully_typed(capacity: Capacity) -> bool:
     """Every instance type of the node group has a known architecture (or it lists none)."""
     return all(i.arch for i in capacity.instance_types)
+
+
+# The EKS API writes taint effects in upper snake case (`NO_SCHEDULE`), Kubernetes in camel case.
+_TAINT_EFFECTS = {
+    "NO_SCHEDULE": "NoSchedule",
+    "NO_EXECUTE": "NoExecute",
+    "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+}
+# Label domains Kubernetes, EKS, eksctl and Karpenter set on nodes themselves (instance type, zone,
+# node group name, capacity type, ...): a node may carry such a label whatever its group declares.
+_SYSTEM_LABEL_DOMAINS = ("kubernetes.io", "k8s.io", "amazonaws.com", "eksctl.io", "karpenter.sh", "k8s.aws")
+
+
+def taint_effect(written: str) -> str | None:
+    """A taint effect as Kubernetes spells it (`NoSchedule`), from either spelling; None if unknown."""
+    if written in _TAINT_EFFECTS.values():
+        return written
+    return _TAINT_EFFECTS.get(written.upper())
+
+
+def system_label(key: str) -> bool:
+    """A label key that nodes may get from Kubernetes or AWS rather than from their group's labels."""
+    domain, slash, _ = key.rpartition("/")
+    return bool(slash) and any(domain == d or domain.endswith("." + d) for d in _SYSTEM_LABEL_DOMAINS)

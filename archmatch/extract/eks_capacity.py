@@ -44,6 +44,8 @@ _INSTANCE_TYPE_KEYS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/i
 _FAMILY_KEY = "karpenter.k8s.aws/instance-family"
 _DISCOVERY_TAGS = ("karpenter.sh/discovery", "aws:eks:cluster-name")
 _SCHEDULING_EFFECTS = ("NoSchedule", "NoExecute")
+# an eksctl node group setting one of these may give its nodes labels its `labels` do not list
+_BOOTSTRAP_KEYS = ("overrideBootstrapCommand", "preBootstrapCommands", "launchTemplate", "ami")
 _UNKNOWN_VALUE = lazyre.compile(r"\$|\{\{|<[A-Z_a-z-]+>")  # $X, ${X}, {{X}}, <X>: filled in later
 
 
@@ -230,6 +232,7 @@ def _eksctl_group(path: str, cluster: str, key: str, group: LDict) -> Capacity:
         if isinstance(family, str)
         else "no amiFamily: eksctl's default image for the instance architecture"
     )
+    labels = _string_map(group.get("labels"))
     return Capacity(
         kind,
         f"{cluster}/{name if isinstance(name, str) else '?'}",
@@ -237,7 +240,9 @@ def _eksctl_group(path: str, cluster: str, key: str, group: LDict) -> Capacity:
         choices,
         ArchFact.unknown(note),
         node_group=NodeGroupFacts(
-            labels=_string_map(group.get("labels")), taints=_taints(group.get("taints"))
+            labels=labels,
+            taints=_taints(group.get("taints")),
+            labels_complete=labels is not None and not any(k in group for k in _BOOTSTRAP_KEYS),
         ),
     )
 

@@ -12,7 +12,9 @@ Terraform, CloudFormation, CDK, eksctl, Karpenter) belong to. When those node gr
 several clusters and nothing places the pod, it is not pooled onto all of them: it is left
 unplaced, except where every one of those clusters offers the same architectures (then any of
 them gives the same answer). Node groups whose labels or taints the pod's nodeSelector, required
-node affinity or tolerations rule out are left out first.
+node affinity or tolerations rule out are left out first: a label written with another value, a
+custom label missing from a group whose labels are all known (`NodeGroupFacts.labels_complete`), a
+`NoSchedule` / `NoExecute` taint the pod does not tolerate.
 
 When every node group left has the same single architecture, the pod's architecture is derived
 from them. Nothing says the manifests deploy to that capacity but proximity, so
@@ -25,7 +27,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, replace
 
-from archmatch.aws.eks import is_fully_typed, is_node_group, node_archs
+from archmatch.aws.eks import is_fully_typed, is_node_group, node_archs, system_label
 from archmatch.link.projects import nearest
 from archmatch.model import (
     Capacity,
@@ -230,11 +232,14 @@ def accepts(scheduling: PodScheduling, capacity: Capacity) -> bool:
 
 
 def _label_allows(nodes: NodeGroupFacts, key: str, wanted: set[str] | frozenset[str]) -> bool:
-    """The node group's nodes may carry `key` with one of the `wanted` values (True when unknown)."""
+    """The node group's nodes may carry `key` with one of the `wanted` values (True when unknown): a
+    group whose labels are all known lacks any custom label it does not list."""
     if nodes.labels is not None and key in nodes.labels:
         return nodes.labels[key] in wanted
-    allowed = nodes.label_values.get(key)
-    return allowed is None or bool(allowed & wanted)
+    if key in nodes.label_values:
+        allowed = nodes.label_values[key]
+        return allowed is None or bool(allowed & wanted)
+    return not (nodes.labels_complete and nodes.labels is not None and not system_label(key))
 
 
 def _tolerated(scheduling: PodScheduling, nodes: NodeGroupFacts) -> bool:
@@ -267,9 +272,21 @@ def _place_on_sole_arch(facts: RepoFacts) -> None:
         if arch is None:
             continue
         note, basis = _placement_basis(workload, placement, arch)
+        ruled_out = _ruled_out(workload, node_groups)
+        if ruled_out:
+            note, basis = f"{note}; {ruled_out}", f"{basis}; {ruled_out}"
         workload.arch = ArchFact.derived(arch, note=note)
         workload.arch_location = min(groups, key=lambda c: c.location).location
         workload.pod = replace(workload.pod or PodFacts("default"), sole_capacity=basis)
+
+
+def _ruled_out(workload: Workload, node_groups: list[Capacity]) -> str:
+    """The nearest node groups the pod's own constraints keep it off, as a clause ("" when none)."""
+    scheduling = (workload.pod or PodFacts("default")).scheduling
+    names = sorted(c.name for c in nearest(node_groups, workload.project) if not accepts(scheduling, c))
+    if not names:
+        return ""
+    return f"its nodeSelector, node affinity or tolerations rule out {', '.join(names)}"
 
 
 def _placement_basis(workload: Workload, placement: NodePlacement, arch: str) -> tuple[str, str]:

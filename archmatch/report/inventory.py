@@ -72,7 +72,24 @@ def _decided(w: Workload, where: _Where) -> str:
         text += f" ({placed.basis}; {placed.confidence} confidence)"
     if w.values is not None:
         text += "; " + w.values.describe(lambda p: shown_path(where.prefix + p))
-    return text
+    return text + _pod_placement(w)
+
+
+def _pod_placement(w: Workload) -> str:
+    """How a Kubernetes pod was placed: the node constraints it writes besides the architecture, and
+    the node groups or Fargate profile that decided its architecture."""
+    pod = w.pod
+    if pod is None:
+        return ""
+    parts = [f"nodeSelector {k}={v}" for k, v in sorted(pod.scheduling.node_selector.items())]
+    if pod.scheduling.tolerates_all:
+        parts.append("tolerates every taint")
+    parts += [f"tolerates {key}" for key, _, _ in pod.scheduling.tolerations]
+    if pod.fargate_profile is not None:
+        parts.append(f"EKS Fargate profile {pod.fargate_profile}")
+    if pod.sole_capacity is not None:
+        parts.append(f"placed by proximity, low confidence: {pod.sole_capacity}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def rows_of(result: ScanResult) -> list[tuple[str, ...]]:
@@ -228,7 +245,26 @@ def _capacity_decided(c: Capacity, where: _Where) -> str:
         parts.append(f"instance types{default} @ {where.loc(c.instance_types[0].location) or '-'}")
     if c.fargate:
         parts.append("Fargate")
+    parts += _node_labels_and_taints(c)
     return "; ".join(parts) or "unknown"
+
+
+def _node_labels_and_taints(c: Capacity) -> list[str]:
+    """An EKS node group's labels and taints, which pods' selectors and tolerations are matched to."""
+    nodes = c.node_group
+    if nodes is None:
+        return []
+    out = []
+    if nodes.labels is None:
+        out.append("labels not known")
+    elif nodes.labels:
+        labels = " ".join(f"{k}={v}" for k, v in sorted(nodes.labels.items()))
+        out.append(f"labels {labels}" + ("" if nodes.labels_complete else " (maybe more)"))
+    if nodes.taints is None:
+        out.append("taints not known")
+    elif nodes.taints:
+        out.append("taints " + " ".join(f"{k}={v or ''}:{e}" for k, v, e in nodes.taints))
+    return out
 
 
 def _cluster_text(c: Capacity, where: _Where) -> str:

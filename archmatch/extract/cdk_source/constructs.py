@@ -12,7 +12,7 @@ from typing import Literal
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, EKS_DEFAULT_INSTANCE_TYPE, LAMBDA_DEFAULT_ARCH
 from archmatch.aws.ecs import runs_on_fargate
-from archmatch.aws.eks import cluster_ref
+from archmatch.aws.eks import cluster_ref, taint_effect
 from archmatch.extract.cdk_source import archvalues, codebuild
 from archmatch.extract.cdk_source.archvalues import Arch
 from archmatch.extract.cdk_source.assets import (
@@ -24,6 +24,7 @@ from archmatch.extract.cdk_source.assets import (
 )
 from archmatch.extract.cdk_source.ecr import repository_key, repository_name
 from archmatch.extract.cdk_source.values import (
+    Arr,
     Call,
     Choice,
     Host,
@@ -556,7 +557,7 @@ class Interpreter:
             types,
             ami,
             key_line(props, "amiType"),
-            NodeGroupFacts(instance_types_default=instance_value is None),
+            _node_scheduling(props, instance_value is None),
             cluster,
         )
 
@@ -684,3 +685,50 @@ def _ecs_fact(cpu: Val | None, launch: str) -> tuple[ArchFact, Host | None]:
     if parsed.arch is not None:
         return ArchFact.explicit(parsed.arch, note=parsed.text), None
     return ArchFact.unknown(parsed.text), None
+
+
+# --- node group labels and taints ---------------------------------------------------------------------
+def _node_scheduling(props: Obj, instance_types_default: bool) -> NodeGroupFacts:
+    """A node group's `labels` and `taints` ({key, value, effect: eks.TaintEffect.NO_SCHEDULE}); its
+    labels are all known unless a launch template may add others."""
+    labels = _string_fields(get(props, "labels"))
+    return NodeGroupFacts(
+        instance_types_default=instance_types_default,
+        labels=labels,
+        taints=_node_taints(get(props, "taints")),
+        labels_complete=labels is not None and get(props, "launchTemplateSpec") is None,
+    )
+
+
+def _string_fields(value: Val | None) -> dict[str, str] | None:
+    if value is None:
+        return {}
+    if not isinstance(value, Obj) or value.open or not all(isinstance(v, Str) for v in value.fields.values()):
+        return None
+    return {k: v.value for k, v in value.fields.items() if isinstance(v, Str)}
+
+
+def _member_name(value: Val | None) -> str:
+    """`eks.TaintEffect.NO_SCHEDULE` (or the string itself) as `NO_SCHEDULE`; "" when not known."""
+    if isinstance(value, Str):
+        return value.value
+    return value.qual.rpartition(".")[2] if isinstance(value, Ref) else ""
+
+
+def _node_taints(value: Val | None) -> tuple[tuple[str, str | None, str], ...] | None:
+    if value is None:
+        return ()
+    if not isinstance(value, Arr) or value.open:
+        return None
+    out: list[tuple[str, str | None, str]] = []
+    for item in value.items:
+        key, written, effect = (get(item, k) for k in ("key", "value", "effect"))
+        kube_effect = taint_effect(_member_name(effect))
+        if (
+            not isinstance(key, Str)
+            or kube_effect is None
+            or not (written is None or isinstance(written, Str))
+        ):
+            return None
+        out.append((key.value, written.value if written is not None else None, kube_effect))
+    return tuple(out)

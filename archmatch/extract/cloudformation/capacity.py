@@ -9,7 +9,7 @@ from typing import Any
 from archmatch.aws import compute
 from archmatch.aws.batch import environment_is_fargate
 from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE, eks_fargate_arch
-from archmatch.aws.eks import cluster_ref
+from archmatch.aws.eks import cluster_ref, taint_effect
 from archmatch.extract.cloudformation.context import Ctx, Resource, as_list, key_value_line, sub, value_line
 from archmatch.extract.cloudformation.intrinsics import intrinsic, known_text, text_of
 from archmatch.model import (
@@ -246,13 +246,50 @@ def eks_nodegroup(ctx: Ctx, res: Resource) -> None:
     if not spec.instance_types:
         spec.instance_types = [InstanceChoice(EKS_DEFAULT_INSTANCE, AMD64, ctx.loc(res.line))]
         defaulted = True
+    labels = _node_labels(ctx, res.raw.get("Labels"))
     _add(
         ctx,
         res,
         spec,
-        node_group=NodeGroupFacts(instance_types_default=defaulted),
+        node_group=NodeGroupFacts(
+            instance_types_default=defaulted,
+            labels=labels,
+            taints=_node_taints(ctx, res.raw.get("Taints")),
+            labels_complete=template is None and labels is not None,
+        ),
         cluster=_cluster(ctx, res),
     )
+
+
+def _node_labels(ctx: Ctx, raw: Any) -> dict[str, str] | None:
+    """A node group's `Labels` map; None when it or a value is not known."""
+    value = ctx.tpl.resolve(raw)
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or intrinsic(value) is not None:
+        return None
+    labels = {str(k): ctx.text(v) for k, v in value.items()}
+    return (
+        None
+        if any(v is None for v in labels.values())
+        else {k: v for k, v in labels.items() if v is not None}
+    )
+
+
+def _node_taints(ctx: Ctx, raw: Any) -> tuple[tuple[str, str | None, str], ...] | None:
+    """A node group's `Taints` ({Key, Value, Effect: NO_SCHEDULE | NO_EXECUTE | PREFER_NO_SCHEDULE});
+    None when one is not known."""
+    if raw is None:
+        return ()
+    out: list[tuple[str, str | None, str]] = []
+    for item in as_list(raw):
+        key, effect = ctx.text(sub(item, "Key")), ctx.text(sub(item, "Effect"))
+        value = sub(item, "Value")
+        kube_effect = taint_effect(effect) if effect is not None else None
+        if key is None or kube_effect is None or (value is not None and ctx.text(value) is None):
+            return None
+        out.append((key, ctx.text(value) if value is not None else None, kube_effect))
+    return tuple(out)
 
 
 def eks_fargate_profile(ctx: Ctx, res: Resource) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from archmatch.aws import compute
 from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE, eks_fargate_arch
-from archmatch.aws.eks import cluster_ref
+from archmatch.aws.eks import cluster_ref, taint_effect
 from archmatch.extract.terraform.compute import launch_template_of, template_ami, template_choices
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
 from archmatch.extract.terraform.module import ModuleInstance
@@ -48,6 +48,7 @@ def node_group_capacity(
     ami: AmiFact,
     launch_template: str | None = None,
     module: str | None = None,
+    nodes: NodeGroupFacts | None = None,
 ) -> Capacity:
     defaulted = not choices
     if defaulted:
@@ -62,9 +63,41 @@ def node_group_capacity(
         ami_evidence=ami.evidence,
         ami_verified=ami.verified if ami.evidence else True,
         launch_template=launch_template,
-        node_group=NodeGroupFacts(instance_types_default=defaulted),
+        node_group=replace(nodes or NodeGroupFacts(), instance_types_default=defaulted),
         module=module,
     )
+
+
+def node_labels_and_taints(labels: Any, taints: list[Any] | None, complete: bool) -> NodeGroupFacts:
+    """The labels and taints a managed node group gives its nodes, as evaluated: `labels` a map,
+    `taints` a list of {key, value, effect} (None: not known). `complete` when nothing else (a launch
+    template, bootstrap arguments) may add labels. A value that is not a known string makes the
+    labels, or the taints, unknown."""
+    known_labels: dict[str, str] | None = {}
+    if isinstance(labels, dict):
+        known_labels = {str(k): v for k, v in labels.items() if isinstance(v, str)}
+        if len(known_labels) != len(labels):
+            known_labels = None
+    elif labels is not None:
+        known_labels = None
+    return NodeGroupFacts(
+        labels=known_labels, taints=_taints(taints), labels_complete=complete and known_labels is not None
+    )
+
+
+def _taints(taints: list[Any] | None) -> tuple[tuple[str, str | None, str], ...] | None:
+    if taints is None:
+        return None
+    out: list[tuple[str, str | None, str]] = []
+    for taint in taints:
+        key, value, effect = (
+            taint.get(k) if isinstance(taint, dict) else None for k in ("key", "value", "effect")
+        )
+        kube_effect = taint_effect(effect) if isinstance(effect, str) else None
+        if not isinstance(key, str) or kube_effect is None or not isinstance(value, (str, type(None))):
+            return None
+        out.append((key, value, kube_effect))
+    return tuple(out)
 
 
 def fargate_selector(namespace: Any, labels: Any) -> FargateSelector:
@@ -100,6 +133,10 @@ def node_group(ctx: Context, res: Resource) -> None:
             choices = template_choices(ctx, template)
         if res.block.attr("ami_type") is None:
             ami = template_ami(ctx, template)
+    taints = [
+        {k: res.instance.eval_attr(b, k) for k in ("key", "value", "effect")}
+        for b in res.block.children("taint")
+    ]
     capacity = node_group_capacity(
         "aws_eks_node_group",
         res.address,
@@ -107,6 +144,7 @@ def node_group(ctx: Context, res: Resource) -> None:
         choices,
         ami,
         launch_template=template.address if template is not None else None,
+        nodes=node_labels_and_taints(res.eval("labels"), taints, complete=spec is None),
     )
     ctx.facts.capacities.append(replace(capacity, cluster=resource_cluster(res)))
 

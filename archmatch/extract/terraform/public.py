@@ -10,7 +10,8 @@ defaults (checked against the modules' variables.tf):
   (["FARGATE"]), `launch_type` ("FARGATE"), `container_definitions` (map of objects with `image`);
 - eks/aws `eks_managed_node_groups` (+ v20 `eks_managed_node_group_defaults`) and
   //modules/eks-managed-node-group: `ami_type` (null: EKS picks), `instance_types` (null: EKS's
-  t3.medium); `fargate_profiles` and //modules/fargate-profile.
+  t3.medium), `labels` and `taints` (a map of {key, value, effect}; a list in older versions);
+  `fargate_profiles` and //modules/fargate-profile.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from archmatch.aws.eks import cluster_ref
 from archmatch.extract.terraform.ast import Expr
 from archmatch.extract.terraform.builds import dockerfile_path, platform_fact
 from archmatch.extract.terraform.context import Context, root_relative, sub_expr
-from archmatch.extract.terraform.eks import ami_type_fact, node_group_capacity
+from archmatch.extract.terraform.eks import ami_type_fact, node_group_capacity, node_labels_and_taints
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import as_text
@@ -220,6 +221,19 @@ def _ecs_service_module(call: Call) -> None:
     _ecs_service(call, {k: v for k, v in inputs.items() if v is not None}, (), call.address)
 
 
+# node group inputs through which the module's launch template or user data may give nodes more labels
+_NODE_BOOTSTRAP_INPUTS = (
+    "ami_id",
+    "bootstrap_extra_args",
+    "pre_bootstrap_user_data",
+    "post_bootstrap_user_data",
+    "user_data_template_path",
+    "cloudinit_pre_nodeadm",
+    "cloudinit_post_nodeadm",
+    "launch_template_id",
+)
+
+
 def _node_group(
     call: Call,
     config: dict[str, Any],
@@ -244,10 +258,30 @@ def _node_group(
     ami = ami_type_fact(merged.get("ami_type"), loc_of("ami_type"))
     choices = call.ctx.instance_choices(merged.get("instance_types"), loc_of("instance_types"))
     location = call.loc(attr, *keys) if attr else call.loc()
+    nodes = node_labels_and_taints(
+        merged.get("labels"),
+        _module_taints(merged.get("taints")),
+        complete=not any(merged.get(k) is not None for k in _NODE_BOOTSTRAP_INPUTS),
+    )
     capacity = node_group_capacity(
-        "aws_eks_node_group", name, location, choices, ami, module="terraform-aws-modules/eks/aws"
+        "aws_eks_node_group",
+        name,
+        location,
+        choices,
+        ami,
+        module="terraform-aws-modules/eks/aws",
+        nodes=nodes,
     )
     call.ctx.facts.capacities.append(replace(capacity, cluster=cluster))
+
+
+def _module_taints(taints: Any) -> list[Any] | None:
+    """A node group's `taints`: a map of {key, value, effect} (a list in older module versions)."""
+    if taints is None:
+        return []
+    if isinstance(taints, dict):
+        return list(taints.values())
+    return taints if isinstance(taints, list) else None
 
 
 def _eks_root(call: Call) -> None:
@@ -291,7 +325,8 @@ def _fargate(call: Call, name: str, location: Location, cluster: ClusterRef | No
 
 
 def _eks_node_group_module(call: Call) -> None:
-    inputs = {k: call.get(k) for k in ("create", "ami_type", "instance_types")}
+    inputs = {k: call.get(k) for k in ("create", "ami_type", "instance_types", "labels", "taints")}
+    inputs.update({k: call.get(k) for k in _NODE_BOOTSTRAP_INPUTS})
     _node_group(
         call,
         {k: v for k, v in inputs.items() if v is not None},
