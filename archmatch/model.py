@@ -775,8 +775,9 @@ class TerraformVarsUse:
 class CfnParametersUse:
     """A command that deploys a CloudFormation template with parameter values: `aws cloudformation
     create-stack|update-stack|create-change-set --template-body file://T --parameters ...`, `aws
-    cloudformation deploy --template-file T --parameter-overrides K=V`, `sam deploy`. The template's
-    extractor evaluates that template once per distinct set of values (`ValueSource`)."""
+    cloudformation deploy --template-file T --parameter-overrides K=V`, `sam deploy`, an environment
+    of a SAM configuration file (`extract/builds/samconfig.py`). The template's extractor evaluates
+    that template once per distinct set of values (`ValueSource`)."""
 
     location: Location  # the command
     template: str | None  # root-relative template file; None when not known
@@ -786,6 +787,7 @@ class CfnParametersUse:
     unknown_files: bool = False  # a parameter file that is not known (its path, or not in the repository)
     stack_name: str | None = None  # `--stack-name`, the template's `AWS::StackName`
     run: str = ""  # the script, CI job or Makefile it runs in
+    config_file: str | None = None  # the SAM configuration (samconfig.toml) that gives these values
 
 
 @dataclass

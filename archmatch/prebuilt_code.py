@@ -753,10 +753,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,)==(other.location,other.template,other.own_template,other.parameters,other.parameter_files,other.unknown_files,other.stack_name,other.run,)
+   return (self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,self.config_file,)==(other.location,other.template,other.own_template,other.parameters,other.parameter_files,other.unknown_files,other.stack_name,other.run,other.config_file,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,)==(other.location,other.template,other.own_template,other.parameters,other.parameter_files,other.unknown_files,other.stack_name,other.run,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,self.config_file,)==(other.location,other.template,other.own_template,other.parameters,other.parameter_files,other.unknown_files,other.stack_name,other.run,other.config_file,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1780,9 +1780,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,s
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,))
+  return hash((self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,self.config_file,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.location,self.template,self.own_template,self.parameters,self.parameter_files,self.unknown_files,self.stack_name,self.run,self.config_file,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2726,9 +2726,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(location={self.location!r}, template={self.template!r}, own_template={self.own_template!r}, parameters={self.parameters!r}, parameter_files={self.parameter_files!r}, unknown_files={self.unknown_files!r}, stack_name={self.stack_name!r}, run={self.run!r})"
+  return self.__class__.__qualname__ + f"(location={self.location!r}, template={self.template!r}, own_template={self.own_template!r}, parameters={self.parameters!r}, parameter_files={self.parameter_files!r}, unknown_files={self.unknown_files!r}, stack_name={self.stack_name!r}, run={self.run!r}, config_file={self.config_file!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, template={self.template!r}, own_template={self.own_template!r}, parameters={self.parameters!r}, parameter_files={self.parameter_files!r}, unknown_files={self.unknown_files!r}, stack_name={self.stack_name!r}, run={self.run!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, template={self.template!r}, own_template={self.own_template!r}, parameters={self.parameters!r}, parameter_files={self.parameter_files!r}, unknown_files={self.unknown_files!r}, stack_name={self.stack_name!r}, run={self.run!r}, config_file={self.config_file!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -4239,8 +4239,8 @@ def __create_fn__(_type_location, _type_paths, _type_cluster, _type_how, _type_c
  return __init__
 CODE["def __create_fn__(_type_location, _type_paths, _type_cluster, _type_how, _type_cluster_file, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cluster_file, _return_type):\n def __init__(self,location:_type_location,paths:_type_paths,cluster:_type_cluster,how:_type_how,cluster_file:_type_cluster_file=_dflt_cluster_file)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'paths',paths)\n  __dataclass_builtins_object__.__setattr__(self,'cluster',cluster)\n  __dataclass_builtins_object__.__setattr__(self,'how',how)\n  __dataclass_builtins_object__.__setattr__(self,'cluster_file',cluster_file)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_location, _type_template, _type_own_template, _type_parameters, _type_parameter_files, _type_unknown_files, _type_stack_name, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_parameters, _dflt_parameter_files, _dflt_unknown_files, _dflt_stack_name, _dflt_run, _return_type):
- def __init__(self,location:_type_location,template:_type_template,own_template:_type_own_template,parameters:_type_parameters=_dflt_parameters,parameter_files:_type_parameter_files=_dflt_parameter_files,unknown_files:_type_unknown_files=_dflt_unknown_files,stack_name:_type_stack_name=_dflt_stack_name,run:_type_run=_dflt_run)->_return_type:
+def __create_fn__(_type_location, _type_template, _type_own_template, _type_parameters, _type_parameter_files, _type_unknown_files, _type_stack_name, _type_run, _type_config_file, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_parameters, _dflt_parameter_files, _dflt_unknown_files, _dflt_stack_name, _dflt_run, _dflt_config_file, _return_type):
+ def __init__(self,location:_type_location,template:_type_template,own_template:_type_own_template,parameters:_type_parameters=_dflt_parameters,parameter_files:_type_parameter_files=_dflt_parameter_files,unknown_files:_type_unknown_files=_dflt_unknown_files,stack_name:_type_stack_name=_dflt_stack_name,run:_type_run=_dflt_run,config_file:_type_config_file=_dflt_config_file)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'location',location)
   __dataclass_builtins_object__.__setattr__(self,'template',template)
   __dataclass_builtins_object__.__setattr__(self,'own_template',own_template)
@@ -4249,8 +4249,9 @@ def __create_fn__(_type_location, _type_template, _type_own_template, _type_para
   __dataclass_builtins_object__.__setattr__(self,'unknown_files',unknown_files)
   __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)
   __dataclass_builtins_object__.__setattr__(self,'run',run)
+  __dataclass_builtins_object__.__setattr__(self,'config_file',config_file)
  return __init__
-CODE["def __create_fn__(_type_location, _type_template, _type_own_template, _type_parameters, _type_parameter_files, _type_unknown_files, _type_stack_name, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_parameters, _dflt_parameter_files, _dflt_unknown_files, _dflt_stack_name, _dflt_run, _return_type):\n def __init__(self,location:_type_location,template:_type_template,own_template:_type_own_template,parameters:_type_parameters=_dflt_parameters,parameter_files:_type_parameter_files=_dflt_parameter_files,unknown_files:_type_unknown_files=_dflt_unknown_files,stack_name:_type_stack_name=_dflt_stack_name,run:_type_run=_dflt_run)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'template',template)\n  __dataclass_builtins_object__.__setattr__(self,'own_template',own_template)\n  __dataclass_builtins_object__.__setattr__(self,'parameters',parameters)\n  __dataclass_builtins_object__.__setattr__(self,'parameter_files',parameter_files)\n  __dataclass_builtins_object__.__setattr__(self,'unknown_files',unknown_files)\n  __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)\n  __dataclass_builtins_object__.__setattr__(self,'run',run)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_location, _type_template, _type_own_template, _type_parameters, _type_parameter_files, _type_unknown_files, _type_stack_name, _type_run, _type_config_file, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_parameters, _dflt_parameter_files, _dflt_unknown_files, _dflt_stack_name, _dflt_run, _dflt_config_file, _return_type):\n def __init__(self,location:_type_location,template:_type_template,own_template:_type_own_template,parameters:_type_parameters=_dflt_parameters,parameter_files:_type_parameter_files=_dflt_parameter_files,unknown_files:_type_unknown_files=_dflt_unknown_files,stack_name:_type_stack_name=_dflt_stack_name,run:_type_run=_dflt_run,config_file:_type_config_file=_dflt_config_file)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'template',template)\n  __dataclass_builtins_object__.__setattr__(self,'own_template',own_template)\n  __dataclass_builtins_object__.__setattr__(self,'parameters',parameters)\n  __dataclass_builtins_object__.__setattr__(self,'parameter_files',parameter_files)\n  __dataclass_builtins_object__.__setattr__(self,'unknown_files',unknown_files)\n  __dataclass_builtins_object__.__setattr__(self,'stack_name',stack_name)\n  __dataclass_builtins_object__.__setattr__(self,'run',run)\n  __dataclass_builtins_object__.__setattr__(self,'config_file',config_file)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_location, _type_text, _type_find, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_find, _return_type):
  def __init__(self,location:_type_location,text:_type_text,find:_type_find=_dflt_find)->_return_type:
@@ -5567,11 +5568,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('location','template','own_template','parameters','parameter_files','unknown_files','stack_name','run',):
+  if type(self) is cls or name in ('location','template','own_template','parameters','parameter_files','unknown_files','stack_name','run','config_file',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'template\',\'own_template\',\'parameters\',\'parameter_files\',\'unknown_files\',\'stack_name\',\'run\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'location\',\'template\',\'own_template\',\'parameters\',\'parameter_files\',\'unknown_files\',\'stack_name\',\'run\',\'config_file\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -6367,11 +6368,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('location','template','own_template','parameters','parameter_files','unknown_files','stack_name','run',):
+  if type(self) is cls or name in ('location','template','own_template','parameters','parameter_files','unknown_files','stack_name','run','config_file',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'template\',\'own_template\',\'parameters\',\'parameter_files\',\'unknown_files\',\'stack_name\',\'run\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'location\',\'template\',\'own_template\',\'parameters\',\'parameter_files\',\'unknown_files\',\'stack_name\',\'run\',\'config_file\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

@@ -693,6 +693,18 @@ SEEDS: dict[str, list[Seed]] = {
         _seed(str(p.relative_to(ROOT)), "dockerfile")
         for p in sorted(FIXTURES.glob("rules/ARCH10*/*/Dockerfile"))[:4]
     ],
+    "samconfig": [
+        _seed(
+            "tests/fixtures/rules/ARCH301/fail_samconfig_parameter_overrides/samconfig.toml",
+            "shell",
+            "tests/fixtures/rules/ARCH301/fail_samconfig_parameter_overrides",
+        ),
+        _seed(
+            "tests/fixtures/rules/ARCH301/fail_samconfig_two_environments/samconfig.yaml",
+            "yaml",
+            "tests/fixtures/rules/ARCH301/fail_samconfig_two_environments",
+        ),
+    ],
     "ecs-taskdef": [
         _seed(
             "tests/fixtures/rules/ARCH301/fail_ecs_json_render_action/ecs/task-definition.json",

@@ -34,6 +34,7 @@ SOURCES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ),
     ("makefile", lambda p: _name(p) in ("Makefile", "makefile", "GNUmakefile") or p.endswith(".mk")),
     ("npm_scripts", lambda p: _name(p) == "package.json"),
+    ("samconfig", lambda p: _name(p) in ("samconfig.toml", "samconfig.yaml", "samconfig.yml")),
     # after the CI sources, which record the steps that run Dagger pipelines
     ("dagger_go", lambda p: p.endswith(".go") or _name(p) == "dagger.json"),
     ("dagger_py", lambda p: _name(p) == "dagger.json" or p.endswith(".py")),

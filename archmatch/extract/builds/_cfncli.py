@@ -96,7 +96,7 @@ def parse(texts: list[str]) -> CfnCommand | None:
             if path is not None:
                 files.append(path)
             else:
-                parameters.extend(_parameters(value))
+                parameters.extend(overrides(value))
     stack = options.get("--stack-name", [])
     stack_name = stack[0] if stack and not has_unresolved(stack[0]) else None
     return CfnCommand(template, stack_name, tuple(parameters), tuple(files))
@@ -148,8 +148,9 @@ def _in_workspace(path: str) -> str:
     return path[len(prefix) :].lstrip("/")
 
 
-def _parameters(value: str) -> list[tuple[str, str | None]]:
-    """The parameters of one option value: inline JSON, the shorthand list, or `K=V` overrides."""
+def overrides(value: str) -> list[tuple[str, str | None]]:
+    """The parameters of one option value: inline JSON, the shorthand list, or `K=V` overrides
+    (also how a SAM configuration file writes `parameter_overrides`)."""
     text = value.strip()
     if text.startswith(("[", "{")):
         return [p for chunk in text.split("}") if (p := _json_item(chunk)) is not None]

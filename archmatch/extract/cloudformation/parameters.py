@@ -1,6 +1,7 @@
 """Parameter values of a template, from the commands of the repository that deploy that very file
 (`CfnParametersUse`, recorded by the build sources' shell scan: `aws cloudformation create-stack
---parameters ...`, `deploy --parameter-overrides ...`, `sam deploy`).
+--parameters ...`, `deploy --parameter-overrides ...`, `sam deploy`; and by the SAM configuration
+files `sam deploy` reads, one per environment).
 
 A value given by the command that deploys the template is as good as a default written in it. Each
 distinct set of values (and stack name) is a candidate: the template is evaluated once per set,
@@ -105,7 +106,8 @@ def value_sets(repo: RepoView, facts: RepoFacts, path: str) -> list[ParameterSet
         if use not in found:
             found.append(use)
         files.setdefault(key, [])
-        files[key].extend(f for f in use.parameter_files if f not in files[key])
+        given_by = (*use.parameter_files, *([use.config_file] if use.config_file else []))
+        files[key].extend(f for f in given_by if f not in files[key])
     sets = [
         ParameterSet(
             values,
