@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any
 
-from hcl2.parser import LARK_GRAMMAR
 from lark import Lark, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -87,7 +88,19 @@ OPTIONS: dict[str, Any] = {"parser": "lalr", "propagate_positions": True}
 
 
 def hcl_grammar() -> str:
-    return _safe_grammar(LARK_GRAMMAR)
+    return _safe_grammar(_package_grammar())
+
+
+def _package_grammar() -> str:
+    """The text of bc-python-hcl2's `hcl2.lark`, found without importing the package: importing
+    `hcl2` (its `api`, then `parser`) builds a second, unused Lark parser from Lark's cache."""
+    spec = importlib.util.find_spec("hcl2")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder) / "hcl2.lark"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise ModuleNotFoundError("bc-python-hcl2's grammar (hcl2/hcl2.lark) is not installed")
 
 
 def hcl_parser() -> Lark:
