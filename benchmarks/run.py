@@ -89,6 +89,7 @@ class Timing:
     cpu_seconds: float = 0.0  # user + system time of the process and the children it waited for
     paired: PairedRatios | None = None  # Checkov rounds: per-round ratios to Checkov alone
     runs: int = 1  # how many runs the medians are of
+    tree: str = ""  # the tree measured ("N=100", "2 files"); "" for `N=<size>`
 
 
 Run = tuple[float, float, int, float]  # wall seconds, peak MB, exit code, CPU seconds (`timed`)
@@ -354,7 +355,7 @@ def checkov_round_commands(args: argparse.Namespace) -> dict[str, list[str]]:
     }
 
 
-def checkov_rounds(size: int, tree: Path, args: argparse.Namespace) -> list[Timing]:
+def checkov_rounds(size: int, tree: Path, args: argparse.Namespace, label: str = "") -> list[Timing]:
     """Checkov alone, with the pack and a cold analysis cache then a warm one (and the controls), in
     rounds whose order rotates (`rotated`), so that a load drifting within a round does not always
     fall on the same run. Each variant is summarised by its medians and by the median, min and max of
@@ -382,6 +383,7 @@ def checkov_rounds(size: int, tree: Path, args: argparse.Namespace) -> list[Timi
             break
     timings = [summarise(size, name, got) for name, got in runs.items()]
     for timing in timings:
+        timing.tree = label
         if timing.tool != CHECKOV_ALONE:
             timing.paired = paired_ratios(runs[timing.tool], runs[CHECKOV_ALONE])
     return timings
@@ -525,15 +527,14 @@ def pack_ratios(timings: list[Timing]) -> list[str]:
         "| median of per-round ratios, wall / CPU | per-round wall min-max | per-round CPU min-max |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    by_tree: dict[int, dict[str, Timing]] = {}
+    by_tree: dict[str, dict[str, Timing]] = {}  # the 2-file tree apart from a synthetic N=2
     for t in timings:
         if t.exit_code >= 0 and t.seconds:
-            by_tree.setdefault(t.size, {})[t.tool] = t
-    for tree, got in by_tree.items():
+            by_tree.setdefault(t.tree or f"N={t.size}", {})[t.tool] = t
+    for label, got in by_tree.items():
         base = got.get(CHECKOV_ALONE)
         if base is None or not any(name in got for name in PACK_VARIANTS):
             continue
-        label = "2 files" if tree == 2 else f"N={tree}"
         rows.append(
             f"| {label} | checkov -d | {base.runs} | {base.seconds:.2f} ({base.cpu_seconds:.2f}) | | | | |"
         )
@@ -572,7 +573,7 @@ def two_file_tree(args: argparse.Namespace) -> Path:
 
 def two_file_pack(args: argparse.Namespace) -> list[Timing]:
     print(f"2-file repository (load {load()}):", flush=True)
-    return checkov_rounds(2, two_file_tree(args), args) if tool("checkov") else []
+    return checkov_rounds(2, two_file_tree(args), args, "2 files") if tool("checkov") else []
 
 
 def synthetic(args: argparse.Namespace) -> list[Timing]:

@@ -91,3 +91,16 @@ def test_the_pack_table_shows_the_medians_ratio_beside_the_paired_ratios(bench: 
         "| N=100 | archmatch pack, cold cache | 3 | 39.00 (39.00) | 1.08 / 1.08 | 1.00 / 1.00 "
         "| 0.90-1.30 | 0.90-1.30 |"
     )
+
+
+def test_the_two_file_tree_is_kept_apart_from_a_synthetic_tree_of_two_services(bench: ModuleType) -> None:
+    alone, pack = [(4.0, 1.0, 0, 4.0)], [(4.4, 1.0, 0, 4.4)]
+    timings = []
+    for label in ("", "2 files"):
+        base = bench.summarise(2, bench.CHECKOV_ALONE, alone)
+        cold = bench.summarise(2, bench.PACK_COLD, pack)
+        cold.paired = bench.paired_ratios(pack, alone)
+        base.tree = cold.tree = label
+        timings += [base, cold]
+    labels = [row.split(" | ")[0] for row in bench.pack_ratios(timings)[2:]]
+    assert labels == ["| N=2", "| N=2", "| 2 files", "| 2 files"]
