@@ -176,10 +176,18 @@ BuildSource = Literal[
 Confidence = Literal["high", "medium", "low"]
 # what a link rests on, strongest first: a reference the IaC makes to the build (high), equal
 # repository and tag (medium), an `images:` mapping of the configuration (high), a repository name
-# that matches the build's name (low), the only build, or the only Dockerfile built, in the project
-# or the nearest enclosing one (low)
+# that matches the build's name (low), a literal ECR repository name that is the local tag of a build
+# pushed where the files do not say (low), the only build, or the only Dockerfile built, in the
+# project or the nearest enclosing one (low)
 LinkKind = Literal[
-    "direct", "repository", "config", "naming", "proximity", "proximity-equivalent", "proximity-dockerfile"
+    "direct",
+    "repository",
+    "config",
+    "naming",
+    "naming-local-tag",
+    "proximity",
+    "proximity-equivalent",
+    "proximity-dockerfile",
 ]
 # what a proximity link says of its build, followed by where it is the only one (`Link.scope`)
 PROXIMITY_SUBJECT: dict[LinkKind, str] = {

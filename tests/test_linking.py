@@ -127,6 +127,7 @@ EVIDENCE_OPENING: dict[str, str] = {
     "repository": "repository and tag match (",
     "config": "config images: mapping ",
     "naming": "naming heuristic: repository name ",
+    "naming-local-tag": "naming heuristic: local tag ",
     "proximity": "proximity: the only build in ",
     "proximity-equivalent": "proximity: the only Dockerfile built in ",
     "proximity-dockerfile": "proximity: one of the builds of the only Dockerfile built in ",
@@ -158,3 +159,68 @@ def test_every_link_kind_is_made_and_its_evidence_says_so() -> None:
             scopes.add(link.scope.split(" project ")[0])
     assert seen == set(get_args(LinkKind)) - {"config"}, seen
     assert {"this project", "the repository"} <= scopes, scopes
+
+
+def _task(project: str, ref: str = "${aws_ecr_repository.job.repository_url}:latest") -> Workload:
+    return Workload(
+        kind="aws_ecs_task_definition",
+        name="aws_ecs_task_definition.job",
+        service="ecs",
+        location=Location(f"{project}/main.tf", 5),
+        arch=ArchFact.explicit("amd64"),
+        images=[ImageRef(ref, Location(f"{project}/main.tf", 14), frozenset({"ecr:nightly-job"}))],
+        project=project,
+    )
+
+
+def _ci_build(path: str, dockerfile: str, tags: list[str]) -> ImageBuild:
+    return ImageBuild(
+        source="github-actions",
+        name="workflow deploy.yml job build: docker build nightly-job",
+        location=Location(path, 14),
+        dockerfile=dockerfile,
+        platforms=ArchFact.explicit("arm64"),
+        tags=tags,
+    )
+
+
+def test_local_tag_links_a_build_pushed_somewhere_unknown_by_the_repository_name() -> None:
+    """The build's local tag is the ECR repository's literal name and it is also tagged for an unknown
+    repository with the image's tag: a low-confidence link across projects, to a build of the
+    repository's own workflow; not when the push tag is another tag, a digest is run, the local tag
+    is only a prefix of the name, or the build sits in a sibling project."""
+    facts = RepoFacts(root=Path("."))
+    facts.files = [".github/workflows/deploy.yml", "svc/infra/main.tf", "svc/job/Dockerfile"]
+    facts.workloads = [_task("svc/infra")]
+    pushed = _ci_build(
+        ".github/workflows/deploy.yml", "svc/job/Dockerfile", ["nightly-job", "${{ secrets.URL }}:latest"]
+    )
+    facts.builds = [pushed]
+    links = find_links(facts, Config())
+    assert [(lk.build.name, lk.confidence, lk.kind) for lk in links] == [
+        (pushed.name, "low", "naming-local-tag")
+    ]
+    assert "${{ secrets.URL }}:latest" in links[0].evidence
+
+    for tags in (
+        ["nightly-job", "${{ secrets.URL }}:dev"],
+        ["nightly", "${{ secrets.URL }}:latest"],
+        ["nightly-job"],
+    ):
+        pushed.tags = tags
+        assert find_links(facts, Config()) == [], tags
+    pushed.tags = ["nightly-job", "$IMAGE_URI"]  # one unknown value: repository and tag unknown
+    assert len(find_links(facts, Config())) == 1
+
+    facts.workloads = [_task("svc/infra", "${aws_ecr_repository.job.repository_url}@sha256:abc")]
+    assert find_links(facts, Config()) == []
+
+
+def test_local_tag_never_links_a_sibling_project() -> None:
+    facts = RepoFacts(root=Path("."))
+    facts.files = ["a/infra/main.tf", "b/template.yaml", "b/build.sh", "b/job/Dockerfile"]
+    facts.workloads = [_task("a/infra")]
+    sibling = _ci_build("b/build.sh", "b/job/Dockerfile", ["nightly-job", "${URL}:latest"])
+    sibling.source = "shell"
+    facts.builds = [sibling]
+    assert find_links(facts, Config()) == []

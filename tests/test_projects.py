@@ -225,6 +225,27 @@ def test_findings_on_naming_links_are_warnings_and_say_so(monkeypatch: pytest.Mo
     assert {r["properties"]["linkConfidence"] for r in results} == {"low"}
 
 
+def test_local_tag_name_links_are_warnings_that_locate_both_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workflow's arm64 build, linked to the X86_64 task only because its local tag is the ECR
+    repository's name: a warning on the task's architecture with the build and the image reference
+    as related locations. The script's amd64 build of the same tag is linked the same way and agrees,
+    so it is not reported (and does not hide the workflow's)."""
+    monkeypatch.chdir(RULES / "ARCH301" / "fail_ci_secret_push_named_like_repository")
+    result = scan([Path(".")], Config())
+    [finding] = [f for f in result.findings if f.rule_id == "ARCH301"]
+    assert finding.severity == "warning" and finding.properties["linkConfidence"] == "low"
+    assert "low confidence: linked by name only" in finding.message
+    assert (finding.location.path, finding.location.line) == ("infra/main.tf", 22)
+    related = {(r.location.path, r.location.line) for r in finding.related}
+    assert {(".github/workflows/deploy.yml", 14), ("infra/main.tf", 14)} <= related
+    assert "deploy-job.sh" not in finding.message
+    kinds = {(lk.build.location.path, lk.kind) for f in result.facts for lk in f.links}
+    assert kinds == {
+        (".github/workflows/deploy.yml", "naming-local-tag"),
+        ("deploy-job.sh", "naming-local-tag"),
+    }
+
+
 def test_workflows_of_a_repository_inside_the_scan_root_resolve_paths_against_it(tmp_path: Path) -> None:
     workflow = "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: app\n"
     (tmp_path / "repo-a" / ".github" / "workflows").mkdir(parents=True)

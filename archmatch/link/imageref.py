@@ -18,6 +18,20 @@ _DIGEST = lazyre.compile(r"^(?:\*|[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Za-z0-9=_*-]+
 _ECR_HOST = lazyre.compile(r"^(?:\*|\d{12})\.dkr\.ecr(?:-fips)?\.(?:\*|[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
 
 
+# The Terraform extractor names an ECR repository whose `name` it cannot compute (`each.key` of an
+# unknown collection, a variable without a value) by the resource's address; the CDK extractor one
+# the CDK names at deploy time by its construct (`ecr:Repo@cdk:lib/stack.ts:10`).
+_UNNAMED_ECR = lazyre.compile(
+    r"^ecr:(?:(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?aws_ecr(?:public)?_repository\.[\w-]+(?:\[[^\]]*\])?"
+    r"|[^@]*@cdk:[^@]*)$"
+)
+
+
+def unnamed_ecr_key(key: str) -> bool:
+    """An `ecr:` key that names its repository by a resource address or a construct, not by a name."""
+    return bool(_UNNAMED_ECR.match(key))
+
+
 @dataclass(frozen=True)
 class RefParts:
     """An image reference split into registry, repository, tag and digest."""

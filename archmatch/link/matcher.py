@@ -19,6 +19,11 @@ Evidence, strongest first; an image reference is linked at the first level that 
 4. naming heuristics (low): the repository name equals the build's service or Dockerfile folder
    name, only within the workload's project (a CI job or script counts in the project of the
    Dockerfile it builds). Findings on such links stay warnings and say their confidence;
+   then (low, `localtag.py`) a literally named, non-generic ECR repository meets the nearest builds
+   whose local tag is that name and which are also tagged for a repository the files do not name (a
+   secret, a `.env` variable) with the image's tag: a workflow or script whose project, or whose
+   Dockerfile's, encloses the workload's (never a sibling project); a nearer build of that name
+   (a compose service of the workload's project) wins even unpushed, and then nothing links;
 5. proximity (low): an image whose repository name is not known at all (a parameter, an SSM
    parameter, a secret, a placeholder), linked by nothing above, meets the only build of its
    project when that build follows its host (unpinned) and no other workload's image is linked to
@@ -41,7 +46,6 @@ import fnmatch
 import posixpath
 from dataclasses import dataclass
 
-from archmatch import lazyre
 from archmatch.link.imageref import (
     RefParts,
     parse_ref,
@@ -49,10 +53,19 @@ from archmatch.link.imageref import (
     repository_name,
     same_tag_shape,
     tags_agree,
+    unnamed_ecr_key,
     wild_match,
     with_repository,
 )
-from archmatch.link.projects import ProjectIndex, assign_projects, build_place, common_depth, contains
+from archmatch.link.localtag import image_tag, local_names, repository_names, unknown_push
+from archmatch.link.projects import (
+    ProjectIndex,
+    assign_projects,
+    build_place,
+    common_depth,
+    contains,
+    folder_of,
+)
 from archmatch.model import (
     PROXIMITY_SUBJECT,
     Confidence,
@@ -254,6 +267,51 @@ class _Index:
                 )
         return out
 
+    def local_tag(self, workload: Workload, image: ImageRef) -> Found:
+        """Level 4b (`localtag.py`): the nearest builds named like the image's literal ECR repository,
+        whose local tag is that name and which are tagged for a repository the files do not name."""
+        wanted = image_tag(image)
+        if wanted.digest:
+            return []
+        out: Found = []
+        for name in sorted(repository_names(image)):
+            for build in self._nearest_named(workload, name):
+                pushed = unknown_push(build, wanted) if name in local_names(build) else None
+                if pushed is not None and self._encloses(build, workload):
+                    evidence = (
+                        f"naming heuristic: local tag {name!r} is the name of ECR repository {name}; "
+                        f"the build also tags it {pushed}, a repository the files do not name"
+                    )
+                    out.append((build, _across(evidence, workload, build)))
+        return out
+
+    def _nearest_named(self, workload: Workload, name: str) -> list[ImageBuild]:
+        """The builds called `name` (a local tag, a service or Dockerfile folder) nearest the workload:
+        in the project nearest its own, then with the Dockerfile nearest its folder."""
+        named = [b for b in self.builds if name in local_names(b) or name in _naming_candidates(b)]
+        folder = workload.project or ""
+        ranks = {
+            id(b): (common_depth(folder, self.place[id(b)]), common_depth(folder, _build_folder(b)))
+            for b in named
+        }
+        best = max(ranks.values(), default=None)
+        return [b for b in named if ranks[id(b)] == best]
+
+    def _encloses(self, build: ImageBuild, workload: Workload) -> bool:
+        """The build's own project or its Dockerfile's encloses the workload's: a workflow or script of
+        the repository, never a sibling project of a monorepo."""
+        folder = workload.project or ""
+        return contains(build.project or "", folder) or contains(self.place[id(build)], folder)
+
+
+def _build_folder(build: ImageBuild) -> str:
+    """The folder of what the build reads: its Dockerfile's, else its context, else its own file's."""
+    if build.dockerfile:
+        return folder_of(build.dockerfile)
+    if build.context and build.context not in (".", "./"):
+        return build.context.rstrip("/")
+    return folder_of(build.location.path)
+
 
 def _across(evidence: str, workload: Workload, build: ImageBuild) -> str:
     if build.project == workload.project:
@@ -284,7 +342,10 @@ def _link_image(
         if fnmatch.fnmatchcase(image.ref, mapping.pattern):
             build = _config_build(mapping, config)
             return [(build, f"config images: mapping {mapping.pattern!r}")], "high", "config"
-    return _unique(index.naming(workload, image)), "low", "naming"
+    found = _unique(index.naming(workload, image))
+    if found:
+        return found, "low", "naming"
+    return _unique(index.local_tag(workload, image)), "low", "naming-local-tag"
 
 
 @dataclass(frozen=True)
@@ -312,19 +373,10 @@ def _proximity_links(workload: Workload, image: ImageRef, only: _Only, scope: st
     return out
 
 
-# The Terraform extractor names an ECR repository whose `name` it cannot compute (`each.key` of an
-# unknown collection, a variable without a value) by the resource's address; the CDK extractor one
-# the CDK names at deploy time by its construct (`ecr:Repo@cdk:lib/stack.ts:10`).
-_UNNAMED_ECR = lazyre.compile(
-    r"^ecr:(?:(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?aws_ecr(?:public)?_repository\.[\w-]+(?:\[[^\]]*\])?"
-    r"|[^@]*@cdk:[^@]*)$"
-)
-
-
 def _unnamed(image: ImageRef) -> bool:
     """An image reference whose repository name nothing in the repository says (an ECR repository
     whose name is computed from values the repository does not hold counts as unnamed)."""
-    if any(k.startswith("ecr:") and not _UNNAMED_ECR.match(k) for k in image.link_keys):
+    if any(k.startswith("ecr:") and not unnamed_ecr_key(k) for k in image.link_keys):
         return False
     parts = parse_ref(image.ref) if image.ref else None
     if parts is None:

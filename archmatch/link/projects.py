@@ -9,8 +9,9 @@ kustomization or Helm chart folder, the repository holding `.github/workflows` o
 its file unless its extractor said otherwise.
 
 Linking uses projects to decide what may connect (see `matcher.py`): direct references and
-naming heuristics stay inside a project; only an exact repository (and tag, where both are
-known) crosses projects, and then the nearest project wins.
+naming heuristics stay inside a project; an exact repository (and tag, where both are known)
+crosses projects, and then the nearest project wins; a repository's literal name meets a build's
+local tag only from a project enclosing the workload's (`localtag.py`), the nearest such build.
 """
 
 from __future__ import annotations

@@ -102,6 +102,8 @@ def confidence_note(link: Link, placement: bool = True) -> str:
     target = link.workload.deploys_to
     if target is not None and target.confidence == "low":
         return " [low confidence: the function the command deploys to is inferred, not named]"
+    if link.kind == "naming-local-tag":
+        return " [low confidence: linked by name only; where the build is pushed the files do not say]"
     return " [low confidence: linked only by naming]"
 
 

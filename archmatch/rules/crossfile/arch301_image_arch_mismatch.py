@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archmatch.fixrender import request_platform, set_architecture
-from archmatch.link.effective import ImageArch, Verdict
+from archmatch.link.effective import ImageArch, Verdict, image_arch, supports
 from archmatch.model import Applicability, Finding, Fix, ImageBuild, Link, Related, RepoFacts, Workload
 from archmatch.platforms import How
 from archmatch.rules import make
@@ -105,7 +105,26 @@ def _workload_alternative(
     if sharing:  # a shared parameter/variable: editing it would move the other workloads too
         note = f" (the value at {w.arch_location} is shared with {', '.join(sharing)}: give {w.name} its own)"
         return Fix(fix.description + note, (), fix.diff)
+    stranded = _stranded_builds(facts, link, other[0])
+    if stranded:  # another build of the same image would then be the one that cannot run
+        return Fix(
+            f"{fix.description} (then {', '.join(stranded)}, also linked to this image, cannot run there)"
+        )
     return fix
+
+
+def _stranded_builds(facts: RepoFacts, link: Link, arch: str) -> list[str]:
+    """The other builds linked to the link's image whose image certainly cannot run on `arch`."""
+    return sorted(
+        {
+            other.build.name
+            for other in facts.links
+            if other.workload is link.workload
+            and other.image is link.image
+            and other.build is not link.build
+            and supports(image_arch(other.build, facts), arch)[0] is Verdict.NO
+        }
+    )
 
 
 def _same_function(a: Workload, b: Workload) -> bool:
