@@ -124,6 +124,7 @@ ArchSyntax = Literal[
     "sam",
     "serverless",
     "k8s",
+    "tf-k8s",
     "cdk-ts",
     "cdk-py",
 ]

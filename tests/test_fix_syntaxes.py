@@ -68,6 +68,7 @@ _SERVICES = {
     "tf-batch": "batch",
     "cfn-batch": "batch",
     "k8s": "k8s",
+    "tf-k8s": "k8s",
 }
 
 

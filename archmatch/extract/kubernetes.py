@@ -120,7 +120,7 @@ def pod_workload(path: str, obj: LDict) -> Workload | None:
     )
 
 
-def _required_node_terms(spec: LDict) -> Any:
+def _required_node_terms(spec: dict[str, Any]) -> Any:
     """The pod's required node affinity terms (any of them may hold), as written."""
     return _get(
         spec,
@@ -131,7 +131,7 @@ def _required_node_terms(spec: LDict) -> Any:
     )
 
 
-def pod_scheduling(spec: LDict) -> PodScheduling:
+def pod_scheduling(spec: dict[str, Any]) -> PodScheduling:
     """The pod's node constraints other than the architecture (matched against node group labels
     and taints); values that are not plain strings, or are placeholders, are left out (they
     constrain nothing known)."""
@@ -191,21 +191,22 @@ def _string_labels(labels: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in labels.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def pod_arch(spec: LDict) -> tuple[ArchFact, int]:
-    """Arches the pod may run on, and the line of the constraint that decides it."""
+def pod_arch(spec: dict[str, Any]) -> tuple[ArchFact, int]:
+    """Arches the pod may run on, and the line of the constraint that decides it (0 when `spec` is
+    a plain dict without lines: a Terraform pod spec written as the manifest would be)."""
     allowed: set[str] | None = None
     line = 0
     selector = spec.get("nodeSelector")
-    if isinstance(selector, LDict):
+    if isinstance(selector, dict):
         for label in ARCH_LABELS:
             if label in selector:
                 arch = normalize_arch(str(selector[label]))
                 if arch is None:
-                    return ArchFact.unknown(f"nodeSelector {label}: {selector[label]!r}"), selector.line_of(
-                        label
+                    return ArchFact.unknown(f"nodeSelector {label}: {selector[label]!r}"), _line_of(
+                        selector, label
                     )
                 allowed = {arch} if allowed is None else allowed & {arch}
-                line = line or selector.line_of(label)
+                line = line or _line_of(selector, label)
     terms = _required_node_terms(spec)
     if isinstance(terms, list) and terms:
         from_affinity, affinity_line = _affinity_archs(terms)
@@ -225,7 +226,7 @@ def _affinity_archs(terms: list[Any]) -> tuple[set[str] | None, int]:
     for term in terms:
         term_archs: set[str] | None = None
         for expr in _get(term, "matchExpressions") or []:
-            if not isinstance(expr, LDict) or expr.get("key") not in ARCH_LABELS:
+            if not isinstance(expr, dict) or expr.get("key") not in ARCH_LABELS:
                 continue
             values = given if isinstance(given := expr.get("values"), list) else []
             archs = {a for a in (normalize_arch(str(v)) for v in values) if a}
@@ -237,11 +238,15 @@ def _affinity_archs(terms: list[Any]) -> tuple[set[str] | None, int]:
             else:
                 continue  # Exists / DoesNotExist say nothing about which arch
             term_archs = chosen if term_archs is None else term_archs & chosen
-            line = line or (values.line_of(0) if isinstance(values, LList) and values else expr.line)
+            line = line or (values.line_of(0) if isinstance(values, LList) and values else line_of(expr))
         if term_archs is None:
             return None, 0  # this alternative allows any node
         union |= term_archs
     return union, line
+
+
+def _line_of(mapping: dict[str, Any], key: str) -> int:
+    return mapping.line_of(key) if isinstance(mapping, LDict) else 0
 
 
 def _list(value: Any) -> list[Any]:

@@ -85,6 +85,8 @@ def arch_writer(syntax: ArchSyntax) -> ArchWriter:
             return serverless.Workloads()
         case "k8s":
             return kubernetes.Workloads()
+        case "tf-k8s":
+            return kubernetes.TerraformWorkloads()
         case "cdk-ts" | "cdk-py":
             return cdk.Workloads(syntax)
         case _:

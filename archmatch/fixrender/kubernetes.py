@@ -1,4 +1,5 @@
-"""Kubernetes manifests: a pod's `nodeSelector` on `kubernetes.io/arch`."""
+"""Kubernetes manifests: a pod's `nodeSelector` on `kubernetes.io/arch`; the Terraform kubernetes
+provider's pod spec: its `node_selector`."""
 
 from __future__ import annotations
 
@@ -14,3 +15,14 @@ class Workloads:
 
     def declaration(self, service: Service, arch: str, json_file: bool) -> str:
         return f"nodeSelector: {{kubernetes.io/arch: {arch}}}"
+
+
+class TerraformWorkloads:
+    def token(self, service: Service, arch: str) -> str:
+        return f'"{arch}"'
+
+    def block(self, service: Service, arch: str) -> str:
+        return f'node_selector = {{\n  "kubernetes.io/arch" = "{arch}"\n}}'
+
+    def declaration(self, service: Service, arch: str, json_file: bool) -> str:
+        return f'node_selector = {{ "kubernetes.io/arch" = "{arch}" }}'

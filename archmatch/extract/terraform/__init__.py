@@ -20,6 +20,7 @@ from archmatch.extract.terraform import (
     compute,
     ecs,
     eks,
+    k8s_workloads,
     local_exec,
     public,
 )
@@ -37,6 +38,7 @@ _PRODUCERS = (
     compute.produce,
     ecs.produce,
     eks.produce,
+    k8s_workloads.produce,
     public.produce,
 )
 
