@@ -7,9 +7,10 @@ archmatch/prebuilt.py).
 
 It imports every module of the package with recording on and writes each method text that
 `dataclasses` compiled and each pattern made with `lazyre.compile`, and every other pattern that
-`re` compiles while `archmatch dockerfile` and `archmatch scan` run on the SAM example (in this
-process, first, output discarded: the standard library's and the dependencies' patterns on the
-common paths), or had compiled before recording started. Both depend on the Python
+`re` compiles while `archmatch dockerfile` runs on the SAM example and `archmatch scan` on the
+examples in `SCANNED` (in this process, first, output discarded: the standard library's and the
+dependencies' patterns on the common paths, the HCL lexer's included), or had compiled before
+recording started. Both depend on the Python
 version: build it with the version CI and the benchmarks use (the module records it; other
 versions compile as before).
 """
@@ -32,6 +33,14 @@ from _generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "sam-lambda-arm64"  # a small scan and a Dockerfile, the start-up benchmark's
+# also scanned: the formats of the synthetic benchmark's services (Terraform, compose, GitHub workflows),
+# so the patterns of the HCL parser's lexer and of those extractors come from the table too
+SCANNED = (
+    EXAMPLE,
+    ROOT / "examples" / "terraform-lambda-docker-build",
+    ROOT / "examples" / "ecs-fargate-arm64-gha",
+    ROOT / "examples" / "eks-graviton-compose-amd64",
+)
 SKIPPED = ("__main__",)  # running it would run the command line
 
 
@@ -72,7 +81,8 @@ def build(root: Path) -> str:
 
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         main(["dockerfile", str(EXAMPLE / "fn" / "Dockerfile")])
-        main(["scan", "-f", "json", str(EXAMPLE)])
+        for example in SCANNED:
+            main(["scan", "-f", "json", str(example)])
     # not while importing the rest: some modules compile patterns built from sets (tokenize's,
     # email's), whose text changes with the hash seed, so the module would never be up to date
     _compiler.compile = compile_pattern

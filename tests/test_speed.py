@@ -447,6 +447,26 @@ def test_the_patterns_re_compiles_on_the_common_paths_come_from_the_table() -> N
     assert done.stderr.split() == ["True", "0", "True", "b'x+'", "True"], done.stderr
 
 
+def test_a_terraform_scan_compiles_no_pattern_of_its_own() -> None:
+    """The table also holds the patterns of the scans of the synthetic benchmark's formats
+    (Terraform, GitHub workflows, compose): the HCL parser's lexer (one alternation of terminals
+    per parser state, ~8 M instructions each) and the extractors' are built from it."""
+    from archmatch import prebuilt, prebuilt_code
+
+    if prebuilt.regex_form() != prebuilt_code.PATTERNS_FOR:
+        return
+    code = (
+        "import sys\nfrom archmatch import prebuilt\nfrom archmatch.cli import main\n"
+        "compiled = []\noriginal = prebuilt._original_compiler_compile\n"
+        "def counting(p, flags=0):\n    compiled.append(p)\n    return original(p, flags)\n"
+        "prebuilt._original_compiler_compile = counting\n"
+        "main(['scan', '-f', 'json', 'examples/terraform-lambda-docker-build'])\n"
+        "print(sorted(p for p in compiled if isinstance(p, str)), 'lark' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stderr.split() == ["[]", "True"], done.stderr
+
+
 def test_the_table_serves_patterns_compiled_while_dataclasses_is_imported() -> None:
     """The package installs the pattern table before it imports `dataclasses` (which imports
     `inspect` and `tokenize`): their module-level patterns are built from the table too."""
