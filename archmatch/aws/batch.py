@@ -82,6 +82,7 @@ _ENVIRONMENT_KINDS = frozenset(
         "AWS::Batch::ComputeEnvironment",
         "aws_batch_compute_environment",
         "cdk:aws_batch.ManagedEc2EcsComputeEnvironment",
+        "cdk:aws_batch.ComputeEnvironment",
     }
 )
 

@@ -40,7 +40,8 @@ _GATED: dict[str, Callable[[str], bool]] = {
     "builds": _not_a_dockerfile,
     "cdk_out": lambda f: f.endswith(".assets.json"),
     "cdk_source": lambda f: (
-        _basename(f) in ("cdk.json", "package.json", "setup.py", "pyproject.toml", "setup.cfg")
+        _basename(f) in ("cdk.json", "package.json", "setup.py", "pyproject.toml", "setup.cfg", "sst.json")
+        or _basename(f).startswith("sst.config.")
     ),
     "cloudformation": lambda f: f.endswith((".yaml", ".yml", ".json", ".template", ".cfn")),
     "ecs_taskdef": lambda f: f.endswith(".json"),

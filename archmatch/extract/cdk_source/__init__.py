@@ -1,6 +1,6 @@
 """AWS CDK app source (TypeScript, JavaScript, Python), read without synthesis.
 
-Finds apps through `cdk.json`, and construct libraries / monorepo packages without one through
+Finds apps through `cdk.json` (and SST apps through `sst.json` / `sst.config.ts`), and construct libraries / monorepo packages without one through
 their package manifest (`discovery.py`), parses the entry (or seed) files and the files they import
 (tree-sitter for TypeScript/JavaScript, `ast` for Python), evaluates construct arguments the way a
 reviewer would (constants, enum members, spreads, imports; `process.arch` / `platform.machine()`
@@ -20,7 +20,13 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from archmatch.extract.cdk_source.discovery import TS_SUFFIXES, CdkApp, find_apps, find_libraries
+from archmatch.extract.cdk_source.discovery import (
+    TS_SUFFIXES,
+    CdkApp,
+    find_apps,
+    find_libraries,
+    is_sst_config,
+)
 from archmatch.isolation import isolated_unit, note_position
 from archmatch.model import CdkSyntax, Project, RepoFacts
 from archmatch.repo import RepoView
@@ -35,6 +41,8 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     done: set[str] = set()  # a file shared by two apps is reported once
     sources = repo.matching(lambda f: f.endswith((*TS_SUFFIXES, ".py")))
     for app in find_apps(repo):
+        if is_sst_config(app.config.rsplit("/", 1)[-1]):  # a project like a `cdk.json` app
+            facts.projects.append(Project(app.app_dir, "cdk", app.config))
         # an app's files are read together: one that breaks is left out and the app read again
         files = [app.entry, *(f for f in sources if f != app.entry)]
         isolated_unit(repo, facts, files, lambda left_out, a=app: _app(repo, facts, a, done, left_out))  # type: ignore[misc]  # a lambda with defaults

@@ -148,7 +148,7 @@ def instance_types(value: Val | None, path: str) -> list[InstanceChoice]:
     items = value.items if isinstance(value, Arr) else [value] if value is not None else []
     out = []
     for item in items:
-        choice = instance_type(item, Location(path, item.line))
+        choice = instance_type(item, Location(item.path or path, item.line))
         if choice is not None:
             out.append(choice)
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from archmatch.extract.builds.generated import generated_dockerfile, generated_folder
 from archmatch.extract.cdk_source.archvalues import Arch, docker_platform
@@ -77,6 +77,8 @@ class Asset:
     bound_by: list[str] = field(default_factory=list)
     dockerfile_unread: str = ""  # why the Dockerfile of a generated folder is not read
     dockerfile_via: Location | None = None  # the script line that copies it into a generated folder
+    # the other folders a condition may choose for the same call: each is a candidate build of its own
+    alternatives: list[Asset] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -304,6 +306,17 @@ def by_literal_tail(
     return (found.pop(), tail) if len(found) == 1 else None
 
 
+@dataclass(frozen=True)
+class _Folder:
+    """Where one candidate build context of an asset is, and the Dockerfile it reads there."""
+
+    directory: str | None
+    text: str
+    dockerfile: str | None
+    unread: str = ""
+    copied_by: Location | None = None
+
+
 def make_asset(
     call: Call,
     syntax: CdkSyntax,
@@ -311,11 +324,56 @@ def make_asset(
     platform_name: str | None = None,
     repo: RepoView | None = None,
 ) -> Asset:
+    """The asset a factory call builds; a directory chosen by a condition (`useGpu ? 'gpu' :
+    'cpu'`) gives one candidate build per folder (`Asset.alternatives`), each read for itself."""
     dir_index, props_index = ASSET_FACTORIES[call.callee or ""]
     props = call.props(props_index)
     raw_dir = call.arg(dir_index, "directory") if dir_index is not None else get(props, "directory")
-    directory, text = _directory(raw_dir, app_dir)
     file_value = get(props, "file")
+    options = _directory_options(raw_dir, app_dir)
+    folders = [_folder(call, option, file_value, app_dir, repo) for option in options]
+    if len(folders) > 1 and isinstance(raw_dir, Choice):
+        condition = f"one of {len(folders)} folders chosen by the condition at {raw_dir.path}:{raw_dir.line}"
+        folders = [replace(f, text=f"{f.text} ({condition})") for f in folders]
+    target = get(props, "target")
+    build_args = get(props, "buildArgs")
+    assets = [
+        Asset(
+            call=call,
+            syntax=syntax,
+            directory=folder.directory,
+            directory_text=folder.text,
+            dockerfile=folder.dockerfile,
+            target=target.value if isinstance(target, Str) else None,
+            platform=get(props, "platform"),
+            platform_line=key_line(props, "platform"),
+            build_args=as_obj(build_args) if build_args is not None else None,
+            platform_name=platform_name,
+            dockerfile_unread=folder.unread,
+            dockerfile_via=folder.copied_by,
+        )
+        for folder in folders
+    ]
+    assets[0].alternatives = assets[1:]
+    return assets[0]
+
+
+def _directory_options(raw_dir: Val | None, app_dir: str) -> list[Val | None]:
+    """The candidate directories: each branch of a conditional when every branch names a folder
+    of the repository, else the value itself."""
+    if (
+        isinstance(raw_dir, Choice)
+        and raw_dir.why == "conditional"
+        and all(_directory(option, app_dir)[0] is not None for option in raw_dir.options)
+    ):
+        return list(raw_dir.options)
+    return [raw_dir]
+
+
+def _folder(
+    call: Call, raw_dir: Val | None, file_value: Val | None, app_dir: str, repo: RepoView | None
+) -> _Folder:
+    directory, text = _directory(raw_dir, app_dir)
     if directory is None and (found := by_literal_tail(raw_dir, file_value, repo)) is not None:
         directory, text = found[0], f"{found[0]} (computed path; the only folder ending in {found[1]})"
     elif directory is None and (generated := _generated_by_tail(raw_dir, repo)) is not None:
@@ -340,22 +398,7 @@ def make_asset(
         else:
             unread = generated_from.evidence
             _note_unread(repo, call, text)
-    target = get(props, "target")
-    build_args = get(props, "buildArgs")
-    return Asset(
-        call=call,
-        syntax=syntax,
-        directory=directory,
-        directory_text=text,
-        dockerfile=dockerfile,
-        target=target.value if isinstance(target, Str) else None,
-        platform=get(props, "platform"),
-        platform_line=key_line(props, "platform"),
-        build_args=as_obj(build_args) if build_args is not None else None,
-        platform_name=platform_name,
-        dockerfile_unread=unread,
-        dockerfile_via=copied_by,
-    )
+    return _Folder(directory, text, dockerfile, unread, copied_by)
 
 
 def _note_unread(repo: RepoView, call: Call, text: str) -> None:

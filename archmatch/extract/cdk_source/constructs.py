@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from archmatch.aws.batch import job_arch_when_omitted, job_runs_on_fargate
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, EKS_DEFAULT_INSTANCE_TYPE, LAMBDA_DEFAULT_ARCH
 from archmatch.aws.ecs import runs_on_fargate
 from archmatch.aws.eks import cluster_ref, taint_effect
@@ -81,6 +82,9 @@ _BATCH_CONTAINERS = {
     "aws_batch.EcsFargateContainerDefinition": "fargate",
     "aws_batch.EcsEc2ContainerDefinition": "ec2",
 }
+# the Batch constructs of `@aws-cdk/aws-batch` (CDK v1) and `@aws-cdk/aws-batch-alpha` (both read as `aws_batch`)
+LEGACY_BATCH_JOB = "aws_batch.JobDefinition"
+LEGACY_BATCH_ENVIRONMENT = "aws_batch.ComputeEnvironment"
 _ECR_IMAGE_FACTORIES = {
     "aws_ecs.ContainerImage.fromEcrRepository",
     "aws_ecs.EcrImage",
@@ -147,7 +151,7 @@ class Interpreter:
                 self._container_definition(call)
         self._resolve_pending()
         for asset in sorted(self.assets.values(), key=lambda a: (a.call.path, a.call.line, a.call.column)):
-            self.facts.builds.append(asset.build())
+            self.facts.builds.extend(candidate.build() for candidate in (asset, *asset.alternatives))
             facts = buildarg_platform_facts(asset, self.repo)
             if facts:
                 self.facts.extra.cdk_buildarg_platforms.extend(facts)
@@ -184,6 +188,10 @@ class Interpreter:
             self._eks_default_capacity(call)
         elif callee == "aws_batch.ManagedEc2EcsComputeEnvironment":
             self._batch_compute(call)
+        elif callee == LEGACY_BATCH_JOB:
+            self._legacy_batch_job(call)
+        elif callee == LEGACY_BATCH_ENVIRONMENT:
+            self._legacy_batch_compute(call)
         elif callee in codebuild.PROJECT_CONSTRUCTS:
             codebuild.codebuild_project(self.repo, self.facts, self.app_dir, call, self._id(call))
 
@@ -461,6 +469,58 @@ class Interpreter:
             workload.batch = BatchJobFacts(gpu=_gpu_request(get(props, "gpu")))
         self._add_image(workload, get(props, "image"), call, key_line(props, "image"))
 
+    def _legacy_batch_job(self, call: Call) -> None:
+        """The `JobDefinition` of `@aws-cdk/aws-batch` (v1) and `@aws-cdk/aws-batch-alpha`: its
+        `container` holds the image; `platformCapabilities` naming FARGATE makes it a Fargate job."""
+        props = call.props(2)
+        container = get(props, "container")
+        if container is None:
+            return
+        fargate = _names_fargate(get(props, "platformCapabilities"))
+        launch = "fargate" if fargate else "ec2"
+        fact = (
+            job_arch_when_omitted(fargate)
+            if fargate is not None
+            else ArchFact.unknown("platformCapabilities")
+        )
+        workload = self._workload(
+            call, "batch", fact, 0, None, ecs=EcsFacts(fargate=bool(fargate), launch_type=launch)
+        )
+        if fargate is False:  # its compute environments decide, when linking (archmatch/link/batch.py)
+            workload.batch = BatchJobFacts(gpu=_gpu_request(get(container, "gpuCount")))
+        self._add_image(workload, get(container, "image"), call, key_line(container, "image"))
+
+    def _legacy_batch_compute(self, call: Call) -> None:
+        """The `ComputeEnvironment` of `@aws-cdk/aws-batch` (v1) and `-alpha`: a managed one (the
+        default) runs its `computeResources` instance types (`optimal` when none are given); an
+        unmanaged one's instances are not in the source."""
+        props = call.props(2)
+        managed = get(props, "managed")
+        resources = get(props, "computeResources")
+        kind = _member_name(get(resources, "type")) if resources is not None else "ON_DEMAND"
+        if kind in ("FARGATE", "FARGATE_SPOT"):
+            capacity = self._capacity(
+                call, f"cdk:{call.callee}", self._id(call), "batch", [], ArchFact.unknown(), 0
+            )
+            capacity.fargate, capacity.batch_type = True, kind
+            return
+        types: list[InstanceChoice] = []
+        if managed is None or not archvalues.is_false(managed):
+            written = get(resources, "instanceTypes") if resources is not None else None
+            types = archvalues.instance_types(written, call.path)
+            if written is None:  # the construct's default (docs/aws-facts.md#batch-instance-types)
+                types = [InstanceChoice("optimal", AMD64, self._loc(call))]
+        image = get(resources, "image") if resources is not None else None
+        ami = (
+            archvalues.machine_image(image)
+            if image is not None
+            else ArchFact.unknown("Batch picks the ECS-optimized AMI")
+        )
+        capacity = self._capacity(
+            call, f"cdk:{call.callee}", self._id(call), "batch", types, ami, key_line(resources, "image")
+        )
+        capacity.batch_type = kind or None
+
     # ---- capacity ----------------------------------------------------------------------------
     def _capacity(
         self,
@@ -615,6 +675,23 @@ class Interpreter:
                 names = ", ".join(c.name for c in caps)
                 item.workload.arch = ArchFact.derived(arch, note=f"the app's only EC2 capacity ({names})")  # type: ignore[arg-type]
                 item.workload.arch_location = caps[0].instance_types[0].location
+
+
+def _member_name(value: Val | None) -> str:
+    """`batch.ComputeResourceType.SPOT` -> "SPOT"; a string as written (upper case); "" otherwise."""
+    if isinstance(value, Ref):
+        return value.qual.rsplit(".", 1)[-1].upper()
+    return value.value.upper() if isinstance(value, Str) else ""
+
+
+def _names_fargate(value: Val | None) -> bool | None:
+    """Whether a legacy `platformCapabilities` list names FARGATE (None: not known; absent: EC2)."""
+    if value is None:
+        return False
+    if not isinstance(value, Arr) or value.open:
+        return None
+    names = [_member_name(item) for item in value.items]
+    return None if "" in names else job_runs_on_fargate(names)
 
 
 def _gpu_request(value: Val | None) -> bool | None:

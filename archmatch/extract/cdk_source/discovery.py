@@ -33,6 +33,8 @@ _TEST_PATH = lazyre.compile(
     r"(^|/)(tests?|__tests__|__snapshots__|cdk\.out)/|\.(test|spec)\.[cm]?[jt]sx?$|(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$"
 )
 MAX_LIBRARY_FILES = 200  # seed files of one package
+_SST_CONFIG = lazyre.compile(r"sst\.config\.[cm]?[jt]s")
+_SST_CONSTRUCTS = lazyre.compile(r"[\"']sst/constructs[\"']|@serverless-stack/resources")
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,39 @@ def find_apps(repo: RepoView) -> list[CdkApp]:
     for config in repo.matching(lambda f: f == "cdk.json" or f.endswith("/cdk.json")):
         with isolated(repo, None, config):
             _find_app(repo, config, apps)
+    for config in repo.matching(lambda f: is_sst_config(f.rsplit("/", 1)[-1])):
+        with isolated(repo, None, config):
+            _find_sst_app(repo, config, apps)
     return apps
+
+
+def is_sst_config(name: str) -> bool:
+    """`sst.json` (SST v1) or `sst.config.ts` / `.js` / `.mjs` (SST v2): an app of CDK stacks."""
+    return name == "sst.json" or _SST_CONFIG.fullmatch(name) is not None
+
+
+def _find_sst_app(repo: RepoView, config: str, apps: list[CdkApp]) -> None:
+    """An SST app is a CDK app whose stacks SST synthesises: v1 starts at `sst.json`'s `main`
+    (`stacks/index.ts` or `.js` when not given), v2 at `sst.config.ts` itself. Only when the app
+    uses the CDK (its package manifest, or the config importing SST's constructs): SST v3 apps are
+    Pulumi programs."""
+    app_dir = _folder(config)
+    manifest = posixpath.join(app_dir, "package.json") if app_dir else "package.json"
+    manifest_text = repo.read_text(manifest) if repo.exists(manifest) else None
+    if config.endswith("sst.json"):
+        doc = json_doc(repo, config)
+        main = doc.get("main") if isinstance(doc, dict) else None
+        names = [main] if isinstance(main, str) else ["stacks/index.ts", "stacks/index.js"]
+        entries = [e for e in (_join(app_dir, n) for n in names) if e is not None and repo.exists(e)]
+        entry = entries[0] if entries else None
+    else:
+        entry = config
+    config_text = repo.read_text(config) or ""
+    uses_cdk = (manifest_text is not None and _CDK_DEPENDENCY.search(manifest_text) is not None) or (
+        _SST_CONSTRUCTS.search(config_text) is not None
+    )
+    if entry is not None and uses_cdk:
+        apps.append(CdkApp(config, app_dir, "ts", entry))
 
 
 def _find_app(repo: RepoView, config: str, apps: list[CdkApp]) -> None:

@@ -15,10 +15,11 @@ from tree_sitter import Node
 
 from archmatch.extract import pysource
 from archmatch.extract.budget import Budget
-from archmatch.extract.cdk_source import semantics, workspaces
+from archmatch.extract.cdk_source import jsonvalues, semantics, workspaces
 from archmatch.extract.cdk_source.discovery import TS_SUFFIXES, CdkApp, _join
 from archmatch.extract.cdk_source.py_front import PyFile
 from archmatch.extract.cdk_source.ts_front import TsFile, first_error
+from archmatch.extract.cdk_source.values import Val
 from archmatch.isolation import note_position
 from archmatch.repo import RepoView
 
@@ -63,6 +64,7 @@ class Program:
         self.depth = 0  # evaluations in progress, across files (bounded: MAX_NESTING)
         self._ts_sites: dict[str, list[tuple[TsFile, Node]]] | None = None
         self._py_sites: dict[str, list[tuple[PyFile, ast.Call]]] | None = None
+        self._json: dict[str, Val] = {}  # JSON files the code loads, by path
 
     def enter(self, line: int, path: str) -> bool:
         """One evaluation deeper; False (and one `limit` diagnostic) past MAX_NESTING."""
@@ -169,6 +171,13 @@ class Program:
                 found = self._get(candidate)
                 return found if isinstance(found, TsFile) else None
         return None
+
+    def json_module(self, from_path: str, spec: str, line: int) -> Val:
+        """A JSON file of the repository the code loads, read once per app."""
+        key = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), spec))
+        if key not in self._json:
+            self._json[key] = jsonvalues.load(self.repo, from_path, spec, line)
+        return self._json[key]
 
     def _resolve_package(self, from_path: str, spec: str) -> TsFile | None:
         """A package of the same monorepo imported by name (`@shop/constructs`): its source entry."""

@@ -133,6 +133,8 @@ def invoke(
         qual = callee.qual
         if qual in HOST_CALLS:
             return Host(path, line, qual.split(":", 1)[1] + "()")
+        if qual == "node:path.resolve" and not args:  # the working directory
+            return PathV(path, line, app_dir)
         if qual in _JOIN:
             return join_paths(args, path, line)
         if qual in _DIRNAME and args:

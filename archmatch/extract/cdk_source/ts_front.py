@@ -18,6 +18,7 @@ from tree_sitter import Language, Node, Parser
 
 from archmatch.extract.budget import Budget
 from archmatch.extract.cdk_source import semantics, ts_flow
+from archmatch.extract.cdk_source.jsonvalues import is_json_module
 from archmatch.extract.cdk_source.values import (
     Arr,
     Call,
@@ -57,6 +58,8 @@ class Program(Protocol):
     def leave(self) -> None: ...
 
     def ts_call_sites(self) -> Mapping[str, Sequence[tuple[TsFile, Node]]]: ...
+
+    def json_module(self, from_path: str, spec: str, line: int) -> Val: ...
 
 
 # Parsers are built once per process: building a Language is the expensive part.
@@ -402,6 +405,11 @@ class TsFile:
                 if imported is None or imported == "default":
                     return Ref(self.path, line, module, module=True)
                 return semantics.member(Ref(self.path, line, module, module=True), imported, self.path, line)
+            if is_json_module(spec):  # `import cfg from './cfg.json'`, `import { a } from './cfg.json'`
+                document = self.program.json_module(self.path, spec, line)
+                if imported is None or imported == "default":
+                    return document
+                return semantics.member(document, imported, self.path, line)
             other = self.program.resolve_ts(self.path, spec)  # a file, or a package of the repository
             if other is None:
                 return Unknown(
@@ -632,6 +640,8 @@ class TsFile:
             module = semantics.cdk_module(spec)
             if module is not None:
                 return Ref(self.path, line, module, module=True)
+            if is_json_module(spec):
+                return self.program.json_module(self.path, spec, line)
             other = self.program.resolve_ts(self.path, spec)
             return (
                 ModuleV(self.path, line, other)

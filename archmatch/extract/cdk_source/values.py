@@ -372,9 +372,17 @@ def _num(n: Val) -> str:
 
 
 def join_paths(parts: list[Val], path: str, line: int) -> Val:
-    """`path.join(...)` / `os.path.join(...)` / `Path / "x"`."""
+    """`path.join(...)` / `os.path.join(...)` / `Path / "x"`; a part chosen by a condition gives
+    the choice of the paths each of its branches makes."""
     if host := host_in(list(parts)):
         return Host(path, line, host.source)
+    for index, part in enumerate(parts):
+        if isinstance(part, Choice) and part.why == "conditional":
+            branches = [
+                join_paths([*parts[:index], option, *parts[index + 1 :]], path, line)
+                for option in part.options
+            ]
+            return choice(branches, part.path, part.line)
     if not parts or not all(isinstance(p, Str | PathV) for p in parts):
         return Unknown(path, line, "computed path", path_tail=literal_tail(parts))
     anchor: PathV | None = None

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from archmatch.link.effective import ImageArch, Verdict, image_arch, supports
-from archmatch.model import PROXIMITY_SUBJECT, BatchEnvironments, Link, Location, Related, RepoFacts, Workload
+from archmatch.model import (
+    PROXIMITY_SUBJECT,
+    BatchEnvironments,
+    ImageBuild,
+    Link,
+    Location,
+    Related,
+    RepoFacts,
+    Workload,
+)
 from archmatch.platforms import How, aws_name
 
 LAMBDA_SERVICES = frozenset({"lambda"})
@@ -152,3 +161,28 @@ def verdicts(facts: RepoFacts, wanted: Verdict) -> Iterator[tuple[Link, ImageArc
             verdict, why = supports(img, arch)
             if verdict is wanted:
                 yield link, img, arch, why
+
+
+SameCall = tuple[Location, Location | None, int, str]
+
+
+def same_call(link: Link, arch: str) -> SameCall:
+    """Links that only differ by the candidate build of one call (a CDK asset whose folder a
+    condition chooses) and share one verdict have one root cause, fixed by one edit of that call."""
+    return (link.build.location, link.build.platform_location, id(link.workload), arch)
+
+
+def same_call_groups(links: list[tuple[Link, str]]) -> dict[SameCall, list[ImageBuild]]:
+    """The candidate builds of each call, in the links' order: the first reports for all."""
+    out: dict[SameCall, list[ImageBuild]] = {}
+    for link, arch in links:
+        out.setdefault(same_call(link, arch), []).append(link.build)
+    return out
+
+
+def other_candidates(builds: list[ImageBuild]) -> list[Related]:
+    """The other candidate builds of the same call, as related locations of the one finding."""
+    return [
+        Related(Location(b.dockerfile or b.location.path), f"{b.name}: the same build call, the same verdict")
+        for b in builds[1:]
+    ]

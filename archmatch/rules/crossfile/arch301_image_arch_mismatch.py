@@ -24,8 +24,11 @@ from archmatch.rules.crossfile._common import (
     how_declared,
     lam,
     link_properties,
+    other_candidates,
     primary_location,
     related_for,
+    same_call,
+    same_call_groups,
     verdicts,
 )
 
@@ -182,22 +185,28 @@ def _deployed_by_command(links: list[Link]) -> dict[tuple[str, str, object], int
 def check(facts: RepoFacts) -> Iterator[Finding]:
     found = list(verdicts(facts, Verdict.NO))
     deployed = _deployed_by_command([link for link, _, _, _ in found])
-    for link, img, arch, why in found:
+    causes = [dockerfile_cause(facts, link, arch) for link, _, arch, _ in found]
+    # candidate builds of one call that the platform request alone decides: one finding
+    undecided = [(link, arch) for (link, _, arch, _), c in zip(found, causes, strict=True) if c is None]
+    groups = same_call_groups(undecided)
+    for (link, img, arch, why), cause in zip(found, causes, strict=True):
         w = link.workload
+        candidates = groups.get(same_call(link, arch), []) if cause is None else []
+        if candidates and candidates[0] is not link.build:
+            continue  # another candidate folder of the same call: reported with the first
         if w.pod is not None and w.pod.sole_capacity is not None:
             continue  # placed only by its project's node groups: ARCH305 reports that pod
         strongest = deployed.get((w.name, str(w.location), link.build.id), -1)
         if w.cli is None and strongest >= _STRENGTH[link.confidence]:
             continue  # one root cause, one error: the deploy command's finding reports this function
         lambda_target = w.service in LAMBDA_SERVICES
-        cause = dockerfile_cause(facts, link, arch)
         if cause is not None:
             fixes = [_cause_fix(facts, cause, lambda_target)]
             related = _cause_related(link, img, cause)
             why = f"{why} in {cause.evidence.location}"
         else:
             fixes = [request_platform(link.build, arch, lambda_target=lambda_target, facts=facts)]
-            related = related_for(link, img)
+            related = [*related_for(link, img), *other_candidates(candidates)]
         alternative = _workload_alternative(facts, link, img, arch, cause)
         if alternative is not None:
             fixes.append(alternative)

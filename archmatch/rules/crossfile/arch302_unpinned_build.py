@@ -14,14 +14,24 @@ from archmatch.rules.crossfile._common import (
     how_declared,
     lam,
     link_properties,
+    other_candidates,
     related_for,
+    same_call,
+    same_call_groups,
     verdicts,
 )
 
 
 def check(facts: RepoFacts) -> Iterator[Finding]:
-    for link, img, arch, why in verdicts(facts, Verdict.HOST):
+    found = list(verdicts(facts, Verdict.HOST))
+    # candidate builds of one call (a CDK asset whose folder a condition chooses) that a workload runs
+    # unpinned: one root cause, which one edit of that call fixes, so one finding
+    groups = same_call_groups([(link, arch) for link, _, arch, _ in found])
+    for link, img, arch, why in found:
         build, w = link.build, link.workload
+        candidates = groups[same_call(link, arch)]
+        if candidates[0] is not build:
+            continue  # another candidate folder of the same call: reported with the first
         yield make(
             "ARCH302",
             build.platform_location or build.location,
@@ -37,6 +47,7 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             related=[
                 Related(w.arch_location or w.location, f"{w.name} runs {lam(arch)} ({how_declared(w)})"),
                 *related_for(link, img),
+                *other_candidates(candidates),
             ],
             fixes=[request_platform(build, arch, lambda_target=w.service in LAMBDA_SERVICES, facts=facts)],
             properties=link_properties(link),
