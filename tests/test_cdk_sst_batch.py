@@ -99,23 +99,29 @@ def test_legacy_batch_defaults_fargate_jobs_and_environments(tmp_path: Path) -> 
       new batch.ComputeEnvironment(stack, 'Optimal', { computeResources: { vpc } });
       new batch.ComputeEnvironment(stack, 'Unmanaged', { managed: false });
       new batch.ComputeEnvironment(stack, 'Fargate', { computeResources: { type: batch.ComputeResourceType.FARGATE } });
+      new batch.ComputeEnvironment(stack, 'SomeType', { computeResources: { type: process.env.TYPE } });
       new batch.JobDefinition(stack, 'OnFargate', {
         platformCapabilities: [batch.PlatformCapabilities.FARGATE],
+        container: { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/x/job:1') },
+      });
+      new batch.JobDefinition(stack, 'Either', {
+        platformCapabilities: [process.env.CAPABILITY],
         container: { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/x/job:1') },
       });
     }
     """
     facts = facts_of(tmp_path, {**SST_V1, "stacks/JobStack.js": stack})
-    assert [t.instance_type for t in capacity(facts, "Optimal").instance_types] == ["optimal"]
+    optimal = capacity(facts, "Optimal")
+    assert [t.instance_type for t in optimal.instance_types] == ["optimal"]
+    assert optimal.batch_type == "ON_DEMAND"
     assert capacity(facts, "Unmanaged").instance_types == []
     assert capacity(facts, "Fargate").fargate
+    assert capacity(facts, "SomeType").instance_types == []  # maybe Fargate: no default instance types
     job = workload(facts, "OnFargate")
-    assert (
-        job.ecs is not None
-        and job.ecs.fargate
-        and job.arch.how is How.DEFAULT
-        and job.arch.archs == {"amd64"}
-    )
+    assert job.ecs is not None and job.ecs.fargate
+    assert job.arch.how is How.DEFAULT and job.arch.archs == {"amd64"}
+    either = workload(facts, "Either")  # not placed on the `optimal` environment: it may run on Fargate
+    assert either.arch.how is How.UNKNOWN and either.arch_location is not None and either.batch is None
 
 
 def sst_v2(package: dict[str, object], stack: str) -> dict[str, str]:

@@ -477,14 +477,16 @@ class Interpreter:
         if container is None:
             return
         fargate = _names_fargate(get(props, "platformCapabilities"))
-        launch = "fargate" if fargate else "ec2"
-        fact = (
-            job_arch_when_omitted(fargate)
-            if fargate is not None
-            else ArchFact.unknown("platformCapabilities")
-        )
+        launch = {True: "fargate", False: "ec2", None: "unknown"}[fargate]
+        if fargate is None:  # decided (unknown) where written: never placed on EC2 environments
+            fact, line = (
+                ArchFact.unknown("platformCapabilities not known"),
+                key_line(props, "platformCapabilities") or call.line,
+            )
+        else:
+            fact, line = job_arch_when_omitted(fargate), 0
         workload = self._workload(
-            call, "batch", fact, 0, None, ecs=EcsFacts(fargate=bool(fargate), launch_type=launch)
+            call, "batch", fact, line, None, ecs=EcsFacts(fargate=bool(fargate), launch_type=launch)
         )
         if fargate is False:  # its compute environments decide, when linking (archmatch/link/batch.py)
             workload.batch = BatchJobFacts(gpu=_gpu_request(get(container, "gpuCount")))
@@ -497,7 +499,8 @@ class Interpreter:
         props = call.props(2)
         managed = get(props, "managed")
         resources = get(props, "computeResources")
-        kind = _member_name(get(resources, "type")) if resources is not None else "ON_DEMAND"
+        written_type = get(resources, "type") if resources is not None else None
+        kind = _member_name(written_type) if written_type is not None else "ON_DEMAND"  # the default
         if kind in ("FARGATE", "FARGATE_SPOT"):
             capacity = self._capacity(
                 call, f"cdk:{call.callee}", self._id(call), "batch", [], ArchFact.unknown(), 0
@@ -508,7 +511,7 @@ class Interpreter:
         if managed is None or not archvalues.is_false(managed):
             written = get(resources, "instanceTypes") if resources is not None else None
             types = archvalues.instance_types(written, call.path)
-            if written is None:  # the construct's default (docs/aws-facts.md#batch-instance-types)
+            if written is None and kind:  # the construct's default (docs/aws-facts.md#batch-instance-types)
                 types = [InstanceChoice("optimal", AMD64, self._loc(call))]
         image = get(resources, "image") if resources is not None else None
         ami = (
