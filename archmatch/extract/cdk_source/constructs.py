@@ -500,7 +500,7 @@ class Interpreter:
         managed = get(props, "managed")
         resources = get(props, "computeResources")
         written_type = get(resources, "type") if resources is not None else None
-        kind = _member_name(written_type) if written_type is not None else "ON_DEMAND"  # the default
+        kind = _batch_member(written_type) if written_type is not None else "ON_DEMAND"  # the default
         if kind in ("FARGATE", "FARGATE_SPOT"):
             capacity = self._capacity(
                 call, f"cdk:{call.callee}", self._id(call), "batch", [], ArchFact.unknown(), 0
@@ -680,7 +680,7 @@ class Interpreter:
                 item.workload.arch_location = caps[0].instance_types[0].location
 
 
-def _member_name(value: Val | None) -> str:
+def _batch_member(value: Val | None) -> str:
     """`batch.ComputeResourceType.SPOT` -> "SPOT"; a string as written (upper case); "" otherwise."""
     if isinstance(value, Ref):
         return value.qual.rsplit(".", 1)[-1].upper()
@@ -693,7 +693,7 @@ def _names_fargate(value: Val | None) -> bool | None:
         return False
     if not isinstance(value, Arr) or value.open:
         return None
-    names = [_member_name(item) for item in value.items]
+    names = [_batch_member(item) for item in value.items]
     return None if "" in names else job_runs_on_fargate(names)
 
 
