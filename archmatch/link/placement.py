@@ -289,6 +289,12 @@ def _ruled_out(workload: Workload, node_groups: list[Capacity]) -> str:
     return f"its nodeSelector, node affinity or tolerations rule out {', '.join(names)}"
 
 
+def _deployer(workload: Workload) -> str:
+    """What sends the pod to a cluster: its manifest, or the kubernetes provider of the Terraform
+    configuration that declares it (whose cluster the files may not tie to these node groups)."""
+    return "the manifest" if workload.kind.startswith("k8s:") else "the configuration's kubernetes provider"
+
+
 def _placement_basis(workload: Workload, placement: NodePlacement, arch: str) -> tuple[str, str]:
     """Why the pod runs `arch`: as the derived architecture's note (a noun phrase) and as the
     low-confidence note of a finding (a clause)."""
@@ -305,11 +311,11 @@ def _placement_basis(workload: Workload, placement: NodePlacement, arch: str) ->
         return (
             f"the capacity of each of the project's clusters ({clusters}), {arch} ({names})",
             f"each of the project's clusters ({clusters}) has only {arch} capacity ({names}), "
-            "nothing says which one the manifest deploys to",
+            f"nothing says which one {_deployer(workload)} deploys to",
         )
     known = {c.cluster.name for c in groups if c.cluster is not None and c.cluster.known}
     of = f", cluster {next(iter(known))}" if len(known) == 1 else ""
     return (
         f"the project's only capacity, {arch} ({names}{of})",
-        f"the project's only capacity is {arch} ({names}{of}), nothing says the manifest deploys there",
+        f"the project's only capacity is {arch} ({names}{of}), nothing says {_deployer(workload)} deploys there",
     )
