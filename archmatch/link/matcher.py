@@ -211,6 +211,9 @@ class _Index:
                 {"*" if "*" in n.parts.repository else n.parts.repository for n in self.names[id(b)]}
             ):
                 self.by_repository.setdefault(repository, []).append(b)
+        # local tag names per build, and builds per local tag or naming candidate: made when first asked
+        self._local: dict[int, set[str]] = {}
+        self._by_name: dict[str, list[ImageBuild]] | None = None
 
     def _candidates(self, wanted: list[_Name]) -> list[ImageBuild]:
         if any("*" in w.parts.repository for w in wanted):
@@ -276,7 +279,7 @@ class _Index:
         out: Found = []
         for name in sorted(repository_names(image)):
             for build in self._nearest_named(workload, name):
-                pushed = unknown_push(build, wanted) if name in local_names(build) else None
+                pushed = unknown_push(build, wanted) if name in self._local[id(build)] else None
                 if pushed is not None and self._encloses(build, workload):
                     evidence = (
                         f"naming heuristic: local tag {name!r} is the name of ECR repository {name}; "
@@ -288,7 +291,13 @@ class _Index:
     def _nearest_named(self, workload: Workload, name: str) -> list[ImageBuild]:
         """The builds called `name` (a local tag, a service or Dockerfile folder) nearest the workload:
         in the project nearest its own, then with the Dockerfile nearest its folder."""
-        named = [b for b in self.builds if name in local_names(b) or name in _naming_candidates(b)]
+        if self._by_name is None:
+            self._by_name = {}
+            for b in self.builds:
+                self._local[id(b)] = local_names(b)
+                for n in sorted(self._local[id(b)] | _naming_candidates(b)):
+                    self._by_name.setdefault(n, []).append(b)
+        named = self._by_name.get(name, [])
         folder = workload.project or ""
         ranks = {
             id(b): (common_depth(folder, self.place[id(b)]), common_depth(folder, _build_folder(b)))
