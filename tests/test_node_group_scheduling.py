@@ -82,6 +82,46 @@ def test_terraform_node_group_labels_and_taints(tmp_path: Path) -> None:
     assert unknown.labels is None and not unknown.labels_complete
 
 
+TF_DYNAMIC_GROUP = """\
+variable "template_id" {
+  type = string
+}
+
+variable "taints" {
+  type = list(any)
+}
+
+resource "aws_eks_node_group" "dynamic" {
+  cluster_name   = "main"
+  instance_types = ["m7i.large"]
+  dynamic "launch_template" {
+    for_each = var.template_id == null ? [] : [var.template_id]
+    content {
+      id      = launch_template.value
+      version = "$Latest"
+    }
+  }
+  dynamic "taint" {
+    for_each = var.taints
+    content {
+      key    = taint.value.key
+      effect = taint.value.effect
+    }
+  }
+}
+"""
+
+
+def test_terraform_dynamic_blocks_over_unknown_collections_leave_labels_and_taints_open(
+    tmp_path: Path,
+) -> None:
+    """A `dynamic "launch_template"` or `dynamic "taint"` whose collection is not known may give
+    blocks: the group's labels are not all known, its taints not known."""
+    nodes = _nodes(_facts(tmp_path, {"nodes.tf": TF_DYNAMIC_GROUP}), "aws_eks_node_group.dynamic")
+    assert nodes.labels == {} and not nodes.labels_complete
+    assert nodes.taints is None
+
+
 def test_eks_module_groups_labels_taints_and_bootstrap_arguments(tmp_path: Path) -> None:
     facts = _facts(
         tmp_path,

@@ -11,6 +11,7 @@ from archmatch.aws.defaults import EKS_DEFAULT_INSTANCE_TYPE, eks_fargate_arch
 from archmatch.aws.eks import cluster_ref, taint_effect
 from archmatch.extract.terraform.compute import launch_template_of, template_ami, template_choices
 from archmatch.extract.terraform.context import AmiFact, Context, Resource
+from archmatch.extract.terraform.instances import unexpanded
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import as_text
 from archmatch.model import (
@@ -133,10 +134,16 @@ def node_group(ctx: Context, res: Resource) -> None:
             choices = template_choices(ctx, template)
         if res.block.attr("ami_type") is None:
             ami = template_ami(ctx, template)
-    taints = [
-        {k: res.instance.eval_attr(b, k) for k in ("key", "value", "effect")}
-        for b in res.block.children("taint")
-    ]
+    taints = (
+        None  # a `dynamic "taint"` over a collection not known
+        if unexpanded(res.block, "taint")
+        else [
+            {k: res.instance.eval_attr(b, k) for k in ("key", "value", "effect")}
+            for b in res.block.children("taint")
+        ]
+    )
+    # a launch template (one `dynamic "launch_template"` may give) may add labels through user data
+    complete = spec is None and not unexpanded(res.block, "launch_template")
     capacity = node_group_capacity(
         "aws_eks_node_group",
         res.address,
@@ -144,7 +151,7 @@ def node_group(ctx: Context, res: Resource) -> None:
         choices,
         ami,
         launch_template=template.address if template is not None else None,
-        nodes=node_labels_and_taints(res.eval("labels"), taints, complete=spec is None),
+        nodes=node_labels_and_taints(res.eval("labels"), taints, complete=complete),
     )
     ctx.facts.capacities.append(replace(capacity, cluster=resource_cluster(res)))
 

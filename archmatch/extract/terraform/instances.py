@@ -7,7 +7,8 @@ over a known number gives `aws_ecs_task_definition.t[0]` ... with `count.index`.
 collection (or `count = 0`) declares no instance. An unknown collection stays one instance under
 the resource's own address, its `each`/`count` values unknown. A `dynamic "x"` block over a known
 collection becomes one `x` block per item (its iterator, the label or `iterator = name`, bound in
-the `content`); over an unknown collection it is left out, as before this module existed.
+the `content`); over an unknown collection it stays as written, a `dynamic` block that readers of
+`x` blocks do not see but that says some may exist (`unexpanded`).
 Bindings travel with the expressions (`ast.Bound`), so every producer evaluates the attributes
 of an expanded block exactly as it evaluates any other block.
 """
@@ -20,7 +21,7 @@ from archmatch.extract.terraform.ast import Bound, Var
 from archmatch.extract.terraform.hcl import Attribute, Block
 from archmatch.extract.terraform.module import ModuleInstance, bound_eval, over_budget, resource_instances
 
-__all__ = ["expand_block", "resource_instances"]
+__all__ = ["expand_block", "resource_instances", "unexpanded"]
 
 
 class _Generated:
@@ -47,6 +48,11 @@ def expand_block(
         else:
             blocks.append(expand_block(instance, child, names, generated))
     return Block(block.type, list(block.labels), block.path, block.line, block.end_line, attrs, blocks)
+
+
+def unexpanded(block: Block, block_type: str) -> bool:
+    """The block may hold `block_type` blocks not in it: a `dynamic` one over an unknown collection."""
+    return any(b.type == "dynamic" and b.labels[:1] == [block_type] for b in block.blocks)
 
 
 def _has_dynamic(block: Block) -> bool:
@@ -81,7 +87,7 @@ def _dynamic(
     else:
         pairs = None
     if pairs is None or over_budget(instance, block, generated.count + len(pairs), len(pairs)):
-        return []
+        return [block]
     generated.count += len(pairs)
     iterator = _iterator_name(block)
     out = []
