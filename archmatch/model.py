@@ -468,7 +468,7 @@ class NodeGroupFacts:
     label_values: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     taints: tuple[tuple[str, str | None, str], ...] | None = None  # (key, value, effect)
     # `labels` are every label its nodes get besides the ones Kubernetes and AWS set (no launch
-    # template or bootstrap command that may add others): a custom label it lacks keeps pods off
+    # template or bootstrap command that may add others): an unprefixed label it lacks keeps pods off
     labels_complete: bool = False
 
 

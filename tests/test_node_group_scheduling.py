@@ -219,13 +219,17 @@ def test_a_missing_custom_label_rules_a_group_out_only_when_its_labels_are_all_k
     assert not accepts(wants, _group(NodeGroupFacts(labels={"role": "general"})))
     assert accepts(wants, _group(NodeGroupFacts(labels={})))  # a launch template may add it
     assert accepts(wants, _group(NodeGroupFacts(labels=None, labels_complete=True)))
-    # labels Kubernetes and AWS set themselves are never missing from a group's list
+    # prefixed labels (what Kubernetes, AWS and node agents add) are never missing from a group's list
+    complete = _group(NodeGroupFacts(labels={}, labels_complete=True))
     for key in (
         "eks.amazonaws.com/nodegroup",
         "node.kubernetes.io/instance-type",
         "topology.kubernetes.io/zone",
+        "nvidia.com/gpu.present",  # GPU feature discovery
+        "topology.ebs.csi.aws.com/zone",  # the EBS CSI driver
     ):
-        assert accepts(PodScheduling(node_selector={key: "x"}), _group(NodeGroupFacts(labels_complete=True)))
+        assert accepts(PodScheduling(node_selector={key: "x"}), complete)
+    assert not accepts(PodScheduling(node_selector={"team": "x"}), complete)
     affinity = PodScheduling(affinity_terms=((("role", frozenset({"graviton"})),),))
     assert not accepts(affinity, _group(NodeGroupFacts(labels={}, labels_complete=True)))
 

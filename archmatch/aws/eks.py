@@ -42,9 +42,6 @@ _TAINT_EFFECTS = {
     "NO_EXECUTE": "NoExecute",
     "PREFER_NO_SCHEDULE": "PreferNoSchedule",
 }
-# Label domains Kubernetes, EKS, eksctl and Karpenter set on nodes themselves (instance type, zone,
-# node group name, capacity type, ...): a node may carry such a label whatever its group declares.
-_SYSTEM_LABEL_DOMAINS = ("kubernetes.io", "k8s.io", "amazonaws.com", "eksctl.io", "karpenter.sh", "k8s.aws")
 
 
 def taint_effect(written: str) -> str | None:
@@ -54,7 +51,9 @@ def taint_effect(written: str) -> str | None:
     return _TAINT_EFFECTS.get(written.upper())
 
 
-def system_label(key: str) -> bool:
-    """A label key that nodes may get from Kubernetes or AWS rather than from their group's labels."""
-    domain, slash, _ = key.rpartition("/")
-    return bool(slash) and any(domain == d or domain.endswith("." + d) for d in _SYSTEM_LABEL_DOMAINS)
+def automation_may_set(key: str) -> bool:
+    """A label key that something other than the node group's labels may put on its nodes: any key
+    with a prefix. Kubernetes reserves unprefixed keys to the user and requires automation (the
+    kubelet, EKS, Karpenter, GPU feature discovery's `nvidia.com/gpu.present`, the EBS CSI driver's
+    `topology.ebs.csi.aws.com/zone`) to prefix the labels it adds."""
+    return "/" in key

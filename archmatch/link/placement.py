@@ -12,8 +12,9 @@ Terraform, CloudFormation, CDK, eksctl, Karpenter) belong to. When those node gr
 several clusters and nothing places the pod, it is not pooled onto all of them: it is left
 unplaced, except where every one of those clusters offers the same architectures (then any of
 them gives the same answer). Node groups whose labels or taints the pod's nodeSelector, required
-node affinity or tolerations rule out are left out first: a label written with another value, a
-custom label missing from a group whose labels are all known (`NodeGroupFacts.labels_complete`), a
+node affinity or tolerations rule out are left out first: a label written with another value, an
+unprefixed label missing from a group whose labels are all known (`NodeGroupFacts.labels_complete`;
+a prefixed one such as `nvidia.com/gpu.present` may come from automation on the node), a
 `NoSchedule` / `NoExecute` taint the pod does not tolerate.
 
 When every node group left has the same single architecture, the pod's architecture is derived
@@ -27,7 +28,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, replace
 
-from archmatch.aws.eks import is_fully_typed, is_node_group, node_archs, system_label
+from archmatch.aws.eks import automation_may_set, is_fully_typed, is_node_group, node_archs
 from archmatch.link.projects import nearest
 from archmatch.model import (
     Capacity,
@@ -233,13 +234,13 @@ def accepts(scheduling: PodScheduling, capacity: Capacity) -> bool:
 
 def _label_allows(nodes: NodeGroupFacts, key: str, wanted: set[str] | frozenset[str]) -> bool:
     """The node group's nodes may carry `key` with one of the `wanted` values (True when unknown): a
-    group whose labels are all known lacks any custom label it does not list."""
+    group whose labels are all known lacks any unprefixed label it does not list."""
     if nodes.labels is not None and key in nodes.labels:
         return nodes.labels[key] in wanted
     if key in nodes.label_values:
         allowed = nodes.label_values[key]
         return allowed is None or bool(allowed & wanted)
-    return not (nodes.labels_complete and nodes.labels is not None and not system_label(key))
+    return not (nodes.labels_complete and nodes.labels is not None and not automation_may_set(key))
 
 
 def _tolerated(scheduling: PodScheduling, nodes: NodeGroupFacts) -> bool:
