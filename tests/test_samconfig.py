@@ -159,6 +159,20 @@ def test_a_file_reference_among_the_overrides_gives_no_values(tmp_path: Path) ->
     assert [(u.parameters, u.unknown_files) for u in found] == [((), True)]
 
 
+def test_an_overrides_string_longer_than_a_real_one_gives_no_values(tmp_path: Path) -> None:
+    """Its values are not read (the shell-quoting reader is quadratic in a word's length): not
+    known, rather than a second of work per file."""
+    long_word = "ParameterKey=" * 1600  # 20,800 characters
+    found, _ = uses(
+        tmp_path,
+        {
+            "template.yaml": TEMPLATE,
+            "samconfig.toml": f'[default.deploy.parameters]\nparameter_overrides = "Arch=arm64 {long_word}"\n',
+        },
+    )
+    assert [(u.parameters, u.unknown_files) for u in found] == [((), True)]
+
+
 def test_nothing_without_a_template_or_without_values(tmp_path: Path) -> None:
     found, _ = uses(
         tmp_path,

@@ -44,6 +44,9 @@ else:  # the same parser, published for older Pythons
 
 NAMES = ("samconfig.toml", "samconfig.yaml", "samconfig.yml")  # SAM's order: the first present is read
 MAX_BYTES = 256 * 1024  # a real one is a few KB: larger is not a SAM configuration to evaluate
+# one `parameter_overrides` string longer than this is not read (its values are not known): real ones
+# are a few hundred bytes, and the shell-quoting reader takes time quadratic in a word's length
+MAX_OVERRIDES = 16 * 1024
 DEPLOYING = ("deploy", "sync")  # the commands whose parameters deploy the stack
 _TEMPLATES = ("template.yaml", "template.yml", "template.json")  # what `sam deploy` looks for
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
@@ -139,13 +142,13 @@ def _template(repo: RepoView, folder: str, params: dict[Any, Any]) -> str | None
 
 def _values(written: Any) -> tuple[tuple[str, str | None], ...] | None:
     """The overrides as given (a string, a list of them, nested lists, a mapping), in order; None
-    when one is a `file://` reference (values this reader does not follow)."""
+    when one is a `file://` reference (values this reader does not follow) or over MAX_OVERRIDES."""
     out: list[tuple[str, str | None]] = []
     pending = [written]
     while pending:
         item = pending.pop(0)
         if isinstance(item, str):
-            if item.strip().startswith("file://"):
+            if item.strip().startswith("file://") or len(item) > MAX_OVERRIDES:
                 return None
             out.extend(overrides(item))
         elif isinstance(item, list):
