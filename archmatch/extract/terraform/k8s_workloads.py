@@ -5,7 +5,8 @@
 Their pod spec (`spec.template.spec`, a cron job's `spec.job_template.spec.template.spec`, a pod's
 `spec`) is written in blocks: `container` / `init_container` with `image`, `node_selector`,
 `affinity.node_affinity.required_during_scheduling_ignored_during_execution.node_selector_term
-.match_expressions`, `toleration`. It is evaluated with the module's values (variables, locals, an
+.match_expressions`, `toleration` (a `dynamic "toleration"` over a collection not known may tolerate
+any taint). It is evaluated with the module's values (variables, locals, an
 `aws_ecr_repository`'s `repository_url`), rewritten as the manifest would spell it, and read by the
 same code as a manifest (`extract/kubernetes.py`), so a pod declared here is placed on node groups and
 Fargate profiles, and linked to builds, like any other pod.
@@ -19,6 +20,7 @@ from archmatch.extract.kubernetes import ARCH_LABELS, OS_LABELS, pod_arch, pod_s
 from archmatch.extract.terraform.ast import Lit, ObjectExpr
 from archmatch.extract.terraform.context import Context, Resource
 from archmatch.extract.terraform.hcl import Block
+from archmatch.extract.terraform.instances import unexpanded
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import Unknown, as_text, origin_of
 from archmatch.model import ImageRef, Location, PodFacts, Workload
@@ -88,6 +90,8 @@ def _manifest_spec(res: Resource, spec: Block) -> dict[str, Any]:
     out["tolerations"] = [
         _evaluated(res, t, ("key", "operator", "value", "effect")) for t in spec.children("toleration")
     ]
+    if unexpanded(spec, "toleration"):  # tolerations the files do not give may tolerate any taint
+        out["tolerations"].append({"operator": "Exists"})
     return out
 
 
