@@ -11,7 +11,8 @@ cluster (`pod_node_groups`). Its cluster is the one a deploy script applies its 
 Terraform, CloudFormation, CDK, eksctl, Karpenter) belong to. When those node groups belong to
 several clusters and nothing places the pod, it is not pooled onto all of them: it is left
 unplaced, except where every one of those clusters offers the same architectures (then any of
-them gives the same answer). Node groups whose labels or taints the pod's nodeSelector, required
+them gives the same answer). A pod whose namespace is not known (a Terraform variable, a
+placeholder) and that a Fargate profile may select is left unplaced too. Node groups whose labels or taints the pod's nodeSelector, required
 node affinity or tolerations rule out are left out first: a label written with another value, an
 unprefixed label missing from a group whose labels are all known (`NodeGroupFacts.labels_complete`;
 a prefixed one such as `nvidia.com/gpu.present` may come from automation on the node), a
@@ -46,7 +47,7 @@ from archmatch.platforms import AMD64, ArchFact, How
 _BLOCKING_EFFECTS = ("NoSchedule", "NoExecute")
 
 
-def _fargate_profiles(facts: RepoFacts) -> list[Capacity]:
+def fargate_profiles(facts: RepoFacts) -> list[Capacity]:
     return [c for c in facts.capacities if c.fargate and c.fargate_profile is not None]
 
 
@@ -111,7 +112,7 @@ def _place_on_deployed_clusters(facts: RepoFacts) -> None:
 
 
 def _place_on_fargate(facts: RepoFacts) -> None:
-    profiles = _fargate_profiles(facts)
+    profiles = fargate_profiles(facts)
     if not profiles:
         return
     eks = [c for c in facts.capacities if is_node_group(c) or c.fargate_profile is not None]
@@ -190,9 +191,17 @@ def cluster_label(ref: ClusterRef | None) -> str:
     return ref.name if ref.known else ref.basis
 
 
-def pod_node_groups(workload: Workload, node_groups: list[Capacity]) -> NodePlacement:
-    """The node groups of `node_groups` (EKS node groups of the scan root) a pod may land on."""
+def pod_node_groups(
+    workload: Workload, node_groups: list[Capacity], profiles: list[Capacity] | None = None
+) -> NodePlacement:
+    """The node groups of `node_groups` (EKS node groups of the scan root) a pod may land on; none
+    when its namespace is not known and one of the Fargate `profiles` may select it."""
     pod = workload.pod or PodFacts("default")
+    maybe_fargate = _may_select(workload, profiles or [])
+    if maybe_fargate is not None:
+        return NodePlacement(
+            [], f"not known: its namespace is not known and EKS Fargate profile {maybe_fargate} may select it"
+        )
     near = [c for c in nearest(node_groups, workload.project) if accepts(pod.scheduling, c)]
     if pod.cluster is not None:  # with the node groups that may belong to it (cluster not known)
         own = [
@@ -215,6 +224,21 @@ def pod_node_groups(workload: Workload, node_groups: list[Capacity]) -> NodePlac
     return NodePlacement(
         [], f"not known: the project's node groups belong to {len(by_cluster)} clusters ({names})"
     )
+
+
+def _may_select(workload: Workload, profiles: list[Capacity]) -> str | None:
+    """A Fargate profile of the nearest projects that may select a pod whose namespace is not known
+    (a variable, a placeholder): its selector's labels, if any, match the pod's."""
+    pod = workload.pod or PodFacts("default")
+    if not any(mark in pod.namespace for mark in ("$", "{", "<")):
+        return None
+    for profile in nearest(profiles, workload.project):
+        selectors = profile.fargate_profile.selectors if profile.fargate_profile is not None else ()
+        if any(
+            s.labels is None or all(pod.labels.get(k) == v for k, v in s.labels.items()) for s in selectors
+        ):
+            return profile.name
+    return None
 
 
 def accepts(scheduling: PodScheduling, capacity: Capacity) -> bool:
@@ -267,7 +291,7 @@ def _place_on_sole_arch(facts: RepoFacts) -> None:
     for workload in facts.workloads:
         if not _unconstrained(workload):
             continue
-        placement = pod_node_groups(workload, node_groups)
+        placement = pod_node_groups(workload, node_groups, fargate_profiles(facts))
         groups = placement.groups
         arch = sole_arch(groups) if groups else None
         if arch is None:

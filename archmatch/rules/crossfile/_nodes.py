@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from archmatch.aws.eks import is_node_group, node_archs
 from archmatch.link.effective import ImageArch, image_arch
-from archmatch.link.placement import pod_node_groups
+from archmatch.link.placement import fargate_profiles, pod_node_groups
 from archmatch.model import Capacity, Link, RepoFacts
 from archmatch.platforms import How
 
@@ -37,6 +37,7 @@ def unconstrained_pods(facts: RepoFacts) -> Iterator[PodPlacement]:
     node_groups = [c for c in facts.capacities if is_node_group(c) and node_archs(c)]
     if not node_groups:
         return
+    profiles = fargate_profiles(facts)
     for link in facts.links:
         w = link.workload
         placed = w.pod is not None and w.pod.sole_capacity is not None
@@ -45,6 +46,6 @@ def unconstrained_pods(facts: RepoFacts) -> Iterator[PodPlacement]:
         img = image_arch(link.build, facts)
         if not img.content:
             continue
-        placement = pod_node_groups(w, node_groups)
+        placement = pod_node_groups(w, node_groups, profiles)
         if placement.groups:
             yield PodPlacement(link, img, _by_arch(placement.groups), placement.cluster)
