@@ -45,7 +45,14 @@ _FAMILY_KEY = "karpenter.k8s.aws/instance-family"
 _DISCOVERY_TAGS = ("karpenter.sh/discovery", "aws:eks:cluster-name")
 _SCHEDULING_EFFECTS = ("NoSchedule", "NoExecute")
 # an eksctl node group setting one of these may give its nodes labels its `labels` do not list
-_BOOTSTRAP_KEYS = ("overrideBootstrapCommand", "preBootstrapCommands", "launchTemplate", "ami")
+# (Bottlerocket's `settings.kubernetes.node-labels` among its settings)
+_BOOTSTRAP_KEYS = (
+    "overrideBootstrapCommand",
+    "preBootstrapCommands",
+    "launchTemplate",
+    "ami",
+    "bottlerocket",
+)
 _UNKNOWN_VALUE = lazyre.compile(r"\$|\{\{|<[A-Z_a-z-]+>")  # $X, ${X}, {{X}}, <X>: filled in later
 
 
