@@ -175,6 +175,29 @@ def test_small_scans_import_only_what_they_need() -> None:
     assert "lark" in terraform and "tree_sitter" not in terraform and "jsonschema" not in terraform
 
 
+def _lark_regex_state(preamble: str) -> str:
+    code = (
+        f"import sys\n{preamble}\nimport archmatch.extract.hcl_grammar\nimport lark.utils\n"
+        "print('regex' in sys.modules, lark.utils._has_regex)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_lark_is_imported_without_regex_except_inside_checkov() -> None:
+    # the command line and the engine: Lark never sees the module (it only needs it for Unicode
+    # categories, which the grammar has none of)
+    assert _lark_regex_state("") == "False False"
+    # inside Checkov (the pack) its Bicep parser needs Lark(regex=True): nothing is hidden
+    assert _lark_regex_state("import checkov") == "True True"
+    assert _lark_regex_state("import regex") == "True True"
+    # hidden only while Lark is imported: the module stays importable afterwards
+    after = "import archmatch.extract.hcl_grammar, regex, sys; print('regex' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", after], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "True", done.stderr
+
+
 def test_each_command_is_found_in_its_module() -> None:
     import argparse
 

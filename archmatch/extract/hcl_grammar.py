@@ -3,16 +3,43 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.parsers.lalr_analysis import IntParseTable, Reduce, Shift
-from lark.parsers.lalr_parser import LALR_Parser, _Parser
 
-from archmatch import lazyre
-from archmatch.safetext import offending
+def _import_lark_without_regex() -> None:
+    """Import Lark without the optional `regex` module when nothing else in the process may need it.
+
+    Lark imports `regex` whenever it is installed (Checkov installs it): about a sixth of a small
+    Terraform scan's start-up. Lark only needs it for Unicode categories (`\\p{...}`), which this
+    grammar has none of, and for `Lark(regex=True)`. Inside Checkov (the pack) its Bicep parser asks
+    for `regex=True`, so there, or when `regex` or Lark is already loaded, nothing is hidden.
+    """
+    if {"lark", "regex", "checkov"} & sys.modules.keys():
+        return
+    sys.modules["regex"] = None  # type: ignore[assignment]  # makes `import regex` raise ImportError
+    try:
+        import lark  # noqa: F401
+    finally:
+        del sys.modules["regex"]
+
+
+_import_lark_without_regex()
+
+from lark import Lark, Tree  # noqa: E402
+from lark.exceptions import (  # noqa: E402
+    LarkError,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
+from lark.parsers.lalr_analysis import IntParseTable, Reduce, Shift  # noqa: E402
+from lark.parsers.lalr_parser import LALR_Parser, _Parser  # noqa: E402
+
+from archmatch import lazyre  # noqa: E402
+from archmatch.safetext import offending  # noqa: E402
 
 _PREFIX = "__x = "
 _LINE_IN_MESSAGE = lazyre.compile(r"line (\d+)")
