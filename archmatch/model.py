@@ -161,6 +161,7 @@ BuildSource = Literal[
     "makefile",
     "npm-script",
     "python",
+    "javascript",
     "terraform-docker",
     "terraform-lambda-docker-build",
     "terraform-local-exec",

@@ -40,7 +40,7 @@ _WORKFLOW = lazyre.compile(r"(?:^|(?P<repo>.*)/)\.github/workflows/[^/]+\.ya?ml$
 
 # builds that only run a Dockerfile kept elsewhere: they count in the project of that Dockerfile
 WORKFLOW_SOURCES = frozenset(
-    {"github-actions", "gitlab-ci", "shell", "makefile", "npm-script", "python", "codebuild"}
+    {"github-actions", "gitlab-ci", "shell", "makefile", "npm-script", "python", "javascript", "codebuild"}
 )
 
 

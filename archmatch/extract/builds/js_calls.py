@@ -1,0 +1,309 @@
+"""Docker commands and AWS SDK workloads of TypeScript/JavaScript ops programs.
+
+Commands: `child_process` `exec/execSync` (a shell command), `spawn/spawnSync/execFile/
+execFileSync(program, [args])`, and `execa(program, [args])` / `execaCommand(command)`; their text
+goes through the shell scanner like a script line (relative paths from the repository root, as for
+the commands Python code runs). Workloads: AWS SDK for JavaScript v3 commands
+`new CreateServiceCommand({SourceConfiguration: {ImageRepository: {ImageIdentifier}}})` /
+`UpdateServiceCommand` (App Runner: x86_64 only), `CreateFunctionCommand({PackageType: 'Image',
+Code: {ImageUri}, Architectures})` / `UpdateFunctionCodeCommand({ImageUri, Architectures})`
+(Lambda) and `RegisterTaskDefinitionCommand({runtimePlatform, containerDefinitions: [{image}]})`
+(ECS), with the architecture semantics of the equivalent AWS CLI commands (`_awsdeploy`).
+
+Values are those of the CDK reader's TypeScript evaluator (`cdk_source.ts_front`): literals,
+constants of the same file, template literals; anything else is an unknown `${name}`. Only files
+that mention `child_process`, `execa` or one of those SDK clients are parsed.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from archmatch import lazyre
+from archmatch.aws.defaults import ECS_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
+from archmatch.aws.ecs import os_family_of, runs_on_fargate
+from archmatch.extract.budget import Budget
+from archmatch.extract.builds._awsdeploy import function_name
+from archmatch.extract.builds._common import HostContext, has_unresolved
+from archmatch.extract.builds._shellscan import ShellState, scanned_builds, script_dir_of
+from archmatch.extract.cdk_source.values import Arr, Num, Obj, Str, Unknown, Val
+from archmatch.isolation import isolated
+from archmatch.model import CliCommand, EcsFacts, ImageRef, LambdaFacts, Location, RepoFacts, Workload
+from archmatch.platforms import AMD64, ArchFact, normalize_arch
+from archmatch.repo import RepoView
+
+if TYPE_CHECKING:  # tree-sitter loads only when a file passes the sniff
+    from tree_sitter import Node
+
+    from archmatch.extract.cdk_source.ts_front import TsFile
+
+EXTENSIONS = (".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".tsx", ".jsx")
+_SNIFF = lazyre.compile(r"\bchild_process\b|\bexeca\b|@aws-sdk/client-(?:apprunner|lambda|ecs)\b")
+_SHELL_RUNNERS = frozenset(["exec", "execSync", "execaCommand", "execaCommandSync"])
+_ARGV_RUNNERS = frozenset(["spawn", "spawnSync", "execFile", "execFileSync", "execa", "execaSync"])
+MAX_SOURCE_CHARS = 500_000
+HOST = HostContext("no --platform: the machine that runs the Node.js program decides")
+
+
+def wanted(path: str) -> bool:
+    return path.endswith(EXTENSIONS) and not path.endswith(".d.ts") and "node_modules/" not in "/" + path
+
+
+def extract(repo: RepoView, facts: RepoFacts) -> None:
+    for path in repo.matching(wanted):
+        text = repo.read_text(path)
+        if text is None or not _SNIFF.search(text):
+            continue
+        if len(text) > MAX_SOURCE_CHARS:
+            repo.diag(path, f"file larger than {MAX_SOURCE_CHARS} characters; not read", code="limit")
+            continue
+        with isolated(repo, facts, path):
+            _extract_file(repo, facts, path, text)
+
+
+class _Program:
+    """The little of a CDK program a lone file's evaluation needs: no other files are followed."""
+
+    open_world = True
+
+    def __init__(self, path: str):
+        self.app_dir = ""
+        self.budget = Budget(path)
+        self.depth = 0
+
+    def resolve_ts(self, from_path: str, spec: str) -> TsFile | None:
+        return None
+
+    def enter(self, line: int, path: str) -> bool:
+        if self.depth >= 40:
+            return self.budget.refuse("values nested too deeply", line, path)
+        self.depth += 1
+        return True
+
+    def leave(self) -> None:
+        self.depth = max(0, self.depth - 1)
+
+    def ts_call_sites(self) -> Mapping[str, Sequence[tuple[TsFile, Node]]]:
+        return {}
+
+    def json_module(self, from_path: str, spec: str, line: int) -> Val:
+        return Unknown(from_path, line, f"require({spec!r})")
+
+
+def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> None:
+    from archmatch.extract.cdk_source.ts_front import TsFile
+
+    program = _Program(path)
+    source = TsFile(program, path, text.encode("utf-8", "replace"))
+    for call in source.calls():
+        name = _callee_name(call)
+        line = call.start_point.row + 1
+        if name in _SHELL_RUNNERS or name in _ARGV_RUNNERS:
+            command = _command_text(source, call, name)
+            if command is not None and "docker" in command:
+                _add_builds(repo, facts, path, command, line)
+        elif call.type == "new_expression" and name in _SDK_COMMANDS:
+            args = call.child_by_field_name("arguments")
+            first = next((c for c in (args.named_children if args else []) if c.type != "comment"), None)
+            value = source.eval(first) if first is not None else None
+            if isinstance(value, Obj):
+                made = _SDK_COMMANDS[name](path, line, value, name)
+                if made is not None:
+                    facts.workloads.append(made)
+    if program.budget.exceeded is not None:
+        repo.diag(path, f"not fully read: {program.budget.exceeded.what}", code="limit")
+
+
+def _callee_name(call: Node) -> str:
+    fn = call.child_by_field_name("constructor" if call.type == "new_expression" else "function")
+    if fn is not None and fn.type == "member_expression":
+        fn = fn.child_by_field_name("property")
+    return fn.text.decode("utf-8", "replace") if fn is not None and fn.text is not None else ""
+
+
+def _text_of(value: Val) -> str:
+    """A known string as it is, an unknown one as its template (`${name}` for each unknown part)."""
+    if isinstance(value, Str):
+        return value.value
+    if isinstance(value, Num):
+        return str(int(value.value)) if value.value == int(value.value) else str(value.value)
+    if isinstance(value, Unknown) and value.template:
+        return value.template
+    return "${...}"
+
+
+def _shell_word(text: str) -> str:
+    """One argv item as a shell word (an unknown part stays a `${name}` the scanner leaves unresolved)."""
+    return shlex.quote(text) if "${" not in text else '"' + text + '"'
+
+
+def _command_text(source: TsFile, call: Node, name: str) -> str | None:
+    args = call.child_by_field_name("arguments")
+    values = [source.eval(c) for c in (args.named_children if args else []) if c.type != "comment"]
+    if not values:
+        return None
+    if name in _SHELL_RUNNERS:
+        return _text_of(values[0])
+    words = [_text_of(values[0])]
+    if len(values) > 1 and isinstance(values[1], Arr):
+        words += [_shell_word(_text_of(item)) for item in values[1].items]
+    return " ".join(words)
+
+
+def _add_builds(repo: RepoView, facts: RepoFacts, path: str, command: str, line: int) -> None:
+    state = ShellState(path=path, script_dir=script_dir_of(path), cwd="", walk="")
+    where = f"JavaScript {path}"
+    facts.builds.extend(
+        scanned_builds(
+            repo, command, state, lambda _offset: line, source="javascript", where=where, host=HOST
+        )
+    )
+
+
+# --- AWS SDK commands -----------------------------------------------------------------------------
+def _field(obj: Val | None, *keys: str) -> Val | None:
+    for key in keys:
+        if not isinstance(obj, Obj):
+            return None
+        obj = obj.fields.get(key)
+    return obj
+
+
+def _known(value: Val | None) -> str | None:
+    return value.value if isinstance(value, Str) and not has_unresolved(value.value) else None
+
+
+def _image(value: Val | None, where: Location) -> list[ImageRef]:
+    if value is None:
+        return []
+    text = _text_of(value)
+    return [ImageRef(text if text != "${...}" else "", where, frozenset(), not has_unresolved(text))]
+
+
+def _at(path: str, obj: Obj, key: str, line: int) -> Location:
+    return Location(path, obj.key_lines.get(key, line))
+
+
+def _apprunner(path: str, line: int, props: Obj, command: str) -> Workload | None:
+    repository = _field(props, "SourceConfiguration", "ImageRepository")
+    if not isinstance(repository, Obj):
+        return None
+    where = _at(path, repository, "ImageIdentifier", line)
+    images = _image(repository.fields.get("ImageIdentifier"), where)
+    if not images:
+        return None
+    name = _known(props.fields.get("ServiceName"))
+    return Workload(
+        kind=f"AWS SDK {command}",
+        name=f"{name or f'service at line {line}'} ({command})",
+        service="apprunner",
+        location=Location(path, line),
+        arch=ArchFact.derived(AMD64, note="App Runner runs x86_64 only"),
+        images=images,
+        cli=CliCommand(f"apprunner {_CLI_NAMES[command]}", name),
+    )
+
+
+def _lambda(path: str, line: int, props: Obj, command: str) -> Workload | None:
+    code = props.fields.get("Code") if command == "CreateFunctionCommand" else props
+    uri = _field(code, "ImageUri")
+    if uri is None:
+        return None
+    here = Location(path, line)
+    name = function_name(_known(props.fields.get("FunctionName")))
+    written = props.fields.get("Architectures")
+    keeps = command == "UpdateFunctionCodeCommand" and written is None
+    arch_location: Location | None = here
+    if written is not None:
+        first = written.items[0] if isinstance(written, Arr) and written.items else None
+        arch_name = normalize_arch(first.value) if isinstance(first, Str) else None
+        arch = (
+            ArchFact.explicit(arch_name, note="Architectures")
+            if arch_name
+            else ArchFact.unknown(
+                f"Architectures {_text_of(written) if not isinstance(written, Arr) else 'not known'}"
+            )
+        )
+        arch_location = _at(path, props, "Architectures", line)
+    elif keeps:
+        arch, arch_location = (
+            ArchFact.unknown("UpdateFunctionCodeCommand keeps the function's architecture"),
+            None,
+        )
+    else:
+        arch = ArchFact.default(LAMBDA_DEFAULT_ARCH, note="CreateFunctionCommand without Architectures")
+    where = _at(path, code, "ImageUri", line) if isinstance(code, Obj) else here
+    return Workload(
+        kind=f"AWS SDK {command}",
+        name=f"{name or f'function at line {line}'} ({command})",
+        service="lambda",
+        location=here,
+        arch=arch,
+        arch_location=arch_location,
+        images=_image(uri, where),
+        lambda_=LambdaFacts(package_type="Image"),
+        cli=CliCommand(f"lambda {_CLI_NAMES[command]}", name, keeps_arch=keeps),
+    )
+
+
+def _ecs(path: str, line: int, props: Obj, command: str) -> Workload | None:
+    containers = props.fields.get("containerDefinitions")
+    if not isinstance(containers, Arr):
+        return None
+    images = [
+        ref
+        for item in containers.items
+        if isinstance(item, Obj)
+        for ref in _image(item.fields.get("image"), _at(path, item, "image", line))
+    ]
+    if not images:
+        return None
+    platform = props.fields.get("runtimePlatform")
+    cpu = _field(platform, "cpuArchitecture")
+    arch_location: Location | None = None
+    if cpu is None:
+        arch = ArchFact.default(ECS_DEFAULT_ARCH, note="no runtimePlatform cpuArchitecture")
+    else:
+        arch_name = normalize_arch(cpu.value) if isinstance(cpu, Str) else None
+        arch = ArchFact.explicit(arch_name) if arch_name else ArchFact.unknown("cpuArchitecture not known")
+        arch_location = Location(path, cpu.line or line)
+    requires_value = props.fields.get("requiresCompatibilities")
+    requires = tuple(
+        i.value.upper()
+        for i in (requires_value.items if isinstance(requires_value, Arr) else [])
+        if isinstance(i, Str)
+    )
+    family = _known(props.fields.get("family"))
+    os_value = _field(platform, "operatingSystemFamily")
+    return Workload(
+        kind=f"AWS SDK {command}",
+        name=f"{family or f'task definition at line {line}'} ({command})",
+        service="ecs",
+        location=Location(path, line),
+        arch=arch,
+        arch_location=arch_location,
+        images=images,
+        os_family=os_family_of(os_value.value if isinstance(os_value, Str) else os_value),
+        ecs=EcsFacts(
+            fargate=runs_on_fargate(None, None, requires or None), requires_compatibilities=requires or None
+        ),
+        cli=CliCommand("ecs register-task-definition", family),
+    )
+
+
+_CLI_NAMES = {
+    "CreateServiceCommand": "create-service",
+    "UpdateServiceCommand": "update-service",
+    "CreateFunctionCommand": "create-function",
+    "UpdateFunctionCodeCommand": "update-function-code",
+    "RegisterTaskDefinitionCommand": "register-task-definition",
+}
+_SDK_COMMANDS: dict[str, Callable[[str, int, Obj, str], Workload | None]] = {
+    "CreateServiceCommand": _apprunner,
+    "UpdateServiceCommand": _apprunner,
+    "CreateFunctionCommand": _lambda,
+    "UpdateFunctionCodeCommand": _lambda,
+    "RegisterTaskDefinitionCommand": _ecs,
+}
