@@ -46,6 +46,7 @@ _GATED: dict[str, Callable[[str], bool]] = {
     "cloudformation": lambda f: f.endswith((".yaml", ".yml", ".json", ".template", ".cfn")),
     "ecs_taskdef": lambda f: f.endswith(".json"),
     "eks_capacity": lambda f: f.endswith((".yaml", ".yml")),
+    "js_programs": lambda f: f.endswith((".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".tsx", ".jsx")),
     "kubernetes": lambda f: f.endswith((".yaml", ".yml", ".json")),
     "kustomize": lambda f: _basename(f) in ("kustomization.yaml", "kustomization.yml", "Kustomization"),
     "serverless": lambda f: _basename(f) in ("serverless.yml", "serverless.yaml"),

@@ -1,7 +1,7 @@
 """Image builds (`ImageBuild` facts) from every place a repository builds an image: Compose
 files, Buildx Bake files, GitHub Actions workflows, GitLab CI, shell scripts, Makefiles,
-package.json scripts, the commands Python code runs and its Docker SDK calls, the commands and AWS SDK
-calls of TypeScript/JavaScript programs. One module per source; `extract` runs
+package.json scripts, the commands Python code runs and its Docker SDK calls (those of TypeScript/
+JavaScript programs: `archmatch/extract/js_programs.py`). One module per source; `extract` runs
 them all, each guarded so that a bug in one source does not lose the others' builds.
 """
 
@@ -41,7 +41,6 @@ SOURCES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("dagger_py", lambda p: _name(p) == "dagger.json" or p.endswith(".py")),
     ("python_calls", lambda p: p.endswith(".py")),
     ("docker_sdk", lambda p: p.endswith(".py")),
-    ("js_calls", lambda p: p.endswith((".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".tsx", ".jsx"))),
 )
 
 
