@@ -717,6 +717,18 @@ SEEDS: dict[str, list[Seed]] = {
         _seed(str(p.relative_to(ROOT)), "source", str(p.parents[1].relative_to(ROOT)))
         for p in sorted([*FIXTURES.glob("cdk/*/lib/*.ts"), *FIXTURES.glob("cdk/*/*/*_stack.py")])[:4]
     ],
+    "js-programs": [
+        _seed(
+            "tests/fixtures/rules/ARCH302/fail_ts_sdk_ecs_register_task_definition_exec_unpinned/deploy.ts",
+            "source",
+            "tests/fixtures/rules/ARCH302/fail_ts_sdk_ecs_register_task_definition_exec_unpinned",
+        ),
+        _seed(
+            "tests/fixtures/rules/ARCH301/fail_js_sdk_lambda_arm64_spawn_amd64_build/release.mjs",
+            "source",
+            "tests/fixtures/rules/ARCH301/fail_js_sdk_lambda_arm64_spawn_amd64_build",
+        ),
+    ],
 }
 
 
@@ -813,6 +825,7 @@ def test_every_extractor_has_seeds() -> None:
         "dockerfile",
         "ecs_taskdef",
         "eks_capacity",
+        "js_programs",
         "kubernetes",
         "kustomize",
         "serverless",
