@@ -106,6 +106,12 @@ class ImageRef:
     # set when the workload runs this image only on one branch of a condition (CDK
     # `cond ? ContainerImage.fromAsset(...) : ContainerImage.fromRegistry(...)`): says which
     candidate: str = ""
+    # an image a deploy command redeploys without naming it (the image its run pushed before
+    # `aws ecs update-service --force-new-deployment`): how it was pushed ("the same step pushes
+    # this image (deploy.yml:21)"), and the task definition it reaches with the evidence and
+    # confidence for this image (set by archmatch/link/deploys.py)
+    pushed_by: str = ""
+    deploy: DeployTarget | None = None
 
 
 # The tags extractors write in Workload.arch_syntax and ImageBuild.fix_syntax: how to write an
@@ -190,6 +196,7 @@ LinkKind = Literal[
     "proximity",
     "proximity-equivalent",
     "proximity-dockerfile",
+    "redeploy",  # a deploy command redeploys the image its run pushed before (`aws ecs update-service`)
 ]
 # what a proximity link says of its build, followed by where it is the only one (`Link.scope`)
 PROXIMITY_SUBJECT: dict[LinkKind, str] = {
@@ -220,17 +227,22 @@ class CliCommand:
     # the command sets no architecture: the function it updates keeps its own (archmatch/link/deploys.py)
     keeps_arch: bool = False
     run: str = ""  # the script, CI job or Makefile it runs in ("workflow deploy.yml job deploy")
+    # `ecs update-service`: the --cluster and --task-definition values as written (None: not given)
+    cluster: str | None = None
+    task_definition: str | None = None
 
 
 @dataclass(frozen=True)
 class DeployTarget:
-    """The function declared in a template of the repository that a CLI command deploys to; the
-    command's workload runs with that function's architecture."""
+    """The function (or the ECS task definition, through the service that runs it) declared in a
+    template of the repository that a CLI command deploys to; the command's workload runs with its
+    architecture. `related`: further lines the evidence rests on (the ECS service declaration)."""
 
     name: str
     location: Location
     evidence: str
     confidence: Confidence
+    related: tuple[Related, ...] = ()
 
 
 ValuesKind = Literal["terraform", "cloudformation"]
@@ -292,6 +304,17 @@ class EcsHosts:
 
 
 @dataclass(frozen=True)
+class EcsService:
+    """An ECS service that runs a task definition, as declared: what `aws ecs update-service
+    --cluster C --service S` names (archmatch/link/deploys.py)."""
+
+    address: str  # resource address, logical id or construct path
+    name: str | None  # the service name; None when computed (or left to CloudFormation)
+    cluster: str | None  # its cluster's name, "default" when none is written; None when not known
+    location: Location
+
+
+@dataclass(frozen=True)
 class EcsFacts:
     """Where an ECS task definition or a Batch job definition runs, as the IaC says.
 
@@ -304,6 +327,9 @@ class EcsFacts:
     requires_compatibilities: tuple[str, ...] | None = None
     platform_capabilities: tuple[str, ...] | None = None  # Batch job definitions
     services: tuple[str, ...] = ()  # the ECS services that run the task definition
+    # those services with their names and clusters, for deploy commands that name them
+    declared_services: tuple[EcsService, ...] = ()
+    family: str | None = None  # the task definition's family as declared, when known
     # FARGATE/FARGATE_SPOT, the ASG behind a provider, or a provider not found (its name, or "?")
     capacity_providers: tuple[str, ...] = ()
     hosts: EcsHosts | None = None

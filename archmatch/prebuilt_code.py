@@ -25,6 +25,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.address,self.name,self.cluster,self.location,)==(other.address,other.name,other.cluster,other.location,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.address,self.name,self.cluster,self.location,)==(other.address,other.name,other.cluster,other.location,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.app,self.construct,self.host_source,self.service,self.ecs_capacity_provider,)==(other.app,other.construct,other.host_source,other.service,other.ecs_capacity_provider,)
   return NotImplemented
  return __eq__
@@ -201,10 +209,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.command,self.target,self.keeps_arch,self.run,)==(other.command,other.target,other.keeps_arch,other.run,)
+   return (self.command,self.target,self.keeps_arch,self.run,self.cluster,self.task_definition,)==(other.command,other.target,other.keeps_arch,other.run,other.cluster,other.task_definition,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.command,self.target,self.keeps_arch,self.run,)==(other.command,other.target,other.keeps_arch,other.run,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.command,self.target,self.keeps_arch,self.run,self.cluster,self.task_definition,)==(other.command,other.target,other.keeps_arch,other.run,other.cluster,other.task_definition,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -321,10 +329,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.capacity_providers,self.hosts,self.os_family_location,self.module,)==(other.fargate,other.launch_type,other.requires_compatibilities,other.platform_capabilities,other.services,other.capacity_providers,other.hosts,other.os_family_location,other.module,)
+   return (self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.declared_services,self.family,self.capacity_providers,self.hosts,self.os_family_location,self.module,)==(other.fargate,other.launch_type,other.requires_compatibilities,other.platform_capabilities,other.services,other.declared_services,other.family,other.capacity_providers,other.hosts,other.os_family_location,other.module,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.capacity_providers,self.hosts,self.os_family_location,self.module,)==(other.fargate,other.launch_type,other.requires_compatibilities,other.platform_capabilities,other.services,other.capacity_providers,other.hosts,other.os_family_location,other.module,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.declared_services,self.family,self.capacity_providers,self.hosts,self.os_family_location,self.module,)==(other.fargate,other.launch_type,other.requires_compatibilities,other.platform_capabilities,other.services,other.declared_services,other.family,other.capacity_providers,other.hosts,other.os_family_location,other.module,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -881,10 +889,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.name,self.location,self.evidence,self.confidence,)==(other.name,other.location,other.evidence,other.confidence,)
+   return (self.name,self.location,self.evidence,self.confidence,self.related,)==(other.name,other.location,other.evidence,other.confidence,other.related,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,self.location,self.evidence,self.confidence,)==(other.name,other.location,other.evidence,other.confidence,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,self.location,self.evidence,self.confidence,self.related,)==(other.name,other.location,other.evidence,other.confidence,other.related,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -993,6 +1001,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.path,self.build_line,self.ref,self.line,)==(other.path,other.build_line,other.ref,other.line,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.build_line,self.ref,self.line,)==(other.path,other.build_line,other.ref,other.line,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.path,self.ctr,)==(other.path,other.ctr,)
   return NotImplemented
  return __eq__
@@ -1049,10 +1065,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.pwd_walks,self.root_vars,self.stack,self.values,self.aws,self.terraform,self.cloudformation,self.packaged,self.files,self.walk,self.walk_stack,self.copies,self.failures_ignored,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.pwd_walks,other.root_vars,other.stack,other.values,other.aws,other.terraform,other.cloudformation,other.packaged,other.files,other.walk,other.walk_stack,other.copies,other.failures_ignored,other.kube_target,other.manifest_deploys,)
+   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.pwd_walks,self.root_vars,self.stack,self.values,self.aws,self.terraform,self.cloudformation,self.packaged,self.files,self.walk,self.walk_stack,self.copies,self.failures_ignored,self.kube_target,self.manifest_deploys,self.pushes,self.earlier_builds,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.pwd_walks,other.root_vars,other.stack,other.values,other.aws,other.terraform,other.cloudformation,other.packaged,other.files,other.walk,other.walk_stack,other.copies,other.failures_ignored,other.kube_target,other.manifest_deploys,other.pushes,other.earlier_builds,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.pwd_walks,self.root_vars,self.stack,self.values,self.aws,self.terraform,self.cloudformation,self.packaged,self.files,self.walk,self.walk_stack,self.copies,self.failures_ignored,self.kube_target,self.manifest_deploys,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.pwd_walks,other.root_vars,other.stack,other.values,other.aws,other.terraform,other.cloudformation,other.packaged,other.files,other.walk,other.walk_stack,other.copies,other.failures_ignored,other.kube_target,other.manifest_deploys,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.script_dir,self.cwd,self.exported,self.assigned,self.dir_vars,self.pwd_walks,self.root_vars,self.stack,self.values,self.aws,self.terraform,self.cloudformation,self.packaged,self.files,self.walk,self.walk_stack,self.copies,self.failures_ignored,self.kube_target,self.manifest_deploys,self.pushes,self.earlier_builds,)==(other.path,other.script_dir,other.cwd,other.exported,other.assigned,other.dir_vars,other.pwd_walks,other.root_vars,other.stack,other.values,other.aws,other.terraform,other.cloudformation,other.packaged,other.files,other.walk,other.walk_stack,other.copies,other.failures_ignored,other.kube_target,other.manifest_deploys,other.pushes,other.earlier_builds,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1113,10 +1129,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.ref,self.location,self.link_keys,self.resolved,self.candidate,)==(other.ref,other.location,other.link_keys,other.resolved,other.candidate,)
+   return (self.ref,self.location,self.link_keys,self.resolved,self.candidate,self.pushed_by,self.deploy,)==(other.ref,other.location,other.link_keys,other.resolved,other.candidate,other.pushed_by,other.deploy,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.ref,self.location,self.link_keys,self.resolved,self.candidate,)==(other.ref,other.location,other.link_keys,other.resolved,other.candidate,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.ref,self.location,self.link_keys,self.resolved,self.candidate,self.pushed_by,self.deploy,)==(other.ref,other.location,other.link_keys,other.resolved,other.candidate,other.pushed_by,other.deploy,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1177,18 +1193,18 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.service,self.command,self.start,self.options,self.cwd,self.line,self.lines,self.files,)==(other.service,other.command,other.start,other.options,other.cwd,other.line,other.lines,other.files,)
+   return (self.service,self.command,self.start,self.options,self.cwd,self.line,self.lines,self.files,self.pushed,)==(other.service,other.command,other.start,other.options,other.cwd,other.line,other.lines,other.files,other.pushed,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.service,self.command,self.start,self.options,self.cwd,self.line,self.lines,self.files,)==(other.service,other.command,other.start,other.options,other.cwd,other.line,other.lines,other.files,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.service,self.command,self.start,self.options,self.cwd,self.line,self.lines,self.files,self.pushed,)==(other.service,other.command,other.start,other.options,other.cwd,other.line,other.lines,other.files,other.pushed,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.services,self.launch_type,self.capacity_providers,self.hosts,)==(other.services,other.launch_type,other.capacity_providers,other.hosts,)
+   return (self.services,self.launch_type,self.capacity_providers,self.hosts,self.declared,)==(other.services,other.launch_type,other.capacity_providers,other.hosts,other.declared,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.services,self.launch_type,self.capacity_providers,self.hosts,)==(other.services,other.launch_type,other.capacity_providers,other.hosts,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.services,self.launch_type,self.capacity_providers,self.hosts,self.declared,)==(other.services,other.launch_type,other.capacity_providers,other.hosts,other.declared,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1524,6 +1540,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.address,se
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.address,self.name,self.cluster,self.location,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.address,self.name,self.cluster,self.location,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.app,self.construct,self.host_source,self.service,self.ecs_capacity_provider,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.app,self.construct,self.host_source,self.service,self.ecs_capacity_provider,))\n return __hash__'] = __create_fn__.__code__
@@ -1602,9 +1624,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.chdir,self
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.command,self.target,self.keeps_arch,self.run,))
+  return hash((self.command,self.target,self.keeps_arch,self.run,self.cluster,self.task_definition,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.command,self.target,self.keeps_arch,self.run,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.command,self.target,self.keeps_arch,self.run,self.cluster,self.task_definition,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1662,9 +1684,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.environmen
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.capacity_providers,self.hosts,self.os_family_location,self.module,))
+  return hash((self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.declared_services,self.family,self.capacity_providers,self.hosts,self.os_family_location,self.module,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.capacity_providers,self.hosts,self.os_family_location,self.module,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.declared_services,self.family,self.capacity_providers,self.hosts,self.os_family_location,self.module,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1860,9 +1882,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.name,self.location,self.evidence,self.confidence,))
+  return hash((self.name,self.location,self.evidence,self.confidence,self.related,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.location,self.evidence,self.confidence,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.location,self.evidence,self.confidence,self.related,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -1932,6 +1954,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.parts,self
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.path,self.build_line,self.ref,self.line,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.path,self.build_line,self.ref,self.line,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.path,self.ctr,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.path,self.ctr,))\n return __hash__'] = __create_fn__.__code__
@@ -1968,9 +1996,9 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.raw,self.k
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.ref,self.location,self.link_keys,self.resolved,self.candidate,))
+  return hash((self.ref,self.location,self.link_keys,self.resolved,self.candidate,self.pushed_by,self.deploy,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.ref,self.location,self.link_keys,self.resolved,self.candidate,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.ref,self.location,self.link_keys,self.resolved,self.candidate,self.pushed_by,self.deploy,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2194,6 +2222,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(address={self.address!r}, name={self.name!r}, cluster={self.cluster!r}, location={self.location!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(address={self.address!r}, name={self.name!r}, cluster={self.cluster!r}, location={self.location!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(app={self.app!r}, construct={self.construct!r}, host_source={self.host_source!r}, service={self.service!r}, ecs_capacity_provider={self.ecs_capacity_provider!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(app={self.app!r}, construct={self.construct!r}, host_source={self.host_source!r}, service={self.service!r}, ecs_capacity_provider={self.ecs_capacity_provider!r})"\n return __repr__'] = __create_fn__.__code__
@@ -2326,9 +2360,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(command={self.command!r}, target={self.target!r}, keeps_arch={self.keeps_arch!r}, run={self.run!r})"
+  return self.__class__.__qualname__ + f"(command={self.command!r}, target={self.target!r}, keeps_arch={self.keeps_arch!r}, run={self.run!r}, cluster={self.cluster!r}, task_definition={self.task_definition!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(command={self.command!r}, target={self.target!r}, keeps_arch={self.keeps_arch!r}, run={self.run!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(command={self.command!r}, target={self.target!r}, keeps_arch={self.keeps_arch!r}, run={self.run!r}, cluster={self.cluster!r}, task_definition={self.task_definition!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2416,9 +2450,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(fargate={self.fargate!r}, launch_type={self.launch_type!r}, requires_compatibilities={self.requires_compatibilities!r}, platform_capabilities={self.platform_capabilities!r}, services={self.services!r}, capacity_providers={self.capacity_providers!r}, hosts={self.hosts!r}, os_family_location={self.os_family_location!r}, module={self.module!r})"
+  return self.__class__.__qualname__ + f"(fargate={self.fargate!r}, launch_type={self.launch_type!r}, requires_compatibilities={self.requires_compatibilities!r}, platform_capabilities={self.platform_capabilities!r}, services={self.services!r}, declared_services={self.declared_services!r}, family={self.family!r}, capacity_providers={self.capacity_providers!r}, hosts={self.hosts!r}, os_family_location={self.os_family_location!r}, module={self.module!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(fargate={self.fargate!r}, launch_type={self.launch_type!r}, requires_compatibilities={self.requires_compatibilities!r}, platform_capabilities={self.platform_capabilities!r}, services={self.services!r}, capacity_providers={self.capacity_providers!r}, hosts={self.hosts!r}, os_family_location={self.os_family_location!r}, module={self.module!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(fargate={self.fargate!r}, launch_type={self.launch_type!r}, requires_compatibilities={self.requires_compatibilities!r}, platform_capabilities={self.platform_capabilities!r}, services={self.services!r}, declared_services={self.declared_services!r}, family={self.family!r}, capacity_providers={self.capacity_providers!r}, hosts={self.hosts!r}, os_family_location={self.os_family_location!r}, module={self.module!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2836,9 +2870,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(name={self.name!r}, location={self.location!r}, evidence={self.evidence!r}, confidence={self.confidence!r})"
+  return self.__class__.__qualname__ + f"(name={self.name!r}, location={self.location!r}, evidence={self.evidence!r}, confidence={self.confidence!r}, related={self.related!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, location={self.location!r}, evidence={self.evidence!r}, confidence={self.confidence!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, location={self.location!r}, evidence={self.evidence!r}, confidence={self.confidence!r}, related={self.related!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2917,6 +2951,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(parts={self.parts!r}, key={self.key!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(parts={self.parts!r}, key={self.key!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(path={self.path!r}, build_line={self.build_line!r}, ref={self.ref!r}, line={self.line!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, build_line={self.build_line!r}, ref={self.ref!r}, line={self.line!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3028,9 +3068,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, pwd_walks={self.pwd_walks!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, terraform={self.terraform!r}, cloudformation={self.cloudformation!r}, packaged={self.packaged!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, failures_ignored={self.failures_ignored!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"
+  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, pwd_walks={self.pwd_walks!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, terraform={self.terraform!r}, cloudformation={self.cloudformation!r}, packaged={self.packaged!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, failures_ignored={self.failures_ignored!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r}, pushes={self.pushes!r}, earlier_builds={self.earlier_builds!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, pwd_walks={self.pwd_walks!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, terraform={self.terraform!r}, cloudformation={self.cloudformation!r}, packaged={self.packaged!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, failures_ignored={self.failures_ignored!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, script_dir={self.script_dir!r}, cwd={self.cwd!r}, exported={self.exported!r}, assigned={self.assigned!r}, dir_vars={self.dir_vars!r}, pwd_walks={self.pwd_walks!r}, root_vars={self.root_vars!r}, stack={self.stack!r}, values={self.values!r}, aws={self.aws!r}, terraform={self.terraform!r}, cloudformation={self.cloudformation!r}, packaged={self.packaged!r}, files={self.files!r}, walk={self.walk!r}, walk_stack={self.walk_stack!r}, copies={self.copies!r}, failures_ignored={self.failures_ignored!r}, kube_target={self.kube_target!r}, manifest_deploys={self.manifest_deploys!r}, pushes={self.pushes!r}, earlier_builds={self.earlier_builds!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3076,9 +3116,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(ref={self.ref!r}, location={self.location!r}, link_keys={self.link_keys!r}, resolved={self.resolved!r}, candidate={self.candidate!r})"
+  return self.__class__.__qualname__ + f"(ref={self.ref!r}, location={self.location!r}, link_keys={self.link_keys!r}, resolved={self.resolved!r}, candidate={self.candidate!r}, pushed_by={self.pushed_by!r}, deploy={self.deploy!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(ref={self.ref!r}, location={self.location!r}, link_keys={self.link_keys!r}, resolved={self.resolved!r}, candidate={self.candidate!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(ref={self.ref!r}, location={self.location!r}, link_keys={self.link_keys!r}, resolved={self.resolved!r}, candidate={self.candidate!r}, pushed_by={self.pushed_by!r}, deploy={self.deploy!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3124,15 +3164,15 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(service={self.service!r}, command={self.command!r}, start={self.start!r}, options={self.options!r}, cwd={self.cwd!r}, line={self.line!r}, lines={self.lines!r}, files={self.files!r})"
+  return self.__class__.__qualname__ + f"(service={self.service!r}, command={self.command!r}, start={self.start!r}, options={self.options!r}, cwd={self.cwd!r}, line={self.line!r}, lines={self.lines!r}, files={self.files!r}, pushed={self.pushed!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(service={self.service!r}, command={self.command!r}, start={self.start!r}, options={self.options!r}, cwd={self.cwd!r}, line={self.line!r}, lines={self.lines!r}, files={self.files!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(service={self.service!r}, command={self.command!r}, start={self.start!r}, options={self.options!r}, cwd={self.cwd!r}, line={self.line!r}, lines={self.lines!r}, files={self.files!r}, pushed={self.pushed!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(services={self.services!r}, launch_type={self.launch_type!r}, capacity_providers={self.capacity_providers!r}, hosts={self.hosts!r})"
+  return self.__class__.__qualname__ + f"(services={self.services!r}, launch_type={self.launch_type!r}, capacity_providers={self.capacity_providers!r}, hosts={self.hosts!r}, declared={self.declared!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(services={self.services!r}, launch_type={self.launch_type!r}, capacity_providers={self.capacity_providers!r}, hosts={self.hosts!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(services={self.services!r}, launch_type={self.launch_type!r}, capacity_providers={self.capacity_providers!r}, hosts={self.hosts!r}, declared={self.declared!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3339,6 +3379,15 @@ def __create_fn__(_type_address, _type_local, _type_key, MISSING, _HAS_DEFAULT_F
   __dataclass_builtins_object__.__setattr__(self,'key',key)
  return __init__
 CODE["def __create_fn__(_type_address, _type_local, _type_key, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_key, _return_type):\n def __init__(self,address:_type_address,local:_type_local,key:_type_key=_dflt_key)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'address',address)\n  __dataclass_builtins_object__.__setattr__(self,'local',local)\n  __dataclass_builtins_object__.__setattr__(self,'key',key)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_address, _type_name, _type_cluster, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,address:_type_address,name:_type_name,cluster:_type_cluster,location:_type_location)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'address',address)
+  __dataclass_builtins_object__.__setattr__(self,'name',name)
+  __dataclass_builtins_object__.__setattr__(self,'cluster',cluster)
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+ return __init__
+CODE["def __create_fn__(_type_address, _type_name, _type_cluster, _type_location, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,address:_type_address,name:_type_name,cluster:_type_cluster,location:_type_location)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'address',address)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'cluster',cluster)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_app, _type_construct, _type_host_source, _type_service, _type_ecs_capacity_provider, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_construct, _dflt_host_source, _dflt_service, _dflt_ecs_capacity_provider, _return_type):
  def __init__(self,app:_type_app,construct:_type_construct=_dflt_construct,host_source:_type_host_source=_dflt_host_source,service:_type_service=_dflt_service,ecs_capacity_provider:_type_ecs_capacity_provider=_dflt_ecs_capacity_provider)->_return_type:
@@ -3558,14 +3607,16 @@ def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note,
  return __init__
 CODE['def __create_fn__(_type_cmd, _type_cwd, _type_default_platform, _type_host_note, _type_own_cwd, _type_copies, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host_note, _dflt_own_cwd, _dflt_copies, _return_type):\n def __init__(self,cmd:_type_cmd,cwd:_type_cwd,default_platform:_type_default_platform,host_note:_type_host_note=_dflt_host_note,own_cwd:_type_own_cwd=_dflt_own_cwd,copies:_type_copies=_dflt_copies)->_return_type:\n  self.cmd=cmd\n  self.cwd=cwd\n  self.default_platform=default_platform\n  self.host_note=host_note\n  self.own_cwd=own_cwd\n  self.copies=copies\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_command, _type_target, _type_keeps_arch, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_keeps_arch, _dflt_run, _return_type):
- def __init__(self,command:_type_command,target:_type_target,keeps_arch:_type_keeps_arch=_dflt_keeps_arch,run:_type_run=_dflt_run)->_return_type:
+def __create_fn__(_type_command, _type_target, _type_keeps_arch, _type_run, _type_cluster, _type_task_definition, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_keeps_arch, _dflt_run, _dflt_cluster, _dflt_task_definition, _return_type):
+ def __init__(self,command:_type_command,target:_type_target,keeps_arch:_type_keeps_arch=_dflt_keeps_arch,run:_type_run=_dflt_run,cluster:_type_cluster=_dflt_cluster,task_definition:_type_task_definition=_dflt_task_definition)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'command',command)
   __dataclass_builtins_object__.__setattr__(self,'target',target)
   __dataclass_builtins_object__.__setattr__(self,'keeps_arch',keeps_arch)
   __dataclass_builtins_object__.__setattr__(self,'run',run)
+  __dataclass_builtins_object__.__setattr__(self,'cluster',cluster)
+  __dataclass_builtins_object__.__setattr__(self,'task_definition',task_definition)
  return __init__
-CODE["def __create_fn__(_type_command, _type_target, _type_keeps_arch, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_keeps_arch, _dflt_run, _return_type):\n def __init__(self,command:_type_command,target:_type_target,keeps_arch:_type_keeps_arch=_dflt_keeps_arch,run:_type_run=_dflt_run)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'command',command)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'keeps_arch',keeps_arch)\n  __dataclass_builtins_object__.__setattr__(self,'run',run)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_command, _type_target, _type_keeps_arch, _type_run, _type_cluster, _type_task_definition, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_keeps_arch, _dflt_run, _dflt_cluster, _dflt_task_definition, _return_type):\n def __init__(self,command:_type_command,target:_type_target,keeps_arch:_type_keeps_arch=_dflt_keeps_arch,run:_type_run=_dflt_run,cluster:_type_cluster=_dflt_cluster,task_definition:_type_task_definition=_dflt_task_definition)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'command',command)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'keeps_arch',keeps_arch)\n  __dataclass_builtins_object__.__setattr__(self,'run',run)\n  __dataclass_builtins_object__.__setattr__(self,'cluster',cluster)\n  __dataclass_builtins_object__.__setattr__(self,'task_definition',task_definition)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_config, _type_app_dir, _type_language, _type_entry, _type_seeds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_seeds, _return_type):
  def __init__(self,config:_type_config,app_dir:_type_app_dir,language:_type_language,entry:_type_entry,seeds:_type_seeds=_dflt_seeds)->_return_type:
@@ -3695,19 +3746,21 @@ def __create_fn__(_type_facts, _type_resources, _type_repo, _type_expanded, MISS
  return __init__
 CODE['def __create_fn__(_type_facts, _type_resources, _type_repo, _type_expanded, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_resources, _dflt_repo, _dflt_expanded, _return_type):\n def __init__(self,facts:_type_facts,resources:_type_resources=_HAS_DEFAULT_FACTORY,repo:_type_repo=_dflt_repo,expanded:_type_expanded=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.facts=facts\n  self.resources=_dflt_resources() if resources is _HAS_DEFAULT_FACTORY else resources\n  self.repo=repo\n  self.expanded=_dflt_expanded() if expanded is _HAS_DEFAULT_FACTORY else expanded\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_fargate, _type_launch_type, _type_requires_compatibilities, _type_platform_capabilities, _type_services, _type_capacity_providers, _type_hosts, _type_os_family_location, _type_module, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_fargate, _dflt_launch_type, _dflt_requires_compatibilities, _dflt_platform_capabilities, _dflt_services, _dflt_capacity_providers, _dflt_hosts, _dflt_os_family_location, _dflt_module, _return_type):
- def __init__(self,fargate:_type_fargate=_dflt_fargate,launch_type:_type_launch_type=_dflt_launch_type,requires_compatibilities:_type_requires_compatibilities=_dflt_requires_compatibilities,platform_capabilities:_type_platform_capabilities=_dflt_platform_capabilities,services:_type_services=_dflt_services,capacity_providers:_type_capacity_providers=_dflt_capacity_providers,hosts:_type_hosts=_dflt_hosts,os_family_location:_type_os_family_location=_dflt_os_family_location,module:_type_module=_dflt_module)->_return_type:
+def __create_fn__(_type_fargate, _type_launch_type, _type_requires_compatibilities, _type_platform_capabilities, _type_services, _type_declared_services, _type_family, _type_capacity_providers, _type_hosts, _type_os_family_location, _type_module, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_fargate, _dflt_launch_type, _dflt_requires_compatibilities, _dflt_platform_capabilities, _dflt_services, _dflt_declared_services, _dflt_family, _dflt_capacity_providers, _dflt_hosts, _dflt_os_family_location, _dflt_module, _return_type):
+ def __init__(self,fargate:_type_fargate=_dflt_fargate,launch_type:_type_launch_type=_dflt_launch_type,requires_compatibilities:_type_requires_compatibilities=_dflt_requires_compatibilities,platform_capabilities:_type_platform_capabilities=_dflt_platform_capabilities,services:_type_services=_dflt_services,declared_services:_type_declared_services=_dflt_declared_services,family:_type_family=_dflt_family,capacity_providers:_type_capacity_providers=_dflt_capacity_providers,hosts:_type_hosts=_dflt_hosts,os_family_location:_type_os_family_location=_dflt_os_family_location,module:_type_module=_dflt_module)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'fargate',fargate)
   __dataclass_builtins_object__.__setattr__(self,'launch_type',launch_type)
   __dataclass_builtins_object__.__setattr__(self,'requires_compatibilities',requires_compatibilities)
   __dataclass_builtins_object__.__setattr__(self,'platform_capabilities',platform_capabilities)
   __dataclass_builtins_object__.__setattr__(self,'services',services)
+  __dataclass_builtins_object__.__setattr__(self,'declared_services',declared_services)
+  __dataclass_builtins_object__.__setattr__(self,'family',family)
   __dataclass_builtins_object__.__setattr__(self,'capacity_providers',capacity_providers)
   __dataclass_builtins_object__.__setattr__(self,'hosts',hosts)
   __dataclass_builtins_object__.__setattr__(self,'os_family_location',os_family_location)
   __dataclass_builtins_object__.__setattr__(self,'module',module)
  return __init__
-CODE["def __create_fn__(_type_fargate, _type_launch_type, _type_requires_compatibilities, _type_platform_capabilities, _type_services, _type_capacity_providers, _type_hosts, _type_os_family_location, _type_module, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_fargate, _dflt_launch_type, _dflt_requires_compatibilities, _dflt_platform_capabilities, _dflt_services, _dflt_capacity_providers, _dflt_hosts, _dflt_os_family_location, _dflt_module, _return_type):\n def __init__(self,fargate:_type_fargate=_dflt_fargate,launch_type:_type_launch_type=_dflt_launch_type,requires_compatibilities:_type_requires_compatibilities=_dflt_requires_compatibilities,platform_capabilities:_type_platform_capabilities=_dflt_platform_capabilities,services:_type_services=_dflt_services,capacity_providers:_type_capacity_providers=_dflt_capacity_providers,hosts:_type_hosts=_dflt_hosts,os_family_location:_type_os_family_location=_dflt_os_family_location,module:_type_module=_dflt_module)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'fargate',fargate)\n  __dataclass_builtins_object__.__setattr__(self,'launch_type',launch_type)\n  __dataclass_builtins_object__.__setattr__(self,'requires_compatibilities',requires_compatibilities)\n  __dataclass_builtins_object__.__setattr__(self,'platform_capabilities',platform_capabilities)\n  __dataclass_builtins_object__.__setattr__(self,'services',services)\n  __dataclass_builtins_object__.__setattr__(self,'capacity_providers',capacity_providers)\n  __dataclass_builtins_object__.__setattr__(self,'hosts',hosts)\n  __dataclass_builtins_object__.__setattr__(self,'os_family_location',os_family_location)\n  __dataclass_builtins_object__.__setattr__(self,'module',module)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_fargate, _type_launch_type, _type_requires_compatibilities, _type_platform_capabilities, _type_services, _type_declared_services, _type_family, _type_capacity_providers, _type_hosts, _type_os_family_location, _type_module, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_fargate, _dflt_launch_type, _dflt_requires_compatibilities, _dflt_platform_capabilities, _dflt_services, _dflt_declared_services, _dflt_family, _dflt_capacity_providers, _dflt_hosts, _dflt_os_family_location, _dflt_module, _return_type):\n def __init__(self,fargate:_type_fargate=_dflt_fargate,launch_type:_type_launch_type=_dflt_launch_type,requires_compatibilities:_type_requires_compatibilities=_dflt_requires_compatibilities,platform_capabilities:_type_platform_capabilities=_dflt_platform_capabilities,services:_type_services=_dflt_services,declared_services:_type_declared_services=_dflt_declared_services,family:_type_family=_dflt_family,capacity_providers:_type_capacity_providers=_dflt_capacity_providers,hosts:_type_hosts=_dflt_hosts,os_family_location:_type_os_family_location=_dflt_os_family_location,module:_type_module=_dflt_module)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'fargate',fargate)\n  __dataclass_builtins_object__.__setattr__(self,'launch_type',launch_type)\n  __dataclass_builtins_object__.__setattr__(self,'requires_compatibilities',requires_compatibilities)\n  __dataclass_builtins_object__.__setattr__(self,'platform_capabilities',platform_capabilities)\n  __dataclass_builtins_object__.__setattr__(self,'services',services)\n  __dataclass_builtins_object__.__setattr__(self,'declared_services',declared_services)\n  __dataclass_builtins_object__.__setattr__(self,'family',family)\n  __dataclass_builtins_object__.__setattr__(self,'capacity_providers',capacity_providers)\n  __dataclass_builtins_object__.__setattr__(self,'hosts',hosts)\n  __dataclass_builtins_object__.__setattr__(self,'os_family_location',os_family_location)\n  __dataclass_builtins_object__.__setattr__(self,'module',module)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_file, _type_line, _type_column, _type_code, _type_level, _type_message, _type_help_uri, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_help_uri, _return_type):
  def __init__(self,file:_type_file,line:_type_line,column:_type_column,code:_type_code,level:_type_level,message:_type_message,help_uri:_type_help_uri=_dflt_help_uri)->_return_type:
@@ -4410,14 +4463,15 @@ def __create_fn__(_type_name, _type_line, _type_column, _type_keyword, _type_in_
  return __init__
 CODE["def __create_fn__(_type_name, _type_line, _type_column, _type_keyword, _type_in_scope, _type_expands_to, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,name:_type_name,line:_type_line,column:_type_column,keyword:_type_keyword,in_scope:_type_in_scope,expands_to:_type_expands_to)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'column',column)\n  __dataclass_builtins_object__.__setattr__(self,'keyword',keyword)\n  __dataclass_builtins_object__.__setattr__(self,'in_scope',in_scope)\n  __dataclass_builtins_object__.__setattr__(self,'expands_to',expands_to)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_name, _type_location, _type_evidence, _type_confidence, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,name:_type_name,location:_type_location,evidence:_type_evidence,confidence:_type_confidence)->_return_type:
+def __create_fn__(_type_name, _type_location, _type_evidence, _type_confidence, _type_related, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_related, _return_type):
+ def __init__(self,name:_type_name,location:_type_location,evidence:_type_evidence,confidence:_type_confidence,related:_type_related=_dflt_related)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'name',name)
   __dataclass_builtins_object__.__setattr__(self,'location',location)
   __dataclass_builtins_object__.__setattr__(self,'evidence',evidence)
   __dataclass_builtins_object__.__setattr__(self,'confidence',confidence)
+  __dataclass_builtins_object__.__setattr__(self,'related',related)
  return __init__
-CODE["def __create_fn__(_type_name, _type_location, _type_evidence, _type_confidence, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,name:_type_name,location:_type_location,evidence:_type_evidence,confidence:_type_confidence)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'evidence',evidence)\n  __dataclass_builtins_object__.__setattr__(self,'confidence',confidence)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_name, _type_location, _type_evidence, _type_confidence, _type_related, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_related, _return_type):\n def __init__(self,name:_type_name,location:_type_location,evidence:_type_evidence,confidence:_type_confidence,related:_type_related=_dflt_related)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'evidence',evidence)\n  __dataclass_builtins_object__.__setattr__(self,'confidence',confidence)\n  __dataclass_builtins_object__.__setattr__(self,'related',related)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_name, _type_start, _type_end, _type_modifier, _type_word, _type_word_start, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_modifier, _dflt_word, _dflt_word_start, _return_type):
  def __init__(self,name:_type_name,start:_type_start,end:_type_end,modifier:_type_modifier=_dflt_modifier,word:_type_word=_dflt_word,word_start:_type_word_start=_dflt_word_start)->_return_type:
@@ -4530,6 +4584,15 @@ def __create_fn__(_type_parts, _type_key, MISSING, _HAS_DEFAULT_FACTORY, __datac
   __dataclass_builtins_object__.__setattr__(self,'key',key)
  return __init__
 CODE["def __create_fn__(_type_parts, _type_key, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_key, _return_type):\n def __init__(self,parts:_type_parts,key:_type_key=_dflt_key)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'parts',parts)\n  __dataclass_builtins_object__.__setattr__(self,'key',key)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_path, _type_build_line, _type_ref, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,path:_type_path,build_line:_type_build_line,ref:_type_ref,line:_type_line)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'path',path)
+  __dataclass_builtins_object__.__setattr__(self,'build_line',build_line)
+  __dataclass_builtins_object__.__setattr__(self,'ref',ref)
+  __dataclass_builtins_object__.__setattr__(self,'line',line)
+ return __init__
+CODE["def __create_fn__(_type_path, _type_build_line, _type_ref, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,path:_type_path,build_line:_type_build_line,ref:_type_ref,line:_type_line)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'build_line',build_line)\n  __dataclass_builtins_object__.__setattr__(self,'ref',ref)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_ctr, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_ctr, _return_type):
  def __init__(self,path:_type_path,ctr:_type_ctr=_dflt_ctr)->_return_type:
@@ -4714,8 +4777,8 @@ def __create_fn__(_type_path, _type_pattern, MISSING, _HAS_DEFAULT_FACTORY, __da
  return __init__
 CODE["def __create_fn__(_type_path, _type_pattern, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_pattern, _return_type):\n def __init__(self,path:_type_path,pattern:_type_pattern=_dflt_pattern)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'pattern',pattern)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_pwd_walks, _type_root_vars, _type_stack, _type_values, _type_aws, _type_terraform, _type_cloudformation, _type_packaged, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_failures_ignored, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_pwd_walks, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_terraform, _dflt_cloudformation, _dflt_packaged, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_failures_ignored, _dflt_kube_target, _dflt_manifest_deploys, _return_type):
- def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,pwd_walks:_type_pwd_walks=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_HAS_DEFAULT_FACTORY,cloudformation:_type_cloudformation=_HAS_DEFAULT_FACTORY,packaged:_type_packaged=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,failures_ignored:_type_failures_ignored=_dflt_failures_ignored,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_pwd_walks, _type_root_vars, _type_stack, _type_values, _type_aws, _type_terraform, _type_cloudformation, _type_packaged, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_failures_ignored, _type_kube_target, _type_manifest_deploys, _type_pushes, _type_earlier_builds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_pwd_walks, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_terraform, _dflt_cloudformation, _dflt_packaged, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_failures_ignored, _dflt_kube_target, _dflt_manifest_deploys, _dflt_pushes, _dflt_earlier_builds, _return_type):
+ def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,pwd_walks:_type_pwd_walks=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_HAS_DEFAULT_FACTORY,cloudformation:_type_cloudformation=_HAS_DEFAULT_FACTORY,packaged:_type_packaged=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,failures_ignored:_type_failures_ignored=_dflt_failures_ignored,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,pushes:_type_pushes=_HAS_DEFAULT_FACTORY,earlier_builds:_type_earlier_builds=_HAS_DEFAULT_FACTORY)->_return_type:
   self.path=path
   self.script_dir=script_dir
   self.cwd=cwd
@@ -4737,8 +4800,10 @@ def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type
   self.failures_ignored=failures_ignored
   self.kube_target=kube_target
   self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys
+  self.pushes=_dflt_pushes() if pushes is _HAS_DEFAULT_FACTORY else pushes
+  self.earlier_builds=_dflt_earlier_builds() if earlier_builds is _HAS_DEFAULT_FACTORY else earlier_builds
  return __init__
-CODE['def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_pwd_walks, _type_root_vars, _type_stack, _type_values, _type_aws, _type_terraform, _type_cloudformation, _type_packaged, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_failures_ignored, _type_kube_target, _type_manifest_deploys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_pwd_walks, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_terraform, _dflt_cloudformation, _dflt_packaged, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_failures_ignored, _dflt_kube_target, _dflt_manifest_deploys, _return_type):\n def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,pwd_walks:_type_pwd_walks=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_HAS_DEFAULT_FACTORY,cloudformation:_type_cloudformation=_HAS_DEFAULT_FACTORY,packaged:_type_packaged=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,failures_ignored:_type_failures_ignored=_dflt_failures_ignored,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.script_dir=script_dir\n  self.cwd=cwd\n  self.exported=_dflt_exported() if exported is _HAS_DEFAULT_FACTORY else exported\n  self.assigned=_dflt_assigned() if assigned is _HAS_DEFAULT_FACTORY else assigned\n  self.dir_vars=_dflt_dir_vars() if dir_vars is _HAS_DEFAULT_FACTORY else dir_vars\n  self.pwd_walks=_dflt_pwd_walks() if pwd_walks is _HAS_DEFAULT_FACTORY else pwd_walks\n  self.root_vars=root_vars\n  self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack\n  self.values=values\n  self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws\n  self.terraform=_dflt_terraform() if terraform is _HAS_DEFAULT_FACTORY else terraform\n  self.cloudformation=_dflt_cloudformation() if cloudformation is _HAS_DEFAULT_FACTORY else cloudformation\n  self.packaged=_dflt_packaged() if packaged is _HAS_DEFAULT_FACTORY else packaged\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n  self.walk=walk\n  self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack\n  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies\n  self.failures_ignored=failures_ignored\n  self.kube_target=kube_target\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_path, _type_script_dir, _type_cwd, _type_exported, _type_assigned, _type_dir_vars, _type_pwd_walks, _type_root_vars, _type_stack, _type_values, _type_aws, _type_terraform, _type_cloudformation, _type_packaged, _type_files, _type_walk, _type_walk_stack, _type_copies, _type_failures_ignored, _type_kube_target, _type_manifest_deploys, _type_pushes, _type_earlier_builds, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cwd, _dflt_exported, _dflt_assigned, _dflt_dir_vars, _dflt_pwd_walks, _dflt_root_vars, _dflt_stack, _dflt_values, _dflt_aws, _dflt_terraform, _dflt_cloudformation, _dflt_packaged, _dflt_files, _dflt_walk, _dflt_walk_stack, _dflt_copies, _dflt_failures_ignored, _dflt_kube_target, _dflt_manifest_deploys, _dflt_pushes, _dflt_earlier_builds, _return_type):\n def __init__(self,path:_type_path,script_dir:_type_script_dir,cwd:_type_cwd=_dflt_cwd,exported:_type_exported=_HAS_DEFAULT_FACTORY,assigned:_type_assigned=_HAS_DEFAULT_FACTORY,dir_vars:_type_dir_vars=_HAS_DEFAULT_FACTORY,pwd_walks:_type_pwd_walks=_HAS_DEFAULT_FACTORY,root_vars:_type_root_vars=_dflt_root_vars,stack:_type_stack=_HAS_DEFAULT_FACTORY,values:_type_values=_dflt_values,aws:_type_aws=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_HAS_DEFAULT_FACTORY,cloudformation:_type_cloudformation=_HAS_DEFAULT_FACTORY,packaged:_type_packaged=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,walk:_type_walk=_dflt_walk,walk_stack:_type_walk_stack=_HAS_DEFAULT_FACTORY,copies:_type_copies=_HAS_DEFAULT_FACTORY,failures_ignored:_type_failures_ignored=_dflt_failures_ignored,kube_target:_type_kube_target=_dflt_kube_target,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,pushes:_type_pushes=_HAS_DEFAULT_FACTORY,earlier_builds:_type_earlier_builds=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.path=path\n  self.script_dir=script_dir\n  self.cwd=cwd\n  self.exported=_dflt_exported() if exported is _HAS_DEFAULT_FACTORY else exported\n  self.assigned=_dflt_assigned() if assigned is _HAS_DEFAULT_FACTORY else assigned\n  self.dir_vars=_dflt_dir_vars() if dir_vars is _HAS_DEFAULT_FACTORY else dir_vars\n  self.pwd_walks=_dflt_pwd_walks() if pwd_walks is _HAS_DEFAULT_FACTORY else pwd_walks\n  self.root_vars=root_vars\n  self.stack=_dflt_stack() if stack is _HAS_DEFAULT_FACTORY else stack\n  self.values=values\n  self.aws=_dflt_aws() if aws is _HAS_DEFAULT_FACTORY else aws\n  self.terraform=_dflt_terraform() if terraform is _HAS_DEFAULT_FACTORY else terraform\n  self.cloudformation=_dflt_cloudformation() if cloudformation is _HAS_DEFAULT_FACTORY else cloudformation\n  self.packaged=_dflt_packaged() if packaged is _HAS_DEFAULT_FACTORY else packaged\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n  self.walk=walk\n  self.walk_stack=_dflt_walk_stack() if walk_stack is _HAS_DEFAULT_FACTORY else walk_stack\n  self.copies=_dflt_copies() if copies is _HAS_DEFAULT_FACTORY else copies\n  self.failures_ignored=failures_ignored\n  self.kube_target=kube_target\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n  self.pushes=_dflt_pushes() if pushes is _HAS_DEFAULT_FACTORY else pushes\n  self.earlier_builds=_dflt_earlier_builds() if earlier_builds is _HAS_DEFAULT_FACTORY else earlier_builds\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_services, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,path:_type_path,services:_type_services)->_return_type:
@@ -4802,15 +4867,17 @@ def __create_fn__(_type_read, _type_unread, MISSING, _HAS_DEFAULT_FACTORY, __dat
  return __init__
 CODE['def __create_fn__(_type_read, _type_unread, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_read, _dflt_unread, _return_type):\n def __init__(self,read:_type_read=_HAS_DEFAULT_FACTORY,unread:_type_unread=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.read=_dflt_read() if read is _HAS_DEFAULT_FACTORY else read\n  self.unread=_dflt_unread() if unread is _HAS_DEFAULT_FACTORY else unread\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_ref, _type_location, _type_link_keys, _type_resolved, _type_candidate, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_link_keys, _dflt_resolved, _dflt_candidate, _return_type):
- def __init__(self,ref:_type_ref,location:_type_location,link_keys:_type_link_keys=_dflt_link_keys,resolved:_type_resolved=_dflt_resolved,candidate:_type_candidate=_dflt_candidate)->_return_type:
+def __create_fn__(_type_ref, _type_location, _type_link_keys, _type_resolved, _type_candidate, _type_pushed_by, _type_deploy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_link_keys, _dflt_resolved, _dflt_candidate, _dflt_pushed_by, _dflt_deploy, _return_type):
+ def __init__(self,ref:_type_ref,location:_type_location,link_keys:_type_link_keys=_dflt_link_keys,resolved:_type_resolved=_dflt_resolved,candidate:_type_candidate=_dflt_candidate,pushed_by:_type_pushed_by=_dflt_pushed_by,deploy:_type_deploy=_dflt_deploy)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'ref',ref)
   __dataclass_builtins_object__.__setattr__(self,'location',location)
   __dataclass_builtins_object__.__setattr__(self,'link_keys',link_keys)
   __dataclass_builtins_object__.__setattr__(self,'resolved',resolved)
   __dataclass_builtins_object__.__setattr__(self,'candidate',candidate)
+  __dataclass_builtins_object__.__setattr__(self,'pushed_by',pushed_by)
+  __dataclass_builtins_object__.__setattr__(self,'deploy',deploy)
  return __init__
-CODE["def __create_fn__(_type_ref, _type_location, _type_link_keys, _type_resolved, _type_candidate, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_link_keys, _dflt_resolved, _dflt_candidate, _return_type):\n def __init__(self,ref:_type_ref,location:_type_location,link_keys:_type_link_keys=_dflt_link_keys,resolved:_type_resolved=_dflt_resolved,candidate:_type_candidate=_dflt_candidate)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'ref',ref)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'link_keys',link_keys)\n  __dataclass_builtins_object__.__setattr__(self,'resolved',resolved)\n  __dataclass_builtins_object__.__setattr__(self,'candidate',candidate)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_ref, _type_location, _type_link_keys, _type_resolved, _type_candidate, _type_pushed_by, _type_deploy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_link_keys, _dflt_resolved, _dflt_candidate, _dflt_pushed_by, _dflt_deploy, _return_type):\n def __init__(self,ref:_type_ref,location:_type_location,link_keys:_type_link_keys=_dflt_link_keys,resolved:_type_resolved=_dflt_resolved,candidate:_type_candidate=_dflt_candidate,pushed_by:_type_pushed_by=_dflt_pushed_by,deploy:_type_deploy=_dflt_deploy)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'ref',ref)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'link_keys',link_keys)\n  __dataclass_builtins_object__.__setattr__(self,'resolved',resolved)\n  __dataclass_builtins_object__.__setattr__(self,'candidate',candidate)\n  __dataclass_builtins_object__.__setattr__(self,'pushed_by',pushed_by)\n  __dataclass_builtins_object__.__setattr__(self,'deploy',deploy)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__(_type_registry, _type_repository, _type_tag, _type_digest, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,registry:_type_registry,repository:_type_repository,tag:_type_tag,digest:_type_digest)->_return_type:
@@ -4892,8 +4959,8 @@ def __create_fn__(_type_selectors, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_bu
  return __init__
 CODE["def __create_fn__(_type_selectors, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,selectors:_type_selectors)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'selectors',selectors)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_service, _type_command, _type_start, _type_options, _type_cwd, _type_line, _type_lines, _type_files, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_options, _dflt_cwd, _dflt_line, _dflt_lines, _dflt_files, _return_type):
- def __init__(self,service:_type_service,command:_type_command,start:_type_start,options:_type_options=_HAS_DEFAULT_FACTORY,cwd:_type_cwd=_dflt_cwd,line:_type_line=_dflt_line,lines:_type_lines=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_service, _type_command, _type_start, _type_options, _type_cwd, _type_line, _type_lines, _type_files, _type_pushed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_options, _dflt_cwd, _dflt_line, _dflt_lines, _dflt_files, _dflt_pushed, _return_type):
+ def __init__(self,service:_type_service,command:_type_command,start:_type_start,options:_type_options=_HAS_DEFAULT_FACTORY,cwd:_type_cwd=_dflt_cwd,line:_type_line=_dflt_line,lines:_type_lines=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,pushed:_type_pushed=_dflt_pushed)->_return_type:
   self.service=service
   self.command=command
   self.start=start
@@ -4902,17 +4969,19 @@ def __create_fn__(_type_service, _type_command, _type_start, _type_options, _typ
   self.line=line
   self.lines=_dflt_lines() if lines is _HAS_DEFAULT_FACTORY else lines
   self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files
+  self.pushed=pushed
  return __init__
-CODE['def __create_fn__(_type_service, _type_command, _type_start, _type_options, _type_cwd, _type_line, _type_lines, _type_files, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_options, _dflt_cwd, _dflt_line, _dflt_lines, _dflt_files, _return_type):\n def __init__(self,service:_type_service,command:_type_command,start:_type_start,options:_type_options=_HAS_DEFAULT_FACTORY,cwd:_type_cwd=_dflt_cwd,line:_type_line=_dflt_line,lines:_type_lines=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.service=service\n  self.command=command\n  self.start=start\n  self.options=_dflt_options() if options is _HAS_DEFAULT_FACTORY else options\n  self.cwd=cwd\n  self.line=line\n  self.lines=_dflt_lines() if lines is _HAS_DEFAULT_FACTORY else lines\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_service, _type_command, _type_start, _type_options, _type_cwd, _type_line, _type_lines, _type_files, _type_pushed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_options, _dflt_cwd, _dflt_line, _dflt_lines, _dflt_files, _dflt_pushed, _return_type):\n def __init__(self,service:_type_service,command:_type_command,start:_type_start,options:_type_options=_HAS_DEFAULT_FACTORY,cwd:_type_cwd=_dflt_cwd,line:_type_line=_dflt_line,lines:_type_lines=_HAS_DEFAULT_FACTORY,files:_type_files=_HAS_DEFAULT_FACTORY,pushed:_type_pushed=_dflt_pushed)->_return_type:\n  self.service=service\n  self.command=command\n  self.start=start\n  self.options=_dflt_options() if options is _HAS_DEFAULT_FACTORY else options\n  self.cwd=cwd\n  self.line=line\n  self.lines=_dflt_lines() if lines is _HAS_DEFAULT_FACTORY else lines\n  self.files=_dflt_files() if files is _HAS_DEFAULT_FACTORY else files\n  self.pushed=pushed\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_services, _type_launch_type, _type_capacity_providers, _type_hosts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_services, _dflt_launch_type, _dflt_capacity_providers, _dflt_hosts, _return_type):
- def __init__(self,services:_type_services=_HAS_DEFAULT_FACTORY,launch_type:_type_launch_type=_dflt_launch_type,capacity_providers:_type_capacity_providers=_HAS_DEFAULT_FACTORY,hosts:_type_hosts=_dflt_hosts)->_return_type:
+def __create_fn__(_type_services, _type_launch_type, _type_capacity_providers, _type_hosts, _type_declared, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_services, _dflt_launch_type, _dflt_capacity_providers, _dflt_hosts, _dflt_declared, _return_type):
+ def __init__(self,services:_type_services=_HAS_DEFAULT_FACTORY,launch_type:_type_launch_type=_dflt_launch_type,capacity_providers:_type_capacity_providers=_HAS_DEFAULT_FACTORY,hosts:_type_hosts=_dflt_hosts,declared:_type_declared=_HAS_DEFAULT_FACTORY)->_return_type:
   self.services=_dflt_services() if services is _HAS_DEFAULT_FACTORY else services
   self.launch_type=launch_type
   self.capacity_providers=_dflt_capacity_providers() if capacity_providers is _HAS_DEFAULT_FACTORY else capacity_providers
   self.hosts=hosts
+  self.declared=_dflt_declared() if declared is _HAS_DEFAULT_FACTORY else declared
  return __init__
-CODE['def __create_fn__(_type_services, _type_launch_type, _type_capacity_providers, _type_hosts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_services, _dflt_launch_type, _dflt_capacity_providers, _dflt_hosts, _return_type):\n def __init__(self,services:_type_services=_HAS_DEFAULT_FACTORY,launch_type:_type_launch_type=_dflt_launch_type,capacity_providers:_type_capacity_providers=_HAS_DEFAULT_FACTORY,hosts:_type_hosts=_dflt_hosts)->_return_type:\n  self.services=_dflt_services() if services is _HAS_DEFAULT_FACTORY else services\n  self.launch_type=launch_type\n  self.capacity_providers=_dflt_capacity_providers() if capacity_providers is _HAS_DEFAULT_FACTORY else capacity_providers\n  self.hosts=hosts\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_services, _type_launch_type, _type_capacity_providers, _type_hosts, _type_declared, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_services, _dflt_launch_type, _dflt_capacity_providers, _dflt_hosts, _dflt_declared, _return_type):\n def __init__(self,services:_type_services=_HAS_DEFAULT_FACTORY,launch_type:_type_launch_type=_dflt_launch_type,capacity_providers:_type_capacity_providers=_HAS_DEFAULT_FACTORY,hosts:_type_hosts=_dflt_hosts,declared:_type_declared=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.services=_dflt_services() if services is _HAS_DEFAULT_FACTORY else services\n  self.launch_type=launch_type\n  self.capacity_providers=_dflt_capacity_providers() if capacity_providers is _HAS_DEFAULT_FACTORY else capacity_providers\n  self.hosts=hosts\n  self.declared=_dflt_declared() if declared is _HAS_DEFAULT_FACTORY else declared\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_source, _type_copied_to, _type_copy, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,source:_type_source,copied_to:_type_copied_to,copy:_type_copy)->_return_type:
@@ -5247,6 +5316,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('address','name','cluster','location',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'address\',\'name\',\'cluster\',\'location\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('app','construct','host_source','service','ecs_capacity_provider',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -5351,11 +5428,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('command','target','keeps_arch','run',):
+  if type(self) is cls or name in ('command','target','keeps_arch','run','cluster','task_definition',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'command\',\'target\',\'keeps_arch\',\'run\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'command\',\'target\',\'keeps_arch\',\'run\',\'cluster\',\'task_definition\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5431,11 +5508,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('fargate','launch_type','requires_compatibilities','platform_capabilities','services','capacity_providers','hosts','os_family_location','module',):
+  if type(self) is cls or name in ('fargate','launch_type','requires_compatibilities','platform_capabilities','services','declared_services','family','capacity_providers','hosts','os_family_location','module',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'fargate\',\'launch_type\',\'requires_compatibilities\',\'platform_capabilities\',\'services\',\'capacity_providers\',\'hosts\',\'os_family_location\',\'module\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'fargate\',\'launch_type\',\'requires_compatibilities\',\'platform_capabilities\',\'services\',\'declared_services\',\'family\',\'capacity_providers\',\'hosts\',\'os_family_location\',\'module\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5687,11 +5764,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('name','location','evidence','confidence',):
+  if type(self) is cls or name in ('name','location','evidence','confidence','related',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'name\',\'location\',\'evidence\',\'confidence\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'name\',\'location\',\'evidence\',\'confidence\',\'related\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -5791,6 +5868,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('path','build_line','ref','line',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'path\',\'build_line\',\'ref\',\'line\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('path','ctr',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -5839,11 +5924,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('ref','location','link_keys','resolved','candidate',):
+  if type(self) is cls or name in ('ref','location','link_keys','resolved','candidate','pushed_by','deploy',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'ref\',\'location\',\'link_keys\',\'resolved\',\'candidate\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'ref\',\'location\',\'link_keys\',\'resolved\',\'candidate\',\'pushed_by\',\'deploy\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -6055,6 +6140,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('address','name','cluster','location',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'address\',\'name\',\'cluster\',\'location\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('app','construct','host_source','service','ecs_capacity_provider',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -6159,11 +6252,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('command','target','keeps_arch','run',):
+  if type(self) is cls or name in ('command','target','keeps_arch','run','cluster','task_definition',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'command\',\'target\',\'keeps_arch\',\'run\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'command\',\'target\',\'keeps_arch\',\'run\',\'cluster\',\'task_definition\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -6239,11 +6332,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('fargate','launch_type','requires_compatibilities','platform_capabilities','services','capacity_providers','hosts','os_family_location','module',):
+  if type(self) is cls or name in ('fargate','launch_type','requires_compatibilities','platform_capabilities','services','declared_services','family','capacity_providers','hosts','os_family_location','module',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'fargate\',\'launch_type\',\'requires_compatibilities\',\'platform_capabilities\',\'services\',\'capacity_providers\',\'hosts\',\'os_family_location\',\'module\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'fargate\',\'launch_type\',\'requires_compatibilities\',\'platform_capabilities\',\'services\',\'declared_services\',\'family\',\'capacity_providers\',\'hosts\',\'os_family_location\',\'module\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -6495,11 +6588,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('name','location','evidence','confidence',):
+  if type(self) is cls or name in ('name','location','evidence','confidence','related',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'name\',\'location\',\'evidence\',\'confidence\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'name\',\'location\',\'evidence\',\'confidence\',\'related\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -6599,6 +6692,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('path','build_line','ref','line',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'path\',\'build_line\',\'ref\',\'line\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('path','ctr',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -6647,11 +6748,11 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('ref','location','link_keys','resolved','candidate',):
+  if type(self) is cls or name in ('ref','location','link_keys','resolved','candidate','pushed_by','deploy',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'ref\',\'location\',\'link_keys\',\'resolved\',\'candidate\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'ref\',\'location\',\'link_keys\',\'resolved\',\'candidate\',\'pushed_by\',\'deploy\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

@@ -161,3 +161,65 @@ def test_a_job_definition_written_by_a_heredoc(tmp_path: Path) -> None:
         ["repo/nightly:1"],
         ["amd64"],
     )
+
+
+def test_ecs_names_from_arns() -> None:
+    from archmatch.aws.ecs import cluster_name, service_name, task_family
+
+    assert cluster_name("arn:aws:ecs:eu-west-1:111122223333:cluster/orders") == "orders"
+    assert cluster_name("orders") == "orders"
+    assert service_name("arn:aws:ecs:eu-west-1:111122223333:service/orders/worker") == ("worker", "orders")
+    assert service_name("arn:aws:ecs:eu-west-1:111122223333:service/worker") == ("worker", None)
+    assert service_name("worker") == ("worker", None)
+    assert task_family("worker:12") == task_family("worker") == "worker"
+    assert task_family("arn:aws:ecs:eu-west-1:111122223333:task-definition/worker:3") == "worker"
+
+
+_TASK = """
+resource "aws_ecs_cluster" "main" { name = "shop" }
+resource "aws_ecs_task_definition" "web" {
+  family                   = "shop-web"
+  requires_compatibilities = ["FARGATE"]
+  runtime_platform { cpu_architecture = "ARM64" }
+  container_definitions = jsonencode([{ name = "web", image = "${var.image}" }])
+}
+resource "aws_ecs_service" "web" {
+  name            = "shop-web"
+  cluster         = aws_ecs_cluster.main.id
+  task_definition = aws_ecs_task_definition.web.arn
+}
+"""
+
+
+def test_update_service_redeploys_the_image_pushed_before_it(tmp_path: Path) -> None:
+    script = """#!/bin/bash
+docker build -t web:dev app
+docker tag web:dev "$URL:latest"
+aws ecs update-service --cluster shop --service shop-web --force-new-deployment
+docker push "$URL:latest"
+aws ecs update-service --cluster shop --service shop-web --force-new-deployment
+aws ecs update-service --cluster shop --service shop-web --desired-count 2
+"""
+    facts = _facts(tmp_path, {"deploy.sh": script, "infra/main.tf": _TASK, "app/Dockerfile": "FROM alpine\n"})
+    found = [w for w in facts.workloads if w.kind == "aws ecs update-service"]
+    # the first redeploy comes before the push, the last one starts no new tasks: one workload
+    assert [w.location.line for w in found] == [6]
+    (w,) = found
+    assert w.arch.archs == {"arm64"} and w.deploys_to is not None
+    assert w.deploys_to.name == "aws_ecs_task_definition.web" and w.deploys_to.confidence == "medium"
+    (image,) = w.images
+    assert image.ref == "$URL:latest" and "the same script pushes this image" in image.pushed_by
+    (link,) = [lk for lk in facts.links if lk.workload is w]
+    assert link.build.location.line == 2 and link.confidence == "medium"
+
+
+def test_update_service_of_an_unknown_cluster_is_low(tmp_path: Path) -> None:
+    script = """#!/bin/bash
+docker build -t web app
+docker push web
+aws ecs update-service --cluster "$CLUSTER" --service shop-web --force-new-deployment
+"""
+    facts = _facts(tmp_path, {"deploy.sh": script, "infra/main.tf": _TASK, "app/Dockerfile": "FROM alpine\n"})
+    (w,) = [w for w in facts.workloads if w.kind == "aws ecs update-service"]
+    assert w.deploys_to is not None and w.deploys_to.confidence == "low"
+    assert "the command's cluster $CLUSTER is not known" in w.deploys_to.evidence

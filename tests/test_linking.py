@@ -131,6 +131,7 @@ EVIDENCE_OPENING: dict[str, str] = {
     "proximity": "proximity: the only build in ",
     "proximity-equivalent": "proximity: the only Dockerfile built in ",
     "proximity-dockerfile": "proximity: one of the builds of the only Dockerfile built in ",
+    "redeploy": "push and redeploy: ",
 }
 
 

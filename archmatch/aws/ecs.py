@@ -7,11 +7,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH
-from archmatch.model import EcsFacts, EcsHosts, Location
+from archmatch.model import EcsFacts, EcsHosts, EcsService, Location
 from archmatch.platforms import ArchFact
 
 # capacity providers that run tasks on Fargate (ECS `capacityProviderStrategy`)
 FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
+DEFAULT_CLUSTER = "default"  # the cluster of a service or an `aws ecs` command that names none
+
+
+def cluster_name(value: str) -> str:
+    """A cluster's name from its name or ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`)."""
+    return value.rsplit(":cluster/", 1)[1] if ":cluster/" in value else value
+
+
+def service_name(value: str) -> tuple[str, str | None]:
+    """A service's name, and the cluster its ARN names (None when it names none), from its name or
+    ARN (`...:service/<cluster>/<name>`, or `...:service/<name>` in the old format)."""
+    if ":service/" not in value:
+        return value, None
+    parts = value.rsplit(":service/", 1)[1].split("/")
+    return parts[-1], parts[0] if len(parts) > 1 else None
+
+
+def task_family(value: str) -> str:
+    """The family of a `--task-definition` value: `family`, `family:revision`, or its ARN
+    (`...:task-definition/<family>:<revision>`)."""
+    if ":task-definition/" in value:
+        value = value.rsplit(":task-definition/", 1)[1]
+    return value.split(":", 1)[0]
 
 
 def os_family_of(value: Any) -> str:
@@ -73,9 +96,13 @@ class Hosting:
     launch_type: str | None = None
     capacity_providers: list[str] = field(default_factory=list)
     hosts: EcsHosts | None = None
+    declared: list[EcsService] = field(default_factory=list)  # the services with names and clusters
 
     def facts(
-        self, requires_compatibilities: tuple[str, ...] | None, os_family_location: Location | None
+        self,
+        requires_compatibilities: tuple[str, ...] | None,
+        os_family_location: Location | None,
+        family: str | None = None,
     ) -> EcsFacts:
         return EcsFacts(
             fargate=runs_on_fargate(self.launch_type, self.capacity_providers, requires_compatibilities),
@@ -85,4 +112,6 @@ class Hosting:
             capacity_providers=tuple(self.capacity_providers),
             hosts=self.hosts,
             os_family_location=os_family_location,
+            declared_services=tuple(self.declared),
+            family=family,
         )

@@ -4,7 +4,10 @@ Evidence, strongest first; an image reference is linked at the first level that 
 1. direct reference (high): a `link_key` shared by the ImageRef and the build (SAM metadata,
    Terraform `docker_registry_image.x.name` / a build module's output, Serverless image name, CDK
    asset), within one project (module instances of two Terraform roots are different resources);
-   content-addressed CDK asset hashes are the same image anywhere;
+   content-addressed CDK asset hashes are the same image anywhere. An image a deploy command
+   redeploys without naming it (what its run pushed before `aws ecs update-service`,
+   `ImageRef.deploy`: `archmatch/link/deploys.py`) meets the pushed build by its run's key in any
+   project, as a `redeploy` link with that deploy target's confidence and evidence;
 2. repository and tag match (medium): the same repository path and tag. Across projects only when
    the repository path is written out on both sides (the registry host or account may be unknown on
    one side); placeholders inside a path match only within a project. Tags both known must be
@@ -82,6 +85,7 @@ from archmatch.settings import Config, ImageMapping
 
 _REPOSITORY_KEYS = ("ecr:", "repo:")
 _GLOBAL_KEYS = ("cdk:asset:",)  # content hashes: the same image in any project
+_RUN_KEYS = ("pushed-here:",)  # the build a deploy command's own run pushed: in whatever project
 
 Found = list[tuple[ImageBuild, str]]
 
@@ -226,7 +230,7 @@ class _Index:
         out: Found = []
         for key in sorted(k for k in image.link_keys if not k.startswith(_REPOSITORY_KEYS)):
             for build in self.by_key.get(key, []):
-                if key.startswith(_GLOBAL_KEYS) or build.project == workload.project:
+                if key.startswith(_GLOBAL_KEYS + _RUN_KEYS) or build.project == workload.project:
                     out.append((build, f"direct reference ({key})"))
         return out
 
@@ -529,8 +533,11 @@ def find_links(facts: RepoFacts, config: Config) -> list[Link]:
     for workload in facts.workloads:
         for image in workload.images:
             found, confidence, kind = _link_image(index, workload, image, config)
-            target = workload.deploys_to
-            if target is not None:  # the command's function, found in a template: the weaker evidence counts
+            if image.deploy is not None:  # pushed by its run: the push and the service are the evidence
+                confidence, kind = _weaker(confidence, image.deploy.confidence), "redeploy"
+                found = [(build, f"push and redeploy: {image.deploy.evidence}") for build, _ in found]
+            elif workload.deploys_to is not None:  # its function, found in a template: the weaker counts
+                target = workload.deploys_to
                 confidence = _weaker(confidence, target.confidence)
                 found = [(build, f"{evidence}; deploys to {target.evidence}") for build, evidence in found]
             if image.candidate:  # only one branch of a condition runs this image

@@ -66,7 +66,10 @@ def _each(result: ScanResult) -> list[tuple[Any, _Where]]:
 def _decided(w: Workload, where: _Where) -> str:
     text = f"{w.arch.how.value} @ {where.loc(w.arch_location) or '-'}"
     if w.deploys_to is not None:
-        text += f" (function {w.deploys_to.name}, {w.deploys_to.confidence} confidence)"
+        noun = (
+            "task definition" if w.cli is not None and w.cli.command == "ecs update-service" else "function"
+        )
+        text += f" ({noun} {w.deploys_to.name}, {w.deploys_to.confidence} confidence)"
     placed = w.batch.environments if w.batch is not None else None
     if placed is not None:
         text += f" ({placed.basis}; {placed.confidence} confidence)"

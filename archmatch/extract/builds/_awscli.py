@@ -10,7 +10,10 @@ run and where, read from their options as written (variables already expanded by
 - `aws batch register-job-definition`: `--platform-capabilities`, `--container-properties`;
 - `aws apprunner create-service` / `update-service`: the image of `--source-configuration`
   (App Runner runs x86_64 only);
-- `aws eks create-nodegroup`: `--ami-type`, `--instance-types`, a node group capacity.
+- `aws eks create-nodegroup`: `--ami-type`, `--instance-types`, a node group capacity;
+- `aws ecs update-service --cluster C --service S [--task-definition F[:R]] --force-new-deployment`:
+  the service redeploys the image the same run pushed before it (`pushed`), which its task
+  definition runs (`archmatch/link/deploys.py` finds the service and its task definition).
 
 Option values are read with patterns, not a JSON parser: a value holding unknown shell variables
 (`"image": "$ECR_URI"`) is still readable, and stays an unknown reference.
@@ -32,6 +35,7 @@ DEPLOY_COMMANDS = frozenset(
         ("apprunner", "create-service"),
         ("apprunner", "update-service"),
         ("eks", "create-nodegroup"),
+        ("ecs", "update-service"),
     }
 )
 # aws global options that take a value (they may come before the service name)
@@ -46,6 +50,16 @@ class Option:
     offset: int  # of the option word
 
 
+@dataclass(frozen=True)
+class Push:
+    """A `docker push` (or a build's `--push`) of an image a docker build of the same run made."""
+
+    path: str  # file of the build
+    build_line: int  # line of the build (its ImageBuild's location)
+    ref: str  # the reference pushed
+    line: int  # line of the push
+
+
 @dataclass
 class AwsCommand:
     """One `aws` CLI command in a script, with its options."""
@@ -58,6 +72,7 @@ class AwsCommand:
     line: int = 0  # file line of the `aws` word
     lines: dict[str, int] = field(default_factory=dict)  # file line of each option
     files: dict[str, str] = field(default_factory=dict)  # files the script wrote before (heredocs)
+    pushed: tuple[Push, ...] = ()  # the images the run pushed before this command, in order
 
     def value(self, name: str) -> str | None:
         option = self.options.get(name)

@@ -5,12 +5,16 @@ Each is located at the `aws` command; its architecture where the option that dec
 written. `aws lambda update-function-code` without `--architectures` keeps the architecture of the
 function it updates: the workload is recorded with an unknown architecture and its target name, and
 linking (`archmatch/link/deploys.py`) gives it the architecture of that function when a template
-of the repository declares it.
+of the repository declares it. `aws ecs update-service` with `--force-new-deployment` or
+`--task-definition` names no image: it redeploys what the service's task definition runs, so its
+images are those the same run pushed before it (one per push of a build), and linking finds the
+service, its task definition and that definition's architecture the same way.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from archmatch import lazyre
@@ -23,7 +27,7 @@ from archmatch.aws.defaults import (
 )
 from archmatch.aws.ecs import os_family_of, runs_on_fargate
 from archmatch.aws.eks import cluster_ref
-from archmatch.extract.builds._awscli import AwsCommand, field_values, file_reference, list_values
+from archmatch.extract.builds._awscli import AwsCommand, Push, field_values, file_reference, list_values
 from archmatch.extract.builds._common import has_unresolved, join
 from archmatch.model import (
     Capacity,
@@ -58,21 +62,74 @@ def add_facts(
     commands: list[AwsCommand],
     builds: list[ImageBuild],
     run: str = "",
+    earlier: Sequence[tuple[ImageBuild, Push]] = (),
 ) -> None:
     """The facts of the commands of one shell run (`run` names it: a script, a CI job); `builds`
     are the docker builds of the same run: an image a command deploys that is written exactly as a
     tag one of them builds (`$IMAGE` in both) is that build's image, a direct reference even when
-    the value is not known."""
+    the value is not known. `earlier`: builds that earlier steps of the same CI job pushed."""
     for command in commands:
         convert = _CONVERTERS.get((command.service, command.command))
         made = convert(repo, path, command) if convert is not None else None
         if isinstance(made, Workload):
             made.images = [_same_run(image, builds, path) for image in made.images]
+            if made.cli is not None and made.cli.command == "ecs update-service":
+                made.images = _pushed_images(path, command, builds, earlier, run)
+                if not made.images:
+                    continue  # nothing of this run reaches the service: its image is built elsewhere
             if made.cli is not None and run:
                 made.cli = replace(made.cli, run=run)
             facts.workloads.append(made)
         elif isinstance(made, Capacity):
             facts.capacities.append(made)
+
+
+def pushed_builds(pushes: Sequence[Push], builds: list[ImageBuild]) -> list[tuple[ImageBuild, Push]]:
+    """Each push with the build of the run it pushes."""
+    out: list[tuple[ImageBuild, Push]] = []
+    for push in pushes:
+        made = [
+            b
+            for b in builds
+            if (b.location.path, b.location.line) == (push.path, push.build_line)
+            and (push.ref in b.tags or f"{push.ref}:latest" in b.tags)
+        ]
+        out.extend((build, push) for build in made[-1:])
+    return out
+
+
+def _pushed_images(
+    path: str,
+    command: AwsCommand,
+    builds: list[ImageBuild],
+    earlier: Sequence[tuple[ImageBuild, Push]],
+    run: str,
+) -> list[ImageRef]:
+    """One image per push, before the command, of a build of the same run (`earlier`: the builds
+    pushed by earlier steps of the same CI job), keyed to that build (`pushed-here:<file>:<line>`)."""
+    same, before = _run_units(run)
+    pushed = [(build, push, before) for build, push in earlier]
+    pushed += [(build, push, same) for build, push in pushed_builds(command.pushed, builds)]
+    out = []
+    here = _at(path, command)
+    for build, push, unit in pushed:
+        key = f"pushed-here:{build.location.path}:{build.location.line}"
+        build.link_keys = build.link_keys | {key}
+        how = f"{unit} pushes this image ({push.ref} at {push.path}:{push.line})"
+        ref = ImageRef(push.ref, here, frozenset({key}), not has_unresolved(push.ref), pushed_by=how)
+        if ref not in out:
+            out.append(ref)
+    return out
+
+
+def _run_units(run: str) -> tuple[str, str]:
+    """How the messages name the shell run of a command, and an earlier step of the same CI job."""
+    if run.startswith("workflow "):
+        return "the same step", "an earlier step of the same job"
+    for prefix, unit in (("script ", "script"), ("Makefile ", "recipe"), ("GitLab job ", "job")):
+        if run.startswith(prefix):
+            return f"the same {unit}", f"the same {unit}"
+    return "the same run", "the same run"
 
 
 def _same_run(image: ImageRef, builds: list[ImageBuild], path: str) -> ImageRef:
@@ -266,6 +323,29 @@ def _batch(repo: RepoView, path: str, command: AwsCommand) -> Workload | None:
     )
 
 
+def _ecs_update_service(repo: RepoView, path: str, command: AwsCommand) -> Workload | None:
+    """`aws ecs update-service` that starts new tasks (`--force-new-deployment`, or a new
+    `--task-definition`): they run what the task definition names, so the image the run pushed
+    before it under that name. Its architecture is the task definition's (found by linking)."""
+    if "--force-new-deployment" not in command.options and "--task-definition" not in command.options:
+        return None  # a scaling or configuration change: the running tasks stay
+    service = _known(command.value("--service"))
+    return Workload(
+        kind="aws ecs update-service",
+        name=f"{service or f'service at line {command.line}'} (aws ecs update-service)",
+        service="ecs",
+        location=_at(path, command),
+        arch=ArchFact.unknown("update-service keeps the task definition's architecture"),
+        cli=CliCommand(
+            "ecs update-service",
+            service,
+            keeps_arch=True,
+            cluster=command.value("--cluster"),
+            task_definition=command.value("--task-definition"),
+        ),
+    )
+
+
 # --- App Runner and EKS -------------------------------------------------------------------------
 def _apprunner(repo: RepoView, path: str, command: AwsCommand) -> Workload | None:
     source = _option_text(repo, path, command, "--source-configuration")
@@ -334,4 +414,5 @@ _CONVERTERS = {
     ("apprunner", "create-service"): _apprunner,
     ("apprunner", "update-service"): _apprunner,
     ("eks", "create-nodegroup"): _nodegroup,
+    ("ecs", "update-service"): _ecs_update_service,
 }

@@ -107,6 +107,10 @@ class ShellState:
     failures_ignored: bool = False  # a failing command does not stop the run (make's `-cp a b`)
     kube_target: KubeTarget | None = None  # the cluster kubectl was last pointed at
     manifest_deploys: list[ManifestDeploy] = field(default_factory=list)  # kubectl applies to it
+    pushes: list[awscli.Push] = field(default_factory=list)  # images of its builds pushed so far
+    # builds of earlier shells of the same run whose images docker still holds (the lines before
+    # in a Makefile recipe, each run by a shell of its own): `docker tag` and `docker push` see them
+    earlier_builds: list[ImageBuild] = field(default_factory=list)
 
     @property
     def default_platform(self) -> EnvValue | None:
@@ -703,6 +707,7 @@ class _Walker:
         if (
             self._kubectl(plain)
             or self._retag(plain)
+            or self._push(plain)
             or self._aws(plain)
             or self._terraform(plain)
             or self._cloudformation(plain)
@@ -723,6 +728,9 @@ class _Walker:
         if key not in self._found_keys:  # a set: comparing with every build was quadratic
             self._found_keys.add(key)
             self.found.append(found)
+        if cmd.pushes:  # `--push`, `--output type=registry`: every tag is pushed as it is built
+            line = self.line_at(cmd.start)
+            self.state.pushes.extend(awscli.Push(self.state.path, line, tag, line) for tag in cmd.tags)
 
     def _kubectl(self, words: list[Word]) -> bool:
         """`aws eks update-kubeconfig` and its kin point kubectl at a cluster; `kubectl apply -f`
@@ -764,6 +772,7 @@ class _Walker:
         if command is None:
             return False
         command.files = dict(self.state.files)
+        command.pushed = tuple(self.state.pushes)
         command.cwd, command.line = self.state.cwd, self.line_at(command.start)
         command.lines = {name: self.line_at(option.offset) for name, option in command.options.items()}
         if not any(_same_command(command, other) for other in self.aws):  # a function called twice alike
@@ -798,14 +807,35 @@ class _Walker:
             known.append(found)
         return True
 
+    def _push(self, words: list[Word]) -> bool:
+        """`docker push REF` / `docker image push REF`: the last build of this run tagged REF is
+        pushed (a push of anything else, a pulled image, is not one of its builds)."""
+        texts = _docker_subcommand([w.text for w in words if not w.redirect])
+        if texts is None or texts[:1] not in (["push"], ["image"]):
+            return False
+        rest = texts[1:] if texts[0] == "push" else texts[2:] if texts[1:2] == ["push"] else None
+        if rest is None:
+            return False
+        refs = [t for t in rest if not t.startswith("-")]
+        if len(refs) != 1:
+            return True
+        line = self.line_at(words[0].start)
+        made = [f for f in self.found if _same_image(refs[0], f.cmd.tags)]
+        before = [b for b in self.state.earlier_builds if _same_image(refs[0], b.tags)]
+        if made:
+            build_line = self.line_at(made[-1].cmd.start)
+            self.state.pushes.append(awscli.Push(self.state.path, build_line, refs[0], line))
+        elif before:
+            where = before[-1].location
+            self.state.pushes.append(awscli.Push(where.path, where.line, refs[0], line))
+        return True
+
     def _retag(self, words: list[Word]) -> bool:
         """`docker tag SRC DST` / `docker image tag`: DST names what a build of this script made."""
-        texts = [w.text for w in words if not w.redirect]
-        while texts and (texts[0] in dockercli.WRAPPERS or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", texts[0])):
-            texts = texts[1:]
-        if len(texts) < 4 or not (texts[0] == "docker" or texts[0].endswith("/docker")):
+        texts = _docker_subcommand([w.text for w in words if not w.redirect])
+        if texts is None or len(texts) < 3:
             return False
-        rest = texts[2:] if texts[1] == "tag" else texts[3:] if texts[1:3] == ["image", "tag"] else None
+        rest = texts[1:] if texts[0] == "tag" else texts[2:] if texts[:2] == ["image", "tag"] else None
         if rest is None:
             return False
         args = [t for t in rest if not t.startswith("-")]
@@ -813,7 +843,19 @@ class _Walker:
             for found in self.found:
                 if _same_image(args[0], found.cmd.tags) and args[1] not in found.cmd.tags:
                     found.cmd.tags.append(args[1])
+            for build in self.state.earlier_builds:
+                if _same_image(args[0], build.tags) and args[1] not in build.tags:
+                    build.tags.append(args[1])
         return True
+
+
+def _docker_subcommand(texts: list[str]) -> list[str] | None:
+    """The words after `docker` (wrappers and `VAR=value` prefixes skipped), None for another command."""
+    while texts and (texts[0] in dockercli.WRAPPERS or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", texts[0])):
+        texts = texts[1:]
+    if len(texts) < 2 or not (texts[0] == "docker" or texts[0].endswith("/docker")):
+        return None
+    return texts[1:]
 
 
 def _operands(words: list[Word]) -> list[str]:

@@ -21,7 +21,8 @@ from archmatch.extract import yaml_docs
 from archmatch.extract.builds import _cfncli, _tfcli
 from archmatch.extract.builds import _daggercli as daggercli
 from archmatch.extract.builds import _gha_matrix as matrix
-from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
+from archmatch.extract.builds._awscli import Push
+from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy, pushed_builds
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
     CliSite,
@@ -147,6 +148,7 @@ class _Job:
         self.buildx_installed = False
         self.meta_images: dict[str, list[str]] = {}
         self.kube_target: KubeTarget | None = None  # kubeconfig persists from step to step of a job
+        self.pushed: list[tuple[ImageBuild, Push]] = []  # builds of earlier steps, with their pushes
 
     def step(self, index: int, step: dict[str, Any]) -> None:
         env = _env(step.get("env"), self.path, self.env)
@@ -163,7 +165,11 @@ class _Job:
             ]
             self.meta_images[str(step["id"])] = images
         elif _uses(step, "docker/build-push-action"):
-            self.facts.builds.append(self._build_push(index, step, inputs, env))
+            build = self._build_push(index, step, inputs, env)
+            self.facts.builds.append(build)
+            if _is_true(inputs.get("push")):
+                line = build.location.line
+                self.pushed.extend((build, Push(self.path, line, tag, line)) for tag in build.tags)
         elif _uses(step, "docker/bake-action"):
             self.facts.extra.gha_bake_actions.append(
                 GhaBakeAction(Location(self.path, node_line(step)), self.job_id, dict(inputs))
@@ -302,7 +308,8 @@ class _Job:
             )
             builds.append(cli_build(self.repo, site, found.cmd, run))
         self.facts.builds.extend(builds)
-        add_facts(self.repo, self.facts, self.path, state.aws, builds, run=self.where)
+        add_facts(self.repo, self.facts, self.path, state.aws, builds, run=self.where, earlier=self.pushed)
+        self.pushed.extend(pushed_builds(state.pushes, builds))
         self.facts.extra.manifest_deploys.extend(state.manifest_deploys)
         self.kube_target = state.kube_target
         record_command_values(self.facts, state, self.where)

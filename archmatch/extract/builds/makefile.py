@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from archmatch import lazyre
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds import _cfncli, _tfcli
-from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
+from archmatch.extract.builds._awscli import Push
+from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy, pushed_builds
 from archmatch.extract.builds._common import (
     DEFAULT_PLATFORM_VAR,
     EnvValue,
@@ -38,7 +39,7 @@ from archmatch.extract.builds._shellscan import (
 )
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS
 from archmatch.isolation import isolated
-from archmatch.model import Location, RepoFacts
+from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.repo import RepoView
 
 _NAMES = frozenset(["Makefile", "makefile", "GNUmakefile"])
@@ -267,12 +268,15 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
         default = None
     folder = script_dir_of(path)
     copied: dict[str, CopyLog] = {}  # each line has its own shell, but the files a line copies stay
+    pushed: dict[str, list[tuple[ImageBuild, Push]]] = {}  # and so do the images a line pushes
+    made: dict[str, list[ImageBuild]] = {}  # and the images docker holds for the next lines
     for target_name, first, lines, values in state.recipes:
         values = _with_target(values, state.per_target.get(target_name, []))
         shell = _recipe_text(lines, values, target_name)
         shell_state = ShellState(path=path, script_dir=folder, cwd=folder)
         shell_state.failures_ignored = _ignores_errors(lines[0])
         shell_state.copies = copied.setdefault(target_name, CopyLog())
+        shell_state.earlier_builds = made.setdefault(target_name, [])
         if default is not None:
             shell_state.exported[DEFAULT_PLATFORM_VAR] = default
         line_at = LineMap(shell, first)
@@ -286,7 +290,10 @@ def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> Non
             host=HostContext("no --platform: the machine that runs make decides"),
         )
         facts.builds.extend(builds)
-        add_facts(repo, facts, path, shell_state.aws, builds, run=f"Makefile {path}")
+        earlier = pushed.setdefault(target_name, [])
+        add_facts(repo, facts, path, shell_state.aws, builds, run=f"Makefile {path}", earlier=earlier)
+        earlier.extend(pushed_builds(shell_state.pushes, builds + made[target_name]))
+        made[target_name].extend(builds)
         facts.extra.manifest_deploys.extend(shell_state.manifest_deploys)
         record_command_values(facts, shell_state, f"Makefile {path}")
     state.values.budget.report(repo)

@@ -12,7 +12,7 @@ from typing import Literal
 
 from archmatch.aws.batch import job_arch_when_omitted, job_runs_on_fargate
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, EKS_DEFAULT_INSTANCE_TYPE, LAMBDA_DEFAULT_ARCH
-from archmatch.aws.ecs import runs_on_fargate
+from archmatch.aws.ecs import cluster_name, runs_on_fargate
 from archmatch.aws.eks import cluster_ref, taint_effect
 from archmatch.extract.cdk_source import archvalues, codebuild
 from archmatch.extract.cdk_source.archvalues import Arch
@@ -47,6 +47,7 @@ from archmatch.model import (
     CdkSyntax,
     ClusterRef,
     EcsFacts,
+    EcsService,
     ImageRef,
     InstanceChoice,
     LambdaFacts,
@@ -149,6 +150,10 @@ class Interpreter:
         for call in constructs:
             if call.callee == "aws_ecs.ContainerDefinition":
                 self._container_definition(call)
+            elif call.callee in _SERVICES:
+                props = call.props(2)
+                for owner in self._owner_workloads(get(props, "taskDefinition")):
+                    _add_service(owner, self._service(call, props))
         self._resolve_pending()
         for asset in sorted(self.assets.values(), key=lambda a: (a.call.path, a.call.line, a.call.column)):
             self.facts.builds.extend(candidate.build() for candidate in (asset, *asset.alternatives))
@@ -428,7 +433,11 @@ class Interpreter:
             line if cpu is not None else 0,
             host,
             value=cpu,
-            ecs=EcsFacts(fargate=_certainly_fargate(launch, may_run_on_ec2), launch_type=launch or "unknown"),
+            ecs=EcsFacts(
+                fargate=_certainly_fargate(launch, may_run_on_ec2),
+                launch_type=launch or "unknown",
+                family=_text(get(props, "family")),
+            ),
         )
         workload.os_family = family
         if fact.how.value == "unknown" and launch == "ec2" and cpu is None:
@@ -445,6 +454,25 @@ class Interpreter:
         options = get(props, image_key) if image_key else props
         if options is not None:
             self._add_image(workload, get(options, "image"), call, key_line(options, "image"))
+        if workload.ecs is not None:
+            family = _text(get(options, "family")) if options is not None else None
+            workload.ecs = replace(workload.ecs, family=family)
+        _add_service(workload, self._service(call, props))
+
+    def _service(self, call: Call, props: Obj) -> EcsService:
+        """An ECS service construct (or a pattern's service) with its `serviceName` and the
+        `clusterName` of its cluster construct; None where the CDK names them."""
+        ident = call.arg(1, "id")
+        address = ident.value if isinstance(ident, Str) else f"{call.callee}@{call.line}"
+        cluster = get(props, "cluster")
+        named = get(cluster.props(2), "clusterName") if isinstance(cluster, Call) else None
+        cluster_text = _text(named) or _text(cluster)
+        return EcsService(
+            address,
+            _text(get(props, "serviceName")),
+            cluster_name(cluster_text) if cluster_text else None,
+            self._loc(call),
+        )
 
     def _container_definition(self, call: Call) -> None:
         props = call.props(2)
@@ -695,6 +723,19 @@ def _names_fargate(value: Val | None) -> bool | None:
         return None
     names = [_batch_member(item) for item in value.items]
     return None if "" in names else job_runs_on_fargate(names)
+
+
+_SERVICES = frozenset({"aws_ecs.FargateService", "aws_ecs.Ec2Service"})
+
+
+def _text(value: Val | None) -> str | None:
+    return value.value if isinstance(value, Str) else None
+
+
+def _add_service(workload: Workload, service: EcsService) -> None:
+    if workload.ecs is not None:
+        declared = (*workload.ecs.declared_services, service)
+        workload.ecs = replace(workload.ecs, declared_services=declared)
 
 
 def _gpu_request(value: Val | None) -> bool | None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from archmatch.aws.ecs import FARGATE_PROVIDERS, Hosting
+from archmatch.aws.ecs import DEFAULT_CLUSTER, FARGATE_PROVIDERS, Hosting, cluster_name
 from archmatch.extract.cloudformation.capacity import asg_host_arch
 from archmatch.extract.cloudformation.context import Ctx, as_list, sub, value_line
 from archmatch.extract.cloudformation.intrinsics import known_text
-from archmatch.model import EcsHosts
+from archmatch.model import EcsHosts, EcsService
 
 SERVICE = "AWS::ECS::Service"
 CLUSTER = "AWS::ECS::Cluster"
@@ -38,6 +38,23 @@ def _cluster_strategy(ctx: Ctx, service_props: Any) -> list[Any]:
     return []
 
 
+def _declared(ctx: Ctx, logical: str, props: Any) -> EcsService:
+    """The service with its `ServiceName` (None when CloudFormation names it) and its cluster's name:
+    the `ClusterName` of the `AWS::ECS::Cluster` it refers to, a name or ARN, the default cluster
+    when it names none; None when not known."""
+    cluster_raw = sub(props, "Cluster")
+    cluster: str | None = DEFAULT_CLUSTER
+    if cluster_raw is not None:
+        target = ctx.logical_target(cluster_raw, (CLUSTER,))
+        if target is not None:
+            cluster = ctx.text(sub(ctx.tpl.resources.get(target), "Properties", "ClusterName"))
+        else:
+            written = ctx.text(cluster_raw)
+            cluster = cluster_name(written) if written else None
+    line = ctx.tpl.resources.line_of(logical)
+    return EcsService(logical, ctx.text(sub(props, "ServiceName")), cluster, ctx.loc(line))
+
+
 def hosting(ctx: Ctx, task_logical: str) -> Hosting:
     services = {
         str(logical): sub(body, "Properties")
@@ -45,7 +62,9 @@ def hosting(ctx: Ctx, task_logical: str) -> Hosting:
         if sub(body, "Type") == SERVICE
         and ctx.logical_target(sub(body, "Properties", "TaskDefinition"), (TASK,)) == task_logical
     }
-    found = Hosting(services=sorted(services))
+    found = Hosting(
+        services=sorted(services), declared=[_declared(ctx, n, p) for n, p in sorted(services.items())]
+    )
     for props in services.values():
         launch_type = ctx.text(sub(props, "LaunchType"))
         if launch_type:

@@ -154,7 +154,8 @@ def ecs_task_definition(ctx: Ctx, res: Resource) -> None:
         if isinstance(platform_raw, dict) and "OperatingSystemFamily" in platform_raw
         else None
     )
-    facts = ecs.hosting(ctx, res.logical_id).facts(tuple(compat) or None, os_family_location)
+    family = ctx.text(res.raw.get("Family"))
+    facts = ecs.hosting(ctx, res.logical_id).facts(tuple(compat) or None, os_family_location, family)
     arch = written
     if arch is None:
         arch, arch_location = arch_when_omitted(facts)

@@ -6,14 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from archmatch.aws.ecs import FARGATE_PROVIDERS, Hosting, arch_when_omitted, os_family_of
+from archmatch.aws.ecs import (
+    DEFAULT_CLUSTER,
+    FARGATE_PROVIDERS,
+    Hosting,
+    arch_when_omitted,
+    cluster_name,
+    os_family_of,
+)
 from archmatch.extract.terraform import documents
 from archmatch.extract.terraform.compute import host_archs
 from archmatch.extract.terraform.context import Context, Resource
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
 from archmatch.extract.terraform.values import refs_of
-from archmatch.model import EcsHosts, Location, Workload
+from archmatch.model import EcsHosts, EcsService, Location, Workload
 
 
 def _services(ctx: Context, task: Resource) -> list[Resource]:
@@ -24,6 +31,21 @@ def _services(ctx: Context, task: Resource) -> list[Resource]:
         and r.block.labels[0] == "aws_ecs_service"
         and refs_of(r.eval("task_definition")) & {task.address, task.base_address}
     ]
+
+
+def _declared(ctx: Context, service: Resource) -> EcsService:
+    """The service with its name and its cluster's name (a literal, an ARN, or the `name` of the
+    `aws_ecs_cluster` it refers to; the default cluster when it writes none)."""
+    name = service.eval("name")
+    cluster: str | None = DEFAULT_CLUSTER
+    if service.block.attr("cluster") is not None:
+        value = service.eval("cluster")
+        clusters = ctx.referenced(value, "aws_ecs_cluster")
+        if len(clusters) == 1 and isinstance(named := clusters[0].eval("name"), str):
+            cluster = named
+        else:
+            cluster = cluster_name(value) if isinstance(value, str) else None
+    return EcsService(service.address, name if isinstance(name, str) else None, cluster, service.loc())
 
 
 def _strategy(ctx: Context, service: Resource) -> list[tuple[Any, Block]]:
@@ -66,7 +88,7 @@ def _provider_group(ctx: Context, service: Resource, provider: Any) -> Resource 
 
 def _hosting(ctx: Context, task: Resource) -> Hosting:
     services = _services(ctx, task)
-    found = Hosting(services=[s.address for s in services])
+    found = Hosting(services=[s.address for s in services], declared=[_declared(ctx, s) for s in services])
     for service in services:
         launch_type = service.eval("launch_type")
         if isinstance(launch_type, str):
@@ -106,7 +128,10 @@ def task_definition(ctx: Context, res: Resource) -> None:
         if platform is not None and platform.attr("operating_system_family") is not None
         else None
     )
-    ecs = _hosting(ctx, res).facts(compatibilities, os_family_location)
+    family = res.eval("family")
+    ecs = _hosting(ctx, res).facts(
+        compatibilities, os_family_location, family if isinstance(family, str) else None
+    )
     if cpu is None:
         arch, arch_loc = arch_when_omitted(ecs)
     ctx.facts.workloads.append(

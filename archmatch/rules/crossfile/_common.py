@@ -81,11 +81,13 @@ def related_for(link: Link, img: ImageArch) -> list[Related]:
     if values is not None and values.where is not None:
         out.append(Related(values.where, f"{link.workload.name} as evaluated with {values.describe()}"))
     out.extend(img.evidence)
+    deploy = link.image.deploy
+    where = "the deploy command that redeploys the image" if deploy is not None else "image reference"
     out.append(
-        Related(
-            link.image.location, f"image reference, linked by {link.evidence} ({link.confidence} confidence)"
-        )
+        Related(link.image.location, f"{where}, linked by {link.evidence} ({link.confidence} confidence)")
     )
+    if deploy is not None:
+        out.extend(deploy.related)
     seen: set[tuple[Location, str]] = set()
     unique = []
     for r in out:
@@ -108,6 +110,8 @@ def confidence_note(link: Link, placement: bool = True) -> str:
         return ""
     if link.kind in PROXIMITY_SUBJECT:
         return f" [low confidence: {PROXIMITY_SUBJECT[link.kind]} {link.scope}, nothing names the image]"
+    if link.image.deploy is not None and link.image.deploy.confidence == "low":
+        return " [low confidence: which container of the redeployed task definition runs this image is not certain]"
     target = link.workload.deploys_to
     if target is not None and target.confidence == "low":
         return " [low confidence: the function the command deploys to is inferred, not named]"
