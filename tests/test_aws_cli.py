@@ -223,3 +223,34 @@ aws ecs update-service --cluster "$CLUSTER" --service shop-web --force-new-deplo
     (w,) = [w for w in facts.workloads if w.kind == "aws ecs update-service"]
     assert w.deploys_to is not None and w.deploys_to.confidence == "low"
     assert "the command's cluster $CLUSTER is not known" in w.deploys_to.evidence
+
+
+def test_a_task_definition_the_command_redeploys_is_reported_once(tmp_path: Path) -> None:
+    """The task definition's own link to the build (here by naming, the template beside the script)
+    and the command's redeploy link are one root cause: one finding, the command's."""
+    from archmatch.engine import scan
+
+    template = _TASK.replace('"ARM64"', '"X86_64"').replace(
+        '"${var.image}"', '"${aws_ecr_repository.web.repository_url}:latest"'
+    )
+    template += 'resource "aws_ecr_repository" "web" { name = "shop-web" }\n'
+    for platform, rule in (("", "ARCH302"), ("--platform linux/arm64 ", "ARCH301")):
+        script = f"""#!/bin/bash
+docker build {platform}-t shop-web app
+docker tag shop-web "$URL:latest"
+docker push "$URL:latest"
+aws ecs update-service --cluster shop --service shop-web --force-new-deployment
+"""
+        root = tmp_path / rule
+        for name, text in {
+            "deploy.sh": script,
+            "main.tf": template,
+            "app/Dockerfile": "FROM alpine\n",
+        }.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        facts, _ = analyze(root, Config())
+        kinds = sorted(lk.kind for lk in facts.links)
+        assert kinds == ["naming", "redeploy"], kinds  # the task definition is linked by its name too
+        findings = [f for f in scan([root], Config()).findings if f.rule_id == rule]
+        assert len(findings) == 1 and "push and redeploy" in findings[0].message, findings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from archmatch.link.effective import ImageArch, Verdict, image_arch, supports
 from archmatch.model import (
@@ -190,3 +190,25 @@ def other_candidates(builds: list[ImageBuild]) -> list[Related]:
         Related(Location(b.dockerfile or b.location.path), f"{b.name}: the same build call, the same verdict")
         for b in builds[1:]
     ]
+
+
+_STRENGTH = {"low": 0, "medium": 1, "high": 2}
+
+
+def folded_into_commands(links: list[Link]) -> Callable[[Link], bool]:
+    """Whether a link of a template's workload is reported by a CLI command's finding instead: the
+    command (`update-function-code`, `ecs update-service`) deploys the same build to that workload
+    with a link at least as strong, and its finding names the workload and lands on its declaration."""
+    strongest: dict[tuple[str, str, str], int] = {}
+    for link in links:
+        target = link.workload.deploys_to
+        if target is not None:
+            key = (target.name, str(target.location), link.build.id)
+            strongest[key] = max(strongest.get(key, 0), _STRENGTH[link.confidence])
+
+    def folded(link: Link) -> bool:
+        w = link.workload
+        key = (w.name, str(w.location), link.build.id)
+        return w.cli is None and strongest.get(key, -1) >= _STRENGTH[link.confidence]
+
+    return folded

@@ -21,6 +21,7 @@ from archmatch.rules._linked import DockerfileCause, dockerfile_cause, pin_remov
 from archmatch.rules.crossfile._common import (
     LAMBDA_SERVICES,
     confidence_note,
+    folded_into_commands,
     how_declared,
     lam,
     link_properties,
@@ -167,24 +168,11 @@ def _cause_related(link: Link, img: ImageArch, cause: DockerfileCause) -> list[R
     return out
 
 
-_STRENGTH = {"low": 0, "medium": 1, "high": 2}
-
-
-def _deployed_by_command(links: list[Link]) -> dict[tuple[str, str, object], int]:
-    """(function, its location, build) -> the strongest link of a CLI command that deploys that
-    build's image to that function: the command's finding names the function and its declaration."""
-    out: dict[tuple[str, str, object], int] = {}
-    for link in links:
-        target = link.workload.deploys_to
-        if target is not None:
-            key = (target.name, str(target.location), link.build.id)
-            out[key] = max(out.get(key, 0), _STRENGTH[link.confidence])
-    return out
-
-
 def check(facts: RepoFacts) -> Iterator[Finding]:
     found = list(verdicts(facts, Verdict.NO))
-    deployed = _deployed_by_command([link for link, _, _, _ in found])
+    reported_by_command = folded_into_commands([link for link, _, _, _ in found])
+    # one root cause, one error: the deploy command's finding reports the workload it deploys to
+    found = [f for f in found if not reported_by_command(f[0])]
     causes = [dockerfile_cause(facts, link, arch) for link, _, arch, _ in found]
     # candidate builds of one call that the platform request alone decides: one finding
     undecided = [(link, arch) for (link, _, arch, _), c in zip(found, causes, strict=True) if c is None]
@@ -196,9 +184,6 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             continue  # another candidate folder of the same call: reported with the first
         if w.pod is not None and w.pod.sole_capacity is not None:
             continue  # placed only by its project's node groups: ARCH305 reports that pod
-        strongest = deployed.get((w.name, str(w.location), link.build.id), -1)
-        if w.cli is None and strongest >= _STRENGTH[link.confidence]:
-            continue  # one root cause, one error: the deploy command's finding reports this function
         lambda_target = w.service in LAMBDA_SERVICES
         if cause is not None:
             fixes = [_cause_fix(facts, cause, lambda_target)]

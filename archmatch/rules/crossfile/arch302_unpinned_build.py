@@ -1,4 +1,7 @@
-"""ARCH302: the build's platform is unpinned while the workload needs a specific architecture."""
+"""ARCH302: the build's platform is unpinned while the workload needs a specific architecture.
+
+A template's workload that a CLI deploy command of the repository deploys the same build to, with a
+link at least as strong, is reported once, by the command's finding (as in ARCH301)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from archmatch.rules import make
 from archmatch.rules.crossfile._common import (
     LAMBDA_SERVICES,
     confidence_note,
+    folded_into_commands,
     how_declared,
     lam,
     link_properties,
@@ -26,6 +30,9 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
     found = list(verdicts(facts, Verdict.HOST))
     # candidate builds of one call (a CDK asset whose folder a condition chooses) that a workload runs
     # unpinned: one root cause, which one edit of that call fixes, so one finding
+    reported_by_command = folded_into_commands([link for link, _, _, _ in found])
+    # one root cause, one finding: the deploy command's finding names the workload it deploys to
+    found = [f for f in found if not reported_by_command(f[0])]
     groups = same_call_groups([(link, arch) for link, _, arch, _ in found])
     for link, img, arch, why in found:
         build, w = link.build, link.workload
