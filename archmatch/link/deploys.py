@@ -145,8 +145,9 @@ def _task_definitions(facts: RepoFacts) -> list[Workload]:
 
 
 def _services(facts: RepoFacts, w: Workload) -> tuple[list[tuple[Workload, EcsService]], list[str]]:
-    """The task definitions the command deploys, each with the service that runs it, and what
-    keeps the match from being exact ("" entries are left out)."""
+    """The task definitions the command deploys, each with the service that runs it (declared with
+    the command's service name, in its cluster where both are known, of its `--task-definition`
+    family where both are known), and what keeps the match from being exact as written."""
     cli = w.cli
     written = _known(cli.target) if cli is not None else None
     if cli is None or written is None:
@@ -240,6 +241,20 @@ def _could_replace(container: ImageRef, pushed: str) -> bool:
     return theirs is None or ours is None or tags_agree(theirs, ours)
 
 
+def _container(task: Workload, build: ImageBuild, builds_pushed: int) -> tuple[ImageRef | None, str]:
+    """The container of the task definition that runs the build's image when the files say which
+    (its only one, with one build pushed; else the only one named like the build), and how to say it."""
+    built = _names(build.tags)
+    named = [
+        (c, alike) for c in task.images if (alike := _names([c.ref] if c.ref else [], c.link_keys) & built)
+    ]
+    if len(task.images) == 1 and builds_pushed == 1:
+        return task.images[0], "in its only container"
+    if len(named) == 1:
+        return named[0][0], f"in its container whose image is named {min(named[0][1])}, like the build"
+    return None, f"in one of its {len(task.images)} containers (none named like this build alone)"
+
+
 def _image_target(
     task: Workload,
     svc: EcsService,
@@ -255,22 +270,7 @@ def _image_target(
     containers = [c for c in task.images if _could_replace(c, image.ref)]
     if not containers:
         return None
-    built = _names(build.tags)
-    named = [
-        (c, alike) for c in task.images if (alike := _names([c.ref] if c.ref else [], c.link_keys) & built)
-    ]
-    if len(task.images) == 1 and builds_pushed == 1:
-        chosen, basis = task.images[0], "in its only container"
-    elif len(named) == 1:
-        chosen, basis = (
-            named[0][0],
-            f"in its container whose image is named {min(named[0][1])}, like the build",
-        )
-    else:
-        chosen, basis = (
-            None,
-            f"in one of its {len(task.images)} containers (none named like this build alone)",
-        )
+    chosen, basis = _container(task, build, builds_pushed)
     exact = chosen is not None and chosen in containers and not doubts
     cluster = f" (cluster {svc.cluster})" if svc.cluster else ""
     if family is None:
@@ -285,7 +285,6 @@ def _image_target(
         )
     if more:
         evidence += f" (and {more} more task definitions with the same architecture)"
-    if doubts:
-        evidence += "; " + "; ".join(doubts)
+    evidence += "".join(f"; {doubt}" for doubt in doubts)
     related = (Related(svc.location, f"service {svc.name}{cluster} runs {task.name}"),)
     return DeployTarget(task.name, task.location, evidence, "medium" if exact else "low", related)

@@ -111,7 +111,7 @@ def confidence_note(link: Link, placement: bool = True) -> str:
     if link.kind in PROXIMITY_SUBJECT:
         return f" [low confidence: {PROXIMITY_SUBJECT[link.kind]} {link.scope}, nothing names the image]"
     if link.image.deploy is not None and link.image.deploy.confidence == "low":
-        return " [low confidence: which container of the redeployed task definition runs this image is not certain]"
+        return " [low confidence: which service, task definition or container runs the pushed image is not certain]"
     target = link.workload.deploys_to
     if target is not None and target.confidence == "low":
         return " [low confidence: the function the command deploys to is inferred, not named]"
