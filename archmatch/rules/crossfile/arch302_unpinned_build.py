@@ -28,11 +28,11 @@ from archmatch.rules.crossfile._common import (
 
 def check(facts: RepoFacts) -> Iterator[Finding]:
     found = list(verdicts(facts, Verdict.HOST))
-    # candidate builds of one call (a CDK asset whose folder a condition chooses) that a workload runs
-    # unpinned: one root cause, which one edit of that call fixes, so one finding
     reported_by_command = folded_into_commands([link for link, _, _, _ in found])
     # one root cause, one finding: the deploy command's finding names the workload it deploys to
     found = [f for f in found if not reported_by_command(f[0])]
+    # candidate builds of one call (a CDK asset whose folder a condition chooses) that a workload runs
+    # unpinned: one root cause, which one edit of that call fixes, so one finding
     groups = same_call_groups([(link, arch) for link, _, arch, _ in found])
     for link, img, arch, why in found:
         build, w = link.build, link.workload
