@@ -34,6 +34,7 @@ from archmatch.extract.builds._common import (
     join,
 )
 from archmatch.extract.builds._kubeapply import KubeTarget, kube_apply, kube_target
+from archmatch.extract.builds._shelldirs import folder_of_expression
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
 from archmatch.model import (
     BuildSource,
@@ -52,15 +53,6 @@ MAX_TERRAFORM_COMMANDS = 200  # (and as many template deploy commands)
 MAX_TERRAFORM_USES = 2_000
 T = TypeVar("T", TerraformVarsUse, CfnParametersUse)
 _ASSIGN = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
-# $(dirname "$0"), $(dirname "${BASH_SOURCE[0]}"), $(cd "$(dirname "$0")" && pwd): the script's folder
-_SCRIPT_DIR = lazyre.compile(
-    r"^\$\((?:cd\s+)?[\"']?\$?\(?\s*dirname\s+[\"']?\$(?:0|\{0\}|\{?BASH_SOURCE)[^)]*\)(?:[\"']?\s*&&\s*pwd\s*\))?"
-)
-# $(dirname "$SCRIPT_DIR"): the parent of a folder variable (PROJECT_ROOT one level above the script)
-_PARENT_OF_VAR = lazyre.compile(
-    r"^\$\(\s*dirname\s+[\"']?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))[\"']?\s*\)"
-)
-_TOPLEVEL = lazyre.compile(r"^\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
 # $PWD, ${PWD}, $(pwd), `pwd`: the folder the script is in at that point
 _WORKING_DIR = lazyre.compile(r"^(?:\$PWD\b|\$\{PWD\}|\$\(\s*pwd\s*\)|`\s*pwd\s*`)")
 _RESERVED = frozenset(["if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "done"])
@@ -137,23 +129,31 @@ class Found:
 
 def _dir_value(state: ShellState, text: str) -> tuple[str | None, bool]:
     """A directory expression's root-relative folder, and whether it was recognised at all."""
-    in_script_dir = _SCRIPT_DIR.match(text)
-    m = in_script_dir or _TOPLEVEL.match(text)
-    if m:
-        base = state.script_dir if in_script_dir else "."
-        return join(base, "./" + text[m.end() :].strip("\"'").lstrip("/")), True
-    parent = _PARENT_OF_VAR.match(text)
-    if parent and (parent.group(1) or parent.group(2)) in state.dir_vars:
-        folder = join(state.dir_vars[parent.group(1) or parent.group(2)], "..")
-        return join(folder, "./" + text[parent.end() :].strip("\"'").lstrip("/")), True
-    v = _VAR.match(text)
-    if v:
-        name = v.group(1) or v.group(2)
-        if name in state.root_vars:
-            return join(".", "./" + text[v.end() :].lstrip("/")), True
-        if name in state.dir_vars:
-            return join(state.dir_vars[name], "./" + text[v.end() :].lstrip("/")), True
-    return None, False
+    return folder_of_expression(text, state.script_dir, lambda word: _folder_variable(state, word), state.cwd)
+
+
+def _folder_variable(state: ShellState, word: str) -> tuple[bool, str | None]:
+    """Whether `$NAME` / `${NAME}` holds a folder (the repository root, `SCRIPT_DIR=...`, `$PWD`), and which."""
+    if word in ("$PWD", "${PWD}"):
+        return True, state.cwd
+    name = word.strip("${}")
+    if name in state.root_vars:
+        return True, "."
+    if name in state.dir_vars:
+        return True, state.dir_vars[name]
+    return False, None
+
+
+def _resolved_path(state: ShellState, text: str | None) -> str | None:
+    """A docker build's `-f`/context argument that starts with a folder variable or idiom
+    (`$DIR/../Dockerfile`, `"$(dirname "$0")"/..`), written relative to the working folder; any
+    other argument as it is."""
+    if text is None or not text.startswith("$") or state.cwd is None:
+        return text
+    folder, recognised = _dir_value(state, text)
+    if not recognised or folder is None:
+        return text
+    return posixpath.relpath(folder, state.cwd)
 
 
 def _from_working_dir(state: ShellState, text: str) -> tuple[str | None, str | None] | None:
@@ -716,6 +716,9 @@ class _Walker:
         cmd = dockercli.parse_words(plain, self.expand)
         if cmd is None:
             return
+        cmd = replace(
+            cmd, file=_resolved_path(self.state, cmd.file), context=_resolved_path(self.state, cmd.context)
+        )
         note = next((n for w, n in expanded if n and _overlaps(w, cmd.platform_spans)), "")
         default = self.state.default_platform
         if not cmd.platform_spans and default is not None and DEFAULT_PLATFORM_VAR not in cmd.env:
