@@ -6,10 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archmatch import lazyre
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH
 from archmatch.model import EcsFacts, EcsHosts, EcsService, Location
 from archmatch.platforms import ArchFact
 
+# `ECS_CLUSTER=name` in /etc/ecs/ecs.config: the cluster the ECS agent of an instance registers it in
+_AGENT_CLUSTER = lazyre.compile(r"\bECS_CLUSTER\s*=\s*[\"']?([^\s\"'`;|&<>)]*)")
+_CLUSTER_NAME = lazyre.compile(r"[A-Za-z0-9_-]{1,255}")
 # capacity providers that run tasks on Fargate (ECS `capacityProviderStrategy`)
 FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
 DEFAULT_CLUSTER = "default"  # the cluster of a service or an `aws ecs` command that names none
@@ -115,3 +119,49 @@ class Hosting:
             declared_services=tuple(self.declared),
             family=family,
         )
+
+
+def agent_clusters(user_data: str) -> tuple[set[str], bool]:
+    """The clusters an instance's user data makes its ECS agent join (`ECS_CLUSTER=name` written
+    to the agent's configuration), and whether some `ECS_CLUSTER=` names one that is not known
+    (computed at boot, or a template placeholder)."""
+    names: set[str] = set()
+    unknown = False
+    for m in _AGENT_CLUSTER.finditer(user_data):
+        if _CLUSTER_NAME.fullmatch(m.group(1)):
+            names.add(m.group(1))
+        else:
+            unknown = True
+    return names, unknown
+
+
+def known_cluster_name(value: str) -> str | None:
+    """A service's `cluster` as written (a name or an ARN), when it is a literal cluster name."""
+    name = cluster_name(value)
+    return name if _CLUSTER_NAME.fullmatch(name) else None
+
+
+@dataclass(frozen=True)
+class JoinedInstances:
+    """Instances (an auto scaling group, an EC2 instance) whose user data joins them to a cluster."""
+
+    name: str  # address or logical id
+    arch: ArchFact
+    location: Location | None
+
+
+def hosts_of_cluster(cluster: str, joined: list[JoinedInstances]) -> EcsHosts | None:
+    """The EC2 capacity of a cluster whose container instances all join it through their user data:
+    known when every such group has one and the same known architecture; None when none joins it,
+    or when they disagree or one is unknown (the task may land on any of them)."""
+    if not joined or any(not j.arch.known or len(j.arch.archs) != 1 for j in joined):
+        return None
+    archs = {a for j in joined for a in j.arch.archs}
+    if len(archs) != 1:
+        return None
+    names = ", ".join(sorted(j.name for j in joined))
+    arch = ArchFact.derived(*sorted(archs))
+    location = next((j.location for j in joined if j.location is not None), None)
+    if location is None:
+        return None
+    return EcsHosts(arch, location, f"{names} (joins cluster {cluster}: ECS_CLUSTER in its user data)")

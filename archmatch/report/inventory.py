@@ -70,6 +70,9 @@ def _decided(w: Workload, where: _Where) -> str:
             "task definition" if w.cli is not None and w.cli.command == "ecs update-service" else "function"
         )
         text += f" ({noun} {w.deploys_to.name}, {w.deploys_to.confidence} confidence)"
+    hosts = w.ecs.hosts if w.ecs is not None else None
+    if hosts is not None and w.arch.how is How.DERIVED:
+        text += f" (ECS container instances: {hosts.name})"
     placed = w.batch.environments if w.batch is not None else None
     if placed is not None:
         text += f" ({placed.basis}; {placed.confidence} confidence)"

@@ -24,6 +24,8 @@ from archmatch.model import (
 from archmatch.platforms import AMD64, ArchFact
 
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
+LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
+ASG = "AWS::AutoScaling::AutoScalingGroup"
 EKS_DEFAULT_INSTANCE = EKS_DEFAULT_INSTANCE_TYPE  # EKS CreateNodegroup default when no type is given (docs/aws-facts.md#eks-node-groups)
 
 
@@ -164,11 +166,16 @@ def ec2_instance(ctx: Ctx, res: Resource) -> None:
 
 
 def asg_parts(ctx: Ctx, raw: Any) -> tuple[HostSpec | None, list[Any]]:
-    """The launch template an ASG uses (directly or via its mixed-instances policy) and its overrides."""
+    """The launch template an ASG uses (directly or via its mixed-instances policy) and its overrides;
+    a launch configuration's `InstanceType` and `ImageId` are read like a launch template's."""
     mixed = sub(raw, "MixedInstancesPolicy", "LaunchTemplate")
     if isinstance(mixed, dict):
         overrides = [o for o in as_list(mixed.get("Overrides")) if isinstance(o, dict)]
         return launch_template_spec(ctx, mixed.get("LaunchTemplateSpecification")), overrides
+    configuration = ctx.logical_target(sub(raw, "LaunchConfigurationName"), (LAUNCH_CONFIGURATION,))
+    if configuration is not None and sub(raw, "LaunchTemplate") is None:
+        props = sub(ctx.tpl.resources.get(configuration), "Properties")
+        return _spec_from_data(ctx, props, configuration), []
     return launch_template_spec(ctx, sub(raw, "LaunchTemplate")), []
 
 
@@ -207,6 +214,20 @@ def asg_host_arch(ctx: Ctx, asg_logical: str) -> tuple[ArchFact, Location | None
         ].location
     if not choices and template is not None and template.ami_arch.known and template.ami_verified:
         return template.ami_arch, template.ami_location
+    return ArchFact.unknown(), None
+
+
+def instance_host_arch(ctx: Ctx, logical: str) -> tuple[ArchFact, Location | None]:
+    """Arch of one EC2 instance: its instance type (or its launch template's), then a verified AMI."""
+    props = sub(ctx.tpl.resources.get(logical), "Properties")
+    spec = _merge(_spec_from_data(ctx, props), launch_template_spec(ctx, sub(props, "LaunchTemplate")))
+    archs = {c.arch for c in spec.instance_types}
+    if spec.instance_types and None not in archs:
+        names = ", ".join(sorted({c.instance_type for c in spec.instance_types}))
+        arch = ArchFact.derived(*sorted(a for a in archs if a), note=f"instance types {names}")
+        return arch, spec.instance_types[0].location
+    if not spec.instance_types and spec.ami_arch.known and spec.ami_verified:
+        return spec.ami_arch, spec.ami_location
     return ArchFact.unknown(), None
 
 

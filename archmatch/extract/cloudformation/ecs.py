@@ -6,10 +6,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from archmatch.aws.ecs import DEFAULT_CLUSTER, FARGATE_PROVIDERS, Hosting, cluster_name
-from archmatch.extract.cloudformation.capacity import asg_host_arch
+from archmatch.aws.ecs import (
+    DEFAULT_CLUSTER,
+    FARGATE_PROVIDERS,
+    Hosting,
+    JoinedInstances,
+    agent_clusters,
+    cluster_name,
+    hosts_of_cluster,
+    known_cluster_name,
+)
+from archmatch.extract.cloudformation.capacity import (
+    ASG,
+    LAUNCH_CONFIGURATION,
+    LAUNCH_TEMPLATE,
+    asg_host_arch,
+    instance_host_arch,
+)
 from archmatch.extract.cloudformation.context import Ctx, as_list, sub, value_line
-from archmatch.extract.cloudformation.intrinsics import known_text
+from archmatch.extract.cloudformation.intrinsics import intrinsic, known_text, text_of
 from archmatch.model import EcsHosts, EcsService
 
 SERVICE = "AWS::ECS::Service"
@@ -103,4 +118,76 @@ def hosting(ctx: Ctx, task_logical: str) -> Hosting:
             if arch.known:
                 found.hosts = EcsHosts(arch, location or ctx.loc(value_line(raw_provider)), asg)
                 return found
+    if not found.capacity_providers and found.launch_type in (None, "EC2"):
+        found.hosts = _joined_by_user_data(ctx, list(services.values()))
     return found
+
+
+def _joined_by_user_data(ctx: Ctx, services: list[Any]) -> EcsHosts | None:
+    """The container instances of the services' one cluster, when the template's instances that join
+    it do so through their user data (`ECS_CLUSTER=name` in the ECS agent's configuration)."""
+    clusters = {_cluster_of(ctx, props) for props in services}
+    only = clusters.pop() if len(clusters) == 1 else None
+    if only is None:
+        return None
+    cluster, logical = only
+    joined = []
+    for name, body in ctx.tpl.resources.items():
+        kind = sub(body, "Type")
+        if kind not in (ASG, "AWS::EC2::Instance"):
+            continue
+        text = _user_data(ctx, sub(body, "Properties"), kind)
+        if logical is not None:
+            text = text.replace("${" + logical + "}", cluster)
+        names, computed = agent_clusters(text)
+        if computed:
+            return None  # instances joining a cluster named only at boot: maybe this one
+        if cluster in names:
+            arch, location = (
+                asg_host_arch(ctx, str(name)) if kind == ASG else instance_host_arch(ctx, str(name))
+            )
+            joined.append(JoinedInstances(str(name), arch, location))
+    return hosts_of_cluster(cluster, joined)
+
+
+def _cluster_of(ctx: Ctx, props: Any) -> tuple[str, str | None] | None:
+    """The service's cluster name (or the logical id of a cluster whose name CloudFormation chooses),
+    and the cluster's logical id when the template declares it."""
+    raw = sub(props, "Cluster")
+    logical = ctx.logical_target(raw, (CLUSTER,))
+    if logical is not None:
+        written = ctx.text(sub(ctx.tpl.resources.get(logical), "Properties", "ClusterName"))
+        name = known_cluster_name(written) if written else logical
+        return (name, logical) if name else None
+    text = ctx.text(raw)
+    name = known_cluster_name(text) if text else None
+    return (name, None) if name else None
+
+
+def _user_data(ctx: Ctx, props: Any, kind: Any) -> str:
+    """The user data of an instance or group (its own, its launch template's or launch
+    configuration's) as text with unknown parts written `${...}`; "" when it has none."""
+    raw = sub(props, "UserData")
+    if raw is None:
+        for key, types, path in (
+            ("LaunchConfigurationName", (LAUNCH_CONFIGURATION,), ("Properties", "UserData")),
+            ("LaunchTemplate", (LAUNCH_TEMPLATE,), ("Properties", "LaunchTemplateData", "UserData")),
+        ):
+            spec = sub(props, key)
+            reference = spec if key == "LaunchConfigurationName" else _template_reference(spec)
+            logical = ctx.logical_target(reference, types) if reference is not None else None
+            if logical is not None:
+                raw = sub(ctx.tpl.resources.get(logical), *path)
+                break
+    call = intrinsic(raw)
+    if call is not None and call[0] in ("Fn::Base64", "!Base64"):
+        raw = call[1]
+    return text_of(ctx.resolve(raw)) or ""
+
+
+def _template_reference(spec: Any) -> Any:
+    if not isinstance(spec, dict):
+        return None
+    return next(
+        (spec[k] for k in ("LaunchTemplateId", "LaunchTemplateName", "Id", "Name") if k in spec), None
+    )

@@ -249,8 +249,20 @@ def autoscaling_group(ctx: Context, res: Resource) -> None:
             )
         else:
             choices.extend(own_choices)
+    if template is None and res.block.attr("launch_configuration") is not None:
+        template = _launch_configuration(ctx, res)
     ami = template_ami(ctx, template) if template is not None else AmiFact(ArchFact.unknown(), None)
     _capacity(ctx, res, choices, ami, launch_template=template.address if template is not None else None)
+
+
+def _launch_configuration(ctx: Context, group: Resource) -> Resource | None:
+    """The aws_launch_configuration a group launches from: its `instance_type` and `image_id` are
+    read like a launch template's."""
+    value = group.eval("launch_configuration")
+    found = ctx.referenced(value, "aws_launch_configuration")
+    if found:
+        return found[0]
+    return ctx.by_name(group.instance, "aws_launch_configuration", value)
 
 
 def _of_group(name: Any, group: Resource) -> bool:

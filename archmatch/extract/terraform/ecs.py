@@ -10,16 +10,21 @@ from archmatch.aws.ecs import (
     DEFAULT_CLUSTER,
     FARGATE_PROVIDERS,
     Hosting,
+    JoinedInstances,
+    agent_clusters,
     arch_when_omitted,
     cluster_name,
+    hosts_of_cluster,
+    known_cluster_name,
     os_family_of,
 )
 from archmatch.extract.terraform import documents
-from archmatch.extract.terraform.compute import host_archs
+from archmatch.extract.terraform.ast import Call
+from archmatch.extract.terraform.compute import host_archs, launch_template_of
 from archmatch.extract.terraform.context import Context, Resource
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.module import ModuleInstance
-from archmatch.extract.terraform.values import refs_of
+from archmatch.extract.terraform.values import as_text, refs_of
 from archmatch.model import EcsHosts, EcsService, Location, Workload
 
 
@@ -107,7 +112,65 @@ def _hosting(ctx: Context, task: Resource) -> Hosting:
             if arch.known:
                 found.hosts = EcsHosts(arch, location or Location(block.path, block.line), group.address)
                 return found
+    if not found.capacity_providers and found.launch_type in (None, "EC2"):
+        found.hosts = _joined_by_user_data(ctx, services)
     return found
+
+
+def _joined_by_user_data(ctx: Context, services: list[Resource]) -> EcsHosts | None:
+    """The container instances of the services' one cluster, when the configuration's instances that
+    join it do so through their user data (`ECS_CLUSTER=name` in the ECS agent's configuration)."""
+    clusters = {_cluster_of(ctx, s) for s in services}
+    cluster = clusters.pop() if len(clusters) == 1 else None
+    if cluster is None:
+        return None
+    joined = []
+    for res in list(ctx.resources.values()):
+        if res.block.type != "resource" or res.block.labels[0] not in (
+            "aws_autoscaling_group",
+            "aws_instance",
+        ):
+            continue
+        names, computed = agent_clusters(_user_data(ctx, res))
+        if computed:
+            return None  # instances joining a cluster named only at boot: maybe this one
+        if cluster in names:
+            arch, location = host_archs(ctx, res)
+            joined.append(JoinedInstances(res.address, arch, location))
+    return hosts_of_cluster(cluster, joined)
+
+
+def _cluster_of(ctx: Context, service: Resource) -> str | None:
+    value = service.eval("cluster")
+    clusters = ctx.referenced(value, "aws_ecs_cluster")
+    if clusters:
+        value = clusters[0].eval("name")
+    return known_cluster_name(value) if isinstance(value, str) else None
+
+
+def _user_data(ctx: Context, res: Resource) -> str:
+    """The user data of an instance or group (its own, its launch template's or launch
+    configuration's), as text with unknown parts written `${...}`; "" when it has none."""
+    source = _instances_template(ctx, res) if res.block.labels[0] == "aws_autoscaling_group" else res
+    if source is None:
+        return ""
+    spec = source.block.child("launch_template") if source is res else None
+    if spec is not None and source.block.attr("user_data") is None:
+        template = launch_template_of(ctx, res.instance, spec)
+        source = template if template is not None else source
+    attr = source.block.attr("user_data") or source.block.attr("user_data_base64")
+    if attr is None:
+        return ""
+    expr = attr.expr
+    while isinstance(expr, Call) and expr.name in ("base64encode", "base64gzip") and len(expr.args) == 1:
+        expr = expr.args[0]
+    return as_text(source.instance.eval(expr, source.block.path))
+
+
+def _instances_template(ctx: Context, group: Resource) -> Resource | None:
+    """The launch template or launch configuration an auto scaling group launches its instances from."""
+    name = next((c.launch_template for c in ctx.facts.capacities if c.name == group.address), None)
+    return ctx.resource(name) if name else None
 
 
 def task_definition(ctx: Context, res: Resource) -> None:
