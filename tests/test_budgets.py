@@ -150,6 +150,27 @@ def tf_attribute_reference_cycle(root: Path) -> tuple[str, str | None]:
     return "tf/main.tf", None
 
 
+def tf_module_inputs_in_a_ring(root: Path) -> tuple[str, str | None]:
+    # module inputs are evaluated when first read (value by value, as Terraform's graph): forty calls
+    # of one module, each of its eight inputs reading three other calls' outputs, all in cycles
+    names = "abcdefgh"
+    calls = []
+    for i in range(40):
+        inputs = "".join(
+            f'  {v} = "${{module.m{(i + 1) % 40}.out_{v}}}${{module.m{(i + 3) % 40}.out_{names[(q + 1) % 8]}}}'
+            f'${{module.m{(i + 7) % 40}.out_{names[(q + 2) % 8]}}}"\n'
+            for q, v in enumerate(names)
+        )
+        calls.append(f'module "m{i}" {{\n  source = "./mod"\n{inputs}}}\n')
+    write(root / "tf/main.tf", "".join(calls) + LAMBDA_TF % "module.m0.out_a")
+    outputs = "".join(
+        f'variable "{v}" {{}}\noutput "out_{v}" {{\n  value = "${{var.{v}}}${{var.{names[(q + 1) % 8]}}}"\n}}\n'
+        for q, v in enumerate(names)
+    )
+    write(root / "tf/mod/main.tf", outputs)
+    return "tf/main.tf", "limit"
+
+
 def tf_locals_doubling_a_string(root: Path) -> tuple[str, str | None]:
     # 1.5 KB file -> 2.1 GB, then MemoryError
     lines = ["locals {", '  s0 = "ab"'] + [
@@ -456,6 +477,7 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         tf_heredoc_blank_lines,
         tf_attribute_references_fan_out,
         tf_attribute_reference_cycle,
+        tf_module_inputs_in_a_ring,
         tf_locals_doubling_a_string,
         tf_functions_growing_lists_and_numbers,
         serverless_self_fan_out,

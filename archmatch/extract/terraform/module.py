@@ -73,7 +73,7 @@ class ModuleInstance:
         modules: dict[str, ModuleDef],
         read_file: Callable[[str], str | None],
         prefix: str = "",
-        inputs: dict[str, Any] | None = None,
+        inputs: ModuleInputs | None = None,
         chain: tuple[str, ...] = (),
         budget: Budget | None = None,
     ):
@@ -231,11 +231,7 @@ class ModuleInstance:
         definition = self.modules[folder]
         weight = 1 + sum(1 for b in definition.blocks if b.type in ("resource", "data", "module"))
         for suffix, names in resource_instances(self, call, weight):
-            inputs = {
-                k: with_origin(bound_eval(self, a.expr, call.path, names), a.expr, call.path)
-                for k, a in call.attrs.items()
-                if k not in _META_ARGS
-            }
+            inputs = ModuleInputs(self, call, names, f"module.{name}{suffix}")
             child = ModuleInstance(
                 definition,
                 self.modules,
@@ -266,6 +262,36 @@ class ModuleInstance:
 
 
 _META_ARGS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+
+
+class ModuleInputs:
+    """The arguments of one module call instance, each evaluated in the caller when the module first
+    reads it, as Terraform's graph orders values rather than modules: two calls reading each other's
+    outputs (`a.x = module.b.out`, `b.y = module.a.other`) resolve whenever no value depends on itself.
+    An argument inside a real cycle is unknown (the caller's `_guarded`); a value cut by the cycle is
+    not kept, and every evaluation is paid for from the module tree's `Budget`."""
+
+    def __init__(self, caller: ModuleInstance, call: Block, names: dict[str, Any], address: str):
+        self._caller, self._call, self._names, self._address = caller, call, names, address
+        self._values: dict[str, Any] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name not in _META_ARGS and name in self._call.attrs
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._values:
+            return self._values[name]
+        attr = self._call.attrs[name]
+        key = f"{self._address}#input.{name}"
+        caller, path = self._caller, self._call.path
+        value = caller._guarded(
+            key,
+            f"{self._address}.{name}",
+            lambda: with_origin(bound_eval(caller, attr.expr, path, self._names), attr.expr, path),
+        )
+        if key not in caller._busy:  # not the value a cycle through this argument cut
+            self._values[name] = value
+        return value
 
 
 class _ConstScope:
