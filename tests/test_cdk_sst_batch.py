@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from test_cdk_source import capacity, facts_of, workload
+
 from archmatch.config import Config
 from archmatch.engine import scan
 from archmatch.extract.cdk_source import jsonvalues
 from archmatch.model import RepoFacts
 from archmatch.platforms import How
-from tests.test_cdk_source import capacity, facts_of, workload
 
 SST_V1 = {
     "sst.json": json.dumps({"name": "jobs", "main": "stacks/index.js"}),
