@@ -605,6 +605,10 @@ class ImageBuild:
     # why the Dockerfile cannot be read (an asset folder generated at build time from sources
     # archmatch cannot tell), "" when it is read or simply unknown
     dockerfile_unread: str = ""
+    # why the image never leaves the machine that builds it (its names are never pushed while the
+    # same shell run pushes other images: a pulled placeholder retagged for the repository), "" when
+    # it may be pushed; such a build is no image of a repository by its name alone
+    stays_local: str = ""
 
     @property
     def id(self) -> str:

@@ -10,8 +10,9 @@ Evidence, strongest first; an image reference is linked at the first level that 
    project, as a `redeploy` link with that deploy target's confidence and evidence;
 2. repository and tag match (medium): the same repository path and tag. Across projects only when
    the repository path is written out on both sides (the registry host or account may be unknown on
-   one side); placeholders inside a path match only within a project. Tags both known must be
-   equal; a digest reference matches no build (a build's digest is never known here). A repository
+   one side); placeholders inside a path match only within a project. A name without a registry (a
+   local tag) meets one with a registry only within a project, where a script may retag and push
+   it, and never for a build whose image stays local (see 4). Tags both known must be equal; a digest reference matches no build (a build's digest is never known here). A repository
    key alone (`ecr:<name>`, an unresolved module output) names a repository, not an image: its tag
    is still compared (the evidence says "the same ECR repository" when both ends took their
    repository from the same key in one project). When builds of several projects match, the nearest project wins; among its
@@ -26,7 +27,9 @@ Evidence, strongest first; an image reference is linked at the first level that 
    whose local tag is that name and which are also tagged for a repository the files do not name (a
    secret, a `.env` variable) with the image's tag: a workflow or script whose project, or whose
    Dockerfile's, encloses the workload's (never a sibling project); a nearer build of that name
-   (a compose service of the workload's project) wins even unpushed, and then nothing links;
+   (a compose service of the workload's project) wins even unpushed, and then nothing links. A
+   build whose image stays local (`ImageBuild.stays_local`: its shell run pushes other images, such
+   as a pulled placeholder retagged for the repository, and never this one) is named by neither;
 5. proximity (low): an image whose repository name is not known at all (a parameter, an SSM
    parameter, a secret, a placeholder), linked by nothing above, meets the only build of its
    project when that build follows its host (unpinned) and no other workload's image is linked to
@@ -40,7 +43,8 @@ Evidence, strongest first; an image reference is linked at the first level that 
    when that folder holds no other build and nothing names the build's image either. A project
    holding a file that runs a docker build no build source reads (a command string in program
    code: `extract/builds/unread.py`) has no known only build, and is not a project that builds
-   nothing. Findings on it stay warnings and say so.
+   nothing. A build whose image stays local is never the one met (it still counts as a build of its
+   project). Findings on it stay warnings and say so.
 """
 
 from __future__ import annotations
@@ -143,10 +147,12 @@ def _registry_fits(name: _Name, other: RefParts) -> bool:
     return not name.ecr or other.is_ecr or "*" in other.registry
 
 
-def _match(image: _Name, build: _Name, same_project: bool) -> str | None:
+def _match(image: _Name, build: _Name, same_project: bool, stays_local: bool = False) -> str | None:
     a, b = image.parts, build.parts
     if a.digest:
         return None  # only a build whose digest is known equal would do, and none is known here
+    if stays_local and bool(a.registry) != bool(b.registry):
+        return None  # a name without a registry meets one with a registry only if a run pushes it
     if (image.local or build.local) and not (image.local and build.local and same_project):
         return None
     if "*" in (a.repository, b.repository):
@@ -243,7 +249,7 @@ class _Index:
                 (e, same_tag_shape(w.parts, n.parts))
                 for w in wanted
                 for n in self.names[id(build)]
-                if (e := _match(w, n, same))
+                if (e := _match(w, n, same, bool(build.stays_local)))
             ]
             if matches:
                 evidence, alike = max(matches, key=lambda m: m[1])
@@ -267,6 +273,8 @@ class _Index:
         for build in self.builds:
             if not names or self.place[id(build)] != workload.project:
                 continue  # naming never crosses a project boundary
+            if build.stays_local:
+                continue  # its run pushes other images, never this one: its name proves nothing
             hit = names & _naming_candidates(build)
             if hit:
                 out.append(
@@ -284,7 +292,7 @@ class _Index:
         for name in sorted(repository_names(image)):
             for build in self._nearest_named(workload, name):
                 pushed = unknown_push(build, wanted) if name in self._local[id(build)] else None
-                if pushed is not None and self._encloses(build, workload):
+                if pushed is not None and self._encloses(build, workload) and not build.stays_local:
                     evidence = (
                         f"naming heuristic: local tag {name!r} is the name of ECR repository {name}; "
                         f"the build also tags it {pushed}, a repository the files do not name"
@@ -436,6 +444,15 @@ def _one_dockerfile(candidates: list[ImageBuild]) -> _Only | None:
     return _Only(tuple(ordered), "proximity-dockerfile", len(candidates))
 
 
+def _pushed(only: _Only | None) -> _Only | None:
+    """The only image's builds without those that stay local (their run pushes other images):
+    such a build is still one of the project's builds, but no image anything runs."""
+    if only is None:
+        return None
+    builds = tuple(b for b in only.builds if not b.stays_local)
+    return _Only(builds, only.kind, only.count) if builds else None
+
+
 def _proximity(
     index: _Index,
     projects: ProjectIndex,
@@ -459,9 +476,9 @@ def _proximity(
         if place in hidden or any(id(b) in linked for b in candidates):
             chosen[place] = None
         elif all(b.platforms.how is How.HOST for b in candidates):
-            chosen[place] = _one_image(candidates) or _one_dockerfile(candidates)
+            chosen[place] = _pushed(_one_image(candidates) or _one_dockerfile(candidates))
         else:
-            chosen[place] = _one_dockerfile(candidates)
+            chosen[place] = _pushed(_one_dockerfile(candidates))
     out = []
     unnamed: dict[int, int] = {}  # unnamed images per workload, counted once (not once per image)
     for workload, image in unlinked:

@@ -220,6 +220,7 @@ def _dockerfile_cell(b: ImageBuild, where: _Where) -> str:
 
 def _build_json(b: ImageBuild, where: _Where) -> dict[str, Any]:
     origin = {"dockerfile_origin": one_line(b.dockerfile_origin)} if b.dockerfile_origin else {}
+    local = {"stays_local": one_line(b.stays_local)} if b.stays_local else {}
     return {
         "location": where.loc(b.location),
         "source": b.source,
@@ -231,6 +232,7 @@ def _build_json(b: ImageBuild, where: _Where) -> dict[str, Any]:
         **origin,
         "target": b.target,
         "tags": [one_line(t) for t in b.tags],
+        **local,
     }
 
 

@@ -22,6 +22,7 @@ from archmatch.extract.budget import Budget
 from archmatch.extract.builds import _awscli as awscli
 from archmatch.extract.builds import _cfncli as cfncli
 from archmatch.extract.builds import _copies as copies
+from archmatch.extract.builds import _imagelog as imagelog
 from archmatch.extract.builds import _tfcli as tfcli
 from archmatch.extract.builds._awscli import AwsCommand
 from archmatch.extract.builds._common import (
@@ -98,6 +99,7 @@ class ShellState:
     copies: copies.CopyLog = field(default_factory=copies.CopyLog)
     failures_ignored: bool = False  # a failing command does not stop the run (make's `-cp a b`)
     kube_target: KubeTarget | None = None  # the cluster kubectl was last pointed at
+    images: imagelog.ImageLog = field(default_factory=imagelog.ImageLog)  # names built, retagged, pushed
     manifest_deploys: list[ManifestDeploy] = field(default_factory=list)  # kubectl applies to it
     pushes: list[awscli.Push] = field(default_factory=list)  # images of its builds pushed so far
     # builds of earlier shells of the same run whose images docker still holds (the lines before
@@ -707,7 +709,7 @@ class _Walker:
         if (
             self._kubectl(plain)
             or self._retag(plain)
-            or self._push(plain)
+            or self._push_or_pull(plain)
             or self._aws(plain)
             or self._terraform(plain)
             or self._cloudformation(plain)
@@ -715,6 +717,7 @@ class _Walker:
             return
         cmd = dockercli.parse_words(plain, self.expand)
         if cmd is None:
+            self.state.images.mentioned(self._image_words(plain), self.line_at(words[0].start))
             return
         cmd = replace(
             cmd, file=_resolved_path(self.state, cmd.file), context=_resolved_path(self.state, cmd.context)
@@ -731,6 +734,7 @@ class _Walker:
         if key not in self._found_keys:  # a set: comparing with every build was quadratic
             self._found_keys.add(key)
             self.found.append(found)
+            self.state.images.built(cmd)
         if cmd.pushes:  # `--push`, `--output type=registry`: every tag is pushed as it is built
             line = self.line_at(cmd.start)
             self.state.pushes.extend(awscli.Push(self.state.path, line, tag, line) for tag in cmd.tags)
@@ -833,8 +837,15 @@ class _Walker:
             self.state.pushes.append(awscli.Push(where.path, where.line, refs[0], line))
         return True
 
+    def _image_words(self, words: list[Word]) -> list[str]:
+        """The command's words from its command name on, expanded as a build's tags are."""
+        texts = imagelog.command_words(words)
+        return [self.expand(t) for t in texts] if self.expand is not None else texts
+
     def _retag(self, words: list[Word]) -> bool:
-        """`docker tag SRC DST` / `docker image tag`: DST names what a build of this script made."""
+        """`docker tag SRC DST` / `docker image tag`: DST names what a build of this run made (and,
+        its words expanded, what `_imagelog` follows: a buildspec's `post_build` tag of what `build`
+        made, an image from elsewhere)."""
         texts = _docker_subcommand([w.text for w in words if not w.redirect])
         if texts is None or len(texts) < 3:
             return False
@@ -849,7 +860,39 @@ class _Walker:
             for build in self.state.earlier_builds:
                 if _same_image(args[0], build.tags) and args[1] not in build.tags:
                     build.tags.append(args[1])
+            expanded = _tag_arguments(_docker_subcommand(self._image_words(words)))
+            if expanded is not None:
+                self.state.images.retag(expanded[0], expanded[1])
         return True
+
+    def _push_or_pull(self, words: list[Word]) -> bool:
+        """`docker push NAME` / `docker pull NAME`: the push of a build of this run (`_push`, for
+        redeploy links) and, its words expanded, `_imagelog`'s record of pushes and pulls."""
+        pushed = self._push(words)
+        found = imagelog.parse_push_or_pull(self._image_words(words))
+        if found is None:
+            return pushed
+        verb, name, all_tags = found
+        if verb == "pull":
+            self.state.images.pull(name)
+        else:
+            self.state.images.push(name, self.line_at(words[0].start), all_tags)
+        return True
+
+
+def _same_image(source: str, tags: list[str]) -> bool:
+    return any(
+        source == tag or (":" not in source.rsplit("/", 1)[-1] and tag == f"{source}:latest") for tag in tags
+    )
+
+
+def _tag_arguments(texts: list[str] | None) -> list[str] | None:
+    """SRC and DST of the words after `docker` of `docker tag SRC DST` / `docker image tag`."""
+    if texts is None:
+        return None
+    rest = texts[1:] if texts[:1] == ["tag"] else texts[2:] if texts[:2] == ["image", "tag"] else None
+    args = [t for t in rest if not t.startswith("-")] if rest is not None else []
+    return args if len(args) == 2 else None
 
 
 def _docker_subcommand(texts: list[str]) -> list[str] | None:
@@ -890,12 +933,6 @@ def _build_key(found: Found) -> tuple[Any, ...]:
     )
 
 
-def _same_image(source: str, tags: list[str]) -> bool:
-    return any(
-        source == tag or (":" not in source.rsplit("/", 1)[-1] and tag == f"{source}:latest") for tag in tags
-    )
-
-
 def _overlaps(word: Word, spans: list[dockercli.Span]) -> bool:
     return any(s.start <= word.start < s.end or word.start <= s.start < word.end for s in spans)
 
@@ -918,6 +955,15 @@ def _record(known: list[T], found: list[T]) -> None:
             known.append(use)
 
 
+def follow_images(state: ShellState, made: list[tuple[BuildCommand, ImageBuild]]) -> None:
+    """After the last command of a shell run: the names later commands gave each build's image
+    (`docker tag` in another command or buildspec phase), and whether it stays on the building
+    machine (`_imagelog`)."""
+    for cmd, build in made:
+        build.tags.extend(tag for tag in cmd.tags if tag not in build.tags)
+        build.stays_local = state.images.stays_local(cmd)
+
+
 def script_dir_of(path: str) -> str:
     return posixpath.dirname(path) or "."
 
@@ -935,6 +981,7 @@ def scanned_builds(
     """The ImageBuilds of every docker build a shell text runs (a script, a recipe, an npm script, a
     script run by local-exec): one place that turns what `scan` found into builds."""
     builds = []
+    made: list[tuple[BuildCommand, ImageBuild]] = []
     for found in scan(text, state, line_at):
         site = CliSite(
             source=source,
@@ -950,6 +997,8 @@ def scanned_builds(
         _follow_copies(repo, build, found, state.copies)
         _from_own_folder(repo, build, found)
         builds.append(build)
+        made.append((found.cmd, build))
+    follow_images(state, made)
     return builds
 
 

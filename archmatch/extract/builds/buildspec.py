@@ -28,6 +28,7 @@ from typing import Any
 
 from archmatch import lazyre
 from archmatch.aws.codebuild import environment_arch
+from archmatch.dockercli import BuildCommand
 from archmatch.extract import yaml_docs, yamlsafe
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds._common import (
@@ -40,7 +41,7 @@ from archmatch.extract.builds._common import (
     key_line,
     scalar_first_line,
 )
-from archmatch.extract.builds._shellscan import MAX_SHELL_STEPS, ShellState, scan
+from archmatch.extract.builds._shellscan import MAX_SHELL_STEPS, ShellState, follow_images, scan
 from archmatch.extract.builds._shellvalues import MAX_VALUE_CHARS, ShellValues
 from archmatch.isolation import isolated
 from archmatch.model import ImageBuild, Location, RepoFacts
@@ -246,6 +247,7 @@ def _builds(
         state.exported[DEFAULT_PLATFORM_VAR] = EnvValue(expand(platform.value), platform.location)
     host = project.host()
     out: list[ImageBuild] = []
+    made: list[tuple[BuildCommand, ImageBuild]] = []  # the phases' commands are one shell run
     for command in _commands(spec):
         if budget.exceeded is not None:
             break  # the rest would only be split into words and dropped
@@ -262,6 +264,8 @@ def _builds(
                 host_test=found.host_note,
             )
             out.append(cli_build(repo, site, found.cmd, command))
+            made.append((found.cmd, out[-1]))
+    follow_images(state, made)
     budget.report(repo)
     assigned = set(values.values)  # a variable the commands assign is no longer the project's
     for build in out:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from archmatch import lazyre
+from archmatch.dockercli import BuildCommand
 from archmatch.extract import yaml_docs
 from archmatch.extract.builds import _cfncli, _tfcli
 from archmatch.extract.builds import _daggercli as daggercli
@@ -43,7 +44,7 @@ from archmatch.extract.builds._common import (
     split_list,
 )
 from archmatch.extract.builds._kubeapply import KubeTarget
-from archmatch.extract.builds._shellscan import ShellState, record_command_values, scan
+from archmatch.extract.builds._shellscan import ShellState, follow_images, record_command_values, scan
 from archmatch.isolation import Focus, isolated
 from archmatch.model import GhaBakeAction, ImageBuild, Location, RepoFacts
 from archmatch.platforms import AMD64, ARM64
@@ -293,6 +294,7 @@ class _Job:
             state.exported[DEFAULT_PLATFORM_VAR] = env[DEFAULT_PLATFORM_VAR]
         line_at = LineMap(run, scalar_first_line(self.repo, self.path, run))
         builds = []
+        made: list[tuple[BuildCommand, ImageBuild]] = []
         for found in scan(run, state, line_at, _expander(env)):
             container_driver = self.buildx_driver not in (None, "docker")
             applies = container_driver and (found.cmd.is_buildx or self.buildx_installed)
@@ -307,6 +309,8 @@ class _Job:
                 attestations_default=True if applies else None,
             )
             builds.append(cli_build(self.repo, site, found.cmd, run))
+            made.append((found.cmd, builds[-1]))
+        follow_images(state, made)
         self.facts.builds.extend(builds)
         add_facts(self.repo, self.facts, self.path, state.aws, builds, run=self.where, earlier=self.pushed)
         self.pushed.extend(pushed_builds(state.pushes, builds))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archmatch import lazyre
+from archmatch.dockercli import BuildCommand
 from archmatch.extract import yaml_docs
 from archmatch.extract.builds._awsdeploy import add_facts
 from archmatch.extract.builds._common import (
@@ -31,7 +32,7 @@ from archmatch.extract.builds._common import (
     node_line,
     scalar_first_line,
 )
-from archmatch.extract.builds._shellscan import ShellState, record_command_values, scan
+from archmatch.extract.builds._shellscan import ShellState, follow_images, record_command_values, scan
 from archmatch.isolation import isolated_unit, note_position
 from archmatch.model import ImageBuild, Location, RepoFacts
 from archmatch.platforms import AMD64, ARM64
@@ -269,6 +270,7 @@ def _run_builds(
     if "script" in job:
         parts.append((origin["script"], job["script"]))
     job_builds: list[ImageBuild] = []
+    made: list[tuple[BuildCommand, ImageBuild]] = []  # the job's script is one shell run
     for path, items in parts:
         for item in pipeline.script(items):
             if not any(
@@ -301,8 +303,10 @@ def _run_builds(
                 )
                 build = cli_build(repo, site, found.cmd, item)
                 builds.append(build)
+                made.append((found.cmd, build))
                 facts.builds.append(build)
             run = f"GitLab job {name}"  # the job's script is one shell run
             add_facts(repo, facts, path, state.aws[known:], builds, run=run)
             facts.extra.manifest_deploys.extend(state.manifest_deploys[applied:])
             record_command_values(facts, state, run)
+    follow_images(state, made)

@@ -21,12 +21,14 @@ from collections.abc import Callable
 from typing import Any
 
 from archmatch import lazyre
+from archmatch.dockercli import BuildCommand
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds._awsdeploy import add_facts, mentions_deploy
 from archmatch.extract.builds._common import CliSite, HostContext, LineMap, cli_build, has_unresolved, join
 from archmatch.extract.builds._shellscan import (
     MAX_SHELL_STEPS,
     ShellState,
+    follow_images,
     scan,
     scanned_builds,
     script_dir_of,
@@ -158,6 +160,7 @@ def _builds(ctx: Context, res: Resource, block: Block) -> list[ImageBuild]:
     state = ShellState(path=block.path, script_dir=root, cwd=cwd)
     line_at = LineMap(text, _first_line(ctx, block))
     out: list[ImageBuild] = []
+    made: list[tuple[BuildCommand, ImageBuild]] = []
     for found in scan(text, state, line_at, _expander(env)):
         site = CliSite(
             source="terraform-local-exec",
@@ -171,8 +174,12 @@ def _builds(ctx: Context, res: Resource, block: Block) -> list[ImageBuild]:
         )
         build = cli_build(ctx.repo, site, found.cmd, text) if ctx.repo is not None else None
         if build is not None:
-            build.link_keys = frozenset(build.link_keys | keys)
             out.append(build)
+            made.append((found.cmd, build))
+    follow_images(state, made)
+    for build in out:  # an image that stays local is not the one pushed to the command's repository
+        if not build.stays_local:
+            build.link_keys = frozenset(build.link_keys | keys)
     if ctx.repo is not None:
         add_facts(ctx.repo, ctx.facts, block.path, state.aws, out)
     if state.values is not None and ctx.repo is not None:
