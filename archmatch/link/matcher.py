@@ -29,7 +29,8 @@ Evidence, strongest first; an image reference is linked at the first level that 
    Dockerfile's, encloses the workload's (never a sibling project); a nearer build of that name
    (a compose service of the workload's project) wins even unpushed, and then nothing links. A
    build whose image stays local (`ImageBuild.stays_local`: its shell run pushes other images, such
-   as a pulled placeholder retagged for the repository, and never this one) is named by neither;
+   as a pulled placeholder retagged for the repository, and never this one) is named by neither, and
+   is not a nearer build of the name;
 5. proximity (low): an image whose repository name is not known at all (a parameter, an SSM
    parameter, a secret, a placeholder), linked by nothing above, meets the only build of its
    project when that build follows its host (unpinned) and no other workload's image is linked to
@@ -292,7 +293,7 @@ class _Index:
         for name in sorted(repository_names(image)):
             for build in self._nearest_named(workload, name):
                 pushed = unknown_push(build, wanted) if name in self._local[id(build)] else None
-                if pushed is not None and self._encloses(build, workload) and not build.stays_local:
+                if pushed is not None and self._encloses(build, workload):
                     evidence = (
                         f"naming heuristic: local tag {name!r} is the name of ECR repository {name}; "
                         f"the build also tags it {pushed}, a repository the files do not name"
@@ -302,10 +303,13 @@ class _Index:
 
     def _nearest_named(self, workload: Workload, name: str) -> list[ImageBuild]:
         """The builds called `name` (a local tag, a service or Dockerfile folder) nearest the workload:
-        in the project nearest its own, then with the Dockerfile nearest its folder."""
+        in the project nearest its own, then with the Dockerfile nearest its folder. A build whose
+        image stays local is no image of that name anywhere, so it neither links nor wins."""
         if self._by_name is None:
             self._by_name = {}
             for b in self.builds:
+                if b.stays_local:
+                    continue
                 self._local[id(b)] = local_names(b)
                 for n in sorted(self._local[id(b)] | _naming_candidates(b)):
                     self._by_name.setdefault(n, []).append(b)
