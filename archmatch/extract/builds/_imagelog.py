@@ -215,7 +215,11 @@ def _runs_locally(words: list[str]) -> bool:
 
 def command_words(words: list[Word]) -> list[str]:
     """The words of a command from its command name on (redirections, `VAR=x` and wrappers dropped)."""
-    texts = [w.text for w in words if not w.redirect]
+    return command_texts([w.text for w in words if not w.redirect])
+
+
+def command_texts(texts: list[str]) -> list[str]:
+    """The texts of a command from its command name on (`VAR=x` prefixes and wrappers dropped)."""
     while texts and (texts[0] in dockercli.WRAPPERS or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", texts[0])):
         texts = texts[1:]
     return texts

@@ -847,12 +847,9 @@ class _Walker:
         its words expanded, what `_imagelog` follows: a buildspec's `post_build` tag of what `build`
         made, an image from elsewhere)."""
         texts = _docker_subcommand([w.text for w in words if not w.redirect])
-        if texts is None or len(texts) < 3:
+        args = _tag_operands(texts) if texts is not None and len(texts) >= 3 else None
+        if args is None:
             return False
-        rest = texts[1:] if texts[0] == "tag" else texts[2:] if texts[:2] == ["image", "tag"] else None
-        if rest is None:
-            return False
-        args = [t for t in rest if not t.startswith("-")]
         if len(args) == 2:
             for found in self.found:
                 if _same_image(args[0], found.cmd.tags) and args[1] not in found.cmd.tags:
@@ -860,8 +857,8 @@ class _Walker:
             for build in self.state.earlier_builds:
                 if _same_image(args[0], build.tags) and args[1] not in build.tags:
                     build.tags.append(args[1])
-            expanded = _tag_arguments(_docker_subcommand(self._image_words(words)))
-            if expanded is not None:
+            expanded = _tag_operands(_docker_subcommand(self._image_words(words)))
+            if expanded is not None and len(expanded) == 2:
                 self.state.images.retag(expanded[0], expanded[1])
         return True
 
@@ -886,19 +883,18 @@ def _same_image(source: str, tags: list[str]) -> bool:
     )
 
 
-def _tag_arguments(texts: list[str] | None) -> list[str] | None:
-    """SRC and DST of the words after `docker` of `docker tag SRC DST` / `docker image tag`."""
+def _tag_operands(texts: list[str] | None) -> list[str] | None:
+    """The operands of `tag SRC DST` / `image tag SRC DST` (the words after `docker`), None for
+    another subcommand."""
     if texts is None:
         return None
     rest = texts[1:] if texts[:1] == ["tag"] else texts[2:] if texts[:2] == ["image", "tag"] else None
-    args = [t for t in rest if not t.startswith("-")] if rest is not None else []
-    return args if len(args) == 2 else None
+    return [t for t in rest if not t.startswith("-")] if rest is not None else None
 
 
 def _docker_subcommand(texts: list[str]) -> list[str] | None:
     """The words after `docker` (wrappers and `VAR=value` prefixes skipped), None for another command."""
-    while texts and (texts[0] in dockercli.WRAPPERS or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", texts[0])):
-        texts = texts[1:]
+    texts = imagelog.command_texts(texts)
     if len(texts) < 2 or not (texts[0] == "docker" or texts[0].endswith("/docker")):
         return None
     return texts[1:]
