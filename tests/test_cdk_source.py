@@ -342,6 +342,62 @@ def test_ts_ecs_task_definitions_containers_and_capacity(tmp_path: Path) -> None
     assert (plain.arch.how, plain.arch.archs, plain.arch_location) == (How.DEFAULT, {"amd64"}, None)
 
 
+LET_BRANCHES_TS = """
+import { App, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+
+const app = new App();
+const stack = new Stack(app, 'S');
+const tier = app.node.tryGetContext('tier');
+let chosen = null;
+if (tier === 'ec2') {
+  chosen = new ecs.Ec2TaskDefinition(stack, 'IfEc2');
+} else {
+  chosen = new ecs.FargateTaskDefinition(stack, 'IfFargate');
+}
+chosen.addContainer('a', { image: ecs.ContainerImage.fromRegistry('a:1') });
+
+let picked: ecs.TaskDefinition;
+switch (tier) {
+  case 'ec2':
+    picked = new ecs.Ec2TaskDefinition(stack, 'CaseEc2');
+    break;
+  default:
+    picked = new ecs.FargateTaskDefinition(stack, 'CaseFargate');
+}
+picked.addContainer('b', { image: ecs.ContainerImage.fromRegistry('b:1') });
+
+let replaced = new ecs.FargateTaskDefinition(stack, 'Replaced');
+replaced = new ecs.FargateTaskDefinition(stack, 'Replacement');
+replaced.addContainer('c', { image: ecs.ContainerImage.fromRegistry('c:1') });
+
+let later = null;
+if (tier === 'ec2') {
+  later = new ecs.FargateTaskDefinition(stack, 'BranchThenCallback');
+}
+[1].forEach(() => { later = new ecs.FargateTaskDefinition(stack, 'InCallback'); });
+later.addContainer('d', { image: ecs.ContainerImage.fromRegistry('d:1') });
+"""
+
+
+def test_ts_let_given_its_value_in_branches_is_one_of_them(tmp_path: Path) -> None:
+    """`let x = null; if (...) { x = A } else { x = B }`: a call on x after the statement applies to
+    whichever of A and B was made (likewise the cases of a `switch`); a variable assigned anywhere
+    else (in sequence, in a callback) stays unknown, since its value then depends on the order."""
+    facts = facts_of(tmp_path, TS_APP | {"bin/app.ts": LET_BRANCHES_TS})
+    images = {w.name: [i.ref for i in w.images] for w in facts.workloads}
+    assert images == {
+        "IfEc2": ["a:1"],
+        "IfFargate": ["a:1"],
+        "CaseEc2": ["b:1"],
+        "CaseFargate": ["b:1"],
+        "Replaced": [],
+        "Replacement": [],
+        "BranchThenCallback": [],
+        "InCallback": [],
+    }
+
+
 def test_ts_ecs_patterns_and_autoscaling_capacity_provider(tmp_path: Path) -> None:
     facts = facts_of(
         tmp_path,

@@ -161,10 +161,42 @@ class PyFile:
         while cur is not None:
             if isinstance(cur, _SCOPES) and (found := self.bindings.get(id(cur), {}).get(name)):
                 if len(found) > 1:
+                    chosen = self._branch_value(found, cur, line)
+                    if chosen is not None:
+                        return chosen
                     return Unknown(self.path, line, f"{name} is assigned more than once")
                 return self._binding_value(found[0], line)
             cur = self.parents.get(id(cur))
         return self.global_name(name, line)
+
+    def _branch_value(self, found: list[ast.AST], scope: ast.AST, line: int) -> Val | None:
+        """A name given its value in the branches of an `if` or the cases of a `match` (after an
+        optional `x = None`): one of those values (`td = None; if ec2: td = Ec2TaskDefinition(...)
+        else: td = FargateTaskDefinition(...)`). None when any other assignment sets it (in
+        sequence, in a loop, by unpacking): its value then depends on the order of execution."""
+        values = []
+        for node in found:
+            stmt = self.parents.get(id(node))
+            if not isinstance(stmt, ast.Assign | ast.AnnAssign) or stmt.value is not node:
+                return None
+            if self._in_branch(stmt, scope):
+                values.append(node)
+            elif not (isinstance(node, ast.Constant) and node.value is None):
+                return None
+        if not values:
+            return None
+        return choice([self.eval(node) for node in values], self.path, line)
+
+    def _in_branch(self, stmt: ast.AST, scope: ast.AST) -> bool:
+        """Whether a statement stands in a branch of an `if`/`match` of `scope`, and in no loop."""
+        in_branch = False
+        cur = self.parents.get(id(stmt))
+        while cur is not None and cur is not scope:
+            if isinstance(cur, ast.For | ast.AsyncFor | ast.While):
+                return False
+            in_branch = in_branch or isinstance(cur, ast.If | ast.match_case)
+            cur = self.parents.get(id(cur))
+        return in_branch
 
     def _binding_value(self, node: ast.AST, line: int) -> Val:
         if isinstance(node, ast.ClassDef):

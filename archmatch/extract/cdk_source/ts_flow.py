@@ -12,7 +12,7 @@ repository: its parameters then stay partly unknown. Callers and alternatives ar
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -295,3 +295,51 @@ def returns(file: TsFile, fn: Node) -> Val:
     if not values:
         return Null(file.path, line)
     return choice(values, file.path, line, why="conditional")
+
+
+# ---- a `let` variable given its value in the branches of an `if` or a `switch` ----------------
+_BRANCHES = frozenset({"if_statement", "else_clause", "switch_case", "switch_default"})
+_UNSET = frozenset({"null", "undefined"})
+
+
+def unset_declaration(value: Node | None) -> bool:
+    """`let x;`, `let x = null;`, `let x = undefined;`: a variable declared without a value yet."""
+    return value is None or value.type in _UNSET
+
+
+def branch_assignments(
+    assignments: Sequence[Node], scope: Node, declares: Callable[[Node], bool]
+) -> list[Node]:
+    """The plain `x = value` assignments (`assignments`, each an `assignment_expression`) that give a
+    variable declared without a value in `scope` its value, when every one of them stands in a branch
+    of an `if` or a `switch` of that scope (not in a nested function, not under a nested declaration
+    of the same name: `declares(scope_node)`): then the variable is one of their values after the
+    statement (`let td = null; if (ec2) { td = new Ec2TaskDefinition(...) } else { td = new
+    FargateTaskDefinition(...) }`). Empty when any assignment is elsewhere (sequential reassignment,
+    a callback, a loop's accumulator): its value then depends on the order of execution."""
+    found = []
+    for node in assignments:
+        place = _assignment_place(node, scope, declares)
+        if place == "branch":
+            found.append(node)
+        elif place == "elsewhere":
+            return []
+    return found
+
+
+def _assignment_place(node: Node, scope: Node, declares: Callable[[Node], bool]) -> str:
+    """Where an assignment stands relative to the variable declared in `scope`: "branch" (in an
+    `if`/`switch` branch of that scope), "other" (another variable of the same name: outside the
+    scope, or under a nested declaration) or "elsewhere" (unconditional, or in a nested function)."""
+    in_branch = False
+    cur = node.parent
+    while cur is not None and cur.id != scope.id:
+        if declares(cur):
+            return "other"
+        if cur.type in FUNCTION_TYPES:
+            return "elsewhere"
+        in_branch = in_branch or cur.type in _BRANCHES
+        cur = cur.parent
+    if cur is None:
+        return "other"
+    return "branch" if in_branch else "elsewhere"

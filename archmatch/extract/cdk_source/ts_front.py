@@ -129,6 +129,8 @@ class TsFile:
         self.reexports: list[str] = []  # `export * from './x'`
         self.named_reexports: dict[str, tuple[str, str]] = {}  # `export { a as b } from './x'`: b -> (x, a)
         self.reassigned: set[str] = set()
+        self.assignments: dict[str, list[Node]] = {}  # name -> its plain `name = value` assignments
+        self.unset: set[tuple[int, str]] = set()  # (scope id, name) of `let name;` without a value
         self.imported_specs: list[str] = []  # relative files and packages of the repository
         self._cache: dict[tuple[int, int, str], Val] = {}
         self._busy: set[tuple[int, int, str]] = set()
@@ -177,6 +179,7 @@ class TsFile:
                 if left is not None and right is not None:
                     if left.type == "identifier":
                         self.reassigned.add(_text(left))
+                        self.assignments.setdefault(_text(left), []).append(node)
                     elif (
                         left.type == "member_expression"
                         and (obj := left.child_by_field_name("object")) is not None
@@ -265,8 +268,9 @@ class TsFile:
         if name.type == "identifier":
             if value is not None:
                 self._bind(scope, _text(name), value)
-            else:  # `let x;` assigned later: unknown
+            else:  # `let x;` assigned later: unknown, or what the branches of an `if` assign
                 self.reassigned.add(_text(name))
+                self.unset.add((scope.id, _text(name)))
         elif name.type == "object_pattern" and value is not None:
             # const { join } = require('path') / const { A, B: C } = something
             for prop in name.named_children:
@@ -291,13 +295,38 @@ class TsFile:
         line = _line(at)
         while cur is not None:
             if cur.type in _SCOPES:
-                found = self.bindings.get(cur.id, {}).get(name)
-                if found:
-                    if len(found) > 1 or (name in self.reassigned and not name.startswith("this.")):
-                        return Unknown(self.path, line, f"{name} is assigned more than once")
-                    return self._binding_value(name, found[0])
+                found = self.bindings.get(cur.id, {}).get(name, [])
+                unset = (cur.id, name) in self.unset
+                if found or unset:
+                    return self._scoped_value(name, cur, found, unset, line)
             cur = cur.parent
         return self.global_name(name, line)
+
+    def _scoped_value(self, name: str, scope: Node, found: list[Node], unset: bool, line: int) -> Val:
+        """The value of a variable declared in `scope`: its one binding, what the branches of an
+        `if`/`switch` give one declared without a value, or unknown when it is reassigned."""
+        once = len(found) == 1 and not (name in self.reassigned and not name.startswith("this."))
+        if once and not unset:
+            return self._binding_value(name, found[0])
+        if unset or (len(found) == 1 and ts_flow.unset_declaration(found[0])):
+            chosen = self._branch_value(name, scope, line)
+            if chosen is not None:
+                return chosen
+        return Unknown(self.path, line, f"{name} is assigned more than once")
+
+    def _branch_value(self, name: str, scope: Node, line: int) -> Val | None:
+        """A variable declared without a value and given one in each branch of an `if`/`switch`:
+        one of those values (a `Choice`), or None when it is assigned anywhere else."""
+
+        def declares(node: Node) -> bool:
+            return node.type in _SCOPES and (
+                name in self.bindings.get(node.id, {}) or (node.id, name) in self.unset
+            )
+
+        assigned = ts_flow.branch_assignments(self.assignments.get(name, []), scope, declares)
+        if not assigned:
+            return None
+        return choice([self.eval(node.child_by_field_name("right")) for node in assigned], self.path, line)
 
     def _binding_value(self, name: str, node: Node) -> Val:
         if (node.id, name) in self.params:
