@@ -61,6 +61,12 @@ MAX_DEPTH = 60
 _SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
+def _after(node: ast.AST, stmt: ast.AST) -> bool:
+    """Whether `node` starts after `stmt` ends."""
+    start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    return start >= (getattr(stmt, "end_lineno", 0) or 0, getattr(stmt, "end_col_offset", 0) or 0)
+
+
 class PyModuleV(Val):
     def __init__(self, path: str, line: int, file: PyFile):
         super().__init__(path, line)
@@ -161,7 +167,7 @@ class PyFile:
         while cur is not None:
             if isinstance(cur, _SCOPES) and (found := self.bindings.get(id(cur), {}).get(name)):
                 if len(found) > 1:
-                    chosen = self._branch_value(found, cur, line)
+                    chosen = self._branch_value(found, cur, at)
                     if chosen is not None:
                         return chosen
                     return Unknown(self.path, line, f"{name} is assigned more than once")
@@ -169,11 +175,13 @@ class PyFile:
             cur = self.parents.get(id(cur))
         return self.global_name(name, line)
 
-    def _branch_value(self, found: list[ast.AST], scope: ast.AST, line: int) -> Val | None:
-        """A name given its value in the branches of an `if` or the cases of a `match` (after an
-        optional `x = None`): one of those values (`td = None; if ec2: td = Ec2TaskDefinition(...)
-        else: td = FargateTaskDefinition(...)`). None when any other assignment sets it (in
-        sequence, in a loop, by unpacking): its value then depends on the order of execution."""
+    def _branch_value(self, found: list[ast.AST], scope: ast.AST, at: ast.AST) -> Val | None:
+        """A name given its value in the branches of one `if` or the cases of one `match` (after an
+        optional `x = None`) and read (`at`) after that statement: one of those values (`td = None;
+        if ec2: td = Ec2TaskDefinition(...) else: td = FargateTaskDefinition(...)`). None when any
+        other assignment sets it (in sequence, in a loop, by unpacking, in the branches of a second
+        statement) or the read stands before the statement's end (inside a branch, the value is
+        that branch's): its value then depends on the order of execution."""
         values = []
         for node in found:
             stmt = self.parents.get(id(node))
@@ -183,9 +191,17 @@ class PyFile:
                 values.append(node)
             elif not (isinstance(node, ast.Constant) and node.value is None):
                 return None
-        if not values:
+        statements = {id(top): top for top in (self._statement_in(node, scope) for node in values)}
+        if len(statements) != 1 or not _after(at, next(iter(statements.values()))):
             return None
-        return choice([self.eval(node) for node in values], self.path, line)
+        return choice([self.eval(node) for node in values], self.path, getattr(at, "lineno", 0))
+
+    def _statement_in(self, node: ast.AST, scope: ast.AST) -> ast.AST:
+        """The statement of `scope`'s body that holds `node`."""
+        cur = node
+        while (parent := self.parents.get(id(cur))) is not None and parent is not scope:
+            cur = parent
+        return cur
 
     def _in_branch(self, stmt: ast.AST, scope: ast.AST) -> bool:
         """Whether a statement stands in a branch of an `if`/`match` of `scope`, and in no loop."""

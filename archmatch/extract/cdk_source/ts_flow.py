@@ -308,15 +308,17 @@ def unset_declaration(value: Node | None) -> bool:
 
 
 def branch_assignments(
-    assignments: Sequence[Node], scope: Node, declares: Callable[[Node], bool]
+    assignments: Sequence[Node], scope: Node, declares: Callable[[Node], bool], used_at: Node
 ) -> list[Node]:
     """The plain `x = value` assignments (`assignments`, each an `assignment_expression`) that give a
     variable declared without a value in `scope` its value, when every one of them stands in a branch
-    of an `if` or a `switch` of that scope (not in a nested function, not under a nested declaration
-    of the same name: `declares(scope_node)`): then the variable is one of their values after the
-    statement (`let td = null; if (ec2) { td = new Ec2TaskDefinition(...) } else { td = new
-    FargateTaskDefinition(...) }`). Empty when any assignment is elsewhere (sequential reassignment,
-    a callback, a loop's accumulator): its value then depends on the order of execution."""
+    of one `if` or `switch` statement of that scope (not in a nested function, not under a nested
+    declaration of the same name: `declares(scope_node)`) and the variable is read (`used_at`) after
+    that statement: then it is one of their values (`let td = null; if (ec2) { td = new
+    Ec2TaskDefinition(...) } else { td = new FargateTaskDefinition(...) }`). Empty when any assignment
+    is elsewhere (sequential reassignment, a callback, a loop's accumulator, the branches of a second
+    statement) or the read stands before the statement's end (inside a branch, the value is that
+    branch's): its value then depends on the order of execution."""
     found = []
     for node in assignments:
         place = _assignment_place(node, scope, declares)
@@ -324,7 +326,18 @@ def branch_assignments(
             found.append(node)
         elif place == "elsewhere":
             return []
+    statements = {_statement_in(node, scope).id: _statement_in(node, scope) for node in found}
+    if len(statements) != 1 or used_at.start_byte < next(iter(statements.values())).end_byte:
+        return []
     return found
+
+
+def _statement_in(node: Node, scope: Node) -> Node:
+    """The statement of `scope` that holds `node` (a descendant of it)."""
+    cur = node
+    while cur.parent is not None and cur.parent.id != scope.id:
+        cur = cur.parent
+    return cur
 
 
 def _assignment_place(node: Node, scope: Node, declares: Callable[[Node], bool]) -> str:

@@ -298,35 +298,36 @@ class TsFile:
                 found = self.bindings.get(cur.id, {}).get(name, [])
                 unset = (cur.id, name) in self.unset
                 if found or unset:
-                    return self._scoped_value(name, cur, found, unset, line)
+                    return self._scoped_value(name, cur, found, unset, at)
             cur = cur.parent
         return self.global_name(name, line)
 
-    def _scoped_value(self, name: str, scope: Node, found: list[Node], unset: bool, line: int) -> Val:
+    def _scoped_value(self, name: str, scope: Node, found: list[Node], unset: bool, at: Node) -> Val:
         """The value of a variable declared in `scope`: its one binding, what the branches of an
         `if`/`switch` give one declared without a value, or unknown when it is reassigned."""
         once = len(found) == 1 and not (name in self.reassigned and not name.startswith("this."))
         if once and not unset:
             return self._binding_value(name, found[0])
         if unset or (len(found) == 1 and ts_flow.unset_declaration(found[0])):
-            chosen = self._branch_value(name, scope, line)
+            chosen = self._branch_value(name, scope, at)
             if chosen is not None:
                 return chosen
-        return Unknown(self.path, line, f"{name} is assigned more than once")
+        return Unknown(self.path, _line(at), f"{name} is assigned more than once")
 
-    def _branch_value(self, name: str, scope: Node, line: int) -> Val | None:
-        """A variable declared without a value and given one in each branch of an `if`/`switch`:
-        one of those values (a `Choice`), or None when it is assigned anywhere else."""
+    def _branch_value(self, name: str, scope: Node, at: Node) -> Val | None:
+        """A variable declared without a value, given one in each branch of an `if`/`switch` and read
+        (`at`) after it: one of those values (a `Choice`), or None when it is assigned anywhere else."""
 
         def declares(node: Node) -> bool:
             return node.type in _SCOPES and (
                 name in self.bindings.get(node.id, {}) or (node.id, name) in self.unset
             )
 
-        assigned = ts_flow.branch_assignments(self.assignments.get(name, []), scope, declares)
+        assigned = ts_flow.branch_assignments(self.assignments.get(name, []), scope, declares, at)
         if not assigned:
             return None
-        return choice([self.eval(node.child_by_field_name("right")) for node in assigned], self.path, line)
+        values = [self.eval(node.child_by_field_name("right")) for node in assigned]
+        return choice(values, self.path, _line(at))
 
     def _binding_value(self, name: str, node: Node) -> Val:
         if (node.id, name) in self.params:
