@@ -830,6 +830,17 @@ class CfnParametersUse:
     config_file: str | None = None  # the SAM configuration (samconfig.toml) that gives these values
 
 
+@dataclass(frozen=True)
+class ImageRetag:
+    """`docker tag SOURCE TARGET` and then `docker push TARGET` in a run that built no SOURCE (an ops
+    program's deploy step): the image another run built and named SOURCE is pushed as TARGET."""
+
+    source: str  # as written, unresolved parts as `${name}`
+    target: str
+    location: Location  # the command that retags and pushes
+    run: str  # what runs it ("JavaScript apps/ops/src/aws/ecr.ts")
+
+
 @dataclass
 class ExtraFacts:
     """Facts one extractor produces for one rule (or for its own `finalize`), typed per kind."""
@@ -848,6 +859,7 @@ class ExtraFacts:
     unread_builds: list[Location] = field(default_factory=list)
     manifest_deploys: list[ManifestDeploy] = field(default_factory=list)  # kubectl applies to a named cluster
     nested_stacks: list[NestedStack] = field(default_factory=list)  # CloudFormation nested-stack trees
+    image_retags: list[ImageRetag] = field(default_factory=list)  # pushes of images other runs built
 
     def copy(self) -> ExtraFacts:
         """A copy whose lists are new (the isolation snapshot)."""

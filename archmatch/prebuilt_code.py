@@ -177,10 +177,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.builds,self.pulled,self.foreign,self.pushes,self.handed_on,self.overflow,)==(other.builds,other.pulled,other.foreign,other.pushes,other.handed_on,other.overflow,)
+   return (self.builds,self.pulled,self.foreign,self.pushes,self.handed_on,self.retags,self.overflow,)==(other.builds,other.pulled,other.foreign,other.pushes,other.handed_on,other.retags,other.overflow,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.builds,self.pulled,self.foreign,self.pushes,self.handed_on,self.overflow,)==(other.builds,other.pulled,other.foreign,other.pushes,other.handed_on,other.overflow,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.builds,self.pulled,self.foreign,self.pushes,self.handed_on,self.retags,self.overflow,)==(other.builds,other.pulled,other.foreign,other.pushes,other.handed_on,other.retags,other.overflow,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -193,10 +193,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.cfn_parameters,self.unread_builds,self.manifest_deploys,self.nested_stacks,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.cfn_parameters,other.unread_builds,other.manifest_deploys,other.nested_stacks,)
+   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.cfn_parameters,self.unread_builds,self.manifest_deploys,self.nested_stacks,self.image_retags,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.cfn_parameters,other.unread_builds,other.manifest_deploys,other.nested_stacks,other.image_retags,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.cfn_parameters,self.unread_builds,self.manifest_deploys,self.nested_stacks,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.cfn_parameters,other.unread_builds,other.manifest_deploys,other.nested_stacks,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cdk_buildarg_platforms,self.kustomize_images,self.gha_bake_actions,self.claimed_buildspecs,self.dagger_calls,self.terraform_vars,self.cfn_parameters,self.unread_builds,self.manifest_deploys,self.nested_stacks,self.image_retags,)==(other.cdk_buildarg_platforms,other.kustomize_images,other.gha_bake_actions,other.claimed_buildspecs,other.dagger_calls,other.terraform_vars,other.cfn_parameters,other.unread_builds,other.manifest_deploys,other.nested_stacks,other.image_retags,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -921,6 +921,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.name,self.retag,self.project,)==(other.name,other.retag,other.project,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,self.retag,self.project,)==(other.name,other.retag,other.project,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.name,self.start,self.end,self.modifier,self.word,self.word_start,)==(other.name,other.start,other.end,other.modifier,other.word,other.word_start,)
   return NotImplemented
  return __eq__
@@ -1261,6 +1269,14 @@ def __create_fn__():
   return NotImplemented
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.source,self.stage,self.line,self.keyword,self.paths,)==(other.source,other.stage,other.line,other.keyword,other.paths,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.source,self.target,self.location,self.run,)==(other.source,other.target,other.location,other.run,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.source,self.target,self.location,self.run,)==(other.source,other.target,other.location,other.run,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -1924,6 +1940,12 @@ CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.
 
 def __create_fn__():
  def __hash__(self):
+  return hash((self.name,self.retag,self.project,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.retag,self.project,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
   return hash((self.name,self.start,self.end,self.modifier,self.word,self.word_start,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.start,self.end,self.modifier,self.word,self.word_start,))\n return __hash__'] = __create_fn__.__code__
@@ -2065,6 +2087,12 @@ def __create_fn__():
   return hash((self.source,self.stage,self.line,self.keyword,self.paths,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.source,self.stage,self.line,self.keyword,self.paths,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.source,self.target,self.location,self.run,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.source,self.target,self.location,self.run,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
@@ -2372,9 +2400,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(builds={self.builds!r}, pulled={self.pulled!r}, foreign={self.foreign!r}, pushes={self.pushes!r}, handed_on={self.handed_on!r}, overflow={self.overflow!r})"
+  return self.__class__.__qualname__ + f"(builds={self.builds!r}, pulled={self.pulled!r}, foreign={self.foreign!r}, pushes={self.pushes!r}, handed_on={self.handed_on!r}, retags={self.retags!r}, overflow={self.overflow!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(builds={self.builds!r}, pulled={self.pulled!r}, foreign={self.foreign!r}, pushes={self.pushes!r}, handed_on={self.handed_on!r}, overflow={self.overflow!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(builds={self.builds!r}, pulled={self.pulled!r}, foreign={self.foreign!r}, pushes={self.pushes!r}, handed_on={self.handed_on!r}, retags={self.retags!r}, overflow={self.overflow!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2384,9 +2412,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, cfn_parameters={self.cfn_parameters!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r}, nested_stacks={self.nested_stacks!r})"
+  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, cfn_parameters={self.cfn_parameters!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r}, nested_stacks={self.nested_stacks!r}, image_retags={self.image_retags!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, cfn_parameters={self.cfn_parameters!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r}, nested_stacks={self.nested_stacks!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cdk_buildarg_platforms={self.cdk_buildarg_platforms!r}, kustomize_images={self.kustomize_images!r}, gha_bake_actions={self.gha_bake_actions!r}, claimed_buildspecs={self.claimed_buildspecs!r}, dagger_calls={self.dagger_calls!r}, terraform_vars={self.terraform_vars!r}, cfn_parameters={self.cfn_parameters!r}, unread_builds={self.unread_builds!r}, manifest_deploys={self.manifest_deploys!r}, nested_stacks={self.nested_stacks!r}, image_retags={self.image_retags!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -2930,6 +2958,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(name={self.name!r}, retag={self.retag!r}, project={self.project!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, retag={self.retag!r}, project={self.project!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(name={self.name!r}, start={self.start!r}, end={self.end!r}, modifier={self.modifier!r}, word={self.word!r}, word_start={self.word_start!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, start={self.start!r}, end={self.end!r}, modifier={self.modifier!r}, word={self.word!r}, word_start={self.word_start!r})"\n return __repr__'] = __create_fn__.__code__
@@ -3062,9 +3096,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, name={self.name!r}, node={self.node!r}, source={self.source!r})"
+  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, name={self.name!r}, node={self.node!r}, source={self.source!r}, env={self.env!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, name={self.name!r}, node={self.node!r}, source={self.source!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, name={self.name!r}, node={self.node!r}, source={self.source!r}, env={self.env!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3254,6 +3288,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(source={self.source!r}, target={self.target!r}, location={self.location!r}, run={self.run!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(source={self.source!r}, target={self.target!r}, location={self.location!r}, run={self.run!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(sources={self.sources!r}, target={self.target!r}, into={self.into!r}, recursive={self.recursive!r}, line={self.line!r}, path={self.path!r}, conditional={self.conditional!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(sources={self.sources!r}, target={self.target!r}, into={self.into!r}, recursive={self.recursive!r}, line={self.line!r}, path={self.path!r}, conditional={self.conditional!r})"\n return __repr__'] = __create_fn__.__code__
@@ -3383,6 +3423,12 @@ def __create_fn__():
   return self.__class__.__qualname__ + f"(values={self.values!r}, offset={self.offset!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(values={self.values!r}, offset={self.offset!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(values={self.values!r}, parent={self.parent!r}, function={self.function!r}, caller={self.caller!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(values={self.values!r}, parent={self.parent!r}, function={self.function!r}, caller={self.caller!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -3606,16 +3652,17 @@ def __create_fn__(_type_builds, _type_links, MISSING, _HAS_DEFAULT_FACTORY, __da
  return __init__
 CODE['def __create_fn__(_type_builds, _type_links, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,builds:_type_builds,links:_type_links)->_return_type:\n  self.builds=builds\n  self.links=links\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_builds, _type_pulled, _type_foreign, _type_pushes, _type_handed_on, _type_overflow, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_builds, _dflt_pulled, _dflt_foreign, _dflt_pushes, _dflt_handed_on, _dflt_overflow, _return_type):
- def __init__(self,builds:_type_builds=_HAS_DEFAULT_FACTORY,pulled:_type_pulled=_HAS_DEFAULT_FACTORY,foreign:_type_foreign=_HAS_DEFAULT_FACTORY,pushes:_type_pushes=_HAS_DEFAULT_FACTORY,handed_on:_type_handed_on=_HAS_DEFAULT_FACTORY,overflow:_type_overflow=_dflt_overflow)->_return_type:
+def __create_fn__(_type_builds, _type_pulled, _type_foreign, _type_pushes, _type_handed_on, _type_retags, _type_overflow, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_builds, _dflt_pulled, _dflt_foreign, _dflt_pushes, _dflt_handed_on, _dflt_retags, _dflt_overflow, _return_type):
+ def __init__(self,builds:_type_builds=_HAS_DEFAULT_FACTORY,pulled:_type_pulled=_HAS_DEFAULT_FACTORY,foreign:_type_foreign=_HAS_DEFAULT_FACTORY,pushes:_type_pushes=_HAS_DEFAULT_FACTORY,handed_on:_type_handed_on=_HAS_DEFAULT_FACTORY,retags:_type_retags=_HAS_DEFAULT_FACTORY,overflow:_type_overflow=_dflt_overflow)->_return_type:
   self.builds=_dflt_builds() if builds is _HAS_DEFAULT_FACTORY else builds
   self.pulled=_dflt_pulled() if pulled is _HAS_DEFAULT_FACTORY else pulled
   self.foreign=_dflt_foreign() if foreign is _HAS_DEFAULT_FACTORY else foreign
   self.pushes=_dflt_pushes() if pushes is _HAS_DEFAULT_FACTORY else pushes
   self.handed_on=_dflt_handed_on() if handed_on is _HAS_DEFAULT_FACTORY else handed_on
+  self.retags=_dflt_retags() if retags is _HAS_DEFAULT_FACTORY else retags
   self.overflow=overflow
  return __init__
-CODE['def __create_fn__(_type_builds, _type_pulled, _type_foreign, _type_pushes, _type_handed_on, _type_overflow, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_builds, _dflt_pulled, _dflt_foreign, _dflt_pushes, _dflt_handed_on, _dflt_overflow, _return_type):\n def __init__(self,builds:_type_builds=_HAS_DEFAULT_FACTORY,pulled:_type_pulled=_HAS_DEFAULT_FACTORY,foreign:_type_foreign=_HAS_DEFAULT_FACTORY,pushes:_type_pushes=_HAS_DEFAULT_FACTORY,handed_on:_type_handed_on=_HAS_DEFAULT_FACTORY,overflow:_type_overflow=_dflt_overflow)->_return_type:\n  self.builds=_dflt_builds() if builds is _HAS_DEFAULT_FACTORY else builds\n  self.pulled=_dflt_pulled() if pulled is _HAS_DEFAULT_FACTORY else pulled\n  self.foreign=_dflt_foreign() if foreign is _HAS_DEFAULT_FACTORY else foreign\n  self.pushes=_dflt_pushes() if pushes is _HAS_DEFAULT_FACTORY else pushes\n  self.handed_on=_dflt_handed_on() if handed_on is _HAS_DEFAULT_FACTORY else handed_on\n  self.overflow=overflow\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_builds, _type_pulled, _type_foreign, _type_pushes, _type_handed_on, _type_retags, _type_overflow, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_builds, _dflt_pulled, _dflt_foreign, _dflt_pushes, _dflt_handed_on, _dflt_retags, _dflt_overflow, _return_type):\n def __init__(self,builds:_type_builds=_HAS_DEFAULT_FACTORY,pulled:_type_pulled=_HAS_DEFAULT_FACTORY,foreign:_type_foreign=_HAS_DEFAULT_FACTORY,pushes:_type_pushes=_HAS_DEFAULT_FACTORY,handed_on:_type_handed_on=_HAS_DEFAULT_FACTORY,retags:_type_retags=_HAS_DEFAULT_FACTORY,overflow:_type_overflow=_dflt_overflow)->_return_type:\n  self.builds=_dflt_builds() if builds is _HAS_DEFAULT_FACTORY else builds\n  self.pulled=_dflt_pulled() if pulled is _HAS_DEFAULT_FACTORY else pulled\n  self.foreign=_dflt_foreign() if foreign is _HAS_DEFAULT_FACTORY else foreign\n  self.pushes=_dflt_pushes() if pushes is _HAS_DEFAULT_FACTORY else pushes\n  self.handed_on=_dflt_handed_on() if handed_on is _HAS_DEFAULT_FACTORY else handed_on\n  self.retags=_dflt_retags() if retags is _HAS_DEFAULT_FACTORY else retags\n  self.overflow=overflow\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, _type_dockerfile_unread, _type_dockerfile_via, _type_alternatives, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _dflt_dockerfile_unread, _dflt_dockerfile_via, _dflt_alternatives, _return_type):
  def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY,dockerfile_unread:_type_dockerfile_unread=_dflt_dockerfile_unread,dockerfile_via:_type_dockerfile_via=_dflt_dockerfile_via,alternatives:_type_alternatives=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -3638,8 +3685,8 @@ def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_tex
  return __init__
 CODE['def __create_fn__(_type_call, _type_syntax, _type_directory, _type_directory_text, _type_dockerfile, _type_target, _type_platform, _type_platform_line, _type_build_args, _type_platform_name, _type_bound_arch, _type_bound_line, _type_bound_by, _type_dockerfile_unread, _type_dockerfile_via, _type_alternatives, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_platform_name, _dflt_bound_arch, _dflt_bound_line, _dflt_bound_by, _dflt_dockerfile_unread, _dflt_dockerfile_via, _dflt_alternatives, _return_type):\n def __init__(self,call:_type_call,syntax:_type_syntax,directory:_type_directory,directory_text:_type_directory_text,dockerfile:_type_dockerfile,target:_type_target,platform:_type_platform,platform_line:_type_platform_line,build_args:_type_build_args,platform_name:_type_platform_name=_dflt_platform_name,bound_arch:_type_bound_arch=_dflt_bound_arch,bound_line:_type_bound_line=_dflt_bound_line,bound_by:_type_bound_by=_HAS_DEFAULT_FACTORY,dockerfile_unread:_type_dockerfile_unread=_dflt_dockerfile_unread,dockerfile_via:_type_dockerfile_via=_dflt_dockerfile_via,alternatives:_type_alternatives=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.call=call\n  self.syntax=syntax\n  self.directory=directory\n  self.directory_text=directory_text\n  self.dockerfile=dockerfile\n  self.target=target\n  self.platform=platform\n  self.platform_line=platform_line\n  self.build_args=build_args\n  self.platform_name=platform_name\n  self.bound_arch=bound_arch\n  self.bound_line=bound_line\n  self.bound_by=_dflt_bound_by() if bound_by is _HAS_DEFAULT_FACTORY else bound_by\n  self.dockerfile_unread=dockerfile_unread\n  self.dockerfile_via=dockerfile_via\n  self.alternatives=_dflt_alternatives() if alternatives is _HAS_DEFAULT_FACTORY else alternatives\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_cfn_parameters, _type_unread_builds, _type_manifest_deploys, _type_nested_stacks, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_cfn_parameters, _dflt_unread_builds, _dflt_manifest_deploys, _dflt_nested_stacks, _return_type):
- def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,cfn_parameters:_type_cfn_parameters=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,nested_stacks:_type_nested_stacks=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_cfn_parameters, _type_unread_builds, _type_manifest_deploys, _type_nested_stacks, _type_image_retags, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_cfn_parameters, _dflt_unread_builds, _dflt_manifest_deploys, _dflt_nested_stacks, _dflt_image_retags, _return_type):
+ def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,cfn_parameters:_type_cfn_parameters=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,nested_stacks:_type_nested_stacks=_HAS_DEFAULT_FACTORY,image_retags:_type_image_retags=_HAS_DEFAULT_FACTORY)->_return_type:
   self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms
   self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images
   self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions
@@ -3650,8 +3697,9 @@ def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gh
   self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds
   self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys
   self.nested_stacks=_dflt_nested_stacks() if nested_stacks is _HAS_DEFAULT_FACTORY else nested_stacks
+  self.image_retags=_dflt_image_retags() if image_retags is _HAS_DEFAULT_FACTORY else image_retags
  return __init__
-CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_cfn_parameters, _type_unread_builds, _type_manifest_deploys, _type_nested_stacks, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_cfn_parameters, _dflt_unread_builds, _dflt_manifest_deploys, _dflt_nested_stacks, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,cfn_parameters:_type_cfn_parameters=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,nested_stacks:_type_nested_stacks=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.terraform_vars=_dflt_terraform_vars() if terraform_vars is _HAS_DEFAULT_FACTORY else terraform_vars\n  self.cfn_parameters=_dflt_cfn_parameters() if cfn_parameters is _HAS_DEFAULT_FACTORY else cfn_parameters\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n  self.nested_stacks=_dflt_nested_stacks() if nested_stacks is _HAS_DEFAULT_FACTORY else nested_stacks\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_cdk_buildarg_platforms, _type_kustomize_images, _type_gha_bake_actions, _type_claimed_buildspecs, _type_dagger_calls, _type_terraform_vars, _type_cfn_parameters, _type_unread_builds, _type_manifest_deploys, _type_nested_stacks, _type_image_retags, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cdk_buildarg_platforms, _dflt_kustomize_images, _dflt_gha_bake_actions, _dflt_claimed_buildspecs, _dflt_dagger_calls, _dflt_terraform_vars, _dflt_cfn_parameters, _dflt_unread_builds, _dflt_manifest_deploys, _dflt_nested_stacks, _dflt_image_retags, _return_type):\n def __init__(self,cdk_buildarg_platforms:_type_cdk_buildarg_platforms=_HAS_DEFAULT_FACTORY,kustomize_images:_type_kustomize_images=_HAS_DEFAULT_FACTORY,gha_bake_actions:_type_gha_bake_actions=_HAS_DEFAULT_FACTORY,claimed_buildspecs:_type_claimed_buildspecs=_HAS_DEFAULT_FACTORY,dagger_calls:_type_dagger_calls=_HAS_DEFAULT_FACTORY,terraform_vars:_type_terraform_vars=_HAS_DEFAULT_FACTORY,cfn_parameters:_type_cfn_parameters=_HAS_DEFAULT_FACTORY,unread_builds:_type_unread_builds=_HAS_DEFAULT_FACTORY,manifest_deploys:_type_manifest_deploys=_HAS_DEFAULT_FACTORY,nested_stacks:_type_nested_stacks=_HAS_DEFAULT_FACTORY,image_retags:_type_image_retags=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.cdk_buildarg_platforms=_dflt_cdk_buildarg_platforms() if cdk_buildarg_platforms is _HAS_DEFAULT_FACTORY else cdk_buildarg_platforms\n  self.kustomize_images=_dflt_kustomize_images() if kustomize_images is _HAS_DEFAULT_FACTORY else kustomize_images\n  self.gha_bake_actions=_dflt_gha_bake_actions() if gha_bake_actions is _HAS_DEFAULT_FACTORY else gha_bake_actions\n  self.claimed_buildspecs=_dflt_claimed_buildspecs() if claimed_buildspecs is _HAS_DEFAULT_FACTORY else claimed_buildspecs\n  self.dagger_calls=_dflt_dagger_calls() if dagger_calls is _HAS_DEFAULT_FACTORY else dagger_calls\n  self.terraform_vars=_dflt_terraform_vars() if terraform_vars is _HAS_DEFAULT_FACTORY else terraform_vars\n  self.cfn_parameters=_dflt_cfn_parameters() if cfn_parameters is _HAS_DEFAULT_FACTORY else cfn_parameters\n  self.unread_builds=_dflt_unread_builds() if unread_builds is _HAS_DEFAULT_FACTORY else unread_builds\n  self.manifest_deploys=_dflt_manifest_deploys() if manifest_deploys is _HAS_DEFAULT_FACTORY else manifest_deploys\n  self.nested_stacks=_dflt_nested_stacks() if nested_stacks is _HAS_DEFAULT_FACTORY else nested_stacks\n  self.image_retags=_dflt_image_retags() if image_retags is _HAS_DEFAULT_FACTORY else image_retags\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_chdir, _type_var_files, _type_variables, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,chdir:_type_chdir,var_files:_type_var_files,variables:_type_variables)->_return_type:
@@ -4554,6 +4602,14 @@ def __create_fn__(_type_name, _type_location, _type_evidence, _type_confidence, 
  return __init__
 CODE["def __create_fn__(_type_name, _type_location, _type_evidence, _type_confidence, _type_related, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_related, _return_type):\n def __init__(self,name:_type_name,location:_type_location,evidence:_type_evidence,confidence:_type_confidence,related:_type_related=_dflt_related)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'evidence',evidence)\n  __dataclass_builtins_object__.__setattr__(self,'confidence',confidence)\n  __dataclass_builtins_object__.__setattr__(self,'related',related)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_name, _type_retag, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,name:_type_name,retag:_type_retag,project:_type_project)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'name',name)
+  __dataclass_builtins_object__.__setattr__(self,'retag',retag)
+  __dataclass_builtins_object__.__setattr__(self,'project',project)
+ return __init__
+CODE["def __create_fn__(_type_name, _type_retag, _type_project, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,name:_type_name,retag:_type_retag,project:_type_project)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'retag',retag)\n  __dataclass_builtins_object__.__setattr__(self,'project',project)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_name, _type_start, _type_end, _type_modifier, _type_word, _type_word_start, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_modifier, _dflt_word, _dflt_word_start, _return_type):
  def __init__(self,name:_type_name,start:_type_start,end:_type_end,modifier:_type_modifier=_dflt_modifier,word:_type_word=_dflt_word,word_start:_type_word_start=_dflt_word_start)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'name',name)
@@ -4766,15 +4822,16 @@ def __create_fn__(_type_path, _type_line, _type_name, _type_fields, _type_source
  return __init__
 CODE['def __create_fn__(_type_path, _type_line, _type_name, _type_fields, _type_source, _type_node, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_name, _dflt_fields, _dflt_source, _dflt_node, _return_type):\n def __init__(self,path:_type_path,line:_type_line,name:_type_name=_dflt_name,fields:_type_fields=_HAS_DEFAULT_FACTORY,source:_type_source=_dflt_source,node:_type_node=_dflt_node)->_return_type:\n  self.path=path\n  self.line=line\n  self.name=name\n  self.fields=_dflt_fields() if fields is _HAS_DEFAULT_FACTORY else fields\n  self.source=source\n  self.node=node\n return __init__'] = __create_fn__.__code__
 
-def __create_fn__(_type_path, _type_line, _type_name, _type_node, _type_source, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_name, _dflt_node, _dflt_source, _return_type):
- def __init__(self,path:_type_path,line:_type_line,name:_type_name=_dflt_name,node:_type_node=_dflt_node,source:_type_source=_dflt_source)->_return_type:
+def __create_fn__(_type_path, _type_line, _type_name, _type_node, _type_source, _type_env, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_name, _dflt_node, _dflt_source, _dflt_env, _return_type):
+ def __init__(self,path:_type_path,line:_type_line,name:_type_name=_dflt_name,node:_type_node=_dflt_node,source:_type_source=_dflt_source,env:_type_env=_dflt_env)->_return_type:
   self.path=path
   self.line=line
   self.name=name
   self.node=node
   self.source=source
+  self.env=env
  return __init__
-CODE['def __create_fn__(_type_path, _type_line, _type_name, _type_node, _type_source, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_name, _dflt_node, _dflt_source, _return_type):\n def __init__(self,path:_type_path,line:_type_line,name:_type_name=_dflt_name,node:_type_node=_dflt_node,source:_type_source=_dflt_source)->_return_type:\n  self.path=path\n  self.line=line\n  self.name=name\n  self.node=node\n  self.source=source\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_path, _type_line, _type_name, _type_node, _type_source, _type_env, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_name, _dflt_node, _dflt_source, _dflt_env, _return_type):\n def __init__(self,path:_type_path,line:_type_line,name:_type_name=_dflt_name,node:_type_node=_dflt_node,source:_type_source=_dflt_source,env:_type_env=_dflt_env)->_return_type:\n  self.path=path\n  self.line=line\n  self.name=name\n  self.node=node\n  self.source=source\n  self.env=env\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_line, _type_options, _type_why, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_options, _dflt_why, _return_type):
  def __init__(self,path:_type_path,line:_type_line,options:_type_options=_HAS_DEFAULT_FACTORY,why:_type_why=_dflt_why)->_return_type:
@@ -5125,6 +5182,15 @@ def __create_fn__(_type_source, _type_stage, _type_line, _type_keyword, _type_pa
  return __init__
 CODE["def __create_fn__(_type_source, _type_stage, _type_line, _type_keyword, _type_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_paths, _return_type):\n def __init__(self,source:_type_source,stage:_type_stage,line:_type_line,keyword:_type_keyword,paths:_type_paths=_dflt_paths)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'source',source)\n  __dataclass_builtins_object__.__setattr__(self,'stage',stage)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'keyword',keyword)\n  __dataclass_builtins_object__.__setattr__(self,'paths',paths)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_source, _type_target, _type_location, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,source:_type_source,target:_type_target,location:_type_location,run:_type_run)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'source',source)
+  __dataclass_builtins_object__.__setattr__(self,'target',target)
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+  __dataclass_builtins_object__.__setattr__(self,'run',run)
+ return __init__
+CODE["def __create_fn__(_type_source, _type_target, _type_location, _type_run, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,source:_type_source,target:_type_target,location:_type_location,run:_type_run)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'source',source)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'run',run)\n return __init__"] = __create_fn__.__code__
+
 def __create_fn__(_type_sources, _type_target, _type_into, _type_recursive, _type_line, _type_path, _type_conditional, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,sources:_type_sources,target:_type_target,into:_type_into,recursive:_type_recursive,line:_type_line,path:_type_path,conditional:_type_conditional)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'sources',sources)
@@ -5335,6 +5401,15 @@ def __create_fn__(_type_values, _type_offset, MISSING, _HAS_DEFAULT_FACTORY, __d
   __dataclass_builtins_object__.__setattr__(self,'offset',offset)
  return __init__
 CODE["def __create_fn__(_type_values, _type_offset, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,values:_type_values,offset:_type_offset)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'values',values)\n  __dataclass_builtins_object__.__setattr__(self,'offset',offset)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_values, _type_parent, _type_function, _type_caller, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_values, _dflt_parent, _dflt_function, _dflt_caller, _return_type):
+ def __init__(self,values:_type_values=_HAS_DEFAULT_FACTORY,parent:_type_parent=_dflt_parent,function:_type_function=_dflt_function,caller:_type_caller=_dflt_caller)->_return_type:
+  self.values=_dflt_values() if values is _HAS_DEFAULT_FACTORY else values
+  self.parent=parent
+  self.function=function
+  self.caller=caller
+ return __init__
+CODE['def __create_fn__(_type_values, _type_parent, _type_function, _type_caller, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_values, _dflt_parent, _dflt_function, _dflt_caller, _return_type):\n def __init__(self,values:_type_values=_HAS_DEFAULT_FACTORY,parent:_type_parent=_dflt_parent,function:_type_function=_dflt_function,caller:_type_caller=_dflt_caller)->_return_type:\n  self.values=_dflt_values() if values is _HAS_DEFAULT_FACTORY else values\n  self.parent=parent\n  self.function=function\n  self.caller=caller\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_values, _type_stack_name, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_stack_name, _return_type):
  def __init__(self,values:_type_values,stack_name:_type_stack_name=_dflt_stack_name)->_return_type:
@@ -5871,6 +5946,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
+  if type(self) is cls or name in ('name','retag','project',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'name\',\'retag\',\'project\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
   if type(self) is cls or name in ('name','start','end','modifier','word','word_start',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
@@ -6068,6 +6151,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__delattr__(name)
  return __delattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'source\',\'stage\',\'line\',\'keyword\',\'paths\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('source','target','location','run',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'source\',\'target\',\'location\',\'run\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -6711,6 +6802,14 @@ CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,v
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
+  if type(self) is cls or name in ('name','retag','project',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'name\',\'retag\',\'project\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
   if type(self) is cls or name in ('name','start','end','modifier','word','word_start',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
@@ -6908,6 +7007,14 @@ def __create_fn__(cls, FrozenInstanceError):
   super(cls, self).__setattr__(name, value)
  return __setattr__
 CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'source\',\'stage\',\'line\',\'keyword\',\'paths\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('source','target','location','run',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'source\',\'target\',\'location\',\'run\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):

@@ -468,6 +468,36 @@ def dagger_py_fstring_of_300k_fields(root: Path) -> tuple[str, str | None]:
     return "ci/main.py", "parse"
 
 
+def ts_ops_program_recursion_and_fan_out(root: Path) -> tuple[str, str | None]:
+    # an ops program whose calls are evaluated with their arguments bound: a function calling itself,
+    # two calling each other, a chain of 40 functions each calling the next twice with new strings,
+    # and a sink reached through 16 x 16 x 16 call chains
+    chain = "".join(
+        f"function f{i}(x: string): string {{ return f{i + 1}(x + 'a' + x) + f{i + 1}(x + 'b'); }}\n"
+        for i in range(40)
+    )
+    callers = "".join(
+        f"export function c{level}_{i}(t: string) {{ c{level + 1}_0(t + '{i}'); c{level + 1}_1(t); }}\n"
+        for level in range(6)
+        for i in range(16)
+    )
+    text = (
+        'import { execSync } from "child_process";\n'
+        "function grow(s: string): string { return grow(s + s); }\n"
+        "function ping(s: string): string { return pong(s + s); }\n"
+        "function pong(s: string): string { return ping(s + s); }\n"
+        + chain
+        + "function f40(x: string): string { return x; }\n"
+        + callers
+        + "export function c6_0(t: string) { execSync(`docker build -t app:${grow(t)}${ping(t)}${f0(t)} .`); }\n"
+        + "export function c6_1(t: string) { c6_0(t + t); }\n"
+        + "".join(f"c0_{i}('{i}');\n" for i in range(16))
+    )
+    write(root / "ops/package.json", '{"name": "ops", "dependencies": {"execa": "*"}}\n')
+    write(root / "ops/src/deploy.ts", text)
+    return "ops/src/deploy.ts", None
+
+
 PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
     f.__name__: f
     for f in (
@@ -499,6 +529,7 @@ PROBES: dict[str, Callable[[Path], tuple[str, str | None]]] = {
         dagger_go_doubling_a_string,
         dagger_py_doubling_a_string,
         dagger_py_fstring_of_300k_fields,
+        ts_ops_program_recursion_and_fan_out,
     )
 }
 

@@ -17,32 +17,43 @@ that mention `child_process`, `execa` or one of those SDK clients are parsed.
 
 from __future__ import annotations
 
+import posixpath
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from archmatch import lazyre
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, LAMBDA_DEFAULT_ARCH
 from archmatch.aws.ecs import os_family_of, runs_on_fargate
-from archmatch.extract.budget import Budget
 from archmatch.extract.builds._awsdeploy import function_name
 from archmatch.extract.builds._common import HostContext, has_unresolved
 from archmatch.extract.builds._shellscan import ShellState, scanned_builds, script_dir_of
 from archmatch.extract.cdk_source.values import Arr, Num, Obj, Str, Unknown, Val
 from archmatch.isolation import isolated
-from archmatch.model import CliCommand, EcsFacts, ImageRef, LambdaFacts, Location, RepoFacts, Workload
+from archmatch.model import (
+    CliCommand,
+    EcsFacts,
+    ImageRef,
+    ImageRetag,
+    LambdaFacts,
+    Location,
+    RepoFacts,
+    Workload,
+)
 from archmatch.platforms import AMD64, ArchFact, normalize_arch
 from archmatch.repo import RepoView
 
 if TYPE_CHECKING:  # tree-sitter loads only when a file passes the sniff
     from tree_sitter import Node
 
+    from archmatch.extract.cdk_source.program import Program
     from archmatch.extract.cdk_source.ts_front import TsFile
 
 EXTENSIONS = (".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".tsx", ".jsx")
 _SNIFF = lazyre.compile(r"\bchild_process\b|\bexeca\b|@aws-sdk/client-(?:apprunner|lambda|ecs)\b")
 _SHELL_RUNNERS = frozenset(["exec", "execSync", "execaCommand", "execaCommandSync"])
 _ARGV_RUNNERS = frozenset(["spawn", "spawnSync", "execFile", "execFileSync", "execa", "execaSync"])
+_PLACEHOLDERS = lazyre.compile(r"\$\{[^{}]*\}")
 MAX_SOURCE_CHARS = 500_000
 HOST = HostContext("no --platform: the machine that runs the Node.js program decides")
 
@@ -52,6 +63,7 @@ def wanted(path: str) -> bool:
 
 
 def extract(repo: RepoView, facts: RepoFacts) -> None:
+    sniffed = []
     for path in repo.matching(wanted):
         text = repo.read_text(path)
         if text is None or not _SNIFF.search(text):
@@ -59,61 +71,111 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         if len(text) > MAX_SOURCE_CHARS:
             repo.diag(path, f"file larger than {MAX_SOURCE_CHARS} characters; not read", code="limit")
             continue
+        sniffed.append(path)
+    if not sniffed:
+        return
+    from archmatch.extract.cdk_source.ts_front import TsFile as ParsedTs
+
+    packages = _Packages(repo)
+    for path in sniffed:
         with isolated(repo, facts, path):
-            _extract_file(repo, facts, path, text)
+            source = packages.program(path).files.get(path)
+            if isinstance(source, ParsedTs):
+                _extract_file(repo, facts, source, path)
+    for program in packages.made():
+        program.budget.report(repo)
 
 
-class _Program:
-    """The little of a CDK program a lone file's evaluation needs: no other files are followed."""
+class _Packages:
+    """One program per package (the folder of the nearest `package.json`): its source files, the
+    files they import (relative paths, packages of the same monorepo, `workspaces.py`), parsed once,
+    with calls of the program's functions evaluated with their arguments bound (`ts_bind`)."""
 
-    open_world = True
+    def __init__(self, repo: RepoView):
+        self.repo = repo
+        self._programs: dict[str, Program] = {}
+        self._files: dict[str, list[str]] | None = None
 
-    def __init__(self, path: str):
-        self.app_dir = ""
-        self.budget = Budget(path)
-        self.depth = 0
+    def made(self) -> list[Program]:
+        return [self._programs[folder] for folder in sorted(self._programs)]
 
-    def resolve_ts(self, from_path: str, spec: str) -> TsFile | None:
-        return None
+    def program(self, path: str) -> Program:
+        folder = self._package_of(path)
+        if folder not in self._programs:
+            from archmatch.extract.cdk_source.discovery import CdkApp
+            from archmatch.extract.cdk_source.program import MAX_APP_FILES, Program
 
-    def enter(self, line: int, path: str) -> bool:
-        if self.depth >= 40:
-            return self.budget.refuse("values nested too deeply", line, path)
-        self.depth += 1
-        return True
+            seeds = tuple([path] + [f for f in self._package_files(folder) if f != path][: MAX_APP_FILES - 1])
+            manifest = f"{folder}/package.json" if folder else "package.json"
+            app = CdkApp(config=manifest, app_dir=folder or ".", language="ts", entry=path, seeds=seeds)
+            program = Program(self.repo, app)
+            program.open_world = False  # an ops program: its functions are called by its own files
+            program.bind_calls = True
+            program.load()
+            self._programs[folder] = program
+        return self._programs[folder]
 
-    def leave(self) -> None:
-        self.depth = max(0, self.depth - 1)
+    def _package_of(self, path: str) -> str:
+        folder = posixpath.dirname(path)
+        while folder:
+            if self.repo.exists(f"{folder}/package.json"):
+                return folder
+            folder = posixpath.dirname(folder)
+        return ""
 
-    def ts_call_sites(self) -> Mapping[str, Sequence[tuple[TsFile, Node]]]:
-        return {}
+    def _package_files(self, folder: str) -> list[str]:
+        if self._files is None:
+            self._files = {}
+            for path in sorted(self.repo.matching(wanted)):
+                self._files.setdefault(self._package_of(path), []).append(path)
+        return self._files.get(folder, [])
 
-    def json_module(self, from_path: str, spec: str, line: int) -> Val:
-        return Unknown(from_path, line, f"require({spec!r})")
 
+def _extract_file(repo: RepoView, facts: RepoFacts, source: TsFile, path: str) -> None:
+    from archmatch.extract.cdk_source import ts_bind
 
-def _extract_file(repo: RepoView, facts: RepoFacts, path: str, text: str) -> None:
-    from archmatch.extract.cdk_source.ts_front import TsFile
-
-    program = _Program(path)
-    source = TsFile(program, path, text.encode("utf-8", "replace"))
+    program = source.program
     for call in source.calls():
         name = _callee_name(call)
         line = call.start_point.row + 1
-        if name in _SHELL_RUNNERS or name in _ARGV_RUNNERS:
-            command = _command_text(source, call, name)
-            if command is not None and "docker" in command:
-                _add_builds(repo, facts, path, command, line)
-        elif call.type == "new_expression" and name in _SDK_COMMANDS:
-            args = call.child_by_field_name("arguments")
-            first = next((c for c in (args.named_children if args else []) if c.type != "comment"), None)
-            value = source.eval(first) if first is not None else None
-            if isinstance(value, Obj):
-                made = _SDK_COMMANDS[name](path, line, value, name)
-                if made is not None:
-                    facts.workloads.append(made)
-    if program.budget.exceeded is not None:
-        repo.diag(path, f"not fully read: {program.budget.exceeded.what}", code="limit")
+        runner = name in _SHELL_RUNNERS or name in _ARGV_RUNNERS
+        sdk = call.type == "new_expression" and name in _SDK_COMMANDS
+        if not (runner or sdk):
+            continue
+        made: list[str] = []
+        for frame in ts_bind.contexts(source, call):
+            saved, program.env = program.env, frame
+            try:
+                if runner:
+                    command = _command_text(source, call, name)
+                    if command is not None and "docker" in command and command not in made:
+                        made.append(command)
+                        _add_builds(repo, facts, path, command, line)
+                else:
+                    _add_workload(facts, source, call, name, path, line)
+            finally:
+                program.env = saved
+
+
+def _add_workload(facts: RepoFacts, source: TsFile, call: Node, name: str, path: str, line: int) -> None:
+    args = call.child_by_field_name("arguments")
+    first = next((c for c in (args.named_children if args else []) if c.type != "comment"), None)
+    value = source.eval(first) if first is not None else None
+    if not isinstance(value, Obj):
+        return
+    made = _SDK_COMMANDS[name](path, line, value, name)
+    if made is not None and not any(_same_workload(made, other) for other in facts.workloads):
+        facts.workloads.append(made)
+
+
+def _same_workload(a: Workload, b: Workload) -> bool:
+    """The same SDK call evaluated in two call chains that give it the same values."""
+    return (a.location, a.name, a.arch, [i.ref for i in a.images]) == (
+        b.location,
+        b.name,
+        b.arch,
+        [i.ref for i in b.images],
+    )
 
 
 def _callee_name(call: Node) -> str:
@@ -160,6 +222,10 @@ def _add_builds(repo: RepoView, facts: RepoFacts, path: str, command: str, line:
             repo, command, state, lambda _offset: line, source="javascript", where=where, host=HOST
         )
     )
+    for source, target in state.images.pushed_retags():
+        retag = ImageRetag(source, target, Location(path, line), where)
+        if retag not in facts.extra.image_retags:
+            facts.extra.image_retags.append(retag)
 
 
 # --- AWS SDK commands -----------------------------------------------------------------------------
@@ -173,6 +239,14 @@ def _field(obj: Val | None, *keys: str) -> Val | None:
 
 def _known(value: Val | None) -> str | None:
     return value.value if isinstance(value, Str) and not has_unresolved(value.value) else None
+
+
+def _partly_known(value: Val | None) -> str | None:
+    """A name built from known and unknown parts (`letsgo-${deployment}-api`), as a label: one SDK
+    call reached through several call chains gives one workload per chain, told apart by it."""
+    if isinstance(value, Unknown) and value.template and _PLACEHOLDERS.sub("", value.template).strip():
+        return value.template
+    return None
 
 
 def _image(value: Val | None, where: Location) -> list[ImageRef]:
@@ -195,9 +269,10 @@ def _apprunner(path: str, line: int, props: Obj, command: str) -> Workload | Non
     if not images:
         return None
     name = _known(props.fields.get("ServiceName"))
+    label = name or _partly_known(props.fields.get("ServiceName"))
     return Workload(
         kind=f"AWS SDK {command}",
-        name=f"{name or f'service at line {line}'} ({command})",
+        name=f"{label or f'service at line {line}'} ({command})",
         service="apprunner",
         location=Location(path, line),
         arch=ArchFact.derived(AMD64, note="App Runner runs x86_64 only"),

@@ -65,7 +65,7 @@ from archmatch.link.imageref import (
     wild_match,
     with_repository,
 )
-from archmatch.link.localtag import image_tag, local_names, repository_names, unknown_push
+from archmatch.link.localtag import image_tag, is_generic, local_names, repository_names, unknown_push
 from archmatch.link.projects import (
     ProjectIndex,
     assign_projects,
@@ -79,6 +79,7 @@ from archmatch.model import (
     Confidence,
     ImageBuild,
     ImageRef,
+    ImageRetag,
     Link,
     LinkKind,
     Location,
@@ -206,8 +207,25 @@ def _naming_candidates(build: ImageBuild) -> set[str]:
     return {c for c in candidates if c and c != "."}
 
 
+@dataclass(frozen=True)
+class _Retagged:
+    """A name a build's image gets from a run that did not build it (`ImageRetag`): pushed as
+    `name` by `retag`, whose file is in `project`."""
+
+    name: _Name
+    retag: ImageRetag
+    project: str
+
+    def evidence(self, image: RefParts) -> str:
+        where = f"{self.retag.location.path}:{self.retag.location.line}"
+        return (
+            f"repository and tag match through a retag ({self.name.parts.repository}:{image.tag or 'latest'}): "
+            f"{self.retag.run} tags `{self.retag.source}` as `{self.retag.target}` and pushes it ({where})"
+        )
+
+
 class _Index:
-    def __init__(self, builds: list[ImageBuild], projects: ProjectIndex):
+    def __init__(self, builds: list[ImageBuild], projects: ProjectIndex, retags: list[ImageRetag]):
         self.builds = builds
         self.by_key: dict[str, list[ImageBuild]] = {}
         for b in builds:
@@ -222,6 +240,13 @@ class _Index:
                 {"*" if "*" in n.parts.repository else n.parts.repository for n in self.names[id(b)]}
             ):
                 self.by_repository.setdefault(repository, []).append(b)
+        self.retagged = _retagged(builds, self.names, self.place, projects, retags)
+        for b in builds:
+            for named in self.retagged.get(id(b), []):
+                repository = named.name.parts.repository
+                bucket = self.by_repository.setdefault("*" if "*" in repository else repository, [])
+                if b not in bucket:
+                    bucket.append(b)
         # local tag names per build, and builds per local tag or naming candidate: made when first asked
         self._local: dict[int, set[str]] = {}
         self._by_name: dict[str, list[ImageBuild]] | None = None
@@ -256,6 +281,18 @@ class _Index:
                 evidence, alike = max(matches, key=lambda m: m[1])
                 rank = (same, common_depth(workload.project or "", build.project or ""), alike)
                 found.append((rank, build, _across(evidence, workload, build)))
+                continue
+            for named in self.retagged.get(id(build), []):
+                near = named.project == (workload.project or "")
+                hit = next((w for w in wanted if _match(w, named.name, near)), None)
+                if hit is not None:
+                    rank = (
+                        near,
+                        common_depth(workload.project or "", named.project),
+                        same_tag_shape(hit.parts, named.name.parts),
+                    )
+                    found.append((rank, build, named.evidence(hit.parts)))
+                    break
         if not found:
             return []
         # the nearest project wins; among its builds, a tag written like the reference's
@@ -327,6 +364,38 @@ class _Index:
         the repository, never a sibling project of a monorepo."""
         folder = workload.project or ""
         return contains(build.project or "", folder) or contains(self.place[id(build)], folder)
+
+
+def _retagged(
+    builds: list[ImageBuild],
+    names: dict[int, list[_Name]],
+    place: dict[int, str],
+    projects: ProjectIndex,
+    retags: list[ImageRetag],
+) -> dict[int, list[_Retagged]]:
+    """The names builds get from runs that push what another run built: a literal, non-generic
+    local tag (`letsgo-api:*`) retagged for a registry and pushed gives the builds of its project
+    tagged with that local name (tags agreeing) the pushed name too. The local image store of the
+    machine joins the two runs, as a local tag meets a registry reference within a project."""
+    out: dict[int, list[_Retagged]] = {}
+    for retag in retags:
+        source, target = parse_ref(retag.source), parse_ref(retag.target)
+        if source is None or target is None or source.registry or source.digest or target.digest:
+            continue
+        if "*" in source.repository or is_generic(repository_name(source)) or target.repository == "*":
+            continue
+        project = projects.enclosing(retag.location.path)
+        for build in builds:
+            if build.stays_local or project not in (place[id(build)], build.project or ""):
+                continue
+            if any(
+                not n.parts.registry
+                and n.parts.repository == source.repository
+                and tags_agree(n.parts, source)
+                for n in names[id(build)]
+            ):
+                out.setdefault(id(build), []).append(_Retagged(_Name(target), retag, project))
+    return out
 
 
 def _build_folder(build: ImageBuild) -> str:
@@ -548,7 +617,7 @@ def _strongest_per_build(links: list[Link]) -> list[Link]:
 
 def find_links(facts: RepoFacts, config: Config) -> list[Link]:
     projects = assign_projects(facts)
-    index = _Index(facts.builds, projects)
+    index = _Index(facts.builds, projects, facts.extra.image_retags)
     links: list[Link] = []
     unlinked: list[tuple[Workload, ImageRef]] = []
     for workload in facts.workloads:

@@ -50,6 +50,7 @@ class ImageLog:
     foreign: dict[str, str] = field(default_factory=dict)  # a name -> the image it retags (made elsewhere)
     pushes: list[Push] = field(default_factory=list)
     handed_on: set[int] = field(default_factory=set)  # id() of builds another command may ship
+    retags: list[tuple[str, str]] = field(default_factory=list)  # (SRC, DST) of images no build here made
     overflow: bool = False  # more pushes than `MAX_PUSHES`
 
     def built(self, cmd: BuildCommand) -> None:
@@ -64,6 +65,8 @@ class ImageLog:
                 cmd.tags.append(target)
         if made:
             return
+        if (source, target) not in self.retags and len(self.retags) < MAX_PUSHES:
+            self.retags.append((source, target))
         origin = self._origin(source)
         if origin is not None:
             self.foreign[target] = origin
@@ -81,6 +84,14 @@ class ImageLog:
         if has_unresolved(source) or any(_may_be(source, tag) for cmd in self.builds for tag in cmd.tags):
             return None
         return source
+
+    def pushed_retags(self) -> list[tuple[str, str]]:
+        """The retags of images this run did not build whose new name the run then pushes."""
+        return [
+            (source, target)
+            for source, target in self.retags
+            if any(_pushes(push, [target]) for push in self.pushes if push.name != _UNKNOWN)
+        ]
 
     def pull(self, name: str) -> None:
         self.pulled.add(name)

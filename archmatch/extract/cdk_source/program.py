@@ -15,7 +15,7 @@ from tree_sitter import Node
 
 from archmatch.extract import pysource
 from archmatch.extract.budget import Budget
-from archmatch.extract.cdk_source import jsonvalues, semantics, workspaces
+from archmatch.extract.cdk_source import jsonvalues, semantics, ts_bind, workspaces
 from archmatch.extract.cdk_source.discovery import TS_SUFFIXES, CdkApp, _join
 from archmatch.extract.cdk_source.py_front import PyFile
 from archmatch.extract.cdk_source.ts_front import TsFile, first_error
@@ -61,6 +61,8 @@ class Program:
         self._queue: deque[str] = deque()
         # a construct library: code outside the repository may call its exported functions
         self.open_world = app.library
+        self.bind_calls = False  # context-insensitive flow (`ts_flow`); ops programs bind calls
+        self.env: ts_bind.Frame | None = None
         self.depth = 0  # evaluations in progress, across files (bounded: MAX_NESTING)
         self._ts_sites: dict[str, list[tuple[TsFile, Node]]] | None = None
         self._py_sites: dict[str, list[tuple[PyFile, ast.Call]]] | None = None

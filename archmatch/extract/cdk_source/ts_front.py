@@ -9,7 +9,8 @@ imports of other app files). Parameters and anything computed at run time stay U
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Protocol
 
 import tree_sitter_javascript
@@ -17,7 +18,7 @@ import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
 
 from archmatch.extract.budget import Budget
-from archmatch.extract.cdk_source import semantics, ts_flow
+from archmatch.extract.cdk_source import semantics, ts_bind, ts_flow
 from archmatch.extract.cdk_source.jsonvalues import is_json_module
 from archmatch.extract.cdk_source.values import (
     Arr,
@@ -50,6 +51,10 @@ class Program(Protocol):
     budget: Budget
 
     open_world: bool
+    # calls of the program's functions are evaluated with their arguments bound (`ts_bind`); `env`
+    # is the frame of the call being evaluated (None: context-insensitive)
+    bind_calls: bool
+    env: ts_bind.Frame | None
 
     def resolve_ts(self, from_path: str, spec: str) -> TsFile | None: ...
 
@@ -132,13 +137,16 @@ class TsFile:
         self.assignments: dict[str, list[Node]] = {}  # name -> its plain `name = value` assignments
         self.unset: set[tuple[int, str]] = set()  # (scope id, name) of `let name;` without a value
         self.imported_specs: list[str] = []  # relative files and packages of the repository
-        self._cache: dict[tuple[int, int, str], Val] = {}
+        self._cache: dict[tuple[object, ...], Val] = {}  # per frame of a bound call (`ts_bind`)
         self._busy: set[tuple[int, int, str]] = set()
         # (parameter element id, name) -> where its value comes from; resolved values
         self.params: dict[tuple[int, str], ts_flow.Param] = {}
         self._param_values: dict[tuple[int, str], Val] = {}
         self._param_busy: set[tuple[int, str]] = set()
         self._returns: dict[tuple[int, int, str], Val] = {}
+        # bound calls: (function, closure frame, arguments) -> (value, what keeps the ids alive)
+        self._bound: dict[tuple[object, ...], tuple[Val, object]] = {}
+        self._params_of: dict[tuple[int, int, str], list[tuple[int, str, ts_flow.Param]]] | None = None
         self.commonjs_exports = b"module.exports" in source or b"exports." in source
         self._index(self.root)
 
@@ -298,9 +306,22 @@ class TsFile:
                 found = self.bindings.get(cur.id, {}).get(name, [])
                 unset = (cur.id, name) in self.unset
                 if found or unset:
+                    if cur.type == "program":  # module-level values do not depend on a bound call
+                        return self.unbound(partial(self._scoped_value, name, cur, found, unset, at))
                     return self._scoped_value(name, cur, found, unset, at)
             cur = cur.parent
-        return self.global_name(name, line)
+        return self.unbound(partial(self.global_name, name, line))
+
+    def unbound(self, compute: Callable[[], Val]) -> Val:
+        """`compute()` outside any bound call: module-level values do not depend on one."""
+        program = self.program
+        if program.env is None:
+            return compute()
+        saved, program.env = program.env, None
+        try:
+            return compute()
+        finally:
+            program.env = saved
 
     def _scoped_value(self, name: str, scope: Node, found: list[Node], unset: bool, at: Node) -> Val:
         """The value of a variable declared in `scope`: its one binding, what the branches of an
@@ -333,7 +354,7 @@ class TsFile:
         if (node.id, name) in self.params:
             return self._param_value(node, name)
         if node.type in ("function_declaration", "generator_function_declaration"):
-            return FuncV(self.path, _line(node), name, node, self)
+            return FuncV(self.path, _line(node), name, node, self, self.program.env)
         if node.type == "variable_declarator":  # destructuring
             source = self.eval(node.child_by_field_name("value"))
             pattern = node.child_by_field_name("name")
@@ -347,6 +368,13 @@ class TsFile:
         return self.eval(node)
 
     def _param_value(self, element: Node, name: str) -> Val:
+        if self.program.env is not None:
+            bound = self.program.env.lookup(self.path, element.id, name)
+            if bound is not None:
+                return bound
+        return self.unbound(partial(self._param_choice, element, name))
+
+    def _param_choice(self, element: Node, name: str) -> Val:
         key = (element.id, name)
         if key in self._param_values:
             return self._param_values[key]
@@ -466,8 +494,10 @@ class TsFile:
         if node is None:
             return Null(self.path, 0)
         key = (node.start_byte, node.end_byte, node.type)
-        if key in self._cache:
-            return self._cache[key]
+        env = self.program.env
+        cached: tuple[object, ...] = key if env is None else (*key, id(env))
+        if cached in self._cache:
+            return self._cache[cached]
         if key in self._busy or len(self._busy) > MAX_DEPTH:
             return Unknown(self.path, _line(node), "recursive definition")
         if not self.program.budget.step(_line(node), self.path):
@@ -480,7 +510,7 @@ class TsFile:
         finally:
             self._busy.discard(key)
             self.program.leave()
-        self._cache[key] = value
+        self._cache[cached] = value
         return value
 
     def _eval(self, node: Node) -> Val:
@@ -526,7 +556,7 @@ class TsFile:
         if t == "class":
             return self._class_value(node)
         if t in ("arrow_function", "function_expression", "function", "generator_function"):
-            return FuncV(p, line, ts_flow.function_name(node), node, self)
+            return FuncV(p, line, ts_flow.function_name(node), node, self, self.program.env)
         return Unknown(p, line, _text(node)[:80])
 
     def _template(self, node: Node) -> Val:
@@ -685,6 +715,10 @@ class TsFile:
                 receiver = self.eval(obj)
                 if isinstance(receiver, ClassV | ModuleV) or instance_class(receiver) is not None:
                     return self._invoke(self.eval(fn), args, node)
+                if self.program.bind_calls:
+                    bound = self._bound_method(receiver, _text(prop), args, node)
+                    if bound is not None:
+                        return bound
                 value = semantics.method(receiver, _text(prop), args, None, self.path, line, app_dir, text)
                 return _located(value, node)
         return self._invoke(self.eval(fn), args, node)
@@ -694,11 +728,98 @@ class TsFile:
         if isinstance(callee, FuncV) and node.type != "new_expression":
             source, declared = callee.source, callee.node
             if isinstance(source, TsFile) and isinstance(declared, Node):
+                if self.program.bind_calls:
+                    return source.bound_returns(callee, declared, args, _line(node))
                 return source.returns(declared)
         value = semantics.invoke(
             callee, args, None, self.path, _line(node), self.program.app_dir, _text(node)
         )
         return _located(value, node)
+
+    def _bound_method(self, receiver: Val, name: str, args: list[Val], node: Node) -> Val | None:
+        """`obj.f(...)` where `obj` holds a function of the program, and `[...].join(sep)`."""
+        if isinstance(receiver, Obj):
+            held = receiver.fields.get(name)
+            if isinstance(held, FuncV):
+                return self._invoke(held, args, node)
+        if isinstance(receiver, Arr) and name == "join" and not receiver.open:
+            separator = args[0] if args else Str(self.path, _line(node), ",")
+            if isinstance(separator, Str):
+                parts: list[Val] = []
+                for index, item in enumerate(receiver.items):
+                    parts += [separator, item] if index else [item]
+                return concat(parts, self.path, _line(node), self.program.budget) if parts else separator
+        return None
+
+    def bound_returns(self, callee: FuncV, fn: Node, args: list[Val], line: int) -> Val:
+        """What this call of `fn` gives, its parameters bound to `args` (in a new frame whose parent
+        is the frame `fn` was created in); unknown past MAX_BOUND_CALLS or for a recursive call."""
+        memo = (ts_flow.key_of(fn), id(callee.env), *(id(a) for a in args))
+        if memo in self._bound:
+            return self._bound[memo][0]
+        depth, frame = 0, self.program.env
+        while frame is not None:
+            if frame.function == (self.path, ts_flow.key_of(fn)):
+                return Unknown(self.path, line, f"recursive call of {callee.name or 'a function'}")
+            depth, frame = depth + 1, frame.caller
+        if depth >= ts_bind.MAX_BOUND_CALLS:
+            return Unknown(self.path, line, "calls nested too deeply")
+        bound = self.frame_for(callee, fn, args)
+        saved, self.program.env = self.program.env, bound
+        try:
+            value = ts_flow.returns(self, fn)
+        finally:
+            self.program.env = saved
+        self._bound[memo] = (value, (callee, args, bound))
+        return value
+
+    def frame_for(self, callee: FuncV, fn: Node, args: list[Val]) -> ts_bind.Frame:
+        """A frame binding the parameters of `fn` to `args` (defaults where nothing is passed)."""
+        parent = callee.env if isinstance(callee.env, ts_bind.Frame) else None
+        frame = ts_bind.Frame(
+            parent=parent, function=(self.path, ts_flow.key_of(fn)), caller=self.program.env
+        )
+        saved, self.program.env = self.program.env, frame
+        try:
+            for element, name, param in self._parameters(fn):
+                line = _line(fn)
+                value = args[param.index] if param.index < len(args) else Null(self.path, line)
+                if param.rest:
+                    value = Unknown(self.path, line, f"rest parameter {name}")
+                elif param.key is not None:
+                    value = semantics.member(value, param.key, self.path, line)
+                if isinstance(value, Null) and param.default is not None:
+                    value = self.eval(param.default)
+                frame.values[(self.path, element, name)] = value
+        finally:
+            self.program.env = saved
+        return frame
+
+    def frame_of_call(self, site: Node, outer: ts_bind.Frame | None) -> ts_bind.Frame | None:
+        """The frame a call site (evaluated in `outer`) gives the function it calls, None when the
+        callee is not a function of the program."""
+        is_new = site.type == "new_expression"
+        callee_node = site.child_by_field_name("constructor" if is_new else "function")
+        saved, self.program.env = self.program.env, outer
+        try:
+            callee = self.eval(callee_node) if callee_node is not None else None
+            args = self._args(site.child_by_field_name("arguments"))
+            if (
+                isinstance(callee, FuncV)
+                and isinstance(callee.node, Node)
+                and isinstance(callee.source, TsFile)
+            ):
+                return callee.source.frame_for(callee, callee.node, args)
+        finally:
+            self.program.env = saved
+        return None
+
+    def _parameters(self, fn: Node) -> list[tuple[int, str, ts_flow.Param]]:
+        if self._params_of is None:
+            self._params_of = {}
+            for (element, name), param in self.params.items():
+                self._params_of.setdefault(ts_flow.key_of(param.function), []).append((element, name, param))
+        return self._params_of.get(ts_flow.key_of(fn), [])
 
     def returns(self, fn: Node) -> Val:
         key = ts_flow.key_of(fn)

@@ -185,6 +185,7 @@ class FuncV(Val):
     name: str = ""
     node: object = None
     source: object = None
+    env: object = None  # the frame of the bound call that created it (`ts_bind.Frame`), None if none
 
     def describe(self) -> str:
         return f"function {self.name}" if self.name else "function"
