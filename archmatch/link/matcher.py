@@ -219,7 +219,7 @@ class _Retagged:
     def evidence(self, image: RefParts) -> str:
         where = f"{self.retag.location.path}:{self.retag.location.line}"
         return (
-            f"repository and tag match through a retag ({self.name.parts.repository}:{image.tag or 'latest'}): "
+            f"repository and tag match ({self.name.parts.repository}:{image.tag or 'latest'}, through a retag): "
             f"{self.retag.run} tags `{self.retag.source}` as `{self.retag.target}` and pushes it ({where})"
         )
 
