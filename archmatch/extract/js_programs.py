@@ -10,9 +10,16 @@ Code: {ImageUri}, Architectures})` / `UpdateFunctionCodeCommand({ImageUri, Archi
 (Lambda) and `RegisterTaskDefinitionCommand({runtimePlatform, containerDefinitions: [{image}]})`
 (ECS), with the architecture semantics of the equivalent AWS CLI commands (`_awsdeploy`).
 
-Values are those of the CDK reader's TypeScript evaluator (`cdk_source.ts_front`): literals,
-constants of the same file, template literals; anything else is an unknown `${name}`. Only files
-that mention `child_process`, `execa` or one of those SDK clients are parsed.
+Values are those of the CDK reader's TypeScript evaluator (`cdk_source.ts_front`) over the program
+of the file's package (the folder of the nearest `package.json`: its source files and the files they
+import, relative paths and workspace packages of the monorepo, never `node_modules`): literals,
+constants and exported objects of any of those files, template literals, `[...].join(sep)`, and
+calls of the program's functions with their arguments bound (`cdk_source.ts_bind`); each command or
+SDK call is read once per chain of calls reaching it, so a helper called for the api and for the web
+image gives two commands. Anything else is an unknown `${name}`: a tag read at run time stays an
+unknown tag while the repository around it is known. A `docker tag` of an image the command did not
+build, then pushed, is recorded as an `ImageRetag` for the linker. Packages are parsed only when one
+of their files mentions `child_process`, `execa` or one of those SDK clients.
 """
 
 from __future__ import annotations

@@ -15,7 +15,10 @@ Evidence, strongest first; an image reference is linked at the first level that 
    it, and never for a build whose image stays local (see 4). Tags both known must be equal; a digest reference matches no build (a build's digest is never known here). A repository
    key alone (`ecr:<name>`, an unresolved module output) names a repository, not an image: its tag
    is still compared (the evidence says "the same ECR repository" when both ends took their
-   repository from the same key in one project). When builds of several projects match, the nearest project wins; among its
+   repository from the same key in one project). A build also has the names that pushed retags of
+   other runs give it (`ImageRetag`, `_retagged`: an ops program's `docker tag letsgo-api:$T
+   <ecr>/letsgo-$D-api:$T && docker push ...` gives the project's builds tagged `letsgo-api` that
+   name), matched the same way from the retag's project; the evidence names the retag. When builds of several projects match, the nearest project wins; among its
    builds, those whose tag is written like the reference's (the same literal parts around the
    unresolved ones: `:$IMAGE_TAG.arm64` for `:${{ github.sha }}.arm64`) win over those that only a
    wildcard meets (`:$IMAGE_TAG`);
