@@ -118,6 +118,7 @@ class _Packages:
             program = Program(self.repo, app)
             program.open_world = False  # an ops program: its functions are called by its own files
             program.bind_calls = True
+            program.report_syntax_errors = False  # values only: a broken file just gives fewer
             program.load()
             self._programs[folder] = program
         return self._programs[folder]

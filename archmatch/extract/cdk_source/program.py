@@ -63,6 +63,7 @@ class Program:
         self.open_world = app.library
         self.bind_calls = False  # context-insensitive flow (`ts_flow`); ops programs bind calls
         self.env: ts_bind.Frame | None = None
+        self.report_syntax_errors = True  # an ops program reads its files for values only: quiet
         self.depth = 0  # evaluations in progress, across files (bounded: MAX_NESTING)
         self._ts_sites: dict[str, list[tuple[TsFile, Node]]] | None = None
         self._py_sites: dict[str, list[tuple[PyFile, ast.Call]]] | None = None
@@ -138,7 +139,7 @@ class Program:
                 return None
             return PyFile(self, path, text, tree)
         parsed = TsFile(self, path, text.encode("utf-8"))
-        error = first_error(parsed.root)
+        error = first_error(parsed.root) if self.report_syntax_errors else None
         if error is not None:
             self.repo.diag(
                 path,
