@@ -13,7 +13,7 @@ Code: {ImageUri}, Architectures})` / `UpdateFunctionCodeCommand({ImageUri, Archi
 Values are those of the CDK reader's TypeScript evaluator (`cdk_source.ts_front`) over the program
 of the file's package (the folder of the nearest `package.json`: its source files and the files they
 import, relative paths and workspace packages of the monorepo, never `node_modules`): literals,
-constants and exported objects of any of those files, template literals, `[...].join(sep)`, and
+constants, exported objects and enums of any of those files, template literals, `[...].join(sep)`, and
 calls of the program's functions with their arguments bound (`cdk_source.ts_bind`); each command or
 SDK call is read once per chain of calls reaching it, so a helper called for the api and for the web
 image gives two commands. Anything else is an unknown `${name}`: a tag read at run time stays an

@@ -1,7 +1,7 @@
 """TypeScript / JavaScript front end: tree-sitter syntax trees evaluated into `values`.
 
 The evaluator resolves what a reviewer resolves: literals, `const`/`let` bindings (a name assigned
-more than once is unknown), `this.x = ...` fields, static class fields, object spreads,
+more than once is unknown), `this.x = ...` fields, static class fields, enum members, object spreads,
 conditionals, template strings, imports (`import * as`, named, default, `require`, and relative
 imports of other app files). Parameters and anything computed at run time stay Unknown.
 """
@@ -209,6 +209,8 @@ class TsFile:
                 name = node.child_by_field_name("name")
                 if name is not None:
                     self._bind(self._scope_of(node), _text(name), node)
+            elif t == "enum_declaration" and (name := node.child_by_field_name("name")) is not None:
+                self._bind(self._scope_of(node), _text(name), node)
             elif t == "call_expression":
                 fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
                 if fn is not None and fn.type == "identifier" and _text(fn) == "require" and args is not None:
@@ -365,7 +367,36 @@ class TsFile:
             return semantics.member(source, key, self.path, _line(node))
         if node.type in ("class_declaration", "class"):
             return self._class_value(node)
+        if node.type == "enum_declaration":
+            return self._enum_value(node)
         return self.eval(node)
+
+    def _enum_value(self, node: Node) -> Obj:
+        """`enum Images { Api = "shop-api", Count }`: its members, a member without a value one more
+        than the numeric member before it (0 first)."""
+        out = Obj(self.path, _line(node))
+        body = node.child_by_field_name("body")
+        following: Val = Num(self.path, _line(node), 0)
+        for member in body.named_children if body is not None else []:
+            if member.type == "enum_assignment":
+                key, value = (
+                    member.child_by_field_name("name"),
+                    self.eval(member.child_by_field_name("value")),
+                )
+            elif member.type == "property_identifier":
+                key, value = member, following
+            else:
+                continue
+            following = (
+                Num(self.path, _line(member), value.value + 1)
+                if isinstance(value, Num)
+                else Unknown(self.path, _line(member), "enum member after a computed one")
+            )
+            if key is not None:
+                label = _string_value(key) if key.type == "string" else _text(key)
+                out.fields[label] = value
+                out.key_lines[label] = _line(member)
+        return out
 
     def _param_value(self, element: Node, name: str) -> Val:
         if self.program.env is not None:
