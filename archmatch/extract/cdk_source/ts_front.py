@@ -137,7 +137,10 @@ class TsFile:
         self.assignments: dict[str, list[Node]] = {}  # name -> its plain `name = value` assignments
         self.unset: set[tuple[int, str]] = set()  # (scope id, name) of `let name;` without a value
         self.imported_specs: list[str] = []  # relative files and packages of the repository
-        self._cache: dict[tuple[object, ...], Val] = {}  # per frame of a bound call (`ts_bind`)
+        # per frame of a bound call (`ts_bind`): the key holds the frame itself, never its id(), which a
+        # later frame may reuse once this one is gone (a call chain's frames live only while its
+        # command is read)
+        self._cache: dict[tuple[object, ...], Val] = {}
         self._busy: set[tuple[int, int, str]] = set()
         # (parameter element id, name) -> where its value comes from; resolved values
         self.params: dict[tuple[int, str], ts_flow.Param] = {}
@@ -526,7 +529,7 @@ class TsFile:
             return Null(self.path, 0)
         key = (node.start_byte, node.end_byte, node.type)
         env = self.program.env
-        cached: tuple[object, ...] = key if env is None else (*key, id(env))
+        cached: tuple[object, ...] = key if env is None else (*key, env)
         if cached in self._cache:
             return self._cache[cached]
         if key in self._busy or len(self._busy) > MAX_DEPTH:
