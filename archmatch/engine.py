@@ -92,7 +92,10 @@ def analyze(
         if progress is not None:
             progress.advance(f"extract {name}")
         run_stage(name, extract, repo, facts)
-    facts.diagnostics.extend(templating.summary(repo.templated))
+    rendered = repo.rendered
+    facts.diagnostics.extend(
+        templating.summary({k: v for k, v in repo.templated.items() if k not in rendered})
+    )
     try:
         link(facts, config)
     except Exception as exc:

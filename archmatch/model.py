@@ -131,6 +131,7 @@ ArchSyntax = Literal[
     "serverless",
     "k8s",
     "tf-k8s",
+    "tf-helm",
     "cdk-ts",
     "cdk-py",
 ]

@@ -251,10 +251,12 @@ class RepoView:
         self.options = options
         self.diagnostics = diagnostics
         self._text: dict[str, str | None] = {}
+        self._raw: dict[str, str | None] = {}  # templates read to be rendered (`read_template`)
         self._parsed: dict[tuple[str, str], Any] = {}
         self.file_set = frozenset(files)
         self.discovered: frozenset[str] = frozenset()  # files `discover` found: known to be inside the root
         self.templated: dict[str, str] = {}  # path -> template language, skipped (see templating)
+        self.rendered: set[str] = set()  # templates an extractor rendered with known values: not skipped
         self.stage = ""  # the extractor running now, for internal-error diagnostics
         self.focus: Focus | None = None  # where it is reading (archmatch/isolation.py)
 
@@ -318,6 +320,14 @@ class RepoView:
             text = None
         self._text[rel] = text
         return text
+
+    def read_template(self, rel: str) -> str | None:
+        """The text of a template, for an extractor that renders it with values the repository
+        gives (a Helm chart a Terraform `helm_release` installs); None as `read_text` for the rest."""
+        if rel not in self._raw:
+            cached = self._text.get(rel)
+            self._raw[rel] = cached if cached is not None else self._read(rel)
+        return self._raw[rel]
 
     def skip_templated(self, rel: str, kind: str) -> None:
         self.templated.setdefault(rel, kind)

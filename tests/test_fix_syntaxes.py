@@ -69,6 +69,7 @@ _SERVICES = {
     "cfn-batch": "batch",
     "k8s": "k8s",
     "tf-k8s": "k8s",
+    "tf-helm": "k8s",
 }
 
 

@@ -106,6 +106,7 @@ def extractors() -> list[tuple[str, Extractor]]:
             "jsonlines",
             "budget",
             "hcl_grammar",
+            "helm_template",
             "terraform_modules",
         ):
             continue

@@ -47,7 +47,7 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     for rel in repo.matching(lambda f: f.endswith((".yaml", ".yml", ".json"))):
         with isolated(repo, facts, rel) as focus:
             for doc in _documents(repo, rel):
-                for obj in _objects(doc):
+                for obj in objects(doc):
                     focus.at(rel, obj.line)
                     workload = pod_workload(rel, obj)
                     if workload is not None:
@@ -60,18 +60,24 @@ def _documents(repo: RepoView, rel: str) -> list[Any]:
         return []
     if rel.endswith(".json"):
         return [json_doc(repo, rel)] if _SNIFF_JSON_KIND.search(text) and _SNIFF_JSON_API.search(text) else []
-    if not (_SNIFF_API.search(text) and _SNIFF_KIND.search(text)):
+    if not declares_pods(text):
         return []
     # An unrendered Helm template is not YAML; that is expected, so only a note.
     return yaml_docs(repo, rel, level="note" if "{{" in text else "warning") or []
 
 
-def _objects(doc: Any) -> list[LDict]:
+def objects(doc: Any) -> list[LDict]:
+    """The objects of one YAML document (a `List`'s items)."""
     if not isinstance(doc, LDict):
         return []
     if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
         return [item for item in doc["items"] if isinstance(item, LDict)]
     return [doc]
+
+
+def declares_pods(text: str) -> bool:
+    """Whether a YAML text may declare a pod-running object (checked before any parse)."""
+    return bool(_SNIFF_API.search(text) and _SNIFF_KIND.search(text))
 
 
 def _get(node: Any, *keys: str) -> Any:

@@ -87,6 +87,8 @@ def arch_writer(syntax: ArchSyntax) -> ArchWriter:
             return kubernetes.Workloads()
         case "tf-k8s":
             return kubernetes.TerraformWorkloads()
+        case "tf-helm":
+            return kubernetes.HelmRelease()
         case "cdk-ts" | "cdk-py":
             return cdk.Workloads(syntax)
         case _:

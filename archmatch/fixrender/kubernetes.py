@@ -1,5 +1,6 @@
 """Kubernetes manifests: a pod's `nodeSelector` on `kubernetes.io/arch`; the Terraform kubernetes
-provider's pod spec: its `node_selector`."""
+provider's pod spec: its `node_selector`; a Terraform `helm_release` of a chart: a `set` of the
+chart's `nodeSelector` value (the name `helm create` charts read)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,14 @@ class TerraformWorkloads:
 
     def declaration(self, service: Service, arch: str, json_file: bool) -> str:
         return f'node_selector = {{ "kubernetes.io/arch" = "{arch}" }}'
+
+
+class HelmRelease:
+    def token(self, service: Service, arch: str) -> str:
+        return f'"{arch}"'
+
+    def block(self, service: Service, arch: str) -> str:
+        return f'set {{\n  name  = "nodeSelector.kubernetes\\\\.io/arch"\n  value = "{arch}"\n}}'
+
+    def declaration(self, service: Service, arch: str, json_file: bool) -> str:
+        return f'set {{ name = "nodeSelector.kubernetes\\\\.io/arch", value = "{arch}" }}'

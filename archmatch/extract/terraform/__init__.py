@@ -20,6 +20,7 @@ from archmatch.extract.terraform import (
     compute,
     ecs,
     eks,
+    helm,
     k8s_workloads,
     local_exec,
     public,
@@ -39,6 +40,7 @@ _PRODUCERS = (
     ecs.produce,
     eks.produce,
     k8s_workloads.produce,
+    helm.produce,
     public.produce,
 )
 

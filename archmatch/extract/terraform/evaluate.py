@@ -392,6 +392,15 @@ def eval_template_string(scope: Scope, raw: str, line: int, variables: dict[str,
     return inner.eval(parse_template(raw, line, quoted=True))
 
 
+def eval_template_file(scope: Scope, text: str, variables: dict[str, Any], budget: Budget) -> Any:
+    """A templatefile() file's whole text evaluated with the passed variables, even when some are
+    unknown: an `Unknown` whose text keeps the known parts and `${...}` for the others."""
+    from archmatch.extract.terraform.ast import parse_template
+
+    inner = Evaluator(_TemplateScope(variables, scope), budget=budget)
+    return inner.eval(parse_template(text, 1, quoted=False))
+
+
 class BoundScope:
     """Names bound around an expression (`each`, `count`, a `for` or `dynamic` iterator) in front of
     the enclosing scope. A bound name hides a resource type of the same name, as in Terraform."""
