@@ -31,12 +31,13 @@ from archmatch.extract.terraform.evaluate import eval_template_file
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.instances import unexpanded
 from archmatch.extract.terraform.module import ModuleInstance
-from archmatch.extract.terraform.values import TStr, Unknown, with_origin
+from archmatch.extract.terraform.values import TStr, Unknown, as_text, with_origin
 from archmatch.model import ImageRef, Location, PodFacts, Workload
 from archmatch.platforms import normalize_arch
 
 _NOT_KNOWN = object()
 _ESCAPED_DOT = "\0"
+_DIRECTIVE = lazyre.compile(r"%%\{|%\{([^}%]*)\}")
 _SET_PATH = lazyre.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -56,8 +57,8 @@ def _release(ctx: Context, res: Resource) -> None:
     values = _values(ctx, res, chart)
     if values is _NOT_KNOWN:
         return
-    namespace = res.eval("namespace")
-    release_ns = str(namespace) if isinstance(namespace, str) and namespace else "default"
+    namespace = res.eval("namespace")  # a namespace not known stays its `${...}` text, as in a manifest
+    release_ns = as_text(namespace) if namespace is not None and namespace != "" else "default"
     root = _root(ctx, res, chart, values, release_ns)
     templates_dir = f"{chart}/templates/" if chart else "templates/"
     for rel in sorted(f for f in ctx.repo.files if f.startswith(templates_dir)):
@@ -153,7 +154,45 @@ def _template_values(res: Resource, expr: Call, path: str) -> Any:
     variables = res.instance.eval(expr.args[1]) if len(expr.args) > 1 else {}
     if text is None or not isinstance(variables, dict):
         return _NOT_KNOWN
-    return eval_template_file(res.instance, text, variables, res.instance.budget)
+    chosen = _chosen_branches(res, text, variables)
+    if chosen is None:
+        return _NOT_KNOWN
+    return eval_template_file(res.instance, chosen, variables, res.instance.budget)
+
+
+def _chosen_branches(res: Resource, text: str, variables: dict[str, Any]) -> str | None:
+    """The text with its `%{ if cond }...%{ else }...%{ endif }` directives decided by the passed
+    variables (the branches not taken blanked to their newlines, so lines keep their numbers); None
+    when a condition is not known or another directive (`%{ for }`) is used."""
+    out: list[str] = []
+    taking: list[bool] = []  # per open `if`: whether the current branch is taken
+    pos = 0
+    for m in _DIRECTIVE.finditer(text):
+        if m.group(0).startswith("%%"):
+            continue
+        _keep(out, text[pos : m.start()], all(taking))
+        pos = m.end()
+        words = m.group(1).strip("~ \t\n").split(None, 1)
+        if words[:1] == ["if"] and len(words) == 2:
+            value = eval_template_file(res.instance, "${" + words[1] + "}", variables, res.instance.budget)
+            if value not in ("true", "false") or isinstance(value, Unknown) or len(taking) > 50:
+                return None  # a template's condition is a bool, which the template's text spells
+            taking.append(value == "true")
+        elif words == ["else"] and taking:
+            taking[-1] = not taking[-1]
+        elif words == ["endif"] and taking:
+            taking.pop()
+        else:
+            return None
+        out.append("\n" * m.group(0).count("\n"))
+    if taking:
+        return None
+    _keep(out, text[pos:], True)
+    return "".join(out)
+
+
+def _keep(out: list[str], piece: str, taken: bool) -> None:
+    out.append(piece if taken else "\n" * piece.count("\n"))
 
 
 def _parsed(value: str | Unknown, path: str) -> Any:
