@@ -132,6 +132,7 @@ ArchSyntax = Literal[
     "k8s",
     "tf-k8s",
     "tf-helm",
+    "tf-manifest",
     "cdk-ts",
     "cdk-py",
 ]

@@ -1065,6 +1065,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.path,self.docs,self.refs_by_line,self.hcl,)==(other.path,other.docs,other.refs_by_line,other.hcl,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.docs,self.refs_by_line,self.hcl,)==(other.path,other.docs,other.refs_by_line,other.hcl,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.path,self.ignored,self.overrides,self.failure_threshold,self.internal_errors,self.excludes,self.includes,self.images,)==(other.path,other.ignored,other.overrides,other.failure_threshold,other.internal_errors,other.excludes,other.includes,other.images,)
   return NotImplemented
  return __eq__
@@ -3112,6 +3120,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(path={self.path!r}, docs={self.docs!r}, refs_by_line={self.refs_by_line!r}, hcl={self.hcl!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, docs={self.docs!r}, refs_by_line={self.refs_by_line!r}, hcl={self.hcl!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(path={self.path!r}, ignored={self.ignored!r}, overrides={self.overrides!r}, failure_threshold={self.failure_threshold!r}, internal_errors={self.internal_errors!r}, excludes={self.excludes!r}, includes={self.includes!r}, images={self.images!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, ignored={self.ignored!r}, overrides={self.overrides!r}, failure_threshold={self.failure_threshold!r}, internal_errors={self.internal_errors!r}, excludes={self.excludes!r}, includes={self.includes!r}, images={self.images!r})"\n return __repr__'] = __create_fn__.__code__
@@ -4832,6 +4846,15 @@ def __create_fn__(_type_path, _type_ctr, MISSING, _HAS_DEFAULT_FACTORY, __datacl
   __dataclass_builtins_object__.__setattr__(self,'ctr',ctr)
  return __init__
 CODE["def __create_fn__(_type_path, _type_ctr, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_ctr, _return_type):\n def __init__(self,path:_type_path,ctr:_type_ctr=_dflt_ctr)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'ctr',ctr)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__(_type_path, _type_docs, _type_refs_by_line, _type_hcl, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_refs_by_line, _dflt_hcl, _return_type):
+ def __init__(self,path:_type_path,docs:_type_docs,refs_by_line:_type_refs_by_line=_HAS_DEFAULT_FACTORY,hcl:_type_hcl=_dflt_hcl)->_return_type:
+  self.path=path
+  self.docs=docs
+  self.refs_by_line=_dflt_refs_by_line() if refs_by_line is _HAS_DEFAULT_FACTORY else refs_by_line
+  self.hcl=hcl
+ return __init__
+CODE['def __create_fn__(_type_path, _type_docs, _type_refs_by_line, _type_hcl, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_refs_by_line, _dflt_hcl, _return_type):\n def __init__(self,path:_type_path,docs:_type_docs,refs_by_line:_type_refs_by_line=_HAS_DEFAULT_FACTORY,hcl:_type_hcl=_dflt_hcl)->_return_type:\n  self.path=path\n  self.docs=docs\n  self.refs_by_line=_dflt_refs_by_line() if refs_by_line is _HAS_DEFAULT_FACTORY else refs_by_line\n  self.hcl=hcl\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_path, _type_ignored, _type_overrides, _type_failure_threshold, _type_internal_errors, _type_excludes, _type_includes, _type_images, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_path, _dflt_ignored, _dflt_overrides, _dflt_failure_threshold, _dflt_internal_errors, _dflt_excludes, _dflt_includes, _dflt_images, _return_type):
  def __init__(self,path:_type_path=_dflt_path,ignored:_type_ignored=_HAS_DEFAULT_FACTORY,overrides:_type_overrides=_HAS_DEFAULT_FACTORY,failure_threshold:_type_failure_threshold=_dflt_failure_threshold,internal_errors:_type_internal_errors=_dflt_internal_errors,excludes:_type_excludes=_HAS_DEFAULT_FACTORY,includes:_type_includes=_HAS_DEFAULT_FACTORY,images:_type_images=_HAS_DEFAULT_FACTORY)->_return_type:

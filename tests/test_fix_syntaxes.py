@@ -70,6 +70,7 @@ _SERVICES = {
     "k8s": "k8s",
     "tf-k8s": "k8s",
     "tf-helm": "k8s",
+    "tf-manifest": "k8s",
 }
 
 

@@ -89,6 +89,8 @@ def arch_writer(syntax: ArchSyntax) -> ArchWriter:
             return kubernetes.TerraformWorkloads()
         case "tf-helm":
             return kubernetes.HelmRelease()
+        case "tf-manifest":
+            return kubernetes.TerraformManifest()
         case "cdk-ts" | "cdk-py":
             return cdk.Workloads(syntax)
         case _:

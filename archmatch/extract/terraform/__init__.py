@@ -21,6 +21,7 @@ from archmatch.extract.terraform import (
     ecs,
     eks,
     helm,
+    k8s_manifests,
     k8s_workloads,
     local_exec,
     public,
@@ -41,6 +42,7 @@ _PRODUCERS = (
     eks.produce,
     k8s_workloads.produce,
     helm.produce,
+    k8s_manifests.produce,
     public.produce,
 )
 
@@ -160,6 +162,22 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
         _root_module(repo, facts, modules, folder, reached, files)
     for folder in sorted(set(modules) - reached):  # only called from a cycle: scan it on its own
         _root_module(repo, facts, modules, folder, reached, files)
+
+
+def finalize(repo: RepoView, facts: RepoFacts) -> None:
+    """A manifest file a `kubernetes_manifest` / `kubectl_manifest` applies is also read as a plain
+    manifest (`extract/kubernetes.py`): keep the resource's view, which has Terraform's values."""
+    applied = {
+        (w.location.path, w.location.line)
+        for w in facts.workloads
+        if w.kind.startswith(k8s_manifests.KIND_PREFIXES)
+    }
+    if applied:
+        facts.workloads = [
+            w
+            for w in facts.workloads
+            if not (w.kind.startswith("k8s:") and (w.location.path, w.location.line) in applied)
+        ]
 
 
 def _root_module(

@@ -27,7 +27,7 @@ from archmatch.extract.helm_template import Opaque, Rendered, render
 from archmatch.extract.kubernetes import declares_pods, objects, pod_workload
 from archmatch.extract.terraform.ast import Call, Expr, TupleExpr
 from archmatch.extract.terraform.context import Context, Resource, root_relative
-from archmatch.extract.terraform.evaluate import eval_template_file
+from archmatch.extract.terraform.file_texts import file_text
 from archmatch.extract.terraform.hcl import Block
 from archmatch.extract.terraform.instances import unexpanded
 from archmatch.extract.terraform.module import ModuleInstance
@@ -37,7 +37,6 @@ from archmatch.platforms import normalize_arch
 
 _NOT_KNOWN = object()
 _ESCAPED_DOT = "\0"
-_DIRECTIVE = lazyre.compile(r"%%\{|%\{([^}%]*)\}")
 _SET_PATH = lazyre.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -137,62 +136,10 @@ def _values_doc(ctx: Context, res: Resource, expr: Expr) -> Any:
     if isinstance(expr, Call) and expr.name in ("yamlencode", "jsonencode") and len(expr.args) == 1:
         return _renderable(with_origin(res.instance.eval(expr.args[0]), expr.args[0], res.block.path))
     if isinstance(expr, Call) and expr.name in ("file", "templatefile") and expr.args:
-        path = root_relative(res.instance, res.instance.eval(expr.args[0]))
-        if path is None:
-            return _NOT_KNOWN
-        value = res.instance.eval(expr)
-        if isinstance(value, Unknown) and expr.name == "templatefile":
-            value = _template_values(res, expr, path)
-        return _parsed(value, path) if isinstance(value, str | Unknown) else _NOT_KNOWN
+        read = file_text(res, expr)
+        return _parsed(*read) if read is not None else _NOT_KNOWN
     value = res.instance.eval(expr)
     return _parsed(value, res.block.path) if isinstance(value, str) else _NOT_KNOWN
-
-
-def _template_values(res: Resource, expr: Call, path: str) -> Any:
-    """A templatefile() whose variables are not all known: the text with `${...}` left for them."""
-    text = res.instance.read_file(str(res.instance.eval(expr.args[0])))
-    variables = res.instance.eval(expr.args[1]) if len(expr.args) > 1 else {}
-    if text is None or not isinstance(variables, dict):
-        return _NOT_KNOWN
-    chosen = _chosen_branches(res, text, variables)
-    if chosen is None:
-        return _NOT_KNOWN
-    return eval_template_file(res.instance, chosen, variables, res.instance.budget)
-
-
-def _chosen_branches(res: Resource, text: str, variables: dict[str, Any]) -> str | None:
-    """The text with its `%{ if cond }...%{ else }...%{ endif }` directives decided by the passed
-    variables (the branches not taken blanked to their newlines, so lines keep their numbers); None
-    when a condition is not known or another directive (`%{ for }`) is used."""
-    out: list[str] = []
-    taking: list[bool] = []  # per open `if`: whether the current branch is taken
-    pos = 0
-    for m in _DIRECTIVE.finditer(text):
-        if m.group(0).startswith("%%"):
-            continue
-        _keep(out, text[pos : m.start()], all(taking))
-        pos = m.end()
-        words = m.group(1).strip("~ \t\n").split(None, 1)
-        if words[:1] == ["if"] and len(words) == 2:
-            value = eval_template_file(res.instance, "${" + words[1] + "}", variables, res.instance.budget)
-            if value not in ("true", "false") or isinstance(value, Unknown) or len(taking) > 50:
-                return None  # a template's condition is a bool, which the template's text spells
-            taking.append(value == "true")
-        elif words == ["else"] and taking:
-            taking[-1] = not taking[-1]
-        elif words == ["endif"] and taking:
-            taking.pop()
-        else:
-            return None
-        out.append("\n" * m.group(0).count("\n"))
-    if taking:
-        return None
-    _keep(out, text[pos:], True)
-    return "".join(out)
-
-
-def _keep(out: list[str], piece: str, taken: bool) -> None:
-    out.append(piece if taken else "\n" * piece.count("\n"))
 
 
 def _parsed(value: str | Unknown, path: str) -> Any:
