@@ -607,6 +607,10 @@ class ImageBuild:
     # why the Dockerfile cannot be read (an asset folder generated at build time from sources
     # archmatch cannot tell), "" when it is read or simply unknown
     dockerfile_unread: str = ""
+    # the Dockerfiles of the repository that a Dockerfile path computed from values the files do not
+    # give may name (`-f Dockerfile.$SERVICE` in a function a loop calls), when more than one: the
+    # build line may build several images; () when the path is known or names at most one
+    dockerfile_candidates: tuple[str, ...] = ()
     # why the image never leaves the machine that builds it (its names are never pushed while the
     # same shell run pushes other images: a pulled placeholder retagged for the repository), "" when
     # it may be pushed; such a build is no image of a repository by its name alone

@@ -40,6 +40,16 @@ def test_script_builds_with_function_arguments_and_retag() -> None:
     assert _tags(text) == [["api:v2", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:v2"]]
 
 
+def test_a_function_defined_with_a_space_before_its_parens_runs_per_call() -> None:
+    """`name () {` (the `{` a command of its own): the body runs per call with that call's `$1`, and
+    the definition's own head is not a call of the function (it was: recursion to the depth limit)."""
+    text = 'deploy () {\n  local N="$1"\n  docker build -t "repo/$N" -f "Dockerfile.$N" .\n}\ndeploy order\ndeploy rproxy\n'
+    state = ShellState(path="build.sh", script_dir=".")
+    found = scan(text, state, LineMap(text))
+    assert [f.cmd.tags for f in found] == [["repo/order"], ["repo/rproxy"]]
+    assert state.values is not None and state.values.budget.exceeded is None
+
+
 def test_uncalled_function_is_still_a_build() -> None:
     assert _tags('build() {\n  docker build -t "app:${1:-dev}" .\n}\n') == [["app:dev"]]
 

@@ -494,6 +494,8 @@ def _one_image(candidates: list[ImageBuild]) -> _Only | None:
     """The build standing for the only image a project builds: a single build, or several equivalent
     ones (the two branches of `if --no-cache ... else ...`). None otherwise."""
     if len(candidates) == 1:
+        if candidates[0].dockerfile_candidates:  # `-f Dockerfile.$SERVICE`: maybe several images
+            return None
         return _Only((candidates[0],), "proximity", 1)
     keys = {_equivalence(build) for build in candidates}
     if len(keys) != 1 or None in keys:

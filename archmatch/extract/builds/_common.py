@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import fnmatch
 import posixpath
 import re
 from collections.abc import Callable
@@ -183,6 +184,46 @@ def cli_platforms(site: CliSite, cmd: BuildCommand, line: int) -> tuple[ArchFact
     return requested_platforms(cmd.platforms, platform_loc, default, site.host, "--platform")
 
 
+# each alternative stops at the next opener of its kind, so runs of `${` cost linear time
+_EXPANSION = lazyre.compile(r"\$\{(?:[^}$]|\$(?!\{))*\}|\$\((?:[^)$]|\$(?!\())*\)|\$[A-Za-z_0-9]+|`[^`]*`")
+MAX_DOCKERFILE_CANDIDATES = 32
+
+
+def computed_dockerfiles(repo: RepoView, cwd: str | None, file: str | None) -> tuple[str, ...]:
+    """The Dockerfiles of the repository that a `-f` path holding unresolved values may name
+    (`Dockerfile.$SERVICE`, `services/$NAME/Dockerfile`), when it may name more than one: from the
+    working directory when it is known, else from any one folder (the build runs in one folder,
+    whichever it is). A path whose first segment is wholly a variable (`$ROOT/Dockerfile`) is a
+    folder the files do not give, not a choice among this repository's Dockerfiles: ()."""
+    if file is None or not has_unresolved(file):
+        return ()
+    first = file.split("/", 1)[0].strip("\"'")
+    if _EXPANSION.fullmatch(first) or file.startswith("/"):
+        return ()
+    written = posixpath.normpath(_EXPANSION.sub("*", file))
+    if cwd is not None:
+        pattern = join(cwd, written)
+        if pattern is None or "*" not in pattern:
+            return ()
+        found = _matching(repo, pattern)
+        return tuple(found[:MAX_DOCKERFILE_CANDIDATES]) if len(found) > 1 else ()
+    if written.startswith(".."):
+        return ()
+    by_folder: dict[str, list[str]] = {}
+    depth = written.count("/") + 1
+    for path in repo.matching(lambda f: f.count("/") >= depth - 1):
+        parts = path.split("/")
+        if fnmatch.fnmatchcase("/".join(parts[-depth:]), written):
+            by_folder.setdefault("/".join(parts[:-depth]), []).append(path)
+    several = [sorted(paths) for _, paths in sorted(by_folder.items()) if len(paths) > 1]
+    return tuple(several[0][:MAX_DOCKERFILE_CANDIDATES]) if several else ()
+
+
+def _matching(repo: RepoView, pattern: str) -> list[str]:
+    depth = pattern.count("/")
+    return sorted(repo.matching(lambda f: f.count("/") == depth and fnmatch.fnmatchcase(f, pattern)))
+
+
 def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> ImageBuild:
     """An ImageBuild for one parsed docker build command (`text` is what it was parsed from)."""
     line = site.line_at(cmd.start)
@@ -207,6 +248,7 @@ def cli_build(repo: RepoView, site: CliSite, cmd: BuildCommand, text: str) -> Im
         command=command,
         command_flags=dockercli.command_flags(dockercli.parse_build_command(command)),
         build_args=cli_build_args(cmd, text[cmd.start : cmd.end]),
+        dockerfile_candidates=computed_dockerfiles(repo, site.cwd, cmd.file) if dockerfile is None else (),
     )
 
 

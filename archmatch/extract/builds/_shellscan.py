@@ -403,7 +403,7 @@ def _operator_after(text: str, end: int) -> str:
 
 
 _FUNCTION_HEAD = lazyre.compile(r"^([A-Za-z_][A-Za-z0-9_:.-]*)\($")
-_EMPTY_PARENS = lazyre.compile(r"^[ \t]*\([ \t]*\)")
+_EMPTY_PARENS = lazyre.compile(r"[ \t]*\([ \t]*\)")  # match(text, pos): no `^`, which holds only at 0
 
 
 def _function_name(text: str, words: list[Word]) -> str | None:
@@ -439,7 +439,10 @@ def _functions(text: str, commands: list[list[Word]]) -> tuple[dict[str, list[li
             index += 1
             continue
         first, last = span
-        body = [list(commands[i]) for i in range(first, last + 1)]
+        head = commands[first]  # `name () {`, `name() { cmd`, `function name {`: what follows the `{`
+        brace = next((k for k, w in enumerate(head) if _is_brace(text, w, "{")), None)
+        body = [list(head[brace + 1 :]) if brace is not None else []]
+        body += [list(commands[i]) for i in range(first + 1, last + 1)]
         body = [
             [w for w in words if not (_is_brace(text, w, "{") or _is_brace(text, w, "}"))] for words in body
         ]

@@ -10,7 +10,9 @@ builds produce the image's repository), RepoFacts.extra.kustomize_images (kustom
 - images whose tag a kustomization's `images:` entry replaces (newTag or digest);
 - placeholders (`REPLACE_ME_...`, `IMAGE_URI`, `<account>`, `{{ .Values.image }}`) and references
   ending in an unresolved `${...}` (the real value may carry a tag or a digest);
-- images whose every build here pins its platform: a push from any machine gives the same arch;
+- images whose every build here pins its platform, in the build or in its Dockerfile (a final stage
+  `FROM --platform=linux/amd64 ...`, an architecture-specific base image): a push from any machine
+  gives the same arch;
 - images whose every unpinned build ARCH302 already reports for this workload: one root cause, one
   finding, and ARCH302's fix (request the workload's platform in the build) removes this one's cause.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from archmatch.link.effective import Verdict
+from archmatch.link.effective import Verdict, image_arch
 from archmatch.link.imageref import parse_ref
 from archmatch.model import Finding, ImageBuild, ImageRef, KustomizeImage, Related, RepoFacts
 from archmatch.platforms import How
@@ -79,17 +81,22 @@ def _kustomized(image: ImageRef, overrides: list[KustomizeImage]) -> bool:
     return any(o.name.lower() in names and (o.new_tag or o.digest) for o in overrides)
 
 
-def _rewritten_or_pinned(builds: list[ImageBuild]) -> bool:
+def _rewritten_or_pinned(builds: list[ImageBuild], facts: RepoFacts) -> bool:
     if any(b.source == "sam" for b in builds):
         return True  # sam deploy replaces the local tag with a content-addressed one
-    return not any(_unpinned(b) for b in builds)
+    return not any(_unpinned(b, facts) for b in builds)
 
 
-def _unpinned(build: ImageBuild) -> bool:
+def _unpinned(build: ImageBuild, facts: RepoFacts) -> bool:
     """A build whose pushes may hold another architecture next time; one that only a machine of a
-    known architecture runs (a hosted CI runner, a CodeBuild environment type) pushes that one."""
+    known architecture runs (a hosted CI runner, a CodeBuild environment type) pushes that one, and
+    so does one whose Dockerfile fixes the content (a pinned final stage, an arch-specific base)."""
     if build.platforms.settled_host is not None:
         return False
+    if build.platforms.how is How.HOST:
+        img = image_arch(build, facts)
+        if img.content and img.host_content is None:
+            return False
     return build.platforms.how is not How.EXPLICIT or not build.platforms.known
 
 
@@ -103,9 +110,11 @@ def check(facts: RepoFacts) -> Iterator[Finding]:
             if reason is None or _kustomized(image, overrides):
                 continue
             builds = builds_of(facts, w, image)
-            if not builds or _rewritten_or_pinned(builds):
+            if not builds or _rewritten_or_pinned(builds, facts):
                 continue
-            uncovered = [b for b in builds if _unpinned(b) and (id(w), id(image), id(b)) not in host_links]
+            uncovered = [
+                b for b in builds if _unpinned(b, facts) and (id(w), id(image), id(b)) not in host_links
+            ]
             if not uncovered:
                 continue
             build = uncovered[0]
