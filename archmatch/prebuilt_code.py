@@ -561,6 +561,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.joined,self.commands,self.user_data_of,)==(other.joined,other.commands,other.user_data_of,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.joined,self.commands,self.user_data_of,)==(other.joined,other.commands,other.user_data_of,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.keyword,self.start,self.end,self.segments,self.first_line,self.heredocs,self.args,)==(other.keyword,other.start,other.end,other.segments,other.first_line,other.heredocs,other.args,)
   return NotImplemented
  return __eq__
@@ -1201,10 +1209,10 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.repo,self.facts,self.app_dir,self.config,self.syntax_of,self.platform_names,self.assets,self.workloads,self.capacities,self.pending,self.names,self.capacity_by_call,)==(other.repo,other.facts,other.app_dir,other.config,other.syntax_of,other.platform_names,other.assets,other.workloads,other.capacities,other.pending,other.names,other.capacity_by_call,)
+   return (self.repo,self.facts,self.app_dir,self.config,self.syntax_of,self.platform_names,self.assets,self.workloads,self.capacities,self.pending,self.names,self.capacity_by_call,self.cluster_hosts,self.task_clusters,)==(other.repo,other.facts,other.app_dir,other.config,other.syntax_of,other.platform_names,other.assets,other.workloads,other.capacities,other.pending,other.names,other.capacity_by_call,other.cluster_hosts,other.task_clusters,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.repo,self.facts,self.app_dir,self.config,self.syntax_of,self.platform_names,self.assets,self.workloads,self.capacities,self.pending,self.names,self.capacity_by_call,)==(other.repo,other.facts,other.app_dir,other.config,other.syntax_of,other.platform_names,other.assets,other.workloads,other.capacities,other.pending,other.names,other.capacity_by_call,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.repo,self.facts,self.app_dir,self.config,self.syntax_of,self.platform_names,self.assets,self.workloads,self.capacities,self.pending,self.names,self.capacity_by_call,self.cluster_hosts,self.task_clusters,)==(other.repo,other.facts,other.app_dir,other.config,other.syntax_of,other.platform_names,other.assets,other.workloads,other.capacities,other.pending,other.names,other.capacity_by_call,other.cluster_hosts,other.task_clusters,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -2742,6 +2750,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(joined={self.joined!r}, commands={self.commands!r}, user_data_of={self.user_data_of!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(joined={self.joined!r}, commands={self.commands!r}, user_data_of={self.user_data_of!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(keyword={self.keyword!r}, start={self.start!r}, end={self.end!r}, segments={self.segments!r}, first_line={self.first_line!r}, heredocs={self.heredocs!r}, args={self.args!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(keyword={self.keyword!r}, start={self.start!r}, end={self.end!r}, segments={self.segments!r}, first_line={self.first_line!r}, heredocs={self.heredocs!r}, args={self.args!r})"\n return __repr__'] = __create_fn__.__code__
@@ -3288,9 +3302,9 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(repo={self.repo!r}, facts={self.facts!r}, app_dir={self.app_dir!r}, config={self.config!r}, syntax_of={self.syntax_of!r}, platform_names={self.platform_names!r}, assets={self.assets!r}, workloads={self.workloads!r}, capacities={self.capacities!r}, pending={self.pending!r}, names={self.names!r}, capacity_by_call={self.capacity_by_call!r})"
+  return self.__class__.__qualname__ + f"(repo={self.repo!r}, facts={self.facts!r}, app_dir={self.app_dir!r}, config={self.config!r}, syntax_of={self.syntax_of!r}, platform_names={self.platform_names!r}, assets={self.assets!r}, workloads={self.workloads!r}, capacities={self.capacities!r}, pending={self.pending!r}, names={self.names!r}, capacity_by_call={self.capacity_by_call!r}, cluster_hosts={self.cluster_hosts!r}, task_clusters={self.task_clusters!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(repo={self.repo!r}, facts={self.facts!r}, app_dir={self.app_dir!r}, config={self.config!r}, syntax_of={self.syntax_of!r}, platform_names={self.platform_names!r}, assets={self.assets!r}, workloads={self.workloads!r}, capacities={self.capacities!r}, pending={self.pending!r}, names={self.names!r}, capacity_by_call={self.capacity_by_call!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(repo={self.repo!r}, facts={self.facts!r}, app_dir={self.app_dir!r}, config={self.config!r}, syntax_of={self.syntax_of!r}, platform_names={self.platform_names!r}, assets={self.assets!r}, workloads={self.workloads!r}, capacities={self.capacities!r}, pending={self.pending!r}, names={self.names!r}, capacity_by_call={self.capacity_by_call!r}, cluster_hosts={self.cluster_hosts!r}, task_clusters={self.task_clusters!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
@@ -4239,6 +4253,14 @@ def __create_fn__(_type_items, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builti
  return __init__
 CODE["def __create_fn__(_type_items, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,items:_type_items)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'items',items)\n return __init__"] = __create_fn__.__code__
 
+def __create_fn__(_type_joined, _type_commands, _type_user_data_of, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_joined, _dflt_commands, _dflt_user_data_of, _return_type):
+ def __init__(self,joined:_type_joined=_HAS_DEFAULT_FACTORY,commands:_type_commands=_HAS_DEFAULT_FACTORY,user_data_of:_type_user_data_of=_HAS_DEFAULT_FACTORY)->_return_type:
+  self.joined=_dflt_joined() if joined is _HAS_DEFAULT_FACTORY else joined
+  self.commands=_dflt_commands() if commands is _HAS_DEFAULT_FACTORY else commands
+  self.user_data_of=_dflt_user_data_of() if user_data_of is _HAS_DEFAULT_FACTORY else user_data_of
+ return __init__
+CODE['def __create_fn__(_type_joined, _type_commands, _type_user_data_of, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_joined, _dflt_commands, _dflt_user_data_of, _return_type):\n def __init__(self,joined:_type_joined=_HAS_DEFAULT_FACTORY,commands:_type_commands=_HAS_DEFAULT_FACTORY,user_data_of:_type_user_data_of=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.joined=_dflt_joined() if joined is _HAS_DEFAULT_FACTORY else joined\n  self.commands=_dflt_commands() if commands is _HAS_DEFAULT_FACTORY else commands\n  self.user_data_of=_dflt_user_data_of() if user_data_of is _HAS_DEFAULT_FACTORY else user_data_of\n return __init__'] = __create_fn__.__code__
+
 def __create_fn__(_type_keyword, _type_start, _type_end, _type_segments, _type_first_line, _type_heredocs, _type_args, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_heredocs, _return_type):
  def __init__(self,keyword:_type_keyword,start:_type_start,end:_type_end,segments:_type_segments,first_line:_type_first_line,heredocs:_type_heredocs=_dflt_heredocs)->_return_type:
   self.keyword=keyword
@@ -5145,8 +5167,8 @@ def __create_fn__(_type_registry, _type_repository, _type_tag, _type_digest, MIS
  return __init__
 CODE["def __create_fn__(_type_registry, _type_repository, _type_tag, _type_digest, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,registry:_type_registry,repository:_type_repository,tag:_type_tag,digest:_type_digest)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'registry',registry)\n  __dataclass_builtins_object__.__setattr__(self,'repository',repository)\n  __dataclass_builtins_object__.__setattr__(self,'tag',tag)\n  __dataclass_builtins_object__.__setattr__(self,'digest',digest)\n return __init__"] = __create_fn__.__code__
 
-def __create_fn__(_type_repo, _type_facts, _type_app_dir, _type_config, _type_syntax_of, _type_platform_names, _type_assets, _type_workloads, _type_capacities, _type_pending, _type_names, _type_capacity_by_call, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_assets, _dflt_workloads, _dflt_capacities, _dflt_pending, _dflt_names, _dflt_capacity_by_call, _return_type):
- def __init__(self,repo:_type_repo,facts:_type_facts,app_dir:_type_app_dir,config:_type_config,syntax_of:_type_syntax_of,platform_names:_type_platform_names,assets:_type_assets=_HAS_DEFAULT_FACTORY,workloads:_type_workloads=_HAS_DEFAULT_FACTORY,capacities:_type_capacities=_HAS_DEFAULT_FACTORY,pending:_type_pending=_HAS_DEFAULT_FACTORY,names:_type_names=_HAS_DEFAULT_FACTORY,capacity_by_call:_type_capacity_by_call=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_repo, _type_facts, _type_app_dir, _type_config, _type_syntax_of, _type_platform_names, _type_assets, _type_workloads, _type_capacities, _type_pending, _type_names, _type_capacity_by_call, _type_cluster_hosts, _type_task_clusters, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_assets, _dflt_workloads, _dflt_capacities, _dflt_pending, _dflt_names, _dflt_capacity_by_call, _dflt_cluster_hosts, _dflt_task_clusters, _return_type):
+ def __init__(self,repo:_type_repo,facts:_type_facts,app_dir:_type_app_dir,config:_type_config,syntax_of:_type_syntax_of,platform_names:_type_platform_names,assets:_type_assets=_HAS_DEFAULT_FACTORY,workloads:_type_workloads=_HAS_DEFAULT_FACTORY,capacities:_type_capacities=_HAS_DEFAULT_FACTORY,pending:_type_pending=_HAS_DEFAULT_FACTORY,names:_type_names=_HAS_DEFAULT_FACTORY,capacity_by_call:_type_capacity_by_call=_HAS_DEFAULT_FACTORY,cluster_hosts:_type_cluster_hosts=_HAS_DEFAULT_FACTORY,task_clusters:_type_task_clusters=_HAS_DEFAULT_FACTORY)->_return_type:
   self.repo=repo
   self.facts=facts
   self.app_dir=app_dir
@@ -5159,8 +5181,10 @@ def __create_fn__(_type_repo, _type_facts, _type_app_dir, _type_config, _type_sy
   self.pending=_dflt_pending() if pending is _HAS_DEFAULT_FACTORY else pending
   self.names=_dflt_names() if names is _HAS_DEFAULT_FACTORY else names
   self.capacity_by_call=_dflt_capacity_by_call() if capacity_by_call is _HAS_DEFAULT_FACTORY else capacity_by_call
+  self.cluster_hosts=_dflt_cluster_hosts() if cluster_hosts is _HAS_DEFAULT_FACTORY else cluster_hosts
+  self.task_clusters=_dflt_task_clusters() if task_clusters is _HAS_DEFAULT_FACTORY else task_clusters
  return __init__
-CODE['def __create_fn__(_type_repo, _type_facts, _type_app_dir, _type_config, _type_syntax_of, _type_platform_names, _type_assets, _type_workloads, _type_capacities, _type_pending, _type_names, _type_capacity_by_call, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_assets, _dflt_workloads, _dflt_capacities, _dflt_pending, _dflt_names, _dflt_capacity_by_call, _return_type):\n def __init__(self,repo:_type_repo,facts:_type_facts,app_dir:_type_app_dir,config:_type_config,syntax_of:_type_syntax_of,platform_names:_type_platform_names,assets:_type_assets=_HAS_DEFAULT_FACTORY,workloads:_type_workloads=_HAS_DEFAULT_FACTORY,capacities:_type_capacities=_HAS_DEFAULT_FACTORY,pending:_type_pending=_HAS_DEFAULT_FACTORY,names:_type_names=_HAS_DEFAULT_FACTORY,capacity_by_call:_type_capacity_by_call=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.repo=repo\n  self.facts=facts\n  self.app_dir=app_dir\n  self.config=config\n  self.syntax_of=syntax_of\n  self.platform_names=platform_names\n  self.assets=_dflt_assets() if assets is _HAS_DEFAULT_FACTORY else assets\n  self.workloads=_dflt_workloads() if workloads is _HAS_DEFAULT_FACTORY else workloads\n  self.capacities=_dflt_capacities() if capacities is _HAS_DEFAULT_FACTORY else capacities\n  self.pending=_dflt_pending() if pending is _HAS_DEFAULT_FACTORY else pending\n  self.names=_dflt_names() if names is _HAS_DEFAULT_FACTORY else names\n  self.capacity_by_call=_dflt_capacity_by_call() if capacity_by_call is _HAS_DEFAULT_FACTORY else capacity_by_call\n return __init__'] = __create_fn__.__code__
+CODE['def __create_fn__(_type_repo, _type_facts, _type_app_dir, _type_config, _type_syntax_of, _type_platform_names, _type_assets, _type_workloads, _type_capacities, _type_pending, _type_names, _type_capacity_by_call, _type_cluster_hosts, _type_task_clusters, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_assets, _dflt_workloads, _dflt_capacities, _dflt_pending, _dflt_names, _dflt_capacity_by_call, _dflt_cluster_hosts, _dflt_task_clusters, _return_type):\n def __init__(self,repo:_type_repo,facts:_type_facts,app_dir:_type_app_dir,config:_type_config,syntax_of:_type_syntax_of,platform_names:_type_platform_names,assets:_type_assets=_HAS_DEFAULT_FACTORY,workloads:_type_workloads=_HAS_DEFAULT_FACTORY,capacities:_type_capacities=_HAS_DEFAULT_FACTORY,pending:_type_pending=_HAS_DEFAULT_FACTORY,names:_type_names=_HAS_DEFAULT_FACTORY,capacity_by_call:_type_capacity_by_call=_HAS_DEFAULT_FACTORY,cluster_hosts:_type_cluster_hosts=_HAS_DEFAULT_FACTORY,task_clusters:_type_task_clusters=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.repo=repo\n  self.facts=facts\n  self.app_dir=app_dir\n  self.config=config\n  self.syntax_of=syntax_of\n  self.platform_names=platform_names\n  self.assets=_dflt_assets() if assets is _HAS_DEFAULT_FACTORY else assets\n  self.workloads=_dflt_workloads() if workloads is _HAS_DEFAULT_FACTORY else workloads\n  self.capacities=_dflt_capacities() if capacities is _HAS_DEFAULT_FACTORY else capacities\n  self.pending=_dflt_pending() if pending is _HAS_DEFAULT_FACTORY else pending\n  self.names=_dflt_names() if names is _HAS_DEFAULT_FACTORY else names\n  self.capacity_by_call=_dflt_capacity_by_call() if capacity_by_call is _HAS_DEFAULT_FACTORY else capacity_by_call\n  self.cluster_hosts=_dflt_cluster_hosts() if cluster_hosts is _HAS_DEFAULT_FACTORY else cluster_hosts\n  self.task_clusters=_dflt_task_clusters() if task_clusters is _HAS_DEFAULT_FACTORY else task_clusters\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_reported_path, _type_names, _type_span, _type_anchor, _type_dockerfile_instructions, _type_terraform, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_names, _dflt_span, _dflt_anchor, _dflt_dockerfile_instructions, _dflt_terraform, _return_type):
  def __init__(self,reported_path:_type_reported_path,names:_type_names=_dflt_names,span:_type_span=_dflt_span,anchor:_type_anchor=_dflt_anchor,dockerfile_instructions:_type_dockerfile_instructions=_HAS_DEFAULT_FACTORY,terraform:_type_terraform=_dflt_terraform)->_return_type:

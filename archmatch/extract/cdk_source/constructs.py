@@ -12,7 +12,7 @@ from typing import Literal
 
 from archmatch.aws.batch import job_arch_when_omitted, job_runs_on_fargate
 from archmatch.aws.defaults import ECS_DEFAULT_ARCH, EKS_DEFAULT_INSTANCE_TYPE, LAMBDA_DEFAULT_ARCH
-from archmatch.aws.ecs import cluster_name, runs_on_fargate
+from archmatch.aws.ecs import arch_when_omitted, cluster_name, runs_on_fargate
 from archmatch.aws.eks import cluster_ref, taint_effect
 from archmatch.extract.cdk_source import archvalues, codebuild
 from archmatch.extract.cdk_source.archvalues import Arch
@@ -24,6 +24,7 @@ from archmatch.extract.cdk_source.assets import (
     make_asset,
 )
 from archmatch.extract.cdk_source.ecr import repository_key, repository_name
+from archmatch.extract.cdk_source.ecs_hosts import ClusterHosts
 from archmatch.extract.cdk_source.values import (
     Arr,
     Call,
@@ -134,6 +135,8 @@ class Interpreter:
     pending: list[_Pending] = field(default_factory=list)
     names: set[tuple[str, str]] = field(default_factory=set)
     capacity_by_call: dict[int, Capacity] = field(default_factory=dict)
+    cluster_hosts: ClusterHosts = field(default_factory=ClusterHosts)
+    task_clusters: dict[int, list[Val | None]] = field(default_factory=dict)  # id(workload) -> clusters
 
     # ---- entry ------------------------------------------------------------------------------
     def run(self, calls: list[Call]) -> None:
@@ -154,6 +157,7 @@ class Interpreter:
                 props = call.props(2)
                 for owner in self._owner_workloads(get(props, "taskDefinition")):
                     _add_service(owner, self._service(call, props))
+                    self.task_clusters.setdefault(id(owner), []).append(get(props, "cluster"))
         self._resolve_pending()
         for asset in sorted(self.assets.values(), key=lambda a: (a.call.path, a.call.line, a.call.column)):
             self.facts.builds.extend(candidate.build() for candidate in (asset, *asset.alternatives))
@@ -180,8 +184,10 @@ class Interpreter:
             capacity = get(call.props(2), "capacity")
             if capacity is not None and not isinstance(capacity, Unknown):
                 self._ec2_capacity(call, capacity, "ecs", f"{self._id(call)} capacity")
+                self.cluster_hosts.join(call, self.capacity_by_call.get(id(call)))
         elif callee == "aws_autoscaling.AutoScalingGroup":
             self._ec2_capacity(call, call.props(2), "ec2", self._id(call))
+            self.cluster_hosts.group_props(call, get(call.props(2), "userData"))
         elif callee == "aws_ecs.AsgCapacityProvider":
             self._asg_provider(call)
         elif callee == "aws_eks.Nodegroup":
@@ -214,6 +220,13 @@ class Interpreter:
             service = {"aws_ecs.Cluster": "ecs", "aws_eks.Cluster": "eks"}.get(receiver.callee or "")
             if service:
                 self._ec2_capacity(call, call.props(1), service, self._method_id(call, receiver))
+                self.cluster_hosts.join(receiver, self.capacity_by_call.get(id(call)))
+        elif call.method == "addAsgCapacityProvider" and isinstance(receiver, Call):
+            provider = call.arg(0, "provider")
+            group = get(provider.props(2), "autoScalingGroup") if isinstance(provider, Call) else None
+            self.cluster_hosts.join(receiver, self.capacity_by_call.get(id(group)))
+        elif call.method in ("addCommands", "addUserData"):
+            self.cluster_hosts.user_data_call(call)
 
     # ---- naming ------------------------------------------------------------------------------
     def _id(self, call: Call) -> str:
@@ -697,6 +710,14 @@ class Interpreter:
 
     def _resolve_pending(self) -> None:
         for item in self.pending:
+            clusters = self.task_clusters.get(id(item.workload), [])
+            hosts = (
+                self.cluster_hosts.hosts(clusters, self.capacity_by_call) if item.service == "ecs" else None
+            )
+            if hosts is not None and item.workload.ecs is not None:
+                item.workload.ecs = replace(item.workload.ecs, hosts=hosts)
+                item.workload.arch, item.workload.arch_location = arch_when_omitted(item.workload.ecs)
+                continue
             caps = [c for s, c in self.capacities if s == item.service]
             archs = {t.arch for c in caps for t in c.instance_types} | {
                 a for c in caps for a in c.ami_arch.archs
