@@ -615,6 +615,10 @@ class ImageBuild:
     # same shell run pushes other images: a pulled placeholder retagged for the repository), "" when
     # it may be pushed; such a build is no image of a repository by its name alone
     stays_local: str = ""
+    # the clone of this repository the build reads its files from (`git clone URL && cd REPO`), with
+    # why the URL is this repository; "" otherwise. The clone may be of another branch or commit than
+    # the files scanned, so links to the build are at most of low confidence
+    clone_of: str = ""
 
     @property
     def id(self) -> str:

@@ -23,3 +23,20 @@ from archmatch.extract.builds.unread import first_build_line
 )
 def test_first_build_line(text: bytes, line: int) -> None:
     assert first_build_line(text) == line
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "elsewhere"),
+    [
+        # a docstring is prose: "the machine where docker build ran" runs nothing
+        (b'"""Pick arm64 or x86_64 after where docker build have been executed."""\nx = 1\n', 0, 1),
+        (b'def f():\n    """\n    docker build -t x .\n    """\n    return 1\n', 0, 3),
+        # a string that is an argument, after a docstring, still runs
+        (b'"""Builds."""\nimport os\nos.system("docker build -t x .")\n', 3, 3),
+        # a file that does not parse: every match counts, as in other languages
+        (b'"""docker build here"""\nprint "py2"\n', 1, 1),
+    ],
+)
+def test_python_docstrings_are_not_builds(text: bytes, line: int, elsewhere: int) -> None:
+    assert first_build_line(text, "tool.py") == line
+    assert first_build_line(text, "tool.ts") == elsewhere  # other languages: every match counts

@@ -465,6 +465,9 @@ def _proximity_links(workload: Workload, image: ImageRef, only: _Only, scope: st
             detail += f"; {only.count} equivalent builds: same Dockerfile, context, target, platforms and build args"
         elif only.kind == "proximity-dockerfile":
             detail += f"; {only.count} builds read {build.dockerfile}"
+            detail += "".join(
+                f", {b.name} from {b.clone_of}" for b in only.builds if b.clone_of and b is not build
+            )
         evidence = f"proximity: {PROXIMITY_SUBJECT[only.kind]} {scope} ({detail})"
         out.append(Link(workload, image, build, evidence, "low", only.kind, scope))
     return out
@@ -620,6 +623,16 @@ def _strongest_per_build(links: list[Link]) -> list[Link]:
     return [lk for lk in links if _STRENGTH[lk.confidence] == best[(id(lk.workload), id(lk.build))]]
 
 
+def _from_clones(links: list[Link]) -> list[Link]:
+    """A build that reads a clone of this repository reads some branch or commit of it, perhaps not
+    the files scanned: its links are of low confidence at most, and say so."""
+    for link in links:
+        if link.build.clone_of:
+            link.confidence = _weaker(link.confidence, "low")
+            link.evidence = f"{link.evidence}; the build reads {link.build.clone_of}"
+    return links
+
+
 def find_links(facts: RepoFacts, config: Config) -> list[Link]:
     projects = assign_projects(facts)
     index = _Index(facts.builds, projects, facts.extra.image_retags)
@@ -643,7 +656,7 @@ def find_links(facts: RepoFacts, config: Config) -> list[Link]:
             if not found:
                 unlinked.append((workload, image))
     links.extend(_proximity(index, projects, links, unlinked, facts.extra.unread_builds))
-    links = _strongest_per_build(links)
+    links = _strongest_per_build(_from_clones(links))
     links.sort(
         key=lambda lk: (
             lk.workload.location,

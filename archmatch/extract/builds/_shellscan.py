@@ -21,6 +21,7 @@ from archmatch.dockercli import BuildCommand, Word
 from archmatch.extract.budget import Budget
 from archmatch.extract.builds import _awscli as awscli
 from archmatch.extract.builds import _cfncli as cfncli
+from archmatch.extract.builds import _clones as clonelog
 from archmatch.extract.builds import _copies as copies
 from archmatch.extract.builds import _imagelog as imagelog
 from archmatch.extract.builds import _tfcli as tfcli
@@ -105,6 +106,7 @@ class ShellState:
     # builds of earlier shells of the same run whose images docker still holds (the lines before
     # in a Makefile recipe, each run by a shell of its own): `docker tag` and `docker push` see them
     earlier_builds: list[ImageBuild] = field(default_factory=list)
+    clones: list[clonelog.Clone] = field(default_factory=list)  # `git clone`s of the run (`_clones`)
 
     @property
     def default_platform(self) -> EnvValue | None:
@@ -716,6 +718,7 @@ class _Walker:
             or self._aws(plain)
             or self._terraform(plain)
             or self._cloudformation(plain)
+            or self._clone(plain)
         ):
             return
         cmd = dockercli.parse_words(plain, self.expand)
@@ -741,6 +744,16 @@ class _Walker:
         if cmd.pushes:  # `--push`, `--output type=registry`: every tag is pushed as it is built
             line = self.line_at(cmd.start)
             self.state.pushes.extend(awscli.Push(self.state.path, line, tag, line) for tag in cmd.tags)
+
+    def _clone(self, words: list[Word]) -> bool:
+        """`git clone URL [DIR]`: the folder a later `cd` and build may read (`_clones`)."""
+        texts = imagelog.command_texts([w.text for w in words if not w.redirect])
+        if texts[:2] != ["git", "clone"]:
+            return False
+        found = clonelog.parse(texts, self.state.cwd, self.state.path, self.line_at(words[0].start))
+        if found is not None and len(self.state.clones) < clonelog.MAX_CLONES:
+            self.state.clones.append(found)
+        return True
 
     def _kubectl(self, words: list[Word]) -> bool:
         """`aws eks update-kubeconfig` and its kin point kubectl at a cluster; `kubectl apply -f`
@@ -954,13 +967,17 @@ def _record(known: list[T], found: list[T]) -> None:
             known.append(use)
 
 
-def follow_images(state: ShellState, made: list[tuple[BuildCommand, ImageBuild]]) -> None:
+def follow_images(
+    state: ShellState, made: list[tuple[BuildCommand, ImageBuild]], repo: RepoView | None
+) -> None:
     """After the last command of a shell run: the names later commands gave each build's image
-    (`docker tag` in another command or buildspec phase), and whether it stays on the building
-    machine (`_imagelog`)."""
+    (`docker tag` in another command or buildspec phase), whether it stays on the building
+    machine (`_imagelog`), and the builds that read a clone of this repository (`_clones`)."""
     for cmd, build in made:
         build.tags.extend(tag for tag in cmd.tags if tag not in build.tags)
         build.stays_local = state.images.stays_local(cmd)
+    if repo is not None:
+        clonelog.place_builds(repo, state.clones, [build for _, build in made])
 
 
 def script_dir_of(path: str) -> str:
@@ -997,7 +1014,7 @@ def scanned_builds(
         _from_own_folder(repo, build, found)
         builds.append(build)
         made.append((found.cmd, build))
-    follow_images(state, made)
+    follow_images(state, made, repo)
     return builds
 
 

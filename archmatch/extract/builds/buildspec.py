@@ -265,7 +265,7 @@ def _builds(
             )
             out.append(cli_build(repo, site, found.cmd, command))
             made.append((found.cmd, out[-1]))
-    follow_images(state, made)
+    follow_images(state, made, repo)
     budget.report(repo)
     assigned = set(values.values)  # a variable the commands assign is no longer the project's
     for build in out:

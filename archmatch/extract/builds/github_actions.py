@@ -310,7 +310,7 @@ class _Job:
             )
             builds.append(cli_build(self.repo, site, found.cmd, run))
             made.append((found.cmd, builds[-1]))
-        follow_images(state, made)
+        follow_images(state, made, self.repo)
         self.facts.builds.extend(builds)
         add_facts(self.repo, self.facts, self.path, state.aws, builds, run=self.where, earlier=self.pushed)
         self.pushed.extend(pushed_builds(state.pushes, builds))

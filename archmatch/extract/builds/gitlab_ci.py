@@ -309,4 +309,4 @@ def _run_builds(
             add_facts(repo, facts, path, state.aws[known:], builds, run=run)
             facts.extra.manifest_deploys.extend(state.manifest_deploys[applied:])
             record_command_values(facts, state, run)
-    follow_images(state, made)
+    follow_images(state, made, repo)

@@ -11,11 +11,14 @@ Only program code is searched: scripts, Makefiles and CI files have build source
 a CI file's `docker build` is often a test build of an example, not the project's image. Only files
 that produced no build are read, and only when some build follows its host (the one case where the
 answer matters); it is a search, not a parser, so it has no facts to isolate. Comment lines do not
-count, nor does documentation: a README saying "run docker build" describes a build by hand.
+count, nor does documentation: a README saying "run docker build" describes a build by hand, and
+a Python string that is a statement of its own (a docstring: "where docker build was run") is never
+run either.
 """
 
 from __future__ import annotations
 
+import ast
 import posixpath
 
 from archmatch import lazyre
@@ -58,14 +61,38 @@ def _searched(path: str) -> bool:
     return name.endswith(_CODE_SUFFIXES)
 
 
-def first_build_line(data: bytes) -> int:
-    """The line of the first docker build command outside a comment, 0 when there is none."""
+def first_build_line(data: bytes, path: str = "") -> int:
+    """The line of the first docker build command outside a comment (and, in a Python file `path`,
+    outside a docstring), 0 when there is none."""
     text = data.decode("latin-1")  # the pattern is ASCII: any byte sequence decodes, offsets stay
+    prose: list[tuple[int, int]] | None = None
     for m in _BUILD.finditer(text):
         start = text.rfind("\n", 0, m.start()) + 1
-        if not text[start : m.start()].lstrip().startswith(_COMMENT):
-            return text.count("\n", 0, m.start()) + 1
+        if text[start : m.start()].lstrip().startswith(_COMMENT):
+            continue
+        line = text.count("\n", 0, m.start()) + 1
+        if path.endswith(".py"):
+            prose = _bare_strings(data) if prose is None else prose
+            if any(first <= line <= last for first, last in prose):
+                continue
+        return line
     return 0
+
+
+def _bare_strings(data: bytes) -> list[tuple[int, int]]:
+    """The lines (first, last) of the strings that are statements of their own in Python source
+    (docstrings): text, never run. None are known of a file that does not parse."""
+    try:
+        tree = ast.parse(data.decode("utf-8", errors="replace"))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    return [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    ]
 
 
 def finalize(repo: RepoView, facts: RepoFacts) -> None:
@@ -80,6 +107,6 @@ def finalize(repo: RepoView, facts: RepoFacts) -> None:
         data = repo.read_bytes_quietly(path)
         if not data or b"build" not in data:
             continue
-        line = first_build_line(data)
+        line = first_build_line(data, path)
         if line:
             facts.extra.unread_builds.append(Location(path, line))

@@ -176,7 +176,7 @@ def _builds(ctx: Context, res: Resource, block: Block) -> list[ImageBuild]:
         if build is not None:
             out.append(build)
             made.append((found.cmd, build))
-    follow_images(state, made)
+    follow_images(state, made, ctx.repo)
     for build in out:  # an image that stays local is not the one pushed to the command's repository
         if not build.stays_local:
             build.link_keys = frozenset(build.link_keys | keys)

@@ -117,6 +117,8 @@ def confidence_note(link: Link, placement: bool = True) -> str:
         return " [low confidence: the function the command deploys to is inferred, not named]"
     if link.kind == "naming-local-tag":
         return " [low confidence: linked by name only; where the build is pushed the files do not say]"
+    if link.build.clone_of and link.kind != "naming":
+        return " [low confidence: the build reads a clone of this repository, perhaps of another branch or commit]"
     return " [low confidence: linked only by naming]"
 
 
@@ -134,6 +136,8 @@ def link_properties(link: Link, placement: bool = True) -> dict[str, str]:
     }
     if link.image.candidate:
         properties["linkCandidate"] = link.image.candidate
+    if link.build.clone_of:  # the build reads a clone of this repository: maybe not these files
+        properties["buildClone"] = link.build.clone_of
     placed = sole_capacity(link) if placement else None
     if placed is not None:  # the pod's architecture rests on proximity to the project's capacity
         properties["workloadArchConfidence"] = "low"
