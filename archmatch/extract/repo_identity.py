@@ -262,7 +262,8 @@ def _read(repo: RepoView, path: str, limit: int = MAX_BYTES) -> str | None:
     data = repo.read_bytes_head(path, limit + 1)
     if not data or len(data) > limit:
         return None
-    return data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _file_claims(path: str, text: str) -> list[IdentityClaim]:

@@ -83,7 +83,7 @@ def _bare_strings(data: bytes) -> list[tuple[int, int]]:
     """The lines (first, last) of the strings that are statements of their own in Python source
     (docstrings): text, never run. None are known of a file that does not parse."""
     try:
-        tree = ast.parse(data.decode("utf-8", errors="replace"))
+        tree = ast.parse(data)  # bytes: Python reads a BOM and a coding line as the interpreter does
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     return [
