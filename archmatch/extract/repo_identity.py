@@ -131,6 +131,8 @@ class Placement:
 
 @dataclass(frozen=True)
 class RepoIdentity:
+    """Every claim of the scan root's identity, in the order found."""
+
     claims: tuple[IdentityClaim, ...]
 
     def placement(self, url: str, inner: str, exists: Callable[[str], bool]) -> Placement | None:

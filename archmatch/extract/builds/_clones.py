@@ -7,18 +7,22 @@ repository (`archmatch/extract/repo_identity.py`), those files are this reposito
 reads its Dockerfile (`Dockerfile`), with the clone as the evidence. The clone may be of another
 branch or commit than the files scanned, so `ImageBuild.clone_of` says so and links to the build are
 at most of low confidence (`link/matcher.py`). A clone of any other URL leaves the build as it was
-(its Dockerfile unknown to the repository).
+(its Dockerfile unknown to the repository). `repo_identity` (and the parsers it needs) is imported
+only by a shell run that clones something.
 """
 
 from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from archmatch.extract import repo_identity
 from archmatch.extract.builds._common import join
 from archmatch.model import ImageBuild, Location
 from archmatch.repo import RepoView
+
+if TYPE_CHECKING:
+    from archmatch.extract.repo_identity import IdentityClaim
 
 MAX_CLONES = 100  # clones remembered per shell run
 
@@ -39,6 +43,8 @@ def parse(texts: list[str], cwd: str | None, path: str, line: int) -> Clone | No
     """`git clone [options] URL [DIR]` (the command's words from its name on), or None."""
     if len(texts) < 3 or texts[0] != "git" or texts[1] != "clone":
         return None
+    from archmatch.extract import repo_identity
+
     operands = repo_identity.clone_operands(texts[2:])
     if operands is None or operands.bare:
         return None
@@ -57,6 +63,8 @@ def place_builds(repo: RepoView, clones: list[Clone], builds: list[ImageBuild]) 
 
 
 def _place(repo: RepoView, build: ImageBuild, clones: list[Clone]) -> None:
+    from archmatch.extract import repo_identity
+
     assert build.dockerfile is not None
     for clone in reversed(clones):
         later = clone.path == build.location.path and clone.line > build.location.line
@@ -88,7 +96,7 @@ def _inside(folder: str, path: str) -> str | None:
     return posixpath.relpath(path, folder) if path.startswith(folder + "/") else None
 
 
-def _evidence(clone: Clone, claim: repo_identity.IdentityClaim) -> str:
+def _evidence(clone: Clone, claim: IdentityClaim) -> str:
     branch = f" (branch {clone.branch})" if clone.branch else ""
     return (
         f"a clone of {clone.url}{branch}, this repository as {claim.describe()} names it; "
