@@ -98,6 +98,12 @@ def _part_matches(a: str, b: str) -> bool:
     return "*" in b and fnmatch.fnmatchcase(a, b)
 
 
+def names_nothing(repository: str) -> bool:
+    """A repository path written only of unresolved parts and separators (`*-*`, `*/*`, `*_*`): any
+    repository with such a separator fits it, so it says no more than a wholly unknown one."""
+    return not any(ch.isalnum() for ch in repository if ch != "*")
+
+
 def repository_name(parts: RefParts) -> str:
     return parts.repository.rsplit("/", 1)[-1]
 

@@ -59,6 +59,7 @@ from dataclasses import dataclass
 
 from archmatch.link.imageref import (
     RefParts,
+    names_nothing,
     parse_ref,
     registries_agree,
     repository_name,
@@ -162,6 +163,10 @@ def _match(image: _Name, build: _Name, same_project: bool, stays_local: bool = F
         return None
     if "*" in (a.repository, b.repository):
         return None  # a wholly unknown repository proves nothing
+    if not (image.ecr and image.key == build.key) and (
+        names_nothing(a.repository) or names_nothing(b.repository)
+    ):
+        return None  # nor placeholders joined by separators (`${PREFIX}-${NAME}` fits `billing-worker`)
     if a.repository != b.repository and not (same_project and wild_match(a.repository, b.repository)):
         return None  # placeholders inside a repository path are trusted only within a project
     if not (
