@@ -3,9 +3,12 @@ validated on read, pruned, and computed once per key across processes."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -220,3 +223,67 @@ def test_objects_frozen_by_someone_else_stay_frozen(monkeypatch: pytest.MonkeyPa
         assert calls == [] and gc.get_freeze_count() > 0
     finally:
         real_unfreeze()
+
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def _holder(lock: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process holding the key's lock for `seconds` (as the process analysing does)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(lock), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def _no_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    def polling(seconds: float) -> None:
+        raise AssertionError(f"waited for the lock by sleeping {seconds} s and trying again")
+
+    monkeypatch.setattr(time, "sleep", polling)
+
+
+def test_a_waiting_process_sleeps_in_the_lock_until_the_release(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The processes waiting for the one analysis are woken by the release, not by polling."""
+    folder = checkov_cache.cache_dir()
+    assert folder is not None
+    holder = _holder(folder / f"{'w' * 64}.lock", 0.8)
+    _no_sleeping(monkeypatch)
+    started = time.monotonic()
+    with checkov_cache._key_lock(folder, "w" * 64):
+        waited = time.monotonic() - started
+    holder.wait()
+    assert waited > 0.6  # ours only once the holder let it go (it held it 0.8 s after saying so)
+
+
+def test_a_stuck_holder_is_given_up_and_the_lock_let_go_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = checkov_cache.cache_dir()
+    assert folder is not None
+    lock = folder / f"{'s' * 64}.lock"
+    holder = _holder(lock, 1.5)
+    monkeypatch.setattr(checkov_cache, "LOCK_TIMEOUT_SECONDS", 0.3)
+    started = time.monotonic()
+    with checkov_cache._key_lock(folder, "s" * 64):
+        assert time.monotonic() - started < 1.2  # analyses without the lock after the timeout
+        assert holder.poll() is None
+    holder.wait()
+    # the helper thread that went on waiting gets the lock at the release and lets it go at once
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, "the abandoned wait kept the lock"
+                time.sleep(0.02)
+    finally:
+        os.close(fd)

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from archmatch.integrations.checkov_profile import step
 from archmatch.integrations.checkov_scope import (
     Scope,
     current_scope,
@@ -117,46 +118,63 @@ def analysis_for(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
 
 
 def _analyse(root: Path, only: tuple[str, ...] | None) -> Analysis | None:
-    from archmatch.config import Config, ConfigError, load_config
-    from archmatch.integrations import checkov_cache
-    from archmatch.repo import ScanOptions, discover
+    with step("first call") as outcome:
+        analysis, outcome["outcome"] = _analyse_steps(root, only)
+    return analysis
 
-    try:
-        config = load_config(None, [root])
-    except ConfigError as exc:
-        log.warning("archmatch: %s; using the default configuration", exc)
-        config = Config()
-    # Modules Checkov downloaded into the tree are not the repository's code: archmatch reads a
-    # remote module at its call, through the inputs it is given.
-    config = dataclasses.replace(config, excludes=[*config.excludes, *module_download_folders()])
-    files = (
-        sorted(only)
-        if only is not None
-        else discover(root, ScanOptions(excludes=list(config.excludes), include=list(config.includes)), [])
-    )
-    key = checkov_cache.cache_key(root, only, files, config.path)
 
-    def compute() -> dict[str, Any] | None:
-        from archmatch.engine import analyze, evaluate  # the pipeline loads only on a cache miss
+def _analyse_steps(root: Path, only: tuple[str, ...] | None) -> tuple[Analysis | None, str]:
+    with step("config"):
+        from archmatch.config import Config, ConfigError, load_config
+        from archmatch.integrations import checkov_cache
+        from archmatch.repo import ScanOptions, discover
 
         try:
-            with collector_skips_existing_objects():
+            config = load_config(None, [root])
+        except ConfigError as exc:
+            log.warning("archmatch: %s; using the default configuration", exc)
+            config = Config()
+        # Modules Checkov downloaded into the tree are not the repository's code: archmatch reads a
+        # remote module at its call, through the inputs it is given.
+        config = dataclasses.replace(config, excludes=[*config.excludes, *module_download_folders()])
+    with step("discover") as counts:
+        files = (
+            sorted(only)
+            if only is not None
+            else discover(
+                root, ScanOptions(excludes=list(config.excludes), include=list(config.includes)), []
+            )
+        )
+        counts["files"] = len(files)
+    with step("cache key"):
+        key = checkov_cache.cache_key(root, only, files, config.path)
+    computed = False
+
+    def compute() -> dict[str, Any] | None:
+        nonlocal computed
+        computed = True
+        with step("analysis"), collector_skips_existing_objects():
+            from archmatch.engine import analyze, evaluate  # the pipeline loads only on a cache miss
+
+            try:
                 facts, repo = analyze(root, config, list(only) if only is not None else None)
                 found, _ = evaluate(facts, repo, config)
-        except Exception:  # Checkov would swallow it; say so and leave the resources UNKNOWN
-            log.warning("archmatch: analysis of %s failed", root, exc_info=True)
-            return None
-        return {"findings": checkov_cache.dump_findings(found), "entities": entities_of(facts)}
+            except Exception:  # Checkov would swallow it; say so and leave the resources UNKNOWN
+                log.warning("archmatch: analysis of %s failed", root, exc_info=True)
+                return None
+            return {"findings": checkov_cache.dump_findings(found), "entities": entities_of(facts)}
 
     data = checkov_cache.cached(key, compute)
+    outcome = "analysed" if computed else "read"
     if data is None:
-        return None
-    found = checkov_cache.load_findings(data["findings"])
-    entities: list[Entity] = [(e[0], e[1], e[2]) for e in data["entities"]]
-    by_rule: dict[str, list[Finding]] = {}
-    for finding in found:
-        by_rule.setdefault(finding.rule_id, []).append(finding)
-    return Analysis(by_rule, entities)
+        return None, outcome
+    with step("findings"):
+        found = checkov_cache.load_findings(data["findings"])
+        entities: list[Entity] = [(e[0], e[1], e[2]) for e in data["entities"]]
+        by_rule: dict[str, list[Finding]] = {}
+        for finding in found:
+            by_rule.setdefault(finding.rule_id, []).append(finding)
+        return Analysis(by_rule, entities), outcome
 
 
 @contextlib.contextmanager

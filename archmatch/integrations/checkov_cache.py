@@ -7,7 +7,8 @@ scan covers and the CONTENT of each of them (plus the configuration's): a same-s
 preserved modification time is a different key, so a changed file is never served stale.
 
 One analysis per key: the first process to miss takes an exclusive lock on the key, analyses and
-writes; processes asking for the same key meanwhile wait on the lock and then read the entry.
+writes; processes asking for the same key meanwhile sleep in `flock` (no polling) and then read the
+entry.
 Entries are validated on read (a malformed one is a miss and is deleted) and the folder is pruned
 on every write (entries older than `MAX_AGE_SECONDS`, and all but the newest `MAX_ENTRIES`).
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from archmatch import __version__
+from archmatch.integrations.checkov_profile import step
 from archmatch.model import Finding, Location, Related
 
 FORMAT = 2
@@ -243,46 +245,90 @@ def prune(folder: Path, now: float | None = None) -> None:
 
 @contextlib.contextmanager
 def _key_lock(folder: Path, key: str) -> Iterator[None]:
-    """An exclusive lock per key across processes (no-op where flock is unavailable)."""
+    """An exclusive lock per key across processes (no-op where flock is unavailable). A process
+    that finds it taken sleeps until the holder releases it (see `_wait_for_lock`)."""
     try:
         import fcntl
     except ImportError:  # Windows: each process analyses on its own, as before
         yield
         return
+    path = folder / f"{key}.lock"
+    fd = _open_lock(path)
+    if fd is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            fd = None
+            if isinstance(exc, BlockingIOError):
+                with step("lock wait"):
+                    fd = _wait_for_lock(path, LOCK_TIMEOUT_SECONDS)
     try:
-        fd = os.open(folder / f"{key}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except OSError:
-        yield
-        return
-    try:
-        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:  # a stuck holder must not hang Checkov: analyse anyway
-                    break
-                time.sleep(0.02)
         yield
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
+
+
+def _open_lock(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError:
+        return None
+
+
+def _wait_for_lock(path: Path, timeout: float) -> int | None:
+    """A descriptor of `path` holding its lock, once the holder (the process analysing) releases
+    it; None after `timeout` seconds (a stuck holder must not hang Checkov: analyse anyway) or if
+    the lock cannot be had. A helper thread sleeps in a blocking `flock`, which the kernel wakes at
+    the release: no polling, so a waiting Checkov process uses no CPU time. If the caller gives up
+    first, the thread lets the lock go as soon as it gets it."""
+    import fcntl
+    import threading
+
+    fd = _open_lock(path)
+    if fd is None:
+        return None
+    settled = threading.Event()
+    guard = threading.Lock()
+    outcome: dict[str, bool] = {"locked": False, "abandoned": False}
+
+    def take() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        else:
+            with guard:
+                outcome["locked"] = not outcome["abandoned"]
+        if not outcome["locked"]:  # failed, or given up by the caller: nobody else closes it
+            os.close(fd)
+        settled.set()
+
+    threading.Thread(target=take, name="archmatch-cache-lock", daemon=True).start()
+    settled.wait(timeout)
+    with guard:
+        outcome["abandoned"] = not outcome["locked"]
+        return fd if outcome["locked"] else None
 
 
 def cached(key: str, compute: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
     """The entry for `key`: read it, or compute and store it while holding the key's lock so
     that the other Checkov framework processes wait for this analysis instead of repeating it."""
-    hit = read(key)
+    with step("cache read"):
+        hit = read(key)
     if hit is not None:
         return hit
     folder = cache_dir()
     if folder is None:
         return compute()
     with _key_lock(folder, key):
-        hit = read(key)  # another process may have written it while we waited for the lock
+        with step("cache read after lock"):
+            hit = read(key)  # another process may have written it while we waited for the lock
         if hit is not None:
             return hit
         data = compute()
         if data is not None:
-            write(key, data)
+            with step("cache write"):
+                write(key, data)
         return data

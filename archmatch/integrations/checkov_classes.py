@@ -15,6 +15,8 @@ from checkov.terraform.checks.module.base_module_check import BaseModuleCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfBase
 
 from archmatch.integrations import checkov_adapter as adapter
+from archmatch.integrations import checkov_profile
+from archmatch.integrations.checkov_profile import accounted
 from archmatch.rules import Rule, RuleMeta, metadata
 
 CATEGORIES = (CheckCategories.GENERAL_SECURITY,)
@@ -41,6 +43,7 @@ class _ArchmatchCheck:
         self.title = adapter.check_name(meta)
         self.severity = Severities[adapter.CHECKOV_SEVERITY[meta.severity]]
 
+    @accounted("runs", archmatch_code=False)  # Checkov's BaseCheck.run: its records around the call
     def run(self, *args: Any, **kwargs: Any) -> Any:
         # A skipped result never reaches `_report`: reset first so it cannot inherit the name of
         # the previous resource's failure.
@@ -62,6 +65,7 @@ class TerraformCheck(_ArchmatchCheck, TfBase):
         )
         self._setup(meta)
 
+    @accounted("calls")
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         return self._verdict(adapter.terraform_resource(conf, self.entity_path))[0]
 
@@ -73,6 +77,7 @@ class TerraformModuleCheck(_ArchmatchCheck, BaseModuleCheck):
         super().__init__(adapter.check_name(meta), meta.checkov_id, CATEGORIES, guideline=meta.help_uri)
         self._setup(meta)
 
+    @accounted("calls")
     def scan_module_conf(self, conf: dict[str, Any]) -> CheckResult:
         return self._report(*adapter.evaluate_module(self.rule_id, conf, self.entity_path))[0]
 
@@ -84,6 +89,7 @@ class CloudFormationCheck(_ArchmatchCheck, CfnBase):
         )
         self._setup(meta)
 
+    @accounted("calls")
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         return self._verdict(adapter.cloudformation_resource(conf, self.entity_path))[0]
 
@@ -95,6 +101,7 @@ class KubernetesCheck(_ArchmatchCheck, BaseK8Check):
         )
         self._setup(meta)
 
+    @accounted("calls")
     def scan_spec_conf(self, conf: dict[str, Any]) -> CheckResult:
         return self._verdict(adapter.kubernetes_resource(conf, self.entity_path))[0]
 
@@ -106,6 +113,7 @@ class ServerlessCheck(_ArchmatchCheck, BaseFunctionCheck):
         )
         self._setup(meta)
 
+    @accounted("calls")
     def scan_function_conf(self, conf: dict[str, Any]) -> CheckResult:
         return self._verdict(adapter.serverless_resource(conf, self.entity_path))[0]
 
@@ -117,6 +125,7 @@ class DockerfileCheck(_ArchmatchCheck, BaseDockerfileCheck):
         )
         self._setup(meta)
 
+    @accounted("calls")
     def scan_resource_conf(  # type: ignore[override]
         self, conf: dict[str, list[dict[str, Any]]]
     ) -> tuple[CheckResult, list[dict[str, Any]] | None]:
@@ -143,10 +152,23 @@ def make_check(meta: RuleMeta, framework: str, entities: list[str]) -> Any:
 _REGISTERED: dict[str, list[Any]] = {}  # framework -> its checks, made once per process
 
 
-def register_all(rules: Iterable[Rule] | None = None, frameworks: Iterable[str] | None = None) -> list[Any]:
+def register_all(
+    rules: Iterable[Rule] | None = None,
+    frameworks: Iterable[str] | None = None,
+    started: tuple[float, float, float, int, dict[str, int]] | None = None,
+) -> list[Any]:
     """Instantiate (and so register with Checkov) a check per rule and framework, once per process
     and framework: those of `frameworks` (Checkov loads the pack once per registry), else all.
-    Made from the rules' metadata: the rule modules load only when a check is evaluated."""
+    Made from the rules' metadata: the rule modules load only when a check is evaluated. `started`
+    (the clocks and module count when the checks file began) accounts the registration when profiling."""
+    frameworks = tuple(frameworks) if frameworks is not None else None
+    checks = _register(rules, frameworks)
+    if started is not None:
+        checkov_profile.registered(frameworks, started)
+    return checks
+
+
+def _register(rules: Iterable[Rule] | None, frameworks: tuple[str, ...] | None) -> list[Any]:
     metas = sorted(metadata().values(), key=lambda m: m.id) if rules is None else [r.meta for r in rules]
     supported = adapter.SUPPORTED_FRAMEWORKS
     for framework in supported if frameworks is None else frameworks:

@@ -9,7 +9,9 @@ repository analysis live in the archmatch package (`archmatch.integrations.check
 
 from __future__ import annotations
 
+import gc
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -70,6 +72,14 @@ def _checks_module() -> ModuleType | None:
     return checkov_classes
 
 
+# where this execution started: the cost of registering is accounted with ARCHMATCH_PACK_PROFILE set
+_started = (
+    time.thread_time(),
+    time.process_time(),
+    time.perf_counter(),
+    len(sys.modules),
+    gc.get_stats()[-1],
+)
 _frameworks = _loading_frameworks()
 _loaded = _checks_module() if _frameworks != () else None
-CHECKS = _loaded.register_all(frameworks=_frameworks) if _loaded is not None else []
+CHECKS = _loaded.register_all(frameworks=_frameworks, started=_started) if _loaded is not None else []
