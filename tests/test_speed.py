@@ -148,6 +148,7 @@ def test_small_scans_import_only_what_they_need() -> None:
     scanned = _modules_after(["scan", "-f", "json", "."], sam)
     assert "archmatch.engine" in scanned
     assert not {m for m in scanned if m.split(".")[0] in HEAVY}
+    assert "archmatch.extract.hcl_tables" not in scanned  # the extractor registry skips data modules
     # only the json renderer; PyYAML for template.yaml, but not the rules' YAML (metadata.json)
     assert "archmatch.report.jsonout" in scanned and "archmatch.report.extra_formats" not in scanned
     # one command's parser, the extractor registry listed without pkgutil: `inspect` never loaded
