@@ -557,7 +557,7 @@ def test_probe_is_cheap_and_named(name: str, tmp_path: Path) -> None:
 def test_safe_hcl_terminals_match_the_same_texts_as_the_originals() -> None:
     from hcl2.parser import hcl2 as original_parser
 
-    from archmatch.extract.hcl_grammar import hcl_parser
+    from archmatch.extract.hcl_lark import hcl_parser
 
     def terminals(parser) -> dict[str, re.Pattern[str]]:  # type: ignore[no-untyped-def]
         return {
@@ -598,7 +598,7 @@ def test_safe_hcl_terminals_match_the_same_texts_as_the_originals() -> None:
     ids=lambda t: repr(t[:6]),
 )
 def test_safe_hcl_terminals_fail_fast_on_unclosed_input(text: str) -> None:
-    from archmatch.extract.hcl_grammar import hcl_parser
+    from archmatch.extract.hcl_lark import hcl_parser
 
     started = time.process_time()
     for terminal in hcl_parser().terminals:

@@ -106,6 +106,10 @@ def extractors() -> list[tuple[str, Extractor]]:
             "jsonlines",
             "budget",
             "hcl_grammar",
+            "hcl_lalr",
+            "hcl_lalr_tables",
+            "hcl_lark",
+            "hcl_parse",
             "hcl_tables",  # data, not an extractor: importing its 1 MB of literals costs ~60 M instructions
             "helm_template",
             "terraform_modules",

@@ -121,10 +121,11 @@ def _hcl_lines(text: str) -> dict[tuple[str, str], list[tuple[int, dict[str, int
 def _parse_hcl(repo: RepoView, path: str, text: str) -> _File | None:
     from hcl2.transformer import DictTransformer  # Lark loads only for a repository with bake files
 
-    from archmatch.extract.hcl_grammar import HclError, parse_document
+    from archmatch.extract.hcl_lark import to_lark_tree
+    from archmatch.extract.hcl_parse import HclError, parse_document
 
     try:  # the Terraform extractor's parser: bc-python-hcl2's grammar with linear-time terminals
-        data = DictTransformer().transform(parse_document(text))
+        data = DictTransformer().transform(to_lark_tree(parse_document(text)))
     except HclError as exc:
         repo.diag(path, str(exc), line=exc.line)
         return None

@@ -12,7 +12,7 @@ import dataclasses
 import posixpath
 
 from archmatch.extract import _variants, json_doc
-from archmatch.extract.hcl_grammar import HclError
+from archmatch.extract.hcl_parse import HclError
 from archmatch.extract.terraform import (
     builds,
     cmdvars,

@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark import Token, Tree
-
 from archmatch.extract.budget import MAX_INT_DIGITS
-from archmatch.extract.hcl_grammar import parse_expression_text
+from archmatch.extract.hcl_lalr import Token, Tree
+from archmatch.extract.hcl_parse import parse_expression_text
 
 
 @dataclass
@@ -137,11 +136,11 @@ class Converter:
         self.source = source
         self.line_offset = line_offset
 
-    def _line(self, node: Tree[Any] | Token) -> int:
+    def _line(self, node: Tree | Token) -> int:
         line = node.line if isinstance(node, Token) else getattr(node.meta, "line", 0)
         return (line or 0) + self.line_offset
 
-    def _text(self, node: Tree[Any] | Token) -> str:
+    def _text(self, node: Tree | Token) -> str:
         if isinstance(node, Token):
             return str(node)
         meta = node.meta
@@ -149,7 +148,7 @@ class Converter:
             return ""
         return self.source[meta.start_pos : meta.end_pos]
 
-    def convert(self, node: Tree[Any] | Token) -> Expr:
+    def convert(self, node: Tree | Token) -> Expr:
         line, text = self._line(node), self._text(node)
         if isinstance(node, Token):
             return self._token(node, line)
@@ -192,10 +191,10 @@ class Converter:
         if kind in ("for_tuple_expr", "for_object_expr"):
             return self._for(node, line, text)
         if kind in ("heredoc_template", "heredoc_template_trim"):
-            return self._heredoc(kids[0], line, kind.endswith("trim"))  # type: ignore[arg-type]  # the grammar: a heredoc is one token
+            return self._heredoc(kids[0], line, kind.endswith("trim"))  # the grammar: a heredoc is one token
         return Opaque(line, text)
 
-    def _for(self, node: Tree[Any], line: int, text: str) -> Expr:
+    def _for(self, node: Tree, line: int, text: str) -> Expr:
         parts = [k for k in node.children if isinstance(k, Tree)]
         intro = parts[0]
         names = [str(k.children[0]) for k in intro.children if isinstance(k, Tree) and k.data == "identifier"]
@@ -228,7 +227,7 @@ class Converter:
             return parse_template(str(token)[1:-1], line, quoted=True)
         return Lit(line, str(token), str(token))
 
-    def _object_elem(self, elem: Tree[Any]) -> tuple[str | Expr, Expr]:
+    def _object_elem(self, elem: Tree) -> tuple[str | Expr, Expr]:
         key_node, value_node = elem.children[0], elem.children[-1]
         value = self.convert(value_node)
         if isinstance(key_node, Tree) and key_node.data == "identifier":
@@ -249,11 +248,11 @@ class Converter:
         text = "\n".join(lines) + ("\n" if lines else "")
         return parse_template(text, line + 1, quoted=False)
 
-    def _binary_chain(self, node: Tree[Any]) -> Expr:
+    def _binary_chain(self, node: Tree) -> Expr:
         operands: list[Expr] = []
         ops: list[str] = []
         tail: Cond | None = None
-        current: Tree[Any] | None = node
+        current: Tree | None = node
         while current is not None:
             left, term = current.children[0], current.children[1]
             operands.append(self.convert(left))

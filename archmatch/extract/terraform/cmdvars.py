@@ -20,7 +20,7 @@ import posixpath
 from dataclasses import dataclass
 
 from archmatch.extract import _variants, json_doc
-from archmatch.extract.hcl_grammar import HclError
+from archmatch.extract.hcl_parse import HclError
 from archmatch.extract.terraform.ast import Lit
 from archmatch.extract.terraform.hcl import Attribute, parse_tf, parse_tfvars_json
 from archmatch.extract.terraform.module import ModuleDef

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark import Token, Tree
-
-from archmatch.extract.hcl_grammar import HclError, parse_document
+from archmatch.extract.hcl_lalr import Token, Tree
+from archmatch.extract.hcl_parse import HclError, parse_document
 from archmatch.extract.terraform.ast import Converter, Expr, Lit, ObjectExpr, TupleExpr, parse_template
 from archmatch.extract.yamlsafe import LDict, LList
 
@@ -63,14 +62,14 @@ def _object_block(block_type: str, obj: ObjectExpr, path: str) -> Block:
     return block
 
 
-def _label(node: Tree[Any] | Token) -> str:
+def _label(node: Tree | Token) -> str:
     if isinstance(node, Token):
         text = str(node)
         return text[1:-1] if text.startswith('"') else text
     return str(node.children[0])
 
 
-def _body(body: Tree[Any], converter: Converter, path: str) -> tuple[dict[str, Attribute], list[Block]]:
+def _body(body: Tree, converter: Converter, path: str) -> tuple[dict[str, Attribute], list[Block]]:
     attrs: dict[str, Attribute] = {}
     blocks: list[Block] = []
     for item in body.children:
@@ -84,7 +83,7 @@ def _body(body: Tree[Any], converter: Converter, path: str) -> tuple[dict[str, A
     return attrs, blocks
 
 
-def _block(node: Tree[Any], converter: Converter, path: str) -> Block:
+def _block(node: Tree, converter: Converter, path: str) -> Block:
     kids = node.children
     labels = [_label(k) for k in kids[1:-1]]
     attrs, blocks = _body(kids[-1], converter, path)
