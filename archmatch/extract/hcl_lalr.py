@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 
 class Token(str):
@@ -116,22 +116,55 @@ class UnexpectedToken(UnexpectedInput):
         self.token, self.line, self.column = token, token.line, token.column
 
 
-class Tables(NamedTuple):
-    """The parser's tables (see hcl_lalr_tables.py for their layout)."""
+class Tables:
+    """The parser's tables (a plain class: `typing.NamedTuple` compiles each annotation, ~10 M
+    instructions). hcl_lalr_tables.py holds their values in this order."""
 
-    grammar: str
-    start: int
+    __slots__ = (
+        "grammar",
+        "start",
+        "end",
+        "ignore",
+        "newline_types",
+        "regexps",
+        "lexers",
+        "root_lexer",
+        "state_lexers",
+        "rules",
+        "states",
+    )
+
+    grammar: str  # the grammar they were built from
+    start: int  # the state the parser starts in, and the state that accepts the text
     end: int
-    ignore: tuple[str, ...]
-    newline_types: tuple[str, ...]
+    ignore: tuple[str, ...]  # terminals the lexer skips
+    newline_types: tuple[str, ...]  # terminals whose text may hold line breaks
     regexps: tuple[tuple[str, str], ...]  # terminal name, regular expression
+    # each lexer: its terminals in the order it tries them, and the keywords a terminal's text is
+    # retyped to (terminal, ((text, keyword terminal), ...))
     lexers: tuple[
         tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, tuple[tuple[str, str], ...]], ...]], ...
     ]
-    root_lexer: int
-    state_lexers: tuple[int, ...]
+    root_lexer: int  # the lexer of every terminal, for errors
+    state_lexers: tuple[int, ...]  # the lexer of each state
+    # each rule: the nonterminal it reduces to, its length, the tree's name, whether a single child
+    # takes the tree's place (`?rule`), the children kept ((index, inlined), ...; None: all)
     rules: tuple[tuple[str, int, str, bool, tuple[tuple[int, bool], ...] | None], ...]
+    # each state: the terminals and nonterminals it takes, and what for each: a shift to (or, for a
+    # nonterminal, a goto) that state, or ~r for a reduction by rule r
     states: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]
+
+    def __init__(self, *values: Any) -> None:
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tables) and self.values() == other.values()
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class _Lexer:

@@ -129,7 +129,7 @@ def runtime_tables(parser: Lark, grammar: str) -> hcl_lalr.Tables:
                 tuple(arg if action is Shift else ~rule_index[id(arg)] for action, arg in actions.values()),
             )
         )
-    return hcl_lalr.Tables(
+    values = dict(
         grammar=grammar,
         start=table.start_states["start"],
         end=table.end_states["start"],
@@ -142,6 +142,7 @@ def runtime_tables(parser: Lark, grammar: str) -> hcl_lalr.Tables:
         rules=tuple(_rule_table(rule, parser.options.maybe_placeholders) for rule in parser.rules),
         states=tuple(states),
     )
+    return hcl_lalr.Tables(*(values[name] for name in hcl_lalr.Tables.__slots__))
 
 
 def _lexer_table(basic: Any, regexps: dict[str, str]) -> Any:
