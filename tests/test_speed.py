@@ -178,6 +178,18 @@ def test_small_scans_import_only_what_they_need() -> None:
     assert not {m for m in terraform if m.split(".")[0] in HEAVY}
 
 
+def test_a_terraform_scan_never_loads_inspect(tmp_path: Path) -> None:
+    """The Terraform extractor's dataclasses have docstrings: `dataclasses` builds one with
+    `inspect.signature` for a class without, and `inspect` (with `dis`, `ast`) would load."""
+    example = ROOT / "examples" / "terraform-lambda-docker-build"
+    for path in example.rglob("*.tf"):
+        target = tmp_path / path.relative_to(example)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    scanned = _modules_after(["scan", "-f", "json", "."], tmp_path)
+    assert "archmatch.extract.terraform.ast" in scanned and "dis" not in scanned
+
+
 def _lark_regex_state(preamble: str) -> str:
     code = (
         f"import sys\n{preamble}\nimport archmatch.extract.hcl_lark\nimport lark.utils\n"

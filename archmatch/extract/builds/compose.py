@@ -47,6 +47,8 @@ HOST = HostContext("no platform: the machine that runs docker compose decides")
 
 @dataclass
 class _Layer:
+    """One compose file of a project (base or override): its path and its `services`."""
+
     path: str
     services: dict[str, Any]
 
@@ -99,6 +101,8 @@ def _layer(repo: RepoView, path: str) -> _Layer | None:
 
 @dataclass
 class _Setting:
+    """A service's setting as one compose file writes it, and where."""
+
     value: Any
     location: Location
 

@@ -18,45 +18,61 @@ from archmatch.extract.hcl_parse import parse_expression_text
 
 @dataclass
 class Expr:
+    """An expression: its line and its source text."""
+
     line: int
     text: str  # source text, used to keep `${...}` placeholders for what cannot be resolved
 
 
 @dataclass
 class Lit(Expr):
+    """A literal: string, number, bool or null."""
+
     value: Any = None
 
 
 @dataclass
 class Template(Expr):
+    """A string with `${...}` interpolations: literal parts and expressions."""
+
     parts: list[str | Expr] = field(default_factory=list)
 
 
 @dataclass
 class Var(Expr):
+    """A name that starts a reference (`var`, `local`, a resource type, `each`, ...)."""
+
     name: str = ""
 
 
 @dataclass
 class GetAttr(Expr):
+    """`base.name`."""
+
     base: Expr | None = None
     name: str = ""
 
 
 @dataclass
 class Index(Expr):
+    """`base[key]`."""
+
     base: Expr | None = None
     key: Expr | None = None
 
 
 @dataclass
 class Call(Expr):
+    """`name(args...)`."""
+
     name: str = ""
     args: list[Expr] = field(default_factory=list)
 
 
 @dataclass
 class Cond(Expr):
+    """`cond ? then : other`."""
+
     cond: Expr | None = None
     then: Expr | None = None
     other: Expr | None = None
@@ -64,6 +80,8 @@ class Cond(Expr):
 
 @dataclass
 class BinOp(Expr):
+    """`left op right`."""
+
     op: str = ""
     left: Expr | None = None
     right: Expr | None = None
@@ -71,17 +89,23 @@ class BinOp(Expr):
 
 @dataclass
 class Unary(Expr):
+    """`-operand` or `!operand`."""
+
     op: str = ""
     operand: Expr | None = None
 
 
 @dataclass
 class TupleExpr(Expr):
+    """`[items...]`."""
+
     items: list[Expr] = field(default_factory=list)
 
 
 @dataclass
 class ObjectExpr(Expr):
+    """`{key = value, ...}`: a key is text when written as a name or a literal string."""
+
     items: list[tuple[str | Expr, Expr]] = field(default_factory=list)
 
 

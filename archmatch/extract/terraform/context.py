@@ -55,6 +55,8 @@ class Resource:
 
 @dataclass
 class AmiFact:
+    """An AMI's architecture, where it was decided and on what evidence."""
+
     arch: ArchFact
     location: Location | None
     evidence: str = ""
@@ -63,6 +65,8 @@ class AmiFact:
 
 @dataclass
 class Context:
+    """What the Terraform extractor has read: the facts and each resource by address."""
+
     facts: RepoFacts
     resources: dict[str, Resource] = field(default_factory=dict)  # by instance-prefixed address
     repo: Any = None  # the RepoView, told which block is being read (archmatch/isolation.py)

@@ -20,6 +20,8 @@ from archmatch.model import Location
 
 @dataclass
 class Field:
+    """One field of an object written in HCL or JSON: its value and its location."""
+
     value: Any  # evaluated value (may be Unknown)
     location: Location
 

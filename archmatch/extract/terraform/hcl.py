@@ -13,6 +13,8 @@ from archmatch.extract.yamlsafe import LDict, LList
 
 @dataclass
 class Attribute:
+    """`name = expr` in a body, with its line."""
+
     name: str
     expr: Expr
     line: int
@@ -20,6 +22,8 @@ class Attribute:
 
 @dataclass
 class Block:
+    """A block: type, labels, file, first and last lines, attributes and nested blocks."""
+
     type: str
     labels: list[str]
     path: str  # root-relative file

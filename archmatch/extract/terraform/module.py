@@ -25,6 +25,8 @@ MAX_MODULE_DEPTH = 8
 
 @dataclass
 class ModuleDef:
+    """A module folder: its blocks and the tfvars values read with it."""
+
     folder: str  # root-relative, "" for the scan root
     blocks: list[Block] = field(default_factory=list)
     tfvars: dict[str, Attribute] = field(default_factory=dict)

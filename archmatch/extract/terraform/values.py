@@ -80,6 +80,8 @@ def _whole(expr: Expr) -> Expr | None:
 
 @dataclass(frozen=True)
 class Unknown:
+    """A value the files do not decide: its source text and the addresses it reads."""
+
     text: str  # e.g. "${aws_ecr_repository.app.repository_url}:latest"
     refs: frozenset[str] = frozenset()
 
