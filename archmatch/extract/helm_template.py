@@ -52,6 +52,8 @@ class _Lines(str):
 
 @dataclass
 class Rendered:
+    """A rendered template: its text, the template line of each output line and the values on each."""
+
     text: str
     source_lines: list[int] = field(default_factory=list)  # template line of each output line (0-based index)
     line_values: dict[int, list[Any]] = field(default_factory=dict)  # 1-based output line -> values
@@ -66,12 +68,16 @@ class Rendered:
 # --- lexing ---------------------------------------------------------------------------------------
 @dataclass
 class _Text:
+    """Literal template text and its line."""
+
     text: str
     line: int
 
 
 @dataclass
 class _Action:
+    """The text of one `{{ ... }}` action and its line."""
+
     text: str
     line: int
 
@@ -167,6 +173,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 @dataclass
 class _Pipeline:
+    """An action's pipeline: the variables it declares or assigns and its commands."""
+
     declare: list[str]
     assign: bool
     commands: list[list[Any]]  # operands: ("str"|"num"|"var"|"field"|"ident", text) or _Pipeline
@@ -216,6 +224,8 @@ def _commands(tokens: list[tuple[str, str]], pos: int, depth: int = 0) -> tuple[
 
 @dataclass
 class _Node:
+    """A parsed template node: text, an expression, or a block (`if`, `with`, `range`, `define`)."""
+
     kind: str  # text | expr | if | with | range | define
     line: int
     text: str = ""
