@@ -70,6 +70,15 @@ def test_a_branch_on_an_unknown_value_is_not_guessed() -> None:
     )
 
 
+def test_has_key_of_an_unknown_map_is_not_guessed() -> None:
+    template = '{{ if hasKey .Values.extra "arch" }}a{{ else }}b{{ end }}'
+    assert render(template, {"Values": {"extra": Opaque("${var.extra}")}}) is None
+    known = render(template, {"Values": {"extra": {"arch": "arm64"}}})
+    assert known is not None and known.text == "a"
+    missing = render(template, {"Values": {"extra": {}}})
+    assert missing is not None and missing.text == "b"
+
+
 def test_else_if_chains_and_missing_values() -> None:
     template = "{{ if .Values.x }}a{{ else if .Values.y }}b{{ else }}c{{ end }}|{{ .Values.none.deeper }}|"
     rendered = render(template, {"Values": {"y": True}})

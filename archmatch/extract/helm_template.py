@@ -412,6 +412,13 @@ def _default(default: Any, *given: Any) -> Any:
     return value if isinstance(value, Opaque) or _truth(value) else default
 
 
+def _has_key(mapping: Any, key: Any) -> Any:
+    # A map or key not known here may or may not hold the key: a branch on it must not be guessed.
+    if isinstance(mapping, Opaque) or isinstance(key, Opaque):
+        return Opaque("${helm:hasKey}")
+    return isinstance(mapping, dict) and key in mapping
+
+
 def _compare(op: Callable[[Any, Any], bool]) -> Callable[..., Any]:
     def run(a: Any, b: Any) -> Any:
         if isinstance(a, Opaque) or isinstance(b, Opaque):
@@ -465,7 +472,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "and": lambda *vs: next((v for v in vs if not _truth(v)), vs[-1]),
     "or": lambda *vs: next((v for v in vs if _truth(v)), vs[-1]),
     "empty": lambda v: not _truth(v),
-    "hasKey": lambda d, k: isinstance(d, dict) and k in d,
+    "hasKey": _has_key,
     "ternary": lambda a, b, cond: a if _truth(cond) else b,
     "coalesce": lambda *vs: next((v for v in vs if isinstance(v, Opaque) or _truth(v)), None),
     "required": lambda _msg, v: v,
