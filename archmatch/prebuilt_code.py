@@ -353,6 +353,14 @@ CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is se
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
+   return (self.facts,self.shape,self.tags,self.by_key,self.by_repository,self.linked,)==(other.facts,other.shape,other.tags,other.by_key,other.by_repository,other.linked,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.facts,self.shape,self.tags,self.by_key,self.by_repository,self.linked,)==(other.facts,other.shape,other.tags,other.by_key,other.by_repository,other.linked,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
    return (self.fargate,self.launch_type,self.requires_compatibilities,self.platform_capabilities,self.services,self.declared_services,self.family,self.capacity_providers,self.hosts,self.os_family_location,self.module,)==(other.fargate,other.launch_type,other.requires_compatibilities,other.platform_capabilities,other.services,other.declared_services,other.family,other.capacity_providers,other.hosts,other.os_family_location,other.module,)
   return NotImplemented
  return __eq__
@@ -2678,6 +2686,12 @@ CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qual
 
 def __create_fn__():
  def __repr__(self):
+  return self.__class__.__qualname__ + f"(facts={self.facts!r}, shape={self.shape!r}, tags={self.tags!r}, by_key={self.by_key!r}, by_repository={self.by_repository!r}, linked={self.linked!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(facts={self.facts!r}, shape={self.shape!r}, tags={self.tags!r}, by_key={self.by_key!r}, by_repository={self.by_repository!r}, linked={self.linked!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
   return self.__class__.__qualname__ + f"(fargate={self.fargate!r}, launch_type={self.launch_type!r}, requires_compatibilities={self.requires_compatibilities!r}, platform_capabilities={self.platform_capabilities!r}, services={self.services!r}, declared_services={self.declared_services!r}, family={self.family!r}, capacity_providers={self.capacity_providers!r}, hosts={self.hosts!r}, os_family_location={self.os_family_location!r}, module={self.module!r})"
  return __repr__
 CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(fargate={self.fargate!r}, launch_type={self.launch_type!r}, requires_compatibilities={self.requires_compatibilities!r}, platform_capabilities={self.platform_capabilities!r}, services={self.services!r}, declared_services={self.declared_services!r}, family={self.family!r}, capacity_providers={self.capacity_providers!r}, hosts={self.hosts!r}, os_family_location={self.os_family_location!r}, module={self.module!r})"\n return __repr__'] = __create_fn__.__code__
@@ -4096,6 +4110,17 @@ def __create_fn__(_type_facts, _type_resources, _type_repo, _type_expanded, MISS
   self.expanded=_dflt_expanded() if expanded is _HAS_DEFAULT_FACTORY else expanded
  return __init__
 CODE['def __create_fn__(_type_facts, _type_resources, _type_repo, _type_expanded, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_resources, _dflt_repo, _dflt_expanded, _return_type):\n def __init__(self,facts:_type_facts,resources:_type_resources=_HAS_DEFAULT_FACTORY,repo:_type_repo=_dflt_repo,expanded:_type_expanded=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.facts=facts\n  self.resources=_dflt_resources() if resources is _HAS_DEFAULT_FACTORY else resources\n  self.repo=repo\n  self.expanded=_dflt_expanded() if expanded is _HAS_DEFAULT_FACTORY else expanded\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__(_type_facts, _type_shape, _type_tags, _type_by_key, _type_by_repository, _type_linked, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,facts:_type_facts,shape:_type_shape,tags:_type_tags,by_key:_type_by_key,by_repository:_type_by_repository,linked:_type_linked)->_return_type:
+  self.facts=facts
+  self.shape=shape
+  self.tags=tags
+  self.by_key=by_key
+  self.by_repository=by_repository
+  self.linked=linked
+ return __init__
+CODE['def __create_fn__(_type_facts, _type_shape, _type_tags, _type_by_key, _type_by_repository, _type_linked, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,facts:_type_facts,shape:_type_shape,tags:_type_tags,by_key:_type_by_key,by_repository:_type_by_repository,linked:_type_linked)->_return_type:\n  self.facts=facts\n  self.shape=shape\n  self.tags=tags\n  self.by_key=by_key\n  self.by_repository=by_repository\n  self.linked=linked\n return __init__'] = __create_fn__.__code__
 
 def __create_fn__(_type_fargate, _type_launch_type, _type_requires_compatibilities, _type_platform_capabilities, _type_services, _type_declared_services, _type_family, _type_capacity_providers, _type_hosts, _type_os_family_location, _type_module, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_fargate, _dflt_launch_type, _dflt_requires_compatibilities, _dflt_platform_capabilities, _dflt_services, _dflt_declared_services, _dflt_family, _dflt_capacity_providers, _dflt_hosts, _dflt_os_family_location, _dflt_module, _return_type):
  def __init__(self,fargate:_type_fargate=_dflt_fargate,launch_type:_type_launch_type=_dflt_launch_type,requires_compatibilities:_type_requires_compatibilities=_dflt_requires_compatibilities,platform_capabilities:_type_platform_capabilities=_dflt_platform_capabilities,services:_type_services=_dflt_services,declared_services:_type_declared_services=_dflt_declared_services,family:_type_family=_dflt_family,capacity_providers:_type_capacity_providers=_dflt_capacity_providers,hosts:_type_hosts=_dflt_hosts,os_family_location:_type_os_family_location=_dflt_os_family_location,module:_type_module=_dflt_module)->_return_type:

@@ -158,10 +158,11 @@ def extract(repo: RepoView, facts: RepoFacts) -> None:
     _note_sources_outside_root(repo, modules)
     reached: set[str] = set()
     files = sorted({b.path for m in modules.values() for b in m.blocks})
+    folders = [(_folder(p), p) for p in files]  # once, not once per root module
     for folder in [f for f in sorted(modules) if f not in called]:
-        _root_module(repo, facts, modules, folder, reached, files)
+        _root_module(repo, facts, modules, folder, reached, folders)
     for folder in sorted(set(modules) - reached):  # only called from a cycle: scan it on its own
-        _root_module(repo, facts, modules, folder, reached, files)
+        _root_module(repo, facts, modules, folder, reached, folders)
 
 
 def finalize(repo: RepoView, facts: RepoFacts) -> None:
@@ -186,13 +187,13 @@ def _root_module(
     modules: dict[str, ModuleDef],
     folder: str,
     reached: set[str],
-    all_files: list[str],
+    all_files: list[tuple[str, str]],
 ) -> None:
     """The facts of one root module and the local modules it calls: one context per root, as
     addresses are unique within a root, not across the repository; evaluated once per candidate
     set of command-line values when commands name some (`cmdvars.py`). A file whose evaluation
     fails is left out and the root analysed again without it (archmatch/isolation.py)."""
-    files = [p for p in all_files if _folder(p) == folder] + [p for p in all_files if _folder(p) != folder]
+    files = [p for f, p in all_files if f == folder] + [p for f, p in all_files if f != folder]
     sets = cmdvars.value_sets(repo, facts.extra.terraform_vars, folder)
 
     def evaluate(kept: dict[str, ModuleDef]) -> list[_variants.Fact]:

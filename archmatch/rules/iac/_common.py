@@ -5,6 +5,7 @@ module."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from archmatch import lazyre
 from archmatch.aws.eks import is_node_group as is_node_group
@@ -53,19 +54,61 @@ def _same_repository(a: RefParts, b: RefParts) -> bool:
     return not (a.registry and b.registry and "*" not in a.registry + b.registry and a.registry != b.registry)
 
 
+@dataclass
+class _BuildIndex:
+    """The builds of one RepoFacts by link key and by tagged repository, each build's tags parsed
+    once: `builds_of` runs for every image of every workload, and scanning every build for each was
+    quadratic (at 1,000 services it was half the scan)."""
+
+    facts: RepoFacts
+    shape: tuple[int, int, int, int]
+    tags: list[list[RefParts]]
+    by_key: dict[str, list[int]]
+    by_repository: dict[str, list[int]]
+    linked: dict[tuple[int, int], list[ImageBuild]]
+
+
+_INDEX: list[_BuildIndex] = []  # one entry: the facts being evaluated
+
+
+def _shape(facts: RepoFacts) -> tuple[int, int, int, int]:
+    return (id(facts.builds), len(facts.builds), id(facts.links), len(facts.links))
+
+
+def _build_index(facts: RepoFacts) -> _BuildIndex:
+    if _INDEX and _INDEX[0].facts is facts and _INDEX[0].shape == _shape(facts):
+        return _INDEX[0]
+    tags = [[p for p in (parse_ref(t) for t in build.tags) if p is not None] for build in facts.builds]
+    by_key: dict[str, list[int]] = {}
+    by_repository: dict[str, list[int]] = {}
+    for number, build in enumerate(facts.builds):
+        for key in build.link_keys:
+            by_key.setdefault(key, []).append(number)
+        for repository in {p.repository for p in tags[number]}:
+            by_repository.setdefault(repository, []).append(number)
+    linked: dict[tuple[int, int], list[ImageBuild]] = {}
+    for link in facts.links:
+        if link.confidence != "low":
+            linked.setdefault((id(link.workload), id(link.image)), []).append(link.build)
+    _INDEX[:] = [_BuildIndex(facts, _shape(facts), tags, by_key, by_repository, linked)]
+    return _INDEX[0]
+
+
 def builds_of(facts: RepoFacts, workload: Workload, image: ImageRef) -> list[ImageBuild]:
     """The builds of this repository that produce `image`'s repository (not guessed by naming)."""
-    found = [
-        link.build
-        for link in facts.links
-        if link.workload is workload and link.image is image and link.confidence != "low"
-    ]
+    index = _build_index(facts)
+    found = list(index.linked.get((id(workload), id(image)), []))
     parts = parse_ref(image.ref) if image.ref else None
     ecr_names = {k.removeprefix("ecr:").lower() for k in image.link_keys if k.startswith("ecr:")}
-    for build in facts.builds:
+    candidates: set[int] = set()
+    for key in image.link_keys:
+        candidates.update(index.by_key.get(key, ()))
+    for repository in ecr_names | ({parts.repository} if parts is not None else set()):
+        candidates.update(index.by_repository.get(repository, ()))
+    for number in sorted(candidates):
+        build, tags = facts.builds[number], index.tags[number]
         if build in found:
             continue
-        tags = [p for p in (parse_ref(t) for t in build.tags) if p is not None]
         if (
             image.link_keys & build.link_keys
             or (parts is not None and any(_same_repository(parts, p) for p in tags))
